@@ -1,0 +1,3 @@
+"""Klientura: an open-source CRM-marketing platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,16 @@
+"""Users, roles, API keys with scopes, idempotency records."""
+
+from klientura.auth.models import ApiKey, IdempotencyRecord, User
+from klientura.auth.permissions import ROLES, SCOPES, can, owner_scope, permissions_of, require
+
+__all__ = [
+    "ROLES",
+    "SCOPES",
+    "ApiKey",
+    "IdempotencyRecord",
+    "User",
+    "can",
+    "owner_scope",
+    "permissions_of",
+    "require",
+]

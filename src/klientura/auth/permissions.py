@@ -1,0 +1,54 @@
+"""Roles and API-key scopes map onto the same permission names, e.g. ``customers:write``."""
+
+from __future__ import annotations
+
+from klientura.audit import Actor
+from klientura.kit.errors import Forbidden
+
+ROLES = ("admin", "marketer", "manager", "analyst")
+SCOPES = (
+    "customers:read",
+    "customers:write",
+    "orders:read",
+    "orders:write",
+    "events:read",
+    "events:write",
+    "catalog:read",
+    "catalog:write",
+    "dedup:write",
+    "import:write",
+    "users:admin",
+)
+_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset(SCOPES),
+    "marketer": frozenset(s for s in SCOPES if s != "users:admin"),
+    "analyst": frozenset(s for s in SCOPES if s.endswith(":read")),
+    "manager": frozenset(
+        {"customers:read", "customers:write", "orders:read", "orders:write", "events:read", "events:write",
+         "catalog:read"}
+    ),
+}  # fmt: skip
+
+
+def permissions_of(actor: Actor) -> frozenset[str]:
+    if actor.type == "system" or "*" in actor.scopes:
+        return frozenset(SCOPES)
+    if actor.type == "api_key":
+        return actor.scopes
+    return _ROLE_PERMISSIONS.get(actor.role, frozenset())
+
+
+def can(actor: Actor, permission: str) -> bool:
+    return permission in permissions_of(actor)
+
+
+def require(actor: Actor, permission: str) -> None:
+    if not can(actor, permission):
+        raise Forbidden(f"{actor.name} lacks the permission {permission!r}")
+
+
+def owner_scope(actor: Actor) -> int | None:
+    """The user id a manager is confined to (their own customers), or None for everyone else."""
+    if actor.type == "user" and actor.role == "manager":
+        return actor.id
+    return None

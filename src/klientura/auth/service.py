@@ -1,0 +1,155 @@
+"""Users, passwords (scrypt), API keys and idempotency records."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from klientura.audit import Actor, record
+from klientura.auth.models import ApiKey, IdempotencyRecord, User
+from klientura.auth.permissions import ROLES, SCOPES, require
+from klientura.db import Session, utcnow
+from klientura.kit.emails import normalize_email
+from klientura.kit.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT, dklen=32)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, salt_hex, digest_hex = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), **_SCRYPT, dklen=32)
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def actor_for_user(user: User) -> Actor:
+    return Actor(type="user", id=user.id, name=user.email, role=user.role)
+
+
+def create_user(
+    session: Session, actor: Actor, email: str, name: str, role: str, password: str, locale: str = "ru"
+) -> User:
+    require(actor, "users:admin")
+    if role not in ROLES:
+        raise ValidationFailed(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise ValidationFailed("a password needs at least 8 characters")
+    user = User(
+        email=normalize_email(email),
+        name=name,
+        role=role,
+        password_hash=hash_password(password),
+        locale=locale,
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"a user with e-mail {email} exists") from exc
+    record(session, actor, "user.create", "user", user.id, None, {"email": user.email, "role": role})
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    try:
+        normalized = normalize_email(email)
+    except ValidationFailed as exc:
+        raise Unauthorized("wrong e-mail or password") from exc
+    user = session.scalars(select(User).where(User.email == normalized)).first()
+    if user is None or not user.is_active or not verify_password(password, user.password_hash):
+        raise Unauthorized("wrong e-mail or password")
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    user = session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+def create_api_key(session: Session, actor: Actor, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
+    """Returns the key row and the secret, shown once: ``kl_<prefix>_<secret>``."""
+    require(actor, "users:admin")
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise ValidationFailed(f"unknown scopes: {', '.join(unknown)}")
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(24)
+    key = ApiKey(
+        name=name,
+        prefix=prefix,
+        key_hash=hashlib.sha256(secret.encode()).hexdigest(),
+        scopes=sorted(set(scopes)),
+        created_by_id=actor.id if actor.is_user else None,
+    )
+    session.add(key)
+    session.flush()
+    record(session, actor, "api_key.create", "api_key", key.id, None, {"name": name, "scopes": key.scopes})
+    return key, f"kl_{prefix}_{secret}"
+
+
+def revoke_api_key(session: Session, actor: Actor, key_id: int) -> None:
+    require(actor, "users:admin")
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"API key {key_id} not found")
+    key.revoked_at = utcnow()
+    record(session, actor, "api_key.revoke", "api_key", key.id, {"name": key.name}, None)
+
+
+def actor_for_api_key(session: Session, token: str) -> Actor:
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != "kl":
+        raise Unauthorized("malformed API key")
+    key = session.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
+    digest = hashlib.sha256(parts[2].encode()).hexdigest()
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(digest, key.key_hash):
+        raise Unauthorized("unknown or revoked API key")
+    return Actor(
+        type="api_key",
+        id=key.id,
+        name=f"api-key:{key.name}",
+        role="integration",
+        scopes=frozenset(key.scopes),
+    )
+
+
+def idempotent_lookup(session: Session, actor: Actor, key: str, request_hash: str) -> IdempotencyRecord | None:
+    stored = session.get(IdempotencyRecord, (f"{actor.type}:{actor.id}", key))
+    if stored is not None and stored.request_hash != request_hash:
+        raise Conflict("Idempotency-Key was already used with a different request")
+    return stored
+
+
+def idempotent_store(
+    session: Session, actor: Actor, key: str, request_hash: str, status: int, body: dict[str, Any]
+) -> None:
+    session.add(
+        IdempotencyRecord(
+            actor=f"{actor.type}:{actor.id}",
+            key=key[:200],
+            request_hash=request_hash,
+            status_code=status,
+            body=body,
+        )
+    )
+    session.flush()

@@ -1,0 +1,255 @@
+"""Use cases on cards: read, search, update, identities. Services flush and never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, tuple_
+
+from klientura.audit import Actor, record
+from klientura.auth.permissions import owner_scope, require
+from klientura.customers.models import Consent, Customer, CustomerTag, FieldValue, Identity, Tag
+from klientura.customers.resolve import snapshot
+from klientura.customers.schemas import ConsentRead, CustomerRead, CustomerUpdate, IdentityRead
+from klientura.customers.tags import tags_of
+from klientura.db import Session
+from klientura.kit.errors import Conflict, NotFound, ValidationFailed
+from klientura.kit.identifiers import normalize_identity
+from klientura.kit.pagination import decode_cursor, encode_cursor
+
+
+def visible_clause(actor: Actor) -> ColumnElement[bool]:
+    owner = owner_scope(actor)
+    active = Customer.merged_into_id.is_(None)
+    return active if owner is None else and_(active, Customer.owner_id == owner)
+
+
+def get_customer(session: Session, actor: Actor, customer_id: int, *, follow_merge: bool = True) -> Customer:
+    """The card, as the actor may see it. A merged card redirects to its survivor."""
+    require(actor, "customers:read")
+    customer = session.get(Customer, customer_id)
+    seen = 0
+    while follow_merge and customer is not None and customer.merged_into_id is not None and seen < 50:
+        customer, seen = session.get(Customer, customer.merged_into_id), seen + 1
+    owner = owner_scope(actor)
+    if customer is None or (owner is not None and customer.owner_id != owner):
+        raise NotFound(f"customer {customer_id} not found")
+    return customer
+
+
+def get_for_write(session: Session, actor: Actor, customer_id: int) -> Customer:
+    require(actor, "customers:write")
+    customer = get_customer(session, actor, customer_id, follow_merge=False)
+    if customer.merged_into_id is not None:
+        raise Conflict(f"customer {customer_id} was merged into {customer.merged_into_id}")
+    return customer
+
+
+def to_read(session: Session, customer: Customer) -> CustomerRead:
+    consents = session.scalars(select(Consent).where(Consent.customer_id == customer.id).order_by(Consent.channel))
+    return CustomerRead.model_validate(
+        {
+            **{k: getattr(customer, k) for k in CustomerRead.model_fields if hasattr(customer, k)},
+            "identities": [IdentityRead.model_validate(i) for i in customer.identities],
+            "tags": tags_of(session, [customer.id])[customer.id],
+            "consents": [ConsentRead.model_validate(c) for c in consents],
+        }
+    )
+
+
+def field_values(session: Session, customer_id: int) -> list[FieldValue]:
+    stmt = select(FieldValue).where(FieldValue.customer_id == customer_id).order_by(FieldValue.seen_at.desc())
+    return list(session.scalars(stmt))
+
+
+def update_customer(session: Session, actor: Actor, customer_id: int, patch: CustomerUpdate) -> Customer:
+    """An explicit edit by a person overwrites; the old values go to the audit log."""
+    from klientura.customers.names import clean_name, normalize_gender
+
+    customer = get_for_write(session, actor, customer_id)
+    before = snapshot(customer)
+    changes = patch.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        if name in ("last_name", "first_name", "middle_name", "city"):
+            value = clean_name(value)
+        elif name == "gender":
+            value = normalize_gender(value)
+        elif name == "owner_id" and owner_scope(actor) is not None and value != actor.id:
+            raise ValidationFailed("a manager cannot hand a customer to someone else")
+        setattr(customer, name, value)
+    session.flush()
+    after = snapshot(customer)
+    if after != before:
+        record(session, actor, "customer.update", "customer", customer.id, before, after)
+    return customer
+
+
+def add_identity(session: Session, actor: Actor, customer_id: int, kind: str, raw: str, region: str) -> Identity:
+    customer = get_for_write(session, actor, customer_id)
+    value = normalize_identity(kind, raw, region=region)
+    holder = session.scalars(select(Identity).where(Identity.kind == kind, Identity.value == value)).first()
+    if holder is not None:
+        if holder.customer_id == customer.id:
+            return holder
+        raise Conflict(f"{kind} {value} belongs to customer {holder.customer_id}", customer_id=holder.customer_id)
+    identity = Identity(customer_id=customer.id, kind=kind, value=value, raw=raw.strip(), source="manual")
+    session.add(identity)
+    session.flush()
+    record(session, actor, "identity.add", "customer", customer.id, None, {"kind": kind, "value": value})
+    return identity
+
+
+def remove_identity(session: Session, actor: Actor, customer_id: int, identity_id: int) -> None:
+    customer = get_for_write(session, actor, customer_id)
+    identity = session.get(Identity, identity_id)
+    if identity is None or identity.customer_id != customer.id:
+        raise NotFound(f"identity {identity_id} not found on customer {customer_id}")
+    session.delete(identity)
+    session.flush()
+    record(
+        session,
+        actor,
+        "identity.remove",
+        "customer",
+        customer.id,
+        {"kind": identity.kind, "value": identity.value},
+    )
+
+
+def find_by_identity(session: Session, actor: Actor, kind: str, raw: str, region: str) -> Customer | None:
+    value = normalize_identity(kind, raw, region=region)
+    cid = session.scalars(select(Identity.customer_id).where(Identity.kind == kind, Identity.value == value)).first()
+    if cid is None:
+        return None
+    try:
+        return get_customer(session, actor, cid)
+    except NotFound:
+        return None
+
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "-id": ("id",),
+    "name": ("last_name", "first_name", "id"),
+    "-name": ("last_name", "first_name", "id"),
+    "created": ("created_at", "id"),
+    "-created": ("created_at", "id"),
+}
+
+
+@dataclass
+class SearchQuery:
+    q: str | None = None
+    tag: str | None = None
+    city: str | None = None
+    gender: str | None = None
+    has_email: bool | None = None
+    has_phone: bool | None = None
+    owner_id: int | None = None
+    sort: str = "-id"
+    limit: int = 50
+    cursor: str | None = None
+
+
+@dataclass
+class Page:
+    items: list[Customer]
+    next_cursor: str | None
+
+
+def _identity_exists(kind: str, value: str | None = None) -> ColumnElement[bool]:
+    cond = and_(Identity.customer_id == Customer.id, Identity.kind == kind)
+    if value is not None:
+        cond = and_(cond, Identity.value == value)
+    return exists().where(cond)
+
+
+def _text_filter(q: str, region: str) -> ColumnElement[bool]:
+    text = q.strip()
+    conds: list[ColumnElement[bool]] = []
+    for kind in ("phone", "email", "card"):
+        try:
+            conds.append(_identity_exists(kind, normalize_identity(kind, text, region=region)))
+        except ValidationFailed:
+            continue
+    words = text.split()
+    if words and not any(ch.isdigit() or ch == "@" for ch in text):
+        name_conds = []
+        for word in words:
+            pattern = word.replace("%", "").replace("_", "")[:50].lower() + "%"
+            name_conds.append(
+                or_(
+                    func.lower(Customer.last_name).like(pattern),
+                    func.lower(Customer.first_name).like(pattern),
+                    func.lower(Customer.middle_name).like(pattern),
+                )
+            )
+        conds.append(and_(*name_conds))
+    if text.isdigit():
+        conds.append(Customer.id == int(text[:18]))
+    return or_(*conds) if conds else Customer.id.is_(None)
+
+
+def search_customers(session: Session, actor: Actor, query: SearchQuery, region: str = "RU") -> Page:
+    require(actor, "customers:read")
+    if query.sort not in SORTS:
+        raise ValidationFailed(f"unknown sort {query.sort!r}; use one of {', '.join(SORTS)}")
+    if not 1 <= query.limit <= 500:
+        raise ValidationFailed("limit must be between 1 and 500")
+    stmt = select(Customer).where(visible_clause(actor))
+    if query.q:
+        stmt = stmt.where(_text_filter(query.q, region))
+    if query.tag:
+        stmt = stmt.where(
+            exists().where(
+                CustomerTag.customer_id == Customer.id,
+                CustomerTag.tag_id == select(Tag.id).where(Tag.name == query.tag.lower()).scalar_subquery(),
+            )
+        )
+    if query.city:
+        stmt = stmt.where(func.lower(Customer.city) == query.city.strip().lower())
+    if query.gender:
+        stmt = stmt.where(Customer.gender == query.gender)
+    if query.owner_id is not None:
+        stmt = stmt.where(Customer.owner_id == query.owner_id)
+    for flag, kind in ((query.has_email, "email"), (query.has_phone, "phone")):
+        if flag is not None:
+            stmt = stmt.where(_identity_exists(kind) if flag else ~_identity_exists(kind))
+    names = SORTS[query.sort]
+    desc = query.sort.startswith("-")
+    cols: list[Any] = [
+        func.coalesce(getattr(Customer, n), "") if n in ("last_name", "first_name") else getattr(Customer, n)
+        for n in names
+    ]
+    if query.cursor:
+        values = decode_cursor(query.cursor)
+        if len(values) != len(cols):
+            raise ValidationFailed("cursor does not match the sort order")
+        if "created_at" in names:
+            from datetime import datetime
+
+            values[0] = datetime.fromisoformat(values[0])
+        key = tuple_(*cols)
+        stmt = stmt.where(key < tuple_(*values) if desc else key > tuple_(*values))
+    stmt = stmt.order_by(*[c.desc() if desc else c.asc() for c in cols]).limit(query.limit + 1)
+    rows = list(session.scalars(stmt))
+    next_cursor = None
+    if len(rows) > query.limit:
+        rows = rows[: query.limit]
+        last = rows[-1]
+        next_cursor = encode_cursor([_cursor_value(last, n) for n in names])
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def _cursor_value(c: Customer, name: str) -> Any:
+    value = getattr(c, name)
+    if name in ("last_name", "first_name"):
+        return value or ""
+    if name == "created_at":
+        return value.isoformat()
+    return value
+
+
+def count_customers(session: Session, actor: Actor) -> int:
+    return int(session.scalar(select(func.count()).select_from(Customer).where(visible_clause(actor))) or 0)

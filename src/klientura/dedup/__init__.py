@@ -1,0 +1,31 @@
+"""Duplicate cards: scored suggestions with reasons, merge and exact unmerge."""
+
+from klientura.dedup.merge import merge, merges_of, unmerge
+from klientura.dedup.models import DismissedPair, DuplicateSuggestion
+from klientura.dedup.scoring import Person, Scored, find_duplicates, score
+from klientura.dedup.service import (
+    dismiss,
+    explain_pair,
+    forget_pairs_of,
+    list_suggestions,
+    load_people,
+    scan,
+)
+
+__all__ = [
+    "DismissedPair",
+    "DuplicateSuggestion",
+    "Person",
+    "Scored",
+    "dismiss",
+    "explain_pair",
+    "find_duplicates",
+    "forget_pairs_of",
+    "list_suggestions",
+    "load_people",
+    "merge",
+    "merges_of",
+    "scan",
+    "score",
+    "unmerge",
+]

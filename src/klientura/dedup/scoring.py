@@ -1,0 +1,192 @@
+"""Scoring pairs of cards that share no identity but may be one person.
+
+A Fellegi-Sunter style sum of evidence weights (log-odds), turned into a probability and explained
+in words. Names are compared on folded transliteration keys (``kit.translit``), so Cyrillic and
+Latin spellings, typos and swapped word order meet; phones and e-mails count when they differ by one
+character (a typo) or share the mailbox name; the birth date confirms or vetoes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+from rapidfuzz.fuzz import token_sort_ratio
+
+from klientura.kit.translit import name_key
+
+PRIOR = -6.0
+MAX_BLOCK = 60
+
+
+@dataclass
+class Person:
+    id: int
+    last_name: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    birth_date: date | None = None
+    gender: str | None = None
+    city: str | None = None
+    phones: list[str] = field(default_factory=list)  # E.164
+    emails: list[str] = field(default_factory=list)
+    last_key: str = ""
+    first_key: str = ""
+    middle_key: str = ""
+
+    def __post_init__(self) -> None:
+        self.last_key = name_key(self.last_name or "")
+        self.first_key = name_key(self.first_name or "")
+        self.middle_key = name_key(self.middle_name or "")
+
+    @property
+    def display(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+
+@dataclass
+class Scored:
+    low_id: int
+    high_id: int
+    probability: float
+    reasons: list[str]
+
+
+def _deletions(s: str) -> Iterator[str]:
+    yield s
+    for i in range(len(s)):
+        yield s[:i] + s[i + 1 :]
+
+
+def block_keys(p: Person) -> set[str]:
+    keys: set[str] = set()
+    if p.birth_date:
+        bd = p.birth_date.isoformat()
+        if p.last_key:
+            keys.add(f"bl:{bd}:{p.last_key[:1]}")
+        if p.first_key:
+            keys.add(f"bf:{bd}:{p.first_key[:2]}")
+    for phone in p.phones:
+        digits = phone[-10:]
+        keys.update(f"p:{d}" for d in _deletions(digits))
+    for email in p.emails:
+        local, _, domain = email.partition("@")
+        if len(local) >= 4:
+            keys.add(f"el:{local}")
+            if len(local) <= 30:
+                keys.update(f"ed:{d}@{domain}" for d in _deletions(local))
+    if p.last_key and p.first_key:
+        keys.add("n:" + " ".join(sorted((p.last_key, p.first_key))) + ":" + (p.middle_key[:1] or "-"))
+    return keys
+
+
+def candidate_pairs(people: Iterable[Person]) -> set[tuple[int, int]]:
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for p in people:
+        for key in block_keys(p):
+            blocks[key].append(p.id)
+    pairs: set[tuple[int, int]] = set()
+    for ids in blocks.values():
+        if len(ids) < 2 or len(ids) > MAX_BLOCK:
+            continue
+        ids.sort()
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                pairs.add((a, b))
+    return pairs
+
+
+def _name_similarity(a: Person, b: Person) -> float:
+    if not (a.last_key or a.first_key) or not (b.last_key or b.first_key):
+        return 0.0
+    straight = (JaroWinkler.similarity(a.last_key, b.last_key) + JaroWinkler.similarity(a.first_key, b.first_key)) / 2
+    swapped = (JaroWinkler.similarity(a.last_key, b.first_key) + JaroWinkler.similarity(a.first_key, b.last_key)) / 2
+    tokens = token_sort_ratio(f"{a.last_key} {a.first_key}", f"{b.last_key} {b.first_key}") / 100
+    return max(straight, swapped, tokens)
+
+
+def _date_close(a: date, b: date) -> bool:
+    sa, sb = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
+    return DamerauLevenshtein.distance(sa, sb) <= 1 or (a.day == b.month and a.month == b.day and a.year == b.year)
+
+
+def score(a: Person, b: Person) -> Scored:
+    total, reasons = PRIOR, []
+    sim = _name_similarity(a, b)
+    if sim >= 0.97:
+        total += 4.0
+        reasons.append(f"names match ({a.display} ~ {b.display})")
+    elif sim >= 0.88:
+        total += 2.5
+        reasons.append(f"names {sim:.0%} similar ({a.display} ~ {b.display})")
+    elif sim >= 0.78:
+        total += 0.5
+        reasons.append(f"names loosely similar, {sim:.0%}")
+    else:
+        total -= 4.0
+    if a.birth_date and b.birth_date:
+        if a.birth_date == b.birth_date:
+            total += 4.5
+            reasons.append(f"same birth date {a.birth_date.isoformat()}")
+        elif _date_close(a.birth_date, b.birth_date):
+            total += 1.0
+            reasons.append("birth dates differ by one typo")
+        else:
+            total -= 5.0
+            reasons.append("different birth dates")
+    near_phone = any(DamerauLevenshtein.distance(p[-10:], q[-10:]) <= 1 for p in a.phones for q in b.phones)
+    if near_phone:
+        total += 5.0
+        reasons.append("phones differ by one digit")
+    elif a.phones and b.phones:
+        total -= 0.5
+    mail = _email_evidence(a.emails, b.emails)
+    if mail:
+        total += mail[0]
+        reasons.append(mail[1])
+    if a.gender and b.gender and a.gender != b.gender:
+        total -= 4.0
+        reasons.append("different genders")
+    if a.middle_key and b.middle_key:
+        if JaroWinkler.similarity(a.middle_key, b.middle_key) >= 0.9:
+            total += 1.0
+        else:
+            total -= 2.0
+            reasons.append("different patronymics")
+    if a.city and b.city and a.city.casefold() == b.city.casefold():
+        total += 0.5
+    prob = 1.0 / (1.0 + math.exp(-total))
+    lo, hi = sorted((a.id, b.id))
+    return Scored(lo, hi, prob, reasons)
+
+
+def _email_evidence(xs: list[str], ys: list[str]) -> tuple[float, str] | None:
+    best: tuple[float, str] | None = None
+    for x in xs:
+        lx, _, dx = x.partition("@")
+        for y in ys:
+            ly, _, dy = y.partition("@")
+            if lx == ly and len(lx) >= 4:
+                cand = (4.0, f"same mailbox name {lx}@ on {dx} and {dy}")
+            elif dx == dy and DamerauLevenshtein.distance(lx, ly) <= 1 and len(lx) >= 4:
+                cand = (4.5, f"e-mails differ by one character ({x} ~ {y})")
+            else:
+                continue
+            if best is None or cand[0] > best[0]:
+                best = cand
+    return best
+
+
+def find_duplicates(people: list[Person], threshold: float) -> list[Scored]:
+    by_id = {p.id: p for p in people}
+    out = []
+    for a, b in candidate_pairs(people):
+        s = score(by_id[a], by_id[b])
+        if s.probability >= threshold:
+            out.append(s)
+    out.sort(key=lambda s: (-s.probability, s.low_id, s.high_id))
+    return out

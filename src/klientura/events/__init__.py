@@ -1,0 +1,7 @@
+"""Events a customer performs: visits, carts, forms, calls, reviews, message opens and clicks."""
+
+from klientura.events.models import Event
+from klientura.events.schemas import EVENT_TYPES, EventIn, EventRead
+from klientura.events.service import events_of, record_event
+
+__all__ = ["EVENT_TYPES", "Event", "EventIn", "EventRead", "events_of", "record_event"]

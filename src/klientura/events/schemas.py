@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from klientura.customers import CustomerIn
+
+EVENT_TYPES = (
+    "site_visit", "product_view", "cart_add", "cart_abandoned", "message_opened", "message_clicked",
+    "call", "review", "form_submitted", "subscribed", "unsubscribed", "custom",
+)  # fmt: skip
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.]*$")
+    customer_id: int | None = None
+    customer: CustomerIn | None = None
+    channel: str | None = Field(default=None, max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict)
+    occurred_at: datetime
+    source: str = Field(default="api", max_length=64)
+    external_id: str | None = Field(default=None, max_length=128)
+
+
+class EventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    customer_id: int | None
+    type: str
+    channel: str | None
+    payload: dict[str, Any]
+    occurred_at: datetime
+    source: str

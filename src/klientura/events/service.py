@@ -1,0 +1,54 @@
+"""Events: what a customer did (visits, carts, forms, calls, reviews), landing on their card."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from klientura.audit import Actor
+from klientura.auth import require
+from klientura.customers import get_customer, prepare, resolve
+from klientura.db import Session
+from klientura.events.models import Event
+from klientura.events.schemas import EventIn
+
+
+def record_event(session: Session, actor: Actor, data: EventIn, *, region: str = "RU") -> tuple[Event, bool]:
+    """Store the event once per (source, external_id); a form carrying a new identity creates the card."""
+    require(actor, "events:write")
+    if data.external_id:
+        dup = session.scalars(
+            select(Event).where(Event.source == data.source, Event.external_id == data.external_id)
+        ).first()
+        if dup is not None:
+            return dup, False
+    customer_id = None
+    if data.customer_id is not None:
+        customer_id = get_customer(session, actor, data.customer_id).id
+    elif data.customer is not None:
+        prepared = prepare(data.customer, region=region, source=data.source)
+        if prepared.identities:
+            customer_id = resolve(session, actor, prepared, source=data.source).customer_id
+    event = Event(
+        customer_id=customer_id, type=data.type, channel=data.channel, payload=data.payload,
+        occurred_at=data.occurred_at, source=data.source, external_id=data.external_id,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():
+            session.add(event)
+            session.flush()
+    except IntegrityError:
+        dup = session.scalars(
+            select(Event).where(Event.source == data.source, Event.external_id == data.external_id)
+        ).first()
+        if dup is None:
+            raise
+        return dup, False
+    return event, True
+
+
+def events_of(session: Session, actor: Actor, customer_id: int, limit: int = 200) -> list[Event]:
+    require(actor, "events:read")
+    customer = get_customer(session, actor, customer_id)
+    stmt = select(Event).where(Event.customer_id == customer.id).order_by(Event.occurred_at.desc()).limit(limit)
+    return list(session.scalars(stmt))

@@ -1,0 +1,1 @@
+"""Building blocks without domain logic: money, normalisation, pagination, clock, errors."""

@@ -1,0 +1,43 @@
+"""Money is Decimal with two places in the store and integer kopecks in the warehouse."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from klientura.kit.errors import ValidationFailed
+
+__all__ = ["CENT", "parse_money", "quantize", "to_kopecks"]
+
+CENT = Decimal("0.01")
+
+
+def quantize(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_money(raw: str | int | float | Decimal, *, allow_negative: bool = False) -> Decimal:
+    """Parse "1 234,50", "1234.5", "1\u00a0234,50 ₽" into Decimal('1234.50')."""
+    if isinstance(raw, Decimal):
+        value = raw
+    elif isinstance(raw, int | float):
+        value = Decimal(str(raw))
+    else:
+        text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
+        for sym in ("₽", "руб.", "руб", "RUB", "р."):
+            text = text.replace(sym, "")
+        if "," in text and "." in text:
+            text = text.replace(",", "") if text.rfind(".") > text.rfind(",") else text.replace(".", "")
+        text = text.replace(",", ".")
+        try:
+            value = Decimal(text)
+        except InvalidOperation as exc:
+            raise ValidationFailed(f"not an amount: {raw!r}") from exc
+    if not value.is_finite():
+        raise ValidationFailed(f"not an amount: {raw!r}")
+    if value < 0 and not allow_negative:
+        raise ValidationFailed(f"negative amount: {raw!r}")
+    return quantize(value)
+
+
+def to_kopecks(value: Decimal) -> int:
+    return int(quantize(value) * 100)

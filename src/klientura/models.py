@@ -1,0 +1,41 @@
+"""Every domain's tables, gathered for Alembic and for tests. Nothing else imports this module."""
+
+from klientura.audit.models import AuditEntry
+from klientura.auth.models import ApiKey, IdempotencyRecord, User
+from klientura.catalog.models import Category, Outlet, Product, SalesChannel
+from klientura.customers.models import Consent, Customer, CustomerTag, FieldValue, Identity, MergeRecord, Tag
+from klientura.db import Base
+from klientura.dedup.models import DismissedPair, DuplicateSuggestion
+from klientura.events.models import Event
+from klientura.imports.models import ImportRejection, ImportRun
+from klientura.orders.models import Order, OrderLine, Return, ReturnLine
+
+metadata = Base.metadata
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Category",
+    "Consent",
+    "Customer",
+    "CustomerTag",
+    "DismissedPair",
+    "DuplicateSuggestion",
+    "Event",
+    "FieldValue",
+    "IdempotencyRecord",
+    "Identity",
+    "ImportRejection",
+    "ImportRun",
+    "MergeRecord",
+    "Order",
+    "OrderLine",
+    "Outlet",
+    "Product",
+    "Return",
+    "ReturnLine",
+    "SalesChannel",
+    "Tag",
+    "User",
+    "metadata",
+]

@@ -1,0 +1,34 @@
+"""Orders (receipts) with lines, and returns as their own documents."""
+
+from klientura.orders.models import Order, OrderLine, Return, ReturnLine
+from klientura.orders.schemas import LineIn, OrderIn, OrderRead, OrderResult, ReturnIn, ReturnRead, Totals
+from klientura.orders.service import (
+    create_return,
+    find_order,
+    get_order,
+    ingest_order,
+    orders_of,
+    returns_of,
+    totals_for,
+)
+
+__all__ = [
+    "LineIn",
+    "Order",
+    "OrderIn",
+    "OrderLine",
+    "OrderRead",
+    "OrderResult",
+    "Return",
+    "ReturnIn",
+    "ReturnLine",
+    "ReturnRead",
+    "Totals",
+    "create_return",
+    "find_order",
+    "get_order",
+    "ingest_order",
+    "orders_of",
+    "returns_of",
+    "totals_for",
+]
