@@ -63,3 +63,19 @@ def test_cyrillic_and_latin_names_meet() -> None:
     assert name_key("Юлия Щербакова") == name_key("Yulia Shcherbakova") == name_key("Iuliia Shcherbakova")
     assert name_key("Дмитрий Яковлев") == name_key("Dmitriy Yakovlev") == name_key("Dmitry Iakovlev")
     assert name_key("Алексей Хрущёв") == name_key("Aleksei Khrushchev")
+
+
+@given(st.emails() | st.from_regex(r"[A-Za-z0-9._+\-]{1,12}@[A-Za-z0-9.\-]{1,12}\.[a-z]{2,4}", fullmatch=True))
+def test_email_fast_path_accepts_only_what_email_validator_accepts(email: str) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        info = validate_email(email, check_deliverability=False)
+        expected: str | None = f"{info.local_part.lower()}@{info.ascii_domain.lower()}"
+    except EmailNotValidError:
+        expected = None
+    try:
+        got: str | None = normalize_email(email)
+    except InvalidEmail:
+        got = None
+    assert got == expected

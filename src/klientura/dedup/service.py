@@ -41,7 +41,7 @@ def scan(session: Session, actor: Actor, threshold: float) -> int:
     if not 0.5 <= threshold < 1:
         raise ValidationFailed("threshold must be in [0.5, 1)")
     found = find_duplicates(load_people(session), threshold)
-    dismissed = set(session.execute(select(DismissedPair.low_id, DismissedPair.high_id)).tuples())
+    dismissed = {(a, b) for a, b in session.execute(select(DismissedPair.low_id, DismissedPair.high_id))}
     rows = [
         {"low_id": s.low_id, "high_id": s.high_id, "probability": round(s.probability, 4), "reasons": s.reasons,
          "found_at": utcnow()}

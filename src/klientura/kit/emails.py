@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from email_validator import EmailNotValidError, validate_email
 
 from klientura.kit.errors import ValidationFailed
@@ -13,10 +15,17 @@ class InvalidEmail(ValidationFailed):
     type_slug = "invalid-email"
 
 
+# The plain ASCII addresses that make up nearly every base; anything else goes through email-validator.
+_SIMPLE = re.compile(r"[a-z0-9_%+\-]+(?:\.[a-z0-9_%+\-]+)*@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}")
+
+
 def normalize_email(raw: str) -> str:
     text = (raw or "").strip()
     if not text:
         raise InvalidEmail("empty e-mail")
+    lowered = text.lower()
+    if len(lowered) <= 254 and _SIMPLE.fullmatch(lowered) and len(lowered.partition("@")[0]) <= 64:
+        return lowered
     try:
         info = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:

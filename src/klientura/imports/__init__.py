@@ -1,0 +1,21 @@
+"""Imports of customers and orders from CSV and XLSX, with column mapping, preview and a row report."""
+
+from klientura.imports.mapping import CUSTOMER_FIELDS, ORDER_FIELDS, parse_overrides
+from klientura.imports.models import ImportRejection, ImportRun
+from klientura.imports.report import Rejection, Report
+from klientura.imports.service import KINDS, get_run, inspect_file, list_runs, run_import
+
+__all__ = [
+    "CUSTOMER_FIELDS",
+    "KINDS",
+    "ORDER_FIELDS",
+    "ImportRejection",
+    "ImportRun",
+    "Rejection",
+    "Report",
+    "get_run",
+    "inspect_file",
+    "list_runs",
+    "parse_overrides",
+    "run_import",
+]

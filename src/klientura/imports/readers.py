@@ -1,0 +1,118 @@
+"""Rows out of CSV (UTF-8 or cp1251, ``;``/``,``/tab separated) and XLSX files."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from klientura.kit.errors import ValidationFailed
+
+Cell = str | datetime | date | None
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: Iterator[list[Cell]]
+    encoding: str
+    delimiter: str
+    size_bytes: int
+
+
+def detect_encoding(sample: bytes) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start > len(sample) - 4:  # a multi-byte character cut by the sample's end
+            return "utf-8"
+        return "cp1251"
+
+
+def detect_delimiter(text: str) -> str:
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if not lines:
+        return ","
+    best, best_score = ",", -1
+    for cand in (";", ",", "\t", "|"):
+        counts = [ln.count(cand) for ln in lines]
+        score = min(counts) * 10 + (1 if len(set(counts)) == 1 else 0)
+        if counts[0] and score > best_score:
+            best, best_score = cand, score
+    return best
+
+
+def open_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> Table:
+    if not path.exists():
+        raise ValidationFailed(f"file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx(path)
+    if suffix not in (".csv", ".txt", ".tsv"):
+        raise ValidationFailed(f"unsupported file type {suffix!r}: use CSV or XLSX")
+    with path.open("rb") as fh:
+        sample = fh.read(256 * 1024)
+    enc = encoding or detect_encoding(sample)
+    text = sample.decode(enc, errors="ignore")
+    delim = delimiter or detect_delimiter(text)
+    with path.open("r", encoding=enc, newline="", errors="replace") as head:
+        first = next(csv.reader(head, delimiter=delim), None)
+    if first is None:
+        raise ValidationFailed("the file is empty")
+    headers = [h.strip() for h in first]
+
+    def rows() -> Iterator[list[Cell]]:
+        with path.open("r", encoding=enc, newline="", errors="strict") as stream:
+            reader = csv.reader(stream, delimiter=delim)
+            next(reader, None)
+            try:
+                for row in reader:
+                    if any(cell.strip() for cell in row):
+                        yield list(row)
+            except UnicodeDecodeError as exc:
+                raise ValidationFailed(f"the file is not valid {enc}: {exc}") from exc
+
+    return Table(headers, rows(), enc, delim, path.stat().st_size)
+
+
+def _xlsx(path: Path) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise ValidationFailed(f"not a readable XLSX file: {exc}") from exc
+    try:
+        first = next(wb.worksheets[0].iter_rows(values_only=True, max_row=1), None)
+    finally:
+        wb.close()
+    if first is None:
+        raise ValidationFailed("the sheet is empty")
+    headers = [str(h).strip() if h is not None else "" for h in first]
+
+    def rows() -> Iterator[list[Cell]]:
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            for raw in book.worksheets[0].iter_rows(values_only=True, min_row=2):
+                if raw is None or all(v is None or v == "" for v in raw):
+                    continue
+                yield [_cell(v) for v in raw]
+        finally:
+            book.close()
+
+    return Table(headers, rows(), "xlsx", "", path.stat().st_size)
+
+
+def _cell(v: Any) -> Cell:
+    if v is None or isinstance(v, datetime | date):
+        return v
+    if isinstance(v, float) and v.is_integer() and abs(v) >= 1e6:
+        return str(int(v))  # phone numbers and card numbers stored as numbers
+    return str(v)

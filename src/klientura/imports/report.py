@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Progress = Callable[[int], None]
+MAX_KEPT_REJECTIONS = 100_000
+
+
+@dataclass
+class Rejection:
+    row_no: int
+    reason: str
+    raw: dict[str, Any]
+
+
+@dataclass
+class Report:
+    kind: str
+    mapping: dict[str, str]
+    dry_run: bool = False
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    run_id: int | None = None
+    preview: list[dict[str, Any]] = field(default_factory=list)
+
+    def reject(self, row_no: int, reason: str, raw: dict[str, Any], rows: int = 1) -> None:
+        """``rows`` > 1 when a whole receipt of several line rows is refused (reported at its first row)."""
+        self.rejected += rows
+        if len(self.rejections) < MAX_KEPT_REJECTIONS:
+            self.rejections.append(Rejection(row_no, reason, raw))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "dry_run": self.dry_run, "run_id": self.run_id, "mapping": self.mapping,
+            "total": self.total, "created": self.created, "updated": self.updated,
+            "unchanged": self.unchanged, "rejected": self.rejected,
+            "rejections": [{"row": r.row_no, "reason": r.reason, "data": r.raw} for r in self.rejections[:1000]],
+        }  # fmt: skip
+
+
+def raw_of(headers: list[str], row: list[Any]) -> dict[str, Any]:
+    return {
+        h or f"#{i + 1}": (str(v) if v is not None else None)
+        for i, (h, v) in enumerate(zip(headers, row, strict=False))
+    }

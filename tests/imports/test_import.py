@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from klientura.audit import SYSTEM
+from klientura.customers import Customer, FieldValue, Identity, find_by_identity
+from klientura.imports import get_run, inspect_file, run_import
+from klientura.kit.errors import ValidationFailed
+from klientura.orders import Order, OrderLine
+
+RU_CSV = """ФИО;Телефон;E-mail;Дата рождения;Пол;Город;Номер карты;Согласие на SMS;Теги
+Иванов Иван Иванович;8 (912) 345-67-89;Ivan@Mail.ru;01.02.1985;м;Москва;1000 0001;да;vip, опт
+Петрова Анна;+7 916 111 22 33;anna@example.com;1990-05-17;ж;Казань;;нет;
+Плохой Телефон;12-34;bad@example.com;;;;;;
+Плохая Дата;+7 916 111 22 44;;31.02.1990;;;;;
+Без Контактов;;;;;Тула;;;
+Иванов Иван;9123456789;;;;;;;новый
+"""
+
+
+def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def _count(session: Session, model: type) -> int:
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_cp1251_semicolon_russian_headers_with_row_report(session: Session, tmp_path: Path) -> None:
+    path = _write(tmp_path, "clients.csv", RU_CSV, "cp1251")
+    report = run_import(session, SYSTEM, path, "customers")
+    assert (report.total, report.created, report.updated, report.rejected) == (6, 2, 1, 3)
+    reasons = {r.row_no: r.reason for r in report.rejections}
+    assert "phone" in reasons[4] and "date" in reasons[5] and "no phone" in reasons[6]
+    ivan = find_by_identity(session, SYSTEM, "phone", "+79123456789", "RU")
+    assert ivan is not None and ivan.middle_name == "Иванович" and ivan.birth_date == date(1985, 2, 1)
+    assert {i.kind for i in ivan.identities} == {"phone", "email", "card"}
+    run, rejections = get_run(session, report.run_id or 0)
+    assert run.rows_rejected == 3 and [r.row_no for r in rejections] == [4, 5, 6]
+    assert rejections[0].raw["Телефон"] == "12-34"
+
+
+def test_reimporting_the_same_file_changes_nothing(session: Session, tmp_path: Path) -> None:
+    path = _write(tmp_path, "clients.csv", RU_CSV)
+    run_import(session, SYSTEM, path, "customers")
+    counts = [_count(session, m) for m in (Customer, Identity, FieldValue)]
+    again = run_import(session, SYSTEM, path, "customers")
+    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 3, 3)
+    assert [_count(session, m) for m in (Customer, Identity, FieldValue)] == counts
+
+
+def test_english_headers_comma_separator_and_override(session: Session, tmp_path: Path) -> None:
+    text = "Surname,Given,Mobile,Email address,Birthday\nSmith,John,+7 912 000 11 22,john@example.com,1980-01-02\n"
+    path = _write(tmp_path, "c.csv", text)
+    info = inspect_file(path, "customers")
+    assert info["delimiter"] == ","
+    assert "Given" in info["unmapped"]
+    report = run_import(session, SYSTEM, path, "customers", overrides={"Given": "first_name", "Email address": "email"})
+    assert report.created == 1
+    c = find_by_identity(session, SYSTEM, "email", "john@example.com", "RU")
+    assert c is not None and c.first_name == "John" and c.last_name == "Smith"
+
+
+def test_xlsx_customers(session: Session, tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["Фамилия", "Имя", "Телефон", "Дата рождения"])
+    ws.append(["Сидоров", "Пётр", 79161234567, date(1970, 3, 4)])
+    path = tmp_path / "c.xlsx"
+    wb.save(path)
+    report = run_import(session, SYSTEM, path, "customers")
+    assert report.created == 1
+    c = find_by_identity(session, SYSTEM, "phone", "89161234567", "RU")
+    assert c is not None and c.birth_date == date(1970, 3, 4)
+
+
+def test_dry_run_writes_nothing(session: Session, tmp_path: Path) -> None:
+    path = _write(tmp_path, "clients.csv", RU_CSV)
+    with session.begin_nested() as sp:
+        report = run_import(session, SYSTEM, path, "customers", dry_run=True)
+        sp.rollback()
+    assert report.created == 2 and report.run_id is None
+    assert _count(session, Customer) == 0
+
+
+def test_orders_by_receipt_and_by_line(session: Session, tmp_path: Path) -> None:
+    run_import(session, SYSTEM, _write(tmp_path, "c.csv", RU_CSV), "customers")
+    receipts = (
+        "Номер чека;Дата покупки;Сумма;Скидка;Магазин;Телефон;Номер карты\n"
+        "R1;15.01.2026 12:30;1 500,50;100;ТЦ Мега;89123456789;\n"
+        "R2;16.01.2026;700;;ТЦ Мега;;1000-0001\n"
+        "R3;17.01.2026;-5;;ТЦ Мега;;\n"
+        "R4;17.01.2026;300;;ТЦ Мега;+79990001122;\n"
+        "R5;18.01.2026;250;;Онлайн;;\n"
+        "R6;32.01.2026;250;;Онлайн;;\n"
+    )
+    report = run_import(session, SYSTEM, _write(tmp_path, "o.csv", receipts), "orders")
+    assert (report.created, report.rejected) == (3, 3)
+    reasons = sorted(r.reason for r in report.rejections)
+    assert any("negative" in r for r in reasons) and any("unknown customer" in r for r in reasons)
+    assert any("date" in r for r in reasons)
+    r1 = session.scalars(select(Order).where(Order.external_id == "R1")).one()
+    assert r1.paid == Decimal("1400.50") and r1.customer_id is not None
+    r5 = session.scalars(select(Order).where(Order.external_id == "R5")).one()
+    assert r5.customer_id is None  # anonymous receipt
+    again = run_import(session, SYSTEM, _write(tmp_path, "o.csv", receipts), "orders")
+    assert again.created == 0 and _count(session, Order) == 3
+
+    lines = (
+        "receipt,date,sku,qty,price,email\n"
+        "L1,2026-02-01 10:00,SKU-1,2,100.00,anna@example.com\n"
+        "L1,2026-02-01 10:00,SKU-2,1,50.00,anna@example.com\n"
+        "L2,2026-02-02 11:00,SKU-1,1,100.00,\n"
+    )
+    rep = run_import(session, SYSTEM, _write(tmp_path, "l.csv", lines), "orders")
+    assert rep.created == 3 and rep.rejected == 0
+    l1 = session.scalars(select(Order).where(Order.external_id == "L1")).one()
+    assert l1.total == Decimal("250.00") and len(l1.lines) == 2
+    assert _count(session, OrderLine) == 3
+
+
+def test_unknown_kind_and_missing_file(session: Session, tmp_path: Path) -> None:
+    with pytest.raises(ValidationFailed):
+        run_import(session, SYSTEM, tmp_path / "nope.csv", "customers")
+    with pytest.raises(ValidationFailed):
+        run_import(session, SYSTEM, _write(tmp_path, "x.csv", "a;b\n1;2\n"), "customers")
