@@ -20,3 +20,4 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Moscow"
     dedup_threshold: float = 0.80
     session_cookie_secure: bool = False
+    upload_dir: Path = DEFAULT_DATA_DIR / "uploads"

@@ -22,8 +22,10 @@ __all__ = [
     "Session",
     "SessionFactory",
     "UTCDateTime",
+    "commit",
     "dialect_name",
     "make_engine",
+    "make_session_factory",
     "session_scope",
     "utcnow",
 ]
@@ -112,3 +114,20 @@ def session_scope(factory: SessionFactory) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def commit(session: Session) -> None:
+    """Commit for a transport; a unique-constraint race surfaces as the domain's Conflict."""
+    from sqlalchemy.exc import IntegrityError
+
+    from klientura.kit.errors import Conflict
+
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("a concurrent request changed the same data; retry") from exc
+
+
+def make_session_factory(url: str, **engine_kwargs: Any) -> SessionFactory:
+    return sessionmaker(bind=make_engine(url, **engine_kwargs), expire_on_commit=False)

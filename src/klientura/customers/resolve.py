@@ -17,12 +17,13 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
+from klientura.auth.permissions import owner_scope
 from klientura.customers.models import Consent, Customer, FieldValue, Identity
 from klientura.customers.names import clean_name, normalize_gender, split_full_name
 from klientura.customers.schemas import CustomerIn, ResolveResult
 from klientura.customers.tags import add_tags
 from klientura.db import Session, utcnow
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import Forbidden, ValidationFailed
 from klientura.kit.identifiers import normalize_identity
 
 PRIORITY = ("external", "card", "phone", "email", "telegram", "vk")
@@ -141,15 +142,19 @@ def resolve(
     for _attempt in range(3):
         found = lookup(session, prepared.identities)
         target = choose(found, prepared.identities)
+        owner = owner_scope(actor)
         if target is not None:
-            return _enrich(session, actor, session.get_one(Customer, target), prepared, found, source)
+            customer = session.get_one(Customer, target)
+            if owner is not None and customer.owner_id != owner:
+                raise Forbidden("a customer with this contact exists and belongs to another manager")
+            return _enrich(session, actor, customer, prepared, found, source)
         if not create:
             raise ValidationFailed("no card carries any of the given identities")
         if not prepared.identities and not prepared.profile:
             raise ValidationFailed("a card needs at least a name or an identity")
         try:
             with session.begin_nested():
-                customer = Customer(**prepared.profile, owner_id=prepared.owner_id)
+                customer = Customer(**prepared.profile, owner_id=owner if owner is not None else prepared.owner_id)
                 customer.attributes = dict(prepared.attributes)
                 session.add(customer)
                 session.flush()

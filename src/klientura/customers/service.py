@@ -253,3 +253,14 @@ def _cursor_value(c: Customer, name: str) -> Any:
 
 def count_customers(session: Session, actor: Actor) -> int:
     return int(session.scalar(select(func.count()).select_from(Customer).where(visible_clause(actor))) or 0)
+
+
+def names_of(session: Session, actor: Actor, ids: list[int]) -> dict[int, str]:
+    """Display names of the cards the actor may see, for lists that show many cards."""
+    if not ids:
+        return {}
+    stmt = select(Customer).where(Customer.id.in_(ids))
+    owner = owner_scope(actor)
+    if owner is not None:
+        stmt = stmt.where(Customer.owner_id == owner)
+    return {c.id: c.full_name or f"#{c.id}" for c in session.scalars(stmt)}

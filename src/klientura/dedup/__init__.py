@@ -1,6 +1,6 @@
 """Duplicate cards: scored suggestions with reasons, merge and exact unmerge."""
 
-from klientura.dedup.merge import merge, merges_of, unmerge
+from klientura.dedup.merge import merge, merges_of, recent_merges, unmerge
 from klientura.dedup.models import DismissedPair, DuplicateSuggestion
 from klientura.dedup.scoring import Person, Scored, find_duplicates, score
 from klientura.dedup.service import (
@@ -25,6 +25,7 @@ __all__ = [
     "load_people",
     "merge",
     "merges_of",
+    "recent_merges",
     "scan",
     "score",
     "unmerge",

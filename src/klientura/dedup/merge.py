@@ -198,3 +198,7 @@ def merges_of(session: Session, customer_id: int) -> list[MergeRecord]:
         .order_by(MergeRecord.id.desc())
     )
     return list(session.scalars(stmt))
+
+
+def recent_merges(session: Session, limit: int = 20) -> list[MergeRecord]:
+    return list(session.scalars(select(MergeRecord).order_by(MergeRecord.id.desc()).limit(limit)))

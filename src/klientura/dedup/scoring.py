@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
-from rapidfuzz.fuzz import token_sort_ratio
 
+from klientura.dedup.vocabulary import distinct_known, given_keys, surname_keys
 from klientura.kit.translit import name_key
 
 PRIOR = -6.0
@@ -66,10 +66,9 @@ def block_keys(p: Person) -> set[str]:
     keys: set[str] = set()
     if p.birth_date:
         bd = p.birth_date.isoformat()
-        if p.last_key:
-            keys.add(f"bl:{bd}:{p.last_key[:1]}")
-        if p.first_key:
-            keys.add(f"bf:{bd}:{p.first_key[:2]}")
+        for word in (p.last_key, p.first_key):  # both words, so swapped or mistyped names still meet
+            if word:
+                keys.add(f"b:{bd}:{word[:1]}")
     for phone in p.phones:
         digits = phone[-10:]
         keys.update(f"p:{d}" for d in _deletions(digits))
@@ -80,7 +79,7 @@ def block_keys(p: Person) -> set[str]:
             if len(local) <= 30:
                 keys.update(f"ed:{d}@{domain}" for d in _deletions(local))
     if p.last_key and p.first_key:
-        keys.add("n:" + " ".join(sorted((p.last_key, p.first_key))) + ":" + (p.middle_key[:1] or "-"))
+        keys.add("n:" + " ".join(sorted((p.last_key, p.first_key))))
     return keys
 
 
@@ -103,10 +102,20 @@ def candidate_pairs(people: Iterable[Person]) -> set[tuple[int, int]]:
 def _name_similarity(a: Person, b: Person) -> float:
     if not (a.last_key or a.first_key) or not (b.last_key or b.first_key):
         return 0.0
-    straight = (JaroWinkler.similarity(a.last_key, b.last_key) + JaroWinkler.similarity(a.first_key, b.first_key)) / 2
-    swapped = (JaroWinkler.similarity(a.last_key, b.first_key) + JaroWinkler.similarity(a.first_key, b.last_key)) / 2
-    tokens = token_sort_ratio(f"{a.last_key} {a.first_key}", f"{b.last_key} {b.first_key}") / 100
-    return max(straight, swapped, tokens)
+    straight = _aligned(a.last_key, a.first_key, b.last_key, b.first_key)
+    swapped = _aligned(a.last_key, a.first_key, b.first_key, b.last_key)
+    return max(straight, swapped)
+
+
+def _aligned(last_a: str, first_a: str, last_b: str, first_b: str) -> float:
+    """Similarity of two (surname, given name) alignments; two different known names are not a typo."""
+    if distinct_known(first_a, first_b, given_keys()) or distinct_known(last_a, last_b, surname_keys()):
+        return 0.5
+    if not (last_a and last_b):
+        return JaroWinkler.similarity(first_a, first_b) * 0.97 if first_a and first_b else 0.0
+    if not (first_a and first_b):
+        return JaroWinkler.similarity(last_a, last_b) * 0.97
+    return (JaroWinkler.similarity(last_a, last_b) + JaroWinkler.similarity(first_a, first_b)) / 2
 
 
 def _date_close(a: date, b: date) -> bool:
@@ -117,20 +126,15 @@ def _date_close(a: date, b: date) -> bool:
 def score(a: Person, b: Person) -> Scored:
     total, reasons = PRIOR, []
     sim = _name_similarity(a, b)
+    weight = _name_weight(sim)
+    total += weight
     if sim >= 0.97:
-        total += 4.0
         reasons.append(f"names match ({a.display} ~ {b.display})")
-    elif sim >= 0.88:
-        total += 2.5
+    elif weight > 0:
         reasons.append(f"names {sim:.0%} similar ({a.display} ~ {b.display})")
-    elif sim >= 0.78:
-        total += 0.5
-        reasons.append(f"names loosely similar, {sim:.0%}")
-    else:
-        total -= 4.0
     if a.birth_date and b.birth_date:
         if a.birth_date == b.birth_date:
-            total += 4.5
+            total += 5.0
             reasons.append(f"same birth date {a.birth_date.isoformat()}")
         elif _date_close(a.birth_date, b.birth_date):
             total += 1.0
@@ -164,6 +168,25 @@ def score(a: Person, b: Person) -> Scored:
     return Scored(lo, hi, prob, reasons)
 
 
+def _name_weight(sim: float) -> float:
+    """Log-odds from name similarity: near-certain at one typo, against at clearly different names."""
+    if sim >= 0.97:
+        return 5.0
+    if sim >= 0.85:
+        return 1.5 + (sim - 0.85) / 0.12 * 3.5
+    if sim >= 0.75:
+        return -1.0 + (sim - 0.75) * 25
+    return -4.0
+
+
+def _one_letter_apart(x: str, y: str) -> bool:
+    """One edit apart, and not merely in digits (ivan1990 and ivan1991 are usually two people)."""
+    if DamerauLevenshtein.distance(x, y) != 1:
+        return False
+    strip = str.maketrans("", "", "0123456789")
+    return x.translate(strip) != y.translate(strip)
+
+
 def _email_evidence(xs: list[str], ys: list[str]) -> tuple[float, str] | None:
     best: tuple[float, str] | None = None
     for x in xs:
@@ -172,7 +195,7 @@ def _email_evidence(xs: list[str], ys: list[str]) -> tuple[float, str] | None:
             ly, _, dy = y.partition("@")
             if lx == ly and len(lx) >= 4:
                 cand = (4.0, f"same mailbox name {lx}@ on {dx} and {dy}")
-            elif dx == dy and DamerauLevenshtein.distance(lx, ly) <= 1 and len(lx) >= 4:
+            elif dx == dy and len(lx) >= 4 and _one_letter_apart(lx, ly):
                 cand = (4.5, f"e-mails differ by one character ({x} ~ {y})")
             else:
                 continue

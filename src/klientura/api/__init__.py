@@ -1,0 +1,18 @@
+"""REST API under /api/v1: a transport only — parse, authorise, call services, render."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from klientura.api import auth, catalog, customers, dedup, events, imports, orders
+from klientura.api.problems import install as install_problem_handlers
+
+
+def router() -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth, customers, orders, events, catalog, dedup, imports):
+        api.include_router(module.router)
+    return api
+
+
+__all__ = ["install_problem_handlers", "router"]

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from klientura.api.schemas import ApiKeyIn, LoginIn
+from klientura.auth import permissions_of
+from klientura.auth import service as svc
+from klientura.db import commit
+from klientura.deps import ActorDep, SessionDep
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/login", summary="Log in with e-mail and password (sets the session cookie)")
+def login(data: LoginIn, request: Request, session: SessionDep) -> dict[str, object]:
+    user = svc.authenticate(session, data.email, data.password)
+    request.session["user_id"] = user.id
+    return {"id": user.id, "email": user.email, "role": user.role}
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return Response(status_code=204)
+
+
+@router.get("/me", summary="Who is calling and what they may do")
+def me(actor: ActorDep) -> dict[str, object]:
+    return {"type": actor.type, "id": actor.id, "name": actor.name, "role": actor.role,
+            "permissions": sorted(permissions_of(actor))}  # fmt: skip
+
+
+@router.post("/api-keys", status_code=201, summary="Create an API key for an integration (shown once)")
+def create_api_key(data: ApiKeyIn, session: SessionDep, actor: ActorDep) -> dict[str, object]:
+    key, token = svc.create_api_key(session, actor, data.name, data.scopes)
+    commit(session)
+    return {**key.as_dict(), "key": token}
+
+
+@router.delete("/api-keys/{key_id}", status_code=204)
+def revoke_api_key(key_id: int, session: SessionDep, actor: ActorDep) -> Response:
+    svc.revoke_api_key(session, actor, key_id)
+    commit(session)
+    return Response(status_code=204)

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from klientura import customers as svc
+from klientura import dedup
+from klientura.api import idempotency
+from klientura.api.schemas import (
+    CustomerCard,
+    CustomerCreated,
+    CustomerPage,
+    FieldValueOut,
+    MergeOut,
+    SuggestionOut,
+    TagsIn,
+)
+from klientura.auth import require
+from klientura.customers.schemas import ConsentIn, CustomerIn, CustomerRead, CustomerUpdate, IdentityIn, IdentityRead
+from klientura.db import commit
+from klientura.deps import ActorDep, SessionDep, SettingsDep
+from klientura.events import EventRead, events_of
+from klientura.orders import OrderRead, ReturnRead, orders_of, returns_of, totals_for
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+@router.post("", status_code=201, response_model=CustomerCreated, summary="Create a card, or land on the existing one")
+def create_customer(
+    data: CustomerIn, request: Request, session: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> Response:
+    """A request carrying a known identity (phone, e-mail, card, external id) never creates a second card:
+    it enriches the existing one and answers 200 instead of 201."""
+    require(actor, "customers:write")
+
+    def action() -> tuple[int, CustomerCreated]:
+        prepared = svc.prepare(data, region=settings.default_region, source=actor.name)
+        result = svc.resolve(session, actor, prepared, source=actor.name)
+        card = svc.to_read(session, svc.get_customer(session, actor, result.customer_id))
+        return (201 if result.created else 200), CustomerCreated(**result.model_dump(), customer=card)
+
+    return idempotency.run(request, session, actor, data, action)
+
+
+@router.get("", response_model=CustomerPage, summary="Search and list cards (cursor pagination)")
+def list_customers(
+    session: SessionDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+    q: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    card: str | None = None,
+    tag: str | None = None,
+    city: str | None = None,
+    gender: str | None = None,
+    sort: str = "-id",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> CustomerPage:
+    for kind, value in (("phone", phone), ("email", email), ("card", card)):
+        if value:
+            found = svc.find_by_identity(session, actor, kind, value, settings.default_region)
+            return CustomerPage(items=[svc.to_read(session, found)] if found else [], next_cursor=None)
+    page = svc.search_customers(
+        session, actor,
+        svc.SearchQuery(q=q, tag=tag, city=city, gender=gender, sort=sort, limit=limit, cursor=cursor),
+        region=settings.default_region,
+    )  # fmt: skip
+    return CustomerPage(items=[svc.to_read(session, c) for c in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/{customer_id}", response_model=CustomerCard, summary="The full card: profile, orders, events, totals")
+def get_card(customer_id: int, session: SessionDep, actor: ActorDep) -> CustomerCard:
+    customer = svc.get_customer(session, actor, customer_id)
+    orders = orders_of(session, actor, customer.id, limit=100)
+    return CustomerCard(
+        customer=svc.to_read(session, customer),
+        totals=totals_for(session, [customer.id])[customer.id],
+        orders=[OrderRead.model_validate(o) for o in orders],
+        returns=[ReturnRead.model_validate(r) for r in returns_of(session, [o.id for o in orders])],
+        events=[EventRead.model_validate(e) for e in events_of(session, actor, customer.id, limit=100)],
+        other_values=[FieldValueOut(field=f.field, value=f.value, source=f.source) for f in svc.field_values(session, customer.id)],
+        merges=[MergeOut.model_validate(m, from_attributes=True) for m in dedup.merges_of(session, customer.id)],
+    )  # fmt: skip
+
+
+@router.patch("/{customer_id}", response_model=CustomerRead)
+def update_customer(customer_id: int, patch: CustomerUpdate, session: SessionDep, actor: ActorDep) -> CustomerRead:
+    customer = svc.update_customer(session, actor, customer_id, patch)
+    commit(session)
+    return svc.to_read(session, customer)
+
+
+@router.post("/{customer_id}/identities", status_code=201, response_model=IdentityRead)
+def add_identity(
+    customer_id: int, data: IdentityIn, session: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> IdentityRead:
+    identity = svc.add_identity(session, actor, customer_id, data.kind, data.value, settings.default_region)
+    commit(session)
+    return IdentityRead.model_validate(identity)
+
+
+@router.delete("/{customer_id}/identities/{identity_id}", status_code=204)
+def remove_identity(customer_id: int, identity_id: int, session: SessionDep, actor: ActorDep) -> Response:
+    svc.remove_identity(session, actor, customer_id, identity_id)
+    commit(session)
+    return Response(status_code=204)
+
+
+@router.put("/{customer_id}/consents", response_model=CustomerRead)
+def set_consent(customer_id: int, data: ConsentIn, session: SessionDep, actor: ActorDep) -> CustomerRead:
+    customer = svc.get_for_write(session, actor, customer_id)
+    svc.set_consent(session, actor, customer.id, data.channel, data.granted, data.source or actor.name)
+    commit(session)
+    return svc.to_read(session, customer)
+
+
+@router.post("/{customer_id}/tags", response_model=CustomerRead)
+def add_tags(customer_id: int, data: TagsIn, session: SessionDep, actor: ActorDep) -> CustomerRead:
+    customer = svc.get_for_write(session, actor, customer_id)
+    svc.add_tags(session, actor, customer.id, data.tags)
+    commit(session)
+    return svc.to_read(session, customer)
+
+
+@router.delete("/{customer_id}/tags/{tag}", response_model=CustomerRead)
+def remove_tag(customer_id: int, tag: str, session: SessionDep, actor: ActorDep) -> CustomerRead:
+    customer = svc.get_for_write(session, actor, customer_id)
+    svc.remove_tag(session, actor, customer.id, tag)
+    commit(session)
+    return svc.to_read(session, customer)
+
+
+@router.get("/{customer_id}/duplicates", response_model=list[SuggestionOut])
+def duplicates_of(customer_id: int, session: SessionDep, actor: ActorDep) -> list[SuggestionOut]:
+    customer = svc.get_customer(session, actor, customer_id)
+    rows = dedup.list_suggestions(session, actor, customer_id=customer.id)
+    return [SuggestionOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.get("/{customer_id}/events", response_model=list[EventRead])
+def customer_events(customer_id: int, session: SessionDep, actor: ActorDep) -> list[EventRead]:
+    return [EventRead.model_validate(e) for e in events_of(session, actor, customer_id)]

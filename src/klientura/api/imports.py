@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Form, UploadFile
+
+from klientura import imports as svc
+from klientura.db import commit
+from klientura.deps import ActorDep, SessionDep, SettingsDep
+from klientura.kit.errors import ValidationFailed
+
+router = APIRouter(prefix="/imports", tags=["imports"])
+
+
+@router.post("/{kind}", summary="Import customers or orders from CSV/XLSX; dry_run=true previews")
+def upload(
+    kind: str, file: UploadFile, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+    dry_run: bool = Form(False), mapping: str = Form(""), source: str = Form("import"),
+) -> dict[str, Any]:  # fmt: skip
+    suffix = Path(file.filename or "upload.csv").suffix.lower()
+    if suffix not in (".csv", ".txt", ".tsv", ".xlsx"):
+        raise ValidationFailed(f"unsupported file type {suffix!r}: use CSV or XLSX")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(file.file.read())
+        overrides = svc.parse_overrides([p for p in mapping.split("\n") if p.strip()])
+        report = svc.run_import(
+            session, actor, path, kind, overrides=overrides, dry_run=dry_run, region=settings.default_region,
+            source=source, tz=settings.timezone, display_name=file.filename,
+        )  # fmt: skip
+        if dry_run:
+            session.rollback()
+        else:
+            commit(session)
+    return report.as_dict()

@@ -1,0 +1,48 @@
+"""RFC 9457 problem details for every error the API returns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from klientura.kit.errors import KlienturaError
+
+MEDIA = "application/problem+json"
+log = logging.getLogger("klientura.api")
+
+
+def problem(status: int, title: str, detail: str, slug: str, instance: str, **extra: Any) -> JSONResponse:
+    body = {"type": f"https://klientura.dev/problems/{slug}", "title": title, "status": status, "detail": detail,
+            "instance": instance, **extra}  # fmt: skip
+    return JSONResponse(body, status_code=status, media_type=MEDIA)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(KlienturaError)
+    async def _domain(request: Request, exc: KlienturaError) -> JSONResponse:
+        return problem(exc.status, exc.title, exc.detail, exc.type_slug, request.url.path, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+        return problem(422, "Validation failed", detail, "validation-failed", request.url.path, errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), str(exc.detail), "http-error", request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return problem(
+            500, "Internal error", "an unexpected error occurred; it has been logged", "internal", request.url.path
+        )

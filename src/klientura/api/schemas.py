@@ -1,0 +1,80 @@
+"""Shapes only the API needs: pages, the full card, requests that are not a domain schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from klientura.customers import CustomerRead, ResolveResult
+from klientura.events import EventRead
+from klientura.orders import OrderRead, ReturnRead, Totals
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerRead]
+    next_cursor: str | None
+
+
+class CustomerCreated(ResolveResult):
+    customer: CustomerRead
+
+
+class FieldValueOut(BaseModel):
+    field: str
+    value: str
+    source: str | None
+
+
+class MergeOut(BaseModel):
+    id: int
+    survivor_id: int
+    merged_id: int
+    actor_name: str
+    merged_at: Any
+    undone_at: Any | None
+
+
+class CustomerCard(BaseModel):
+    customer: CustomerRead
+    totals: Totals
+    orders: list[OrderRead]
+    returns: list[ReturnRead]
+    events: list[EventRead]
+    other_values: list[FieldValueOut]
+    merges: list[MergeOut]
+
+
+class TagsIn(BaseModel):
+    tags: list[str] = Field(min_length=1)
+
+
+class MergeIn(BaseModel):
+    survivor_id: int
+    merged_id: int
+
+
+class PairIn(BaseModel):
+    a_id: int
+    b_id: int
+
+
+class SuggestionOut(BaseModel):
+    low_id: int
+    high_id: int
+    probability: float
+    reasons: list[str]
+
+
+class LoginIn(BaseModel):
+    email: str
+    password: str
+
+
+class ApiKeyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[str] = Field(min_length=1)
+
+
+class BulkOrdersIn(BaseModel):
+    orders: list[Any] = Field(min_length=1, max_length=1000)

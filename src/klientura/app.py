@@ -1,0 +1,35 @@
+"""The ASGI application: API under /api/v1, the web UI at /, one session factory per app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from klientura import __version__, api, web
+from klientura.config import Settings
+from klientura.db import SessionFactory, make_session_factory
+
+
+def create_app(settings: Settings | None = None, *, session_factory: SessionFactory | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="Klientura API",
+        version=__version__,
+        description="One customer base: cards without duplicates, orders, events, imports. Errors are RFC 9457 "
+        "problem+json; POSTs that create data honour `Idempotency-Key`; lists use cursor pagination.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    if session_factory is None:
+        session_factory = make_session_factory(settings.database_url)
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.add_middleware(
+        SessionMiddleware, secret_key=settings.secret_key, session_cookie="klientura_session",
+        same_site="lax", https_only=settings.session_cookie_secure, max_age=14 * 24 * 3600,
+    )  # fmt: skip
+    api.install_problem_handlers(app)
+    app.include_router(api.router())
+    web.mount(app)
+    return app

@@ -1,0 +1,61 @@
+"""`klientura demo`: build the demo chain into the embedded store and serve the UI."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from klientura import dedup
+from klientura.audit import SYSTEM
+from klientura.cli.main import app, console, serve
+from klientura.config import Settings
+from klientura.customers import count_customers
+from klientura.db import make_session_factory, session_scope
+from klientura.demo import DEMO_PASSWORD, USERS, build
+from klientura.migrations import upgrade
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option(help="how many customer cards")] = 20_000,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed builds the same chain")] = 42,
+    serve_ui: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the UI when built")] = True,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Build a realistic retail chain (customers, orders, returns, duplicates) and serve the UI."""
+    settings = Settings()
+    upgrade(settings.database_url)
+    factory = make_session_factory(settings.database_url)
+    with session_scope(factory) as session:
+        existing = count_customers(session, SYSTEM)
+    if existing:
+        console.print(f"the store already holds {existing:,} customers: serving it as it is")
+    else:
+        started = time.perf_counter()
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console) as bar:  # fmt: skip
+            task = bar.add_task("customers", total=customers)
+            orders_task = bar.add_task("orders", total=None)
+
+            def progress(what: str, n: int) -> None:
+                bar.advance(task if what == "customers" else orders_task, n)
+
+            with session_scope(factory) as session:
+                summary = build(session, customers=customers, seed=seed, progress=progress)
+        console.print(
+            f"built {summary.customers:,} customers ({summary.duplicates:,} planted duplicates), "
+            f"{summary.orders:,} orders with {summary.lines:,} lines ({summary.anonymous:,} anonymous), "
+            f"{summary.returns:,} returns in {time.perf_counter() - started:.0f} s"
+        )
+        with session_scope(factory) as session:
+            found = dedup.scan(session, SYSTEM, settings.dedup_threshold)
+        console.print(f"duplicate suggestions: {found:,}")
+    console.print(f"\nLog in at [bold]http://{host}:{port}/[/bold]")
+    for email, _name, role in USERS:
+        console.print(f"  {role:9} {email}  password: {DEMO_PASSWORD}")
+    if serve_ui:
+        serve(host=host, port=port)

@@ -1,0 +1,5 @@
+"""The demo retail chain: a reproducible base for trying Klientura and for benchmarks."""
+
+from klientura.demo.build import DEMO_PASSWORD, USERS, DemoSummary, build
+
+__all__ = ["DEMO_PASSWORD", "USERS", "DemoSummary", "build"]

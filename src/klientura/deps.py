@@ -1,0 +1,46 @@
+"""Request plumbing: the session (the request owns the transaction), the actor, settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from klientura.audit import Actor
+from klientura.auth.service import actor_for_api_key, actor_for_user, get_user
+from klientura.config import Settings
+from klientura.db import Session
+from klientura.kit.errors import Unauthorized
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = request.app.state.session_factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def current_actor(request: Request, session: Annotated[Session, Depends(get_session)]) -> Actor:
+    auth = request.headers.get("authorization", "")
+    token = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("x-api-key", "").strip()
+    if token:
+        return actor_for_api_key(session, token)
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    if user_id is not None:
+        user = get_user(session, int(user_id))
+        if user is not None:
+            return actor_for_user(user)
+    raise Unauthorized("log in or send an API key: 'Authorization: Bearer kl_...'")
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+ActorDep = Annotated[Actor, Depends(current_actor)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,0 +1,29 @@
+"""Web UI: server-rendered Jinja2 pages with HTMX, Russian by default. A transport only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from klientura.web import auth, customers, dedup, imports
+from klientura.web.render import LoginRequired
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def mount(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (auth, customers, dedup, imports):
+        app.include_router(module.router, include_in_schema=False)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> RedirectResponse:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+__all__ = ["mount"]

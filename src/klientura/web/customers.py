@@ -1,0 +1,209 @@
+"""Customer pages: the list with search and filters, the card with everything about a person."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from klientura import customers as svc
+from klientura import dedup
+from klientura.catalog import list_outlets
+from klientura.customers.schemas import CustomerUpdate
+from klientura.db import Session, commit
+from klientura.deps import get_session
+from klientura.events import events_of
+from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.orders import orders_of, returns_of, totals_for
+from klientura.web import flash
+from klientura.web.render import gettext_for, render, web_actor
+
+router = APIRouter()
+SessionDep = Annotated[Session, Depends(get_session)]
+CHANNELS = ("email", "sms", "telegram", "push", "phone")
+
+
+def _query(request: Request) -> svc.SearchQuery:
+    p = request.query_params
+    flag = {"1": True, "0": False}
+    return svc.SearchQuery(
+        q=p.get("q") or None, tag=p.get("tag") or None, city=p.get("city") or None, gender=p.get("gender") or None,
+        has_email=flag.get(p.get("has_email", "")), sort=p.get("sort") or "-id", limit=50, cursor=p.get("cursor") or None,
+    )  # fmt: skip
+
+
+def _rows_context(request: Request, session: Session, query: svc.SearchQuery) -> dict[str, Any]:
+    actor = web_actor(request, session)
+    page = svc.search_customers(session, actor, query, region=request.app.state.settings.default_region)
+    ids = [c.id for c in page.items]
+    keep = {k: v for k, v in request.query_params.items() if k not in ("cursor", "lang") and v}
+    return {
+        "items": page.items, "next_cursor": page.next_cursor, "totals": totals_for(session, ids),
+        "tags_of": svc.tags_of(session, ids), "more_qs": urlencode(keep),
+    }  # fmt: skip
+
+
+@router.get("/customers", response_class=HTMLResponse)
+def customer_list(request: Request, session: SessionDep) -> HTMLResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    query = _query(request)
+    try:
+        ctx = _rows_context(request, session, query)
+    except KlienturaError as exc:
+        query = svc.SearchQuery()
+        ctx = {**_rows_context(request, session, query), "flash": exc.detail, "flash_kind": "error"}
+    sorts = [("-id", _("Newest first")), ("id", _("Oldest first")), ("name", _("By name"))]
+    return render(request, "customers/list.html", {
+        **ctx, "nav": "customers", "query": query, "tags": svc.all_tags(session), "sorts": sorts,
+        "total": svc.count_customers(session, actor),
+    }, actor=actor)  # fmt: skip
+
+
+@router.get("/customers/rows", response_class=HTMLResponse)
+def customer_rows(request: Request, session: SessionDep) -> HTMLResponse:
+    actor = web_actor(request, session)
+    try:
+        ctx = _rows_context(request, session, _query(request))
+    except KlienturaError as exc:
+        return HTMLResponse(f'<tr><td colspan="8" class="flash error">{exc.detail}</td></tr>')
+    return render(request, "customers/_rows.html", ctx, actor=actor)
+
+
+def _timeline(session: Session, actor: Any, customer_id: int) -> list[dict[str, Any]]:
+    orders = orders_of(session, actor, customer_id, limit=200)
+    outlets = {o.id: o.name for o in list_outlets(session)}
+    items: list[dict[str, Any]] = [
+        {"kind": "order", "at": o.placed_at, "obj": o, "outlet": outlets.get(o.outlet_id or 0)} for o in orders
+    ]
+    items += [{"kind": "return", "at": r.returned_at, "obj": r} for r in returns_of(session, [o.id for o in orders])]
+    items += [
+        {"kind": "event", "at": e.occurred_at, "obj": e} for e in events_of(session, actor, customer_id, limit=200)
+    ]
+    items += [{"kind": "merge", "at": m.merged_at, "obj": m} for m in dedup.merges_of(session, customer_id)]
+    items.sort(key=lambda x: x["at"], reverse=True)
+    return items
+
+
+@router.get("/customers/{customer_id}", response_class=HTMLResponse)
+def customer_card(customer_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    try:
+        customer = svc.get_customer(session, actor, customer_id)
+    except KlienturaError as exc:
+        return render(
+            request, "message.html", {"title": _("Not found"), "message": exc.detail}, actor=actor, status=404
+        )
+    if customer.id != customer_id:
+        return RedirectResponse(f"/customers/{customer.id}", status_code=303)
+    read = svc.to_read(session, customer)
+    message, kind = flash.pop(request)
+    fields = [("last_name", _("Last name")), ("first_name", _("First name")), ("middle_name", _("Middle name")),
+              ("gender", _("Gender")), ("birth_date", _("Birth date")), ("city", _("City")),
+              ("timezone", _("Time zone")), ("preferred_channel", _("Preferred channel")),
+              ("acquisition_source", _("Acquisition source"))]  # fmt: skip
+    return render(request, "customers/card.html", {
+        "nav": "customers", "c": read, "fields": fields, "editing": request.query_params.get("edit") == "1",
+        "totals": totals_for(session, [customer.id])[customer.id], "timeline": _timeline(session, actor, customer.id),
+        "other_values": svc.field_values(session, customer.id), "channels": CHANNELS,
+        "consents": {x.channel: x for x in read.consents},
+        "suggestions": dedup.list_suggestions(session, actor, customer_id=customer.id, limit=10),
+        "flash": message, "flash_kind": kind,
+    }, actor=actor)  # fmt: skip
+
+
+def _act(request: Request, session: Session, customer_id: int, fn: Any, ok: str) -> RedirectResponse:
+    _ = gettext_for(request)
+    try:
+        fn()
+        commit(session)
+    except KlienturaError as exc:
+        session.rollback()
+        return flash.redirect(request, f"/customers/{customer_id}", exc.detail, "error")
+    return flash.redirect(request, f"/customers/{customer_id}", _(ok))
+
+
+@router.post("/customers/{customer_id}/profile")
+def save_profile(customer_id: int, request: Request, session: SessionDep,
+                 last_name: str = Form(""), first_name: str = Form(""), middle_name: str = Form(""),
+                 gender: str = Form(""), birth_date: str = Form(""), city: str = Form(""), timezone: str = Form(""),
+                 preferred_channel: str = Form(""), acquisition_source: str = Form("")) -> RedirectResponse:  # fmt: skip
+    actor = web_actor(request, session)
+
+    def run() -> None:
+        try:
+            bd = date.fromisoformat(birth_date) if birth_date else None
+        except ValueError as exc:
+            raise ValidationFailed(f"not a date: {birth_date!r}") from exc
+        patch = CustomerUpdate.model_validate({
+            "last_name": last_name or None, "first_name": first_name or None, "middle_name": middle_name or None,
+            "gender": gender or None, "birth_date": bd, "city": city or None, "timezone": timezone or None,
+            "preferred_channel": preferred_channel or None, "acquisition_source": acquisition_source or None,
+        })  # fmt: skip
+        svc.update_customer(session, actor, customer_id, patch)
+
+    return _act(request, session, customer_id, run, "Saved.")
+
+
+@router.post("/customers/{customer_id}/identities")
+def add_identity(
+    customer_id: int, request: Request, session: SessionDep, kind: str = Form(...), value: str = Form(...)
+) -> RedirectResponse:
+    actor = web_actor(request, session)
+    region = request.app.state.settings.default_region
+    return _act(
+        request,
+        session,
+        customer_id,
+        lambda: svc.add_identity(session, actor, customer_id, kind, value, region),
+        "Contact added.",
+    )
+
+
+@router.post("/customers/{customer_id}/identities/{identity_id}/delete")
+def remove_identity(customer_id: int, identity_id: int, request: Request, session: SessionDep) -> RedirectResponse:
+    actor = web_actor(request, session)
+    return _act(
+        request,
+        session,
+        customer_id,
+        lambda: svc.remove_identity(session, actor, customer_id, identity_id),
+        "Contact removed.",
+    )
+
+
+@router.post("/customers/{customer_id}/consents")
+def set_consent(
+    customer_id: int, request: Request, session: SessionDep, channel: str = Form(...), granted: str = Form(...)
+) -> RedirectResponse:
+    actor = web_actor(request, session)
+
+    def run() -> None:
+        customer = svc.get_for_write(session, actor, customer_id)
+        svc.set_consent(session, actor, customer.id, channel, granted == "1", f"ui:{actor.name}")
+
+    return _act(request, session, customer_id, run, "Consent updated.")
+
+
+@router.post("/customers/{customer_id}/tags")
+def add_tag(customer_id: int, request: Request, session: SessionDep, tag: str = Form(...)) -> RedirectResponse:
+    actor = web_actor(request, session)
+
+    def run() -> None:
+        svc.add_tags(session, actor, svc.get_for_write(session, actor, customer_id).id, [tag])
+
+    return _act(request, session, customer_id, run, "Tag added.")
+
+
+@router.post("/customers/{customer_id}/tags/delete")
+def remove_tag(customer_id: int, request: Request, session: SessionDep, tag: str = Form(...)) -> RedirectResponse:
+    actor = web_actor(request, session)
+
+    def run() -> None:
+        svc.remove_tag(session, actor, svc.get_for_write(session, actor, customer_id).id, tag)
+
+    return _act(request, session, customer_id, run, "Tag removed.")

@@ -1,0 +1,101 @@
+"""Duplicate suggestions, side-by-side comparison, merge, unmerge, dismiss."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from klientura import customers as cust
+from klientura import dedup
+from klientura.db import Session, commit
+from klientura.deps import get_session
+from klientura.kit.errors import KlienturaError
+from klientura.orders import totals_for
+from klientura.web import flash
+from klientura.web.render import gettext_for, render, web_actor
+
+router = APIRouter()
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@router.get("/duplicates", response_class=HTMLResponse)
+def suggestions(request: Request, session: SessionDep, offset: int = 0) -> HTMLResponse:
+    actor = web_actor(request, session)
+    rows = dedup.list_suggestions(session, actor, limit=50, offset=max(offset, 0))
+    ids = sorted({r.low_id for r in rows} | {r.high_id for r in rows})
+    names = cust.names_of(session, actor, ids)
+    message, kind = flash.pop(request)
+    return render(request, "dedup/list.html", {
+        "nav": "duplicates", "suggestions": rows, "names": names, "offset": offset,
+        "merges": dedup.recent_merges(session, limit=20), "flash": message, "flash_kind": kind,
+    }, actor=actor)  # fmt: skip
+
+
+@router.get("/duplicates/compare", response_class=HTMLResponse)
+def compare(request: Request, session: SessionDep, a: int, b: int) -> HTMLResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    try:
+        cards = [cust.to_read(session, cust.get_customer(session, actor, i, follow_merge=False)) for i in (a, b)]
+        score = dedup.explain_pair(session, actor, a, b)
+    except KlienturaError as exc:
+        return render(
+            request, "message.html", {"title": _("Cannot compare"), "message": exc.detail}, actor=actor, status=404
+        )
+    fields = [("last_name", _("Last name")), ("first_name", _("First name")), ("middle_name", _("Middle name")),
+              ("gender", _("Gender")), ("birth_date", _("Birth date")), ("city", _("City"))]  # fmt: skip
+    return render(request, "dedup/compare.html", {
+        "nav": "duplicates", "cards": cards, "score": score, "fields": fields, "totals": totals_for(session, [a, b]),
+    }, actor=actor)  # fmt: skip
+
+
+@router.post("/duplicates/scan")
+def scan(request: Request, session: SessionDep) -> RedirectResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    try:
+        found = dedup.scan(session, actor, request.app.state.settings.dedup_threshold)
+        commit(session)
+    except KlienturaError as exc:
+        return flash.redirect(request, "/duplicates", exc.detail, "error")
+    return flash.redirect(request, "/duplicates", _("Found %(n)s possible duplicates.") % {"n": found})
+
+
+@router.post("/duplicates/merge")
+def merge(
+    request: Request, session: SessionDep, survivor_id: int = Form(...), merged_id: int = Form(...)
+) -> RedirectResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    try:
+        dedup.merge(session, actor, survivor_id, merged_id)
+        commit(session)
+    except KlienturaError as exc:
+        return flash.redirect(request, "/duplicates", exc.detail, "error")
+    return flash.redirect(request, f"/customers/{survivor_id}", _("Cards merged. You can undo it from the timeline."))
+
+
+@router.post("/duplicates/dismiss")
+def dismiss(request: Request, session: SessionDep, a_id: int = Form(...), b_id: int = Form(...)) -> RedirectResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    try:
+        dedup.dismiss(session, actor, a_id, b_id)
+        commit(session)
+    except KlienturaError as exc:
+        return flash.redirect(request, "/duplicates", exc.detail, "error")
+    return flash.redirect(request, "/duplicates", _("Marked as different people."))
+
+
+@router.post("/merges/{merge_id}/undo")
+def undo(merge_id: int, request: Request, session: SessionDep) -> RedirectResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    try:
+        rec = dedup.unmerge(session, actor, merge_id)
+        commit(session)
+    except KlienturaError as exc:
+        return flash.redirect(request, "/duplicates", exc.detail, "error")
+    return flash.redirect(request, f"/customers/{rec.merged_id}", _("Merge undone: both cards are back."))

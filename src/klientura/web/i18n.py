@@ -1,0 +1,56 @@
+"""Russian by default, English on request: gettext catalogues read with Babel, money and dates by locale."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+from babel.support import NullTranslations, Translations
+
+LOCALES = ("ru", "en")
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+@lru_cache(maxsize=8)
+def translations(locale: str) -> NullTranslations:
+    po = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(buf)
+
+
+def money(value: Decimal | int | float | None, locale: str, currency: str = "RUB") -> str:
+    if value is None:
+        return "—"
+    return str(format_currency(value, currency, locale=locale))
+
+
+def number(value: Decimal | int | float | None, locale: str) -> str:
+    return "—" if value is None else str(format_decimal(value, locale=locale))
+
+
+def day(value: date | datetime | None, locale: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.date()
+    return str(format_date(value, "medium", locale=locale))
+
+
+def moment(value: datetime | None, locale: str, tz: str = "Europe/Moscow") -> str:
+    if value is None:
+        return "—"
+    return str(format_datetime(value.astimezone(ZoneInfo(tz)), "d MMM y, HH:mm", locale=locale))

@@ -1,0 +1,136 @@
+"""Import from the browser: upload, preview with the detected mapping and a trial run, import, report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from klientura import imports as svc
+from klientura.auth import require
+from klientura.db import Session, commit
+from klientura.deps import get_session
+from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.web import flash
+from klientura.web.render import gettext_for, render, web_actor
+
+router = APIRouter()
+SessionDep = Annotated[Session, Depends(get_session)]
+PREVIEW_ROWS = 2000
+_TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|txt|tsv|xlsx)$")
+
+
+def _upload_path(request: Request, token: str) -> Path:
+    if not _TOKEN.match(token):
+        raise ValidationFailed("unknown upload; choose the file again")
+    path = Path(request.app.state.settings.upload_dir) / token
+    if not path.exists():
+        raise ValidationFailed("the uploaded file has expired; choose it again")
+    return path
+
+
+@router.get("/imports", response_class=HTMLResponse)
+def index(request: Request, session: SessionDep) -> HTMLResponse:
+    actor = web_actor(request, session)
+    message, kind = flash.pop(request)
+    return render(request, "imports/index.html", {
+        "nav": "imports", "runs": svc.list_runs(session), "flash": message, "flash_kind": kind,
+    }, actor=actor)  # fmt: skip
+
+
+async def read_form(request: Request) -> FormData:
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(read_form)]
+
+
+def _overrides(form: FormData) -> dict[str, str]:
+    """``map:<header>`` fields of the preview form: the column's field, or "" to skip it."""
+    return {k[4:]: v for k, v in form.items() if k.startswith("map:") and isinstance(v, str)}
+
+
+@router.post("/imports/preview", response_class=HTMLResponse)
+def preview(request: Request, session: SessionDep, form: FormDep) -> Response:
+    actor = web_actor(request, session)
+    kind, token, filename = str(form.get("kind", "")), str(form.get("token", "")), str(form.get("filename", ""))
+    upload = form.get("file")
+    try:
+        require(actor, "import:write")
+        if isinstance(upload, StarletteUpload) and upload.filename:
+            suffix = Path(upload.filename).suffix.lower()
+            if suffix not in (".csv", ".txt", ".tsv", ".xlsx"):
+                raise ValidationFailed(f"unsupported file type {suffix!r}: use CSV or XLSX")
+            token, filename = secrets.token_hex(16) + suffix, upload.filename
+            folder = Path(request.app.state.settings.upload_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / token).write_bytes(upload.file.read())
+        path = _upload_path(request, token)
+        overrides = _overrides(form)
+        info = svc.inspect_file(path, kind, overrides)
+        report = svc.run_import(session, actor, path, kind, overrides=overrides, dry_run=True,
+                                region=request.app.state.settings.default_region, limit=PREVIEW_ROWS)  # fmt: skip
+        session.rollback()
+    except KlienturaError as exc:
+        session.rollback()
+        return flash.redirect(request, "/imports", exc.detail, "error")
+    by_header = {h: f for f, h in info["mapping"].items()}
+    return render(request, "imports/preview.html", {
+        "nav": "imports", "kind": kind, "token": token, "filename": filename, "info": info, "report": report,
+        "by_header": by_header, "preview_rows": PREVIEW_ROWS,
+    }, actor=actor)  # fmt: skip
+
+
+@router.post("/imports/run")
+def run(request: Request, session: SessionDep, form: FormDep) -> RedirectResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    try:
+        path = _upload_path(request, str(form.get("token", "")))
+        report = svc.run_import(session, actor, path, str(form.get("kind", "")), overrides=_overrides(form),
+                                region=request.app.state.settings.default_region,
+                                display_name=str(form.get("filename", "")) or None)  # fmt: skip
+        commit(session)
+        path.unlink(missing_ok=True)
+    except KlienturaError as exc:
+        session.rollback()
+        return flash.redirect(request, "/imports", exc.detail, "error")
+    return flash.redirect(request, f"/imports/{report.run_id}", _("Import finished."))
+
+
+@router.get("/imports/{run_id}", response_class=HTMLResponse)
+def report(run_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    try:
+        run_row, rejections = svc.get_run(session, run_id)
+    except KlienturaError as exc:
+        return render(
+            request, "message.html", {"title": _("Not found"), "message": exc.detail}, actor=actor, status=404
+        )
+    message, kind = flash.pop(request)
+    return render(request, "imports/report.html", {
+        "nav": "imports", "run": run_row, "rejections": rejections[:500], "flash": message, "flash_kind": kind,
+    }, actor=actor)  # fmt: skip
+
+
+@router.get("/imports/{run_id}/rejections.csv")
+def rejections_csv(run_id: int, request: Request, session: SessionDep) -> Response:
+    web_actor(request, session)
+    _run_row, rejections = svc.get_run(session, run_id)
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";")
+    headers = list(rejections[0].raw) if rejections else []
+    writer.writerow(["row", "reason", *headers])
+    for r in rejections:
+        writer.writerow([r.row_no, r.reason, *[r.raw.get(h) for h in headers]])
+    return Response(buf.getvalue().encode("utf-8-sig"), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="import-{run_id}-rejected.csv"'})  # fmt: skip

@@ -1,0 +1,76 @@
+"""Templates, the signed-in user, the language of the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from klientura.audit import Actor
+from klientura.auth import can
+from klientura.auth.service import actor_for_user, get_user
+from klientura.config import Settings
+from klientura.db import Session
+from klientura.web import i18n
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+class LoginRequired(Exception):
+    """Raised by pages when nobody is signed in; the app answers with a redirect to /login."""
+
+
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    return env
+
+
+ENV = _env()
+
+
+def locale_of(request: Request, settings: Settings) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get("lang") or settings.default_locale
+    return lang if lang in i18n.LOCALES else settings.default_locale
+
+
+def web_actor(request: Request, session: Session) -> Actor:
+    user_id = request.session.get("user_id")
+    user = get_user(session, int(user_id)) if user_id is not None else None
+    if user is None:
+        raise LoginRequired()
+    return actor_for_user(user)
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], *, actor: Actor | None = None, status: int = 200
+) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    locale = locale_of(request, settings)
+    trans = i18n.translations(locale)
+    tmpl = ENV.get_template(template)
+    html = tmpl.render(
+        request=request,
+        actor=actor,
+        can=(lambda perm: actor is not None and can(actor, perm)),
+        locale=locale,
+        _=trans.gettext,
+        gettext=trans.gettext,
+        ngettext=trans.ngettext,
+        money=lambda v: i18n.money(v, locale, settings.currency),
+        number=lambda v: i18n.number(v, locale),
+        day=lambda v: i18n.day(v, locale),
+        moment=lambda v: i18n.moment(v, locale, settings.timezone),
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status)
+    if request.query_params.get("lang") in i18n.LOCALES:
+        response.set_cookie("lang", locale, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+def gettext_for(request: Request) -> Any:
+    settings: Settings = request.app.state.settings
+    return i18n.translations(locale_of(request, settings)).gettext
