@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -81,3 +82,32 @@ def actor() -> Actor:
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.config.getoption("--db"))
+
+
+@pytest.fixture
+def app_factory(engine: Engine, tmp_path: Path) -> Iterator[Any]:
+    """Apps whose every request runs inside one outer transaction, rolled back after the test."""
+    from klientura.app import create_app
+    from klientura.config import Settings
+
+    conn = engine.connect()
+    trans = conn.begin()
+    factory = sessionmaker(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+    def make() -> Any:
+        settings = Settings(database_url="sqlite://", secret_key="test-secret", upload_dir=tmp_path / "uploads")
+        return create_app(settings, session_factory=factory)
+
+    make.session_factory = factory  # type: ignore[attr-defined]
+    try:
+        yield make
+    finally:
+        trans.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def app_session(app_factory: Any) -> Iterator[Session]:
+    s = app_factory.session_factory()
+    yield s
+    s.close()

@@ -75,12 +75,24 @@ def utcnow() -> datetime:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # let SQLAlchemy, not pysqlite, decide when a transaction begins, so SAVEPOINTs work
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    # SQLite's own lower() only folds ASCII; names here are mostly Cyrillic
+    dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -90,6 +102,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

@@ -174,7 +174,7 @@ def _text_filter(q: str, region: str) -> ColumnElement[bool]:
         except ValidationFailed:
             continue
     words = text.split()
-    if words and not any(ch.isdigit() or ch == "@" for ch in text):
+    if words and "@" not in text and any(ch.isalpha() for ch in text):
         name_conds = []
         for word in words:
             pattern = word.replace("%", "").replace("_", "")[:50].lower() + "%"
