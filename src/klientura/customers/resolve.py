@@ -76,7 +76,7 @@ def prepare(data: CustomerIn, *, region: str = "RU", source: str | None = None) 
     return Prepared(
         profile=profile,
         identities=identities,
-        consents=dict(data.consents),
+        consents={str(k): v for k, v in data.consents.items()},
         tags=list(data.tags),
         attributes=dict(data.attributes),
         owner_id=data.owner_id,

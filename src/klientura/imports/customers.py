@@ -71,7 +71,7 @@ def parse_row(row: list[Cell], m: dict[str, int], *, region: str, source: str) -
     if m.get("birth_date") is not None:
         cell = row[m["birth_date"]] if m["birth_date"] < len(row) else None
         if cell not in (None, ""):
-            bd = parse_date(cell)  # type: ignore[arg-type]
+            bd = parse_date(cell)
             if bd.year < 1900 or bd > date.today():
                 raise ValidationFailed(f"implausible birth date: {bd.isoformat()}")
             profile["birth_date"] = bd
@@ -191,14 +191,14 @@ def _bulk(session: Session, actor: Actor, batch: list[tuple[int, Prepared]], rep
     report.created += len(groups)
     report.updated += sum(len(g) - 1 for g in groups)
     field_values: list[dict[str, Any]] = []
-    for g, cid in zip(groups, new_ids, strict=True):
-        base = dict(g[0].profile)
-        for extra in g[1:]:
+    for members, cid in zip(groups, new_ids, strict=True):
+        base = dict(members[0].profile)
+        for extra in members[1:]:
             fills, conflicts = profile_diff(base, extra.profile)
             base.update(fills)
             field_values += [{"customer_id": cid, "field": n, "value": str(extra.profile[n])[:200], "source": source}
                              for n in conflicts]  # fmt: skip
-        if len(g) > 1:
+        if len(members) > 1:
             session.execute(update(Customer), [{"id": cid, **base}])
     _enrich(session, actor, existing_rows, found, claim, report, source, field_values)
     if field_values:
@@ -328,10 +328,10 @@ def _extras(session: Session, actor: Actor, rows: list[tuple[int, Prepared]], so
         ids = sorted({cid for cid, _ in with_tags})
         have_tags: set[tuple[int, int]] = set()
         for i in range(0, len(ids), 900):
-            stmt = select(CustomerTag.customer_id, CustomerTag.tag_id).where(
+            tag_stmt = select(CustomerTag.customer_id, CustomerTag.tag_id).where(
                 CustomerTag.customer_id.in_(ids[i : i + 900])
             )
-            have_tags.update((a, b) for a, b in session.execute(stmt))
+            have_tags.update((a, b) for a, b in session.execute(tag_stmt))
         new_tags = []
         for cid, p in with_tags:
             for t in p.tags:

@@ -65,7 +65,7 @@ def parse_receipt_row(
     if cell in (None, ""):
         raise ValidationFailed("no purchase date")
     try:
-        placed_at = parse_datetime(cell, tz)  # type: ignore[arg-type]
+        placed_at = parse_datetime(cell, tz)
     except ValidationFailed as exc:
         raise ValidationFailed(f"bad purchase date: {cell!r}") from exc
     identities = []

@@ -199,6 +199,8 @@ def totals_for(session: Session, customer_ids: list[int]) -> dict[int, Totals]:
     out = {cid: Totals(orders=0, revenue=Decimal(0), returns=Decimal(0), average_check=Decimal(0),
                        first_purchase=None, last_purchase=None) for cid in customer_ids}  # fmt: skip
     for cid, n, paid, first, last in rows:
+        if cid is None:
+            continue
         back = Decimal(refunds.get(cid, 0))
         revenue = quantize(Decimal(paid) - back)
         out[cid] = Totals(

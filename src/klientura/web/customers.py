@@ -88,8 +88,8 @@ def _timeline(session: Session, actor: Any, customer_id: int) -> list[dict[str, 
     return items
 
 
-@router.get("/customers/{customer_id}", response_class=HTMLResponse)
-def customer_card(customer_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+@router.get("/customers/{customer_id}", response_class=HTMLResponse, response_model=None)
+def customer_card(customer_id: int, request: Request, session: SessionDep) -> HTMLResponse | RedirectResponse:
     actor = web_actor(request, session)
     _ = gettext_for(request)
     try:

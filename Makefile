@@ -1,0 +1,64 @@
+# Two commands do all set-up on a fresh machine:  make demo  and  make test
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_ADMIN ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test install dev lint types imports migrations pytest-sqlite pytest-postgresql services bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.dev
+
+## make demo: build the demo retail chain into var/klientura.db and serve the UI on http://127.0.0.1:8000
+demo: install
+	$(BIN)/klientura demo
+
+## make test: lint, types, import contracts, migrations, and every test on SQLite and PostgreSQL
+test: dev services lint types imports migrations pytest-sqlite pytest-postgresql
+
+services:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+
+lint: dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+types: dev
+	$(BIN)/mypy src
+
+imports: dev
+	$(BIN)/lint-imports
+
+migrations: dev
+	@rm -f var/alembic-check.db
+	KLIENTURA_DATABASE_URL=sqlite:///var/alembic-check.db $(BIN)/alembic upgrade head
+	KLIENTURA_DATABASE_URL=sqlite:///var/alembic-check.db $(BIN)/alembic check
+	@rm -f var/alembic-check.db*
+
+pytest-sqlite: dev
+	$(BIN)/pytest -n 2 --db sqlite
+
+pytest-postgresql: dev services
+	KLIENTURA_TEST_PG=$(PG_ADMIN) $(BIN)/pytest -n 2 --db postgresql -m "not browser"
+
+bench: dev
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,192 @@
+"""Russian translations of the UI, kept as a dict and written to locale/ru/LC_MESSAGES/messages.po.
+
+Run `python tools/ru_messages.py` after changing it; tests/web/test_i18n.py fails when a string
+used in a template or a page has no translation here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
+
+RU = {
+    "(no name)": "(без имени)",
+    "Acquisition source": "Источник привлечения",
+    "Add": "Добавить",
+    "Any gender": "Любой пол",
+    "Any tag": "Любой тег",
+    "Average check": "Средний чек",
+    "Birth date": "Дата рождения",
+    "By name": "По имени",
+    "CSV (UTF-8 or Windows-1251, separated by ; or ,) or Excel XLSX. The first row holds the column names; common Russian and English names are recognised, and you can change the mapping on the next step. Nothing is written until you confirm.":
+        "CSV (UTF-8 или Windows-1251, разделитель ; или ,) или Excel XLSX. В первой строке — названия колонок; "
+        "обычные русские и английские названия распознаются сами, соответствие можно поправить на следующем шаге. "
+        "Ничего не записывается, пока вы не подтвердите.",
+    "Cancel": "Отмена",
+    "Cannot compare": "Нельзя сравнить",
+    "Card A": "Карточка А",
+    "Card B": "Карточка Б",
+    "Cards merged. You can undo it from the timeline.": "Карточки объединены. Отменить можно в ленте событий.",
+    "Cards that share no phone, e-mail or card but look like one person: similar names (typos, swapped order, Cyrillic and Latin), the same birth date, phones or e-mails one character apart.":
+        "Карточки без общего телефона, e-mail или карты, похожие на одного человека: похожие имена (опечатки, "
+        "перестановка, кириллица и латиница), одна дата рождения, телефоны или e-mail с разницей в один символ.",
+    "Check again with this mapping": "Проверить с этим соответствием",
+    "City": "Город",
+    "Column in the file": "Колонка в файле",
+    "Columns": "Колонки",
+    "Compare": "Сравнить",
+    "Compare cards": "Сравнение карточек",
+    "Consents": "Согласия",
+    "Contacts": "Контакты",
+    "Contacts and identities": "Контакты и идентификаторы",
+    "Created": "Создана",
+    "Customer": "Клиент",
+    "Customers": "Клиенты",
+    "Data": "Данные",
+    "Different people — don't suggest again": "Разные люди — больше не предлагать",
+    "Download CSV": "Скачать CSV",
+    "Duplicates": "Дубли",
+    "E-mail": "E-mail",
+    "Edit": "Изменить",
+    "Every row was imported.": "Все строки загружены.",
+    "Field": "Поле",
+    "File": "Файл",
+    "Find": "Найти",
+    "First name": "Имя",
+    "First purchase": "Первая покупка",
+    "First values": "Первые значения",
+    "Found %(n)s possible duplicates.": "Найдено возможных дублей: %(n)s.",
+    "Gender": "Пол",
+    "Grant": "Дать",
+    "Import": "Импорт",
+    "Import customers or orders": "Импорт клиентов или заказов",
+    "Import finished.": "Импорт завершён.",
+    "Keep this card, merge the other into it": "Оставить эту карточку, влить в неё другую",
+    "Kind": "Вид",
+    "Last name": "Фамилия",
+    "Last purchase": "Последняя покупка",
+    "Log in": "Войти",
+    "Log out": "Выйти",
+    "Marked as different people.": "Отмечено: разные люди.",
+    "Men": "Мужчины",
+    "Merge undone: both cards are back.": "Объединение отменено: обе карточки восстановлены.",
+    "Merged card": "Объединена карточка",
+    "Middle name": "Отчество",
+    "Name, phone, e-mail or card number": "Имя, телефон, e-mail или номер карты",
+    "New tag": "Новый тег",
+    "Newest first": "Сначала новые",
+    "Next": "Дальше",
+    "No evidence either way.": "Нет доводов ни за, ни против.",
+    "No merges yet.": "Объединений ещё не было.",
+    "No orders or events yet.": "Заказов и событий пока нет.",
+    "No suggestions. Rescan after an import.": "Предложений нет. Запустите поиск после импорта.",
+    "Nobody matches these filters.": "Никто не подходит под эти условия.",
+    "Not found": "Не найдено",
+    "Nothing imported yet.": "Импортов ещё не было.",
+    "Oldest first": "Сначала старые",
+    "Order": "Заказ",
+    "Orders": "Заказы",
+    "Orders (receipts)": "Заказы (чеки)",
+    "Other values seen": "Другие встречавшиеся значения",
+    "Password": "Пароль",
+    "Phone": "Телефон",
+    "Possible duplicates": "Возможные дубли",
+    "Preferred channel": "Предпочтительный канал",
+    "Preview": "Предпросмотр",
+    "Previous": "Назад",
+    "Previous imports": "Прошлые импорты",
+    "Probability": "Вероятность",
+    "Profile": "Профиль",
+    "Reason": "Причина",
+    "Recent merges": "Последние объединения",
+    "Rejected": "Отклонено",
+    "Rejected rows": "Отклонённые строки",
+    "Remove": "Удалить",
+    "Rescan the base": "Искать дубли заново",
+    "Return": "Возврат",
+    "Revenue": "Выручка",
+    "Row": "Строка",
+    "Rows": "Строк",
+    "Rows that would be rejected": "Строки, которые будут отклонены",
+    "Save": "Сохранить",
+    "Show more": "Показать ещё",
+    "Sort": "Сортировка",
+    "Tag": "Тег",
+    "Tags": "Теги",
+    "Time zone": "Часовой пояс",
+    "Timeline": "Лента событий",
+    "Unchanged": "Без изменений",
+    "Unmerge": "Разъединить",
+    "Updated": "Обновлено",
+    "Value": "Значение",
+    "What": "Что",
+    "When": "Когда",
+    "Why": "Почему",
+    "With e-mail": "С e-mail",
+    "With or without e-mail": "С e-mail и без",
+    "Withdraw": "Отозвать",
+    "Without e-mail": "Без e-mail",
+    "Women": "Женщины",
+    "Wrong e-mail or password.": "Неверный e-mail или пароль.",
+    "already known, unchanged": "уже известны, без изменений",
+    "created": "создано",
+    "discount": "скидка",
+    "female": "женский",
+    "first": "первые",
+    "granted": "дано",
+    "in the base:": "в базе:",
+    "into": "в",
+    "lines": "поз.",
+    "male": "мужской",
+    "not asked": "не спрашивали",
+    "refused": "отказ",
+    "rejected": "отклонено",
+    "rows": "строк",
+    "rows checked": "строк проверено",
+    "skip": "пропустить",
+    "unchanged": "без изменений",
+    "undone": "отменено",
+    "updated": "обновлено",
+    "would be created": "будет создано",
+    "would be rejected": "будет отклонено",
+    "would update existing": "обновит существующие",
+    # flash messages passed through _act()
+    "Saved.": "Сохранено.",
+    "Contact added.": "Контакт добавлен.",
+    "Contact removed.": "Контакт удалён.",
+    "Consent updated.": "Согласие обновлено.",
+    "Tag added.": "Тег добавлен.",
+    "Tag removed.": "Тег удалён.",
+    # values shown through _(variable)
+    "phone": "телефон", "email": "e-mail", "card": "карта", "telegram": "Telegram", "vk": "ВКонтакте",
+    "external": "внешний ID", "sms": "SMS", "push": "push",
+    "admin": "администратор", "marketer": "маркетолог", "manager": "менеджер", "analyst": "аналитик",
+    "customers": "клиенты", "orders": "заказы", "cancelled": "отменён", "pending": "ожидает", "completed": "выполнен",
+    "site_visit": "визит на сайт", "product_view": "просмотр товара", "cart_add": "добавление в корзину",
+    "cart_abandoned": "брошенная корзина", "message_opened": "письмо открыто", "message_clicked": "переход из письма",
+    "call": "звонок", "review": "отзыв", "form_submitted": "заполнена форма", "subscribed": "подписка",
+    "unsubscribed": "отписка", "custom": "событие",
+    "full_name": "ФИО", "last_name": "фамилия", "first_name": "имя", "middle_name": "отчество", "birth_date": "дата рождения",
+    "gender": "пол", "city": "город", "external_id": "внешний ID / номер чека", "tags": "теги",
+    "consent_email": "согласие на e-mail", "consent_sms": "согласие на SMS", "acquisition_source": "источник",
+    "placed_at": "дата покупки", "total": "сумма", "outlet": "магазин", "channel": "канал продаж", "sku": "артикул",
+    "qty": "количество", "price": "цена", "line_discount": "скидка на позицию", "promo_code": "промокод",
+    "status": "статус", "customer_external_id": "внешний ID клиента",
+}  # fmt: skip
+
+TARGET = Path(__file__).resolve().parents[1] / "src" / "klientura" / "locale" / "ru" / "LC_MESSAGES" / "messages.po"
+
+
+def main() -> None:
+    catalog = Catalog(locale="ru", project="Klientura", charset="utf-8", fuzzy=False)
+    for msgid, msgstr in sorted(RU.items()):
+        catalog.add(msgid, msgstr)
+    TARGET.parent.mkdir(parents=True, exist_ok=True)
+    with TARGET.open("wb") as fh:
+        write_po(fh, catalog, width=120, omit_header=False)
+
+
+if __name__ == "__main__":
+    main()
