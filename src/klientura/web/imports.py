@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import secrets
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
@@ -46,8 +47,12 @@ def index(request: Request, session: SessionDep) -> HTMLResponse:
     }, actor=actor)  # fmt: skip
 
 
-async def read_form(request: Request) -> FormData:
-    return await request.form()
+async def read_form(request: Request) -> AsyncIterator[FormData]:
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 FormDep = Annotated[FormData, Depends(read_form)]

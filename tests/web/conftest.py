@@ -1,0 +1,113 @@
+"""A live server on a real SQLite file and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from klientura.app import create_app
+from klientura.audit import SYSTEM
+from klientura.auth.service import create_user
+from klientura.config import Settings
+from klientura.customers import CustomerIn, prepare, resolve
+from klientura.db import make_session_factory, session_scope
+from klientura.migrations import upgrade
+from klientura.orders import LineIn, OrderIn, ingest_order
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("KLIENTURA_SCREENSHOTS", "var/screenshots"))
+PASSWORD = "password123"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _seed(url: str) -> dict[str, int]:
+    with session_scope(make_session_factory(url)) as s:
+        ids = {}
+        for role in ("admin", "manager", "analyst"):
+            ids[role] = create_user(s, SYSTEM, f"{role}@test.local", role.title(), role, PASSWORD).id
+        anna = resolve(s, SYSTEM, prepare(CustomerIn(phone="+79161112233", full_name="Смирнова Анна Петровна",
+                                                     birth_date=date(1990, 5, 17), city="Москва", tags=["vip"],
+                                                     email="anna.smirnova@mail.ru")))  # fmt: skip
+        twin = resolve(s, SYSTEM, prepare(CustomerIn(phone="+79165554433", full_name="Smirnova Anna",
+                                                     birth_date=date(1990, 5, 17))))  # fmt: skip
+        resolve(s, SYSTEM, prepare(CustomerIn(phone="+79160000001", full_name="Петров Пётр", city="Казань")))
+        ingest_order(s, SYSTEM, OrderIn(external_id="R-100", customer_id=anna.customer_id, outlet="Москва, Тверская",
+                                        placed_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
+                                        lines=[LineIn(sku="A-1", qty=Decimal(2), price=Decimal("1500"))]))  # fmt: skip
+        ingest_order(s, SYSTEM, OrderIn(external_id="R-101", customer_id=twin.customer_id,
+                                        placed_at=datetime(2026, 4, 1, 12, tzinfo=UTC), total=Decimal("700")))  # fmt: skip
+        ids["anna"], ids["twin"] = anna.customer_id, twin.customer_id
+        return ids
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("live")
+    url = f"sqlite:///{folder / 'live.db'}"
+    upgrade(url)
+    ids = _seed(url)
+    settings = Settings(database_url=url, secret_key="live-test", upload_dir=folder / "uploads")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield {"base": f"http://127.0.0.1:{port}", "ids": ids, "folder": folder}
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )  # fmt: skip
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, live: dict[str, Any]) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 1360, "height": 900}, locale="ru-RU")
+    pg = ctx.new_page()
+    pg.set_default_timeout(10_000)
+    yield pg
+    ctx.close()
+
+
+def login(page: Any, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/customers")
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import PASSWORD, login, shot
+
+pytestmark = pytest.mark.browser
+
+
+def test_login_rejects_a_wrong_password_then_lets_in(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    page.goto(f"{base}/customers")
+    assert "/login" in page.url
+    page.fill("input[name=email]", "admin@test.local")
+    page.fill("input[name=password]", "wrong-password")
+    page.click("button[type=submit]")
+    assert page.locator(".flash.error").inner_text() == "Неверный e-mail или пароль."
+    shot(page, "login-error")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/customers")
+    assert page.locator("h1").inner_text().startswith("Клиенты")
+
+
+def test_customer_list_searches_live_and_filters(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    login(page, base, "admin@test.local")
+    assert page.locator("#rows tr").count() == 3
+    shot(page, "customers-list")
+    page.fill("#q", "8 916 111-22-33")  # HTMX re-renders the rows as one types
+    page.wait_for_function("document.querySelectorAll('#rows tr').length === 1")
+    assert "Смирнова Анна Петровна" in page.locator("#rows").inner_text()
+    page.fill("#q", "")
+    page.select_option("select[name=tag]", "vip")
+    page.wait_for_function("document.querySelectorAll('#rows tr').length === 1")
+    page.fill("#q", "никого такого")
+    page.wait_for_function("document.querySelector('#rows').innerText.includes('Никто не подходит')")
+
+
+def test_card_shows_totals_timeline_and_takes_edits(page: Any, live: dict[str, Any]) -> None:
+    base, anna = live["base"], live["ids"]["anna"]
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/customers/{anna}")
+    totals = page.locator("#totals").inner_text()
+    assert "3\xa0000,00\xa0₽" in totals and totals.startswith("1\nЗаказы")
+    assert "R-100" in page.locator("#timeline").inner_text()
+    shot(page, "customer-card")
+    page.fill("#identities input[name=value]", "12-34")
+    page.click("#identities button[type=submit]")
+    assert "phone" in page.locator(".flash.error").inner_text()
+    page.fill("#tags input[name=tag][required]", "Постоянный")
+    page.click("#tags form.filters button[type=submit]")
+    assert page.locator(".flash.ok").inner_text() == "Тег добавлен."
+    assert "постоянный" in page.locator("#tags").inner_text()
+    page.goto(f"{base}/customers/{anna}?edit=1")
+    page.fill("#f-city", "Санкт-Петербург")
+    page.click("#profile button[type=submit]")
+    assert page.locator(".flash.ok").inner_text() == "Сохранено."
+    assert "Санкт-Петербург" in page.locator("#profile").inner_text()
+
+
+def test_duplicates_merge_and_unmerge(page: Any, live: dict[str, Any]) -> None:
+    base, anna, twin = live["base"], live["ids"]["anna"], live["ids"]["twin"]
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/duplicates")
+    page.click("text=Искать дубли заново")
+    assert "Найдено возможных дублей: 1." in page.locator(".flash.ok").inner_text()
+    shot(page, "duplicates")
+    page.click("text=Сравнить")
+    assert "одна дата рождения" not in page.content()  # reasons are explained in the scorer's words
+    assert "same birth date 1990-05-17" in page.content()
+    shot(page, "duplicates-compare")
+    page.locator("form[action='/duplicates/merge']").first.locator("button").click()
+    page.wait_for_url(f"{base}/customers/{anna}")
+    timeline = page.locator("#timeline").inner_text()
+    assert "R-100" in timeline and "R-101" in timeline  # the twin's order moved to the survivor
+    shot(page, "card-after-merge")
+    page.click("text=Разъединить")
+    page.wait_for_url(f"{base}/customers/{twin}")
+    assert "R-101" in page.locator("#timeline").inner_text()
+    assert "R-100" not in page.locator("#timeline").inner_text()
+
+
+def test_import_preview_and_report(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    csv_path = live["folder"] / "clients.csv"
+    csv_path.write_bytes(
+        "ФИО;Телефон;E-mail;Дата рождения\n"
+        "Кузнецов Олег;8 912 000-11-22;oleg@example.com;01.02.1980\n"
+        "Плохой Номер;12-34;;\n"
+        "Смирнова Анна;+7 916 111 22 33;;\n".encode("cp1251")
+    )
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/imports")
+    page.set_input_files("input[name=file]", str(csv_path))
+    page.click("text=Предпросмотр")
+    trial = page.locator("#trial").inner_text()
+    assert "будет создано" in trial and "будет отклонено" in trial
+    assert "12-34" in page.locator("#rejections").inner_text()
+    assert page.locator("select[name='map:Телефон']").input_value() == "phone"
+    shot(page, "import-preview")
+    page.click("#run-import")
+    page.wait_for_url(f"{base}/imports/*")
+    summary = page.locator("#summary").inner_text()
+    assert "Импорт завершён." in page.locator(".flash.ok").inner_text()
+    assert summary.split()[:2] == ["3", "строк"]
+    assert "not a valid phone number" in page.locator("#rejections").inner_text()
+    shot(page, "import-report")
+
+
+def test_english_and_manager_scope(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    login(page, base, "manager@test.local")
+    page.goto(f"{base}/customers?lang=en")
+    assert page.locator("h1").inner_text().startswith("Customers")
+    assert "Nobody matches these filters." in page.locator("#rows").inner_text()  # owns no one yet
+    page.goto(f"{base}/customers/{live['ids']['anna']}")
+    assert page.locator("h1").inner_text() == "Not found"
+    assert page.locator("text=Import").count() == 0  # a manager cannot import
