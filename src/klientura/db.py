@@ -22,10 +22,12 @@ __all__ = [
     "Session",
     "SessionFactory",
     "UTCDateTime",
+    "bulk_insert",
     "commit",
     "dialect_name",
     "make_engine",
     "make_session_factory",
+    "reserve_ids",
     "session_scope",
     "utcnow",
 ]
@@ -144,3 +146,31 @@ def commit(session: Session) -> None:
 
 def make_session_factory(url: str, **engine_kwargs: Any) -> SessionFactory:
     return sessionmaker(bind=make_engine(url, **engine_kwargs), expire_on_commit=False)
+
+
+def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Core executemany: no ORM bookkeeping per row, for imports and generated data."""
+    if rows:
+        session.connection().execute(model.__table__.insert(), rows)
+
+
+def reserve_ids(session: Session, model: Any, n: int) -> list[int]:
+    """``n`` fresh primary keys for a bulk insert without RETURNING.
+
+    PostgreSQL draws them from the table's sequence; SQLite continues after the current maximum, as its
+    rowid allocation does — a concurrent writer that takes one of them makes the insert fail on the
+    primary key, which callers treat like any other unique-constraint race.
+    """
+    from sqlalchemy import func, select, text
+
+    if n <= 0:
+        return []
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": n},
+        )
+        return [int(r[0]) for r in rows]
+    start = int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
+    return list(range(start, start + n))

@@ -16,13 +16,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 from klientura.audit import SYSTEM, record
 from klientura.auth.service import create_user
 from klientura.catalog import Category, Outlet, Product, SalesChannel
 from klientura.customers import Consent, Customer, CustomerTag, Identity, Tag
-from klientura.db import Session, utcnow
+from klientura.db import Session, bulk_insert, utcnow
 from klientura.demo.catalog_data import ADJECTIVES, BRANDS, CATEGORIES, ESHOP, OUTLETS
 from klientura.demo.people import DemoPerson, make_duplicate, make_person
 from klientura.orders import Order, OrderLine, Return, ReturnLine
@@ -174,7 +174,7 @@ def _write_people(session: Session, people: list[DemoPerson], tags: dict[str, in
             ctags.append({"customer_id": p.id, "tag_id": tags[t]})
     for model, rows in ((Customer, crows), (Identity, irows), (Consent, consents), (CustomerTag, ctags)):
         for chunk in _chunks(rows):
-            session.execute(insert(model), chunk)
+            bulk_insert(session, model, chunk)
             if progress and model is Customer:
                 progress("customers", len(chunk))
 
@@ -203,7 +203,7 @@ class _OrderWriter:
             (ReturnLine, self.rlines),
         ):
             for chunk in _chunks(rows):
-                self.session.execute(insert(model), chunk)
+                bulk_insert(self.session, model, chunk)
             rows.clear()
 
     def add(

@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
@@ -28,7 +28,7 @@ from klientura.customers import (
 from klientura.customers.names import clean_name, normalize_gender, split_full_name
 from klientura.customers.resolve import PRIORITY, profile_diff
 from klientura.customers.tags import ensure_tags
-from klientura.db import Session, utcnow
+from klientura.db import Session, bulk_insert, reserve_ids, utcnow
 from klientura.imports.readers import Cell, Table
 from klientura.imports.report import Progress, Report, raw_of
 from klientura.kit.dates import parse_date
@@ -202,7 +202,7 @@ def _bulk(session: Session, actor: Actor, batch: list[tuple[int, Prepared]], rep
             session.execute(update(Customer), [{"id": cid, **base}])
     _enrich(session, actor, existing_rows, found, claim, report, source, field_values)
     if field_values:
-        session.execute(insert(FieldValue), field_values)
+        bulk_insert(session, FieldValue, field_values)
     _extras(
         session, actor, [(cid, p) for g, cid in zip(groups, new_ids, strict=True) for p in g] + existing_rows, source
     )
@@ -221,15 +221,17 @@ def _create(
     for r in rows:
         for name in ("last_name", "first_name", "middle_name", "gender", "birth_date", "city", "acquisition_source"):
             r.setdefault(name, None)
-    result = session.execute(insert(Customer).returning(Customer.id, sort_by_parameter_order=True), rows)
-    ids = [r[0] for r in result]
+    ids = reserve_ids(session, Customer, len(rows))
+    for r, cid in zip(rows, ids, strict=True):
+        r["id"] = cid
+    bulk_insert(session, Customer, rows)
     raw_of_key = {(k, v): raw for g in groups for p in g for k, v, raw in p.identities}
     ident_rows = [
         {"customer_id": ids[g], "kind": k, "value": v, "raw": raw_of_key[(k, v)], "source": source,
          "is_primary": False, "created_at": now}
         for (k, v), g in claim.items()
     ]  # fmt: skip
-    session.execute(insert(Identity), ident_rows)
+    bulk_insert(session, Identity, ident_rows)
     return ids
 
 
@@ -281,7 +283,7 @@ def _enrich(
         else:
             report.unchanged += 1
     if new_idents:
-        session.execute(insert(Identity), new_idents)
+        bulk_insert(session, Identity, new_idents)
     if changed:
         session.execute(update(Customer), [{"id": cid, **current[cid], "updated_at": utcnow()} for cid in changed])
     for cid in changed | {r["customer_id"] for r in new_idents}:
@@ -318,7 +320,7 @@ def _extras(session: Session, actor: Actor, rows: list[tuple[int, Prepared]], so
                     set_consent(session, actor, cid, channel, granted, source)
                 have[(cid, channel)] = granted
         if fresh:
-            session.execute(insert(Consent), fresh)
+            bulk_insert(session, Consent, fresh)
             for r in fresh:
                 record(session, actor, "consent.set", "customer", r["customer_id"], None,
                        {"channel": r["channel"], "granted": r["granted"], "source": source})  # fmt: skip
@@ -340,4 +342,4 @@ def _extras(session: Session, actor: Actor, rows: list[tuple[int, Prepared]], so
                     have_tags.add(key)
                     new_tags.append({"customer_id": key[0], "tag_id": key[1]})
         if new_tags:
-            session.execute(insert(CustomerTag), new_tags)
+            bulk_insert(session, CustomerTag, new_tags)

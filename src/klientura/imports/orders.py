@@ -12,11 +12,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from klientura.audit import Actor, record
 from klientura.catalog import ensure_channel, ensure_outlet, products_by_sku
-from klientura.db import Session, utcnow
+from klientura.db import Session, bulk_insert, reserve_ids, utcnow
 from klientura.imports.customers import _lookup, _text
 from klientura.imports.readers import Cell, Table
 from klientura.imports.report import Progress, Report, raw_of
@@ -213,7 +213,10 @@ def _flush(session: Session, actor: Actor, receipts: list[Receipt], report: Repo
         report.created += len(r.lines) or 1
     if not rows:
         return
-    order_ids = [x[0] for x in session.execute(insert(Order).returning(Order.id, sort_by_parameter_order=True), rows)]
+    order_ids = reserve_ids(session, Order, len(rows))
+    for r, oid in zip(rows, order_ids, strict=True):
+        r["id"] = oid
+    bulk_insert(session, Order, rows)
     line_rows = []
     for oid, lines in zip(order_ids, lines_of, strict=True):
         for n, ln in enumerate(lines, start=1):
@@ -224,6 +227,6 @@ def _flush(session: Session, actor: Actor, receipts: list[Receipt], report: Repo
                 "amount": quantize(ln["price"] * ln["qty"] - ln["discount"]),
             })  # fmt: skip
     if line_rows:
-        session.execute(insert(OrderLine), line_rows)
+        bulk_insert(session, OrderLine, line_rows)
     record(session, actor, "import.orders.create", "order", f"{min(order_ids)}..{max(order_ids)}", None,
            {"created": len(order_ids), "source": source})  # fmt: skip
