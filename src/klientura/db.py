@@ -27,6 +27,7 @@ __all__ = [
     "dialect_name",
     "make_engine",
     "make_session_factory",
+    "refresh_statistics",
     "reserve_ids",
     "session_scope",
     "utcnow",
@@ -174,3 +175,13 @@ def reserve_ids(session: Session, model: Any, n: int) -> list[int]:
         return [int(r[0]) for r in rows]
     start = int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
     return list(range(start, start + n))
+
+
+def refresh_statistics(session: Session, *models: Any) -> None:
+    """PostgreSQL plans from table statistics; a table that grew from empty inside one bulk load still looks
+    empty to the planner (sequential scans instead of the unique index) until it is analysed."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "postgresql":
+        for model in models:
+            session.execute(text(f"ANALYZE {model.__table__.name}"))

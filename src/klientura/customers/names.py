@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from klientura.kit.errors import ValidationFailed
 
 _PATRONYMIC_ENDINGS = (
@@ -23,6 +25,7 @@ _GENDERS = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=1 << 16)  # names repeat a great deal in any base: cache the cleaning
 def clean_name(value: str | None) -> str | None:
     if value is None:
         return None
@@ -32,6 +35,7 @@ def clean_name(value: str | None) -> str | None:
     return "-".join(part[:1].upper() + part[1:].lower() for part in text.split("-"))
 
 
+@lru_cache(maxsize=1 << 16)
 def split_full_name(full: str) -> tuple[str | None, str | None, str | None]:
     """ "Иванов Иван Иванович" -> (last, first, middle); Russian order, patronymic recognised."""
     parts = [clean_name(p) for p in full.replace(",", " ").split()]

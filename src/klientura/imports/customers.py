@@ -28,7 +28,7 @@ from klientura.customers import (
 from klientura.customers.names import clean_name, normalize_gender, split_full_name
 from klientura.customers.resolve import PRIORITY, profile_diff
 from klientura.customers.tags import ensure_tags
-from klientura.db import Session, bulk_insert, reserve_ids, utcnow
+from klientura.db import Session, bulk_insert, refresh_statistics, reserve_ids, utcnow
 from klientura.imports.readers import Cell, Table
 from klientura.imports.report import Progress, Report, raw_of
 from klientura.kit.dates import parse_date
@@ -117,6 +117,7 @@ def import_customers(
     progress: Progress | None = None,
 ) -> Report:
     batch: list[tuple[int, Prepared]] = []
+    flushed = 0
     for row_no, row in enumerate(table.rows, start=2):
         report.total += 1
         try:
@@ -126,6 +127,9 @@ def import_customers(
         if len(batch) >= batch_size:
             _flush(session, actor, batch, report, source)
             batch = []
+            flushed += 1
+            if flushed in (1, 4, 16, 64, 256):  # the tables grow by orders of magnitude: keep the plans right
+                refresh_statistics(session, Identity, Customer, FieldValue)
         if progress is not None and report.total % 1000 == 0:
             progress(1000)
     if batch:

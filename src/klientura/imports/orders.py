@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from klientura.audit import Actor, record
 from klientura.catalog import ensure_channel, ensure_outlet, products_by_sku
-from klientura.db import Session, bulk_insert, reserve_ids, utcnow
+from klientura.db import Session, bulk_insert, refresh_statistics, reserve_ids, utcnow
 from klientura.imports.customers import _lookup, _text
 from klientura.imports.readers import Cell, Table
 from klientura.imports.report import Progress, Report, raw_of
@@ -137,6 +137,7 @@ def import_orders(
     pending: list[Receipt] = []
     current: Receipt | None = None
     seen: set[str] = set()
+    flushed = 0
     for row_no, row in enumerate(table.rows, start=2):
         report.total += 1
         if progress is not None and report.total % 1000 == 0:
@@ -163,6 +164,9 @@ def import_orders(
             last = pending.pop()
             _flush(session, actor, pending, report, source)
             pending = [last]
+            flushed += 1
+            if flushed in (1, 4, 16, 64, 256):
+                refresh_statistics(session, Order, OrderLine)
     if pending:
         _flush(session, actor, pending, report, source)
     if progress is not None:
