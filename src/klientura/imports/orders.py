@@ -218,8 +218,8 @@ def _flush(session: Session, actor: Actor, receipts: list[Receipt], report: Repo
     if not rows:
         return
     order_ids = reserve_ids(session, Order, len(rows))
-    for r, oid in zip(rows, order_ids, strict=True):
-        r["id"] = oid
+    for row, oid in zip(rows, order_ids, strict=True):
+        row["id"] = oid
     bulk_insert(session, Order, rows)
     line_rows = []
     for oid, lines in zip(order_ids, lines_of, strict=True):
