@@ -95,13 +95,16 @@ def apikey_create(
     print(token)
 
 
+def _count_lines(file: Path) -> int:
+    with file.open("rb") as fh:
+        return max(sum(1 for _ in fh) - 1, 0)
+
+
 def _import(kind: str, file: Path, mapping: list[str], dry_run: bool, source: str, as_json: bool) -> None:
     settings = Settings()
     factory = make_session_factory(settings.database_url)
     session = factory()
-    size_hint = (
-        max(sum(1 for _ in file.open("rb")) - 1, 0) if file.suffix.lower() != ".xlsx" and file.exists() else None
-    )
+    size_hint = _count_lines(file) if file.suffix.lower() != ".xlsx" and file.exists() else None
     try:
         overrides = imp.parse_overrides(mapping)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

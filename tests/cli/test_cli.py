@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from klientura.cli import app
+from klientura.cli import demo as _demo  # noqa: F401  (registers the demo command)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KLIENTURA_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    return tmp_path
+
+
+def test_import_reports_rows_dry_run_writes_nothing_and_reimport_changes_nothing(env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    f = env / "c.csv"
+    f.write_text("ФИО;Телефон\nИванов Иван;89123456789\nПлохой;123\n", encoding="utf-8")
+    dry = runner.invoke(app, ["import", "customers", str(f), "--dry-run", "--json"])
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.stdout)["created"] == 1
+    real = json.loads(runner.invoke(app, ["import", "customers", str(f), "--json"]).stdout)
+    assert (real["created"], real["rejected"]) == (1, 1)  # the dry run wrote nothing
+    assert real["rejections"][0]["row"] == 3 and "phone" in real["rejections"][0]["reason"]
+    again = json.loads(runner.invoke(app, ["import", "customers", str(f), "--json"]).stdout)
+    assert (again["created"], again["unchanged"]) == (0, 1)
+
+
+def test_bad_input_is_a_readable_error_with_exit_code_2(env: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["import", "customers", str(env / "missing.csv")])
+    assert r.exit_code == 2 and "file not found" in r.output
+    f = env / "c.csv"
+    f.write_text("a;b\n1;2\n", encoding="utf-8")
+    r = runner.invoke(app, ["import", "customers", str(f)])
+    assert r.exit_code == 2 and "no identity column" in r.output
+
+
+def test_demo_builds_a_small_chain(env: Path) -> None:
+    r = CliRunner().invoke(app, ["demo", "--customers", "400", "--no-serve"])
+    assert r.exit_code == 0, r.output
+    assert "admin@klientura.local" in r.output and "built 400 customers" in r.output
