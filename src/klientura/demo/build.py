@@ -24,7 +24,7 @@ from klientura.catalog import Category, Outlet, Product, SalesChannel
 from klientura.customers import Consent, Customer, CustomerTag, Identity, Tag
 from klientura.db import Session, bulk_insert, utcnow
 from klientura.demo.catalog_data import ADJECTIVES, BRANDS, CATEGORIES, ESHOP, OUTLETS
-from klientura.demo.people import DemoPerson, make_duplicate, make_person
+from klientura.demo.people import DemoPerson, make_duplicate, make_person, new_phone
 from klientura.orders import Order, OrderLine, Return, ReturnLine
 
 START = date(2023, 12, 1)
@@ -137,7 +137,7 @@ def build(
                 else:
                     emails.add(p.email)
             if p.phone is None and p.email is None:
-                p.phone = f"+7999{p.id:07d}"
+                p.phone = new_phone(rng, phones)
         _write_people(session, people, tags, manager_id, rng, progress)
         _write_orders(session, rng, people, products, by_city, all_stores, eshop_id, channels, counts, ids, progress)
     _write_anonymous(session, rng, products, all_stores, channels, counts, ids)

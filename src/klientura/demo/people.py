@@ -38,6 +38,15 @@ class DemoPerson:
     tags: list[str] = field(default_factory=list)
 
 
+def new_phone(rng: random.Random, phones: set[str]) -> str:
+    """A mobile number nobody in the base has yet."""
+    while True:
+        phone = "+79" + "".join(rng.choices("0123456789", k=9))
+        if phone not in phones:
+            phones.add(phone)
+            return phone
+
+
 def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
     return rng.choices([w[0] for w in weighted], weights=[w[1] for w in weighted])[0]
 
@@ -175,8 +184,7 @@ def make_duplicate(rng: random.Random, pid: int, orig: DemoPerson, signup: date,
             i = rng.randint(1, len(local) - 2)
             email = f"{local[:i]}{local[i + 1 :]}@{domain}"
     if phone is None and email is None:
-        phone = "+79" + "".join(rng.choices("0123456789", k=9))
-        phones.add(phone)
+        phone = new_phone(rng, phones)
     birth = orig.birth_date if rng.random() < 0.9 else None
     typo_phone = phone is not None and orig.phone is not None and phone != orig.phone and sum(
         a != b for a, b in zip(phone, orig.phone, strict=False)) == 1  # fmt: skip
