@@ -79,3 +79,16 @@ def test_email_fast_path_accepts_only_what_email_validator_accepts(email: str) -
     except InvalidEmail:
         got = None
     assert got == expected
+
+
+def test_receipt_timestamps_in_the_shop_time_zone() -> None:
+    from klientura.kit.dates import parse_datetime
+
+    assert parse_datetime("15.01.2026 12:30").isoformat() == "2026-01-15T09:30:00+00:00"
+    assert parse_datetime("15.01.2026 12:30:15").isoformat() == "2026-01-15T09:30:15+00:00"
+    assert parse_datetime("15.01.2026").isoformat() == "2026-01-14T21:00:00+00:00"
+    assert parse_datetime("2026-01-15T12:30:00+03:00").isoformat() == "2026-01-15T09:30:00+00:00"
+    with pytest.raises(ValidationFailed):
+        parse_datetime("32.01.2026")
+    with pytest.raises(ValidationFailed):
+        parse_datetime("15.01.2026 25:00")
