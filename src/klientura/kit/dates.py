@@ -94,7 +94,8 @@ def _fast_ru(text: str) -> datetime | None:
         return None
     if len(parts) not in (2, 3):
         return None
+    hour, minute, second = parts[0], parts[1], parts[2] if len(parts) == 3 else 0
     try:
-        return datetime.combine(day, time(*parts))
+        return datetime.combine(day, time(hour, minute, second))
     except ValueError:
         return None
