@@ -6,9 +6,10 @@ Transports (api, web, cli, worker) never import SQLAlchemy themselves: they get 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,13 @@ __all__ = [
     "bulk_insert",
     "commit",
     "dialect_name",
+    "in_chunks",
+    "insert_rows",
     "make_engine",
     "make_session_factory",
     "refresh_statistics",
     "reserve_ids",
+    "select_in",
     "session_scope",
     "utcnow",
 ]
@@ -85,6 +89,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    # 2 MB of page cache by default: too little for the identity index of a large base (bulk loads slow down
+    # as the index outgrows it); 256 MB, used only as the file grows, keeps imports and lookups in memory
+    cur.execute("PRAGMA cache_size=-262144")
     cur.close()
     # SQLite's own lower() only folds ASCII; names here are mostly Cyrillic
     dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
@@ -150,9 +157,53 @@ def make_session_factory(url: str, **engine_kwargs: Any) -> SessionFactory:
 
 
 def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Core executemany: no ORM bookkeeping per row, for imports and generated data."""
-    if rows:
-        session.connection().execute(model.__table__.insert(), rows)
+    """Insert generated or imported rows without ORM bookkeeping (see :func:`insert_rows`).
+
+    Rows that leave out a column with a Python-side default go through SQLAlchemy Core, which applies it.
+    """
+    if not rows:
+        return
+    table = model.__table__
+    keys = list(rows[0])
+    if any(c.default is not None and c.name not in rows[0] for c in table.columns) or any(
+        len(r) != len(keys) for r in rows
+    ):
+        session.connection().execute(table.insert(), rows)
+        return
+    insert_rows(session, model, keys, [tuple(r[k] for k in keys) for r in rows])
+
+
+def insert_rows(session: Session, model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """The fastest insert each store offers, inside the session's transaction: ``COPY ... FROM STDIN`` on
+    PostgreSQL, the driver's own ``executemany`` on SQLite. Values pass through the same bind processors
+    SQLAlchemy would apply (UTC datetimes, JSON, Decimal on SQLite), column by column, so what is read back
+    through the ORM is identical; the per-row parameter dictionaries of Core's executemany are skipped.
+    """
+    if not rows:
+        return
+    table = model.__table__
+    conn = session.connection()
+    dialect = conn.dialect
+    procs = [(i, p) for i, name in enumerate(columns) if (p := table.c[name].type._cached_bind_processor(dialect))]
+    data: Sequence[Sequence[Any]] = rows
+    if procs:
+        cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        for i, proc in procs:
+            cols[i] = _convert(cols[i], proc)
+        data = list(zip(*cols, strict=True))
+    names = ", ".join(f'"{c}"' for c in columns)
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        if dialect.name == "postgresql":
+            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                copy.write(_copy_text(data, len(columns)))
+        else:
+            marks = ", ".join("?" for _ in columns)
+            cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', data)
+    finally:
+        cursor.close()
 
 
 def reserve_ids(session: Session, model: Any, n: int) -> list[int]:
@@ -175,6 +226,111 @@ def reserve_ids(session: Session, model: Any, n: int) -> list[int]:
         return [int(r[0]) for r in rows]
     start = int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
     return list(range(start, start + n))
+
+
+def _convert(values: Sequence[Any], proc: Any, *, none: bool = False) -> list[Any]:
+    """Apply a bind processor to a column (to ``None`` too if ``none``); values that repeat (one timestamp
+    per batch, birth dates, empty JSON objects) are converted once."""
+    try:
+        distinct = set(values)
+    except TypeError:  # unhashable (JSON): convert runs of the same object once
+        out, seen, done = [], object(), None
+        for v in values:
+            if v is not seen:
+                seen, done = v, (None if v is None and not none else proc(v))
+            out.append(done)
+        return out
+    if len(distinct) * 4 < len(values):
+        table = {v: (None if v is None and not none else proc(v)) for v in distinct}
+        return [table[v] for v in values]
+    if none:
+        return [proc(v) for v in values]
+    return [None if v is None else proc(v) for v in values]
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(v: Any) -> str:
+    if v is None:
+        return "\\N"
+    if v is True or v is False:
+        return "t" if v else "f"
+    if isinstance(v, str):
+        return v.translate(_COPY_ESCAPES)
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    if type(v).__name__ in ("Json", "Jsonb"):  # psycopg's wrappers, from SQLAlchemy's JSON bind processor
+        return json.dumps(v.obj, ensure_ascii=False).translate(_COPY_ESCAPES)
+    return str(v).translate(_COPY_ESCAPES)
+
+
+def _copy_text(rows: Sequence[Sequence[Any]], width: int) -> str:
+    """Rows in PostgreSQL's COPY text format, built column by column: a string column with nothing to
+    escape (the usual case, checked once for the whole column) is taken as it is."""
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(width)]
+    out: list[Sequence[str]] = []
+    for col in cols:
+        if all(type(v) is str for v in col):
+            joined = "\x00".join(col)
+            if "\\" not in joined and "\t" not in joined and "\n" not in joined and "\r" not in joined:
+                out.append(col)
+                continue
+        out.append(_convert(col, _copy_field, none=True))
+    return "".join("\t".join(r) + "\n" for r in zip(*out, strict=True))
+
+
+class InChunk:
+    """One slice of a long list of values, as a ``column IN (...)`` predicate fit for the store."""
+
+    __slots__ = ("pg", "values")
+
+    def __init__(self, values: Sequence[Any], pg: bool) -> None:
+        self.values, self.pg = values, pg
+
+    def of(self, column: Any) -> Any:
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        if self.pg:  # one array parameter instead of thousands of placeholders
+            return column == any_(bindparam(None, list(self.values), type_=ARRAY(column.type)))
+        return column.in_(self.values)
+
+
+def in_chunks(session: Session, values: Sequence[Any]) -> Iterator[InChunk]:
+    """Split ``values`` for ``IN`` lookups: 900 per query on SQLite (its parameter limit), 20,000 on PostgreSQL."""
+    pg = session.get_bind().dialect.name == "postgresql"
+    step = 20_000 if pg else 900
+    for i in range(0, len(values), step):
+        yield InChunk(values[i : i + step], pg)
+
+
+def select_in(
+    session: Session, model: Any, columns: Sequence[str], key: str, values: Sequence[Any], **equal: Any
+) -> list[tuple[Any, ...]]:
+    """``SELECT columns FROM model WHERE key IN values AND name = value ...`` through the driver, for bulk
+    lookups of plain text and integer columns (no type processing): long lists in few statements, with no
+    SQL compiled per call — one array parameter on PostgreSQL, up to 30,000 placeholders on SQLite."""
+    table = model.__table__
+    for name in (*columns, key, *equal):
+        table.c[name]
+    pg = session.get_bind().dialect.name == "postgresql"
+    cols = ", ".join(f'"{c}"' for c in columns)
+    mark = "%s" if pg else "?"
+    conds = "".join(f' AND "{n}" = {mark}' for n in equal)
+    conn = session.connection()
+    out: list[tuple[Any, ...]] = []
+    step = 100_000 if pg else 30_000
+    for i in range(0, len(values), step):
+        part = list(values[i : i + step])
+        if pg:
+            sql = f'SELECT {cols} FROM "{table.name}" WHERE "{key}" = ANY(%s){conds}'
+            params: tuple[Any, ...] = (part, *equal.values())
+        else:
+            sql = f'SELECT {cols} FROM "{table.name}" WHERE "{key}" IN ({",".join("?" * len(part))}){conds}'
+            params = (*part, *equal.values())
+        out.extend(tuple(r) for r in conn.exec_driver_sql(sql, params))
+    return out
 
 
 def refresh_statistics(session: Session, *models: Any) -> None:

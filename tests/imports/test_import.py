@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session
 from klientura.audit import SYSTEM
 from klientura.customers import Customer, FieldValue, Identity, find_by_identity
 from klientura.imports import get_run, inspect_file, run_import
+from klientura.imports.customers import import_customers
+from klientura.imports.mapping import CUSTOMER_FIELDS, detect
+from klientura.imports.readers import open_table
+from klientura.imports.report import Report
 from klientura.kit.errors import ValidationFailed
 from klientura.orders import Order, OrderLine
 
@@ -134,3 +138,55 @@ def test_unknown_kind_and_missing_file(session: Session, tmp_path: Path) -> None
         run_import(session, SYSTEM, tmp_path / "nope.csv", "customers")
     with pytest.raises(ValidationFailed):
         run_import(session, SYSTEM, _write(tmp_path, "x.csv", "a;b\n1;2\n"), "customers")
+
+
+def _many(n: int) -> str:
+    lines = ["Код клиента;Фамилия;Имя;Телефон;E-mail;Дата рождения;Город"]
+    for i in range(n):
+        phone = f"8 (912) {i // 100:03d}-{i % 100:02d}-00" if i % 7 else "12-34"  # every 7th phone is bad
+        city = "Казань" if i % 11 == 0 else "Москва"
+        lines.append(f"{i % (n - 50)};Фамилия{i % 97};Имя;{phone};u{i}@example.ru;01.02.19{50 + i % 40};{city}")
+    return "\n".join(lines) + "\n"  # the last 50 rows repeat external ids of the first 50: same cards
+
+
+def _state(session: Session) -> tuple[object, ...]:
+    cards = session.execute(select(Customer.last_name, Customer.birth_date, Customer.city).order_by(Customer.id)).all()
+    idents = session.execute(select(Identity.kind, Identity.value).order_by(Identity.kind, Identity.value)).all()
+    values = session.execute(select(FieldValue.field, FieldValue.value).order_by(FieldValue.id)).all()
+    return tuple(cards), tuple(idents), tuple(values)
+
+
+def test_parsing_in_a_child_process_gives_the_same_result(session: Session, tmp_path: Path) -> None:
+    path = _write(tmp_path, "many.csv", _many(1200))
+    inline = run_import(session, SYSTEM, path, "customers", workers=0)
+    state = _state(session)
+    session.rollback()
+    parallel = run_import(session, SYSTEM, path, "customers", workers=1)
+    assert inline.as_dict() | {"run_id": 0} == parallel.as_dict() | {"run_id": 0}
+    assert _state(session) == state
+    assert (parallel.total, parallel.rejected) == (1200, 172)
+    assert parallel.created == len({i % 1150 for i in range(1200) if i % 7})  # one card per external id
+    assert parallel.created + parallel.updated == 1200 - 172
+    ext = find_by_identity(session, SYSTEM, "external", "import:7", "RU")
+    assert ext is not None and {i.kind for i in ext.identities} >= {"external", "email"}
+
+
+def test_rows_sharing_an_identity_across_batches_become_one_card(session: Session, tmp_path: Path) -> None:
+    table = open_table(_write(tmp_path, "dups.csv", _many(300)))
+    mapping = detect(table.headers, CUSTOMER_FIELDS)
+    report = import_customers(session, SYSTEM, table, mapping, report=Report("customers", {}), batch_size=64)
+    assert report.created == _count(session, Customer) == len({i % 250 for i in range(300) if i % 7})
+    first = find_by_identity(session, SYSTEM, "external", "import:1", "RU")
+    assert first is not None
+    assert {i.value for i in first.identities if i.kind == "email"} == {"u1@example.ru", "u251@example.ru"}
+    kept = session.scalars(select(FieldValue.value).where(FieldValue.customer_id == first.id)).all()
+    assert first.last_name == "Фамилия1" and sorted(kept) == ["1961-02-01", "Фамилия57"]  # differing values kept
+
+
+def test_a_failing_parser_process_is_a_readable_error(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "broken.csv"
+    path.write_bytes(
+        ("Телефон;Имя\n" + "89123456789;Иван\n" * 15000).encode() + b"\xff\xfe;\xff\n"
+    )  # past the sniffed part
+    with pytest.raises(ValidationFailed, match="not valid utf-8"):
+        run_import(session, SYSTEM, path, "customers", workers=1)

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from klientura.audit import Actor, record
 from klientura.catalog import ensure_channel, ensure_outlet, products_by_sku
 from klientura.db import Session, bulk_insert, refresh_statistics, reserve_ids, utcnow
-from klientura.imports.customers import _lookup, _text
+from klientura.imports.customers import _lookup
 from klientura.imports.readers import Cell, Table
 from klientura.imports.report import Progress, Report, raw_of
+from klientura.imports.rows import text_of as _text
 from klientura.kit.dates import parse_datetime
 from klientura.kit.errors import ValidationFailed
 from klientura.kit.identifiers import normalize_identity
@@ -130,6 +131,7 @@ def import_orders(
     tz: str = "Europe/Moscow",
     batch_size: int = 5000,
     progress: Progress | None = None,
+    workers: int = 0,
 ) -> Report:
     for need in ("external_id", "placed_at"):
         if need not in mapping:

@@ -22,6 +22,46 @@ class Table:
     encoding: str
     delimiter: str
     size_bytes: int
+    source: RowSource | None = None  # reopens the rows in another process; None once rows were cut short
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """What a child process needs to read the same rows again: picklable, unlike the row iterator."""
+
+    path: str
+    encoding: str
+    delimiter: str
+
+    def rows(self) -> Iterator[list[Cell]]:
+        if self.encoding == "xlsx":
+            return _xlsx_rows(Path(self.path))
+        return _csv_rows(Path(self.path), self.encoding, self.delimiter)
+
+
+def _csv_rows(path: Path, enc: str, delim: str) -> Iterator[list[Cell]]:
+    with path.open("r", encoding=enc, newline="", errors="strict") as stream:
+        reader = csv.reader(stream, delimiter=delim)
+        next(reader, None)
+        try:
+            for row in reader:
+                if "".join(row).strip():
+                    yield list(row)
+        except UnicodeDecodeError as exc:
+            raise ValidationFailed(f"the file is not valid {enc}: {exc}") from exc
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[Cell]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for raw in book.worksheets[0].iter_rows(values_only=True, min_row=2):
+            if raw is None or all(v is None or v == "" for v in raw):
+                continue
+            yield [_cell(v) for v in raw]
+    finally:
+        book.close()
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -68,18 +108,8 @@ def open_table(path: Path, *, encoding: str | None = None, delimiter: str | None
         raise ValidationFailed("the file is empty")
     headers = [h.strip() for h in first]
 
-    def rows() -> Iterator[list[Cell]]:
-        with path.open("r", encoding=enc, newline="", errors="strict") as stream:
-            reader = csv.reader(stream, delimiter=delim)
-            next(reader, None)
-            try:
-                for row in reader:
-                    if any(cell.strip() for cell in row):
-                        yield list(row)
-            except UnicodeDecodeError as exc:
-                raise ValidationFailed(f"the file is not valid {enc}: {exc}") from exc
-
-    return Table(headers, rows(), enc, delim, path.stat().st_size)
+    source = RowSource(str(path), enc, delim)
+    return Table(headers, source.rows(), enc, delim, path.stat().st_size, source)
 
 
 def _xlsx(path: Path) -> Table:
@@ -97,17 +127,8 @@ def _xlsx(path: Path) -> Table:
         raise ValidationFailed("the sheet is empty")
     headers = [str(h).strip() if h is not None else "" for h in first]
 
-    def rows() -> Iterator[list[Cell]]:
-        book = load_workbook(path, read_only=True, data_only=True)
-        try:
-            for raw in book.worksheets[0].iter_rows(values_only=True, min_row=2):
-                if raw is None or all(v is None or v == "" for v in raw):
-                    continue
-                yield [_cell(v) for v in raw]
-        finally:
-            book.close()
-
-    return Table(headers, rows(), "xlsx", "", path.stat().st_size)
+    source = RowSource(str(path), "xlsx", "")
+    return Table(headers, source.rows(), "xlsx", "", path.stat().st_size, source)
 
 
 def _cell(v: Any) -> Cell:

@@ -16,6 +16,7 @@ from klientura.imports.customers import import_customers
 from klientura.imports.mapping import CUSTOMER_FIELDS, ORDER_FIELDS, apply_overrides, detect
 from klientura.imports.models import ImportRejection, ImportRun
 from klientura.imports.orders import import_orders
+from klientura.imports.pipeline import auto_workers
 from klientura.imports.readers import open_table
 from klientura.imports.report import Progress, Report, raw_of
 from klientura.kit.errors import NotFound, ValidationFailed
@@ -69,26 +70,36 @@ def run_import(
     progress: Progress | None = None,
     display_name: str | None = None,
     limit: int | None = None,
+    workers: int | None = None,
 ) -> Report:
-    """Import every good row and report every bad one. In a dry run the caller rolls back."""
+    """Import every good row and report every bad one. In a dry run the caller rolls back.
+
+    ``workers``: processes parsing rows beside this one; by default one for files of 8 MB and more.
+    """
     require(actor, "import:write")
     fields = _fields(kind)
     table = open_table(path)
     if limit is not None:
-        table.rows = itertools.islice(table.rows, limit)
+        table.rows, table.source = itertools.islice(table.rows, limit), None
     mapping = apply_overrides(table.headers, detect(table.headers, fields), overrides or {}, fields)
     if kind == "customers" and not {"phone", "email", "card", "external_id", "telegram"} & mapping.keys():
         raise ValidationFailed(
             "no identity column (phone, e-mail, card or external id) found; map one with Column=field"
         )
     named = {f: table.headers[i] for f, i in mapping.items()}
+    if workers is None:
+        workers = auto_workers(table.size_bytes)
     report = Report(kind=kind, mapping=named, dry_run=dry_run)
     if kind == "customers":
-        import_customers(session, actor, table, mapping, report=report, region=region, source=source, progress=progress)
+        import_customers(
+            session, actor, table, mapping, report=report, region=region, source=source, progress=progress,
+            workers=workers,
+        )  # fmt: skip
     else:
         import_orders(
-            session, actor, table, mapping, report=report, region=region, source=source, tz=tz, progress=progress
-        )
+            session, actor, table, mapping, report=report, region=region, source=source, tz=tz, progress=progress,
+            workers=workers,
+        )  # fmt: skip
     if not dry_run:
         run = ImportRun(
             kind=kind, filename=display_name or path.name, file_sha256=sha256_of(path), mapping=named, dry_run=dry_run,

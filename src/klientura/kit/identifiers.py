@@ -77,18 +77,16 @@ def normalize_external(raw: str, source: str | None = None) -> str:
 
 
 def normalize_identity(kind: str, raw: str, *, region: str = "RU", source: str | None = None) -> str:
-    try:
-        k = IdentityKind(kind)
-    except ValueError as exc:
-        raise ValidationFailed(f"unknown identity kind: {kind!r}") from exc
-    if k is IdentityKind.phone:
+    if kind == "phone":
         return normalize_phone(raw, region)
-    if k is IdentityKind.email:
+    if kind == "email":
         return normalize_email(raw)
-    if k is IdentityKind.card:
+    if kind == "card":
         return normalize_card(raw)
-    if k is IdentityKind.telegram:
+    if kind == "telegram":
         return normalize_telegram(raw)
-    if k is IdentityKind.vk:
+    if kind == "vk":
         return normalize_vk(raw)
-    return normalize_external(raw, source)
+    if kind == "external":
+        return normalize_external(raw, source)
+    raise ValidationFailed(f"unknown identity kind: {kind!r}")

@@ -1,0 +1,100 @@
+"""Read and parse file rows in batches, in a child process when the file is large.
+
+Reading a CSV or XLSX row and normalising it (names, phones, dates, money) is pure Python and costs as
+much as resolving and writing it; on a machine with two cores a child process reads and parses batch
+*n + 1* while this process resolves and writes batch *n*. The child reopens the file itself (a
+:class:`RowSource`), so rows never cross between the processes — only the parsed batches do. The parse
+function must be picklable and deterministic: the result is the same with or without the child (a test
+proves it).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
+
+from klientura.imports.readers import Cell, RowSource, Table
+from klientura.kit.errors import ValidationFailed
+
+T = TypeVar("T")
+Chunk = list[tuple[int, list[Cell]]]  # (row number in the file, cells)
+
+PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this a child process costs more than it saves
+_AHEAD = 4  # parsed batches waiting for the writer: bounds the memory the child can run ahead with
+
+
+def auto_workers(size_bytes: int) -> int:
+    return 1 if size_bytes >= PARALLEL_FROM_BYTES and (os.cpu_count() or 1) >= 2 else 0
+
+
+def chunks(rows: Iterator[list[Cell]], size: int, first_row_no: int = 2) -> Iterator[Chunk]:
+    chunk: Chunk = []
+    for row_no, row in enumerate(rows, start=first_row_no):
+        chunk.append((row_no, row))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class Batch(Generic[T]):
+    __slots__ = ("result", "rows")
+
+    def __init__(self, rows: int, result: T) -> None:
+        self.rows, self.result = rows, result
+
+
+def parse_batches(
+    table: Table, parse: Callable[[Chunk], T], *, batch_size: int, workers: int = 0
+) -> Iterator[Batch[T]]:
+    """Parsed batches in file order: here, or with ``workers`` > 0 in a child process reading ahead."""
+    if workers <= 0 or table.source is None:
+        for chunk in chunks(table.rows, batch_size):
+            yield Batch(len(chunk), parse(chunk))
+        return
+    # fork is cheapest and needs no importable __main__, but is unsafe in a threaded process (a web server)
+    ctx: Any = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
+    out: Any = ctx.Queue(maxsize=_AHEAD)
+    child = ctx.Process(target=_produce, args=(table.source, parse, batch_size, out), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                item = out.get(timeout=1.0)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise RuntimeError(f"the parsing process died (exit code {child.exitcode})") from None
+                continue
+            if item[0] == "batch":
+                yield Batch(item[1], item[2])
+            elif item[0] == "done":
+                return
+            elif item[1]:
+                raise ValidationFailed(item[2])
+            else:
+                raise RuntimeError(f"the parsing process failed: {item[2]}\n{item[3]}")
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        out.close()
+        out.join_thread()
+
+
+def _produce(source: RowSource, parse: Callable[[Chunk], Any], batch_size: int, out: Any) -> None:
+    try:
+        for chunk in chunks(source.rows(), batch_size):
+            out.put(("batch", len(chunk), parse(chunk)))
+        out.put(("done",))
+    except ValidationFailed as exc:
+        out.put(("error", True, exc.detail, ""))
+    except Exception as exc:
+        out.put(("error", False, repr(exc), traceback.format_exc()))
+    out.close()
+    out.join_thread()

@@ -1,0 +1,179 @@
+"""Rows of a customers file into canonical profiles and identities; runs in the parsing process.
+
+``CustomerRows(mapping, region, source)`` is a picklable callable turning a batch of ``(row number,
+cells)`` into :class:`ParsedCustomer` or :class:`Rejected` tuples (plain tuples pickle cheaply between
+processes). The rules are those of one card at a time (``customers.prepare``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from klientura.customers.names import clean_name, normalize_gender, split_full_name
+from klientura.customers.resolve import PRIORITY, profile_diff
+from klientura.imports.readers import Cell
+from klientura.imports.report import raw_of
+from klientura.kit.dates import parse_date
+from klientura.kit.errors import ValidationFailed
+from klientura.kit.identifiers import normalize_identity
+
+ID_FIELDS = ("external_id", "card", "phone", "email", "telegram")
+_KIND = {"external_id": "external", "card": "card", "phone": "phone", "email": "email", "telegram": "telegram"}
+_YES = {"1", "да", "yes", "y", "true", "+", "согласен", "подписан", "д"}
+_NO = {"0", "нет", "no", "n", "false", "-", "не согласен", "отписан", "н", ""}
+_NAMES = ("last_name", "first_name", "middle_name", "city")
+
+
+# one good row: (row number, profile, identities as (kind, canonical value, raw), consents, tags) — a plain
+# tuple, which crosses between processes at a fraction of a dataclass's cost
+Row = tuple[int, dict[str, Any], list[tuple[str, str, str]], dict[str, bool], list[str]]
+
+
+class Rejected(NamedTuple):
+    row_no: int
+    reason: str
+    raw: dict[str, Any]  # the row as it was in the file, for the report
+
+
+@dataclass
+class Plan:
+    """Which rows of a batch land on existing cards, which become new ones and with what."""
+
+    existing: list[tuple[int, int]] = field(default_factory=list)  # (customer id, row index)
+    group_of: list[int] = field(default_factory=list)  # per row: index of its new card, -1 for existing
+    cards: list[dict[str, Any]] = field(default_factory=list)  # profile of each new card
+    claims: list[tuple[int, str, str, str]] = field(default_factory=list)  # (card, kind, value, raw)
+    conflicts: list[tuple[int, str, str]] = field(default_factory=list)  # (card, field, differing value)
+
+
+@dataclass
+class CustomerBatch:
+    rejected: list[Rejected]
+    rows: list[Row]
+    keys: set[tuple[str, str]]
+    plan: Plan  # as if no identity of the batch were known yet; redone when the store knows some
+
+
+def plan_cards(rows: list[Row], found: dict[tuple[str, str], int]) -> Plan:
+    """Rows holding a known identity land on that card (by PRIORITY); the others become new cards, rows of
+    the batch that share an identity becoming one card whose later rows fill its gaps."""
+    plan = Plan()
+    claim: dict[tuple[str, str], int] = {}
+    for i, (_row_no, profile, identities, _c, _t) in enumerate(rows):
+        if found:
+            target = next((found[(k, v)] for kind in PRIORITY for k, v, _ in identities
+                           if k == kind and (k, v) in found), None)  # fmt: skip
+            if target is not None:
+                plan.existing.append((target, i))
+                plan.group_of.append(-1)
+                continue
+        g = None
+        if claim:
+            g = next((claim[(k, v)] for kind in PRIORITY for k, v, _ in identities
+                      if k == kind and (k, v) in claim), None)  # fmt: skip
+        if g is None:
+            g = len(plan.cards)
+            plan.cards.append(dict(profile))
+        else:
+            fills, conflicts = profile_diff(plan.cards[g], profile)
+            plan.cards[g].update(fills)
+            plan.conflicts += [(g, n, str(profile[n])[:200]) for n in conflicts]
+        plan.group_of.append(g)
+        for k, v, raw in identities:
+            if (k, v) not in claim:
+                claim[(k, v)] = g
+                plan.claims.append((g, k, v, raw))
+    return plan
+
+
+def text_of(row: list[Cell], idx: int | None) -> str | None:
+    if idx is None or idx >= len(row):
+        return None
+    v = row[idx]
+    if v is None:
+        return None
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    s = str(v).strip()
+    return s or None
+
+
+class CustomerRows:
+    """Parse customer rows under one column mapping; picklable, so a child process can run it."""
+
+    def __init__(self, headers: list[str], mapping: dict[str, int], *, region: str, source: str) -> None:
+        self.headers, self.m, self.region, self.source = headers, dict(mapping), region, source
+        self.names = [(n, mapping[n]) for n in _NAMES if n in mapping]
+        self.ids = [(_KIND[f], mapping[f]) for f in ID_FIELDS if f in mapping]
+        self.consent_cols = [(c, mapping[f"consent_{c}"]) for c in ("email", "sms") if f"consent_{c}" in mapping]
+
+    def __call__(self, chunk: list[tuple[int, list[Cell]]]) -> CustomerBatch:
+        rows: list[Row] = []
+        rejected: list[Rejected] = []
+        for row_no, row in chunk:
+            try:
+                rows.append(self.parse(row_no, row))
+            except ValidationFailed as exc:
+                rejected.append(Rejected(row_no, exc.detail, raw_of(self.headers, row)))
+        keys = {(k, v) for r in rows for k, v, _ in r[2]}
+        return CustomerBatch(rejected, rows, keys, plan_cards(rows, {}))
+
+    def parse(self, row_no: int, row: list[Cell]) -> Row:
+        m = self.m
+        profile: dict[str, Any] = {}
+        full = text_of(row, m.get("full_name"))
+        if full:
+            last, first, middle = split_full_name(full)
+            profile.update(
+                {k: v for k, v in (("last_name", last), ("first_name", first), ("middle_name", middle)) if v}
+            )
+        for name, idx in self.names:
+            value = clean_name(text_of(row, idx))
+            if value:
+                profile[name] = value
+        src = text_of(row, m.get("acquisition_source"))
+        if src:
+            profile["acquisition_source"] = src[:64]
+        gender = text_of(row, m.get("gender"))
+        if gender:
+            profile["gender"] = normalize_gender(gender)
+        bd_idx = m.get("birth_date")
+        if bd_idx is not None and bd_idx < len(row):
+            cell = row[bd_idx]
+            if cell is not None and cell != "" and (not isinstance(cell, str) or cell.strip()):
+                bd = parse_date(cell)
+                if bd.year < 1900 or bd > date.today():
+                    raise ValidationFailed(f"implausible birth date: {bd.isoformat()}")
+                profile["birth_date"] = bd
+        identities: list[tuple[str, str, str]] = []
+        for kind, idx in self.ids:
+            raw = text_of(row, idx)
+            if not raw:
+                continue
+            parts = [raw] if kind != "phone" else [p for p in raw.replace(",", ";").split(";") if p.strip()]
+            for part in parts:
+                try:
+                    value = normalize_identity(
+                        kind,
+                        part,
+                        region=self.region,
+                        source=self.source if kind == "external" and ":" not in part else None,
+                    )
+                except ValidationFailed as exc:
+                    raise ValidationFailed(f"{kind}: {exc.detail}") from exc
+                identities.append((kind, value, part.strip()[:200]))
+        consents = {}
+        for channel, idx in self.consent_cols:
+            raw = text_of(row, idx)
+            if raw is not None:
+                key = raw.lower()
+                if key not in _YES and key not in _NO:
+                    raise ValidationFailed(f"consent_{channel}: expected yes/no, got {raw!r}")
+                consents[channel] = key in _YES
+        tags_raw = text_of(row, m.get("tags"))
+        tags = [t.strip() for t in tags_raw.replace(";", ",").split(",") if t.strip()] if tags_raw else []
+        if not identities:
+            raise ValidationFailed("no phone, e-mail, card or external id: the row cannot be matched to a card")
+        return (row_no, profile, identities, consents, tags)
