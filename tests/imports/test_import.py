@@ -13,7 +13,8 @@ from klientura.audit import SYSTEM
 from klientura.customers import Customer, FieldValue, Identity, find_by_identity
 from klientura.imports import get_run, inspect_file, run_import
 from klientura.imports.customers import import_customers
-from klientura.imports.mapping import CUSTOMER_FIELDS, detect
+from klientura.imports.mapping import CUSTOMER_FIELDS, ORDER_FIELDS, detect
+from klientura.imports.orders import import_orders
 from klientura.imports.readers import open_table
 from klientura.imports.report import Report
 from klientura.kit.errors import ValidationFailed
@@ -190,3 +191,39 @@ def test_a_failing_parser_process_is_a_readable_error(session: Session, tmp_path
     )  # past the sniffed part
     with pytest.raises(ValidationFailed, match="not valid utf-8"):
         run_import(session, SYSTEM, path, "customers", workers=1)
+
+
+def _receipts(n: int) -> str:
+    lines = ["Номер чека;Дата покупки;Телефон;Артикул;Количество;Цена"]
+    for r in range(n):
+        phone = "8 (912) 345-67-89" if r % 3 == 0 else ("8 (999) 000-00-00" if r % 3 == 1 else "")
+        for k in range(1 + r % 4):
+            price = "-5,00" if (r, k) == (6, 1) else f"{100 + r},50"
+            lines.append(f"R{r};0{1 + r % 9}.03.2026 12:{r % 60:02d};{phone};SKU-{k};{1 + k % 2};{price}")
+    return "\n".join(lines) + "\n"
+
+
+def test_receipts_parsed_in_a_child_or_cut_by_batches_give_the_same_orders(session: Session, tmp_path: Path) -> None:
+    run_import(session, SYSTEM, _write(tmp_path, "c.csv", RU_CSV), "customers")
+    path = _write(tmp_path, "receipts.csv", _receipts(200))
+
+    def orders() -> list[tuple[object, ...]]:
+        rows = session.execute(select(Order.external_id, Order.customer_id.is_not(None), Order.total, func.count(OrderLine.id))
+                               .join(OrderLine).group_by(Order.id).order_by(Order.external_id)).all()  # fmt: skip
+        return [tuple(r) for r in rows]
+
+    inline = run_import(session, SYSTEM, path, "orders", workers=0)
+    expected = orders()
+    session.rollback()
+    run_import(session, SYSTEM, _write(tmp_path, "c.csv", RU_CSV), "customers")
+    table = open_table(path)
+    small = import_orders(session, SYSTEM, table, detect(table.headers, ORDER_FIELDS), report=Report("orders", {}),
+                          batch_size=7)  # fmt: skip
+    assert orders() == expected and (small.created, small.rejected) == (inline.created, inline.rejected)
+    session.rollback()
+    run_import(session, SYSTEM, _write(tmp_path, "c.csv", RU_CSV), "customers")
+    parallel = run_import(session, SYSTEM, path, "orders", workers=1)
+    assert orders() == expected and parallel.as_dict() | {"run_id": 0} == inline.as_dict() | {"run_id": 0}
+    assert len(expected) == 200 - 67  # receipts of an unknown phone refused
+    assert inline.rejected == sum(1 + r % 4 for r in range(200) if r % 3 == 1) + 1  # and the line with a negative price
+    assert ("R6", True, Decimal("213.00"), 2) in expected  # 106.50 + 106.50: its two good lines

@@ -12,14 +12,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
 from klientura.audit import Actor, record
 from klientura.catalog import ensure_channel, ensure_outlet, products_by_sku
-from klientura.db import Session, bulk_insert, refresh_statistics, reserve_ids, utcnow
+from klientura.db import Session, bulk_insert, refresh_statistics, reserve_ids, select_in, utcnow
 from klientura.imports.customers import _lookup
+from klientura.imports.pipeline import parse_batches
 from klientura.imports.readers import Cell, Table
 from klientura.imports.report import Progress, Report, raw_of
+from klientura.imports.rows import Rejected
 from klientura.imports.rows import text_of as _text
 from klientura.kit.dates import parse_datetime
 from klientura.kit.errors import ValidationFailed
@@ -119,6 +119,33 @@ def parse_receipt_row(
     return receipt, line
 
 
+class ReceiptRows:
+    """Parse receipt rows under one column mapping into receipts (lines of one receipt gathered); picklable,
+    so the child process of :mod:`pipeline` can run it."""
+
+    def __init__(self, headers: list[str], mapping: dict[str, int], *, region: str, source: str, tz: str) -> None:
+        self.headers, self.m, self.region, self.source, self.tz = headers, dict(mapping), region, source, tz
+
+    def __call__(self, chunk: list[tuple[int, list[Cell]]]) -> list[Receipt | Rejected]:
+        out: list[Receipt | Rejected] = []
+        current: Receipt | None = None
+        for row_no, row in chunk:
+            try:
+                receipt, line = parse_receipt_row(row, self.m, region=self.region, source=self.source, tz=self.tz)
+            except ValidationFailed as exc:
+                out.append(Rejected(row_no, exc.detail, raw_of(self.headers, row)))
+                continue
+            if current is not None and current.external_id == receipt.external_id and line is not None:
+                current.lines.append(line)
+                continue
+            receipt.row_no, receipt.raw = row_no, raw_of(self.headers, row)
+            if line is not None:
+                receipt.lines.append(line)
+            current = receipt
+            out.append(receipt)
+        return out
+
+
 def import_orders(
     session: Session,
     actor: Actor,
@@ -140,51 +167,40 @@ def import_orders(
     current: Receipt | None = None
     seen: set[str] = set()
     flushed = 0
-    for row_no, row in enumerate(table.rows, start=2):
-        report.total += 1
-        if progress is not None and report.total % 1000 == 0:
-            progress(1000)
-        try:
-            receipt, line = parse_receipt_row(row, mapping, region=region, source=source, tz=tz)
-        except ValidationFailed as exc:
-            report.reject(row_no, exc.detail, raw_of(table.headers, row))
-            continue
-        receipt.row_no, receipt.raw = row_no, raw_of(table.headers, row)
-        if current is not None and current.external_id == receipt.external_id and line is not None:
-            current.lines.append(line)
-            continue
-        if receipt.external_id in seen:
-            report.reject(row_no, f"receipt {receipt.external_id} appeared earlier in the file; keep its lines together",
-                          receipt.raw)  # fmt: skip
-            continue
-        if line is not None:
-            receipt.lines.append(line)
-        current = receipt
-        seen.add(receipt.external_id)
-        pending.append(receipt)
+    parse = ReceiptRows(table.headers, mapping, region=region, source=source, tz=tz)
+    for batch in parse_batches(table, parse, batch_size=batch_size, workers=workers):
+        report.total += batch.rows
+        for item in batch.result:
+            if isinstance(item, Rejected):
+                report.reject(item.row_no, item.reason, item.raw)
+                continue
+            if current is not None and current.external_id == item.external_id and item.lines and current.lines:
+                current.lines.extend(item.lines)  # a receipt cut by the batch boundary
+                continue
+            if item.external_id in seen:
+                report.reject(item.row_no, f"receipt {item.external_id} appeared earlier in the file; keep its lines "
+                              "together", item.raw, rows=len(item.lines) or 1)  # fmt: skip
+                continue
+            current = item
+            seen.add(item.external_id)
+            pending.append(item)
         if len(pending) > batch_size:
-            last = pending.pop()
+            last = pending.pop()  # may continue in the next batch
             _flush(session, actor, pending, report, source)
             pending = [last]
             flushed += 1
             if flushed in (1, 4, 16, 64, 256):
                 refresh_statistics(session, Order, OrderLine)
+        if progress is not None:
+            progress(batch.rows)
     if pending:
         _flush(session, actor, pending, report, source)
-    if progress is not None:
-        progress(report.total % 1000)
     return report
 
 
 def _flush(session: Session, actor: Actor, receipts: list[Receipt], report: Report, source: str) -> None:
     ids = [r.external_id for r in receipts]
-    existing: set[str] = set()
-    for i in range(0, len(ids), 900):
-        existing.update(
-            session.scalars(
-                select(Order.external_id).where(Order.source == source, Order.external_id.in_(ids[i : i + 900]))
-            )
-        )
+    existing = {v for (v,) in select_in(session, Order, ("external_id",), "external_id", ids, source=source)}
     todo = [r for r in receipts if r.external_id not in existing]
     report.unchanged += sum(len(r.lines) or 1 for r in receipts if r.external_id in existing)
     found = _lookup(session, {k for r in todo for k in r.identities})
