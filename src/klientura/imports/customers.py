@@ -102,7 +102,7 @@ def _lookup(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str
 
 
 def _bulk(session: Session, actor: Actor, batch: CustomerBatch, report: Report, source: str) -> None:
-    found = _lookup(session, batch.keys)
+    found = _lookup(session, {(k, v) for _, k, v, _ in batch.plan.claims})  # every identity of the batch
     plan = plan_cards(batch.rows, found) if found else batch.plan  # the parser planned for an unknown batch
     new_ids = _create(session, plan, source)
     report.created += len(plan.cards)

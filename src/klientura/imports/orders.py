@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
 
 from klientura.audit import Actor, record
 from klientura.catalog import ensure_channel, ensure_outlet, products_by_sku
-from klientura.db import Session, bulk_insert, refresh_statistics, reserve_ids, select_in, utcnow
+from klientura.db import Session, insert_rows, refresh_statistics, reserve_ids, select_in, utcnow
 from klientura.imports.customers import _lookup
 from klientura.imports.pipeline import parse_batches
 from klientura.imports.readers import Cell, Table
@@ -42,8 +42,15 @@ class Receipt:
     status: str
     total: Decimal = Decimal(0)
     discount: Decimal = Decimal(0)
-    lines: list[dict[str, Any]] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict)
+    lines: list[Line] = field(default_factory=list)
+    raw: list[Cell] = field(default_factory=list)  # its first row, for the report
+
+
+Line = tuple[str | None, Decimal, Decimal, Decimal]  # sku, qty, price, discount
+
+_money_of = lru_cache(maxsize=1 << 16)(parse_money)  # prices repeat: parse each spelling once
+_moment_of = lru_cache(maxsize=1 << 16)(parse_datetime)  # so do receipt timestamps, line after line
+_STATUSES = {"отменен": "cancelled", "отменён": "cancelled", "выполнен": "completed", "оплачен": "completed"}
 
 
 def _money(row: list[Cell], m: dict[str, int], name: str) -> Decimal | None:
@@ -51,14 +58,15 @@ def _money(row: list[Cell], m: dict[str, int], name: str) -> Decimal | None:
     if text is None:
         return None
     try:
-        return parse_money(text)
+        return _money_of(text)
     except ValidationFailed as exc:
         raise ValidationFailed(f"{name}: {exc.detail}") from exc
 
 
 def parse_receipt_row(
     row: list[Cell], m: dict[str, int], *, region: str, source: str, tz: str
-) -> tuple[Receipt, dict[str, Any] | None]:
+) -> tuple[Receipt, Line | None]:
+    """A receipt from its first (or only) row, and that row's line when the file lists lines."""
     ext = _text(row, m.get("external_id"))
     if not ext:
         raise ValidationFailed("no receipt number")
@@ -66,7 +74,7 @@ def parse_receipt_row(
     if cell in (None, ""):
         raise ValidationFailed("no purchase date")
     try:
-        placed_at = parse_datetime(cell, tz)
+        placed_at = _moment_of(cell, tz) if isinstance(cell, str) else parse_datetime(cell, tz)
     except ValidationFailed as exc:
         raise ValidationFailed(f"bad purchase date: {cell!r}") from exc
     identities = []
@@ -81,9 +89,7 @@ def parse_receipt_row(
                 raise ValidationFailed(f"bad {kind}: {exc.detail}") from exc
             identities.append((kind, value))
     status = (_text(row, m.get("status")) or "completed").lower()
-    status = {"отменен": "cancelled", "отменён": "cancelled", "выполнен": "completed", "оплачен": "completed"}.get(
-        status, status
-    )
+    status = _STATUSES.get(status, status)
     if status not in ("completed", "cancelled", "pending"):
         raise ValidationFailed(f"unknown status {status!r}")
     receipt = Receipt(
@@ -91,32 +97,35 @@ def parse_receipt_row(
         outlet=_text(row, m.get("outlet")), channel=_text(row, m.get("channel")),
         promo_code=_text(row, m.get("promo_code")), status=status,
     )  # fmt: skip
-    total, discount = _money(row, m, "total"), _money(row, m, "discount")
-    line = None
     if m.get("sku") is not None or m.get("price") is not None:
-        qty_text = _text(row, m.get("qty"))
-        try:
-            qty = Decimal(qty_text.replace(",", ".")) if qty_text else Decimal(1)
-        except ArithmeticError as exc:
-            raise ValidationFailed(f"qty: not a number: {qty_text!r}") from exc
-        if qty <= 0:
-            raise ValidationFailed(f"qty must be positive, got {qty}")
-        price = _money(row, m, "price")
-        if price is None:
-            if total is None:
-                raise ValidationFailed("a line needs a price or an amount")
-            price = quantize(total / qty)
-        line_discount = _money(row, m, "line_discount") or discount or Decimal(0)
-        if line_discount > price * qty:
-            raise ValidationFailed("discount exceeds the line amount")
-        line = {"sku": _text(row, m.get("sku")), "qty": qty, "price": price, "discount": line_discount}
-    else:
+        return receipt, parse_line(row, m)
+    total, discount = _money(row, m, "total"), _money(row, m, "discount")
+    if total is None:
+        raise ValidationFailed("no amount")
+    receipt.total, receipt.discount = total, discount or Decimal(0)
+    if receipt.discount > receipt.total:
+        raise ValidationFailed("discount exceeds the amount")
+    return receipt, None
+
+
+def parse_line(row: list[Cell], m: dict[str, int]) -> Line:
+    qty_text = _text(row, m.get("qty"))
+    try:
+        qty = Decimal(qty_text.replace(",", ".")) if qty_text else Decimal(1)
+    except ArithmeticError as exc:
+        raise ValidationFailed(f"qty: not a number: {qty_text!r}") from exc
+    if not qty.is_finite() or qty <= 0:
+        raise ValidationFailed(f"qty must be a positive number, got {qty_text!r}")
+    price = _money(row, m, "price")
+    discount = _money(row, m, "line_discount") or _money(row, m, "discount") or Decimal(0)
+    if price is None:
+        total = _money(row, m, "total")
         if total is None:
-            raise ValidationFailed("no amount")
-        receipt.total, receipt.discount = total, discount or Decimal(0)
-        if receipt.discount > receipt.total:
-            raise ValidationFailed("discount exceeds the amount")
-    return receipt, line
+            raise ValidationFailed("a line needs a price or an amount")
+        price = quantize(total / qty)
+    if discount > price * qty:
+        raise ValidationFailed("discount exceeds the line amount")
+    return (_text(row, m.get("sku")), qty, price, discount)
 
 
 class ReceiptRows:
@@ -129,16 +138,18 @@ class ReceiptRows:
     def __call__(self, chunk: list[tuple[int, list[Cell]]]) -> list[Receipt | Rejected]:
         out: list[Receipt | Rejected] = []
         current: Receipt | None = None
+        by_line = self.m.get("sku") is not None or self.m.get("price") is not None
+        ext_col = self.m["external_id"]
         for row_no, row in chunk:
             try:
+                if by_line and current is not None and (_text(row, ext_col) or "")[:128] == current.external_id:
+                    current.lines.append(parse_line(row, self.m))  # the receipt's fields come from its first row
+                    continue
                 receipt, line = parse_receipt_row(row, self.m, region=self.region, source=self.source, tz=self.tz)
             except ValidationFailed as exc:
                 out.append(Rejected(row_no, exc.detail, raw_of(self.headers, row)))
                 continue
-            if current is not None and current.external_id == receipt.external_id and line is not None:
-                current.lines.append(line)
-                continue
-            receipt.row_no, receipt.raw = row_no, raw_of(self.headers, row)
+            receipt.row_no, receipt.raw = row_no, row
             if line is not None:
                 receipt.lines.append(line)
             current = receipt
@@ -179,14 +190,14 @@ def import_orders(
                 continue
             if item.external_id in seen:
                 report.reject(item.row_no, f"receipt {item.external_id} appeared earlier in the file; keep its lines "
-                              "together", item.raw, rows=len(item.lines) or 1)  # fmt: skip
+                              "together", raw_of(table.headers, item.raw), rows=len(item.lines) or 1)  # fmt: skip
                 continue
             current = item
             seen.add(item.external_id)
             pending.append(item)
         if len(pending) > batch_size:
             last = pending.pop()  # may continue in the next batch
-            _flush(session, actor, pending, report, source)
+            _flush(session, actor, pending, report, source, table.headers)
             pending = [last]
             flushed += 1
             if flushed in (1, 4, 16, 64, 256):
@@ -194,11 +205,18 @@ def import_orders(
         if progress is not None:
             progress(batch.rows)
     if pending:
-        _flush(session, actor, pending, report, source)
+        _flush(session, actor, pending, report, source, table.headers)
     return report
 
 
-def _flush(session: Session, actor: Actor, receipts: list[Receipt], report: Report, source: str) -> None:
+_ORDER_COLS = ("id", "source", "external_id", "customer_id", "outlet_id", "channel_id", "placed_at", "status", "total",
+               "discount", "paid", "promo_code", "points_redeemed", "points_earned", "created_at")  # fmt: skip
+_LINE_COLS = ("order_id", "line_no", "sku", "product_id", "qty", "price", "discount", "amount")
+
+
+def _flush(
+    session: Session, actor: Actor, receipts: list[Receipt], report: Report, source: str, headers: list[str]
+) -> None:
     ids = [r.external_id for r in receipts]
     existing = {v for (v,) in select_in(session, Order, ("external_id",), "external_id", ids, source=source)}
     todo = [r for r in receipts if r.external_id not in existing]
@@ -206,7 +224,7 @@ def _flush(session: Session, actor: Actor, receipts: list[Receipt], report: Repo
     found = _lookup(session, {k for r in todo for k in r.identities})
     outlets: dict[str, int] = {}
     channels: dict[str, int] = {}
-    products = products_by_sku(session, {ln["sku"] for r in todo for ln in r.lines if ln["sku"]})
+    products = products_by_sku(session, {ln[0] for r in todo for ln in r.lines if ln[0]})
     rows, lines_of = [], []
     now = utcnow()
     for r in todo:
@@ -215,40 +233,33 @@ def _flush(session: Session, actor: Actor, receipts: list[Receipt], report: Repo
             customer_id = next((found[k] for k in r.identities if k in found), None)
             if customer_id is None:
                 reason = "unknown customer: " + ", ".join(f"{k} {v}" for k, v in r.identities)
-                report.reject(r.row_no, reason, r.raw, rows=len(r.lines) or 1)
+                report.reject(r.row_no, reason, raw_of(headers, r.raw), rows=len(r.lines) or 1)
                 continue
         if r.lines:
-            r.total = quantize(sum((ln["price"] * ln["qty"] for ln in r.lines), Decimal(0)))
-            r.discount = quantize(sum((ln["discount"] for ln in r.lines), Decimal(0)))
+            r.total = quantize(sum((price * qty for _, qty, price, _ in r.lines), Decimal(0)))
+            r.discount = quantize(sum((discount for _, _, _, discount in r.lines), Decimal(0)))
         if r.outlet and r.outlet not in outlets:
             outlets[r.outlet] = ensure_outlet(session, r.outlet).id
         if r.channel and r.channel not in channels:
             channels[r.channel] = ensure_channel(session, r.channel).id
-        rows.append({
-            "source": source, "external_id": r.external_id, "customer_id": customer_id,
-            "outlet_id": outlets.get(r.outlet or ""), "channel_id": channels.get(r.channel or ""),
-            "placed_at": r.placed_at, "status": r.status, "total": r.total, "discount": r.discount,
-            "paid": r.total - r.discount, "promo_code": r.promo_code, "points_redeemed": 0, "points_earned": 0,
-            "created_at": now,
-        })  # fmt: skip
+        rows.append([
+            0, source, r.external_id, customer_id, outlets.get(r.outlet or ""), channels.get(r.channel or ""),
+            r.placed_at, r.status, r.total, r.discount, r.total - r.discount, r.promo_code, 0, 0, now,
+        ])  # fmt: skip
         lines_of.append(r.lines)
         report.created += len(r.lines) or 1
     if not rows:
         return
     order_ids = reserve_ids(session, Order, len(rows))
     for row, oid in zip(rows, order_ids, strict=True):
-        row["id"] = oid
-    bulk_insert(session, Order, rows)
+        row[0] = oid
+    insert_rows(session, Order, _ORDER_COLS, rows)
     line_rows = []
     for oid, lines in zip(order_ids, lines_of, strict=True):
-        for n, ln in enumerate(lines, start=1):
-            product = products.get(ln["sku"] or "")
-            line_rows.append({
-                "order_id": oid, "line_no": n, "sku": ln["sku"], "product_id": product.id if product else None,
-                "qty": ln["qty"], "price": ln["price"], "discount": ln["discount"],
-                "amount": quantize(ln["price"] * ln["qty"] - ln["discount"]),
-            })  # fmt: skip
-    if line_rows:
-        bulk_insert(session, OrderLine, line_rows)
+        for n, (sku, qty, price, discount) in enumerate(lines, start=1):
+            product = products.get(sku or "")
+            amount = quantize(price * qty - discount)
+            line_rows.append((oid, n, sku, product.id if product else None, qty, price, discount, amount))
+    insert_rows(session, OrderLine, _LINE_COLS, line_rows)
     record(session, actor, "import.orders.create", "order", f"{min(order_ids)}..{max(order_ids)}", None,
            {"created": len(order_ids), "source": source})  # fmt: skip

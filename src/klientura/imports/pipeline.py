@@ -10,6 +10,7 @@ proves it).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -53,7 +54,21 @@ class Batch(Generic[T]):
 def parse_batches(
     table: Table, parse: Callable[[Chunk], T], *, batch_size: int, workers: int = 0
 ) -> Iterator[Batch[T]]:
-    """Parsed batches in file order: here, or with ``workers`` > 0 in a child process reading ahead."""
+    """Parsed batches in file order: here, or with ``workers`` > 0 in a child process reading ahead.
+
+    The cyclic garbage collector is paused while the batches are consumed: an import allocates millions of
+    small tuples and no reference cycles, and the collector's passes over them cost a fifth of the time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield from _batches(table, parse, batch_size, workers)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _batches(table: Table, parse: Callable[[Chunk], T], batch_size: int, workers: int) -> Iterator[Batch[T]]:
     if workers <= 0 or table.source is None:
         for chunk in chunks(table.rows, batch_size):
             yield Batch(len(chunk), parse(chunk))
@@ -88,6 +103,7 @@ def parse_batches(
 
 
 def _produce(source: RowSource, parse: Callable[[Chunk], Any], batch_size: int, out: Any) -> None:
+    gc.disable()  # a short-lived process that allocates much and frees little
     try:
         for chunk in chunks(source.rows(), batch_size):
             out.put(("batch", len(chunk), parse(chunk)))

@@ -52,7 +52,6 @@ class Plan:
 class CustomerBatch:
     rejected: list[Rejected]
     rows: list[Row]
-    keys: set[tuple[str, str]]
     plan: Plan  # as if no identity of the batch were known yet; redone when the store knows some
 
 
@@ -75,10 +74,10 @@ def plan_cards(rows: list[Row], found: dict[tuple[str, str], int]) -> Plan:
                       if k == kind and (k, v) in claim), None)  # fmt: skip
         if g is None:
             g = len(plan.cards)
-            plan.cards.append(dict(profile))
+            plan.cards.append(profile)  # the row's own dict: pickled once for both (copied before a merge)
         else:
             fills, conflicts = profile_diff(plan.cards[g], profile)
-            plan.cards[g].update(fills)
+            plan.cards[g] = {**plan.cards[g], **fills}
             plan.conflicts += [(g, n, str(profile[n])[:200]) for n in conflicts]
         plan.group_of.append(g)
         for k, v, raw in identities:
@@ -92,12 +91,13 @@ def text_of(row: list[Cell], idx: int | None) -> str | None:
     if idx is None or idx >= len(row):
         return None
     v = row[idx]
+    if v.__class__ is str:  # the usual case first: CSV cells are strings
+        return v.strip() or None
     if v is None:
         return None
     if isinstance(v, datetime | date):
         return v.isoformat()
-    s = str(v).strip()
-    return s or None
+    return str(v).strip() or None
 
 
 class CustomerRows:
@@ -117,8 +117,7 @@ class CustomerRows:
                 rows.append(self.parse(row_no, row))
             except ValidationFailed as exc:
                 rejected.append(Rejected(row_no, exc.detail, raw_of(self.headers, row)))
-        keys = {(k, v) for r in rows for k, v, _ in r[2]}
-        return CustomerBatch(rejected, rows, keys, plan_cards(rows, {}))
+        return CustomerBatch(rejected, rows, plan_cards(rows, {}))
 
     def parse(self, row_no: int, row: list[Cell]) -> Row:
         m = self.m
