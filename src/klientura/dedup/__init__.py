@@ -1,12 +1,14 @@
 """Duplicate cards: scored suggestions with reasons, merge and exact unmerge."""
 
+from klientura.dedup.blocking import find_duplicates
 from klientura.dedup.merge import merge, merges_of, recent_merges, unmerge
 from klientura.dedup.models import DismissedPair, DuplicateSuggestion
-from klientura.dedup.scoring import Person, Scored, find_duplicates, score
+from klientura.dedup.scoring import Person, Scored, score
 from klientura.dedup.service import (
     dismiss,
     explain_pair,
     forget_pairs_of,
+    iter_people,
     list_suggestions,
     load_people,
     scan,
@@ -21,6 +23,7 @@ __all__ = [
     "explain_pair",
     "find_duplicates",
     "forget_pairs_of",
+    "iter_people",
     "list_suggestions",
     "load_people",
     "merge",

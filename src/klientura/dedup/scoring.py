@@ -9,8 +9,6 @@ character (a typo) or share the mailbox name; the birth date confirms or vetoes.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,10 +18,9 @@ from klientura.dedup.vocabulary import distinct_known, given_keys, surname_keys
 from klientura.kit.translit import name_key
 
 PRIOR = -6.0
-MAX_BLOCK = 60
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     id: int
     last_name: str | None = None
@@ -54,49 +51,6 @@ class Scored:
     high_id: int
     probability: float
     reasons: list[str]
-
-
-def _deletions(s: str) -> Iterator[str]:
-    yield s
-    for i in range(len(s)):
-        yield s[:i] + s[i + 1 :]
-
-
-def block_keys(p: Person) -> set[str]:
-    keys: set[str] = set()
-    if p.birth_date:
-        bd = p.birth_date.isoformat()
-        for word in (p.last_key, p.first_key):  # both words, so swapped or mistyped names still meet
-            if word:
-                keys.add(f"b:{bd}:{word[:1]}")
-    for phone in p.phones:
-        digits = phone[-10:]
-        keys.update(f"p:{d}" for d in _deletions(digits))
-    for email in p.emails:
-        local, _, domain = email.partition("@")
-        if len(local) >= 4:
-            keys.add(f"el:{local}")
-            if len(local) <= 30:
-                keys.update(f"ed:{d}@{domain}" for d in _deletions(local))
-    if p.last_key and p.first_key:
-        keys.add("n:" + " ".join(sorted((p.last_key, p.first_key))))
-    return keys
-
-
-def candidate_pairs(people: Iterable[Person]) -> set[tuple[int, int]]:
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for p in people:
-        for key in block_keys(p):
-            blocks[key].append(p.id)
-    pairs: set[tuple[int, int]] = set()
-    for ids in blocks.values():
-        if len(ids) < 2 or len(ids) > MAX_BLOCK:
-            continue
-        ids.sort()
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                pairs.add((a, b))
-    return pairs
 
 
 def _name_similarity(a: Person, b: Person) -> float:
@@ -202,14 +156,3 @@ def _email_evidence(xs: list[str], ys: list[str]) -> tuple[float, str] | None:
             if best is None or cand[0] > best[0]:
                 best = cand
     return best
-
-
-def find_duplicates(people: list[Person], threshold: float) -> list[Scored]:
-    by_id = {p.id: p for p in people}
-    out = []
-    for a, b in candidate_pairs(people):
-        s = score(by_id[a], by_id[b])
-        if s.probability >= threshold:
-            out.append(s)
-    out.sort(key=lambda s: (-s.probability, s.low_id, s.high_id))
-    return out

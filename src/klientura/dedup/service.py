@@ -3,36 +3,63 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import delete, insert, or_, select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.customers import Customer, Identity, visible_clause
-from klientura.db import Session, utcnow
+from klientura.db import Session, in_chunks, utcnow
+from klientura.dedup.blocking import find_duplicates
 from klientura.dedup.models import DismissedPair, DuplicateSuggestion
-from klientura.dedup.scoring import Person, Scored, find_duplicates, score
+from klientura.dedup.scoring import Person, Scored, score
 from klientura.kit.errors import ValidationFailed
 
+_PERSON_COLS = (Customer.id, Customer.last_name, Customer.first_name, Customer.middle_name, Customer.birth_date,
+                Customer.gender, Customer.city)  # fmt: skip
 
-def load_people(session: Session, ids: list[int] | None = None) -> list[Person]:
-    stmt = select(
-        Customer.id, Customer.last_name, Customer.first_name, Customer.middle_name,
-        Customer.birth_date, Customer.gender, Customer.city,
-    ).where(Customer.merged_into_id.is_(None))  # fmt: skip
-    if ids is not None:
-        stmt = stmt.where(Customer.id.in_(ids))
+
+def _people(session: Session, rows: list[Any], ids: list[int] | None) -> list[Person]:
     contacts: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     ident = select(Identity.customer_id, Identity.kind, Identity.value).where(Identity.kind.in_(("phone", "email")))
-    if ids is not None:
+    if ids is None:
+        ident = ident.where(Identity.customer_id.between(rows[0][0], rows[-1][0]))
+    else:
         ident = ident.where(Identity.customer_id.in_(ids))
     for cid, kind, value in session.execute(ident):
         contacts[cid][0 if kind == "phone" else 1].append(value)
     people = []
-    for cid, last, first, middle, bd, gender, city in session.execute(stmt):
+    for cid, last, first, middle, bd, gender, city in rows:
         phones, emails = contacts.get(cid, ([], []))
         people.append(Person(cid, last, first, middle, bd, gender, city, list(phones), list(emails)))
     return people
+
+
+def load_people(session: Session, ids: list[int] | None = None) -> list[Person]:
+    """Active cards as :class:`Person` (all of them, or those of ``ids``)."""
+    if ids is None:
+        return list(iter_people(session))
+    out: list[Person] = []
+    for chunk in in_chunks(session, ids):
+        rows = session.execute(select(*_PERSON_COLS).where(Customer.merged_into_id.is_(None), chunk.of(Customer.id)))
+        found = list(rows)
+        if found:
+            out += _people(session, found, [r[0] for r in found])
+    return out
+
+
+def iter_people(session: Session, chunk: int = 20_000) -> Iterator[Person]:
+    """Every active card, a chunk of ids at a time: the base is never held in memory at once."""
+    last = 0
+    while True:
+        stmt = select(*_PERSON_COLS).where(Customer.merged_into_id.is_(None), Customer.id > last)
+        rows = list(session.execute(stmt.order_by(Customer.id).limit(chunk)))
+        if not rows:
+            return
+        yield from _people(session, rows, None)
+        last = rows[-1][0]
 
 
 def scan(session: Session, actor: Actor, threshold: float) -> int:
@@ -40,7 +67,7 @@ def scan(session: Session, actor: Actor, threshold: float) -> int:
     require(actor, "dedup:write")
     if not 0.5 <= threshold < 1:
         raise ValidationFailed("threshold must be in [0.5, 1)")
-    found = find_duplicates(load_people(session), threshold)
+    found = find_duplicates(iter_people(session), threshold, load=lambda ids: load_people(session, ids))
     dismissed = {(a, b) for a, b in session.execute(select(DismissedPair.low_id, DismissedPair.high_id))}
     rows = [
         {"low_id": s.low_id, "high_id": s.high_id, "probability": round(s.probability, 4), "reasons": s.reasons,
