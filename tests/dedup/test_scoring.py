@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -60,3 +60,21 @@ def test_scan_list_and_dismiss(session: Session) -> None:
     dismiss(session, SYSTEM, b, a)
     assert list_suggestions(session, SYSTEM) == []
     assert scan(session, SYSTEM, 0.8) == 0  # dismissed stays dismissed
+
+
+def test_a_common_name_says_less() -> None:
+    a, b = P(1, "Иванова", "Анна", BD, gender="f"), P(2, "Иванова", "Анна", BD, gender="f")
+    rare, common = score(a, b, namesakes=1), score(a, b, namesakes=150)
+    assert rare.probability >= 0.95 and common.probability < 0.8
+    assert any("common name: 150 cards" in r for r in common.reasons)
+    # with a phone one digit apart the pair stays certain, however common the name
+    a.phones, b.phones = ["+79161234567"], ["+79161234568"]
+    assert score(a, b, namesakes=150).probability > 0.99
+
+
+def test_the_scan_counts_namesakes_in_the_base() -> None:
+    base = [P(i, "Иванова", "Анна", date(1950, 1, 1) + timedelta(days=i), gender="f") for i in range(1, 61)]
+    twin_a, twin_b = P(100, "Иванова", "Анна", BD, gender="f"), P(101, "Анна", "Иванова", BD, gender="f")
+    found = find_duplicates([*base, twin_a, twin_b], 0.5)
+    pair = next(s for s in found if (s.low_id, s.high_id) == (100, 101))
+    assert pair.probability == score(twin_a, twin_b, namesakes=62).probability < 0.8

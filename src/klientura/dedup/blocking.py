@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from klientura.dedup.scoring import Person, Scored, score
+from klientura.dedup.scoring import NAME_REF, Person, Scored, name_key_of, score
 
 MAX_BLOCK = 60  # a key shared by more cards than this says nothing (a shop's own phone, "Иванов Иван")
 FAMILIES = ("birth", "phone", "email", "name")
+NAME_FAMILY = 3
 
 
 def _deletions(s: str) -> Iterator[str]:
@@ -45,8 +46,9 @@ def family_keys(p: Person) -> Iterator[tuple[int, str]]:
             if len(local) <= 30:
                 for d in _deletions(local):
                     yield 2, f"ed:{d}@{domain}"
-    if p.last_key and p.first_key:
-        yield 3, "n:" + " ".join(sorted((p.last_key, p.first_key)))
+    name = name_key_of(p)
+    if name:
+        yield NAME_FAMILY, "n:" + name
 
 
 class Blocker:
@@ -56,6 +58,7 @@ class Blocker:
         self.max_block = max_block
         self.hashes = [array("q") for _ in FAMILIES]
         self.ids = [array("q") for _ in FAMILIES]
+        self.name_counts: dict[int, int] = {}  # hash of a name key -> cards carrying it, when more than NAME_REF
 
     def add(self, p: Person) -> None:
         seen: set[tuple[int, str]] = set()
@@ -72,16 +75,23 @@ class Blocker:
             keys = np.frombuffer(self.hashes[family], dtype=np.int64)
             ids = np.frombuffer(self.ids[family], dtype=np.int64)
             if len(keys) > 1:
-                found.append(self._family_pairs(keys, ids))
+                found.append(self._family_pairs(keys, ids, count=family == NAME_FAMILY))
             self.hashes[family], self.ids[family] = array("q"), array("q")  # free as we go
         return np.unique(np.concatenate(found))
 
-    def _family_pairs(self, keys: NDArray[np.int64], ids: NDArray[np.int64]) -> NDArray[np.int64]:
+    def namesakes(self, p: Person) -> int:
+        name = name_key_of(p)
+        return self.name_counts.get(hash("n:" + name), 1) if name else 1
+
+    def _family_pairs(self, keys: NDArray[np.int64], ids: NDArray[np.int64], count: bool) -> NDArray[np.int64]:
         order = np.argsort(keys, kind="stable")
         keys, ids = keys[order], ids[order]
         del order
         starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
         sizes = np.diff(np.r_[starts, len(keys)])
+        if count:
+            common = sizes > NAME_REF
+            self.name_counts = dict(zip(keys[starts[common]].tolist(), sizes[common].tolist(), strict=True))
         twos = starts[sizes == 2]  # most blocks hold two cards: pair them without a Python loop
         a, b = ids[twos], ids[twos + 1]
         out = [np.minimum(a, b) << 32 | np.maximum(a, b)]
@@ -120,7 +130,8 @@ def find_duplicates(
     out = []
     for a, b in unpack(packed):
         if a in kept and b in kept:
-            s = score(kept[a], kept[b])
+            pa, pb = kept[a], kept[b]
+            s = score(pa, pb, max(blocker.namesakes(pa), blocker.namesakes(pb)))
             if s.probability >= threshold:
                 out.append(s)
     out.sort(key=lambda s: (-s.probability, s.low_id, s.high_id))

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
@@ -101,7 +101,21 @@ def explain_pair(session: Session, actor: Actor, a_id: int, b_id: int) -> Scored
     people = {p.id: p for p in load_people(session, [a_id, b_id])}
     if len(people) != 2:
         raise ValidationFailed("both cards must exist and be active")
-    return score(people[a_id], people[b_id])
+    a, b = people[a_id], people[b_id]
+    return score(a, b, max(_namesakes(session, a), _namesakes(session, b)))
+
+
+def _namesakes(session: Session, p: Person) -> int:
+    """Active cards with this surname and given name (either order), through the name index; the scan counts
+    folded spellings too, so this may count a few less."""
+    if not (p.last_name and p.first_name):
+        return 1
+    same = or_(
+        and_(Customer.last_name == p.last_name, Customer.first_name == p.first_name),
+        and_(Customer.last_name == p.first_name, Customer.first_name == p.last_name),
+    )
+    stmt = select(func.count()).select_from(Customer).where(Customer.merged_into_id.is_(None), same)
+    return max(1, int(session.scalar(stmt) or 0))
 
 
 def dismiss(session: Session, actor: Actor, a_id: int, b_id: int) -> None:
