@@ -232,6 +232,11 @@ def _convert(values: Sequence[Any], proc: Any, *, none: bool = False) -> list[An
     """Apply a bind processor to a column (to ``None`` too if ``none``); values that repeat (one timestamp
     per batch, birth dates, empty JSON objects) are converted once."""
     try:
+        sample = values[:256]
+        if len(set(sample)) * 2 > len(sample):  # mostly distinct (prices, names): no table to build
+            if none:
+                return [proc(v) for v in values]
+            return [None if v is None else proc(v) for v in values]
         distinct = set(values)
     except TypeError:  # unhashable (JSON): convert runs of the same object once
         out, seen, done = [], object(), None

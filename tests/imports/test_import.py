@@ -227,3 +227,26 @@ def test_receipts_parsed_in_a_child_or_cut_by_batches_give_the_same_orders(sessi
     assert len(expected) == 200 - 67  # receipts of an unknown phone refused
     assert inline.rejected == sum(1 + r % 4 for r in range(200) if r % 3 == 1) + 1  # and the line with a negative price
     assert ("R6", True, Decimal("213.00"), 2) in expected  # 106.50 + 106.50: its two good lines
+
+
+@pytest.mark.parametrize("batch_size", [2, 5000])
+def test_a_receipt_split_in_the_file_is_refused_and_a_reimport_changes_nothing(
+    session: Session, tmp_path: Path, batch_size: int
+) -> None:
+    text = "Номер чека;Дата покупки;Артикул;Цена\n" + "".join(
+        f"{r};01.03.2026;SKU-{k};100\n" for r, k in [("R1", 1), ("R1", 2), ("R2", 1), ("R3", 1), ("R4", 1), ("R1", 3)]
+    )
+    path = _write(tmp_path, "split.csv", text)
+
+    def run() -> Report:
+        table = open_table(path)
+        mapping = detect(table.headers, ORDER_FIELDS)
+        return import_orders(session, SYSTEM, table, mapping, report=Report("orders", {}), batch_size=batch_size)
+
+    first = run()
+    assert (first.created, first.rejected) == (5, 1)
+    assert first.rejections[0].row_no == 7 and "appeared earlier in the file" in first.rejections[0].reason
+    again = run()
+    assert (again.created, again.unchanged, again.rejected) == (0, 6, 0)  # in the store before: all unchanged
+    lines = session.scalars(select(func.count()).select_from(OrderLine).join(Order).where(Order.external_id == "R1"))
+    assert lines.one() == 2

@@ -176,7 +176,7 @@ def import_orders(
             raise ValidationFailed(f"no column for {need}: map one with --map 'Column={need}'")
     pending: list[Receipt] = []
     current: Receipt | None = None
-    seen: set[str] = set()
+    run = _Run()
     flushed = 0
     parse = ReceiptRows(table.headers, mapping, region=region, source=source, tz=tz)
     for batch in parse_batches(table, parse, batch_size=batch_size, workers=workers):
@@ -188,16 +188,11 @@ def import_orders(
             if current is not None and current.external_id == item.external_id and item.lines and current.lines:
                 current.lines.extend(item.lines)  # a receipt cut by the batch boundary
                 continue
-            if item.external_id in seen:
-                report.reject(item.row_no, f"receipt {item.external_id} appeared earlier in the file; keep its lines "
-                              "together", raw_of(table.headers, item.raw), rows=len(item.lines) or 1)  # fmt: skip
-                continue
             current = item
-            seen.add(item.external_id)
-            pending.append(item)
+            pending.append(item)  # a receipt number seen before is told apart when written: see _flush
         if len(pending) > batch_size:
             last = pending.pop()  # may continue in the next batch
-            _flush(session, actor, pending, report, source, table.headers)
+            _flush(session, actor, pending, report, source, table.headers, run)
             pending = [last]
             flushed += 1
             if flushed in (1, 4, 16, 64, 256):
@@ -205,8 +200,18 @@ def import_orders(
         if progress is not None:
             progress(batch.rows)
     if pending:
-        _flush(session, actor, pending, report, source, table.headers)
+        _flush(session, actor, pending, report, source, table.headers, run)
     return report
+
+
+@dataclass
+class _Run:
+    first_id: int | None = None  # the first order id this import wrote: a receipt found at or above it repeats
+
+
+def _repeated(report: Report, r: Receipt, headers: list[str]) -> None:
+    report.reject(r.row_no, f"receipt {r.external_id} appeared earlier in the file; keep its lines together",
+                  raw_of(headers, r.raw), rows=len(r.lines) or 1)  # fmt: skip
 
 
 _ORDER_COLS = ("id", "source", "external_id", "customer_id", "outlet_id", "channel_id", "placed_at", "status", "total",
@@ -215,12 +220,22 @@ _LINE_COLS = ("order_id", "line_no", "sku", "product_id", "qty", "price", "disco
 
 
 def _flush(
-    session: Session, actor: Actor, receipts: list[Receipt], report: Report, source: str, headers: list[str]
+    session: Session, actor: Actor, receipts: list[Receipt], report: Report, source: str, headers: list[str], run: _Run
 ) -> None:
     ids = [r.external_id for r in receipts]
-    existing = {v for (v,) in select_in(session, Order, ("external_id",), "external_id", ids, source=source)}
-    todo = [r for r in receipts if r.external_id not in existing]
-    report.unchanged += sum(len(r.lines) or 1 for r in receipts if r.external_id in existing)
+    existing = dict(select_in(session, Order, ("external_id", "id"), "external_id", ids, source=source))
+    todo, now_written = [], set()
+    for r in receipts:
+        if r.external_id in existing:
+            if run.first_id is not None and existing[r.external_id] >= run.first_id:
+                _repeated(report, r, headers)  # written earlier by this same import
+            else:
+                report.unchanged += len(r.lines) or 1  # imported before: importing again changes nothing
+        elif r.external_id in now_written:
+            _repeated(report, r, headers)
+        else:
+            now_written.add(r.external_id)
+            todo.append(r)
     found = _lookup(session, {k for r in todo for k in r.identities})
     outlets: dict[str, int] = {}
     channels: dict[str, int] = {}
@@ -251,6 +266,8 @@ def _flush(
     if not rows:
         return
     order_ids = reserve_ids(session, Order, len(rows))
+    if run.first_id is None:
+        run.first_id = order_ids[0]
     for row, oid in zip(rows, order_ids, strict=True):
         row[0] = oid
     insert_rows(session, Order, _ORDER_COLS, rows)
