@@ -106,7 +106,7 @@ def test_import_preview_and_report(page: Any, live: dict[str, Any]) -> None:
     summary = page.locator("#summary").inner_text()
     assert "Импорт завершён." in page.locator(".flash.ok").inner_text()
     assert summary.split()[:2] == ["3", "строк"]
-    assert "not a valid phone number" in page.locator("#rejections").inner_text()
+    assert "телефон: недействительный номер телефона: '12-34'" in page.locator("#rejections").inner_text()
     shot(page, "import-report")
 
 

@@ -14,7 +14,7 @@ from klientura.auth import can
 from klientura.auth.service import actor_for_user, get_user
 from klientura.config import Settings
 from klientura.db import Session
-from klientura.web import i18n
+from klientura.web import i18n, reasons
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -63,6 +63,7 @@ def render(
         number=lambda v: i18n.number(v, locale),
         day=lambda v: i18n.day(v, locale),
         moment=lambda v: i18n.moment(v, locale, settings.timezone),
+        reason=lambda text: reasons.translate(text, trans.gettext),
         **context,
     )
     response = HTMLResponse(html, status_code=status)

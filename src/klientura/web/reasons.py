@@ -1,0 +1,90 @@
+"""Why a row was refused, in the page's language.
+
+Domain code explains a refused row in English with the offending value ("phone: not a valid phone number:
+'12-34'"); stored reports keep those words. The UI shows them translated: the field prefix and the
+message are matched against the known shapes and rebuilt from the catalogue, the value kept as it was.
+A reason of an unknown shape is shown as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+
+def N_(message: str) -> str:
+    return message
+
+
+FIELDS = {
+    "phone": N_("phone"), "email": N_("email"), "card": N_("card"), "telegram": N_("telegram"),
+    "external": N_("external"), "vk": N_("vk"), "price": N_("price"), "qty": N_("quantity"), "total": N_("amount"),
+    "discount": N_("discount"), "line_discount": N_("line discount"), "consent_email": N_("e-mail consent"),
+    "consent_sms": N_("SMS consent"),
+}  # fmt: skip
+
+# (shape of the English text, message id with %(v)s for the value); the first match wins
+SHAPES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), m)
+    for p, m in (
+        (r"^not a valid phone number: (?P<v>.*)$", N_("not a valid phone number: %(v)s")),
+        (r"^not a phone number: (?P<v>.*)$", N_("not a phone number: %(v)s")),
+        (r"^empty phone number$", N_("empty phone number")),
+        (r"^not a valid e-mail: (?P<v>'[^']*')", N_("not a valid e-mail: %(v)s")),
+        (r"^empty e-mail$", N_("empty e-mail")),
+        (r"^not a loyalty card number: (?P<v>.*)$", N_("not a loyalty card number: %(v)s")),
+        (r"^not a Telegram user id or username: (?P<v>.*)$", N_("not a Telegram user id or username: %(v)s")),
+        (r"^not a VK id: (?P<v>.*)$", N_("not a VK id: %(v)s")),
+        (r"^external id must look like 'source:id': (?P<v>.*)$", N_("external id must look like 'source:id': %(v)s")),
+        (r"^not an amount: (?P<v>.*)$", N_("not an amount: %(v)s")),
+        (r"^negative amount: (?P<v>.*)$", N_("negative amount: %(v)s")),
+        (r"^not a date: (?P<v>.*)$", N_("not a date: %(v)s")),
+        (r"^bad purchase date: (?P<v>.*)$", N_("bad purchase date: %(v)s")),
+        (r"^implausible birth date: (?P<v>.*)$", N_("implausible birth date: %(v)s")),
+        (r"^unknown gender: (?P<v>'[^']*')", N_("unknown gender: %(v)s (use m/f, м/ж)")),
+        (r"^expected yes/no, got (?P<v>.*)$", N_("expected yes/no, got %(v)s")),
+        (
+            r"^no phone, e-mail, card or external id",
+            N_("no phone, e-mail, card or external id: the row cannot be matched to a card"),
+        ),
+        (r"^no receipt number$", N_("no receipt number")),
+        (r"^no purchase date$", N_("no purchase date")),
+        (r"^unknown status (?P<v>.*)$", N_("unknown status %(v)s")),
+        (r"^no amount$", N_("no amount")),
+        (r"^discount exceeds the amount$", N_("discount exceeds the amount")),
+        (r"^discount exceeds the line amount$", N_("discount exceeds the line amount")),
+        (r"^not a number: (?P<v>.*)$", N_("not a number: %(v)s")),
+        (r"^qty must be a positive number, got (?P<v>.*)$", N_("quantity must be a positive number, got %(v)s")),
+        (r"^a line needs a price or an amount$", N_("a line needs a price or an amount")),
+        (r"^unknown customer: (?P<v>.*)$", N_("unknown customer: %(v)s")),
+        (
+            r"^receipt (?P<v>.*) appeared earlier in the file; keep its lines together$",
+            N_("receipt %(v)s appeared earlier in the file; keep its lines together"),
+        ),
+    )
+]
+_PREFIX = re.compile(r"^(?P<bad>bad )?(?P<field>[a-z_]+): (?P<rest>.*)$")
+
+
+def translate(reason: str, gettext: Callable[[str], str]) -> str:
+    """``reason`` in the language of ``gettext``; unknown shapes come back unchanged."""
+    text = _message(reason, gettext)
+    if text is not None:
+        return text
+    m = _PREFIX.match(reason)
+    if m and m["field"] in FIELDS:
+        inner = _message(m["rest"], gettext)
+        if inner is not None:
+            return f"{gettext(FIELDS[m['field']])}: {inner}"
+    return reason
+
+
+def _message(text: str, gettext: Callable[[str], str]) -> str | None:
+    for shape, msgid in SHAPES:
+        m = shape.match(text)
+        if m:
+            translated = gettext(msgid)
+            if translated == msgid:  # the domain's own language: its words, details included, stand
+                return None
+            return translated % {"v": m.groupdict().get("v", "")}
+    return None
