@@ -7,9 +7,11 @@ Transports (api, web, cli, worker) never import SQLAlchemy themselves: they get 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "Base",
+    "Deferred",
     "Session",
     "SessionFactory",
     "UTCDateTime",
@@ -256,6 +259,10 @@ def _convert(values: Sequence[Any], proc: Any, *, none: bool = False) -> list[An
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+_NULL = "\\N"
+_PLAIN = {int, Decimal, float, type(None)}
+
+
 def _copy_field(v: Any) -> str:
     if v is None:
         return "\\N"
@@ -276,13 +283,49 @@ def _copy_text(rows: Sequence[Sequence[Any]], width: int) -> str:
     cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(width)]
     out: list[Sequence[str]] = []
     for col in cols:
-        if all(type(v) is str for v in col):
+        kinds = {type(v) for v in col}
+        if kinds == {str}:
             joined = "\x00".join(col)
             if "\\" not in joined and "\t" not in joined and "\n" not in joined and "\r" not in joined:
                 out.append(col)
                 continue
+        elif kinds <= _PLAIN:  # numbers: their str() needs no escaping
+            out.append([_NULL if v is None else str(v) for v in col])
+            continue
         out.append(_convert(col, _copy_field, none=True))
     return "".join("\t".join(r) + "\n" for r in zip(*out, strict=True))
+
+
+class Deferred:
+    """One bulk write at a time in a background thread, so this thread's work on the next batch (unpickling,
+    matching, building rows) overlaps the store's work on this one: PostgreSQL's COPY and SQLite's
+    executemany both wait with the GIL released. Until :meth:`wait` returns nothing else may touch the
+    session; callers wait before every other use of it, and at the end.
+    """
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def run(self, fn: Any, *args: Any) -> None:
+        self.wait()
+
+        def call() -> None:
+            try:
+                fn(*args)
+            except BaseException as exc:  # re-raised in the caller's thread by wait()
+                self._error = exc
+
+        self._thread = threading.Thread(target=call, name="klientura-bulk-write", daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 class InChunk:

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from klientura.audit import Actor, record
 from klientura.catalog import ensure_channel, ensure_outlet, products_by_sku
-from klientura.db import Session, insert_rows, refresh_statistics, reserve_ids, select_in, utcnow
+from klientura.db import Deferred, Session, insert_rows, refresh_statistics, reserve_ids, select_in, utcnow
 from klientura.imports.customers import _lookup
 from klientura.imports.pipeline import parse_batches
 from klientura.imports.readers import Cell, Table
@@ -196,17 +197,20 @@ def import_orders(
             pending = [last]
             flushed += 1
             if flushed in (1, 4, 16, 64, 256):
+                run.lines.wait()
                 refresh_statistics(session, Order, OrderLine)
         if progress is not None:
             progress(batch.rows)
     if pending:
         _flush(session, actor, pending, report, source, table.headers, run)
+    run.lines.wait()
     return report
 
 
 @dataclass
 class _Run:
     first_id: int | None = None  # the first order id this import wrote: a receipt found at or above it repeats
+    lines: Deferred = field(default_factory=Deferred)  # the last batch's lines, still being written
 
 
 def _repeated(report: Report, r: Receipt, headers: list[str]) -> None:
@@ -222,6 +226,7 @@ _LINE_COLS = ("order_id", "line_no", "sku", "product_id", "qty", "price", "disco
 def _flush(
     session: Session, actor: Actor, receipts: list[Receipt], report: Report, source: str, headers: list[str], run: _Run
 ) -> None:
+    run.lines.wait()
     ids = [r.external_id for r in receipts]
     existing = dict(select_in(session, Order, ("external_id", "id"), "external_id", ids, source=source))
     todo, now_written = [], set()
@@ -270,13 +275,18 @@ def _flush(
         run.first_id = order_ids[0]
     for row, oid in zip(rows, order_ids, strict=True):
         row[0] = oid
-    insert_rows(session, Order, _ORDER_COLS, rows)
     line_rows = []
     for oid, lines in zip(order_ids, lines_of, strict=True):
         for n, (sku, qty, price, discount) in enumerate(lines, start=1):
             product = products.get(sku or "")
             amount = quantize(price * qty - discount)
             line_rows.append((oid, n, sku, product.id if product else None, qty, price, discount, amount))
-    insert_rows(session, OrderLine, _LINE_COLS, line_rows)
     record(session, actor, "import.orders.create", "order", f"{min(order_ids)}..{max(order_ids)}", None,
            {"created": len(order_ids), "source": source})  # fmt: skip
+    session.flush()  # the audit entry goes first: the session is the writer's until the next wait
+    run.lines.run(_write, session, rows, line_rows)
+
+
+def _write(session: Session, orders: list[list[Any]], lines: list[tuple[Any, ...]]) -> None:
+    insert_rows(session, Order, _ORDER_COLS, orders)
+    insert_rows(session, OrderLine, _LINE_COLS, lines)
