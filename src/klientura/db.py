@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -194,19 +195,27 @@ def insert_rows(session: Session, model: Any, columns: Sequence[str], rows: Sequ
         for i, proc in procs:
             cols[i] = _convert(cols[i], proc)
         data = list(zip(*cols, strict=True))
-    names = ", ".join(f'"{c}"' for c in columns)
     raw = conn.connection.dbapi_connection
     assert raw is not None
     cursor = raw.cursor()
     try:
-        if dialect.name == "postgresql":
-            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-                copy.write(_copy_text(data, len(columns)))
-        else:
-            marks = ", ".join("?" for _ in columns)
-            cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', data)
+        _execute_bulk(cursor, dialect.name, table.name, columns, data)
+    except dialect.loaded_dbapi.Error as exc:  # the same exception SQLAlchemy would raise (IntegrityError, ...)
+        raise DBAPIError.instance(
+            f'bulk insert into "{table.name}"', None, exc, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from exc
     finally:
         cursor.close()
+
+
+def _execute_bulk(cursor: Any, dialect: str, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> None:
+    names = ", ".join(f'"{c}"' for c in columns)
+    if dialect == "postgresql":
+        with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+            copy.write(_copy_text(data, len(columns)))
+    else:
+        marks = ", ".join("?" for _ in columns)
+        cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', data)
 
 
 def reserve_ids(session: Session, model: Any, n: int) -> list[int]:

@@ -79,3 +79,16 @@ def test_select_in_finds_every_value_across_chunks(session: Session) -> None:
     found = select_in(session, Identity, ("value", "customer_id"), "value", wanted, kind="card")
     assert sorted(v for v, _ in found) == wanted[::2]
     assert select_in(session, Identity, ("value",), "value", wanted[:10], kind="phone") == []
+
+
+def test_a_unique_violation_in_a_bulk_insert_is_sqlalchemys_integrity_error(session: Session) -> None:
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    (cid,) = reserve_ids(session, Customer, 1)
+    now = datetime.now(UTC)
+    insert_rows(session, Customer, ("id", "attributes", "created_at", "updated_at"), [(cid, {}, now, now)])
+    cols = ("customer_id", "kind", "value", "is_primary", "created_at")
+    with pytest.raises(IntegrityError), session.begin_nested():
+        insert_rows(session, Identity, cols, [(cid, "card", "DUP1", False, now), (cid, "card", "DUP1", False, now)])
+    assert select_in(session, Identity, ("value",), "value", ["DUP1"], kind="card") == []  # nothing half-written

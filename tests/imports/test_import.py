@@ -250,3 +250,22 @@ def test_a_receipt_split_in_the_file_is_refused_and_a_reimport_changes_nothing(
     assert (again.created, again.unchanged, again.rejected) == (0, 6, 0)  # in the store before: all unchanged
     lines = session.scalars(select(func.count()).select_from(OrderLine).join(Order).where(Order.external_id == "R1"))
     assert lines.one() == 2
+
+
+def test_a_card_created_concurrently_is_found_when_the_batch_is_redone(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import klientura.imports.customers as bulk
+    from klientura.customers import CustomerIn, prepare, resolve
+
+    resolve(session, SYSTEM, prepare(CustomerIn(phone="+79161112233", last_name="Первая")))
+    blind = iter([{}])  # the batch's lookup runs before the other writer's commit: it sees nothing
+    real = bulk._lookup
+    monkeypatch.setattr(bulk, "_lookup", lambda s, keys: next(blind, None) or real(s, keys))
+    path = _write(tmp_path, "race.csv", "Телефон;E-mail;Фамилия\n8 916 111-22-33;race@example.com;Первая\n"
+                                        "8 916 111-22-44;other@example.com;Вторая\n")  # fmt: skip
+    report = run_import(session, SYSTEM, path, "customers", workers=0)
+    assert (report.created, report.updated, report.rejected) == (1, 1, 0)
+    card = find_by_identity(session, SYSTEM, "phone", "+79161112233", "RU")
+    assert card is not None and {i.value for i in card.identities} == {"+79161112233", "race@example.com"}
+    assert _count(session, Customer) == 2
