@@ -259,13 +259,18 @@ def test_a_card_created_concurrently_is_found_when_the_batch_is_redone(
     from klientura.customers import CustomerIn, prepare, resolve
 
     resolve(session, SYSTEM, prepare(CustomerIn(phone="+79161112233", last_name="Первая")))
-    blind = iter([{}])  # the batch's lookup runs before the other writer's commit: it sees nothing
+    calls: list[int] = []
     real = bulk._lookup
-    monkeypatch.setattr(bulk, "_lookup", lambda s, keys: next(blind, None) or real(s, keys))
+
+    def lookup(s: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        calls.append(len(keys))  # the first runs before the other writer's commit: it sees nothing
+        return {} if len(calls) == 1 else real(s, keys)
+
+    monkeypatch.setattr(bulk, "_lookup", lookup)
     path = _write(tmp_path, "race.csv", "Телефон;E-mail;Фамилия\n8 916 111-22-33;race@example.com;Первая\n"
                                         "8 916 111-22-44;other@example.com;Вторая\n")  # fmt: skip
     report = run_import(session, SYSTEM, path, "customers", workers=0)
     assert (report.created, report.updated, report.rejected) == (1, 1, 0)
     card = find_by_identity(session, SYSTEM, "phone", "+79161112233", "RU")
     assert card is not None and {i.value for i in card.identities} == {"+79161112233", "race@example.com"}
-    assert _count(session, Customer) == 2
+    assert _count(session, Customer) == 2 and len(calls) == 1  # redone through the one-card-at-a-time path
