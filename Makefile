@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_ADMIN ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test install dev lint types imports migrations pytest-sqlite pytest-postgresql services bench clean
+.PHONY: demo test install dev lint types imports migrations migrations-postgresql pytest-sqlite pytest-postgresql services bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -28,7 +28,7 @@ demo: install
 	$(BIN)/klientura demo
 
 ## make test: lint, types, import contracts, migrations, and every test on SQLite and PostgreSQL
-test: dev services lint types imports migrations pytest-sqlite pytest-postgresql
+test: dev services lint types imports migrations migrations-postgresql pytest-sqlite pytest-postgresql
 
 services:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
@@ -50,6 +50,13 @@ migrations: dev
 	KLIENTURA_DATABASE_URL=sqlite:///var/alembic-check.db $(BIN)/alembic upgrade head
 	KLIENTURA_DATABASE_URL=sqlite:///var/alembic-check.db $(BIN)/alembic check
 	@rm -f var/alembic-check.db*
+
+PG_CHECK_DB ?= klientura_alembic_check
+migrations-postgresql: dev services
+	@PGOPTIONS="--client-min-messages=warning" psql -q "$(subst +psycopg,,$(PG_ADMIN))" -c "DROP DATABASE IF EXISTS $(PG_CHECK_DB) WITH (FORCE)" -c "CREATE DATABASE $(PG_CHECK_DB)"
+	KLIENTURA_DATABASE_URL=$(dir $(PG_ADMIN))$(PG_CHECK_DB) $(BIN)/alembic upgrade head
+	KLIENTURA_DATABASE_URL=$(dir $(PG_ADMIN))$(PG_CHECK_DB) $(BIN)/alembic check
+	@PGOPTIONS="--client-min-messages=warning" psql -q "$(subst +psycopg,,$(PG_ADMIN))" -c "DROP DATABASE $(PG_CHECK_DB) WITH (FORCE)"
 
 pytest-sqlite: dev
 	$(BIN)/pytest -n 2 --db sqlite

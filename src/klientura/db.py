@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -32,6 +32,7 @@ __all__ = [
     "dialect_name",
     "in_chunks",
     "insert_rows",
+    "key_string",
     "make_engine",
     "make_session_factory",
     "refresh_statistics",
@@ -79,6 +80,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSONType, list[str]: JSONType, datetime: UTCDateTime}
+
+
+def key_string(length: int) -> Any:
+    """A machine key (canonical identity, receipt number, source code): compared byte by byte on PostgreSQL
+    (``COLLATE "C"``). Locale collations cost a ``strcoll`` per comparison — loading 440,000 identities took
+    4.4 s under C.UTF-8 and 1.7 s under "C" — and keys have no linguistic order to keep. SQLite compares
+    bytes already."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 def utcnow() -> datetime:
@@ -231,11 +240,22 @@ def reserve_ids(session: Session, model: Any, n: int) -> list[int]:
         return []
     table = model.__table__
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": table.name, "n": n},
-        )
-        return [int(r[0]) for r in rows]
+        # drawn 20,000 at a time and kept with the session: a sequence never hands a value out twice, so ids
+        # left over (or drawn in a transaction later rolled back) stay safe to use; at worst they leave a gap
+        pool: list[int] = session.info.setdefault("klientura.id_pool", {}).setdefault(table.name, [])
+        if len(pool) < n:
+            seq = f"pg_get_serial_sequence('{table.name}', 'id')"
+            lo, hi, scattered = session.execute(
+                text(
+                    "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL ELSE array_agg(v) END"
+                    f" FROM (SELECT nextval({seq}) AS v FROM generate_series(1, :n)) AS drawn"
+                ),
+                {"n": max(n - len(pool), 20_000)},
+            ).one()
+            # contiguous, unless another session drew at the same moment: then the values themselves come back
+            pool.extend(range(lo, hi + 1) if scattered is None else sorted(scattered))
+        taken, pool[:] = pool[:n], pool[n:]
+        return taken
     start = int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
     return list(range(start, start + n))
 

@@ -92,3 +92,17 @@ def test_a_unique_violation_in_a_bulk_insert_is_sqlalchemys_integrity_error(sess
     with pytest.raises(IntegrityError), session.begin_nested():
         insert_rows(session, Identity, cols, [(cid, "card", "DUP1", False, now), (cid, "card", "DUP1", False, now)])
     assert select_in(session, Identity, ("value",), "value", ["DUP1"], kind="card") == []  # nothing half-written
+
+
+def test_reserved_ids_are_never_handed_out_again(session: Session) -> None:
+    now = datetime.now(UTC)
+    cols = ("id", "attributes", "created_at", "updated_at")
+    first = reserve_ids(session, Customer, 3)
+    insert_rows(session, Customer, cols, [(i, {}, now, now) for i in first])
+    more = reserve_ids(session, Customer, 25_000)  # more than one draw from a PostgreSQL sequence
+    insert_rows(session, Customer, cols, [(i, {}, now, now) for i in more])
+    assert len(set(first + more)) == len(first) + len(more) and first + more == sorted(first + more)
+    orm = Customer(last_name="Через ORM")
+    session.add(orm)
+    session.flush()
+    assert orm.id not in first + more

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from klientura.db import Base, utcnow
+from klientura.db import Base, key_string, utcnow
 
 PROFILE_FIELDS = (
     "last_name",
@@ -63,8 +63,8 @@ class Identity(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    value: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(key_string(16))
+    value: Mapped[str] = mapped_column(key_string(200))
     raw: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str | None] = mapped_column(String(64))
     is_primary: Mapped[bool] = mapped_column(default=False)

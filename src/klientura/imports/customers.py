@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import SessionTransaction
 
 from klientura.audit import Actor, record
 from klientura.customers import (
@@ -27,6 +28,7 @@ from klientura.customers import (
 from klientura.customers.resolve import profile_diff
 from klientura.customers.tags import ensure_tags
 from klientura.db import (
+    Deferred,
     Session,
     bulk_insert,
     in_chunks,
@@ -56,16 +58,19 @@ def import_customers(
     workers: int = 0,
 ) -> Report:
     parse = CustomerRows(table.headers, mapping, region=region, source=source)
+    writer = _Writer(session, actor, report, source)
     for flushed, batch in enumerate(parse_batches(table, parse, batch_size=batch_size, workers=workers), 1):
         for rej in batch.result.rejected:
             report.reject(rej.row_no, rej.reason, rej.raw)
         report.total += batch.rows
         if batch.result.rows:
-            _flush(session, actor, batch.result, report, source)
+            writer.flush(batch.result)
         if flushed in (1, 4, 16, 64, 256):  # the tables grow by orders of magnitude: keep the plans right
+            writer.settle()
             refresh_statistics(session, Identity, Customer, FieldValue)
         if progress is not None:
             progress(batch.rows)
+    writer.settle()
     return report
 
 
@@ -73,21 +78,73 @@ def _prepared(row: Row) -> Prepared:
     return Prepared(profile=row[1], identities=row[2], consents=row[3], tags=row[4])
 
 
-def _flush(session: Session, actor: Actor, batch: CustomerBatch, report: Report, source: str) -> None:
-    counts = (report.created, report.updated, report.unchanged)
-    try:
-        with session.begin_nested():
-            _bulk(session, actor, batch, report, source)
-    except IntegrityError:  # a concurrent writer took an identity: redo this batch one row at a time
-        report.created, report.updated, report.unchanged = counts
+class _Writer:
+    """Writes batches under a savepoint each. A batch of only new cards (the bulk of a first import) is
+    written in a background thread while the next one is read; its savepoint is settled — released, or
+    rolled back and the batch redone one card at a time if a concurrent writer took one of its identities —
+    before the session is used again."""
+
+    def __init__(self, session: Session, actor: Actor, report: Report, source: str) -> None:
+        self.session, self.actor, self.report, self.source = session, actor, report, source
+        self.deferred = Deferred()
+        self.pending: tuple[SessionTransaction, CustomerBatch, tuple[int, int, int]] | None = None
+
+    def flush(self, batch: CustomerBatch) -> None:
+        self.settle()
+        counts = (self.report.created, self.report.updated, self.report.unchanged)
+        nested = self.session.begin_nested()
+        try:
+            found = _lookup(self.session, {(k, v) for _, k, v, _ in batch.plan.claims})  # the batch's identities
+            if not found and not batch.plan.conflicts and not any(row[3] or row[4] for row in batch.rows):
+                rows, idents = _new_cards(self.session, batch.plan, self.source)
+                self._count_new(batch, batch.plan)
+                record(self.session, self.actor, "import.customers.create", "customer",
+                       f"{rows[0][0]}..{rows[-1][0]}", None, {"created": len(rows), "source": self.source})  # fmt: skip
+                self.session.flush()  # the audit entry first: the session is the writer's until settled
+                self.deferred.run(_write_new, self.session, rows, idents)
+                self.pending = (nested, batch, counts)
+                return
+            _bulk(self.session, self.actor, batch, found, self.report, self.source)
+        except IntegrityError:
+            nested.rollback()
+            self._redo(batch, counts)
+            return
+        except BaseException:
+            nested.rollback()
+            raise
+        nested.commit()
+
+    def settle(self) -> None:
+        if self.pending is None:
+            return
+        nested, batch, counts = self.pending
+        self.pending = None
+        try:
+            self.deferred.wait()
+        except IntegrityError:
+            nested.rollback()
+            self._redo(batch, counts)
+            return
+        except BaseException:
+            nested.rollback()
+            raise
+        nested.commit()
+
+    def _count_new(self, batch: CustomerBatch, plan: Plan) -> None:
+        self.report.created += len(plan.cards)
+        self.report.updated += len(batch.rows) - len(plan.existing) - len(plan.cards)
+
+    def _redo(self, batch: CustomerBatch, counts: tuple[int, int, int]) -> None:
+        """A concurrent writer took an identity of the batch: one card at a time, each lands where it must."""
+        self.report.created, self.report.updated, self.report.unchanged = counts
         for row in batch.rows:
-            res = resolve(session, actor, _prepared(row), source=source)
+            res = resolve(self.session, self.actor, _prepared(row), source=self.source)
             if res.created:
-                report.created += 1
+                self.report.created += 1
             elif res.added_identities or res.filled_fields or res.conflicts:
-                report.updated += 1
+                self.report.updated += 1
             else:
-                report.unchanged += 1
+                self.report.unchanged += 1
 
 
 def _lookup(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -101,10 +158,20 @@ def _lookup(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str
     return found
 
 
-def _bulk(session: Session, actor: Actor, batch: CustomerBatch, report: Report, source: str) -> None:
-    found = _lookup(session, {(k, v) for _, k, v, _ in batch.plan.claims})  # every identity of the batch
+def _bulk(
+    session: Session,
+    actor: Actor,
+    batch: CustomerBatch,
+    found: dict[tuple[str, str], int],
+    report: Report,
+    source: str,
+) -> None:
     plan = plan_cards(batch.rows, found) if found else batch.plan  # the parser planned for an unknown batch
-    new_ids = _create(session, plan, source)
+    new_ids: list[int] = []
+    if plan.cards:
+        rows, idents = _new_cards(session, plan, source)
+        _write_new(session, rows, idents)
+        new_ids = [r[0] for r in rows]
     report.created += len(plan.cards)
     report.updated += len(batch.rows) - len(plan.existing) - len(plan.cards)
     field_values = [
@@ -129,19 +196,20 @@ _CUSTOMER_COLS = ("id", "last_name", "first_name", "middle_name", "gender", "bir
 _IDENTITY_COLS = ("customer_id", "kind", "value", "raw", "source", "is_primary", "created_at")
 
 
-def _create(session: Session, plan: Plan, source: str) -> list[int]:
-    if not plan.cards:
-        return []
+def _new_cards(session: Session, plan: Plan, source: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Rows for the new cards of ``plan`` and their identities, under freshly reserved ids."""
     now = utcnow()
     ids = reserve_ids(session, Customer, len(plan.cards))
     attrs: dict[str, Any] = {}  # one object for every row: serialised once
     rows = [(cid, p.get("last_name"), p.get("first_name"), p.get("middle_name"), p.get("gender"), p.get("birth_date"),
              p.get("city"), p.get("acquisition_source"), attrs, now, now) for cid, p in zip(ids, plan.cards, strict=True)]  # fmt: skip
+    idents = [(ids[g], k, v, raw, source, False, now) for g, k, v, raw in plan.claims]
+    return rows, idents
+
+
+def _write_new(session: Session, rows: list[tuple[Any, ...]], idents: list[tuple[Any, ...]]) -> None:
     insert_rows(session, Customer, _CUSTOMER_COLS, rows)
-    insert_rows(
-        session, Identity, _IDENTITY_COLS, [(ids[g], k, v, raw, source, False, now) for g, k, v, raw in plan.claims]
-    )
-    return ids
+    insert_rows(session, Identity, _IDENTITY_COLS, idents)
 
 
 def _enrich(

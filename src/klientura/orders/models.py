@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from klientura.db import Base, utcnow
+from klientura.db import Base, key_string, utcnow
 
 Money = Numeric(14, 2)
 Qty = Numeric(12, 3)
@@ -23,8 +23,8 @@ class Order(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(String(64))
-    external_id: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(key_string(64))
+    external_id: Mapped[str] = mapped_column(key_string(128))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("sales_channels.id"))
@@ -65,8 +65,8 @@ class Return(Base):
     __table_args__ = (UniqueConstraint("source", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(String(64))
-    external_id: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(key_string(64))
+    external_id: Mapped[str] = mapped_column(key_string(128))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     returned_at: Mapped[datetime]
     amount: Mapped[Decimal] = mapped_column(Money)
