@@ -8,6 +8,7 @@ an identity become one card. A batch that meets a concurrent writer falls back t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -93,35 +94,40 @@ class _Writer:
         self.settle()
         counts = (self.report.created, self.report.updated, self.report.unchanged)
         nested = self.session.begin_nested()
-        try:
-            found = _lookup(self.session, {(k, v) for _, k, v, _ in batch.plan.claims})  # the batch's identities
-            if not found and not batch.plan.conflicts and not any(row[3] or row[4] for row in batch.rows):
-                rows, idents = _new_cards(self.session, batch.plan, self.source)
-                self._count_new(batch, batch.plan)
-                record(self.session, self.actor, "import.customers.create", "customer",
-                       f"{rows[0][0]}..{rows[-1][0]}", None, {"created": len(rows), "source": self.source})  # fmt: skip
-                self.session.flush()  # the audit entry first: the session is the writer's until settled
-                self.deferred.run(_write_new, self.session, rows, idents)
-                self.pending = (nested, batch, counts)
-                return
-            _bulk(self.session, self.actor, batch, found, self.report, self.source)
-        except IntegrityError:
-            nested.rollback()
-            self._redo(batch, counts)
-            return
-        except BaseException:
-            nested.rollback()
-            raise
-        nested.commit()
+        self._finish(nested, batch, counts, lambda: self._write(nested, batch, counts))
 
     def settle(self) -> None:
-        if self.pending is None:
-            return
-        nested, batch, counts = self.pending
-        self.pending = None
+        if self.pending is not None:
+            nested, batch, counts = self.pending
+            self.pending = None
+            self._finish(nested, batch, counts, self._waited)
+
+    def _waited(self) -> bool:
+        self.deferred.wait()
+        return False
+
+    def _write(self, nested: SessionTransaction, batch: CustomerBatch, counts: tuple[int, int, int]) -> bool:
+        """Write the batch; True when its new cards are still being written in the background."""
+        found = _lookup(self.session, {(k, v) for _, k, v, _ in batch.plan.claims})  # the batch's identities
+        if found or batch.plan.conflicts or any(row[3] or row[4] for row in batch.rows):
+            _bulk(self.session, self.actor, batch, found, self.report, self.source)
+            return False
+        rows, idents = _new_cards(self.session, batch.plan, self.source)
+        self._count_new(batch, batch.plan)
+        record(self.session, self.actor, "import.customers.create", "customer", f"{rows[0][0]}..{rows[-1][0]}",
+               None, {"created": len(rows), "source": self.source})  # fmt: skip
+        self.session.flush()  # the audit entry first: the session is the writer's until settled
+        self.deferred.run(_write_new, self.session, rows, idents)
+        self.pending = (nested, batch, counts)
+        return True
+
+    def _finish(
+        self, nested: SessionTransaction, batch: CustomerBatch, counts: tuple[int, int, int], work: Callable[[], bool]
+    ) -> None:
         try:
-            self.deferred.wait()
-        except IntegrityError:
+            if work():
+                return  # settled later
+        except IntegrityError:  # a concurrent writer took an identity of the batch
             nested.rollback()
             self._redo(batch, counts)
             return
