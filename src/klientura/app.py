@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None, *, session_factory: SessionFact
         session_factory = make_session_factory(settings.database_url)
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.import_jobs = {}  # imports started from the browser, by job id (web.jobs)
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="klientura_session",
         same_site="lax", https_only=settings.session_cookie_secure, max_age=14 * 24 * 3600,

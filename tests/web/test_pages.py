@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -119,3 +120,28 @@ def test_english_and_manager_scope(page: Any, live: dict[str, Any]) -> None:
     page.goto(f"{base}/customers/{live['ids']['anna']}")
     assert page.locator("h1").inner_text() == "Not found"
     assert page.locator("text=Import").count() == 0  # a manager cannot import
+
+
+def test_a_long_import_shows_its_progress_then_the_report(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    rows = 60_000
+    path = live["folder"] / "big.csv"
+    lines = ["Фамилия;Имя;Телефон;Дата рождения"]
+    lines += [f"Фамилия{i % 500};Имя{i % 70};8 (95{i // 100_000}) {i // 100 % 1000:03d}-{i % 100:02d}-{i % 97:02d};"
+              f"{1 + i % 28:02d}.{1 + i % 12:02d}.19{50 + i % 50}" for i in range(rows)]  # fmt: skip
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/imports")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("text=Предпросмотр")
+    page.click("#run-import")
+    page.wait_for_url(f"{base}/imports/jobs/*")
+    bar = page.locator("#progress [role=progressbar]")
+    assert page.locator("h1").inner_text() == "Импорт: big.csv"
+    assert bar.count() == 1 and f"/ {rows:,}".replace(",", "\u00a0") in page.locator("#progress").inner_text()
+    page.wait_for_function("() => Number(document.querySelector('#progress [role=progressbar]')"
+                           "?.getAttribute('aria-valuenow') || 0) > 0", timeout=30_000)  # fmt: skip
+    shot(page, "import-progress")
+    page.wait_for_url(re.compile(r".*/imports/\d+$"), timeout=120_000)
+    assert "Импорт завершён." in page.locator(".flash.ok").inner_text()
+    assert page.locator("#summary").inner_text().replace("\u00a0", "").split()[:2] == ["60000", "строк"]

@@ -3,7 +3,7 @@
 from klientura.imports.mapping import CUSTOMER_FIELDS, ORDER_FIELDS, parse_overrides
 from klientura.imports.models import ImportRejection, ImportRun
 from klientura.imports.report import Rejection, Report
-from klientura.imports.service import KINDS, get_run, inspect_file, list_runs, run_import
+from klientura.imports.service import KINDS, count_rows, get_run, inspect_file, list_runs, run_import
 
 __all__ = [
     "CUSTOMER_FIELDS",
@@ -13,6 +13,7 @@ __all__ = [
     "ImportRun",
     "Rejection",
     "Report",
+    "count_rows",
     "get_run",
     "inspect_file",
     "list_runs",

@@ -6,8 +6,13 @@ from fastapi.responses import RedirectResponse
 
 def redirect(request: Request, url: str, message: str | None = None, kind: str = "ok") -> RedirectResponse:
     if message:
-        request.session["flash"] = [message, kind]
+        put(request, message, kind)
     return RedirectResponse(url, status_code=303)
+
+
+def put(request: Request, message: str, kind: str = "ok") -> None:
+    """A message for the next page the user sees."""
+    request.session["flash"] = [message, kind]
 
 
 def pop(request: Request) -> tuple[str | None, str | None]:

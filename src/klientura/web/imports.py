@@ -17,10 +17,10 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from klientura import imports as svc
 from klientura.auth import require
-from klientura.db import Session, commit
+from klientura.db import Session
 from klientura.deps import get_session
 from klientura.kit.errors import KlienturaError, ValidationFailed
-from klientura.web import flash
+from klientura.web import flash, jobs
 from klientura.web.render import gettext_for, render, web_actor
 
 router = APIRouter()
@@ -96,19 +96,44 @@ def preview(request: Request, session: SessionDep, form: FormDep) -> Response:
 
 @router.post("/imports/run")
 def run(request: Request, session: SessionDep, form: FormDep) -> RedirectResponse:
+    """Start the import in the background and show its progress; the report follows when it is done."""
+    actor = web_actor(request, session)
+    try:
+        require(actor, "import:write")
+        path = _upload_path(request, str(form.get("token", "")))
+        job = jobs.start(
+            request.app, request.app.state.session_factory, actor, path, str(form.get("kind", "")),
+            overrides=_overrides(form), region=request.app.state.settings.default_region,
+            display_name=str(form.get("filename", "")) or None,
+        )  # fmt: skip
+    except KlienturaError as exc:
+        return flash.redirect(request, "/imports", exc.detail, "error")
+    return RedirectResponse(f"/imports/jobs/{job.id}", status_code=303)
+
+
+@router.get("/imports/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(job_id: str, request: Request, session: SessionDep) -> Response:
+    actor = web_actor(request, session)
+    job = jobs.get(request.app, job_id)
+    if job is None:
+        return flash.redirect(request, "/imports", gettext_for(request)("This import is no longer running."), "error")
+    return render(request, "imports/job.html", {"nav": "imports", "job": job}, actor=actor)
+
+
+@router.get("/imports/jobs/{job_id}/progress", response_class=HTMLResponse)
+def job_progress(job_id: str, request: Request, session: SessionDep) -> Response:
+    """The progress bar, polled every second; when the job ends, HTMX is sent to the report."""
     actor = web_actor(request, session)
     _ = gettext_for(request)
-    try:
-        path = _upload_path(request, str(form.get("token", "")))
-        report = svc.run_import(session, actor, path, str(form.get("kind", "")), overrides=_overrides(form),
-                                region=request.app.state.settings.default_region,
-                                display_name=str(form.get("filename", "")) or None)  # fmt: skip
-        commit(session)
-        path.unlink(missing_ok=True)
-    except KlienturaError as exc:
-        session.rollback()
-        return flash.redirect(request, "/imports", exc.detail, "error")
-    return flash.redirect(request, f"/imports/{report.run_id}", _("Import finished."))
+    job = jobs.get(request.app, job_id)
+    if job is None or job.status == "failed":
+        message = job.error if job is not None and job.error else _("This import is no longer running.")
+        flash.put(request, message, "error")
+        return HTMLResponse("", headers={"HX-Redirect": "/imports"})
+    if job.status == "done":
+        flash.put(request, _("Import finished."))
+        return HTMLResponse("", headers={"HX-Redirect": f"/imports/{job.run_id}"})
+    return render(request, "imports/progress.html", {"job": job}, actor=actor)
 
 
 @router.get("/imports/{run_id}", response_class=HTMLResponse)
