@@ -274,3 +274,23 @@ def test_a_card_created_concurrently_is_found_when_the_batch_is_redone(
     card = find_by_identity(session, SYSTEM, "phone", "+79161112233", "RU")
     assert card is not None and {i.value for i in card.identities} == {"+79161112233", "race@example.com"}
     assert _count(session, Customer) == 2 and len(calls) == 1  # redone through the one-card-at-a-time path
+
+
+def test_the_parsing_child_starts_from_a_threaded_server_too(session: Session, tmp_path: Path) -> None:
+    import threading
+
+    path = _write(tmp_path, "many.csv", _many(600))
+    results: list[Report] = []
+    ticker = threading.Event()
+    other = threading.Thread(target=ticker.wait)  # a second thread, as a web server has
+    other.start()
+    try:
+        worker = threading.Thread(target=lambda: results.append(run_import(session, SYSTEM, path, "customers",
+                                                                           workers=1)))  # fmt: skip
+        worker.start()
+        worker.join(timeout=120)
+    finally:
+        ticker.set()
+        other.join()
+    assert len(results) == 1 and results[0].total == 600
+    assert results[0].created == _count(session, Customer) == len({i % 550 for i in range(600) if i % 7})

@@ -14,8 +14,8 @@ import gc
 import multiprocessing
 import os
 import queue
-import threading
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
@@ -69,15 +69,20 @@ def parse_batches(
 
 
 def _batches(table: Table, parse: Callable[[Chunk], T], batch_size: int, workers: int) -> Iterator[Batch[T]]:
-    if workers <= 0 or table.source is None:
+    if workers <= 0 or table.source is None or "fork" not in multiprocessing.get_all_start_methods():
         for chunk in chunks(table.rows, batch_size):
             yield Batch(len(chunk), parse(chunk))
         return
-    # fork is cheapest and needs no importable __main__, but is unsafe in a threaded process (a web server)
-    ctx: Any = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
+    # fork: no __main__ to import again (spawn and forkserver re-run the caller's script unless it is guarded),
+    # nothing to pickle but the batches. Forking a threaded process (a web server, rich's refresh thread) is
+    # safe for this child: it runs only our pure-Python parsing and its own queue, never a lock another
+    # thread of the parent could have held (CPython re-initialises its import and logging locks at fork).
+    ctx: Any = multiprocessing.get_context("fork")
     out: Any = ctx.Queue(maxsize=_AHEAD)
     child = ctx.Process(target=_produce, args=(table.source, parse, batch_size, out), daemon=True)
-    child.start()
+    with warnings.catch_warnings():  # Python 3.12+ warns about fork in any threaded process; see above
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child.start()
     try:
         while True:
             try:
