@@ -13,7 +13,7 @@ from klientura import customers as svc
 from klientura import dedup
 from klientura.catalog import list_outlets
 from klientura.customers.schemas import CustomerUpdate
-from klientura.db import Session, commit
+from klientura.db import Session
 from klientura.deps import get_session
 from klientura.events import events_of
 from klientura.kit.errors import KlienturaError, ValidationFailed
@@ -118,13 +118,12 @@ def customer_card(customer_id: int, request: Request, session: SessionDep) -> HT
 
 def _act(request: Request, session: Session, customer_id: int, fn: Any, ok: str) -> RedirectResponse:
     _ = gettext_for(request)
-    try:
+
+    def work() -> tuple[str, str]:
         fn()
-        commit(session)
-    except KlienturaError as exc:
-        session.rollback()
-        return flash.redirect(request, f"/customers/{customer_id}", exc.detail, "error")
-    return flash.redirect(request, f"/customers/{customer_id}", _(ok))
+        return f"/customers/{customer_id}", _(ok)
+
+    return flash.perform(request, session, work, f"/customers/{customer_id}")
 
 
 @router.post("/customers/{customer_id}/profile")

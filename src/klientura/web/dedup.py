@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from klientura import customers as cust
 from klientura import dedup
-from klientura.db import Session, commit
+from klientura.db import Session
 from klientura.deps import get_session
 from klientura.kit.errors import KlienturaError
 from klientura.orders import totals_for
@@ -55,12 +55,12 @@ def compare(request: Request, session: SessionDep, a: int, b: int) -> HTMLRespon
 def scan(request: Request, session: SessionDep) -> RedirectResponse:
     actor = web_actor(request, session)
     _ = gettext_for(request)
-    try:
+
+    def work() -> tuple[str, str]:
         found = dedup.scan(session, actor, request.app.state.settings.dedup_threshold)
-        commit(session)
-    except KlienturaError as exc:
-        return flash.redirect(request, "/duplicates", exc.detail, "error")
-    return flash.redirect(request, "/duplicates", _("Found %(n)s possible duplicates.") % {"n": found})
+        return "/duplicates", _("Found %(n)s possible duplicates.") % {"n": found}
+
+    return flash.perform(request, session, work, "/duplicates")
 
 
 @router.post("/duplicates/merge")
@@ -69,33 +69,33 @@ def merge(
 ) -> RedirectResponse:
     actor = web_actor(request, session)
     _ = gettext_for(request)
-    try:
+
+    def work() -> tuple[str, str]:
         dedup.merge(session, actor, survivor_id, merged_id)
-        commit(session)
-    except KlienturaError as exc:
-        return flash.redirect(request, "/duplicates", exc.detail, "error")
-    return flash.redirect(request, f"/customers/{survivor_id}", _("Cards merged. You can undo it from the timeline."))
+        return f"/customers/{survivor_id}", _("Cards merged. You can undo it from the timeline.")
+
+    return flash.perform(request, session, work, "/duplicates")
 
 
 @router.post("/duplicates/dismiss")
 def dismiss(request: Request, session: SessionDep, a_id: int = Form(...), b_id: int = Form(...)) -> RedirectResponse:
     actor = web_actor(request, session)
     _ = gettext_for(request)
-    try:
+
+    def work() -> tuple[str, str]:
         dedup.dismiss(session, actor, a_id, b_id)
-        commit(session)
-    except KlienturaError as exc:
-        return flash.redirect(request, "/duplicates", exc.detail, "error")
-    return flash.redirect(request, "/duplicates", _("Marked as different people."))
+        return "/duplicates", _("Marked as different people.")
+
+    return flash.perform(request, session, work, "/duplicates")
 
 
 @router.post("/merges/{merge_id}/undo")
 def undo(merge_id: int, request: Request, session: SessionDep) -> RedirectResponse:
     actor = web_actor(request, session)
     _ = gettext_for(request)
-    try:
+
+    def work() -> tuple[str, str]:
         rec = dedup.unmerge(session, actor, merge_id)
-        commit(session)
-    except KlienturaError as exc:
-        return flash.redirect(request, "/duplicates", exc.detail, "error")
-    return flash.redirect(request, f"/customers/{rec.merged_id}", _("Merge undone: both cards are back."))
+        return f"/customers/{rec.merged_id}", _("Merge undone: both cards are back.")
+
+    return flash.perform(request, session, work, "/duplicates")

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse
+
+from klientura.db import Session, commit
+from klientura.kit.errors import KlienturaError
 
 
 def redirect(request: Request, url: str, message: str | None = None, kind: str = "ok") -> RedirectResponse:
@@ -20,3 +25,15 @@ def pop(request: Request) -> tuple[str | None, str | None]:
     if not value:
         return None, None
     return str(value[0]), str(value[1])
+
+
+def perform(request: Request, session: Session, work: Callable[[], tuple[str, str]], fail_url: str) -> RedirectResponse:
+    """Run a change and commit it; go to the page and message ``work`` returns, or back to ``fail_url`` with
+    the reason it was refused (nothing written)."""
+    try:
+        url, message = work()
+        commit(session)
+    except KlienturaError as exc:
+        session.rollback()
+        return redirect(request, fail_url, exc.detail, "error")
+    return redirect(request, url, message)
