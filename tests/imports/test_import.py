@@ -294,3 +294,21 @@ def test_the_parsing_child_starts_from_a_threaded_server_too(session: Session, t
         other.join()
     assert len(results) == 1 and results[0].total == 600
     assert results[0].created == _count(session, Customer) == len({i % 550 for i in range(600) if i % 7})
+
+
+def test_lines_link_to_catalogue_products_and_outlets_across_batches(session: Session, tmp_path: Path) -> None:
+    from klientura.catalog import Outlet, ProductIn, upsert_product
+    from klientura.orders import OrderLine
+
+    product = upsert_product(session, SYSTEM, ProductIn(sku="A-1", name="Кофе", price=Decimal("300")))
+    text = "Номер чека;Дата покупки;Артикул;Цена;Магазин\n" + "".join(
+        f"R{r};01.03.2026;{sku};300;Магазин на Ленина\n" for r in range(6) for sku in ("A-1", "Z-9")
+    )
+    table = open_table(_write(tmp_path, "l.csv", text))
+    import_orders(session, SYSTEM, table, detect(table.headers, ORDER_FIELDS), report=Report("orders", {}),
+                  batch_size=1)  # fmt: skip
+    linked = session.execute(select(OrderLine.sku, OrderLine.product_id).order_by(OrderLine.id)).all()
+    assert linked == [("A-1", product.id), ("Z-9", None)] * 6
+    assert (
+        session.scalars(select(func.count()).select_from(Outlet).where(Outlet.name == "Магазин на Ленина")).one() == 1
+    )

@@ -211,6 +211,9 @@ def import_orders(
 class _Run:
     first_id: int | None = None  # the first order id this import wrote: a receipt found at or above it repeats
     lines: Deferred = field(default_factory=Deferred)  # the last batch's lines, still being written
+    outlets: dict[str, int] = field(default_factory=dict)  # name -> id, looked up once per import
+    channels: dict[str, int] = field(default_factory=dict)
+    products: dict[str, int | None] = field(default_factory=dict)  # sku -> product id (None: not in the catalogue)
 
 
 def _repeated(report: Report, r: Receipt, headers: list[str]) -> None:
@@ -242,9 +245,11 @@ def _flush(
             now_written.add(r.external_id)
             todo.append(r)
     found = _lookup(session, {k for r in todo for k in r.identities})
-    outlets: dict[str, int] = {}
-    channels: dict[str, int] = {}
-    products = products_by_sku(session, {ln[0] for r in todo for ln in r.lines if ln[0]})
+    outlets, channels, products = run.outlets, run.channels, run.products
+    unseen = {ln[0] for r in todo for ln in r.lines if ln[0] and ln[0] not in products}
+    if unseen:
+        found_products = products_by_sku(session, unseen)
+        products.update({sku: (found_products[sku].id if sku in found_products else None) for sku in unseen})
     rows, lines_of = [], []
     now = utcnow()
     for r in todo:
@@ -278,9 +283,8 @@ def _flush(
     line_rows = []
     for oid, lines in zip(order_ids, lines_of, strict=True):
         for n, (sku, qty, price, discount) in enumerate(lines, start=1):
-            product = products.get(sku or "")
             amount = quantize(price * qty - discount)
-            line_rows.append((oid, n, sku, product.id if product else None, qty, price, discount, amount))
+            line_rows.append((oid, n, sku, products.get(sku) if sku else None, qty, price, discount, amount))
     record(session, actor, "import.orders.create", "order", f"{min(order_ids)}..{max(order_ids)}", None,
            {"created": len(order_ids), "source": source})  # fmt: skip
     session.flush()  # the audit entry goes first: the session is the writer's until the next wait

@@ -7,11 +7,11 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.db import Session, utcnow
+from klientura.db import Session, bulk_insert, utcnow
 from klientura.imports.customers import import_customers
 from klientura.imports.mapping import CUSTOMER_FIELDS, ORDER_FIELDS, apply_overrides, detect
 from klientura.imports.models import ImportRejection, ImportRun
@@ -134,8 +134,7 @@ def run_import(
                 {"run_id": run.id, "row_no": r.row_no, "reason": r.reason[:500], "raw": r.raw}
                 for r in report.rejections
             ]
-            for i in range(0, len(rows), 5000):
-                session.execute(insert(ImportRejection), rows[i : i + 5000])
+            bulk_insert(session, ImportRejection, rows)
         record(
             session,
             actor,
