@@ -73,8 +73,8 @@ def test_a_common_name_says_less() -> None:
 
 
 def test_the_scan_counts_namesakes_in_the_base() -> None:
-    base = [P(i, "Иванова", "Анна", date(1950, 1, 1) + timedelta(days=i), gender="f") for i in range(1, 61)]
+    base = [P(i, "Иванова", "Анна", date(1950, 1, 1) + timedelta(days=i), gender="f") for i in range(1, 151)]
     twin_a, twin_b = P(100, "Иванова", "Анна", BD, gender="f"), P(101, "Анна", "Иванова", BD, gender="f")
     found = find_duplicates([*base, twin_a, twin_b], 0.5)
     pair = next(s for s in found if (s.low_id, s.high_id) == (100, 101))
-    assert pair.probability == score(twin_a, twin_b, namesakes=62).probability < 0.8
+    assert pair.probability == score(twin_a, twin_b, namesakes=152).probability < 0.8

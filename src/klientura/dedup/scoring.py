@@ -9,8 +9,10 @@ character (a typo) or share the mailbox name; the birth date confirms or vetoes.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
@@ -19,6 +21,12 @@ from klientura.kit.translit import name_key
 
 PRIOR = -6.0
 NAME_REF = 3  # cards per name (surname + given name) in the base the weights were tuned on (demo, 20,000 cards)
+TF_SLOPE, TF_CAP = 0.75, 3.5  # how much a common name's agreement is discounted, at most
+
+
+@lru_cache(maxsize=1 << 16)
+def _key(name: str) -> str:
+    return sys.intern(name_key(name))
 
 
 @dataclass(slots=True)
@@ -37,9 +45,13 @@ class Person:
     middle_key: str = ""
 
     def __post_init__(self) -> None:
-        self.last_key = name_key(self.last_name or "")
-        self.first_key = name_key(self.first_name or "")
-        self.middle_key = name_key(self.middle_name or "")
+        # names, their keys and cities repeat across a base: one shared string each keeps a million cards small
+        self.last_name, self.first_name, self.middle_name, self.city = (
+            None if v is None else sys.intern(v) for v in (self.last_name, self.first_name, self.middle_name, self.city)
+        )
+        self.last_key = _key(self.last_name or "")
+        self.first_key = _key(self.first_name or "")
+        self.middle_key = _key(self.middle_name or "")
 
     @property
     def display(self) -> str:
@@ -91,7 +103,7 @@ def score(a: Person, b: Person, namesakes: int = 1) -> Scored:
     sim = _name_similarity(a, b)
     weight = _name_weight(sim)
     if weight > 0 and namesakes > NAME_REF:
-        weight = max(0.0, weight - math.log(namesakes / NAME_REF))
+        weight = max(0.0, weight - min(TF_CAP, TF_SLOPE * math.log(namesakes / NAME_REF)))
         reasons.append(f"a common name: {namesakes} cards carry it")
     total += weight
     if sim >= 0.97:
@@ -110,7 +122,7 @@ def score(a: Person, b: Person, namesakes: int = 1) -> Scored:
             reasons.append("different birth dates")
     near_phone = any(DamerauLevenshtein.distance(p[-10:], q[-10:]) <= 1 for p in a.phones for q in b.phones)
     if near_phone:
-        total += 5.0
+        total += 7.0
         reasons.append("phones differ by one digit")
     elif a.phones and b.phones:
         total -= 0.5
@@ -127,8 +139,12 @@ def score(a: Person, b: Person, namesakes: int = 1) -> Scored:
         else:
             total -= 2.0
             reasons.append("different patronymics")
-    if a.city and b.city and a.city.casefold() == b.city.casefold():
-        total += 0.5
+    if a.city and b.city:
+        if a.city.casefold() == b.city.casefold():
+            total += 1.5
+        else:
+            total -= 1.5
+            reasons.append(f"different cities ({a.city}, {b.city})")
     prob = 1.0 / (1.0 + math.exp(-total))
     lo, hi = sorted((a.id, b.id))
     return Scored(lo, hi, prob, reasons)
@@ -160,9 +176,9 @@ def _email_evidence(xs: list[str], ys: list[str]) -> tuple[float, str] | None:
         for y in ys:
             ly, _, dy = y.partition("@")
             if lx == ly and len(lx) >= 4:
-                cand = (4.0, f"same mailbox name {lx}@ on {dx} and {dy}")
+                cand = (6.0, f"same mailbox name {lx}@ on {dx} and {dy}")
             elif dx == dy and len(lx) >= 4 and _one_letter_apart(lx, ly):
-                cand = (4.5, f"e-mails differ by one character ({x} ~ {y})")
+                cand = (6.75, f"e-mails differ by one character ({x} ~ {y})")
             else:
                 continue
             if best is None or cand[0] > best[0]:
