@@ -105,8 +105,9 @@ class Blocker:
 
 
 def unpack(packed: NDArray[np.int64]) -> Iterator[tuple[int, int]]:
-    for value in packed.tolist():
-        yield value >> 32, value & 0xFFFFFFFF
+    for start in range(0, len(packed), 1 << 16):  # a slice at a time: ten million Python ints weigh 400 MB
+        for value in packed[start : start + (1 << 16)].tolist():
+            yield value >> 32, value & 0xFFFFFFFF
 
 
 def find_duplicates(
