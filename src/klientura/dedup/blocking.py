@@ -33,7 +33,7 @@ def family_keys(p: Person) -> Iterator[tuple[int, str]]:
     """(family index, key) for each blocking key of a card."""
     if p.birth_date:
         bd = p.birth_date.isoformat()
-        for word in {p.last_key[:1], p.first_key[:1]}:  # both words, so swapped or mistyped names still meet
+        for word in {p.last_key[:2], p.first_key[:2]}:  # both words, so swapped or mistyped names still meet
             if word:
                 yield 0, f"b:{bd}:{word}"
     for phone in p.phones:
