@@ -263,38 +263,34 @@ def reserve_ids(session: Session, model: Any, n: int) -> list[int]:
 def _convert(values: Sequence[Any], proc: Any, *, none: bool = False) -> list[Any]:
     """Apply a bind processor to a column (to ``None`` too if ``none``); values that repeat (one timestamp
     per batch, birth dates, empty JSON objects) are converted once."""
+
+    def one(v: Any) -> Any:
+        return None if v is None and not none else proc(v)
+
     try:
-        sample = values[:256]
-        if len(set(sample)) * 2 > len(sample):  # mostly distinct (prices, names): no table to build
-            if none:
-                return [proc(v) for v in values]
-            return [None if v is None else proc(v) for v in values]
-        distinct = set(values)
+        mostly_distinct = len(set(values[:256])) * 2 > len(values[:256])  # prices, names: no table to build
+        distinct = set() if mostly_distinct else set(values)
     except TypeError:  # unhashable (JSON): convert runs of the same object once
         out, seen, done = [], object(), None
         for v in values:
             if v is not seen:
-                seen, done = v, (None if v is None and not none else proc(v))
+                seen, done = v, one(v)
             out.append(done)
         return out
-    if len(distinct) * 4 < len(values):
-        table = {v: (None if v is None and not none else proc(v)) for v in distinct}
+    if distinct and len(distinct) * 4 < len(values):
+        table = {v: one(v) for v in distinct}
         return [table[v] for v in values]
-    if none:
-        return [proc(v) for v in values]
-    return [None if v is None else proc(v) for v in values]
+    return [one(v) for v in values]
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
 _NULL = "\\N"
 _PLAIN = {int, Decimal, float, type(None)}
 
 
 def _copy_field(v: Any) -> str:
     if v is None:
-        return "\\N"
+        return _NULL
     if v is True or v is False:
         return "t" if v else "f"
     if isinstance(v, str):
@@ -355,6 +351,14 @@ class Deferred:
         if self._error is not None:
             error, self._error = self._error, None
             raise error
+
+    def abandon(self) -> None:
+        """Let a write still running finish, its outcome dropped: for a caller already failing, which must not
+        roll back the session under a thread still using it."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._error = None
 
 
 class InChunk:

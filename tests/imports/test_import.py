@@ -312,3 +312,19 @@ def test_lines_link_to_catalogue_products_and_outlets_across_batches(session: Se
     assert (
         session.scalars(select(func.count()).select_from(Outlet).where(Outlet.name == "Магазин на Ленина")).one() == 1
     )
+
+
+def test_receipts_written_concurrently_stop_the_import_with_a_clear_error(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import klientura.imports.orders as bulk
+    from klientura.kit.errors import Conflict
+
+    path = _write(tmp_path, "r.csv", "Номер чека;Дата покупки;Сумма\nR1;01.03.2026;100\nR2;01.03.2026;200\n")
+    run_import(session, SYSTEM, path, "orders")
+    real = bulk.select_in
+    # the check for receipts already in the store runs before the other writer's commit: it sees none
+    monkeypatch.setattr(bulk, "select_in", lambda s, model, *a, **k: [] if model is Order else real(s, model, *a, **k))
+    table = open_table(path)
+    with pytest.raises(Conflict, match="run the import again"):
+        import_orders(session, SYSTEM, table, detect(table.headers, ORDER_FIELDS), report=Report("orders", {}))

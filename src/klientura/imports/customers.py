@@ -60,17 +60,21 @@ def import_customers(
 ) -> Report:
     parse = CustomerRows(table.headers, mapping, region=region, source=source)
     writer = _Writer(session, actor, report, source)
-    for flushed, batch in enumerate(parse_batches(table, parse, batch_size=batch_size, workers=workers), 1):
-        for rej in batch.result.rejected:
-            report.reject(rej.row_no, rej.reason, rej.raw)
-        report.total += batch.rows
-        if batch.result.rows:
-            writer.flush(batch.result)
-        if flushed in (1, 4, 16, 64, 256):  # the tables grow by orders of magnitude: keep the plans right
-            writer.settle()
-            refresh_statistics(session, Identity, Customer, FieldValue)
-        if progress is not None:
-            progress(batch.rows)
+    try:
+        for flushed, batch in enumerate(parse_batches(table, parse, batch_size=batch_size, workers=workers), 1):
+            for rej in batch.result.rejected:
+                report.reject(rej.row_no, rej.reason, rej.raw)
+            report.total += batch.rows
+            if batch.result.rows:
+                writer.flush(batch.result)
+            if flushed in (1, 4, 16, 64, 256):  # the tables grow by orders of magnitude: keep the plans right
+                writer.settle()
+                refresh_statistics(session, Identity, Customer, FieldValue)
+            if progress is not None:
+                progress(batch.rows)
+    except BaseException:
+        writer.deferred.abandon()  # the caller rolls back: not under a write still running
+        raise
     writer.settle()
     return report
 
@@ -113,9 +117,7 @@ class _Writer:
             _bulk(self.session, self.actor, batch, found, self.report, self.source)
             return False
         rows, idents = _new_cards(self.session, batch.plan, self.source)
-        self._count_new(batch, batch.plan)
-        record(self.session, self.actor, "import.customers.create", "customer", f"{rows[0][0]}..{rows[-1][0]}",
-               None, {"created": len(rows), "source": self.source})  # fmt: skip
+        _created(self.session, self.actor, self.report, batch, batch.plan, [r[0] for r in rows], self.source)
         self.session.flush()  # the audit entry first: the session is the writer's until settled
         self.deferred.run(_write_new, self.session, rows, idents)
         self.pending = (nested, batch, counts)
@@ -135,10 +137,6 @@ class _Writer:
             nested.rollback()
             raise
         nested.commit()
-
-    def _count_new(self, batch: CustomerBatch, plan: Plan) -> None:
-        self.report.created += len(plan.cards)
-        self.report.updated += len(batch.rows) - len(plan.existing) - len(plan.cards)
 
     def _redo(self, batch: CustomerBatch, counts: tuple[int, int, int]) -> None:
         """A concurrent writer took an identity of the batch: one card at a time, each lands where it must."""
@@ -178,8 +176,7 @@ def _bulk(
         rows, idents = _new_cards(session, plan, source)
         _write_new(session, rows, idents)
         new_ids = [r[0] for r in rows]
-    report.created += len(plan.cards)
-    report.updated += len(batch.rows) - len(plan.existing) - len(plan.cards)
+    _created(session, actor, report, batch, plan, new_ids, source)
     field_values = [
         {"customer_id": new_ids[g], "field": name, "value": value, "source": source}
         for g, name, value in plan.conflicts
@@ -192,9 +189,17 @@ def _bulk(
     extras += [(new_ids[g], _prepared(row)) for g, row in zip(plan.group_of, batch.rows, strict=True)
                if g >= 0 and (row[3] or row[4])]  # fmt: skip
     _extras(session, actor, extras, source)
-    if new_ids:
-        record(session, actor, "import.customers.create", "customer", f"{min(new_ids)}..{max(new_ids)}", None,
-               {"created": len(new_ids), "source": source})  # fmt: skip
+
+
+def _created(
+    session: Session, actor: Actor, report: Report, batch: CustomerBatch, plan: Plan, ids: list[int], source: str
+) -> None:
+    """Count the batch's new cards and the rows folded into them, and audit the cards as one id range."""
+    report.created += len(plan.cards)
+    report.updated += len(batch.rows) - len(plan.existing) - len(plan.cards)
+    if ids:
+        record(session, actor, "import.customers.create", "customer", f"{min(ids)}..{max(ids)}", None,
+               {"created": len(ids), "source": source})  # fmt: skip
 
 
 _CUSTOMER_COLS = ("id", "last_name", "first_name", "middle_name", "gender", "birth_date", "city",

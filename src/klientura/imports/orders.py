@@ -13,6 +13,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from klientura.audit import Actor, record
 from klientura.catalog import ensure_channel, ensure_outlet, products_by_sku
 from klientura.db import Deferred, Session, insert_rows, refresh_statistics, reserve_ids, select_in, utcnow
@@ -23,7 +25,7 @@ from klientura.imports.report import Progress, Report, raw_of
 from klientura.imports.rows import Rejected
 from klientura.imports.rows import text_of as _text
 from klientura.kit.dates import parse_datetime
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.kit.identifiers import normalize_identity
 from klientura.kit.money import parse_money, quantize
 from klientura.orders import Order, OrderLine
@@ -175,11 +177,30 @@ def import_orders(
     for need in ("external_id", "placed_at"):
         if need not in mapping:
             raise ValidationFailed(f"no column for {need}: map one with --map 'Column={need}'")
+    run = _Run()
+    parse = ReceiptRows(table.headers, mapping, region=region, source=source, tz=tz)
+    try:
+        _receipts(session, actor, table, parse, report, source, batch_size, progress, workers, run)
+        run.lines.wait()
+    except IntegrityError as exc:  # nothing of it stays: the caller rolls the whole import back
+        run.lines.abandon()
+        raise Conflict(
+            "some of these receipts were written by another import or integration at the same time; "
+            "run the import again: receipts already in the store are skipped"
+        ) from exc
+    except BaseException:
+        run.lines.abandon()  # the caller rolls back: not under a write still running
+        raise
+    return report
+
+
+def _receipts(
+    session: Session, actor: Actor, table: Table, parse: ReceiptRows, report: Report, source: str, batch_size: int,
+    progress: Progress | None, workers: int, run: _Run,
+) -> None:  # fmt: skip
     pending: list[Receipt] = []
     current: Receipt | None = None
-    run = _Run()
     flushed = 0
-    parse = ReceiptRows(table.headers, mapping, region=region, source=source, tz=tz)
     for batch in parse_batches(table, parse, batch_size=batch_size, workers=workers):
         report.total += batch.rows
         for item in batch.result:
@@ -203,8 +224,6 @@ def import_orders(
             progress(batch.rows)
     if pending:
         _flush(session, actor, pending, report, source, table.headers, run)
-    run.lines.wait()
-    return report
 
 
 @dataclass

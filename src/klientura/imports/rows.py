@@ -19,8 +19,14 @@ from klientura.kit.dates import parse_date
 from klientura.kit.errors import ValidationFailed
 from klientura.kit.identifiers import normalize_identity
 
-ID_FIELDS = ("external_id", "card", "phone", "email", "telegram")
-_KIND = {"external_id": "external", "card": "card", "phone": "phone", "email": "email", "telegram": "telegram"}
+# identity columns of a customers file and the identity kind each holds, in the order they are read
+IDENTITY_COLUMNS = {
+    "external_id": "external",
+    "card": "card",
+    "phone": "phone",
+    "email": "email",
+    "telegram": "telegram",
+}
 _YES = {"1", "да", "yes", "y", "true", "+", "согласен", "подписан", "д"}
 _NO = {"0", "нет", "no", "n", "false", "-", "не согласен", "отписан", "н", ""}
 _NAMES = ("last_name", "first_name", "middle_name", "city")
@@ -106,7 +112,7 @@ class CustomerRows:
     def __init__(self, headers: list[str], mapping: dict[str, int], *, region: str, source: str) -> None:
         self.headers, self.m, self.region, self.source = headers, dict(mapping), region, source
         self.names = [(n, mapping[n]) for n in _NAMES if n in mapping]
-        self.ids = [(_KIND[f], mapping[f]) for f in ID_FIELDS if f in mapping]
+        self.ids = [(kind, mapping[f]) for f, kind in IDENTITY_COLUMNS.items() if f in mapping]
         self.consent_cols = [(c, mapping[f"consent_{c}"]) for c in ("email", "sms") if f"consent_{c}" in mapping]
 
     def __call__(self, chunk: list[tuple[int, list[Cell]]]) -> CustomerBatch:

@@ -19,6 +19,7 @@ from klientura.imports.orders import import_orders
 from klientura.imports.pipeline import auto_workers
 from klientura.imports.readers import open_table
 from klientura.imports.report import Progress, Report, raw_of
+from klientura.imports.rows import IDENTITY_COLUMNS
 from klientura.kit.errors import NotFound, ValidationFailed
 
 KINDS = {"customers": CUSTOMER_FIELDS, "orders": ORDER_FIELDS}
@@ -102,7 +103,7 @@ def run_import(
     if limit is not None:
         table.rows, table.source = itertools.islice(table.rows, limit), None
     mapping = apply_overrides(table.headers, detect(table.headers, fields), overrides or {}, fields)
-    if kind == "customers" and not {"phone", "email", "card", "external_id", "telegram"} & mapping.keys():
+    if kind == "customers" and not IDENTITY_COLUMNS.keys() & mapping.keys():
         raise ValidationFailed(
             "no identity column (phone, e-mail, card or external id) found; map one with Column=field"
         )
