@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import date
+import pickle
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from klientura.customers import Customer, FieldValue, Identity, find_by_identity
 from klientura.imports import get_run, inspect_file, run_import
 from klientura.imports.customers import import_customers
 from klientura.imports.mapping import CUSTOMER_FIELDS, ORDER_FIELDS, detect
-from klientura.imports.orders import import_orders
+from klientura.imports.orders import Receipt, import_orders
 from klientura.imports.readers import open_table
 from klientura.imports.report import Report
 from klientura.kit.errors import ValidationFailed
@@ -227,6 +228,18 @@ def test_receipts_parsed_in_a_child_or_cut_by_batches_give_the_same_orders(sessi
     assert len(expected) == 200 - 67  # receipts of an unknown phone refused
     assert inline.rejected == sum(1 + r % 4 for r in range(200) if r % 3 == 1) + 1  # and the line with a negative price
     assert ("R6", True, Decimal("213.00"), 2) in expected  # 106.50 + 106.50: its two good lines
+
+
+def test_a_receipt_crosses_from_the_parsing_process_unchanged() -> None:
+    when = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    for raw in (["R1", "01.03.2026", "x\x1fy"], ["R1", when, 3.5, None], ["R1", "01.03.2026", ""]):
+        r = Receipt("R1", 2, when, [("phone", "+79123456789")], "Shop", None, None, "completed", raw=list(raw))
+        r.lines += [
+            ("SKU-1", Decimal("0.5"), Decimal("99.99"), Decimal(0)),
+            ("SKU-2", Decimal(2), Decimal(10), Decimal(1)),
+        ]
+        back = pickle.loads(pickle.dumps(r))
+        assert back == r and back.raw == raw and back.lines[0][2] == Decimal("99.99")
 
 
 @pytest.mark.parametrize("batch_size", [2, 5000])
