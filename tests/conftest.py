@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +33,11 @@ def upgrade(url: str) -> None:
     command.upgrade(cfg, "head")
 
 
-@pytest.fixture(scope="session")
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    backend = request.config.getoption("--db")
+@contextmanager
+def fresh_store(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of a new, migrated store: an SQLite file in ``folder`` or a PostgreSQL database, dropped after."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        url = f"sqlite:///{folder / 'store.db'}"
         upgrade(url)
         yield url
         return
@@ -45,11 +46,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_store(request.config.getoption("--db"), tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -21,3 +21,4 @@ class Settings(BaseSettings):
     dedup_threshold: float = 0.80
     session_cookie_secure: bool = False
     upload_dir: Path = DEFAULT_DATA_DIR / "uploads"
+    warehouse_path: Path | None = None  # the DuckDB file; by default beside an SQLite store, else under var/

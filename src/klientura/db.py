@@ -240,15 +240,22 @@ def reserve_ids(session: Session, model: Any, n: int) -> list[int]:
         return []
     table = model.__table__
     if session.get_bind().dialect.name == "postgresql":
-        # drawn 20,000 at a time and kept with the session: a sequence never hands a value out twice, so ids
-        # left over (or drawn in a transaction later rolled back) stay safe to use; at worst they leave a gap
-        pool: list[int] = session.info.setdefault("klientura.id_pool", {}).setdefault(table.name, [])
+        # drawn 20,000 at a time and kept for the rest of this transaction: a sequence never hands a value out
+        # twice, so ids left over stay safe to use; at worst they leave a gap. Not beyond the transaction: the
+        # warehouse sync relies on every id being written (or abandoned) by the transaction that drew it, and
+        # the draw gives the transaction its xid at once (pg_current_xact_id), so a sync sees it writing
+        session.connection()  # begins the transaction, if none has begun yet
+        txn = session.get_transaction()
+        pools: tuple[object, dict[str, list[int]]] | None = session.info.get("klientura.id_pool")
+        if pools is None or pools[0] is not txn:
+            pools = session.info["klientura.id_pool"] = (txn, {})
+        pool = pools[1].setdefault(table.name, [])
         if len(pool) < n:
             seq = f"pg_get_serial_sequence('{table.name}', 'id')"
-            lo, hi, scattered = session.execute(
+            lo, hi, scattered, _ = session.execute(
                 text(
-                    "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL ELSE array_agg(v) END"
-                    f" FROM (SELECT nextval({seq}) AS v FROM generate_series(1, :n)) AS drawn"
+                    "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL ELSE array_agg(v) END,"
+                    f" pg_current_xact_id() FROM (SELECT nextval({seq}) AS v FROM generate_series(1, :n)) AS drawn"
                 ),
                 {"n": max(n - len(pool), 20_000)},
             ).one()

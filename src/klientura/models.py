@@ -1,5 +1,6 @@
 """Every domain's tables, gathered for Alembic and for tests. Nothing else imports this module."""
 
+from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
 from klientura.audit.models import AuditEntry
 from klientura.auth.models import ApiKey, IdempotencyRecord, User
 from klientura.catalog.models import Category, Outlet, Product, SalesChannel
@@ -13,11 +14,13 @@ from klientura.orders.models import Order, OrderLine, Return, ReturnLine
 metadata = Base.metadata
 
 __all__ = [
+    "AnalyticsConfig",
     "ApiKey",
     "AuditEntry",
     "Category",
     "Consent",
     "Customer",
+    "CustomerScore",
     "CustomerTag",
     "DismissedPair",
     "DuplicateSuggestion",
@@ -35,6 +38,7 @@ __all__ = [
     "Return",
     "ReturnLine",
     "SalesChannel",
+    "ScoreSnapshot",
     "Tag",
     "User",
     "metadata",

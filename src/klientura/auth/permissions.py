@@ -17,6 +17,8 @@ SCOPES = (
     "catalog:write",
     "dedup:write",
     "import:write",
+    "analytics:read",
+    "analytics:write",
     "users:admin",
 )
 _ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

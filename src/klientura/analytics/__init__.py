@@ -1,0 +1,40 @@
+"""The warehouse and what it computes: sync from the store, RFM, lifecycle, temperature, behaviour."""
+
+from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
+from klientura.analytics.service import (
+    FAMILIES,
+    RecomputeReport,
+    compute,
+    distribution,
+    load_settings,
+    recompute,
+    save_settings,
+    score_of,
+    today,
+    trend,
+)
+from klientura.analytics.settings import RFM_SEGMENTS, AnalyticsSettings
+from klientura.analytics.sync import SyncReport, sync
+from klientura.analytics.warehouse import Warehouse, default_path
+
+__all__ = [
+    "FAMILIES",
+    "RFM_SEGMENTS",
+    "AnalyticsConfig",
+    "AnalyticsSettings",
+    "CustomerScore",
+    "RecomputeReport",
+    "ScoreSnapshot",
+    "SyncReport",
+    "Warehouse",
+    "compute",
+    "default_path",
+    "distribution",
+    "load_settings",
+    "recompute",
+    "save_settings",
+    "score_of",
+    "sync",
+    "today",
+    "trend",
+]

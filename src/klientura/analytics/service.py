@@ -1,0 +1,164 @@
+"""Use cases of the warehouse: settings, recompute and write-back, reading the results."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy import delete, func, select
+
+from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
+from klientura.analytics.scores import scores
+from klientura.analytics.settings import AnalyticsSettings
+from klientura.analytics.warehouse import Warehouse
+from klientura.audit import Actor, record
+from klientura.auth import require
+from klientura.db import Session, insert_rows, utcnow
+from klientura.kit.errors import ValidationFailed
+
+FAMILIES = ("temperature", "lifecycle", "rfm_segment", "behaviour")
+_COLUMNS = ("customer_id", "as_of", "temperature", "lifecycle", "recency_days", "frequency", "monetary", "r", "f", "m",
+            "rfm_cell", "rfm_segment", "behaviour", "discount_lover", "promo_hunter", "irregular",
+            "frequent_thrifty", "orders", "revenue", "avg_check", "first_purchase", "last_purchase",
+            "mean_interval_days", "computed_at")  # fmt: skip
+_MONEY = {"monetary": "monetary_k", "revenue": "revenue_k", "avg_check": "avg_check_k"}
+
+
+def load_settings(session: Session) -> AnalyticsSettings:
+    row = session.get(AnalyticsConfig, 1)
+    return AnalyticsSettings.model_validate(row.settings) if row else AnalyticsSettings()
+
+
+def save_settings(session: Session, actor: Actor, data: dict[str, Any]) -> AnalyticsSettings:
+    """Validate and store the thresholds (audited); a bad value is a readable error, nothing is stored."""
+    require(actor, "analytics:write")
+    try:
+        new = AnalyticsSettings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValidationFailed(f"{where}: {first['msg']}" if where else first["msg"]) from exc
+    row = session.get(AnalyticsConfig, 1)
+    before = row.settings if row else None
+    if row is None:
+        row = AnalyticsConfig(id=1)
+        session.add(row)
+    row.settings, row.updated_by = new.model_dump(mode="json"), actor.name
+    session.flush()
+    record(session, actor, "analytics.settings", "analytics_config", 1, before, row.settings)
+    return new
+
+
+def today(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+@dataclass
+class RecomputeReport:
+    as_of: date
+    customers: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    groups: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "customers": self.customers, "seconds": self.seconds,
+                "groups": self.groups}  # fmt: skip
+
+
+def compute(wh: Warehouse, settings: AnalyticsSettings, as_of: date) -> Any:
+    """The scores of every surviving card as a pyarrow Table (nothing written)."""
+    names = ("orders", "customers", "returns", "events")
+    expr = scores({n: wh.table(n) for n in names}, settings, as_of)
+    return expr.to_pyarrow()
+
+
+def recompute(
+    session: Session,
+    actor: Actor,
+    wh: Warehouse,
+    *,
+    as_of: date | None = None,
+    settings: AnalyticsSettings | None = None,
+) -> RecomputeReport:
+    """Score every card on the warehouse and replace the store's scores with the result in one batch."""
+    require(actor, "analytics:write")
+    settings = settings or load_settings(session)
+    as_of = as_of or today(wh.timezone)
+    report = RecomputeReport(as_of)
+    t0 = time.perf_counter()
+    table = compute(wh, settings, as_of)
+    t1 = time.perf_counter()
+    report.customers = table.num_rows
+    now = utcnow()
+    cols: dict[str, list[Any]] = {}
+    for name in _COLUMNS:
+        if name == "as_of":
+            cols[name] = [as_of] * table.num_rows
+        elif name == "computed_at":
+            cols[name] = [now] * table.num_rows
+        elif name in _MONEY:
+            cols[name] = [None if v is None else Decimal(v).scaleb(-2) for v in table[_MONEY[name]].to_pylist()]
+        else:
+            cols[name] = table[name].to_pylist()
+    session.execute(delete(CustomerScore))
+    insert_rows(session, CustomerScore, _COLUMNS, list(zip(*(cols[c] for c in _COLUMNS), strict=True)))
+    t2 = time.perf_counter()
+    report.groups = _snapshot(session, as_of, cols)
+    record(session, actor, "analytics.recompute", "customer_scores", as_of.isoformat(), None,
+           {"customers": report.customers, "as_of": as_of.isoformat()})  # fmt: skip
+    report.seconds = {"compute": round(t1 - t0, 2), "write": round(t2 - t1, 2)}
+    return report
+
+
+def _snapshot(session: Session, day: date, cols: dict[str, list[Any]]) -> dict[str, dict[str, int]]:
+    groups: dict[str, dict[str, int]] = {}
+    revenue: dict[tuple[str, str], Decimal] = {}
+    for family in FAMILIES:
+        counts: dict[str, int] = {}
+        for value, rev in zip(cols[family], cols["revenue"], strict=True):
+            key = value or "none"
+            counts[key] = counts.get(key, 0) + 1
+            revenue[family, key] = revenue.get((family, key), Decimal(0)) + (rev or 0)
+        groups[family] = dict(sorted(counts.items()))
+    session.execute(delete(ScoreSnapshot).where(ScoreSnapshot.day == day))
+    session.add_all(
+        ScoreSnapshot(day=day, family=f, value=v, customers=n, revenue=revenue[f, v])
+        for f, counts in groups.items()
+        for v, n in counts.items()
+    )
+    session.flush()
+    return groups
+
+
+def score_of(session: Session, customer_id: int) -> CustomerScore | None:
+    return session.get(CustomerScore, customer_id)
+
+
+def distribution(session: Session, family: str) -> list[tuple[str, int, Decimal]]:
+    """(group, customers, revenue) of the latest recompute."""
+    if family not in FAMILIES:
+        raise ValidationFailed(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
+    last = session.scalar(select(func.max(ScoreSnapshot.day)))
+    if last is None:
+        return []
+    rows = session.execute(
+        select(ScoreSnapshot.value, ScoreSnapshot.customers, ScoreSnapshot.revenue)
+        .where(ScoreSnapshot.day == last, ScoreSnapshot.family == family)
+        .order_by(ScoreSnapshot.customers.desc())
+    )
+    return [(v, n, rev) for v, n, rev in rows]
+
+
+def trend(session: Session, family: str, days: int = 90) -> list[tuple[date, str, int]]:
+    rows = session.execute(
+        select(ScoreSnapshot.day, ScoreSnapshot.value, ScoreSnapshot.customers)
+        .where(ScoreSnapshot.family == family)
+        .order_by(ScoreSnapshot.day.desc(), ScoreSnapshot.value)
+        .limit(days * 16)
+    )
+    return sorted((d, v, n) for d, v, n in rows)

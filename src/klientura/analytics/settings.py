@@ -1,0 +1,105 @@
+"""The thresholds behind every segment family, with the defaults a retail chain starts from.
+
+All of it is editable (stored in the store as JSON, see :mod:`klientura.analytics.service`); the UI explains
+each field with the ``description`` given here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+Range = tuple[int, int]
+
+
+class RfmRule(BaseModel):
+    """A named RFM cell: scores of recency, frequency and monetary value within these inclusive ranges."""
+
+    name: str
+    r: Range
+    f: Range
+    m: Range
+
+
+# The usual named cells, read off the R x F grid (monetary value sets champions and "can't lose them" apart);
+# tried in this order, the first match wins. Together they cover all 125 score combinations.
+DEFAULT_RULES = [
+    RfmRule(name="champions", r=(4, 5), f=(4, 5), m=(3, 5)),
+    RfmRule(name="loyal", r=(3, 5), f=(3, 5), m=(1, 5)),
+    RfmRule(name="new", r=(4, 5), f=(1, 1), m=(1, 5)),
+    RfmRule(name="promising", r=(3, 3), f=(1, 1), m=(1, 5)),
+    RfmRule(name="potential_loyalists", r=(3, 5), f=(2, 2), m=(1, 5)),
+    RfmRule(name="cant_lose_them", r=(1, 1), f=(4, 5), m=(3, 5)),
+    RfmRule(name="at_risk", r=(1, 2), f=(3, 5), m=(1, 5)),
+    RfmRule(name="need_attention", r=(2, 2), f=(2, 2), m=(1, 5)),
+    RfmRule(name="about_to_sleep", r=(2, 2), f=(1, 1), m=(1, 5)),
+    RfmRule(name="hibernating", r=(1, 1), f=(2, 2), m=(1, 5)),
+    RfmRule(name="lost", r=(1, 1), f=(1, 1), m=(1, 5)),
+]
+RFM_SEGMENTS = [r.name for r in DEFAULT_RULES] + ["other"]
+
+
+class RfmSettings(BaseModel):
+    window_days: int = Field(365, ge=1, description="Orders of this many days up to the as-of date are scored")
+    method: Literal["quantiles", "thresholds"] = Field(
+        "quantiles",
+        description="quantiles: five equal groups of customers (equal values always share a score); "
+        "thresholds: fixed cut-offs below",
+    )
+    recency_days: list[int] = Field(
+        [30, 90, 180, 270], description="Days since the last purchase that end scores 5, 4, 3 and 2"
+    )
+    frequency: list[int] = Field([2, 3, 5, 8], description="Orders in the window needed for scores 2, 3, 4 and 5")
+    monetary: list[int] = Field(
+        [3000, 10000, 25000, 60000], description="Revenue in the window (whole currency units) for scores 2 to 5"
+    )
+    rules: list[RfmRule] = Field(default_factory=lambda: list(DEFAULT_RULES))
+
+    @model_validator(mode="after")
+    def _ascending(self) -> RfmSettings:
+        for name in ("recency_days", "frequency", "monetary"):
+            values = getattr(self, name)
+            if len(values) != 4 or any(b <= a for a, b in itertools.pairwise(values)):
+                raise ValueError(f"{name}: four strictly increasing thresholds are needed")
+        return self
+
+
+class LifecycleSettings(BaseModel):
+    new_days: int = Field(30, ge=1, description="A first purchase this recent makes a customer new")
+    active_factor: float = Field(
+        1.5, gt=0, description="Active while the days since the last purchase stay within this many usual intervals"
+    )
+    lost_factor: float = Field(3.0, gt=0, description="Lost beyond this many usual intervals; sleeping in between")
+    min_interval_days: int = Field(14, ge=1, description="A usual interval is never taken as shorter than this")
+    max_interval_days: int = Field(365, ge=1, description="... nor as longer than this")
+    regular_orders: int = Field(3, ge=2, description="Purchases that make a lost customer a lost regular")
+
+    @model_validator(mode="after")
+    def _order(self) -> LifecycleSettings:
+        if self.lost_factor <= self.active_factor:
+            raise ValueError("lost_factor must be greater than active_factor")
+        if self.max_interval_days < self.min_interval_days:
+            raise ValueError("max_interval_days must not be below min_interval_days")
+        return self
+
+
+class BehaviourSettings(BaseModel):
+    min_orders: int = Field(3, ge=1, description="Orders needed before a behaviour is judged")
+    discount_share: float = Field(0.5, gt=0, le=1, description="Share of discounted orders of a discount lover")
+    promo_share: float = Field(0.5, gt=0, le=1, description="Share of orders with a promo code of a promo hunter")
+    irregular_cv: float = Field(
+        1.0, gt=0, description="Coefficient of variation of purchase intervals above which buying is irregular"
+    )
+    frequent_top_share: float = Field(
+        0.2, gt=0, le=1, description="Frequent thrifty: among this top share of customers by order count ..."
+    )
+    thrifty_bottom_share: float = Field(0.5, gt=0, le=1, description="... and this bottom share by average check")
+
+
+class AnalyticsSettings(BaseModel):
+    rfm: RfmSettings = Field(default_factory=RfmSettings)
+    lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
+    behaviour: BehaviourSettings = Field(default_factory=BehaviourSettings)
+    active_days: int = Field(90, ge=1, description="Active client base: customers with a purchase in this many days")

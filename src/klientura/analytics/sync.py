@@ -1,0 +1,225 @@
+"""Keep the warehouse fresh from the store: incremental, idempotent, resumable.
+
+- Facts (orders, lines, returns, events) are append-only in the store. Each is copied by id: every row
+  above the table's *low* mark that the warehouse lacks (an anti-join, so running twice copies nothing
+  twice). The low mark is where no id below can still appear. On SQLite there is one writer at a time and
+  every new id is above every committed one, so after a copy the low mark is the highest id seen. On
+  PostgreSQL ids are drawn from sequences before their rows commit (an import holds a range for minutes), so
+  the mark moves to the highest id seen by the *previous* sync, and only when no other transaction is
+  writing: everything drawn before that sync has committed or rolled back by now.
+- Dimensions (cards, products, contacts) are copied whole each time: they change in place, are small
+  beside the facts, and a card merged into another is resolved to the surviving card here (``root_id``),
+  so a merge — and an unmerge — is reflected without touching the facts.
+
+Each table is copied in its own DuckDB transaction together with its mark: a crash leaves every table
+either before or after its copy, and the next run goes on from there.
+
+The copy runs in a child process. DuckDB's scanner links its own SQLite library, and POSIX file locks
+belong to a process, not to a library: when the scanner closed its file, the kernel dropped the locks of
+every SQLite connection of the process, and the next write of a web request failed with "database is
+locked" (or, as the SQLite documentation warns, could corrupt the file). A child process has locks of its
+own. It dies with its parent (a killed ``klientura sync`` leaves no copy running on).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from klientura.analytics.warehouse import Warehouse
+from klientura.db import make_engine
+from klientura.kit.errors import KlienturaError, ValidationFailed
+
+FACTS = ("orders", "order_lines", "returns", "events")
+
+
+@dataclass
+class SyncReport:
+    copied: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"copied": self.copied, "seconds": round(self.seconds, 2)}
+
+
+def _local(wh: Warehouse, column: str) -> str:
+    """The store's UTC timestamp ``column`` as local time of the shop (a naive TIMESTAMP)."""
+    tz = wh.timezone.replace("'", "")
+    if wh.store_dialect == "sqlite":  # naive UTC text
+        return f"timezone('{tz}', timezone('UTC', CAST({column} AS TIMESTAMP)))"
+    return f"timezone('{tz}', {column})"
+
+
+def _utc(wh: Warehouse, column: str) -> str:
+    if wh.store_dialect == "sqlite":
+        return f"CAST({column} AS TIMESTAMP)"
+    return f"timezone('UTC', {column})"
+
+
+def _k(column: str) -> str:
+    """Money as integer kopecks: sums of them agree on every engine, float sums do not."""
+    return f"CAST(round(CAST({column} AS DECIMAL(18, 2)) * 100) AS BIGINT)"
+
+
+def _fact_select(wh: Warehouse, name: str) -> str:
+    if name == "orders":
+        return (
+            f"SELECT s.id, s.customer_id, CAST({_local(wh, 's.placed_at')} AS DATE), {_utc(wh, 's.placed_at')}, "
+            f"s.status, {_k('s.total')}, {_k('s.discount')}, {_k('s.paid')}, "
+            "coalesce(s.promo_code, '') <> '', s.outlet_id, s.channel_id FROM store.orders s"
+        )
+    if name == "order_lines":
+        return (
+            f"SELECT s.id, s.order_id, s.product_id, CAST(s.qty AS DOUBLE), {_k('s.price')}, {_k('s.discount')}, "
+            f"{_k('s.amount')} FROM store.order_lines s"
+        )
+    if name == "returns":
+        return (
+            f"SELECT s.id, s.order_id, CAST({_local(wh, 's.returned_at')} AS DATE), {_k('s.amount')} "
+            "FROM store.returns s"
+        )
+    if name == "events":
+        return f"SELECT s.id, s.customer_id, s.type, CAST({_local(wh, 's.occurred_at')} AS DATE) FROM store.events s"
+    raise KeyError(name)
+
+
+_DIMENSIONS: dict[str, Callable[[Warehouse], str]] = {
+    "customers": lambda wh: (
+        f"""
+        WITH RECURSIVE c AS (SELECT id, merged_into_id FROM store.customers),
+        r(id, root_id) AS (
+            SELECT id, id FROM c WHERE merged_into_id IS NULL
+            UNION ALL
+            SELECT c.id, r.root_id FROM c JOIN r ON c.merged_into_id = r.id
+        )
+        SELECT s.id, r.root_id, CAST({_local(wh, "s.created_at")} AS DATE), s.gender, CAST(s.birth_date AS DATE),
+               s.city, s.acquisition_source, s.owner_id
+        FROM store.customers s JOIN r ON r.id = s.id"""
+    ),
+    "products": lambda wh: (
+        f"SELECT id, sku, category_id, {_k('price')}, "
+        f"CASE WHEN cost IS NULL THEN NULL ELSE {_k('cost')} END FROM store.products"
+    ),
+    "identities": lambda wh: "SELECT DISTINCT customer_id, kind FROM store.identities",
+}
+
+
+def _probe(conn: Connection) -> tuple[bool, dict[str, int]]:
+    """Whether another transaction is writing, and the highest id of each fact table — one snapshot."""
+    maxes = ", ".join(f"(SELECT coalesce(max(id), 0) FROM {t})" for t in FACTS)
+    if conn.dialect.name == "postgresql":
+        quiet_sql = (
+            "NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_xid IS NOT NULL "
+            "AND pid <> pg_backend_pid() AND datname = current_database())"
+        )
+    else:
+        quiet_sql = "1"
+    row = conn.execute(text(f"SELECT {quiet_sql}, {maxes}")).one()
+    return bool(row[0]), dict(zip(FACTS, (int(v) for v in row[1:]), strict=True))
+
+
+def sync(store_url: str, path: Path | str, *, timezone: str = "Europe/Moscow") -> SyncReport:
+    """Bring the warehouse file at ``path`` up to the store's committed state, in a child process (see above).
+    The warehouse must not be open in this process meanwhile: DuckDB lets one process write a file."""
+    ctx: Any = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(store_url, str(path), timezone, send), daemon=True)
+    with warnings.catch_warnings():  # fork from a threaded process: the child runs only this module's code
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child.start()
+    send.close()
+    try:
+        result = receive.recv()
+    except EOFError:
+        result = ("crash", f"exit code {child.join() or child.exitcode}")
+    finally:
+        child.join()
+    if result[0] == "ok":
+        return SyncReport(copied=result[1], seconds=result[2])
+    if result[0] == "invalid":
+        raise ValidationFailed(result[1])
+    raise RuntimeError(f"the warehouse sync failed: {result[1]}")
+
+
+def _child(store_url: str, path: str, timezone: str, send: Any) -> None:
+    if sys.platform.startswith("linux"):  # die with the parent
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    try:
+        with Warehouse(path, store_url, timezone=timezone) as wh:
+            report = copy(wh)
+        send.send(("ok", report.copied, report.seconds))
+    except KlienturaError as exc:
+        send.send(("invalid", exc.detail))
+    except Exception as exc:
+        send.send(("error", f"{exc!r}\n{traceback.format_exc()}"))
+    finally:
+        send.close()
+        os._exit(0)  # no atexit handlers or finalizers of the parent's objects in a forked child
+
+
+def copy(wh: Warehouse) -> SyncReport:
+    """The copy itself, in this process: only where no SQLite connection of the store is open (see above)."""
+    started = time.perf_counter()
+    engine = make_engine(wh.store_url)
+    try:
+        with engine.connect() as conn:
+            quiet, maxes = _probe(conn)
+            serial = conn.dialect.name == "sqlite"
+    finally:
+        engine.dispose()  # closed before the scanner opens the file
+    wh.attach_store()
+    report = SyncReport()
+    c = wh.con
+    for name in FACTS:
+        state = c.execute("SELECT low, seen FROM sync_state WHERE name = ?", [name]).fetchone()
+        low, seen = (int(state[0]), int(state[1])) if state else (0, 0)
+        c.execute("BEGIN")
+        try:
+            before = _count(wh, name)
+            c.execute(
+                f"INSERT INTO {name} SELECT * FROM ({_fact_select(wh, name)}) AS n "
+                f"WHERE n.id > ? AND n.id NOT IN (SELECT id FROM {name} WHERE id > ?)",
+                [low, low],
+            )
+            copied = _count(wh, name) - before
+            new_low = maxes[name] if serial else max(low, seen) if quiet else low
+            c.execute(
+                "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+                [name, new_low, maxes[name], before + copied],
+            )
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        report.copied[name] = copied
+    for name, select in _DIMENSIONS.items():
+        c.execute("BEGIN")
+        try:
+            c.execute(f"DELETE FROM {name}")
+            c.execute(f"INSERT INTO {name} {select(wh)}")
+            rows = _count(wh, name)
+            c.execute("INSERT OR REPLACE INTO sync_state VALUES (?, 0, 0, ?, now()::TIMESTAMP)", [name, rows])
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        report.copied[name] = rows
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _count(wh: Warehouse, name: str) -> int:
+    row = wh.con.execute(f"SELECT count(*) FROM {name}").fetchone()
+    return int(row[0]) if row else 0
