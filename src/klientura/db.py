@@ -28,6 +28,7 @@ __all__ = [
     "SessionFactory",
     "UTCDateTime",
     "bulk_insert",
+    "command_session",
     "commit",
     "dialect_name",
     "in_chunks",
@@ -150,6 +151,18 @@ def session_scope(factory: SessionFactory) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def command_session(url: str) -> Iterator[Session]:
+    """:func:`session_scope` on an engine of its own, disposed after: one command, one unit of work."""
+    factory = make_session_factory(url)
+    try:
+        with session_scope(factory) as session:
+            yield session
+    finally:
+        bind = factory.kw["bind"]
+        bind.dispose()
 
 
 def commit(session: Session) -> None:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from klientura.db import make_session_factory
+from tests.api.conftest import api, client, key  # noqa: F401  (the API fixtures, for the write-back tests)
 from tests.conftest import fresh_store
 
 

@@ -1,11 +1,12 @@
 """The warehouse and what it computes: sync from the store, RFM, lifecycle, temperature, behaviour."""
 
 from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
+from klientura.analytics.schemas import GroupRead, ScoreRead
 from klientura.analytics.service import (
     FAMILIES,
     RecomputeReport,
     compute,
-    distribution,
+    groups,
     load_settings,
     recompute,
     save_settings,
@@ -23,13 +24,15 @@ __all__ = [
     "AnalyticsConfig",
     "AnalyticsSettings",
     "CustomerScore",
+    "GroupRead",
     "RecomputeReport",
+    "ScoreRead",
     "ScoreSnapshot",
     "SyncReport",
     "Warehouse",
     "compute",
     "default_path",
-    "distribution",
+    "groups",
     "load_settings",
     "recompute",
     "save_settings",

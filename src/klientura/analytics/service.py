@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, func, select
 
 from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
+from klientura.analytics.schemas import GroupRead
 from klientura.analytics.scores import scores
 from klientura.analytics.settings import AnalyticsSettings
 from klientura.analytics.warehouse import Warehouse
@@ -139,19 +140,22 @@ def score_of(session: Session, customer_id: int) -> CustomerScore | None:
     return session.get(CustomerScore, customer_id)
 
 
-def distribution(session: Session, family: str) -> list[tuple[str, int, Decimal]]:
-    """(group, customers, revenue) of the latest recompute."""
+def groups(session: Session, family: str) -> list[GroupRead]:
+    """Customers, their share and revenue per group of ``family`` at the latest recompute, largest first."""
     if family not in FAMILIES:
         raise ValidationFailed(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
     last = session.scalar(select(func.max(ScoreSnapshot.day)))
     if last is None:
         return []
-    rows = session.execute(
-        select(ScoreSnapshot.value, ScoreSnapshot.customers, ScoreSnapshot.revenue)
-        .where(ScoreSnapshot.day == last, ScoreSnapshot.family == family)
-        .order_by(ScoreSnapshot.customers.desc())
+    rows = list(
+        session.execute(
+            select(ScoreSnapshot.value, ScoreSnapshot.customers, ScoreSnapshot.revenue)
+            .where(ScoreSnapshot.day == last, ScoreSnapshot.family == family)
+            .order_by(ScoreSnapshot.customers.desc(), ScoreSnapshot.value)
+        )
     )
-    return [(v, n, rev) for v, n, rev in rows]
+    total = sum(n for _, n, _ in rows) or 1
+    return [GroupRead(value=v, customers=n, share=n / total, revenue=rev) for v, n, rev in rows]
 
 
 def trend(session: Session, family: str, days: int = 90) -> list[tuple[date, str, int]]:

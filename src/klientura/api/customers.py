@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from klientura import analytics, dedup
 from klientura import customers as svc
-from klientura import dedup
+from klientura.analytics import ScoreRead
 from klientura.api import idempotency
 from klientura.api.schemas import (
     CustomerCard,
@@ -84,6 +85,7 @@ def get_card(customer_id: int, session: SessionDep, actor: ActorDep) -> Customer
         events=[EventRead.model_validate(e) for e in events_of(session, actor, customer.id, limit=100)],
         other_values=[FieldValueOut(field=f.field, value=f.value, source=f.source) for f in svc.field_values(session, customer.id)],
         merges=[MergeOut.model_validate(m, from_attributes=True) for m in dedup.merges_of(session, customer.id)],
+        scores=ScoreRead.model_validate(s) if (s := analytics.score_of(session, customer.id)) else None,
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from klientura.analytics import ScoreRead
 from klientura.customers import CustomerRead, ResolveResult
 from klientura.events import EventRead
 from klientura.orders import OrderRead, ReturnRead, Totals
@@ -43,6 +44,7 @@ class CustomerCard(BaseModel):
     events: list[EventRead]
     other_values: list[FieldValueOut]
     merges: list[MergeOut]
+    scores: ScoreRead | None = Field(description="segment families as of the last recompute (none before the first)")
 
 
 class TagsIn(BaseModel):

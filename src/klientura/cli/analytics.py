@@ -15,7 +15,7 @@ from klientura import analytics
 from klientura.audit import SYSTEM
 from klientura.cli.main import app, console, fail
 from klientura.config import Settings
-from klientura.db import make_session_factory, session_scope
+from klientura.db import command_session
 from klientura.kit.errors import KlienturaError
 
 analytics_app = typer.Typer(help="RFM, lifecycle, temperature and behaviour of the base.", no_args_is_help=True)
@@ -72,7 +72,7 @@ def recompute(
     try:
         if not no_sync:
             _sync(settings)
-        with session_scope(make_session_factory(settings.database_url)) as session, _warehouse(settings) as wh:
+        with command_session(settings.database_url) as session, _warehouse(settings) as wh:
             report = analytics.recompute(session, SYSTEM, wh, as_of=day)
     except KlienturaError as exc:
         fail(exc.detail)

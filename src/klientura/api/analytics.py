@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from klientura import analytics as svc
+from klientura.analytics import AnalyticsSettings, GroupRead
+from klientura.auth import require
+from klientura.db import commit
+from klientura.deps import ActorDep, SessionDep
+from klientura.kit.errors import ValidationFailed
+
+router = APIRouter(prefix="/analytics", tags=["analytics"])
+
+
+@router.get("/settings", response_model=AnalyticsSettings, summary="The thresholds of every segment family")
+def get_settings(session: SessionDep, actor: ActorDep) -> AnalyticsSettings:
+    require(actor, "analytics:read")
+    return svc.load_settings(session)
+
+
+@router.put("/settings", response_model=AnalyticsSettings, summary="Change the thresholds (used by the next recompute)")
+def put_settings(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> AnalyticsSettings:
+    saved = svc.save_settings(session, actor, data)
+    commit(session)
+    return saved
+
+
+@router.get("/groups/{family}", response_model=list[GroupRead],
+            summary="Customers and revenue per group of a family (temperature, lifecycle, rfm_segment, behaviour)")  # fmt: skip
+def groups(family: str, session: SessionDep, actor: ActorDep) -> list[GroupRead]:
+    require(actor, "analytics:read")
+    if family not in svc.FAMILIES:
+        raise ValidationFailed(f"unknown family {family!r}; use one of {', '.join(svc.FAMILIES)}")
+    return svc.groups(session, family)
