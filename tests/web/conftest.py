@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from klientura import analytics
 from klientura.app import create_app
 from klientura.audit import SYSTEM
 from klientura.auth.service import create_user
@@ -61,6 +62,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     url = f"sqlite:///{folder / 'live.db'}"
     upgrade(url)
     ids = _seed(url)
+    analytics.sync(url, folder / "w.duckdb")
+    with session_scope(make_session_factory(url)) as s, analytics.Warehouse(folder / "w.duckdb", url) as wh:
+        analytics.recompute(s, SYSTEM, wh, as_of=date(2026, 4, 15))
     settings = Settings(database_url=url, secret_key="live-test", upload_dir=folder / "uploads")
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))

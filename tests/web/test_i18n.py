@@ -6,13 +6,17 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
+from klientura.analytics import FAMILY_NAMES, LABELS
+from klientura.analytics.labels import UNJUDGED
 from klientura.web.i18n import translations
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "klientura" / "web"
 SHOWN_THROUGH_VARIABLES = ["phone", "email", "card", "telegram", "vk", "external", "sms", "push", "admin", "marketer",
                            "manager", "analyst", "customers", "orders", "site_visit", "cart_abandoned", "Saved.",
                            "Contact added.", "Contact removed.", "Consent updated.", "Tag added.", "Tag removed.",
-                           "placed_at", "full_name"]  # fmt: skip
+                           "placed_at", "full_name",
+                           *FAMILY_NAMES.values(), *(t for groups in LABELS.values() for pair in groups.values() for t in pair),
+                           *(t for pair in UNJUDGED.values() for t in pair)]  # fmt: skip
 
 
 def test_every_ui_string_is_translated_to_russian() -> None:

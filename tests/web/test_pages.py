@@ -47,6 +47,12 @@ def test_card_shows_totals_timeline_and_takes_edits(page: Any, live: dict[str, A
     totals = page.locator("#totals").inner_text()
     assert "3\xa0000,00\xa0₽" in totals and totals.startswith("1\nЗаказы")
     assert "R-100" in page.locator("#timeline").inner_text()
+    segments = page.locator("#segments")
+    assert "на 15 апр. 2026" in segments.inner_text()
+    assert segments.locator("[data-family=temperature] b").inner_text() == "Горячий"
+    assert segments.locator("[data-family=lifecycle] b").inner_text() == "Ушедший новый"
+    assert "Купил один раз и не вернулся" in segments.inner_text()
+    assert "дней с последней покупки: 45" in page.locator("#rfm-detail").inner_text()
     shot(page, "customer-card")
     page.fill("#identities input[name=value]", "12-34")
     page.click("#identities button[type=submit]")

@@ -1,5 +1,6 @@
 """The warehouse and what it computes: sync from the store, RFM, lifecycle, temperature, behaviour."""
 
+from klientura.analytics.labels import FAMILY_NAMES, LABELS, label
 from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
 from klientura.analytics.schemas import GroupRead, ScoreRead
 from klientura.analytics.service import (
@@ -20,6 +21,8 @@ from klientura.analytics.warehouse import Warehouse, default_path
 
 __all__ = [
     "FAMILIES",
+    "FAMILY_NAMES",
+    "LABELS",
     "RFM_SEGMENTS",
     "AnalyticsConfig",
     "AnalyticsSettings",
@@ -33,6 +36,7 @@ __all__ = [
     "compute",
     "default_path",
     "groups",
+    "label",
     "load_settings",
     "recompute",
     "save_settings",

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from klientura import analytics, dedup
 from klientura import customers as svc
-from klientura import dedup
 from klientura.catalog import list_outlets
 from klientura.customers.schemas import CustomerUpdate
 from klientura.db import Session
@@ -112,7 +112,7 @@ def customer_card(customer_id: int, request: Request, session: SessionDep) -> HT
         "other_values": svc.field_values(session, customer.id), "channels": CHANNELS,
         "consents": {x.channel: x for x in read.consents},
         "suggestions": dedup.list_suggestions(session, actor, customer_id=customer.id, limit=10),
-        "flash": message, "flash_kind": kind,
+        "score": analytics.score_of(session, customer.id), "flash": message, "flash_kind": kind,
     }, actor=actor)  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from klientura import analytics
 from klientura.audit import Actor
 from klientura.auth import can
 from klientura.auth.service import actor_for_user, get_user
@@ -56,7 +57,7 @@ def render(
         actor=actor,
         can=(lambda perm: actor is not None and can(actor, perm)),
         locale=locale,
-        _=trans.gettext,
+        _=lambda text, **values: trans.gettext(text) % values if values else trans.gettext(text),
         gettext=trans.gettext,
         ngettext=trans.ngettext,
         money=lambda v: i18n.money(v, locale, settings.currency),
@@ -64,6 +65,8 @@ def render(
         day=lambda v: i18n.day(v, locale),
         moment=lambda v: i18n.moment(v, locale, settings.timezone),
         reason=lambda text: reasons.translate(text, trans.gettext),
+        group=lambda family, value: tuple(trans.gettext(t) if t else t for t in analytics.label(family, value)),
+        family_name=lambda family: trans.gettext(analytics.FAMILY_NAMES.get(family, family)),
         **context,
     )
     response = HTMLResponse(html, status_code=status)
