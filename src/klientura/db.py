@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -32,6 +32,7 @@ __all__ = [
     "commit",
     "dialect_name",
     "in_chunks",
+    "insert_columns",
     "insert_rows",
     "key_string",
     "make_engine",
@@ -209,14 +210,35 @@ def insert_rows(session: Session, model: Any, columns: Sequence[str], rows: Sequ
         return
     table = model.__table__
     conn = session.connection()
-    dialect = conn.dialect
-    procs = [(i, p) for i, name in enumerate(columns) if (p := table.c[name].type._cached_bind_processor(dialect))]
+    procs = [(i, p) for i, name in enumerate(columns) if (p := table.c[name].type._cached_bind_processor(conn.dialect))]
     data: Sequence[Sequence[Any]] = rows
     if procs:
         cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
         for i, proc in procs:
             cols[i] = _convert(cols[i], proc)
         data = list(zip(*cols, strict=True))
+    _bulk(conn, table, columns, data)
+
+
+def insert_columns(
+    session: Session, model: Any, data: Mapping[str, Sequence[Any]], *, ready: Collection[str] = ()
+) -> None:
+    """:func:`insert_rows` for values held column by column (from Arrow, say). Columns named in ``ready`` hold
+    values already in the driver's terms — ISO dates, decimal strings — and skip the bind processors."""
+    columns = list(data)
+    if not columns or not len(data[columns[0]]):
+        return
+    table = model.__table__
+    conn = session.connection()
+    cols: list[Sequence[Any]] = []
+    for name in columns:
+        proc = None if name in ready else table.c[name].type._cached_bind_processor(conn.dialect)
+        cols.append(_convert(data[name], proc) if proc else data[name])
+    _bulk(conn, table, columns, list(zip(*cols, strict=True)))
+
+
+def _bulk(conn: Any, table: Any, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> None:
+    dialect = conn.dialect
     raw = conn.connection.dbapi_connection
     assert raw is not None
     cursor = raw.cursor()

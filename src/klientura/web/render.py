@@ -66,7 +66,7 @@ def render(
         moment=lambda v: i18n.moment(v, locale, settings.timezone),
         reason=lambda text: reasons.translate(text, trans.gettext),
         group=lambda family, value: tuple(trans.gettext(t) if t else t for t in analytics.label(family, value)),
-        family_name=lambda family: trans.gettext(analytics.FAMILY_NAMES.get(family, family)),
+        family_name=lambda family: trans.gettext(str(analytics.FAMILY_NAMES.get(family) or family)),
         **context,
     )
     response = HTMLResponse(html, status_code=status)
