@@ -24,7 +24,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
+def spark(request: pytest.FixtureRequest) -> Iterator[Any]:
+    if request.config.getoption("--db") != "sqlite":
+        pytest.skip("the store plays no part: run once, in the SQLite pass")
     s = on_spark.session("local[2]")
     yield s
     s.stop()

@@ -2,6 +2,7 @@
 
 from klientura.analytics.labels import FAMILY_NAMES, LABELS, label
 from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
+from klientura.analytics.rules import parse_rule
 from klientura.analytics.schemas import GroupRead, ScoreRead
 from klientura.analytics.service import (
     FAMILIES,
@@ -12,6 +13,8 @@ from klientura.analytics.service import (
     recompute,
     save_settings,
     score_of,
+    segment_members,
+    segment_size,
     today,
     trend,
 )
@@ -38,9 +41,12 @@ __all__ = [
     "groups",
     "label",
     "load_settings",
+    "parse_rule",
     "recompute",
     "save_settings",
     "score_of",
+    "segment_members",
+    "segment_size",
     "sync",
     "today",
     "trend",

@@ -10,12 +10,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, func, select
 
 from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
+from klientura.analytics.rules import Rule, parse_rule
 from klientura.analytics.schemas import GroupRead
 from klientura.analytics.scores import scores
+from klientura.analytics.segment import members
 from klientura.analytics.settings import AnalyticsSettings
 from klientura.analytics.warehouse import Warehouse
 from klientura.audit import Actor, record
@@ -79,6 +81,34 @@ def compute(wh: Warehouse, settings: AnalyticsSettings, as_of: date) -> Any:
     return expr.to_pyarrow()
 
 
+def _keep_in_warehouse(wh: Warehouse, table: Any) -> None:
+    """The scores as the warehouse table ``scores``: segment rules on RFM cells, lifecycle ... read it."""
+    wh.con.register("klientura_scores_new", table)
+    try:
+        wh.con.execute("CREATE OR REPLACE TABLE scores AS SELECT * FROM klientura_scores_new")
+    finally:
+        wh.con.unregister("klientura_scores_new")
+
+
+SEGMENT_TABLES = ("customers", "orders", "order_lines", "products", "returns", "events", "identities", "tags",
+                  "consents")  # fmt: skip
+
+
+def segment_members(wh: Warehouse, rule: Any, as_of: date) -> Any:
+    """The Ibis expression of a rule's members (``customer_id``); ``rule`` is validated JSON or a parsed rule."""
+    parsed: Rule = rule if isinstance(rule, BaseModel) else parse_rule(rule)  # type: ignore[assignment]
+    tables = {n: wh.table(n) for n in SEGMENT_TABLES}
+    if "scores" in wh.ibis.list_tables():
+        tables["scores"] = wh.table("scores")
+    elif '"kind":"score"' in parsed.model_dump_json():
+        raise ValidationFailed("conditions on scores need a recompute first: klientura analytics recompute")
+    return members(tables, parsed, as_of)
+
+
+def segment_size(wh: Warehouse, rule: Any, as_of: date) -> int:
+    return int(segment_members(wh, rule, as_of).count().to_pyarrow().as_py())
+
+
 def recompute(
     session: Session,
     actor: Actor,
@@ -94,6 +124,7 @@ def recompute(
     report = RecomputeReport(as_of)
     t0 = time.perf_counter()
     table = compute(wh, settings, as_of)
+    _keep_in_warehouse(wh, table)
     t1 = time.perf_counter()
     report.customers = table.num_rows
     session.execute(delete(CustomerScore))

@@ -113,6 +113,14 @@ _DIMENSIONS: dict[str, Callable[[Warehouse], str]] = {
         f"CASE WHEN cost IS NULL THEN NULL ELSE {_k('cost')} END FROM store.products"
     ),
     "identities": lambda wh: "SELECT DISTINCT customer_id, kind FROM store.identities",
+    "tags": lambda wh: (
+        "SELECT ct.customer_id, t.name FROM store.customer_tags ct JOIN store.tags t ON t.id = ct.tag_id"
+    ),
+    "consents": lambda wh: (
+        "SELECT customer_id, channel, granted FROM store.consents "
+        "QUALIFY row_number() OVER (PARTITION BY customer_id, channel ORDER BY changed_at DESC, id DESC) = 1"
+    ),
+    "categories": lambda wh: "SELECT id, code, name, parent_id FROM store.categories",
 }
 
 

@@ -17,13 +17,16 @@ from sqlalchemy.engine import make_url
 
 from klientura.kit.errors import ValidationFailed
 
-SCHEMA_VERSION = 1  # bump when the tables below change: the warehouse is derived data, rebuilt from the store
+SCHEMA_VERSION = 2  # bump when the tables below change: the warehouse is derived data, rebuilt from the store
 
 TABLES = {
     "customers": "id BIGINT PRIMARY KEY, root_id BIGINT NOT NULL, created_day DATE, gender VARCHAR, "
     "birth_date DATE, city VARCHAR, acquisition_source VARCHAR, owner_id BIGINT",
     "products": "id BIGINT PRIMARY KEY, sku VARCHAR, category_id BIGINT, price_k BIGINT, cost_k BIGINT",
     "identities": "customer_id BIGINT, kind VARCHAR",
+    "tags": "customer_id BIGINT, tag VARCHAR",
+    "consents": "customer_id BIGINT, channel VARCHAR, granted BOOLEAN",
+    "categories": "id BIGINT PRIMARY KEY, code VARCHAR, name VARCHAR, parent_id BIGINT",
     "orders": "id BIGINT PRIMARY KEY, customer_id BIGINT, day DATE NOT NULL, ts TIMESTAMP NOT NULL, "
     "status VARCHAR NOT NULL, total_k BIGINT NOT NULL, discount_k BIGINT NOT NULL, paid_k BIGINT NOT NULL, "
     "promo BOOLEAN NOT NULL, outlet_id BIGINT, channel_id BIGINT",

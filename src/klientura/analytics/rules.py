@@ -1,0 +1,202 @@
+"""A segment's rule: a JSON tree of AND / OR / NOT over conditions on the customer, validated by Pydantic.
+
+Example — champions and loyal customers with an e-mail consent who bought shoes in the last 90 days and did
+not open the app last week::
+
+    {"kind": "and", "rules": [
+        {"kind": "score", "field": "rfm_segment", "op": "in", "value": ["champions", "loyal"]},
+        {"kind": "consent", "channel": "email"},
+        {"kind": "orders", "metric": "count", "op": ">=", "value": 1, "window_days": 90, "categories": [7]},
+        {"kind": "not", "rule": {"kind": "event", "type": "app_open", "window_days": 7}}]}
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from klientura.kit.errors import ValidationFailed
+
+Op = Literal["=", "!=", ">", ">=", "<", "<=", "in", "not in", "between", "empty", "not empty"]
+ORDERING = {"=", "!=", ">", ">=", "<", "<=", "between"}
+
+PROFILE_FIELDS = {  # field -> value type
+    "gender": "text", "city": "text", "acquisition_source": "text", "owner_id": "number", "age": "number",
+    "birth_date": "date", "created": "date",
+}  # fmt: skip
+SCORE_FIELDS = {
+    "temperature": "text", "lifecycle": "text", "rfm_segment": "text", "rfm_cell": "text", "behaviour": "text",
+    "r": "number", "f": "number", "m": "number", "recency_days": "number", "frequency": "number",
+    "orders": "number", "revenue": "number", "avg_check": "number", "mean_interval_days": "number",
+    "discount_lover": "flag", "promo_hunter": "flag", "irregular": "flag", "frequent_thrifty": "flag",
+}  # fmt: skip
+MAX_CONDITIONS = 50
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_value(kind: str, op: str, value: Any) -> None:
+    """The value a comparison needs: a list for in / not in, two for between, none for empty; of the field's
+    type (numbers, ISO dates, text; flags only compare with true / false)."""
+    if op in ("empty", "not empty"):
+        if value is not None:
+            raise ValueError(f"'{op}' takes no value")
+        return
+    if value is None:
+        raise ValueError(f"'{op}' needs a value")
+    values = value if op in ("in", "not in", "between") else [value]
+    if op in ("in", "not in", "between") and not isinstance(value, list):
+        raise ValueError(f"'{op}' needs a list of values")
+    if op == "between" and len(value) != 2:
+        raise ValueError("'between' needs exactly two values: [from, to]")
+    if op in ("in", "not in") and not value:
+        raise ValueError(f"'{op}' needs at least one value")
+    for v in values:
+        if kind == "number" and (isinstance(v, bool) or not isinstance(v, int | float)):
+            raise ValueError(f"a number is needed, got {v!r}")
+        if kind == "date":
+            try:
+                date.fromisoformat(str(v))
+            except ValueError:
+                raise ValueError(f"a date (YYYY-MM-DD) is needed, got {v!r}") from None
+        if kind == "text" and not isinstance(v, str):
+            raise ValueError(f"text is needed, got {v!r}")
+        if kind == "flag" and not isinstance(v, bool):
+            raise ValueError(f"true or false is needed, got {v!r}")
+    if kind == "flag" and op not in ("=", "!="):
+        raise ValueError("a yes/no field compares only with = or !=")
+    if kind == "text" and op in ORDERING - {"=", "!="}:
+        raise ValueError(f"text does not compare with '{op}'")
+
+
+class ProfileRule(_Rule):
+    kind: Literal["profile"]
+    field: str
+    op: Op
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _valid(self) -> ProfileRule:
+        if self.field not in PROFILE_FIELDS:
+            raise ValueError(f"unknown profile field {self.field!r}; use one of {', '.join(sorted(PROFILE_FIELDS))}")
+        _check_value(PROFILE_FIELDS[self.field], self.op, self.value)
+        return self
+
+
+class ScoreRule(_Rule):
+    kind: Literal["score"]
+    field: str
+    op: Op
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _valid(self) -> ScoreRule:
+        if self.field not in SCORE_FIELDS:
+            raise ValueError(f"unknown score field {self.field!r}; use one of {', '.join(sorted(SCORE_FIELDS))}")
+        _check_value(SCORE_FIELDS[self.field], self.op, self.value)
+        return self
+
+
+class TagRule(_Rule):
+    kind: Literal["tag"]
+    tag: str = Field(min_length=1, max_length=64)
+
+
+class ConsentRule(_Rule):
+    kind: Literal["consent"]
+    channel: Literal["email", "sms", "telegram", "push", "phone"]
+
+
+class IdentityRule(_Rule):
+    kind: Literal["identity"]
+    identity: Literal["phone", "email", "card", "telegram", "vk", "external"]
+
+
+class OrdersRule(_Rule):
+    """An aggregate of the customer's completed orders (net of returns) in a window, optionally only orders with
+    lines of these categories or products, at these outlets or through these channels."""
+
+    kind: Literal["orders"]
+    metric: Literal["count", "sum", "avg_check", "days_since_last"]
+    op: Op = ">="
+    value: Any = 1
+    window_days: int | None = Field(default=None, ge=1, le=3650)
+    categories: list[int] = Field(default_factory=list)
+    products: list[int] = Field(default_factory=list)
+    outlets: list[int] = Field(default_factory=list)
+    channels: list[int] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _valid(self) -> OrdersRule:
+        _check_value("number", self.op, self.value)
+        if self.op in ("empty", "not empty", "in", "not in"):
+            raise ValueError(f"an order aggregate does not compare with '{self.op}'")
+        return self
+
+
+class EventRule(_Rule):
+    kind: Literal["event"]
+    type: str = Field(min_length=1, max_length=64)
+    window_days: int | None = Field(default=None, ge=1, le=3650)
+    op: Literal[">=", "<=", "=", ">", "<"] = ">="
+    value: int = Field(default=1, ge=0)
+
+
+class AndRule(_Rule):
+    kind: Literal["and"]
+    rules: list[Rule] = Field(min_length=1)
+
+
+class OrRule(_Rule):
+    kind: Literal["or"]
+    rules: list[Rule] = Field(min_length=1)
+
+
+class NotRule(_Rule):
+    kind: Literal["not"]
+    rule: Rule
+
+
+Rule = Annotated[
+    ProfileRule
+    | ScoreRule
+    | TagRule
+    | ConsentRule
+    | IdentityRule
+    | OrdersRule
+    | EventRule
+    | AndRule
+    | OrRule
+    | NotRule,
+    Field(discriminator="kind"),
+]
+
+
+class RuleTree(BaseModel):
+    root: Rule
+
+
+def _count(rule: Any) -> int:
+    if isinstance(rule, AndRule | OrRule):
+        return sum(_count(r) for r in rule.rules)
+    if isinstance(rule, NotRule):
+        return _count(rule.rule)
+    return 1
+
+
+def parse_rule(data: Any) -> Rule:
+    """A validated rule tree, or :class:`ValidationFailed` naming the first problem and where it is."""
+    try:
+        rule = RuleTree.model_validate({"root": data}).root
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"][1:] if not str(p).endswith("Rule")) or "rule"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ValidationFailed(f"{where}: {message}") from exc
+    if _count(rule) > MAX_CONDITIONS:
+        raise ValidationFailed(f"a segment takes at most {MAX_CONDITIONS} conditions")
+    return rule
