@@ -104,7 +104,12 @@ def app_factory(engine: Engine, tmp_path: Path) -> Iterator[Any]:
     factory = sessionmaker(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
     def make() -> Any:
-        settings = Settings(database_url="sqlite://", secret_key="test-secret", upload_dir=tmp_path / "uploads")
+        settings = Settings(
+            database_url="sqlite://",
+            secret_key="test-secret",
+            upload_dir=tmp_path / "uploads",
+            warehouse_path=tmp_path / "warehouse.duckdb",
+        )
         return create_app(settings, session_factory=factory)
 
     make.session_factory = factory  # type: ignore[attr-defined]

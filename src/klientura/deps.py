@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from klientura.analytics import Warehouse, default_path
 from klientura.audit import Actor
 from klientura.auth.service import actor_for_api_key, actor_for_user, get_user
 from klientura.config import Settings
@@ -44,3 +45,17 @@ def current_actor(request: Request, session: Annotated[Session, Depends(get_sess
 SessionDep = Annotated[Session, Depends(get_session)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def open_warehouse(request: Request) -> Iterator[Warehouse]:
+    """The warehouse, read-only for this request (DuckDB lets many processes read, one write)."""
+    settings: Settings = request.app.state.settings
+    path = settings.warehouse_path or default_path(settings.database_url)
+    wh = Warehouse(path, settings.database_url, timezone=settings.timezone, read_only=True)
+    try:
+        yield wh
+    finally:
+        wh.close()
+
+
+WarehouseDep = Annotated[Warehouse, Depends(open_warehouse)]

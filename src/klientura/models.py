@@ -10,6 +10,7 @@ from klientura.dedup.models import DismissedPair, DuplicateSuggestion
 from klientura.events.models import Event
 from klientura.imports.models import ImportRejection, ImportRun
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
+from klientura.segments.models import Segment, SegmentMember, SegmentSize
 
 metadata = Base.metadata
 
@@ -39,6 +40,9 @@ __all__ = [
     "ReturnLine",
     "SalesChannel",
     "ScoreSnapshot",
+    "Segment",
+    "SegmentMember",
+    "SegmentSize",
     "Tag",
     "User",
     "metadata",

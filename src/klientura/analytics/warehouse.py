@@ -15,7 +15,7 @@ import duckdb
 import ibis
 from sqlalchemy.engine import make_url
 
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import Conflict, ValidationFailed
 
 SCHEMA_VERSION = 2  # bump when the tables below change: the warehouse is derived data, rebuilt from the store
 
@@ -80,12 +80,23 @@ def _quote(text: str) -> str:
 class Warehouse:
     """An open warehouse. ``con`` is the DuckDB connection, ``ibis`` the same through Ibis."""
 
-    def __init__(self, path: Path | str, store_url: str, *, timezone: str = "Europe/Moscow") -> None:
+    def __init__(
+        self, path: Path | str, store_url: str, *, timezone: str = "Europe/Moscow", read_only: bool = False
+    ) -> None:
         self.path, self.store_url, self.timezone = Path(path), store_url, timezone
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path))
+        if read_only:
+            if not self.path.exists():
+                raise ValidationFailed("the warehouse is empty: run `klientura analytics recompute` first")
+            try:
+                self.con = duckdb.connect(str(self.path), read_only=True)
+            except duckdb.IOException as exc:  # a sync or recompute is writing it right now
+                raise Conflict("the warehouse is being updated; try again in a minute") from exc
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = duckdb.connect(str(self.path))
         self.con.execute("SET TimeZone = 'UTC'")
-        self._ensure_schema()
+        if not read_only:
+            self._ensure_schema()
         self.ibis: Any = ibis.duckdb.from_connection(self.con)
         self._attached = False
 

@@ -19,6 +19,8 @@ SCOPES = (
     "import:write",
     "analytics:read",
     "analytics:write",
+    "segments:read",
+    "segments:write",
     "users:admin",
 )
 _ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from klientura import analytics
+from klientura import analytics, segments
 from klientura.audit import SYSTEM
 from klientura.cli.main import app, console, fail
 from klientura.config import Settings
@@ -74,14 +74,16 @@ def recompute(
             _sync(settings)
         with command_session(settings.database_url) as session, _warehouse(settings) as wh:
             report = analytics.recompute(session, SYSTEM, wh, as_of=day)
+            sizes = segments.refresh_segments(session, SYSTEM, wh, report.as_of)
     except KlienturaError as exc:
         fail(exc.detail)
         return
     if as_json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        print(json.dumps({**report.as_dict(), "segments": sizes}, ensure_ascii=False))
         return
     console.print(f"[green]{report.customers:,} customers scored[/green] as of {report.as_of} "
-                  f"(compute {report.seconds['compute']} s, write {report.seconds['write']} s)")  # fmt: skip
+                  f"(compute {report.seconds['compute']} s, write {report.seconds['write']} s); "
+                  f"{len(sizes)} segments refreshed")  # fmt: skip
     for family, counts in report.groups.items():
         table = Table(title=family)
         table.add_column("group")

@@ -1,0 +1,229 @@
+"""Segments: preview a rule's size, save it (dynamic or frozen), refresh members, list and export them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from klientura import analytics
+from klientura.analytics import CustomerScore, Warehouse
+from klientura.audit import Actor, record
+from klientura.auth import require
+from klientura.customers import Customer, Identity, visible_clause
+from klientura.db import Session, in_chunks, insert_columns, utcnow
+from klientura.kit.errors import Conflict, NotFound, ValidationFailed
+from klientura.kit.pagination import decode_cursor, encode_cursor
+from klientura.segments.models import Segment, SegmentMember, SegmentSize
+from klientura.segments.schemas import MemberPage, PreviewOut, SegmentIn, SegmentUpdate, SizePoint
+
+
+def preview(wh: Warehouse, actor: Actor, rule: dict[str, Any], as_of: date) -> PreviewOut:
+    """How many customers the rule selects now, out of how many; nothing is stored."""
+    require(actor, "segments:read")
+    started = time.perf_counter()
+    size = analytics.segment_size(wh, rule, as_of)
+    base = int(wh.con.execute("SELECT count(*) FROM customers WHERE id = root_id").fetchone()[0])  # type: ignore[index]
+    return PreviewOut(size=size, base=base, as_of=as_of, milliseconds=round((time.perf_counter() - started) * 1000))
+
+
+def _ids(wh: Warehouse, rule: dict[str, Any], as_of: date) -> list[int]:
+    table = analytics.segment_members(wh, rule, as_of).order_by("customer_id").to_pyarrow()
+    return [int(v) for v in table["customer_id"].to_pylist()]
+
+
+def _store_members(session: Session, seg: Segment, ids: list[int], as_of: date) -> None:
+    # members are the warehouse's surviving cards; a card the store no longer has (never: cards are merged, not
+    # deleted) would fail the foreign key and roll the whole refresh back
+    session.execute(delete(SegmentMember).where(SegmentMember.segment_id == seg.id))
+    insert_columns(session, SegmentMember, {"segment_id": [seg.id] * len(ids), "customer_id": ids})
+    seg.size, seg.as_of, seg.computed_at = len(ids), as_of, utcnow()
+    session.execute(delete(SegmentSize).where(SegmentSize.segment_id == seg.id, SegmentSize.day == as_of))
+    session.add(SegmentSize(segment_id=seg.id, day=as_of, size=len(ids)))
+    session.flush()
+
+
+def _unique_name(session: Session, name: str, own_id: int | None = None) -> str:
+    name = name.strip()
+    clash = session.scalar(select(Segment.id).where(func.lower(Segment.name) == name.lower()))
+    if clash is not None and clash != own_id:
+        raise Conflict(f"a segment named {name!r} exists already")
+    return name
+
+
+def create_segment(session: Session, actor: Actor, wh: Warehouse, data: SegmentIn, as_of: date) -> Segment:
+    require(actor, "segments:write")
+    analytics.parse_rule(data.rule)
+    seg = Segment(name=_unique_name(session, data.name), description=data.description, rule=data.rule, kind=data.kind,
+                  created_by=actor.name)  # fmt: skip
+    session.add(seg)
+    session.flush()
+    _store_members(session, seg, _ids(wh, data.rule, as_of), as_of)
+    record(session, actor, "segment.create", "segment", seg.id, None,
+           {"name": seg.name, "kind": seg.kind, "rule": seg.rule, "size": seg.size})  # fmt: skip
+    return seg
+
+
+def get_segment(session: Session, actor: Actor, segment_id: int) -> Segment:
+    require(actor, "segments:read")
+    seg = session.get(Segment, segment_id)
+    if seg is None:
+        raise NotFound(f"segment {segment_id} not found")
+    return seg
+
+
+def update_segment(
+    session: Session, actor: Actor, wh: Warehouse, segment_id: int, data: SegmentUpdate, as_of: date
+) -> Segment:
+    require(actor, "segments:write")
+    seg = get_segment(session, actor, segment_id)
+    before = {"name": seg.name, "description": seg.description, "rule": seg.rule}
+    if data.name is not None:
+        seg.name = _unique_name(session, data.name, seg.id)
+    if data.description is not None:
+        seg.description = data.description
+    if data.rule is not None and data.rule != seg.rule:
+        if seg.kind == "static":
+            raise ValidationFailed("a static segment is frozen: save the new rule as a new segment")
+        analytics.parse_rule(data.rule)
+        seg.rule = data.rule
+        _store_members(session, seg, _ids(wh, data.rule, as_of), as_of)
+    session.flush()
+    record(session, actor, "segment.update", "segment", seg.id, before,
+           {"name": seg.name, "description": seg.description, "rule": seg.rule})  # fmt: skip
+    return seg
+
+
+def archive_segment(session: Session, actor: Actor, segment_id: int) -> None:
+    require(actor, "segments:write")
+    seg = get_segment(session, actor, segment_id)
+    seg.archived = True
+    session.flush()
+    record(session, actor, "segment.archive", "segment", seg.id, {"archived": False}, {"archived": True})
+
+
+def refresh_segments(session: Session, actor: Actor, wh: Warehouse, as_of: date) -> dict[int, int]:
+    """Recompute the members of every live dynamic segment (after the scores); static ones only log their size."""
+    require(actor, "segments:write")
+    sizes: dict[int, int] = {}
+    for seg in session.scalars(select(Segment).where(Segment.archived.is_(False)).order_by(Segment.id)):
+        if seg.kind == "dynamic":
+            try:
+                _store_members(session, seg, _ids(wh, seg.rule, as_of), as_of)
+            except ValidationFailed:
+                continue  # a rule on scores before the first recompute: left as it was
+        else:
+            session.merge(SegmentSize(segment_id=seg.id, day=as_of, size=seg.size))
+        sizes[seg.id] = seg.size
+    session.flush()
+    return sizes
+
+
+def list_segments(session: Session, actor: Actor, *, archived: bool = False) -> list[Segment]:
+    require(actor, "segments:read")
+    return list(session.scalars(select(Segment).where(Segment.archived.is_(archived)).order_by(Segment.name)))
+
+
+def history(session: Session, segment_id: int, days: int = 90) -> list[SizePoint]:
+    rows = session.execute(
+        select(SegmentSize.day, SegmentSize.size)
+        .where(SegmentSize.segment_id == segment_id)
+        .order_by(SegmentSize.day.desc())
+        .limit(days)
+    )
+    return [SizePoint(day=d, size=n) for d, n in sorted(rows)]
+
+
+def member_page(session: Session, actor: Actor, segment_id: int, cursor: str | None, limit: int = 100) -> MemberPage:
+    """Member card ids in ascending order, the actor's visible cards only (a manager sees their own)."""
+    get_segment(session, actor, segment_id)
+    require(actor, "customers:read")
+    if not 1 <= limit <= 1000:
+        raise ValidationFailed("limit must be between 1 and 1000")
+    stmt = (
+        select(SegmentMember.customer_id)
+        .join(Customer, Customer.id == SegmentMember.customer_id)
+        .where(SegmentMember.segment_id == segment_id, visible_clause(actor))
+    )
+    if cursor:
+        (after,) = decode_cursor(cursor)
+        stmt = stmt.where(SegmentMember.customer_id > int(after))
+    ids = list(session.scalars(stmt.order_by(SegmentMember.customer_id).limit(limit + 1)))
+    nxt = encode_cursor([ids[limit - 1]]) if len(ids) > limit else None
+    return MemberPage(items=ids[:limit], next_cursor=nxt)
+
+
+def segments_of(session: Session, customer_id: int) -> list[Segment]:
+    stmt = (
+        select(Segment)
+        .join(SegmentMember, SegmentMember.segment_id == Segment.id)
+        .where(SegmentMember.customer_id == customer_id, Segment.archived.is_(False))
+        .order_by(Segment.name)
+    )
+    return list(session.scalars(stmt))
+
+
+EXPORT_COLUMNS = ("id", "last_name", "first_name", "middle_name", "phone", "email", "city", "birth_date", "gender",
+                  "temperature", "lifecycle", "rfm_segment", "behaviour", "orders", "revenue", "last_purchase")  # fmt: skip
+
+
+def _export_rows(session: Session, actor: Actor, segment_id: int) -> Iterator[list[Any]]:
+    require(actor, "customers:read")
+    ids = list(session.scalars(
+        select(SegmentMember.customer_id).where(SegmentMember.segment_id == segment_id).order_by(SegmentMember.customer_id)
+    ))  # fmt: skip
+    for chunk in in_chunks(session, ids):
+        cards = session.execute(
+            select(Customer.id, Customer.last_name, Customer.first_name, Customer.middle_name, Customer.city,
+                   Customer.birth_date, Customer.gender, CustomerScore.temperature, CustomerScore.lifecycle,
+                   CustomerScore.rfm_segment, CustomerScore.behaviour, CustomerScore.orders, CustomerScore.revenue,
+                   CustomerScore.last_purchase)
+            .outerjoin(CustomerScore, CustomerScore.customer_id == Customer.id)
+            .where(chunk.of(Customer.id), visible_clause(actor)).order_by(Customer.id)
+        ).all()  # fmt: skip
+        contacts: dict[tuple[int, str], str] = {}
+        for cid, kind, value in session.execute(
+            select(Identity.customer_id, Identity.kind, Identity.value)
+            .where(chunk.of(Identity.customer_id), Identity.kind.in_(("phone", "email")))
+            .order_by(Identity.customer_id, Identity.is_primary.desc(), Identity.id)
+        ):
+            contacts.setdefault((cid, kind), value)
+        for c in cards:
+            yield [c.id, c.last_name, c.first_name, c.middle_name, contacts.get((c.id, "phone")),
+                   contacts.get((c.id, "email")), c.city, c.birth_date, c.gender, c.temperature, c.lifecycle,
+                   c.rfm_segment, c.behaviour, c.orders, c.revenue, c.last_purchase]  # fmt: skip
+
+
+def export_members(session: Session, actor: Actor, segment_id: int, fmt: str) -> tuple[bytes, str, str]:
+    """The members as a file: (content, media type, file name). CSV for Excel (UTF-8 with BOM, ';') or XLSX."""
+    seg = get_segment(session, actor, segment_id)
+    rows = _export_rows(session, actor, seg.id)
+    stem = f"segment-{seg.id}-{(seg.as_of or date.today()).isoformat()}"
+    if fmt == "csv":
+        buf = io.StringIO()
+        buf.write("\ufeff")
+        w = csv.writer(buf, delimiter=";")
+        w.writerow(EXPORT_COLUMNS)
+        for row in rows:
+            w.writerow(["" if v is None else v for v in row])
+        return buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8", f"{stem}.csv"
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(seg.name[:31].translate(str.maketrans("[]:*?/\\", "_______")) or "segment")
+        ws.append(list(EXPORT_COLUMNS))
+        for row in rows:
+            ws.append(
+                [float(v) if k == "revenue" and v is not None else v for k, v in zip(EXPORT_COLUMNS, row, strict=True)]
+            )
+        out = io.BytesIO()
+        wb.save(out)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return out.getvalue(), mime, f"{stem}.xlsx"
+    raise ValidationFailed(f"unknown format {fmt!r}; use csv or xlsx")

@@ -1,0 +1,109 @@
+"""Segments end to end through the API: preview, save, members, export, edit, refresh, access."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from klientura import segments
+from klientura.analytics import Warehouse
+from klientura.audit import SYSTEM
+from klientura.customers import add_tags
+from tests import factories
+from tests.analytics.test_scores import Base
+from tests.api.conftest import login
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def base(app_session: Session, tmp_path: Path) -> dict[str, int]:
+    """Five cards in the store; in the warehouse the first three bought, the last two did not."""
+    ids = [factories.customer(app_session, last_name=f"Клиент{i}") for i in range(5)]
+    add_tags(app_session, SYSTEM, ids[0], ["vip"])
+    app_session.commit()
+    b = Base()
+    for cid in ids:
+        b.card(cid)
+    for k, cid in enumerate(ids[:3]):
+        for n in range(k + 1):
+            day = TODAY - timedelta(days=5 + 30 * n)
+            b.orders.append((len(b.orders) + 1, cid, day, day, "completed", 100_000, 0, 100_000, False, None, None))
+    with Warehouse(tmp_path / "warehouse.duckdb", "sqlite://") as wh:
+        b.load(wh)
+        wh.con.execute(f"INSERT INTO tags VALUES ({ids[0]}, 'vip')")
+    return {f"c{i}": cid for i, cid in enumerate(ids)}
+
+
+BOUGHT = {"kind": "orders", "metric": "count", "op": ">=", "value": 1}
+
+
+def test_preview_save_members_export(api: TestClient, base: dict[str, int]) -> None:
+    r = api.post("/api/v1/segments/preview", json={"rule": BOUGHT})
+    assert r.status_code == 200, r.text
+    assert (r.json()["size"], r.json()["base"]) == (3, 5)
+    bad = api.post(
+        "/api/v1/segments/preview", json={"rule": {"kind": "orders", "metric": "count", "op": "in", "value": 1}}
+    )
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+    assert "needs a list of values" in bad.json()["detail"]
+    r = api.post("/api/v1/segments", json={"name": "Покупатели", "rule": BOUGHT})
+    assert r.status_code == 201, r.text
+    seg = r.json()
+    assert seg["size"] == 3 and seg["kind"] == "dynamic" and seg["history"] == [{"day": str(TODAY), "size": 3}]
+    assert api.post("/api/v1/segments", json={"name": "покупатели ", "rule": BOUGHT}).status_code == 409
+    page = api.get(f"/api/v1/segments/{seg['id']}/members", params={"limit": 2}).json()
+    assert page["items"] == [base["c0"], base["c1"]] and page["next_cursor"]
+    rest = api.get(f"/api/v1/segments/{seg['id']}/members", params={"cursor": page["next_cursor"]}).json()
+    assert rest == {"items": [base["c2"]], "next_cursor": None}
+    csv_r = api.get(f"/api/v1/segments/{seg['id']}/export")
+    text = csv_r.content.decode("utf-8")
+    assert (
+        text.startswith("\ufeffid;last_name;first_name") and "Клиент1" in text and len(text.strip().splitlines()) == 4
+    )
+    assert 'filename="segment-' in csv_r.headers["content-disposition"]
+    xlsx = api.get(f"/api/v1/segments/{seg['id']}/export", params={"format": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("id", "last_name", "first_name") and [r[0] for r in rows[1:]] == [
+        base["c0"],
+        base["c1"],
+        base["c2"],
+    ]
+
+
+def test_edit_static_and_refresh(api: TestClient, app_session: Session, base: dict[str, int], tmp_path: Path) -> None:
+    dyn = api.post("/api/v1/segments", json={"name": "Dynamic", "rule": BOUGHT}).json()
+    frozen = api.post("/api/v1/segments", json={"name": "Frozen", "rule": BOUGHT, "kind": "static"}).json()
+    vip = {"kind": "and", "rules": [BOUGHT, {"kind": "tag", "tag": "vip"}]}
+    r = api.patch(f"/api/v1/segments/{dyn['id']}", json={"rule": vip})
+    assert r.status_code == 200 and r.json()["size"] == 1
+    r = api.patch(f"/api/v1/segments/{frozen['id']}", json={"rule": vip})
+    assert r.status_code == 422 and "frozen" in r.json()["detail"]
+    with Warehouse(tmp_path / "warehouse.duckdb", "sqlite://") as wh:  # a new buyer arrives in the warehouse
+        wh.con.execute(f"INSERT INTO orders VALUES (100, {base['c3']}, current_date, current_date, 'completed', "
+                       "5000, 0, 5000, false, NULL, NULL)")  # fmt: skip
+        wh.con.execute(f"INSERT INTO tags VALUES ({base['c3']}, 'vip')")
+        sizes = segments.refresh_segments(app_session, SYSTEM, wh, TODAY)
+    app_session.commit()
+    assert sizes == {dyn["id"]: 2, frozen["id"]: 3}
+    assert api.delete(f"/api/v1/segments/{dyn['id']}").status_code == 204
+    assert [s["name"] for s in api.get("/api/v1/segments").json()] == ["Frozen"]
+
+
+def test_roles_and_an_empty_warehouse(client: TestClient, users: dict[str, int], base: dict[str, int],
+                                      tmp_path: Path) -> None:  # fmt: skip
+    login(client, "analyst@test.local")
+    assert client.post("/api/v1/segments/preview", json={"rule": BOUGHT}).json()["size"] == 3
+    assert client.post("/api/v1/segments", json={"name": "x", "rule": BOUGHT}).status_code == 403
+    login(client, "manager@test.local")
+    assert client.post("/api/v1/segments/preview", json={"rule": BOUGHT}).status_code == 403
+    (tmp_path / "warehouse.duckdb").unlink()
+    login(client, "marketer@test.local")
+    r = client.post("/api/v1/segments/preview", json={"rule": BOUGHT})
+    assert r.status_code == 422 and "recompute" in r.json()["detail"]
