@@ -62,8 +62,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     url = f"sqlite:///{folder / 'live.db'}"
     upgrade(url)
     ids = _seed(url)
-    analytics.sync(url, folder / "w.duckdb")
-    with session_scope(make_session_factory(url)) as s, analytics.Warehouse(folder / "w.duckdb", url) as wh:
+    analytics.sync(url, analytics.default_path(url))
+    with session_scope(make_session_factory(url)) as s, analytics.Warehouse(analytics.default_path(url), url) as wh:
         analytics.recompute(s, SYSTEM, wh, as_of=date(2026, 4, 15))
     settings = Settings(database_url=url, secret_key="live-test", upload_dir=folder / "uploads")
     port = _free_port()

@@ -151,3 +151,51 @@ def test_a_long_import_shows_its_progress_then_the_report(page: Any, live: dict[
     page.wait_for_url(re.compile(r".*/imports/\d+$"), timeout=120_000)
     assert "Импорт завершён." in page.locator(".flash.ok").inner_text()
     assert page.locator("#summary").inner_text().replace("\u00a0", "").split()[:2] == ["60000", "строк"]
+
+
+def _settled(page: Any) -> None:
+    """htmx has swapped and wired the new content (a change fired before that would go unheard)."""
+    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')")
+
+
+def test_segment_builder_live_size_save_and_export(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    login(page, base, "admin@test.local")
+    page.click("header.top >> text=Сегменты")
+    assert "Сегментов пока нет." in page.locator("table").inner_text()
+    page.click("text=+ Новый сегмент")
+    assert page.locator("#preview").inner_text().startswith("0 из 3")  # nobody is a champion in this tiny base
+    page.select_option("select[name=c0_type]", "orders")
+    page.wait_for_selector("select[name=c0_field] >> option[value=count]", state="attached")
+    _settled(page)
+    page.fill("input[name=c0_value]", "1")
+    page.press("input[name=c0_value]", "Tab")
+    page.wait_for_function("document.querySelector('#preview-size')?.textContent === '2'")
+    page.click("#add-condition")
+    page.wait_for_selector("select[name=c1_type]")
+    _settled(page)
+    page.select_option("select[name=c1_type]", "tag")
+    page.wait_for_selector("input[name=c1_value][placeholder=vip]")
+    _settled(page)
+    page.fill("input[name=c1_value]", "vip")
+    page.press("input[name=c1_value]", "Tab")
+    page.wait_for_function("document.querySelector('#preview-size')?.textContent === '1'")
+    shot(page, "segment-builder")
+    page.fill("input[name=name]", "VIP с покупками")
+    page.click("button[type=submit] >> text=Сохранить сегмент")
+    page.wait_for_url(f"{base}/segments/*")
+    assert page.locator(".flash.ok").inner_text() == "Сегмент сохранён."
+    assert "Смирнова Анна Петровна" in page.locator("#members").inner_text()
+    shot(page, "segment-page")
+    csv = page.request.get(page.url + "/export?format=csv").text()
+    assert csv.startswith("\ufeffid;last_name") and "Смирнова" in csv
+    page.goto(f"{base}/segments")
+    assert "VIP с покупками" in page.locator("table").inner_text()
+    page.click("text=+ Новый сегмент")
+    page.select_option("select[name=c0_type]", "orders")
+    page.wait_for_selector("select[name=c0_field] >> option[value=count]", state="attached")
+    _settled(page)
+    page.fill("input[name=c0_value]", "много")
+    page.press("input[name=c0_value]", "Tab")
+    page.wait_for_selector("#preview .flash.error")
+    assert "число" in page.locator("#preview").inner_text()

@@ -96,3 +96,7 @@ def list_outlets(session: Session) -> list[Outlet]:
 
 def list_channels(session: Session) -> list[SalesChannel]:
     return list(session.scalars(select(SalesChannel).order_by(SalesChannel.code)))
+
+
+def list_categories(session: Session) -> list[Category]:
+    return list(session.scalars(select(Category).order_by(Category.name)))

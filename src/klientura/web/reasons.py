@@ -61,8 +61,43 @@ SHAPES: list[tuple[re.Pattern[str], str]] = [
             r"^receipt (?P<v>.*) appeared earlier in the file; keep its lines together$",
             N_("receipt %(v)s appeared earlier in the file; keep its lines together"),
         ),
+        # segment rules and the warehouse
+        (r"^a number is needed, got (?P<v>.*)$", N_("a number is needed, got %(v)s")),
+        (r"^a date \(YYYY-MM-DD\) is needed, got (?P<v>.*)$", N_("a date (YYYY-MM-DD) is needed, got %(v)s")),
+        (r"^text is needed, got (?P<v>.*)$", N_("text is needed, got %(v)s")),
+        (r"^true or false is needed, got (?P<v>.*)$", N_("true or false is needed, got %(v)s")),
+        (r"^(?P<v>'[^']*') needs a list of values$", N_("%(v)s needs a list of values")),
+        (r"^(?P<v>'[^']*') needs a value$", N_("%(v)s needs a value")),
+        (r"^(?P<v>'[^']*') needs at least one value$", N_("%(v)s needs at least one value")),
+        (r"^'between' needs exactly two values: \[from, to\]$", N_("'between' needs exactly two values: [from, to]")),
+        (r"^text does not compare with (?P<v>'[^']*')$", N_("text does not compare with %(v)s")),
+        (r"^a yes/no field compares only with = or !=$", N_("a yes/no field compares only with = or !=")),
+        (
+            r"^an order aggregate does not compare with (?P<v>'[^']*')$",
+            N_("an order aggregate does not compare with %(v)s"),
+        ),
+        (r"^a segment takes at most (?P<v>\d+) conditions$", N_("a segment takes at most %(v)s conditions")),
+        (
+            r"^the warehouse is empty: run `klientura analytics recompute` first$",
+            N_("the warehouse is empty: run `klientura analytics recompute` first"),
+        ),
+        (
+            r"^the warehouse is being updated; try again in a minute$",
+            N_("the warehouse is being updated; try again in a minute"),
+        ),
+        (
+            r"^conditions on scores need a recompute first: klientura analytics recompute$",
+            N_("conditions on scores need a recompute first: klientura analytics recompute"),
+        ),
+        (r"^a segment named (?P<v>.*) exists already$", N_("a segment named %(v)s exists already")),
+        (
+            r"^a static segment is frozen: save the new rule as a new segment$",
+            N_("a static segment is frozen: save the new rule as a new segment"),
+        ),
+        (r"^List should have at least 1 item after validation, not 0$", N_("add at least one condition")),
     )
 ]
+_WHERE = re.compile(r"^(?P<where>[a-z_]+(\.[a-z0-9_]+)*): (?P<rest>.*)$")
 _PREFIX = re.compile(r"^(?P<bad>bad )?(?P<field>[a-z_]+): (?P<rest>.*)$")
 
 
@@ -76,6 +111,11 @@ def translate(reason: str, gettext: Callable[[str], str]) -> str:
         inner = _message(m["rest"], gettext)
         if inner is not None:
             return f"{gettext(FIELDS[m['field']])}: {inner}"
+    w = _WHERE.match(reason)  # a place in a segment's rule tree ("rules.1.value: ..."): the builder shows the rule
+    if w:
+        inner = _message(w["rest"], gettext)
+        if inner is not None:
+            return inner
     return reason
 
 

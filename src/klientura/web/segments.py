@@ -1,0 +1,183 @@
+"""Segments in the browser: the list, the builder with a live size, a segment's page with history and export."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from klientura import analytics, catalog, segments
+from klientura.analytics import RFM_SEGMENTS, Warehouse, default_path
+from klientura.audit import Actor
+from klientura.config import Settings
+from klientura.customers import names_of
+from klientura.db import Session, commit
+from klientura.deps import get_session
+from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.web import flash
+from klientura.web import segment_form as sf
+from klientura.web.render import gettext_for, render, web_actor
+
+router = APIRouter()
+SessionDep = Annotated[Session, Depends(get_session)]
+STARTER = {
+    "kind": "and",
+    "rules": [{"kind": "score", "field": "rfm_segment", "op": "in", "value": ["champions", "loyal"]}],
+}
+CHOICES = {"rfm_segment": RFM_SEGMENTS, "temperature": list(analytics.LABELS["temperature"]),
+           "lifecycle": list(analytics.LABELS["lifecycle"]), "behaviour": list(analytics.LABELS["behaviour"])}  # fmt: skip
+
+
+def _warehouse(request: Request) -> Warehouse:
+    settings: Settings = request.app.state.settings
+    path = settings.warehouse_path or default_path(settings.database_url)
+    return Warehouse(path, settings.database_url, timezone=settings.timezone, read_only=True)
+
+
+def _preview(request: Request, actor: Actor, rule: dict[str, Any]) -> dict[str, Any]:
+    """The live size, or the reason there is none (a bad rule, an empty warehouse)."""
+    try:
+        wh = _warehouse(request)
+    except KlienturaError as exc:
+        return {"error": exc.detail}
+    try:
+        out = segments.preview(wh, actor, rule, analytics.today(request.app.state.settings.timezone))
+        return {"size": out.size, "base": out.base, "share": out.size / out.base if out.base else 0.0,
+                "ms": out.milliseconds}  # fmt: skip
+    except KlienturaError as exc:
+        return {"error": exc.detail}
+    finally:
+        wh.close()
+
+
+def _builder_context(session: Session, form: sf.Form | None, rule: dict[str, Any]) -> dict[str, Any]:
+    return {"form": form, "rule_json": json.dumps(rule, ensure_ascii=False, indent=1), "types": sf.TYPES,
+            "fields": sf.FIELDS, "ops_for": sf.ops_for, "choices": CHOICES, "type_labels": sf.TYPE_LABELS,
+            "field_labels": sf.FIELD_LABELS, "op_labels": sf.OP_LABELS,
+            "categories": catalog.list_categories(session)}  # fmt: skip
+
+
+async def _posted(request: Request) -> tuple[dict[str, Any], sf.Form | None, dict[str, Any]]:
+    raw = await request.form()
+    data: dict[str, Any] = {}
+    for k in raw:
+        values = [str(v) for v in raw.getlist(k)]
+        data[k] = values if k.endswith("_cats") else ", ".join(values) if k.endswith("_value") else values[-1]
+    action = str(data.get("action") or "")
+    if action == "json" or (data.get("mode") == "json" and action in ("", "save")):
+        try:
+            rule = json.loads(str(data.get("rule_json") or "{}"))
+        except json.JSONDecodeError as exc:
+            raise ValidationFailed(f"the rule is not valid JSON: {exc.msg} (line {exc.lineno})") from exc
+        return data, sf.from_rule(rule) if isinstance(rule, dict) else None, rule
+    form = sf.apply_action(sf.parse_form(data), action)
+    return data, form, sf.to_rule(form)
+
+
+@router.get("/segments", response_class=HTMLResponse)
+def list_page(request: Request, session: SessionDep) -> HTMLResponse:
+    actor = web_actor(request, session)
+    rows = segments.list_segments(session, actor)
+    message, kind = flash.pop(request)
+    return render(request, "segments/list.html", {
+        "nav": "segments", "segments": rows, "history": {s.id: segments.history(session, s.id, 30) for s in rows},
+        "flash": message, "flash_kind": kind,
+    }, actor=actor)  # fmt: skip
+
+
+@router.get("/segments/new", response_class=HTMLResponse)
+def new_page(request: Request, session: SessionDep) -> HTMLResponse:
+    actor = web_actor(request, session)
+    ctx = _builder_context(session, sf.from_rule(STARTER), STARTER)
+    return render(request, "segments/edit.html", {
+        "nav": "segments", "segment": None, "preview": _preview(request, actor, STARTER), **ctx,
+    }, actor=actor)  # fmt: skip
+
+
+@router.post("/segments/builder", response_class=HTMLResponse)
+async def builder(request: Request, session: SessionDep) -> HTMLResponse:
+    """The builder re-rendered after a change (HTMX), with the new live size."""
+    actor = web_actor(request, session)
+    try:
+        data, form, rule = await _posted(request)
+        preview = _preview(request, actor, rule)
+    except KlienturaError as exc:
+        data, form, rule, preview = {}, None, {}, {"error": exc.detail}
+    ctx = _builder_context(session, form, rule)
+    segment = segments.get_segment(session, actor, int(data["segment_id"])) if data.get("segment_id") else None
+    return render(request, "segments/_builder.html", {
+        "segment": segment, "preview": preview, "name": data.get("name", ""), "description": data.get("description", ""),
+        "kind": data.get("kind", "dynamic"), **ctx,
+    }, actor=actor)  # fmt: skip
+
+
+@router.post("/segments/save")
+async def save(request: Request, session: SessionDep) -> Response:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    try:
+        data, form, rule = await _posted(request)
+        today = analytics.today(request.app.state.settings.timezone)
+        name, description = str(data.get("name") or "").strip(), str(data.get("description") or "").strip() or None
+        with _warehouse(request) as wh:
+            if data.get("segment_id"):
+                update = segments.SegmentUpdate(name=name or None, description=description, rule=rule)
+                seg = segments.update_segment(session, actor, wh, int(data["segment_id"]), update, today)
+            else:
+                new = segments.SegmentIn(name=name, description=description, rule=rule,
+                                         kind="static" if data.get("kind") == "static" else "dynamic")  # fmt: skip
+                seg = segments.create_segment(session, actor, wh, new, today)
+        commit(session)
+    except (KlienturaError, ValidationError) as exc:
+        session.rollback()
+        message = exc.detail if isinstance(exc, KlienturaError) else _("Give the segment a name.")
+        ctx = _builder_context(session, locals().get("form"), locals().get("rule") or STARTER)
+        segment = segments.get_segment(session, actor, int(data["segment_id"])) if data.get("segment_id") else None
+        return render(request, "segments/edit.html", {
+            "nav": "segments", "segment": segment, "preview": {"error": message}, "error": message,
+            "name": data.get("name", ""), "description": data.get("description", ""), **ctx,
+        }, actor=actor, status=422)  # fmt: skip
+    flash.put(request, _("Segment saved."), "ok")
+    return RedirectResponse(f"/segments/{seg.id}", status_code=303)
+
+
+@router.get("/segments/{segment_id}", response_class=HTMLResponse)
+def segment_page(segment_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    try:
+        seg = segments.get_segment(session, actor, segment_id)
+    except KlienturaError as exc:
+        return render(
+            request, "message.html", {"title": _("Not found"), "message": exc.detail}, actor=actor, status=404
+        )
+    page = segments.member_page(session, actor, seg.id, None, 20)
+    message, kind = flash.pop(request)
+    ctx = _builder_context(session, sf.from_rule(seg.rule), seg.rule)
+    return render(request, "segments/edit.html", {
+        "nav": "segments", "segment": seg, "preview": _preview(request, actor, seg.rule),
+        "history": segments.history(session, seg.id), "members": names_of(session, actor, page.items),
+        "flash": message, "flash_kind": kind, **ctx,
+    }, actor=actor)  # fmt: skip
+
+
+@router.post("/segments/{segment_id}/archive")
+def archive(segment_id: int, request: Request, session: SessionDep) -> RedirectResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+
+    def work() -> tuple[str, str]:
+        segments.archive_segment(session, actor, segment_id)
+        return "/segments", _("Segment archived.")
+
+    return flash.perform(request, session, work, f"/segments/{segment_id}")
+
+
+@router.get("/segments/{segment_id}/export")
+def export(segment_id: int, request: Request, session: SessionDep, format: str = "csv") -> Response:
+    actor = web_actor(request, session)
+    content, mime, filename = segments.export_members(session, actor, segment_id, format)
+    return Response(content, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
