@@ -61,6 +61,34 @@ def step_recompute(store: str, path: str) -> dict[str, Any]:
             "customers": report.customers, "peak_rss_mb": _peak()}  # fmt: skip
 
 
+RULES = {
+    "rfm cells": {"kind": "score", "field": "rfm_segment", "op": "in", "value": ["champions", "loyal"]},
+    "bought a category in 90 days": {"kind": "orders", "metric": "count", "op": ">=", "value": 1, "window_days": 90,
+                                     "categories": [1, 2, 3]},
+    "four conditions": {"kind": "and", "rules": [
+        {"kind": "score", "field": "lifecycle", "op": "in", "value": ["sleeping", "lost_regular"]},
+        {"kind": "orders", "metric": "sum", "op": ">=", "value": 10000, "window_days": 365},
+        {"kind": "identity", "identity": "email"},
+        {"kind": "not", "rule": {"kind": "profile", "field": "city", "op": "=", "value": "Москва"}}]},
+}  # fmt: skip
+
+
+def step_preview(store: str, path: str) -> dict[str, Any]:
+    """Segment size previews on a warm warehouse (the builder's live count): the slowest of three runs each."""
+    from klientura.analytics import Warehouse, segment_size
+
+    out: dict[str, Any] = {}
+    with Warehouse(path, store, read_only=True) as wh:
+        for name, rule in RULES.items():
+            times, size = [], 0
+            for _ in range(3):
+                t = time.perf_counter()
+                size = segment_size(wh, rule, AS_OF)
+                times.append(time.perf_counter() - t)
+            out[name] = {"size": size, "max_ms": round(max(times) * 1000), "min_ms": round(min(times) * 1000)}
+    return out
+
+
 def step_pandas(store: str, path: str) -> dict[str, Any]:
     """RFM the pandas way, from the warehouse's own tables (so both read the same facts)."""
     import duckdb
@@ -113,7 +141,7 @@ def step_spark(store: str, path: str) -> dict[str, Any]:
 
 
 STEPS = {"sync": step_sync, "sync-again": step_sync, "compute": step_compute, "recompute": step_recompute,
-         "pandas": step_pandas, "spark": step_spark}  # fmt: skip
+         "preview": step_preview, "pandas": step_pandas, "spark": step_spark}  # fmt: skip
 
 
 def main() -> None:
@@ -132,7 +160,7 @@ def main() -> None:
     if a.fresh:
         for p in path.parent.glob(path.name + "*"):
             p.unlink()
-    steps = ["sync", "sync-again", "compute", "recompute", "pandas"] + (["spark"] if a.spark else [])
+    steps = ["sync", "sync-again", "compute", "recompute", "preview", "pandas"] + (["spark"] if a.spark else [])
     for step in steps:
         res = subprocess.run([sys.executable, "-m", "bench.analytics_bench", "--store", a.store, "--warehouse",
                               a.warehouse, "--step", step], capture_output=True, text=True)  # fmt: skip

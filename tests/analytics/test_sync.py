@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from klientura import analytics, dedup
 from klientura.audit import SYSTEM
+from klientura.customers import CustomerUpdate, update_customer
 from klientura.events import EventIn, record_event
 from klientura.orders import Order, ReturnIn, create_return
 from tests import factories
@@ -42,9 +43,14 @@ def test_sync_is_incremental_and_idempotent(store: Session, store_url: str, tmp_
     factories.order(store, b, amount="5.00")
     store.commit()
     third = analytics.sync(store_url, path)
-    assert third.copied["orders"] == 1 and third.copied["customers"] == 2
+    assert third.copied["orders"] == 1 and "customers" in third.unchanged and "identities" in third.unchanged
+    update_customer(store, SYSTEM, a, CustomerUpdate(city="Казань"))
+    store.commit()
+    fourth = analytics.sync(store_url, path)
+    assert fourth.copied["customers"] == 2 and "identities" in fourth.unchanged
     with analytics.Warehouse(path, store_url) as wh:
         assert _rows(wh, "SELECT count(*), count(DISTINCT id) FROM orders") == [(3, 3)]
+        assert _rows(wh, f"SELECT city FROM customers WHERE id = {a}") == [("Казань",)]
 
 
 def test_merges_unmerges_and_returns_are_reflected(store: Session, store_url: str, tmp_path: Path) -> None:

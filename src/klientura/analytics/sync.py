@@ -47,11 +47,12 @@ FACTS = ("orders", "order_lines", "returns", "events")
 
 @dataclass
 class SyncReport:
-    copied: dict[str, int] = field(default_factory=dict)
+    copied: dict[str, int] = field(default_factory=dict)  # facts: new rows; dimensions: rows now held
+    unchanged: list[str] = field(default_factory=list)  # dimensions not copied: the store's did not change
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"copied": self.copied, "seconds": round(self.seconds, 2)}
+        return {"copied": self.copied, "unchanged": self.unchanged, "seconds": round(self.seconds, 2)}
 
 
 def _local(wh: Warehouse, column: str) -> str:
@@ -124,6 +125,33 @@ _DIMENSIONS: dict[str, Callable[[Warehouse], str]] = {
 }
 
 
+_P = 2147483647  # sums of large values taken modulo a prime: no overflow, still moved by any change
+
+
+def _ms(dialect: str, column: str) -> str:
+    if dialect == "postgresql":
+        return f"(floor(extract(epoch from {column}) * 1000)::bigint % {_P})"
+    return f"(CAST((julianday({column}) - 2440587.5) * 86400000 AS INTEGER) % {_P})"
+
+
+def _fingerprints(dialect: str) -> dict[str, str]:
+    """Per dimension, aggregates that any insert, update, delete, merge or unmerge moves: an unchanged
+    dimension is not copied again (a million cards and two million contacts cost 15 s on PostgreSQL)."""
+    return {
+        "customers": f"SELECT count(*), sum(id % {_P}), sum(coalesce(merged_into_id, 0) % {_P}), "
+        f"sum({_ms(dialect, 'updated_at')}) FROM customers",
+        "identities": f"SELECT count(*), sum(id % {_P}), sum(customer_id % {_P}) FROM identities",
+        "tags": f"SELECT (SELECT count(*) FROM customer_tags), (SELECT sum(customer_id % {_P}) FROM customer_tags), "
+        f"(SELECT sum(tag_id) FROM customer_tags), (SELECT sum(length(name) * id) FROM tags)",
+        "consents": f"SELECT count(*), sum(customer_id % {_P}), sum(CASE WHEN granted THEN id % {_P} ELSE 0 END), "
+        f"sum({_ms(dialect, 'changed_at')}) FROM consents",
+    }
+
+
+def _fingerprint(conn: Connection) -> dict[str, str]:
+    return {name: repr(tuple(conn.execute(text(sql)).one())) for name, sql in _fingerprints(conn.dialect.name).items()}
+
+
 def _probe(conn: Connection) -> tuple[bool, dict[str, int]]:
     """Whether another transaction is writing, and the highest id of each fact table — one snapshot."""
     maxes = ", ".join(f"(SELECT coalesce(max(id), 0) FROM {t})" for t in FACTS)
@@ -155,7 +183,7 @@ def sync(store_url: str, path: Path | str, *, timezone: str = "Europe/Moscow") -
     finally:
         child.join()
     if result[0] == "ok":
-        return SyncReport(copied=result[1], seconds=result[2])
+        return SyncReport(copied=result[1], unchanged=result[2], seconds=result[3])
     if result[0] == "invalid":
         raise ValidationFailed(result[1])
     raise RuntimeError(f"the warehouse sync failed: {result[1]}")
@@ -167,7 +195,7 @@ def _child(store_url: str, path: str, timezone: str, send: Any) -> None:
     try:
         with Warehouse(path, store_url, timezone=timezone) as wh:
             report = copy(wh)
-        send.send(("ok", report.copied, report.seconds))
+        send.send(("ok", report.copied, report.unchanged, report.seconds))
     except KlienturaError as exc:
         send.send(("invalid", exc.detail))
     except Exception as exc:
@@ -185,6 +213,7 @@ def copy(wh: Warehouse) -> SyncReport:
         with engine.connect() as conn:
             quiet, maxes = _probe(conn)
             serial = conn.dialect.name == "sqlite"
+            prints = _fingerprint(conn)  # before the copy: a change in between is copied now and seen again next time
     finally:
         engine.dispose()  # closed before the scanner opens the file
     wh.attach_store()
@@ -204,7 +233,7 @@ def copy(wh: Warehouse) -> SyncReport:
             copied = _count(wh, name) - before
             new_low = maxes[name] if serial else max(low, seen) if quiet else low
             c.execute(
-                "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+                "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?, now()::TIMESTAMP, NULL)",
                 [name, new_low, maxes[name], before + copied],
             )
             c.execute("COMMIT")
@@ -213,12 +242,17 @@ def copy(wh: Warehouse) -> SyncReport:
             raise
         report.copied[name] = copied
     for name, select in _DIMENSIONS.items():
+        state = c.execute("SELECT fingerprint FROM sync_state WHERE name = ?", [name]).fetchone()
+        if name in prints and state is not None and state[0] == prints[name]:
+            report.unchanged.append(name)
+            continue
         c.execute("BEGIN")
         try:
             c.execute(f"DELETE FROM {name}")
             c.execute(f"INSERT INTO {name} {select(wh)}")
             rows = _count(wh, name)
-            c.execute("INSERT OR REPLACE INTO sync_state VALUES (?, 0, 0, ?, now()::TIMESTAMP)", [name, rows])
+            c.execute("INSERT OR REPLACE INTO sync_state VALUES (?, 0, 0, ?, now()::TIMESTAMP, ?)",
+                      [name, rows, prints.get(name)])  # fmt: skip
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")

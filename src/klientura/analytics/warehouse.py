@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from klientura.kit.errors import Conflict, ValidationFailed
 
-SCHEMA_VERSION = 2  # bump when the tables below change: the warehouse is derived data, rebuilt from the store
+SCHEMA_VERSION = 3  # bump when the tables below change: the warehouse is derived data, rebuilt from the store
 
 TABLES = {
     "customers": "id BIGINT PRIMARY KEY, root_id BIGINT NOT NULL, created_day DATE, gender VARCHAR, "
@@ -35,7 +35,7 @@ TABLES = {
     "returns": "id BIGINT PRIMARY KEY, order_id BIGINT NOT NULL, day DATE NOT NULL, amount_k BIGINT NOT NULL",
     "events": "id BIGINT PRIMARY KEY, customer_id BIGINT, type VARCHAR NOT NULL, day DATE NOT NULL",
     "sync_state": "name VARCHAR PRIMARY KEY, low BIGINT NOT NULL, seen BIGINT NOT NULL, rows BIGINT NOT NULL, "
-    "synced_at TIMESTAMP NOT NULL",
+    "synced_at TIMESTAMP NOT NULL, fingerprint VARCHAR",
     "meta": "key VARCHAR PRIMARY KEY, value VARCHAR",
 }
 

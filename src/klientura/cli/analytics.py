@@ -51,6 +51,8 @@ def sync(as_json: Annotated[bool, typer.Option("--json", help="print the report 
     table.add_column("rows", justify="right")
     for name, n in report.copied.items():
         table.add_row(name, f"{n:,}")
+    for name in report.unchanged:
+        table.add_row(name, "unchanged")
     Console().print(table)
 
 

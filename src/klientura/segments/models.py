@@ -33,7 +33,7 @@ class SegmentMember(Base):
     __table_args__ = (Index("ix_segment_members_customer", "customer_id"),)
 
     segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # no FK: see CustomerScore
 
 
 class SegmentSize(Base):

@@ -43,7 +43,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "customer_scores",
-        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
         sa.Column("temperature", sa.String(length=8), nullable=False),
         sa.Column("lifecycle", sa.String(length=16), nullable=True),
@@ -67,9 +67,6 @@ def upgrade() -> None:
         sa.Column("last_purchase", sa.Date(), nullable=True),
         sa.Column("mean_interval_days", sa.Double(), nullable=True),
         sa.Column("computed_at", klientura.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_customer_scores_customer_id_customers"), ondelete="CASCADE"
-        ),
         sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_customer_scores")),
     )
     # ### end Alembic commands ###

@@ -52,10 +52,7 @@ def upgrade() -> None:
     op.create_table(
         "segment_members",
         sa.Column("segment_id", sa.Integer(), nullable=False),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_segment_members_customer_id_customers"), ondelete="CASCADE"
-        ),
+        sa.Column("customer_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.ForeignKeyConstraint(
             ["segment_id"], ["segments.id"], name=op.f("fk_segment_members_segment_id_segments"), ondelete="CASCADE"
         ),
