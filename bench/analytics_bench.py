@@ -113,8 +113,11 @@ def step_pandas(store: str, path: str) -> dict[str, Any]:
     )
     per["recency"] = (pd.Timestamp(AS_OF) - per["last"]).dt.days
     n = len(per)
-    for col, key in (("r", -per.recency), ("f", per.frequency), ("m", per.monetary)):
-        per[col] = ((key.rank(method="min") - 1) * 5 // n + 1).astype(int)
+    per["r"] = ((-per.recency).rank(method="min").sub(1).mul(5) // n + 1).astype(int)
+    active = per.frequency > 0  # F and M ranked among the customers who bought in the window; the rest score 1
+    for col, key in (("f", per.frequency), ("m", per.monetary)):
+        ranked = key[active].rank(method="min").sub(1).mul(5) // int(active.sum()) + 1
+        per[col] = ranked.reindex(per.index).fillna(1).astype(int)
     seconds = time.perf_counter() - t
     ours = pd.read_parquet(Path(path).with_suffix(".rfm.parquet")).dropna().set_index("customer_id")
     joined = per.join(ours, rsuffix="_ours", how="inner")

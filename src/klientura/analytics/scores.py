@@ -34,9 +34,11 @@ def purchases(tables: dict[str, Expr], as_of: date) -> Expr:
     )  # fmt: skip
 
 
-def _rank_score(value: Expr, n: Expr) -> Expr:
-    """1-5 by quantiles with equal values kept together: 1 + floor(5 * (customers below) / customers)."""
-    below = ibis.rank().over(order_by=value)  # min rank, 0-based: ties share it on every engine
+def _rank_score(value: Expr, group: Expr | None = None) -> Expr:
+    """1-5 by quantiles with equal values kept together: 1 + floor(5 * (customers below) / customers), among the
+    customers of the same ``group``."""
+    below = ibis.rank().over(group_by=group, order_by=value)  # min rank, 0-based: ties share it on every engine
+    n = value.count().over(group_by=group)  # the values are never null
     return ((below * 5).cast("float64") / n.cast("float64")).floor().cast("int8") + 1
 
 
@@ -60,9 +62,13 @@ def rfm(buys: Expr, settings: RfmSettings, as_of: date) -> Expr:
     )
     per = per.mutate(recency_days=day.delta(per.last_day, unit="day").cast("int32"))
     if settings.method == "quantiles":
-        n = per.cid.count().over()
+        # frequency and money are ranked among the customers who bought in the window: the many who did not
+        # would otherwise push a single order up to F = 3 (they all tie at the bottom); they score 1
+        active = per.frequency > 0
         per = per.mutate(
-            r=_rank_score(-per.recency_days, n), f=_rank_score(per.frequency, n), m=_rank_score(per.monetary_k, n)
+            r=_rank_score(-per.recency_days),
+            f=active.ifelse(_rank_score(per.frequency, active), 1).cast("int8"),
+            m=active.ifelse(_rank_score(per.monetary_k, active), 1).cast("int8"),
         )
     else:
         per = per.mutate(

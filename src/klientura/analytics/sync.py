@@ -225,11 +225,18 @@ def copy(wh: Warehouse) -> SyncReport:
         c.execute("BEGIN")
         try:
             before = _count(wh, name)
-            c.execute(
-                f"INSERT INTO {name} SELECT * FROM ({_fact_select(wh, name)}) AS n "
-                f"WHERE n.id > ? AND n.id NOT IN (SELECT id FROM {name} WHERE id > ?)",
+            # which ids are missing, reading the id column only; then the rows of that id range
+            span = c.execute(
+                f"SELECT min(id), max(id) FROM (SELECT s.id FROM store.{name} s WHERE s.id > ? "
+                f"EXCEPT SELECT id FROM {name} WHERE id > ?)",
                 [low, low],
-            )
+            ).fetchone()
+            if span is not None and span[0] is not None:
+                c.execute(
+                    f"INSERT INTO {name} SELECT * FROM ({_fact_select(wh, name)}) AS n "
+                    f"WHERE n.id BETWEEN ? AND ? AND n.id NOT IN (SELECT id FROM {name} WHERE id BETWEEN ? AND ?)",
+                    [span[0], span[1], span[0], span[1]],
+                )
             copied = _count(wh, name) - before
             new_low = maxes[name] if serial else max(low, seen) if quiet else low
             c.execute(

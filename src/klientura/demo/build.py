@@ -24,6 +24,7 @@ from klientura.catalog import Category, Outlet, Product, SalesChannel
 from klientura.customers import Consent, Customer, CustomerTag, Identity, Tag
 from klientura.db import Session, bulk_insert, utcnow
 from klientura.demo.catalog_data import ADJECTIVES, BRANDS, CATEGORIES, ESHOP, OUTLETS
+from klientura.demo.events import write_events
 from klientura.demo.people import DemoPerson, make_duplicate, make_person, new_phone
 from klientura.orders import Order, OrderLine, Return, ReturnLine
 
@@ -44,6 +45,8 @@ class DemoSummary:
     anonymous: int
     returns: int
     duplicate_pairs: list[tuple[int, int]]
+    events: int = 0
+    never_bought: int = 0
 
 
 def _season(d: date) -> float:
@@ -114,8 +117,9 @@ def build(
     mailboxes: set[str] = set()
     span = (END - START).days
     pairs: list[tuple[int, int]] = []
-    counts = {"orders": 0, "lines": 0, "anonymous": 0, "returns": 0}
+    counts = {"orders": 0, "lines": 0, "anonymous": 0, "returns": 0, "events": 0, "never_bought": 0}
     ids = _Ids()
+    erng = random.Random(seed + 1)  # its own stream: events and non-buyers leave the other draws as they were
     chunk = 50_000
     for lo in range(1, customers + 1, chunk):
         hi = min(customers, lo + chunk - 1)
@@ -139,7 +143,11 @@ def build(
             if p.phone is None and p.email is None:
                 p.phone = new_phone(rng, phones)
         _write_people(session, people, tags, manager_id, rng, progress)
-        _write_orders(session, rng, people, products, by_city, all_stores, eshop_id, channels, counts, ids, progress)
+        non_buyers = {p.id for p in people if erng.random() < 0.12}  # registered, never bought (yet)
+        counts["never_bought"] += len(non_buyers)
+        buyers = [p for p in people if p.id not in non_buyers]
+        _write_orders(session, rng, buyers, products, by_city, all_stores, eshop_id, channels, counts, ids, progress)
+        counts["events"] += write_events(session, erng, people, non_buyers, END_DT)
     _write_anonymous(session, rng, products, all_stores, channels, counts, ids)
     _fix_sequences(session)
     record(session, SYSTEM, "demo.build", "demo", seed, None, {"customers": customers, **counts})
