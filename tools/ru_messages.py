@@ -365,6 +365,17 @@ RU = {
     "a segment named %(v)s exists already": "сегмент с названием %(v)s уже есть",
     "a static segment is frozen: save the new rule as a new segment": "статический сегмент заморожен: сохраните новое правило как новый сегмент",
     "add at least one condition": "добавьте хотя бы одно условие",
+    "The base": "База",
+    "Group": "Группа",
+    "Not computed yet: run klientura analytics recompute.": "Ещё не рассчитано: запустите klientura analytics recompute.",
+    "RFM map": "RFM-карта",
+    "customers and share of the window's revenue per recency (rows) and frequency (columns) score": "клиенты и доля выручки периода по оценкам давности (строки) и частоты (столбцы)",
+    "revenue": "выручка",
+    "How customers moved between RFM segments": "Как клиенты переходили между RFM-сегментами",
+    "from": "с",
+    "to": "по",
+    "Show": "Показать",
+    "new since": "новые за период",
 }  # fmt: skip
 
 TARGET = Path(__file__).resolve().parents[1] / "src" / "klientura" / "locale" / "ru" / "LC_MESSAGES" / "messages.po"

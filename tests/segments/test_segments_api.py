@@ -107,3 +107,15 @@ def test_roles_and_an_empty_warehouse(client: TestClient, users: dict[str, int],
     login(client, "marketer@test.local")
     r = client.post("/api/v1/segments/preview", json={"rule": BOUGHT})
     assert r.status_code == 422 and "recompute" in r.json()["detail"]
+
+
+def test_rfm_map_and_migration_through_the_api(api: TestClient, base: dict[str, int]) -> None:
+    grid = api.get("/api/v1/analytics/rfm-map").json()
+    assert len(grid) == 25 and sum(c["customers"] for c in grid) == 3
+    assert abs(sum(c["revenue_share"] for c in grid) - 1) < 1e-9
+    moves = api.get("/api/v1/analytics/rfm-migration",
+                    params={"start": str(TODAY - timedelta(days=20)), "end": str(TODAY)}).json()  # fmt: skip
+    assert sum(m["customers"] for m in moves) == 3
+    assert sum(m["customers"] for m in moves if m["source"] == "none") == 1  # c0 bought first only 5 days ago
+    bad = api.get("/api/v1/analytics/rfm-migration", params={"start": str(TODAY), "end": str(TODAY)})
+    assert bad.status_code == 422 and "after the first" in bad.json()["detail"]

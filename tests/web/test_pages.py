@@ -199,3 +199,22 @@ def test_segment_builder_live_size_save_and_export(page: Any, live: dict[str, An
     page.press("input[name=c0_value]", "Tab")
     page.wait_for_selector("#preview .flash.error")
     assert "число" in page.locator("#preview").inner_text()
+
+
+def test_the_base_page_shows_families_the_rfm_map_and_migrations(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    login(page, base, "analyst@test.local")
+    page.click("header.top >> text=База")
+    temperature = page.locator("#family-temperature").inner_text()
+    assert "Горячий" in temperature and "Холодный" in temperature and "Совершил хотя бы одну покупку" in temperature
+    assert "Ушедший новый" in page.locator("#family-lifecycle").inner_text()
+    cells = page.locator("#rfm-map td")
+    assert cells.count() == 25
+    assert sum(int(c.locator("b").inner_text().replace("\xa0", "")) for c in cells.all()) == 2  # two buyers by then
+    assert "на 15 апр. 2026" in page.locator("h1").inner_text()
+    page.fill("input[name=start]", "2026-02-15")
+    page.fill("input[name=end]", "2026-04-15")
+    page.click("#migration button[type=submit]")
+    matrix = page.locator("#migration table").inner_text().lower()
+    assert "новые за период" in matrix  # both bought after 15 February
+    shot(page, "the-base")

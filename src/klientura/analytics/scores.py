@@ -183,3 +183,19 @@ def scores(tables: dict[str, Expr], settings: AnalyticsSettings, as_of: date) ->
         revenue_k=out.revenue_k.fill_null(0), avg_check_k=out.avg_check_k.round().cast("int64"),
         first_purchase=out.first_day, last_purchase=out.last_day, mean_interval_days=out.mean_gap,
     )  # fmt: skip
+
+
+def rfm_map(tables: dict[str, Expr], settings: AnalyticsSettings, as_of: date) -> Expr:
+    """The R x F grid: customers and revenue in the window per (r, f) cell."""
+    scored = rfm(purchases(tables, as_of), settings.rfm, as_of)
+    return scored.group_by(["r", "f"]).aggregate(customers=_.count(), monetary_k=_.monetary_k.sum())
+
+
+def migration(tables: dict[str, Expr], settings: AnalyticsSettings, start: date, end: date) -> Expr:
+    """How customers moved between named RFM cells from ``start`` to ``end`` (those who had bought by ``start``;
+    new customers since appear as coming from 'none')."""
+    before = rfm(purchases(tables, start), settings.rfm, start).select(b_cid="cid", source="rfm_segment")
+    after = rfm(purchases(tables, end), settings.rfm, end).select(a_cid="cid", target="rfm_segment")
+    moved = after.left_join(before, after.a_cid == before.b_cid)
+    moved = moved.mutate(source=moved.source.fill_null("none"))
+    return moved.group_by(["source", "target"]).aggregate(customers=_.count())

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
 from klientura.analytics.rules import Rule, parse_rule
 from klientura.analytics.schemas import GroupRead
-from klientura.analytics.scores import scores
+from klientura.analytics.scores import migration, rfm_map, scores
 from klientura.analytics.segment import members
 from klientura.analytics.settings import AnalyticsSettings
 from klientura.analytics.warehouse import Warehouse
@@ -103,6 +103,31 @@ def segment_members(wh: Warehouse, rule: Any, as_of: date) -> Any:
     elif '"kind":"score"' in parsed.model_dump_json():
         raise ValidationFailed("conditions on scores need a recompute first: klientura analytics recompute")
     return members(tables, parsed, as_of)
+
+
+def rfm_grid(wh: Warehouse, settings: AnalyticsSettings, as_of: date) -> list[dict[str, Any]]:
+    """The RFM map: 25 cells of (r, f) with customers, their share and their share of the window's revenue."""
+    names = ("orders", "customers", "returns", "events")
+    rows = rfm_map({n: wh.table(n) for n in names}, settings, as_of).to_pyarrow().to_pylist()
+    total_n = sum(r["customers"] for r in rows) or 1
+    total_k = sum(max(r["monetary_k"] or 0, 0) for r in rows) or 1
+    by_cell = {(r["r"], r["f"]): r for r in rows}
+    grid = []
+    for r in range(5, 0, -1):
+        for f in range(1, 6):
+            cell = by_cell.get((r, f), {"customers": 0, "monetary_k": 0})
+            grid.append({"r": r, "f": f, "customers": cell["customers"], "share": cell["customers"] / total_n,
+                         "revenue_share": max(cell["monetary_k"] or 0, 0) / total_k})  # fmt: skip
+    return grid
+
+
+def rfm_migration(wh: Warehouse, settings: AnalyticsSettings, start: date, end: date) -> list[dict[str, Any]]:
+    """Customers per (segment at ``start``, segment at ``end``)."""
+    if end <= start:
+        raise ValidationFailed("the second date must come after the first")
+    names = ("orders", "customers", "returns", "events")
+    rows = migration({n: wh.table(n) for n in names}, settings, start, end).to_pyarrow().to_pylist()
+    return sorted(rows, key=lambda r: (r["source"], r["target"]))
 
 
 def segment_size(wh: Warehouse, rule: Any, as_of: date) -> int:
@@ -221,6 +246,12 @@ def groups(session: Session, family: str) -> list[GroupRead]:
     )
     total = sum(n for _, n, _ in rows) or 1
     return [GroupRead(value=v, customers=n, share=n / total, revenue=rev) for v, n, rev in rows]
+
+
+def last_as_of(session: Session) -> date | None:
+    """The day the latest recompute judged the base as of."""
+    day: date | None = session.scalar(select(func.max(ScoreSnapshot.day)))
+    return day
 
 
 def trend(session: Session, family: str, days: int = 90) -> list[tuple[date, str, int]]:

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from klientura import analytics as svc
 from klientura.analytics import AnalyticsSettings, GroupRead
 from klientura.auth import require
 from klientura.db import commit
-from klientura.deps import ActorDep, SessionDep
+from klientura.deps import ActorDep, SessionDep, SettingsDep, WarehouseDep
 from klientura.kit.errors import ValidationFailed
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
@@ -34,3 +36,31 @@ def groups(family: str, session: SessionDep, actor: ActorDep) -> list[GroupRead]
     if family not in svc.FAMILIES:
         raise ValidationFailed(f"unknown family {family!r}; use one of {', '.join(svc.FAMILIES)}")
     return svc.groups(session, family)
+
+
+class GridCell(BaseModel):
+    r: int
+    f: int
+    customers: int
+    share: float
+    revenue_share: float
+
+
+class Move(BaseModel):
+    source: str
+    target: str
+    customers: int
+
+
+@router.get("/rfm-map", response_model=list[GridCell], summary="The R x F grid: customers and revenue share per cell")
+def rfm_map(session: SessionDep, actor: ActorDep, wh: WarehouseDep, settings: SettingsDep,
+            as_of: date | None = None) -> list[GridCell]:  # fmt: skip
+    require(actor, "analytics:read")
+    day = as_of or svc.today(settings.timezone)
+    return [GridCell(**c) for c in svc.rfm_grid(wh, svc.load_settings(session), day)]
+
+
+@router.get("/rfm-migration", response_model=list[Move], summary="Customers moving between RFM segments")
+def rfm_migration(start: date, end: date, session: SessionDep, actor: ActorDep, wh: WarehouseDep) -> list[Move]:
+    require(actor, "analytics:read")
+    return [Move(**m) for m in svc.rfm_migration(wh, svc.load_settings(session), start, end)]

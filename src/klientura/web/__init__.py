@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from klientura.web import auth, customers, dedup, imports, segments
+from klientura.web import analytics, auth, customers, dedup, imports, segments
 from klientura.web.render import LoginRequired
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -17,7 +17,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, customers, dedup, imports, segments):
+    for module in (auth, customers, dedup, imports, segments, analytics):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

@@ -78,3 +78,10 @@ def render(
 def gettext_for(request: Request) -> Any:
     settings: Settings = request.app.state.settings
     return i18n.translations(locale_of(request, settings)).gettext
+
+
+def open_warehouse(request: Request) -> analytics.Warehouse:
+    """The warehouse, read-only, for one page (DuckDB lets many read while none writes)."""
+    settings: Settings = request.app.state.settings
+    path = settings.warehouse_path or analytics.default_path(settings.database_url)
+    return analytics.Warehouse(path, settings.database_url, timezone=settings.timezone, read_only=True)

@@ -10,16 +10,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from klientura import analytics, catalog, segments
-from klientura.analytics import RFM_SEGMENTS, Warehouse, default_path
+from klientura.analytics import RFM_SEGMENTS
 from klientura.audit import Actor
-from klientura.config import Settings
 from klientura.customers import names_of
 from klientura.db import Session, commit
 from klientura.deps import get_session
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.web import flash
 from klientura.web import segment_form as sf
-from klientura.web.render import gettext_for, render, web_actor
+from klientura.web.render import gettext_for, open_warehouse, render, web_actor
 
 router = APIRouter()
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -31,16 +30,10 @@ CHOICES = {"rfm_segment": RFM_SEGMENTS, "temperature": list(analytics.LABELS["te
            "lifecycle": list(analytics.LABELS["lifecycle"]), "behaviour": list(analytics.LABELS["behaviour"])}  # fmt: skip
 
 
-def _warehouse(request: Request) -> Warehouse:
-    settings: Settings = request.app.state.settings
-    path = settings.warehouse_path or default_path(settings.database_url)
-    return Warehouse(path, settings.database_url, timezone=settings.timezone, read_only=True)
-
-
 def _preview(request: Request, actor: Actor, rule: dict[str, Any]) -> dict[str, Any]:
     """The live size, or the reason there is none (a bad rule, an empty warehouse)."""
     try:
-        wh = _warehouse(request)
+        wh = open_warehouse(request)
     except KlienturaError as exc:
         return {"error": exc.detail}
     try:
@@ -122,7 +115,7 @@ async def save(request: Request, session: SessionDep) -> Response:
         data, form, rule = await _posted(request)
         today = analytics.today(request.app.state.settings.timezone)
         name, description = str(data.get("name") or "").strip(), str(data.get("description") or "").strip() or None
-        with _warehouse(request) as wh:
+        with open_warehouse(request) as wh:
             if data.get("segment_id"):
                 update = segments.SegmentUpdate(name=name or None, description=description, rule=rule)
                 seg = segments.update_segment(session, actor, wh, int(data["segment_id"]), update, today)
