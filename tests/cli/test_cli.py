@@ -45,3 +45,14 @@ def test_demo_builds_a_small_chain(env: Path) -> None:
     r = CliRunner().invoke(app, ["demo", "--customers", "400", "--no-serve"])
     assert r.exit_code == 0, r.output
     assert "admin@klientura.local" in r.output and "built 400 customers" in r.output
+    assert "segments computed for" in r.output
+    from sqlalchemy import func, select
+
+    from klientura.analytics import CustomerScore
+    from klientura.db import command_session
+
+    with command_session(f"sqlite:///{env / 'cli.db'}") as session:
+        temps = dict(
+            session.execute(select(CustomerScore.temperature, func.count()).group_by(CustomerScore.temperature)).all()
+        )
+    assert set(temps) == {"hot", "warm", "cold"} and temps["hot"] > temps["warm"] > 0  # events and non-buyers

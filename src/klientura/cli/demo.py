@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from klientura import dedup
+from klientura import analytics, dedup
 from klientura.audit import SYSTEM
 from klientura.cli.main import app, console, serve
 from klientura.config import Settings
@@ -55,6 +55,11 @@ def demo(
         with session_scope(factory) as session:
             found = dedup.scan(session, SYSTEM, settings.dedup_threshold)
         console.print(f"duplicate suggestions: {found:,}")
+        path = settings.warehouse_path or analytics.default_path(settings.database_url)
+        analytics.sync(settings.database_url, path, timezone=settings.timezone)
+        with session_scope(factory) as session, analytics.Warehouse(path, settings.database_url) as wh:
+            report = analytics.recompute(session, SYSTEM, wh)
+        console.print(f"segments computed for {report.customers:,} customers (klientura analytics recompute)")
     console.print(f"\nLog in at [bold]http://{host}:{port}/[/bold]")
     for email, _name, role in USERS:
         console.print(f"  {role:9} {email}  password: {DEMO_PASSWORD}")
