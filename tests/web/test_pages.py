@@ -218,3 +218,19 @@ def test_the_base_page_shows_families_the_rfm_map_and_migrations(page: Any, live
     matrix = page.locator("#migration table").inner_text().lower()
     assert "новые за период" in matrix  # both bought after 15 February
     shot(page, "the-base")
+
+
+def test_dashboard_kpis_against_the_previous_period_and_charts(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    login(page, base, "analyst@test.local")
+    page.goto(f"{base}/dashboard?start=2026-03-01&end=2026-04-30")
+    assert page.locator("[data-kpi=orders] b").inner_text() == "2"
+    assert page.locator("[data-kpi=revenue] b").inner_text() == "3\xa0700,00\xa0₽"
+    assert page.locator("[data-kpi=average_check] b").inner_text() == "1\xa0850,00\xa0₽"
+    assert page.locator("[data-kpi=identified_share] b").inner_text() == "100.0%"
+    assert "В сравнении с" in page.locator("#period").inner_text()
+    page.wait_for_selector("#revenue-chart .main-svg")  # Plotly drew it, from its own packaged script
+    page.wait_for_selector("#cohort-chart .main-svg")
+    shot(page, "dashboard")
+    page.goto(f"{base}/dashboard?start=2026-03-01&end=2026-03-31")
+    assert page.locator("[data-kpi=orders] b").inner_text() == "1"

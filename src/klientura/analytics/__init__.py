@@ -1,5 +1,6 @@
 """The warehouse and what it computes: sync from the store, RFM, lifecycle, temperature, behaviour."""
 
+from klientura.analytics.kpis import Period
 from klientura.analytics.labels import FAMILY_NAMES, LABELS, label
 from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
 from klientura.analytics.rules import parse_rule
@@ -8,6 +9,7 @@ from klientura.analytics.service import (
     FAMILIES,
     RecomputeReport,
     compute,
+    dashboard,
     groups,
     last_as_of,
     load_settings,
@@ -34,12 +36,14 @@ __all__ = [
     "AnalyticsSettings",
     "CustomerScore",
     "GroupRead",
+    "Period",
     "RecomputeReport",
     "ScoreRead",
     "ScoreSnapshot",
     "SyncReport",
     "Warehouse",
     "compute",
+    "dashboard",
     "default_path",
     "groups",
     "label",

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, func, select
 
+from klientura.analytics.kpis import Period, cohorts, daily_revenue, period_kpis
 from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
 from klientura.analytics.rules import Rule, parse_rule
 from klientura.analytics.schemas import GroupRead
@@ -128,6 +129,26 @@ def rfm_migration(wh: Warehouse, settings: AnalyticsSettings, start: date, end: 
     names = ("orders", "customers", "returns", "events")
     rows = migration({n: wh.table(n) for n in names}, settings, start, end).to_pyarrow().to_pylist()
     return sorted(rows, key=lambda r: (r["source"], r["target"]))
+
+
+KPI_TABLES = ("orders", "customers", "returns", "order_lines", "products")
+
+
+def dashboard(wh: Warehouse, settings: AnalyticsSettings, period: Period, *, outlets: list[int] | None = None,
+              channels: list[int] | None = None) -> dict[str, Any]:  # fmt: skip
+    """The KPIs of ``period`` and of the one before it, revenue day by day for both, and the cohorts of the
+    twelve months up to the period's end."""
+    t = {n: wh.table(n) for n in KPI_TABLES}
+    prev = period.previous()
+    f = {"outlets": outlets, "channels": channels}
+    cohort_start = date(period.end.year - (1 if period.end.month < 12 else 0), period.end.month % 12 + 1, 1)
+    return {
+        "period": period, "previous": prev,
+        "now": period_kpis(t, period, active_days=settings.active_days, **f),
+        "before": period_kpis(t, prev, active_days=settings.active_days, **f),
+        "daily": daily_revenue(t, period, **f), "daily_before": daily_revenue(t, prev, **f),
+        "cohorts": cohorts(t, cohort_start, period.end),
+    }  # fmt: skip
 
 
 def segment_size(wh: Warehouse, rule: Any, as_of: date) -> int:

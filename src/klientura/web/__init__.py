@@ -9,13 +9,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from klientura.web import analytics, auth, customers, dedup, imports, segments
+from klientura.web import analytics, auth, customers, dashboard, dedup, imports, segments
 from klientura.web.render import LoginRequired
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 
 def mount(app: FastAPI) -> None:
+    app.include_router(dashboard.router, include_in_schema=False)  # before /static: it serves Plotly's script
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, customers, dedup, imports, segments, analytics):
         app.include_router(module.router, include_in_schema=False)

@@ -1,0 +1,94 @@
+"""The KPI dashboard: a period against the one before, revenue by day, the cohort heatmap (Plotly)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import plotly
+import plotly.graph_objects as go
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse
+
+from klientura import analytics, catalog
+from klientura.auth import require
+from klientura.db import Session
+from klientura.deps import get_session
+from klientura.kit.errors import KlienturaError
+from klientura.web.render import gettext_for, open_warehouse, render, web_actor
+
+router = APIRouter()
+SessionDep = Annotated[Session, Depends(get_session)]
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+KPIS = [("revenue", "Revenue", "money"), ("orders", "Orders", "int"), ("average_check", "Average check", "money"),
+        ("items_per_order", "Items per order", "dec"), ("purchase_frequency", "Purchase frequency", "dec"),
+        ("repeat_rate", "Repeat purchase rate", "pct"), ("active_base", "Active client base", "int"),
+        ("new_buyers", "New buyers", "int"), ("returning_buyers", "Returning buyers", "int"),
+        ("margin", "Margin", "money"), ("margin_share", "Margin, share of revenue", "pct"),
+        ("identified_share", "Identified receipts", "pct")]  # fmt: skip
+
+
+@router.get("/static/plotly.min.js")
+def plotly_js() -> FileResponse:
+    """Plotly's own script, from the Python package (no CDN)."""
+    return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.strip().isdigit()]
+
+
+def _charts(data: dict[str, Any], _: Any) -> tuple[str, str]:
+    days_now = [d["day"] for d in data["daily"]]
+    shift = data["period"].start - data["previous"].start
+    fig = go.Figure()
+    fig.add_bar(x=days_now, y=[d["revenue"] for d in data["daily"]], name=_("This period"))
+    fig.add_scatter(x=[d["day"] + shift for d in data["daily_before"]], y=[d["revenue"] for d in data["daily_before"]],
+                    name=_("Previous period"), mode="lines", line={"dash": "dot"})  # fmt: skip
+    fig.update_layout(height=300, margin={"l": 40, "r": 10, "t": 10, "b": 30}, legend={"orientation": "h"})
+    cohorts = data["cohorts"]
+    months = sorted({c["cohort"] for c in cohorts})
+    size = {c["cohort"]: c["customers"] for c in cohorts if c["age"] == 0}
+    ages = list(range(0, max((c["age"] for c in cohorts), default=0) + 1))
+    grid = [[None] * len(ages) for _m in months]
+    for c in cohorts:
+        grid[months.index(c["cohort"])][c["age"]] = round(100 * c["customers"] / size[c["cohort"]], 1)
+    heat = go.Figure(go.Heatmap(z=grid, x=ages, y=[m.strftime("%Y-%m") for m in months], colorscale="Blues",
+                                text=grid, texttemplate="%{text}", hovertemplate="%{y} +%{x}: %{z}%<extra></extra>"))  # fmt: skip
+    heat.update_layout(height=360, margin={"l": 70, "r": 10, "t": 10, "b": 40},
+                       yaxis={"autorange": "reversed", "type": "category"},
+                       xaxis={"title": _("months since the first purchase"), "type": "category"})  # fmt: skip
+    opts = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
+    return fig.to_html(div_id="revenue-chart", **opts), heat.to_html(div_id="cohort-chart", **opts)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, session: SessionDep, start: str | None = None, end: str | None = None) -> HTMLResponse:
+    actor = web_actor(request, session)
+    require(actor, "analytics:read")
+    _ = gettext_for(request)
+    q = request.query_params
+    today = analytics.today(request.app.state.settings.timezone)
+    try:
+        end_day = date.fromisoformat(end) if end else today
+        start_day = date.fromisoformat(start) if start else end_day - timedelta(days=29)
+    except ValueError:
+        end_day, start_day = today, today - timedelta(days=29)
+    if start_day > end_day:
+        start_day, end_day = end_day, start_day
+    outlets, channels = _ints(q.getlist("outlet")), _ints(q.getlist("channel"))
+    ctx: dict[str, Any] = {"nav": "dashboard", "start": start_day, "end": end_day, "kpis": KPIS,
+                           "outlets": catalog.list_outlets(session), "channels": catalog.list_channels(session),
+                           "chosen_outlets": outlets, "chosen_channels": channels}  # fmt: skip
+    try:
+        with open_warehouse(request) as wh:
+            data = analytics.dashboard(wh, analytics.load_settings(session), analytics.Period(start_day, end_day),
+                                       outlets=outlets, channels=channels)  # fmt: skip
+        ctx["data"] = data
+        ctx["revenue_chart"], ctx["cohort_chart"] = _charts(data, _)
+        ctx["cohort_json"] = json.dumps([[c["cohort"].isoformat(), c["age"], c["customers"]] for c in data["cohorts"]])
+    except KlienturaError as exc:
+        ctx["error"] = exc.detail
+    return render(request, "analytics/dashboard.html", ctx, actor=actor)
