@@ -10,8 +10,9 @@ import pytest
 
 from klientura.analytics import Warehouse
 from klientura.analytics.kpis import Period, cohorts, daily_revenue, period_kpis
+from klientura.analytics.sync import build_sales
 
-TABLES = ("orders", "customers", "returns", "order_lines", "products")
+TABLES = ("sales", "first_purchases")
 
 
 @pytest.fixture
@@ -33,6 +34,7 @@ def wh(tmp_path: Path) -> Any:
         w.con.execute("INSERT INTO products VALUES (1, 'A', 1, 10000, 4000), (2, 'B', 1, 5000, NULL)")
         w.con.execute("INSERT INTO order_lines VALUES (1, 2, 1, 2, 10000, 0, 20000), (2, 2, 2, 6, 5000, 0, 30000), "
                       "(3, 3, 1, 3, 10000, 0, 30000), (4, 4, 1, 2, 10000, 0, 20000), (5, 5, 2, 2, 5000, 0, 10000)")  # fmt: skip
+        build_sales(w)
         yield w
 
 

@@ -32,16 +32,14 @@ class Period:
 
 
 def _orders(t: dict[str, Expr], outlets: list[int], channels: list[int]) -> Expr:
-    o, c, r = t["orders"], t["customers"], t["returns"]
-    done = o.filter(o.status == "completed")
+    """The warehouse's ``sales`` (completed orders with their surviving card, net revenue, items and cost;
+    built by the sync), filtered by outlet and channel."""
+    sales = t["sales"]
     if outlets:
-        done = done.filter(done.outlet_id.isin(outlets))
+        sales = sales.filter(sales.outlet_id.isin(outlets))
     if channels:
-        done = done.filter(done.channel_id.isin(channels))
-    returned = r.group_by("order_id").aggregate(returned_k=_.amount_k.sum())
-    cards = c.select(cust_id=c.id, cid=c.root_id)
-    done = done.left_join(cards, done.customer_id == cards.cust_id).left_join(returned, done.id == returned.order_id)
-    return done.select(oid=done.id, cid=done.cid, day=done.day, net_k=done.paid_k - done.returned_k.fill_null(0))
+        sales = sales.filter(sales.channel_id.isin(channels))
+    return sales
 
 
 def period_kpis(t: dict[str, Expr], period: Period, *, active_days: int = 90, outlets: list[int] | None = None,
@@ -51,19 +49,13 @@ def period_kpis(t: dict[str, Expr], period: Period, *, active_days: int = 90, ou
     o = _orders(t, outlets, channels)
     start, end = ibis.date(period.start), ibis.date(period.end)
     inside = o.filter((o.day >= start) & (o.day <= end))
-    lines, products = t["order_lines"], t["products"]
-    costed = lines.left_join(products, lines.product_id == products.id)
-    per_order = costed.group_by(costed.order_id).aggregate(
-        items=costed.qty.sum(), cost_k=(costed.cost_k.cast("float64") * costed.qty).sum(),
-        uncosted=(costed.cost_k.isnull()).ifelse(1, 0).sum(),
-    )  # fmt: skip
-    sold = inside.left_join(per_order, inside.oid == per_order.order_id)
-    totals = sold.aggregate(
+    totals = inside.aggregate(
         orders=_.oid.count(), revenue_k=_.net_k.sum(), items=_.items.sum(), cost_k=_.cost_k.sum(),
         identified=_.cid.notnull().ifelse(1, 0).sum(), uncosted_lines=_.uncosted.sum(),
     ).to_pyarrow().to_pylist()[0]  # fmt: skip
+    totals = {k: float(v or 0) for k, v in totals.items()}  # sums come back as Decimal from DuckDB's HUGEINT
     known = o.filter(o.cid.notnull())
-    first = known.group_by("cid").aggregate(first_day=_.day.min())
+    first = t["first_purchases"]  # over every outlet and channel: "new" means new to the chain
     buyers = inside.filter(inside.cid.notnull()).group_by("cid").aggregate(n=_.count())
     buyers = buyers.join(first, "cid")
     who = buyers.aggregate(
@@ -71,7 +63,8 @@ def period_kpis(t: dict[str, Expr], period: Period, *, active_days: int = 90, ou
     ).to_pyarrow().to_pylist()[0]  # fmt: skip
     active_from = ibis.date(period.end - timedelta(days=active_days - 1))
     active = known.filter((known.day >= active_from) & (known.day <= end)).select("cid").distinct().count()
-    orders, buyers_n = totals["orders"] or 0, who["buyers"] or 0
+    who = {k: int(v or 0) for k, v in who.items()}
+    orders, buyers_n = int(totals["orders"]), who["buyers"]
     revenue = (totals["revenue_k"] or 0) / 100
     return {
         "revenue": revenue,
@@ -87,7 +80,7 @@ def period_kpis(t: dict[str, Expr], period: Period, *, active_days: int = 90, ou
         "margin": revenue - (totals["cost_k"] or 0) / 100,
         "margin_share": (revenue - (totals["cost_k"] or 0) / 100) / revenue if revenue else None,
         "identified_share": (totals["identified"] or 0) / orders if orders else None,
-        "uncosted_lines": totals["uncosted_lines"] or 0,
+        "uncosted_lines": int(totals["uncosted_lines"]),
     }
 
 
@@ -96,7 +89,7 @@ def daily_revenue(t: dict[str, Expr], period: Period, outlets: list[int] | None 
     o = _orders(t, outlets or [], channels or [])
     inside = o.filter((o.day >= ibis.date(period.start)) & (o.day <= ibis.date(period.end)))
     rows = inside.group_by("day").aggregate(revenue_k=_.net_k.sum(), orders=_.count()).order_by("day")
-    return [{"day": r["day"], "revenue": (r["revenue_k"] or 0) / 100, "orders": r["orders"]}
+    return [{"day": r["day"], "revenue": float(r["revenue_k"] or 0) / 100, "orders": r["orders"]}
             for r in rows.to_pyarrow().to_pylist()]  # fmt: skip
 
 
@@ -106,8 +99,10 @@ def cohorts(t: dict[str, Expr], since: date, until: date) -> list[dict[str, Any]
     known = o.filter(o.cid.notnull() & (o.day <= ibis.date(until)))
     month = known.day.truncate("M")
     known = known.mutate(month=month)
-    first = known.group_by("cid").aggregate(cohort=_.month.min())
-    joined = known.join(first, "cid").filter(_.cohort >= ibis.date(since.replace(day=1)))
+    first = t["first_purchases"].select("cid", cohort=_.first_day.truncate("M"))
+    first = first.filter(first.cohort >= ibis.date(since.replace(day=1)))
+    known = known.filter(known.day >= ibis.date(since.replace(day=1)))
+    joined = known.join(first, "cid")
     joined = joined.mutate(
         age=(joined.month.year() - joined.cohort.year()) * 12 + joined.month.month() - joined.cohort.month()
     )
@@ -117,4 +112,4 @@ def cohorts(t: dict[str, Expr], since: date, until: date) -> list[dict[str, Any]
     per = people.join(money, ["cohort", "age"])
     rows = per.order_by(["cohort", "age"]).to_pyarrow().to_pylist()
     return [{"cohort": r["cohort"], "age": int(r["age"]), "customers": r["customers"],
-             "revenue": (r["revenue_k"] or 0) / 100} for r in rows]  # fmt: skip
+             "revenue": float(r["revenue_k"] or 0) / 100} for r in rows]  # fmt: skip

@@ -131,13 +131,15 @@ def rfm_migration(wh: Warehouse, settings: AnalyticsSettings, start: date, end: 
     return sorted(rows, key=lambda r: (r["source"], r["target"]))
 
 
-KPI_TABLES = ("orders", "customers", "returns", "order_lines", "products")
+KPI_TABLES = ("sales", "first_purchases")
 
 
 def dashboard(wh: Warehouse, settings: AnalyticsSettings, period: Period, *, outlets: list[int] | None = None,
               channels: list[int] | None = None) -> dict[str, Any]:  # fmt: skip
     """The KPIs of ``period`` and of the one before it, revenue day by day for both, and the cohorts of the
     twelve months up to the period's end."""
+    if "sales" not in wh.ibis.list_tables():
+        raise ValidationFailed("the warehouse is empty: run `klientura analytics recompute` first")
     t = {n: wh.table(n) for n in KPI_TABLES}
     prev = period.previous()
     f = {"outlets": outlets, "channels": channels}
