@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +80,29 @@ def test_cli_syncs_scores_and_prints_the_groups(store: Session, store_url: str, 
     bad = CliRunner().invoke(app, ["analytics", "recompute", "--as-of", "25.01.2026"])
     assert bad.exit_code == 2 and "not a date" in bad.output
     assert b
+
+
+def test_the_worker_syncs_every_round_and_recomputes_once_a_day(store: Session, store_url: str, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from klientura.cli.worker import tick
+    from klientura.config import Settings
+
+    a = factories.customer(store)
+    factories.order(store, a, at=datetime(2026, 1, 5, 12, tzinfo=UTC))
+    store.commit()
+    settings = Settings(database_url=store_url, warehouse_path=tmp_path / "w.duckdb")
+    night = datetime(2026, 1, 10, 0, 30, tzinfo=UTC)  # 03:30 in Moscow
+    evening = datetime(2026, 1, 9, 22, 0, tzinfo=UTC)  # 01:00 in Moscow: before the 03:00 recompute
+    assert tick(settings, evening, None, recompute_at=3) is None  # synced, not scored yet
+    assert analytics.score_of(store, a) is None
+    assert tick(settings, night, None, recompute_at=3) == "2026-01-10"
+    store.rollback()  # a new snapshot: the worker committed from its own connection
+    assert analytics.score_of(store, a) is not None
+    factories.order(store, a, at=datetime(2026, 1, 9, 12, tzinfo=UTC))
+    store.commit()
+    assert tick(settings, night + timedelta(hours=1), "2026-01-10", recompute_at=3) == "2026-01-10"  # once a day
+    store.rollback()  # a new snapshot: the worker committed from its own connection
+    score = analytics.score_of(store, a)
+    assert score is not None and score.orders == 1  # not recomputed again today ...
+    with analytics.Warehouse(tmp_path / "w.duckdb", store_url) as wh:  # ... but the new order is in the warehouse
+        assert wh.con.execute("SELECT count(*) FROM orders").fetchone() == (2,)

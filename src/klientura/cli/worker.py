@@ -1,0 +1,57 @@
+"""``klientura worker``: keeps the warehouse fresh — a sync every few minutes, scores and dynamic segments once
+a day. (Campaign sending and other jobs join it with the outbox.)"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from klientura import analytics, segments
+from klientura.audit import SYSTEM
+from klientura.cli.analytics import _path, _warehouse
+from klientura.cli.main import app, console
+from klientura.config import Settings
+from klientura.db import command_session
+from klientura.kit.errors import KlienturaError
+
+
+def tick(settings: Settings, now: datetime, last_recompute: str | None, recompute_at: int) -> str | None:
+    """One round: sync; and, once a day from ``recompute_at`` o'clock (shop time), score and refresh segments.
+    Returns the day of the last recompute."""
+    report = analytics.sync(settings.database_url, _path(settings), timezone=settings.timezone)
+    console.print(f"{now:%H:%M} sync: {sum(report.copied.get(n, 0) for n in ('orders', 'order_lines', 'events')):,} "
+                  f"new facts in {report.seconds:.1f} s")  # fmt: skip
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    today = local.date().isoformat()
+    if last_recompute == today or local.hour < recompute_at:
+        return last_recompute
+    with command_session(settings.database_url) as session, _warehouse(settings) as wh:
+        done = analytics.recompute(session, SYSTEM, wh)
+        sizes = segments.refresh_segments(session, SYSTEM, wh, done.as_of)
+    console.print(f"{now:%H:%M} recompute: {done.customers:,} customers scored, {len(sizes)} segments refreshed")
+    return today
+
+
+@app.command()
+def worker(
+    every: Annotated[int, typer.Option(help="minutes between warehouse syncs")] = 15,
+    recompute_at: Annotated[int, typer.Option(help="hour (shop time) from which the daily recompute runs")] = 3,
+    once: Annotated[bool, typer.Option("--once", help="one round, then exit (for cron)")] = False,
+) -> None:
+    """Keep the warehouse fresh: sync every few minutes, recompute scores and segments daily."""
+    settings = Settings()
+    last: str | None = None
+    while True:
+        started = datetime.now(ZoneInfo("UTC"))
+        try:
+            last = tick(settings, started, last, recompute_at)
+        except KlienturaError as exc:  # a busy warehouse, a store being migrated: try again next round
+            console.print(f"[yellow]{exc.detail}[/yellow]")
+        if once:
+            return
+        pause = (started + timedelta(minutes=every) - datetime.now(ZoneInfo("UTC"))).total_seconds()
+        time.sleep(max(pause, 1.0))
