@@ -8,6 +8,7 @@ from babel.messages.extract import extract_from_dir
 
 from klientura.analytics import FAMILY_NAMES, LABELS
 from klientura.analytics.labels import UNJUDGED
+from klientura.analytics.settings import AnalyticsSettings, BehaviourSettings, LifecycleSettings, RfmSettings
 from klientura.web.i18n import translations
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "klientura" / "web"
@@ -16,7 +17,9 @@ SHOWN_THROUGH_VARIABLES = ["phone", "email", "card", "telegram", "vk", "external
                            "Contact added.", "Contact removed.", "Consent updated.", "Tag added.", "Tag removed.",
                            "placed_at", "full_name",
                            *FAMILY_NAMES.values(), *(t for groups in LABELS.values() for pair in groups.values() for t in pair),
-                           *(t for pair in UNJUDGED.values() for t in pair)]  # fmt: skip
+                           *(t for pair in UNJUDGED.values() for t in pair),
+                           *(f.description for m in (RfmSettings, LifecycleSettings, BehaviourSettings, AnalyticsSettings)
+                             for f in m.model_fields.values() if f.description)]  # fmt: skip
 
 
 def test_every_ui_string_is_translated_to_russian() -> None:

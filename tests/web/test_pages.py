@@ -234,3 +234,26 @@ def test_dashboard_kpis_against_the_previous_period_and_charts(page: Any, live: 
     shot(page, "dashboard")
     page.goto(f"{base}/dashboard?start=2026-03-01&end=2026-03-31")
     assert page.locator("[data-kpi=orders] b").inner_text() == "1"
+
+
+def test_thresholds_are_explained_edited_and_validated(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/analytics")
+    page.click("text=Пороги сегментов")
+    assert (
+        "Клиент новый, если первая покупка была не раньше стольких дней назад"
+        in page.locator("#section-lifecycle").inner_text()
+    )
+    assert "Чемпионы" in page.locator("table.rules").inner_text()
+    page.fill("#lifecycle-new_days", "45")
+    page.fill("#rfm-frequency", "2, 4, 6, 10")
+    page.click("#thresholds button[type=submit]")
+    assert page.locator(".flash.ok").inner_text().startswith("Сохранено.")
+    assert page.locator("#lifecycle-new_days").input_value() == "45"
+    assert page.locator("#rfm-frequency").input_value() == "2, 4, 6, 10"
+    shot(page, "thresholds")
+    page.fill("#lifecycle-lost_factor", "1")  # below active_factor (1.5)
+    page.click("#thresholds button[type=submit]")
+    assert "порог ухода должен быть больше порога активности" in page.locator(".flash.error").inner_text()
+    assert page.locator("#lifecycle-new_days").input_value() == "45"  # nothing of the bad save was kept

@@ -47,7 +47,8 @@ def save_settings(session: Session, actor: Actor, data: dict[str, Any]) -> Analy
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ValidationFailed(f"{where}: {first['msg']}" if where else first["msg"]) from exc
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ValidationFailed(f"{where}: {message}" if where else message) from exc
     row = session.get(AnalyticsConfig, 1)
     before = row.settings if row else None
     if row is None:

@@ -95,6 +95,16 @@ SHAPES: list[tuple[re.Pattern[str], str]] = [
             N_("a static segment is frozen: save the new rule as a new segment"),
         ),
         (r"^List should have at least 1 item after validation, not 0$", N_("add at least one condition")),
+        (r"^lost_factor must be greater than active_factor$", N_("the lost threshold must be above the active one")),
+        (
+            r"^max_interval_days must not be below min_interval_days$",
+            N_("the longest usual interval must not be below the shortest"),
+        ),
+        (
+            r"^(?P<v>[a-z_]+): four strictly increasing thresholds are needed$",
+            N_("%(v)s: four strictly increasing thresholds are needed"),
+        ),
+        (r"^Input should be a valid (number|integer).*$", N_("a number is needed")),
     )
 ]
 _WHERE = re.compile(r"^(?P<where>[a-z_]+(\.[a-z0-9_]+)*): (?P<rest>.*)$")
