@@ -424,6 +424,7 @@ RU = {
     "the longest usual interval must not be below the shortest": "самый длинный обычный интервал не может быть меньше самого короткого",
     "%(v)s: four strictly increasing thresholds are needed": "%(v)s: нужны четыре возрастающих порога",
     "a number is needed": "нужно число",
+    "Temperature of the base, day by day": "Температура базы по дням",
 }  # fmt: skip
 
 TARGET = Path(__file__).resolve().parents[1] / "src" / "klientura" / "locale" / "ru" / "LC_MESSAGES" / "messages.po"

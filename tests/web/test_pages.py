@@ -217,6 +217,7 @@ def test_the_base_page_shows_families_the_rfm_map_and_migrations(page: Any, live
     page.click("#migration button[type=submit]")
     matrix = page.locator("#migration table").inner_text().lower()
     assert "новые за период" in matrix  # both bought after 15 February
+    page.wait_for_selector("#temperature-trend .main-svg")
     shot(page, "the-base")
 
 

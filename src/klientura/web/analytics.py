@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
+import plotly.graph_objects as go
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
@@ -13,7 +14,7 @@ from klientura.auth import require
 from klientura.db import Session
 from klientura.deps import get_session
 from klientura.kit.errors import KlienturaError
-from klientura.web.render import open_warehouse, render, web_actor
+from klientura.web.render import gettext_for, open_warehouse, render, web_actor
 
 router = APIRouter()
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -48,7 +49,24 @@ def overview(request: Request, session: SessionDep, start: str | None = None, en
         targets = sorted({m["target"] for m in ctx["moves"]}, key=_order)
         ctx["matrix"] = {(m["source"], m["target"]): m["customers"] for m in ctx["moves"]}
         ctx["sources"], ctx["targets"] = sources, targets
+    ctx["trend_chart"] = _trend_chart(ctx["trend"], gettext_for(request)) if ctx["trend"] else None
     return render(request, "analytics/overview.html", ctx, actor=actor)
+
+
+def _trend_chart(trend: list[tuple[date, str, int]], _: Any) -> str:
+    """The share of hot, warm and cold customers day by day (one point per recompute)."""
+    days = sorted({d for d, _v, _n in trend})
+    totals = {d: sum(n for d2, _v, n in trend if d2 == d) or 1 for d in days}
+    fig = go.Figure()
+    for value in ("hot", "warm", "cold"):
+        counts = {d: n for d, v, n in trend if v == value}
+        name = _(analytics.label("temperature", value)[0])
+        fig.add_scatter(x=days, y=[round(100 * counts.get(d, 0) / totals[d], 1) for d in days], name=name,
+                        mode="lines+markers", stackgroup="one")  # fmt: skip
+    fig.update_layout(height=260, margin={"l": 40, "r": 10, "t": 10, "b": 30}, yaxis={"ticksuffix": "%"},
+                      legend={"orientation": "h"})  # fmt: skip
+    return str(fig.to_html(div_id="temperature-trend", full_html=False, include_plotlyjs=False,
+                           config={"displaylogo": False, "responsive": True}))  # fmt: skip
 
 
 def _order(name: str) -> int:
