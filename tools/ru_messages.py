@@ -425,6 +425,7 @@ RU = {
     "%(v)s: four strictly increasing thresholds are needed": "%(v)s: нужны четыре возрастающих порога",
     "a number is needed": "нужно число",
     "Temperature of the base, day by day": "Температура базы по дням",
+    "Cohorts: revenue against the cohort's first month, %": "Когорты: выручка к выручке первого месяца когорты, %",
 }  # fmt: skip
 
 TARGET = Path(__file__).resolve().parents[1] / "src" / "klientura" / "locale" / "ru" / "LC_MESSAGES" / "messages.po"

@@ -232,6 +232,7 @@ def test_dashboard_kpis_against_the_previous_period_and_charts(page: Any, live: 
     assert "В сравнении с" in page.locator("#period").inner_text()
     page.wait_for_selector("#revenue-chart .main-svg")  # Plotly drew it, from its own packaged script
     page.wait_for_selector("#cohort-chart .main-svg")
+    page.wait_for_selector("#cohort-revenue-chart .main-svg")
     shot(page, "dashboard")
     page.goto(f"{base}/dashboard?start=2026-03-01&end=2026-03-31")
     assert page.locator("[data-kpi=orders] b").inner_text() == "1"

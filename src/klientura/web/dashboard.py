@@ -40,7 +40,7 @@ def _ints(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.strip().isdigit()]
 
 
-def _charts(data: dict[str, Any], _: Any) -> tuple[str, str]:
+def _charts(data: dict[str, Any], _: Any) -> tuple[str, str, str]:
     days_now = [d["day"] for d in data["daily"]]
     shift = data["period"].start - data["previous"].start
     fig = go.Figure()
@@ -48,20 +48,29 @@ def _charts(data: dict[str, Any], _: Any) -> tuple[str, str]:
     fig.add_scatter(x=[d["day"] + shift for d in data["daily_before"]], y=[d["revenue"] for d in data["daily_before"]],
                     name=_("Previous period"), mode="lines", line={"dash": "dot"})  # fmt: skip
     fig.update_layout(height=300, margin={"l": 40, "r": 10, "t": 10, "b": 30}, legend={"orientation": "h"})
-    cohorts = data["cohorts"]
+    heat = _heatmap(data["cohorts"], "customers", _)
+    money = _heatmap(data["cohorts"], "revenue", _)
+    opts = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
+    return (fig.to_html(div_id="revenue-chart", **opts), heat.to_html(div_id="cohort-chart", **opts),
+            money.to_html(div_id="cohort-revenue-chart", **opts))  # fmt: skip
+
+
+def _heatmap(cohorts: list[dict[str, Any]], measure: str, _: Any) -> Any:
+    """Cohort x months since: ``measure`` as a share of the cohort's first month (customers: retention;
+    revenue: what the cohort spends against its first month)."""
     months = sorted({c["cohort"] for c in cohorts})
-    size = {c["cohort"]: c["customers"] for c in cohorts if c["age"] == 0}
+    base = {c["cohort"]: c[measure] for c in cohorts if c["age"] == 0}
     ages = list(range(0, max((c["age"] for c in cohorts), default=0) + 1))
-    grid = [[None] * len(ages) for _m in months]
+    grid: list[list[float | None]] = [[None] * len(ages) for _m in months]
     for c in cohorts:
-        grid[months.index(c["cohort"])][c["age"]] = round(100 * c["customers"] / size[c["cohort"]], 1)
+        if base.get(c["cohort"]):
+            grid[months.index(c["cohort"])][c["age"]] = round(100 * c[measure] / base[c["cohort"]], 1)
     heat = go.Figure(go.Heatmap(z=grid, x=ages, y=[m.strftime("%Y-%m") for m in months], colorscale="Blues",
                                 text=grid, texttemplate="%{text}", hovertemplate="%{y} +%{x}: %{z}%<extra></extra>"))  # fmt: skip
     heat.update_layout(height=360, margin={"l": 70, "r": 10, "t": 10, "b": 40},
                        yaxis={"autorange": "reversed", "type": "category"},
                        xaxis={"title": _("months since the first purchase"), "type": "category"})  # fmt: skip
-    opts = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
-    return fig.to_html(div_id="revenue-chart", **opts), heat.to_html(div_id="cohort-chart", **opts)
+    return heat
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
@@ -87,7 +96,7 @@ def dashboard(request: Request, session: SessionDep, start: str | None = None, e
             data = analytics.dashboard(wh, analytics.load_settings(session), analytics.Period(start_day, end_day),
                                        outlets=outlets, channels=channels)  # fmt: skip
         ctx["data"] = data
-        ctx["revenue_chart"], ctx["cohort_chart"] = _charts(data, _)
+        ctx["revenue_chart"], ctx["cohort_chart"], ctx["cohort_revenue_chart"] = _charts(data, _)
         ctx["cohort_json"] = json.dumps([[c["cohort"].isoformat(), c["age"], c["customers"]] for c in data["cohorts"]])
     except KlienturaError as exc:
         ctx["error"] = exc.detail
