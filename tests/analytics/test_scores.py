@@ -170,3 +170,30 @@ def test_every_score_combination_has_a_named_cell() -> None:
         for f in range(1, 6):
             for m in range(1, 6):
                 assert any(x.r[0] <= r <= x.r[1] and x.f[0] <= f <= x.f[1] and x.m[0] <= m <= x.m[1] for x in rules)
+
+
+def test_purchases_in_a_promo_period_make_a_promo_hunter(wh: Warehouse) -> None:
+    b = Base()
+    sale = b.card(1)
+    for d in (10, 11, 12):  # no promo code, but all inside the sale below
+        b.buy(sale, d, 1000)
+    other = b.card(2)
+    for d in (40, 50, 60):
+        b.buy(other, d, 1000)
+    start, end = (AS_OF - timedelta(days=12)).isoformat(), (AS_OF - timedelta(days=9)).isoformat()
+    settings = AnalyticsSettings.model_validate({"behaviour": {"promo_periods": f"{start}..{end}"}})
+    s = scored(wh, b, settings)
+    assert s[sale]["behaviour"] == "promo_hunter" and s[other]["behaviour"] != "promo_hunter"
+    assert scored_again(wh, AnalyticsSettings())[sale]["behaviour"] != "promo_hunter"  # no period: no promo
+
+
+def scored_again(wh: Warehouse, settings: AnalyticsSettings) -> dict[int, dict[str, Any]]:
+    return {row["customer_id"]: row for row in compute(wh, settings, AS_OF).to_pylist()}
+
+
+def test_a_bad_promo_period_is_refused() -> None:
+    from pydantic import ValidationError
+
+    for bad in ("2026-11-20", "2026-11-30..2026-11-20"):
+        with pytest.raises(ValidationError):
+            AnalyticsSettings.model_validate({"behaviour": {"promo_periods": bad}})

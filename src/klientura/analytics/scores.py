@@ -19,8 +19,9 @@ from klientura.analytics.settings import AnalyticsSettings, RfmSettings
 Expr = Any  # Ibis expressions are dynamically typed
 
 
-def purchases(tables: dict[str, Expr], as_of: date) -> Expr:
-    """Completed orders up to ``as_of`` with a known customer: (cid, order id, day, net_k, discounted, promo)."""
+def purchases(tables: dict[str, Expr], as_of: date, promo_periods: list[tuple[date, date]] | None = None) -> Expr:
+    """Completed orders up to ``as_of`` with a known customer: (cid, order id, day, net_k, discounted, promo).
+    An order is a promo purchase with a promo code or, when promo periods are set, placed in one of them."""
     o, c, r = tables["orders"], tables["customers"], tables["returns"]
     day = ibis.date(as_of)
     returned = r.filter(r.day <= day).group_by("order_id").aggregate(returned_k=_.amount_k.sum())
@@ -28,8 +29,11 @@ def purchases(tables: dict[str, Expr], as_of: date) -> Expr:
     cards = c.select(cust_id=c.id, cid=c.root_id)
     done = done.join(cards, done.customer_id == cards.cust_id)
     done = done.left_join(returned, done.id == returned.order_id)
+    promo = done.promo
+    for first, last in promo_periods or []:
+        promo = promo | done.day.between(ibis.date(first), ibis.date(last))
     return done.select(
-        "cid", order_id=done.id, day=done.day, discounted=done.discount_k > 0, promo=done.promo,
+        "cid", order_id=done.id, day=done.day, discounted=done.discount_k > 0, promo=promo,
         net_k=done.paid_k - done.returned_k.fill_null(0),
     )  # fmt: skip
 
@@ -105,7 +109,7 @@ def history(buys: Expr) -> Expr:
 
 def scores(tables: dict[str, Expr], settings: AnalyticsSettings, as_of: date) -> Expr:
     """One row per surviving card: every family's result, and the figures behind them."""
-    buys = purchases(tables, as_of)
+    buys = purchases(tables, as_of, settings.behaviour.promo_periods)
     hist = history(buys)
     scored = rfm(buys, settings.rfm, as_of)
     lc, bh = settings.lifecycle, settings.behaviour

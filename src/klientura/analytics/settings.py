@@ -7,9 +7,10 @@ each field with the ``description`` given here.
 from __future__ import annotations
 
 import itertools
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 Range = tuple[int, int]
 
@@ -96,6 +97,32 @@ class BehaviourSettings(BaseModel):
         0.2, gt=0, le=1, description="Frequent thrifty: among this top share of customers by order count ..."
     )
     thrifty_bottom_share: float = Field(0.5, gt=0, le=1, description="... and this bottom share by average check")
+    promo_periods: list[tuple[date, date]] = Field(
+        default_factory=list,
+        description="Promo periods (from..to, comma-separated): a purchase in one counts as a promo purchase",
+    )
+
+    @field_validator("promo_periods", mode="before")
+    @classmethod
+    def _periods(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [p for p in value.split(",") if p.strip()]
+        out = []
+        for item in value or []:
+            if isinstance(item, str):
+                first, sep, last = item.strip().partition("..")
+                if not sep:
+                    raise ValueError(f"a period looks like 2026-11-20..2026-11-30, got {item.strip()!r}")
+                item = (first.strip(), last.strip())
+            out.append(item)
+        return out
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BehaviourSettings:
+        for first, last in self.promo_periods:
+            if last < first:
+                raise ValueError(f"a promo period ends before it starts: {first}..{last}")
+        return self
 
 
 class AnalyticsSettings(BaseModel):

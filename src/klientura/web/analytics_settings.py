@@ -29,8 +29,9 @@ def _fields(model: Any, values: Any) -> list[dict[str, Any]]:
             continue
         value = getattr(values, name)
         choices = list(get_args(info.annotation)) if "Literal" in str(info.annotation) else None
-        out.append({"name": name, "description": info.description or name, "choices": choices,
-                    "value": ", ".join(str(v) for v in value) if isinstance(value, list) else value})  # fmt: skip
+        if isinstance(value, list):
+            value = ", ".join(f"{v[0]}..{v[1]}" if isinstance(v, tuple) else str(v) for v in value)
+        out.append({"name": name, "description": info.description or name, "choices": choices, "value": value})
     return out
 
 
