@@ -427,6 +427,8 @@ RU = {
     "Temperature of the base, day by day": "Температура базы по дням",
     "Cohorts: revenue against the cohort's first month, %": "Когорты: выручка к выручке первого месяца когорты, %",
     "Promo periods (from..to, comma-separated): a purchase in one counts as a promo purchase": "Промо-периоды (с..по, через запятую): покупка в такой период считается промо-покупкой",
+    "Only orders at these outlets (none selected: any)": "Только заказы в этих магазинах (ничего не выбрано — любые)",
+    "Only orders through these channels (none selected: any)": "Только заказы через эти каналы (ничего не выбрано — любые)",
 }  # fmt: skip
 
 TARGET = Path(__file__).resolve().parents[1] / "src" / "klientura" / "locale" / "ru" / "LC_MESSAGES" / "messages.po"

@@ -171,6 +171,13 @@ def test_segment_builder_live_size_save_and_export(page: Any, live: dict[str, An
     page.fill("input[name=c0_value]", "1")
     page.press("input[name=c0_value]", "Tab")
     page.wait_for_function("document.querySelector('#preview-size')?.textContent === '2'")
+    _settled(page)
+    page.select_option("select[name=c0_outlets]", label="Москва, Тверская")  # only Anna bought there
+    page.wait_for_function("document.querySelector('#preview-size')?.textContent === '1'")
+    _settled(page)
+    page.select_option("select[name=c0_outlets]", [])  # any outlet again
+    page.wait_for_function("document.querySelector('#preview-size')?.textContent === '2'")
+    _settled(page)
     page.click("#add-condition")
     page.wait_for_selector("select[name=c1_type]")
     _settled(page)

@@ -51,6 +51,8 @@ class Row:
     window: str = ""
     negate: bool = False
     categories: list[str] = dc_field(default_factory=list)
+    outlets: list[str] = dc_field(default_factory=list)
+    channels: list[str] = dc_field(default_factory=list)
 
 
 @dataclass
@@ -75,7 +77,8 @@ def _rows(data: dict[str, Any], prefix: str) -> list[Row]:
         t = str(data[p + "type"]) if data[p + "type"] in TYPES else "score"
         rows.append(Row(type=t, field=str(data.get(p + "field", "")), op=str(data.get(p + "op", "")),
                         value=str(data.get(p + "value", "")), window=str(data.get(p + "window", "")),
-                        negate=bool(data.get(p + "not")), categories=list(data.get(p + "cats", []))))  # fmt: skip
+                        negate=bool(data.get(p + "not")), categories=list(data.get(p + "cats", [])),
+                        outlets=list(data.get(p + "outlets", [])), channels=list(data.get(p + "channels", []))))  # fmt: skip
         i += 1
     return rows
 
@@ -147,7 +150,9 @@ def _rule(row: Row) -> dict[str, Any]:
         rule = {"kind": "identity", "identity": row.field}
     elif row.type == "orders":
         rule = {"kind": "orders", "metric": row.field, "op": row.op, "value": _value(row), "window_days": window,
-                "categories": [int(c) for c in row.categories if str(c).isdigit()]}  # fmt: skip
+                "categories": [int(c) for c in row.categories if str(c).isdigit()],
+                "outlets": [int(c) for c in row.outlets if str(c).isdigit()],
+                "channels": [int(c) for c in row.channels if str(c).isdigit()]}  # fmt: skip
     else:
         count = _value(row)
         rule = {"kind": "event", "type": row.field.strip(), "op": row.op, "value": count, "window_days": window}
@@ -185,8 +190,11 @@ def _row(rule: dict[str, Any]) -> Row | None:
     if kind == "identity":
         return Row("identity", rule["identity"], "", negate=negate)
     if kind == "orders":
+        if rule.get("products"):
+            return None  # products are picked in the JSON view
         return Row("orders", rule["metric"], rule.get("op", ">="), text(rule.get("value", 1)),
-                   text(rule.get("window_days")), negate, [str(c) for c in rule.get("categories", [])])  # fmt: skip
+                   text(rule.get("window_days")), negate, [str(c) for c in rule.get("categories", [])],
+                   [str(c) for c in rule.get("outlets", [])], [str(c) for c in rule.get("channels", [])])  # fmt: skip
     if kind == "event":
         return Row("event", rule["type"], rule.get("op", ">="), text(rule.get("value", 1)),
                    text(rule.get("window_days")), negate)  # fmt: skip

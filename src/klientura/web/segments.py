@@ -50,7 +50,8 @@ def _builder_context(session: Session, form: sf.Form | None, rule: dict[str, Any
     return {"form": form, "rule_json": json.dumps(rule, ensure_ascii=False, indent=1), "types": sf.TYPES,
             "fields": sf.FIELDS, "ops_for": sf.ops_for, "choices": CHOICES, "type_labels": sf.TYPE_LABELS,
             "field_labels": sf.FIELD_LABELS, "op_labels": sf.OP_LABELS,
-            "categories": catalog.list_categories(session)}  # fmt: skip
+            "categories": catalog.list_categories(session), "outlets": catalog.list_outlets(session),
+            "channels": catalog.list_channels(session)}  # fmt: skip
 
 
 async def _posted(request: Request) -> tuple[dict[str, Any], sf.Form | None, dict[str, Any]]:
@@ -58,7 +59,8 @@ async def _posted(request: Request) -> tuple[dict[str, Any], sf.Form | None, dic
     data: dict[str, Any] = {}
     for k in raw:
         values = [str(v) for v in raw.getlist(k)]
-        data[k] = values if k.endswith("_cats") else ", ".join(values) if k.endswith("_value") else values[-1]
+        is_list = k.endswith(("_cats", "_outlets", "_channels"))
+        data[k] = values if is_list else ", ".join(values) if k.endswith("_value") else values[-1]
     action = str(data.get("action") or "")
     if action == "json" or (data.get("mode") == "json" and action in ("", "save")):
         try:
