@@ -83,13 +83,15 @@ def compute(wh: Warehouse, settings: AnalyticsSettings, as_of: date) -> Any:
     return expr.to_pyarrow()
 
 
-def _keep_in_warehouse(wh: Warehouse, table: Any) -> None:
+def _keep_in_warehouse(wh: Warehouse, table: Any, as_of: date | None = None) -> None:
     """The scores as the warehouse table ``scores``: segment rules on RFM cells, lifecycle ... read it."""
     wh.con.register("klientura_scores_new", table)
     try:
         wh.con.execute("CREATE OR REPLACE TABLE scores AS SELECT * FROM klientura_scores_new")
     finally:
         wh.con.unregister("klientura_scores_new")
+    if as_of is not None:
+        wh.con.execute("INSERT OR REPLACE INTO meta VALUES ('scores_as_of', ?)", [as_of.isoformat()])
 
 
 SEGMENT_TABLES = ("customers", "orders", "order_lines", "products", "returns", "events", "identities", "tags",
@@ -107,10 +109,21 @@ def segment_members(wh: Warehouse, rule: Any, as_of: date) -> Any:
     return members(tables, parsed, as_of)
 
 
+def _scores_day(wh: Warehouse) -> date | None:
+    row = wh.con.execute("SELECT value FROM meta WHERE key = 'scores_as_of'").fetchone()
+    return date.fromisoformat(row[0]) if row else None
+
+
 def rfm_grid(wh: Warehouse, settings: AnalyticsSettings, as_of: date) -> list[dict[str, Any]]:
     """The RFM map: 25 cells of (r, f) with customers, their share and their share of the window's revenue."""
-    names = ("orders", "customers", "returns", "events")
-    rows = rfm_map({n: wh.table(n) for n in names}, settings, as_of).to_pyarrow().to_pylist()
+    if "scores" in wh.ibis.list_tables() and as_of == _scores_day(wh):  # the last recompute's, already computed
+        s = wh.table("scores")
+        s = s.filter(s.r.notnull())
+        rows = s.group_by(["r", "f"]).aggregate(customers=s.customer_id.count(), monetary_k=s.monetary_k.sum())
+        rows = rows.to_pyarrow().to_pylist()
+    else:
+        names = ("orders", "customers", "returns", "events")
+        rows = rfm_map({n: wh.table(n) for n in names}, settings, as_of).to_pyarrow().to_pylist()
     total_n = sum(r["customers"] for r in rows) or 1
     total_k = sum(max(r["monetary_k"] or 0, 0) for r in rows) or 1
     by_cell = {(r["r"], r["f"]): r for r in rows}
@@ -173,7 +186,7 @@ def recompute(
     report = RecomputeReport(as_of)
     t0 = time.perf_counter()
     table = compute(wh, settings, as_of)
-    _keep_in_warehouse(wh, table)
+    _keep_in_warehouse(wh, table, as_of)
     t1 = time.perf_counter()
     report.customers = table.num_rows
     session.execute(delete(CustomerScore))

@@ -41,9 +41,11 @@ def overview(request: Request, session: SessionDep, start: str | None = None, en
         with open_warehouse(request) as wh:
             settings = analytics.load_settings(session)
             ctx["grid"] = analytics.rfm_grid(wh, settings, today)
-            ctx["moves"] = analytics.rfm_migration(wh, settings, start_day, end_day)
+            if start or end:  # two RFM computations of the whole base: only when asked for
+                ctx["moves"] = analytics.rfm_migration(wh, settings, start_day, end_day)
     except KlienturaError as exc:
         ctx["error"] = exc.detail
+    ctx["asked"] = "moves" in ctx
     if "moves" in ctx:
         sources = sorted({m["source"] for m in ctx["moves"]}, key=_order)
         targets = sorted({m["target"] for m in ctx["moves"]}, key=_order)
