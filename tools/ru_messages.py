@@ -429,6 +429,7 @@ RU = {
     "Promo periods (from..to, comma-separated): a purchase in one counts as a promo purchase": "Промо-периоды (с..по, через запятую): покупка в такой период считается промо-покупкой",
     "Only orders at these outlets (none selected: any)": "Только заказы в этих магазинах (ничего не выбрано — любые)",
     "Only orders through these channels (none selected: any)": "Только заказы через эти каналы (ничего не выбрано — любые)",
+    "In saved segments:": "В сохранённых сегментах:",
 }  # fmt: skip
 
 TARGET = Path(__file__).resolve().parents[1] / "src" / "klientura" / "locale" / "ru" / "LC_MESSAGES" / "messages.po"

@@ -58,6 +58,9 @@ def test_preview_save_members_export(api: TestClient, base: dict[str, int]) -> N
     seg = r.json()
     assert seg["size"] == 3 and seg["kind"] == "dynamic" and seg["history"] == [{"day": str(TODAY), "size": 3}]
     assert api.post("/api/v1/segments", json={"name": "покупатели ", "rule": BOUGHT}).status_code == 409
+    card = api.get(f"/api/v1/customers/{base['c0']}").json()
+    assert card["segments"] == [{"id": seg["id"], "name": "Покупатели"}]
+    assert api.get(f"/api/v1/customers/{base['c4']}").json()["segments"] == []
     page = api.get(f"/api/v1/segments/{seg['id']}/members", params={"limit": 2}).json()
     assert page["items"] == [base["c0"], base["c1"]] and page["next_cursor"]
     rest = api.get(f"/api/v1/segments/{seg['id']}/members", params={"cursor": page["next_cursor"]}).json()

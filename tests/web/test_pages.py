@@ -194,6 +194,9 @@ def test_segment_builder_live_size_save_and_export(page: Any, live: dict[str, An
     assert page.locator(".flash.ok").inner_text() == "Сегмент сохранён."
     assert "Смирнова Анна Петровна" in page.locator("#members").inner_text()
     shot(page, "segment-page")
+    page.click("#members >> text=Смирнова Анна Петровна")
+    assert "VIP с покупками" in page.locator("#member-of").inner_text()
+    page.go_back()
     csv = page.request.get(page.url + "/export?format=csv").text()
     assert csv.startswith("\ufeffid;last_name") and "Смирнова" in csv
     page.goto(f"{base}/segments")

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from klientura import analytics, dedup
+from klientura import analytics, dedup, segments
 from klientura import customers as svc
 from klientura.analytics import ScoreRead
 from klientura.api import idempotency
@@ -15,10 +15,11 @@ from klientura.api.schemas import (
     CustomerPage,
     FieldValueOut,
     MergeOut,
+    SegmentRef,
     SuggestionOut,
     TagsIn,
 )
-from klientura.auth import require
+from klientura.auth import can, require
 from klientura.customers.schemas import ConsentIn, CustomerIn, CustomerRead, CustomerUpdate, IdentityIn, IdentityRead
 from klientura.db import commit
 from klientura.deps import ActorDep, SessionDep, SettingsDep
@@ -86,6 +87,8 @@ def get_card(customer_id: int, session: SessionDep, actor: ActorDep) -> Customer
         other_values=[FieldValueOut(field=f.field, value=f.value, source=f.source) for f in svc.field_values(session, customer.id)],
         merges=[MergeOut.model_validate(m, from_attributes=True) for m in dedup.merges_of(session, customer.id)],
         scores=ScoreRead.model_validate(s) if (s := analytics.score_of(session, customer.id)) else None,
+        segments=[SegmentRef(id=g.id, name=g.name) for g in segments.segments_of(session, customer.id)]
+        if can(actor, "segments:read") else [],
     )  # fmt: skip
 
 

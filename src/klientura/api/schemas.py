@@ -45,6 +45,12 @@ class CustomerCard(BaseModel):
     other_values: list[FieldValueOut]
     merges: list[MergeOut]
     scores: ScoreRead | None = Field(description="segment families as of the last recompute (none before the first)")
+    segments: list[SegmentRef] = Field(default_factory=list, description="saved segments the card is a member of")
+
+
+class SegmentRef(BaseModel):
+    id: int
+    name: str
 
 
 class TagsIn(BaseModel):

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from klientura import analytics, dedup
+from klientura import analytics, dedup, segments
 from klientura import customers as svc
+from klientura.auth import can
 from klientura.catalog import list_outlets
 from klientura.customers.schemas import CustomerUpdate
 from klientura.db import Session
@@ -113,6 +114,7 @@ def customer_card(customer_id: int, request: Request, session: SessionDep) -> HT
         "consents": {x.channel: x for x in read.consents},
         "suggestions": dedup.list_suggestions(session, actor, customer_id=customer.id, limit=10),
         "score": analytics.score_of(session, customer.id), "flash": message, "flash_kind": kind,
+        "member_of": segments.segments_of(session, customer.id) if can(actor, "segments:read") else [],
     }, actor=actor)  # fmt: skip
 
 
