@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from klientura.analytics import Warehouse, default_path
+from klientura.analytics import Warehouse
 from klientura.audit import Actor
 from klientura.auth.service import actor_for_api_key, actor_for_user, get_user
 from klientura.config import Settings
@@ -49,9 +49,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def open_warehouse(request: Request) -> Iterator[Warehouse]:
     """The warehouse, read-only for this request (DuckDB lets many processes read, one write)."""
-    settings: Settings = request.app.state.settings
-    path = settings.warehouse_path or default_path(settings.database_url)
-    wh = Warehouse(path, settings.database_url, timezone=settings.timezone, read_only=True)
+    wh = Warehouse.of(request.app.state.settings, read_only=True)
     try:
         yield wh
     finally:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from klientura import segments
+from klientura import analytics, segments
 from klientura.analytics import Warehouse
 from klientura.audit import SYSTEM
 from klientura.customers import add_tags
@@ -19,7 +19,7 @@ from tests import factories
 from tests.analytics.test_scores import Base
 from tests.api.conftest import login
 
-TODAY = date.today()
+TODAY = analytics.today("Europe/Moscow")  # the shop's day, as the service judges it (not the machine's)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from klientura.analytics.service import (
 )
 from klientura.analytics.settings import RFM_SEGMENTS, AnalyticsSettings
 from klientura.analytics.sync import SyncReport, sync
-from klientura.analytics.warehouse import Warehouse, default_path
+from klientura.analytics.warehouse import Warehouse, default_path, path_of
 
 __all__ = [
     "FAMILIES",
@@ -50,6 +50,7 @@ __all__ = [
     "last_as_of",
     "load_settings",
     "parse_rule",
+    "path_of",
     "recompute",
     "rfm_grid",
     "rfm_migration",

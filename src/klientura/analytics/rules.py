@@ -180,12 +180,17 @@ class RuleTree(BaseModel):
     root: Rule
 
 
-def _count(rule: Any) -> int:
+def leaves(rule: Any) -> list[Any]:
+    """The conditions of a tree, without its AND / OR / NOT."""
     if isinstance(rule, AndRule | OrRule):
-        return sum(_count(r) for r in rule.rules)
+        return [leaf for r in rule.rules for leaf in leaves(r)]
     if isinstance(rule, NotRule):
-        return _count(rule.rule)
-    return 1
+        return leaves(rule.rule)
+    return [rule]
+
+
+def kinds(rule: Any) -> set[str]:
+    return {leaf.kind for leaf in leaves(rule)}
 
 
 def parse_rule(data: Any) -> Rule:
@@ -197,6 +202,6 @@ def parse_rule(data: Any) -> Rule:
         where = ".".join(str(p) for p in first["loc"][1:] if not str(p).endswith("Rule")) or "rule"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ValidationFailed(f"{where}: {message}") from exc
-    if _count(rule) > MAX_CONDITIONS:
+    if len(leaves(rule)) > MAX_CONDITIONS:
         raise ValidationFailed(f"a segment takes at most {MAX_CONDITIONS} conditions")
     return rule

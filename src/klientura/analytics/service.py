@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 
 from klientura.analytics.kpis import Period, cohorts, daily_revenue, period_kpis
 from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
-from klientura.analytics.rules import Rule, parse_rule
+from klientura.analytics.rules import Rule, kinds, parse_rule
 from klientura.analytics.schemas import GroupRead
 from klientura.analytics.scores import migration, rfm_map, scores
 from klientura.analytics.segment import members
@@ -27,6 +27,7 @@ from klientura.db import Session, insert_columns, utcnow
 from klientura.kit.errors import ValidationFailed
 
 FAMILIES = ("temperature", "lifecycle", "rfm_segment", "behaviour")
+SCORE_TABLES = ("orders", "customers", "returns", "events")  # what the families are computed from
 _COLUMNS = ("customer_id", "as_of", "temperature", "lifecycle", "recency_days", "frequency", "monetary", "r", "f", "m",
             "rfm_cell", "rfm_segment", "behaviour", "discount_lover", "promo_hunter", "irregular",
             "frequent_thrifty", "orders", "revenue", "avg_check", "first_purchase", "last_purchase",
@@ -78,8 +79,7 @@ class RecomputeReport:
 
 def compute(wh: Warehouse, settings: AnalyticsSettings, as_of: date) -> Any:
     """The scores of every surviving card as a pyarrow Table (nothing written)."""
-    names = ("orders", "customers", "returns", "events")
-    expr = scores({n: wh.table(n) for n in names}, settings, as_of)
+    expr = scores({n: wh.table(n) for n in SCORE_TABLES}, settings, as_of)
     return expr.to_pyarrow()
 
 
@@ -104,7 +104,7 @@ def segment_members(wh: Warehouse, rule: Any, as_of: date) -> Any:
     tables = {n: wh.table(n) for n in SEGMENT_TABLES}
     if "scores" in wh.ibis.list_tables():
         tables["scores"] = wh.table("scores")
-    elif '"kind":"score"' in parsed.model_dump_json():
+    elif "score" in kinds(parsed):
         raise ValidationFailed("conditions on scores need a recompute first: klientura analytics recompute")
     return members(tables, parsed, as_of)
 
@@ -122,8 +122,7 @@ def rfm_grid(wh: Warehouse, settings: AnalyticsSettings, as_of: date) -> list[di
         rows = s.group_by(["r", "f"]).aggregate(customers=s.customer_id.count(), monetary_k=s.monetary_k.sum())
         rows = rows.to_pyarrow().to_pylist()
     else:
-        names = ("orders", "customers", "returns", "events")
-        rows = rfm_map({n: wh.table(n) for n in names}, settings, as_of).to_pyarrow().to_pylist()
+        rows = rfm_map({n: wh.table(n) for n in SCORE_TABLES}, settings, as_of).to_pyarrow().to_pylist()
     total_n = sum(r["customers"] for r in rows) or 1
     total_k = sum(max(r["monetary_k"] or 0, 0) for r in rows) or 1
     by_cell = {(r["r"], r["f"]): r for r in rows}
@@ -140,8 +139,7 @@ def rfm_migration(wh: Warehouse, settings: AnalyticsSettings, start: date, end: 
     """Customers per (segment at ``start``, segment at ``end``)."""
     if end <= start:
         raise ValidationFailed("the second date must come after the first")
-    names = ("orders", "customers", "returns", "events")
-    rows = migration({n: wh.table(n) for n in names}, settings, start, end).to_pyarrow().to_pylist()
+    rows = migration({n: wh.table(n) for n in SCORE_TABLES}, settings, start, end).to_pyarrow().to_pylist()
     return sorted(rows, key=lambda r: (r["source"], r["target"]))
 
 

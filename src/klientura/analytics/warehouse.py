@@ -15,6 +15,7 @@ import duckdb
 import ibis
 from sqlalchemy.engine import make_url
 
+from klientura.config import Settings
 from klientura.kit.errors import Conflict, ValidationFailed
 
 SCHEMA_VERSION = 3  # bump when the tables below change: the warehouse is derived data, rebuilt from the store
@@ -46,6 +47,11 @@ def default_path(database_url: str) -> Path:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database).with_suffix(".duckdb")
     return Path("var") / f"warehouse-{url.database or 'store'}.duckdb"
+
+
+def path_of(settings: Settings) -> Path:
+    """The configured warehouse file (``KLIENTURA_WAREHOUSE_PATH``), else :func:`default_path`."""
+    return settings.warehouse_path or default_path(settings.database_url)
 
 
 def _extension_dir() -> Path | None:
@@ -99,6 +105,11 @@ class Warehouse:
             self._ensure_schema()
         self.ibis: Any = ibis.duckdb.from_connection(self.con)
         self._attached = False
+
+    @classmethod
+    def of(cls, settings: Settings, *, read_only: bool = False) -> Warehouse:
+        """The warehouse of these settings: its file, the store, the shop's time zone."""
+        return cls(path_of(settings), settings.database_url, timezone=settings.timezone, read_only=read_only)
 
     def close(self) -> None:
         self.con.close()

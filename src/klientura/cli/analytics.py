@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,16 +21,8 @@ analytics_app = typer.Typer(help="RFM, lifecycle, temperature and behaviour of t
 app.add_typer(analytics_app, name="analytics")
 
 
-def _path(settings: Settings) -> Path:
-    return settings.warehouse_path or analytics.default_path(settings.database_url)
-
-
-def _warehouse(settings: Settings) -> analytics.Warehouse:
-    return analytics.Warehouse(_path(settings), settings.database_url, timezone=settings.timezone)
-
-
-def _sync(settings: Settings) -> analytics.SyncReport:
-    return analytics.sync(settings.database_url, _path(settings), timezone=settings.timezone)
+def sync_now(settings: Settings) -> analytics.SyncReport:
+    return analytics.sync(settings.database_url, analytics.path_of(settings), timezone=settings.timezone)
 
 
 @app.command()
@@ -39,7 +30,7 @@ def sync(as_json: Annotated[bool, typer.Option("--json", help="print the report 
     """Bring the warehouse up to date with the store (incremental; safe to run again or after a crash)."""
     settings = Settings()
     try:
-        report = _sync(settings)
+        report = sync_now(settings)
     except KlienturaError as exc:
         fail(exc.detail)
         return
@@ -73,8 +64,8 @@ def recompute(
         return
     try:
         if not no_sync:
-            _sync(settings)
-        with command_session(settings.database_url) as session, _warehouse(settings) as wh:
+            sync_now(settings)
+        with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
             report = analytics.recompute(session, SYSTEM, wh, as_of=day)
             sizes = segments.refresh_segments(session, SYSTEM, wh, report.as_of)
     except KlienturaError as exc:

@@ -55,9 +55,8 @@ def demo(
         with session_scope(factory) as session:
             found = dedup.scan(session, SYSTEM, settings.dedup_threshold)
         console.print(f"duplicate suggestions: {found:,}")
-        path = settings.warehouse_path or analytics.default_path(settings.database_url)
-        analytics.sync(settings.database_url, path, timezone=settings.timezone)
-        with session_scope(factory) as session, analytics.Warehouse(path, settings.database_url) as wh:
+        analytics.sync(settings.database_url, analytics.path_of(settings), timezone=settings.timezone)
+        with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:
             report = analytics.recompute(session, SYSTEM, wh)
         console.print(f"segments computed for {report.customers:,} customers (klientura analytics recompute)")
     console.print(f"\nLog in at [bold]http://{host}:{port}/[/bold]")

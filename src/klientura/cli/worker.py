@@ -12,7 +12,6 @@ import typer
 
 from klientura import analytics, segments
 from klientura.audit import SYSTEM
-from klientura.cli.analytics import _path, _warehouse
 from klientura.cli.main import app, console
 from klientura.config import Settings
 from klientura.db import command_session
@@ -22,14 +21,14 @@ from klientura.kit.errors import KlienturaError
 def tick(settings: Settings, now: datetime, last_recompute: str | None, recompute_at: int) -> str | None:
     """One round: sync; and, once a day from ``recompute_at`` o'clock (shop time), score and refresh segments.
     Returns the day of the last recompute."""
-    report = analytics.sync(settings.database_url, _path(settings), timezone=settings.timezone)
+    report = analytics.sync(settings.database_url, analytics.path_of(settings), timezone=settings.timezone)
     console.print(f"{now:%H:%M} sync: {sum(report.copied.get(n, 0) for n in ('orders', 'order_lines', 'events')):,} "
                   f"new facts in {report.seconds:.1f} s")  # fmt: skip
     local = now.astimezone(ZoneInfo(settings.timezone))
     today = local.date().isoformat()
     if last_recompute == today or local.hour < recompute_at:
         return last_recompute
-    with command_session(settings.database_url) as session, _warehouse(settings) as wh:
+    with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
         done = analytics.recompute(session, SYSTEM, wh)
         sizes = segments.refresh_segments(session, SYSTEM, wh, done.as_of)
     console.print(f"{now:%H:%M} recompute: {done.customers:,} customers scored, {len(sizes)} segments refreshed")

@@ -82,6 +82,4 @@ def gettext_for(request: Request) -> Any:
 
 def open_warehouse(request: Request) -> analytics.Warehouse:
     """The warehouse, read-only, for one page (DuckDB lets many read while none writes)."""
-    settings: Settings = request.app.state.settings
-    path = settings.warehouse_path or analytics.default_path(settings.database_url)
-    return analytics.Warehouse(path, settings.database_url, timezone=settings.timezone, read_only=True)
+    return analytics.Warehouse.of(request.app.state.settings, read_only=True)

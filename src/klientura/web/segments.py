@@ -113,13 +113,18 @@ async def builder(request: Request, session: SessionDep) -> HTMLResponse:
 async def save(request: Request, session: SessionDep) -> Response:
     actor = web_actor(request, session)
     _ = gettext_for(request)
+    data: dict[str, Any] = {}
+    form: sf.Form | None = None
+    rule: dict[str, Any] = STARTER
     try:
         data, form, rule = await _posted(request)
         today = analytics.today(request.app.state.settings.timezone)
         name, description = str(data.get("name") or "").strip(), str(data.get("description") or "").strip() or None
+        if not name:
+            raise ValidationFailed(_("Give the segment a name."))
         with open_warehouse(request) as wh:
             if data.get("segment_id"):
-                update = segments.SegmentUpdate(name=name or None, description=description, rule=rule)
+                update = segments.SegmentUpdate(name=name, description=description, rule=rule)
                 seg = segments.update_segment(session, actor, wh, int(data["segment_id"]), update, today)
             else:
                 new = segments.SegmentIn(name=name, description=description, rule=rule,
@@ -128,12 +133,12 @@ async def save(request: Request, session: SessionDep) -> Response:
         commit(session)
     except (KlienturaError, ValidationError) as exc:
         session.rollback()
-        message = exc.detail if isinstance(exc, KlienturaError) else _("Give the segment a name.")
-        ctx = _builder_context(session, locals().get("form"), locals().get("rule") or STARTER)
+        message = exc.detail if isinstance(exc, KlienturaError) else str(exc.errors()[0]["msg"])
         segment = segments.get_segment(session, actor, int(data["segment_id"])) if data.get("segment_id") else None
         return render(request, "segments/edit.html", {
             "nav": "segments", "segment": segment, "preview": {"error": message}, "error": message,
-            "name": data.get("name", ""), "description": data.get("description", ""), **ctx,
+            "name": data.get("name", ""), "description": data.get("description", ""),
+            **_builder_context(session, form, rule),
         }, actor=actor, status=422)  # fmt: skip
     flash.put(request, _("Segment saved."), "ok")
     return RedirectResponse(f"/segments/{seg.id}", status_code=303)
