@@ -1,8 +1,9 @@
 """The warehouse and what it computes: sync from the store, RFM, lifecycle, temperature, behaviour."""
 
+from klientura.analytics import clv
 from klientura.analytics.kpis import Period
 from klientura.analytics.labels import FAMILY_NAMES, LABELS, label
-from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
+from klientura.analytics.models import AnalyticsConfig, ClvFit, ClvRun, CustomerClv, CustomerScore, ScoreSnapshot
 from klientura.analytics.rules import parse_rule
 from klientura.analytics.schemas import GroupRead, ScoreRead
 from klientura.analytics.service import (
@@ -34,6 +35,9 @@ __all__ = [
     "RFM_SEGMENTS",
     "AnalyticsConfig",
     "AnalyticsSettings",
+    "ClvFit",
+    "ClvRun",
+    "CustomerClv",
     "CustomerScore",
     "GroupRead",
     "Period",
@@ -42,6 +46,7 @@ __all__ = [
     "ScoreSnapshot",
     "SyncReport",
     "Warehouse",
+    "clv",
     "compute",
     "dashboard",
     "default_path",

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, String
+from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from klientura.db import Base, utcnow
@@ -70,3 +70,63 @@ class AnalyticsConfig(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class ClvFit(Base):
+    """A fitted lifetime-value model: purchase counts (BG/NBD, MBG/NBD or Pareto/NBD) and spend (Gamma-Gamma)."""
+
+    __tablename__ = "clv_fits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(16))
+    time_unit: Mapped[str] = mapped_column(String(8))
+    calibration_end: Mapped[date]
+    holdout_end: Mapped[date | None]
+    customers: Mapped[int]
+    repeaters: Mapped[int]
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    std_errors: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    loglik: Mapped[float]
+    spend_params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    spend_std_errors: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    spend_loglik: Mapped[float]
+    warnings: Mapped[list[str]] = mapped_column(default=list)
+    # predicted vs actual over the holdout: per week and per calibration frequency
+    diagnostics: Mapped[dict[str, Any] | None]
+    seconds: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class ClvRun(Base):
+    """One prediction of the whole base with a fit: its settings and the base valuation report."""
+
+    __tablename__ = "clv_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fit_id: Mapped[int] = mapped_column(ForeignKey("clv_fits.id"))
+    as_of: Mapped[date]
+    horizon_months: Mapped[int]
+    discount: Mapped[float]  # per month
+    basis: Mapped[str] = mapped_column(String(8))  # revenue | margin
+    customers: Mapped[int]
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    seconds: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class CustomerClv(Base):
+    """A customer's predicted future, replaced whole by every prediction run (no foreign key, as scores)."""
+
+    __tablename__ = "customer_clv"
+
+    customer_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    run_id: Mapped[int]
+    p_alive: Mapped[float]
+    expected_purchases: Mapped[float]  # over the run's horizon
+    expected_spend: Mapped[Decimal] = mapped_column(Money)  # per purchase
+    clv: Mapped[Decimal] = mapped_column(Money)  # over the run's horizon, discounted
+    value_1y: Mapped[Decimal] = mapped_column(Money)
+    value_2y: Mapped[Decimal] = mapped_column(Money)
+    value_3y: Mapped[Decimal] = mapped_column(Money)

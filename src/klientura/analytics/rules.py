@@ -31,7 +31,9 @@ SCORE_FIELDS = {
     "r": "number", "f": "number", "m": "number", "recency_days": "number", "frequency": "number",
     "orders": "number", "revenue": "number", "avg_check": "number", "mean_interval_days": "number",
     "discount_lover": "flag", "promo_hunter": "flag", "irregular": "flag", "frequent_thrifty": "flag",
+    "p_alive": "number", "clv": "number", "expected_purchases": "number", "expected_spend": "number",
 }  # fmt: skip
+CLV_FIELDS = {"p_alive", "clv", "expected_purchases", "expected_spend"}  # from the last lifetime-value prediction
 MAX_CONDITIONS = 50
 
 
@@ -191,6 +193,15 @@ def leaves(rule: Any) -> list[Any]:
 
 def kinds(rule: Any) -> set[str]:
     return {leaf.kind for leaf in leaves(rule)}
+
+
+def needs(rule: Any) -> set[str]:
+    """The computed tables a tree reads: 'scores' (families) and 'clv' (lifetime value)."""
+    out = set()
+    for leaf in leaves(rule):
+        if isinstance(leaf, ScoreRule):
+            out.add("clv" if leaf.field in CLV_FIELDS else "scores")
+    return out
 
 
 def parse_rule(data: Any) -> Rule:

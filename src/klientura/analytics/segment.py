@@ -9,6 +9,7 @@ import ibis
 from ibis import _
 
 from klientura.analytics.rules import (
+    CLV_FIELDS,
     PROFILE_FIELDS,
     SCORE_FIELDS,
     AndRule,
@@ -26,7 +27,8 @@ from klientura.analytics.rules import (
 from klientura.analytics.scores import purchases
 
 Expr = Any
-_MONEY_SCORES = {"revenue": "revenue_k", "avg_check": "avg_check_k"}
+_MONEY_SCORES = {"revenue": "revenue_k", "avg_check": "avg_check_k", "clv": "clv_k",
+                 "expected_spend": "expected_spend_k"}  # fmt: skip
 
 
 def _compare(col: Expr, op: str, value: Any) -> Expr:
@@ -51,6 +53,7 @@ class _Compiler:
         self.roots = cards.select(card_id=cards.id, cid=cards.root_id)
         self.joins: list[tuple[Expr, str]] = []
         self.scores_needed = False
+        self.clv_needed = False
 
     def _per_root(self, card_ids: Expr, value: Expr | None = None) -> str:
         """Join a per-customer table (``cid`` plus one value) onto the base; the column's name comes back."""
@@ -82,9 +85,11 @@ class _Compiler:
         if isinstance(rule, ProfileRule):
             return self._profile(rule)
         if isinstance(rule, ScoreRule):
-            self.scores_needed = True
+            prefix = "c" if rule.field in CLV_FIELDS else "s"
+            self.clv_needed |= prefix == "c"
+            self.scores_needed |= prefix == "s"
             kind = SCORE_FIELDS[rule.field]
-            col = _[f"s_{_MONEY_SCORES.get(rule.field, rule.field)}"]
+            col = _[f"{prefix}_{_MONEY_SCORES.get(rule.field, rule.field)}"]
             value = rule.value
             if rule.field in _MONEY_SCORES and value is not None:
                 value = [v * 100 for v in value] if isinstance(value, list) else value * 100
@@ -180,6 +185,10 @@ class _Compiler:
             s = self.t["scores"]
             s = s.select(s_customer_id=s.customer_id, **{f"s_{c}": s[c] for c in s.columns if c != "customer_id"})
             base = base.left_join(s, base.customer_id == s.s_customer_id).drop("s_customer_id")
+        if self.clv_needed:  # customers who never bought have no prediction: no condition on it holds for them
+            c = self.t["clv"]
+            c = c.select(c_customer_id=c.customer_id, **{f"c_{n}": c[n] for n in c.columns if n != "customer_id"})
+            base = base.left_join(c, base.customer_id == c.c_customer_id).drop("c_customer_id")
         for table, name in self.joins:
             joined = table.select(**{f"{name}_cid": table.cid, name: table.value})
             base = base.left_join(joined, base.customer_id == joined[f"{name}_cid"]).drop(f"{name}_cid")

@@ -15,12 +15,12 @@ from sqlalchemy import delete, func, select
 
 from klientura.analytics.kpis import Period, cohorts, daily_revenue, period_kpis
 from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
-from klientura.analytics.rules import Rule, kinds, parse_rule
+from klientura.analytics.rules import Rule, needs, parse_rule
 from klientura.analytics.schemas import GroupRead
 from klientura.analytics.scores import migration, rfm_map, scores
 from klientura.analytics.segment import members
 from klientura.analytics.settings import AnalyticsSettings
-from klientura.analytics.warehouse import Warehouse
+from klientura.analytics.warehouse import Warehouse, money_sql
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.db import Session, insert_columns, utcnow
@@ -102,10 +102,14 @@ def segment_members(wh: Warehouse, rule: Any, as_of: date) -> Any:
     """The Ibis expression of a rule's members (``customer_id``); ``rule`` is validated JSON or a parsed rule."""
     parsed: Rule = rule if isinstance(rule, BaseModel) else parse_rule(rule)  # type: ignore[assignment]
     tables = {n: wh.table(n) for n in SEGMENT_TABLES}
-    if "scores" in wh.ibis.list_tables():
-        tables["scores"] = wh.table("scores")
-    elif "score" in kinds(parsed):
+    present, wanted = set(wh.ibis.list_tables()), needs(parsed)
+    for name in ("scores", "clv"):
+        if name in present:
+            tables[name] = wh.table(name)
+    if "scores" in wanted - present:
         raise ValidationFailed("conditions on scores need a recompute first: klientura analytics recompute")
+    if "clv" in wanted - present:
+        raise ValidationFailed("conditions on lifetime value need a prediction first: klientura clv predict")
     return members(tables, parsed, as_of)
 
 
@@ -206,14 +210,10 @@ def _store_columns(wh: Warehouse, table: Any, as_of: date, chunk: int = 100_000)
     """The scores column by column, formatted by DuckDB where the store takes text — money as exact decimal
     strings from kopecks, dates in ISO form: for a million rows 2 s instead of 10 through Python objects."""
 
-    def money(k: str) -> str:
-        return (f"CASE WHEN {k} IS NULL THEN NULL ELSE (CASE WHEN {k} < 0 THEN '-' ELSE '' END) || "
-                f"CAST(abs({k}) // 100 AS VARCHAR) || '.' || lpad(CAST(abs({k}) % 100 AS VARCHAR), 2, '0') END")  # fmt: skip
-
     exprs = []
     for name in _COLUMNS:
         if name in _MONEY:
-            exprs.append(f"{money(_MONEY[name])} AS {name}")
+            exprs.append(f"{money_sql(_MONEY[name])} AS {name}")
         elif name in _DATES:
             exprs.append(f"CAST({name} AS VARCHAR) AS {name}")
         elif name not in ("as_of", "computed_at"):

@@ -79,27 +79,27 @@ def _fact_select(wh: Warehouse, name: str) -> str:
         return (
             f"SELECT s.id, s.customer_id, CAST({_local(wh, 's.placed_at')} AS DATE), {_utc(wh, 's.placed_at')}, "
             f"s.status, {_k('s.total')}, {_k('s.discount')}, {_k('s.paid')}, "
-            "coalesce(s.promo_code, '') <> '', s.outlet_id, s.channel_id FROM store.orders s"
+            "coalesce(s.promo_code, '') <> '', s.outlet_id, s.channel_id FROM oltp.orders s"
         )
     if name == "order_lines":
         return (
             f"SELECT s.id, s.order_id, s.product_id, CAST(s.qty AS DOUBLE), {_k('s.price')}, {_k('s.discount')}, "
-            f"{_k('s.amount')} FROM store.order_lines s"
+            f"{_k('s.amount')} FROM oltp.order_lines s"
         )
     if name == "returns":
         return (
             f"SELECT s.id, s.order_id, CAST({_local(wh, 's.returned_at')} AS DATE), {_k('s.amount')} "
-            "FROM store.returns s"
+            "FROM oltp.returns s"
         )
     if name == "events":
-        return f"SELECT s.id, s.customer_id, s.type, CAST({_local(wh, 's.occurred_at')} AS DATE) FROM store.events s"
+        return f"SELECT s.id, s.customer_id, s.type, CAST({_local(wh, 's.occurred_at')} AS DATE) FROM oltp.events s"
     raise KeyError(name)
 
 
 _DIMENSIONS: dict[str, Callable[[Warehouse], str]] = {
     "customers": lambda wh: (
         f"""
-        WITH RECURSIVE c AS (SELECT id, merged_into_id FROM store.customers),
+        WITH RECURSIVE c AS (SELECT id, merged_into_id FROM oltp.customers),
         r(id, root_id) AS (
             SELECT id, id FROM c WHERE merged_into_id IS NULL
             UNION ALL
@@ -107,21 +107,19 @@ _DIMENSIONS: dict[str, Callable[[Warehouse], str]] = {
         )
         SELECT s.id, r.root_id, CAST({_local(wh, "s.created_at")} AS DATE), s.gender, CAST(s.birth_date AS DATE),
                s.city, s.acquisition_source, s.owner_id
-        FROM store.customers s JOIN r ON r.id = s.id"""
+        FROM oltp.customers s JOIN r ON r.id = s.id"""
     ),
     "products": lambda wh: (
         f"SELECT id, sku, category_id, {_k('price')}, "
-        f"CASE WHEN cost IS NULL THEN NULL ELSE {_k('cost')} END FROM store.products"
+        f"CASE WHEN cost IS NULL THEN NULL ELSE {_k('cost')} END FROM oltp.products"
     ),
-    "identities": lambda wh: "SELECT DISTINCT customer_id, kind FROM store.identities",
-    "tags": lambda wh: (
-        "SELECT ct.customer_id, t.name FROM store.customer_tags ct JOIN store.tags t ON t.id = ct.tag_id"
-    ),
+    "identities": lambda wh: "SELECT DISTINCT customer_id, kind FROM oltp.identities",
+    "tags": lambda wh: "SELECT ct.customer_id, t.name FROM oltp.customer_tags ct JOIN oltp.tags t ON t.id = ct.tag_id",
     "consents": lambda wh: (
-        "SELECT customer_id, channel, granted FROM store.consents "
+        "SELECT customer_id, channel, granted FROM oltp.consents "
         "QUALIFY row_number() OVER (PARTITION BY customer_id, channel ORDER BY changed_at DESC, id DESC) = 1"
     ),
-    "categories": lambda wh: "SELECT id, code, name, parent_id FROM store.categories",
+    "categories": lambda wh: "SELECT id, code, name, parent_id FROM oltp.categories",
 }
 
 
@@ -233,7 +231,7 @@ def copy(wh: Warehouse) -> SyncReport:
             before = _count(wh, name)
             # which ids are missing, reading the id column only; then the rows of that id range
             span = c.execute(
-                f"SELECT min(id), max(id) FROM (SELECT s.id FROM store.{name} s WHERE s.id > ? "
+                f"SELECT min(id), max(id) FROM (SELECT s.id FROM oltp.{name} s WHERE s.id > ? "
                 f"EXCEPT SELECT id FROM {name} WHERE id > ?)",
                 [low, low],
             ).fetchone()

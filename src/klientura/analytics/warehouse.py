@@ -79,6 +79,13 @@ def _load(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.load_extension(name)
 
 
+def money_sql(k: str) -> str:
+    """DuckDB SQL turning the kopecks column ``k`` into an exact decimal string ('-12.05'): what the store takes
+    for a Money column, without a Decimal object per value in Python."""
+    return (f"CASE WHEN {k} IS NULL THEN NULL ELSE (CASE WHEN {k} < 0 THEN '-' ELSE '' END) || "
+            f"CAST(abs({k}) // 100 AS VARCHAR) || '.' || lpad(CAST(abs({k}) % 100 AS VARCHAR), 2, '0') END")  # fmt: skip
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -138,7 +145,8 @@ class Warehouse:
         c.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
     def attach_store(self) -> None:
-        """The store as the read-only catalogue ``store``."""
+        """The store as the read-only catalogue ``oltp`` (not ``store``: DuckDB names its own catalogue after the
+        warehouse file, and ``store.duckdb`` beside ``store.db`` would collide)."""
         if self._attached:
             return
         url = make_url(self.store_url)
@@ -147,13 +155,13 @@ class Warehouse:
             if not url.database or url.database == ":memory:":
                 raise ValidationFailed("an in-memory SQLite store cannot be synced to a warehouse")
             _load(self.con, "sqlite")
-            self.con.execute(f"ATTACH {_quote(url.database)} AS store (TYPE sqlite, READ_ONLY)")
+            self.con.execute(f"ATTACH {_quote(url.database)} AS oltp (TYPE sqlite, READ_ONLY)")
         elif dialect == "postgresql":
             _load(self.con, "postgres")
             parts = {"host": url.host, "port": url.port, "dbname": url.database, "user": url.username,
                      "password": url.password}  # fmt: skip
             dsn = " ".join(f"{k}={v}" for k, v in parts.items() if v not in (None, ""))
-            self.con.execute(f"ATTACH {_quote(dsn)} AS store (TYPE postgres, READ_ONLY)")
+            self.con.execute(f"ATTACH {_quote(dsn)} AS oltp (TYPE postgres, READ_ONLY)")
         else:
             raise ValidationFailed(f"no warehouse sync from a {dialect} store")
         self._attached = True

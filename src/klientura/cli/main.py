@@ -192,6 +192,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 
 def main() -> None:
-    from klientura.cli import analytics, demo, worker  # noqa: F401  (register their commands)
+    from klientura.cli import analytics, clv, demo, worker  # noqa: F401  (register their commands)
 
     app()
