@@ -5,7 +5,7 @@ from klientura.analytics.kpis import Period
 from klientura.analytics.labels import FAMILY_NAMES, LABELS, label
 from klientura.analytics.models import AnalyticsConfig, ClvFit, ClvRun, CustomerClv, CustomerScore, ScoreSnapshot
 from klientura.analytics.rules import parse_rule
-from klientura.analytics.schemas import GroupRead, ScoreRead
+from klientura.analytics.schemas import ClvRead, GroupRead, ScoreRead
 from klientura.analytics.service import (
     FAMILIES,
     RecomputeReport,
@@ -36,6 +36,7 @@ __all__ = [
     "AnalyticsConfig",
     "AnalyticsSettings",
     "ClvFit",
+    "ClvRead",
     "ClvRun",
     "CustomerClv",
     "CustomerScore",

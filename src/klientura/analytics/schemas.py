@@ -42,3 +42,20 @@ class GroupRead(BaseModel):
     customers: int
     share: float
     revenue: Decimal
+
+
+class ClvRead(BaseModel):
+    """A card's predicted future from the last lifetime-value prediction."""
+
+    as_of: date
+    horizon_months: int
+    basis: str
+    model: str
+    model_title: str
+    p_alive: float
+    expected_purchases: float
+    expected_spend: Decimal
+    clv: Decimal
+    value_1y: Decimal
+    value_2y: Decimal
+    value_3y: Decimal

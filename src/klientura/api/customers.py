@@ -87,6 +87,7 @@ def get_card(customer_id: int, session: SessionDep, actor: ActorDep) -> Customer
         other_values=[FieldValueOut(field=f.field, value=f.value, source=f.source) for f in svc.field_values(session, customer.id)],
         merges=[MergeOut.model_validate(m, from_attributes=True) for m in dedup.merges_of(session, customer.id)],
         scores=ScoreRead.model_validate(s) if (s := analytics.score_of(session, customer.id)) else None,
+        clv=analytics.clv.clv_of(session, customer.id),
         segments=[SegmentRef(id=g.id, name=g.name) for g in segments.segments_of(session, customer.id)]
         if can(actor, "segments:read") else [],
     )  # fmt: skip

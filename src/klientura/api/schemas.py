@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from klientura.analytics import ScoreRead
+from klientura.analytics import ClvRead, ScoreRead
 from klientura.customers import CustomerRead, ResolveResult
 from klientura.events import EventRead
 from klientura.orders import OrderRead, ReturnRead, Totals
@@ -45,6 +45,9 @@ class CustomerCard(BaseModel):
     other_values: list[FieldValueOut]
     merges: list[MergeOut]
     scores: ScoreRead | None = Field(description="segment families as of the last recompute (none before the first)")
+    clv: ClvRead | None = Field(
+        default=None, description="P(alive), expected purchases and spend, lifetime value (none before a prediction)"
+    )
     segments: list[SegmentRef] = Field(default_factory=list, description="saved segments the card is a member of")
 
 

@@ -113,7 +113,8 @@ def customer_card(customer_id: int, request: Request, session: SessionDep) -> HT
         "other_values": svc.field_values(session, customer.id), "channels": CHANNELS,
         "consents": {x.channel: x for x in read.consents},
         "suggestions": dedup.list_suggestions(session, actor, customer_id=customer.id, limit=10),
-        "score": analytics.score_of(session, customer.id), "flash": message, "flash_kind": kind,
+        "score": analytics.score_of(session, customer.id), "clv": analytics.clv.clv_of(session, customer.id),
+        "flash": message, "flash_kind": kind,
         "member_of": segments.segments_of(session, customer.id) if can(actor, "segments:read") else [],
     }, actor=actor)  # fmt: skip
 

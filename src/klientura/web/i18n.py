@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 LOCALES = ("ru", "en")
@@ -40,6 +40,12 @@ def money(value: Decimal | int | float | None, locale: str, currency: str = "RUB
 
 def number(value: Decimal | int | float | None, locale: str) -> str:
     return "—" if value is None else str(format_decimal(value, locale=locale))
+
+
+def percent(value: float | None, locale: str, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return str(format_percent(value, "#,##0" + ("." + "0" * digits if digits else "") + "%", locale=locale))
 
 
 def day(value: date | datetime | None, locale: str) -> str:

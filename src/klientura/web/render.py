@@ -62,6 +62,7 @@ def render(
         ngettext=trans.ngettext,
         money=lambda v: i18n.money(v, locale, settings.currency),
         number=lambda v: i18n.number(v, locale),
+        percent=lambda v, digits=0: i18n.percent(v, locale, digits),
         day=lambda v: i18n.day(v, locale),
         moment=lambda v: i18n.moment(v, locale, settings.timezone),
         reason=lambda text: reasons.translate(text, trans.gettext),

@@ -201,3 +201,35 @@ def test_pareto_stays_finite(x: int, frac_tx: float, T: float, r: float, alpha: 
     alive = float(pareto.p_alive(p, x, t_x, T)[()])
     assert 0 <= alive <= 1
     assert math.isfinite(float(pareto.expected(p, 52.0, x, t_x, T)[()]))
+
+
+def test_recovers_the_parameters_that_made_the_data() -> None:
+    from tests.analytics.clv.simulate import bgnbd
+
+    truth = {"r": 0.5, "alpha": 6.0, "a": 0.7, "b": 3.0}
+    x, t_x, T, future = bgnbd(20_000, *truth.values(), seed=11, horizon=26)
+    m = clv.model("bgnbd")
+    est = m.fit(clv.Counts.of(x, t_x, T))
+    for name, value in truth.items():
+        se = est.std_errors[name]
+        assert se is not None and abs(est.params[name] - value) < 3 * se, (name, est.params[name], se)
+    # and predicts the next half-year of the same customers
+    predicted = m.expected(est.vector(), 26, x, t_x, T)
+    assert predicted.sum() == pytest.approx(future.sum(), rel=0.05)
+
+
+def test_where_the_closed_form_overflows_a_quadrature_takes_over() -> None:
+    """When the data drive a and b to millions (every customer drops with about the same p), the hypergeometric
+    form overflows; the integral over p takes over, and agrees with the closed form where both work."""
+    from klientura.analytics.clv.betageo import _by_quadrature
+
+    x, T = np.array([0.0, 3, 20, 300]), np.array([40.0, 40, 40, 40])
+    for p in (BG, np.array([0.3, 5.0, 2.0, 30.0]), np.array([1.5, 2.0, 40.0, 160.0])):
+        for t in (4.0, 52.0, 156.0):
+            closed = betageo.expected_if_alive(p, t, x, T)
+            by_integral = _by_quadrature(*p, np.full_like(x, t), x, T)
+            assert by_integral == pytest.approx(closed, rel=1e-4)
+    far = np.array([0.3, 5.0, 0.2 * 4e8, 0.8 * 4e8])
+    limit = betageo.expected_if_alive(far, 52.0, x, T)
+    q = 0.2 / (1 + x / 4e8)  # the dropout probability, all but known
+    assert limit == pytest.approx(-np.expm1(-(0.3 + x) * np.log1p(q * 52 / (5 + T))) / q, rel=1e-6)

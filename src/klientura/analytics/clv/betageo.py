@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import digamma, gammaln, roots_jacobi
+from scipy.special import betaincinv, digamma, gammaln, roots_jacobi
 
 from klientura.analytics.clv.fitting import Array, Counts
 from klientura.analytics.clv.special import hyp2f1
 
 NAMES = ("r", "alpha", "a", "b")
+QUADRATURE_NODES = 96
 
 
 def _loglik(p: Array, d: Counts, modified: bool) -> tuple[float, Array]:
@@ -78,14 +79,37 @@ def expected_if_alive(p: Array, t: Any, x: Any, T: Any, *, modified: bool = Fals
     """Expected purchases in (T, T + t] of a customer with x repeat purchases observed for T, were the customer
     certainly alive at T (multiply by :func:`p_alive` for the conditional expectation)."""
     r, alpha, a, b = (float(v) for v in p)
-    if abs(a - 1.0) < 1e-7:  # the expression has a removable singularity at a = 1
-        a = 1.0 + 1e-7
-    t_, x_, T_ = _arrays(t, x, T)
+    t_, x_, T_ = np.broadcast_arrays(*_arrays(t, x, T))
     k = 1.0 if modified else 0.0
+    a_ = 1.0 + 1e-7 if abs(a - 1.0) < 1e-7 else a  # the expression has a removable singularity at a = 1
     z = t_ / (alpha + T_ + t_)
-    c = a + b + x_ - 1 + k
-    tail = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 + k - r, a - 1, c, z)
-    return np.asarray(c / (a - 1) * (1 - tail), dtype=np.float64)
+    c = a_ + b + x_ - 1 + k
+    with np.errstate(all="ignore"):  # where the closed form breaks down, the quadrature below takes over
+        tail = (1 - z) ** (a_ - 1) * hyp2f1(a_ + b - 1 + k - r, a_ - 1, c, z)
+        out = np.asarray(c / (a_ - 1) * (1 - tail), dtype=np.float64)
+    ceiling = (r + x_) * t_ / (alpha + T_)  # E[lambda] t: what a customer who never drops out would buy
+    bad = ~(np.isfinite(out) & (out >= 0) & (out <= ceiling * (1 + 1e-9) + 1e-12))
+    if bad.any():
+        out = out.copy()
+        out[bad] = _by_quadrature(r, alpha, a, b + k, t_[bad], x_[bad], T_[bad])
+    return out
+
+
+def _by_quadrature(r: float, alpha: float, a: float, b: float, t: Array, x: Array, T: Array) -> Array:
+    """E[Y(t) | alive] as the integral over the posterior dropout probability p ~ Beta(a, b + x) of
+    (1 - ((alpha+T) / (alpha+T+p t))^(r+x)) / p (lambda ~ Gamma(r+x, alpha+T) integrated out), by Gauss-Legendre
+    in the quantiles of p — for parameters (a, b in the millions) where the hypergeometric form overflows."""
+    nodes, weights = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
+    q = (nodes + 1) / 2
+    out = np.empty_like(t)
+    xs, row = np.unique(x, return_inverse=True)
+    for i, xv in enumerate(xs):
+        sel = row.ravel() == i
+        prob = np.maximum(betaincinv(a, b + xv, q), 1e-300)[None, :]  # the dropout probability at each quantile
+        tau = (t[sel] / (alpha + T[sel]))[:, None]
+        h = -np.expm1(-(r + xv) * np.log1p(prob * tau)) / prob
+        out[sel] = h @ weights / 2
+    return out
 
 
 def expected(p: Array, t: Any, x: Any, t_x: Any, T: Any, *, modified: bool = False) -> Array:
@@ -97,7 +121,10 @@ def survival(p: Array, h: float) -> float:
     """The share of customers alive now who are still alive ``h`` time units later, for a customer drawn from the
     population: E[exp(-lambda p h)] = E_p[(alpha / (alpha + p h))^r] with p ~ Beta(a, b) (Gauss–Jacobi)."""
     r, alpha, a, b = (float(v) for v in p)
-    nodes, weights = roots_jacobi(64, b - 1, a - 1)  # weight (1-u)^(b-1) (1+u)^(a-1) on [-1, 1]
-    q = (nodes + 1) / 2  # the dropout probability
-    values = (alpha / (alpha + q * h)) ** r
-    return float(weights @ values / weights.sum())
+    if a + b < 500:  # Gauss-Jacobi: the Beta density as the weight (its nodes overflow for larger a + b)
+        nodes, weights = roots_jacobi(64, b - 1, a - 1)  # weight (1-u)^(b-1) (1+u)^(a-1) on [-1, 1]
+        q = (nodes + 1) / 2  # the dropout probability
+        return float(weights @ ((alpha / (alpha + q * h)) ** r) / weights.sum())
+    nodes, weights = np.polynomial.legendre.leggauss(QUADRATURE_NODES)  # in the quantiles of p
+    q = betaincinv(a, b, (nodes + 1) / 2)
+    return float(weights @ ((alpha / (alpha + q * h)) ** r) / 2)

@@ -147,7 +147,9 @@ def maximise(name: str, names: tuple[str, ...], loglik: LogLik, data: Any, start
         return -ll / customers, -(grad * p) / customers
 
     theta0 = np.log(start)
-    bounds = [(float(t) - 25.0, float(t) + 25.0) for t in theta0]  # e^25: far beyond any sensible estimate
+    bounds = [
+        (float(t) - 12.0, float(t) + 12.0) for t in theta0
+    ]  # x 160,000 from the start: beyond any sensible estimate
     result = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
                       options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})  # fmt: skip
     p = np.exp(result.x)

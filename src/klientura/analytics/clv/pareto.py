@@ -15,26 +15,34 @@ import numpy as np
 from scipy.special import gammaln
 
 from klientura.analytics.clv.fitting import Array, Counts
-from klientura.analytics.clv.special import hyp2f1
+from klientura.analytics.clv.special import MAX_TERMS, hyp2f1
 
 NAMES = ("r", "alpha", "s", "beta")
+# while fitting, a likelihood whose series needs more terms than this counts as not computable (NaN), and the
+# optimiser stays away: such parameters (r, s in the tens of thousands) only come from data the model cannot
+# describe, and the fit is flagged; predictions with final parameters may take up to MAX_TERMS
+FIT_TERMS = 2_000
 
 
-def _log_term(r: float, alpha: float, s: float, beta: float, x: Array, y: Array) -> Array:
+def _log_term(r: float, alpha: float, s: float, beta: float, x: Array, y: Array, terms: int) -> Array:
     """log of 2F1(...; z(y)) / (max(alpha, beta) + y)^(r+s+x), the two halves of A0."""
     c = r + s + x + 1
     if alpha >= beta:
         z = (alpha - beta) / (alpha + y)
-        return np.asarray(-(r + x) * np.log(alpha + y) - s * np.log(beta + y) + np.log(hyp2f1(1.0, r + x, c, z)))
+        return np.asarray(
+            -(r + x) * np.log(alpha + y) - s * np.log(beta + y) + np.log(hyp2f1(1.0, r + x, c, z, max_terms=terms))
+        )
     z = (beta - alpha) / (beta + y)
-    return np.asarray((1 - r - x) * np.log(alpha + y) - (s + 1) * np.log(beta + y) + np.log(hyp2f1(1.0, s + 1, c, z)))
+    return np.asarray(
+        (1 - r - x) * np.log(alpha + y) - (s + 1) * np.log(beta + y) + np.log(hyp2f1(1.0, s + 1, c, z, max_terms=terms))
+    )
 
 
-def _halves(p: Array, x: Array, t_x: Array, T: Array) -> tuple[Array, Array]:
+def _halves(p: Array, x: Array, t_x: Array, T: Array, terms: int = MAX_TERMS) -> tuple[Array, Array]:
     """(L1, L2): the log-likelihood of 'alive at T' and of 'died between t_x and T', without the common part."""
     r, alpha, s, beta = (float(v) for v in p)
     l1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    at_tx, at_T = _log_term(r, alpha, s, beta, x, t_x), _log_term(r, alpha, s, beta, x, T)
+    at_tx, at_T = _log_term(r, alpha, s, beta, x, t_x, terms), _log_term(r, alpha, s, beta, x, T, terms)
     gap = at_T - at_tx  # < 0 unless t_x = T, when no death in between is possible
     died = gap < -1e-15
     log_a0 = np.where(died, at_tx + np.log1p(-np.exp(np.where(died, gap, -1.0))), -np.inf)
@@ -45,7 +53,7 @@ def _halves(p: Array, x: Array, t_x: Array, T: Array) -> tuple[Array, Array]:
 def loglik(p: Array, d: Counts) -> tuple[float, None]:
     r, alpha, s, beta = (float(v) for v in p)
     per_x = gammaln(r + d.xs) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    l1, l2 = _halves(p, d.x, d.t_x, d.T)
+    l1, l2 = _halves(p, d.x, d.t_x, d.T, FIT_TERMS)
     return float(d.wx @ per_x + d.w @ np.logaddexp(l1, l2)), None
 
 

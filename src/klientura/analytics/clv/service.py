@@ -16,6 +16,7 @@ from klientura.analytics.clv.predict import YEARS, Predictions, predict
 from klientura.analytics.clv.registry import fit_spend, model
 from klientura.analytics.clv.valuation import breakdown, holdout_check, retention, totals
 from klientura.analytics.models import ClvFit, ClvRun, CustomerClv
+from klientura.analytics.schemas import ClvRead
 from klientura.analytics.warehouse import Warehouse, money_sql
 from klientura.audit import Actor, record
 from klientura.auth import require
@@ -132,8 +133,21 @@ def latest_run(session: Session) -> ClvRun | None:
     return session.scalars(select(ClvRun).order_by(ClvRun.id.desc()).limit(1)).first()
 
 
-def clv_of(session: Session, customer_id: int) -> CustomerClv | None:
-    return session.get(CustomerClv, customer_id)
+def clv_of(session: Session, customer_id: int) -> ClvRead | None:
+    """The card's figures with the run and model they came from."""
+    row = session.get(CustomerClv, customer_id)
+    if row is None:
+        return None
+    run = session.get(ClvRun, row.run_id)
+    fitted = session.get(ClvFit, run.fit_id) if run else None
+    if run is None or fitted is None:
+        return None
+    return ClvRead(
+        as_of=run.as_of, horizon_months=run.horizon_months, basis=run.basis, model=fitted.model,
+        model_title=model(fitted.model).title,
+        p_alive=row.p_alive, expected_purchases=row.expected_purchases, expected_spend=row.expected_spend,
+        clv=row.clv, value_1y=row.value_1y, value_2y=row.value_2y, value_3y=row.value_3y,
+    )  # fmt: skip
 
 
 def run_predictions(
@@ -171,13 +185,15 @@ def run_predictions(
     chosen, unit = model(fitted.model), _unit(fitted.time_unit)
     p = np.array([fitted.params[n] for n in chosen.names])
     spend_p = np.array([fitted.spend_params[n] for n in spend.NAMES])
-    t = _tables(wh, "sales")
+    t = _tables(wh)
     h = data.histories(t, as_of)
     h = h.mutate(cohort=h.first_day.year().cast("string").concat("-Q", h.first_day.quarter().cast("string")))
     a = data.attributes(t)
     h = h.left_join(a, h.cid == a.a_cid)
     if basis == "margin":
-        m = data.margins(t, as_of).select(m_cid="cid", m_revenue_k="revenue_k", cost_k="cost_k", uncosted="uncosted")
+        if "sales" not in wh.ibis.list_tables():
+            raise ValidationFailed("the warehouse has no sales yet: run `klientura sync` first")
+        m = data.margins({"sales": wh.table("sales")}, as_of).select(m_cid="cid", m_revenue_k="revenue_k", cost_k="cost_k", uncosted="uncosted")
         h = h.left_join(m, h.cid == m.m_cid)
     if "scores" in wh.ibis.list_tables():
         sc = wh.table("scores").select(s_cid="customer_id", lifecycle="lifecycle", rfm_segment="rfm_segment")
