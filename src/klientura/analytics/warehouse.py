@@ -106,7 +106,12 @@ class Warehouse:
                 raise Conflict("the warehouse is being updated; try again in a minute") from exc
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(self.path))
+            try:
+                self.con = duckdb.connect(str(self.path))
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:  # another process or reader has it
+                raise Conflict(
+                    "the warehouse is busy (a sync or a report is reading it); try again in a minute"
+                ) from exc
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self._ensure_schema()

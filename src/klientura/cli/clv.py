@@ -38,12 +38,13 @@ def fit(
     model: Annotated[str, typer.Option(help="bgnbd, mbgnbd or pareto")] = "bgnbd",
     time_unit: Annotated[str, typer.Option(help="day, week or month")] = "week",
     calibration_end: Annotated[
-        str | None, typer.Option(help="fit on purchases up to this date (YYYY-MM-DD); today by default")
+        str | None,
+        typer.Option(help="fit on purchases up to this date (YYYY-MM-DD); the last day with purchases by default"),
     ] = None,
     holdout_end: Annotated[
         str | None,
         typer.Option(
-            help="check predictions against purchases up to this date; today when the calibration ends earlier"
+            help="check predictions against purchases up to this date; the last day with purchases by default"
         ),
     ] = None,
     no_sync: NoSync = False,
@@ -51,13 +52,14 @@ def fit(
     """Fit a purchase-count model and the Gamma-Gamma spend model on the store's orders; print the estimates,
     their standard errors and the log-likelihood as JSON."""
     settings = Settings()
-    today = analytics.today(settings.timezone)
-    end = _day(calibration_end, "--calibration-end") or today
-    check = _day(holdout_end, "--holdout-end") or (today if end < today else None)
+    chosen_end, chosen_check = _day(calibration_end, "--calibration-end"), _day(holdout_end, "--holdout-end")
     try:
         if not no_sync:
             sync_now(settings)
         with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
+            last = clv.data_end(wh, analytics.today(settings.timezone))
+            end = chosen_end or last
+            check = chosen_check or (last if end < last else None)
             row = clv.fit(session, SYSTEM, wh, model_name=model, time_unit=time_unit, calibration_end=end,
                           holdout_end=check)  # fmt: skip
             summary = clv.fit_summary(row)
@@ -75,18 +77,21 @@ def predict(
     discount: Annotated[float, typer.Option(help="discount rate per month (0.01 = 1%)")] = 0.01,
     basis: Annotated[str, typer.Option(help="revenue, or margin when product costs are known")] = "revenue",
     fit_id: Annotated[int | None, typer.Option(help="the fit to use; the latest by default")] = None,
-    as_of: Annotated[str | None, typer.Option(help="predict from this date (YYYY-MM-DD); today by default")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="predict from this date (YYYY-MM-DD); the last day with purchases by default")
+    ] = None,
     no_sync: NoSync = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Predict every customer (P(alive), expected purchases and spend, CLV) and write the figures back to the
     store; fits BG/NBD first when no model has been fitted."""
     settings = Settings()
-    day = _day(as_of, "--as-of") or analytics.today(settings.timezone)
+    chosen = _day(as_of, "--as-of")
     try:
         if not no_sync:
             sync_now(settings)
         with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
+            day = chosen or clv.data_end(wh, analytics.today(settings.timezone))
             if fit_id is None and clv.latest_fit(session) is None:
                 console.print("no fitted model yet: fitting BG/NBD on all purchases first")
                 clv.fit(session, SYSTEM, wh, calibration_end=day)

@@ -23,6 +23,7 @@ from klientura.segments.service import (
     refresh_segments,
     segments_of,
     update_segment,
+    value_by_segment,
 )
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "refresh_segments",
     "segments_of",
     "update_segment",
+    "value_by_segment",
 ]

@@ -227,3 +227,19 @@ def export_members(session: Session, actor: Actor, segment_id: int, fmt: str) ->
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return out.getvalue(), mime, f"{stem}.xlsx"
     raise ValidationFailed(f"unknown format {fmt!r}; use csv or xlsx")
+
+
+def value_by_segment(session: Session) -> list[dict[str, Any]]:
+    """The base valuation per saved segment: members with a prediction, mean P(alive), value over 1-3 years."""
+    c = analytics.CustomerClv
+    rows = session.execute(
+        select(Segment.id, Segment.name, func.count(), func.avg(c.p_alive), func.sum(c.value_1y), func.sum(c.value_2y),
+               func.sum(c.value_3y))
+        .join(SegmentMember, SegmentMember.segment_id == Segment.id)
+        .join(c, c.customer_id == SegmentMember.customer_id)
+        .where(Segment.archived.is_(False))
+        .group_by(Segment.id, Segment.name)
+    )  # fmt: skip
+    out = [{"id": i, "key": name, "customers": n, "p_alive": float(alive or 0), "value_1y": float(v1 or 0),
+            "value_2y": float(v2 or 0), "value_3y": float(v3 or 0)} for i, name, n, alive, v1, v2, v3 in rows]  # fmt: skip
+    return sorted(out, key=lambda r: -r["value_3y"])

@@ -20,7 +20,7 @@ FIELDS = {
     "phone": N_("phone"), "email": N_("email"), "card": N_("card"), "telegram": N_("telegram"),
     "external": N_("external"), "vk": N_("vk"), "price": N_("price"), "qty": N_("quantity"), "total": N_("amount"),
     "discount": N_("discount"), "line_discount": N_("line discount"), "consent_email": N_("e-mail consent"),
-    "consent_sms": N_("SMS consent"),
+    "consent_sms": N_("SMS consent"), "spend": N_("spend"),
 }  # fmt: skip
 
 # (shape of the English text, message id with %(v)s for the value); the first match wins
@@ -104,6 +104,92 @@ SHAPES: list[tuple[re.Pattern[str], str]] = [
             r"^(?P<v>[a-z_]+): four strictly increasing thresholds are needed$",
             N_("%(v)s: four strictly increasing thresholds are needed"),
         ),
+        # lifetime value
+        (
+            r"^too little data to fit: (?P<n>\d+) customers, (?P<r>\d+) with a repeat purchase \(at least (?P<a>\d+) and (?P<b>\d+) are needed\)$",
+            N_(
+                "too little data to fit: %(n)s customers, %(r)s with a repeat purchase (at least %(a)s and %(b)s are needed)"
+            ),
+        ),
+        (
+            r"^too little data to fit spend: (?P<v>\d+) customers with a repeat purchase \(10 needed\)$",
+            N_("too little data to fit spend: %(v)s customers with a repeat purchase (10 needed)"),
+        ),
+        (
+            r"^the spend model has no finite mean \(q = (?P<v>\S+) <= 1\): spends are too dispersed$",
+            N_("the spend model has no finite mean (q = %(v)s <= 1): spends are too dispersed"),
+        ),
+        (r"^unknown model (?P<v>'[^']*');.*$", N_("unknown model %(v)s")),
+        (r"^unknown time unit (?P<v>'[^']*');.*$", N_("unknown time unit %(v)s")),
+        (r"^unknown basis (?P<v>'[^']*');.*$", N_("unknown basis %(v)s")),
+        (
+            r"^the holdout must end after the calibration period$",
+            N_("the holdout must end after the calibration period"),
+        ),
+        (r"^the horizon is 1 to 120 months$", N_("the horizon is 1 to 120 months")),
+        (r"^the holdout is 0 to 104 weeks$", N_("the holdout is 0 to 104 weeks")),
+        (r"^the horizon and the holdout are whole numbers$", N_("the horizon and the holdout are whole numbers")),
+        (
+            r"^the discount rate is a number of percent a month, such as 1 or 0\.8$",
+            N_("the discount rate is a number of percent a month, such as 1 or 0.8"),
+        ),
+        (r"^the discount rate is 0 to 100% a month$", N_("the discount rate is 0 to 100% a month")),
+        (r"^no fitted model: run `klientura clv fit` first$", N_("no fitted model: run `klientura clv fit` first")),
+        (
+            r"^the fit uses purchases up to (?P<v>\S+): predict as of that day or later$",
+            N_("the fit uses purchases up to %(v)s: predict as of that day or later"),
+        ),
+        (
+            r"^no customer has bought anything yet: there is nothing to predict$",
+            N_("no customer has bought anything yet: there is nothing to predict"),
+        ),
+        (
+            r"^no product has a cost: value on revenue, or fill in product costs first$",
+            N_("no product has a cost: value on revenue, or fill in product costs first"),
+        ),
+        (
+            r"^the warehouse has no sales yet: run `klientura sync` first$",
+            N_("the warehouse has no sales yet: run `klientura sync` first"),
+        ),
+        (
+            r"^conditions on lifetime value need a prediction first: klientura clv predict$",
+            N_("conditions on lifetime value need a prediction first: klientura clv predict"),
+        ),
+        (
+            r"^the warehouse is busy \(a sync or a report is reading it\); try again in a minute$",
+            N_("the warehouse is busy (a sync or a report is reading it); try again in a minute"),
+        ),
+        (
+            r"^retention is already near 100%: one more point is not possible$",
+            N_("retention is already near 100%: one more point is not possible"),
+        ),
+        (
+            r"^the likelihood is flat in some direction: standard errors are undefined$",
+            N_("the likelihood is flat in some direction: standard errors are undefined"),
+        ),
+        (
+            r"^(?P<v>\w+) = (?P<x>\S+) ran to the edge of its range: the data do not determine it$",
+            N_("%(v)s = %(x)s ran to the edge of its range: the data do not determine it"),
+        ),
+        (
+            r"^(?P<v>\w+) is poorly determined \(standard error (?P<se>\S+) for (?P<x>\S+)\)$",
+            N_("%(v)s is poorly determined (standard error %(se)s for %(x)s)"),
+        ),
+        (r"^the optimiser did not converge: (?P<v>.*)$", N_("the optimiser did not converge: %(v)s")),
+        (
+            r"^over the holdout the model predicted (?P<p>\S+) purchases against (?P<a>\S+) actual \((?P<e>\S+)\): treat its figures with care$",
+            N_(
+                "over the holdout the model predicted %(p)s purchases against %(a)s actual (%(e)s): treat its figures with care"
+            ),
+        ),
+        (
+            r"^purchase frequency and spend are correlated \((?P<v>\S+)\): the spend model assumes they are not$",
+            N_("purchase frequency and spend are correlated (%(v)s): the spend model assumes they are not"),
+        ),
+        (
+            r"^(?P<v>[\d,]+) order lines have no product cost and count at full margin$",
+            N_("%(v)s order lines have no product cost and count at full margin"),
+        ),
         (r"^Input should be a valid (number|integer).*$", N_("a number is needed")),
     )
 ]
@@ -136,5 +222,5 @@ def _message(text: str, gettext: Callable[[str], str]) -> str | None:
             translated = gettext(msgid)
             if translated == msgid:  # the domain's own language: its words, details included, stand
                 return None
-            return translated % {"v": m.groupdict().get("v", "")}
+            return translated % {"v": "", **m.groupdict()}
     return None

@@ -7,12 +7,15 @@ from klientura.analytics.clv.registry import MODELS, fit_spend, model
 from klientura.analytics.clv.service import (
     BASES,
     clv_of,
+    data_end,
     fit,
     fit_summary,
     latest_checked_fit,
     latest_fit,
     latest_run,
+    prepare,
     run_predictions,
+    value_the_base,
 )
 from klientura.analytics.clv.spend import Spends
 
@@ -24,6 +27,7 @@ __all__ = [
     "Estimate",
     "Spends",
     "clv_of",
+    "data_end",
     "fit",
     "fit_spend",
     "fit_summary",
@@ -31,5 +35,7 @@ __all__ = [
     "latest_fit",
     "latest_run",
     "model",
+    "prepare",
     "run_predictions",
+    "value_the_base",
 ]

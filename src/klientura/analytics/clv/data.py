@@ -55,20 +55,6 @@ def histories(tables: dict[str, Expr], end: date) -> Expr:
     )  # fmt: skip
 
 
-def grouped(tables: dict[str, Expr], end: date) -> Expr:
-    """The sufficient statistics of :func:`histories`: customers per distinct (x, t_x_days, T_days) — the fit
-    reads a few hundred thousand rows instead of one per customer."""
-    h = histories(tables, end)
-    h = h.filter(h.T_days > 0)  # a customer who first bought on the last day has shown nothing yet
-    return h.group_by(["x", "t_x_days", "T_days"]).aggregate(customers=_.count())
-
-
-def repeat_spends(tables: dict[str, Expr], end: date) -> Expr:
-    """(x, m_k) of the customers with a repeat purchase: what the spend model is fitted on."""
-    h = histories(tables, end)
-    return h.filter((h.x > 0) & (h.T_days > 0)).select("x", "m_k")
-
-
 def holdout(tables: dict[str, Expr], calibration_end: date, end: date) -> Expr:
     """Purchase days in (calibration_end, end] of the customers who had bought by ``calibration_end``, per
     customer and week of the holdout: (cid, week, purchases)."""

@@ -40,17 +40,33 @@ class Counts:
     wx: Array
 
     @classmethod
-    def of(cls, x: Any, t_x: Any, T: Any, w: Any = None) -> Counts:
+    def of(cls, x: Any, t_x: Any, T: Any, w: Any = None, *, distinct: bool = False) -> Counts:
         """Group per-customer (or already grouped, with weights ``w``) histories; ``t_x`` and ``T`` in time units
-        since the first purchase, ``x`` the number of repeat purchases."""
+        since the first purchase, ``x`` the number of repeat purchases. ``distinct``: the rows already are."""
         x_, tx_, T_ = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
         w_ = np.ones_like(x_) if w is None else np.asarray(w, dtype=np.float64)
         _check_histories(x_, tx_, T_)
-        rows, inverse = np.unique(np.column_stack([x_, tx_, T_]), axis=0, return_inverse=True)
-        weights = np.bincount(inverse.ravel(), weights=w_, minlength=len(rows)).astype(np.float64)
-        xs, xi = np.unique(rows[:, 0], return_inverse=True)
+        if distinct:
+            weights = w_
+        else:
+            rows, inverse = np.unique(np.column_stack([x_, tx_, T_]), axis=0, return_inverse=True)
+            weights = np.bincount(inverse.ravel(), weights=w_, minlength=len(rows)).astype(np.float64)
+            x_, tx_, T_ = rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].copy()
+        xs, xi = np.unique(x_, return_inverse=True)
         wx = np.bincount(xi.ravel(), weights=weights, minlength=len(xs)).astype(np.float64)
-        return cls(rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].copy(), weights, xs, wx)
+        return cls(x_, tx_, T_, weights, xs, wx)
+
+    @classmethod
+    def of_days(cls, x: Any, t_x_days: Any, T_days: Any, unit_days: float) -> Counts:
+        """Per-customer histories in whole days, grouped on one integer key (a sort of int64 instead of rows)."""
+        x_, tx_, T_ = (np.asarray(v, dtype=np.int64) for v in (x, t_x_days, T_days))
+        if len(x_) == 0:
+            return cls.of([], [], [])
+        width = int(max(T_.max(), tx_.max(), 0)) + 1
+        keys, weights = np.unique((x_ * width + tx_) * width + T_, return_counts=True)
+        gx, rest = np.divmod(keys, width * width)
+        gtx, gT = np.divmod(rest, width)
+        return cls.of(gx, gtx / unit_days, gT / unit_days, weights, distinct=True)
 
     @property
     def customers(self) -> int:
@@ -166,7 +182,7 @@ def maximise(name: str, names: tuple[str, ...], loglik: LogLik, data: Any, start
         p = candidate
         if np.max(np.abs(step) / p) < 1e-10:
             break
-        h_mat = hessian(loglik, p, data)
+    h_mat = hessian(loglik, p, data)  # at the final estimate, for the standard errors
     ll = float(loglik(p, data)[0])
     std: dict[str, float | None] = dict.fromkeys(names)
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -58,14 +58,8 @@ def fit(
     if holdout_end is not None and holdout_end <= calibration_end:
         raise ValidationFailed("the holdout must end after the calibration period")
     t0 = time.perf_counter()
-    t = _tables(wh)
-    g = data.grouped(t, calibration_end).to_pyarrow()
-    counts = Counts.of(
-        np.asarray(g["x"]), np.asarray(g["t_x_days"]) / unit, np.asarray(g["T_days"]) / unit, np.asarray(g["customers"])
-    )
+    counts, spends = prepare(wh, calibration_end, unit)
     est = chosen.fit(counts)
-    s = data.repeat_spends(t, calibration_end).to_pyarrow()
-    spends = spend.Spends.of(np.asarray(s["x"]), np.asarray(s["m_k"]) / 100)
     spend_est = fit_spend(spends)
     warnings = est.warnings + [f"spend: {w}" for w in spend_est.warnings]
     diagnostics = None
@@ -83,6 +77,24 @@ def fit(
     session.flush()
     record(session, actor, "clv.fit", "clv_fits", row.id, None, fit_summary(row))
     return row
+
+
+def data_end(wh: Warehouse, today: date) -> date:
+    """The day the warehouse's purchases run to (today at most): a history judged as of a later day would count
+    days nobody could have bought on — a sync that lags, a demo built last week — as silence."""
+    row = wh.con.execute("SELECT max(day) FROM orders WHERE status = 'completed'").fetchone()
+    last = row[0] if row else None
+    return min(last, today) if isinstance(last, date) else today
+
+
+def prepare(wh: Warehouse, end: date, unit_days: float) -> tuple[Counts, spend.Spends]:
+    """What the two models are fitted on, from one pass over the purchases up to ``end``."""
+    h = data.histories(_tables(wh), end)
+    h = h.filter(h.T_days > 0).select("x", "t_x_days", "T_days", "m_k").to_pyarrow()
+    x = np.asarray(h["x"])
+    counts = Counts.of_days(x, np.asarray(h["t_x_days"]), np.asarray(h["T_days"]), unit_days)
+    m = np.asarray(h["m_k"].fill_null(0), dtype=np.float64) / 100
+    return counts, spend.Spends.of(x, m)
 
 
 def _holdout(
@@ -124,7 +136,7 @@ def latest_fit(session: Session) -> ClvFit | None:
 def latest_checked_fit(session: Session, model_name: str) -> ClvFit | None:
     """The latest fit of this model that was checked against a holdout."""
     return session.scalars(
-        select(ClvFit).where(ClvFit.model == model_name, ClvFit.diagnostics.is_not(None))
+        select(ClvFit).where(ClvFit.model == model_name, ClvFit.holdout_end.is_not(None))
         .order_by(ClvFit.id.desc()).limit(1)
     ).first()  # fmt: skip
 
@@ -193,7 +205,9 @@ def run_predictions(
     if basis == "margin":
         if "sales" not in wh.ibis.list_tables():
             raise ValidationFailed("the warehouse has no sales yet: run `klientura sync` first")
-        m = data.margins({"sales": wh.table("sales")}, as_of).select(m_cid="cid", m_revenue_k="revenue_k", cost_k="cost_k", uncosted="uncosted")
+        m = data.margins({"sales": wh.table("sales")}, as_of).select(
+            m_cid="cid", m_revenue_k="revenue_k", cost_k="cost_k", uncosted="uncosted"
+        )
         h = h.left_join(m, h.cid == m.m_cid)
     if "scores" in wh.ibis.list_tables():
         sc = wh.table("scores").select(s_cid="customer_id", lifecycle="lifecycle", rfm_segment="rfm_segment")
@@ -266,3 +280,28 @@ def _write_back(session: Session, wh: Warehouse, run_id: int, cids: Any, pred: P
         cols: dict[str, list[Any]] = {name: batch.column(name).to_pylist() for name in batch.schema.names}
         cols["run_id"] = [run_id] * batch.num_rows
         insert_columns(session, CustomerClv, cols, ready=tuple(money))
+
+
+def value_the_base(
+    session: Session,
+    actor: Actor,
+    wh: Warehouse,
+    *,
+    as_of: date,
+    model_name: str = "bgnbd",
+    time_unit: str = "week",
+    holdout_weeks: int = 26,
+    horizon_months: int = 12,
+    discount: float = 0.01,
+    basis: str = "revenue",
+) -> ClvRun:
+    """What the page's button does: check the model on the last ``holdout_weeks`` (fitted on what came before),
+    fit it again on everything, predict every customer with that fit."""
+    if not 0 <= holdout_weeks <= 104:
+        raise ValidationFailed("the holdout is 0 to 104 weeks")
+    if holdout_weeks:
+        fit(session, actor, wh, model_name=model_name, time_unit=time_unit,
+            calibration_end=as_of - timedelta(days=7 * holdout_weeks), holdout_end=as_of)  # fmt: skip
+    final = fit(session, actor, wh, model_name=model_name, time_unit=time_unit, calibration_end=as_of)
+    return run_predictions(session, actor, wh, as_of=as_of, fit_id=final.id, horizon_months=horizon_months,
+                           discount=discount, basis=basis)  # fmt: skip
