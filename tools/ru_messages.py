@@ -520,6 +520,10 @@ RU = {
     'over the holdout the model predicted %(p)s purchases against %(a)s actual (%(e)s): treat its figures with care': 'на контрольном периоде модель предсказала %(p)s покупок при фактических %(a)s (%(e)s): к её цифрам относитесь осторожно',
     'purchase frequency and spend are correlated (%(v)s): the spend model assumes they are not': 'частота покупок и траты связаны (%(v)s): модель трат предполагает, что нет',
     '%(v)s order lines have no product cost and count at full margin': 'строк чеков без себестоимости: %(v)s — считаются с полной маржой',
+    'P(alive), 0 to 1': 'P(активен), от 0 до 1',
+    'Lifetime value, ₽': 'Пожизненная ценность, ₽',
+    'Purchases expected': 'Ожидается покупок',
+    'Expected spend per purchase, ₽': 'Ожидаемая сумма покупки, ₽',
 }  # fmt: skip
 
 TARGET = Path(__file__).resolve().parents[1] / "src" / "klientura" / "locale" / "ru" / "LC_MESSAGES" / "messages.po"

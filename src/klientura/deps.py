@@ -57,3 +57,15 @@ def open_warehouse(request: Request) -> Iterator[Warehouse]:
 
 
 WarehouseDep = Annotated[Warehouse, Depends(open_warehouse)]
+
+
+def open_warehouse_for_writing(request: Request) -> Iterator[Warehouse]:
+    """The warehouse to write results into (lifetime-value predictions); a busy one is a 409."""
+    wh = Warehouse.of(request.app.state.settings)
+    try:
+        yield wh
+    finally:
+        wh.close()
+
+
+WritableWarehouseDep = Annotated[Warehouse, Depends(open_warehouse_for_writing)]

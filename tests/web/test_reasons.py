@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 
 from klientura.audit import SYSTEM
 from klientura.imports import run_import
+from klientura.kit.errors import KlienturaError
 from klientura.web.i18n import translations
 from klientura.web.reasons import SHAPES, translate
 
@@ -43,3 +45,22 @@ def test_every_shape_has_a_russian_message_and_unknown_reasons_pass_through() ->
     ru = translations("ru").gettext
     assert [msgid for _shape, msgid in SHAPES if ru(msgid) == msgid] == []
     assert translate("something new went wrong", ru) == "something new went wrong"
+
+
+def test_lifetime_value_messages_keep_their_numbers() -> None:
+    """The fit's refusals and warnings, raised by the service in English, read in Russian with every figure."""
+    from klientura.analytics import clv
+
+    ru = translations("ru").gettext
+    with pytest.raises(KlienturaError) as exc:
+        clv.model("bgnbd").fit(clv.Counts.of([0, 0, 2], [0, 0, 3], [5, 6, 7]))
+    assert (
+        translate(exc.value.detail, ru)
+        == "мало данных для модели: клиентов 3, с повторной покупкой 1 (нужно не меньше 30 и 10)"
+    )
+    assert translate("spend: q is poorly determined (standard error 28.5 for 53.6)", ru) == (
+        "траты: q определён плохо (стандартная ошибка 28.5 при значении 53.6)"
+    )
+    assert translate("the fit uses purchases up to 2026-05-01: predict as of that day or later", ru) == (
+        "модель обучена на покупках по 2026-05-01: прогноз — на этот день или позже"
+    )

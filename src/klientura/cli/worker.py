@@ -1,5 +1,5 @@
-"""``klientura worker``: keeps the warehouse fresh — a sync every few minutes, scores and dynamic segments once
-a day. (Campaign sending and other jobs join it with the outbox.)"""
+"""``klientura worker``: keeps the warehouse fresh — a sync every few minutes, scores, lifetime-value predictions
+and dynamic segments once a day. (Campaign sending and other jobs join it with the outbox.)"""
 
 from __future__ import annotations
 
@@ -30,8 +30,10 @@ def tick(settings: Settings, now: datetime, last_recompute: str | None, recomput
         return last_recompute
     with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
         done = analytics.recompute(session, SYSTEM, wh)
+        valued = analytics.clv.refresh(session, SYSTEM, wh, done.as_of)  # before the segments that may use it
         sizes = segments.refresh_segments(session, SYSTEM, wh, done.as_of)
-    console.print(f"{now:%H:%M} recompute: {done.customers:,} customers scored, {len(sizes)} segments refreshed")
+    console.print(f"{now:%H:%M} recompute: {done.customers:,} customers scored"
+                  + (f", {valued.customers:,} valued" if valued else "") + f", {len(sizes)} segments refreshed")  # fmt: skip
     return today
 
 

@@ -231,6 +231,8 @@ FIELD_LABELS = {
     "frequency": "Orders in the RFM window", "orders": "Orders, all time", "revenue": "Revenue, all time",
     "avg_check": "Average check", "mean_interval_days": "Usual interval, days", "discount_lover": "Discount lover",
     "promo_hunter": "Promo hunter", "irregular": "Irregular buyer", "frequent_thrifty": "Frequent thrifty",
+    "p_alive": "P(alive), 0 to 1", "clv": "Lifetime value, ₽", "expected_purchases": "Purchases expected",
+    "expected_spend": "Expected spend per purchase, ₽",
     "gender": "Gender", "city": "City", "acquisition_source": "Acquisition source", "owner_id": "Manager (user id)",
     "age": "Age", "birth_date": "Birth date", "created": "Card created",
     "count": "Number of orders", "sum": "Amount spent", "days_since_last": "Days since last purchase",

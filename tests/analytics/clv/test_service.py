@@ -178,3 +178,41 @@ def test_command_line_on_the_store(store: Session, store_url: str, tmp_path: Pat
     assert r.exit_code == 2 and "unknown basis 'gross'" in r.output
     r = CliRunner().invoke(app, ["clv", "fit", "--calibration-end", "1.3.2026"])
     assert r.exit_code == 2 and "not a date" in r.output
+
+
+def test_the_api_fits_predicts_and_reports(api: TestClient, app_session: Session, tmp_path: Path) -> None:
+    b, kinds = build(app_session)
+    app_session.commit()
+    with analytics.Warehouse(tmp_path / "warehouse.duckdb", "sqlite://") as wh:  # the app's warehouse
+        b.load(wh)
+    missing = api.get("/api/v1/clv")
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    bad = api.post("/api/v1/clv/fit", json={"model": "lifetimes"})
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+    r = api.post("/api/v1/clv/fit", json={"model": "mbgnbd", "calibration_end": AS_OF.isoformat()})
+    assert r.status_code == 201, r.text
+    assert r.json()["model"] == "mbgnbd" and r.json()["customers"] == 60
+    r = api.post("/api/v1/clv/predict", json={"horizon_months": 24, "discount": 0.02, "as_of": AS_OF.isoformat()})
+    assert r.status_code == 201, r.text
+    report = api.get("/api/v1/clv").json()
+    assert report["horizon_months"] == 24 and report["fit"]["model"] == "mbgnbd"
+    assert report["totals"]["customers"] == 60 and report["retention"]["per_point"] > 0
+    assert api.get(f"/api/v1/customers/{kinds['gone'][0]}").json()["clv"]["p_alive"] < 0.3
+
+
+def test_the_daily_round_predicts_again_and_refits_monthly(app_session: Session, tmp_path: Path) -> None:
+    b, kinds = build(app_session)
+    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+        b.load(wh)
+        assert clv.refresh(app_session, SYSTEM, wh, AS_OF) is None  # nothing before a person chose a model
+        first = clv.value_the_base(app_session, SYSTEM, wh, as_of=AS_OF, holdout_weeks=0, horizon_months=6)
+        again = clv.refresh(app_session, SYSTEM, wh, AS_OF + timedelta(days=40))  # no new purchases: same fit
+        assert again is not None and again.fit_id == first.fit_id and again.horizon_months == 6
+        assert again.as_of == AS_OF
+        steady = kinds["steady"][0]
+        wh.con.execute("INSERT INTO orders VALUES (100000, ?, ?, ?, 'completed', 150000, 0, 150000, false, NULL, NULL)",
+                       [steady, AS_OF + timedelta(days=35), AS_OF + timedelta(days=35)])  # fmt: skip
+        later = clv.refresh(app_session, SYSTEM, wh, AS_OF + timedelta(days=40))
+    assert later is not None and later.fit_id != first.fit_id and later.as_of == AS_OF + timedelta(days=35)
+    refit = app_session.get(analytics.ClvFit, later.fit_id)
+    assert refit is not None and refit.calibration_end == later.as_of and refit.model == "bgnbd"

@@ -14,6 +14,7 @@ from klientura.analytics.clv.service import (
     latest_fit,
     latest_run,
     prepare,
+    refresh,
     run_predictions,
     value_the_base,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "latest_run",
     "model",
     "prepare",
+    "refresh",
     "run_predictions",
     "value_the_base",
 ]

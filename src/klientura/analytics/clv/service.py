@@ -305,3 +305,23 @@ def value_the_base(
     final = fit(session, actor, wh, model_name=model_name, time_unit=time_unit, calibration_end=as_of)
     return run_predictions(session, actor, wh, as_of=as_of, fit_id=final.id, horizon_months=horizon_months,
                            discount=discount, basis=basis)  # fmt: skip
+
+
+REFIT_DAYS = 30
+
+
+def refresh(session: Session, actor: Actor, wh: Warehouse, today: date) -> ClvRun | None:
+    """The daily round of the worker: predict again with the settings of the last valuation, so figures and
+    segments on them follow the new purchases; refit the same model once its fit is a month old. Nothing before
+    the first valuation (a person chooses the model)."""
+    last = latest_run(session)
+    if last is None:
+        return None
+    fitted = session.get(ClvFit, last.fit_id)
+    if fitted is None:
+        return None
+    as_of = max(data_end(wh, today), fitted.calibration_end)
+    if (as_of - fitted.calibration_end).days >= REFIT_DAYS:
+        fitted = fit(session, actor, wh, model_name=fitted.model, time_unit=fitted.time_unit, calibration_end=as_of)
+    return run_predictions(session, actor, wh, as_of=as_of, fit_id=fitted.id, horizon_months=last.horizon_months,
+                           discount=last.discount, basis=last.basis)  # fmt: skip
