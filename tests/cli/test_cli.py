@@ -45,7 +45,7 @@ def test_demo_builds_a_small_chain(env: Path) -> None:
     r = CliRunner().invoke(app, ["demo", "--customers", "400", "--no-serve"])
     assert r.exit_code == 0, r.output
     assert "admin@klientura.local" in r.output and "built 400 customers" in r.output
-    assert "segments computed for" in r.output
+    assert "segments computed for" in r.output and "valued with BG/NBD" in r.output
     from sqlalchemy import func, select
 
     from klientura.analytics import CustomerScore
@@ -56,3 +56,9 @@ def test_demo_builds_a_small_chain(env: Path) -> None:
             session.execute(select(CustomerScore.temperature, func.count()).group_by(CustomerScore.temperature)).all()
         )
     assert set(temps) == {"hot", "warm", "cold"} and temps["hot"] > temps["warm"] > 0  # events and non-buyers
+    with command_session(f"sqlite:///{env / 'cli.db'}") as session:  # the value of the base, checked on a holdout
+        from klientura.analytics import ClvFit, CustomerClv
+
+        valued = session.scalar(select(func.count()).select_from(CustomerClv)) or 0
+        assert 0.95 * temps["hot"] < valued <= temps["hot"]  # buyers, less those whose every order came back
+        assert session.scalar(select(func.count()).where(ClvFit.holdout_end.is_not(None))) == 1

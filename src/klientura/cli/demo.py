@@ -58,7 +58,11 @@ def demo(
         analytics.sync(settings.database_url, analytics.path_of(settings), timezone=settings.timezone)
         with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:
             report = analytics.recompute(session, SYSTEM, wh)
+            valued = analytics.clv.value_the_base(
+                session, SYSTEM, wh, as_of=analytics.clv.data_end(wh, report.as_of), holdout_weeks=26
+            )
         console.print(f"segments computed for {report.customers:,} customers (klientura analytics recompute)")
+        console.print(f"{valued.customers:,} customers valued with BG/NBD (klientura clv predict)")
     console.print(f"\nLog in at [bold]http://{host}:{port}/[/bold]")
     for email, _name, role in USERS:
         console.print(f"  {role:9} {email}  password: {DEMO_PASSWORD}")
