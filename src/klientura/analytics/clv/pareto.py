@@ -43,17 +43,26 @@ def _halves(p: Array, x: Array, t_x: Array, T: Array, terms: int = MAX_TERMS) ->
     r, alpha, s, beta = (float(v) for v in p)
     l1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     at_tx, at_T = _log_term(r, alpha, s, beta, x, t_x, terms), _log_term(r, alpha, s, beta, x, T, terms)
+    return np.asarray(l1), _died(r, s, x, at_tx, at_T)
+
+
+def _died(r: float, s: float, x: Array, at_tx: Array, at_T: Array) -> Array:
+    """log of s / (r+s+x) * A0, A0 the difference of the two halves (zero when t_x = T)."""
     gap = at_T - at_tx  # < 0 unless t_x = T, when no death in between is possible
     died = gap < -1e-15
     log_a0 = np.where(died, at_tx + np.log1p(-np.exp(np.where(died, gap, -1.0))), -np.inf)
-    l2 = np.log(s / (r + s + x)) + log_a0
-    return np.asarray(l1), np.asarray(l2)
+    return np.asarray(np.log(s / (r + s + x)) + log_a0)
 
 
 def loglik(p: Array, d: Counts) -> tuple[float, None]:
     r, alpha, s, beta = (float(v) for v in p)
     per_x = gammaln(r + d.xs) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    l1, l2 = _halves(p, d.x, d.t_x, d.T, FIT_TERMS)
+    (x_T, T, row_T), (x_tx, t_x, row_tx) = d.by_T, d.by_t_x
+    # the hypergeometric halves once per distinct (x, T) and (x, t_x), not per row
+    at_T = _log_term(r, alpha, s, beta, x_T, T, FIT_TERMS)[row_T]
+    at_tx = _log_term(r, alpha, s, beta, x_tx, t_x, FIT_TERMS)[row_tx]
+    l1 = (-(r + x_T) * np.log(alpha + T) - s * np.log(beta + T))[row_T]
+    l2 = _died(r, s, d.x, at_tx, at_T)
     return float(d.wx @ per_x + d.w @ np.logaddexp(l1, l2)), None
 
 
