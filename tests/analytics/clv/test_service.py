@@ -216,3 +216,27 @@ def test_the_daily_round_predicts_again_and_refits_monthly(app_session: Session,
     assert later is not None and later.fit_id != first.fit_id and later.as_of == AS_OF + timedelta(days=35)
     refit = app_session.get(analytics.ClvFit, later.fit_id)
     assert refit is not None and refit.calibration_end == later.as_of and refit.model == "bgnbd"
+
+
+def test_value_by_saved_segment(app_session: Session, tmp_path: Path) -> None:
+    """The report's saved-segment breakdown adds up the members' figures (archived segments left out)."""
+    from klientura import segments
+    from klientura.segments import Segment, SegmentMember
+
+    b, kinds = build(app_session)
+    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+        b.load(wh)
+        clv.value_the_base(app_session, SYSTEM, wh, as_of=AS_OF, holdout_weeks=0)
+    loyal = Segment(name="Постоянные", rule={"kind": "tag", "tag": "x"}, created_by="test")
+    old = Segment(name="Старый", rule={"kind": "tag", "tag": "x"}, created_by="test", archived=True)
+    app_session.add_all([loyal, old])
+    app_session.flush()
+    members = kinds["steady"][:5] + kinds["gone"][:2]
+    app_session.add_all(SegmentMember(segment_id=s.id, customer_id=c) for s in (loyal, old) for c in members)
+    app_session.flush()
+    rows = segments.value_by_segment(app_session)
+    assert [r["key"] for r in rows] == ["Постоянные"]
+    figures = [clv.clv_of(app_session, c) for c in members]
+    assert rows[0]["customers"] == 7
+    assert rows[0]["value_3y"] == pytest.approx(sum(float(f.value_3y) for f in figures if f), abs=0.01)
+    assert rows[0]["p_alive"] == pytest.approx(sum(f.p_alive for f in figures if f) / 7)
