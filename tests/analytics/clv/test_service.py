@@ -240,3 +240,28 @@ def test_value_by_saved_segment(app_session: Session, tmp_path: Path) -> None:
     assert rows[0]["customers"] == 7
     assert rows[0]["value_3y"] == pytest.approx(sum(float(f.value_3y) for f in figures if f), abs=0.01)
     assert rows[0]["p_alive"] == pytest.approx(sum(f.p_alive for f in figures if f) / 7)
+
+
+def test_the_holdout_counts_only_the_customers_fitted_on(app_session: Session, tmp_path: Path) -> None:
+    """Purchases after the calibration end are counted for the customers the model saw — not for one whose
+    first purchase fell on the calibration's last day (no history yet), nor for newcomers."""
+    b, kinds = build(app_session)
+    end = AS_OF - timedelta(days=90)
+    late = b.card(10_001)
+    b.buy(late, 90)  # first purchase on the calibration's last day
+    b.buy(late, 50)
+    b.buy(late, 20)
+    newcomer = b.card(10_002)
+    b.buy(newcomer, 40)
+    b.buy(newcomer, 30)
+    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+        b.load(wh)
+        row = clv.fit(app_session, SYSTEM, wh, calibration_end=end, holdout_end=AS_OF)
+    seen = {cid for cid, *_ in b.customers if cid not in (late, newcomer)}
+    by_customer: dict[int, set[Any]] = {}
+    for _oid, cid, day, *_rest in b.orders:
+        by_customer.setdefault(cid, set()).add(day)
+    expected = sum(1 for cid in seen for d in by_customer.get(cid, ()) if end < d <= AS_OF
+                   and min(by_customer[cid]) < end)  # fmt: skip
+    assert row.diagnostics is not None and row.diagnostics["actual"] == expected > 0
+    assert sum(row.diagnostics["weekly"]["actual"]) <= expected

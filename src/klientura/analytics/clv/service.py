@@ -108,6 +108,9 @@ def _holdout(
     days = (holdout_end - calibration_end).days
     whole_weeks = days // 7
     pos = np.searchsorted(h["cid"], cids)
+    # only the customers the model was fitted on: not those whose first purchase fell on the calibration's last day
+    known = (pos < len(h["cid"])) & (h["cid"][np.minimum(pos, len(h["cid"]) - 1)] == cids)
+    pos, weeks_of, counts = pos[known], weeks_of[known], counts[known]
     actual = np.bincount(pos, weights=counts, minlength=len(h["cid"])).astype(np.float64)
     in_week = weeks_of < whole_weeks
     weekly = np.bincount(weeks_of[in_week], weights=counts[in_week], minlength=whole_weeks).astype(np.float64)
