@@ -245,7 +245,7 @@ def test_value_by_saved_segment(app_session: Session, tmp_path: Path) -> None:
 def test_the_holdout_counts_only_the_customers_fitted_on(app_session: Session, tmp_path: Path) -> None:
     """Purchases after the calibration end are counted for the customers the model saw — not for one whose
     first purchase fell on the calibration's last day (no history yet), nor for newcomers."""
-    b, kinds = build(app_session)
+    b, _kinds = build(app_session)
     end = AS_OF - timedelta(days=90)
     late = b.card(10_001)
     b.buy(late, 90)  # first purchase on the calibration's last day
