@@ -169,7 +169,8 @@ def segments_of(session: Session, customer_id: int) -> list[Segment]:
 
 
 EXPORT_COLUMNS = ("id", "last_name", "first_name", "middle_name", "phone", "email", "city", "birth_date", "gender",
-                  "temperature", "lifecycle", "rfm_segment", "behaviour", "orders", "revenue", "last_purchase")  # fmt: skip
+                  "temperature", "lifecycle", "rfm_segment", "behaviour", "orders", "revenue", "last_purchase", "p_alive",
+                  "clv")  # fmt: skip
 
 
 def _export_rows(session: Session, actor: Actor, segment_id: int) -> Iterator[list[Any]]:
@@ -182,8 +183,9 @@ def _export_rows(session: Session, actor: Actor, segment_id: int) -> Iterator[li
             select(Customer.id, Customer.last_name, Customer.first_name, Customer.middle_name, Customer.city,
                    Customer.birth_date, Customer.gender, CustomerScore.temperature, CustomerScore.lifecycle,
                    CustomerScore.rfm_segment, CustomerScore.behaviour, CustomerScore.orders, CustomerScore.revenue,
-                   CustomerScore.last_purchase)
+                   CustomerScore.last_purchase, analytics.CustomerClv.p_alive, analytics.CustomerClv.clv)
             .outerjoin(CustomerScore, CustomerScore.customer_id == Customer.id)
+            .outerjoin(analytics.CustomerClv, analytics.CustomerClv.customer_id == Customer.id)
             .where(chunk.of(Customer.id), visible_clause(actor)).order_by(Customer.id)
         ).all()  # fmt: skip
         contacts: dict[tuple[int, str], str] = {}
@@ -196,7 +198,8 @@ def _export_rows(session: Session, actor: Actor, segment_id: int) -> Iterator[li
         for c in cards:
             yield [c.id, c.last_name, c.first_name, c.middle_name, contacts.get((c.id, "phone")),
                    contacts.get((c.id, "email")), c.city, c.birth_date, c.gender, c.temperature, c.lifecycle,
-                   c.rfm_segment, c.behaviour, c.orders, c.revenue, c.last_purchase]  # fmt: skip
+                   c.rfm_segment, c.behaviour, c.orders, c.revenue, c.last_purchase,
+                   None if c.p_alive is None else round(c.p_alive, 4), c.clv]  # fmt: skip
 
 
 def export_members(session: Session, actor: Actor, segment_id: int, fmt: str) -> tuple[bytes, str, str]:
@@ -220,7 +223,10 @@ def export_members(session: Session, actor: Actor, segment_id: int, fmt: str) ->
         ws.append(list(EXPORT_COLUMNS))
         for row in rows:
             ws.append(
-                [float(v) if k == "revenue" and v is not None else v for k, v in zip(EXPORT_COLUMNS, row, strict=True)]
+                [
+                    float(v) if k in ("revenue", "clv") and v is not None else v
+                    for k, v in zip(EXPORT_COLUMNS, row, strict=True)
+                ]  # fmt: skip
             )
         out = io.BytesIO()
         wb.save(out)

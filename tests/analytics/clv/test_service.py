@@ -240,6 +240,17 @@ def test_value_by_saved_segment(app_session: Session, tmp_path: Path) -> None:
     assert rows[0]["customers"] == 7
     assert rows[0]["value_3y"] == pytest.approx(sum(float(f.value_3y) for f in figures if f), abs=0.01)
     assert rows[0]["p_alive"] == pytest.approx(sum(f.p_alive for f in figures if f) / 7)
+    # the segment's export carries each member's P(alive) and CLV
+    import io
+
+    from openpyxl import load_workbook
+
+    content, _media, _name = segments.export_members(app_session, SYSTEM, loyal.id, "xlsx")
+    sheet = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    header = list(sheet[0])
+    got = {r[0]: (r[header.index("p_alive")], r[header.index("clv")]) for r in sheet[1:]}
+    want = {c: (round(f.p_alive, 4), float(f.clv)) for c, f in zip(members, figures, strict=True) if f}
+    assert got == want
 
 
 def test_the_holdout_counts_only_the_customers_fitted_on(app_session: Session, tmp_path: Path) -> None:
