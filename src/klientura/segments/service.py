@@ -226,7 +226,7 @@ def export_members(session: Session, actor: Actor, segment_id: int, fmt: str) ->
                 [
                     float(v) if k in ("revenue", "clv") and v is not None else v
                     for k, v in zip(EXPORT_COLUMNS, row, strict=True)
-                ]  # fmt: skip
+                ]
             )
         out = io.BytesIO()
         wb.save(out)
