@@ -100,7 +100,53 @@ def step_lifetimes(python: str, out: Path) -> dict[str, Any]:
     return dict(json.loads(res.stdout.strip().splitlines()[-1]))
 
 
-STEPS = {"fit": step_fit, "predict": step_predict}
+def simulate(n: int, seed: int = 1) -> dict[str, Any]:
+    """n customers from the BG/NBD process with CDNOW's estimates (weekly; first purchases spread over three
+    years, histories in whole days as a store gives them) and Gamma-Gamma spends: vectorised — given N(T) = k
+    purchases of an immortal customer, their times are uniform order statistics, so the x-th is T Beta(x, k-x+1)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
+    p_, q_, g_ = 6.25, 3.74, 15.44
+    lam = rng.gamma(r, 1 / alpha, n)
+    drop = rng.beta(a, b, n)
+    T = rng.integers(1, 156 * 7, n) / 7
+    k = rng.poisson(lam * T)
+    x = np.minimum(k, rng.geometric(drop))  # repeat purchases: all of them, or up to the one after which they left
+    t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), np.maximum(k - x + 1, 1)), 0.0)
+    nu = rng.gamma(q_, 1 / g_, n)
+    m = np.where(x > 0, rng.gamma(p_ * np.maximum(x, 1), 1 / nu) / np.maximum(x, 1), 0.0)
+    days_T = np.rint(T * 7).astype(np.int64)
+    return {"x": x, "t_x_days": np.minimum(np.floor(t_x * 7).astype(np.int64), days_T), "T_days": days_T, "m": m}
+
+
+def step_synthetic(_store: str, path: str, out: Path) -> dict[str, Any]:
+    """A million customers drawn from the model itself: the fit on exactly that many, and whether it recovers the
+    parameters that made them."""
+    import numpy as np
+
+    from klientura.analytics import clv
+
+    h = simulate(1_000_000)
+    t0 = time.perf_counter()
+    counts = clv.Counts.of_days(h["x"], h["t_x_days"], h["T_days"], 7.0)
+    spends = clv.Spends.of(h["x"], h["m"])
+    t1 = time.perf_counter()
+    bg = clv.model("bgnbd").fit(counts)
+    t2 = time.perf_counter()
+    gg = clv.fit_spend(spends)
+    t3 = time.perf_counter()
+    np.savez(out.with_suffix(".synthetic.npz"), x=h["x"].astype(float), t_x=h["t_x_days"] / 7, T=h["T_days"] / 7,
+             m=h["m"])  # fmt: skip
+    return {"customers": counts.customers, "distinct_histories": len(counts.x), "group_seconds": round(t1 - t0, 2),
+            "bgnbd_seconds": round(t2 - t1, 2), "gamma_gamma_seconds": round(t3 - t2, 2),
+            "fit_seconds": round(t3 - t1, 2), "bgnbd": bg.params, "bgnbd_se": bg.std_errors, "gamma_gamma": gg.params,
+            "truth": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "p": 6.25, "q": 3.74, "gamma": 15.44},
+            "peak_rss_mb": _peak()}  # fmt: skip
+
+
+STEPS = {"fit": step_fit, "predict": step_predict, "synthetic": step_synthetic}
 
 
 def main() -> None:
@@ -109,6 +155,7 @@ def main() -> None:
     ap.add_argument("--warehouse", required=True)
     ap.add_argument("--lifetimes-python", help="a Python with lifetimes installed, to compare against")
     ap.add_argument("--predict", action="store_true", help="also predict and write back every customer")
+    ap.add_argument("--synthetic", action="store_true", help="also fit a million customers simulated from BG/NBD")
     ap.add_argument("--step", help=argparse.SUPPRESS)
     a = ap.parse_args()
     out = Path(a.warehouse).with_suffix(".clv.npz")
@@ -116,7 +163,7 @@ def main() -> None:
         print(json.dumps(STEPS[a.step](a.store, a.warehouse, out)))
         return
     results: dict[str, Any] = {}
-    for step in ["fit"] + (["predict"] if a.predict else []):
+    for step in ["fit"] + (["predict"] if a.predict else []) + (["synthetic"] if a.synthetic else []):
         res = subprocess.run([sys.executable, "-m", "bench.clv_bench", "--store", a.store, "--warehouse",
                               a.warehouse, "--step", step], capture_output=True, text=True)  # fmt: skip
         if res.returncode:
@@ -131,6 +178,13 @@ def main() -> None:
         diff.update({f"gg_{k}": abs(ours["gamma_gamma"][k] / v - 1) for k, v in theirs["gamma_gamma"].items()})
         print(json.dumps({"step": "lifetimes", **theirs, "max_relative_difference": max(diff.values()),
                           "relative_difference": diff}), flush=True)  # fmt: skip
+        if a.synthetic:
+            theirs = step_lifetimes(a.lifetimes_python, out.with_suffix(".synthetic.npz"))
+            ours = results["synthetic"]
+            diff = {k: abs(ours["bgnbd"][k] / v - 1) for k, v in theirs["bgnbd"].items()}
+            diff.update({f"gg_{k}": abs(ours["gamma_gamma"][k] / v - 1) for k, v in theirs["gamma_gamma"].items()})
+            print(json.dumps({"step": "lifetimes-synthetic", **theirs, "max_relative_difference": max(diff.values())}),
+                  flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
