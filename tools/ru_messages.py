@@ -524,6 +524,7 @@ RU = {
     'Lifetime value, ₽': 'Пожизненная ценность, ₽',
     'Purchases expected': 'Ожидается покупок',
     'Expected spend per purchase, ₽': 'Ожидаемая сумма покупки, ₽',
+    'not checked on a holdout of %(v)s weeks: too little data before it': 'не проверена на контрольном периоде в %(v)s нед.: до него слишком мало данных',
 }  # fmt: skip
 
 TARGET = Path(__file__).resolve().parents[1] / "src" / "klientura" / "locale" / "ru" / "LC_MESSAGES" / "messages.po"

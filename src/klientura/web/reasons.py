@@ -106,6 +106,10 @@ SHAPES: list[tuple[re.Pattern[str], str]] = [
         ),
         # lifetime value
         (
+            r"^not checked on a holdout of (?P<v>\d+) weeks: too little data before it$",
+            N_("not checked on a holdout of %(v)s weeks: too little data before it"),
+        ),
+        (
             r"^too little data to fit: (?P<n>\d+) customers, (?P<r>\d+) with a repeat purchase \(at least (?P<a>\d+) and (?P<b>\d+) are needed\)$",
             N_(
                 "too little data to fit: %(n)s customers, %(r)s with a repeat purchase (at least %(a)s and %(b)s are needed)"

@@ -276,3 +276,14 @@ def test_the_holdout_counts_only_the_customers_fitted_on(app_session: Session, t
                    and min(by_customer[cid]) < end)  # fmt: skip
     assert row.diagnostics is not None and row.diagnostics["actual"] == expected > 0
     assert sum(row.diagnostics["weekly"]["actual"]) <= expected
+
+
+def test_a_young_base_is_valued_without_the_check_it_cannot_have(app_session: Session, tmp_path: Path) -> None:
+    b, _kinds = build(app_session)
+    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+        b.load(wh)
+        run = clv.value_the_base(app_session, SYSTEM, wh, as_of=AS_OF, holdout_weeks=60)  # before anyone bought
+    assert run.customers == 60
+    assert "not checked on a holdout of 60 weeks: too little data before it" in run.report["notes"]
+    assert clv.latest_checked_fit(app_session, "bgnbd") is None
+    assert app_session.scalar(select(func.count()).select_from(analytics.ClvFit)) == 1

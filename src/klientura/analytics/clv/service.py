@@ -175,6 +175,7 @@ def run_predictions(
     horizon_months: int = 12,
     discount: float = 0.01,
     basis: str = "revenue",
+    notes: list[str] | None = None,
 ) -> ClvRun:
     """Predict every customer who has bought, with a fit (the latest by default), as of ``as_of``; write the
     figures to the store and the warehouse (where segments read them); keep the base valuation report."""
@@ -219,14 +220,14 @@ def run_predictions(
     if not len(hist["cid"]):
         raise ValidationFailed("no customer has bought anything yet: there is nothing to predict")
     hist["m"] = np.where(hist["x"] > 0, hist["m_k"].astype(np.float64) / 100, np.nan)
-    ratio, notes = _ratio(hist) if basis == "margin" else (None, [])
+    ratio, margin_notes = _ratio(hist) if basis == "margin" else (None, [])
     pred = predict(chosen, p, spend_p, hist, unit_days=unit, horizon_months=horizon_months, discount=discount,
                    ratio=ratio)  # fmt: skip
     report: dict[str, Any] = {
         "totals": totals(pred),
         "groups": {key: breakdown(list(hist[key]), pred) for key in ("lifecycle", "rfm_segment", "acquisition_source")
                    if key in hist},
-        "notes": notes + list(fitted.warnings),
+        "notes": [*(notes or []), *margin_notes, *fitted.warnings],
     }  # fmt: skip
     report["groups"]["cohort"] = sorted(breakdown(list(hist["cohort"]), pred), key=lambda r: r["key"])
     report["retention"] = retention(chosen, p, spend_p, hist, unit_days=unit, discount=discount, ratio=ratio,
@@ -302,12 +303,17 @@ def value_the_base(
     fit it again on everything, predict every customer with that fit."""
     if not 0 <= holdout_weeks <= 104:
         raise ValidationFailed("the holdout is 0 to 104 weeks")
+    notes = []
     if holdout_weeks:
-        fit(session, actor, wh, model_name=model_name, time_unit=time_unit,
-            calibration_end=as_of - timedelta(days=7 * holdout_weeks), holdout_end=as_of)  # fmt: skip
+        try:
+            with session.begin_nested():  # a check that cannot be made leaves nothing behind
+                fit(session, actor, wh, model_name=model_name, time_unit=time_unit,
+                    calibration_end=as_of - timedelta(days=7 * holdout_weeks), holdout_end=as_of)  # fmt: skip
+        except ValidationFailed:  # a young base: value it, say it could not be checked
+            notes.append(f"not checked on a holdout of {holdout_weeks} weeks: too little data before it")
     final = fit(session, actor, wh, model_name=model_name, time_unit=time_unit, calibration_end=as_of)
     return run_predictions(session, actor, wh, as_of=as_of, fit_id=final.id, horizon_months=horizon_months,
-                           discount=discount, basis=basis)  # fmt: skip
+                           discount=discount, basis=basis, notes=notes)  # fmt: skip
 
 
 REFIT_DAYS = 30
