@@ -55,7 +55,8 @@ def recompute(
     no_sync: Annotated[bool, typer.Option("--no-sync", help="use the warehouse as it is")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Score every card (RFM, lifecycle, temperature, behaviour) and write the results back to the store."""
+    """Score every card (RFM, lifecycle, temperature, behaviour) and write the results back to the store; predict
+    lifetime value again when the base has been valued before; refresh dynamic segments."""
     settings = Settings()
     try:
         day = date.fromisoformat(as_of) if as_of else None
@@ -67,12 +68,14 @@ def recompute(
             sync_now(settings)
         with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
             report = analytics.recompute(session, SYSTEM, wh, as_of=day)
+            valued = analytics.clv.refresh(session, SYSTEM, wh, report.as_of)  # segments may read its figures
             sizes = segments.refresh_segments(session, SYSTEM, wh, report.as_of)
     except KlienturaError as exc:
         fail(exc.detail)
         return
     if as_json:
-        print(json.dumps({**report.as_dict(), "segments": sizes}, ensure_ascii=False))
+        print(json.dumps({**report.as_dict(), "segments": sizes, "valued": valued.customers if valued else None},
+                         ensure_ascii=False))  # fmt: skip
         return
     console.print(f"[green]{report.customers:,} customers scored[/green] as of {report.as_of} "
                   f"(compute {report.seconds['compute']} s, write {report.seconds['write']} s); "

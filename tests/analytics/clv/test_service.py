@@ -174,6 +174,11 @@ def test_command_line_on_the_store(store: Session, store_url: str, tmp_path: Pat
     assert pred["customers"] == 43 and pred["totals"]["value_3y"] > pred["totals"]["value_1y"] > 0
     store.expire_all()
     assert store.scalar(select(func.count()).select_from(analytics.CustomerClv)) == 43
+    from klientura.cli import analytics as _analytics  # noqa: F401  (registers the analytics commands)
+
+    r = CliRunner().invoke(app, ["analytics", "recompute", "--json"])  # predicts again, refitting the old fit
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["valued"] == 43
     r = CliRunner().invoke(app, ["clv", "predict", "--basis", "gross"])
     assert r.exit_code == 2 and "unknown basis 'gross'" in r.output
     r = CliRunner().invoke(app, ["clv", "fit", "--calibration-end", "1.3.2026"])
