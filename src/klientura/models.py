@@ -1,6 +1,6 @@
 """Every domain's tables, gathered for Alembic and for tests. Nothing else imports this module."""
 
-from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
+from klientura.analytics.models import AnalyticsConfig, ClvFit, ClvRun, CustomerClv, CustomerScore, ScoreSnapshot
 from klientura.audit.models import AuditEntry
 from klientura.auth.models import ApiKey, IdempotencyRecord, User
 from klientura.catalog.models import Category, Outlet, Product, SalesChannel
@@ -9,18 +9,23 @@ from klientura.db import Base
 from klientura.dedup.models import DismissedPair, DuplicateSuggestion
 from klientura.events.models import Event
 from klientura.imports.models import ImportRejection, ImportRun
+from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
 from klientura.segments.models import Segment, SegmentMember, SegmentSize
 
 metadata = Base.metadata
 
 __all__ = [
+    "Allocation",
     "AnalyticsConfig",
     "ApiKey",
     "AuditEntry",
     "Category",
+    "ClvFit",
+    "ClvRun",
     "Consent",
     "Customer",
+    "CustomerClv",
     "CustomerScore",
     "CustomerTag",
     "DismissedPair",
@@ -31,6 +36,8 @@ __all__ = [
     "Identity",
     "ImportRejection",
     "ImportRun",
+    "LedgerEntry",
+    "LoyaltyAccount",
     "MergeRecord",
     "Order",
     "OrderLine",

@@ -1,0 +1,268 @@
+"""The lot arithmetic of the points ledger: earn, spend, expire, reverse, adjust — and the proof that it adds up.
+
+Every operation locks the account (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has one writer), reads the
+account's lots with what remains of each, writes one entry and the allocations it makes, and flushes. Invariants
+(checked by :func:`check`, for every account, every night):
+
+- a lot's remaining points lie between 0 and what it was granted;
+- a spend or an expiry took exactly its points from lots; a reversal of an earn took its points from lots, the
+  rest being a *debt* — points already spent from a reversed earn — that later earns pay off first;
+- while an account owes a debt, none of its lots has points left;
+- so the balance, the sum of the entries, equals the lots' remaining points less the debt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from klientura.db import Session
+from klientura.kit.errors import Conflict, NotFound, ValidationFailed
+from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
+
+LOT_KINDS = ("earn", "adjust")
+
+
+class NotEnoughPoints(Conflict):
+    """A spend beyond what the account can pay now."""
+
+
+@dataclass
+class Lot:
+    id: int
+    points: int
+    remaining: int
+    at: datetime
+    available_at: datetime | None
+    expires_at: datetime | None
+
+    def usable(self, at: datetime) -> bool:
+        return (self.available_at is None or self.available_at <= at) and (
+            self.expires_at is None or self.expires_at > at
+        )
+
+
+@dataclass
+class Balance:
+    total: int  # the sum of the entries
+    available: int  # spendable now
+    pending: int  # earned, not yet usable (inside the return window)
+    debt: int  # owed: points spent from an earn that was reversed
+
+
+def lock(session: Session, account_id: int) -> LoyaltyAccount:
+    """The account, locked against concurrent operations for the rest of the transaction."""
+    query = select(LoyaltyAccount).where(LoyaltyAccount.id == account_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    account = session.scalars(query).first()
+    if account is None:
+        raise NotFound(f"no loyalty account {account_id}")
+    return account
+
+
+def lots(session: Session, account_id: int) -> list[Lot]:
+    """The account's lots with what remains of each, soonest-expiring first (then oldest)."""
+    taken = (
+        select(Allocation.lot_id, func.sum(Allocation.points).label("taken"))
+        .join(LedgerEntry, LedgerEntry.id == Allocation.lot_id)
+        .where(LedgerEntry.account_id == account_id)
+        .group_by(Allocation.lot_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(LedgerEntry.id, LedgerEntry.points, func.coalesce(taken.c.taken, 0), LedgerEntry.at,
+               LedgerEntry.available_at, LedgerEntry.expires_at)
+        .outerjoin(taken, taken.c.lot_id == LedgerEntry.id)
+        .where(LedgerEntry.account_id == account_id, LedgerEntry.kind.in_(LOT_KINDS), LedgerEntry.points > 0)
+    )  # fmt: skip
+    out = [Lot(i, p, p - int(t), at, av, ex) for i, p, t, at, av, ex in rows]
+    return sorted(out, key=lambda lot: (lot.expires_at is None, lot.expires_at or lot.at, lot.id))
+
+
+def debts(session: Session, account_id: int) -> list[tuple[int, int]]:
+    """(reversal entry, points still owed), oldest first."""
+    paid = (
+        select(Allocation.entry_id, func.sum(Allocation.points).label("paid")).group_by(Allocation.entry_id).subquery()
+    )
+    rows = session.execute(
+        select(LedgerEntry.id, -LedgerEntry.points - func.coalesce(paid.c.paid, 0))
+        .outerjoin(paid, paid.c.entry_id == LedgerEntry.id)
+        .where(LedgerEntry.account_id == account_id, LedgerEntry.kind == "reverse", LedgerEntry.points < 0)
+        .order_by(LedgerEntry.id)
+    )  # fmt: skip
+    return [(i, int(owed)) for i, owed in rows if owed > 0]
+
+
+def balance(session: Session, account_id: int, at: datetime) -> Balance:
+    total = session.scalar(select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+        LedgerEntry.account_id == account_id)) or 0  # fmt: skip
+    found = lots(session, account_id)
+    available = sum(lot.remaining for lot in found if lot.usable(at))
+    pending = sum(lot.remaining for lot in found if lot.available_at is not None and lot.available_at > at
+                  and (lot.expires_at is None or lot.expires_at > at))  # fmt: skip
+    return Balance(int(total), available, pending, sum(owed for _e, owed in debts(session, account_id)))
+
+
+@dataclass
+class _Entry:
+    """What an operation writes: the entry, then its allocations (lot id, points)."""
+
+    entry: LedgerEntry
+    takes: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _write(session: Session, op: _Entry) -> LedgerEntry:
+    session.add(op.entry)
+    session.flush()
+    session.add_all(Allocation(entry_id=op.entry.id, lot_id=lot, points=n) for lot, n in op.takes if n)
+    session.flush()
+    return op.entry
+
+
+def _take(found: list[Lot], points: int, *, at: datetime | None, first: int | None = None) -> list[tuple[int, int]]:
+    """Allocations of ``points`` from ``found`` (lot ``first`` before the rest; only lots usable ``at`` unless
+    ``at`` is None), soonest-expiring first; may take fewer when the lots run out."""
+    order = sorted(found, key=lambda lot: lot.id != first)
+    takes = []
+    for lot in order:
+        if points <= 0:
+            break
+        if lot.remaining <= 0 or (at is not None and lot.id != first and not lot.usable(at)):
+            continue
+        n = min(lot.remaining, points)
+        takes.append((lot.id, n))
+        lot.remaining -= n
+        points -= n
+    return takes
+
+
+def _settle(session: Session, account_id: int, lot_ids: list[int]) -> None:
+    """Points arriving on these lots (a new earn, a spend given back) pay the account's debts first."""
+    owed = debts(session, account_id)
+    if not owed:
+        return
+    for lot in lots(session, account_id):
+        if lot.id not in lot_ids:
+            continue
+        left = lot.remaining
+        for i, (reversal_id, due) in enumerate(owed):
+            n = min(due, left)
+            if n <= 0:
+                continue
+            session.add(Allocation(entry_id=reversal_id, lot_id=lot.id, points=n))
+            owed[i] = (reversal_id, due - n)
+            left -= n
+    session.flush()
+
+
+def earn(session: Session, account_id: int, points: int, *, at: datetime, author: str,
+         available_at: datetime | None = None, expires_at: datetime | None = None, order_id: int | None = None,
+         reason: str | None = None, kind: str = "earn") -> LedgerEntry:  # fmt: skip
+    """A new lot of ``points`` (usable from ``available_at``, gone after ``expires_at``)."""
+    if points <= 0:
+        raise ValidationFailed("an earn is a positive number of points")
+    if expires_at is not None and expires_at <= (available_at or at):
+        raise ValidationFailed("points must expire after they become usable")
+    lock(session, account_id)
+    entry = _write(session, _Entry(LedgerEntry(account_id=account_id, kind=kind, points=points, at=at,
+                                               available_at=available_at, expires_at=expires_at, order_id=order_id,
+                                               reason=reason, author=author)))  # fmt: skip
+    _settle(session, account_id, [entry.id])
+    return entry
+
+
+def spend(session: Session, account_id: int, points: int, *, at: datetime, author: str, order_id: int | None = None,
+          reason: str | None = None) -> LedgerEntry:  # fmt: skip
+    """Pay ``points`` from the usable lots, soonest-expiring first; refused beyond what is usable now."""
+    if points <= 0:
+        raise ValidationFailed("a spend is a positive number of points")
+    lock(session, account_id)
+    found = lots(session, account_id)
+    usable = sum(lot.remaining for lot in found if lot.usable(at))
+    if usable < points:
+        raise NotEnoughPoints(f"not enough points: {usable} usable, {points} asked")
+    takes = _take(found, points, at=at)
+    return _write(session, _Entry(LedgerEntry(account_id=account_id, kind="spend", points=-points, at=at,
+                                              order_id=order_id, reason=reason, author=author), takes))  # fmt: skip
+
+
+def adjust(session: Session, account_id: int, points: int, *, at: datetime, author: str, reason: str,
+           expires_at: datetime | None = None) -> LedgerEntry:  # fmt: skip
+    """A manual correction with a reason and an author: a new lot, or points taken from the lots (never more than
+    the account holds)."""
+    if not reason or not reason.strip():
+        raise ValidationFailed("a manual adjustment needs a reason")
+    if points > 0:
+        return earn(session, account_id, points, at=at, author=author, expires_at=expires_at, reason=reason.strip(),
+                    kind="adjust")  # fmt: skip
+    if points == 0:
+        raise ValidationFailed("an adjustment of 0 points changes nothing")
+    lock(session, account_id)
+    found = [lot for lot in lots(session, account_id) if lot.expires_at is None or lot.expires_at > at]
+    held = sum(lot.remaining for lot in found)
+    if held < -points:
+        raise NotEnoughPoints(f"not enough points: the account holds {held}, {-points} to take")
+    takes = _take(found, -points, at=None)
+    return _write(session, _Entry(LedgerEntry(account_id=account_id, kind="adjust", points=points, at=at,
+                                              reason=reason.strip(), author=author), takes))  # fmt: skip
+
+
+def reverse(session: Session, entry_id: int, *, at: datetime, author: str, points: int | None = None,
+            reason: str | None = None) -> LedgerEntry | None:  # fmt: skip
+    """Undo (part of) an earn or a spend, pointing at it. A spend's points go back to the lots they came from,
+    with their original expiry; an earn's are taken back from its lot, then from the others, and what was already
+    spent becomes a debt. Never more than what is left to reverse; None when nothing is."""
+    target = session.get(LedgerEntry, entry_id)
+    if target is None:
+        raise NotFound(f"no ledger entry {entry_id}")
+    if target.kind not in ("earn", "spend", "adjust"):
+        raise ValidationFailed(f"a {target.kind} cannot be reversed")
+    lock(session, target.account_id)
+    done = -(session.scalar(select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+        LedgerEntry.reverses_id == entry_id)) or 0)  # fmt: skip
+    left = abs(target.points) - abs(done)
+    n = left if points is None else min(points, left)
+    if points is not None and points <= 0:
+        raise ValidationFailed("a reversal is a positive number of points")
+    if n <= 0:
+        return None
+    sign = -1 if target.points > 0 else 1
+    entry = LedgerEntry(account_id=target.account_id, kind="reverse", points=sign * n, at=at, reverses_id=entry_id,
+                        order_id=target.order_id, reason=reason, author=author)  # fmt: skip
+    if target.points > 0:  # an earn: take it back
+        takes = _take(lots(session, target.account_id), n, at=None, first=target.id)
+        return _write(session, _Entry(entry, takes))
+    # a spend: give back to its lots, the last taken first, net of earlier reversals
+    given = session.execute(
+        select(Allocation.lot_id, func.sum(Allocation.points))
+        .where(Allocation.entry_id.in_(select(LedgerEntry.id).where(
+            (LedgerEntry.id == entry_id) | (LedgerEntry.reverses_id == entry_id))))
+        .group_by(Allocation.lot_id).order_by(func.max(Allocation.id).desc())
+    ).all()  # fmt: skip
+    takes, rest = [], n
+    for lot_id, net in given:
+        if rest <= 0:
+            break
+        back = min(int(net), rest)
+        if back > 0:
+            takes.append((lot_id, -back))
+            rest -= back
+    written = _write(session, _Entry(entry, takes))
+    _settle(session, target.account_id, [lot_id for lot_id, _back in takes])
+    return written
+
+
+def expire(session: Session, account_id: int, *, at: datetime, author: str = "system") -> list[LedgerEntry]:
+    """Expire what is left of every lot of the account past its expiry, one entry per lot."""
+    lock(session, account_id)
+    out = []
+    for lot in lots(session, account_id):
+        if lot.expires_at is not None and lot.expires_at <= at and lot.remaining > 0:
+            out.append(_write(session, _Entry(LedgerEntry(account_id=account_id, kind="expire", points=-lot.remaining,
+                                                          at=lot.expires_at, reverses_id=None, author=author,
+                                                          reason=f"lot {lot.id} expired"),
+                                              [(lot.id, lot.remaining)])))  # fmt: skip
+    return out
