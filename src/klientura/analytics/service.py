@@ -24,7 +24,7 @@ from klientura.analytics.warehouse import Warehouse, money_sql
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.db import Session, insert_columns, utcnow
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import ValidationFailed, invalid
 
 FAMILIES = ("temperature", "lifecycle", "rfm_segment", "behaviour")
 SCORE_TABLES = ("orders", "customers", "returns", "events")  # what the families are computed from
@@ -46,10 +46,7 @@ def save_settings(session: Session, actor: Actor, data: dict[str, Any]) -> Analy
     try:
         new = AnalyticsSettings.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ValidationFailed(f"{where}: {message}" if where else message) from exc
+        raise invalid(exc) from exc
     row = session.get(AnalyticsConfig, 1)
     before = row.settings if row else None
     if row is None:

@@ -21,6 +21,9 @@ SCOPES = (
     "analytics:write",
     "segments:read",
     "segments:write",
+    "loyalty:read",
+    "loyalty:write",
+    "loyalty:process",
     "users:admin",
 )
 _ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -29,7 +32,7 @@ _ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "analyst": frozenset(s for s in SCOPES if s.endswith(":read")),
     "manager": frozenset(
         {"customers:read", "customers:write", "orders:read", "orders:write", "events:read", "events:write",
-         "catalog:read"}
+         "catalog:read", "loyalty:read"}
     ),
 }  # fmt: skip
 

@@ -46,3 +46,11 @@ class Unauthorized(KlienturaError):
     status = 401
     title = "Unauthorized"
     type_slug = "unauthorized"
+
+
+def invalid(exc: Any) -> ValidationFailed:
+    """A pydantic ``ValidationError`` as the domain's error: the first problem, where it is ('tiers.1: ...')."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return ValidationFailed(f"{where}: {message}" if where else message)

@@ -9,6 +9,7 @@ deleted: a mistake is corrected by another entry, so every point can be traced.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -60,3 +61,14 @@ class Allocation(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("loyalty_entries.id"), index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("loyalty_entries.id"), index=True)
     points: Mapped[int]
+
+
+class LoyaltyConfig(Base):
+    """The programme's rules (:class:`~klientura.loyalty.programme.Programme`) as JSON; one row."""
+
+    __tablename__ = "loyalty_config"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(200))

@@ -1,7 +1,16 @@
 """Orders (receipts) with lines, and returns as their own documents."""
 
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
-from klientura.orders.schemas import LineIn, OrderIn, OrderRead, OrderResult, ReturnIn, ReturnRead, Totals
+from klientura.orders.schemas import (
+    LineIn,
+    OrderIn,
+    OrderRead,
+    OrderResult,
+    ReturnIn,
+    ReturnLineIn,
+    ReturnRead,
+    Totals,
+)
 from klientura.orders.service import (
     create_return,
     find_order,
@@ -22,6 +31,7 @@ __all__ = [
     "Return",
     "ReturnIn",
     "ReturnLine",
+    "ReturnLineIn",
     "ReturnRead",
     "Totals",
     "create_return",

@@ -1,0 +1,81 @@
+"""The programme's rules: tiers by rolling spend with their earn rates, excluded categories, the share of a check
+payable with points, activation and expiry of earned points, bonuses. Validated, stored as JSON, audited."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from klientura.audit import Actor, record
+from klientura.auth import require
+from klientura.db import Session
+from klientura.kit.errors import invalid
+from klientura.loyalty.models import LoyaltyConfig
+
+
+class Tier(BaseModel):
+    name: str = Field(min_length=1, max_length=32)
+    min_spend: Decimal = Field(default=Decimal(0), ge=0, description="spend over the tier window to reach the tier")
+    earn_percent: Decimal = Field(ge=0, le=100, description="points earned, % of what was paid in money")
+
+
+class Programme(BaseModel):
+    tiers: list[Tier] = Field(default_factory=lambda: [
+        Tier(name="base", min_spend=Decimal(0), earn_percent=Decimal(3)),
+        Tier(name="silver", min_spend=Decimal(30000), earn_percent=Decimal(5)),
+        Tier(name="gold", min_spend=Decimal(100000), earn_percent=Decimal(7)),
+    ])  # fmt: skip
+    tier_window_days: int = Field(default=365, ge=1, le=3650, description="days of spend that decide the tier")
+    excluded_categories: list[int] = Field(default_factory=list, description="no points earned or spent on these")
+    max_redeem_share: Decimal = Field(
+        default=Decimal("0.3"), ge=0, le=1, description="share of a check payable with points"
+    )
+    activation_days: int = Field(default=14, ge=0, le=365, description="earned points usable after (the return window)")
+    expiry_days: int = Field(default=365, ge=1, le=3650, description="earned points expire this long after activation")
+    reminder_days: int = Field(default=14, ge=0, le=365, description="remind this many days before points expire")
+    welcome_bonus: int = Field(default=0, ge=0)
+    birthday_bonus: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _tiers(self) -> Programme:
+        if not self.tiers:
+            raise ValueError("a programme needs at least one tier")
+        if self.tiers[0].min_spend != 0:
+            raise ValueError("the first tier starts at a spend of 0")
+        spends = [t.min_spend for t in self.tiers]
+        if spends != sorted(spends) or len(set(spends)) != len(spends):
+            raise ValueError("tiers go in order of strictly increasing spend")
+        if len({t.name for t in self.tiers}) != len(self.tiers):
+            raise ValueError("tier names must differ")
+        return self
+
+    def tier_for(self, spend: Decimal) -> Tier:
+        chosen = self.tiers[0]
+        for tier in self.tiers:
+            if spend >= tier.min_spend:
+                chosen = tier
+        return chosen
+
+
+def load_programme(session: Session) -> Programme:
+    row = session.get(LoyaltyConfig, 1)
+    return Programme.model_validate(row.settings) if row else Programme()
+
+
+def save_programme(session: Session, actor: Actor, data: dict[str, Any]) -> Programme:
+    require(actor, "loyalty:write")
+    try:
+        new = Programme.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(exc) from exc
+    row = session.get(LoyaltyConfig, 1)
+    before = row.settings if row else None
+    if row is None:
+        row = LoyaltyConfig(id=1)
+        session.add(row)
+    row.settings, row.updated_by = new.model_dump(mode="json"), actor.name
+    session.flush()
+    record(session, actor, "loyalty.programme", "loyalty_config", 1, before, row.settings)
+    return new
