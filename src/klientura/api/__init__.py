@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from klientura.api import analytics, auth, catalog, clv, customers, dedup, events, imports, orders, segments
+from klientura.api import analytics, auth, catalog, clv, customers, dedup, events, imports, loyalty, orders, segments
 from klientura.api.problems import install as install_problem_handlers
 
 
 def router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, customers, orders, events, catalog, dedup, imports, analytics, clv, segments):
+    for module in (auth, customers, orders, events, catalog, dedup, imports, analytics, clv, segments, loyalty):
         api.include_router(module.router)
     return api
 

@@ -1,0 +1,97 @@
+"""The loyalty processing API (calculate, confirm, cancel, refund) and the accounts behind it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from klientura.api import idempotency
+from klientura.auth import require
+from klientura.db import commit
+from klientura.deps import ActorDep, SessionDep
+from klientura.loyalty.processing import Calculation, Cart, Confirmation, ConfirmIn, calculate, cancel, confirm, refund
+from klientura.loyalty.programme import Programme, load_programme, save_programme
+from klientura.loyalty.service import AdjustIn, account_view, adjust_points, run_check
+from klientura.orders import ReturnIn
+
+router = APIRouter(prefix="/loyalty", tags=["loyalty"])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@router.post("/calculate", response_model=Calculation, summary="Price a cart with points: nothing is written")
+def calculate_cart(data: Cart, session: SessionDep, actor: ActorDep) -> Calculation:
+    return calculate(session, actor, load_programme(session), data, _now())
+
+
+@router.post("/confirm", status_code=201, response_model=Confirmation,
+             summary="Record the order, spend and earn its points (idempotent by external id and Idempotency-Key)")  # fmt: skip
+def confirm_order(data: ConfirmIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    require(actor, "loyalty:process")
+
+    def action() -> tuple[int, Confirmation]:
+        result = confirm(session, actor, load_programme(session), data)
+        return (200 if result.repeated else 201), result
+
+    return idempotency.run(request, session, actor, data, action)
+
+
+@router.post(
+    "/orders/{source}/{external_id}/cancel", summary="Undo an order: earned points back, spent points returned"
+)
+def cancel_order(source: str, external_id: str, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    def action() -> tuple[int, dict[str, int]]:
+        taken, given = cancel(session, actor, source, external_id, _now())
+        return 200, {"points_taken_back": taken, "points_given_back": given}
+
+    return idempotency.run(request, session, actor, {"cancel": [source, external_id]}, action)
+
+
+@router.post(
+    "/orders/{source}/{external_id}/refund", summary="A return of the whole order or of lines; points follow the money"
+)
+def refund_order(source: str, external_id: str, data: ReturnIn, request: Request, session: SessionDep,
+                 actor: ActorDep) -> Response:  # fmt: skip
+    def action() -> tuple[int, dict[str, int]]:
+        taken, given = refund(session, actor, source, external_id, data)
+        return 200, {"points_taken_back": taken, "points_given_back": given}
+
+    return idempotency.run(request, session, actor, data, action)
+
+
+@router.get("/accounts/{customer_id}", summary="A customer's balance and every lot with what consumed it")
+def account(customer_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    return account_view(session, actor, customer_id, _now())
+
+
+@router.post("/accounts/{customer_id}/adjust", status_code=201, summary="A manual correction with a reason")
+def adjust(customer_id: int, data: AdjustIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    def action() -> tuple[int, dict[str, int]]:
+        return 201, {"entry_id": adjust_points(session, actor, customer_id, data, _now())}
+
+    return idempotency.run(request, session, actor, data, action)
+
+
+@router.get("/programme", response_model=Programme, summary="The programme's rules")
+def get_programme(session: SessionDep, actor: ActorDep) -> Programme:
+    require(actor, "loyalty:read")
+    return load_programme(session)
+
+
+@router.put("/programme", response_model=Programme, summary="Change the programme's rules (audited)")
+def put_programme(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> Programme:
+    saved = save_programme(session, actor, data)
+    commit(session)
+    return saved
+
+
+@router.get("/check", summary="Prove balance == ledger for every account; the breaks found")
+def check_ledger(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    report = run_check(session, actor)
+    return {"accounts": report.accounts, "entries": report.entries, "ok": report.ok,
+            "breaks": [b.__dict__ for b in report.breaks]}  # fmt: skip

@@ -1,0 +1,73 @@
+"""The processing API as a till calls it, with retries; the account explained; adjustments; the check."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from klientura import loyalty
+from klientura.loyalty.processing import account_of
+from tests import factories
+
+NOW = datetime.now(UTC)
+
+
+def seed(session: Session) -> int:
+    customer = factories.customer(session)
+    acc = account_of(session, customer)
+    loyalty.earn(
+        session, acc.id, 1000, at=NOW - timedelta(days=30), author="seed", expires_at=NOW + timedelta(days=300)
+    )
+    session.commit()
+    return customer
+
+
+def test_a_till_calculates_confirms_retries_and_refunds(api: TestClient, app_session: Session) -> None:
+    customer = seed(app_session)
+    cart = {"customer_id": customer, "points": 200, "lines": [{"sku": "X-1", "qty": 1, "price": "1000.00"}]}
+    calc = api.post("/api/v1/loyalty/calculate", json=cart)
+    assert calc.status_code == 200, calc.text
+    assert calc.json()["max_points"] == 300 and calc.json()["points"] == 200 and calc.json()["earn"] == 24
+    order = {**cart, "external_id": "T-1", "placed_at": NOW.isoformat()}
+    first = api.post("/api/v1/loyalty/confirm", json=order, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == 201, first.text
+    again = api.post("/api/v1/loyalty/confirm", json=order, headers={"Idempotency-Key": "k-1"})
+    assert (
+        again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true" and again.json() == first.json()
+    )
+    retry = api.post("/api/v1/loyalty/confirm", json=order)  # the till lost the answer and retried without the key
+    assert (
+        retry.status_code == 200 and retry.json()["repeated"] and retry.json()["order_id"] == first.json()["order_id"]
+    )
+    too_many = api.post("/api/v1/loyalty/confirm", json={**order, "external_id": "T-2", "points": 301})
+    assert too_many.status_code == 409 and too_many.headers["content-type"] == "application/problem+json"
+    assert "at most 300 points" in too_many.json()["detail"]
+    view = api.get(f"/api/v1/loyalty/accounts/{customer}").json()
+    assert view["balance"]["total"] == 824 and view["balance"]["pending"] == 24
+    assert [(u["kind"], u["points"]) for u in view["lots"][0]["used"]] == [("spend", 200)]
+    back = api.post("/api/v1/loyalty/orders/api/T-1/refund",
+                    json={"external_id": "V-1", "returned_at": NOW.isoformat()})  # fmt: skip
+    assert back.status_code == 404  # the till's source is pos
+    back = api.post(
+        "/api/v1/loyalty/orders/pos/T-1/refund", json={"external_id": "V-1", "returned_at": NOW.isoformat()}
+    )
+    assert back.status_code == 200, back.text
+    assert back.json() == {"points_taken_back": 24, "points_given_back": 200}
+    assert api.get(f"/api/v1/loyalty/accounts/{customer}").json()["balance"]["total"] == 1000
+    check = api.get("/api/v1/loyalty/check").json()
+    assert check["ok"] and check["accounts"] >= 1
+
+
+def test_adjustments_and_the_programme(api: TestClient, app_session: Session) -> None:
+    customer = seed(app_session)
+    bad = api.post(f"/api/v1/loyalty/accounts/{customer}/adjust", json={"points": 50, "reason": ""})
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+    ok = api.post(f"/api/v1/loyalty/accounts/{customer}/adjust", json={"points": -50, "reason": "double credit"})
+    assert ok.status_code == 201, ok.text
+    assert api.get(f"/api/v1/loyalty/accounts/{customer}").json()["balance"]["total"] == 950
+    r = api.put("/api/v1/loyalty/programme", json={"max_redeem_share": 2})
+    assert r.status_code == 422 and "max_redeem_share" in r.json()["detail"]
+    r = api.put("/api/v1/loyalty/programme", json={"max_redeem_share": "0.5", "activation_days": 0})
+    assert r.status_code == 200 and api.get("/api/v1/loyalty/programme").json()["activation_days"] == 0
