@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from klientura import loyalty
+from klientura.audit import SYSTEM
 from klientura.kit.errors import ValidationFailed
 from klientura.loyalty import LoyaltyAccount
 from tests import factories
@@ -158,3 +159,24 @@ def test_random_operations_never_create_or_lose_a_point(session: Session, ops: l
             assert 0 <= lot.remaining <= lot.points
         b = loyalty.balance(session, a, at)
         assert b.debt == 0 or b.available == b.pending == 0
+
+
+def test_the_nightly_round_reminds_once_expires_and_proves(session: Session) -> None:
+    from sqlalchemy import select
+
+    from klientura.events import Event
+
+    a = account(session)
+    acc = session.get(LoyaltyAccount, a)
+    assert acc is not None
+    soon = loyalty.earn(session, a, 80, at=day(0), author="t", expires_at=day(20))
+    loyalty.earn(session, a, 50, at=day(0), author="t", expires_at=day(200))
+    loyalty.spend(session, a, 30, at=day(1), author="t")  # from the soonest lot: 50 of it left
+    first = loyalty.nightly(session, SYSTEM, day(10), reminder_days=14)
+    assert (first.reminded, first.expired_lots, first.breaks) == (1, 0, [])
+    assert loyalty.nightly(session, SYSTEM, day(11), reminder_days=14).reminded == 0  # once per lot
+    event = session.scalars(select(Event).where(Event.customer_id == acc.customer_id)).one()
+    assert event.type == "points_expiring" and event.payload["points"] == 50 and event.payload["lot_id"] == soon.id
+    later = loyalty.nightly(session, SYSTEM, day(21), reminder_days=14)
+    assert (later.expired_lots, later.expired_points, later.breaks) == (1, 50, [])
+    assert loyalty.balance(session, a, day(21)).total == 50

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from klientura import analytics, segments
+from klientura import analytics, loyalty, segments
 from klientura.audit import SYSTEM
 from klientura.cli.main import app, console
 from klientura.config import Settings
@@ -32,6 +32,14 @@ def tick(settings: Settings, now: datetime, last_recompute: str | None, recomput
         done = analytics.recompute(session, SYSTEM, wh)
         valued = analytics.clv.refresh(session, SYSTEM, wh, done.as_of)  # before the segments that may use it
         sizes = segments.refresh_segments(session, SYSTEM, wh, done.as_of)
+        night = loyalty.nightly(session, SYSTEM, now, loyalty.load_programme(session).reminder_days)
+    console.print(
+        f"{now:%H:%M} loyalty: {night.reminded:,} reminded of expiring points, {night.expired_points:,} "
+        f"points expired in {night.expired_lots:,} lots; ledger check: "
+        + ("balances equal their ledgers" if not night.breaks else f"[red]{len(night.breaks)} breaks[/red]")
+    )
+    for b in night.breaks[:20]:
+        console.print(f"[red]  account {b.account_id}: {b.problem}[/red]")
     console.print(f"{now:%H:%M} recompute: {done.customers:,} customers scored"
                   + (f", {valued.customers:,} valued" if valued else "") + f", {len(sizes)} segments refreshed")  # fmt: skip
     return today

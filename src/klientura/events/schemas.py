@@ -9,7 +9,7 @@ from klientura.customers import CustomerIn
 
 EVENT_TYPES = (
     "site_visit", "product_view", "cart_add", "cart_abandoned", "message_opened", "message_clicked",
-    "call", "review", "form_submitted", "subscribed", "unsubscribed", "custom",
+    "call", "review", "form_submitted", "subscribed", "unsubscribed", "points_expiring", "custom",
 )  # fmt: skip
 
 

@@ -1,7 +1,9 @@
 """Loyalty: the points ledger (lots, spends, expiries, reversals, adjustments) and its proof."""
 
+from klientura.loyalty.expiry import NightReport, nightly
 from klientura.loyalty.ledger import Balance, Lot, NotEnoughPoints, adjust, balance, earn, expire, lots, reverse, spend
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
+from klientura.loyalty.programme import Programme, load_programme, save_programme
 from klientura.loyalty.proof import CheckReport, check, explain
 
 __all__ = [
@@ -11,14 +13,19 @@ __all__ = [
     "LedgerEntry",
     "Lot",
     "LoyaltyAccount",
+    "NightReport",
     "NotEnoughPoints",
+    "Programme",
     "adjust",
     "balance",
     "check",
     "earn",
     "expire",
     "explain",
+    "load_programme",
     "lots",
+    "nightly",
     "reverse",
+    "save_programme",
     "spend",
 ]

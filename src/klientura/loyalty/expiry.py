@@ -1,0 +1,56 @@
+"""The nightly round of the programme: remind customers of points about to expire (an event campaigns trigger on,
+once per lot), expire what is past its date, and prove the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from klientura.audit import Actor
+from klientura.db import Session
+from klientura.events import EventIn, record_event
+from klientura.loyalty import ledger
+from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
+from klientura.loyalty.proof import Break, check
+
+
+@dataclass
+class NightReport:
+    reminded: int = 0
+    expired_lots: int = 0
+    expired_points: int = 0
+    breaks: list[Break] = field(default_factory=list)
+
+
+def _lots_left(session: Session, due: object) -> list[tuple[int, int, int, datetime, int]]:
+    """(lot id, account id, customer id, expiry, points left) of the lots matching ``due`` with points left."""
+    taken = select(Allocation.lot_id, func.sum(Allocation.points).label("n")).group_by(Allocation.lot_id).subquery()
+    e = LedgerEntry
+    rows = session.execute(
+        select(e.id, e.account_id, LoyaltyAccount.customer_id, e.expires_at, e.points - func.coalesce(taken.c.n, 0))
+        .join(LoyaltyAccount, LoyaltyAccount.id == e.account_id)
+        .outerjoin(taken, taken.c.lot_id == e.id)
+        .where(e.kind.in_(ledger.LOT_KINDS), e.points > 0, due)  # type: ignore[arg-type]
+    ).all()  # fmt: skip
+    return [(i, a, c, x, int(n)) for i, a, c, x, n in rows if n > 0 and x is not None]
+
+
+def nightly(session: Session, actor: Actor, at: datetime, reminder_days: int) -> NightReport:
+    report = NightReport()
+    soon = _lots_left(session, LedgerEntry.expires_at.between(at + timedelta(microseconds=1),
+                                                              at + timedelta(days=reminder_days)))  # fmt: skip
+    for lot_id, _account, customer_id, expires, left in soon:
+        _event, created = record_event(session, actor, EventIn(
+            type="points_expiring", customer_id=customer_id, occurred_at=at, source="loyalty",
+            external_id=f"expiring-{lot_id}", payload={"lot_id": lot_id, "points": left, "expires_at": expires.isoformat()},
+        ))  # fmt: skip
+        report.reminded += int(created)
+    past = _lots_left(session, LedgerEntry.expires_at <= at)
+    for account_id in sorted({account for _lot, account, _c, _x, _n in past}):
+        for entry in ledger.expire(session, account_id, at=at, author=actor.name):
+            report.expired_lots += 1
+            report.expired_points -= entry.points
+    report.breaks = check(session).breaks
+    return report
