@@ -10,6 +10,15 @@ from klientura.dedup.models import DismissedPair, DuplicateSuggestion
 from klientura.events.models import Event
 from klientura.imports.models import ImportRejection, ImportRun
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
+from klientura.loyalty.offer_models import (
+    GiftCard,
+    GiftCardEntry,
+    Offer,
+    PromoCode,
+    Redemption,
+    Referral,
+    ReferralCode,
+)
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
 from klientura.segments.models import Segment, SegmentMember, SegmentSize
 
@@ -32,6 +41,8 @@ __all__ = [
     "DuplicateSuggestion",
     "Event",
     "FieldValue",
+    "GiftCard",
+    "GiftCardEntry",
     "IdempotencyRecord",
     "Identity",
     "ImportRejection",
@@ -39,10 +50,15 @@ __all__ = [
     "LedgerEntry",
     "LoyaltyAccount",
     "MergeRecord",
+    "Offer",
     "Order",
     "OrderLine",
     "Outlet",
     "Product",
+    "PromoCode",
+    "Redemption",
+    "Referral",
+    "ReferralCode",
     "Return",
     "ReturnLine",
     "SalesChannel",

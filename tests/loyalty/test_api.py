@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from klientura import loyalty
-from klientura.loyalty.processing import account_of
+from klientura.loyalty.accounts import account_of
 from tests import factories
 
 NOW = datetime.now(UTC)
@@ -71,3 +72,42 @@ def test_adjustments_and_the_programme(api: TestClient, app_session: Session) ->
     assert r.status_code == 422 and "max_redeem_share" in r.json()["detail"]
     r = api.put("/api/v1/loyalty/programme", json={"max_redeem_share": "0.5", "activation_days": 0})
     assert r.status_code == 200 and api.get("/api/v1/loyalty/programme").json()["activation_days"] == 0
+
+
+def test_offers_gift_cards_referrals_and_enrolment_over_http(api: TestClient, app_session: Session) -> None:
+    ann, bob = factories.customer(app_session), factories.customer(app_session)
+    app_session.commit()
+    assert api.put("/api/v1/loyalty/programme", json={"welcome_bonus": 100, "referrer_bonus": 300,
+                                                      "friend_bonus": 50}).status_code == 200  # fmt: skip
+    enrolled = api.post(f"/api/v1/loyalty/accounts/{ann}")
+    assert enrolled.status_code == 201 and enrolled.json()["new"] and enrolled.json()["balance"]["available"] == 100
+    assert not api.post(f"/api/v1/loyalty/accounts/{ann}").json()["new"]  # once
+    bad = api.post("/api/v1/loyalty/offers", json={"name": "x", "discount_percent": 150})
+    assert bad.status_code == 422 and "discount_percent" in bad.json()["detail"]
+    offer = api.post("/api/v1/loyalty/offers", json={"name": "Spring", "discount_percent": 10, "code": "SPRING"})
+    assert offer.status_code == 201 and offer.json()["codes"] == 1
+    coupons = api.post(f"/api/v1/loyalty/offers/{offer.json()['id']}/coupons", json={"customer_ids": [bob]})
+    assert coupons.status_code == 201 and coupons.json()["coupons"][0]["customer_id"] == bob
+    card = api.post("/api/v1/loyalty/gift-cards", json={"amount": "500"}).json()
+    cart = {"customer_id": ann, "code": "spring", "gift_card": card["number"],
+            "lines": [{"sku": "X", "price": "1000.00"}]}  # fmt: skip
+    calc = api.post("/api/v1/loyalty/calculate", json=cart).json()
+    assert [Decimal(calc[k]) for k in ("discount", "gift_card_pays", "pay_in_money")] == [100, 500, 400]
+    done = api.post("/api/v1/loyalty/confirm", json={**cart, "external_id": "G-1", "placed_at": NOW.isoformat()})
+    assert done.status_code == 201 and Decimal(done.json()["gift_card_paid"]) == 500
+    assert api.get(f"/api/v1/loyalty/gift-cards/{card['number']}").json()["balance"] == "0.00"
+    assert api.get("/api/v1/loyalty/gift-cards/NOPE").status_code == 404
+    assert api.get("/api/v1/loyalty/offers").json()[0]["redemptions"] == 1
+    invite = api.get(f"/api/v1/loyalty/referrals/{ann}").json()
+    assert invite["link"].endswith(f"/r/{invite['code']}")
+    qr = api.get(f"/api/v1/loyalty/referrals/{ann}/qr.png")
+    assert qr.status_code == 200 and qr.headers["content-type"] == "image/png"
+    assert api.get(f"/api/v1/loyalty/referrals/{ann}/qr.gif").status_code == 404
+    self_ref = api.post("/api/v1/loyalty/referrals", json={"friend_id": ann, "code": invite["code"]})
+    assert self_ref.status_code == 409 and "cannot refer themself" in self_ref.json()["detail"]
+    ok = api.post("/api/v1/loyalty/referrals", json={"friend_id": bob, "code": invite["code"]})
+    assert ok.status_code == 201 and ok.json()["status"] == "pending"
+    api.post("/api/v1/loyalty/confirm", json={"customer_id": bob, "external_id": "G-2", "placed_at": NOW.isoformat(),
+                                              "lines": [{"price": "100"}]})  # fmt: skip
+    lots = api.get(f"/api/v1/loyalty/accounts/{ann}").json()["lots"]
+    assert sorted(lot["reason"] or "" for lot in lots) == ["", "referral", "welcome"]

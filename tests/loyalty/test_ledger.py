@@ -15,6 +15,7 @@ from klientura import loyalty
 from klientura.audit import SYSTEM
 from klientura.kit.errors import ValidationFailed
 from klientura.loyalty import LoyaltyAccount
+from klientura.loyalty.programme import Programme
 from tests import factories
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -172,11 +173,11 @@ def test_the_nightly_round_reminds_once_expires_and_proves(session: Session) -> 
     soon = loyalty.earn(session, a, 80, at=day(0), author="t", expires_at=day(20))
     loyalty.earn(session, a, 50, at=day(0), author="t", expires_at=day(200))
     loyalty.spend(session, a, 30, at=day(1), author="t")  # from the soonest lot: 50 of it left
-    first = loyalty.nightly(session, SYSTEM, day(10), reminder_days=14)
+    first = loyalty.nightly(session, SYSTEM, day(10), Programme(reminder_days=14))
     assert (first.reminded, first.expired_lots, first.breaks) == (1, 0, [])
-    assert loyalty.nightly(session, SYSTEM, day(11), reminder_days=14).reminded == 0  # once per lot
+    assert loyalty.nightly(session, SYSTEM, day(11), Programme(reminder_days=14)).reminded == 0  # once per lot
     event = session.scalars(select(Event).where(Event.customer_id == acc.customer_id)).one()
     assert event.type == "points_expiring" and event.payload["points"] == 50 and event.payload["lot_id"] == soon.id
-    later = loyalty.nightly(session, SYSTEM, day(21), reminder_days=14)
+    later = loyalty.nightly(session, SYSTEM, day(21), Programme(reminder_days=14))
     assert (later.expired_lots, later.expired_points, later.breaks) == (1, 50, [])
     assert loyalty.balance(session, a, day(21)).total == 50

@@ -13,7 +13,9 @@ from klientura import loyalty
 from klientura.audit import SYSTEM
 from klientura.catalog import Category, Product
 from klientura.kit.errors import Conflict, ValidationFailed
-from klientura.loyalty.processing import Cart, CartLine, ConfirmIn, account_of, calculate, cancel, confirm, refund
+from klientura.loyalty.accounts import account_of
+from klientura.loyalty.pricing import Cart, CartLine, calculate
+from klientura.loyalty.processing import ConfirmIn, cancel, confirm, refund
 from klientura.loyalty.programme import Programme, load_programme, save_programme
 from klientura.orders import Order, ReturnIn, ReturnLineIn
 from tests import factories

@@ -4,13 +4,39 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from klientura.api import analytics, auth, catalog, clv, customers, dedup, events, imports, loyalty, orders, segments
+from klientura.api import (
+    analytics,
+    auth,
+    catalog,
+    clv,
+    customers,
+    dedup,
+    events,
+    imports,
+    loyalty,
+    loyalty_offers,
+    orders,
+    segments,
+)
 from klientura.api.problems import install as install_problem_handlers
 
 
 def router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, customers, orders, events, catalog, dedup, imports, analytics, clv, segments, loyalty):
+    for module in (
+        auth,
+        customers,
+        orders,
+        events,
+        catalog,
+        dedup,
+        imports,
+        analytics,
+        clv,
+        segments,
+        loyalty,
+        loyalty_offers,
+    ):
         api.include_router(module.router)
     return api
 

@@ -12,7 +12,8 @@ from klientura.api import idempotency
 from klientura.auth import require
 from klientura.db import commit
 from klientura.deps import ActorDep, SessionDep
-from klientura.loyalty.processing import Calculation, Cart, Confirmation, ConfirmIn, calculate, cancel, confirm, refund
+from klientura.loyalty.pricing import Calculation, Cart, calculate
+from klientura.loyalty.processing import Confirmation, ConfirmIn, cancel, confirm, refund
 from klientura.loyalty.programme import Programme, load_programme, save_programme
 from klientura.loyalty.service import AdjustIn, account_view, adjust_points, run_check
 from klientura.orders import ReturnIn

@@ -32,9 +32,10 @@ def tick(settings: Settings, now: datetime, last_recompute: str | None, recomput
         done = analytics.recompute(session, SYSTEM, wh)
         valued = analytics.clv.refresh(session, SYSTEM, wh, done.as_of)  # before the segments that may use it
         sizes = segments.refresh_segments(session, SYSTEM, wh, done.as_of)
-        night = loyalty.nightly(session, SYSTEM, now, loyalty.load_programme(session).reminder_days)
+        night = loyalty.nightly(session, SYSTEM, now, loyalty.load_programme(session))
     console.print(
-        f"{now:%H:%M} loyalty: {night.reminded:,} reminded of expiring points, {night.expired_points:,} "
+        f"{now:%H:%M} loyalty: {night.upgrades:,} tier upgrades, {night.downgrades:,} downgrades, "
+        f"{night.birthdays:,} birthday bonuses, {night.reminded:,} reminded of expiring points, {night.expired_points:,} "
         f"points expired in {night.expired_lots:,} lots; ledger check: "
         + ("balances equal their ledgers" if not night.breaks else f"[red]{len(night.breaks)} breaks[/red]")
     )

@@ -7,7 +7,7 @@ and restore the survivor's profile as it was. Tables of later domains join by ad
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
@@ -35,6 +35,20 @@ REFERENCES: list[tuple[str, Any, Any]] = [
     ("events", Event, Event.customer_id),
     ("field_values", FieldValue, FieldValue.customer_id),
 ]
+
+
+class MergeHook(Protocol):
+    """A later domain's own way of moving what it keeps per customer (a loyalty account cannot simply change
+    hands when the survivor has one too). ``move`` returns what ``undo`` needs, kept in the merge record."""
+
+    key: str
+
+    def move(self, session: Session, survivor_id: int, merged_id: int) -> Any: ...
+
+    def undo(self, session: Session, survivor_id: int, merged_id: int, saved: Any) -> None: ...
+
+
+HOOKS: list[MergeHook] = []  # registered by the domains above this one when they are imported
 PROFILE = ("last_name", "first_name", "middle_name", "gender", "birth_date", "city", "timezone",
            "preferred_channel", "acquisition_source", "owner_id")  # fmt: skip
 
@@ -81,6 +95,8 @@ def merge(session: Session, actor: Actor, survivor_id: int, merged_id: int) -> M
     moved["tags"] = tags
     moved["tags_added"] = [t for t in tags if t not in have_tags]
     moved["consents"] = _merge_consents(session, survivor.id, merged.id)
+    for hook in HOOKS:
+        moved[hook.key] = hook.move(session, survivor.id, merged.id)
     for name in PROFILE:
         if getattr(survivor, name) in (None, "") and getattr(merged, name) not in (None, ""):
             setattr(survivor, name, getattr(merged, name))
@@ -141,6 +157,9 @@ def unmerge(session: Session, actor: Actor, merge_id: int) -> MergeRecord:
     survivor = session.get_one(Customer, rec.survivor_id)
     merged = session.get_one(Customer, rec.merged_id)
     moved = rec.moved
+    for hook in reversed(HOOKS):
+        if hook.key in moved:
+            hook.undo(session, survivor.id, merged.id, moved[hook.key])
     for key, model, column in REFERENCES:
         ids = moved.get(key) or []
         if ids:

@@ -1,10 +1,15 @@
 """Loyalty: the points ledger (lots, spends, expiries, reversals, adjustments) and its proof."""
 
+from klientura.dedup.merge import HOOKS as _MERGE_HOOKS
 from klientura.loyalty.expiry import NightReport, nightly
 from klientura.loyalty.ledger import Balance, Lot, NotEnoughPoints, adjust, balance, earn, expire, lots, reverse, spend
+from klientura.loyalty.merging import LoyaltyMerge
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
 from klientura.loyalty.programme import Programme, load_programme, save_programme
 from klientura.loyalty.proof import CheckReport, check, explain
+
+if not any(isinstance(h, LoyaltyMerge) for h in _MERGE_HOOKS):
+    _MERGE_HOOKS.append(LoyaltyMerge())
 
 __all__ = [
     "Allocation",

@@ -1,4 +1,4 @@
-"""The nightly round of the programme: remind customers of points about to expire (an event campaigns trigger on,
+"""The nightly round of the programme: tiers moved as the spend window rolls, birthday bonuses, remind customers of points about to expire (an event campaigns trigger on,
 once per lot), expire what is past its date, and prove the ledger."""
 
 from __future__ import annotations
@@ -12,13 +12,18 @@ from klientura.audit import Actor
 from klientura.db import Session
 from klientura.events import EventIn, record_event
 from klientura.loyalty import ledger
+from klientura.loyalty.accounts import birthday_bonuses, refresh_tiers
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
+from klientura.loyalty.programme import Programme
 from klientura.loyalty.proof import Break, check
 
 
 @dataclass
 class NightReport:
     reminded: int = 0
+    upgrades: int = 0
+    downgrades: int = 0
+    birthdays: int = 0
     expired_lots: int = 0
     expired_points: int = 0
     breaks: list[Break] = field(default_factory=list)
@@ -37,8 +42,11 @@ def _lots_left(session: Session, due: object) -> list[tuple[int, int, int, datet
     return [(i, a, c, x, int(n)) for i, a, c, x, n in rows if n > 0 and x is not None]
 
 
-def nightly(session: Session, actor: Actor, at: datetime, reminder_days: int) -> NightReport:
+def nightly(session: Session, actor: Actor, at: datetime, programme: Programme) -> NightReport:
     report = NightReport()
+    reminder_days = programme.reminder_days
+    report.upgrades, report.downgrades = refresh_tiers(session, actor, programme, at)
+    report.birthdays = birthday_bonuses(session, actor, programme, at)
     soon = _lots_left(session, LedgerEntry.expires_at.between(at + timedelta(microseconds=1),
                                                               at + timedelta(days=reminder_days)))  # fmt: skip
     for lot_id, _account, customer_id, expires, left in soon:

@@ -3,6 +3,7 @@ payable with points, activation and expiry of earned points, bonuses. Validated,
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,27 @@ class Tier(BaseModel):
     earn_percent: Decimal = Field(ge=0, le=100, description="points earned, % of what was paid in money")
 
 
+class Multiplier(BaseModel):
+    """A campaign: points earned times ``factor`` between two dates, on some categories or tiers (empty: all)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    factor: Decimal = Field(gt=1, le=10)
+    starts: datetime
+    ends: datetime
+    category_ids: list[int] = Field(default_factory=list)
+    tiers: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dates(self) -> Multiplier:
+        if self.ends <= self.starts:
+            raise ValueError(f"the campaign {self.name} must end after it starts")
+        return self
+
+    def applies(self, at: datetime, category_id: int | None, tier: str) -> bool:
+        return (self.starts <= at < self.ends and (not self.category_ids or category_id in self.category_ids)
+                and (not self.tiers or tier in self.tiers))  # fmt: skip
+
+
 class Programme(BaseModel):
     tiers: list[Tier] = Field(default_factory=lambda: [
         Tier(name="base", min_spend=Decimal(0), earn_percent=Decimal(3)),
@@ -35,8 +57,14 @@ class Programme(BaseModel):
     activation_days: int = Field(default=14, ge=0, le=365, description="earned points usable after (the return window)")
     expiry_days: int = Field(default=365, ge=1, le=3650, description="earned points expire this long after activation")
     reminder_days: int = Field(default=14, ge=0, le=365, description="remind this many days before points expire")
-    welcome_bonus: int = Field(default=0, ge=0)
-    birthday_bonus: int = Field(default=0, ge=0)
+    welcome_bonus: int = Field(default=0, ge=0, le=1_000_000, description="points on joining")
+    birthday_bonus: int = Field(default=0, ge=0, le=1_000_000, description="points on the birthday, once a year")
+    bonus_days: int = Field(default=30, ge=1, le=3650, description="welcome and birthday points expire after")
+    referrer_bonus: int = Field(default=0, ge=0, le=1_000_000, description="points for bringing a friend")
+    friend_bonus: int = Field(default=0, ge=0, le=1_000_000, description="points for the friend brought")
+    multipliers: list[Multiplier] = Field(default_factory=list)
+    referral_link: str = Field(default="", max_length=300, pattern=r"^$|\{code\}",
+                               description="the invitation link with {code}; empty: this server's /r/{code}")  # fmt: skip
 
     @model_validator(mode="after")
     def _tiers(self) -> Programme:
@@ -49,6 +77,9 @@ class Programme(BaseModel):
             raise ValueError("tiers go in order of strictly increasing spend")
         if len({t.name for t in self.tiers}) != len(self.tiers):
             raise ValueError("tier names must differ")
+        for m in self.multipliers:
+            if unknown := set(m.tiers) - {t.name for t in self.tiers}:
+                raise ValueError(f"the campaign {m.name} names unknown tiers: {', '.join(sorted(unknown))}")
         return self
 
     def tier_for(self, spend: Decimal) -> Tier:
@@ -57,6 +88,10 @@ class Programme(BaseModel):
             if spend >= tier.min_spend:
                 chosen = tier
         return chosen
+
+    def factor(self, at: datetime, category_id: int | None, tier: str) -> Decimal:
+        """The campaign multiplier for a line: the largest that applies (campaigns do not stack)."""
+        return max((m.factor for m in self.multipliers if m.applies(at, category_id, tier)), default=Decimal(1))
 
 
 def load_programme(session: Session) -> Programme:

@@ -13,8 +13,9 @@ from klientura.auth import require
 from klientura.customers import get_customer
 from klientura.db import Session
 from klientura.loyalty import ledger
+from klientura.loyalty.accounts import account_of, find_account
 from klientura.loyalty.models import LoyaltyAccount
-from klientura.loyalty.processing import account_of
+from klientura.loyalty.programme import load_programme
 from klientura.loyalty.proof import CheckReport, check, explain
 
 
@@ -34,6 +35,18 @@ def account_view(session: Session, actor: Actor, customer_id: int, at: datetime)
                 "lots": []}  # fmt: skip
     return {"customer_id": customer.id, "account_id": acc.id, "tier": acc.tier,
             "balance": ledger.balance(session, acc.id, at).__dict__, "lots": explain(session, acc.id)}  # fmt: skip
+
+
+def enrol(session: Session, actor: Actor, customer_id: int, at: datetime) -> dict[str, Any]:
+    """Open the customer's account (with the welcome bonus); enrolling twice changes nothing."""
+    require(actor, "loyalty:process")
+    customer = get_customer(session, actor, customer_id)
+    existed = find_account(session, customer.id) is not None
+    acc = account_of(session, customer.id, load_programme(session), at, actor.name)
+    if not existed:
+        record(session, actor, "loyalty.enrol", "loyalty_accounts", acc.id, None, {"customer_id": customer.id})
+    return {"customer_id": customer.id, "account_id": acc.id, "tier": acc.tier, "new": not existed,
+            "balance": ledger.balance(session, acc.id, at).__dict__}  # fmt: skip
 
 
 def adjust_points(session: Session, actor: Actor, customer_id: int, data: AdjustIn, at: datetime) -> int:

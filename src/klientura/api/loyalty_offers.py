@@ -1,0 +1,116 @@
+"""Offers around the points over HTTP: promo codes and coupons, gift cards, referral codes with their QR images,
+and enrolment (an account opened with the welcome bonus)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from klientura.api import idempotency
+from klientura.db import commit
+from klientura.deps import ActorDep, SessionDep
+from klientura.kit.errors import NotFound
+from klientura.loyalty import giftcards, offers, referrals
+from klientura.loyalty.programme import load_programme
+from klientura.loyalty.service import enrol
+
+router = APIRouter(prefix="/loyalty", tags=["loyalty offers"])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@router.get("/offers", response_model=list[offers.OfferRead], summary="Offers with their codes' use")
+def list_offers(session: SessionDep, actor: ActorDep) -> list[offers.OfferRead]:
+    return offers.list_offers(session, actor)
+
+
+@router.post("/offers", status_code=201, response_model=offers.OfferRead,
+             summary="A promo offer: a shared code, a batch of one-use codes, or none (coupons later)")  # fmt: skip
+def create_offer(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> offers.OfferRead:
+    made = offers.create_offer(session, actor, data)
+    commit(session)
+    return made
+
+
+class CouponsIn(BaseModel):
+    customer_ids: list[int] = Field(min_length=1, max_length=100_000)
+
+
+@router.post("/offers/{offer_id}/coupons", status_code=201, summary="Personal one-use codes for these customers")
+def issue_coupons(offer_id: int, data: CouponsIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    def action() -> tuple[int, dict[str, Any]]:
+        codes = offers.issue_coupons(session, actor, offer_id, data.customer_ids)
+        return 201, {"coupons": [{"customer_id": c, "code": code} for c, code in codes.items()]}
+
+    return idempotency.run(request, session, actor, data, action)
+
+
+class ActiveIn(BaseModel):
+    active: bool
+
+
+@router.put("/offers/{offer_id}/active", response_model=offers.OfferRead, summary="Switch an offer on or off")
+def set_active(offer_id: int, data: ActiveIn, session: SessionDep, actor: ActorDep) -> offers.OfferRead:
+    out = offers.set_active(session, actor, offer_id, data.active)
+    commit(session)
+    return out
+
+
+@router.post("/gift-cards", status_code=201, summary="Issue a gift card")
+def issue_gift_card(data: giftcards.GiftCardIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    def action() -> tuple[int, giftcards.GiftCardRead]:
+        return 201, giftcards.issue(session, actor, data, _now())
+
+    return idempotency.run(request, session, actor, data, action)
+
+
+@router.get("/gift-cards/{number}", response_model=giftcards.GiftCardRead, summary="A gift card and its balance")
+def gift_card(number: str, session: SessionDep, actor: ActorDep) -> giftcards.GiftCardRead:
+    return giftcards.get_card(session, actor, number)
+
+
+@router.post("/accounts/{customer_id}", status_code=201, summary="Enrol a customer (the welcome bonus, once)")
+def enrol_customer(customer_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    out = enrol(session, actor, customer_id, _now())
+    commit(session)
+    return out
+
+
+@router.get("/referrals/{customer_id}", summary="The customer's invitation code and link (made on first asking)")
+def invitation(customer_id: int, request: Request, session: SessionDep, actor: ActorDep) -> dict[str, str]:
+    out = referrals.invitation(session, actor, customer_id, load_programme(session).referral_link,
+                               str(request.base_url))  # fmt: skip
+    commit(session)
+    return out
+
+
+@router.get("/referrals/{customer_id}/qr.{fmt}", summary="The invitation link as a QR image (svg or png)")
+def invitation_qr(customer_id: int, fmt: str, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    out = referrals.invitation(session, actor, customer_id, load_programme(session).referral_link,
+                               str(request.base_url))  # fmt: skip
+    commit(session)
+    if fmt == "png":
+        return Response(referrals.qr_png(out["link"]), media_type="image/png")
+    if fmt == "svg":
+        return Response(referrals.qr_svg(out["link"]), media_type="image/svg+xml")
+    raise NotFound("QR images come as .svg or .png")
+
+
+class ReferIn(BaseModel):
+    friend_id: int
+    code: str = Field(min_length=1, max_length=32)
+
+
+@router.post(
+    "/referrals", status_code=201, summary="A friend signs up with a code; both rewarded on their first purchase"
+)
+def refer(data: ReferIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    row = referrals.register(session, actor, data.friend_id, data.code, _now())
+    commit(session)
+    return {"referrer_id": row.referrer_id, "friend_id": row.friend_id, "status": row.status}

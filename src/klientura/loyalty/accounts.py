@@ -1,0 +1,105 @@
+"""Accounts: opened on first use with the welcome bonus, the tier kept on the account as spend moves it up and
+down (every change audited), and the yearly birthday bonus."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import extract, func, select
+
+from klientura.audit import Actor, record
+from klientura.customers import Customer
+from klientura.db import Session, utcnow
+from klientura.loyalty import ledger
+from klientura.loyalty.models import LedgerEntry, LoyaltyAccount
+from klientura.loyalty.programme import Programme
+from klientura.orders import Order
+
+
+def find_account(session: Session, customer_id: int) -> LoyaltyAccount | None:
+    return session.scalars(select(LoyaltyAccount).where(LoyaltyAccount.customer_id == customer_id)).first()
+
+
+def account_of(session: Session, customer_id: int, programme: Programme | None = None, at: datetime | None = None,
+               author: str = "system") -> LoyaltyAccount:  # fmt: skip
+    """The customer's account, opened on first use (with the programme's welcome bonus, when given)."""
+    acc = find_account(session, customer_id)
+    if acc is not None:
+        return acc
+    acc = LoyaltyAccount(customer_id=customer_id, tier=programme.tiers[0].name if programme else "base")
+    with session.begin_nested():
+        session.add(acc)
+    session.flush()
+    if programme is not None and programme.welcome_bonus:
+        when = at or utcnow()
+        ledger.earn(session, acc.id, programme.welcome_bonus, at=when, author=author, reason="welcome",
+                    expires_at=when + timedelta(days=programme.bonus_days))  # fmt: skip
+    return acc
+
+
+def rolling_spend(session: Session, customer_id: int, at: datetime, days: int) -> Decimal:
+    total = session.scalar(select(func.coalesce(func.sum(Order.paid), 0)).where(
+        Order.customer_id == customer_id, Order.status == "completed", Order.placed_at > at - timedelta(days=days),
+        Order.placed_at <= at))  # fmt: skip
+    return Decimal(total or 0)
+
+
+def _set_tier(session: Session, actor: Actor, acc: LoyaltyAccount, tier: str, spend: Decimal) -> bool:
+    if acc.tier == tier:
+        return False
+    before, acc.tier = acc.tier, tier
+    record(session, actor, "loyalty.tier", "loyalty_accounts", acc.id, {"tier": before},
+           {"tier": tier, "spend": str(spend), "customer_id": acc.customer_id})  # fmt: skip
+    return True
+
+
+def refresh_tier(session: Session, actor: Actor, acc: LoyaltyAccount, programme: Programme, at: datetime) -> bool:
+    """Move the account to the tier its rolling spend earns; True when it moved."""
+    spend = rolling_spend(session, acc.customer_id, at, programme.tier_window_days)
+    return _set_tier(session, actor, acc, programme.tier_for(spend).name, spend)
+
+
+def refresh_tiers(session: Session, actor: Actor, programme: Programme, at: datetime) -> tuple[int, int]:
+    """Every account to its tier as the window rolls (nightly): (upgrades, downgrades)."""
+    spend = dict(session.execute(
+        select(Order.customer_id, func.sum(Order.paid)).join(LoyaltyAccount, LoyaltyAccount.customer_id == Order.customer_id)
+        .where(Order.status == "completed", Order.placed_at > at - timedelta(days=programme.tier_window_days),
+               Order.placed_at <= at).group_by(Order.customer_id)).all())  # fmt: skip
+    rank = {t.name: i for i, t in enumerate(programme.tiers)}
+    up = down = 0
+    for acc in session.scalars(select(LoyaltyAccount)):
+        s = Decimal(spend.get(acc.customer_id) or 0)
+        before = rank.get(acc.tier, 0)
+        if _set_tier(session, actor, acc, programme.tier_for(s).name, s):
+            if rank[acc.tier] > before:
+                up += 1
+            else:
+                down += 1
+    session.flush()
+    return up, down
+
+
+def birthday_bonuses(session: Session, actor: Actor, programme: Programme, at: datetime) -> int:
+    """The birthday bonus to every member whose birthday is ``at``'s date (28 February for 29 February in a common
+    year), once a year."""
+    if not programme.birthday_bonus:
+        return 0
+    days = [at.day] + ([29] if (at.month, at.day) == (2, 28) and not _leap(at.year) else [])
+    reason = f"birthday {at.year}"
+    rows = session.execute(
+        select(LoyaltyAccount.id).join(Customer, Customer.id == LoyaltyAccount.customer_id)
+        .where(Customer.merged_into_id.is_(None), extract("month", Customer.birth_date) == at.month,
+               extract("day", Customer.birth_date).in_(days))).scalars().all()  # fmt: skip
+    done = set(session.scalars(select(LedgerEntry.account_id).where(LedgerEntry.reason == reason)))
+    n = 0
+    for account_id in rows:
+        if account_id not in done:
+            ledger.earn(session, account_id, programme.birthday_bonus, at=at, author=actor.name, reason=reason,
+                        expires_at=at + timedelta(days=programme.bonus_days))  # fmt: skip
+            n += 1
+    return n
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

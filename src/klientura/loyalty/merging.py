@@ -1,0 +1,50 @@
+"""Cards merged, points kept: the merged card's loyalty account goes to the survivor — whole when the survivor
+has none, entry by entry into the survivor's account when it has one (lots keep their expiry, debts stay debts,
+the balance is the sum of both). Undoing the merge moves them back, unless points of the moved lots have been
+used on the survivor's account since: then the undo is refused with the reason (correct by an adjustment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from klientura.db import Session
+from klientura.kit.errors import Conflict
+from klientura.loyalty.accounts import find_account
+from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
+
+
+class LoyaltyMerge:
+    key = "loyalty"
+
+    def move(self, session: Session, survivor_id: int, merged_id: int) -> Any:
+        theirs = find_account(session, merged_id)
+        if theirs is None:
+            return None
+        ours = find_account(session, survivor_id)
+        if ours is None:
+            theirs.customer_id = survivor_id
+            session.flush()
+            return {"account": theirs.id}
+        ids = list(session.scalars(select(LedgerEntry.id).where(LedgerEntry.account_id == theirs.id)))
+        session.execute(update(LedgerEntry).where(LedgerEntry.id.in_(ids)).values(account_id=ours.id))
+        session.flush()
+        return {"entries": ids, "from": theirs.id, "to": ours.id}
+
+    def undo(self, session: Session, survivor_id: int, merged_id: int, saved: Any) -> None:
+        if not saved:
+            return
+        if "account" in saved:
+            acc = session.get_one(LoyaltyAccount, saved["account"])
+            acc.customer_id = merged_id
+            session.flush()
+            return
+        ids = saved["entries"]
+        mine, theirs = Allocation.entry_id.in_(ids), Allocation.lot_id.in_(ids)
+        crossing = session.scalar(select(Allocation.id).where(or_(mine & ~theirs, theirs & ~mine)).limit(1))
+        if crossing is not None:
+            raise Conflict("points of the merged card's lots have been used since the merge: undo is not possible "
+                           "without a manual adjustment")  # fmt: skip
+        session.execute(update(LedgerEntry).where(LedgerEntry.id.in_(ids)).values(account_id=saved["from"]))
+        session.flush()

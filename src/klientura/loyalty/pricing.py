@@ -1,0 +1,182 @@
+"""Pricing a cart for a till or an e-shop, with no side effects: a promo code or coupon, points, a gift card,
+and the points the order will earn.
+
+In that order: the code's discount on the lines in its scope (if the check qualifies); points pay at most
+``max_redeem_share`` of what the eligible lines still cost, never more than the customer can use now, spread over
+those lines in proportion (largest remainders, whole points worth a rouble each); points are earned on what the
+eligible lines cost in money, at the tier's rate times the campaign multiplier of each line; a gift card pays
+what is left, up to its balance. A code or gift card that does not apply is reported with the reason; confirm
+refuses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from klientura.audit import Actor
+from klientura.auth import require
+from klientura.catalog import products_by_sku
+from klientura.customers import get_customer
+from klientura.db import Session
+from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.loyalty import giftcards, ledger, offers
+from klientura.loyalty.accounts import rolling_spend
+from klientura.loyalty.models import LoyaltyAccount
+from klientura.loyalty.offer_models import GiftCard
+from klientura.loyalty.programme import Programme
+
+
+class CartLine(BaseModel):
+    sku: str | None = Field(default=None, max_length=64)
+    qty: Decimal = Field(default=Decimal(1), gt=0)
+    price: Decimal = Field(ge=0)
+    discount: Decimal = Field(default=Decimal(0), ge=0, description="the till's own discount")
+
+
+class Cart(BaseModel):
+    customer_id: int | None = None
+    lines: list[CartLine] = Field(min_length=1)
+    points: int = Field(default=0, ge=0, description="points the customer asks to spend")
+    code: str | None = Field(default=None, max_length=64, description="a promo code or a coupon")
+    gift_card: str | None = Field(default=None, max_length=64)
+    gift_card_amount: Decimal | None = Field(default=None, gt=0, description="at most this from the gift card")
+    referral_code: str | None = Field(default=None, max_length=32, description="a friend's code (first purchase)")
+
+
+class LineResult(BaseModel):
+    sku: str | None
+    amount: Decimal  # after the till's discount
+    discount: Decimal  # the code's discount
+    points: int  # points paying part of this line
+    to_pay: Decimal
+    eligible: bool  # earns and takes points
+
+
+class CodeResult(BaseModel):
+    code: str
+    applied: bool
+    discount: Decimal = Decimal(0)
+    reason: str | None = None
+    message: str | None = None
+
+
+class GiftCardUse(BaseModel):
+    number: str
+    balance: Decimal = Decimal(0)
+    pays: Decimal = Decimal(0)
+    error: str | None = None
+
+
+class Calculation(BaseModel):
+    customer_id: int | None
+    tier: str | None
+    available: int  # points usable now
+    max_points: int  # points this cart can take
+    points: int  # points applied (what was asked, if allowed)
+    earn: int  # points the order will earn
+    total: Decimal  # the lines after the till's discounts
+    discount: Decimal  # the code's discount
+    to_pay: Decimal  # after the code and the points
+    gift_card_pays: Decimal
+    pay_in_money: Decimal  # what is left for cash or a bank card
+    code: CodeResult | None = None
+    gift_card: GiftCardUse | None = None
+    lines: list[LineResult]
+
+
+@dataclass
+class Priced:
+    calc: Calculation
+    applied: offers.Applied | None
+    refused: offers.Refused | None
+    card: GiftCard | None
+    card_error: KlienturaError | None
+
+
+def _floor(x: Decimal) -> int:
+    return int(x.to_integral_value(ROUND_FLOOR))
+
+
+def spread_points(points: int, amounts: list[Decimal]) -> list[int]:
+    """``points`` over lines in proportion to ``amounts``, whole points, largest remainders first."""
+    total = sum(amounts, Decimal(0))
+    if points <= 0 or total <= 0:
+        return [0] * len(amounts)
+    exact = [Decimal(points) * a / total for a in amounts]
+    out = [_floor(e) for e in exact]
+    for i in sorted(range(len(amounts)), key=lambda i: -(exact[i] - out[i]))[: points - sum(out)]:
+        out[i] += 1
+    return out
+
+
+def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: datetime, *,
+          lock: bool = False) -> Priced:  # fmt: skip
+    require(actor, "loyalty:process")
+    zero = Decimal(0)
+    products = products_by_sku(session, {ln.sku for ln in cart.lines if ln.sku})
+    cats = [p.category_id if (p := products.get(ln.sku or "")) else None for ln in cart.lines]
+    excluded = set(programme.excluded_categories)
+    amounts = [(ln.price * ln.qty - ln.discount).quantize(Decimal("0.01")) for ln in cart.lines]
+    if any(a < 0 for a in amounts):
+        raise ValidationFailed("a line's discount exceeds its amount")
+    eligible = [c is None or c not in excluded for c in cats]
+    tier, available, customer_id, rate = None, 0, None, zero
+    if cart.customer_id is not None:
+        customer_id = get_customer(session, actor, cart.customer_id).id
+        acc = session.scalars(select(LoyaltyAccount).where(LoyaltyAccount.customer_id == customer_id)).first()
+        available = ledger.balance(session, acc.id, at).available if acc else 0
+        tier_obj = programme.tier_for(rolling_spend(session, customer_id, at, programme.tier_window_days))
+        tier, rate = tier_obj.name, tier_obj.earn_percent
+    applied = refused = None
+    promo = [zero] * len(amounts)
+    if cart.code:
+        found = offers.evaluate(session, cart.code, customer_id, amounts, cats, at, lock=lock)
+        if isinstance(found, offers.Applied):
+            applied, promo = found, found.discounts
+        else:
+            refused = found
+    after = [a - d for a, d in zip(amounts, promo, strict=True)]
+    base = [a if ok else zero for a, ok in zip(after, eligible, strict=True)]
+    cap = _floor(sum(base, zero) * programme.max_redeem_share)
+    max_points = max(0, min(available, cap))
+    points = min(cart.points, max_points)
+    shares = spread_points(points, base)
+    to_pay = [a - s for a, s in zip(after, shares, strict=True)]
+    earn = 0
+    if tier is not None:
+        exact = sum((p * rate * programme.factor(at, c, tier) / 100
+                     for p, c, ok in zip(to_pay, cats, eligible, strict=True) if ok), zero)  # fmt: skip
+        earn = _floor(exact)
+    due = sum(to_pay, zero)
+    card = card_error = None
+    card_use = None
+    if cart.gift_card:
+        try:
+            card, card_balance = giftcards.usable(session, cart.gift_card, at, lock=lock)
+            pays = min(card_balance, due, cart.gift_card_amount if cart.gift_card_amount is not None else due)
+            card_use = GiftCardUse(number=card.number, balance=card_balance, pays=pays)
+        except KlienturaError as exc:
+            card_error = exc
+            card_use = GiftCardUse(number=offers.normalise(cart.gift_card), error=str(exc))
+    code_result = None
+    if applied is not None:
+        code_result = CodeResult(code=applied.code, applied=True, discount=sum(promo, zero))
+    elif refused is not None:
+        code_result = CodeResult(code=refused.code, applied=False, reason=refused.reason, message=refused.message)
+    lines = [LineResult(sku=ln.sku, amount=a, discount=d, points=s, to_pay=p, eligible=ok)
+             for ln, a, d, s, p, ok in zip(cart.lines, amounts, promo, shares, to_pay, eligible, strict=True)]  # fmt: skip
+    gift_pays = card_use.pays if card_use else zero
+    calc = Calculation(customer_id=customer_id, tier=tier, available=available, max_points=max_points, points=points,
+                       earn=earn, total=sum(amounts, zero), discount=sum(promo, zero), to_pay=due,
+                       gift_card_pays=gift_pays, pay_in_money=due - gift_pays, code=code_result, gift_card=card_use,
+                       lines=lines)  # fmt: skip
+    return Priced(calc, applied, refused, card, card_error)
+
+
+def calculate(session: Session, actor: Actor, programme: Programme, cart: Cart, at: datetime) -> Calculation:
+    return price(session, actor, programme, cart, at).calc

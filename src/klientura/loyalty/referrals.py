@@ -1,0 +1,132 @@
+"""Referrals: every customer's personal code (and its QR image), a friend who brings it, and points for both on
+the friend's first purchase. A customer cannot refer themself: not the same card, not a card merged into the
+other, not a pair the duplicate finder holds for one person, and only a friend with no earlier purchase."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from datetime import datetime
+
+import segno
+from sqlalchemy import func, or_, select
+
+from klientura.audit import Actor, record
+from klientura.auth import require
+from klientura.customers import Customer, get_customer
+from klientura.db import Session
+from klientura.dedup.models import DuplicateSuggestion
+from klientura.kit.errors import Conflict, NotFound
+from klientura.loyalty.offer_models import Referral, ReferralCode
+from klientura.loyalty.offers import ALPHABET, normalise
+from klientura.orders import Order
+
+
+def code_of(session: Session, actor: Actor, customer_id: int) -> str:
+    """The customer's personal code, made on first asking."""
+    require(actor, "loyalty:read")
+    customer = get_customer(session, actor, customer_id)
+    row = session.scalars(select(ReferralCode).where(ReferralCode.customer_id == customer.id)).first()
+    if row is None:
+        while True:
+            code = "".join(secrets.choice(ALPHABET) for _ in range(8))
+            if session.scalars(select(ReferralCode.id).where(ReferralCode.code == code)).first() is None:
+                break
+        row = ReferralCode(customer_id=customer.id, code=code)
+        session.add(row)
+        session.flush()
+    return row.code
+
+
+def invitation(session: Session, actor: Actor, customer_id: int, template: str, server: str) -> dict[str, str]:
+    """The customer's code and the link a friend opens (the programme's template, or this server's page)."""
+    code = code_of(session, actor, customer_id)
+    link = template.replace("{code}", code) if template else f"{server.rstrip('/')}/r/{code}"
+    return {"code": code, "link": link}
+
+
+def qr_svg(link: str) -> str:
+    """The QR image of the invitation link, as SVG (scales on screens and print)."""
+    out = io.BytesIO()
+    segno.make(link, error="m").save(out, kind="svg", scale=6, border=2)
+    return out.getvalue().decode()
+
+
+def qr_png(link: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(link, error="m").save(out, kind="png", scale=8, border=2)
+    return out.getvalue()
+
+
+def referrer_of(session: Session, code: str) -> int:
+    row = session.scalars(select(ReferralCode).where(ReferralCode.code == normalise(code))).first()
+    if row is None:
+        raise NotFound(f"no referral code {normalise(code)}")
+    return row.customer_id
+
+
+def _same_person(session: Session, a: int, b: int) -> bool:
+    if a == b:
+        return True
+    cards = session.execute(select(Customer.id, Customer.merged_into_id).where(Customer.id.in_((a, b)))).all()
+    if any(m in (a, b) for _i, m in cards):
+        return True
+    low, high = min(a, b), max(a, b)
+    pair = select(DuplicateSuggestion.low_id).where(
+        DuplicateSuggestion.low_id == low, DuplicateSuggestion.high_id == high
+    )
+    return session.scalars(pair).first() is not None
+
+
+def _bought_before(session: Session, customer_id: int, order_id: int | None) -> bool:
+    query = select(func.count()).where(Order.customer_id == customer_id, Order.status == "completed")
+    if order_id is not None:
+        query = query.where(Order.id != order_id)
+    return bool(session.scalar(query))
+
+
+def validate(session: Session, friend_id: int, code: str, order_id: int | None = None) -> Referral | int:
+    """The referrer of ``code`` if ``friend_id`` may be referred by them (or the referral already made); refused
+    for oneself, a friend who has bought before, or a friend already referred by someone else."""
+    referrer_id = referrer_of(session, code)
+    if _same_person(session, referrer_id, friend_id):
+        raise Conflict("a customer cannot refer themself")
+    existing = session.scalars(select(Referral).where(Referral.friend_id == friend_id)).first()
+    if existing is not None:
+        if existing.referrer_id == referrer_id:
+            return existing
+        raise Conflict("the customer was already referred by someone else")
+    if _bought_before(session, friend_id, order_id):
+        raise Conflict("only a new customer can be referred: this one has bought before")
+    return referrer_id
+
+
+def refer(session: Session, actor: Actor, friend_id: int, code: str, at: datetime,
+          order_id: int | None = None) -> Referral:  # fmt: skip
+    """Record that ``code``'s owner brought ``friend_id`` (see :func:`validate`)."""
+    referrer_id = validate(session, friend_id, code, order_id)
+    if isinstance(referrer_id, Referral):
+        return referrer_id
+    row = Referral(referrer_id=referrer_id, friend_id=friend_id, status="pending", at=at)
+    session.add(row)
+    session.flush()
+    record(session, actor, "loyalty.referral", "customer", friend_id, None, {"referrer_id": referrer_id})
+    return row
+
+
+def register(session: Session, actor: Actor, friend_id: int, code: str, at: datetime) -> Referral:
+    """A friend signing up with a code before buying (checked as at a till)."""
+    require(actor, "loyalty:process")
+    friend = get_customer(session, actor, friend_id)
+    return refer(session, actor, friend.id, code, at)
+
+
+def pending_for(session: Session, friend_id: int) -> Referral | None:
+    return session.scalars(
+        select(Referral).where(Referral.friend_id == friend_id, Referral.status == "pending")
+    ).first()
+
+
+def referrals_of(session: Session, customer_id: int) -> list[Referral]:
+    return list(session.scalars(select(Referral).where(or_(Referral.referrer_id == customer_id,
+                                                          Referral.friend_id == customer_id)).order_by(Referral.id)))  # fmt: skip
