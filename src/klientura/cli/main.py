@@ -182,13 +182,21 @@ def dedup_scan(threshold: Annotated[float | None, typer.Option()] = None) -> Non
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="processes (one per core for tills' load)")] = 1,
+) -> None:
     """Serve the web UI and the API."""
     import uvicorn
 
     from klientura.app import create_app
 
-    uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
+    else:  # each worker process builds its own app (settings from the environment, as here)
+        uvicorn.run("klientura.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning")  # fmt: skip
 
 
 def main() -> None:

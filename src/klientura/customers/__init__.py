@@ -26,6 +26,7 @@ from klientura.customers.service import (
     to_read,
     update_customer,
     visible_clause,
+    visible_id,
 )
 from klientura.customers.tags import add_tags, all_tags, remove_tag, tags_of
 
@@ -63,4 +64,5 @@ __all__ = [
     "to_read",
     "update_customer",
     "visible_clause",
+    "visible_id",
 ]

@@ -54,9 +54,11 @@ def _set_tier(session: Session, actor: Actor, acc: LoyaltyAccount, tier: str, sp
     return True
 
 
-def refresh_tier(session: Session, actor: Actor, acc: LoyaltyAccount, programme: Programme, at: datetime) -> bool:
-    """Move the account to the tier its rolling spend earns; True when it moved."""
-    spend = rolling_spend(session, acc.customer_id, at, programme.tier_window_days)
+def refresh_tier(session: Session, actor: Actor, acc: LoyaltyAccount, programme: Programme, at: datetime,
+                 spend: Decimal | None = None) -> bool:  # fmt: skip
+    """Move the account to the tier its rolling spend (when not given, read) earns; True when it moved."""
+    if spend is None:
+        spend = rolling_spend(session, acc.customer_id, at, programme.tier_window_days)
     return _set_tier(session, actor, acc, programme.tier_for(spend).name, spend)
 
 

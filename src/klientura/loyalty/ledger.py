@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
@@ -82,11 +82,24 @@ def lots(session: Session, account_id: int) -> list[Lot]:
     return sorted(out, key=lambda lot: (lot.expires_at is None, lot.expires_at or lot.at, lot.id))
 
 
+def available(session: Session, account_id: int, at: datetime) -> int:
+    """Points usable now, in one query (the hot path of pricing a cart)."""
+    e = LedgerEntry
+    taken = select(func.coalesce(func.sum(Allocation.points), 0)).where(Allocation.lot_id == e.id).scalar_subquery()
+    total = session.scalar(select(func.coalesce(func.sum(e.points - taken), 0)).where(
+        e.account_id == account_id, e.kind.in_(LOT_KINDS), e.points > 0,
+        or_(e.available_at.is_(None), e.available_at <= at), or_(e.expires_at.is_(None), e.expires_at > at)))  # fmt: skip
+    return int(total or 0)
+
+
 def debts(session: Session, account_id: int) -> list[tuple[int, int]]:
     """(reversal entry, points still owed), oldest first."""
+    reversals = select(LedgerEntry.id).where(LedgerEntry.account_id == account_id, LedgerEntry.kind == "reverse",
+                                             LedgerEntry.points < 0)  # fmt: skip
     paid = (
-        select(Allocation.entry_id, func.sum(Allocation.points).label("paid")).group_by(Allocation.entry_id).subquery()
-    )
+        select(Allocation.entry_id, func.sum(Allocation.points).label("paid"))
+        .where(Allocation.entry_id.in_(reversals)).group_by(Allocation.entry_id).subquery()
+    )  # fmt: skip
     rows = session.execute(
         select(LedgerEntry.id, -LedgerEntry.points - func.coalesce(paid.c.paid, 0))
         .outerjoin(paid, paid.c.entry_id == LedgerEntry.id)

@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from klientura.audit import Actor
 from klientura.auth import require
-from klientura.catalog import products_by_sku
-from klientura.customers import get_customer
+from klientura.catalog import Product, products_by_sku
+from klientura.customers import visible_id
 from klientura.db import Session
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import giftcards, ledger, offers
@@ -96,6 +96,8 @@ class Priced:
     refused: offers.Refused | None
     card: GiftCard | None
     card_error: KlienturaError | None
+    products: dict[str, Product]
+    spend: Decimal  # the customer's spend over the tier window before this cart
 
 
 def _floor(x: Decimal) -> int:
@@ -125,12 +127,13 @@ def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: 
     if any(a < 0 for a in amounts):
         raise ValidationFailed("a line's discount exceeds its amount")
     eligible = [c is None or c not in excluded for c in cats]
-    tier, available, customer_id, rate = None, 0, None, zero
+    tier, available, customer_id, rate, spend = None, 0, None, zero, zero
     if cart.customer_id is not None:
-        customer_id = get_customer(session, actor, cart.customer_id).id
-        acc = session.scalars(select(LoyaltyAccount).where(LoyaltyAccount.customer_id == customer_id)).first()
-        available = ledger.balance(session, acc.id, at).available if acc else 0
-        tier_obj = programme.tier_for(rolling_spend(session, customer_id, at, programme.tier_window_days))
+        customer_id = visible_id(session, actor, cart.customer_id)
+        acc_id = session.scalar(select(LoyaltyAccount.id).where(LoyaltyAccount.customer_id == customer_id))
+        available = ledger.available(session, acc_id, at) if acc_id else 0
+        spend = rolling_spend(session, customer_id, at, programme.tier_window_days)
+        tier_obj = programme.tier_for(spend)
         tier, rate = tier_obj.name, tier_obj.earn_percent
     applied = refused = None
     promo = [zero] * len(amounts)
@@ -175,7 +178,7 @@ def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: 
                        earn=earn, total=sum(amounts, zero), discount=sum(promo, zero), to_pay=due,
                        gift_card_pays=gift_pays, pay_in_money=due - gift_pays, code=code_result, gift_card=card_use,
                        lines=lines)  # fmt: skip
-    return Priced(calc, applied, refused, card, card_error)
+    return Priced(calc, applied, refused, card, card_error, products, spend)
 
 
 def calculate(session: Session, actor: Actor, programme: Programme, cart: Cart, at: datetime) -> Calculation:

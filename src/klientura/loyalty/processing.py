@@ -103,7 +103,8 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
     result = ingest_order(session, actor, OrderIn(external_id=data.external_id, source=data.source,
                                                   customer_id=calc.customer_id, placed_at=at, outlet=data.outlet,
                                                   channel=data.channel, lines=lines,
-                                                  promo_code=priced.applied.code if priced.applied else None))  # fmt: skip
+                                                  promo_code=priced.applied.code if priced.applied else None),
+                          looked_up=True, products=priced.products)  # fmt: skip
     order = session.get(Order, result.order.id)
     assert order is not None
     if not result.created:  # a concurrent confirm of the same order won the race
@@ -123,7 +124,7 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
             ledger.earn(session, acc.id, calc.earn, at=at, author=actor.name, order_id=order.id,
                         available_at=usable, expires_at=expires)  # fmt: skip
         _referral(session, actor, programme, data.referral_code, calc.customer_id, order.id, at, usable, expires)
-        refresh_tier(session, actor, acc, programme, at)
+        refresh_tier(session, actor, acc, programme, at, priced.spend + order.paid)
     session.flush()
     return Confirmation(order_id=order.id, external_id=order.external_id, customer_id=order.customer_id,
                         points_spent=calc.points, points_earned=calc.earn, discount=calc.discount,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
+from sqlalchemy import select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
@@ -94,9 +95,18 @@ class Programme(BaseModel):
         return max((m.factor for m in self.multipliers if m.applies(at, category_id, tier)), default=Decimal(1))
 
 
+_CACHE: dict[object, Programme] = {}
+
+
 def load_programme(session: Session) -> Programme:
-    row = session.get(LoyaltyConfig, 1)
-    return Programme.model_validate(row.settings) if row else Programme()
+    """The rules in force; parsed once per change (every till request reads them)."""
+    stamp = session.scalar(select(LoyaltyConfig.updated_at).where(LoyaltyConfig.id == 1))
+    key = (str(session.get_bind().engine.url), stamp)
+    if key not in _CACHE:
+        row = session.get(LoyaltyConfig, 1)
+        _CACHE.clear()
+        _CACHE[key] = Programme.model_validate(row.settings) if row else Programme()
+    return _CACHE[key].model_copy(deep=True)
 
 
 def save_programme(session: Session, actor: Actor, data: dict[str, Any]) -> Programme:

@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.catalog import ensure_channel, ensure_outlet, products_by_sku
-from klientura.customers import get_customer, prepare, resolve
+from klientura.catalog import Product, ensure_channel, ensure_outlet, products_by_sku
+from klientura.customers import get_customer, prepare, resolve, visible_id
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
 from klientura.kit.money import quantize
@@ -22,14 +22,16 @@ def find_order(session: Session, source: str, external_id: str) -> Order | None:
     return session.scalars(select(Order).where(Order.source == source, Order.external_id == external_id)).first()
 
 
-def ingest_order(session: Session, actor: Actor, data: OrderIn, *, region: str = "RU") -> OrderResult:
-    """Create the order once; a repeat with the same (source, external_id) returns the first one."""
+def ingest_order(session: Session, actor: Actor, data: OrderIn, *, region: str = "RU", looked_up: bool = False,
+                 products: dict[str, Product] | None = None) -> OrderResult:  # fmt: skip
+    """Create the order once; a repeat with the same (source, external_id) returns the first one. A caller that
+    has just looked the order up (``looked_up``) or holds its products saves the queries."""
     require(actor, "orders:write")
-    existing = find_order(session, data.source, data.external_id)
+    existing = None if looked_up else find_order(session, data.source, data.external_id)
     if existing is not None:
         return OrderResult(order=OrderRead.model_validate(existing), created=False)
     customer_id, customer_created = _customer_for(session, actor, data, region)
-    order = _build(session, data, customer_id)
+    order = _build(session, data, customer_id, products)
     try:
         with session.begin_nested():
             session.add(order)
@@ -48,7 +50,7 @@ def ingest_order(session: Session, actor: Actor, data: OrderIn, *, region: str =
 
 def _customer_for(session: Session, actor: Actor, data: OrderIn, region: str) -> tuple[int | None, bool]:
     if data.customer_id is not None:
-        return get_customer(session, actor, data.customer_id).id, False
+        return visible_id(session, actor, data.customer_id), False
     if data.customer is None:
         return None, False
     prepared = prepare(data.customer, region=region, source=data.source)
@@ -58,8 +60,9 @@ def _customer_for(session: Session, actor: Actor, data: OrderIn, region: str) ->
     return result.customer_id, result.created
 
 
-def _build(session: Session, data: OrderIn, customer_id: int | None) -> Order:
-    products = products_by_sku(session, {ln.sku for ln in data.lines if ln.sku})
+def _build(session: Session, data: OrderIn, customer_id: int | None, products: dict[str, Product] | None) -> Order:
+    if products is None:
+        products = products_by_sku(session, {ln.sku for ln in data.lines if ln.sku})
     lines = []
     for i, ln in enumerate(data.lines, start=1):
         amount = quantize(ln.price * ln.qty - ln.discount)
