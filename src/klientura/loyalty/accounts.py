@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import extract, func, select
+from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
 from klientura.customers import Customer
@@ -28,9 +29,15 @@ def account_of(session: Session, customer_id: int, programme: Programme | None =
     if acc is not None:
         return acc
     acc = LoyaltyAccount(customer_id=customer_id, tier=programme.tiers[0].name if programme else "base")
-    with session.begin_nested():
-        session.add(acc)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(acc)
+            session.flush()
+    except IntegrityError:  # a concurrent first purchase opened it: use that one
+        found = find_account(session, customer_id)
+        if found is None:
+            raise
+        return found
     if programme is not None and programme.welcome_bonus:
         when = at or utcnow()
         ledger.earn(session, acc.id, programme.welcome_bonus, at=when, author=author, reason="welcome",

@@ -86,6 +86,8 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
     if existing is not None:
         return _recorded(session, existing)
     at = data.placed_at
+    if data.customer_id is not None and (held := find_account(session, data.customer_id)) is not None:
+        ledger.lock(session, held.id)  # the points priced are the points spent: no concurrent spend in between
     priced = price(session, actor, programme, data, at, lock=True)
     calc = priced.calc
     if priced.refused is not None:
