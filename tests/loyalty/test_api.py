@@ -111,3 +111,16 @@ def test_offers_gift_cards_referrals_and_enrolment_over_http(api: TestClient, ap
                                               "lines": [{"price": "100"}]})  # fmt: skip
     lots = api.get(f"/api/v1/loyalty/accounts/{ann}").json()["lots"]
     assert sorted(lot["reason"] or "" for lot in lots) == ["", "referral", "welcome"]
+
+
+def test_effectiveness_and_the_simulator_over_http(api: TestClient, app_session: Session) -> None:
+    customer = seed(app_session)
+    factories.order(app_session, customer, at=NOW - timedelta(days=10))
+    app_session.commit()
+    report = api.get("/api/v1/loyalty/effectiveness")
+    assert report.status_code == 200, report.text
+    assert report.json()["liability"]["usable"] == 1000 and report.json()["members"]["customers"] == 1
+    assert api.get("/api/v1/loyalty/effectiveness?margin_rate=2").status_code == 422
+    sim = api.post("/api/v1/loyalty/simulate", json={"redemption_rate": 0.6})
+    assert sim.status_code == 200 and sim.json()["bonus"]["revenue"] == 1000.0
+    assert api.post("/api/v1/loyalty/simulate", json={"period_days": 5}).status_code == 422

@@ -12,10 +12,13 @@ from klientura.api import idempotency
 from klientura.auth import require
 from klientura.db import commit
 from klientura.deps import ActorDep, SessionDep
+from klientura.kit.errors import ValidationFailed
+from klientura.loyalty.effectiveness import as_dict, effectiveness
 from klientura.loyalty.pricing import Calculation, Cart, calculate
 from klientura.loyalty.processing import Confirmation, ConfirmIn, cancel, confirm, refund
 from klientura.loyalty.programme import Programme, load_programme, save_programme
 from klientura.loyalty.service import AdjustIn, account_view, adjust_points, run_check
+from klientura.loyalty.simulator import SimulationIn, simulate
 from klientura.orders import ReturnIn
 
 router = APIRouter(prefix="/loyalty", tags=["loyalty"])
@@ -96,3 +99,17 @@ def check_ledger(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     report = run_check(session, actor)
     return {"accounts": report.accounts, "entries": report.entries, "ok": report.ok,
             "breaks": [b.__dict__ for b in report.breaks]}  # fmt: skip
+
+
+@router.get(
+    "/effectiveness", summary="Points flows, liability and breakage, members vs non-members, matched effect, ROI"
+)
+def get_effectiveness(session: SessionDep, actor: ActorDep, margin_rate: float = 0.35) -> dict[str, Any]:
+    if not 0 < margin_rate <= 1:
+        raise ValidationFailed("margin_rate: between 0 and 1")
+    return as_dict(effectiveness(session, actor, margin_rate=margin_rate))
+
+
+@router.post("/simulate", summary="Replay a year of orders under the discounts given and under a bonus programme")
+def simulate_switch(data: SimulationIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    return simulate(session, actor, load_programme(session), data).as_dict()
