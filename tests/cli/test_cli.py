@@ -62,3 +62,14 @@ def test_demo_builds_a_small_chain(env: Path) -> None:
         valued = session.scalar(select(func.count()).select_from(CustomerClv)) or 0
         assert 0.95 * temps["hot"] < valued <= temps["hot"]  # buyers, less those whose every order came back
         assert session.scalar(select(func.count()).where(ClvFit.holdout_end.is_not(None))) == 1
+    with command_session(f"sqlite:///{env / 'cli.db'}") as session:  # members with ledgers that add up
+        from klientura import loyalty
+        from klientura.audit import SYSTEM
+        from klientura.loyalty.effectiveness import effectiveness
+
+        assert loyalty.check(session).ok and "members" in r.output
+        report = effectiveness(session, SYSTEM)
+        assert report.members.customers > 50 and report.non_members.customers > 10
+        assert report.members.frequency > report.non_members.frequency  # the frequent join more often
+        assert sum(f.redeemed for f in report.flows) > 0 and sum(f.expired for f in report.flows) > 0
+        assert report.liability.usable > 0 and report.liability.breakage is not None

@@ -50,7 +50,7 @@ def demo(
             f"built {summary.customers:,} customers ({summary.duplicates:,} planted duplicates), "
             f"{summary.orders:,} orders with {summary.lines:,} lines ({summary.anonymous:,} anonymous), "
             f"{summary.returns:,} returns, {summary.events:,} events ({summary.never_bought:,} customers never "
-            f"bought) in {time.perf_counter() - started:.0f} s"
+            f"bought), {summary.members:,} loyalty members in {time.perf_counter() - started:.0f} s"
         )
         with session_scope(factory) as session:
             found = dedup.scan(session, SYSTEM, settings.dedup_threshold)

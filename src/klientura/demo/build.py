@@ -25,6 +25,7 @@ from klientura.customers import Consent, Customer, CustomerTag, Identity, Tag
 from klientura.db import Session, bulk_insert, utcnow
 from klientura.demo.catalog_data import ADJECTIVES, BRANDS, CATEGORIES, ESHOP, OUTLETS
 from klientura.demo.events import write_events
+from klientura.demo.loyalty import enrol
 from klientura.demo.people import DemoPerson, make_duplicate, make_person, new_phone
 from klientura.orders import Order, OrderLine, Return, ReturnLine
 
@@ -47,6 +48,7 @@ class DemoSummary:
     duplicate_pairs: list[tuple[int, int]]
     events: int = 0
     never_bought: int = 0
+    members: int = 0
 
 
 def _season(d: date) -> float:
@@ -150,6 +152,8 @@ def build(
         counts["events"] += write_events(session, erng, people, non_buyers, END_DT)
     _write_anonymous(session, rng, products, all_stores, channels, counts, ids)
     _fix_sequences(session)
+    points = enrol(session, random.Random(seed + 2), END_DT)
+    counts["members"] = points["members"]
     record(session, SYSTEM, "demo.build", "demo", seed, None, {"customers": customers, **counts})
     return DemoSummary(customers=customers, duplicates=len(pairs), duplicate_pairs=pairs, **counts)
 
