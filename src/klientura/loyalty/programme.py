@@ -3,7 +3,7 @@ payable with points, activation and expiry of earned points, bonuses. Validated,
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,7 @@ class Multiplier(BaseModel):
 
     @model_validator(mode="after")
     def _dates(self) -> Multiplier:
+        self.starts, self.ends = (d if d.tzinfo else d.replace(tzinfo=UTC) for d in (self.starts, self.ends))
         if self.ends <= self.starts:
             raise ValueError(f"the campaign {self.name} must end after it starts")
         return self

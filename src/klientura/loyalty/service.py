@@ -12,11 +12,14 @@ from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.customers import get_customer
 from klientura.db import Session
+from klientura.kit.errors import ValidationFailed
 from klientura.loyalty import ledger
 from klientura.loyalty.accounts import account_of, find_account
-from klientura.loyalty.models import LoyaltyAccount
+from klientura.loyalty.models import LedgerEntry, LoyaltyAccount
+from klientura.loyalty.offer_models import ReferralCode
 from klientura.loyalty.programme import load_programme
 from klientura.loyalty.proof import CheckReport, check, explain
+from klientura.orders import Order
 
 
 class AdjustIn(BaseModel):
@@ -64,3 +67,53 @@ def adjust_points(session: Session, actor: Actor, customer_id: int, data: Adjust
 def run_check(session: Session, actor: Actor) -> CheckReport:
     require(actor, "loyalty:read")
     return check(session)
+
+
+class Operation(BaseModel):
+    id: int
+    at: datetime
+    kind: str
+    points: int
+    customer_id: int
+    order: str | None
+    reason: str | None
+    author: str
+    reverses_id: int | None
+    expires_at: datetime | None
+
+
+KINDS = ("earn", "spend", "expire", "reverse", "adjust")
+
+
+def search_operations(session: Session, actor: Actor, *, customer_id: int | None = None, order: str | None = None,
+                      kind: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                      author: str | None = None, limit: int = 200) -> list[Operation]:  # fmt: skip
+    """Ledger entries, newest first, by customer, order number, kind, dates, author."""
+    require(actor, "loyalty:read")
+    if kind and kind not in KINDS:
+        raise ValidationFailed(f"kind: one of {', '.join(KINDS)}")
+    e = LedgerEntry
+    query = (select(e, LoyaltyAccount.customer_id, Order.external_id)
+             .join(LoyaltyAccount, LoyaltyAccount.id == e.account_id)
+             .outerjoin(Order, Order.id == e.order_id).order_by(e.id.desc()).limit(limit))  # fmt: skip
+    if customer_id is not None:
+        query = query.where(LoyaltyAccount.customer_id == get_customer(session, actor, customer_id).id)
+    if order:
+        query = query.where(Order.external_id == order.strip())
+    if kind:
+        query = query.where(e.kind == kind)
+    if since:
+        query = query.where(e.at >= since)
+    if until:
+        query = query.where(e.at < until)
+    if author:
+        query = query.where(e.author == author.strip())
+    return [Operation(id=x.id, at=x.at, kind=x.kind, points=x.points, customer_id=c, order=o, reason=x.reason,
+                      author=x.author, reverses_id=x.reverses_id, expires_at=x.expires_at)
+            for x, c, o in session.execute(query)]  # fmt: skip
+
+
+def referral_of(session: Session, actor: Actor, customer_id: int) -> str | None:
+    """The customer's invitation code if one was made (reading never makes one)."""
+    require(actor, "loyalty:read")
+    return session.scalar(select(ReferralCode.code).where(ReferralCode.customer_id == customer_id))

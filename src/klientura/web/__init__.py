@@ -9,7 +9,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from klientura.web import analytics, analytics_settings, auth, clv, customers, dashboard, dedup, imports, segments
+from klientura.web import (
+    analytics,
+    analytics_settings,
+    auth,
+    clv,
+    customers,
+    dashboard,
+    dedup,
+    imports,
+    loyalty,
+    segments,
+)
 from klientura.web.render import LoginRequired
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -18,7 +29,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 def mount(app: FastAPI) -> None:
     app.include_router(dashboard.router, include_in_schema=False)  # before /static: it serves Plotly's script
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, customers, dedup, imports, segments, analytics_settings, analytics, clv):
+    for module in (auth, customers, dedup, imports, segments, analytics_settings, analytics, clv, loyalty):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

@@ -116,7 +116,22 @@ def customer_card(customer_id: int, request: Request, session: SessionDep) -> HT
         "score": analytics.score_of(session, customer.id), "clv": analytics.clv.clv_of(session, customer.id),
         "flash": message, "flash_kind": kind,
         "member_of": segments.segments_of(session, customer.id) if can(actor, "segments:read") else [],
+        **_loyalty(request, session, actor, customer.id),
     }, actor=actor)  # fmt: skip
+
+
+def _loyalty(request: Request, session: Session, actor: Any, customer_id: int) -> dict[str, Any]:
+    """The card's points: balance, tier, every lot explained; the invitation code and its QR image."""
+    if not can(actor, "loyalty:read"):
+        return {"points": None}
+    from datetime import UTC, datetime
+
+    from klientura.loyalty.service import account_view, referral_of
+    from klientura.web.loyalty import invitation_block
+
+    view = account_view(session, actor, customer_id, datetime.now(UTC))
+    return {"points": view, "invitation": invitation_block(request, session, actor, customer_id,
+                                                          referral_of(session, actor, customer_id))}  # fmt: skip
 
 
 def _act(request: Request, session: Session, customer_id: int, fn: Any, ok: str) -> RedirectResponse:

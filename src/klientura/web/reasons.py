@@ -104,6 +104,60 @@ SHAPES: list[tuple[re.Pattern[str], str]] = [
             r"^(?P<v>[a-z_]+): four strictly increasing thresholds are needed$",
             N_("%(v)s: four strictly increasing thresholds are needed"),
         ),
+        # loyalty
+        (
+            r"^rates: one per tier, (?P<v>\d+) in all, separated by /$",
+            N_("earn rates: one per tier, %(v)s in all, separated by /"),
+        ),
+        (r"^(?P<v>[a-z]+): a number is expected$", N_("%(v)s: a number is expected")),
+        (r"^(?P<v>[a-z]+): between (?P<a>[\d.]+) and (?P<b>[\d.]+)$", N_("%(v)s: between %(a)s and %(b)s")),
+        (r"^customer: the card's number$", N_("the card's number is expected")),
+        (r"^(?P<v>since|until): a date such as (?P<d>.*)$", N_("a date such as %(d)s is expected")),
+        (
+            r"^points: a whole number, negative to take points away$",
+            N_("points: a whole number, negative to take points away"),
+        ),
+        (r"^a manual adjustment needs a reason$", N_("a manual adjustment needs a reason")),
+        (r"^an adjustment of 0 points changes nothing$", N_("an adjustment of 0 points changes nothing")),
+        (
+            r"^not enough points: the account holds (?P<a>\d+), (?P<b>\d+) to take$",
+            N_("not enough points: the account holds %(a)s, %(b)s to take"),
+        ),
+        (r"^Input should be less than or equal to (?P<v>.*)$", N_("must be at most %(v)s")),
+        (r"^Input should be greater than or equal to (?P<v>.*)$", N_("must be at least %(v)s")),
+        (r"^Input should be greater than (?P<v>.*)$", N_("must be above %(v)s")),
+        (r"^Input should be a valid (number|integer|decimal).*$", N_("a number is expected")),
+        (r"^Input should be a valid datetime.*$", N_("a date and time is expected")),
+        (r"^String should have at least 1 character$", N_("must not be empty")),
+        (r"^tiers go in order of strictly increasing spend$", N_("tiers go in order of strictly increasing spend")),
+        (r"^the first tier starts at a spend of 0$", N_("the first tier starts at a spend of 0")),
+        (r"^tier names must differ$", N_("tier names must differ")),
+        (r"^a programme needs at least one tier$", N_("a programme needs at least one tier")),
+        (r"^the campaign (?P<v>.*) must end after it starts$", N_("the campaign %(v)s must end after it starts")),
+        (
+            r"^(?P<v>\d+%) of the orders that had a discount are still made at full price$",
+            N_("%(v)s of the orders that had a discount are still made at full price"),
+        ),
+        (
+            r"^(?P<v>\d+%) of the points earned are ever redeemed \(given\)$",
+            N_("%(v)s of the points earned are ever redeemed (as given)"),
+        ),
+        (
+            r"^(?P<v>\d+%) of the points earned are ever redeemed \(default\)$",
+            N_("%(v)s of the points earned are ever redeemed (a default: no lot has expired yet)"),
+        ),
+        (
+            r"^(?P<v>\d+%) of the points earned are ever redeemed \(this base's expired lots\)$",
+            N_("%(v)s of the points earned are ever redeemed (as in this base's expired lots)"),
+        ),
+        (
+            r"^a lot's points are redeemed evenly over its life: what falls after the period is the liability$",
+            N_("a lot's points are redeemed evenly over its life: what falls after the period is the liability"),
+        ),
+        (
+            r"^tiers by the spend over the tier window before each order; campaign multipliers left out$",
+            N_("tiers by the spend over the tier window before each order; campaign multipliers left out"),
+        ),
         # lifetime value
         (
             r"^not checked on a holdout of (?P<v>\d+) weeks: too little data before it$",

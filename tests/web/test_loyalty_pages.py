@@ -1,0 +1,144 @@
+"""The loyalty pages in Chromium on a small demo chain with its programme: effectiveness, the switch simulator,
+the programme's rules (refused, then saved), the operations search, and a member's card — explained, adjusted
+with a reason, an invitation code with its QR image and the page it leads to."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import func, select
+
+from klientura.app import create_app
+from klientura.config import Settings
+from klientura.db import make_session_factory, session_scope
+from klientura.demo import DEMO_PASSWORD, build
+from klientura.loyalty import LedgerEntry, LoyaltyAccount, load_programme
+from klientura.migrations import upgrade
+from tests.web.conftest import _free_port, shot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("loyalty")
+    url = f"sqlite:///{folder / 'chain.db'}"
+    upgrade(url)
+    with session_scope(make_session_factory(url)) as s:
+        build(s, customers=800, seed=11)
+    settings = Settings(database_url=url, secret_key="loyalty-test", upload_dir=folder / "uploads")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield {"base": f"http://127.0.0.1:{port}", "url": url}
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def login(page: Any, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/customers")
+
+
+def test_effectiveness_and_the_simulator(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    login(page, base, "marketer@klientura.local")
+    page.goto(f"{base}/loyalty")
+    kpis = page.inner_text("#loyalty-kpis")
+    assert "Баллы, доступные клиентам" in kpis and "Сгорание" in kpis and "%" in kpis
+    page.wait_for_selector("#flows-chart .main-svg")
+    assert page.locator("#members tbody tr").count() == 2
+    assert "Участники" in page.inner_text("#members") and "Отток" in page.inner_text("#members")
+    assert "подобранн" in page.inner_text("#matched")
+    shot(page, "loyalty-dashboard")
+    page.goto(f"{base}/loyalty/simulator")
+    page.fill("input[name=rates]", "3/5")
+    page.click("#sim-form button")
+    assert "ставки начисления: по одной на уровень, всего 3" in page.inner_text("#sim-error")
+    page.fill("input[name=rates]", "5/7/10")
+    page.fill("input[name=kept]", "70")
+    page.click("#sim-form button")
+    result = page.inner_text("#sim-result")
+    assert "бонусная программа" in result.lower() and "Обязательства на конец" in result and "₽" in result
+    assert "70% заказов со скидкой сделали бы и по полной цене" in result
+    shot(page, "loyalty-simulator")
+
+
+def test_programme_rules_refused_then_saved(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    login(page, base, "admin@klientura.local")
+    page.goto(f"{base}/loyalty/settings")
+    assert page.locator("#tiers input[name=tier_name]").nth(0).input_value() == "base"
+    page.locator("#tiers input[name=tier_rate]").nth(2).fill("150")
+    page.click("#save-programme")
+    error = page.inner_text("#settings-error")
+    assert "должно быть не больше 100" in error and "tiers.2.earn_percent" in error
+    assert page.locator("#tiers input[name=tier_rate]").nth(2).input_value() == "150"  # the form keeps what was typed
+    page.locator("#tiers input[name=tier_rate]").nth(2).fill("8")
+    page.fill("input[name=welcome_bonus]", "250")
+    page.locator("#multipliers input[name=m_name]").nth(0).fill("Чёрная пятница")
+    page.locator("#multipliers input[name=m_factor]").nth(0).fill("2")
+    page.locator("#multipliers input[name=m_starts]").nth(0).fill("2026-11-27T00:00")
+    page.locator("#multipliers input[name=m_ends]").nth(0).fill("2026-11-30T00:00")
+    page.click("#save-programme")
+    assert "Правила программы сохранены" in page.inner_text(".flash.ok")
+    with session_scope(make_session_factory(live["url"])) as s:
+        p = load_programme(s)
+    assert (p.welcome_bonus, str(p.tiers[2].earn_percent), p.multipliers[0].name) == (250, "8", "Чёрная пятница")
+    assert str(p.max_redeem_share) == "0.3"  # shown as 30 %, kept as a share
+    assert p.multipliers[0].starts.isoformat() == "2026-11-27T00:00:00+03:00"  # the shop's time zone
+    shot(page, "loyalty-settings")
+
+
+def test_a_members_card_explained_adjusted_and_invited(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    with session_scope(make_session_factory(live["url"])) as s:
+        cid = s.scalar(select(LoyaltyAccount.customer_id).join(LedgerEntry, LedgerEntry.account_id == LoyaltyAccount.id)
+                       .group_by(LoyaltyAccount.customer_id).order_by(func.count().desc()).limit(1))  # fmt: skip
+    login(page, base, "admin@klientura.local")
+    page.goto(f"{base}/customers/{cid}")
+    before = int(re.sub(r"\D", "", page.inner_text("#loyalty .kpi div:nth-child(3) b")))
+    page.click("#explain summary")
+    assert page.locator("#explain tbody tr").count() >= 3 and "приветственный" not in page.inner_text("#explain")
+    page.fill("#adjust-form input[name=points]", "150")
+    page.click("#adjust-form button")
+    assert "причина" in page.inner_text(".flash.error")
+    page.fill("#adjust-form input[name=points]", "150")
+    page.fill("#adjust-form input[name=reason]", "Компенсация за задержку доставки")
+    page.click("#adjust-form button")
+    assert "Баллы скорректированы" in page.inner_text(".flash.ok")
+    assert int(re.sub(r"\D", "", page.inner_text("#loyalty .kpi div:nth-child(3) b"))) == before + 150
+    page.click("#invitation button")
+    page.wait_for_selector("#invitation svg")
+    link = page.locator("#invitation a").get_attribute("href")
+    shot(page, "loyalty-card")
+    page.goto(f"{base}/loyalty/operations?customer={cid}&kind=adjust")
+    assert "Компенсация за задержку доставки" in page.inner_text("#ops") and "+150" in page.inner_text("#ops")
+    page.goto(f"{base}/loyalty/operations?since=вчера")
+    assert "нужна дата вида" in page.inner_text("#ops-error")
+    shot(page, "loyalty-operations")
+    page.context.clear_cookies()
+    page.goto(link)
+    assert "Вас пригласили" in page.inner_text("main") and link.rsplit("/", 1)[1] in page.inner_text("main")
+
+
+def test_an_analyst_reads_but_cannot_change(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    login(page, base, "analyst@klientura.local")
+    page.goto(f"{base}/loyalty/settings")
+    assert page.locator("#save-programme").count() == 0
+    assert page.request.post(f"{base}/loyalty/settings", form={"welcome_bonus": "1"}).status == 403
