@@ -184,3 +184,13 @@ def test_merge_and_unmerge_over_the_api(api: TestClient) -> None:
 def test_openapi_is_published(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/customers" in spec["paths"] and "/api/v1/merges/{merge_id}/undo" in spec["paths"]
+
+
+def test_a_revoked_key_stops_at_once_though_keys_are_cached(api: TestClient) -> None:
+    made = api.post("/api/v1/api-keys", json={"name": "till 7", "scopes": ["customers:read"]})
+    assert made.status_code in (200, 201), made.text
+    till = {"Authorization": f"Bearer {made.json()['key']}"}
+    assert api.get("/api/v1/customers", headers=till).status_code == 200
+    assert api.get("/api/v1/customers", headers=till).status_code == 200  # from the cache now
+    assert api.delete(f"/api/v1/api-keys/{made.json()['id']}").status_code == 204
+    assert api.get("/api/v1/customers", headers=till).status_code == 401

@@ -195,8 +195,19 @@ def serve(
     if workers == 1:
         uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
     else:  # each worker process builds its own app (settings from the environment, as here)
-        uvicorn.run("klientura.app:create_app", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning")  # fmt: skip
+        import socket
+
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config("klientura.app:create_app", factory=True, host=host, port=port, workers=workers,
+                                log_level="warning")  # fmt: skip
+        # uvicorn's own listening socket for workers is made without IPPROTO_TCP, so asyncio never sets
+        # TCP_NODELAY on the connections it accepts and every keep-alive response waits ~40 ms for a delayed ACK
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.set_inheritable(True)
+        Multiprocess(config, sockets=[sock]).run()
 
 
 def main() -> None:

@@ -53,13 +53,19 @@ class Balance:
 
 
 def lock(session: Session, account_id: int) -> LoyaltyAccount:
-    """The account, locked against concurrent operations for the rest of the transaction."""
+    """The account, locked against concurrent operations for the rest of the transaction (once per transaction:
+    a confirm that spends and earns locks it once)."""
+    held = session.info.setdefault("loyalty_locks", {})
+    tx = session.get_transaction()
+    if tx is not None and held.get(account_id) is tx:
+        return session.get_one(LoyaltyAccount, account_id)
     query = select(LoyaltyAccount).where(LoyaltyAccount.id == account_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     account = session.scalars(query).first()
     if account is None:
         raise NotFound(f"no loyalty account {account_id}")
+    held[account_id] = tx
     return account
 
 

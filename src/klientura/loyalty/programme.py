@@ -96,18 +96,23 @@ class Programme(BaseModel):
         return max((m.factor for m in self.multipliers if m.applies(at, category_id, tier)), default=Decimal(1))
 
 
-_CACHE: dict[object, Programme] = {}
+# per store and stamp: the rules parsed once per change (every till request reads them; the stamp is one cheap
+# query, and reading it in the request's transaction keeps a change that was rolled back out of the cache)
+_CACHE: dict[tuple[str, object], Programme] = {}
 
 
 def load_programme(session: Session) -> Programme:
-    """The rules in force; parsed once per change (every till request reads them)."""
+    """The rules in force."""
     stamp = session.scalar(select(LoyaltyConfig.updated_at).where(LoyaltyConfig.id == 1))
     key = (str(session.get_bind().engine.url), stamp)
-    if key not in _CACHE:
+    found = _CACHE.get(key)
+    if found is None:
         row = session.get(LoyaltyConfig, 1)
-        _CACHE.clear()
-        _CACHE[key] = Programme.model_validate(row.settings) if row else Programme()
-    return _CACHE[key].model_copy(deep=True)
+        found = Programme.model_validate(row.settings) if row else Programme()
+        if len(_CACHE) > 100:
+            _CACHE.clear()
+        _CACHE[key] = found
+    return found.model_copy(deep=True)
 
 
 def save_programme(session: Session, actor: Actor, data: dict[str, Any]) -> Programme:
