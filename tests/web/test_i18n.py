@@ -16,7 +16,7 @@ WEB = Path(__file__).resolve().parents[2] / "src" / "klientura" / "web"
 SHOWN_THROUGH_VARIABLES = ["phone", "email", "card", "telegram", "vk", "external", "sms", "push", "admin", "marketer",
                            "manager", "analyst", "customers", "orders", "site_visit", "cart_abandoned", "Saved.",
                            "Contact added.", "Contact removed.", "Consent updated.", "Tag added.", "Tag removed.",
-                           "placed_at", "full_name", "day", "week", "month", "earn", "spend", "expire", "reverse", "adjust", *(title for _k, title in CLV_GROUPS),
+                           "placed_at", "full_name", "day", "week", "month", "earning", "spending", "expiry", "reversal", "adjustment", *(title for _k, title in CLV_GROUPS),
                            *FAMILY_NAMES.values(), *(t for groups in LABELS.values() for pair in groups.values() for t in pair),
                            *(t for pair in UNJUDGED.values() for t in pair),
                            *(f.description for m in (RfmSettings, LifecycleSettings, BehaviourSettings, AnalyticsSettings)
@@ -34,3 +34,13 @@ def test_every_ui_string_is_translated_to_russian() -> None:
         m for m in [*found, *SHOWN_THROUGH_VARIABLES] if ru.gettext(m) == m and m not in ("E-mail", "push")
     )
     assert missing == []
+
+
+def test_no_message_is_translated_twice() -> None:
+    """A second entry for the same English text silently replaces the first (it happened with "spend")."""
+    import ast
+
+    tree = ast.parse((WEB.parents[2] / "tools" / "ru_messages.py").read_text(encoding="utf-8"))
+    keys = [k.value for node in ast.walk(tree) if isinstance(node, ast.Dict) for k in node.keys
+            if isinstance(k, ast.Constant)]  # fmt: skip
+    assert len(keys) > 300 and sorted({k for k in keys if keys.count(k) > 1}) == []

@@ -56,7 +56,7 @@ def test_card_shows_totals_timeline_and_takes_edits(page: Any, live: dict[str, A
     shot(page, "customer-card")
     page.fill("#identities input[name=value]", "12-34")
     page.click("#identities button[type=submit]")
-    assert "phone" in page.locator(".flash.error").inner_text()
+    assert "недействительный номер телефона" in page.locator(".flash.error").inner_text()  # the reason translated
     page.fill("#tags input[name=tag][required]", "Постоянный")
     page.click("#tags form.filters button[type=submit]")
     assert page.locator(".flash.ok").inner_text() == "Тег добавлен."

@@ -52,6 +52,16 @@ def rolling_spend(session: Session, customer_id: int, at: datetime, days: int) -
     return Decimal(total or 0)
 
 
+def standing(session: Session, customer_id: int, at: datetime, window_days: int) -> tuple[int | None, int, Decimal]:
+    """(account id, points usable now, spend over the tier window) in one round trip: what pricing a cart needs."""
+    acc = select(LoyaltyAccount.id).where(LoyaltyAccount.customer_id == customer_id).scalar_subquery()
+    spend = select(func.coalesce(func.sum(Order.paid), 0)).where(
+        Order.customer_id == customer_id, Order.status == "completed", Order.placed_at > at - timedelta(days=window_days),
+        Order.placed_at <= at).scalar_subquery()  # fmt: skip
+    account_id, usable, spent = session.execute(select(acc, ledger.available_query(acc, at), spend)).one()
+    return account_id, int(usable or 0) if account_id else 0, Decimal(spent or 0)
+
+
 def _set_tier(session: Session, actor: Actor, acc: LoyaltyAccount, tier: str, spend: Decimal) -> bool:
     if acc.tier == tier:
         return False

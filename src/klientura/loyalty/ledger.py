@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 
@@ -88,14 +89,19 @@ def lots(session: Session, account_id: int) -> list[Lot]:
     return sorted(out, key=lambda lot: (lot.expires_at is None, lot.expires_at or lot.at, lot.id))
 
 
-def available(session: Session, account_id: int, at: datetime) -> int:
-    """Points usable now, in one query (the hot path of pricing a cart)."""
+def available_query(account_id: Any, at: datetime) -> Any:
+    """The points usable ``at`` of an account (an id, or an expression giving one), as a scalar subquery."""
     e = LedgerEntry
     taken = select(func.coalesce(func.sum(Allocation.points), 0)).where(Allocation.lot_id == e.id).scalar_subquery()
-    total = session.scalar(select(func.coalesce(func.sum(e.points - taken), 0)).where(
+    return select(func.coalesce(func.sum(e.points - taken), 0)).where(
         e.account_id == account_id, e.kind.in_(LOT_KINDS), e.points > 0,
-        or_(e.available_at.is_(None), e.available_at <= at), or_(e.expires_at.is_(None), e.expires_at > at)))  # fmt: skip
-    return int(total or 0)
+        or_(e.available_at.is_(None), e.available_at <= at), or_(e.expires_at.is_(None), e.expires_at > at),
+    ).scalar_subquery()  # fmt: skip
+
+
+def available(session: Session, account_id: int, at: datetime) -> int:
+    """Points usable now, in one query (the hot path of pricing a cart)."""
+    return int(session.scalar(select(available_query(account_id, at))) or 0)
 
 
 def debts(session: Session, account_id: int) -> list[tuple[int, int]]:

@@ -16,7 +16,6 @@ from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from klientura.audit import Actor
 from klientura.auth import require
@@ -24,9 +23,8 @@ from klientura.catalog import Product, products_by_sku
 from klientura.customers import visible_id
 from klientura.db import Session
 from klientura.kit.errors import KlienturaError, ValidationFailed
-from klientura.loyalty import giftcards, ledger, offers
-from klientura.loyalty.accounts import rolling_spend
-from klientura.loyalty.models import LoyaltyAccount
+from klientura.loyalty import giftcards, offers
+from klientura.loyalty.accounts import standing
 from klientura.loyalty.offer_models import GiftCard
 from klientura.loyalty.programme import Programme
 
@@ -130,9 +128,7 @@ def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: 
     tier, available, customer_id, rate, spend = None, 0, None, zero, zero
     if cart.customer_id is not None:
         customer_id = visible_id(session, actor, cart.customer_id)
-        acc_id = session.scalar(select(LoyaltyAccount.id).where(LoyaltyAccount.customer_id == customer_id))
-        available = ledger.available(session, acc_id, at) if acc_id else 0
-        spend = rolling_spend(session, customer_id, at, programme.tier_window_days)
+        _acc, available, spend = standing(session, customer_id, at, programme.tier_window_days)
         tier_obj = programme.tier_for(spend)
         tier, rate = tier_obj.name, tier_obj.earn_percent
     applied = refused = None
