@@ -2,11 +2,12 @@
 TPC-B-like tps on the same server as the ceiling.
 
     python -m bench.loyalty_bench [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--customers 5000]
-        [--workers 2] [--connections 32] [--seconds 30]
+        [--workers 2] [--connections 4 32] [--seconds 30]
 
 Needs wrk (Debian package ``wrk``) and pgbench. A fresh database ``klientura_bench_loyalty`` gets the schema,
 ``--customers`` members with 5,000 points each and 50 products; the server runs as ``klientura serve --workers N``;
-wrk sends new orders (a third paying 50 points) from ``--connections`` connections. Afterwards the ledger check
+wrk sends new orders (a third paying 50 points) from each number of ``--connections``; ``GET /programme`` (an
+authenticated read of one row) is measured beside them as the floor the framework and the driver set. Afterwards the ledger check
 must find every balance equal to its ledger and the orders must number the 2xx answers. Prints JSON lines.
 """
 
@@ -121,7 +122,7 @@ def main() -> None:
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--customers", type=int, default=5000)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--connections", type=int, nargs="+", default=[4, 32])
     ap.add_argument("--seconds", type=int, default=30)
     args = ap.parse_args()
     t = time.perf_counter()
@@ -139,16 +140,18 @@ def main() -> None:
                 time.sleep(0.2)
         time.sleep(1.0)
         wrk(port, key, "/api/v1/loyalty/confirm", 4, 3, args.customers, "warm")  # connection pools, caches
-        for path in ("/api/v1/loyalty/calculate", "/api/v1/loyalty/confirm"):
-            res = wrk(port, key, path, args.connections, args.seconds, args.customers, "run")
-            print(json.dumps({"step": path.rsplit("/", 1)[1], "connections": args.connections,
-                              "workers": args.workers, **res}))  # fmt: skip
+        for connections in args.connections:
+            for path in ("/api/v1/loyalty/programme", "/api/v1/loyalty/calculate", "/api/v1/loyalty/confirm"):
+                res = wrk(port, key, path, connections, args.seconds, args.customers, f"run{connections}")
+                print(json.dumps({"step": path.rsplit("/", 1)[1], "connections": connections,
+                                  "workers": args.workers, **res}))  # fmt: skip
     finally:
         server.terminate()
         server.wait(timeout=30)
     print(json.dumps({"step": "verify", **verify(url)}))
-    print(json.dumps({"step": "pgbench", "connections": args.connections, "seconds": args.seconds,
-                      **pgbench(args.pg, args.connections, args.seconds)}))  # fmt: skip
+    for connections in args.connections:
+        print(json.dumps({"step": "pgbench", "connections": connections, "seconds": args.seconds,
+                          **pgbench(args.pg, connections, args.seconds)}))  # fmt: skip
 
 
 if __name__ == "__main__":

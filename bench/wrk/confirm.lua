@@ -22,5 +22,8 @@ function request()
     '{"customer_id":%d,"external_id":"%s-%d-%d","placed_at":"2026-11-24T10:00:00Z","points":%d,' ..
     '"lines":[{"sku":"SKU-%d","qty":1,"price":"%d.00"},{"sku":"SKU-%d","qty":2,"price":"350.00"}]}',
     c, run, tid, counter, points, math.random(1, 50), math.random(300, 3000), math.random(1, 50))
+  if string.sub(path, -10) == "/programme" then
+    return wrk.format("GET", path, {["Authorization"] = "Bearer " .. os.getenv("KL_KEY")})
+  end
   return wrk.format("POST", path, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. os.getenv("KL_KEY")}, body)
 end

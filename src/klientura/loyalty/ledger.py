@@ -70,6 +70,17 @@ def lock(session: Session, account_id: int) -> LoyaltyAccount:
     return account
 
 
+def lock_customer(session: Session, customer_id: int) -> LoyaltyAccount | None:
+    """The customer's account (if any), locked as :func:`lock` does, in one query."""
+    query = select(LoyaltyAccount).where(LoyaltyAccount.customer_id == customer_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    account = session.scalars(query).first()
+    if account is not None:
+        session.info.setdefault("loyalty_locks", {})[account.id] = session.get_transaction()
+    return account
+
+
 def lots(session: Session, account_id: int) -> list[Lot]:
     """The account's lots with what remains of each, soonest-expiring first (then oldest)."""
     taken = (

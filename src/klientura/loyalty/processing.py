@@ -86,8 +86,8 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
     if existing is not None:
         return _recorded(session, existing)
     at = data.placed_at
-    if data.customer_id is not None and (held := find_account(session, data.customer_id)) is not None:
-        ledger.lock(session, held.id)  # the points priced are the points spent: no concurrent spend in between
+    # the points priced are the points spent: the account is locked before pricing
+    held = ledger.lock_customer(session, data.customer_id) if data.customer_id is not None else None
     priced = price(session, actor, programme, data, at, lock=True)
     calc = priced.calc
     if priced.refused is not None:
@@ -106,7 +106,7 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
                                                   customer_id=calc.customer_id, placed_at=at, outlet=data.outlet,
                                                   channel=data.channel, lines=lines,
                                                   promo_code=priced.applied.code if priced.applied else None),
-                          looked_up=True, products=priced.products)  # fmt: skip
+                          looked_up=True, products=priced.products, customer_resolved=True)  # fmt: skip
     order = session.get(Order, result.order.id)
     assert order is not None
     if not result.created:  # a concurrent confirm of the same order won the race
@@ -117,7 +117,8 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
     if priced.card is not None:
         giftcards.pay(session, priced.card, calc.gift_card_pays, order.id, at, actor.name)
     if calc.customer_id is not None:
-        acc = account_of(session, calc.customer_id, programme, at, actor.name)
+        acc = held if held is not None and held.customer_id == calc.customer_id else account_of(
+            session, calc.customer_id, programme, at, actor.name)  # fmt: skip
         usable = at + timedelta(days=programme.activation_days)
         expires = usable + timedelta(days=programme.expiry_days)
         if calc.points:

@@ -23,14 +23,19 @@ def find_order(session: Session, source: str, external_id: str) -> Order | None:
 
 
 def ingest_order(session: Session, actor: Actor, data: OrderIn, *, region: str = "RU", looked_up: bool = False,
-                 products: dict[str, Product] | None = None) -> OrderResult:  # fmt: skip
+                 products: dict[str, Product] | None = None, customer_resolved: bool = False) -> OrderResult:  # fmt: skip
     """Create the order once; a repeat with the same (source, external_id) returns the first one. A caller that
-    has just looked the order up (``looked_up``) or holds its products saves the queries."""
+    has just looked the order up (``looked_up``), holds its products, or resolved ``customer_id`` to the visible
+    card itself (``customer_resolved``) saves the queries."""
     require(actor, "orders:write")
     existing = None if looked_up else find_order(session, data.source, data.external_id)
     if existing is not None:
         return OrderResult(order=OrderRead.model_validate(existing), created=False)
-    customer_id, customer_created = _customer_for(session, actor, data, region)
+    customer_id: int | None
+    if customer_resolved and data.customer_id is not None:
+        customer_id, customer_created = data.customer_id, False
+    else:
+        customer_id, customer_created = _customer_for(session, actor, data, region)
     order = _build(session, data, customer_id, products)
     try:
         with session.begin_nested():
