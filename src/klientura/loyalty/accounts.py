@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import bindparam, extract, func, select
 from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
@@ -52,13 +53,24 @@ def rolling_spend(session: Session, customer_id: int, at: datetime, days: int) -
     return Decimal(total or 0)
 
 
+def _standing_query() -> Any:
+    """Built once: building a statement of this size costs more than running it."""
+    customer: Any = bindparam("customer")
+    at, since = bindparam("at", type_=Order.placed_at.type), bindparam("since", type_=Order.placed_at.type)
+    acc = select(LoyaltyAccount.id).where(LoyaltyAccount.customer_id == customer).scalar_subquery()
+    spend = select(func.coalesce(func.sum(Order.paid), 0)).where(
+        Order.customer_id == customer, Order.status == "completed", Order.placed_at > since, Order.placed_at <= at,
+    ).scalar_subquery()  # fmt: skip
+    return select(acc, ledger.available_query(acc, at), spend)
+
+
+_STANDING = _standing_query()
+
+
 def standing(session: Session, customer_id: int, at: datetime, window_days: int) -> tuple[int | None, int, Decimal]:
     """(account id, points usable now, spend over the tier window) in one round trip: what pricing a cart needs."""
-    acc = select(LoyaltyAccount.id).where(LoyaltyAccount.customer_id == customer_id).scalar_subquery()
-    spend = select(func.coalesce(func.sum(Order.paid), 0)).where(
-        Order.customer_id == customer_id, Order.status == "completed", Order.placed_at > at - timedelta(days=window_days),
-        Order.placed_at <= at).scalar_subquery()  # fmt: skip
-    account_id, usable, spent = session.execute(select(acc, ledger.available_query(acc, at), spend)).one()
+    account_id, usable, spent = session.execute(
+        _STANDING, {"customer": customer_id, "at": at, "since": at - timedelta(days=window_days)}).one()  # fmt: skip
     return account_id, int(usable or 0) if account_id else 0, Decimal(spent or 0)
 
 

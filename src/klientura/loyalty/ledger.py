@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
@@ -81,26 +81,51 @@ def lock_customer(session: Session, customer_id: int) -> LoyaltyAccount | None:
     return account
 
 
-def lots(session: Session, account_id: int) -> list[Lot]:
-    """The account's lots with what remains of each, soonest-expiring first (then oldest)."""
+def _lots_query() -> Any:
+    account: Any = bindparam("account")
     taken = (
         select(Allocation.lot_id, func.sum(Allocation.points).label("taken"))
         .join(LedgerEntry, LedgerEntry.id == Allocation.lot_id)
-        .where(LedgerEntry.account_id == account_id)
+        .where(LedgerEntry.account_id == account)
         .group_by(Allocation.lot_id)
         .subquery()
     )
-    rows = session.execute(
+    return (
         select(LedgerEntry.id, LedgerEntry.points, func.coalesce(taken.c.taken, 0), LedgerEntry.at,
                LedgerEntry.available_at, LedgerEntry.expires_at)
         .outerjoin(taken, taken.c.lot_id == LedgerEntry.id)
-        .where(LedgerEntry.account_id == account_id, LedgerEntry.kind.in_(LOT_KINDS), LedgerEntry.points > 0)
+        .where(LedgerEntry.account_id == account, LedgerEntry.kind.in_(LOT_KINDS), LedgerEntry.points > 0)
     )  # fmt: skip
+
+
+def _debts_query() -> Any:
+    account: Any = bindparam("account")
+    reversals = select(LedgerEntry.id).where(LedgerEntry.account_id == account, LedgerEntry.kind == "reverse",
+                                             LedgerEntry.points < 0)  # fmt: skip
+    paid = (
+        select(Allocation.entry_id, func.sum(Allocation.points).label("paid"))
+        .where(Allocation.entry_id.in_(reversals)).group_by(Allocation.entry_id).subquery()
+    )  # fmt: skip
+    return (
+        select(LedgerEntry.id, -LedgerEntry.points - func.coalesce(paid.c.paid, 0))
+        .outerjoin(paid, paid.c.entry_id == LedgerEntry.id)
+        .where(LedgerEntry.account_id == account, LedgerEntry.kind == "reverse", LedgerEntry.points < 0)
+        .order_by(LedgerEntry.id)
+    )  # fmt: skip
+
+
+# built once: on the till's hot path, building these statements cost more than running them
+_LOTS, _DEBTS = _lots_query(), _debts_query()
+
+
+def lots(session: Session, account_id: int) -> list[Lot]:
+    """The account's lots with what remains of each, soonest-expiring first (then oldest)."""
+    rows = session.execute(_LOTS, {"account": account_id})
     out = [Lot(i, p, p - int(t), at, av, ex) for i, p, t, at, av, ex in rows]
     return sorted(out, key=lambda lot: (lot.expires_at is None, lot.expires_at or lot.at, lot.id))
 
 
-def available_query(account_id: Any, at: datetime) -> Any:
+def available_query(account_id: Any, at: Any) -> Any:
     """The points usable ``at`` of an account (an id, or an expression giving one), as a scalar subquery."""
     e = LedgerEntry
     taken = select(func.coalesce(func.sum(Allocation.points), 0)).where(Allocation.lot_id == e.id).scalar_subquery()
@@ -117,19 +142,7 @@ def available(session: Session, account_id: int, at: datetime) -> int:
 
 def debts(session: Session, account_id: int) -> list[tuple[int, int]]:
     """(reversal entry, points still owed), oldest first."""
-    reversals = select(LedgerEntry.id).where(LedgerEntry.account_id == account_id, LedgerEntry.kind == "reverse",
-                                             LedgerEntry.points < 0)  # fmt: skip
-    paid = (
-        select(Allocation.entry_id, func.sum(Allocation.points).label("paid"))
-        .where(Allocation.entry_id.in_(reversals)).group_by(Allocation.entry_id).subquery()
-    )  # fmt: skip
-    rows = session.execute(
-        select(LedgerEntry.id, -LedgerEntry.points - func.coalesce(paid.c.paid, 0))
-        .outerjoin(paid, paid.c.entry_id == LedgerEntry.id)
-        .where(LedgerEntry.account_id == account_id, LedgerEntry.kind == "reverse", LedgerEntry.points < 0)
-        .order_by(LedgerEntry.id)
-    )  # fmt: skip
-    return [(i, int(owed)) for i, owed in rows if owed > 0]
+    return [(i, int(owed)) for i, owed in session.execute(_DEBTS, {"account": account_id}) if owed > 0]
 
 
 def balance(session: Session, account_id: int, at: datetime) -> Balance:
