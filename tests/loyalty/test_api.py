@@ -124,3 +124,24 @@ def test_effectiveness_and_the_simulator_over_http(api: TestClient, app_session:
     sim = api.post("/api/v1/loyalty/simulate", json={"redemption_rate": 0.6})
     assert sim.status_code == 200 and sim.json()["bonus"]["revenue"] == 1000.0
     assert api.post("/api/v1/loyalty/simulate", json={"period_days": 5}).status_code == 422
+
+
+def test_a_till_knows_the_customer_by_card_phone_or_email(api: TestClient, app_session: Session) -> None:
+    known = factories.customer(app_session, phone="+79161234567")
+    app_session.commit()
+    by_phone = api.post("/api/v1/loyalty/calculate", json={"customer": {"phone": "8 (916) 123-45-67"},
+                                                          "lines": [{"price": "1000"}]})  # fmt: skip
+    assert by_phone.status_code == 200 and by_phone.json()["customer_id"] == known
+    fresh = {"customer": {"card": "2000 0000 7777"}, "lines": [{"price": "1000"}]}
+    calc = api.post("/api/v1/loyalty/calculate", json=fresh).json()
+    assert calc["new_customer"] and calc["customer_id"] is None and calc["earn"] == 30
+    done = api.post("/api/v1/loyalty/confirm", json={**fresh, "external_id": "N-1", "placed_at": NOW.isoformat()})
+    assert done.status_code == 201 and done.json()["points_earned"] == 30 and done.json()["customer_id"]
+    again = api.post("/api/v1/loyalty/calculate", json=fresh).json()  # the card now holds the new customer
+    assert again["customer_id"] == done.json()["customer_id"] and not again["new_customer"]
+    view = api.get(f"/api/v1/loyalty/accounts/{again['customer_id']}").json()
+    assert view["balance"]["pending"] == 30
+    bad = api.post("/api/v1/loyalty/calculate", json={"customer": {"phone": "12-34"}, "lines": [{"price": "1"}]})
+    assert bad.status_code == 422 and "phone" in bad.json()["detail"]
+    empty = api.post("/api/v1/loyalty/calculate", json={"customer": {}, "lines": [{"price": "1"}]})
+    assert empty.status_code == 422

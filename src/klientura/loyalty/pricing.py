@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from klientura.audit import Actor
 from klientura.auth import require
 from klientura.catalog import Product, products_by_sku
-from klientura.customers import visible_id
+from klientura.customers import find_by_identity, visible_id
 from klientura.db import Session
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import giftcards, offers
@@ -36,8 +36,19 @@ class CartLine(BaseModel):
     discount: Decimal = Field(default=Decimal(0), ge=0, description="the till's own discount")
 
 
+class CustomerRef(BaseModel):
+    """How a till knows the customer: the loyalty card scanned, the phone or e-mail given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    card: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=200)
+
+
 class Cart(BaseModel):
     customer_id: int | None = None
+    customer: CustomerRef | None = Field(default=None, description="instead of customer_id: card, phone or e-mail")
     lines: list[CartLine] = Field(min_length=1)
     points: int = Field(default=0, ge=0, description="points the customer asks to spend")
     code: str | None = Field(default=None, max_length=64, description="a promo code or a coupon")
@@ -72,6 +83,7 @@ class GiftCardUse(BaseModel):
 
 class Calculation(BaseModel):
     customer_id: int | None
+    new_customer: bool = False  # identified by a card, phone or e-mail no card holds yet: confirm creates it
     tier: str | None
     available: int  # points usable now
     max_points: int  # points this cart can take
@@ -126,8 +138,14 @@ def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: 
         raise ValidationFailed("a line's discount exceeds its amount")
     eligible = [c is None or c not in excluded for c in cats]
     tier, available, customer_id, rate, spend = None, 0, None, zero, zero
-    if cart.customer_id is not None:
-        customer_id = visible_id(session, actor, cart.customer_id)
+    wanted, new_customer = cart.customer_id, False
+    if wanted is None and cart.customer is not None:
+        wanted = identify(session, actor, cart.customer)
+        new_customer = wanted is None
+    if new_customer:  # a member from this purchase on: the first tier's rate
+        tier, rate = programme.tiers[0].name, programme.tiers[0].earn_percent
+    if wanted is not None:
+        customer_id = visible_id(session, actor, wanted)
         _acc, available, spend = standing(session, customer_id, at, programme.tier_window_days)
         tier_obj = programme.tier_for(spend)
         tier, rate = tier_obj.name, tier_obj.earn_percent
@@ -170,11 +188,26 @@ def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: 
     lines = [LineResult(sku=ln.sku, amount=a, discount=d, points=s, to_pay=p, eligible=ok)
              for ln, a, d, s, p, ok in zip(cart.lines, amounts, promo, shares, to_pay, eligible, strict=True)]  # fmt: skip
     gift_pays = card_use.pays if card_use else zero
-    calc = Calculation(customer_id=customer_id, tier=tier, available=available, max_points=max_points, points=points,
+    calc = Calculation(customer_id=customer_id, new_customer=new_customer, tier=tier, available=available, max_points=max_points, points=points,
                        earn=earn, total=sum(amounts, zero), discount=sum(promo, zero), to_pay=due,
                        gift_card_pays=gift_pays, pay_in_money=due - gift_pays, code=code_result, gift_card=card_use,
                        lines=lines)  # fmt: skip
     return Priced(calc, applied, refused, card, card_error, products, spend)
+
+
+def identify(session: Session, actor: Actor, ref: CustomerRef) -> int | None:
+    """The card holding the card number, phone or e-mail (in that order); None when none does."""
+    given = [(kind, raw) for kind, raw in (("card", ref.card), ("phone", ref.phone), ("email", ref.email)) if raw]
+    if not given:
+        raise ValidationFailed("customer: give a card, a phone or an e-mail")
+    for kind, raw in given:
+        try:
+            found = find_by_identity(session, actor, kind, raw, "RU")
+        except ValueError as exc:
+            raise ValidationFailed(f"{kind}: {exc}") from exc
+        if found is not None:
+            return found.id
+    return None
 
 
 def calculate(session: Session, actor: Actor, programme: Programme, cart: Cart, at: datetime) -> Calculation:

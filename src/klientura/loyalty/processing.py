@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from klientura.audit import Actor
 from klientura.auth import require
+from klientura.customers import CustomerIn
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound
 from klientura.loyalty import giftcards, ledger, offers, referrals
@@ -97,13 +98,17 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
     if data.points > calc.points:
         raise Conflict(f"at most {calc.max_points} points can pay for this check, {data.points} asked")
     if data.referral_code:
-        if calc.customer_id is None:
+        if calc.customer_id is None and not calc.new_customer:
             raise Conflict("a referral needs an identified customer")
-        referrals.validate(session, calc.customer_id, data.referral_code)  # before anything is written
+        if calc.customer_id is not None:
+            referrals.validate(session, calc.customer_id, data.referral_code)  # before anything is written
+        else:
+            referrals.referrer_of(session, data.referral_code)
     lines = [LineIn(sku=ln.sku, qty=ln.qty, price=ln.price, discount=ln.discount + r.discount + r.points)
              for ln, r in zip(data.lines, calc.lines, strict=True)]  # fmt: skip
     result = ingest_order(session, actor, OrderIn(external_id=data.external_id, source=data.source,
                                                   customer_id=calc.customer_id, placed_at=at, outlet=data.outlet,
+                                                  customer=_new_card(data) if calc.new_customer else None,
                                                   channel=data.channel, lines=lines,
                                                   promo_code=priced.applied.code if priced.applied else None),
                           looked_up=True, products=priced.products, customer_resolved=True)  # fmt: skip
@@ -111,14 +116,15 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
     assert order is not None
     if not result.created:  # a concurrent confirm of the same order won the race
         return _recorded(session, order)
+    customer_id = order.customer_id
     order.points_redeemed, order.points_earned = calc.points, calc.earn
     if priced.applied is not None:
-        offers.redeem(session, priced.applied, calc.customer_id, order.id, at)
+        offers.redeem(session, priced.applied, customer_id, order.id, at)
     if priced.card is not None:
         giftcards.pay(session, priced.card, calc.gift_card_pays, order.id, at, actor.name)
-    if calc.customer_id is not None:
-        acc = held if held is not None and held.customer_id == calc.customer_id else account_of(
-            session, calc.customer_id, programme, at, actor.name)  # fmt: skip
+    if customer_id is not None:
+        acc = held if held is not None and held.customer_id == customer_id else account_of(
+            session, customer_id, programme, at, actor.name)  # fmt: skip
         usable = at + timedelta(days=programme.activation_days)
         expires = usable + timedelta(days=programme.expiry_days)
         if calc.points:
@@ -126,12 +132,18 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
         if calc.earn:
             ledger.earn(session, acc.id, calc.earn, at=at, author=actor.name, order_id=order.id,
                         available_at=usable, expires_at=expires)  # fmt: skip
-        _referral(session, actor, programme, data.referral_code, calc.customer_id, order.id, at, usable, expires)
+        _referral(session, actor, programme, data.referral_code, customer_id, order.id, at, usable, expires)
         refresh_tier(session, actor, acc, programme, at, priced.spend + order.paid)
     session.flush()
     return Confirmation(order_id=order.id, external_id=order.external_id, customer_id=order.customer_id,
                         points_spent=calc.points, points_earned=calc.earn, discount=calc.discount,
                         gift_card_paid=calc.gift_card_pays, to_pay=order.paid)  # fmt: skip
+
+
+def _new_card(data: ConfirmIn) -> CustomerIn:
+    ref = data.customer
+    assert ref is not None
+    return CustomerIn(card=ref.card, phone=ref.phone, email=ref.email)
 
 
 def _referral(session: Session, actor: Actor, programme: Programme, code: str | None, friend_id: int, order_id: int,
