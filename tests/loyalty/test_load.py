@@ -94,3 +94,57 @@ def test_kill_9_in_the_middle_loses_nothing_acknowledged(store: tuple[str, str, 
         server.stop()
     assert tally.retries > 0  # the clients did find the server gone
     verify(url, customers, tally)
+
+
+def test_code_limits_and_gift_card_balances_hold_under_concurrent_tills(store: tuple[str, str, list[int]]) -> None:
+    import threading
+    import uuid
+
+    import httpx2 as httpx
+
+    from klientura.loyalty import giftcards, offers
+    from klientura.loyalty.offer_models import Redemption
+
+    url, token, customers = store
+    factory = make_session_factory(url)
+    with factory() as session:
+        offers.create_offer(
+            session, SYSTEM, {"name": "Twenty", "discount_amount": 100, "code": "LIMIT20", "max_uses": 20}
+        )
+        card = giftcards.issue(session, SYSTEM, giftcards.GiftCardIn(amount=Decimal(5000)), datetime.now(UTC))
+        session.commit()
+    server = Server(url, free_port(), workers=2)
+    server.start()
+    results: list[tuple[str, int, dict[str, object]]] = []
+    lock = threading.Lock()
+
+    def till(i: int) -> None:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{server.port}", headers={"Authorization": f"Bearer {token}"}
+        ) as c:
+            for n in range(4):
+                what = "code" if (i + n) % 2 else "card"
+                body = {"customer_id": customers[(i + n) % len(customers)], "external_id": f"C{i}-{n}-{uuid.uuid4().hex[:4]}",
+                        "placed_at": datetime.now(UTC).isoformat(), "lines": [{"sku": "SHOE", "price": "700"}],
+                        **({"code": "LIMIT20"} if what == "code" else {"gift_card": card.number})}  # fmt: skip
+                r = c.post("/api/v1/loyalty/confirm", json=body, timeout=60)
+                with lock:
+                    results.append((what, r.status_code, r.json()))
+
+    try:
+        threads = [threading.Thread(target=till, args=(i,)) for i in range(32)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        server.stop()
+    codes = [r for r in results if r[0] == "code"]
+    assert sum(1 for r in codes if r[1] == 201) == 20 and len(codes) == 64
+    assert all(r[1] == 409 and "used up" in str(r[2]["detail"]) for r in codes if r[1] != 201)
+    paid = sum(Decimal(str(r[2]["gift_card_paid"])) for r in results if r[0] == "card" and r[1] == 201)
+    assert paid == 5000  # the card paid exactly its balance: 7 checks in full, one in part, the rest in money
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Redemption)) == 20
+        assert giftcards.get_card(session, SYSTEM, card.number).balance == 0
+    factory.kw["bind"].dispose()
