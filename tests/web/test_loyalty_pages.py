@@ -142,3 +142,32 @@ def test_an_analyst_reads_but_cannot_change(page: Any, live: dict[str, Any]) -> 
     page.goto(f"{base}/loyalty/settings")
     assert page.locator("#save-programme").count() == 0
     assert page.request.post(f"{base}/loyalty/settings", form={"welcome_bonus": "1"}).status == 403
+
+
+def test_offers_and_gift_cards_from_the_browser(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    login(page, base, "marketer@klientura.local")
+    page.goto(f"{base}/loyalty/offers")
+    assert "SALE15" not in page.inner_text("#offers") and "Распродажа −15%" in page.inner_text("#offers")  # the demo's
+    page.fill("#offer-form input[name=name]", "Осенняя обувь")
+    page.fill("#offer-form input[name=value]", "120")
+    page.fill("#offer-form input[name=code]", "autumn")
+    page.click("#create-offer")
+    assert "должно быть не больше 100" in page.inner_text("#offers-error")
+    assert page.locator("#offer-form input[name=name]").input_value() == "Осенняя обувь"
+    page.fill("#offer-form input[name=value]", "12")
+    page.fill("#offer-form input[name=min_total]", "2000")
+    page.fill("#offer-form input[name=valid_until]", "2026-12-31")
+    page.click("#create-offer")
+    assert "Предложение «Осенняя обувь» создано, кодов: 1" in page.inner_text(".flash.ok")
+    row = page.locator("#offers tbody tr", has_text="Осенняя обувь")
+    assert "12%" in row.inner_text() and "от 2" in row.inner_text() and "до 31 дек. 2026" in row.inner_text()
+    row.locator("button").click()
+    assert "Предложение выключено" in page.inner_text(".flash.ok")
+    page.fill("#gift-form input[name=amount]", "много")
+    page.click("#gift-form button")
+    assert "нужно число" in page.inner_text(".flash.error")
+    page.fill("#gift-form input[name=amount]", "3000")
+    page.click("#gift-form button")
+    assert "Подарочная карта GC" in page.inner_text(".flash.ok") and "3\xa0000,00" in page.inner_text("#gift-card")
+    shot(page, "loyalty-offers")

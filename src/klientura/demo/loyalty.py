@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, text, update
 
+from klientura.audit import SYSTEM
 from klientura.db import Session, bulk_insert
+from klientura.loyalty import offers
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount, LoyaltyConfig
 from klientura.loyalty.programme import Programme
 from klientura.orders import Order
@@ -136,6 +138,11 @@ def enrol(session: Session, rng: random.Random, end: datetime, first_customer: i
     close(current, mine)
     _flush(session, w)
     session.merge(LoyaltyConfig(id=1, settings=p.model_dump(mode="json"), updated_by="demo"))
+    for offer in ({"name": "Распродажа −15%", "discount_percent": 15, "code": "SALE15"},
+                  {"name": "500 ₽ на первый заказ от 3 000 ₽", "discount_amount": 500, "min_total": 3000,
+                   "per_customer": 1, "code": "WELCOME500"},
+                  {"name": "Листовки у касс", "discount_percent": 10, "unique_codes": 200}):  # fmt: skip
+        offers.create_offer(session, SYSTEM, offer)
     if session.get_bind().dialect.name == "postgresql":
         for table in ("loyalty_accounts", "loyalty_entries", "loyalty_allocations"):
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -4,7 +4,8 @@ operations, and a customer's points on the card (explained lot by lot, adjusted 
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from klientura.catalog import list_categories
 from klientura.db import Session, commit
 from klientura.deps import get_session
 from klientura.kit.errors import KlienturaError, ValidationFailed
-from klientura.loyalty import load_programme, offers, referrals, save_programme
+from klientura.loyalty import giftcards, load_programme, offers, referrals, save_programme
 from klientura.loyalty.effectiveness import effectiveness
 from klientura.loyalty.service import KINDS, AdjustIn, adjust_points, search_operations
 from klientura.loyalty.simulator import SimulationIn, simulate
@@ -254,3 +255,94 @@ def invitation_landing(code: str, request: Request, session: SessionDep) -> HTML
     if bonus:
         text += " — " + _("%(n)s bonus points are yours after it") % {"n": bonus}
     return render(request, "message.html", {"title": _("You are invited"), "message": text})
+
+
+def _offers_page(request: Request, session: Session, actor: Any, form: dict[str, Any], error: str | None = None,
+                 card: Any = None, status: int = 200) -> HTMLResponse:  # fmt: skip
+    message, kind = flash.pop(request)
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    found = offers.list_offers(session, actor)
+    # the shop's calendar days: an offer "until 31 December" runs to the end of that day
+    days = {o.id: (o.valid_from.astimezone(zone).date() if o.valid_from else None,
+                   (o.valid_until.astimezone(zone) - timedelta(microseconds=1)).date() if o.valid_until else None)
+            for o in found}  # fmt: skip
+    ctx = {"nav": "loyalty", "offers": found, "days": days, "categories": list_categories(session),
+           "form": form, "error": error, "card": card, "flash": message, "flash_kind": kind}  # fmt: skip
+    return render(request, "loyalty/offers.html", ctx, actor=actor, status=status)
+
+
+@router.get("/loyalty/offers", response_class=HTMLResponse)
+def offers_page(request: Request, session: SessionDep, card: str = "") -> HTMLResponse:
+    actor = web_actor(request, session)
+    require(actor, "loyalty:read")
+    found, error = None, None
+    if card.strip():
+        try:
+            found = giftcards.get_card(session, actor, card)
+        except KlienturaError as exc:
+            error = exc.detail
+    return _offers_page(request, session, actor, {"kind": "percent", "card": card}, error=error, card=found,
+                        status=404 if error else 200)  # fmt: skip
+
+
+@router.post("/loyalty/offers", response_model=None)
+async def create_offer(request: Request, session: SessionDep) -> Response:
+    actor = web_actor(request, session)
+    require(actor, "loyalty:write")
+    _ = gettext_for(request)
+    form = await request.form()
+    raw = {k: str(form.get(k, "")).strip() for k in ("name", "kind", "value", "min_total", "valid_from", "valid_until",
+                                                      "per_customer", "code", "max_uses", "unique_codes")}  # fmt: skip
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    data: dict[str, Any] = {"name": raw["name"], "code": raw["code"] or None,
+                            "category_ids": [int(str(c)) for c in form.getlist("category_ids") if str(c).isdigit()]}  # fmt: skip
+    data["discount_percent" if raw["kind"] == "percent" else "discount_amount"] = raw["value"].replace(",", ".") or None
+    for key in ("min_total", "per_customer", "max_uses", "unique_codes"):
+        if raw[key]:
+            data[key] = raw[key].replace(",", ".").replace(" ", "")
+    for key in ("valid_from", "valid_until"):
+        if raw[key]:
+            try:  # from the start of the first day to the end of the last, in the shop's time zone
+                first = datetime.combine(date.fromisoformat(raw[key]), time(), zone)
+            except ValueError:
+                return _offers_page(request, session, actor, raw, error=f"{key}: a date such as 2026-12-31", status=422)
+            data[key] = (first + timedelta(days=1 if key == "valid_until" else 0)).isoformat()
+    try:
+        made = offers.create_offer(session, actor, data)
+        commit(session)
+    except KlienturaError as exc:
+        session.rollback()
+        return _offers_page(request, session, actor, raw, error=exc.detail, status=422)
+    flash.put(request, _("Offer %(name)s created with %(n)s codes") % {"name": made.name, "n": made.codes})
+    return RedirectResponse("/loyalty/offers", status_code=303)
+
+
+@router.post("/loyalty/offers/{offer_id}/active")
+def switch_offer(offer_id: int, request: Request, session: SessionDep,
+                 active: Annotated[str, Form()] = "") -> RedirectResponse:  # fmt: skip
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+
+    def work() -> tuple[str, str]:
+        offers.set_active(session, actor, offer_id, active == "1")
+        return "/loyalty/offers", _("Offer switched on") if active == "1" else _("Offer switched off")
+
+    return flash.perform(request, session, work, "/loyalty/offers")
+
+
+@router.post("/loyalty/gift-cards")
+def issue_gift_card(request: Request, session: SessionDep, amount: Annotated[str, Form()] = "",
+                    number: Annotated[str, Form()] = "", expires: Annotated[str, Form()] = "") -> RedirectResponse:  # fmt: skip
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+
+    def work() -> tuple[str, str]:
+        value = _number(amount, "amount", 1, 1_000_000)
+        until = _day(expires, "expires")
+        zone = ZoneInfo(request.app.state.settings.timezone)
+        card = giftcards.issue(session, actor, giftcards.GiftCardIn(
+            amount=Decimal(str(value)), number=number.strip() or None,
+            expires_at=until.replace(tzinfo=zone) if until else None), datetime.now(zone))  # fmt: skip
+        return f"/loyalty/offers?card={card.number}", _("Gift card %(n)s issued") % {"n": card.number}
+
+    return flash.perform(request, session, work, "/loyalty/offers")

@@ -112,7 +112,10 @@ SHAPES: list[tuple[re.Pattern[str], str]] = [
         (r"^(?P<v>[a-z]+): a number is expected$", N_("%(v)s: a number is expected")),
         (r"^(?P<v>[a-z]+): between (?P<a>[\d.]+) and (?P<b>[\d.]+)$", N_("%(v)s: between %(a)s and %(b)s")),
         (r"^customer: the card's number$", N_("the card's number is expected")),
-        (r"^(?P<v>since|until): a date such as (?P<d>.*)$", N_("a date such as %(d)s is expected")),
+        (
+            r"^(?P<v>since|until|valid_from|valid_until|expires): a date such as (?P<d>.*)$",
+            N_("a date such as %(d)s is expected"),
+        ),
         (
             r"^points: a whole number, negative to take points away$",
             N_("points: a whole number, negative to take points away"),
@@ -158,6 +161,10 @@ SHAPES: list[tuple[re.Pattern[str], str]] = [
             r"^tiers by the spend over the tier window before each order; campaign multipliers left out$",
             N_("tiers by the spend over the tier window before each order; campaign multipliers left out"),
         ),
+        (r"^give either discount_percent or discount_amount$", N_("give either discount_percent or discount_amount")),
+        (r"^the code (?P<v>.*) is taken$", N_("the code %(v)s is taken")),
+        (r"^gift card (?P<v>.*) exists$", N_("gift card %(v)s exists")),
+        (r"^no gift card (?P<v>.*)$", N_("no gift card %(v)s")),
         # lifetime value
         (
             r"^not checked on a holdout of (?P<v>\d+) weeks: too little data before it$",
