@@ -73,3 +73,13 @@ def test_demo_builds_a_small_chain(env: Path) -> None:
         assert report.members.frequency > report.non_members.frequency  # the frequent join more often
         assert sum(f.redeemed for f in report.flows) > 0 and sum(f.expired for f in report.flows) > 0
         assert report.liability.usable > 0 and report.liability.breakage is not None
+        from klientura.analytics import Warehouse, default_path
+
+        url = f"sqlite:///{env / 'cli.db'}"
+        with Warehouse(default_path(url), url, read_only=True) as wh:  # the same from the warehouse's columns
+            fast = effectiveness(session, SYSTEM, wh=wh)
+        assert (fast.members.customers, fast.non_members.customers) == (
+            report.members.customers,
+            report.non_members.customers,
+        )
+        assert abs(fast.members.revenue - report.members.revenue) < 0.1 * report.members.revenue  # net of returns

@@ -24,7 +24,7 @@ from klientura.loyalty.service import KINDS, AdjustIn, adjust_points, search_ope
 from klientura.loyalty.simulator import SimulationIn, simulate
 from klientura.web import flash
 from klientura.web.clv import OPTS
-from klientura.web.render import gettext_for, render, web_actor
+from klientura.web.render import gettext_for, open_warehouse, render, web_actor
 
 router = APIRouter()
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -54,7 +54,11 @@ def dashboard(request: Request, session: SessionDep, margin: str = "35") -> HTML
             raise ValueError
     except ValueError:
         error, rate = _("The margin is a percentage between 0 and 100"), 0.35
-    report = effectiveness(session, actor, margin_rate=rate)
+    try:
+        with open_warehouse(request) as wh:
+            report = effectiveness(session, actor, margin_rate=rate, wh=wh)
+    except KlienturaError:  # no warehouse yet, or being written: the store answers (slower on a large base)
+        report = effectiveness(session, actor, margin_rate=rate)
     ctx = {"nav": "loyalty", "r": report, "margin": margin, "error": error,
            "flows_chart": _flows_chart(report.flows, _) if report.flows else None}  # fmt: skip
     return render(request, "loyalty/dashboard.html", ctx, actor=actor)
