@@ -197,6 +197,32 @@ def _strata(pre_n: np.ndarray, pre_s: np.ndarray, older_n: np.ndarray, cuts: np.
     return np.asarray((n_bin * 10 + spend) * 10 + older, dtype=np.int64)
 
 
+def _stratum_differences(stratum: np.ndarray, member: np.ndarray, control: np.ndarray, post: np.ndarray,
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Per stratum with a member and two controls: the difference of mean post-period spend, the members, the
+    Welch variance of the difference, the controls — by sums and sums of squares per stratum, all at once."""
+    keep = member | control
+    codes, inverse = np.unique(stratum[keep], return_inverse=True)
+    y, is_m = post[keep], member[keep]
+    k = len(codes)
+
+    def moments(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = np.bincount(inverse[mask], minlength=k).astype(float)
+        s1 = np.bincount(inverse[mask], weights=y[mask], minlength=k)
+        s2 = np.bincount(inverse[mask], weights=y[mask] ** 2, minlength=k)
+        return n, s1, s2
+
+    n_m, s_m, q_m = moments(is_m)
+    n_c, s_c, q_c = moments(~is_m)
+    ok = (n_m >= 1) & (n_c >= 2)
+    n_m, s_m, q_m, n_c, s_c, q_c = (a[ok] for a in (n_m, s_m, q_m, n_c, s_c, q_c))
+    mean_m, mean_c = s_m / n_m, s_c / n_c
+    var_m = np.where(n_m > 1, (q_m - n_m * mean_m**2) / np.maximum(n_m - 1, 1), 0.0)
+    var_c = (q_c - n_c * mean_c**2) / (n_c - 1)
+    variance = np.maximum(var_m, 0) / n_m + np.maximum(var_c, 0) / n_c
+    return mean_m - mean_c, n_m, variance, n_c
+
+
 def matched_effect(cust: np.ndarray, t: np.ndarray, paid: np.ndarray, joined: np.ndarray, now: float,
                    window: int = 180, weeks: int = 52) -> Matched | None:  # fmt: skip
     """The matched comparison (module docstring). ``joined``: per customer id, the day the customer joined
@@ -222,24 +248,13 @@ def matched_effect(cust: np.ndarray, t: np.ndarray, paid: np.ndarray, joined: np
             continue
         cuts = np.quantile(pre_s[member], [0.2, 0.4, 0.6, 0.8])
         stratum = _strata(pre_n, pre_s, older_n, cuts)
-        c_m = c_c = 0
-        eff_num = 0.0
-        for s in np.unique(stratum[member]):
-            m_vals = post_s[member & (stratum == s)]
-            c_vals = post_s[control & (stratum == s)]
-            if len(m_vals) < 1 or len(c_vals) < 2:
-                continue
-            d = float(m_vals.mean() - c_vals.mean())
-            v = (float(m_vals.var(ddof=1)) / len(m_vals) if len(m_vals) > 1 else 0.0) + float(c_vals.var(ddof=1)) / len(
-                c_vals
-            )
-            diffs.append(d)
-            weights.append(len(m_vals))
-            variances.append(v)
-            eff_num += d * len(m_vals)
-            c_m += len(m_vals)
-            c_c += len(c_vals)
-            n_strata += 1
+        d, w, v, n_c = _stratum_differences(stratum, member, control, post_s)
+        c_m, c_c = int(w.sum()), int(n_c.sum())
+        eff_num = float(np.dot(d, w))
+        diffs.extend(d.tolist())
+        weights.extend(w.tolist())
+        variances.extend(v.tolist())
+        n_strata += len(d)
         if c_m:
             by_cohort.append({"from": datetime.fromtimestamp(start * DAY, UTC).date().isoformat(), "members": c_m,
                               "controls": c_c, "effect": round(eff_num / c_m, 2)})  # fmt: skip
