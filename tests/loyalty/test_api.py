@@ -145,3 +145,16 @@ def test_a_till_knows_the_customer_by_card_phone_or_email(api: TestClient, app_s
     assert bad.status_code == 422 and "phone" in bad.json()["detail"]
     empty = api.post("/api/v1/loyalty/calculate", json={"customer": {}, "lines": [{"price": "1"}]})
     assert empty.status_code == 422
+
+
+def test_operations_are_searchable_over_http(api: TestClient, app_session: Session) -> None:
+    customer = seed(app_session)
+    api.post(f"/api/v1/loyalty/accounts/{customer}/adjust", json={"points": -40, "reason": "ошибка кассира"})
+    api.post("/api/v1/loyalty/confirm", json={"customer_id": customer, "external_id": "S-1", "points": 100,
+                                              "placed_at": NOW.isoformat(), "lines": [{"price": "1000"}]})  # fmt: skip
+    every = api.get("/api/v1/loyalty/operations", params={"customer_id": customer}).json()
+    assert [o["kind"] for o in every] == ["earn", "spend", "adjust", "earn"]  # newest first
+    spent = api.get("/api/v1/loyalty/operations", params={"order": "S-1", "kind": "spend"}).json()
+    assert [(o["points"], o["order"]) for o in spent] == [(-100, "S-1")]
+    assert api.get("/api/v1/loyalty/operations", params={"kind": "steal"}).status_code == 422
+    assert api.get("/api/v1/loyalty/operations", params={"limit": 0}).status_code == 422

@@ -17,7 +17,7 @@ from klientura.loyalty.effectiveness import as_dict, effectiveness
 from klientura.loyalty.pricing import Calculation, Cart, calculate
 from klientura.loyalty.processing import Confirmation, ConfirmIn, cancel, confirm, refund
 from klientura.loyalty.programme import Programme, load_programme, save_programme
-from klientura.loyalty.service import AdjustIn, account_view, adjust_points, run_check
+from klientura.loyalty.service import AdjustIn, Operation, account_view, adjust_points, run_check, search_operations
 from klientura.loyalty.simulator import SimulationIn, simulate
 from klientura.orders import ReturnIn
 
@@ -113,3 +113,13 @@ def get_effectiveness(session: SessionDep, actor: ActorDep, margin_rate: float =
 @router.post("/simulate", summary="Replay a year of orders under the discounts given and under a bonus programme")
 def simulate_switch(data: SimulationIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     return simulate(session, actor, load_programme(session), data).as_dict()
+
+
+@router.get("/operations", response_model=list[Operation], summary="Ledger entries, newest first, filtered")
+def operations(session: SessionDep, actor: ActorDep, customer_id: int | None = None, order: str | None = None,
+               kind: str | None = None, since: datetime | None = None, until: datetime | None = None,
+               author: str | None = None, limit: int = 200) -> list[Operation]:  # fmt: skip
+    if not 1 <= limit <= 1000:
+        raise ValidationFailed("limit: between 1 and 1000")
+    return search_operations(session, actor, customer_id=customer_id, order=order, kind=kind, since=since,
+                             until=until, author=author, limit=limit)  # fmt: skip
