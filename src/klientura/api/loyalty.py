@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from klientura.api import idempotency
+from klientura.audit import Actor
 from klientura.auth import require
-from klientura.db import commit
-from klientura.deps import ActorDep, SessionDep
+from klientura.db import Session, commit
+from klientura.deps import ActorDep, SessionDep, in_one_thread
 from klientura.kit.errors import ValidationFailed
 from klientura.loyalty.effectiveness import as_dict, effectiveness
 from klientura.loyalty.pricing import Calculation, Cart, calculate
@@ -29,20 +32,26 @@ def _now() -> datetime:
 
 
 @router.post("/calculate", response_model=Calculation, summary="Price a cart with points: nothing is written")
-def calculate_cart(data: Cart, session: SessionDep, actor: ActorDep) -> Calculation:
-    return calculate(session, actor, load_programme(session), data, _now())
+async def calculate_cart(data: Cart, request: Request) -> Calculation:
+    def work(session: Session, actor: Actor) -> Calculation:
+        return calculate(session, actor, load_programme(session), data, _now())
+
+    return await anyio.to_thread.run_sync(partial(in_one_thread, request, work))
 
 
 @router.post("/confirm", status_code=201, response_model=Confirmation,
              summary="Record the order, spend and earn its points (idempotent by external id and Idempotency-Key)")  # fmt: skip
-def confirm_order(data: ConfirmIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    require(actor, "loyalty:process")
+async def confirm_order(data: ConfirmIn, request: Request) -> Response:
+    def work(session: Session, actor: Actor) -> Response:
+        require(actor, "loyalty:process")
 
-    def action() -> tuple[int, Confirmation]:
-        result = confirm(session, actor, load_programme(session), data)
-        return (200 if result.repeated else 201), result
+        def action() -> tuple[int, Confirmation]:
+            result = confirm(session, actor, load_programme(session), data)
+            return (200 if result.repeated else 201), result
 
-    return idempotency.run(request, session, actor, data, action)
+        return idempotency.run(request, session, actor, data, action)
+
+    return await anyio.to_thread.run_sync(partial(in_one_thread, request, work))
 
 
 @router.post(
