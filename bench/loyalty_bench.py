@@ -17,9 +17,7 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,15 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
+from tests.loyalty.load import Server, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DB = "klientura_bench_loyalty"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare(admin_url: str, customers: int) -> tuple[str, str]:
@@ -128,17 +121,10 @@ def main() -> None:
     t = time.perf_counter()
     url, key = prepare(args.pg, args.customers)
     print(json.dumps({"step": "prepare", "customers": args.customers, "seconds": round(time.perf_counter() - t, 1)}))
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "klientura", "serve", "--port", str(port), "--workers",
-                               str(args.workers)], env={**os.environ, "KLIENTURA_DATABASE_URL": url})  # fmt: skip
+    server = Server(url, free_port(), workers=args.workers)  # `klientura serve --workers N`, as in the load tests
+    port = server.port
+    server.start()
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        time.sleep(1.0)
         wrk(port, key, "/api/v1/loyalty/confirm", 4, 3, args.customers, "warm")  # connection pools, caches
         for connections in args.connections:
             for path in ("/api/v1/loyalty/programme", "/api/v1/loyalty/calculate", "/api/v1/loyalty/confirm"):
@@ -146,8 +132,7 @@ def main() -> None:
                 print(json.dumps({"step": path.rsplit("/", 1)[1], "connections": connections,
                                   "workers": args.workers, **res}))  # fmt: skip
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
     print(json.dumps({"step": "verify", **verify(url)}))
     for connections in args.connections:
         print(json.dumps({"step": "pgbench", "connections": connections, "seconds": args.seconds,

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -56,6 +57,24 @@ def _seed(url: str) -> dict[str, int]:
         return ids
 
 
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """The app on a free port in a thread for the duration; its base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     folder = tmp_path_factory.mktemp("live")
@@ -66,17 +85,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     with session_scope(make_session_factory(url)) as s, analytics.Warehouse(analytics.default_path(url), url) as wh:
         analytics.recompute(s, SYSTEM, wh, as_of=date(2026, 4, 15))
     settings = Settings(database_url=url, secret_key="live-test", upload_dir=folder / "uploads")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", "ids": ids, "folder": folder}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(settings) as base:
+        yield {"base": base, "ids": ids, "folder": folder}
 
 
 @pytest.fixture(scope="module")

@@ -5,22 +5,18 @@ with a reason, an invitation code with its QR image and the page it leads to."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
-from klientura.app import create_app
 from klientura.config import Settings
 from klientura.db import make_session_factory, session_scope
 from klientura.demo import DEMO_PASSWORD, build
 from klientura.loyalty import LedgerEntry, LoyaltyAccount, load_programme
 from klientura.migrations import upgrade
-from tests.web.conftest import _free_port, shot
+from tests.web.conftest import serving, shot
 
 pytestmark = pytest.mark.browser
 
@@ -33,17 +29,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     with session_scope(make_session_factory(url)) as s:
         build(s, customers=800, seed=11)
     settings = Settings(database_url=url, secret_key="loyalty-test", upload_dir=folder / "uploads")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", "url": url}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(settings) as base:
+        yield {"base": base, "url": url}
 
 
 def login(page: Any, base: str, email: str) -> None:

@@ -39,5 +39,17 @@ def parse_money(raw: str | int | float | Decimal, *, allow_negative: bool = Fals
     return quantize(value)
 
 
+def spread(units: int, weights: list[Decimal]) -> list[int]:
+    """``units`` (whole points, kopecks) over ``weights`` in proportion, largest remainders first; sums exactly."""
+    total = sum(weights, Decimal(0))
+    if units <= 0 or total <= 0:
+        return [0] * len(weights)
+    exact = [Decimal(units) * w / total for w in weights]
+    out = [int(e) for e in exact]
+    for i in sorted(range(len(weights)), key=lambda i: -(exact[i] - out[i]))[: units - sum(out)]:
+        out[i] += 1
+    return out
+
+
 def to_kopecks(value: Decimal) -> int:
     return int(quantize(value) * 100)

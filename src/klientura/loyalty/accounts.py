@@ -46,11 +46,9 @@ def account_of(session: Session, customer_id: int, programme: Programme | None =
     return acc
 
 
-def rolling_spend(session: Session, customer_id: int, at: datetime, days: int) -> Decimal:
-    total = session.scalar(select(func.coalesce(func.sum(Order.paid), 0)).where(
-        Order.customer_id == customer_id, Order.status == "completed", Order.placed_at > at - timedelta(days=days),
-        Order.placed_at <= at))  # fmt: skip
-    return Decimal(total or 0)
+def _spent_in(since: Any, at: Any) -> list[Any]:
+    """The orders that count toward a tier: completed, placed after ``since`` up to ``at``."""
+    return [Order.status == "completed", Order.placed_at > since, Order.placed_at <= at]
 
 
 def _standing_query() -> Any:
@@ -59,8 +57,7 @@ def _standing_query() -> Any:
     at, since = bindparam("at", type_=Order.placed_at.type), bindparam("since", type_=Order.placed_at.type)
     acc = select(LoyaltyAccount.id).where(LoyaltyAccount.customer_id == customer).scalar_subquery()
     spend = select(func.coalesce(func.sum(Order.paid), 0)).where(
-        Order.customer_id == customer, Order.status == "completed", Order.placed_at > since, Order.placed_at <= at,
-    ).scalar_subquery()  # fmt: skip
+        Order.customer_id == customer, *_spent_in(since, at)).scalar_subquery()  # fmt: skip
     return select(acc, ledger.available_query(acc, at), spend)
 
 
@@ -83,11 +80,8 @@ def _set_tier(session: Session, actor: Actor, acc: LoyaltyAccount, tier: str, sp
     return True
 
 
-def refresh_tier(session: Session, actor: Actor, acc: LoyaltyAccount, programme: Programme, at: datetime,
-                 spend: Decimal | None = None) -> bool:  # fmt: skip
-    """Move the account to the tier its rolling spend (when not given, read) earns; True when it moved."""
-    if spend is None:
-        spend = rolling_spend(session, acc.customer_id, at, programme.tier_window_days)
+def refresh_tier(session: Session, actor: Actor, acc: LoyaltyAccount, programme: Programme, spend: Decimal) -> bool:
+    """Move the account to the tier its rolling spend earns; True when it moved."""
     return _set_tier(session, actor, acc, programme.tier_for(spend).name, spend)
 
 
@@ -95,8 +89,7 @@ def refresh_tiers(session: Session, actor: Actor, programme: Programme, at: date
     """Every account to its tier as the window rolls (nightly): (upgrades, downgrades)."""
     spend = dict(session.execute(
         select(Order.customer_id, func.sum(Order.paid)).join(LoyaltyAccount, LoyaltyAccount.customer_id == Order.customer_id)
-        .where(Order.status == "completed", Order.placed_at > at - timedelta(days=programme.tier_window_days),
-               Order.placed_at <= at).group_by(Order.customer_id)).all())  # fmt: skip
+        .where(*_spent_in(at - timedelta(days=programme.tier_window_days), at)).group_by(Order.customer_id)).all())  # fmt: skip
     rank = {t.name: i for i, t in enumerate(programme.tiers)}
     up = down = 0
     for acc in session.scalars(select(LoyaltyAccount)):

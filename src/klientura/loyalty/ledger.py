@@ -135,11 +135,6 @@ def available_query(account_id: Any, at: Any) -> Any:
     ).scalar_subquery()  # fmt: skip
 
 
-def available(session: Session, account_id: int, at: datetime) -> int:
-    """Points usable now, in one query (the hot path of pricing a cart)."""
-    return int(session.scalar(select(available_query(account_id, at))) or 0)
-
-
 def debts(session: Session, account_id: int) -> list[tuple[int, int]]:
     """(reversal entry, points still owed), oldest first."""
     return [(i, int(owed)) for i, owed in session.execute(_DEBTS, {"account": account_id}) if owed > 0]

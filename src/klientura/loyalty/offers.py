@@ -20,6 +20,7 @@ from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, invalid
+from klientura.kit.money import spread
 from klientura.loyalty.offer_models import Offer, PromoCode, Redemption
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a till
@@ -228,16 +229,8 @@ def evaluate(session: Session, code: str, customer_id: int | None, amounts: list
 
 
 def spread_money(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """``amount`` (to the kopeck) over ``weights`` in proportion, largest remainders first; sums exactly."""
-    total = sum(weights, Decimal(0))
-    cents = int(amount * 100)
-    if cents <= 0 or total <= 0:
-        return [Decimal(0)] * len(weights)
-    exact = [Decimal(cents) * w / total for w in weights]
-    out = [int(e) for e in exact]
-    for i in sorted(range(len(weights)), key=lambda i: -(exact[i] - out[i]))[: cents - sum(out)]:
-        out[i] += 1
-    return [Decimal(c) / 100 for c in out]
+    """``amount`` (to the kopeck) over ``weights`` in proportion; sums exactly."""
+    return [Decimal(c) / 100 for c in spread(int(amount * 100), weights)]
 
 
 def redeem(session: Session, applied: Applied, customer_id: int | None, order_id: int, at: datetime) -> None:

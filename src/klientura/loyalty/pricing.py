@@ -23,6 +23,7 @@ from klientura.catalog import Product, products_by_sku
 from klientura.customers import find_by_identity, visible_id
 from klientura.db import Session
 from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.kit.money import spread
 from klientura.loyalty import giftcards, offers
 from klientura.loyalty.accounts import standing
 from klientura.loyalty.offer_models import GiftCard
@@ -114,18 +115,6 @@ def _floor(x: Decimal) -> int:
     return int(x.to_integral_value(ROUND_FLOOR))
 
 
-def spread_points(points: int, amounts: list[Decimal]) -> list[int]:
-    """``points`` over lines in proportion to ``amounts``, whole points, largest remainders first."""
-    total = sum(amounts, Decimal(0))
-    if points <= 0 or total <= 0:
-        return [0] * len(amounts)
-    exact = [Decimal(points) * a / total for a in amounts]
-    out = [_floor(e) for e in exact]
-    for i in sorted(range(len(amounts)), key=lambda i: -(exact[i] - out[i]))[: points - sum(out)]:
-        out[i] += 1
-    return out
-
-
 def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: datetime, *,
           lock: bool = False) -> Priced:  # fmt: skip
     require(actor, "loyalty:process")
@@ -162,7 +151,7 @@ def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: 
     cap = _floor(sum(base, zero) * programme.max_redeem_share)
     max_points = max(0, min(available, cap))
     points = min(cart.points, max_points)
-    shares = spread_points(points, base)
+    shares = spread(points, base)
     to_pay = [a - s for a, s in zip(after, shares, strict=True)]
     earn = 0
     if tier is not None:

@@ -133,7 +133,7 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
             ledger.earn(session, acc.id, calc.earn, at=at, author=actor.name, order_id=order.id,
                         available_at=usable, expires_at=expires)  # fmt: skip
         _referral(session, actor, programme, data.referral_code, customer_id, order.id, at, usable, expires)
-        refresh_tier(session, actor, acc, programme, at, priced.spend + order.paid)
+        refresh_tier(session, actor, acc, programme, priced.spend + order.paid)
     session.flush()
     return Confirmation(order_id=order.id, external_id=order.external_id, customer_id=order.customer_id,
                         points_spent=calc.points, points_earned=calc.earn, discount=calc.discount,

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime
 
 import segno
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
@@ -125,8 +125,3 @@ def pending_for(session: Session, friend_id: int) -> Referral | None:
     return session.scalars(
         select(Referral).where(Referral.friend_id == friend_id, Referral.status == "pending")
     ).first()
-
-
-def referrals_of(session: Session, customer_id: int) -> list[Referral]:
-    return list(session.scalars(select(Referral).where(or_(Referral.referrer_id == customer_id,
-                                                          Referral.friend_id == customer_id)).order_by(Referral.id)))  # fmt: skip

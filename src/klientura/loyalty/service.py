@@ -15,7 +15,7 @@ from klientura.db import Session
 from klientura.kit.errors import ValidationFailed
 from klientura.loyalty import ledger
 from klientura.loyalty.accounts import account_of, find_account
-from klientura.loyalty.models import LedgerEntry, LoyaltyAccount
+from klientura.loyalty.models import KINDS, LedgerEntry, LoyaltyAccount
 from klientura.loyalty.offer_models import ReferralCode
 from klientura.loyalty.programme import load_programme
 from klientura.loyalty.proof import CheckReport, check, explain
@@ -80,9 +80,6 @@ class Operation(BaseModel):
     author: str
     reverses_id: int | None
     expires_at: datetime | None
-
-
-KINDS = ("earn", "spend", "expire", "reverse", "adjust")
 
 
 def search_operations(session: Session, actor: Actor, *, customer_id: int | None = None, order: str | None = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,8 +18,10 @@ from klientura.db import Session
 from klientura.deps import get_session
 from klientura.events import events_of
 from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.loyalty.service import account_view, referral_of
 from klientura.orders import orders_of, returns_of, totals_for
 from klientura.web import flash
+from klientura.web.loyalty import invitation_block
 from klientura.web.render import gettext_for, render, web_actor
 
 router = APIRouter()
@@ -124,14 +126,8 @@ def _loyalty(request: Request, session: Session, actor: Any, customer_id: int) -
     """The card's points: balance, tier, every lot explained; the invitation code and its QR image."""
     if not can(actor, "loyalty:read"):
         return {"points": None}
-    from datetime import UTC, datetime
-
-    from klientura.loyalty.service import account_view, referral_of
-    from klientura.web.loyalty import invitation_block
-
     view = account_view(session, actor, customer_id, datetime.now(UTC))
-    return {"points": view, "invitation": invitation_block(request, session, actor, customer_id,
-                                                          referral_of(session, actor, customer_id))}  # fmt: skip
+    return {"points": view, "invitation": invitation_block(request, session, referral_of(session, actor, customer_id))}
 
 
 def _act(request: Request, session: Session, customer_id: int, fn: Any, ok: str) -> RedirectResponse:

@@ -4,7 +4,7 @@ operations, and a customer's points on the card (explained lot by lot, adjusted 
 from __future__ import annotations
 
 import contextlib
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -20,7 +20,8 @@ from klientura.deps import get_session
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import giftcards, load_programme, offers, referrals, save_programme
 from klientura.loyalty.effectiveness import effectiveness
-from klientura.loyalty.service import KINDS, AdjustIn, adjust_points, search_operations
+from klientura.loyalty.models import KINDS
+from klientura.loyalty.service import AdjustIn, adjust_points, search_operations
 from klientura.loyalty.simulator import SimulationIn, simulate
 from klientura.web import flash
 from klientura.web.clv import OPTS
@@ -28,6 +29,11 @@ from klientura.web.render import gettext_for, open_warehouse, render, web_actor
 
 router = APIRouter()
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _zone(request: Request) -> ZoneInfo:
+    """The shop's time zone: dates in forms and on pages are its calendar days."""
+    return ZoneInfo(request.app.state.settings.timezone)
 
 
 def _flows_chart(flows: list[Any], _: Any) -> str:
@@ -102,7 +108,7 @@ def simulator(request: Request, session: SessionDep, kept: str = "80", redemptio
 def _settings_page(request: Request, session: Session, actor: Any, values: dict[str, Any], error: str | None = None,
                    status: int = 200) -> HTMLResponse:  # fmt: skip
     message, kind = flash.pop(request)
-    zone = ZoneInfo(request.app.state.settings.timezone)
+    zone = _zone(request)
 
     def local_input(value: str | None) -> str:  # an aware ISO datetime as the shop's datetime-local value
         try:
@@ -155,7 +161,7 @@ async def save_settings(request: Request, session: SessionDep) -> Response:
     values["tiers"] = [{"name": r["tier_name"].strip(), "min_spend": r["tier_min"].replace(" ", "").replace(",", ".") or "0",
                         "earn_percent": r["tier_rate"].replace(",", ".")}
                        for r in _rows(form, "tier_name", "tier_min", "tier_rate")]  # fmt: skip
-    zone = ZoneInfo(request.app.state.settings.timezone)
+    zone = _zone(request)
     values["multipliers"] = [{"name": r["m_name"].strip(), "factor": r["m_factor"].replace(",", "."),
                               "starts": _local(r["m_starts"], zone), "ends": _local(r["m_ends"], zone),
                               "category_ids": [int(x) for x in r["m_categories"].replace(",", " ").split() if x.isdigit()],
@@ -172,13 +178,15 @@ async def save_settings(request: Request, session: SessionDep) -> Response:
     return RedirectResponse("/loyalty/settings", status_code=303)
 
 
-def _day(raw: str, what: str) -> datetime | None:
+def _day(request: Request, raw: str, what: str) -> datetime | None:
+    """The start of a date typed in a form, in the shop's time zone."""
     if not raw.strip():
         return None
     try:
-        return datetime.combine(datetime.fromisoformat(raw.strip()).date(), time())
+        day = date.fromisoformat(raw.strip())
     except ValueError:
         raise ValidationFailed(f"{what}: a date such as 2026-11-01") from None
+    return datetime.combine(day, time(), _zone(request))
 
 
 @router.get("/loyalty/operations", response_class=HTMLResponse)
@@ -192,7 +200,8 @@ def operations(request: Request, session: SessionDep, customer: str = "", order:
         if customer.strip() and not customer.strip().isdigit():
             raise ValidationFailed("customer: the card's number")
         rows = search_operations(session, actor, customer_id=int(customer) if customer.strip() else None, order=order,
-                                 kind=kind or None, since=_day(since, "since"), until=_day(until, "until"),
+                                 kind=kind or None, since=_day(request, since, "since"),
+                                 until=_day(request, until, "until"),
                                  author=author or None)  # fmt: skip
     except KlienturaError as exc:
         error = exc.detail
@@ -233,9 +242,7 @@ def invite(customer_id: int, request: Request, session: SessionDep) -> RedirectR
     return flash.perform(request, session, work, f"/customers/{customer_id}#loyalty")
 
 
-def invitation_block(
-    request: Request, session: Session, actor: Any, customer_id: int, code: str | None
-) -> dict[str, Any]:
+def invitation_block(request: Request, session: Session, code: str | None) -> dict[str, Any]:
     """The card's referral part: the code, its link and the QR image (inline SVG)."""
     if code is None:
         return {"code": None}
@@ -264,7 +271,7 @@ def invitation_landing(code: str, request: Request, session: SessionDep) -> HTML
 def _offers_page(request: Request, session: Session, actor: Any, form: dict[str, Any], error: str | None = None,
                  card: Any = None, status: int = 200) -> HTMLResponse:  # fmt: skip
     message, kind = flash.pop(request)
-    zone = ZoneInfo(request.app.state.settings.timezone)
+    zone = _zone(request)
     found = offers.list_offers(session, actor)
     # the shop's calendar days: an offer "until 31 December" runs to the end of that day
     days = {o.id: (o.valid_from.astimezone(zone).date() if o.valid_from else None,
@@ -297,21 +304,16 @@ async def create_offer(request: Request, session: SessionDep) -> Response:
     form = await request.form()
     raw = {k: str(form.get(k, "")).strip() for k in ("name", "kind", "value", "min_total", "valid_from", "valid_until",
                                                       "per_customer", "code", "max_uses", "unique_codes")}  # fmt: skip
-    zone = ZoneInfo(request.app.state.settings.timezone)
     data: dict[str, Any] = {"name": raw["name"], "code": raw["code"] or None,
                             "category_ids": [int(str(c)) for c in form.getlist("category_ids") if str(c).isdigit()]}  # fmt: skip
     data["discount_percent" if raw["kind"] == "percent" else "discount_amount"] = raw["value"].replace(",", ".") or None
     for key in ("min_total", "per_customer", "max_uses", "unique_codes"):
         if raw[key]:
             data[key] = raw[key].replace(",", ".").replace(" ", "")
-    for key in ("valid_from", "valid_until"):
-        if raw[key]:
-            try:  # from the start of the first day to the end of the last, in the shop's time zone
-                first = datetime.combine(date.fromisoformat(raw[key]), time(), zone)
-            except ValueError:
-                return _offers_page(request, session, actor, raw, error=f"{key}: a date such as 2026-12-31", status=422)
-            data[key] = (first + timedelta(days=1 if key == "valid_until" else 0)).isoformat()
     try:
+        for key in ("valid_from", "valid_until"):  # from the start of the first day to the end of the last
+            if first := _day(request, raw[key], key):
+                data[key] = (first + timedelta(days=1 if key == "valid_until" else 0)).isoformat()
         made = offers.create_offer(session, actor, data)
         commit(session)
     except KlienturaError as exc:
@@ -342,11 +344,9 @@ def issue_gift_card(request: Request, session: SessionDep, amount: Annotated[str
 
     def work() -> tuple[str, str]:
         value = _number(amount, "amount", 1, 1_000_000)
-        until = _day(expires, "expires")
-        zone = ZoneInfo(request.app.state.settings.timezone)
+        until = _day(request, expires, "expires")
         card = giftcards.issue(session, actor, giftcards.GiftCardIn(
-            amount=Decimal(str(value)), number=number.strip() or None,
-            expires_at=until.replace(tzinfo=zone) if until else None), datetime.now(zone))  # fmt: skip
+            amount=Decimal(str(value)), number=number.strip() or None, expires_at=until), datetime.now(UTC))  # fmt: skip
         return f"/loyalty/offers?card={card.number}", _("Gift card %(n)s issued") % {"n": card.number}
 
     return flash.perform(request, session, work, "/loyalty/offers")
