@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from klientura import __version__, api, web
+from klientura import __version__, api, asyncdb, web
 from klientura.config import Settings
 from klientura.db import SessionFactory, make_session_factory
 
 
 def create_app(settings: Settings | None = None, *, session_factory: SessionFactory | None = None) -> FastAPI:
     settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """The till's pool (PostgreSQL only), opened in the serving process's event loop."""
+        pool = (
+            await asyncdb.open_pool(settings.database_url, size=settings.till_pool_size)
+            if settings.till_pool_size
+            else None
+        )
+        app.state.pg_pool = pool
+        try:
+            yield
+        finally:
+            app.state.pg_pool = None
+            if pool is not None:
+                await pool.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Klientura API",
         version=__version__,
         description="One customer base: cards without duplicates, orders, events, imports. Errors are RFC 9457 "
@@ -25,6 +46,7 @@ def create_app(settings: Settings | None = None, *, session_factory: SessionFact
         session_factory = make_session_factory(settings.database_url)
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.pg_pool = None  # set while the app is served (lifespan)
     app.state.import_jobs = {}  # imports started from the browser, by job id (web.jobs)
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="klientura_session",

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     currency: str = "RUB"
     timezone: str = "Europe/Moscow"
     dedup_threshold: float = 0.80
+    # connections per server process for the till's fast path on PostgreSQL (klientura.loyalty.till); 0: off
+    till_pool_size: int = 4
     session_cookie_secure: bool = False
     upload_dir: Path = DEFAULT_DATA_DIR / "uploads"
     warehouse_path: Path | None = None  # the DuckDB file; by default beside an SQLite store, else under var/

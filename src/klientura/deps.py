@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from klientura.analytics import Warehouse
 from klientura.audit import Actor
-from klientura.auth.service import actor_for_api_key, actor_for_user, get_user
+from klientura.auth.service import actor_for_api_key, actor_for_user, cached_api_key_actor, get_user
 from klientura.config import Settings
 from klientura.db import Session
 from klientura.kit.errors import Unauthorized
@@ -35,9 +35,20 @@ def current_actor(request: Request, session: Annotated[Session, Depends(get_sess
     return actor_of(request, session)
 
 
-def actor_of(request: Request, session: Session) -> Actor:
+def _token(request: Request) -> str:
     auth = request.headers.get("authorization", "")
-    token = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("x-api-key", "").strip()
+    return auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("x-api-key", "").strip()
+
+
+def cached_actor(request: Request) -> Actor | None:
+    """The API key's actor when this process knows it already — no session, no query; None otherwise (a user's
+    session, a key not seen lately, no key)."""
+    token = _token(request)
+    return cached_api_key_actor(token) if token else None
+
+
+def actor_of(request: Request, session: Session) -> Actor:
+    token = _token(request)
     if token:
         return actor_for_api_key(session, token)
     user_id = request.session.get("user_id") if "session" in request.scope else None

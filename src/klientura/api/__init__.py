@@ -24,6 +24,7 @@ from klientura.api.problems import install as install_problem_handlers
 def router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     for module in (
+        loyalty,  # first: a till's calculate and confirm come hundreds a second, matched before the rest
         auth,
         customers,
         orders,
@@ -34,7 +35,6 @@ def router() -> APIRouter:
         analytics,
         clv,
         segments,
-        loyalty,
         loyalty_offers,
     ):
         api.include_router(module.router)

@@ -17,20 +17,29 @@ from klientura.db import Session, commit
 from klientura.kit.errors import Conflict, ValidationFailed
 
 
-def run(
-    request: Request, session: Session, actor: Actor, payload: Any, action: Callable[[], tuple[int, Any]]
-) -> JSONResponse:
-    """Run ``action`` (returns status and body), commit, and remember the answer under the key."""
+def key_of(request: Request, payload: Any) -> tuple[str, str] | None:
+    """The request's Idempotency-Key and the digest of what it asks, or None without a key."""
     key = request.headers.get("idempotency-key")
     if key is None:
-        status, body = action()
-        commit(session)
-        return JSONResponse(jsonable_encoder(body), status_code=status)
+        return None
     if not 1 <= len(key) <= 200:
         raise ValidationFailed("Idempotency-Key must be 1-200 characters")
     digest = hashlib.sha256(
         json.dumps([request.method, request.url.path, jsonable_encoder(payload)], sort_keys=True).encode()
     ).hexdigest()
+    return key, digest
+
+
+def run(
+    request: Request, session: Session, actor: Actor, payload: Any, action: Callable[[], tuple[int, Any]]
+) -> JSONResponse:
+    """Run ``action`` (returns status and body), commit, and remember the answer under the key."""
+    given = key_of(request, payload)
+    if given is None:
+        status, body = action()
+        commit(session)
+        return JSONResponse(jsonable_encoder(body), status_code=status)
+    key, digest = given
     stored = idempotent_lookup(session, actor, key, digest)
     if stored is not None:
         return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})

@@ -8,14 +8,17 @@ from typing import Any
 
 import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
 
+from klientura import asyncdb
 from klientura.api import idempotency
 from klientura.audit import Actor
 from klientura.auth import require
 from klientura.db import Session, commit
-from klientura.deps import ActorDep, SessionDep, in_one_thread
+from klientura.deps import ActorDep, SessionDep, cached_actor, in_one_thread
 from klientura.kit.errors import ValidationFailed
+from klientura.loyalty import till
 from klientura.loyalty.effectiveness import as_dict, effectiveness
 from klientura.loyalty.pricing import Calculation, Cart, calculate
 from klientura.loyalty.processing import Confirmation, ConfirmIn, cancel, confirm, refund
@@ -31,8 +34,22 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _fast(request: Request) -> tuple[Any, Actor] | None:
+    """The pool and the actor for the till's fast path (PostgreSQL, served, an API key this process knows)."""
+    pool = request.app.state.pg_pool
+    actor = cached_actor(request) if pool is not None else None
+    return (pool, actor) if actor is not None else None
+
+
 @router.post("/calculate", response_model=Calculation, summary="Price a cart with points: nothing is written")
 async def calculate_cart(data: Cart, request: Request) -> Calculation:
+    if fast := _fast(request):
+        try:
+            async with asyncdb.transaction(fast[0]) as conn:
+                return await till.calculate(conn, fast[1], data, _now())
+        except (till.Fallback, asyncdb.Duplicate):
+            pass
+
     def work(session: Session, actor: Actor) -> Calculation:
         return calculate(session, actor, load_programme(session), data, _now())
 
@@ -42,6 +59,16 @@ async def calculate_cart(data: Cart, request: Request) -> Calculation:
 @router.post("/confirm", status_code=201, response_model=Confirmation,
              summary="Record the order, spend and earn its points (idempotent by external id and Idempotency-Key)")  # fmt: skip
 async def confirm_order(data: ConfirmIn, request: Request) -> Response:
+    if fast := _fast(request):
+        given = idempotency.key_of(request, data)
+        key = till.IdempotencyKey(given[0], given[1], jsonable_encoder) if given else None
+        try:
+            async with asyncdb.transaction(fast[0]) as conn:
+                result = await till.confirm(conn, fast[1], data, key)
+            return JSONResponse(jsonable_encoder(result), status_code=201)
+        except (till.Fallback, asyncdb.Duplicate):
+            pass
+
     def work(session: Session, actor: Actor) -> Response:
         require(actor, "loyalty:process")
 

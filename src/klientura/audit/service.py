@@ -28,7 +28,7 @@ class Actor:
 SYSTEM = Actor(type="system", id=None, name="system", role="admin", scopes=frozenset({"*"}))
 
 
-def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
+def jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
     result: dict[str, Any] = json.loads(json.dumps(value, default=str))
@@ -51,8 +51,8 @@ def record(
         action=action,
         entity=entity,
         entity_id=str(entity_id),
-        before=_jsonable(before),
-        after=_jsonable(after),
+        before=jsonable(before),
+        after=jsonable(after),
     )
     session.add(entry)
     return entry

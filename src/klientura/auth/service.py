@@ -124,6 +124,12 @@ KEY_CACHE_SECONDS = 10.0
 _KEYS: dict[str, tuple[Actor, float]] = {}
 
 
+def cached_api_key_actor(token: str) -> Actor | None:
+    """The key's actor if this process checked it within KEY_CACHE_SECONDS (no query), else None."""
+    hit = _KEYS.get(hashlib.sha256(token.encode()).hexdigest())
+    return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+
+
 def actor_for_api_key(session: Session, token: str) -> Actor:
     cache_key = hashlib.sha256(token.encode()).hexdigest()
     hit = _KEYS.get(cache_key)

@@ -121,8 +121,12 @@ _LOTS, _DEBTS = _lots_query(), _debts_query()
 def lots(session: Session, account_id: int) -> list[Lot]:
     """The account's lots with what remains of each, soonest-expiring first (then oldest)."""
     rows = session.execute(_LOTS, {"account": account_id})
-    out = [Lot(i, p, p - int(t), at, av, ex) for i, p, t, at, av, ex in rows]
-    return sorted(out, key=lambda lot: (lot.expires_at is None, lot.expires_at or lot.at, lot.id))
+    return soonest_first([Lot(i, p, p - int(t), at, av, ex) for i, p, t, at, av, ex in rows])
+
+
+def soonest_first(found: list[Lot]) -> list[Lot]:
+    """Lots in the order a spend takes them: soonest-expiring first (then oldest)."""
+    return sorted(found, key=lambda lot: (lot.expires_at is None, lot.expires_at or lot.at, lot.id))
 
 
 def available_query(account_id: Any, at: Any) -> Any:
@@ -166,7 +170,7 @@ def _write(session: Session, op: _Entry) -> LedgerEntry:
     return op.entry
 
 
-def _take(found: list[Lot], points: int, *, at: datetime | None, first: int | None = None) -> list[tuple[int, int]]:
+def take(found: list[Lot], points: int, *, at: datetime | None, first: int | None = None) -> list[tuple[int, int]]:
     """Allocations of ``points`` from ``found`` (lot ``first`` before the rest; only lots usable ``at`` unless
     ``at`` is None), soonest-expiring first; may take fewer when the lots run out."""
     order = sorted(found, key=lambda lot: lot.id != first)
@@ -191,15 +195,22 @@ def _settle(session: Session, account_id: int, lot_ids: list[int]) -> None:
     for lot in lots(session, account_id):
         if lot.id not in lot_ids:
             continue
-        left = lot.remaining
-        for i, (reversal_id, due) in enumerate(owed):
-            n = min(due, left)
-            if n <= 0:
-                continue
-            session.add(Allocation(entry_id=reversal_id, lot_id=lot.id, points=n))
-            owed[i] = (reversal_id, due - n)
-            left -= n
+        session.add_all(Allocation(entry_id=reversal_id, lot_id=lot.id, points=n)
+                        for reversal_id, n in pay_debts(owed, lot.remaining))  # fmt: skip
     session.flush()
+
+
+def pay_debts(owed: list[tuple[int, int]], points: int) -> list[tuple[int, int]]:
+    """(reversal, points) paid from ``points`` arriving on a lot, oldest debt first; ``owed`` is updated."""
+    paid = []
+    for i, (reversal_id, due) in enumerate(owed):
+        n = min(due, points)
+        if n <= 0:
+            continue
+        paid.append((reversal_id, n))
+        owed[i] = (reversal_id, due - n)
+        points -= n
+    return paid
 
 
 def earn(session: Session, account_id: int, points: int, *, at: datetime, author: str,
@@ -228,7 +239,7 @@ def spend(session: Session, account_id: int, points: int, *, at: datetime, autho
     usable = sum(lot.remaining for lot in found if lot.usable(at))
     if usable < points:
         raise NotEnoughPoints(f"not enough points: {usable} usable, {points} asked")
-    takes = _take(found, points, at=at)
+    takes = take(found, points, at=at)
     return _write(session, _Entry(LedgerEntry(account_id=account_id, kind="spend", points=-points, at=at,
                                               order_id=order_id, reason=reason, author=author), takes))  # fmt: skip
 
@@ -249,7 +260,7 @@ def adjust(session: Session, account_id: int, points: int, *, at: datetime, auth
     held = sum(lot.remaining for lot in found)
     if held < -points:
         raise NotEnoughPoints(f"not enough points: the account holds {held}, {-points} to take")
-    takes = _take(found, -points, at=None)
+    takes = take(found, -points, at=None)
     return _write(session, _Entry(LedgerEntry(account_id=account_id, kind="adjust", points=points, at=at,
                                               reason=reason.strip(), author=author), takes))  # fmt: skip
 
@@ -277,7 +288,7 @@ def reverse(session: Session, entry_id: int, *, at: datetime, author: str, point
     entry = LedgerEntry(account_id=target.account_id, kind="reverse", points=sign * n, at=at, reverses_id=entry_id,
                         order_id=target.order_id, reason=reason, author=author)  # fmt: skip
     if target.points > 0:  # an earn: take it back
-        takes = _take(lots(session, target.account_id), n, at=None, first=target.id)
+        takes = take(lots(session, target.account_id), n, at=None, first=target.id)
         return _write(session, _Entry(entry, takes))
     # a spend: give back to its lots, the last taken first, net of earlier reversals
     given = session.execute(

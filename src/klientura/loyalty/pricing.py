@@ -115,17 +115,67 @@ def _floor(x: Decimal) -> int:
     return int(x.to_integral_value(ROUND_FLOOR))
 
 
+def line_amounts(
+    programme: Programme, cart: Cart, category_of: dict[str, int | None]
+) -> tuple[list[int | None], list[Decimal], list[bool]]:
+    """Each line's category, its amount after the till's discount, and whether it earns and takes points."""
+    cats = [category_of.get(ln.sku or "") for ln in cart.lines]
+    amounts = [(ln.price * ln.qty - ln.discount).quantize(Decimal("0.01")) for ln in cart.lines]
+    if any(a < 0 for a in amounts):
+        raise ValidationFailed("a line's discount exceeds its amount")
+    excluded = set(programme.excluded_categories)
+    return cats, amounts, [c is None or c not in excluded for c in cats]
+
+
+@dataclass
+class Points:
+    """The points arithmetic of a cart once the code's discounts are known."""
+
+    max_points: int
+    points: int
+    shares: list[int]  # points paying each line
+    to_pay: list[Decimal]
+    earn: int
+    due: Decimal
+
+
+def points_of(programme: Programme, cart: Cart, at: datetime, cats: list[int | None], amounts: list[Decimal],
+              eligible: list[bool], promo: list[Decimal], available: int, tier: str | None, rate: Decimal) -> Points:  # fmt: skip
+    zero = Decimal(0)
+    after = [a - d for a, d in zip(amounts, promo, strict=True)]
+    base = [a if ok else zero for a, ok in zip(after, eligible, strict=True)]
+    cap = _floor(sum(base, zero) * programme.max_redeem_share)
+    max_points = max(0, min(available, cap))
+    points = min(cart.points, max_points)
+    shares = spread(points, base)
+    to_pay = [a - s for a, s in zip(after, shares, strict=True)]
+    earn = 0
+    if tier is not None:
+        exact = sum((p * rate * programme.factor(at, c, tier) / 100
+                     for p, c, ok in zip(to_pay, cats, eligible, strict=True) if ok), zero)  # fmt: skip
+        earn = _floor(exact)
+    return Points(max_points, points, shares, to_pay, earn, sum(to_pay, zero))
+
+
+def calculation(cart: Cart, customer_id: int | None, new_customer: bool, tier: str | None, available: int,
+                amounts: list[Decimal], eligible: list[bool], promo: list[Decimal], pts: Points,
+                code: CodeResult | None = None, card: GiftCardUse | None = None) -> Calculation:  # fmt: skip
+    zero = Decimal(0)
+    lines = [LineResult(sku=ln.sku, amount=a, discount=d, points=s, to_pay=p, eligible=ok)
+             for ln, a, d, s, p, ok in zip(cart.lines, amounts, promo, pts.shares, pts.to_pay, eligible, strict=True)]  # fmt: skip
+    gift_pays = card.pays if card else zero
+    return Calculation(customer_id=customer_id, new_customer=new_customer, tier=tier, available=available,
+                       max_points=pts.max_points, points=pts.points, earn=pts.earn, total=sum(amounts, zero),
+                       discount=sum(promo, zero), to_pay=pts.due, gift_card_pays=gift_pays,
+                       pay_in_money=pts.due - gift_pays, code=code, gift_card=card, lines=lines)  # fmt: skip
+
+
 def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: datetime, *,
           lock: bool = False) -> Priced:  # fmt: skip
     require(actor, "loyalty:process")
     zero = Decimal(0)
     products = products_by_sku(session, {ln.sku for ln in cart.lines if ln.sku})
-    cats = [p.category_id if (p := products.get(ln.sku or "")) else None for ln in cart.lines]
-    excluded = set(programme.excluded_categories)
-    amounts = [(ln.price * ln.qty - ln.discount).quantize(Decimal("0.01")) for ln in cart.lines]
-    if any(a < 0 for a in amounts):
-        raise ValidationFailed("a line's discount exceeds its amount")
-    eligible = [c is None or c not in excluded for c in cats]
+    cats, amounts, eligible = line_amounts(programme, cart, {sku: p.category_id for sku, p in products.items()})
     tier, available, customer_id, rate, spend = None, 0, None, zero, zero
     wanted, new_customer = cart.customer_id, False
     if wanted is None and cart.customer is not None:
@@ -146,25 +196,13 @@ def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: 
             applied, promo = found, found.discounts
         else:
             refused = found
-    after = [a - d for a, d in zip(amounts, promo, strict=True)]
-    base = [a if ok else zero for a, ok in zip(after, eligible, strict=True)]
-    cap = _floor(sum(base, zero) * programme.max_redeem_share)
-    max_points = max(0, min(available, cap))
-    points = min(cart.points, max_points)
-    shares = spread(points, base)
-    to_pay = [a - s for a, s in zip(after, shares, strict=True)]
-    earn = 0
-    if tier is not None:
-        exact = sum((p * rate * programme.factor(at, c, tier) / 100
-                     for p, c, ok in zip(to_pay, cats, eligible, strict=True) if ok), zero)  # fmt: skip
-        earn = _floor(exact)
-    due = sum(to_pay, zero)
+    pts = points_of(programme, cart, at, cats, amounts, eligible, promo, available, tier, rate)
     card = card_error = None
     card_use = None
     if cart.gift_card:
         try:
             card, card_balance = giftcards.usable(session, cart.gift_card, at, lock=lock)
-            pays = min(card_balance, due, cart.gift_card_amount if cart.gift_card_amount is not None else due)
+            pays = min(card_balance, pts.due, cart.gift_card_amount if cart.gift_card_amount is not None else pts.due)
             card_use = GiftCardUse(number=card.number, balance=card_balance, pays=pays)
         except KlienturaError as exc:
             card_error = exc
@@ -174,13 +212,8 @@ def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: 
         code_result = CodeResult(code=applied.code, applied=True, discount=sum(promo, zero))
     elif refused is not None:
         code_result = CodeResult(code=refused.code, applied=False, reason=refused.reason, message=refused.message)
-    lines = [LineResult(sku=ln.sku, amount=a, discount=d, points=s, to_pay=p, eligible=ok)
-             for ln, a, d, s, p, ok in zip(cart.lines, amounts, promo, shares, to_pay, eligible, strict=True)]  # fmt: skip
-    gift_pays = card_use.pays if card_use else zero
-    calc = Calculation(customer_id=customer_id, new_customer=new_customer, tier=tier, available=available, max_points=max_points, points=points,
-                       earn=earn, total=sum(amounts, zero), discount=sum(promo, zero), to_pay=due,
-                       gift_card_pays=gift_pays, pay_in_money=due - gift_pays, code=code_result, gift_card=card_use,
-                       lines=lines)  # fmt: skip
+    calc = calculation(cart, customer_id, new_customer, tier, available, amounts, eligible, promo, pts, code_result,
+                       card_use)  # fmt: skip
     return Priced(calc, applied, refused, card, card_error, products, spend)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -65,25 +66,37 @@ def _customer_for(session: Session, actor: Actor, data: OrderIn, region: str) ->
     return result.customer_id, result.created
 
 
-def _build(session: Session, data: OrderIn, customer_id: int | None, products: dict[str, Product] | None) -> Order:
-    if products is None:
-        products = products_by_sku(session, {ln.sku for ln in data.lines if ln.sku})
-    lines = []
-    for i, ln in enumerate(data.lines, start=1):
-        amount = quantize(ln.price * ln.qty - ln.discount)
-        product = products.get(ln.sku or "")
-        lines.append(
-            OrderLine(
-                line_no=i, sku=ln.sku, product_id=product.id if product else None, qty=ln.qty,
-                price=quantize(ln.price), discount=quantize(ln.discount), amount=amount,
-            )
-        )  # fmt: skip
+@dataclass
+class ReceiptMoney:
+    """A receipt's money as an order stores it: per line (number, sku, qty, price, discount, amount), the total
+    before and the discount."""
+
+    lines: list[tuple[int, str | None, Decimal, Decimal, Decimal, Decimal]]
+    total: Decimal
+    discount: Decimal
+
+
+def money_of(data: OrderIn) -> ReceiptMoney:
+    lines = [(i, ln.sku, ln.qty, quantize(ln.price), quantize(ln.discount), quantize(ln.price * ln.qty - ln.discount))
+             for i, ln in enumerate(data.lines, start=1)]  # fmt: skip
     if lines:
         total = quantize(sum((ln.price * ln.qty for ln in data.lines), Decimal(0)))
         discount = quantize(sum((ln.discount for ln in data.lines), Decimal(0)))
     else:
         total = quantize(data.total or Decimal(0))
         discount = quantize(data.discount or Decimal(0))
+    return ReceiptMoney(lines, total, discount)
+
+
+def _build(session: Session, data: OrderIn, customer_id: int | None, products: dict[str, Product] | None) -> Order:
+    if products is None:
+        products = products_by_sku(session, {ln.sku for ln in data.lines if ln.sku})
+    money = money_of(data)
+    lines = []
+    for line_no, sku, qty, price, discount, amount in money.lines:
+        product = products.get(sku or "")
+        lines.append(OrderLine(line_no=line_no, sku=sku, product_id=product.id if product else None, qty=qty,
+                               price=price, discount=discount, amount=amount))  # fmt: skip
     return Order(
         source=data.source,
         external_id=data.external_id,
@@ -92,9 +105,9 @@ def _build(session: Session, data: OrderIn, customer_id: int | None, products: d
         channel_id=ensure_channel(session, data.channel).id if data.channel else None,
         placed_at=data.placed_at,
         status=data.status,
-        total=total,
-        discount=discount,
-        paid=total - discount,
+        total=money.total,
+        discount=money.discount,
+        paid=money.total - money.discount,
         promo_code=data.promo_code,
         lines=lines,
     )

@@ -1,0 +1,305 @@
+"""The till's hot path on PostgreSQL: ``calculate`` in one statement, ``confirm`` in two, on an async connection.
+
+The everyday receipt — a known card or none, points asked or not, no promo code, gift card or referral — is priced
+by the same functions as the ORM path (:mod:`.pricing`: :func:`line_amounts`, :func:`points_of`,
+:func:`calculation`; :mod:`.ledger`: :func:`take`, :func:`pay_debts`; :func:`klientura.orders.money_of`) over the
+state one statement reads: the account locked, its lots with what remains of each, its debts, the spend over the
+tier window, the products' categories, and whether the order, the Idempotency-Key, a pending referral, the outlet
+and the channel are known. A second statement writes what :func:`.processing.confirm` writes — the order with its
+lines and audit entry, the spend with its allocations, the earn with the debts it pays, the tier move with its
+audit entry, the Idempotency-Key — as one chain of data-modifying CTEs.
+
+Anything else raises :class:`Fallback` before a row is written and the endpoint takes the ORM path, which is the
+reference: a code, a gift card or a referral; a card not yet in the base, or a first purchase (the account is
+opened with the welcome bonus); a merged card; a manager's confined view; an outlet or a channel seen for the first
+time; an order or a key seen before (the ORM path answers with the first result); a concurrent confirm of the same
+order (its unique index refuses the second). ``tests/loyalty/test_till.py`` runs the same receipts through both
+paths and compares every row they write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from klientura.asyncdb import Connection
+from klientura.audit import Actor, jsonable
+from klientura.auth import owner_scope, require
+from klientura.db import utcnow
+from klientura.kit.errors import Conflict
+from klientura.kit.identifiers import normalize_identity
+from klientura.loyalty.ledger import LOT_KINDS, Lot, pay_debts, soonest_first, take
+from klientura.loyalty.pricing import Calculation, Cart, calculation, line_amounts, points_of
+from klientura.loyalty.processing import Confirmation, ConfirmIn
+from klientura.loyalty.programme import Programme
+from klientura.orders import LineIn, OrderIn, money_of
+
+
+class Fallback(Exception):
+    """This request needs the ORM path; nothing was written."""
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    key: str
+    digest: str  # of the request, as :mod:`klientura.api.idempotency` computes it
+    encode: Callable[[Confirmation], dict[str, Any]]  # the body as the API answers it
+
+
+_WHO = """coalesce(%(customer)s::int,
+  (SELECT customer_id FROM identities WHERE kind = 'card' AND value = %(card)s::text LIMIT 1),
+  (SELECT customer_id FROM identities WHERE kind = 'phone' AND value = %(phone)s::text LIMIT 1),
+  (SELECT customer_id FROM identities WHERE kind = 'email' AND value = %(email)s::text LIMIT 1))"""
+
+_LOCK = f"SELECT id FROM loyalty_accounts WHERE customer_id = {_WHO} FOR UPDATE"
+
+_KINDS = ", ".join(f"'{k}'" for k in LOT_KINDS)
+_STATE = f"""
+WITH who AS (SELECT {_WHO} AS id)
+SELECT
+  (SELECT updated_at FROM loyalty_config WHERE id = 1) AS stamp,
+  CASE WHEN %(ext)s::text IS NOT NULL THEN nextval('orders_id_seq') END AS order_id,
+  (SELECT json_agg(json_build_array(p.sku, p.category_id, p.id)) FROM products p WHERE p.sku = ANY(%(skus)s::text[])),
+  EXISTS (SELECT 1 FROM orders WHERE source = %(source)s::text AND external_id = %(ext)s::text) AS known,
+  EXISTS (SELECT 1 FROM idempotency_keys WHERE actor = %(idem_actor)s::text AND key = %(idem_key)s::text) AS replay,
+  (SELECT id FROM outlets WHERE code = %(outlet)s::text OR name = %(outlet)s::text LIMIT 1) AS outlet_id,
+  (SELECT id FROM sales_channels WHERE code = %(channel)s::text LIMIT 1) AS channel_id,
+  c.id, c.merged_into_id, a.id, a.tier,
+  (SELECT json_agg(json_build_array(e.id, e.points, e.points - coalesce(t.taken, 0), e.at, e.available_at, e.expires_at))
+     FROM loyalty_entries e
+     LEFT JOIN LATERAL (SELECT sum(x.points) AS taken FROM loyalty_allocations x WHERE x.lot_id = e.id) t ON true
+    WHERE e.account_id = a.id AND e.kind IN ({_KINDS}) AND e.points > 0 AND e.points > coalesce(t.taken, 0)),
+  (SELECT json_agg(json_build_array(r.id, -r.points - coalesce(t.paid, 0)) ORDER BY r.id)
+     FROM loyalty_entries r
+     LEFT JOIN LATERAL (SELECT sum(x.points) AS paid FROM loyalty_allocations x WHERE x.entry_id = r.id) t ON true
+    WHERE r.account_id = a.id AND r.kind = 'reverse' AND r.points < 0 AND -r.points > coalesce(t.paid, 0)),
+  (SELECT coalesce(sum(o.paid), 0) FROM orders o WHERE o.customer_id = c.id AND o.status = 'completed'
+      AND o.placed_at > %(since)s::timestamptz AND o.placed_at <= %(at)s::timestamptz),
+  EXISTS (SELECT 1 FROM loyalty_referrals f WHERE f.friend_id = c.id AND f.status = 'pending')
+FROM who LEFT JOIN customers c ON c.id = who.id LEFT JOIN loyalty_accounts a ON a.customer_id = c.id
+"""
+
+_AUDIT = "INSERT INTO audit_log (at, actor_type, actor_id, actor_name, action, entity, entity_id, before, after)"
+_WRITE = f"""
+WITH o AS (
+  INSERT INTO orders (id, source, external_id, customer_id, outlet_id, channel_id, placed_at, status, total, discount,
+                      paid, points_redeemed, points_earned, created_at)
+  VALUES (%(order_id)s::int, %(source)s::text, %(ext)s::text, %(customer)s::int, %(outlet)s::int, %(channel)s::int,
+          %(at)s::timestamptz, 'completed', %(total)s::numeric, %(discount)s::numeric, %(paid)s::numeric,
+          %(spent)s::int, %(earned)s::int, %(now)s::timestamptz)
+  RETURNING id
+), l AS (
+  INSERT INTO order_lines (order_id, line_no, product_id, sku, qty, price, discount, amount)
+  SELECT o.id, u.* FROM o, unnest(%(l_no)s::int[], %(l_product)s::int[], %(l_sku)s::text[], %(l_qty)s::numeric[],
+                                  %(l_price)s::numeric[], %(l_discount)s::numeric[], %(l_amount)s::numeric[]) AS u
+), oa AS (
+  {_AUDIT}
+  SELECT %(now)s::timestamptz, %(actor_type)s::text, %(actor_id)s::int, %(author)s::text, 'order.create', 'order',
+         o.id::text, NULL, %(order_after)s::jsonb FROM o
+), s AS (
+  INSERT INTO loyalty_entries (account_id, kind, points, at, order_id, author, created_at)
+  SELECT %(account)s::int, 'spend', -%(spent)s::int, %(at)s::timestamptz, o.id, %(author)s::text, %(now)s::timestamptz
+    FROM o WHERE %(spent)s::int > 0
+  RETURNING id
+), sa AS (
+  INSERT INTO loyalty_allocations (entry_id, lot_id, points)
+  SELECT s.id, u.lot, u.n FROM s, unnest(%(s_lot)s::int[], %(s_n)s::int[]) AS u(lot, n)
+), e AS (
+  INSERT INTO loyalty_entries (account_id, kind, points, at, available_at, expires_at, order_id, author, created_at)
+  SELECT %(account)s::int, 'earn', %(earned)s::int, %(at)s::timestamptz, %(usable)s::timestamptz,
+         %(expires)s::timestamptz, o.id, %(author)s::text, %(now)s::timestamptz
+    FROM o, (SELECT count(*) FROM s) AS spent_first  -- the entries numbered as the ORM path numbers them
+   WHERE %(earned)s::int > 0
+  RETURNING id
+), ea AS (
+  INSERT INTO loyalty_allocations (entry_id, lot_id, points)
+  SELECT u.rev, e.id, u.n FROM e, unnest(%(d_rev)s::int[], %(d_n)s::int[]) AS u(rev, n)
+), t AS (
+  UPDATE loyalty_accounts SET tier = %(tier)s::text WHERE id = %(account)s::int AND %(tier_moved)s::bool
+  RETURNING id
+), ta AS (
+  {_AUDIT}
+  SELECT %(now)s::timestamptz, %(actor_type)s::text, %(actor_id)s::int, %(author)s::text, 'loyalty.tier',
+         'loyalty_accounts', t.id::text, %(tier_before)s::jsonb, %(tier_after)s::jsonb FROM t
+), k AS (
+  INSERT INTO idempotency_keys (actor, key, request_hash, status_code, body, created_at)
+  SELECT %(idem_actor)s::text, %(idem_key)s::text, %(idem_hash)s::text, 201,
+         %(idem_body)s::jsonb, %(now)s::timestamptz
+    FROM o WHERE %(idem_key)s::text IS NOT NULL
+)
+SELECT 1
+"""
+
+# per database and stamp of the programme's row: the rules parsed once per change (the stamp is read in the
+# request's transaction, so a change rolled back never reaches the cache)
+_PROGRAMMES: dict[tuple[str, datetime | None], Programme] = {}
+# the tier window the last request's rules had: the state statement reads the spend over it, and again in the
+# rare request that finds the rules changed to another window
+_WINDOW = {"days": 365}
+
+
+@dataclass
+class _State:
+    order_id: int | None  # reserved for the order a confirm writes
+    customer_id: int | None
+    account_id: int | None
+    tier: str | None  # the account's
+    programme: Programme
+    categories: dict[str, int | None]
+    product_ids: dict[str, int]
+    lots: list[Lot]
+    debts: list[tuple[int, int]]
+    spend: Decimal
+    outlet_id: int | None
+    channel_id: int | None
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+async def _programme(conn: Connection, stamp: datetime | None) -> Programme:
+    key = (f"{conn.info.host}:{conn.info.port}/{conn.info.dbname}", stamp)
+    found = _PROGRAMMES.get(key)
+    if found is None:
+        cur = await conn.execute("SELECT settings FROM loyalty_config WHERE id = 1")
+        row = await cur.fetchone()
+        found = Programme.model_validate(row[0]) if row else Programme()
+        if len(_PROGRAMMES) > 100:
+            _PROGRAMMES.clear()
+        _PROGRAMMES[key] = found
+    return found
+
+
+def _identity(cart: Cart) -> dict[str, str | None]:
+    out: dict[str, str | None] = {"card": None, "phone": None, "email": None}
+    if cart.customer_id is None and cart.customer is not None:
+        for kind in out:
+            raw = getattr(cart.customer, kind)
+            if raw:
+                try:
+                    out[kind] = normalize_identity(kind, raw, region="RU")
+                except ValueError as exc:  # the ORM path words the error
+                    raise Fallback from exc
+        if not any(out.values()):
+            raise Fallback
+    return out
+
+
+async def _state(conn: Connection, actor: Actor, cart: Cart, at: datetime, *, lock: bool,
+                 order: tuple[str, str] | None = None, idem: IdempotencyKey | None = None,
+                 outlet: str | None = None, channel: str | None = None) -> _State:  # fmt: skip
+    """What pricing and confirming need, read in one statement (after locking the account, when ``lock``)."""
+    require(actor, "loyalty:process")
+    if cart.code or cart.gift_card or cart.referral_code or owner_scope(actor) is not None:
+        raise Fallback
+    known_customer = cart.customer_id is not None or cart.customer is not None
+    if known_customer:
+        require(actor, "customers:read")
+    params: dict[str, Any] = {"customer": cart.customer_id, **_identity(cart), "at": at,
+                              "skus": sorted({ln.sku for ln in cart.lines if ln.sku}),
+                              "source": order[0] if order else None, "ext": order[1] if order else None,
+                              "idem_actor": f"{actor.type}:{actor.id}" if idem else None,
+                              "idem_key": idem.key if idem else None, "outlet": outlet, "channel": channel}  # fmt: skip
+    if lock and known_customer:
+        await conn.execute(_LOCK, params)
+    guess = _WINDOW["days"]
+    row = await (await conn.execute(_STATE, {**params, "since": at - timedelta(days=guess)})).fetchone()
+    assert row is not None
+    programme = await _programme(conn, row[0])
+    if programme.tier_window_days != guess:
+        _WINDOW["days"] = programme.tier_window_days
+        since = at - timedelta(days=programme.tier_window_days)
+        row = await (await conn.execute(_STATE, {**params, "since": since})).fetchone()
+        assert row is not None
+    (_s, order_id, products, known, replay, outlet_id, channel_id, customer_id, merged_into, account_id, tier, lots,
+     debts, spend, referral) = row  # fmt: skip
+    if known or replay or referral or merged_into is not None:
+        raise Fallback
+    if known_customer and account_id is None:  # a card not in the base, or its first purchase: the ORM path
+        raise Fallback
+    if (outlet and outlet_id is None) or (channel and channel_id is None):
+        raise Fallback
+    return _State(order_id=order_id, customer_id=customer_id, account_id=account_id, tier=tier, programme=programme,
+                  categories={sku: cat for sku, cat, _id in products or []},
+                  product_ids={sku: pid for sku, _cat, pid in products or []},
+                  lots=soonest_first([Lot(i, p, r, datetime.fromisoformat(t), _when(av), _when(ex))
+                                      for i, p, r, t, av, ex in lots or []]),
+                  debts=[(i, int(n)) for i, n in debts or []], spend=Decimal(spend), outlet_id=outlet_id,
+                  channel_id=channel_id)  # fmt: skip
+
+
+def _price(state: _State, cart: Cart, at: datetime) -> Calculation:
+    programme, zero = state.programme, Decimal(0)
+    tier, rate = None, zero
+    if state.customer_id is not None:
+        chosen = programme.tier_for(state.spend)
+        tier, rate = chosen.name, chosen.earn_percent
+    available = sum(lot.remaining for lot in state.lots if lot.usable(at)) if state.account_id else 0
+    cats, amounts, eligible = line_amounts(programme, cart, state.categories)
+    promo = [zero] * len(amounts)
+    pts = points_of(programme, cart, at, cats, amounts, eligible, promo, available, tier, rate)
+    return calculation(cart, state.customer_id, False, tier, available, amounts, eligible, promo, pts)
+
+
+async def calculate(conn: Connection, actor: Actor, cart: Cart, at: datetime) -> Calculation:
+    """:func:`.pricing.calculate` for the everyday cart, in one statement."""
+    return _price(await _state(conn, actor, cart, at, lock=False), cart, at)
+
+
+async def confirm(conn: Connection, actor: Actor, data: ConfirmIn, idem: IdempotencyKey | None) -> Confirmation:
+    """:func:`.processing.confirm` for the everyday receipt: the account locked and the state read in one round
+    trip, everything written in the next. Raises :class:`Fallback` (nothing written) for anything else."""
+    require(actor, "orders:write")
+    at = data.placed_at
+    state = await _state(conn, actor, data, at, lock=True, order=(data.source, data.external_id), idem=idem,
+                         outlet=data.outlet.strip() if data.outlet else None,
+                         channel=data.channel.strip() if data.channel else None)  # fmt: skip
+    calc = _price(state, data, at)
+    if data.points > calc.points:
+        raise Conflict(f"at most {calc.max_points} points can pay for this check, {data.points} asked")
+    programme = state.programme
+    lines = [LineIn(sku=ln.sku, qty=ln.qty, price=ln.price, discount=ln.discount + r.discount + r.points)
+             for ln, r in zip(data.lines, calc.lines, strict=True)]  # fmt: skip
+    money = money_of(OrderIn(external_id=data.external_id, source=data.source, placed_at=at, lines=lines))
+    paid = money.total - money.discount
+    spent, earned = (calc.points, calc.earn) if state.account_id else (0, 0)
+    takes = take(state.lots, spent, at=at) if spent else []
+    paying = pay_debts(state.debts, earned) if earned else []
+    usable = at + timedelta(days=programme.activation_days)
+    moved_to = programme.tier_for(state.spend + paid).name if state.account_id else None
+    total_spend = state.spend + paid
+    assert state.order_id is not None
+    result = Confirmation(order_id=state.order_id, external_id=data.external_id, customer_id=state.customer_id, points_spent=spent,
+                          points_earned=earned, discount=calc.discount, gift_card_paid=calc.gift_card_pays,
+                          to_pay=paid)  # fmt: skip
+    now = utcnow()
+    params: dict[str, Any] = {
+        "order_id": state.order_id, "source": data.source, "ext": data.external_id, "customer": state.customer_id, "outlet": state.outlet_id,
+        "channel": state.channel_id, "at": at, "total": money.total, "discount": money.discount, "paid": paid,
+        "spent": spent, "earned": earned, "now": now,
+        "l_no": [n for n, *_ in money.lines], "l_product": [state.product_ids.get(s or "") for _n, s, *_ in money.lines],
+        "l_sku": [s for _n, s, *_ in money.lines], "l_qty": [q for _n, _s, q, *_ in money.lines],
+        "l_price": [ln[3] for ln in money.lines], "l_discount": [ln[4] for ln in money.lines],
+        "l_amount": [ln[5] for ln in money.lines],
+        "actor_type": actor.type, "actor_id": actor.id, "author": actor.name,
+        "order_after": Jsonb(jsonable({"external_id": data.external_id, "customer_id": state.customer_id,
+                                       "paid": paid})),
+        "account": state.account_id, "s_lot": [lot for lot, _n in takes], "s_n": [n for _lot, n in takes],
+        "usable": usable, "expires": usable + timedelta(days=programme.expiry_days),
+        "d_rev": [r for r, _n in paying], "d_n": [n for _r, n in paying],
+        "tier": moved_to, "tier_moved": moved_to is not None and moved_to != state.tier,
+        "tier_before": Jsonb({"tier": state.tier}),
+        "tier_after": Jsonb(jsonable({"tier": moved_to, "spend": str(total_spend), "customer_id": state.customer_id})),
+        "idem_actor": f"{actor.type}:{actor.id}", "idem_key": idem.key if idem else None,
+        "idem_hash": idem.digest if idem else None,
+        "idem_body": Jsonb(idem.encode(result) if idem else {}),
+    }  # fmt: skip
+    # sent with the COMMIT; a concurrent confirm of the same order or key makes the COMMIT raise asyncdb.Duplicate
+    await conn.execute(_WRITE, params)
+    return result
