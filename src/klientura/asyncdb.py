@@ -1,11 +1,10 @@
 """PostgreSQL without the ORM, for the till's hot path (see :mod:`klientura.loyalty.till`).
 
 A till confirms hundreds of receipts a second; on two cores the ORM's unit of work and a thread per request cost
-more than the database does. The till endpoints instead run a few prepared statements on a psycopg connection
-from an async pool, in one transaction, pipelined: the server's event loop never blocks and the statements go out
-together. The pool belongs to the serving process: it is opened when the app starts (uvicorn's lifespan) and only
-for a PostgreSQL store; without it the endpoints take the ORM path, which is also the reference the fast path is
-tested against.
+more than the database does. The till endpoints instead run two prepared statements on a psycopg connection from
+an async pool, each its own transaction (autocommit): the server's event loop never blocks. The pool belongs to
+the serving process: it is opened when the app starts (uvicorn's lifespan) and only for a PostgreSQL store;
+without it the endpoints take the ORM path, which is also the reference the fast path is tested against.
 """
 
 from __future__ import annotations
@@ -41,18 +40,18 @@ async def open_pool(database_url: str, *, size: int = 4) -> AsyncConnectionPool[
     if info is None:
         return None
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-        info, min_size=size, max_size=size, open=False, kwargs={"options": "-c timezone=UTC"}
+        info, min_size=size, max_size=size, open=False, kwargs={"options": "-c timezone=UTC", "autocommit": True}
     )
     await pool.open(wait=True, timeout=30)
     return pool
 
 
 @asynccontextmanager
-async def transaction(pool: AsyncConnectionPool[Any]) -> AsyncIterator[Connection]:
-    """A connection in a transaction, pipelined (statements are sent together until a result is read, and the last
-    ones with the COMMIT): committed when the block ends, rolled back when it raises."""
+async def connection(pool: AsyncConnectionPool[Any]) -> AsyncIterator[Connection]:
+    """A connection whose every statement is its own transaction. A unique index refusing a row raises
+    :class:`Duplicate` (that statement wrote nothing)."""
     try:
-        async with pool.connection() as conn, conn.pipeline(), conn.transaction():
+        async with pool.connection() as conn:
             yield conn
     except errors.UniqueViolation as exc:
         raise Duplicate(str(exc)) from exc

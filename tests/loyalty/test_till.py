@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from klientura import asyncdb, loyalty
@@ -103,7 +103,7 @@ def _orm(factory: Any, data: ConfirmIn) -> Any:
 
 async def _fast(pool: Any, factory: Any, data: ConfirmIn, hits: list[str]) -> Any:
     try:
-        async with asyncdb.transaction(pool) as conn:
+        async with asyncdb.connection(pool) as conn:
             result = await till.confirm(conn, SYSTEM, data, None)
     except (till.Fallback, asyncdb.Duplicate):
         return _orm(factory, data)
@@ -183,7 +183,7 @@ def test_the_fast_path_writes_what_the_orm_path_writes(url: str) -> None:
             confirms += 1
             quick: Any = None  # calculate: the same answer (or refusal) on both paths
             try:
-                async with asyncdb.transaction(pool) as conn:
+                async with asyncdb.connection(pool) as conn:
                     quick = (await till.calculate(conn, SYSTEM, sides[0], cart["placed_at"])).model_dump()
             except till.Fallback:
                 pass
@@ -245,3 +245,49 @@ def test_the_fast_path_writes_what_the_orm_path_writes(url: str) -> None:
     assert set(debts_paid) & set(hits), "the fast path paid no debt with an earn: the scenario lost its edge"
     assert len(hits) >= 0.6 * confirms, f"the fast path took {len(hits)} of {confirms} receipts"
     assert calculated >= 0.6 * confirms, f"the fast path calculated {calculated} of {confirms} carts"
+
+
+def test_an_account_moved_between_read_and_write_is_read_again(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another till spends on the account after the fast path read it: the write is refused (the version moved),
+    the state read again, and both spends are in the ledger — none priced on points already gone."""
+    factory = make_session_factory(url)
+    with factory() as session:
+        customer = factories.customer(session)
+        acc = account_of(session, customer)
+        loyalty.earn(
+            session, acc.id, 300, at=T0 - timedelta(days=30), author="seed", expires_at=T0 + timedelta(days=90)
+        )
+        session.commit()
+        account_id = acc.id
+    priced = till._price
+    calls: list[int] = []
+
+    def meanwhile(state: Any, cart: Any, at: datetime) -> Any:
+        calls.append(state.version)
+        if len(calls) == 1:  # the other till, between this one's read and its write
+            with factory() as session:
+                loyalty.spend(session, account_id, 200, at=at, author="other till")
+                session.commit()
+        return priced(state, cart, at)
+
+    monkeypatch.setattr(till, "_price", meanwhile)
+    data = ConfirmIn(customer_id=customer, points=100, external_id="T-1", source="pos", placed_at=T0,
+                     lines=[{"sku": None, "price": "1000.00"}])  # fmt: skip
+
+    async def run() -> Any:
+        pool = await asyncdb.open_pool(url, size=1)
+        assert pool is not None
+        try:
+            async with asyncdb.connection(pool) as conn:
+                return await till.confirm(conn, SYSTEM, data, None)
+        finally:
+            await pool.close()
+
+    result = asyncio.run(run())
+    assert len(calls) == 2 and calls[1] > calls[0]  # read again after the refusal
+    assert result.points_spent == 100
+    with factory() as session:
+        assert loyalty.check(session).ok
+        assert loyalty.balance(session, account_id, T0).available == 0  # 300 - 200 - 100
+        assert session.scalar(select(func.count()).select_from(Order)) == 1
+    factory.kw["bind"].dispose()

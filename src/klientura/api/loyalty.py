@@ -45,7 +45,7 @@ def _fast(request: Request) -> tuple[Any, Actor] | None:
 async def calculate_cart(data: Cart, request: Request) -> Calculation:
     if fast := _fast(request):
         try:
-            async with asyncdb.transaction(fast[0]) as conn:
+            async with asyncdb.connection(fast[0]) as conn:
                 return await till.calculate(conn, fast[1], data, _now())
         except (till.Fallback, asyncdb.Duplicate):
             pass
@@ -63,7 +63,7 @@ async def confirm_order(data: ConfirmIn, request: Request) -> Response:
         given = idempotency.key_of(request, data)
         key = till.IdempotencyKey(given[0], given[1], jsonable_encoder) if given else None
         try:
-            async with asyncdb.transaction(fast[0]) as conn:
+            async with asyncdb.connection(fast[0]) as conn:
                 result = await till.confirm(conn, fast[1], data, key)
             return JSONResponse(jsonable_encoder(result), status_code=201)
         except (till.Fallback, asyncdb.Duplicate):

@@ -55,7 +55,7 @@ class Balance:
 
 def lock(session: Session, account_id: int) -> LoyaltyAccount:
     """The account, locked against concurrent operations for the rest of the transaction (once per transaction:
-    a confirm that spends and earns locks it once)."""
+    a confirm that spends and earns locks it once), its version moved on."""
     held = session.info.setdefault("loyalty_locks", {})
     tx = session.get_transaction()
     if tx is not None and held.get(account_id) is tx:
@@ -67,6 +67,7 @@ def lock(session: Session, account_id: int) -> LoyaltyAccount:
     if account is None:
         raise NotFound(f"no loyalty account {account_id}")
     held[account_id] = tx
+    account.version += 1
     return account
 
 
@@ -78,6 +79,7 @@ def lock_customer(session: Session, customer_id: int) -> LoyaltyAccount | None:
     account = session.scalars(query).first()
     if account is not None:
         session.info.setdefault("loyalty_locks", {})[account.id] = session.get_transaction()
+        account.version += 1
     return account
 
 

@@ -11,8 +11,9 @@ from sqlalchemy import or_, select, update
 
 from klientura.db import Session
 from klientura.kit.errors import Conflict
+from klientura.loyalty import ledger
 from klientura.loyalty.accounts import find_account
-from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
+from klientura.loyalty.models import Allocation, LedgerEntry
 
 
 class LoyaltyMerge:
@@ -22,7 +23,10 @@ class LoyaltyMerge:
         theirs = find_account(session, merged_id)
         if theirs is None:
             return None
+        ledger.lock(session, theirs.id)
         ours = find_account(session, survivor_id)
+        if ours is not None:
+            ledger.lock(session, ours.id)
         if ours is None:
             theirs.customer_id = survivor_id
             session.flush()
@@ -36,7 +40,7 @@ class LoyaltyMerge:
         if not saved:
             return
         if "account" in saved:
-            acc = session.get_one(LoyaltyAccount, saved["account"])
+            acc = ledger.lock(session, saved["account"])
             acc.customer_id = merged_id
             session.flush()
             return
@@ -46,5 +50,7 @@ class LoyaltyMerge:
         if crossing is not None:
             raise Conflict("points of the merged card's lots have been used since the merge: undo is not possible "
                            "without a manual adjustment")  # fmt: skip
+        ledger.lock(session, saved["from"])
+        ledger.lock(session, saved["to"])
         session.execute(update(LedgerEntry).where(LedgerEntry.id.in_(ids)).values(account_id=saved["from"]))
         session.flush()

@@ -25,6 +25,9 @@ class LoyaltyAccount(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), unique=True)
     tier: Mapped[str] = mapped_column(String(32), default="base")
+    # +1 by every transaction that locks the account to change its ledger: the till's fast path writes only if
+    # the version it read is still there (klientura.loyalty.till)
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -56,20 +56,17 @@ _WHO = """coalesce(%(customer)s::int,
   (SELECT customer_id FROM identities WHERE kind = 'phone' AND value = %(phone)s::text LIMIT 1),
   (SELECT customer_id FROM identities WHERE kind = 'email' AND value = %(email)s::text LIMIT 1))"""
 
-_LOCK = f"SELECT id FROM loyalty_accounts WHERE customer_id = {_WHO} FOR UPDATE"
-
 _KINDS = ", ".join(f"'{k}'" for k in LOT_KINDS)
 _STATE = f"""
 WITH who AS (SELECT {_WHO} AS id)
 SELECT
   (SELECT updated_at FROM loyalty_config WHERE id = 1) AS stamp,
-  CASE WHEN %(ext)s::text IS NOT NULL THEN nextval('orders_id_seq') END AS order_id,
   (SELECT json_agg(json_build_array(p.sku, p.category_id, p.id)) FROM products p WHERE p.sku = ANY(%(skus)s::text[])),
   EXISTS (SELECT 1 FROM orders WHERE source = %(source)s::text AND external_id = %(ext)s::text) AS known,
   EXISTS (SELECT 1 FROM idempotency_keys WHERE actor = %(idem_actor)s::text AND key = %(idem_key)s::text) AS replay,
   (SELECT id FROM outlets WHERE code = %(outlet)s::text OR name = %(outlet)s::text LIMIT 1) AS outlet_id,
   (SELECT id FROM sales_channels WHERE code = %(channel)s::text LIMIT 1) AS channel_id,
-  c.id, c.merged_into_id, a.id, a.tier,
+  c.id, c.merged_into_id, a.id, a.tier, a.version,
   (SELECT json_agg(json_build_array(e.id, e.points, e.points - coalesce(t.taken, 0), e.at, e.available_at, e.expires_at))
      FROM loyalty_entries e
      LEFT JOIN LATERAL (SELECT sum(x.points) AS taken FROM loyalty_allocations x WHERE x.lot_id = e.id) t ON true
@@ -86,12 +83,18 @@ FROM who LEFT JOIN customers c ON c.id = who.id LEFT JOIN loyalty_accounts a ON 
 
 _AUDIT = "INSERT INTO audit_log (at, actor_type, actor_id, actor_name, action, entity, entity_id, before, after)"
 _WRITE = f"""
-WITH o AS (
-  INSERT INTO orders (id, source, external_id, customer_id, outlet_id, channel_id, placed_at, status, total, discount,
+WITH g AS (  -- the account as it was read: else a concurrent operation moved it, and nothing is written
+  UPDATE loyalty_accounts SET version = version + 1,
+                              tier = CASE WHEN %(tier_moved)s::bool THEN %(tier)s::text ELSE tier END
+   WHERE id = %(account)s::int AND version = %(version)s::int
+  RETURNING id
+), o AS (
+  INSERT INTO orders (source, external_id, customer_id, outlet_id, channel_id, placed_at, status, total, discount,
                       paid, points_redeemed, points_earned, created_at)
-  VALUES (%(order_id)s::int, %(source)s::text, %(ext)s::text, %(customer)s::int, %(outlet)s::int, %(channel)s::int,
-          %(at)s::timestamptz, 'completed', %(total)s::numeric, %(discount)s::numeric, %(paid)s::numeric,
-          %(spent)s::int, %(earned)s::int, %(now)s::timestamptz)
+  SELECT %(source)s::text, %(ext)s::text, %(customer)s::int, %(outlet)s::int, %(channel)s::int,
+         %(at)s::timestamptz, 'completed', %(total)s::numeric, %(discount)s::numeric, %(paid)s::numeric,
+         %(spent)s::int, %(earned)s::int, %(now)s::timestamptz
+   WHERE %(account)s::int IS NULL OR EXISTS (SELECT 1 FROM g)
   RETURNING id
 ), l AS (
   INSERT INTO order_lines (order_id, line_no, product_id, sku, qty, price, discount, amount)
@@ -119,20 +122,17 @@ WITH o AS (
 ), ea AS (
   INSERT INTO loyalty_allocations (entry_id, lot_id, points)
   SELECT u.rev, e.id, u.n FROM e, unnest(%(d_rev)s::int[], %(d_n)s::int[]) AS u(rev, n)
-), t AS (
-  UPDATE loyalty_accounts SET tier = %(tier)s::text WHERE id = %(account)s::int AND %(tier_moved)s::bool
-  RETURNING id
 ), ta AS (
   {_AUDIT}
   SELECT %(now)s::timestamptz, %(actor_type)s::text, %(actor_id)s::int, %(author)s::text, 'loyalty.tier',
-         'loyalty_accounts', t.id::text, %(tier_before)s::jsonb, %(tier_after)s::jsonb FROM t
+         'loyalty_accounts', g.id::text, %(tier_before)s::jsonb, %(tier_after)s::jsonb FROM g WHERE %(tier_moved)s::bool
 ), k AS (
   INSERT INTO idempotency_keys (actor, key, request_hash, status_code, body, created_at)
   SELECT %(idem_actor)s::text, %(idem_key)s::text, %(idem_hash)s::text, 201,
-         %(idem_body)s::jsonb, %(now)s::timestamptz
+         jsonb_set(%(idem_body)s::jsonb, '{{order_id}}', to_jsonb(o.id)), %(now)s::timestamptz
     FROM o WHERE %(idem_key)s::text IS NOT NULL
 )
-SELECT 1
+SELECT id FROM o
 """
 
 # per database and stamp of the programme's row: the rules parsed once per change (the stamp is read in the
@@ -145,10 +145,10 @@ _WINDOW = {"days": 365}
 
 @dataclass
 class _State:
-    order_id: int | None  # reserved for the order a confirm writes
     customer_id: int | None
     account_id: int | None
     tier: str | None  # the account's
+    version: int | None  # the account's, as read: the write is refused if it moved since
     programme: Programme
     categories: dict[str, int | None]
     product_ids: dict[str, int]
@@ -191,10 +191,10 @@ def _identity(cart: Cart) -> dict[str, str | None]:
     return out
 
 
-async def _state(conn: Connection, actor: Actor, cart: Cart, at: datetime, *, lock: bool,
+async def _state(conn: Connection, actor: Actor, cart: Cart, at: datetime, *,
                  order: tuple[str, str] | None = None, idem: IdempotencyKey | None = None,
                  outlet: str | None = None, channel: str | None = None) -> _State:  # fmt: skip
-    """What pricing and confirming need, read in one statement (after locking the account, when ``lock``)."""
+    """What pricing and confirming need, read in one statement."""
     require(actor, "loyalty:process")
     if cart.code or cart.gift_card or cart.referral_code or owner_scope(actor) is not None:
         raise Fallback
@@ -206,8 +206,6 @@ async def _state(conn: Connection, actor: Actor, cart: Cart, at: datetime, *, lo
                               "source": order[0] if order else None, "ext": order[1] if order else None,
                               "idem_actor": f"{actor.type}:{actor.id}" if idem else None,
                               "idem_key": idem.key if idem else None, "outlet": outlet, "channel": channel}  # fmt: skip
-    if lock and known_customer:
-        await conn.execute(_LOCK, params)
     guess = _WINDOW["days"]
     row = await (await conn.execute(_STATE, {**params, "since": at - timedelta(days=guess)})).fetchone()
     assert row is not None
@@ -217,7 +215,7 @@ async def _state(conn: Connection, actor: Actor, cart: Cart, at: datetime, *, lo
         since = at - timedelta(days=programme.tier_window_days)
         row = await (await conn.execute(_STATE, {**params, "since": since})).fetchone()
         assert row is not None
-    (_s, order_id, products, known, replay, outlet_id, channel_id, customer_id, merged_into, account_id, tier, lots,
+    (_s, products, known, replay, outlet_id, channel_id, customer_id, merged_into, account_id, tier, version, lots,
      debts, spend, referral) = row  # fmt: skip
     if known or replay or referral or merged_into is not None:
         raise Fallback
@@ -225,7 +223,7 @@ async def _state(conn: Connection, actor: Actor, cart: Cart, at: datetime, *, lo
         raise Fallback
     if (outlet and outlet_id is None) or (channel and channel_id is None):
         raise Fallback
-    return _State(order_id=order_id, customer_id=customer_id, account_id=account_id, tier=tier, programme=programme,
+    return _State(customer_id=customer_id, account_id=account_id, tier=tier, version=version, programme=programme,
                   categories={sku: cat for sku, cat, _id in products or []},
                   product_ids={sku: pid for sku, _cat, pid in products or []},
                   lots=soonest_first([Lot(i, p, r, datetime.fromisoformat(t), _when(av), _when(ex))
@@ -249,15 +247,28 @@ def _price(state: _State, cart: Cart, at: datetime) -> Calculation:
 
 async def calculate(conn: Connection, actor: Actor, cart: Cart, at: datetime) -> Calculation:
     """:func:`.pricing.calculate` for the everyday cart, in one statement."""
-    return _price(await _state(conn, actor, cart, at, lock=False), cart, at)
+    return _price(await _state(conn, actor, cart, at), cart, at)
 
 
 async def confirm(conn: Connection, actor: Actor, data: ConfirmIn, idem: IdempotencyKey | None) -> Confirmation:
-    """:func:`.processing.confirm` for the everyday receipt: the account locked and the state read in one round
-    trip, everything written in the next. Raises :class:`Fallback` (nothing written) for anything else."""
+    """:func:`.processing.confirm` for the everyday receipt: the state read in one statement, everything written in
+    the next, provided the account has not moved in between (else read again, a few times, then the ORM path with
+    its lock). Raises :class:`Fallback` (nothing written) for anything else."""
     require(actor, "orders:write")
+    for _attempt in range(RETRIES):
+        result = await _confirm_once(conn, actor, data, idem)
+        if result is not None:
+            return result
+    raise Fallback
+
+
+RETRIES = 3
+
+
+async def _confirm_once(conn: Connection, actor: Actor, data: ConfirmIn,
+                        idem: IdempotencyKey | None) -> Confirmation | None:  # fmt: skip
     at = data.placed_at
-    state = await _state(conn, actor, data, at, lock=True, order=(data.source, data.external_id), idem=idem,
+    state = await _state(conn, actor, data, at, order=(data.source, data.external_id), idem=idem,
                          outlet=data.outlet.strip() if data.outlet else None,
                          channel=data.channel.strip() if data.channel else None)  # fmt: skip
     calc = _price(state, data, at)
@@ -273,33 +284,33 @@ async def confirm(conn: Connection, actor: Actor, data: ConfirmIn, idem: Idempot
     paying = pay_debts(state.debts, earned) if earned else []
     usable = at + timedelta(days=programme.activation_days)
     moved_to = programme.tier_for(state.spend + paid).name if state.account_id else None
-    total_spend = state.spend + paid
-    assert state.order_id is not None
-    result = Confirmation(order_id=state.order_id, external_id=data.external_id, customer_id=state.customer_id, points_spent=spent,
-                          points_earned=earned, discount=calc.discount, gift_card_paid=calc.gift_card_pays,
-                          to_pay=paid)  # fmt: skip
-    now = utcnow()
+    result = Confirmation(order_id=0, external_id=data.external_id, customer_id=state.customer_id,
+                          points_spent=spent, points_earned=earned, discount=calc.discount,
+                          gift_card_paid=calc.gift_card_pays, to_pay=paid)  # fmt: skip
+    line = [list(column) for column in zip(*money.lines, strict=True)]
     params: dict[str, Any] = {
-        "order_id": state.order_id, "source": data.source, "ext": data.external_id, "customer": state.customer_id, "outlet": state.outlet_id,
+        "source": data.source, "ext": data.external_id, "customer": state.customer_id, "outlet": state.outlet_id,
         "channel": state.channel_id, "at": at, "total": money.total, "discount": money.discount, "paid": paid,
-        "spent": spent, "earned": earned, "now": now,
-        "l_no": [n for n, *_ in money.lines], "l_product": [state.product_ids.get(s or "") for _n, s, *_ in money.lines],
-        "l_sku": [s for _n, s, *_ in money.lines], "l_qty": [q for _n, _s, q, *_ in money.lines],
-        "l_price": [ln[3] for ln in money.lines], "l_discount": [ln[4] for ln in money.lines],
-        "l_amount": [ln[5] for ln in money.lines],
+        "spent": spent, "earned": earned, "now": utcnow(),
+        "l_no": line[0], "l_product": [state.product_ids.get(sku or "") for sku in line[1]], "l_sku": line[1],
+        "l_qty": line[2], "l_price": line[3], "l_discount": line[4], "l_amount": line[5],
         "actor_type": actor.type, "actor_id": actor.id, "author": actor.name,
         "order_after": Jsonb(jsonable({"external_id": data.external_id, "customer_id": state.customer_id,
                                        "paid": paid})),
-        "account": state.account_id, "s_lot": [lot for lot, _n in takes], "s_n": [n for _lot, n in takes],
+        "account": state.account_id, "version": state.version,
+        "s_lot": [lot for lot, _n in takes], "s_n": [n for _lot, n in takes],
         "usable": usable, "expires": usable + timedelta(days=programme.expiry_days),
         "d_rev": [r for r, _n in paying], "d_n": [n for _r, n in paying],
         "tier": moved_to, "tier_moved": moved_to is not None and moved_to != state.tier,
         "tier_before": Jsonb({"tier": state.tier}),
-        "tier_after": Jsonb(jsonable({"tier": moved_to, "spend": str(total_spend), "customer_id": state.customer_id})),
+        "tier_after": Jsonb(jsonable({"tier": moved_to, "spend": str(state.spend + paid),
+                                      "customer_id": state.customer_id})),
         "idem_actor": f"{actor.type}:{actor.id}", "idem_key": idem.key if idem else None,
-        "idem_hash": idem.digest if idem else None,
-        "idem_body": Jsonb(idem.encode(result) if idem else {}),
+        "idem_hash": idem.digest if idem else None, "idem_body": Jsonb(idem.encode(result) if idem else {}),
     }  # fmt: skip
-    # sent with the COMMIT; a concurrent confirm of the same order or key makes the COMMIT raise asyncdb.Duplicate
-    await conn.execute(_WRITE, params)
+    # a concurrent confirm of the same order or key: its unique index makes this raise asyncdb.Duplicate
+    row = await (await conn.execute(_WRITE, params)).fetchone()
+    if row is None:  # the account moved since it was read
+        return None
+    result.order_id = row[0]
     return result
