@@ -44,3 +44,13 @@ def test_no_message_is_translated_twice() -> None:
     keys = [k.value for node in ast.walk(tree) if isinstance(node, ast.Dict) for k in node.keys
             if isinstance(k, ast.Constant)]  # fmt: skip
     assert len(keys) > 300 and sorted({k for k in keys if keys.count(k) > 1}) == []
+
+
+def test_a_moment_is_dated_on_the_shops_calendar() -> None:
+    from datetime import UTC, date, datetime
+
+    from klientura.web.i18n import day
+
+    late = datetime(2026, 11, 28, 22, 30, tzinfo=UTC)  # 01:30 on the 29th in Moscow
+    assert day(late, "en", "Europe/Moscow") == day(date(2026, 11, 29), "en")
+    assert day(late, "en", "UTC") == day(date(2026, 11, 28), "en")

@@ -84,24 +84,29 @@ async def confirm_order(data: ConfirmIn, request: Request) -> Response:
 @router.post(
     "/orders/{source}/{external_id}/cancel", summary="Undo an order: earned points back, spent points returned"
 )
-def cancel_order(source: str, external_id: str, request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    def action() -> tuple[int, dict[str, int]]:
-        taken, given = cancel(session, actor, source, external_id, _now())
-        return 200, {"points_taken_back": taken, "points_given_back": given}
+async def cancel_order(source: str, external_id: str, request: Request) -> Response:
+    def work(session: Session, actor: Actor) -> Response:
+        def action() -> tuple[int, dict[str, int]]:
+            taken, given = cancel(session, actor, source, external_id, _now())
+            return 200, {"points_taken_back": taken, "points_given_back": given}
 
-    return idempotency.run(request, session, actor, {"cancel": [source, external_id]}, action)
+        return idempotency.run(request, session, actor, {"cancel": [source, external_id]}, action)
+
+    return await anyio.to_thread.run_sync(partial(in_one_thread, request, work))
 
 
 @router.post(
     "/orders/{source}/{external_id}/refund", summary="A return of the whole order or of lines; points follow the money"
 )
-def refund_order(source: str, external_id: str, data: ReturnIn, request: Request, session: SessionDep,
-                 actor: ActorDep) -> Response:  # fmt: skip
-    def action() -> tuple[int, dict[str, int]]:
-        taken, given = refund(session, actor, source, external_id, data)
-        return 200, {"points_taken_back": taken, "points_given_back": given}
+async def refund_order(source: str, external_id: str, data: ReturnIn, request: Request) -> Response:
+    def work(session: Session, actor: Actor) -> Response:
+        def action() -> tuple[int, dict[str, int]]:
+            taken, given = refund(session, actor, source, external_id, data)
+            return 200, {"points_taken_back": taken, "points_given_back": given}
 
-    return idempotency.run(request, session, actor, data, action)
+        return idempotency.run(request, session, actor, data, action)
+
+    return await anyio.to_thread.run_sync(partial(in_one_thread, request, work))
 
 
 @router.get("/accounts/{customer_id}", summary="A customer's balance and every lot with what consumed it")

@@ -3,18 +3,20 @@
 The everyday receipt — a known card or none, points asked or not, no promo code, gift card or referral — is priced
 by the same functions as the ORM path (:mod:`.pricing`: :func:`line_amounts`, :func:`points_of`,
 :func:`calculation`; :mod:`.ledger`: :func:`take`, :func:`pay_debts`; :func:`klientura.orders.money_of`) over the
-state one statement reads: the account locked, its lots with what remains of each, its debts, the spend over the
-tier window, the products' categories, and whether the order, the Idempotency-Key, a pending referral, the outlet
-and the channel are known. A second statement writes what :func:`.processing.confirm` writes — the order with its
-lines and audit entry, the spend with its allocations, the earn with the debts it pays, the tier move with its
-audit entry, the Idempotency-Key — as one chain of data-modifying CTEs.
+state one statement reads: the account and its version, its lots with what remains of each, its debts, the spend
+over the tier window, the products' categories, and whether the order, the Idempotency-Key, a pending referral,
+the outlet and the channel are known. A second statement writes what :func:`.processing.confirm` writes — the
+order with its lines and audit entry, the spend with its allocations, the earn with the debts it pays, the tier
+move with its audit entry, the Idempotency-Key — as one chain of data-modifying CTEs, provided the account's
+version is still the one read (every transaction that locks the account moves it): else nothing is written and the
+state is read again.
 
 Anything else raises :class:`Fallback` before a row is written and the endpoint takes the ORM path, which is the
 reference: a code, a gift card or a referral; a card not yet in the base, or a first purchase (the account is
 opened with the welcome bonus); a merged card; a manager's confined view; an outlet or a channel seen for the first
-time; an order or a key seen before (the ORM path answers with the first result); a concurrent confirm of the same
-order (its unique index refuses the second). ``tests/loyalty/test_till.py`` runs the same receipts through both
-paths and compares every row they write.
+time; an order or a key seen before (the ORM path answers with the first result); an account that kept moving.
+A concurrent confirm of the same order or key is refused by its unique index (``asyncdb.Duplicate``), and the ORM
+path answers. ``tests/loyalty/test_till.py`` runs the same receipts through both paths and compares every row.
 """
 
 from __future__ import annotations

@@ -48,11 +48,12 @@ def percent(value: float | None, locale: str, digits: int = 0) -> str:
     return str(format_percent(value, "#,##0" + ("." + "0" * digits if digits else "") + "%", locale=locale))
 
 
-def day(value: date | datetime | None, locale: str) -> str:
+def day(value: date | datetime | None, locale: str, tz: str = "Europe/Moscow") -> str:
+    """A calendar date; a moment is shown on the shop's calendar (23:30 UTC is the next day in Moscow)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        value = value.date()
+        value = (value.astimezone(ZoneInfo(tz)) if value.tzinfo else value).date()
     return str(format_date(value, "medium", locale=locale))
 
 

@@ -63,7 +63,7 @@ def render(
         money=lambda v: i18n.money(v, locale, settings.currency),
         number=lambda v: i18n.number(v, locale),
         percent=lambda v, digits=0: i18n.percent(v, locale, digits),
-        day=lambda v: i18n.day(v, locale),
+        day=lambda v: i18n.day(v, locale, settings.timezone),
         moment=lambda v: i18n.moment(v, locale, settings.timezone),
         reason=lambda text: reasons.translate(text, trans.gettext),
         group=lambda family, value: tuple(trans.gettext(t) if t else t for t in analytics.label(family, value)),
