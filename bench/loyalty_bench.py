@@ -2,13 +2,16 @@
 TPC-B-like tps on the same server as the ceiling.
 
     python -m bench.loyalty_bench [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--customers 5000]
-        [--workers 2] [--connections 4 32] [--seconds 30]
+        [--workers 2] [--connections 4 8 16 32] [--seconds 30] [--orm-connections 4 32]
 
 Needs wrk (Debian package ``wrk``) and pgbench. A fresh database ``klientura_bench_loyalty`` gets the schema,
 ``--customers`` members with 5,000 points each and 50 products; the server runs as ``klientura serve --workers N``;
-wrk sends new orders (a third paying 50 points) from each number of ``--connections``; ``GET /programme`` (an
+wrk sends new orders (a third paying 50 points) from each number of ``--connections``, after a VACUUM ANALYZE
+(autovacuum is off in this machine's PostgreSQL); ``GET /programme`` (an
 authenticated read of one row) is measured beside them as the floor the framework and the driver set. Afterwards the ledger check
-must find every balance equal to its ledger and the orders must number the 2xx answers. Prints JSON lines.
+must find every balance equal to its ledger and the orders must number the 2xx answers. Then the same endpoints
+with the till's fast path off (``KLIENTURA_TILL_POOL_SIZE=0``: the ORM path, as on SQLite) at
+``--orm-connections``, side by side. Prints JSON lines.
 """
 
 from __future__ import annotations
@@ -65,6 +68,17 @@ def prepare(admin_url: str, customers: int) -> tuple[str, str]:
     return url, token
 
 
+def analyze(url: str) -> None:
+    """VACUUM ANALYZE, as autovacuum would: this machine's PostgreSQL runs with autovacuum off (its CI settings),
+    and the tables grow from nothing during the run — plans made for empty tables slowed every request 2-4×."""
+    from klientura.db import make_engine
+
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
 def wrk(port: int, key: str, path: str, connections: int, seconds: int, customers: int, run: str) -> dict[str, Any]:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(ROOT / "bench/wrk/confirm.lua"),
@@ -115,8 +129,9 @@ def main() -> None:
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--customers", type=int, default=5000)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--connections", type=int, nargs="+", default=[4, 32])
+    ap.add_argument("--connections", type=int, nargs="+", default=[4, 8, 16, 32])
     ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--orm-connections", type=int, nargs="*", default=[4, 32])
     args = ap.parse_args()
     t = time.perf_counter()
     url, key = prepare(args.pg, args.customers)
@@ -127,6 +142,7 @@ def main() -> None:
     try:
         wrk(port, key, "/api/v1/loyalty/confirm", 4, 3, args.customers, "warm")  # connection pools, caches
         for connections in args.connections:
+            analyze(url)
             for path in ("/api/v1/loyalty/programme", "/api/v1/loyalty/calculate", "/api/v1/loyalty/confirm"):
                 res = wrk(port, key, path, connections, args.seconds, args.customers, f"run{connections}")
                 print(json.dumps({"step": path.rsplit("/", 1)[1], "connections": connections,
@@ -134,6 +150,22 @@ def main() -> None:
     finally:
         server.stop()
     print(json.dumps({"step": "verify", **verify(url)}))
+    if args.orm_connections:
+        os.environ["KLIENTURA_TILL_POOL_SIZE"] = "0"  # the ORM path: what the endpoints do without the fast path
+        server = Server(url, free_port(), workers=args.workers)
+        server.start()
+        try:
+            wrk(server.port, key, "/api/v1/loyalty/confirm", 4, 3, args.customers, "orm-warm")
+            for connections in args.orm_connections:
+                analyze(url)
+                for path in ("/api/v1/loyalty/calculate", "/api/v1/loyalty/confirm"):
+                    res = wrk(server.port, key, path, connections, args.seconds, args.customers, f"orm{connections}")
+                    print(json.dumps({"step": path.rsplit("/", 1)[1] + " (ORM path)", "connections": connections,
+                                      "workers": args.workers, **res}))  # fmt: skip
+        finally:
+            server.stop()
+            del os.environ["KLIENTURA_TILL_POOL_SIZE"]
+        print(json.dumps({"step": "verify (after the ORM path)", **verify(url)}))
     for connections in args.connections:
         print(json.dumps({"step": "pgbench", "connections": connections, "seconds": args.seconds,
                           **pgbench(args.pg, connections, args.seconds)}))  # fmt: skip
