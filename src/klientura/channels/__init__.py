@@ -1,0 +1,6 @@
+"""Channels: one protocol (``send(message) -> DeliveryResult``) and one adapter per provider."""
+
+from klientura.channels.base import Channel, DeliveryResult, OutgoingMessage, Status
+from klientura.channels.smtp import SmtpChannel, SmtpSettings
+
+__all__ = ["Channel", "DeliveryResult", "OutgoingMessage", "SmtpChannel", "SmtpSettings", "Status"]

@@ -1,0 +1,102 @@
+"""E-mail over SMTP: HTML with a text alternative, one-click unsubscribe, bounces told apart from busy servers.
+
+One connection is kept open and reused (a campaign sends thousands through it); a dropped connection is opened
+again once per message. The ``Message-ID`` is made from the message's idempotency key, so a message sent again
+after a crash has the same id and receiving systems can drop the copy. SMTP replies decide the result: 2xx sent,
+4xx (mailbox busy, greylisting) retry, 5xx (no such user, refused) failed — a bounce.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+
+from klientura.channels.base import DeliveryResult, OutgoingMessage, Status
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "127.0.0.1"
+    port: int = 25
+    sender: str = "noreply@klientura.local"
+    sender_name: str = ""
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    timeout: float = 30.0
+
+
+class SmtpChannel:
+    kind = "email"
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self._conn: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        if s.starttls:
+            conn.starttls()
+        if s.username:
+            conn.login(s.username, s.password or "")
+        return conn
+
+    def build(self, message: OutgoingMessage) -> EmailMessage:
+        s = self.settings
+        mail = EmailMessage()
+        mail["From"] = formataddr((s.sender_name, s.sender)) if s.sender_name else s.sender
+        mail["To"] = message.to
+        mail["Subject"] = message.subject
+        mail["Date"] = formatdate(localtime=False, usegmt=True)
+        mail["Message-ID"] = f"<{message.key}@{s.sender.rpartition('@')[2] or 'klientura.local'}>"
+        if message.unsubscribe_url:
+            mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+            mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        mail.set_content(message.text or " ")
+        if message.html:
+            mail.add_alternative(message.html, subtype="html")
+        return mail
+
+    def send(self, message: OutgoingMessage) -> DeliveryResult:
+        mail = self.build(message)
+        for attempt in range(2):  # a kept connection the server has dropped: open a new one, once
+            try:
+                if self._conn is None:
+                    self._conn = self._connect()
+                self._conn.send_message(mail)
+                return DeliveryResult("sent", provider_id=str(mail["Message-ID"]))
+            except smtplib.SMTPRecipientsRefused as exc:
+                code, reply = next(iter(exc.recipients.values()))
+                return _by_code(code, reply)
+            except smtplib.SMTPResponseException as exc:
+                self._drop()
+                return _by_code(exc.smtp_code, exc.smtp_error)
+            except OSError as exc:  # refused, reset, timed out, or the server hung up (SMTPServerDisconnected)
+                self._drop()
+                if attempt == 1 or isinstance(exc, (ConnectionRefusedError, TimeoutError)):
+                    return DeliveryResult("retry", error=f"SMTP {self.settings.host}:{self.settings.port}: {exc}")
+        return DeliveryResult("retry", error="SMTP connection lost")
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (smtplib.SMTPException, OSError):
+                conn.close()
+
+
+def _by_code(code: int, reply: bytes | str) -> DeliveryResult:
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+    status: Status = "retry" if 400 <= code < 500 else "failed"
+    return DeliveryResult(status, error=f"SMTP {code}: {text}")

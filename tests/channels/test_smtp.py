@@ -1,0 +1,104 @@
+"""The SMTP adapter against a real SMTP server on loopback (aiosmtpd): what arrives, bounces, busy servers, a
+server that went away and came back."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from email import policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from klientura.channels import OutgoingMessage, SmtpChannel, SmtpSettings
+
+
+class Sink:
+    """Keeps what it receives; refuses some recipients the way real servers do."""
+
+    def __init__(self) -> None:
+        self.received: list[email.message.EmailMessage] = []
+        self.envelopes: list[Any] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
+        if address.startswith("nobody@"):
+            return "550 5.1.1 no such user"
+        if address.startswith("busy@"):
+            return "451 4.7.1 greylisted, try later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        self.received.append(email.message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Sink, int]]:
+    sink, port = Sink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink, port
+    finally:
+        controller.stop()
+
+
+def test_html_with_text_one_click_unsubscribe_and_an_id_from_the_key(smtp: tuple[Sink, int]) -> None:
+    sink, port = smtp
+    channel = SmtpChannel(SmtpSettings(port=port, sender="shop@example.ru", sender_name="Магазин"))
+    message = OutgoingMessage(key="c12-r345", to="anna@example.com", subject="Ваши баллы сгорают",
+                              text="Анна, 300 баллов сгорят 1 декабря.", html="<p>Анна, <b>300</b> баллов</p>",
+                              unsubscribe_url="https://shop.example.ru/u/abc")  # fmt: skip
+    first = channel.send(message)
+    again = channel.send(message)  # the worker's retry after a crash: the same id
+    channel.close()
+    assert first.ok and again.ok and first.provider_id == again.provider_id == "<c12-r345@example.ru>"
+    assert len(sink.received) == 2 and sink.envelopes[0].rcpt_tos == ["anna@example.com"]
+    mail = sink.received[0]
+    assert mail["Subject"] == "Ваши баллы сгорают" and "Магазин" in str(mail["From"])
+    assert mail["List-Unsubscribe"] == "<https://shop.example.ru/u/abc>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail.get_body(("plain",)).get_content().strip() == "Анна, 300 баллов сгорят 1 декабря."  # type: ignore[union-attr]
+    assert "<b>300</b>" in mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+def test_a_bounce_fails_a_busy_server_is_retried(smtp: tuple[Sink, int]) -> None:
+    sink, port = smtp
+    channel = SmtpChannel(SmtpSettings(port=port))
+    bounced = channel.send(OutgoingMessage(key="k1", to="nobody@example.com", text="x"))
+    busy = channel.send(OutgoingMessage(key="k2", to="busy@example.com", text="x"))
+    fine = channel.send(OutgoingMessage(key="k3", to="anna@example.com", text="x"))  # the connection still serves
+    channel.close()
+    assert bounced.status == "failed" and "550" in (bounced.error or "")
+    assert busy.status == "retry" and "451" in (busy.error or "")
+    assert fine.ok and len(sink.received) == 1
+
+
+def test_a_server_gone_is_a_retry_and_its_return_is_used() -> None:
+    port = free_port()
+    channel = SmtpChannel(SmtpSettings(port=port, timeout=5))
+    down = channel.send(OutgoingMessage(key="k1", to="anna@example.com", text="x"))
+    assert down.status == "retry" and down.error
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert channel.send(OutgoingMessage(key="k2", to="anna@example.com", text="x")).ok
+        controller.stop()  # the kept connection dies with the server
+        controller = Controller(sink, hostname="127.0.0.1", port=port)
+        controller.start()
+        assert channel.send(OutgoingMessage(key="k3", to="anna@example.com", text="x")).ok  # reconnects once
+    finally:
+        channel.close()
+        controller.stop()
+    assert [m["Message-ID"] for m in sink.received] == ["<k2@klientura.local>", "<k3@klientura.local>"]
