@@ -1,6 +1,18 @@
 """Channels: one protocol (``send(message) -> DeliveryResult``) and one adapter per provider."""
 
 from klientura.channels.base import Channel, DeliveryResult, OutgoingMessage, Status
+from klientura.channels.http import TelegramChannel, TelegramSettings, WebhookChannel, WebhookSettings
 from klientura.channels.smtp import SmtpChannel, SmtpSettings
 
-__all__ = ["Channel", "DeliveryResult", "OutgoingMessage", "SmtpChannel", "SmtpSettings", "Status"]
+__all__ = [
+    "Channel",
+    "DeliveryResult",
+    "OutgoingMessage",
+    "SmtpChannel",
+    "SmtpSettings",
+    "Status",
+    "TelegramChannel",
+    "TelegramSettings",
+    "WebhookChannel",
+    "WebhookSettings",
+]

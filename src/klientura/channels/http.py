@@ -1,0 +1,124 @@
+"""Channels over HTTP: a generic webhook and the Telegram Bot API.
+
+Both keep one HTTP client (connections reused) and read the provider's answer the same way: 2xx sent; 429 and
+5xx retry (after ``Retry-After``, or Telegram's ``retry_after``, when given); other 4xx failed — the provider
+refused this message for good (a chat the bot cannot write to, a payload the receiver rejects). A network error
+is a retry. The webhook passes the message's idempotency key as ``Idempotency-Key`` and signs the body
+(``X-Klientura-Signature: sha256=<hex HMAC>``) when given a secret; the Bot API has no idempotency key, so a
+message the worker sends again after a crash can reach a Telegram chat twice (the outbox keeps that window to
+the moment between the provider's answer and the commit of its status).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2 as httpx
+
+from klientura.channels.base import DeliveryResult, OutgoingMessage
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _result(response: httpx.Response, provider_id: str | None, retry_after: float | None = None) -> DeliveryResult:
+    code = response.status_code
+    if 200 <= code < 300:
+        return DeliveryResult("sent", provider_id=provider_id)
+    error = f"HTTP {code}: {response.text[:300]}"
+    if code == 429 or code >= 500:
+        return DeliveryResult("retry", error=error,
+                              retry_after=retry_after or _retry_after(response.headers.get("retry-after")))  # fmt: skip
+    return DeliveryResult("failed", error=error)
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    url: str
+    secret: str | None = None  # signs each body with HMAC-SHA256
+    timeout: float = 10.0
+
+
+class WebhookChannel:
+    """POSTs each message as JSON to one URL (the shop's own system, a CDP, a chat platform)."""
+
+    kind = "webhook"
+
+    def __init__(self, settings: WebhookSettings, client: httpx.Client | None = None) -> None:
+        self.settings = settings
+        self.client = client or httpx.Client(timeout=settings.timeout)
+
+    def body(self, message: OutgoingMessage) -> bytes:
+        return json.dumps({"id": message.key, "to": message.to, "subject": message.subject, "text": message.text,
+                           "html": message.html, "unsubscribe_url": message.unsubscribe_url, "data": message.data},
+                          ensure_ascii=False, sort_keys=True, default=str).encode()  # fmt: skip
+
+    def send(self, message: OutgoingMessage) -> DeliveryResult:
+        body = self.body(message)
+        headers = {"Content-Type": "application/json", "Idempotency-Key": message.key}
+        if self.settings.secret:
+            digest = hmac.new(self.settings.secret.encode(), body, hashlib.sha256).hexdigest()
+            headers["X-Klientura-Signature"] = f"sha256={digest}"
+        try:
+            response = self.client.post(self.settings.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return DeliveryResult("retry", error=f"{self.settings.url}: {exc}")
+        found = _json(response).get("id")
+        return _result(response, str(found) if found is not None else message.key)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str
+    base_url: str = "https://api.telegram.org"
+    timeout: float = 10.0
+
+
+class TelegramChannel:
+    """``sendMessage`` of the Bot API to the customer's chat (``to`` is the chat id); HTML when the message has it."""
+
+    kind = "telegram"
+
+    def __init__(self, settings: TelegramSettings, client: httpx.Client | None = None) -> None:
+        self.settings = settings
+        self.client = client or httpx.Client(timeout=settings.timeout)
+
+    def send(self, message: OutgoingMessage) -> DeliveryResult:
+        payload: dict[str, Any] = {"chat_id": message.to, "text": message.html or message.text}
+        if message.html:
+            payload["parse_mode"] = "HTML"
+        url = f"{self.settings.base_url.rstrip('/')}/bot{self.settings.token}/sendMessage"
+        try:
+            response = self.client.post(url, json=payload)
+        except httpx.HTTPError as exc:
+            return DeliveryResult("retry", error=f"Telegram: {type(exc).__name__}")  # the URL holds the token
+        body = _json(response)
+        sent = (body.get("result") or {}).get("message_id") if body.get("ok") else None
+        wait = (body.get("parameters") or {}).get("retry_after")
+        result = _result(response, str(sent) if sent is not None else None, float(wait) if wait else None)
+        if result.error:  # the Bot API's own words, not the raw body
+            result = DeliveryResult(result.status, error=f"Telegram {response.status_code}: "
+                                    f"{body.get('description', '')}", retry_after=result.retry_after)  # fmt: skip
+        return result
+
+    def close(self) -> None:
+        self.client.close()

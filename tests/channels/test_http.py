@@ -1,0 +1,114 @@
+"""The webhook and Telegram adapters against a local HTTP server playing the receiver and the Bot API."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from klientura.channels import OutgoingMessage, TelegramChannel, TelegramSettings, WebhookChannel, WebhookSettings
+
+
+class Peer:
+    """Records requests; answers each with the next scripted (status, body, headers), then 200."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.script: list[tuple[int, Any, dict[str, str]]] = []
+
+
+@pytest.fixture
+def peer() -> Iterator[tuple[Peer, str]]:
+    state = Peer()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            state.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            status, answer, headers = state.script.pop(0) if state.script else (200, {"ok": True}, {})
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            for k, v in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+MESSAGE = OutgoingMessage(key="c7-r42", to="+79161234567", subject="Скидка", text="Анна, −20% до воскресенья",
+                          data={"campaign": 7})  # fmt: skip
+
+
+def test_a_webhook_gets_the_message_signed_with_its_idempotency_key(peer: tuple[Peer, str]) -> None:
+    state, url = peer
+    state.script = [(201, {"id": "ext-9"}, {})]
+    channel = WebhookChannel(WebhookSettings(url=f"{url}/hook", secret="s3cret"))
+    result = channel.send(MESSAGE)
+    channel.close()
+    assert result.ok and result.provider_id == "ext-9"
+    path, headers, body = state.requests[0]
+    assert path == "/hook" and headers["idempotency-key"] == "c7-r42"
+    expected = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert headers["x-klientura-signature"] == f"sha256={expected}"
+    sent = json.loads(body)
+    assert sent["id"] == "c7-r42" and sent["text"] == "Анна, −20% до воскресенья" and sent["data"] == {"campaign": 7}
+
+
+def test_a_webhook_answer_decides_retry_or_failure(peer: tuple[Peer, str]) -> None:
+    state, url = peer
+    state.script = [(429, {}, {"Retry-After": "7"}), (503, {}, {}), (422, {"error": "unknown customer"}, {})]
+    channel = WebhookChannel(WebhookSettings(url=url))
+    throttled, down, refused = (channel.send(MESSAGE) for _ in range(3))
+    assert throttled.status == "retry" and throttled.retry_after == 7
+    assert down.status == "retry" and "503" in (down.error or "")
+    assert refused.status == "failed" and "unknown customer" in (refused.error or "")
+    channel.close()
+    gone = WebhookChannel(WebhookSettings(url="http://127.0.0.1:9/", timeout=2)).send(MESSAGE)  # nothing listens
+    assert gone.status == "retry" and gone.error
+
+
+def test_telegram_send_message_html_and_the_bot_apis_refusals(peer: tuple[Peer, str]) -> None:
+    state, url = peer
+    state.script = [
+        (200, {"ok": True, "result": {"message_id": 321}}, {}),
+        (
+            429,
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 5",
+                "parameters": {"retry_after": 5},
+            },
+            {},
+        ),
+        (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}, {}),
+    ]
+    channel = TelegramChannel(TelegramSettings(token="123:ABC", base_url=url))
+    html = OutgoingMessage(key="k", to="555", text="plain", html="<b>Анна</b>, ваши баллы")
+    sent, throttled, blocked = channel.send(html), channel.send(html), channel.send(html)
+    channel.close()
+    assert sent.ok and sent.provider_id == "321"
+    path, _headers, body = state.requests[0]
+    assert path == "/bot123:ABC/sendMessage"
+    assert json.loads(body) == {"chat_id": "555", "text": "<b>Анна</b>, ваши баллы", "parse_mode": "HTML"}
+    assert throttled.status == "retry" and throttled.retry_after == 5
+    assert blocked.status == "failed" and "blocked by the user" in (blocked.error or "")
+    assert "123:ABC" not in (blocked.error or "")
