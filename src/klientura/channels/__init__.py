@@ -2,12 +2,15 @@
 
 from klientura.channels.base import Channel, DeliveryResult, OutgoingMessage, Status
 from klientura.channels.http import TelegramChannel, TelegramSettings, WebhookChannel, WebhookSettings
+from klientura.channels.sms import SmsChannel, SmsSettings
 from klientura.channels.smtp import SmtpChannel, SmtpSettings
 
 __all__ = [
     "Channel",
     "DeliveryResult",
     "OutgoingMessage",
+    "SmsChannel",
+    "SmsSettings",
     "SmtpChannel",
     "SmtpSettings",
     "Status",
