@@ -3,6 +3,7 @@
 from klientura.analytics.models import AnalyticsConfig, ClvFit, ClvRun, CustomerClv, CustomerScore, ScoreSnapshot
 from klientura.audit.models import AuditEntry
 from klientura.auth.models import ApiKey, IdempotencyRecord, User
+from klientura.campaigns.models import OutboxEvent, OutboxMessage
 from klientura.catalog.models import Category, Outlet, Product, SalesChannel
 from klientura.customers.models import Consent, Customer, CustomerTag, FieldValue, Identity, MergeRecord, Tag
 from klientura.db import Base
@@ -53,6 +54,8 @@ __all__ = [
     "Offer",
     "Order",
     "OrderLine",
+    "OutboxEvent",
+    "OutboxMessage",
     "Outlet",
     "Product",
     "PromoCode",

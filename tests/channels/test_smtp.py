@@ -4,6 +4,7 @@ server that went away and came back."""
 from __future__ import annotations
 
 import email
+import re
 import socket
 from collections.abc import Iterator
 from email import policy
@@ -70,6 +71,8 @@ def test_html_with_text_one_click_unsubscribe_and_an_id_from_the_key(smtp: tuple
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert mail.get_body(("plain",)).get_content().strip() == "Анна, 300 баллов сгорят 1 декабря."  # type: ignore[union-attr]
     assert "<b>300</b>" in mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    odd = channel.build(OutgoingMessage(key="anna@example.com/12", to="anna@example.com", text="x"))
+    assert re.fullmatch(r"<[0-9a-f]{40}@example\.ru>", str(odd["Message-ID"]))  # not a valid left part: its digest
 
 
 def test_a_bounce_fails_a_busy_server_is_retried(smtp: tuple[Sink, int]) -> None:

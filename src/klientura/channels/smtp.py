@@ -9,6 +9,8 @@ after a crash has the same id and receiving systems can drop the copy. SMTP repl
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import re
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -52,7 +54,7 @@ class SmtpChannel:
         mail["To"] = message.to
         mail["Subject"] = message.subject
         mail["Date"] = formatdate(localtime=False, usegmt=True)
-        mail["Message-ID"] = f"<{message.key}@{s.sender.rpartition('@')[2] or 'klientura.local'}>"
+        mail["Message-ID"] = f"<{_id_part(message.key)}@{s.sender.rpartition('@')[2] or 'klientura.local'}>"
         if message.unsubscribe_url:
             mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
             mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -94,6 +96,14 @@ class SmtpChannel:
                 conn.quit()
             except (smtplib.SMTPException, OSError):
                 conn.close()
+
+
+def _id_part(key: str) -> str:
+    """The key as a Message-ID's left part: as it is when its characters are allowed there, else its digest."""
+    return key if _ATOM.fullmatch(key) else hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,100}")
 
 
 def _by_code(code: int, reply: bytes | str) -> DeliveryResult:

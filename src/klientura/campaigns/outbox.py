@@ -1,0 +1,98 @@
+"""Writing to the outbox and delivering from it, at least once, never twice to a provider that honours the key.
+
+- :func:`enqueue` adds messages in the caller's transaction: a launch that rolls back sends nothing.
+- :func:`claim` takes due messages for one worker — ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers never
+  take the same row — marks them ``sending`` with a lease, and the caller commits. A worker killed mid-send
+  leaves them ``sending``; when the lease runs out another claim takes them again, with the same idempotency key.
+- :func:`record` writes what the provider said: sent; retry with exponential backoff (or the provider's delay),
+  failed after ``MAX_ATTEMPTS``; failed at once for a permanent refusal. Every step goes to the history.
+The worker's round (claim, commit the lease, send, record and commit each) is :func:`klientura.worker.deliver`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from klientura.campaigns.models import OutboxEvent, OutboxMessage
+from klientura.channels import DeliveryResult, OutgoingMessage
+from klientura.db import Session, dialect_name
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)  # a claimed message not recorded by then is taken again (its worker died)
+BACKOFF = timedelta(seconds=30)  # doubled each attempt: 30 s, 1 min, 2 min ... ~1 h before the 8th
+
+
+@dataclass(frozen=True)
+class Draft:
+    key: str
+    channel: str
+    to: str
+    source: str
+    customer_id: int | None = None
+    subject: str = ""
+    text: str = ""
+    html: str | None = None
+    unsubscribe_url: str | None = None
+
+
+def enqueue(session: Session, drafts: Iterable[Draft], now: datetime) -> list[OutboxMessage]:
+    rows = [OutboxMessage(key=d.key, channel=d.channel, to=d.to, source=d.source, customer_id=d.customer_id,
+                          subject=d.subject, text=d.text, html=d.html, unsubscribe_url=d.unsubscribe_url,
+                          next_attempt_at=now, created_at=now) for d in drafts]  # fmt: skip
+    session.add_all(rows)
+    session.flush()
+    session.add_all(OutboxEvent(message_id=m.id, status="queued", at=now) for m in rows)
+    session.flush()
+    return rows
+
+
+def claim(session: Session, limit: int, now: datetime, channels: Iterable[str] | None = None) -> list[OutboxMessage]:
+    """Due messages (queued or retrying, or sending past their lease), oldest due first, leased to this worker."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_(("queued", "sending")), OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if channels is not None:
+        query = query.where(OutboxMessage.channel.in_(list(channels)))
+    if dialect_name(session) == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.scalars(query))
+    for m in rows:
+        m.status, m.attempts, m.next_attempt_at = "sending", m.attempts + 1, now + LEASE
+    session.add_all(
+        OutboxEvent(message_id=m.id, status="sending", at=now, detail=f"attempt {m.attempts}") for m in rows
+    )
+    session.flush()
+    return rows
+
+
+def record(session: Session, message: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
+    if result.status == "sent":
+        message.status, message.provider_id, message.sent_at, message.last_error = "sent", result.provider_id, now, None
+        session.add(OutboxEvent(message_id=message.id, status="sent", at=now, detail=result.provider_id))
+    elif result.status == "retry" and message.attempts < MAX_ATTEMPTS:
+        wait = timedelta(seconds=result.retry_after) if result.retry_after else BACKOFF * 2 ** (message.attempts - 1)
+        message.status, message.next_attempt_at, message.last_error = "queued", now + wait, (result.error or "")[:500]
+        session.add(OutboxEvent(message_id=message.id, status="retry", at=now,
+                                detail=f"{result.error or ''} (next {message.next_attempt_at:%H:%M:%S})"[:500]))  # fmt: skip
+    else:
+        message.status, message.last_error = "failed", (result.error or "")[:500]
+        session.add(OutboxEvent(message_id=message.id, status="failed", at=now, detail=(result.error or "")[:500]))
+    session.flush()
+
+
+def outgoing(message: OutboxMessage) -> OutgoingMessage:
+    return OutgoingMessage(key=message.key, to=message.to, subject=message.subject, text=message.text,
+                           html=message.html, unsubscribe_url=message.unsubscribe_url, data=dict(message.data or {}))  # fmt: skip
+
+
+def history(session: Session, message_id: int) -> list[OutboxEvent]:
+    return list(
+        session.scalars(select(OutboxEvent).where(OutboxEvent.message_id == message_id).order_by(OutboxEvent.id))
+    )
