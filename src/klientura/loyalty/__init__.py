@@ -1,6 +1,7 @@
 """Loyalty: the points ledger (lots, spends, expiries, reversals, adjustments) and its proof."""
 
 from klientura.dedup.merge import HOOKS as _MERGE_HOOKS
+from klientura.loyalty.accounts import find_account
 from klientura.loyalty.expiry import NightReport, nightly
 from klientura.loyalty.ledger import Balance, Lot, NotEnoughPoints, adjust, balance, earn, expire, lots, reverse, spend
 from klientura.loyalty.merging import LoyaltyMerge
@@ -27,6 +28,7 @@ __all__ = [
     "earn",
     "expire",
     "explain",
+    "find_account",
     "load_programme",
     "lots",
     "nightly",
