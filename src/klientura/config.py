@@ -22,5 +22,20 @@ class Settings(BaseSettings):
     # connections per server process for the till's fast path on PostgreSQL (klientura.loyalty.till); 0: off
     till_pool_size: int = 4
     session_cookie_secure: bool = False
+    # channels (klientura.channels): a channel is on when its address or key is set
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "noreply@klientura.local"
+    smtp_sender_name: str = ""
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    telegram_token: str | None = None
+    sms_provider: str = "smsru"  # smsru | smsc
+    sms_key: str | None = None
+    sms_login: str = ""
+    sms_sender: str = ""
     upload_dir: Path = DEFAULT_DATA_DIR / "uploads"
     warehouse_path: Path | None = None  # the DuckDB file; by default beside an SQLite store, else under var/

@@ -50,7 +50,8 @@ def enqueue(session: Session, drafts: Iterable[Draft], now: datetime) -> list[Ou
     return rows
 
 
-def claim(session: Session, limit: int, now: datetime, channels: Iterable[str] | None = None) -> list[OutboxMessage]:
+def claim(session: Session, limit: int, now: datetime, channels: Iterable[str] | None = None,
+          lease: timedelta = LEASE) -> list[OutboxMessage]:  # fmt: skip
     """Due messages (queued or retrying, or sending past their lease), oldest due first, leased to this worker."""
     query = (
         select(OutboxMessage)
@@ -64,7 +65,7 @@ def claim(session: Session, limit: int, now: datetime, channels: Iterable[str] |
         query = query.with_for_update(skip_locked=True)
     rows = list(session.scalars(query))
     for m in rows:
-        m.status, m.attempts, m.next_attempt_at = "sending", m.attempts + 1, now + LEASE
+        m.status, m.attempts, m.next_attempt_at = "sending", m.attempts + 1, now + lease
     session.add_all(
         OutboxEvent(message_id=m.id, status="sending", at=now, detail=f"attempt {m.attempts}") for m in rows
     )

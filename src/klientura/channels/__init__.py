@@ -1,6 +1,7 @@
 """Channels: one protocol (``send(message) -> DeliveryResult``) and one adapter per provider."""
 
 from klientura.channels.base import Channel, DeliveryResult, OutgoingMessage, Status
+from klientura.channels.configured import from_settings
 from klientura.channels.http import TelegramChannel, TelegramSettings, WebhookChannel, WebhookSettings
 from klientura.channels.sms import SmsChannel, SmsSettings
 from klientura.channels.smtp import SmtpChannel, SmtpSettings
@@ -18,4 +19,5 @@ __all__ = [
     "TelegramSettings",
     "WebhookChannel",
     "WebhookSettings",
+    "from_settings",
 ]

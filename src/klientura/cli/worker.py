@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from klientura import analytics, loyalty, segments
+from klientura import analytics, channels, loyalty, segments
+from klientura import worker as jobs
 from klientura.audit import SYSTEM
-from klientura.cli.main import app, console
+from klientura.cli.main import app, console, fail
 from klientura.config import Settings
-from klientura.db import command_session
+from klientura.db import command_session, make_session_factory
 from klientura.kit.errors import KlienturaError
 
 
@@ -65,3 +66,38 @@ def worker(
             return
         pause = (started + timedelta(minutes=every) - datetime.now(ZoneInfo("UTC"))).total_seconds()
         time.sleep(max(pause, 1.0))
+
+
+@app.command()
+def send(
+    once: Annotated[bool, typer.Option("--once", help="deliver what is due, then exit")] = False,
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="messages claimed per round")] = 200,
+    lease: Annotated[float, typer.Option(min=1, help="seconds a claimed message stays with this sender")] = 300,
+) -> None:
+    """Deliver the outbox through the configured channels (KLIENTURA_SMTP_HOST, KLIENTURA_WEBHOOK_URL,
+    KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_SMS_KEY). Safe to run several at once on PostgreSQL."""
+    settings = Settings()
+    try:
+        configured = channels.from_settings(settings)
+    except KlienturaError as exc:
+        fail(exc.detail)
+    if not configured:
+        fail("no channel is configured: set KLIENTURA_SMTP_HOST, KLIENTURA_WEBHOOK_URL, KLIENTURA_TELEGRAM_TOKEN "
+             "or KLIENTURA_SMS_KEY")  # fmt: skip
+    factory = make_session_factory(settings.database_url)
+    total = {"sent": 0, "retry": 0, "failed": 0}
+    try:
+        while True:
+            with factory() as session:
+                counts = jobs.deliver(session, configured, lambda: datetime.now(ZoneInfo("UTC")), batch,
+                                      timedelta(seconds=lease))  # fmt: skip
+            total = {k: total[k] + counts[k] for k in total}
+            if not any(counts.values()):
+                if once:
+                    break
+                time.sleep(1.0)
+    finally:
+        for channel in configured.values():
+            channel.close()
+        factory.kw["bind"].dispose()
+    console.print(f"{total['sent']:,} sent, {total['retry']:,} to retry, {total['failed']:,} failed")

@@ -5,17 +5,17 @@ it had in flight, with their idempotency keys, once their lease runs out."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from klientura import campaigns
 from klientura.channels import Channel
 from klientura.db import Session
 
 
-def deliver(session: Session, channels: Mapping[str, Channel], clock: Callable[[], datetime],
-            limit: int = 200) -> dict[str, int]:  # fmt: skip
+def deliver(session: Session, channels: Mapping[str, Channel], clock: Callable[[], datetime], limit: int = 200,
+            lease: timedelta = campaigns.LEASE) -> dict[str, int]:  # fmt: skip
     """One round over the configured channels; the count of messages sent, to retry and failed."""
-    claimed = campaigns.claim(session, limit, clock(), channels.keys())
+    claimed = campaigns.claim(session, limit, clock(), channels.keys(), lease)
     session.commit()
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for message in claimed:

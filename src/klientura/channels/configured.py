@@ -1,0 +1,29 @@
+"""The channels the settings turn on: each one whose address or key is set."""
+
+from __future__ import annotations
+
+from klientura.channels.base import Channel
+from klientura.channels.http import TelegramChannel, TelegramSettings, WebhookChannel, WebhookSettings
+from klientura.channels.sms import SmsChannel, SmsSettings
+from klientura.channels.smtp import SmtpChannel, SmtpSettings
+from klientura.config import Settings
+from klientura.kit.errors import ValidationFailed
+
+
+def from_settings(settings: Settings) -> dict[str, Channel]:
+    s = settings
+    found: dict[str, Channel] = {}
+    if s.smtp_host:
+        found["email"] = SmtpChannel(SmtpSettings(host=s.smtp_host, port=s.smtp_port, sender=s.smtp_sender,
+                                                  sender_name=s.smtp_sender_name, username=s.smtp_username,
+                                                  password=s.smtp_password, starttls=s.smtp_starttls))  # fmt: skip
+    if s.webhook_url:
+        found["webhook"] = WebhookChannel(WebhookSettings(url=s.webhook_url, secret=s.webhook_secret))
+    if s.telegram_token:
+        found["telegram"] = TelegramChannel(TelegramSettings(token=s.telegram_token))
+    if s.sms_key:
+        if s.sms_provider not in ("smsru", "smsc"):
+            raise ValidationFailed(f"KLIENTURA_SMS_PROVIDER: smsru or smsc, not {s.sms_provider!r}")
+        found["sms"] = SmsChannel(SmsSettings(provider=s.sms_provider, key=s.sms_key, login=s.sms_login,  # type: ignore[arg-type]
+                                              sender=s.sms_sender))  # fmt: skip
+    return found
