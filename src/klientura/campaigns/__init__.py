@@ -1,6 +1,20 @@
 """Campaigns and triggered scenarios; for now the outbox every message goes through."""
 
+from klientura.campaigns.audience import Choice, choose_channel, in_share
 from klientura.campaigns.models import OutboxEvent, OutboxMessage
 from klientura.campaigns.outbox import LEASE, Draft, claim, enqueue, history, outgoing, record
 
-__all__ = ["LEASE", "Draft", "OutboxEvent", "OutboxMessage", "claim", "enqueue", "history", "outgoing", "record"]
+__all__ = [
+    "LEASE",
+    "Choice",
+    "Draft",
+    "OutboxEvent",
+    "OutboxMessage",
+    "choose_channel",
+    "claim",
+    "enqueue",
+    "history",
+    "in_share",
+    "outgoing",
+    "record",
+]
