@@ -3,6 +3,7 @@
 from klientura.campaigns.audience import Choice, choose_channel, in_share
 from klientura.campaigns.models import OutboxEvent, OutboxMessage
 from klientura.campaigns.outbox import LEASE, Draft, claim, enqueue, history, outgoing, record
+from klientura.campaigns.timing import over_cap, send_at, zone_of
 
 __all__ = [
     "LEASE",
@@ -16,5 +17,8 @@ __all__ = [
     "history",
     "in_share",
     "outgoing",
+    "over_cap",
     "record",
+    "send_at",
+    "zone_of",
 ]
