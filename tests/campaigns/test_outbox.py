@@ -5,7 +5,6 @@ taken by two workers at once (PostgreSQL)."""
 from __future__ import annotations
 
 import itertools
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ from klientura import campaigns, worker
 from klientura.campaigns.outbox import BACKOFF, LEASE, MAX_ATTEMPTS
 from klientura.channels import SmtpChannel, SmtpSettings
 from klientura.db import make_session_factory
-from tests.conftest import fresh_store
+from tests.conftest import free_port, fresh_store
 
 T0 = datetime(2026, 11, 29, 10, tzinfo=UTC)
 
@@ -50,9 +49,7 @@ class Sink:
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Sink, SmtpChannel]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from sqlalchemy import func, select
 
 from klientura import campaigns
 from klientura.db import make_session_factory
-from tests.conftest import ROOT, fresh_store
+from tests.conftest import ROOT, free_port, fresh_store
 
 
 class SlowSink:
@@ -47,9 +46,7 @@ def _sender(url: str, port: int, *extra: str) -> subprocess.Popen[bytes]:
 def test_a_killed_sender_restarted_loses_nothing_and_repeats_at_most_the_message_in_flight(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     sink = SlowSink()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()

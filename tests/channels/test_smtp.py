@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 from collections.abc import Iterator
 from email import policy
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from klientura.channels import OutgoingMessage, SmtpChannel, SmtpSettings
+from tests.conftest import free_port
 
 
 class Sink:
@@ -35,12 +35,6 @@ class Sink:
         self.envelopes.append(envelope)
         self.received.append(email.message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -25,16 +24,11 @@ from klientura.customers import CustomerIn, prepare, resolve
 from klientura.db import make_session_factory, session_scope
 from klientura.migrations import upgrade
 from klientura.orders import LineIn, OrderIn, ingest_order
+from tests.conftest import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("KLIENTURA_SCREENSHOTS", "var/screenshots"))
 PASSWORD = "password123"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _seed(url: str) -> dict[str, int]:
@@ -60,7 +54,7 @@ def _seed(url: str) -> dict[str, int]:
 @contextmanager
 def serving(settings: Settings) -> Iterator[str]:
     """The app on a free port in a thread for the duration; its base URL."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

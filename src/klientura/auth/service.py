@@ -131,14 +131,13 @@ def cached_api_key_actor(token: str) -> Actor | None:
 
 
 def actor_for_api_key(session: Session, token: str) -> Actor:
-    cache_key = hashlib.sha256(token.encode()).hexdigest()
-    hit = _KEYS.get(cache_key)
-    if hit is not None and hit[1] > time.monotonic():
-        return hit[0]
+    hit = cached_api_key_actor(token)
+    if hit is not None:
+        return hit
     actor = _actor_for_api_key(session, token)
     if len(_KEYS) > 10_000:
         _KEYS.clear()
-    _KEYS[cache_key] = (actor, time.monotonic() + KEY_CACHE_SECONDS)
+    _KEYS[hashlib.sha256(token.encode()).hexdigest()] = (actor, time.monotonic() + KEY_CACHE_SECONDS)
     return actor
 
 

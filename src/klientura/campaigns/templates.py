@@ -87,7 +87,7 @@ def personal(session: Session, customer_id: int, at: datetime, timezone: str = "
         zone = ZoneInfo(timezone)
         live = [lot for lot in loyalty.lots(session, account.id)
                 if lot.remaining > 0 and (lot.expires_at is None or lot.expires_at > at)]  # fmt: skip
-        points = sum(lot.remaining for lot in live if lot.usable(at))
+        points = loyalty.usable_points(live, at)
         days = sorted(lot.expires_at.astimezone(zone).date() for lot in live if lot.expires_at is not None)
         if days:
             expire_on = days[0]

@@ -3,7 +3,19 @@
 from klientura.dedup.merge import HOOKS as _MERGE_HOOKS
 from klientura.loyalty.accounts import find_account
 from klientura.loyalty.expiry import NightReport, nightly
-from klientura.loyalty.ledger import Balance, Lot, NotEnoughPoints, adjust, balance, earn, expire, lots, reverse, spend
+from klientura.loyalty.ledger import (
+    Balance,
+    Lot,
+    NotEnoughPoints,
+    adjust,
+    balance,
+    earn,
+    expire,
+    lots,
+    reverse,
+    spend,
+    usable_points,
+)
 from klientura.loyalty.merging import LoyaltyMerge
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
 from klientura.loyalty.programme import Programme, load_programme, save_programme
@@ -35,4 +47,5 @@ __all__ = [
     "reverse",
     "save_programme",
     "spend",
+    "usable_points",
 ]

@@ -126,6 +126,11 @@ def lots(session: Session, account_id: int) -> list[Lot]:
     return soonest_first([Lot(i, p, p - int(t), at, av, ex) for i, p, t, at, av, ex in rows])
 
 
+def usable_points(found: list[Lot], at: datetime) -> int:
+    """What the lots hold that can be spent ``at`` (activated, not expired)."""
+    return sum(lot.remaining for lot in found if lot.usable(at))
+
+
 def soonest_first(found: list[Lot]) -> list[Lot]:
     """Lots in the order a spend takes them: soonest-expiring first (then oldest)."""
     return sorted(found, key=lambda lot: (lot.expires_at is None, lot.expires_at or lot.at, lot.id))
@@ -150,7 +155,7 @@ def balance(session: Session, account_id: int, at: datetime) -> Balance:
     total = session.scalar(select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
         LedgerEntry.account_id == account_id)) or 0  # fmt: skip
     found = lots(session, account_id)
-    available = sum(lot.remaining for lot in found if lot.usable(at))
+    available = usable_points(found, at)
     pending = sum(lot.remaining for lot in found if lot.available_at is not None and lot.available_at > at
                   and (lot.expires_at is None or lot.expires_at > at))  # fmt: skip
     return Balance(int(total), available, pending, sum(owed for _e, owed in debts(session, account_id)))
@@ -238,7 +243,7 @@ def spend(session: Session, account_id: int, points: int, *, at: datetime, autho
         raise ValidationFailed("a spend is a positive number of points")
     lock(session, account_id)
     found = lots(session, account_id)
-    usable = sum(lot.remaining for lot in found if lot.usable(at))
+    usable = usable_points(found, at)
     if usable < points:
         raise NotEnoughPoints(f"not enough points: {usable} usable, {points} asked")
     takes = take(found, points, at=at)

@@ -35,7 +35,7 @@ from klientura.auth import owner_scope, require
 from klientura.db import utcnow
 from klientura.kit.errors import Conflict
 from klientura.kit.identifiers import normalize_identity
-from klientura.loyalty.ledger import LOT_KINDS, Lot, pay_debts, soonest_first, take
+from klientura.loyalty.ledger import LOT_KINDS, Lot, pay_debts, soonest_first, take, usable_points
 from klientura.loyalty.pricing import Calculation, Cart, calculation, line_amounts, points_of
 from klientura.loyalty.processing import Confirmation, ConfirmIn
 from klientura.loyalty.programme import Programme
@@ -240,7 +240,7 @@ def _price(state: _State, cart: Cart, at: datetime) -> Calculation:
     if state.customer_id is not None:
         chosen = programme.tier_for(state.spend)
         tier, rate = chosen.name, chosen.earn_percent
-    available = sum(lot.remaining for lot in state.lots if lot.usable(at)) if state.account_id else 0
+    available = usable_points(state.lots, at) if state.account_id else 0
     cats, amounts, eligible = line_amounts(programme, cart, state.categories)
     promo = [zero] * len(amounts)
     pts = points_of(programme, cart, at, cats, amounts, eligible, promo, available, tier, rate)
