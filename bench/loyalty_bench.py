@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
-from tests.loyalty.load import Server, free_port
+from tests.conftest import free_port
+from tests.loyalty.load import Server
 
 ROOT = Path(__file__).resolve().parents[1]
 DB = "klientura_bench_loyalty"

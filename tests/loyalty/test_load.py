@@ -22,8 +22,8 @@ from klientura.db import make_session_factory
 from klientura.loyalty.accounts import account_of, find_account
 from klientura.orders import Order
 from tests import factories
-from tests.conftest import fresh_store
-from tests.loyalty.load import Server, Tally, free_port, run_load
+from tests.conftest import free_port, fresh_store
+from tests.loyalty.load import Server, Tally, run_load
 
 START = 600  # small: spends compete for the last points of each account (the locks matter)
 
