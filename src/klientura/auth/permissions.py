@@ -24,6 +24,8 @@ SCOPES = (
     "loyalty:read",
     "loyalty:write",
     "loyalty:process",
+    "campaigns:read",
+    "campaigns:write",
     "users:admin",
 )
 _ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -18,12 +18,21 @@ from dataclasses import dataclass
 DEFAULT_FALLBACK = ("email", "sms", "telegram")
 
 
+def _uniform(seed: str, customer_id: int) -> float:
+    digest = hashlib.sha256(f"{seed}:{customer_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
 def in_share(seed: str, customer_id: int, share: float) -> bool:
     """Whether the customer falls in a group of ``share`` (0..1) drawn with ``seed``."""
     if not 0 <= share <= 1:
         raise ValueError("a share lies between 0 and 1")
-    digest = hashlib.sha256(f"{seed}:{customer_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64 < share
+    return _uniform(seed, customer_id) < share
+
+
+def bucket(seed: str, customer_id: int, n: int) -> int:
+    """One of ``n`` equal buckets (A/B variants), drawn with ``seed``."""
+    return int(_uniform(seed, customer_id) * n)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
-"""The outbox: every message to a customer is a row written in the transaction that decided to send it (a
-campaign's launch, a scenario's trigger), delivered later by the worker, with the history of its statuses."""
+"""Campaigns, their frozen audiences, the global control group, and the outbox: every message to a customer is a
+row written in the transaction that decided to send it (a campaign's launch, a scenario's trigger), delivered later
+by the worker, with the history of its statuses."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
@@ -16,7 +17,10 @@ STATUSES = ("queued", "sending", "sent", "failed")
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_source", "source", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(key_string(100), unique=True)  # idempotency key, passed to the provider
@@ -48,3 +52,67 @@ class OutboxEvent(Base):
     status: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     detail: Mapped[str | None] = mapped_column(String(500))
+
+
+CAMPAIGN_STATUSES = ("draft", "scheduled", "launched", "cancelled")
+GROUPS = ("target", "control", "global", "skipped")
+
+
+class Campaign(Base):
+    """A message to a segment: content (one or more A/B variants), channel, holdout, cap, quiet hours, schedule.
+    At launch its audience is frozen into :class:`Recipient` rows and the target's messages written to the outbox."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id"), index=True)
+    channel: Mapped[str | None] = mapped_column(String(16))  # None: the customer's preferred, then the fallbacks
+    variants: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)  # [{name, subject, text, html}]
+    holdout_share: Mapped[float] = mapped_column(default=0.1)
+    global_control: Mapped[bool] = mapped_column(default=True)  # leave out the global control group
+    cap: Mapped[int | None] = mapped_column(default=2)  # at most this many messages a customer in ``cap_days``
+    cap_days: Mapped[int] = mapped_column(default=7)
+    quiet_from: Mapped[time | None] = mapped_column(default=time(21))  # None: no quiet hours
+    quiet_until: Mapped[time | None] = mapped_column(default=time(9))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("loyalty_offers.id"))  # a personal code per recipient
+    attribution_days: Mapped[int] = mapped_column(default=7)
+    seed: Mapped[str] = mapped_column(String(64))  # draws the holdout and the variants, recorded for the report
+    scheduled_at: Mapped[datetime | None]
+    launched_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    plan: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # counts at launch: groups, skip reasons
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Recipient(Base):
+    """One customer of a launched campaign's frozen audience and what happened to them: messaged (target, with the
+    variant and the message), held out (control), left out as the global control group, or skipped (why)."""
+
+    __tablename__ = "campaign_recipients"
+    __table_args__ = (Index("ix_campaign_recipients_customer", "customer_id"),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    grp: Mapped[str] = mapped_column(String(8))  # target | control | global | skipped
+    variant: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    message_id: Mapped[int | None]  # the outbox row (target only)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class ControlPeriod(Base):
+    """The global control group for a period: customers drawn by ``seed`` with ``share`` receive no marketing
+    until ``ends_at``; then a new period with a new seed draws another group (rotation)."""
+
+    __tablename__ = "global_control_periods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seed: Mapped[str] = mapped_column(String(64))
+    share: Mapped[float]
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))

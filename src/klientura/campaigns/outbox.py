@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from klientura.campaigns.models import OutboxEvent, OutboxMessage
 from klientura.channels import DeliveryResult, OutgoingMessage
-from klientura.db import Session, dialect_name
+from klientura.db import Session, dialect_name, in_chunks, insert_columns, reserve_ids
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)  # a claimed message not recorded by then is taken again (its worker died)
@@ -37,17 +38,40 @@ class Draft:
     text: str = ""
     html: str | None = None
     unsubscribe_url: str | None = None
+    due: datetime | None = None  # not before (the end of the recipient's quiet hours); None: now
 
 
 def enqueue(session: Session, drafts: Iterable[Draft], now: datetime) -> list[OutboxMessage]:
+    """A few messages (a trigger's, a test send); queued at ``now`` (the history's first step is the row itself)."""
     rows = [OutboxMessage(key=d.key, channel=d.channel, to=d.to, source=d.source, customer_id=d.customer_id,
                           subject=d.subject, text=d.text, html=d.html, unsubscribe_url=d.unsubscribe_url,
-                          next_attempt_at=now, created_at=now) for d in drafts]  # fmt: skip
+                          next_attempt_at=d.due or now, created_at=now) for d in drafts]  # fmt: skip
     session.add_all(rows)
     session.flush()
-    session.add_all(OutboxEvent(message_id=m.id, status="queued", at=now) for m in rows)
-    session.flush()
     return rows
+
+
+def enqueue_many(session: Session, columns: dict[str, list[Any]], now: datetime) -> list[int]:
+    """Many messages at once (a campaign's launch), column by column — ``key``, ``channel``, ``to``, ``source``,
+    ``customer_id``, ``subject``, ``text``, ``html``, ``unsubscribe_url``, ``next_attempt_at`` — in the caller's
+    transaction with the store's bulk insert; their ids, in order."""
+    n = len(columns["key"])
+    ids = reserve_ids(session, OutboxMessage, n)
+    insert_columns(session, OutboxMessage, {"id": ids, **columns, "data": [{}] * n, "status": ["queued"] * n,
+                                            "attempts": [0] * n, "created_at": [now] * n})  # fmt: skip
+    return ids
+
+
+def stop(session: Session, source: str, now: datetime) -> int:
+    """Fail the messages of ``source`` still waiting (a cancelled campaign); those being sent finish."""
+    waiting = list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.source == source,
+                                                                  OutboxMessage.status == "queued")))  # fmt: skip
+    for chunk in in_chunks(session, waiting):
+        session.execute(update(OutboxMessage).where(chunk.of(OutboxMessage.id))
+                        .values(status="failed", last_error="cancelled"))  # fmt: skip
+    insert_columns(session, OutboxEvent, {"message_id": waiting, "status": ["failed"] * len(waiting),
+                                          "at": [now] * len(waiting), "detail": ["cancelled"] * len(waiting)})  # fmt: skip
+    return len(waiting)
 
 
 def claim(session: Session, limit: int, now: datetime, channels: Iterable[str] | None = None,
@@ -94,6 +118,7 @@ def outgoing(message: OutboxMessage) -> OutgoingMessage:
 
 
 def history(session: Session, message_id: int) -> list[OutboxEvent]:
-    return list(
-        session.scalars(select(OutboxEvent).where(OutboxEvent.message_id == message_id).order_by(OutboxEvent.id))
-    )
+    """Every step, starting with ``queued`` (when the message was written)."""
+    message = session.get_one(OutboxMessage, message_id)
+    steps = session.scalars(select(OutboxEvent).where(OutboxEvent.message_id == message_id).order_by(OutboxEvent.id))
+    return [OutboxEvent(message_id=message_id, status="queued", at=message.created_at), *steps]

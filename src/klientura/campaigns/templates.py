@@ -12,6 +12,8 @@ expire then), ``tier``, ``promo_code`` (the recipient's personal code, when the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -59,11 +61,25 @@ def check(source: str, *, html: bool = False, locale: str = "ru") -> None:
                             unsubscribe_url="https://example.invalid/u"), html=html, locale=locale)  # fmt: skip
 
 
-def render(source: str, person: Personal, *, html: bool = False, locale: str = "ru") -> str:
-    env = _env(locale, html=html)
+class Compiled:
+    """A template compiled once and rendered per recipient; ``fields`` are the fields it uses (a launch reads the
+    points of a million customers only when the template shows them)."""
+
+    def __init__(self, source: str, *, html: bool = False, locale: str = "ru") -> None:
+        env = _env(locale, html=html)
+        with _explained():
+            self.template = env.from_string(source)
+            self.fields = frozenset(meta.find_undeclared_variables(env.parse(source)))
+
+    def __call__(self, person: Personal) -> str:
+        with _explained():
+            return self.template.render(asdict(person))
+
+
+@contextmanager
+def _explained() -> Iterator[None]:
     try:
-        template = env.from_string(source)
-        return template.render(asdict(person))
+        yield
     except TemplateSyntaxError as exc:
         raise ValidationFailed(f"template, line {exc.lineno}: {exc.message}") from exc
     except UndefinedError as exc:
@@ -74,27 +90,24 @@ def render(source: str, person: Personal, *, html: bool = False, locale: str = "
         raise ValidationFailed(f"template: {exc}") from exc
 
 
+def render(source: str, person: Personal, *, html: bool = False, locale: str = "ru") -> str:
+    return Compiled(source, html=html, locale=locale)(person)
+
+
 def personal(session: Session, customer_id: int, at: datetime, timezone: str = "Europe/Moscow", *,
              promo_code: str | None = None, unsubscribe_url: str | None = None) -> Personal:  # fmt: skip
     """The recipient's fields, read from the card and the points ledger as of ``at``."""
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound(f"customer {customer_id} not found")
-    points = expiring = 0
-    expire_on: date | None = None
-    account = loyalty.find_account(session, customer_id)
-    if account is not None:
-        zone = ZoneInfo(timezone)
-        live = [lot for lot in loyalty.lots(session, account.id)
-                if lot.remaining > 0 and (lot.expires_at is None or lot.expires_at > at)]  # fmt: skip
-        points = loyalty.usable_points(live, at)
-        days = sorted(lot.expires_at.astimezone(zone).date() for lot in live if lot.expires_at is not None)
-        if days:
-            expire_on = days[0]
-            expiring = sum(lot.remaining for lot in live
-                           if lot.expires_at is not None and lot.expires_at.astimezone(zone).date() == expire_on)  # fmt: skip
-    first, last = customer.first_name or "", customer.last_name or ""
-    return Personal(first_name=first, last_name=last, name=first or customer.full_name or "клиент", points=points,
-                    points_expiring=expiring, points_expire_on=expire_on,
-                    tier=account.tier if account is not None else None, promo_code=promo_code,
+    standing = loyalty.standings(session, lambda c: c == customer_id, at, ZoneInfo(timezone)).get(customer_id)
+    return person(customer.first_name, customer.last_name, customer.full_name, standing, promo_code=promo_code,
+                  unsubscribe_url=unsubscribe_url)  # fmt: skip
+
+
+def person(first: str | None, last: str | None, full: str | None, standing: loyalty.Standing | None, *,
+           promo_code: str | None = None, unsubscribe_url: str | None = None) -> Personal:  # fmt: skip
+    s = standing or loyalty.Standing()
+    return Personal(first_name=first or "", last_name=last or "", name=first or full or "клиент", points=s.points,
+                    points_expiring=s.expiring, points_expire_on=s.expire_on, tier=s.tier, promo_code=promo_code,
                     unsubscribe_url=unsubscribe_url)  # fmt: skip

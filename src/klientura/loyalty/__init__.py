@@ -18,8 +18,10 @@ from klientura.loyalty.ledger import (
 )
 from klientura.loyalty.merging import LoyaltyMerge
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
+from klientura.loyalty.offers import issue_coupons, offer_exists
 from klientura.loyalty.programme import Programme, load_programme, save_programme
 from klientura.loyalty.proof import CheckReport, check, explain
+from klientura.loyalty.standing import Standing, standings
 
 if not any(isinstance(h, LoyaltyMerge) for h in _MERGE_HOOKS):
     _MERGE_HOOKS.append(LoyaltyMerge())
@@ -34,6 +36,7 @@ __all__ = [
     "NightReport",
     "NotEnoughPoints",
     "Programme",
+    "Standing",
     "adjust",
     "balance",
     "check",
@@ -41,11 +44,14 @@ __all__ = [
     "expire",
     "explain",
     "find_account",
+    "issue_coupons",
     "load_programme",
     "lots",
     "nightly",
+    "offer_exists",
     "reverse",
     "save_programme",
     "spend",
+    "standings",
     "usable_points",
 ]

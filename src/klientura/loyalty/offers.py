@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.db import Session
+from klientura.db import Session, insert_columns, select_in, utcnow
 from klientura.kit.errors import Conflict, NotFound, invalid
 from klientura.kit.money import spread
 from klientura.loyalty.offer_models import Offer, PromoCode, Redemption
@@ -126,17 +126,20 @@ def create_offer(session: Session, actor: Actor, raw: dict[str, object]) -> Offe
     return read_offer(session, offer.id)
 
 
-def _generate(session: Session, offer_id: int, n: int, customer_ids: list[int] | None) -> list[PromoCode]:
-    made: list[PromoCode] = []
-    while len(made) < n:
-        batch = {_new_code() for _ in range(n - len(made))}
-        taken = set(session.scalars(select(PromoCode.code).where(PromoCode.code.in_(batch))))
-        for code in sorted(batch - taken):
-            owner = customer_ids[len(made)] if customer_ids else None
-            made.append(PromoCode(offer_id=offer_id, code=code, max_uses=1, customer_id=owner))
-    session.add_all(made)
+def _generate(session: Session, offer_id: int, n: int, customer_ids: list[int] | None) -> list[str]:
+    """``n`` fresh one-use codes (the i-th owned by ``customer_ids[i]`` when given), written in bulk: a campaign
+    issues one to each of a million recipients in its launch transaction."""
     session.flush()
-    return made
+    codes: list[str] = []
+    while len(codes) < n:
+        batch = sorted({_new_code() for _ in range(n - len(codes))} - set(codes))
+        taken = {row[0] for row in select_in(session, PromoCode, ["code"], "code", batch)}
+        codes.extend(c for c in batch if c not in taken)
+    now = utcnow()
+    insert_columns(session, PromoCode, {"offer_id": [offer_id] * n, "code": codes,
+                                        "customer_id": customer_ids if customer_ids else [None] * n,
+                                        "max_uses": [1] * n, "created_at": [now] * n})  # fmt: skip
+    return codes
 
 
 def issue_coupons(session: Session, actor: Actor, offer_id: int, customer_ids: list[int]) -> dict[int, str]:
@@ -144,9 +147,13 @@ def issue_coupons(session: Session, actor: Actor, offer_id: int, customer_ids: l
     require(actor, "loyalty:write")
     if session.get(Offer, offer_id) is None:
         raise NotFound(f"no offer {offer_id}")
-    made = _generate(session, offer_id, len(customer_ids), customer_ids)
+    codes = _generate(session, offer_id, len(customer_ids), customer_ids)
     record(session, actor, "loyalty.coupons", "loyalty_offers", offer_id, None, {"customers": len(customer_ids)})
-    return {c.customer_id: c.code for c in made if c.customer_id is not None}
+    return dict(zip(customer_ids, codes, strict=True))
+
+
+def offer_exists(session: Session, offer_id: int) -> bool:
+    return session.get(Offer, offer_id) is not None
 
 
 def read_offer(session: Session, offer_id: int) -> OfferRead:

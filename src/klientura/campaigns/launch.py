@@ -1,0 +1,208 @@
+"""Launching a campaign, in the caller's one transaction: the segment's members frozen as the audience, the global
+control group left out, a channel chosen per customer (address and consent), the frequency cap applied, the holdout
+and the A/B variants drawn by the campaign's seed, personal codes issued, every message rendered and written to the
+outbox to leave at the end of the recipient's quiet hours. A rollback leaves no trace; nothing is sent twice
+(one outbox key per campaign and customer). Also: what a customer would get (preview) and a test send.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from klientura import loyalty
+from klientura.audit import Actor, record
+from klientura.auth import require
+from klientura.campaigns.audience import bucket, choose_channel, in_share
+from klientura.campaigns.links import Links
+from klientura.campaigns.models import Campaign, Recipient
+from klientura.campaigns.outbox import Draft, enqueue, enqueue_many
+from klientura.campaigns.reach import Reach, reach
+from klientura.campaigns.schemas import Preview
+from klientura.campaigns.service import get_campaign, global_control
+from klientura.campaigns.templates import Compiled, person
+from klientura.campaigns.timing import over_cap, send_at, zone_of
+from klientura.db import Session, insert_columns
+from klientura.kit.errors import Conflict, ValidationFailed
+from klientura.segments import SegmentMember
+
+LOYALTY_FIELDS = frozenset({"points", "points_expiring", "points_expire_on", "tier"})
+SAMPLE_CODE = "XXXXXXXXXX"  # what a preview or a test send shows for the personal code
+
+
+@dataclass(frozen=True)
+class Sending:
+    """What launches need from the settings: the links back to us, the shop's time zone and language."""
+
+    links: Links
+    timezone: str = "Europe/Moscow"
+    locale: str = "ru"
+
+
+@dataclass(frozen=True)
+class Decision:
+    grp: str  # target | control | global | skipped
+    channel: str | None = None
+    address: str | None = None
+    variant: str | None = None
+    reason: str | None = None
+
+
+def decide(customer_id: int, r: Reach, campaign: Campaign, global_seed: tuple[str, float] | None,
+           capped: set[int]) -> Decision:  # fmt: skip
+    """One customer's fate. The order matters for the report: everything that can keep a customer from the message
+    (global control, no channel, the cap) is settled before the holdout is drawn, so target and control are drawn
+    from the same reachable customers and differ only in the message."""
+    if global_seed is not None and in_share(global_seed[0], customer_id, global_seed[1]):
+        return Decision("global", reason="global control group")
+    choice = choose_channel(r.addresses, r.consents, r.preferred, campaign.channel)
+    if choice.channel is None:
+        return Decision("skipped", reason=choice.reason)
+    if customer_id in capped:
+        return Decision("skipped", choice.channel, reason="frequency cap")
+    names = [v["name"] for v in campaign.variants]
+    variant = names[bucket(f"{campaign.seed}:variant", customer_id, len(names))]
+    if in_share(campaign.seed, customer_id, campaign.holdout_share):
+        return Decision("control", choice.channel, variant=variant)
+    return Decision("target", choice.channel, choice.address, variant)
+
+
+class _Content:
+    """A campaign's variants compiled once."""
+
+    def __init__(self, campaign: Campaign, locale: str) -> None:
+        self.parts: dict[str, tuple[Compiled, Compiled, Compiled | None]] = {}
+        for v in campaign.variants:
+            try:
+                self.parts[v["name"]] = (Compiled(v.get("subject") or "", locale=locale),
+                                         Compiled(v["text"], locale=locale),
+                                         Compiled(v["html"], html=True, locale=locale) if v.get("html") else None)  # fmt: skip
+            except ValidationFailed as exc:
+                raise ValidationFailed(f"variant {v['name']}: {exc}") from exc
+        self.fields = frozenset().union(*(p.fields for parts in self.parts.values() for p in parts if p is not None))
+
+
+def _start(campaign: Campaign, now: datetime) -> datetime:
+    return max(now, campaign.scheduled_at) if campaign.scheduled_at is not None else now
+
+
+def _due(campaign: Campaign, start: datetime, r: Reach, shop_tz: str) -> datetime:
+    if campaign.quiet_from is None or campaign.quiet_until is None:
+        return start
+    return send_at(start, zone_of(r.timezone, shop_tz), campaign.quiet_from, campaign.quiet_until)
+
+
+def _decisions(session: Session, campaign: Campaign, found: Mapping[int, Reach], now: datetime) -> dict[int, Decision]:
+    period = global_control(session, now) if campaign.global_control else None
+    seed = (period.seed, period.share) if period is not None else None
+    reachable = [cid for cid, r in found.items() if choose_channel(r.addresses, r.consents, r.preferred,
+                                                                   campaign.channel).channel is not None]  # fmt: skip
+    capped = over_cap(session, reachable, now, campaign.cap, campaign.cap_days) if campaign.cap else set()
+    return {cid: decide(cid, r, campaign, seed, capped) for cid, r in found.items()}
+
+
+def launch(session: Session, actor: Actor, campaign_id: int, now: datetime, sending: Sending) -> Campaign:
+    require(actor, "campaigns:write")
+    campaign = get_campaign(session, actor, campaign_id)
+    if campaign.status not in ("draft", "scheduled"):
+        raise Conflict(f"campaign {campaign_id} is {campaign.status}: it cannot be launched")
+    content = _Content(campaign, sending.locale)
+    members = select(SegmentMember.customer_id).where(SegmentMember.segment_id == campaign.segment_id)
+    scope: Any = lambda c: c.in_(members)  # noqa: E731
+    found = reach(session, scope)
+    if not found:
+        raise ValidationFailed("the segment has no members: nobody to send to")
+    decided = _decisions(session, campaign, found, now)
+    ids = sorted(found)
+    targets = [cid for cid in ids if decided[cid].grp == "target"]
+    codes = loyalty.issue_coupons(session, actor, campaign.offer_id, targets) if campaign.offer_id else {}
+    standing = (
+        loyalty.standings(session, scope, now, ZoneInfo(sending.timezone)) if content.fields & LOYALTY_FIELDS else {}
+    )
+    start, source = _start(campaign, now), f"campaign:{campaign.id}"
+    out: dict[str, list[Any]] = {k: [] for k in ("key", "channel", "to", "source", "customer_id", "subject", "text",
+                                                   "html", "unsubscribe_url", "next_attempt_at")}  # fmt: skip
+    for cid in targets:
+        d, r = decided[cid], found[cid]
+        assert d.channel is not None and d.variant is not None
+        unsubscribe = sending.links.unsubscribe(cid, d.channel)
+        p = person(r.first_name, r.last_name, r.full_name, standing.get(cid), promo_code=codes.get(cid),
+                   unsubscribe_url=unsubscribe)  # fmt: skip
+        subject, text, html = content.parts[d.variant]
+        for name, value in (("key", f"{source}:{cid}"), ("channel", d.channel), ("to", d.address), ("source", source),
+                            ("customer_id", cid), ("subject", subject(p) if d.channel == "email" else ""),
+                            ("text", text(p)), ("html", html(p) if html is not None and d.channel == "email" else None),
+                            ("unsubscribe_url", unsubscribe), ("next_attempt_at", _due(campaign, start, r, sending.timezone))):  # fmt: skip
+            out[name].append(value)
+    message_ids = dict(zip(targets, enqueue_many(session, out, now), strict=True))
+    insert_columns(session, Recipient, {
+        "campaign_id": [campaign.id] * len(ids), "customer_id": ids, "grp": [decided[c].grp for c in ids],
+        "variant": [decided[c].variant for c in ids], "channel": [decided[c].channel for c in ids],
+        "message_id": [message_ids.get(c) for c in ids], "reason": [decided[c].reason for c in ids],
+    })  # fmt: skip
+    campaign.plan = _plan(decided, codes)
+    campaign.status, campaign.launched_at = "launched", now
+    session.flush()
+    record(session, actor, "campaign.launch", "campaigns", campaign.id, None, campaign.plan)
+    return campaign
+
+
+def _plan(decided: Mapping[int, Decision], codes: Mapping[int, str]) -> dict[str, Any]:
+    groups = Counter(d.grp for d in decided.values())
+    return {
+        "audience": len(decided), **{g: groups.get(g, 0) for g in ("target", "control", "global", "skipped")},
+        "reasons": dict(Counter(d.reason for d in decided.values() if d.grp == "skipped").most_common()),
+        "variants": dict(sorted(Counter(d.variant for d in decided.values() if d.grp == "target").items())),
+        "channels": dict(Counter(d.channel for d in decided.values() if d.grp == "target").most_common()),
+        "codes": len(codes),
+    }  # fmt: skip
+
+
+def preview(session: Session, actor: Actor, campaign_id: int, customer_id: int, now: datetime, sending: Sending,
+            variant: str | None = None) -> Preview:  # fmt: skip
+    """What this customer would receive if the campaign went now (or why nothing), rendered with their own data."""
+    campaign = get_campaign(session, actor, campaign_id)
+    content = _Content(campaign, sending.locale)
+    found = reach(session, lambda c: c == customer_id)
+    if customer_id not in found:
+        raise ValidationFailed(f"no customer {customer_id} (or the card was merged into another)")
+    d = _decisions(session, campaign, found, now)[customer_id]
+    name = variant or d.variant or campaign.variants[0]["name"]
+    if name not in content.parts:
+        raise ValidationFailed(f"no variant {name!r}; the variants are {', '.join(content.parts)}")
+    standing = loyalty.standings(session, lambda c: c == customer_id, now, ZoneInfo(sending.timezone))
+    r, channel = found[customer_id], d.channel or campaign.channel or "email"
+    p = person(r.first_name, r.last_name, r.full_name, standing.get(customer_id),
+               promo_code=SAMPLE_CODE if campaign.offer_id else None,
+               unsubscribe_url=sending.links.unsubscribe(customer_id, channel))  # fmt: skip
+    subject, text, html = content.parts[name]
+    skipped = None if d.grp == "target" else d.reason or ("held out (control group)" if d.grp == "control" else None)
+    return Preview(customer_id=customer_id, variant=name, channel=d.channel, to=d.address or r.addresses.get(channel),
+                   subject=subject(p), text=text(p), html=html(p) if html is not None else None, skipped=skipped)  # fmt: skip
+
+
+def test_send(session: Session, actor: Actor, campaign_id: int, customer_id: int, to: str, channel: str,
+              now: datetime, sending: Sending, variant: str | None = None) -> int:  # fmt: skip
+    """The message this customer would get, sent now to ``to`` (the marketer's own address) over ``channel``; it is
+    marked a test (not counted in caps or reports). The outbox id."""
+    require(actor, "campaigns:write")
+    if channel not in ("email", "sms", "telegram", "webhook"):
+        raise ValidationFailed(f"unknown channel {channel!r}")
+    if not to.strip():
+        raise ValidationFailed("a test send needs an address")
+    shown = preview(session, actor, campaign_id, customer_id, now, sending, variant)
+    (message,) = enqueue(session, [Draft(
+        key=f"test:{campaign_id}:{secrets.token_hex(6)}", channel=channel, to=to.strip(), source="test",
+        subject=f"[TEST] {shown.subject}" if channel == "email" else "", text=shown.text,
+        html=shown.html if channel == "email" else None,
+    )], now)  # fmt: skip
+    record(session, actor, "campaign.test_send", "campaigns", campaign_id, None,
+           {"customer_id": customer_id, "to": to, "channel": channel, "variant": shown.variant})  # fmt: skip
+    return message.id

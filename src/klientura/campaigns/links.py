@@ -1,0 +1,53 @@
+"""Links a message carries back to us, signed so nobody can forge them for someone else: the one-click
+unsubscribe (RFC 8058) and, for e-mail, the open pixel and tracked clicks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from klientura.kit.errors import ValidationFailed
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Links:
+    base_url: str  # where this Klientura is reachable from the recipients' side, e.g. https://crm.shop.ru
+    secret: str
+
+    def sign(self, payload: str) -> str:
+        mac = hmac.new(self.secret.encode(), payload.encode(), hashlib.sha256).digest()[:12]
+        return f"{_b64(payload.encode())}.{_b64(mac)}"
+
+    def read(self, token: str) -> str:
+        """The payload of a token we signed; a forged or damaged one is refused."""
+        try:
+            body, mac = token.split(".", 1)
+            payload = _unb64(body).decode()
+            good = hmac.compare_digest(
+                _unb64(mac), hmac.new(self.secret.encode(), payload.encode(), hashlib.sha256).digest()[:12]
+            )
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValidationFailed("this link is damaged") from exc
+        if not good:
+            raise ValidationFailed("this link is not ours")
+        return payload
+
+    def unsubscribe(self, customer_id: int, channel: str) -> str:
+        return f"{self.base_url.rstrip('/')}/u/{self.sign(f'{customer_id}:{channel}')}"
+
+    def unsubscriber(self, token: str) -> tuple[int, str]:
+        """(customer id, channel) of an unsubscribe token."""
+        cid, _, channel = self.read(token).partition(":")
+        if not cid.isdigit() or not channel:
+            raise ValidationFailed("this link is damaged")
+        return int(cid), channel

@@ -1,0 +1,168 @@
+"""What a campaign earned: delivery, opens and clicks; then target against control within the attribution window —
+conversion, revenue and margin per customer, the incremental revenue and margin with confidence intervals and
+p-values, the ROI after what the messages cost. Per A/B variant too (each variant's recipients against the whole
+control group: the holdout is drawn independently of the variant).
+
+Revenue is what the customers paid net of returns of those orders, margin is revenue less the cost of the goods
+(the same definitions as the KPIs). Orders count from the launch (for both groups: the control group has no send
+time; a message held to the end of the quiet hours starts its window a little late) for ``attribution_days``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from klientura.audit import Actor
+from klientura.campaigns.models import Campaign, OutboxMessage, Recipient
+from klientura.campaigns.service import get_campaign
+from klientura.campaigns.stats import Difference, proportions, welch
+from klientura.catalog import Product
+from klientura.db import Session
+from klientura.events import Event
+from klientura.kit.errors import Conflict
+from klientura.orders import Order, OrderLine, Return
+
+
+@dataclass(frozen=True)
+class Figures:
+    customers: int
+    buyers: int
+    orders: int
+    revenue: float
+    margin: float
+
+    @property
+    def conversion(self) -> float:
+        return self.buyers / self.customers if self.customers else 0.0
+
+    @property
+    def revenue_per_customer(self) -> float:
+        return self.revenue / self.customers if self.customers else 0.0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str  # "all" or the variant's name
+    target: Figures
+    conversion: Difference  # difference in shares
+    revenue: Difference  # incremental revenue over the target group (diff per customer x customers)
+    margin: Difference
+
+
+@dataclass(frozen=True)
+class Report:
+    campaign_id: int
+    start: datetime
+    end: datetime
+    complete: bool  # the attribution window is over
+    delivery: dict[str, int]  # queued, sending, sent, failed, opened, clicked
+    control: Figures
+    overall: Comparison
+    variants: list[Comparison]
+    cost: float  # what the sent messages cost
+    roi: float | None  # (incremental margin - cost) / cost
+    daily: list[dict[str, float | str]] = field(default_factory=list)  # cumulative revenue per customer by day
+
+
+def _orders(
+    session: Session, campaign: Campaign, start: datetime, end: datetime
+) -> list[tuple[int, datetime, float, float]]:
+    """(customer, placed_at, net revenue, cost of goods) of the orders of target and control customers in the window."""
+    returned = select(func.coalesce(func.sum(Return.amount), 0)).where(Return.order_id == Order.id).scalar_subquery()
+    cost = (select(func.coalesce(func.sum(OrderLine.qty * Product.cost), 0))
+            .join(Product, Product.id == OrderLine.product_id).where(OrderLine.order_id == Order.id).scalar_subquery())  # fmt: skip
+    rows = session.execute(
+        select(Order.customer_id, Order.placed_at, Order.paid - returned, cost)
+        .join(Recipient, Recipient.customer_id == Order.customer_id)
+        .where(Recipient.campaign_id == campaign.id, Recipient.grp.in_(("target", "control")),
+               Order.placed_at >= start, Order.placed_at < end, Order.status == "completed")
+    )  # fmt: skip
+    return [(cid, at, float(Decimal(net)), float(Decimal(c))) for cid, at, net, c in rows if cid is not None]
+
+
+def _delivery(session: Session, campaign: Campaign) -> tuple[dict[str, int], dict[str, int]]:
+    source = f"campaign:{campaign.id}"
+    statuses = dict(session.execute(select(OutboxMessage.status, func.count()).where(OutboxMessage.source == source)
+                                    .group_by(OutboxMessage.status)).all())  # fmt: skip
+    sent_by_channel = dict(session.execute(
+        select(OutboxMessage.channel, func.count()).where(OutboxMessage.source == source, OutboxMessage.status == "sent")
+        .group_by(OutboxMessage.channel)).all())  # fmt: skip
+    delivery = {s: int(statuses.get(s, 0)) for s in ("queued", "sending", "sent", "failed")}
+    for kind in ("opened", "clicked"):
+        delivery[kind] = int(session.scalar(select(func.count()).select_from(Event).where(
+            Event.source == "tracking", Event.external_id.like(f"{kind}:{source}:%"))) or 0)  # fmt: skip
+    return delivery, {k: int(v) for k, v in sent_by_channel.items()}
+
+
+def _figures(ids: set[int], per: Mapping[int, list[tuple[datetime, float, float]]]) -> Figures:
+    bought = [per[c] for c in ids if c in per]
+    return Figures(len(ids), len(bought), sum(len(b) for b in bought), sum(r for b in bought for _a, r, _m in b),
+                   sum(r - m for b in bought for _a, r, m in b))  # fmt: skip
+
+
+def _compare(name: str, target: set[int], control: set[int], per: Mapping[int, list[tuple[datetime, float, float]]],
+             ctl: Figures) -> Comparison:  # fmt: skip
+    fig = _figures(target, per)
+
+    def values(ids: set[int], margin: bool) -> list[float]:
+        return [sum(r - m if margin else r for _a, r, m in per[c]) for c in ids if c in per]
+
+    n_t, n_c = len(target), len(control)
+    return Comparison(
+        name, fig, proportions(fig.buyers, n_t, ctl.buyers, n_c),
+        welch(values(target, False), values(control, False), n_t, n_c).scaled(n_t),
+        welch(values(target, True), values(control, True), n_t, n_c).scaled(n_t),
+    )  # fmt: skip
+
+
+def _daily(start: datetime, end: datetime, zone: ZoneInfo, groups: Mapping[str, set[int]],
+           per: Mapping[int, list[tuple[datetime, float, float]]]) -> list[dict[str, float | str]]:  # fmt: skip
+    first, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
+    by_day: dict[str, dict[date, float]] = {g: defaultdict(float) for g in groups}
+    for g, ids in groups.items():
+        for c in ids:
+            for at, revenue, _m in per.get(c, ()):
+                by_day[g][at.astimezone(zone).date()] += revenue
+    out, running = [], dict.fromkeys(groups, 0.0)
+    for i in range((last - first).days + 1):
+        day = first + timedelta(days=i)
+        row: dict[str, float | str] = {"day": day.isoformat()}
+        for g, ids in groups.items():
+            running[g] += by_day[g].get(day, 0.0)
+            row[g] = round(running[g] / len(ids), 4) if ids else 0.0
+        out.append(row)
+    return out
+
+
+def report(session: Session, actor: Actor, campaign_id: int, now: datetime, costs: Mapping[str, float],
+           timezone: str = "Europe/Moscow") -> Report:  # fmt: skip
+    campaign = get_campaign(session, actor, campaign_id)
+    if campaign.launched_at is None:
+        raise Conflict(f"campaign {campaign_id} has not been launched: there is nothing to report yet")
+    start = campaign.launched_at
+    end = start + timedelta(days=campaign.attribution_days)
+    groups: dict[str, set[int]] = {"target": set(), "control": set()}
+    by_variant: dict[str, set[int]] = defaultdict(set)
+    for cid, grp, variant in session.execute(select(Recipient.customer_id, Recipient.grp, Recipient.variant).where(
+            Recipient.campaign_id == campaign.id, Recipient.grp.in_(("target", "control")))):  # fmt: skip
+        groups[grp].add(cid)
+        if grp == "target" and variant is not None:
+            by_variant[variant].add(cid)
+    per: dict[int, list[tuple[datetime, float, float]]] = defaultdict(list)
+    for cid, at, net, cost in _orders(session, campaign, start, min(end, now)):
+        per[cid].append((at, net, cost))
+    ctl = _figures(groups["control"], per)
+    overall = _compare("all", groups["target"], groups["control"], per, ctl)
+    variants = [_compare(v, ids, groups["control"], per, ctl) for v, ids in sorted(by_variant.items())] if len(by_variant) > 1 else []  # fmt: skip
+    delivery, sent = _delivery(session, campaign)
+    cost = sum(n * float(costs.get(ch, 0)) for ch, n in sent.items())
+    roi = (overall.margin.diff - cost) / cost if cost > 0 else None
+    daily = _daily(start, min(end, max(now, start)), ZoneInfo(timezone), groups, per)
+    return Report(campaign.id, start, end, now >= end, delivery, ctl, overall, variants, round(cost, 2), roi, daily)

@@ -1,0 +1,194 @@
+"""A campaign from draft to the outbox: the audience frozen at launch, the global control group left out, the channel
+chosen with consent, the cap, the holdout and the variants drawn by the recorded seed, personal codes, each message
+rendered for its recipient and due at the end of their own quiet hours — all in one transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from klientura import campaigns, loyalty
+from klientura.audit import SYSTEM
+from klientura.campaigns import Campaign, OutboxMessage, Recipient
+from klientura.kit.errors import Conflict, ValidationFailed
+from klientura.loyalty.offer_models import PromoCode
+from klientura.loyalty.offers import create_offer
+from klientura.segments import Segment, SegmentMember
+from tests import factories
+
+NOW = datetime(2026, 11, 29, 19, 0, tzinfo=UTC)  # 22:00 in Moscow: inside the quiet hours
+SENDING = campaigns.Sending(campaigns.Links("https://crm.example.ru", "s3cret"))
+
+
+def segment(session: Session, ids: list[int], name: str = "Все") -> int:
+    seg = Segment(name=name, rule={"all": []}, kind="static", size=len(ids), created_by="t")
+    session.add(seg)
+    session.flush()
+    session.add_all(SegmentMember(segment_id=seg.id, customer_id=c) for c in ids)
+    session.flush()
+    return seg.id
+
+
+def content(**extra: Any) -> dict[str, Any]:
+    return {
+        "name": "Чёрная пятница",
+        "variants": [
+            {"name": "A", "subject": "{{ name }}, скидка", "text": "{{ name }}, ваш код {{ promo_code }}",
+             "html": "<p>{{ name }}, код <b>{{ promo_code }}</b>, баллов {{ points }}</p>"},
+            {"name": "B", "subject": "Только для вас, {{ name }}", "text": "Код {{ promo_code }} для {{ name }}"},
+        ],
+        **extra,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def shop(session: Session) -> dict[str, Any]:
+    people = [factories.customer(session, first_name=f"Клиент{i}", email=f"c{i}@example.com",
+                                 consents={"email": True}) for i in range(60)]  # fmt: skip
+    special = {
+        "refused": factories.customer(session, first_name="Отказ", email="no@example.com", consents={"email": False}),
+        "sms_only": factories.customer(session, first_name="Смс", phone="+79161234567", consents={"sms": True},
+                                       preferred_channel="sms"),
+        "vlad": factories.customer(session, first_name="Владивосток", email="v@example.com", consents={"email": True},
+                                   timezone="Asia/Vladivostok"),
+        "busy": factories.customer(session, first_name="Занят", email="busy@example.com", consents={"email": True}),
+    }  # fmt: skip
+    for i in range(2):  # two messages this week from another campaign: at the cap
+        campaigns.enqueue(session, [campaigns.Draft(key=f"other:{i}", channel="email", to="busy@example.com",
+                                                    source="campaign:0", customer_id=special["busy"])],
+                          NOW - timedelta(days=2))  # fmt: skip
+    acc = loyalty.find_account(session, special["vlad"]) or loyalty.LoyaltyAccount(customer_id=special["vlad"])
+    session.add(acc)
+    session.flush()
+    loyalty.earn(session, acc.id, 300, at=NOW - timedelta(days=10), author="t")
+    offer = create_offer(session, SYSTEM, {"name": "−10 %", "discount_percent": 10})
+    ids = [*people, *special.values()]
+    return {"people": people, **special, "ids": ids, "segment": segment(session, ids), "offer": offer.id}
+
+
+def test_launch_writes_one_rendered_message_per_target_and_freezes_the_audience(session: Session,
+                                                                                 shop: dict[str, Any]) -> None:  # fmt: skip
+    campaigns.set_global_control(session, SYSTEM, {"share": 0.1, "days": 90}, NOW - timedelta(days=1))
+    c = campaigns.create_campaign(session, SYSTEM, content(segment_id=shop["segment"], offer_id=shop["offer"],
+                                                           holdout_share=0.2))  # fmt: skip
+    # seeds under which the Vladivostok and SMS customers get the message, so those checks always run
+    period = campaigns.global_control(session, NOW)
+    assert period is not None
+    key = (shop["vlad"], shop["sms_only"])
+    period.seed = next(f"g{i}" for i in range(999) if not any(campaigns.in_share(f"g{i}", x, 0.1) for x in key))
+    c.seed = next(f"c{i}" for i in range(999) if not any(campaigns.in_share(f"c{i}", x, 0.2) for x in key))
+    campaigns.launch(session, SYSTEM, c.id, NOW, SENDING)
+    rows = {r.customer_id: r for r in session.scalars(select(Recipient).where(Recipient.campaign_id == c.id))}
+    assert set(rows) == set(shop["ids"])  # everyone recorded, whatever happened to them
+    for cid, r in rows.items():  # the groups are the recorded seeds' draws
+        if campaigns.in_share(period.seed, cid, 0.1):
+            assert (r.grp, r.reason) == ("global", "global control group")
+        elif cid == shop["refused"]:
+            assert r.grp == "skipped" and "no consent to email" in (r.reason or "")
+        elif cid == shop["busy"]:
+            assert (r.grp, r.reason) == ("skipped", "frequency cap")
+        else:
+            assert r.grp == ("control" if campaigns.in_share(c.seed, cid, 0.2) else "target")
+            assert r.variant == "AB"[campaigns.bucket(f"{c.seed}:variant", cid, 2)]
+    messages = {
+        m.customer_id: m
+        for m in session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{c.id}"))
+    }
+    targets = {cid for cid, r in rows.items() if r.grp == "target"}
+    assert set(messages) == targets and all(rows[cid].message_id == messages[cid].id for cid in targets)
+    codes = dict(
+        session.execute(select(PromoCode.customer_id, PromoCode.code).where(PromoCode.offer_id == shop["offer"])).all()
+    )
+    assert set(codes) == targets  # a personal code for each target, none for the control group
+    assert {"A", "B"} <= {rows[cid].variant for cid in targets}
+    for cid in targets:
+        m, r = messages[cid], rows[cid]
+        assert codes[cid] in m.text and m.key == f"campaign:{c.id}:{cid}"
+        assert m.unsubscribe_url is not None and campaigns.Links("", "s3cret").unsubscriber(
+            m.unsubscribe_url.rsplit("/", 1)[1]
+        ) == (cid, r.channel)
+        if r.channel == "email":
+            assert (m.html is not None) == (r.variant == "A") and m.subject
+    assert {shop["sms_only"], shop["vlad"]} <= targets
+    if shop["sms_only"] in targets:  # the preferred channel, with consent: an SMS without a subject or HTML
+        sms = messages[shop["sms_only"]]
+        assert (sms.channel, sms.to, sms.subject, sms.html) == ("sms", "+79161234567", "", None)
+    # 22:00 in Moscow: Moscow waits for 09:00 (06:00 UTC); Vladivostok (04:00 there) for 09:00 its time (23:00 UTC)
+    assert {m.next_attempt_at for cid, m in messages.items() if cid != shop["vlad"]} == {
+        datetime(2026, 11, 30, 6, tzinfo=UTC)
+    }
+    if shop["vlad"] in targets:
+        vlad = messages[shop["vlad"]]
+        assert vlad.next_attempt_at == datetime(2026, 11, 29, 23, tzinfo=UTC)
+        assert "баллов 300" in (vlad.html or "") and "Владивосток" in vlad.text
+    plan = session.get_one(Campaign, c.id).plan
+    assert plan["target"] == len(targets) and plan["audience"] == len(shop["ids"]) and plan["codes"] == len(targets)
+    assert sum(plan[g] for g in ("target", "control", "global", "skipped")) == plan["audience"]
+    # frozen: joining the segment later changes nothing, and a second launch is refused
+    session.add(
+        SegmentMember(segment_id=shop["segment"], customer_id=factories.customer(session, email="late@example.com"))
+    )
+    with pytest.raises(Conflict):
+        campaigns.launch(session, SYSTEM, c.id, NOW, SENDING)
+    assert session.scalar(select(func.count()).select_from(Recipient).where(Recipient.campaign_id == c.id)) == len(
+        shop["ids"]
+    )
+
+
+def test_a_launch_that_fails_leaves_nothing(session: Session, shop: dict[str, Any]) -> None:
+    c = campaigns.create_campaign(session, SYSTEM, content(segment_id=shop["segment"], offer_id=shop["offer"]))
+    before = session.scalar(select(func.count()).select_from(OutboxMessage))
+    savepoint = session.begin_nested()
+    campaigns.launch(session, SYSTEM, c.id, NOW, SENDING)
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) > before
+    savepoint.rollback()
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == before
+    assert session.scalar(select(func.count()).select_from(Recipient)) == 0
+    assert session.scalar(select(func.count()).select_from(PromoCode).where(PromoCode.offer_id == shop["offer"])) == 0
+
+
+def test_preview_test_send_schedule_and_cancel(session: Session, shop: dict[str, Any]) -> None:
+    c = campaigns.create_campaign(
+        session, SYSTEM, content(segment_id=shop["segment"], offer_id=shop["offer"], holdout_share=0)
+    )
+    p = campaigns.preview(session, SYSTEM, c.id, shop["vlad"], NOW, SENDING, variant="A")
+    assert p.text == "Владивосток, ваш код XXXXXXXXXX" and "баллов 300" in (p.html or "") and p.skipped is None
+    assert p.to == "v@example.com" and p.channel == "email"
+    refused = campaigns.preview(session, SYSTEM, c.id, shop["refused"], NOW, SENDING)
+    assert refused.skipped is not None and "no consent to email" in refused.skipped
+    assert campaigns.preview(session, SYSTEM, c.id, shop["busy"], NOW, SENDING).skipped == "frequency cap"
+    with pytest.raises(ValidationFailed, match="no variant 'C'"):
+        campaigns.preview(session, SYSTEM, c.id, shop["vlad"], NOW, SENDING, variant="C")
+    test_id = campaigns.test_send(session, SYSTEM, c.id, shop["vlad"], "me@shop.ru", "email", NOW, SENDING, variant="B")
+    sent = session.get_one(OutboxMessage, test_id)
+    assert (sent.to, sent.source, sent.subject) == ("me@shop.ru", "test", "[TEST] Только для вас, Владивосток")
+    assert campaigns.over_cap(session, [shop["vlad"]], NOW, 1) == set()  # a test send does not count
+    campaigns.schedule(session, SYSTEM, c.id, NOW + timedelta(hours=1))
+    assert campaigns.due(session, NOW) == [] and campaigns.due(session, NOW + timedelta(hours=1)) == [c.id]
+    campaigns.launch(session, SYSTEM, c.id, NOW + timedelta(hours=1), SENDING)
+    stopped = campaigns.cancel(session, SYSTEM, c.id, NOW + timedelta(hours=2))
+    assert stopped.status == "cancelled"
+    statuses = set(session.scalars(select(OutboxMessage.status).where(OutboxMessage.source == f"campaign:{c.id}")))
+    assert statuses == {"failed"}
+    with pytest.raises(Conflict):
+        campaigns.update_campaign(session, SYSTEM, c.id, content(segment_id=shop["segment"]))
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"variants": [{"name": "A", "text": "{{ nmae }}"}]}, "variant A, text: template: 'nmae' is undefined"),
+    ({"variants": [{"name": "A", "text": "x"}, {"name": "A", "text": "y"}]}, "variants need different names"),
+    ({"channel": "email", "variants": [{"name": "A", "text": "x"}]}, "an e-mail needs a subject"),
+    ({"quiet_from": "22:00", "quiet_until": None}, "quiet hours need both ends"),
+    ({"holdout_share": 0.9}, "holdout_share"),
+    ({"segment_id": 10**9}, "segment 1000000000 not found"),
+    ({"offer_id": 10**9}, "offer_id: no offer"),
+])  # fmt: skip
+def test_a_campaign_that_would_go_wrong_is_refused_with_the_reason(session: Session, shop: dict[str, Any],
+                                                                   change: dict[str, Any], reason: str) -> None:  # fmt: skip
+    with pytest.raises(Exception, match=reason.replace("(", r"\(")) as caught:
+        campaigns.create_campaign(session, SYSTEM, {**content(segment_id=shop["segment"]), **change})
+    assert isinstance(caught.value, ValidationFailed) or "not found" in reason
