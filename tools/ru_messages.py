@@ -12,6 +12,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 RU = {
+    "Unsubscribe": "Отписаться",
+    "This link is not valid": "Эта ссылка недействительна",
+    "Stop receiving our messages by %(channel)s?": "Больше не получать наши сообщения по каналу %(channel)s?",
+    "You are unsubscribed": "Вы отписались",
+    "We will not write to you by %(channel)s any more.": "Мы больше не будем писать вам по каналу %(channel)s.",
     "(no name)": "(без имени)",
     "Acquisition source": "Источник привлечения",
     "Add": "Добавить",

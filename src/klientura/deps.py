@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from klientura.analytics import Warehouse
 from klientura.audit import Actor
 from klientura.auth.service import actor_for_api_key, actor_for_user, cached_api_key_actor, get_user
+from klientura.campaigns import Links, Sending
 from klientura.config import Settings
 from klientura.db import Session
 from klientura.kit.errors import Unauthorized
@@ -97,3 +98,13 @@ def open_warehouse_for_writing(request: Request) -> Iterator[Warehouse]:
 
 
 WritableWarehouseDep = Annotated[Warehouse, Depends(open_warehouse_for_writing)]
+
+
+def sending_of(request: Request) -> Sending:
+    """What a launch needs from the settings; links point at ``public_url``, else at the address of the request."""
+    settings: Settings = request.app.state.settings
+    base = settings.public_url or str(request.base_url)
+    return Sending(Links(base.rstrip("/"), settings.secret_key), settings.timezone, settings.default_locale)
+
+
+SendingDep = Annotated[Sending, Depends(sending_of)]

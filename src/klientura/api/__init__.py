@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from klientura.api import (
     analytics,
     auth,
+    campaigns,
     catalog,
     clv,
     customers,
@@ -36,6 +37,7 @@ def router() -> APIRouter:
         clv,
         segments,
         loyalty_offers,
+        campaigns,
     ):
         api.include_router(module.router)
     return api

@@ -6,8 +6,17 @@ from klientura.campaigns.launch import Decision, Sending, decide, launch, previe
 from klientura.campaigns.links import Links
 from klientura.campaigns.models import Campaign, ControlPeriod, OutboxEvent, OutboxMessage, Recipient
 from klientura.campaigns.outbox import LEASE, Draft, claim, enqueue, enqueue_many, history, outgoing, record, stop
-from klientura.campaigns.report import Comparison, Figures, Report, report
-from klientura.campaigns.schemas import CampaignIn, CampaignRead, GlobalControlIn, Preview, Variant
+from klientura.campaigns.report import Comparison, Figures, Report, report, report_out
+from klientura.campaigns.schemas import (
+    CampaignIn,
+    CampaignRead,
+    GlobalControlIn,
+    Preview,
+    ReportOut,
+    ScheduleIn,
+    TestSendIn,
+    Variant,
+)
 from klientura.campaigns.service import (
     cancel,
     create_campaign,
@@ -22,6 +31,7 @@ from klientura.campaigns.service import (
 )
 from klientura.campaigns.stats import Difference, proportions, welch
 from klientura.campaigns.timing import over_cap, send_at, zone_of
+from klientura.campaigns.tracking import clicked, opened, tracked, unsubscribe
 
 __all__ = [
     "LEASE",
@@ -42,12 +52,16 @@ __all__ = [
     "Preview",
     "Recipient",
     "Report",
+    "ReportOut",
+    "ScheduleIn",
     "Sending",
+    "TestSendIn",
     "Variant",
     "bucket",
     "cancel",
     "choose_channel",
     "claim",
+    "clicked",
     "create_campaign",
     "decide",
     "due",
@@ -59,18 +73,22 @@ __all__ = [
     "in_share",
     "launch",
     "list_campaigns",
+    "opened",
     "outgoing",
     "over_cap",
     "preview",
     "proportions",
     "record",
     "report",
+    "report_out",
     "schedule",
     "send_at",
     "set_global_control",
     "stop",
     "stop_global_control",
     "test_send",
+    "tracked",
+    "unsubscribe",
     "update_campaign",
     "welch",
     "zone_of",

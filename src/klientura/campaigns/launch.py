@@ -29,6 +29,7 @@ from klientura.campaigns.schemas import Preview
 from klientura.campaigns.service import get_campaign, global_control
 from klientura.campaigns.templates import Compiled, person
 from klientura.campaigns.timing import over_cap, send_at, zone_of
+from klientura.campaigns.tracking import tracked
 from klientura.db import Session, insert_columns
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.segments import SegmentMember
@@ -136,9 +137,10 @@ def launch(session: Session, actor: Actor, campaign_id: int, now: datetime, send
         p = person(r.first_name, r.last_name, r.full_name, standing.get(cid), promo_code=codes.get(cid),
                    unsubscribe_url=unsubscribe)  # fmt: skip
         subject, text, html = content.parts[d.variant]
-        for name, value in (("key", f"{source}:{cid}"), ("channel", d.channel), ("to", d.address), ("source", source),
-                            ("customer_id", cid), ("subject", subject(p) if d.channel == "email" else ""),
-                            ("text", text(p)), ("html", html(p) if html is not None and d.channel == "email" else None),
+        key, email = f"{source}:{cid}", d.channel == "email"
+        for name, value in (("key", key), ("channel", d.channel), ("to", d.address), ("source", source),
+                            ("customer_id", cid), ("subject", subject(p) if email else ""), ("text", text(p)),
+                            ("html", tracked(html(p), key, sending.links) if html is not None and email else None),
                             ("unsubscribe_url", unsubscribe), ("next_attempt_at", _due(campaign, start, r, sending.timezone))):  # fmt: skip
             out[name].append(value)
     message_ids = dict(zip(targets, enqueue_many(session, out, now), strict=True))

@@ -10,6 +10,7 @@ time; a message held to the end of the quiet hours starts its window a little la
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from sqlalchemy import func, select
 
 from klientura.audit import Actor
 from klientura.campaigns.models import Campaign, OutboxMessage, Recipient
+from klientura.campaigns.schemas import ComparisonOut, DifferenceOut, FiguresOut, ReportOut
 from klientura.campaigns.service import get_campaign
 from klientura.campaigns.stats import Difference, proportions, welch
 from klientura.catalog import Product
@@ -166,3 +168,29 @@ def report(session: Session, actor: Actor, campaign_id: int, now: datetime, cost
     roi = (overall.margin.diff - cost) / cost if cost > 0 else None
     daily = _daily(start, min(end, max(now, start)), ZoneInfo(timezone), groups, per)
     return Report(campaign.id, start, end, now >= end, delivery, ctl, overall, variants, round(cost, 2), roi, daily)
+
+
+def _finite(v: float) -> float | None:
+    return v if math.isfinite(v) else None
+
+
+def _difference(d: Difference) -> DifferenceOut:
+    return DifferenceOut(target=d.target, control=d.control, diff=d.diff, low=_finite(d.low), high=_finite(d.high),
+                         p_value=d.p_value, significant=d.significant)  # fmt: skip
+
+
+def _figures_out(f: Figures) -> FiguresOut:
+    return FiguresOut(customers=f.customers, buyers=f.buyers, orders=f.orders, revenue=f.revenue, margin=f.margin,
+                      conversion=f.conversion, revenue_per_customer=f.revenue_per_customer)  # fmt: skip
+
+
+def _comparison(c: Comparison) -> ComparisonOut:
+    return ComparisonOut(name=c.name, target=_figures_out(c.target), conversion=_difference(c.conversion),
+                         revenue=_difference(c.revenue), margin=_difference(c.margin))  # fmt: skip
+
+
+def report_out(r: Report) -> ReportOut:
+    """The report as the API sends it (infinite bounds, which JSON cannot carry, as null)."""
+    return ReportOut(campaign_id=r.campaign_id, start=r.start, end=r.end, complete=r.complete, delivery=r.delivery,
+                     control=_figures_out(r.control), overall=_comparison(r.overall),
+                     variants=[_comparison(v) for v in r.variants], cost=r.cost, roi=r.roi, daily=r.daily)  # fmt: skip

@@ -92,3 +92,60 @@ class GlobalControlIn(BaseModel):
 
     share: float = Field(gt=0, le=0.5, description="share of the base that receives no marketing")
     days: int = Field(default=90, ge=7, le=730, description="how long one draw lasts before it rotates")
+
+
+class TestSendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: int = Field(description="whose data the message is rendered with")
+    to: str = Field(min_length=1, max_length=320, description="where it goes: your own address")
+    channel: Channel = "email"
+    variant: str | None = None
+
+
+class ScheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: datetime | None = Field(description="when to launch (with a time zone); null: back to a draft")
+
+
+class DifferenceOut(BaseModel):
+    target: float
+    control: float
+    diff: float
+    low: float | None = Field(description="the 95 % interval; null when it cannot be computed")
+    high: float | None
+    p_value: float | None
+    significant: bool
+
+
+class FiguresOut(BaseModel):
+    customers: int
+    buyers: int
+    orders: int
+    revenue: float
+    margin: float
+    conversion: float
+    revenue_per_customer: float
+
+
+class ComparisonOut(BaseModel):
+    name: str
+    target: FiguresOut
+    conversion: DifferenceOut = Field(description="difference of the shares who bought")
+    revenue: DifferenceOut = Field(description="incremental revenue: over the whole target group")
+    margin: DifferenceOut = Field(description="incremental margin: over the whole target group")
+
+
+class ReportOut(BaseModel):
+    campaign_id: int
+    start: datetime
+    end: datetime
+    complete: bool
+    delivery: dict[str, int]
+    control: FiguresOut
+    overall: ComparisonOut
+    variants: list[ComparisonOut]
+    cost: float
+    roi: float | None
+    daily: list[dict[str, float | str]]

@@ -19,6 +19,7 @@ from klientura.web import (
     dedup,
     imports,
     loyalty,
+    messages,
     segments,
 )
 from klientura.web.render import LoginRequired
@@ -29,7 +30,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 def mount(app: FastAPI) -> None:
     app.include_router(dashboard.router, include_in_schema=False)  # before /static: it serves Plotly's script
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, customers, dedup, imports, segments, analytics_settings, analytics, clv, loyalty):
+    for module in (auth, customers, dedup, imports, segments, analytics_settings, analytics, clv, loyalty, messages):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

@@ -1,0 +1,105 @@
+"""Campaigns over the API: draft, preview, test send, schedule, launch, cancel, report; the global control group."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from klientura import campaigns as svc
+from klientura.campaigns import CampaignIn, CampaignRead, GlobalControlIn, Preview, ReportOut, ScheduleIn, TestSendIn
+from klientura.db import commit
+from klientura.deps import ActorDep, SendingDep, SessionDep, SettingsDep
+
+router = APIRouter(tags=["campaigns"])
+Status = Literal["draft", "scheduled", "launched", "cancelled"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@router.post("/campaigns", status_code=201, response_model=CampaignRead, summary="A campaign (a draft, or scheduled)")
+def create(data: CampaignIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
+    c = svc.create_campaign(session, actor, data)
+    commit(session)
+    return CampaignRead.model_validate(c)
+
+
+@router.get("/campaigns", response_model=list[CampaignRead], summary="Campaigns, newest first")
+def list_all(session: SessionDep, actor: ActorDep, status: Status | None = None) -> list[CampaignRead]:
+    return [CampaignRead.model_validate(c) for c in svc.list_campaigns(session, actor, status)]
+
+
+@router.get("/campaigns/{campaign_id}", response_model=CampaignRead, summary="A campaign; after launch, its plan")
+def get(campaign_id: int, session: SessionDep, actor: ActorDep) -> CampaignRead:
+    return CampaignRead.model_validate(svc.get_campaign(session, actor, campaign_id))
+
+
+@router.put("/campaigns/{campaign_id}", response_model=CampaignRead, summary="Change a draft or scheduled campaign")
+def update(campaign_id: int, data: CampaignIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
+    c = svc.update_campaign(session, actor, campaign_id, data)
+    commit(session)
+    return CampaignRead.model_validate(c)
+
+
+@router.get("/campaigns/{campaign_id}/preview", response_model=Preview,
+            summary="What a customer would receive now, rendered with their data (or why nothing)")  # fmt: skip
+def preview(campaign_id: int, customer_id: Annotated[int, Query()], session: SessionDep, actor: ActorDep,
+            sending: SendingDep, variant: str | None = None) -> Preview:  # fmt: skip
+    return svc.preview(session, actor, campaign_id, customer_id, _now(), sending, variant)
+
+
+@router.post("/campaigns/{campaign_id}/test", status_code=202, summary="Send a customer's message to your address")
+def test_send(campaign_id: int, data: TestSendIn, session: SessionDep, actor: ActorDep,
+              sending: SendingDep) -> dict[str, int]:  # fmt: skip
+    message_id = svc.test_send(session, actor, campaign_id, data.customer_id, data.to, data.channel, _now(), sending,
+                               data.variant)  # fmt: skip
+    commit(session)
+    return {"message_id": message_id}
+
+
+@router.post("/campaigns/{campaign_id}/schedule", response_model=CampaignRead, summary="Launch later (or unschedule)")
+def schedule(campaign_id: int, data: ScheduleIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
+    c = svc.schedule(session, actor, campaign_id, data.at)
+    commit(session)
+    return CampaignRead.model_validate(c)
+
+
+@router.post("/campaigns/{campaign_id}/launch", response_model=CampaignRead,
+             summary="Freeze the audience and write every message to the outbox, in one transaction")  # fmt: skip
+def launch(campaign_id: int, session: SessionDep, actor: ActorDep, sending: SendingDep) -> CampaignRead:
+    c = svc.launch(session, actor, campaign_id, _now(), sending)
+    commit(session)
+    return CampaignRead.model_validate(c)
+
+
+@router.post("/campaigns/{campaign_id}/cancel", response_model=CampaignRead,
+             summary="Stop: messages not yet sent are not sent")  # fmt: skip
+def cancel(campaign_id: int, session: SessionDep, actor: ActorDep) -> CampaignRead:
+    c = svc.cancel(session, actor, campaign_id, _now())
+    commit(session)
+    return CampaignRead.model_validate(c)
+
+
+@router.get("/campaigns/{campaign_id}/report", response_model=ReportOut,
+            summary="Delivery and the effect against the control group, with intervals")  # fmt: skip
+def report(campaign_id: int, session: SessionDep, actor: ActorDep, settings: SettingsDep) -> ReportOut:
+    r = svc.report(session, actor, campaign_id, _now(), settings.channel_costs, settings.timezone)
+    return svc.report_out(r)
+
+
+@router.put("/global-control", summary="Draw a new global control group: a share of the base left out of marketing")
+def set_global_control(data: GlobalControlIn, session: SessionDep, actor: ActorDep) -> dict[str, object]:
+    period = svc.set_global_control(session, actor, data.model_dump(), _now())
+    commit(session)
+    return {"share": period.share, "starts_at": period.starts_at, "ends_at": period.ends_at}
+
+
+@router.delete("/global-control", status_code=204, summary="No global control group from now on")
+def stop_global_control(session: SessionDep, actor: ActorDep) -> Response:
+    svc.stop_global_control(session, actor, _now())
+    commit(session)
+    return Response(status_code=204)

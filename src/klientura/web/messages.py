@@ -1,0 +1,70 @@
+"""What recipients reach from a message, without logging in: the unsubscribe page (and RFC 8058's one-click POST),
+the open pixel and the click tracker."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from klientura import campaigns
+from klientura.db import commit
+from klientura.deps import SendingDep, SessionDep
+from klientura.kit.errors import ValidationFailed
+from klientura.web.render import gettext_for, render
+
+router = APIRouter()
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+CHANNELS = {"email": "e-mail", "sms": "SMS", "telegram": "Telegram", "webhook": "webhook"}
+
+
+def _page(request: Request, title: str, message: str, *, token: str | None = None, status: int = 200) -> HTMLResponse:
+    return render(request, "campaigns/unsubscribe.html", {"title": title, "message": message, "token": token},
+                  status=status)  # fmt: skip
+
+
+@router.get("/u/{token}", response_class=HTMLResponse)
+def unsubscribe_page(token: str, request: Request, sending: SendingDep) -> HTMLResponse:
+    _ = gettext_for(request)
+    try:
+        _cid, channel = sending.links.unsubscriber(token)
+    except ValidationFailed:
+        return _page(request, _("Not found"), _("This link is not valid"), status=404)
+    return _page(request, _("Unsubscribe"), _("Stop receiving our messages by %(channel)s?")
+                 % {"channel": CHANNELS.get(channel, channel)}, token=token)  # fmt: skip
+
+
+@router.post("/u/{token}", response_class=HTMLResponse)
+def unsubscribe(token: str, request: Request, session: SessionDep, sending: SendingDep) -> HTMLResponse:
+    """The page's button and a mail client's one-click POST (``List-Unsubscribe=One-Click``) both land here."""
+    _ = gettext_for(request)
+    try:
+        _cid, channel = campaigns.unsubscribe(session, sending.links, token, datetime.now(UTC))
+    except ValidationFailed:
+        return _page(request, _("Not found"), _("This link is not valid"), status=404)
+    commit(session)
+    return _page(request, _("You are unsubscribed"), _("We will not write to you by %(channel)s any more.")
+                 % {"channel": CHANNELS.get(channel, channel)})  # fmt: skip
+
+
+@router.get("/t/o/{token}")
+def opened(token: str, session: SessionDep, sending: SendingDep) -> Response:
+    try:
+        campaigns.opened(session, sending.links, token, datetime.now(UTC))
+        commit(session)
+    except ValidationFailed:
+        pass  # a damaged pixel still gets its image: a mail client shows nothing either way
+    return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/t/c/{token}")
+def clicked(token: str, request: Request, session: SessionDep, sending: SendingDep) -> Response:
+    try:
+        url = campaigns.clicked(session, sending.links, token, datetime.now(UTC))
+    except ValidationFailed:
+        _ = gettext_for(request)
+        return _page(request, _("Not found"), _("This link is not valid"), status=404)
+    commit(session)
+    return RedirectResponse(url, status_code=302)

@@ -1,0 +1,91 @@
+"""Campaigns over HTTP as an integration uses them, and the links a recipient follows (unsubscribe, tracking)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from klientura.campaigns import OutboxMessage
+from klientura.customers import Consent
+from tests import factories
+from tests.api.conftest import login
+from tests.campaigns.test_campaigns import segment
+
+
+def _draft(segment_id: int) -> dict[str, Any]:
+    return {"name": "Осень", "segment_id": segment_id, "channel": "email", "holdout_share": 0, "quiet_from": None,
+            "quiet_until": None, "global_control": False, "variants": [{
+                "name": "A", "subject": "{{ name }}, осень", "text": "Привет, {{ name }}",
+                "html": '<html><body><p>Привет, {{ name }}</p><a href="https://shop.example.ru/sale?a=1&amp;b=2">Скидки</a></body></html>'}]}  # fmt: skip
+
+
+def test_a_campaign_from_draft_to_report(api: TestClient, app_session: Session) -> None:
+    ids = [factories.customer(app_session, first_name=f"Ольга{i}", email=f"o{i}@example.com", consents={"email": True})
+           for i in range(5)]  # fmt: skip
+    seg = segment(app_session, ids)
+    app_session.commit()
+    bad = api.post(
+        "/api/v1/campaigns", json={**_draft(seg), "variants": [{"name": "A", "subject": "x", "text": "{{ nmae }}"}]}
+    )
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    assert "'nmae' is undefined" in bad.json()["detail"]
+    r = api.post("/api/v1/campaigns", json=_draft(seg))
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    shown = api.get(f"/api/v1/campaigns/{cid}/preview", params={"customer_id": ids[0]}).json()
+    assert shown["subject"] == "Ольга0, осень" and shown["to"] == "o0@example.com" and shown["skipped"] is None
+    assert (
+        api.post(f"/api/v1/campaigns/{cid}/test", json={"customer_id": ids[0], "to": "me@shop.ru"}).status_code == 202
+    )
+    assert api.get(f"/api/v1/campaigns/{cid}/report").status_code == 409  # not launched yet
+    launched = api.post(f"/api/v1/campaigns/{cid}/launch")
+    assert launched.status_code == 200 and launched.json()["plan"]["target"] == 5
+    assert api.post(f"/api/v1/campaigns/{cid}/launch").status_code == 409
+    assert api.put(f"/api/v1/campaigns/{cid}", json=_draft(seg)).status_code == 409
+
+    message = app_session.scalars(select(OutboxMessage).where(OutboxMessage.customer_id == ids[0],
+                                                              OutboxMessage.source == f"campaign:{cid}")).one()  # fmt: skip
+    assert message.html is not None and "https://shop.example.ru" not in message.html  # every link goes through us
+    click = message.html.split('href="')[1].split('"')[0].removeprefix("http://testserver")
+    pixel = message.html.split('<img src="')[1].split('"')[0].removeprefix("http://testserver")
+    followed = api.get(click, follow_redirects=False)
+    assert followed.status_code == 302 and followed.headers["location"] == "https://shop.example.ru/sale?a=1&b=2"
+    assert api.get(click, follow_redirects=False).status_code == 302  # a second click counts once
+    img = api.get(pixel)
+    assert img.status_code == 200 and img.headers["content-type"] == "image/gif"
+    assert api.get(click[:-3] + "xyz", follow_redirects=False).status_code == 404  # a forged link
+    delivery = api.get(f"/api/v1/campaigns/{cid}/report").json()["delivery"]
+    assert (delivery["opened"], delivery["clicked"], delivery["queued"]) == (1, 1, 5)
+
+    assert message.unsubscribe_url is not None
+    link = message.unsubscribe_url.removeprefix("http://testserver")
+    page = api.get(link)
+    assert page.status_code == 200 and "Отписаться" in page.text
+    done = api.post(link, data={"List-Unsubscribe": "One-Click"})  # what a mail client's one-click sends
+    assert done.status_code == 200 and "Вы отписались" in done.text
+    consent = app_session.scalars(
+        select(Consent).where(Consent.customer_id == ids[0], Consent.channel == "email")
+    ).one()
+    app_session.refresh(consent)
+    assert consent.granted is False and consent.source == "unsubscribe"
+    assert api.get(link[:-2] + "zz").status_code == 404
+    again = api.post("/api/v1/campaigns", json={**_draft(seg), "name": "Зима"}).json()
+    assert (
+        api.get(f"/api/v1/campaigns/{again['id']}/preview", params={"customer_id": ids[0]}).json()["skipped"]
+        == "no consent to email"
+    )
+
+
+def test_who_may_do_what(client: TestClient, app_session: Session, users: dict[str, int]) -> None:
+    seg = segment(app_session, [factories.customer(app_session, email="x@example.com")])
+    app_session.commit()
+    analyst = login(client, "analyst@test.local")
+    assert analyst.post("/api/v1/campaigns", json=_draft(seg)).status_code == 403
+    assert analyst.get("/api/v1/campaigns").status_code == 200
+    marketer = login(client, "marketer@test.local")
+    assert marketer.post("/api/v1/campaigns", json=_draft(seg)).status_code == 201
+    assert marketer.put("/api/v1/global-control", json={"share": 0.05, "days": 90}).status_code == 200
+    assert marketer.put("/api/v1/global-control", json={"share": 0.9}).status_code == 422
