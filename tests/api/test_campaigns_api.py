@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klientura.campaigns import OutboxMessage
+from klientura import campaigns
+from klientura.campaigns import Links, OutboxMessage
 from klientura.customers import Consent
 from tests import factories
 from tests.api.conftest import login
@@ -48,9 +49,10 @@ def test_a_campaign_from_draft_to_report(api: TestClient, app_session: Session) 
 
     message = app_session.scalars(select(OutboxMessage).where(OutboxMessage.customer_id == ids[0],
                                                               OutboxMessage.source == f"campaign:{cid}")).one()  # fmt: skip
-    assert message.html is not None and "https://shop.example.ru" not in message.html  # every link goes through us
-    click = message.html.split('href="')[1].split('"')[0].removeprefix("http://testserver")
-    pixel = message.html.split('<img src="')[1].split('"')[0].removeprefix("http://testserver")
+    sent = campaigns.compose(app_session, message, Links("http://testserver", "test-secret"), {})
+    assert sent.html is not None and "https://shop.example.ru" not in sent.html  # every link goes through us
+    click = sent.html.split('href="')[1].split('"')[0].removeprefix("http://testserver")
+    pixel = sent.html.split('<img src="')[1].split('"')[0].removeprefix("http://testserver")
     followed = api.get(click, follow_redirects=False)
     assert followed.status_code == 302 and followed.headers["location"] == "https://shop.example.ru/sale?a=1&b=2"
     assert api.get(click, follow_redirects=False).status_code == 302  # a second click counts once
@@ -60,8 +62,8 @@ def test_a_campaign_from_draft_to_report(api: TestClient, app_session: Session) 
     delivery = api.get(f"/api/v1/campaigns/{cid}/report").json()["delivery"]
     assert (delivery["opened"], delivery["clicked"], delivery["queued"]) == (1, 1, 5)
 
-    assert message.unsubscribe_url is not None
-    link = message.unsubscribe_url.removeprefix("http://testserver")
+    assert sent.unsubscribe_url is not None
+    link = sent.unsubscribe_url.removeprefix("http://testserver")
     page = api.get(link)
     assert page.status_code == 200 and "Отписаться" in page.text
     done = api.post(link, data={"List-Unsubscribe": "One-Click"})  # what a mail client's one-click sends

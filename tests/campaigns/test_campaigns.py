@@ -105,26 +105,29 @@ def test_launch_writes_one_rendered_message_per_target_and_freezes_the_audience(
     )
     assert set(codes) == targets  # a personal code for each target, none for the control group
     assert {"A", "B"} <= {rows[cid].variant for cid in targets}
+    # what the worker sends: rendered from the fields the launch froze, with the recipient's own links
+    cache: dict[int, campaigns.Content] = {}
+    sent = {cid: campaigns.compose(session, m, SENDING.links, cache) for cid, m in messages.items()}
     for cid in targets:
-        m, r = messages[cid], rows[cid]
-        assert codes[cid] in m.text and m.key == f"campaign:{c.id}:{cid}"
-        assert m.unsubscribe_url is not None and campaigns.Links("", "s3cret").unsubscriber(
-            m.unsubscribe_url.rsplit("/", 1)[1]
-        ) == (cid, r.channel)
+        m, r = sent[cid], rows[cid]
+        assert codes[cid] in m.text and m.key == f"campaign:{c.id}:{cid}" and m.to == messages[cid].to
+        assert m.unsubscribe_url is not None
+        assert SENDING.links.unsubscriber(m.unsubscribe_url.rsplit("/", 1)[1]) == (cid, r.channel)
         if r.channel == "email":
             assert (m.html is not None) == (r.variant == "A") and m.subject
+            assert m.html is None or "/t/o/" in m.html  # the open pixel
     assert {shop["sms_only"], shop["vlad"]} <= targets
-    if shop["sms_only"] in targets:  # the preferred channel, with consent: an SMS without a subject or HTML
-        sms = messages[shop["sms_only"]]
-        assert (sms.channel, sms.to, sms.subject, sms.html) == ("sms", "+79161234567", "", None)
+    sms = sent[shop["sms_only"]]  # the preferred channel, with consent: an SMS without a subject or HTML
+    assert (messages[shop["sms_only"]].channel, sms.to, sms.subject, sms.html) == ("sms", "+79161234567", "", None)
     # 22:00 in Moscow: Moscow waits for 09:00 (06:00 UTC); Vladivostok (04:00 there) for 09:00 its time (23:00 UTC)
-    assert {m.next_attempt_at for cid, m in messages.items() if cid != shop["vlad"]} == {
-        datetime(2026, 11, 30, 6, tzinfo=UTC)
-    }
-    if shop["vlad"] in targets:
-        vlad = messages[shop["vlad"]]
-        assert vlad.next_attempt_at == datetime(2026, 11, 29, 23, tzinfo=UTC)
-        assert "баллов 300" in (vlad.html or "") and "Владивосток" in vlad.text
+    due = {m.next_attempt_at for cid, m in messages.items() if cid != shop["vlad"]}
+    assert due == {datetime(2026, 11, 30, 6, tzinfo=UTC)}
+    assert messages[shop["vlad"]].next_attempt_at == datetime(2026, 11, 29, 23, tzinfo=UTC)
+    vlad = sent[shop["vlad"]]
+    assert "Владивосток" in vlad.text and (rows[shop["vlad"]].variant == "B" or "баллов 300" in (vlad.html or ""))
+    # the points as they were at launch, even if they change before the message goes
+    frozen = messages[shop["vlad"]].data["fields"]
+    assert frozen["points"] == 300 if "points" in frozen else rows[shop["vlad"]].variant == "B"
     plan = session.get_one(Campaign, c.id).plan
     assert plan["target"] == len(targets) and plan["audience"] == len(shop["ids"]) and plan["codes"] == len(targets)
     assert sum(plan[g] for g in ("target", "control", "global", "skipped")) == plan["audience"]

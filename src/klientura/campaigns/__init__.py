@@ -2,6 +2,7 @@
 and the report of what each earned."""
 
 from klientura.campaigns.audience import Choice, bucket, choose_channel, in_share
+from klientura.campaigns.content import Content, compose
 from klientura.campaigns.launch import Decision, Sending, decide, launch, preview, test_send
 from klientura.campaigns.links import Links
 from klientura.campaigns.models import Campaign, ControlPeriod, OutboxEvent, OutboxMessage, Recipient
@@ -40,6 +41,7 @@ __all__ = [
     "CampaignRead",
     "Choice",
     "Comparison",
+    "Content",
     "ControlPeriod",
     "Decision",
     "Difference",
@@ -62,6 +64,7 @@ __all__ = [
     "choose_channel",
     "claim",
     "clicked",
+    "compose",
     "create_campaign",
     "decide",
     "due",

@@ -20,16 +20,16 @@ from sqlalchemy import select
 from klientura import loyalty
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.campaigns.audience import bucket, choose_channel, in_share
+from klientura.campaigns.audience import Choice, bucket, choose_channel, in_share
+from klientura.campaigns.content import Content
 from klientura.campaigns.links import Links
 from klientura.campaigns.models import Campaign, Recipient
 from klientura.campaigns.outbox import Draft, enqueue, enqueue_many
 from klientura.campaigns.reach import Reach, reach
 from klientura.campaigns.schemas import Preview
 from klientura.campaigns.service import get_campaign, global_control
-from klientura.campaigns.templates import Compiled, person
+from klientura.campaigns.templates import person
 from klientura.campaigns.timing import over_cap, send_at, zone_of
-from klientura.campaigns.tracking import tracked
 from klientura.db import Session, insert_columns
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.segments import SegmentMember
@@ -57,13 +57,13 @@ class Decision:
 
 
 def decide(customer_id: int, r: Reach, campaign: Campaign, global_seed: tuple[str, float] | None,
-           capped: set[int]) -> Decision:  # fmt: skip
+           capped: set[int], choice: Choice | None = None) -> Decision:  # fmt: skip
     """One customer's fate. The order matters for the report: everything that can keep a customer from the message
     (global control, no channel, the cap) is settled before the holdout is drawn, so target and control are drawn
     from the same reachable customers and differ only in the message."""
     if global_seed is not None and in_share(global_seed[0], customer_id, global_seed[1]):
         return Decision("global", reason="global control group")
-    choice = choose_channel(r.addresses, r.consents, r.preferred, campaign.channel)
+    choice = choice or choose_channel(r.addresses, r.consents, r.preferred, campaign.channel)
     if choice.channel is None:
         return Decision("skipped", reason=choice.reason)
     if customer_id in capped:
@@ -73,21 +73,6 @@ def decide(customer_id: int, r: Reach, campaign: Campaign, global_seed: tuple[st
     if in_share(campaign.seed, customer_id, campaign.holdout_share):
         return Decision("control", choice.channel, variant=variant)
     return Decision("target", choice.channel, choice.address, variant)
-
-
-class _Content:
-    """A campaign's variants compiled once."""
-
-    def __init__(self, campaign: Campaign, locale: str) -> None:
-        self.parts: dict[str, tuple[Compiled, Compiled, Compiled | None]] = {}
-        for v in campaign.variants:
-            try:
-                self.parts[v["name"]] = (Compiled(v.get("subject") or "", locale=locale),
-                                         Compiled(v["text"], locale=locale),
-                                         Compiled(v["html"], html=True, locale=locale) if v.get("html") else None)  # fmt: skip
-            except ValidationFailed as exc:
-                raise ValidationFailed(f"variant {v['name']}: {exc}") from exc
-        self.fields = frozenset().union(*(p.fields for parts in self.parts.values() for p in parts if p is not None))
 
 
 def _start(campaign: Campaign, now: datetime) -> datetime:
@@ -103,10 +88,10 @@ def _due(campaign: Campaign, start: datetime, r: Reach, shop_tz: str) -> datetim
 def _decisions(session: Session, campaign: Campaign, found: Mapping[int, Reach], now: datetime) -> dict[int, Decision]:
     period = global_control(session, now) if campaign.global_control else None
     seed = (period.seed, period.share) if period is not None else None
-    reachable = [cid for cid, r in found.items() if choose_channel(r.addresses, r.consents, r.preferred,
-                                                                   campaign.channel).channel is not None]  # fmt: skip
+    choices = {cid: choose_channel(r.addresses, r.consents, r.preferred, campaign.channel) for cid, r in found.items()}
+    reachable = [cid for cid, choice in choices.items() if choice.channel is not None]
     capped = over_cap(session, reachable, now, campaign.cap, campaign.cap_days) if campaign.cap else set()
-    return {cid: decide(cid, r, campaign, seed, capped) for cid, r in found.items()}
+    return {cid: decide(cid, r, campaign, seed, capped, choices[cid]) for cid, r in found.items()}
 
 
 def launch(session: Session, actor: Actor, campaign_id: int, now: datetime, sending: Sending) -> Campaign:
@@ -114,7 +99,7 @@ def launch(session: Session, actor: Actor, campaign_id: int, now: datetime, send
     campaign = get_campaign(session, actor, campaign_id)
     if campaign.status not in ("draft", "scheduled"):
         raise Conflict(f"campaign {campaign_id} is {campaign.status}: it cannot be launched")
-    content = _Content(campaign, sending.locale)
+    content = Content(campaign.variants, sending.locale)
     members = select(SegmentMember.customer_id).where(SegmentMember.segment_id == campaign.segment_id)
     scope: Any = lambda c: c.in_(members)  # noqa: E731
     found = reach(session, scope)
@@ -128,20 +113,17 @@ def launch(session: Session, actor: Actor, campaign_id: int, now: datetime, send
         loyalty.standings(session, scope, now, ZoneInfo(sending.timezone)) if content.fields & LOYALTY_FIELDS else {}
     )
     start, source = _start(campaign, now), f"campaign:{campaign.id}"
-    out: dict[str, list[Any]] = {k: [] for k in ("key", "channel", "to", "source", "customer_id", "subject", "text",
-                                                   "html", "unsubscribe_url", "next_attempt_at")}  # fmt: skip
+    out: dict[str, list[Any]] = {k: [] for k in ("key", "channel", "to", "source", "customer_id", "data",
+                                                   "next_attempt_at")}  # fmt: skip
     for cid in targets:
         d, r = decided[cid], found[cid]
-        assert d.channel is not None and d.variant is not None
-        unsubscribe = sending.links.unsubscribe(cid, d.channel)
-        p = person(r.first_name, r.last_name, r.full_name, standing.get(cid), promo_code=codes.get(cid),
-                   unsubscribe_url=unsubscribe)  # fmt: skip
-        subject, text, html = content.parts[d.variant]
-        key, email = f"{source}:{cid}", d.channel == "email"
-        for name, value in (("key", key), ("channel", d.channel), ("to", d.address), ("source", source),
-                            ("customer_id", cid), ("subject", subject(p) if email else ""), ("text", text(p)),
-                            ("html", tracked(html(p), key, sending.links) if html is not None and email else None),
-                            ("unsubscribe_url", unsubscribe), ("next_attempt_at", _due(campaign, start, r, sending.timezone))):  # fmt: skip
+        fields = content.frozen(
+            person(r.first_name, r.last_name, r.full_name, standing.get(cid), promo_code=codes.get(cid))
+        )
+        for name, value in (("key", f"{source}:{cid}"), ("channel", d.channel), ("to", d.address), ("source", source),
+                            ("customer_id", cid), ("data", {"campaign": campaign.id, "variant": d.variant,
+                                                            "locale": sending.locale, "fields": fields}),
+                            ("next_attempt_at", _due(campaign, start, r, sending.timezone))):  # fmt: skip
             out[name].append(value)
     message_ids = dict(zip(targets, enqueue_many(session, out, now), strict=True))
     insert_columns(session, Recipient, {
@@ -171,7 +153,7 @@ def preview(session: Session, actor: Actor, campaign_id: int, customer_id: int, 
             variant: str | None = None) -> Preview:  # fmt: skip
     """What this customer would receive if the campaign went now (or why nothing), rendered with their own data."""
     campaign = get_campaign(session, actor, campaign_id)
-    content = _Content(campaign, sending.locale)
+    content = Content(campaign.variants, sending.locale)
     found = reach(session, lambda c: c == customer_id)
     if customer_id not in found:
         raise ValidationFailed(f"no customer {customer_id} (or the card was merged into another)")
@@ -182,12 +164,21 @@ def preview(session: Session, actor: Actor, campaign_id: int, customer_id: int, 
     standing = loyalty.standings(session, lambda c: c == customer_id, now, ZoneInfo(sending.timezone))
     r, channel = found[customer_id], d.channel or campaign.channel or "email"
     p = person(r.first_name, r.last_name, r.full_name, standing.get(customer_id),
-               promo_code=SAMPLE_CODE if campaign.offer_id else None,
-               unsubscribe_url=sending.links.unsubscribe(customer_id, channel))  # fmt: skip
-    subject, text, html = content.parts[name]
+               promo_code=SAMPLE_CODE if campaign.offer_id else None)  # fmt: skip
+    to = d.address or r.addresses.get(channel)
+    m = content.message(name, content.frozen(p), key=f"preview:{campaign.id}:{customer_id}", to=to or "",
+                        channel=channel, customer_id=customer_id, links=sending.links)  # fmt: skip
     skipped = None if d.grp == "target" else d.reason or ("held out (control group)" if d.grp == "control" else None)
-    return Preview(customer_id=customer_id, variant=name, channel=d.channel, to=d.address or r.addresses.get(channel),
-                   subject=subject(p), text=text(p), html=html(p) if html is not None else None, skipped=skipped)  # fmt: skip
+    return Preview(
+        customer_id=customer_id,
+        variant=name,
+        channel=d.channel,
+        to=to,
+        subject=m.subject,
+        text=m.text,
+        html=m.html,
+        skipped=skipped,
+    )
 
 
 def test_send(session: Session, actor: Actor, campaign_id: int, customer_id: int, to: str, channel: str,

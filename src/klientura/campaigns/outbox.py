@@ -53,11 +53,12 @@ def enqueue(session: Session, drafts: Iterable[Draft], now: datetime) -> list[Ou
 
 def enqueue_many(session: Session, columns: dict[str, list[Any]], now: datetime) -> list[int]:
     """Many messages at once (a campaign's launch), column by column — ``key``, ``channel``, ``to``, ``source``,
-    ``customer_id``, ``subject``, ``text``, ``html``, ``unsubscribe_url``, ``next_attempt_at`` — in the caller's
+    ``customer_id``, ``next_attempt_at``, and ``data`` or ``subject``/``text``/``html`` — in the caller's
     transaction with the store's bulk insert; their ids, in order."""
     n = len(columns["key"])
     ids = reserve_ids(session, OutboxMessage, n)
-    insert_columns(session, OutboxMessage, {"id": ids, **columns, "data": [{}] * n, "status": ["queued"] * n,
+    defaults: dict[str, list[Any]] = {"subject": [""] * n, "text": [""] * n, "data": [{}] * n}
+    insert_columns(session, OutboxMessage, {"id": ids, **defaults, **columns, "status": ["queued"] * n,
                                             "attempts": [0] * n, "created_at": [now] * n})  # fmt: skip
     return ids
 

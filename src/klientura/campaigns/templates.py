@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -72,8 +73,11 @@ class Compiled:
             self.fields = frozenset(meta.find_undeclared_variables(env.parse(source)))
 
     def __call__(self, person: Personal) -> str:
+        return self.render(asdict(person))
+
+    def render(self, values: dict[str, Any]) -> str:
         with _explained():
-            return self.template.render(asdict(person))
+            return self.template.render(values)
 
 
 @contextmanager

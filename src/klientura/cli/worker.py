@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from klientura import analytics, channels, loyalty, segments
+from klientura import analytics, campaigns, channels, loyalty, segments
 from klientura import worker as jobs
 from klientura.audit import SYSTEM
 from klientura.cli.main import app, console, fail
@@ -75,7 +75,8 @@ def send(
     lease: Annotated[float, typer.Option(min=1, help="seconds a claimed message stays with this sender")] = 300,
 ) -> None:
     """Deliver the outbox through the configured channels (KLIENTURA_SMTP_HOST, KLIENTURA_WEBHOOK_URL,
-    KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_SMS_KEY). Safe to run several at once on PostgreSQL."""
+    KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_SMS_KEY), launching scheduled campaigns when their time comes; links in the
+    messages point at KLIENTURA_PUBLIC_URL. Safe to run several at once on PostgreSQL."""
     settings = Settings()
     try:
         configured = channels.from_settings(settings)
@@ -86,11 +87,16 @@ def send(
              "or KLIENTURA_SMS_KEY")  # fmt: skip
     factory = make_session_factory(settings.database_url)
     total = {"sent": 0, "retry": 0, "failed": 0}
+    sending = campaigns.Sending(campaigns.Links(settings.public_url or "http://127.0.0.1:8000", settings.secret_key),
+                                settings.timezone, settings.default_locale)  # fmt: skip
+    contents: dict[int, campaigns.Content] = {}
     try:
         while True:
             with factory() as session:
-                counts = jobs.deliver(session, configured, lambda: datetime.now(ZoneInfo("UTC")), batch,
-                                      timedelta(seconds=lease))  # fmt: skip
+                for campaign_id, outcome in jobs.launch_due(session, datetime.now(ZoneInfo("UTC")), sending).items():
+                    console.print(f"campaign {campaign_id} {outcome}")
+                counts = jobs.deliver(session, configured, lambda: datetime.now(ZoneInfo("UTC")), sending.links, batch,
+                                      timedelta(seconds=lease), contents)  # fmt: skip
             total = {k: total[k] + counts[k] for k in total}
             if not any(counts.values()):
                 if once:

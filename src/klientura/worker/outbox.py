@@ -8,19 +8,51 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from klientura import campaigns
-from klientura.channels import Channel
+from klientura.audit import SYSTEM, record
+from klientura.channels import Channel, DeliveryResult
 from klientura.db import Session
+from klientura.kit.errors import KlienturaError, ValidationFailed
 
 
-def deliver(session: Session, channels: Mapping[str, Channel], clock: Callable[[], datetime], limit: int = 200,
-            lease: timedelta = campaigns.LEASE) -> dict[str, int]:  # fmt: skip
-    """One round over the configured channels; the count of messages sent, to retry and failed."""
+def deliver(session: Session, channels: Mapping[str, Channel], clock: Callable[[], datetime],
+            links: campaigns.Links | None = None, limit: int = 200, lease: timedelta = campaigns.LEASE,
+            contents: dict[int, campaigns.Content] | None = None) -> dict[str, int]:  # fmt: skip
+    """One round over the configured channels; the count of messages sent, to retry and failed. A campaign's
+    message is rendered here from what its launch froze (``contents`` keeps the compiled templates between rounds);
+    one that cannot be rendered fails with the reason."""
     claimed = campaigns.claim(session, limit, clock(), channels.keys(), lease)
     session.commit()
     counts = {"sent": 0, "retry": 0, "failed": 0}
+    cache = {} if contents is None else contents
     for message in claimed:
-        result = channels[message.channel].send(campaigns.outgoing(message))
+        try:
+            if links is None and "variant" in (message.data or {}):
+                raise ValidationFailed("a campaign's message needs the links back to us (KLIENTURA_PUBLIC_URL)")
+            outgoing = campaigns.compose(session, message, links or campaigns.Links("", ""), cache)
+        except KlienturaError as exc:
+            campaigns.record(session, message, DeliveryResult("failed", error=f"cannot render: {exc.detail}"), clock())
+            session.commit()
+            counts["failed"] += 1
+            continue
+        result = channels[message.channel].send(outgoing)
         campaigns.record(session, message, result, clock())
         session.commit()
         counts["sent" if result.ok else ("retry" if message.status == "queued" else "failed")] += 1
     return counts
+
+
+def launch_due(session: Session, now: datetime, sending: campaigns.Sending) -> dict[int, str]:
+    """Launch the scheduled campaigns whose time has come, each in its own transaction; one that cannot go (its
+    segment emptied, say) goes back to a draft with the reason in the audit log. {campaign id: outcome}."""
+    outcomes: dict[int, str] = {}
+    for campaign_id in campaigns.due(session, now):
+        try:
+            c = campaigns.launch(session, SYSTEM, campaign_id, now, sending)
+            outcomes[campaign_id] = f"launched: {c.plan.get('target', 0):,} messages"
+        except KlienturaError as exc:
+            session.rollback()
+            campaigns.schedule(session, SYSTEM, campaign_id, None)
+            record(session, SYSTEM, "campaign.launch_failed", "campaigns", campaign_id, None, {"reason": exc.detail})
+            outcomes[campaign_id] = f"not launched: {exc.detail}"
+        session.commit()
+    return outcomes
