@@ -11,7 +11,7 @@ The worker's round (claim, commit the lease, send, record and commit each) is :f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,15 +51,17 @@ def enqueue(session: Session, drafts: Iterable[Draft], now: datetime) -> list[Ou
     return rows
 
 
-def enqueue_many(session: Session, columns: dict[str, list[Any]], now: datetime) -> list[int]:
+def enqueue_many(session: Session, columns: dict[str, list[Any]], now: datetime,
+                 ready: Collection[str] = ()) -> list[int]:  # fmt: skip
     """Many messages at once (a campaign's launch), column by column — ``key``, ``channel``, ``to``, ``source``,
     ``customer_id``, ``next_attempt_at``, and ``data`` or ``subject``/``text``/``html`` — in the caller's
-    transaction with the store's bulk insert; their ids, in order."""
+    transaction with the store's bulk insert (columns named in ``ready`` hold the driver's values already: JSON
+    text); their ids, in order."""
     n = len(columns["key"])
     ids = reserve_ids(session, OutboxMessage, n)
     defaults: dict[str, list[Any]] = {"subject": [""] * n, "text": [""] * n, "data": [{}] * n}
     insert_columns(session, OutboxMessage, {"id": ids, **defaults, **columns, "status": ["queued"] * n,
-                                            "attempts": [0] * n, "created_at": [now] * n})  # fmt: skip
+                                            "attempts": [0] * n, "created_at": [now] * n}, ready=ready)  # fmt: skip
     return ids
 
 

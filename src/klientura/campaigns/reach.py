@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 
 from klientura.customers import Consent, Customer, Identity
 from klientura.db import Session
@@ -31,33 +31,43 @@ class Reach:
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
 
 
+def _pick(kind: str) -> Any:
+    """The address of a kind: the primary one, else the smallest (one row per customer, whatever the store)."""
+    return func.coalesce(
+        func.max(case((and_(Identity.kind == kind, Identity.is_primary.is_(True)), Identity.value))),
+        func.min(case((Identity.kind == kind, Identity.value))),
+    )
+
+
+def _granted(channel: str) -> Any:
+    """1 granted, 0 refused, NULL never asked."""
+    return func.max(case((Consent.channel == channel, case((Consent.granted.is_(True), 1), else_=0))))
+
+
 def reach(session: Session, scope: Scope) -> dict[int, Reach]:
-    """Per surviving card in ``scope``. Of several addresses of a kind the primary one, else the first added.
+    """Per surviving card in ``scope``, in one query (a launch reads a million): the addresses and consents are
+    aggregated per customer in the store. Of several addresses of a kind the primary one, else the smallest.
     A webhook needs no address (the receiving system knows the customer by id) but honours a refusal."""
-    out = {
-        cid: Reach(first, last, middle, tz, preferred, {"webhook": str(cid)})
-        for cid, first, last, middle, tz, preferred in session.execute(
-            select(Customer.id, Customer.first_name, Customer.last_name, Customer.middle_name, Customer.timezone,
-                   Customer.preferred_channel).where(scope(Customer.id), Customer.merged_into_id.is_(None))
-        )
-    }  # fmt: skip
-    best: dict[tuple[int, str], tuple[bool, int]] = {}
-    for cid, kind, value, primary, iid in session.execute(
-        select(Identity.customer_id, Identity.kind, Identity.value, Identity.is_primary, Identity.id)
-        .where(scope(Identity.customer_id), Identity.kind.in_(list(CHANNEL_OF_KIND)))
-    ):  # fmt: skip
-        r = out.get(cid)
-        if r is None:
-            continue
-        channel, rank = CHANNEL_OF_KIND[kind], (not primary, iid)
-        if (cid, channel) not in best or rank < best[cid, channel]:
-            best[cid, channel] = rank
-            r.addresses[channel] = value
-    for cid, channel, granted in session.execute(
-        select(Consent.customer_id, Consent.channel, Consent.granted).where(scope(Consent.customer_id))
-    ):
-        if (r := out.get(cid)) is not None:
-            r.consents[channel] = granted
-    for r in out.values():
-        r.consents.setdefault("webhook", True)
+    kinds = {channel: kind for kind, channel in CHANNEL_OF_KIND.items()}
+    ids = (select(Identity.customer_id.label("cid"), *(_pick(kind).label(ch) for ch, kind in kinds.items()))
+           .where(scope(Identity.customer_id), Identity.kind.in_(list(CHANNEL_OF_KIND)))
+           .group_by(Identity.customer_id).subquery())  # fmt: skip
+    channels = (*kinds, "webhook")
+    consents = (select(Consent.customer_id.label("cid"), *(_granted(ch).label(ch) for ch in channels))
+                .where(scope(Consent.customer_id)).group_by(Consent.customer_id).subquery())  # fmt: skip
+    rows = session.execute(
+        select(Customer.id, Customer.first_name, Customer.last_name, Customer.middle_name, Customer.timezone,
+               Customer.preferred_channel, *(ids.c[ch] for ch in kinds), *(consents.c[ch] for ch in channels))
+        .outerjoin(ids, ids.c.cid == Customer.id).outerjoin(consents, consents.c.cid == Customer.id)
+        .where(scope(Customer.id), Customer.merged_into_id.is_(None))
+    )  # fmt: skip
+    out: dict[int, Reach] = {}
+    n = len(kinds)
+    for row in rows:
+        cid = row[0]
+        addresses = {ch: v for ch, v in zip(kinds, row[6 : 6 + n], strict=True) if v is not None}
+        addresses["webhook"] = str(cid)
+        consents_of = {ch: bool(v) for ch, v in zip(channels, row[6 + n :], strict=True) if v is not None}
+        consents_of.setdefault("webhook", True)
+        out[cid] = Reach(row[1], row[2], row[3], row[4], row[5], addresses, consents_of)
     return out
