@@ -25,15 +25,16 @@ from klientura.auth import require
 from klientura.campaigns.audience import Choice, bucket, choose_channel, in_share
 from klientura.campaigns.content import Content
 from klientura.campaigns.links import Links
-from klientura.campaigns.models import Campaign, Recipient
+from klientura.campaigns.models import Campaign, OutboxMessage, Recipient
 from klientura.campaigns.outbox import Draft, enqueue, enqueue_many
 from klientura.campaigns.reach import Reach, reach
 from klientura.campaigns.schemas import Preview
 from klientura.campaigns.service import get_campaign, global_control
 from klientura.campaigns.templates import person
 from klientura.campaigns.timing import over_cap, send_at, zone_of
-from klientura.db import Session, insert_columns
+from klientura.db import Deferred, Session, insert_columns, reserve_ids
 from klientura.kit.errors import Conflict, ValidationFailed
+from klientura.kit.gc import paused as paused_gc
 from klientura.segments import SegmentMember
 
 LOYALTY_FIELDS = frozenset({"points", "points_expiring", "points_expire_on", "tier"})
@@ -101,6 +102,15 @@ def launch(session: Session, actor: Actor, campaign_id: int, now: datetime, send
     campaign = get_campaign(session, actor, campaign_id)
     if campaign.status not in ("draft", "scheduled"):
         raise Conflict(f"campaign {campaign_id} is {campaign.status}: it cannot be launched")
+    if campaign.offer_id is not None:
+        require(actor, "loyalty:write")
+    with paused_gc():
+        return _launch(session, actor, campaign, now, sending)
+
+
+def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, sending: Sending) -> Campaign:
+    """The store does the writing in a second thread while this one prepares what comes next: the codes and the
+    recipients are written while the messages are built (the session is the writer's until it is waited for)."""
     content = Content(campaign.variants, sending.locale)
     members = select(SegmentMember.customer_id).where(SegmentMember.segment_id == campaign.segment_id)
     scope: Any = lambda c: c.in_(members)  # noqa: E731
@@ -113,39 +123,61 @@ def launch(session: Session, actor: Actor, campaign_id: int, now: datetime, send
     ids = sorted(found)
     targets = [cid for cid in ids if decided[cid].grp == "target"]
     clock.lap("decide")
-    codes = loyalty.issue_coupons(session, actor, campaign.offer_id, targets) if campaign.offer_id else {}
-    clock.lap("codes")
     standing = (
         loyalty.standings(session, scope, now, ZoneInfo(sending.timezone)) if content.fields & LOYALTY_FIELDS else {}
     )
+    message_ids = reserve_ids(session, OutboxMessage, len(targets))
+    by_customer = dict(zip(targets, message_ids, strict=True))
     clock.lap("points")
+    codes = loyalty.new_codes(len(targets)) if campaign.offer_id is not None else []
+    drawn = list(codes)  # store_codes replaces in place a code the store already has
+    writer = Deferred()
+    try:
+        if campaign.offer_id is not None:
+            writer.run(loyalty.store_codes, session, campaign.offer_id, codes, targets)
+        out = _messages(campaign, content, sending, now, targets, decided, found, standing, codes)
+        clock.lap("messages")
+        writer.wait()
+        for i in (i for i, code in enumerate(codes) if code != drawn[i]):  # so is the message that carried it
+            redone = _messages(campaign, content, sending, now, [targets[i]], decided, found, standing, [codes[i]])
+            out["data"][i] = redone["data"][0]
+        clock.lap("codes")
+        writer.run(insert_columns, session, Recipient, {
+            "campaign_id": [campaign.id] * len(ids), "customer_id": ids, "grp": [decided[c].grp for c in ids],
+            "variant": [decided[c].variant for c in ids], "channel": [decided[c].channel for c in ids],
+            "message_id": [by_customer.get(c) for c in ids], "reason": [decided[c].reason for c in ids],
+        })  # fmt: skip
+        writer.wait()
+        clock.lap("recipients")
+        enqueue_many(session, {"id": message_ids, **out}, now, ready=("data",))
+        clock.lap("outbox")
+    except BaseException:
+        writer.abandon()
+        raise
+    campaign.plan = {**_plan(decided, len(codes)), "seconds": clock.laps}
+    campaign.status, campaign.launched_at = "launched", now
+    session.flush()
+    record(session, actor, "campaign.launch", "campaigns", campaign.id, None, campaign.plan)
+    return campaign
+
+
+def _messages(campaign: Campaign, content: Content, sending: Sending, now: datetime, targets: list[int],
+              decided: Mapping[int, Decision], found: Mapping[int, Reach], standing: Mapping[int, loyalty.Standing],
+              codes: list[str]) -> dict[str, list[Any]]:  # fmt: skip
+    """The outbox rows of the targets, column by column: no HTML, the variant and the recipient's frozen fields."""
     start, source = _start(campaign, now), f"campaign:{campaign.id}"
     out: dict[str, list[Any]] = {k: [] for k in ("key", "channel", "to", "source", "customer_id", "data",
                                                    "next_attempt_at")}  # fmt: skip
-    for cid in targets:
+    for i, cid in enumerate(targets):
         d, r = decided[cid], found[cid]
-        fields = content.frozen(
-            person(r.first_name, r.last_name, r.full_name, standing.get(cid), promo_code=codes.get(cid))
-        )
+        code = codes[i] if codes else None
+        fields = content.frozen(person(r.first_name, r.last_name, r.full_name, standing.get(cid), promo_code=code))
         data = {"campaign": campaign.id, "variant": d.variant, "locale": sending.locale, "fields": fields}
         for name, value in (("key", f"{source}:{cid}"), ("channel", d.channel), ("to", d.address), ("source", source),
                             ("customer_id", cid), ("data", json.dumps(data, ensure_ascii=False)),
                             ("next_attempt_at", _due(campaign, start, r, sending.timezone))):  # fmt: skip
             out[name].append(value)
-    clock.lap("messages")
-    message_ids = dict(zip(targets, enqueue_many(session, out, now, ready=("data",)), strict=True))
-    clock.lap("outbox")
-    insert_columns(session, Recipient, {
-        "campaign_id": [campaign.id] * len(ids), "customer_id": ids, "grp": [decided[c].grp for c in ids],
-        "variant": [decided[c].variant for c in ids], "channel": [decided[c].channel for c in ids],
-        "message_id": [message_ids.get(c) for c in ids], "reason": [decided[c].reason for c in ids],
-    })  # fmt: skip
-    clock.lap("recipients")
-    campaign.plan = {**_plan(decided, codes), "seconds": clock.laps}
-    campaign.status, campaign.launched_at = "launched", now
-    session.flush()
-    record(session, actor, "campaign.launch", "campaigns", campaign.id, None, campaign.plan)
-    return campaign
+    return out
 
 
 class _Phases:
@@ -160,14 +192,14 @@ class _Phases:
         self.laps[name], self._at = round(now - self._at, 2), now
 
 
-def _plan(decided: Mapping[int, Decision], codes: Mapping[int, str]) -> dict[str, Any]:
+def _plan(decided: Mapping[int, Decision], codes: int) -> dict[str, Any]:
     groups = Counter(d.grp for d in decided.values())
     return {
         "audience": len(decided), **{g: groups.get(g, 0) for g in ("target", "control", "global", "skipped")},
         "reasons": dict(Counter(d.reason for d in decided.values() if d.grp == "skipped").most_common()),
         "variants": dict(sorted(Counter(d.variant for d in decided.values() if d.grp == "target").items())),
         "channels": dict(Counter(d.channel for d in decided.values() if d.grp == "target").most_common()),
-        "codes": len(codes),
+        "codes": codes,
     }  # fmt: skip
 
 

@@ -58,7 +58,7 @@ def enqueue_many(session: Session, columns: dict[str, list[Any]], now: datetime,
     transaction with the store's bulk insert (columns named in ``ready`` hold the driver's values already: JSON
     text); their ids, in order."""
     n = len(columns["key"])
-    ids = reserve_ids(session, OutboxMessage, n)
+    ids = columns.pop("id", None) or reserve_ids(session, OutboxMessage, n)  # ids reserved by the caller, or now
     defaults: dict[str, list[Any]] = {"subject": [""] * n, "text": [""] * n, "data": [{}] * n}
     insert_columns(session, OutboxMessage, {"id": ids, **defaults, **columns, "status": ["queued"] * n,
                                             "attempts": [0] * n, "created_at": [now] * n}, ready=ready)  # fmt: skip

@@ -18,7 +18,7 @@ from klientura.loyalty.ledger import (
 )
 from klientura.loyalty.merging import LoyaltyMerge
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
-from klientura.loyalty.offers import issue_coupons, offer_exists
+from klientura.loyalty.offers import issue_coupons, new_codes, offer_exists, store_codes
 from klientura.loyalty.programme import Programme, load_programme, save_programme
 from klientura.loyalty.proof import CheckReport, check, explain
 from klientura.loyalty.standing import Standing, standings
@@ -47,11 +47,13 @@ __all__ = [
     "issue_coupons",
     "load_programme",
     "lots",
+    "new_codes",
     "nightly",
     "offer_exists",
     "reverse",
     "save_programme",
     "spend",
     "standings",
+    "store_codes",
     "usable_points",
 ]

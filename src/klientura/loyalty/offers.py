@@ -127,19 +127,36 @@ def create_offer(session: Session, actor: Actor, raw: dict[str, object]) -> Offe
     return read_offer(session, offer.id)
 
 
-def _generate(session: Session, offer_id: int, n: int, customer_ids: list[int] | None) -> list[str]:
-    """``n`` fresh one-use codes (the i-th owned by ``customer_ids[i]`` when given), written in bulk: a campaign
-    issues one to each of a million recipients in its launch transaction."""
-    session.flush()
-    codes: list[str] = []
+def new_codes(n: int) -> list[str]:
+    """``n`` distinct random codes, not yet checked against the store (:func:`store_codes` does)."""
+    codes: set[str] = set()
     while len(codes) < n:
-        batch = sorted({_new_code() for _ in range(n - len(codes))} - set(codes))
-        taken = {row[0] for row in select_in(session, PromoCode, ["code"], "code", batch)}
-        codes.extend(c for c in batch if c not in taken)
-    now = utcnow()
+        codes.update(_new_code() for _ in range(n - len(codes)))
+    return list(codes)
+
+
+def store_codes(session: Session, offer_id: int, codes: list[str], customer_ids: list[int] | None) -> dict[int, str]:
+    """Write ``codes`` as one-use codes of the offer (the i-th owned by ``customer_ids[i]`` when given), in bulk; a
+    code the store already holds (one in 10^15 odds, but checked) is replaced. {position: new code} of replacements.
+    A campaign writes a million this way in its launch transaction, while it prepares the messages."""
+    session.flush()
+    taken = {row[0] for row in select_in(session, PromoCode, ["code"], "code", codes)}
+    replaced: dict[int, str] = {}
+    if taken:
+        fresh = iter(c for c in new_codes(2 * len(taken) + 10) if c not in taken and c not in set(codes))
+        for i, code in enumerate(codes):
+            if code in taken:
+                replaced[i] = codes[i] = next(fresh)
+    n, now = len(codes), utcnow()
     insert_columns(session, PromoCode, {"offer_id": [offer_id] * n, "code": codes,
                                         "customer_id": customer_ids if customer_ids else [None] * n,
                                         "max_uses": [1] * n, "created_at": [now] * n})  # fmt: skip
+    return replaced
+
+
+def _generate(session: Session, offer_id: int, n: int, customer_ids: list[int] | None) -> list[str]:
+    codes = new_codes(n)
+    store_codes(session, offer_id, codes, customer_ids)
     return codes
 
 

@@ -1,0 +1,141 @@
+"""Sending benchmark: messages per second from the outbox into a local SMTP sink, as ``klientura send`` does it.
+
+    python -m bench.outbox_bench [--messages 20000] [--senders 1 2] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+A fresh database gets ``--messages`` customers and a launched campaign to all of them (two variants, HTML with
+tracked links, a personal field per recipient): the outbox holds that many messages due now. An aiosmtpd sink in its
+own process accepts every message (250) and counts them. Then ``klientura send --once`` runs as 1, then 2 processes
+at once (the outbox reset between runs): claim, render, send over one kept SMTP connection per process, record each
+status with its history. Beside it, the floor for the same messages: Python's smtplib sending them pre-rendered over
+one connection with no outbox at all. Prints JSON lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import smtplib
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parents[1]
+DB = "klientura_bench_outbox"
+
+
+def sink(port: int, counter: Any) -> None:
+    from aiosmtpd.controller import Controller
+
+    class Count:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            with counter.get_lock():
+                counter.value += 1
+            return "250 OK"
+
+    controller = Controller(Count(), hostname="127.0.0.1", port=port)
+    controller.start()
+    asyncio.run(asyncio.sleep(10**6))
+
+
+def prepare(admin_url: str, n: int) -> str:
+    from bench.campaign_bench import NOW, fresh, populate
+    from klientura.audit import SYSTEM
+    from klientura.campaigns import Links, Sending, create_campaign, launch, stop_global_control
+    from klientura.db import make_session_factory
+
+    url = fresh(admin_url, None)
+    segment_id, _offer = populate(url, n, codes=False)
+    factory = make_session_factory(url)
+    with factory() as s:
+        stop_global_control(s, SYSTEM, NOW)
+        c = create_campaign(s, SYSTEM, {
+            "name": "Скорость", "segment_id": segment_id, "holdout_share": 0, "cap": None, "quiet_from": None,
+            "quiet_until": None, "channel": "email",
+            "variants": [{"name": "A", "subject": "{{ name }}, новинки", "text": "{{ name }}, у нас новинки",
+                          "html": "<p>{{ name }}, <a href='https://shop.example.ru/new'>новинки</a></p>"},
+                         {"name": "B", "subject": "Для вас, {{ name }}", "text": "Новинки недели",
+                          "html": "<p>Новинки недели, {{ name }}</p>"}],
+        })  # fmt: skip
+        launch(s, SYSTEM, c.id, NOW, Sending(Links("https://crm.example.ru", "bench")))
+        s.commit()
+    return url
+
+
+def reset(url: str) -> int:
+    from klientura.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM outbox_events"))
+        n = conn.execute(text("UPDATE outbox_messages SET status = 'queued', attempts = 0, sent_at = NULL, "
+                              "next_attempt_at = now() - interval '1 minute' WHERE source LIKE 'campaign:%'")).rowcount  # fmt: skip
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE outbox_messages"))
+    engine.dispose()
+    return n
+
+
+def run_senders(url: str, port: int, senders: int, counter: Any) -> dict[str, Any]:
+    n = reset(url)
+    counter.value = 0
+    env = {**os.environ, "KLIENTURA_DATABASE_URL": url, "KLIENTURA_SMTP_HOST": "127.0.0.1",
+           "KLIENTURA_SMTP_PORT": str(port), "KLIENTURA_PUBLIC_URL": "https://crm.example.ru"}  # fmt: skip
+    started = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-m", "klientura", "send", "--once", "--batch", "500"], env=env,
+                              cwd=ROOT, stdout=subprocess.DEVNULL) for _ in range(senders)]  # fmt: skip
+    for p in procs:
+        p.wait()
+    seconds = time.perf_counter() - started
+    return {"step": f"klientura send x{senders}", "messages": n, "received": counter.value,
+            "seconds": round(seconds, 1), "per_second": round(counter.value / seconds)}  # fmt: skip
+
+
+def floor(port: int, n: int, counter: Any) -> dict[str, Any]:
+    counter.value = 0
+    conn = smtplib.SMTP("127.0.0.1", port)
+    started = time.perf_counter()
+    for i in range(n):
+        m = EmailMessage()
+        m["From"], m["To"], m["Subject"] = "shop@example.ru", f"c{i}@example.com", "Анна, новинки"
+        m["Message-ID"] = f"<campaign:1:{i}@example.ru>"
+        m.set_content("Анна, у нас новинки")
+        m.add_alternative("<p>Анна, <a href='https://crm.example.ru/t/c/x'>новинки</a></p>", subtype="html")
+        conn.send_message(m)
+    conn.quit()
+    seconds = time.perf_counter() - started
+    return {"step": "floor: smtplib, pre-rendered, no outbox", "received": counter.value, "seconds": round(seconds, 1),
+            "per_second": round(counter.value / seconds)}  # fmt: skip
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--messages", type=int, default=20_000)
+    p.add_argument("--senders", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    a = p.parse_args()
+    from tests.conftest import free_port
+
+    url = prepare(a.pg, a.messages)
+    port = free_port()
+    counter = multiprocessing.Value("l", 0)
+    server = multiprocessing.Process(target=sink, args=(port, counter), daemon=True)
+    server.start()
+    time.sleep(1.0)
+    try:
+        for senders in a.senders:
+            print(json.dumps(run_senders(url, port, senders, counter), ensure_ascii=False), flush=True)
+        print(json.dumps(floor(port, min(a.messages, 20_000), counter), ensure_ascii=False), flush=True)
+    finally:
+        server.terminate()
+
+
+if __name__ == "__main__":
+    main()
