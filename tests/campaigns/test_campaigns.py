@@ -202,12 +202,13 @@ def test_a_personal_code_the_store_already_has_is_replaced_in_the_message_too(
 ) -> None:
     c = campaigns.create_campaign(session, SYSTEM, content(segment_id=shop["segment"], offer_id=shop["offer"],
                                                            holdout_share=0, global_control=False))  # fmt: skip
-    taken = loyalty.issue_coupons(session, SYSTEM, shop["offer"], [shop["people"][0]])[shop["people"][0]]
+    outsider = factories.customer(session, email="outsider@example.com")  # not in the campaign
+    taken = loyalty.issue_coupons(session, SYSTEM, shop["offer"], [outsider])[outsider]
     drawn = loyalty.new_codes(200)
     monkeypatch.setattr(loyalty, "new_codes", lambda n: [taken, *[d for d in drawn if d != taken][: n - 1]])
     campaigns.launch(session, SYSTEM, c.id, NOW, SENDING)
     owners = dict(session.execute(select(PromoCode.code, PromoCode.customer_id)).all())
-    assert owners[taken] == shop["people"][0]  # still the first owner's
+    assert owners[taken] == outsider  # still its first owner's
     for m in session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{c.id}")):
         code = m.data["fields"]["promo_code"]
         assert owners[code] == m.customer_id  # every message carries its own recipient's stored code
