@@ -179,6 +179,18 @@ def commit(session: Session) -> None:
         raise Conflict("a concurrent request changed the same data; retry") from exc
 
 
+def commit_unflushed(session: Session) -> None:
+    """Commit without waiting for the write-ahead log to reach the disk (PostgreSQL's ``synchronous_commit = off``
+    for this one transaction). For records whose loss in a crash *of the database server* is harmless: a sent
+    message's status — at worst the last fraction of a second's messages are sent again, with their idempotency
+    keys. A crash of the application loses nothing: the server has the commit."""
+    from sqlalchemy import text
+
+    if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    session.commit()
+
+
 def make_session_factory(url: str, **engine_kwargs: Any) -> SessionFactory:
     return sessionmaker(bind=make_engine(url, **engine_kwargs), expire_on_commit=False)
 
