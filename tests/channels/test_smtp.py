@@ -65,8 +65,8 @@ def test_html_with_text_one_click_unsubscribe_and_an_id_from_the_key(smtp: tuple
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert mail.get_body(("plain",)).get_content().strip() == "Анна, 300 баллов сгорят 1 декабря."  # type: ignore[union-attr]
     assert "<b>300</b>" in mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    odd = channel.build(OutgoingMessage(key="anna@example.com/12", to="anna@example.com", text="x"))
-    assert re.fullmatch(r"<[0-9a-f]{40}@example\.ru>", str(odd["Message-ID"]))  # not a valid left part: its digest
+    odd, _data = channel.build(OutgoingMessage(key="anna@example.com/12", to="anna@example.com", text="x"))
+    assert re.fullmatch(r"<[0-9a-f]{40}@example\.ru>", odd)  # not a valid left part: its digest
 
 
 def test_a_bounce_fails_a_busy_server_is_retried(smtp: tuple[Sink, int]) -> None:
@@ -99,3 +99,19 @@ def test_a_server_gone_is_a_retry_and_its_return_is_used() -> None:
         channel.close()
         controller.stop()
     assert [m["Message-ID"] for m in sink.received] == ["<k2@klientura.local>", "<k3@klientura.local>"]
+
+
+def test_text_only_long_russian_subjects_and_international_addresses(smtp: tuple[Sink, int]) -> None:
+    sink, port = smtp
+    channel = SmtpChannel(SmtpSettings(port=port, sender="shop@example.ru"))
+    subject = "Анна, ваши 1 250 баллов сгорят 1 декабря — успейте потратить их на подарки к Новому году"
+    text = "Строка с точкой в начале:\n.\nи длинная " + "строка " * 80
+    assert channel.send(OutgoingMessage(key="k1", to="anna@example.com", subject=subject, text=text)).ok
+    channel.close()
+    mail = sink.received[0]
+    assert mail["Subject"] == subject and not mail.is_multipart()
+    assert mail.get_content().replace("\r\n", "\n") == text  # type: ignore[attr-defined]
+    assert all(len(line) <= 78 for line in sink.envelopes[0].content.split(b"\r\n"))
+    message_id, data = channel.build(OutgoingMessage(key="k2", to="анна@пример.рф", subject="Привет", text="x"))
+    parsed = email.message_from_bytes(data, policy=policy.default)
+    assert (parsed["To"], parsed["Subject"], parsed["Message-ID"]) == ("анна@пример.рф", "Привет", message_id)
