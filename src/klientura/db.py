@@ -179,19 +179,16 @@ def commit(session: Session) -> None:
         raise Conflict("a concurrent request changed the same data; retry") from exc
 
 
-def commit_unflushed(session: Session) -> None:
-    """Commit without waiting for the write-ahead log to reach the disk (PostgreSQL's ``synchronous_commit = off``
-    for this one transaction). For records whose loss in a crash *of the database server* is harmless: a sent
-    message's status — at worst the last fraction of a second's messages are sent again, with their idempotency
-    keys. A crash of the application loses nothing: the server has the commit."""
-    from sqlalchemy import text
-
-    if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    session.commit()
-
-
-def make_session_factory(url: str, **engine_kwargs: Any) -> SessionFactory:
+def make_session_factory(url: str, *, relaxed: bool = False, **engine_kwargs: Any) -> SessionFactory:
+    """``relaxed`` (PostgreSQL), for a sender recording a status per message, each in one statement: every statement
+    commits on its own (autocommit: no BEGIN and COMMIT round trips), without waiting for the write-ahead log to
+    reach the disk (``synchronous_commit = off``), and a connection is not pinged before each use. A crash of the
+    database server may forget the last fraction of a second's statuses — those messages go again, with their
+    idempotency keys; a crash of the application loses nothing. Only for code whose every write is one statement."""
+    if relaxed and url.startswith("postgresql"):
+        engine_kwargs.setdefault("connect_args", {})["options"] = "-c synchronous_commit=off"
+        engine_kwargs.setdefault("isolation_level", "AUTOCOMMIT")
+        engine_kwargs.setdefault("pool_pre_ping", False)
     return sessionmaker(bind=make_engine(url, **engine_kwargs), expire_on_commit=False)
 
 

@@ -17,11 +17,18 @@ from tests.conftest import free_port
 
 
 class Sink:
-    """Keeps what it receives; refuses some recipients the way real servers do."""
+    """Keeps what it receives; refuses some recipients the way real servers do; offers PIPELINING (RFC 2920) as
+    Postfix does, or not."""
 
-    def __init__(self) -> None:
+    def __init__(self, pipelining: bool = True) -> None:
         self.received: list[email.message.EmailMessage] = []
         self.envelopes: list[Any] = []
+        self.pipelining = pipelining
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:  # fmt: skip
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if address.startswith("nobody@"):
@@ -37,9 +44,9 @@ class Sink:
         return "250 Message accepted"
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, int]]:
-    sink, port = Sink(), free_port()
+@pytest.fixture(params=[True, False], ids=["pipelining", "one-by-one"])
+def smtp(request: pytest.FixtureRequest) -> Iterator[tuple[Sink, int]]:
+    sink, port = Sink(pipelining=request.param), free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:

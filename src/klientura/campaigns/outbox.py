@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from klientura.campaigns.models import OutboxEvent, OutboxMessage
 from klientura.channels import DeliveryResult, OutgoingMessage
@@ -88,31 +89,74 @@ def claim(session: Session, limit: int, now: datetime, channels: Iterable[str] |
     )
     if channels is not None:
         query = query.where(OutboxMessage.channel.in_(list(channels)))
-    if dialect_name(session) == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list(session.scalars(query))
-    for m in rows:
-        m.status, m.attempts, m.next_attempt_at = "sending", m.attempts + 1, now + lease
-    session.add_all(
-        OutboxEvent(message_id=m.id, status="sending", at=now, detail=f"attempt {m.attempts}") for m in rows
-    )
-    session.flush()
+    if dialect_name(session) == "postgresql":  # one statement: atomic even on a connection in autocommit mode
+        due = query.with_only_columns(OutboxMessage.id).with_for_update(skip_locked=True).scalar_subquery()
+        taken = (update(OutboxMessage).where(OutboxMessage.id.in_(due))
+                 .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
+                 .returning(OutboxMessage).execution_options(synchronize_session=False, populate_existing=True))  # fmt: skip
+        rows = sorted(session.scalars(taken), key=lambda m: m.id)
+    else:
+        rows = list(session.scalars(query))
+        for m in rows:
+            m.status, m.attempts, m.next_attempt_at = "sending", m.attempts + 1, now + lease
+        session.flush()
+    n = len(rows)
+    insert_columns(session, OutboxEvent, {"message_id": [m.id for m in rows], "status": ["sending"] * n,
+                                          "at": [now] * n, "detail": [f"attempt {m.attempts}" for m in rows]})  # fmt: skip
     return rows
 
 
+def _recording() -> tuple[Any, Any, Any]:
+    """The statements that record an answer, built once: (PostgreSQL's one statement; elsewhere, two)."""
+    messages, events = cast(Table, OutboxMessage.__table__), cast(Table, OutboxEvent.__table__)
+    m, e = messages.c, events.c
+    change = (
+        update(messages).where(m.id == bindparam("mid"))
+        .values(status=bindparam("status"), last_error=bindparam("error"),
+                provider_id=func.coalesce(bindparam("pid", type_=m.provider_id.type), m.provider_id),
+                sent_at=func.coalesce(bindparam("sent_at", type_=m.sent_at.type), m.sent_at),
+                next_attempt_at=func.coalesce(bindparam("next", type_=m.next_attempt_at.type), m.next_attempt_at))
+    )  # fmt: skip
+    step = insert(events)
+    step_values = {"message_id": bindparam("mid"), "status": bindparam("step"), "at": bindparam("at", type_=e.at.type),
+                   "detail": bindparam("detail")}  # fmt: skip
+    changed = change.returning(m.id).cte("changed")
+    together = step.from_select(
+        ["message_id", "status", "at", "detail"],
+        select(changed.c.id, bindparam("step", type_=e.status.type), bindparam("at", type_=e.at.type),
+               bindparam("detail", type_=e.detail.type)),
+    )  # fmt: skip
+    return together, change, step.values(step_values)
+
+
+_TOGETHER, _CHANGE, _STEP = _recording()
+
+
 def record(session: Session, message: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
+    """The provider's answer: the message's new status and a history step — one prepared statement on PostgreSQL (a
+    sender records a status per message sent: the round trips to the store were most of its time)."""
+    error = (result.error or "")[:500]
+    params: dict[str, Any] = {"mid": message.id, "at": now, "pid": None, "sent_at": None, "next": None}
     if result.status == "sent":
-        message.status, message.provider_id, message.sent_at, message.last_error = "sent", result.provider_id, now, None
-        session.add(OutboxEvent(message_id=message.id, status="sent", at=now, detail=result.provider_id))
+        params.update(status="sent", pid=result.provider_id, sent_at=now, error=None, step="sent",
+                      detail=result.provider_id)  # fmt: skip
     elif result.status == "retry" and message.attempts < MAX_ATTEMPTS:
         wait = timedelta(seconds=result.retry_after) if result.retry_after else BACKOFF * 2 ** (message.attempts - 1)
-        message.status, message.next_attempt_at, message.last_error = "queued", now + wait, (result.error or "")[:500]
-        session.add(OutboxEvent(message_id=message.id, status="retry", at=now,
-                                detail=f"{result.error or ''} (next {message.next_attempt_at:%H:%M:%S})"[:500]))  # fmt: skip
+        params.update(status="queued", next=now + wait, error=error, step="retry",
+                      detail=f"{result.error or ''} (next {now + wait:%H:%M:%S})"[:500])  # fmt: skip
     else:
-        message.status, message.last_error = "failed", (result.error or "")[:500]
-        session.add(OutboxEvent(message_id=message.id, status="failed", at=now, detail=(result.error or "")[:500]))
-    session.flush()
+        params.update(status="failed", error=error, step="failed", detail=error)
+    if dialect_name(session) == "postgresql":
+        session.execute(_TOGETHER, params)
+    else:
+        session.execute(_CHANGE, params)
+        session.execute(_STEP, params)
+    # the object in memory as the row now is, without another write
+    set_committed_value(message, "status", params["status"])
+    set_committed_value(message, "last_error", params["error"])
+    for name, key in (("provider_id", "pid"), ("sent_at", "sent_at"), ("next_attempt_at", "next")):
+        if params[key] is not None:
+            set_committed_value(message, name, params[key])
 
 
 def outgoing(message: OutboxMessage) -> OutgoingMessage:

@@ -80,6 +80,9 @@ class SmtpChannel:
             try:
                 if self._conn is None:
                     self._conn = self._connect()
+                if self._conn.has_extn("pipelining") and message.to.isascii():
+                    refused = _pipelined(self._conn, self.settings.sender, message.to, data)
+                    return refused or DeliveryResult("sent", provider_id=message_id)
                 self._conn.sendmail(self.settings.sender, [message.to], data)
                 return DeliveryResult("sent", provider_id=message_id)
             except smtplib.SMTPRecipientsRefused as exc:
@@ -107,6 +110,28 @@ class SmtpChannel:
                 conn.quit()
             except (smtplib.SMTPException, OSError):
                 conn.close()
+
+
+def _pipelined(conn: smtplib.SMTP, sender: str, to: str, data: bytes) -> DeliveryResult | None:
+    """MAIL, RCPT and DATA in one write, their replies read after (RFC 2920), then the message: two round trips
+    instead of four. None when sent; else the refusal (the transaction reset for the next message)."""
+    conn.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{to}>\r\nDATA\r\n")
+    replies = [conn.getreply() for _ in range(3)]
+    (mail_code, _), (rcpt_code, _), (data_code, _) = replies
+    if mail_code != 250 or rcpt_code not in (250, 251) or data_code != 354:
+        if data_code == 354:  # accepted DATA after all: end it empty, so the server drops the transaction
+            conn.send(b".\r\n")
+            conn.getreply()
+        conn.rset()
+        code, reply = next((c, r) for c, r in replies if c not in (250, 251, 354))
+        return _by_code(code, reply)
+    body = _LEADING_DOT.sub(b"..", data)
+    conn.send(body + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+    code, reply = conn.getreply()
+    return None if code == 250 else _by_code(code, reply)
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 def _encoded(name: str, value: str) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from klientura import campaigns
 from klientura.audit import SYSTEM, record
 from klientura.channels import Channel, DeliveryResult
-from klientura.db import Session, commit_unflushed
+from klientura.db import Session
 from klientura.kit.errors import KlienturaError, ValidationFailed
 
 
@@ -36,7 +36,7 @@ def deliver(session: Session, channels: Mapping[str, Channel], clock: Callable[[
             continue
         result = channels[message.channel].send(outgoing)
         campaigns.record(session, message, result, clock())
-        commit_unflushed(session)  # a server crash may forget a status: the message goes again, with its key
+        session.commit()
         counts["sent" if result.ok else ("retry" if message.status == "queued" else "failed")] += 1
     return counts
 
