@@ -67,7 +67,7 @@ def reset(url: str) -> int:
     return n
 
 
-def run_senders(url: str, port: int, senders: int, counter: Any) -> dict[str, Any]:
+def run_senders(url: str, port: int, senders: int, counter: Any, span: Any) -> dict[str, Any]:
     n = reset(url)
     before = counter.value
     env = {**os.environ, "KLIENTURA_DATABASE_URL": url, "KLIENTURA_SMTP_HOST": "127.0.0.1",
@@ -80,8 +80,11 @@ def run_senders(url: str, port: int, senders: int, counter: Any) -> dict[str, An
     seconds = time.perf_counter() - started
     time.sleep(0.2)
     got = counter.value - before
+    # steady state: from the first message of this run reaching the sink to the last (process start-up excluded)
+    sending = span[1] - span[0]
     return {"step": f"klientura send x{senders}", "messages": n, "received": got, "seconds": round(seconds, 1),
-            "per_second": round(got / seconds)}  # fmt: skip
+            "per_second": round(got / seconds), "sending_seconds": round(sending, 1),
+            "per_second_sending": round(got / sending)}  # fmt: skip
 
 
 def floor(port: int, n: int, counter: Any) -> dict[str, Any]:
@@ -116,13 +119,13 @@ def main() -> None:
 
     url = a.pg.rsplit("/", 1)[0] + f"/{campaign_bench.DB}" if a.reuse else prepare(a.pg, a.messages)
     port = free_port()
-    counter = multiprocessing.Value("l", 0)
-    server = multiprocessing.Process(target=smtp_sink.run, args=(port, counter), daemon=True)
+    counter, span = multiprocessing.Value("l", 0), multiprocessing.Array("d", 2)
+    server = multiprocessing.Process(target=smtp_sink.run, args=(port, counter, span), daemon=True)
     server.start()
     time.sleep(1.0)
     try:
         for senders in a.senders:
-            print(json.dumps(run_senders(url, port, senders, counter), ensure_ascii=False), flush=True)
+            print(json.dumps(run_senders(url, port, senders, counter, span), ensure_ascii=False), flush=True)
         print(json.dumps(floor(port, min(a.messages, 20_000), counter), ensure_ascii=False), flush=True)
     finally:
         server.terminate()

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from typing import Any
 
 
 class Sink:
     def __init__(self) -> None:
         self.count = 0
+        self.first = self.last = 0.0  # the current run's first and latest message (monotonic)
 
     async def session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"220 sink ESMTP\r\n")
@@ -25,6 +27,10 @@ class Sink:
                     writer.write(b"354 go ahead\r\n")
                     await reader.readuntil(b"\r\n.\r\n")
                     self.count += 1
+                    now = time.monotonic()
+                    if now - self.last > 1.0:  # the first message after a quiet second starts a new run
+                        self.first = now
+                    self.last = now
                     writer.write(b"250 2.0.0 queued\r\n")
                 elif verb == b"EHLO":
                     writer.write(b"250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
@@ -41,7 +47,7 @@ class Sink:
             writer.close()
 
 
-async def serve(port: int, counter: Any = None) -> None:
+async def serve(port: int, counter: Any = None, span: Any = None) -> None:
     sink = Sink()
     server = await asyncio.start_server(sink.session, "127.0.0.1", port)
     async with server:
@@ -49,12 +55,14 @@ async def serve(port: int, counter: Any = None) -> None:
             await asyncio.sleep(0.05)
             if counter is not None:
                 counter.value = sink.count
+            if span is not None:
+                span[0], span[1] = sink.first, sink.last
             elif sys.stdout.isatty():
                 print(sink.count, end="\r", flush=True)
 
 
-def run(port: int, counter: Any = None) -> None:
-    asyncio.run(serve(port, counter))
+def run(port: int, counter: Any = None, span: Any = None) -> None:
+    asyncio.run(serve(port, counter, span))
 
 
 if __name__ == "__main__":

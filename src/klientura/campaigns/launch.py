@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import select
 
 from klientura import loyalty
@@ -25,14 +27,15 @@ from klientura.auth import require
 from klientura.campaigns.audience import Choice, bucket, choose_channel, in_share
 from klientura.campaigns.content import Content
 from klientura.campaigns.links import Links
-from klientura.campaigns.models import Campaign, OutboxMessage, Recipient
+from klientura.campaigns.models import Campaign, Recipient
 from klientura.campaigns.outbox import Draft, enqueue, enqueue_many
-from klientura.campaigns.reach import Reach, reach
+from klientura.campaigns.plan import CHANNELS, GROUPS, SKIPPED, TARGET, Plan, plan
+from klientura.campaigns.reach import Audience, Reach, audience, reach
 from klientura.campaigns.schemas import Preview
 from klientura.campaigns.service import get_campaign, global_control
 from klientura.campaigns.templates import person
 from klientura.campaigns.timing import over_cap, send_at, zone_of
-from klientura.db import Deferred, Session, insert_columns, reserve_ids
+from klientura.db import Deferred, Session, insert_columns
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.kit.gc import paused as paused_gc
 from klientura.segments import SegmentMember
@@ -82,10 +85,10 @@ def _start(campaign: Campaign, now: datetime) -> datetime:
     return max(now, campaign.scheduled_at) if campaign.scheduled_at is not None else now
 
 
-def _due(campaign: Campaign, start: datetime, r: Reach, shop_tz: str) -> datetime:
+def _due(campaign: Campaign, start: datetime, timezone: str | None, shop_tz: str) -> datetime:
     if campaign.quiet_from is None or campaign.quiet_until is None:
         return start
-    return send_at(start, zone_of(r.timezone, shop_tz), campaign.quiet_from, campaign.quiet_until)
+    return send_at(start, zone_of(timezone, shop_tz), campaign.quiet_from, campaign.quiet_until)
 
 
 def _decisions(session: Session, campaign: Campaign, found: Mapping[int, Reach], now: datetime) -> dict[int, Decision]:
@@ -109,73 +112,80 @@ def launch(session: Session, actor: Actor, campaign_id: int, now: datetime, send
 
 
 def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, sending: Sending) -> Campaign:
-    """The store does the writing in a second thread while this one prepares what comes next: the codes and the
-    recipients are written while the messages are built (the session is the writer's until it is waited for)."""
+    """The audience read column by column and decided at once (:mod:`klientura.campaigns.plan`); the store writes
+    the codes in a second thread while this one builds the messages (the session is the writer's until waited for)."""
     content = Content(campaign.variants, sending.locale)
     members = select(SegmentMember.customer_id).where(SegmentMember.segment_id == campaign.segment_id)
     scope: Any = lambda c: c.in_(members)  # noqa: E731
     clock = _Phases()
-    found = reach(session, scope)
-    if not found:
+    aud = audience(session, scope)
+    if not len(aud):
         raise ValidationFailed("the segment has no members: nobody to send to")
     clock.lap("reach")
-    decided = _decisions(session, campaign, found, now)
-    ids = sorted(found)
-    targets = [cid for cid in ids if decided[cid].grp == "target"]
+    period = global_control(session, now) if campaign.global_control else None
+    capped = over_cap(session, aud.ids.tolist(), now, campaign.cap, campaign.cap_days) if campaign.cap else set()
+    names = [v["name"] for v in campaign.variants]
+    p = plan(aud, seed=campaign.seed, holdout=campaign.holdout_share, variants=len(names), channel=campaign.channel,
+             global_seed=(period.seed, period.share) if period is not None else None, capped=capped)  # fmt: skip
+    targets = p.where(TARGET)
     clock.lap("decide")
     standing = (
         loyalty.standings(session, scope, now, ZoneInfo(sending.timezone)) if content.fields & LOYALTY_FIELDS else {}
     )
-    message_ids = reserve_ids(session, OutboxMessage, len(targets))
-    by_customer = dict(zip(targets, message_ids, strict=True))
     clock.lap("points")
+    target_ids = aud.ids[targets].tolist()
     codes = loyalty.new_codes(len(targets)) if campaign.offer_id is not None else []
     drawn = list(codes)  # store_codes replaces in place a code the store already has
     writer = Deferred()
     try:
         if campaign.offer_id is not None:
-            writer.run(loyalty.store_codes, session, campaign.offer_id, codes, targets)
-        out = _messages(campaign, content, sending, now, targets, decided, found, standing, codes)
+            writer.run(loyalty.store_codes, session, campaign.offer_id, codes, target_ids)
+        out = _messages(campaign, content, sending, now, aud, p, targets, names, standing, codes)
         clock.lap("messages")
         writer.wait()
         for i in (i for i, code in enumerate(codes) if code != drawn[i]):  # so is the message that carried it
-            redone = _messages(campaign, content, sending, now, [targets[i]], decided, found, standing, [codes[i]])
+            redone = _messages(campaign, content, sending, now, aud, p, targets[i : i + 1], names, standing, [codes[i]])
             out["data"][i] = redone["data"][0]
         clock.lap("codes")
-        writer.run(insert_columns, session, Recipient, {
-            "campaign_id": [campaign.id] * len(ids), "customer_id": ids, "grp": [decided[c].grp for c in ids],
-            "variant": [decided[c].variant for c in ids], "channel": [decided[c].channel for c in ids],
-            "message_id": [by_customer.get(c) for c in ids], "reason": [decided[c].reason for c in ids],
+        group_names, channel_names = np.array(GROUPS, dtype=object), np.array([*CHANNELS, None], dtype=object)
+        variant_names = np.array([*names, None], dtype=object)
+        insert_columns(session, Recipient, {
+            "campaign_id": [campaign.id] * len(aud), "customer_id": aud.ids.tolist(),
+            "grp": group_names[p.grp].tolist(), "variant": variant_names[p.variant].tolist(),
+            "channel": channel_names[p.channel].tolist(), "reason": [p.reasons.get(i) for i in range(len(aud))],
         })  # fmt: skip
-        writer.wait()
         clock.lap("recipients")
-        enqueue_many(session, {"id": message_ids, **out}, now, ready=("data",))
+        enqueue_many(session, out, now, ready=("data",))
         clock.lap("outbox")
     except BaseException:
         writer.abandon()
         raise
-    campaign.plan = {**_plan(decided, len(codes)), "seconds": clock.laps}
+    campaign.plan = {**_plan(p, names, len(codes)), "seconds": clock.laps}
     campaign.status, campaign.launched_at = "launched", now
     session.flush()
     record(session, actor, "campaign.launch", "campaigns", campaign.id, None, campaign.plan)
     return campaign
 
 
-def _messages(campaign: Campaign, content: Content, sending: Sending, now: datetime, targets: list[int],
-              decided: Mapping[int, Decision], found: Mapping[int, Reach], standing: Mapping[int, loyalty.Standing],
+def _messages(campaign: Campaign, content: Content, sending: Sending, now: datetime, aud: Audience, p: Plan,
+              targets: npt.NDArray[np.intp], names: list[str], standing: Mapping[int, loyalty.Standing],
               codes: list[str]) -> dict[str, list[Any]]:  # fmt: skip
     """The outbox rows of the targets, column by column: no HTML, the variant and the recipient's frozen fields."""
     start, source = _start(campaign, now), f"campaign:{campaign.id}"
+    due: dict[str | None, datetime] = {}  # per time zone: every recipient there waits for the same morning
     out: dict[str, list[Any]] = {k: [] for k in ("key", "channel", "to", "source", "customer_id", "data",
                                                    "next_attempt_at")}  # fmt: skip
-    for i, cid in enumerate(targets):
-        d, r = decided[cid], found[cid]
-        code = codes[i] if codes else None
-        fields = content.frozen(person(r.first_name, r.last_name, r.full_name, standing.get(cid), promo_code=code))
-        data = {"campaign": campaign.id, "variant": d.variant, "locale": sending.locale, "fields": fields}
-        for name, value in (("key", f"{source}:{cid}"), ("channel", d.channel), ("to", d.address), ("source", source),
-                            ("customer_id", cid), ("data", json.dumps(data, ensure_ascii=False)),
-                            ("next_attempt_at", _due(campaign, start, r, sending.timezone))):  # fmt: skip
+    head = f'{{"campaign": {campaign.id}, "locale": {json.dumps(sending.locale)}, "variant": '
+    for n, i in enumerate(targets.tolist()):
+        cid, channel, tz = int(aud.ids[i]), CHANNELS[p.channel[i]], aud.timezone[i]
+        first, last, middle = aud.first[i], aud.last[i], aud.middle[i]
+        full = " ".join(x for x in (last, first, middle) if x)
+        fields = content.frozen(person(first, last, full, standing.get(cid), promo_code=codes[n] if codes else None))
+        if tz not in due:
+            due[tz] = _due(campaign, start, tz, sending.timezone)
+        data = f'{head}{json.dumps(names[p.variant[i]], ensure_ascii=False)}, "fields": {json.dumps(fields, ensure_ascii=False)}}}'
+        for name, value in (("key", f"{source}:{cid}"), ("channel", channel), ("to", aud.address[channel][i]),
+                            ("source", source), ("customer_id", cid), ("data", data), ("next_attempt_at", due[tz])):  # fmt: skip
             out[name].append(value)
     return out
 
@@ -192,13 +202,17 @@ class _Phases:
         self.laps[name], self._at = round(now - self._at, 2), now
 
 
-def _plan(decided: Mapping[int, Decision], codes: int) -> dict[str, Any]:
-    groups = Counter(d.grp for d in decided.values())
+def _plan(p: Plan, names: list[str], codes: int) -> dict[str, Any]:
+    groups = np.bincount(p.grp, minlength=len(GROUPS))
+    targets = p.grp == TARGET
+    variants = np.bincount(p.variant[targets], minlength=len(names)) if targets.any() else np.zeros(len(names), int)
+    channels = np.bincount(p.channel[targets], minlength=len(CHANNELS)) if targets.any() else np.zeros(4, int)
     return {
-        "audience": len(decided), **{g: groups.get(g, 0) for g in ("target", "control", "global", "skipped")},
-        "reasons": dict(Counter(d.reason for d in decided.values() if d.grp == "skipped").most_common()),
-        "variants": dict(sorted(Counter(d.variant for d in decided.values() if d.grp == "target").items())),
-        "channels": dict(Counter(d.channel for d in decided.values() if d.grp == "target").most_common()),
+        "audience": len(p.grp), **{g: int(groups[k]) for k, g in enumerate(GROUPS)},
+        "reasons": dict(Counter(r for i, r in p.reasons.items() if p.grp[i] == SKIPPED).most_common()),
+        "variants": {name: int(variants[k]) for k, name in enumerate(names)},
+        "channels": {ch: int(channels[k]) for k, ch in sorted(enumerate(CHANNELS), key=lambda kc: -channels[kc[0]])
+                     if channels[k]},
         "codes": codes,
     }  # fmt: skip
 

@@ -90,7 +90,8 @@ class Campaign(Base):
 
 class Recipient(Base):
     """One customer of a launched campaign's frozen audience and what happened to them: messaged (target, with the
-    variant and the message), held out (control), left out as the global control group, or skipped (why)."""
+    variant; the message is the outbox row keyed ``campaign:<id>:<customer>``), held out (control), left out as the
+    global control group, or skipped (why)."""
 
     __tablename__ = "campaign_recipients"
     __table_args__ = (Index("ix_campaign_recipients_customer", "customer_id"),)
@@ -100,7 +101,6 @@ class Recipient(Base):
     grp: Mapped[str] = mapped_column(String(8))  # target | control | global | skipped
     variant: Mapped[str | None] = mapped_column(String(32))
     channel: Mapped[str | None] = mapped_column(String(16))
-    message_id: Mapped[int | None]  # the outbox row (target only)
     reason: Mapped[str | None] = mapped_column(String(200))
 
 

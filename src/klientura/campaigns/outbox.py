@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from klientura.campaigns.models import OutboxEvent, OutboxMessage
 from klientura.channels import DeliveryResult, OutgoingMessage
-from klientura.db import Session, dialect_name, in_chunks, insert_columns, reserve_ids
+from klientura.db import Session, dialect_name, in_chunks, insert_columns
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)  # a claimed message not recorded by then is taken again (its worker died)
@@ -52,18 +52,16 @@ def enqueue(session: Session, drafts: Iterable[Draft], now: datetime) -> list[Ou
     return rows
 
 
-def enqueue_many(session: Session, columns: dict[str, list[Any]], now: datetime,
-                 ready: Collection[str] = ()) -> list[int]:  # fmt: skip
+def enqueue_many(session: Session, columns: dict[str, list[Any]], now: datetime, ready: Collection[str] = ()) -> int:
     """Many messages at once (a campaign's launch), column by column — ``key``, ``channel``, ``to``, ``source``,
     ``customer_id``, ``next_attempt_at``, and ``data`` or ``subject``/``text``/``html`` — in the caller's
     transaction with the store's bulk insert (columns named in ``ready`` hold the driver's values already: JSON
-    text); their ids, in order."""
+    text); how many."""
     n = len(columns["key"])
-    ids = columns.pop("id", None) or reserve_ids(session, OutboxMessage, n)  # ids reserved by the caller, or now
     defaults: dict[str, list[Any]] = {"subject": [""] * n, "text": [""] * n, "data": [{}] * n}
-    insert_columns(session, OutboxMessage, {"id": ids, **defaults, **columns, "status": ["queued"] * n,
-                                            "attempts": [0] * n, "created_at": [now] * n}, ready=ready)  # fmt: skip
-    return ids
+    insert_columns(session, OutboxMessage, {**defaults, **columns, "status": ["queued"] * n, "attempts": [0] * n,
+                                            "created_at": [now] * n}, ready=ready)  # fmt: skip
+    return n
 
 
 def stop(session: Session, source: str, now: datetime) -> int:
