@@ -43,3 +43,20 @@ def test_plan_equals_one_by_one(channel: str | None, variants: int, with_global:
         assert got == (one.grp, one.channel, one.variant, one.reason), (cid, aud.one(i))
     assert {GROUPS[g] for g in p.grp} == ({"target", "control", "global", "skipped"} if with_global
                                           else {"target", "control", "skipped"})  # fmt: skip
+
+
+def test_the_fast_freezer_writes_what_frozen_writes() -> None:
+    import json
+    from datetime import date
+
+    from klientura import loyalty
+    from klientura.campaigns import Content
+    from klientura.campaigns.templates import person
+
+    content = Content([{"name": "A", "subject": "{{ name }}", "text": "{{ first_name }} {{ last_name }} {{ points }}",
+                        "html": "{{ points_expiring }} {{ points_expire_on | day }} {{ tier }} {{ promo_code }}"}])  # fmt: skip
+    freeze = content.freezer()
+    for args in [("Анна", "Петрова", "Петрова Анна", loyalty.Standing(450, 150, date(2026, 12, 5), "gold"), "K7Q2"),
+                 (None, None, "", None, None), (None, "Иванов", "Иванов", loyalty.Standing(), None)]:  # fmt: skip
+        first, last, full, standing, code = args
+        assert json.loads(freeze(*args)) == content.frozen(person(first, last, full, standing, promo_code=code))

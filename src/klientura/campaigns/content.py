@@ -8,7 +8,8 @@ kilobyte of HTML per recipient in the launch transaction (a million recipients: 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,7 @@ from klientura.campaigns.tracking import tracked
 from klientura.channels import OutgoingMessage
 from klientura.db import Session
 from klientura.kit.errors import ValidationFailed
+from klientura.loyalty import Standing
 
 
 class Content:
@@ -44,6 +46,23 @@ class Content:
                 value = getattr(person, name)
                 out[name] = value.isoformat() if isinstance(value, date) else value
         return out
+
+    def freezer(self) -> Callable[[str | None, str | None, str | None, Standing | None, str | None], str]:
+        """:meth:`frozen` of :func:`~klientura.campaigns.templates.person` as JSON text, made fast for a launch's
+        million recipients: (first name, last name, full name, points standing, code) -> JSON."""
+        wanted = [n for n in FIELDS if n in self.fields and n != "unsubscribe_url"]
+        empty = Standing()
+
+        def freeze(first: str | None, last: str | None, full: str | None, standing: Standing | None,
+                   code: str | None) -> str:  # fmt: skip
+            st = standing or empty
+            values = {"first_name": first or "", "last_name": last or "", "name": first or full or "клиент",
+                      "points": st.points, "points_expiring": st.expiring,
+                      "points_expire_on": st.expire_on.isoformat() if st.expire_on else None, "tier": st.tier,
+                      "promo_code": code}  # fmt: skip
+            return json.dumps({n: values[n] for n in wanted}, ensure_ascii=False)
+
+        return freeze
 
     def message(self, variant: str, fields: Mapping[str, Any], *, key: str, to: str, channel: str, customer_id: int,
                 links: Links) -> OutgoingMessage:  # fmt: skip

@@ -113,7 +113,8 @@ def launch(session: Session, actor: Actor, campaign_id: int, now: datetime, send
 
 def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, sending: Sending) -> Campaign:
     """The audience read column by column and decided at once (:mod:`klientura.campaigns.plan`); the store writes
-    the codes in a second thread while this one builds the messages (the session is the writer's until waited for)."""
+    the codes and the recipients in a second thread while this one builds the messages (the session is the
+    writer's until waited for)."""
     content = Content(campaign.variants, sending.locale)
     members = select(SegmentMember.customer_id).where(SegmentMember.segment_id == campaign.segment_id)
     scope: Any = lambda c: c.in_(members)  # noqa: E731
@@ -136,25 +137,29 @@ def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, s
     target_ids = aud.ids[targets].tolist()
     codes = loyalty.new_codes(len(targets)) if campaign.offer_id is not None else []
     drawn = list(codes)  # store_codes replaces in place a code the store already has
+    group_names, channel_names = np.array(GROUPS, dtype=object), np.array([*CHANNELS, None], dtype=object)
+    variant_names = np.array([*names, None], dtype=object)
+    recipients = {
+        "campaign_id": [campaign.id] * len(aud), "customer_id": aud.ids.tolist(),
+        "grp": group_names[p.grp].tolist(), "variant": variant_names[p.variant].tolist(),
+        "channel": channel_names[p.channel].tolist(), "reason": [p.reasons.get(i) for i in range(len(aud))],
+    }  # fmt: skip
+
+    def write_ahead() -> None:  # in the writer's thread: the codes, then the recipients
+        if campaign.offer_id is not None:
+            loyalty.store_codes(session, campaign.offer_id, codes, target_ids)
+        insert_columns(session, Recipient, recipients)
+
     writer = Deferred()
     try:
-        if campaign.offer_id is not None:
-            writer.run(loyalty.store_codes, session, campaign.offer_id, codes, target_ids)
+        writer.run(write_ahead)
         out = _messages(campaign, content, sending, now, aud, p, targets, names, standing, codes)
         clock.lap("messages")
         writer.wait()
+        clock.lap("codes and recipients")
         for i in (i for i, code in enumerate(codes) if code != drawn[i]):  # so is the message that carried it
             redone = _messages(campaign, content, sending, now, aud, p, targets[i : i + 1], names, standing, [codes[i]])
             out["data"][i] = redone["data"][0]
-        clock.lap("codes")
-        group_names, channel_names = np.array(GROUPS, dtype=object), np.array([*CHANNELS, None], dtype=object)
-        variant_names = np.array([*names, None], dtype=object)
-        insert_columns(session, Recipient, {
-            "campaign_id": [campaign.id] * len(aud), "customer_id": aud.ids.tolist(),
-            "grp": group_names[p.grp].tolist(), "variant": variant_names[p.variant].tolist(),
-            "channel": channel_names[p.channel].tolist(), "reason": [p.reasons.get(i) for i in range(len(aud))],
-        })  # fmt: skip
-        clock.lap("recipients")
         enqueue_many(session, out, now, ready=("data",))
         clock.lap("outbox")
     except BaseException:
@@ -176,17 +181,24 @@ def _messages(campaign: Campaign, content: Content, sending: Sending, now: datet
     out: dict[str, list[Any]] = {k: [] for k in ("key", "channel", "to", "source", "customer_id", "data",
                                                    "next_attempt_at")}  # fmt: skip
     head = f'{{"campaign": {campaign.id}, "locale": {json.dumps(sending.locale)}, "variant": '
+    variant_json = [json.dumps(n, ensure_ascii=False) for n in names]
+    freeze = content.freezer()
+    keys, channels, tos, sources, customers, datas, dues = (out[k] for k in out)
+    ids, first, last, middle, zones = aud.ids.tolist(), aud.first, aud.last, aud.middle, aud.timezone
+    chosen, variant = p.channel.tolist(), p.variant.tolist()
     for n, i in enumerate(targets.tolist()):
-        cid, channel, tz = int(aud.ids[i]), CHANNELS[p.channel[i]], aud.timezone[i]
-        first, last, middle = aud.first[i], aud.last[i], aud.middle[i]
-        full = " ".join(x for x in (last, first, middle) if x)
-        fields = content.frozen(person(first, last, full, standing.get(cid), promo_code=codes[n] if codes else None))
+        cid, channel, tz = ids[i], CHANNELS[chosen[i]], zones[i]
+        full = " ".join(x for x in (last[i], first[i], middle[i]) if x)
+        fields = freeze(first[i], last[i], full, standing.get(cid), codes[n] if codes else None)
         if tz not in due:
             due[tz] = _due(campaign, start, tz, sending.timezone)
-        data = f'{head}{json.dumps(names[p.variant[i]], ensure_ascii=False)}, "fields": {json.dumps(fields, ensure_ascii=False)}}}'
-        for name, value in (("key", f"{source}:{cid}"), ("channel", channel), ("to", aud.address[channel][i]),
-                            ("source", source), ("customer_id", cid), ("data", data), ("next_attempt_at", due[tz])):  # fmt: skip
-            out[name].append(value)
+        keys.append(f"{source}:{cid}")
+        channels.append(channel)
+        tos.append(aud.address[channel][i])
+        sources.append(source)
+        customers.append(cid)
+        datas.append(f'{head}{variant_json[variant[i]]}, "fields": {fields}}}')
+        dues.append(due[tz])
     return out
 
 
