@@ -7,7 +7,7 @@ from klientura.campaigns.launch import Decision, Sending, decide, launch, previe
 from klientura.campaigns.links import Links
 from klientura.campaigns.models import Campaign, ControlPeriod, OutboxEvent, OutboxMessage, Recipient
 from klientura.campaigns.outbox import LEASE, Draft, claim, enqueue, enqueue_many, history, outgoing, record, stop
-from klientura.campaigns.report import Comparison, Figures, Report, report, report_out
+from klientura.campaigns.report import Comparison, Figures, Report, progress, report, report_out
 from klientura.campaigns.schemas import (
     CampaignIn,
     CampaignRead,
@@ -80,6 +80,7 @@ __all__ = [
     "outgoing",
     "over_cap",
     "preview",
+    "progress",
     "proportions",
     "record",
     "report",

@@ -194,3 +194,16 @@ def report_out(r: Report) -> ReportOut:
     return ReportOut(campaign_id=r.campaign_id, start=r.start, end=r.end, complete=r.complete, delivery=r.delivery,
                      control=_figures_out(r.control), overall=_comparison(r.overall),
                      variants=[_comparison(v) for v in r.variants], cost=r.cost, roi=r.roi, daily=r.daily)  # fmt: skip
+
+
+def progress(session: Session, campaign_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Messages per status of each campaign: {campaign id: {queued, sending, sent, failed}}."""
+    sources = {f"campaign:{i}": i for i in campaign_ids}
+    out = {i: dict.fromkeys(("queued", "sending", "sent", "failed"), 0) for i in campaign_ids}
+    if sources:
+        for source, status, n in session.execute(
+            select(OutboxMessage.source, OutboxMessage.status, func.count())
+            .where(OutboxMessage.source.in_(list(sources))).group_by(OutboxMessage.source, OutboxMessage.status)
+        ):  # fmt: skip
+            out[sources[source]][status] = int(n)
+    return out

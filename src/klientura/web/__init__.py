@@ -13,6 +13,7 @@ from klientura.web import (
     analytics,
     analytics_settings,
     auth,
+    campaigns,
     clv,
     customers,
     dashboard,
@@ -30,7 +31,19 @@ STATIC = Path(__file__).resolve().parent / "static"
 def mount(app: FastAPI) -> None:
     app.include_router(dashboard.router, include_in_schema=False)  # before /static: it serves Plotly's script
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, customers, dedup, imports, segments, analytics_settings, analytics, clv, loyalty, messages):
+    for module in (
+        auth,
+        customers,
+        dedup,
+        imports,
+        segments,
+        analytics_settings,
+        analytics,
+        clv,
+        loyalty,
+        campaigns,
+        messages,
+    ):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

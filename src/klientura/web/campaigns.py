@@ -1,0 +1,215 @@
+"""Campaigns in the browser: the list with progress, the wizard (segment, channel, content, control group,
+schedule), a campaign's page with preview, test send, launch, live progress and the report with its chart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import plotly.graph_objects as go
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from klientura import campaigns, segments
+from klientura.db import Session, commit
+from klientura.deps import get_session, sending_of
+from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.loyalty import offers
+from klientura.web import flash
+from klientura.web.render import gettext_for, render, web_actor
+
+router = APIRouter()
+SessionDep = Annotated[Session, Depends(get_session)]
+OPTS = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
+CHANNELS = ["", "email", "sms", "telegram", "webhook"]
+BLANK = {"name": "", "segment_id": "", "channel": "", "holdout": "10", "global_control": "on", "cap": "2",
+         "cap_days": "7", "quiet_from": "21:00", "quiet_until": "09:00", "offer_id": "", "attribution_days": "7",
+         "when": "draft", "scheduled_at": "", "a_subject": "", "a_text": "", "a_html": "", "b_subject": "", "b_text": "",
+         "b_html": ""}  # fmt: skip
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _raw(form: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
+    """The wizard's fields as the service's campaign, or a readable error naming the field."""
+    variants = [{"name": name.upper(), "subject": form.get(f"{name}_subject", ""), "text": form.get(f"{name}_text", ""),
+                 "html": form.get(f"{name}_html") or None} for name in ("a", "b")
+                if name == "a" or form.get(f"{name}_text", "").strip()]  # fmt: skip
+    try:
+        holdout = float(form.get("holdout") or 0) / 100
+        cap = int(form["cap"]) if form.get("cap") else None
+    except ValueError as exc:
+        raise ValidationFailed("the holdout and the cap are numbers") from exc
+    scheduled = None
+    if form.get("when") == "later":
+        if not form.get("scheduled_at"):
+            raise ValidationFailed("choose when to send it")
+        scheduled = datetime.fromisoformat(form["scheduled_at"]).replace(tzinfo=zone)
+    return {"name": form.get("name", ""), "segment_id": form.get("segment_id") or 0,
+            "channel": form.get("channel") or None, "variants": variants, "holdout_share": holdout,
+            "global_control": form.get("global_control") == "on", "cap": cap, "cap_days": form.get("cap_days") or 7,
+            "quiet_from": form.get("quiet_from") or None, "quiet_until": form.get("quiet_until") or None,
+            "offer_id": form.get("offer_id") or None, "attribution_days": form.get("attribution_days") or 7,
+            "scheduled_at": scheduled}  # fmt: skip
+
+
+def _zone(request: Request) -> ZoneInfo:
+    return ZoneInfo(request.app.state.settings.timezone)
+
+
+@router.get("/campaigns", response_class=HTMLResponse)
+def list_page(request: Request, session: SessionDep) -> HTMLResponse:
+    actor = web_actor(request, session)
+    rows = campaigns.list_campaigns(session, actor)
+    message, kind = flash.pop(request)
+    period = campaigns.global_control(session, _now())
+    commit(session)  # a rotation drawn just now is kept
+    return render(request, "campaigns/list.html", {
+        "nav": "campaigns", "campaigns": rows, "progress": campaigns.progress(session, [c.id for c in rows]),
+        "segments": {s.id: s.name for s in segments.list_segments(session, actor)}, "period": period,
+        "flash": message, "flash_kind": kind,
+    }, actor=actor)  # fmt: skip
+
+
+def _form_page(request: Request, session: Session, form: dict[str, str], error: str | None = None,
+               status: int = 200) -> HTMLResponse:  # fmt: skip
+    actor = web_actor(request, session)
+    return render(request, "campaigns/new.html", {
+        "nav": "campaigns", "form": form, "segments": segments.list_segments(session, actor),
+        "offers": [o for o in offers.list_offers(session, actor) if o.active], "channels": CHANNELS,
+        "flash": error, "flash_kind": "error" if error else None,
+    }, actor=actor, status=status)  # fmt: skip
+
+
+@router.get("/campaigns/new", response_class=HTMLResponse)
+def new_page(request: Request, session: SessionDep) -> HTMLResponse:
+    form = dict(BLANK)
+    if request.query_params.get("segment_id"):
+        form["segment_id"] = request.query_params["segment_id"]
+    return _form_page(request, session, form)
+
+
+@router.post("/campaigns/new", response_class=HTMLResponse, response_model=None)
+async def create(request: Request, session: SessionDep) -> HTMLResponse | RedirectResponse:
+    actor = web_actor(request, session)
+    form = {**BLANK, "global_control": "", **{k: str(v) for k, v in (await request.form()).items()}}
+    try:
+        c = campaigns.create_campaign(session, actor, _raw(form, _zone(request)))
+        commit(session)
+    except (KlienturaError, ValueError) as exc:
+        session.rollback()
+        return _form_page(request, session, form, exc.detail if isinstance(exc, KlienturaError) else str(exc), 422)
+    _ = gettext_for(request)
+    return flash.redirect(request, f"/campaigns/{c.id}", _("Campaign saved"))
+
+
+def _chart(report: campaigns.Report, _: Any) -> str:
+    fig = go.Figure()
+    days = [str(row["day"]) for row in report.daily]
+    fig.add_scatter(x=days, y=[row["target"] for row in report.daily], name=_("Target group"), mode="lines+markers")
+    fig.add_scatter(x=days, y=[row["control"] for row in report.daily], name=_("Control group"), mode="lines+markers",
+                    line={"dash": "dash"})  # fmt: skip
+    fig.update_layout(height=300, margin={"l": 50, "r": 10, "t": 30, "b": 40}, legend={"orientation": "h", "y": 1.15},
+                      yaxis={"title": _("revenue per customer, cumulative")})  # fmt: skip
+    return str(fig.to_html(div_id="campaign-chart", **OPTS))
+
+
+@router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
+def detail_page(campaign_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    try:
+        c = campaigns.get_campaign(session, actor, campaign_id)
+    except KlienturaError as exc:
+        return render(
+            request, "message.html", {"title": _("Not found"), "message": exc.detail}, actor=actor, status=404
+        )
+    settings = request.app.state.settings
+    report = chart = None
+    if c.launched_at is not None:
+        report = campaigns.report(session, actor, c.id, _now(), settings.channel_costs, settings.timezone)
+        chart = _chart(report, _)
+    message, kind = flash.pop(request)
+    return render(request, "campaigns/detail.html", {
+        "nav": "campaigns", "c": c, "report": report, "chart": chart,
+        "segment": segments.get_segment(session, actor, c.segment_id),
+        "progress": campaigns.progress(session, [c.id])[c.id], "flash": message, "flash_kind": kind,
+    }, actor=actor)  # fmt: skip
+
+
+@router.get("/campaigns/{campaign_id}/progress", response_class=HTMLResponse)
+def progress_fragment(campaign_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+    """The live counters (HTMX polls them while messages are on their way)."""
+    actor = web_actor(request, session)
+    c = campaigns.get_campaign(session, actor, campaign_id)
+    return render(request, "campaigns/_progress.html", {"c": c, "progress": campaigns.progress(session, [c.id])[c.id]},
+                  actor=actor)  # fmt: skip
+
+
+@router.post("/campaigns/{campaign_id}/preview", response_class=HTMLResponse)
+async def preview_fragment(campaign_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+    actor = web_actor(request, session)
+    form = await request.form()
+    try:
+        shown = campaigns.preview(session, actor, campaign_id, int(str(form.get("customer_id") or "0")), _now(),
+                                  sending_of(request), str(form.get("variant") or "") or None)  # fmt: skip
+        return render(request, "campaigns/_preview.html", {"p": shown}, actor=actor)
+    except (KlienturaError, ValueError) as exc:
+        error = exc.detail if isinstance(exc, KlienturaError) else "a customer number"
+        return render(request, "campaigns/_preview.html", {"error": error}, actor=actor)
+
+
+def _act(request: Request, session: Session, campaign_id: int, what: str, form: dict[str, str]) -> RedirectResponse:
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    url = f"/campaigns/{campaign_id}"
+
+    def work() -> tuple[str, str]:
+        if what == "launch":
+            c = campaigns.launch(session, actor, campaign_id, _now(), sending_of(request))
+            return url, _("Launched: %(n)s messages on their way") % {"n": c.plan.get("target", 0)}
+        if what == "cancel":
+            campaigns.cancel(session, actor, campaign_id, _now())
+            return url, _("Campaign cancelled")
+        if what == "unschedule":
+            campaigns.schedule(session, actor, campaign_id, None)
+            return url, _("Back to a draft")
+        campaigns.test_send(session, actor, campaign_id, int(form.get("customer_id") or 0), form.get("to", ""),
+                            form.get("channel") or "email", _now(), sending_of(request))  # fmt: skip
+        return url, _("Test message queued to %(to)s") % {"to": form.get("to", "")}
+
+    return flash.perform(request, session, work, url)
+
+
+@router.post("/campaigns/{campaign_id}/{what}", response_model=None)
+async def action(campaign_id: int, what: str, request: Request, session: SessionDep) -> RedirectResponse:
+    if what not in ("launch", "cancel", "unschedule", "test"):
+        return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if what == "test" and not form.get("customer_id", "").isdigit():
+        _ = gettext_for(request)
+        return flash.redirect(request, f"/campaigns/{campaign_id}", _("Enter the number of a customer"), "error")
+    return _act(request, session, campaign_id, what, form)
+
+
+@router.post("/campaigns-global-control", response_model=None)
+async def global_control(request: Request, session: SessionDep) -> RedirectResponse:
+    actor = web_actor(request, session)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    _ = gettext_for(request)
+
+    def work() -> tuple[str, str]:
+        share = float(form.get("share") or 0) / 100
+        if share <= 0:
+            campaigns.stop_global_control(session, actor, _now())
+            return "/campaigns", _("No global control group from now on")
+        campaigns.set_global_control(session, actor, {"share": share, "days": int(form.get("days") or 90)}, _now())
+        return "/campaigns", _("A new global control group is drawn")
+
+    try:
+        return flash.perform(request, session, work, "/campaigns")
+    except ValueError:
+        return flash.redirect(request, "/campaigns", _("The share and the period are numbers"), "error")
