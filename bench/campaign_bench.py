@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bench.common import fresh_database
 from klientura.audit import SYSTEM
 from klientura.campaigns import Campaign, Links, OutboxMessage, Sending, create_campaign, launch, set_global_control
 from klientura.customers import Consent, Customer, Identity
@@ -50,16 +51,10 @@ def fresh(admin_url: str | None, sqlite_path: str | None) -> str:
             if os.path.exists(sqlite_path + suffix):
                 os.remove(sqlite_path + suffix)
         url = f"sqlite:///{sqlite_path}"
-    else:
-        assert admin_url is not None
-        admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{DB}"'))
-        admin.dispose()
-        url = admin_url.rsplit("/", 1)[0] + f"/{DB}"
-    upgrade(url)
-    return url
+        upgrade(url)
+        return url
+    assert admin_url is not None
+    return fresh_database(admin_url, DB)
 
 
 def populate(url: str, n: int, codes: bool) -> tuple[int, int | None]:

@@ -31,13 +31,14 @@ from sqlalchemy import func, select, text
 from tests.conftest import free_port
 from tests.loyalty.load import Server
 
+from bench.common import fresh_database
+
 ROOT = Path(__file__).resolve().parents[1]
 DB = "klientura_bench_loyalty"
 
 
 def prepare(admin_url: str, customers: int) -> tuple[str, str]:
     """A fresh database with members and products; (its URL, an API key)."""
-    from tests.conftest import upgrade
 
     from klientura.audit import SYSTEM
     from klientura.auth import SCOPES
@@ -45,17 +46,11 @@ def prepare(admin_url: str, customers: int) -> tuple[str, str]:
     from klientura.catalog import Product
     from klientura.customers import CustomerIn, resolve
     from klientura.customers import prepare as prepare_customer
-    from klientura.db import make_engine, make_session_factory
+    from klientura.db import make_session_factory
     from klientura.loyalty import earn
     from klientura.loyalty.accounts import account_of
 
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB}"'))
-    admin.dispose()
-    url = admin_url.rsplit("/", 1)[0] + f"/{DB}"
-    upgrade(url)
+    url = fresh_database(admin_url, DB)
     factory = make_session_factory(url)
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     with factory() as session:
