@@ -12,6 +12,23 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 RU = {
+    "Triggered scenarios": "Триггерные сценарии",
+    "Each scenario sends one message when something happens to a customer, holds out its own control group and shows what it earned against it. Switched on, it starts from that moment.": "Каждый сценарий отправляет сообщение, когда с клиентом что-то происходит, оставляет свою контрольную группу и показывает, что принёс по сравнению с ней. Включённый, он работает с этого момента.",
+    "Scenario": "Сценарий",
+    "On": "Вкл.",
+    "after %(h)s h": "через %(h)s ч",
+    "at once": "сразу",
+    "text and settings": "текст и настройки",
+    "Delay, hours": "Задержка, часов",
+    "Scenario saved": "Сценарий сохранён",
+    "Abandoned cart": "Брошенная корзина",
+    "Points about to expire": "Сгорание баллов",
+    "Welcome": "Приветствие",
+    "Birthday": "День рождения",
+    "Win-back when a customer falls asleep": "Возврат уснувших клиентов",
+    "Review request after a purchase": "Просьба об отзыве после покупки",
+    "Time to buy again": "Пора купить снова",
+    "control group": "контрольная группа",
     "A campaign sends one message (or A/B variants) to a segment through each customer's own channel, holds out a control group and reports what it earned against it.": "Рассылка отправляет сообщение (или варианты A/B) сегменту по каналу каждого клиента, оставляет контрольную группу и показывает, что принесла по сравнению с ней.",
     "A customer gets the message only through a channel with an address and their consent; the others are skipped with the reason.": "Клиент получит сообщение только по каналу, где есть адрес и его согласие; остальные пропускаются с указанием причины.",
     "A new global control group is drawn": "Глобальная контрольная группа выбрана заново",

@@ -91,3 +91,16 @@ def test_who_may_do_what(client: TestClient, app_session: Session, users: dict[s
     assert marketer.post("/api/v1/campaigns", json=_draft(seg)).status_code == 201
     assert marketer.put("/api/v1/global-control", json={"share": 0.05, "days": 90}).status_code == 200
     assert marketer.put("/api/v1/global-control", json={"share": 0.9}).status_code == 422
+
+
+def test_scenarios_over_http(api: TestClient) -> None:
+    listed = api.get("/api/v1/scenarios").json()
+    assert [s["key"] for s in listed][:2] == ["abandoned_cart", "expiring_points"] and not listed[0]["enabled"]
+    bad = api.put("/api/v1/scenarios/welcome", json={"variants": [{"text": "{{ nmae }}"}]})
+    assert bad.status_code == 422 and "variant A, text" in bad.json()["detail"]
+    assert api.put("/api/v1/scenarios/nope", json={}).status_code == 404
+    on = api.put("/api/v1/scenarios/welcome", json={"enabled": True, "delay_hours": 1, "holdout_share": 0.2})
+    assert on.status_code == 200 and on.json()["enabled"] and on.json()["checked_until"] is not None
+    assert on.json()["variants"][0]["subject"] == "Добро пожаловать, {{ name }}!"  # the ready text kept
+    report = api.get("/api/v1/scenarios/welcome/report")
+    assert report.status_code == 200 and report.json()["overall"]["target"]["customers"] == 0

@@ -110,3 +110,24 @@ def test_a_campaign_from_the_wizard_to_its_report(page: Any, live: dict[str, Any
     page.click("#global-control button")
     assert "5%" in page.inner_text("#global-control")
     shot(page, "campaigns-list")
+
+
+def test_scenarios_switched_on_edited_and_counted(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    login(page, base, "marketer@klientura.local")
+    page.goto(f"{base}/campaigns")
+    page.click("#to-scenarios")
+    assert page.locator("#scenarios tbody tr").count() == 7
+    page.click("#scenario-welcome button.switch")
+    assert "Сценарий сохранён" in page.inner_text(".flash")
+    assert "Выключить" in page.inner_text("#scenario-welcome")
+    page.click("#edit-birthday summary")
+    page.fill("#edit-birthday textarea[name=text]", "{{ nmae }}, с праздником!")
+    page.click("#edit-birthday button.save")
+    assert "nmae" in page.inner_text(".flash.error")  # refused with the reason, nothing changed
+    page.click("#edit-birthday summary")
+    page.fill("#edit-birthday textarea[name=text]", "{{ name }}, с праздником! Подарок ждёт вас.")
+    page.fill("#edit-birthday input[name=delay_hours]", "9")
+    page.click("#edit-birthday button.save")
+    assert "через 9 ч" in page.inner_text("#scenario-birthday")
+    shot(page, "scenarios")

@@ -11,12 +11,13 @@ from klientura.analytics.labels import UNJUDGED
 from klientura.analytics.settings import AnalyticsSettings, BehaviourSettings, LifecycleSettings, RfmSettings
 from klientura.web.clv import GROUPS as CLV_GROUPS
 from klientura.web.i18n import translations
+from klientura.web.scenarios import TITLES as SCENARIO_TITLES
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "klientura" / "web"
 SHOWN_THROUGH_VARIABLES = ["phone", "email", "card", "telegram", "vk", "external", "sms", "push", "admin", "marketer",
                            "manager", "analyst", "customers", "orders", "site_visit", "cart_abandoned", "Saved.",
                            "Contact added.", "Contact removed.", "Consent updated.", "Tag added.", "Tag removed.",
-                           "placed_at", "full_name", "draft", "scheduled", "launched", "cancelled", "day", "week", "month", "earning", "spending", "expiry", "reversal", "adjustment", *(title for _k, title in CLV_GROUPS),
+                           *SCENARIO_TITLES.values(), "placed_at", "full_name", "draft", "scheduled", "launched", "cancelled", "day", "week", "month", "earning", "spending", "expiry", "reversal", "adjustment", *(title for _k, title in CLV_GROUPS),
                            *FAMILY_NAMES.values(), *(t for groups in LABELS.values() for pair in groups.values() for t in pair),
                            *(t for pair in UNJUDGED.values() for t in pair),
                            *(f.description for m in (RfmSettings, LifecycleSettings, BehaviourSettings, AnalyticsSettings)

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from klientura import campaigns as svc
-from klientura.campaigns import CampaignIn, CampaignRead, GlobalControlIn, Preview, ReportOut, ScheduleIn, TestSendIn
+from klientura.campaigns import (
+    CampaignIn,
+    CampaignRead,
+    GlobalControlIn,
+    Preview,
+    ReportOut,
+    ScenarioRead,
+    ScheduleIn,
+    TestSendIn,
+)
 from klientura.db import commit
 from klientura.deps import ActorDep, SendingDep, SessionDep, SettingsDep
 
@@ -103,3 +112,26 @@ def stop_global_control(session: SessionDep, actor: ActorDep) -> Response:
     svc.stop_global_control(session, actor, _now())
     commit(session)
     return Response(status_code=204)
+
+
+@router.get("/scenarios", response_model=list[ScenarioRead], summary="Triggered scenarios, each off until switched on")
+def scenarios(session: SessionDep, actor: ActorDep) -> list[ScenarioRead]:
+    found = svc.list_scenarios(session, actor)
+    commit(session)  # the ones never set up are created with their ready texts
+    return [ScenarioRead.model_validate(s) for s in found]
+
+
+@router.put("/scenarios/{key}", response_model=ScenarioRead,
+            summary="Change a scenario (fields left out keep their values); switched on, it starts from now")  # fmt: skip
+def update_scenario(key: str, data: dict[str, Any], session: SessionDep, actor: ActorDep) -> ScenarioRead:
+    s = svc.update_scenario(session, actor, key, data, _now())
+    commit(session)
+    return ScenarioRead.model_validate(s)
+
+
+@router.get("/scenarios/{key}/report", response_model=ReportOut,
+            summary="A scenario's entries, target against control, each in its own attribution window")  # fmt: skip
+def scenario_report(key: str, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+                    since: datetime | None = None) -> ReportOut:  # fmt: skip
+    svc.get_scenario(session, actor, key)
+    return svc.report_out(svc.scenario_report(session, actor, key, _now(), settings.channel_costs, since))

@@ -5,15 +5,35 @@ from klientura.campaigns.audience import Choice, bucket, choose_channel, in_shar
 from klientura.campaigns.content import Content, compose
 from klientura.campaigns.launch import Decision, Sending, decide, launch, preview, test_send
 from klientura.campaigns.links import Links
-from klientura.campaigns.models import Campaign, ControlPeriod, OutboxEvent, OutboxMessage, Recipient
+from klientura.campaigns.models import (
+    SCENARIOS,
+    Campaign,
+    ControlPeriod,
+    OutboxEvent,
+    OutboxMessage,
+    Recipient,
+    Scenario,
+    ScenarioEntry,
+)
 from klientura.campaigns.outbox import LEASE, Draft, claim, enqueue, enqueue_many, history, outgoing, record, stop
-from klientura.campaigns.report import Comparison, Figures, Report, progress, report, report_out
+from klientura.campaigns.report import (
+    Comparison,
+    Figures,
+    Report,
+    progress,
+    report,
+    report_out,
+    scenario_report,
+)
+from klientura.campaigns.scenarios import ScenarioIn, get_scenario, list_scenarios, update_scenario
+from klientura.campaigns.scenarios import run as run_scenarios
 from klientura.campaigns.schemas import (
     CampaignIn,
     CampaignRead,
     GlobalControlIn,
     Preview,
     ReportOut,
+    ScenarioRead,
     ScheduleIn,
     TestSendIn,
     Variant,
@@ -36,6 +56,7 @@ from klientura.campaigns.tracking import clicked, opened, tracked, unsubscribe
 
 __all__ = [
     "LEASE",
+    "SCENARIOS",
     "Campaign",
     "CampaignIn",
     "CampaignRead",
@@ -55,6 +76,10 @@ __all__ = [
     "Recipient",
     "Report",
     "ReportOut",
+    "Scenario",
+    "ScenarioEntry",
+    "ScenarioIn",
+    "ScenarioRead",
     "ScheduleIn",
     "Sending",
     "TestSendIn",
@@ -71,11 +96,13 @@ __all__ = [
     "enqueue",
     "enqueue_many",
     "get_campaign",
+    "get_scenario",
     "global_control",
     "history",
     "in_share",
     "launch",
     "list_campaigns",
+    "list_scenarios",
     "opened",
     "outgoing",
     "over_cap",
@@ -85,6 +112,8 @@ __all__ = [
     "record",
     "report",
     "report_out",
+    "run_scenarios",
+    "scenario_report",
     "schedule",
     "send_at",
     "set_global_control",
@@ -94,6 +123,7 @@ __all__ = [
     "tracked",
     "unsubscribe",
     "update_campaign",
+    "update_scenario",
     "welch",
     "zone_of",
 ]

@@ -13,8 +13,10 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from klientura.campaigns.links import Links
-from klientura.campaigns.models import Campaign, OutboxMessage
+from klientura.campaigns.models import Campaign, OutboxMessage, Scenario
 from klientura.campaigns.outbox import outgoing
 from klientura.campaigns.templates import FIELDS, Compiled, Personal
 from klientura.campaigns.tracking import tracked
@@ -79,16 +81,25 @@ class Content:
                                unsubscribe_url=unsubscribe)  # fmt: skip
 
 
-def compose(session: Session, message: OutboxMessage, links: Links, cache: dict[int, Content]) -> OutgoingMessage:
-    """What goes to the provider: a campaign's message rendered from its frozen fields (the compiled content kept in
-    ``cache`` across a worker's rounds), any other message as it was written."""
+def compose(session: Session, message: OutboxMessage, links: Links, cache: dict[Any, Content]) -> OutgoingMessage:
+    """What goes to the provider: a campaign's or a scenario's message rendered from its frozen fields (the compiled
+    content kept in ``cache`` across a worker's rounds), any other message as it was written. A scenario's message
+    is rendered with the scenario's text as it is when it goes (a campaign's cannot change after its launch)."""
     data = message.data or {}
     if "variant" not in data or message.customer_id is None:
         return outgoing(message)
-    campaign_id = int(data["campaign"])
-    content = cache.get(campaign_id)
+    source: Any = ("campaign", int(data["campaign"])) if "campaign" in data else ("scenario", str(data["scenario"]))
+    content = cache.get(source)
     if content is None:
-        campaign = session.get_one(Campaign, campaign_id)
-        content = cache[campaign_id] = Content(campaign.variants, data.get("locale", "ru"))
+        if source[0] == "campaign":
+            variants = session.get_one(Campaign, source[1]).variants
+        else:
+            found = session.scalars(select(Scenario).where(Scenario.key == source[1])).first()
+            if found is None:
+                raise ValidationFailed(f"no scenario {source[1]!r}")
+            variants = found.variants
+        content = Content(variants, data.get("locale", "ru"))
+        if source[0] == "campaign":
+            cache[source] = content
     return content.message(data["variant"], data.get("fields", {}), key=message.key, to=message.to,
                            channel=message.channel, customer_id=message.customer_id, links=links)  # fmt: skip

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -62,7 +62,16 @@ class Decision:
     reason: str | None = None
 
 
-def decide(customer_id: int, r: Reach, campaign: Campaign, global_seed: tuple[str, float] | None,
+class Drawn(Protocol):
+    """What deciding needs of a campaign or a scenario."""
+
+    seed: str
+    variants: list[dict[str, Any]]
+    holdout_share: float
+    channel: str | None
+
+
+def decide(customer_id: int, r: Reach, campaign: Drawn, global_seed: tuple[str, float] | None,
            capped: set[int], choice: Choice | None = None) -> Decision:  # fmt: skip
     """One customer's fate. The order matters for the report: everything that can keep a customer from the message
     (global control, no channel, the cap) is settled before the holdout is drawn, so target and control are drawn

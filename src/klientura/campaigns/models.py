@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from klientura.db import Base, JSONType, key_string, utcnow
@@ -116,3 +116,49 @@ class ControlPeriod(Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+SCENARIOS = ("abandoned_cart", "expiring_points", "welcome", "birthday", "win_back", "feedback", "repeat_purchase")
+
+
+class Scenario(Base):
+    """A triggered message: an event or a state of a customer (a cart left, points about to expire, a new card, a
+    birthday, a customer gone to sleep, an order to review, the usual time to buy again) sends it, through the
+    customer's channel, with its own control group and report. Off until switched on."""
+
+    __tablename__ = "scenarios"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    enabled: Mapped[bool] = mapped_column(default=False)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    variants: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    holdout_share: Mapped[float] = mapped_column(default=0.1)
+    delay_hours: Mapped[int] = mapped_column(default=0)  # after the trigger (a cart waits a few hours)
+    cap: Mapped[int | None]  # None: triggered messages are not held back by the frequency cap
+    cap_days: Mapped[int] = mapped_column(default=7)
+    quiet_from: Mapped[time | None] = mapped_column(default=time(21))
+    quiet_until: Mapped[time | None] = mapped_column(default=time(9))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("loyalty_offers.id"))
+    attribution_days: Mapped[int] = mapped_column(default=7)
+    seed: Mapped[str] = mapped_column(String(64))
+    checked_until: Mapped[datetime | None]  # triggers up to here are handled
+    updated_by: Mapped[str] = mapped_column(String(200), default="system")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ScenarioEntry(Base):
+    """One trigger of a scenario for one customer, once (``trigger`` is unique within the scenario: the cart's event,
+    the order, the year of the birthday …) and what came of it: target (messaged), control, global, skipped."""
+
+    __tablename__ = "scenario_entries"
+    __table_args__ = (UniqueConstraint("scenario_id", "trigger"), Index("ix_scenario_entries_customer", "customer_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    customer_id: Mapped[int]
+    trigger: Mapped[str] = mapped_column(key_string(100))
+    at: Mapped[datetime]  # when it fired: the report's window starts here
+    grp: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(200))

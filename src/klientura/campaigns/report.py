@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from klientura.audit import Actor
-from klientura.campaigns.models import Campaign, OutboxMessage, Recipient
+from klientura.auth import require
+from klientura.campaigns.models import Campaign, OutboxMessage, Recipient, Scenario, ScenarioEntry
 from klientura.campaigns.schemas import ComparisonOut, DifferenceOut, FiguresOut, ReportOut
 from klientura.campaigns.service import get_campaign
 from klientura.campaigns.stats import Difference, proportions, welch
@@ -207,3 +208,63 @@ def progress(session: Session, campaign_ids: list[int]) -> dict[int, dict[str, i
         ):  # fmt: skip
             out[sources[source]][status] = int(n)
     return out
+
+
+def scenario_report(session: Session, actor: Actor, key: str, now: datetime, costs: Mapping[str, float],
+                    since: datetime | None = None) -> Report:  # fmt: skip
+    """A scenario's entries (each trigger, since ``since``) target against control: each entry's own window opens
+    just after it fired (the order that fired a feedback request is not its effect) and lasts the scenario's
+    attribution days; a customer triggered twice counts twice."""
+    require(actor, "campaigns:read")
+    scenario = session.scalars(select(Scenario).where(Scenario.key == key)).first()
+    if scenario is None:
+        raise Conflict(f"scenario {key} has never run: there is nothing to report yet")
+    window = timedelta(days=scenario.attribution_days)
+    query = select(ScenarioEntry.id, ScenarioEntry.customer_id, ScenarioEntry.grp, ScenarioEntry.at).where(
+        ScenarioEntry.scenario_id == scenario.id, ScenarioEntry.grp.in_(("target", "control")))  # fmt: skip
+    if since is not None:
+        query = query.where(ScenarioEntry.at >= since)
+    entries = session.execute(query).all()
+    start = min((e.at for e in entries), default=since or now)
+    end = max((e.at for e in entries), default=start) + window
+    per: dict[int, list[tuple[datetime, float, float]]] = defaultdict(list)
+    customers = sorted({e.customer_id for e in entries})
+    if customers:
+        returned = (
+            select(func.coalesce(func.sum(Return.amount), 0)).where(Return.order_id == Order.id).scalar_subquery()
+        )
+        cost = (select(func.coalesce(func.sum(OrderLine.qty * Product.cost), 0))
+                .join(Product, Product.id == OrderLine.product_id).where(OrderLine.order_id == Order.id).scalar_subquery())  # fmt: skip
+        for cid, at, net, c in session.execute(select(Order.customer_id, Order.placed_at, Order.paid - returned, cost)
+                                               .where(Order.customer_id.in_(customers), Order.placed_at >= start,
+                                                      Order.placed_at < min(end, now), Order.status == "completed")):  # fmt: skip
+            if cid is not None:
+                per[cid].append((at, float(Decimal(net)), float(Decimal(c))))
+    values: dict[str, list[tuple[float, float, int]]] = {"target": [], "control": []}
+    for e in entries:
+        inside = [(r, m) for at, r, m in per.get(e.customer_id, ()) if e.at < at < min(e.at + window, now)]
+        values[e.grp].append((sum(r for r, _m in inside), sum(r - m for r, m in inside), len(inside)))
+
+    def figures(rows: list[tuple[float, float, int]]) -> Figures:
+        return Figures(len(rows), sum(1 for _r, _m, n in rows if n), sum(n for _r, _m, n in rows),
+                       sum(r for r, _m, _n in rows), sum(m for _r, m, _n in rows))  # fmt: skip
+
+    tgt, ctl = values["target"], values["control"]
+    fig_t, fig_c = figures(tgt), figures(ctl)
+    overall = Comparison(
+        "all", fig_t, proportions(fig_t.buyers, len(tgt), fig_c.buyers, len(ctl)),
+        welch([r for r, _m, _n in tgt], [r for r, _m, _n in ctl]).scaled(len(tgt)),
+        welch([m for _r, m, _n in tgt], [m for _r, m, _n in ctl]).scaled(len(tgt)),
+    )  # fmt: skip
+    source = f"scenario:{key}"
+    statuses = dict(session.execute(select(OutboxMessage.status, func.count()).where(OutboxMessage.source == source)
+                                    .group_by(OutboxMessage.status)).all())  # fmt: skip
+    delivery = {s: int(statuses.get(s, 0)) for s in ("queued", "sending", "sent", "failed")}
+    for kind in ("opened", "clicked"):
+        delivery[kind] = int(session.scalar(select(func.count()).select_from(Event).where(
+            Event.source == "tracking", Event.external_id.like(f"{kind}:{source}:%"))) or 0)  # fmt: skip
+    sent = dict(session.execute(select(OutboxMessage.channel, func.count()).where(
+        OutboxMessage.source == source, OutboxMessage.status == "sent").group_by(OutboxMessage.channel)).all())  # fmt: skip
+    spent = sum(int(n) * float(costs.get(ch, 0)) for ch, n in sent.items())
+    roi = (overall.margin.diff - spent) / spent if spent > 0 else None
+    return Report(scenario.id, start, end, now >= end, delivery, fig_c, overall, [], round(spent, 2), roi, [])

@@ -149,3 +149,23 @@ class ReportOut(BaseModel):
     cost: float
     roi: float | None
     daily: list[dict[str, float | str]]
+
+
+class ScenarioRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    enabled: bool
+    channel: str | None
+    variants: list[Variant]
+    holdout_share: float
+    delay_hours: int
+    cap: int | None
+    cap_days: int
+    quiet_from: time | None
+    quiet_until: time | None
+    offer_id: int | None
+    attribution_days: int
+    seed: str
+    checked_until: datetime | None
+    updated_by: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -75,7 +75,8 @@ def send(
     lease: Annotated[float, typer.Option(min=1, help="seconds a claimed message stays with this sender")] = 300,
 ) -> None:
     """Deliver the outbox through the configured channels (KLIENTURA_SMTP_HOST, KLIENTURA_WEBHOOK_URL,
-    KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_SMS_KEY), launching scheduled campaigns when their time comes; links in the
+    KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_SMS_KEY), launching scheduled campaigns when their time comes and running
+    the switched-on scenarios every minute; links in the
     messages point at KLIENTURA_PUBLIC_URL. Safe to run several at once on PostgreSQL."""
     settings = Settings()
     try:
@@ -92,12 +93,19 @@ def send(
     total = {"sent": 0, "retry": 0, "failed": 0}
     sending = campaigns.Sending(campaigns.Links(settings.public_url or "http://127.0.0.1:8000", settings.secret_key),
                                 settings.timezone, settings.default_locale)  # fmt: skip
-    contents: dict[int, campaigns.Content] = {}
+    contents: dict[Any, campaigns.Content] = {}
+    last_triggers: datetime | None = None
     try:
         while True:
             with factory() as session:
-                for campaign_id, outcome in jobs.launch_due(session, datetime.now(ZoneInfo("UTC")), sending).items():
+                now = datetime.now(ZoneInfo("UTC"))
+                for campaign_id, outcome in jobs.launch_due(session, now, sending).items():
                     console.print(f"campaign {campaign_id} {outcome}")
+                if last_triggers is None or now - last_triggers >= timedelta(minutes=1):
+                    for key, counts in jobs.trigger_scenarios(session, now, sending).items():
+                        if any(counts.values()):
+                            console.print(f"scenario {key}: " + ", ".join(f"{g} {n}" for g, n in counts.items()))
+                    last_triggers = now
             with relaxed() as session:
                 counts = jobs.deliver(session, configured, lambda: datetime.now(ZoneInfo("UTC")), sending.links, batch,
                                       timedelta(seconds=lease), contents)  # fmt: skip

@@ -21,6 +21,7 @@ from klientura.web import (
     imports,
     loyalty,
     messages,
+    scenarios,
     segments,
 )
 from klientura.web.render import LoginRequired
@@ -42,6 +43,7 @@ def mount(app: FastAPI) -> None:
         clv,
         loyalty,
         campaigns,
+        scenarios,
         messages,
     ):
         app.include_router(module.router, include_in_schema=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from klientura import campaigns
 from klientura.audit import SYSTEM, record
@@ -16,7 +17,7 @@ from klientura.kit.errors import KlienturaError, ValidationFailed
 
 def deliver(session: Session, channels: Mapping[str, Channel], clock: Callable[[], datetime],
             links: campaigns.Links | None = None, limit: int = 200, lease: timedelta = campaigns.LEASE,
-            contents: dict[int, campaigns.Content] | None = None) -> dict[str, int]:  # fmt: skip
+            contents: dict[Any, campaigns.Content] | None = None) -> dict[str, int]:  # fmt: skip
     """One round over the configured channels; the count of messages sent, to retry and failed. A campaign's
     message is rendered here from what its launch froze (``contents`` keeps the compiled templates between rounds);
     one that cannot be rendered fails with the reason."""
@@ -56,3 +57,10 @@ def launch_due(session: Session, now: datetime, sending: campaigns.Sending) -> d
             outcomes[campaign_id] = f"not launched: {exc.detail}"
         session.commit()
     return outcomes
+
+
+def trigger_scenarios(session: Session, now: datetime, sending: campaigns.Sending) -> dict[str, dict[str, int]]:
+    """One round of the switched-on scenarios, committed: triggers become messages (and entries for the report)."""
+    fired = campaigns.run_scenarios(session, now, sending)
+    session.commit()
+    return fired

@@ -1,0 +1,203 @@
+"""Triggered scenarios: their settings (each off until switched on, with a ready text), and the worker's run that
+turns triggers into messages — each trigger once, through the same rules as a campaign: the global control group
+left out, the channel with consent, the cap if the scenario has one, the scenario's own holdout drawn by its seed,
+the message due at the end of the recipient's quiet hours and rendered when sent."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import select
+
+from klientura import loyalty
+from klientura.audit import Actor, record
+from klientura.auth import require
+from klientura.campaigns.content import Content
+from klientura.campaigns.launch import Sending, decide
+from klientura.campaigns.models import SCENARIOS, Scenario, ScenarioEntry
+from klientura.campaigns.outbox import enqueue_many
+from klientura.campaigns.reach import reach
+from klientura.campaigns.schemas import Channel, Variant
+from klientura.campaigns.service import global_control
+from klientura.campaigns.templates import check, person
+from klientura.campaigns.timing import over_cap, send_at, zone_of
+from klientura.campaigns.triggers import Trigger, find
+from klientura.db import Session, insert_columns
+from klientura.kit.errors import NotFound, ValidationFailed, invalid
+
+DAILY = ("birthday", "win_back", "repeat_purchase")  # states, not events: looked at once a day
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "abandoned_cart": {"delay_hours": 3, "subject": "{{ name }}, вы кое-что забыли в корзине",
+                       "text": "{{ name }}, товары ждут вас в корзине. Оформите заказ, пока они есть в наличии."},
+    "expiring_points": {"delay_hours": 0, "subject": "{{ points_expiring }} баллов сгорят {{ points_expire_on | day }}",
+                        "text": "{{ name }}, {{ points_expiring }} баллов сгорят {{ points_expire_on | day }}. "
+                                "Потратьте их на покупки — всего у вас {{ points }} баллов."},
+    "welcome": {"delay_hours": 0, "subject": "Добро пожаловать, {{ name }}!",
+                "text": "{{ name }}, спасибо, что вы с нами! Баллы начисляются с каждой покупки."},
+    "birthday": {"delay_hours": 10, "subject": "С днём рождения, {{ name }}!",
+                 "text": "{{ name }}, поздравляем с днём рождения! Для вас подарок к празднику."},
+    "win_back": {"delay_hours": 0, "subject": "{{ name }}, мы скучаем",
+                 "text": "{{ name }}, давно вас не видели. Загляните — у нас много нового."},
+    "feedback": {"delay_hours": 72, "subject": "{{ name }}, как вам покупка?",
+                 "text": "{{ name }}, расскажите, как вам покупка: ваш отзыв помогает нам стать лучше."},
+    "repeat_purchase": {"delay_hours": 0, "subject": "{{ name }}, пора пополнить запасы?",
+                        "text": "{{ name }}, обычно в это время вы заходите к нам снова. Ждём вас!"},
+}  # fmt: skip
+
+
+class ScenarioIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    channel: Channel | None = None
+    variants: list[Variant] = Field(min_length=1, max_length=5)
+    holdout_share: float = Field(default=0.1, ge=0, le=0.5)
+    delay_hours: int = Field(default=0, ge=0, le=24 * 30)
+    cap: int | None = Field(default=None, ge=1)
+    cap_days: int = Field(default=7, ge=1, le=90)
+    quiet_from: Any = None
+    quiet_until: Any = None
+    offer_id: int | None = None
+    attribution_days: int = Field(default=7, ge=1, le=90)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScenarioIn:
+        names = [v.name for v in self.variants]
+        if len(set(names)) != len(names):
+            raise ValueError("variants need different names")
+        if (self.quiet_from is None) != (self.quiet_until is None):
+            raise ValueError("quiet hours need both ends, or neither")
+        return self
+
+
+def ensure(session: Session) -> dict[str, Scenario]:
+    """Every scenario, those never set up created switched off with their ready texts."""
+    found = {s.key: s for s in session.scalars(select(Scenario))}
+    for key in SCENARIOS:
+        if key not in found:
+            d = DEFAULTS[key]
+            found[key] = Scenario(key=key, enabled=False, delay_hours=d["delay_hours"], seed=secrets.token_hex(8),
+                                  variants=[{"name": "A", "subject": d["subject"], "text": d["text"], "html": None}])  # fmt: skip
+            session.add(found[key])
+    session.flush()
+    return {k: found[k] for k in SCENARIOS}
+
+
+def list_scenarios(session: Session, actor: Actor) -> list[Scenario]:
+    require(actor, "campaigns:read")
+    return list(ensure(session).values())
+
+
+def get_scenario(session: Session, actor: Actor, key: str) -> Scenario:
+    require(actor, "campaigns:read")
+    if key not in SCENARIOS:
+        raise NotFound(f"no scenario {key!r}; there are {', '.join(SCENARIOS)}")
+    return ensure(session)[key]
+
+
+def update_scenario(session: Session, actor: Actor, key: str, raw: dict[str, Any], now: datetime) -> Scenario:
+    """Change a scenario; switching it on starts from now (what happened before does not flood anyone)."""
+    require(actor, "campaigns:write")
+    scenario = get_scenario(session, actor, key)
+    try:
+        data = ScenarioIn.model_validate({**_current(scenario), **raw})
+    except ValidationError as exc:
+        raise invalid(exc) from exc
+    for v in data.variants:
+        for part, source, html in (("subject", v.subject, False), ("text", v.text, False), ("html", v.html, True)):
+            if source:
+                try:
+                    check(source, html=html)
+                except ValidationFailed as exc:
+                    raise ValidationFailed(f"variant {v.name}, {part}: {exc}") from exc
+    if data.offer_id is not None and not loyalty.offer_exists(session, data.offer_id):
+        raise ValidationFailed(f"offer_id: no offer {data.offer_id}")
+    before = _current(scenario)
+    if data.enabled and not scenario.enabled:
+        scenario.checked_until = now
+    for name, value in data.model_dump(exclude={"variants"}).items():
+        setattr(scenario, name, value)
+    scenario.variants, scenario.updated_by = [v.model_dump() for v in data.variants], actor.name
+    session.flush()
+    record(session, actor, "scenario.update", "scenarios", scenario.id, json.loads(json.dumps(before, default=str)),
+           json.loads(json.dumps(_current(scenario), default=str)))  # fmt: skip
+    return scenario
+
+
+def _current(s: Scenario) -> dict[str, Any]:
+    return {"enabled": s.enabled, "channel": s.channel, "variants": s.variants, "holdout_share": s.holdout_share,
+            "delay_hours": s.delay_hours, "cap": s.cap, "cap_days": s.cap_days, "quiet_from": s.quiet_from,
+            "quiet_until": s.quiet_until, "offer_id": s.offer_id, "attribution_days": s.attribution_days}  # fmt: skip
+
+
+def run(session: Session, now: datetime, sending: Sending) -> dict[str, dict[str, int]]:
+    """One round of every switched-on scenario, from where the last stopped to ``now``: {key: counts per group}."""
+    zone = ZoneInfo(sending.timezone)
+    out: dict[str, dict[str, int]] = {}
+    period = global_control(session, now)
+    for key, scenario in ensure(session).items():
+        if not scenario.enabled:
+            continue
+        since = scenario.checked_until or now
+        if key in DAILY and since.astimezone(zone).date() == now.astimezone(zone).date() and since != now:
+            continue
+        fired = find(session, key, since, now, timedelta(hours=scenario.delay_hours), zone)
+        out[key] = _fire(session, scenario, fired, now, sending, (period.seed, period.share) if period else None)
+        scenario.checked_until = now
+    session.flush()
+    return out
+
+
+def _fire(session: Session, scenario: Scenario, fired: list[Trigger], now: datetime, sending: Sending,
+          global_seed: tuple[str, float] | None) -> dict[str, int]:  # fmt: skip
+    counts = dict.fromkeys(("target", "control", "global", "skipped"), 0)
+    seen = set(session.scalars(select(ScenarioEntry.trigger).where(
+        ScenarioEntry.scenario_id == scenario.id, ScenarioEntry.trigger.in_([t.key for t in fired]))))  # fmt: skip
+    fresh = list({t.key: t for t in fired if t.key not in seen}.values())
+    if not fresh:
+        return counts
+    ids = sorted({t.customer_id for t in fresh})
+    found = reach(session, lambda c: c.in_(ids))
+    capped = over_cap(session, ids, now, scenario.cap, scenario.cap_days) if scenario.cap else set()
+    content = Content(scenario.variants, sending.locale)
+    standing = loyalty.standings(session, lambda c: c.in_(ids), now, ZoneInfo(sending.timezone))
+    entries: dict[str, list[Any]] = {k: [] for k in ("scenario_id", "customer_id", "trigger", "at", "grp", "channel",
+                                                     "reason")}  # fmt: skip
+    messages: dict[str, list[Any]] = {k: [] for k in ("key", "channel", "to", "source", "customer_id", "data",
+                                                      "next_attempt_at")}  # fmt: skip
+    targets = []
+    for t in fresh:
+        r = found.get(t.customer_id)
+        d = decide(t.customer_id, r, scenario, global_seed, capped) if r is not None else None
+        grp = d.grp if d is not None else "skipped"
+        for name, value in (("scenario_id", scenario.id), ("customer_id", t.customer_id), ("trigger", t.key),
+                            ("at", t.at), ("grp", grp), ("channel", d.channel if d else None),
+                            ("reason", d.reason if d else "the card was merged into another")):  # fmt: skip
+            entries[name].append(value)
+        counts[grp] += 1
+        if d is not None and r is not None and d.grp == "target":
+            targets.append((t, d, r))
+    codes = loyalty.new_codes(len(targets)) if scenario.offer_id is not None and targets else []
+    if codes and scenario.offer_id is not None:
+        loyalty.store_codes(session, scenario.offer_id, codes, [t.customer_id for t, _d, _r in targets])
+    source = f"scenario:{scenario.key}"
+    for n, (t, d, r) in enumerate(targets):
+        fields = content.frozen(person(r.first_name, r.last_name, r.full_name, standing.get(t.customer_id),
+                                       promo_code=codes[n] if codes else None))  # fmt: skip
+        due = max(t.at, now)
+        if scenario.quiet_from is not None and scenario.quiet_until is not None:
+            due = send_at(due, zone_of(r.timezone, sending.timezone), scenario.quiet_from, scenario.quiet_until)
+        data = {"scenario": scenario.key, "variant": d.variant, "locale": sending.locale, "fields": fields}
+        for name, value in (("key", f"{source}:{t.key}"), ("channel", d.channel), ("to", d.address),
+                            ("source", source), ("customer_id", t.customer_id),
+                            ("data", json.dumps(data, ensure_ascii=False)), ("next_attempt_at", due)):  # fmt: skip
+            messages[name].append(value)
+    insert_columns(session, ScenarioEntry, entries)
+    if targets:
+        enqueue_many(session, messages, now, ready=("data",))
+    return counts

@@ -1,0 +1,126 @@
+"""What fires each scenario between two moments: ``find(session, key, since, until, delay, zone)``.
+
+A trigger is (customer, a key unique within the scenario, the moment it fired). A scenario with a delay fires for
+what happened ``delay`` before: a cart left at 12:00 with a 3-hour delay fires at 15:00 — unless the customer has
+bought since (the purchase cancels it).
+
+- ``abandoned_cart``: a ``cart_abandoned`` event, no order by the customer after it; one per event.
+- ``expiring_points``: a ``points_expiring`` event (written by the nightly loyalty run); one per event.
+- ``welcome``: a new card (not merged away); one per customer.
+- ``birthday``: the customer's birthday on the shop's calendar; one per customer and year.
+- ``win_back``: the customer's lifecycle stage is ``sleeping`` (the nightly scores); one per sleep — the key is the
+  day of the last purchase, so a customer who buys and falls asleep again is won back again.
+- ``feedback``: a completed order (a review request after the delay); one per order.
+- ``repeat_purchase``: as long since the last purchase as the customer's usual interval between purchases (two
+  purchases at least; within a week after it is due); one per last order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import extract, func, select
+
+from klientura.analytics import CustomerScore
+from klientura.customers import Customer
+from klientura.db import Session
+from klientura.events import Event
+from klientura.orders import Order
+
+
+@dataclass(frozen=True)
+class Trigger:
+    customer_id: int
+    key: str
+    at: datetime
+
+
+def _events(session: Session, kind: str, since: datetime, until: datetime) -> list[Trigger]:
+    rows = session.execute(select(Event.id, Event.customer_id, Event.occurred_at).where(
+        Event.type == kind, Event.customer_id.is_not(None), Event.occurred_at > since, Event.occurred_at <= until))  # fmt: skip
+    return [Trigger(cid, f"event:{eid}", at) for eid, cid, at in rows if cid is not None]
+
+
+def _abandoned(session: Session, since: datetime, until: datetime, delay: timedelta) -> list[Trigger]:
+    found = _events(session, "cart_abandoned", since - delay, until - delay)
+    if not found:
+        return []
+    bought = select(Order.customer_id, func.max(Order.placed_at)).where(
+        Order.customer_id.in_({t.customer_id for t in found}), Order.status == "completed").group_by(Order.customer_id)  # fmt: skip
+    last = dict(session.execute(bought).all())
+    return [Trigger(t.customer_id, t.key, t.at + delay) for t in found
+            if last.get(t.customer_id) is None or last[t.customer_id] <= t.at]  # fmt: skip
+
+
+def _welcome(session: Session, since: datetime, until: datetime, delay: timedelta) -> list[Trigger]:
+    rows = session.execute(select(Customer.id, Customer.created_at).where(
+        Customer.merged_into_id.is_(None), Customer.created_at > since - delay, Customer.created_at <= until - delay))  # fmt: skip
+    return [Trigger(cid, f"customer:{cid}", at + delay) for cid, at in rows]
+
+
+def _birthdays(session: Session, since: datetime, until: datetime, zone: ZoneInfo) -> list[Trigger]:
+    first, last = since.astimezone(zone).date() + timedelta(days=1), until.astimezone(zone).date()
+    out: list[Trigger] = []
+    day = first
+    while day <= last and (day - first).days < 366:
+        rows = session.scalars(select(Customer.id).where(
+            Customer.merged_into_id.is_(None), extract("month", Customer.birth_date) == day.month,
+            extract("day", Customer.birth_date) == day.day))  # fmt: skip
+        at = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+        out.extend(Trigger(cid, f"birthday:{cid}:{day.year}", at) for cid in rows)
+        day += timedelta(days=1)
+    return out
+
+
+def _sleeping(session: Session, until: datetime) -> list[Trigger]:
+    rows = session.execute(select(CustomerScore.customer_id, CustomerScore.as_of, CustomerScore.recency_days).where(
+        CustomerScore.lifecycle == "sleeping"))  # fmt: skip
+    out = []
+    for cid, as_of, recency in rows:
+        last: date = as_of - timedelta(days=recency or 0)
+        out.append(Trigger(cid, f"sleeping:{cid}:{last.isoformat()}", until))
+    return out
+
+
+def _orders(session: Session, since: datetime, until: datetime, delay: timedelta) -> list[Trigger]:
+    rows = session.execute(select(Order.id, Order.customer_id, Order.placed_at).where(
+        Order.customer_id.is_not(None), Order.status == "completed", Order.placed_at > since - delay,
+        Order.placed_at <= until - delay))  # fmt: skip
+    return [Trigger(cid, f"order:{oid}", at + delay) for oid, cid, at in rows if cid is not None]
+
+
+def _due_again(session: Session, until: datetime) -> list[Trigger]:
+    """Customers whose usual interval (first to last purchase over the purchases between) has passed since the last
+    one, by at most a week."""
+    per = (select(Order.customer_id, func.min(Order.placed_at), func.max(Order.placed_at), func.count(), func.max(Order.id))
+           .where(Order.customer_id.is_not(None), Order.status == "completed")
+           .group_by(Order.customer_id).having(func.count() >= 2))  # fmt: skip
+    out = []
+    for cid, first, last, n, last_id in session.execute(per):
+        usual = (last - first) / (n - 1)
+        if cid is not None and usual >= timedelta(days=1) and last + usual <= until < last + usual + timedelta(days=7):
+            out.append(Trigger(cid, f"repeat:{cid}:{last_id}", last + usual))
+    return out
+
+
+def find(
+    session: Session, key: str, since: datetime, until: datetime, delay: timedelta, zone: ZoneInfo
+) -> list[Trigger]:
+    if key == "abandoned_cart":
+        return _abandoned(session, since, until, delay)
+    if key == "expiring_points":
+        return [Trigger(t.customer_id, t.key, t.at + delay) for t in _events(session, "points_expiring", since - delay,
+                                                                             until - delay)]  # fmt: skip
+    if key == "welcome":
+        return _welcome(session, since, until, delay)
+    if key == "birthday":
+        return _birthdays(session, since, until, zone)
+    if key == "win_back":
+        return _sleeping(session, until)
+    if key == "feedback":
+        return _orders(session, since, until, delay)
+    if key == "repeat_purchase":
+        return _due_again(session, until)
+    raise ValueError(f"no scenario {key!r}")

@@ -1,0 +1,59 @@
+"""Triggered scenarios in the browser: each with its switch, its numbers against its control group, its text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from klientura import campaigns
+from klientura.db import Session, commit
+from klientura.deps import get_session
+from klientura.web import flash
+from klientura.web.render import gettext_for, render, web_actor
+
+router = APIRouter()
+SessionDep = Annotated[Session, Depends(get_session)]
+TITLES = {"abandoned_cart": "Abandoned cart", "expiring_points": "Points about to expire", "welcome": "Welcome",
+          "birthday": "Birthday", "win_back": "Win-back when a customer falls asleep",
+          "feedback": "Review request after a purchase", "repeat_purchase": "Time to buy again"}  # fmt: skip
+
+
+@router.get("/scenarios", response_class=HTMLResponse)
+def scenarios_page(request: Request, session: SessionDep) -> HTMLResponse:
+    actor = web_actor(request, session)
+    found = campaigns.list_scenarios(session, actor)
+    commit(session)
+    settings = request.app.state.settings
+    now = datetime.now(UTC)
+    reports = {s.key: campaigns.scenario_report(session, actor, s.key, now, settings.channel_costs) for s in found}
+    message, kind = flash.pop(request)
+    return render(request, "campaigns/scenarios.html", {
+        "nav": "campaigns", "scenarios": found, "reports": reports, "titles": TITLES, "flash": message,
+        "flash_kind": kind,
+    }, actor=actor)  # fmt: skip
+
+
+@router.post("/scenarios/{key}", response_model=None)
+async def save_scenario(key: str, request: Request, session: SessionDep) -> RedirectResponse:
+    actor = web_actor(request, session)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    _ = gettext_for(request)
+
+    def work() -> tuple[str, str]:
+        raw: dict[str, Any] = {"enabled": form.get("enabled") == "on"}
+        if "text" in form:
+            try:
+                raw.update(delay_hours=int(form.get("delay_hours") or 0),
+                           holdout_share=float(form.get("holdout") or 0) / 100)  # fmt: skip
+            except ValueError:
+                raw.update(delay_hours=-1)  # refused by the checks with the field's name
+            raw.update(channel=form.get("channel") or None, variants=[{
+                "name": "A", "subject": form.get("subject", ""), "text": form.get("text", ""),
+                "html": form.get("html") or None}])  # fmt: skip
+        campaigns.update_scenario(session, actor, key, raw, datetime.now(UTC))
+        return "/scenarios", _("Scenario saved")
+
+    return flash.perform(request, session, work, "/scenarios")
