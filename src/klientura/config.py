@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     sms_login: str = ""
     sms_sender: str = ""
     public_url: str = ""  # how recipients reach this server (unsubscribe and tracking links); empty: the request's
+    rate_limits: dict[str, float] = {}  # messages a second per channel and sender process, e.g. {"sms": 10}
     channel_costs: dict[str, float] = {"email": 0.05, "sms": 3.0, "telegram": 0.0, "webhook": 0.0}  # per message
     upload_dir: Path = DEFAULT_DATA_DIR / "uploads"
     warehouse_path: Path | None = None  # the DuckDB file; by default beside an SQLite store, else under var/

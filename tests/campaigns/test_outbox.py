@@ -148,3 +148,21 @@ def test_two_workers_never_claim_the_same_message(request: pytest.FixtureRequest
         first.close()
         second.close()
         factory.kw["bind"].dispose()
+
+
+def test_a_round_keeps_the_channels_pace(session: Session, smtp: tuple[Sink, SmtpChannel]) -> None:
+    from klientura.channels import Throttle
+
+    _sink, channel = smtp
+    waited: list[float] = []
+    now = [0.0]  # sending itself takes no time here: only the waits move the clock
+
+    def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        now[0] += seconds
+
+    pace = Throttle(2, clock=lambda: now[0], sleep=sleep)
+    campaigns.enqueue(session, _drafts(*(f"c{i}@example.com" for i in range(5))), T0)
+    counts = worker.deliver(session, {"email": channel}, Clock(), throttles={"email": pace})
+    assert counts["sent"] == 5 and len(waited) == 3  # two at once (a second's worth), then one per half second
+    assert waited == [pytest.approx(0.5)] * 3

@@ -5,6 +5,7 @@ from klientura.channels.configured import from_settings
 from klientura.channels.http import TelegramChannel, TelegramSettings, WebhookChannel, WebhookSettings
 from klientura.channels.sms import SmsChannel, SmsSettings
 from klientura.channels.smtp import SmtpChannel, SmtpSettings
+from klientura.channels.throttle import Throttle
 
 __all__ = [
     "Channel",
@@ -17,6 +18,7 @@ __all__ = [
     "Status",
     "TelegramChannel",
     "TelegramSettings",
+    "Throttle",
     "WebhookChannel",
     "WebhookSettings",
     "from_settings",

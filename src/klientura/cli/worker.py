@@ -94,6 +94,10 @@ def send(
     sending = campaigns.Sending(campaigns.Links(settings.public_url or "http://127.0.0.1:8000", settings.secret_key),
                                 settings.timezone, settings.default_locale)  # fmt: skip
     contents: dict[Any, campaigns.Content] = {}
+    try:
+        throttles = {ch: channels.Throttle(rate) for ch, rate in settings.rate_limits.items()}
+    except ValueError as exc:
+        fail(f"KLIENTURA_RATE_LIMITS: {exc}")
     last_triggers: datetime | None = None
     try:
         while True:
@@ -108,7 +112,7 @@ def send(
                     last_triggers = now
             with relaxed() as session:
                 counts = jobs.deliver(session, configured, lambda: datetime.now(ZoneInfo("UTC")), sending.links, batch,
-                                      timedelta(seconds=lease), contents)  # fmt: skip
+                                      timedelta(seconds=lease), contents, throttles)  # fmt: skip
             total = {k: total[k] + counts[k] for k in total}
             if not any(counts.values()):
                 if once:

@@ -10,14 +10,15 @@ from typing import Any
 
 from klientura import campaigns
 from klientura.audit import SYSTEM, record
-from klientura.channels import Channel, DeliveryResult
+from klientura.channels import Channel, DeliveryResult, Throttle
 from klientura.db import Session
 from klientura.kit.errors import KlienturaError, ValidationFailed
 
 
 def deliver(session: Session, channels: Mapping[str, Channel], clock: Callable[[], datetime],
             links: campaigns.Links | None = None, limit: int = 200, lease: timedelta = campaigns.LEASE,
-            contents: dict[Any, campaigns.Content] | None = None) -> dict[str, int]:  # fmt: skip
+            contents: dict[Any, campaigns.Content] | None = None,
+            throttles: Mapping[str, Throttle] | None = None) -> dict[str, int]:  # fmt: skip
     """One round over the configured channels; the count of messages sent, to retry and failed. A campaign's
     message is rendered here from what its launch froze (``contents`` keeps the compiled templates between rounds);
     one that cannot be rendered fails with the reason."""
@@ -35,6 +36,8 @@ def deliver(session: Session, channels: Mapping[str, Channel], clock: Callable[[
             session.commit()
             counts["failed"] += 1
             continue
+        if throttles and message.channel in throttles:
+            throttles[message.channel].wait()  # the provider's pace (KLIENTURA_RATE_LIMITS)
         result = channels[message.channel].send(outgoing)
         campaigns.record(session, message, result, clock())
         session.commit()
