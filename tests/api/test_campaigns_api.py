@@ -104,3 +104,33 @@ def test_scenarios_over_http(api: TestClient) -> None:
     assert on.json()["variants"][0]["subject"] == "Добро пожаловать, {{ name }}!"  # the ready text kept
     report = api.get("/api/v1/scenarios/welcome/report")
     assert report.status_code == 200 and report.json()["overall"]["target"]["customers"] == 0
+
+
+def test_providers_report_delivery_through_signed_callbacks(api: TestClient, app_session: Session) -> None:
+    from klientura.channels import DeliveryResult
+
+    ids = [factories.customer(app_session, email=f"d{i}@example.com", consents={"email": True}) for i in range(3)]
+    seg = segment(app_session, ids)
+    app_session.commit()
+    cid = api.post("/api/v1/campaigns", json=_draft(seg)).json()["id"]
+    assert api.post(f"/api/v1/campaigns/{cid}/launch").status_code == 200
+    messages = app_session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{cid}")).all()
+    for n, m in enumerate(messages):
+        campaigns.record(app_session, m, DeliveryResult("sent", provider_id=f"202611-{n}"), m.created_at)
+    app_session.commit()
+    hooks = {k: v.removeprefix("http://testserver") for k, v in api.get("/api/v1/delivery-hooks").json().items()}
+    generic = api.post(hooks["generic"], json=[{"provider_id": "202611-0", "status": "delivered"},
+                                               {"provider_id": "202611-1", "status": "failed", "error": "550 no such user"},
+                                               {"provider_id": "someone-else", "status": "read"}])  # fmt: skip
+    assert generic.status_code == 200 and generic.json() == {"messages": 2}
+    smsru = api.post(hooks["smsru"], data={"data[]": ["sms_status\n202611-2\n103", "sms_status\n202611-0\n102"]})
+    assert smsru.status_code == 200 and smsru.text == "100"  # what SMS.ru expects back
+    again = api.post(hooks["generic"], json={"provider_id": "202611-0", "status": "delivered"})  # a repeat: no change
+    assert again.status_code == 200
+    assert api.post(hooks["smsc"].replace("/smsc/", "/smsru/"), data={}).status_code == 422  # another provider's token
+    assert api.post(hooks["generic"], json={"status": "delivered"}).status_code == 422
+    delivery = api.get(f"/api/v1/campaigns/{cid}/report").json()["delivery"]
+    assert (delivery["sent"], delivery["delivered"], delivery["undelivered"]) == (3, 2, 1)
+    app_session.expire_all()  # the callbacks changed the rows through the server's own session
+    history = [e.status for e in campaigns.history(app_session, messages[1].id)]
+    assert history[-1] == "failed" and "550" in (app_session.get_one(OutboxMessage, messages[1].id).last_error or "")

@@ -19,6 +19,7 @@ from klientura import campaigns, worker
 from klientura.campaigns.outbox import BACKOFF, LEASE, MAX_ATTEMPTS
 from klientura.channels import SmtpChannel, SmtpSettings
 from klientura.db import make_session_factory
+from klientura.kit.errors import ValidationFailed
 from tests.conftest import free_port, fresh_store
 
 T0 = datetime(2026, 11, 29, 10, tzinfo=UTC)
@@ -166,3 +167,16 @@ def test_a_round_keeps_the_channels_pace(session: Session, smtp: tuple[Sink, Smt
     counts = worker.deliver(session, {"email": channel}, Clock(), throttles={"email": pace})
     assert counts["sent"] == 5 and len(waited) == 3  # two at once (a second's worth), then one per half second
     assert waited == [pytest.approx(0.5)] * 3
+
+
+def test_receipts_in_each_providers_format() -> None:
+    from klientura.campaigns import parse_receipts
+
+    smsru = parse_receipts("smsru", {"data[]": ["sms_status\n000-1\n103", "sms_status\n000-2\n105",
+                                                "sms_status\n000-3\n102", "garbage"]})  # fmt: skip
+    assert [(r.provider_id, r.status) for r in smsru] == [("000-1", "delivered"), ("000-2", "failed")]
+    smsc = parse_receipts("smsc", {"id": ["77"], "status": ["20"], "err": ["1"]})
+    assert [(r.provider_id, r.status, r.error) for r in smsc] == [("77", "failed", "smsc.ru 20 1")]
+    assert parse_receipts("smsc", {"id": ["78"], "status": ["0"]}) == []  # still on its way: nothing final
+    with pytest.raises(ValidationFailed):
+        parse_receipts("pigeon", {})

@@ -135,3 +135,10 @@ def scenario_report(key: str, session: SessionDep, actor: ActorDep, settings: Se
                     since: datetime | None = None) -> ReportOut:  # fmt: skip
     svc.get_scenario(session, actor, key)
     return svc.report_out(svc.scenario_report(session, actor, key, _now(), settings.channel_costs, since))
+
+
+@router.get("/delivery-hooks", summary="Where each provider sends its delivery status callbacks (signed addresses)")
+def delivery_hooks(actor: ActorDep, sending: SendingDep) -> dict[str, str]:
+    svc.require_write(actor)
+    base = sending.links.base_url.rstrip("/")
+    return {p: f"{base}/hooks/{p}/{sending.links.sign(f'hook:{p}')}" for p in ("smsru", "smsc", "generic")}

@@ -16,6 +16,9 @@ from klientura.campaigns.models import (
     ScenarioEntry,
 )
 from klientura.campaigns.outbox import LEASE, Draft, claim, enqueue, enqueue_many, history, outgoing, record, stop
+from klientura.campaigns.receipts import Receipt
+from klientura.campaigns.receipts import apply as apply_receipts
+from klientura.campaigns.receipts import parse as parse_receipts
 from klientura.campaigns.report import (
     Comparison,
     Figures,
@@ -45,6 +48,7 @@ from klientura.campaigns.service import (
     get_campaign,
     global_control,
     list_campaigns,
+    require_write,
     schedule,
     set_global_control,
     stop_global_control,
@@ -73,6 +77,7 @@ __all__ = [
     "OutboxEvent",
     "OutboxMessage",
     "Preview",
+    "Receipt",
     "Recipient",
     "Report",
     "ReportOut",
@@ -84,6 +89,7 @@ __all__ = [
     "Sending",
     "TestSendIn",
     "Variant",
+    "apply_receipts",
     "bucket",
     "cancel",
     "choose_channel",
@@ -106,12 +112,14 @@ __all__ = [
     "opened",
     "outgoing",
     "over_cap",
+    "parse_receipts",
     "preview",
     "progress",
     "proportions",
     "record",
     "report",
     "report_out",
+    "require_write",
     "run_scenarios",
     "scenario_report",
     "schedule",

@@ -98,10 +98,19 @@ def _delivery(session: Session, campaign: Campaign) -> tuple[dict[str, int], dic
         select(OutboxMessage.channel, func.count()).where(OutboxMessage.source == source, OutboxMessage.status == "sent")
         .group_by(OutboxMessage.channel)).all())  # fmt: skip
     delivery = {s: int(statuses.get(s, 0)) for s in ("queued", "sending", "sent", "failed")}
+    _receipts(session, source, delivery)
+    return delivery, {k: int(v) for k, v in sent_by_channel.items()}
+
+
+def _receipts(session: Session, source: str, delivery: dict[str, int]) -> None:
+    """Delivered and undelivered as the providers reported them later; opened and clicked from the tracking links."""
+    reported = dict(session.execute(select(OutboxMessage.delivery, func.count()).where(
+        OutboxMessage.source == source, OutboxMessage.delivery.is_not(None)).group_by(OutboxMessage.delivery)).all())  # fmt: skip
+    delivery["delivered"] = int(reported.get("delivered", 0)) + int(reported.get("read", 0))
+    delivery["undelivered"] = int(reported.get("failed", 0))
     for kind in ("opened", "clicked"):
         delivery[kind] = int(session.scalar(select(func.count()).select_from(Event).where(
             Event.source == "tracking", Event.external_id.like(f"{kind}:{source}:%"))) or 0)  # fmt: skip
-    return delivery, {k: int(v) for k, v in sent_by_channel.items()}
 
 
 def _figures(ids: set[int], per: Mapping[int, list[tuple[datetime, float, float]]]) -> Figures:
@@ -260,9 +269,7 @@ def scenario_report(session: Session, actor: Actor, key: str, now: datetime, cos
     statuses = dict(session.execute(select(OutboxMessage.status, func.count()).where(OutboxMessage.source == source)
                                     .group_by(OutboxMessage.status)).all())  # fmt: skip
     delivery = {s: int(statuses.get(s, 0)) for s in ("queued", "sending", "sent", "failed")}
-    for kind in ("opened", "clicked"):
-        delivery[kind] = int(session.scalar(select(func.count()).select_from(Event).where(
-            Event.source == "tracking", Event.external_id.like(f"{kind}:{source}:%"))) or 0)  # fmt: skip
+    _receipts(session, source, delivery)
     sent = dict(session.execute(select(OutboxMessage.channel, func.count()).where(
         OutboxMessage.source == source, OutboxMessage.status == "sent").group_by(OutboxMessage.channel)).all())  # fmt: skip
     spent = sum(int(n) * float(costs.get(ch, 0)) for ch, n in sent.items())

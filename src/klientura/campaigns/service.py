@@ -188,3 +188,7 @@ def stop_global_control(session: Session, actor: Actor, now: datetime) -> None:
 
 def count_by_status(session: Session) -> dict[str, int]:
     return dict(session.execute(select(Campaign.status, func.count()).group_by(Campaign.status)).all())
+
+
+def require_write(actor: Actor) -> None:
+    require(actor, "campaigns:write")

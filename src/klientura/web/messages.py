@@ -1,13 +1,14 @@
-"""What recipients reach from a message, without logging in: the unsubscribe page (and RFC 8058's one-click POST),
-the open pixel and the click tracker."""
+"""What recipients and providers reach without logging in: the unsubscribe page (and RFC 8058's one-click POST),
+the open pixel, the click tracker, and the providers' delivery status callbacks (signed addresses)."""
 
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from klientura import campaigns
 from klientura.db import commit
@@ -68,3 +69,29 @@ def clicked(token: str, request: Request, session: SessionDep, sending: SendingD
         return _page(request, _("Not found"), _("This link is not valid"), status=404)
     commit(session)
     return RedirectResponse(url, status_code=302)
+
+
+@router.post("/hooks/{provider}/{token}")
+async def delivery_receipts(provider: str, token: str, request: Request, session: SessionDep,
+                            sending: SendingDep) -> Response:  # fmt: skip
+    """A provider's delivery status callback (the address, with its signed token, from GET /api/v1/delivery-hooks).
+    SMS.ru wants ``100`` back; the others any 2xx."""
+    try:
+        if sending.links.read(token) != f"hook:{provider}":
+            raise ValidationFailed("this link is not for this provider")
+        form = await request.form()
+        fields = {k: [str(v) for v in form.getlist(k)] for k in form}
+        body = None
+        if provider == "generic":
+            try:
+                body = json.loads(await request.body())
+            except ValueError as exc:
+                raise ValidationFailed("the body is not JSON") from exc
+        found = campaigns.apply_receipts(session, campaigns.parse_receipts(provider, fields, body), datetime.now(UTC))
+        commit(session)
+    except ValidationFailed as exc:
+        return JSONResponse({"title": "Bad receipt", "detail": exc.detail, "status": 422}, status_code=422,
+                            media_type="application/problem+json")  # fmt: skip
+    if provider == "smsru":
+        return PlainTextResponse("100")
+    return JSONResponse({"messages": found})

@@ -1,0 +1,82 @@
+"""What providers report after accepting a message — delivered to the phone or the mailbox, not delivered, read —
+through their status callbacks. Each report lands on the message (``delivery``) and in its history; the report of a
+campaign counts them. A repeated or late report changes nothing (``read`` outranks ``delivered``, which outranks
+nothing; a failure after a delivery is kept in the history only).
+
+Formats understood (``parse``): SMS.ru (form fields ``data[]``: ``sms_status\\n<id>\\n<code>``; 103 delivered,
+104–108 and 150 not), SMSC.ru (form fields ``id``, ``status``: 1 delivered, 20 and 22 not, ``err``), and a generic
+JSON body ``{"provider_id", "status": "delivered"|"failed"|"read", "error"}`` for an MTA's bounce processor or
+any other gateway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from klientura.campaigns.models import OutboxEvent, OutboxMessage
+from klientura.db import Session
+from klientura.kit.errors import ValidationFailed
+
+RANK = {None: 0, "failed": 1, "delivered": 2, "read": 3}
+SMSRU_DELIVERED, SMSRU_FAILED = {103}, {104, 105, 106, 107, 108, 150}
+SMSC_DELIVERED, SMSC_FAILED = {1}, {20, 22}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    provider_id: str
+    status: str  # delivered | failed | read
+    error: str | None = None
+
+
+def parse(provider: str, form: Mapping[str, Sequence[str]], body: object = None) -> list[Receipt]:
+    """The receipts in a callback; statuses that say nothing final (queued at the operator …) are left out."""
+    out: list[Receipt] = []
+    if provider == "smsru":
+        for item in form.get("data[]", []):
+            parts = item.split("\n")
+            if len(parts) >= 3 and parts[0] == "sms_status" and parts[2].strip().isdigit():
+                code = int(parts[2])
+                if code in SMSRU_DELIVERED | SMSRU_FAILED:
+                    out.append(Receipt(parts[1].strip(), "delivered" if code in SMSRU_DELIVERED else "failed",
+                                       None if code in SMSRU_DELIVERED else f"sms.ru {code}"))  # fmt: skip
+    elif provider == "smsc":
+        ids, statuses = form.get("id", []), form.get("status", [])
+        if ids and statuses and statuses[0].lstrip("-").isdigit():
+            code = int(statuses[0])
+            if code in SMSC_DELIVERED | SMSC_FAILED:
+                err = (form.get("err") or [""])[0]
+                out.append(Receipt(ids[0], "delivered" if code in SMSC_DELIVERED else "failed",
+                                   None if code in SMSC_DELIVERED else f"smsc.ru {code} {err}".strip()))  # fmt: skip
+    elif provider == "generic":
+        items: list[object] = list(body) if isinstance(body, list) else [body]
+        for entry in items:
+            if not isinstance(entry, dict) or not entry.get("provider_id") or entry.get("status") not in RANK:
+                raise ValidationFailed('each receipt needs "provider_id" and "status": delivered, failed or read')
+            if entry["status"] is None:
+                raise ValidationFailed('each receipt needs "provider_id" and "status": delivered, failed or read')
+            out.append(Receipt(str(entry["provider_id"]), str(entry["status"]), entry.get("error")))
+    else:
+        raise ValidationFailed(f"unknown provider {provider!r}: smsru, smsc or generic")
+    return out
+
+
+def apply(session: Session, receipts: Sequence[Receipt], at: datetime) -> int:
+    """Record the receipts; how many messages they were about (unknown ids are ignored: another system's)."""
+    found = 0
+    for r in receipts:
+        message = session.scalars(select(OutboxMessage).where(OutboxMessage.provider_id == r.provider_id)).first()
+        if message is None:
+            continue
+        found += 1
+        if RANK[r.status] > RANK.get(message.delivery, 0):
+            message.delivery = r.status
+            if r.status == "failed":
+                message.last_error = (r.error or "not delivered")[:500]
+        session.add(OutboxEvent(message_id=message.id, status=r.status, at=at, detail=(r.error or None)))
+    session.flush()
+    return found
