@@ -26,9 +26,11 @@ from tests.conftest import ROOT, free_port, fresh_store
 class SlowSink:
     def __init__(self) -> None:
         self.ids: list[str] = []
+        self.rcpt: list[str] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         await asyncio.sleep(0.005)  # a real server's pace: the kill lands mid-run
+        self.rcpt.extend(envelope.rcpt_tos)
         for line in envelope.content.decode(errors="replace").splitlines():
             if line.lower().startswith("message-id:"):
                 self.ids.append(line.split(":", 1)[1].strip())
@@ -43,8 +45,37 @@ def _sender(url: str, port: int, *extra: str) -> subprocess.Popen[bytes]:
                             start_new_session=True)  # fmt: skip
 
 
+def _messages(session: Any) -> set[str]:
+    """300 plain messages in the outbox; the addresses they go to."""
+    campaigns.enqueue(session, [campaigns.Draft(key=f"k{i}", channel="email", to=f"c{i}@example.com", source="test",
+                                                subject="Привет", text="Текст") for i in range(300)], datetime.now(UTC))  # fmt: skip
+    return {f"c{i}@example.com" for i in range(300)}
+
+
+def _campaign(session: Any) -> set[str]:
+    """A campaign to 300 customers, launched: its messages wait in the outbox, rendered only when sent."""
+    from klientura.audit import SYSTEM
+    from klientura.segments import Segment, SegmentMember
+    from tests import factories
+
+    ids = [factories.customer(session, first_name=f"Имя{i}", email=f"r{i}@example.com", consents={"email": True})
+           for i in range(300)]  # fmt: skip
+    seg = Segment(name="Все", rule={"all": []}, kind="static", size=300, created_by="t")
+    session.add(seg)
+    session.flush()
+    session.add_all(SegmentMember(segment_id=seg.id, customer_id=c) for c in ids)
+    c = campaigns.create_campaign(session, SYSTEM, {
+        "name": "Kill", "segment_id": seg.id, "holdout_share": 0, "global_control": False, "cap": None,
+        "quiet_from": None, "quiet_until": None, "channel": "email",
+        "variants": [{"name": "A", "subject": "{{ name }}, привет", "text": "{{ name }}", "html": "<p>{{ name }}</p>"}],
+    })  # fmt: skip
+    campaigns.launch(session, SYSTEM, c.id, datetime.now(UTC), campaigns.Sending(campaigns.Links("http://x", "s")))
+    return {f"r{i}@example.com" for i in range(300)}
+
+
+@pytest.mark.parametrize("outbox", [_messages, _campaign], ids=["messages", "campaign"])
 def test_a_killed_sender_restarted_loses_nothing_and_repeats_at_most_the_message_in_flight(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, outbox: Any
 ) -> None:
     port = free_port()
     sink = SlowSink()
@@ -54,9 +85,7 @@ def test_a_killed_sender_restarted_loses_nothing_and_repeats_at_most_the_message
         with fresh_store(request.config.getoption("--db"), tmp_path) as url:
             factory = make_session_factory(url)
             with factory() as session:
-                campaigns.enqueue(session, [campaigns.Draft(key=f"k{i}", channel="email", to=f"c{i}@example.com",
-                                                            source="test", subject="Привет", text="Текст")
-                                            for i in range(300)], datetime.now(UTC))  # fmt: skip
+                addresses = outbox(session)
                 session.commit()
             first = _sender(url, port)
             deadline = time.monotonic() + 60
@@ -78,5 +107,7 @@ def test_a_killed_sender_restarted_loses_nothing_and_repeats_at_most_the_message
     finally:
         controller.stop()
     assert statuses == {"sent": 300}
-    assert set(sink.ids) == {f"<k{i}@klientura.local>" for i in range(300)}  # everyone got theirs
+    assert set(sink.rcpt) == addresses and len(set(sink.ids)) == 300  # everyone got theirs
+    if outbox is _messages:
+        assert set(sink.ids) == {f"<k{i}@klientura.local>" for i in range(300)}  # the id made from the key
     assert len(sink.ids) - len(set(sink.ids)) <= 1  # at most the one in flight, with its Message-ID
