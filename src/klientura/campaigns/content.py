@@ -46,22 +46,25 @@ class Content:
         for name in self.fields:
             if name in FIELDS and name != "unsubscribe_url":
                 value = getattr(person, name)
-                out[name] = value.isoformat() if isinstance(value, date) else value
+                out[name] = (
+                    value.isoformat() if isinstance(value, date) else list(value) if isinstance(value, tuple) else value
+                )
         return out
 
-    def freezer(self) -> Callable[[str | None, str | None, str | None, Standing | None, str | None], str]:
+    def freezer(self) -> Callable[[str | None, str | None, str | None, Standing | None, str | None,
+                                   list[dict[str, Any]] | None], str]:  # fmt: skip
         """:meth:`frozen` of :func:`~klientura.campaigns.templates.person` as JSON text, made fast for a launch's
         million recipients: (first name, last name, full name, points standing, code) -> JSON."""
         wanted = [n for n in FIELDS if n in self.fields and n != "unsubscribe_url"]
         empty = Standing()
 
         def freeze(first: str | None, last: str | None, full: str | None, standing: Standing | None,
-                   code: str | None) -> str:  # fmt: skip
+                   code: str | None, products: list[dict[str, Any]] | None = None) -> str:  # fmt: skip
             st = standing or empty
             values = {"first_name": first or "", "last_name": last or "", "name": first or full or "клиент",
                       "points": st.points, "points_expiring": st.expiring,
                       "points_expire_on": st.expire_on.isoformat() if st.expire_on else None, "tier": st.tier,
-                      "promo_code": code}  # fmt: skip
+                      "promo_code": code, "products": products or []}  # fmt: skip
             return json.dumps({n: values[n] for n in wanted}, ensure_ascii=False)
 
         return freeze
@@ -72,6 +75,7 @@ class Content:
             raise ValidationFailed(f"no variant {variant!r}; the variants are {', '.join(self.parts)}")
         unsubscribe = links.unsubscribe(customer_id, channel)
         values = {**Personal().__dict__, **fields, "unsubscribe_url": unsubscribe}
+        values["products"] = list(values.get("products") or ())
         if isinstance(values.get("points_expire_on"), str):
             values["points_expire_on"] = date.fromisoformat(values["points_expire_on"])
         subject, text, html = self.parts[variant]

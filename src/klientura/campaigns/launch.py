@@ -31,6 +31,7 @@ from klientura.campaigns.models import Campaign, Recipient
 from klientura.campaigns.outbox import Draft, enqueue, enqueue_many
 from klientura.campaigns.plan import CHANNELS, GROUPS, SKIPPED, TARGET, Plan, plan
 from klientura.campaigns.reach import Audience, Reach, audience, reach
+from klientura.campaigns.recommend import recommend
 from klientura.campaigns.schemas import Preview
 from klientura.campaigns.service import get_campaign, global_control
 from klientura.campaigns.templates import person
@@ -142,8 +143,9 @@ def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, s
     standing = (
         loyalty.standings(session, scope, now, ZoneInfo(sending.timezone)) if content.fields & LOYALTY_FIELDS else {}
     )
-    clock.lap("points")
     target_ids = aud.ids[targets].tolist()
+    recs = recommend(session, target_ids) if "products" in content.fields else {}
+    clock.lap("points and products")
     codes = loyalty.new_codes(len(targets)) if campaign.offer_id is not None else []
     drawn = list(codes)  # store_codes replaces in place a code the store already has
     group_names, channel_names = np.array(GROUPS, dtype=object), np.array([*CHANNELS, None], dtype=object)
@@ -162,12 +164,13 @@ def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, s
     writer = Deferred()
     try:
         writer.run(write_ahead)
-        out = _messages(campaign, content, sending, now, aud, p, targets, names, standing, codes)
+        out = _messages(campaign, content, sending, now, aud, p, targets, names, standing, codes, recs)
         clock.lap("messages")
         writer.wait()
         clock.lap("codes and recipients")
         for i in (i for i, code in enumerate(codes) if code != drawn[i]):  # so is the message that carried it
-            redone = _messages(campaign, content, sending, now, aud, p, targets[i : i + 1], names, standing, [codes[i]])
+            redone = _messages(campaign, content, sending, now, aud, p, targets[i : i + 1], names, standing, [codes[i]],
+                               recs)  # fmt: skip
             out["data"][i] = redone["data"][0]
         enqueue_many(session, out, now, ready=("data",))
         clock.lap("outbox")
@@ -183,7 +186,7 @@ def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, s
 
 def _messages(campaign: Campaign, content: Content, sending: Sending, now: datetime, aud: Audience, p: Plan,
               targets: npt.NDArray[np.intp], names: list[str], standing: Mapping[int, loyalty.Standing],
-              codes: list[str]) -> dict[str, list[Any]]:  # fmt: skip
+              codes: list[str], recs: Mapping[int, list[dict[str, Any]]]) -> dict[str, list[Any]]:  # fmt: skip
     """The outbox rows of the targets, column by column: no HTML, the variant and the recipient's frozen fields."""
     start, source = _start(campaign, now), f"campaign:{campaign.id}"
     due: dict[str | None, datetime] = {}  # per time zone: every recipient there waits for the same morning
@@ -198,7 +201,7 @@ def _messages(campaign: Campaign, content: Content, sending: Sending, now: datet
     for n, i in enumerate(targets.tolist()):
         cid, channel, tz = ids[i], CHANNELS[chosen[i]], zones[i]
         full = " ".join(x for x in (last[i], first[i], middle[i]) if x)
-        fields = freeze(first[i], last[i], full, standing.get(cid), codes[n] if codes else None)
+        fields = freeze(first[i], last[i], full, standing.get(cid), codes[n] if codes else None, recs.get(cid))
         if tz not in due:
             due[tz] = _due(campaign, start, tz, sending.timezone)
         keys.append(f"{source}:{cid}")
@@ -252,8 +255,9 @@ def preview(session: Session, actor: Actor, campaign_id: int, customer_id: int, 
         raise ValidationFailed(f"no variant {name!r}; the variants are {', '.join(content.parts)}")
     standing = loyalty.standings(session, lambda c: c == customer_id, now, ZoneInfo(sending.timezone))
     r, channel = found[customer_id], d.channel or campaign.channel or "email"
+    products = recommend(session, [customer_id]).get(customer_id, []) if "products" in content.fields else []
     p = person(r.first_name, r.last_name, r.full_name, standing.get(customer_id),
-               promo_code=SAMPLE_CODE if campaign.offer_id else None)  # fmt: skip
+               promo_code=SAMPLE_CODE if campaign.offer_id else None, products=products)  # fmt: skip
     to = d.address or r.addresses.get(channel)
     m = content.message(name, content.frozen(p), key=f"preview:{campaign.id}:{customer_id}", to=to or "",
                         channel=channel, customer_id=customer_id, links=sending.links)  # fmt: skip

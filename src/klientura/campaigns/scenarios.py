@@ -22,6 +22,7 @@ from klientura.campaigns.launch import Sending, decide
 from klientura.campaigns.models import SCENARIOS, Scenario, ScenarioEntry
 from klientura.campaigns.outbox import enqueue_many
 from klientura.campaigns.reach import reach
+from klientura.campaigns.recommend import recommend
 from klientura.campaigns.schemas import Channel, Variant
 from klientura.campaigns.service import global_control
 from klientura.campaigns.templates import check, person
@@ -166,6 +167,7 @@ def _fire(session: Session, scenario: Scenario, fired: list[Trigger], now: datet
     capped = over_cap(session, ids, now, scenario.cap, scenario.cap_days) if scenario.cap else set()
     content = Content(scenario.variants, sending.locale)
     standing = loyalty.standings(session, lambda c: c.in_(ids), now, ZoneInfo(sending.timezone))
+    recs = recommend(session, ids) if "products" in content.fields else {}
     entries: dict[str, list[Any]] = {k: [] for k in ("scenario_id", "customer_id", "trigger", "at", "grp", "channel",
                                                      "reason")}  # fmt: skip
     messages: dict[str, list[Any]] = {k: [] for k in ("key", "channel", "to", "source", "customer_id", "data",
@@ -188,7 +190,8 @@ def _fire(session: Session, scenario: Scenario, fired: list[Trigger], now: datet
     source = f"scenario:{scenario.key}"
     for n, (t, d, r) in enumerate(targets):
         fields = content.frozen(person(r.first_name, r.last_name, r.full_name, standing.get(t.customer_id),
-                                       promo_code=codes[n] if codes else None))  # fmt: skip
+                                       promo_code=codes[n] if codes else None,
+                                       products=recs.get(t.customer_id, [])))  # fmt: skip
         due = max(t.at, now)
         if scenario.quiet_from is not None and scenario.quiet_until is not None:
             due = send_at(due, zone_of(r.timezone, sending.timezone), scenario.quiet_from, scenario.quiet_until)

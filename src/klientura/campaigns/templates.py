@@ -7,12 +7,13 @@ to a million people). HTML templates escape what they insert; text and SMS templ
 Fields: ``first_name``, ``last_name``, ``name`` (first name, else the full name, else "клиент"), ``points``
 (usable now), ``points_expiring`` and ``points_expire_on`` (the soonest expiry date with points left and how many
 expire then), ``tier``, ``promo_code`` (the recipient's personal code, when the campaign issues one),
-``unsubscribe_url``. Filters: ``money``, ``number``, ``day`` (in the template's locale).
+``unsubscribe_url``, ``products`` (recommended from the customer's purchases: a list of ``sku``, ``name``,
+``price``). Filters: ``money``, ``number``, ``day`` (in the template's locale).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -43,6 +44,7 @@ class Personal:
     tier: str | None = None
     promo_code: str | None = None
     unsubscribe_url: str | None = None
+    products: tuple[dict[str, Any], ...] = ()  # recommended: [{sku, name, price}], best first
 
 
 FIELDS = tuple(Personal.__dataclass_fields__)
@@ -59,7 +61,8 @@ def _env(locale: str, *, html: bool) -> SandboxedEnvironment:
 def check(source: str, *, html: bool = False, locale: str = "ru") -> None:
     """Refuse a template that does not compile or uses a field there is not, before anything is sent."""
     render(source, Personal(first_name="Анна", points_expire_on=date(2026, 1, 1), promo_code="CODE",
-                            unsubscribe_url="https://example.invalid/u"), html=html, locale=locale)  # fmt: skip
+                            unsubscribe_url="https://example.invalid/u",
+                            products=({"sku": "TEA-1", "name": "Чай", "price": "350.00"},)), html=html, locale=locale)  # fmt: skip
 
 
 class Compiled:
@@ -110,8 +113,9 @@ def personal(session: Session, customer_id: int, at: datetime, timezone: str = "
 
 
 def person(first: str | None, last: str | None, full: str | None, standing: loyalty.Standing | None, *,
-           promo_code: str | None = None, unsubscribe_url: str | None = None) -> Personal:  # fmt: skip
+           promo_code: str | None = None, unsubscribe_url: str | None = None,
+           products: Sequence[dict[str, Any]] = ()) -> Personal:  # fmt: skip
     s = standing or loyalty.Standing()
     return Personal(first_name=first or "", last_name=last or "", name=first or full or "клиент", points=s.points,
                     points_expiring=s.expiring, points_expire_on=s.expire_on, tier=s.tier, promo_code=promo_code,
-                    unsubscribe_url=unsubscribe_url)  # fmt: skip
+                    unsubscribe_url=unsubscribe_url, products=tuple(products))  # fmt: skip
