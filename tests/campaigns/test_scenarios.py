@@ -145,3 +145,16 @@ def test_a_scenarios_report_counts_each_entrys_own_window(session: Session) -> N
     assert (r.overall.target.revenue, r.overall.target.buyers, r.control.revenue) == (2500, 5, 500)
     assert r.overall.revenue.diff == pytest.approx((2500 / len(target) - 500 / len(control)) * len(target))
     assert r.delivery["queued"] == len(target) and r.cost == 0  # nothing sent yet
+
+
+def test_many_triggers_go_in_batches_each_once(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    from klientura.campaigns import scenarios
+
+    monkeypatch.setattr(scenarios, "BATCH", 7)
+    switch_on(session, "expiring_points", T0)
+    people = [factories.customer(session, email=f"b{i}@example.com", consents={"email": True}) for i in range(20)]
+    for cid in people:
+        event(session, "points_expiring", cid, T0 + HOUR)
+    assert campaigns.run_scenarios(session, T0 + 2 * HOUR, SENDING)["expiring_points"]["target"] == 20
+    assert campaigns.run_scenarios(session, T0 + 3 * HOUR, SENDING)["expiring_points"]["target"] == 0
+    assert set(fired(session, "expiring_points")) == set(people)

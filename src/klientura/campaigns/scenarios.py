@@ -28,10 +28,11 @@ from klientura.campaigns.service import global_control
 from klientura.campaigns.templates import check, person
 from klientura.campaigns.timing import over_cap, send_at, zone_of
 from klientura.campaigns.triggers import Trigger, find
-from klientura.db import Session, insert_columns
+from klientura.db import Session, in_chunks, insert_columns
 from klientura.kit.errors import NotFound, ValidationFailed, invalid
 
-DAILY = ("birthday", "win_back", "repeat_purchase")  # states, not events: looked at once a day
+DAILY = ("birthday", "win_back", "repeat_purchase")
+BATCH = 5_000  # states, not events: looked at once a day
 DEFAULTS: dict[str, dict[str, Any]] = {
     "abandoned_cart": {"delay_hours": 3, "subject": "{{ name }}, вы кое-что забыли в корзине",
                        "text": "{{ name }}, товары ждут вас в корзине. Оформите заказ, пока они есть в наличии."},
@@ -157,11 +158,20 @@ def run(session: Session, now: datetime, sending: Sending) -> dict[str, dict[str
 def _fire(session: Session, scenario: Scenario, fired: list[Trigger], now: datetime, sending: Sending,
           global_seed: tuple[str, float] | None) -> dict[str, int]:  # fmt: skip
     counts = dict.fromkeys(("target", "control", "global", "skipped"), 0)
-    seen = set(session.scalars(select(ScenarioEntry.trigger).where(
-        ScenarioEntry.scenario_id == scenario.id, ScenarioEntry.trigger.in_([t.key for t in fired]))))  # fmt: skip
+    seen: set[str] = set()
+    for chunk in in_chunks(session, [t.key for t in fired]):  # a day's sleepers may be many: SQLite's IN has limits
+        seen.update(session.scalars(select(ScenarioEntry.trigger).where(ScenarioEntry.scenario_id == scenario.id,
+                                                                        chunk.of(ScenarioEntry.trigger))))  # fmt: skip
     fresh = list({t.key: t for t in fired if t.key not in seen}.values())
-    if not fresh:
-        return counts
+    for start in range(0, len(fresh), BATCH):  # lists of customers in IN (...): within SQLite's limits
+        for grp, n in _fire_batch(session, scenario, fresh[start : start + BATCH], now, sending, global_seed).items():
+            counts[grp] += n
+    return counts
+
+
+def _fire_batch(session: Session, scenario: Scenario, fresh: list[Trigger], now: datetime, sending: Sending,
+                global_seed: tuple[str, float] | None) -> dict[str, int]:  # fmt: skip
+    counts = dict.fromkeys(("target", "control", "global", "skipped"), 0)
     ids = sorted({t.customer_id for t in fresh})
     found = reach(session, lambda c: c.in_(ids))
     capped = over_cap(session, ids, now, scenario.cap, scenario.cap_days) if scenario.cap else set()
