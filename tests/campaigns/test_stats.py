@@ -10,9 +10,7 @@ import pytest
 from scipy import stats as sps
 
 from klientura.campaigns import in_share, proportions, welch
-from tests.conftest import ROOT
-
-CDNOW = ROOT.parent / "shared" / "data" / "cdnow" / "CDNOW_sample.txt"
+from tests.analytics.clv.cdnow import FILE as CDNOW  # the repository's copy of ../shared/data/cdnow
 
 
 @pytest.mark.parametrize("seed", range(6))
