@@ -212,3 +212,17 @@ def test_a_personal_code_the_store_already_has_is_replaced_in_the_message_too(
     for m in session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{c.id}")):
         code = m.data["fields"]["promo_code"]
         assert owners[code] == m.customer_id  # every message carries its own recipient's stored code
+
+
+def test_quiet_hours_and_the_cap_switched_off_stay_off(session: Session, shop: dict[str, Any]) -> None:
+    c = campaigns.create_campaign(session, SYSTEM, content(segment_id=shop["segment"], quiet_from=None, quiet_until=None,
+                                                           cap=None, holdout_share=0, global_control=False))  # fmt: skip
+    session.expire_all()
+    c = session.get_one(Campaign, c.id)
+    assert (c.quiet_from, c.quiet_until, c.cap) == (None, None, None)
+    campaigns.launch(session, SYSTEM, c.id, NOW, SENDING)  # 22:00 in Moscow: with quiet hours off it goes now
+    busy = session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{c.id}",
+                                                       OutboxMessage.customer_id == shop["busy"])).one()  # fmt: skip
+    assert busy.next_attempt_at == NOW  # no cap: the busy customer is messaged too, at once
+    d = campaigns.create_campaign(session, SYSTEM, content(segment_id=shop["segment"]))
+    assert (d.quiet_from is not None, d.cap) == (True, 2)  # the defaults when nothing is said

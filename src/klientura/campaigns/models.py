@@ -75,10 +75,12 @@ class Campaign(Base):
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)  # [{name, subject, text, html}]
     holdout_share: Mapped[float] = mapped_column(default=0.1)
     global_control: Mapped[bool] = mapped_column(default=True)  # leave out the global control group
-    cap: Mapped[int | None] = mapped_column(default=2)  # at most this many messages a customer in ``cap_days``
+    # no Python-side defaults on these: the ORM would put the default in place of an explicit None ("switched off");
+    # CampaignIn holds the defaults (a cap of 2, quiet hours 21:00-09:00)
+    cap: Mapped[int | None]  # at most this many messages a customer in ``cap_days``; None: no cap
     cap_days: Mapped[int] = mapped_column(default=7)
-    quiet_from: Mapped[time | None] = mapped_column(default=time(21))  # None: no quiet hours
-    quiet_until: Mapped[time | None] = mapped_column(default=time(9))
+    quiet_from: Mapped[time | None]  # None: no quiet hours
+    quiet_until: Mapped[time | None]
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("loyalty_offers.id"))  # a personal code per recipient
     attribution_days: Mapped[int] = mapped_column(default=7)
     seed: Mapped[str] = mapped_column(String(64))  # draws the holdout and the variants, recorded for the report
@@ -140,8 +142,8 @@ class Scenario(Base):
     delay_hours: Mapped[int] = mapped_column(default=0)  # after the trigger (a cart waits a few hours)
     cap: Mapped[int | None]  # None: triggered messages are not held back by the frequency cap
     cap_days: Mapped[int] = mapped_column(default=7)
-    quiet_from: Mapped[time | None] = mapped_column(default=time(21))
-    quiet_until: Mapped[time | None] = mapped_column(default=time(9))
+    quiet_from: Mapped[time | None]  # None: none (no default here: it would replace an explicit None)
+    quiet_until: Mapped[time | None]
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("loyalty_offers.id"))
     attribution_days: Mapped[int] = mapped_column(default=7)
     seed: Mapped[str] = mapped_column(String(64))

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -74,24 +75,30 @@ class Report:
     daily: list[dict[str, float | str]] = field(default_factory=list)  # cumulative revenue per customer by day
 
 
+def _sales() -> Any:
+    """(customer, placed_at, revenue net of the order's returns, cost of its goods) of completed orders: the KPIs'
+    definitions; callers add which customers and when."""
+    returned = select(func.coalesce(func.sum(Return.amount), 0)).where(Return.order_id == Order.id).scalar_subquery()
+    cost = (select(func.coalesce(func.sum(OrderLine.qty * Product.cost), 0))
+            .join(Product, Product.id == OrderLine.product_id).where(OrderLine.order_id == Order.id).scalar_subquery())  # fmt: skip
+    return select(Order.customer_id, Order.placed_at, Order.paid - returned, cost).where(Order.status == "completed")
+
+
 def _orders(
     session: Session, campaign: Campaign, start: datetime, end: datetime
 ) -> list[tuple[int, datetime, float, float]]:
     """(customer, placed_at, net revenue, cost of goods) of the orders of target and control customers in the window."""
-    returned = select(func.coalesce(func.sum(Return.amount), 0)).where(Return.order_id == Order.id).scalar_subquery()
-    cost = (select(func.coalesce(func.sum(OrderLine.qty * Product.cost), 0))
-            .join(Product, Product.id == OrderLine.product_id).where(OrderLine.order_id == Order.id).scalar_subquery())  # fmt: skip
     rows = session.execute(
-        select(Order.customer_id, Order.placed_at, Order.paid - returned, cost)
+        _sales()
         .join(Recipient, Recipient.customer_id == Order.customer_id)
         .where(Recipient.campaign_id == campaign.id, Recipient.grp.in_(("target", "control")),
-               Order.placed_at >= start, Order.placed_at < end, Order.status == "completed")
+               Order.placed_at >= start, Order.placed_at < end)
     )  # fmt: skip
     return [(cid, at, float(Decimal(net)), float(Decimal(c))) for cid, at, net, c in rows if cid is not None]
 
 
-def _delivery(session: Session, campaign: Campaign) -> tuple[dict[str, int], dict[str, int]]:
-    source = f"campaign:{campaign.id}"
+def _delivery(session: Session, source: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Messages of ``source`` per status, with the providers' receipts, opens and clicks; and sent per channel."""
     statuses = dict(session.execute(select(OutboxMessage.status, func.count()).where(OutboxMessage.source == source)
                                     .group_by(OutboxMessage.status)).all())  # fmt: skip
     sent_by_channel = dict(session.execute(
@@ -173,7 +180,7 @@ def report(session: Session, actor: Actor, campaign_id: int, now: datetime, cost
     ctl = _figures(groups["control"], per)
     overall = _compare("all", groups["target"], groups["control"], per, ctl)
     variants = [_compare(v, ids, groups["control"], per, ctl) for v, ids in sorted(by_variant.items())] if len(by_variant) > 1 else []  # fmt: skip
-    delivery, sent = _delivery(session, campaign)
+    delivery, sent = _delivery(session, f"campaign:{campaign.id}")
     cost = sum(n * float(costs.get(ch, 0)) for ch, n in sent.items())
     roi = (overall.margin.diff - cost) / cost if cost > 0 else None
     daily = _daily(start, min(end, max(now, start)), ZoneInfo(timezone), groups, per)
@@ -239,14 +246,8 @@ def scenario_report(session: Session, actor: Actor, key: str, now: datetime, cos
     per: dict[int, list[tuple[datetime, float, float]]] = defaultdict(list)
     customers = sorted({e.customer_id for e in entries})
     if customers:
-        returned = (
-            select(func.coalesce(func.sum(Return.amount), 0)).where(Return.order_id == Order.id).scalar_subquery()
-        )
-        cost = (select(func.coalesce(func.sum(OrderLine.qty * Product.cost), 0))
-                .join(Product, Product.id == OrderLine.product_id).where(OrderLine.order_id == Order.id).scalar_subquery())  # fmt: skip
-        for cid, at, net, c in session.execute(select(Order.customer_id, Order.placed_at, Order.paid - returned, cost)
-                                               .where(Order.customer_id.in_(customers), Order.placed_at >= start,
-                                                      Order.placed_at < min(end, now), Order.status == "completed")):  # fmt: skip
+        for cid, at, net, c in session.execute(_sales().where(Order.customer_id.in_(customers), Order.placed_at >= start,
+                                                              Order.placed_at < min(end, now))):  # fmt: skip
             if cid is not None:
                 per[cid].append((at, float(Decimal(net)), float(Decimal(c))))
     values: dict[str, list[tuple[float, float, int]]] = {"target": [], "control": []}
@@ -265,13 +266,7 @@ def scenario_report(session: Session, actor: Actor, key: str, now: datetime, cos
         welch([r for r, _m, _n in tgt], [r for r, _m, _n in ctl]).scaled(len(tgt)),
         welch([m for _r, m, _n in tgt], [m for _r, m, _n in ctl]).scaled(len(tgt)),
     )  # fmt: skip
-    source = f"scenario:{key}"
-    statuses = dict(session.execute(select(OutboxMessage.status, func.count()).where(OutboxMessage.source == source)
-                                    .group_by(OutboxMessage.status)).all())  # fmt: skip
-    delivery = {s: int(statuses.get(s, 0)) for s in ("queued", "sending", "sent", "failed")}
-    _receipts(session, source, delivery)
-    sent = dict(session.execute(select(OutboxMessage.channel, func.count()).where(
-        OutboxMessage.source == source, OutboxMessage.status == "sent").group_by(OutboxMessage.channel)).all())  # fmt: skip
-    spent = sum(int(n) * float(costs.get(ch, 0)) for ch, n in sent.items())
+    delivery, sent = _delivery(session, f"scenario:{key}")
+    spent = sum(n * float(costs.get(ch, 0)) for ch, n in sent.items())
     roi = (overall.margin.diff - spent) / spent if spent > 0 else None
     return Report(scenario.id, start, end, now >= end, delivery, fig_c, overall, [], round(spent, 2), roi, [])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,8 +24,8 @@ from klientura.campaigns.outbox import enqueue_many
 from klientura.campaigns.reach import reach
 from klientura.campaigns.recommend import recommend
 from klientura.campaigns.schemas import Channel, Variant
-from klientura.campaigns.service import global_control
-from klientura.campaigns.templates import check, person
+from klientura.campaigns.service import check_variants, global_control
+from klientura.campaigns.templates import person
 from klientura.campaigns.timing import over_cap, send_at, zone_of
 from klientura.campaigns.triggers import Trigger, find
 from klientura.db import Session, in_chunks, insert_columns
@@ -84,6 +84,7 @@ def ensure(session: Session) -> dict[str, Scenario]:
         if key not in found:
             d = DEFAULTS[key]
             found[key] = Scenario(key=key, enabled=False, delay_hours=d["delay_hours"], seed=secrets.token_hex(8),
+                                  quiet_from=time(21), quiet_until=time(9),
                                   variants=[{"name": "A", "subject": d["subject"], "text": d["text"], "html": None}])  # fmt: skip
             session.add(found[key])
     session.flush()
@@ -110,13 +111,7 @@ def update_scenario(session: Session, actor: Actor, key: str, raw: dict[str, Any
         data = ScenarioIn.model_validate({**_current(scenario), **raw})
     except ValidationError as exc:
         raise invalid(exc) from exc
-    for v in data.variants:
-        for part, source, html in (("subject", v.subject, False), ("text", v.text, False), ("html", v.html, True)):
-            if source:
-                try:
-                    check(source, html=html)
-                except ValidationFailed as exc:
-                    raise ValidationFailed(f"variant {v.name}, {part}: {exc}") from exc
+    check_variants(data.variants)
     if data.offer_id is not None and not loyalty.offer_exists(session, data.offer_id):
         raise ValidationFailed(f"offer_id: no offer {data.offer_id}")
     before = _current(scenario)

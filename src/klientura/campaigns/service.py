@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.campaigns.models import Campaign, ControlPeriod
 from klientura.campaigns.outbox import stop
-from klientura.campaigns.schemas import CampaignIn, GlobalControlIn
+from klientura.campaigns.schemas import CampaignIn, GlobalControlIn, Variant
 from klientura.campaigns.templates import check
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed, invalid
@@ -25,16 +26,21 @@ def _validated(raw: dict[str, Any] | CampaignIn) -> CampaignIn:
         data = raw if isinstance(raw, CampaignIn) else CampaignIn.model_validate(raw)
     except ValidationError as exc:
         raise invalid(exc) from exc
-    for v in data.variants:  # a template that would fail at launch is refused now, with its reason
+    check_variants(data.variants)
+    if data.channel == "email" and not all(v.subject for v in data.variants):
+        raise ValidationFailed("an e-mail needs a subject in every variant")
+    return data
+
+
+def check_variants(variants: Sequence[Variant]) -> None:
+    """A template that would fail when sent is refused now, with its variant, its part and the reason."""
+    for v in variants:
         for part, source, html in (("subject", v.subject, False), ("text", v.text, False), ("html", v.html, True)):
             if source:
                 try:
                     check(source, html=html)
                 except ValidationFailed as exc:
                     raise ValidationFailed(f"variant {v.name}, {part}: {exc}") from exc
-    if data.channel == "email" and not all(v.subject for v in data.variants):
-        raise ValidationFailed("an e-mail needs a subject in every variant")
-    return data
 
 
 def _apply(session: Session, actor: Actor, campaign: Campaign, data: CampaignIn) -> None:
