@@ -64,3 +64,24 @@ def test_lifetime_value_messages_keep_their_numbers() -> None:
     assert translate("the fit uses purchases up to 2026-05-01: predict as of that day or later", ru) == (
         "модель обучена на покупках по 2026-05-01: прогноз — на этот день или позже"
     )
+
+
+@pytest.mark.parametrize(("variants", "shown"), [
+    ([{"name": "A", "subject": "Привет", "text": "{{ nmae }}"}],
+     "вариант A, текст: поля 'nmae' нет; есть поля first_name, last_name, name"),
+    ([{"name": "B", "subject": "{% if points %}", "text": "x"}],
+     "вариант B, тема: шаблон обрывается в строке 1 ("),
+    ([{"name": "A", "subject": "x", "text": "{{ points / 0 }}"}], "вариант A, текст: шаблон не выполняется (division"),
+    ([{"name": "A", "subject": "", "text": "x"}], "у письма должна быть тема в каждом варианте"),
+    ([{"name": "A", "subject": "x", "text": "x"}, {"name": "A", "subject": "y", "text": "y"}],
+     "у вариантов должны быть разные названия"),
+])  # fmt: skip
+def test_a_campaigns_refusals_read_in_russian(variants: list[dict[str, str]], shown: str) -> None:
+    from klientura.campaigns.service import _validated
+
+    with pytest.raises(KlienturaError) as exc:
+        _validated({"name": "Осень", "segment_id": 1, "channel": "email", "variants": variants})
+    assert translate(exc.value.detail, translations("ru").gettext).startswith(shown)
+    assert translate("holdout_share: Input should be less than or equal to 0.5", translations("ru").gettext) == (
+        "контрольная группа: должно быть не больше 0.5"
+    )

@@ -95,6 +95,8 @@ def _explained() -> Iterator[None]:
         raise ValidationFailed(f"template: not allowed ({exc})") from exc
     except TemplateError as exc:
         raise ValidationFailed(f"template: {exc}") from exc
+    except (ArithmeticError, TypeError, ValueError, LookupError, RuntimeError) as exc:  # the template's own code
+        raise ValidationFailed(f"template: {exc}") from exc
 
 
 def render(source: str, person: Personal, *, html: bool = False, locale: str = "ru") -> str:

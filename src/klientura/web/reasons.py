@@ -20,8 +20,12 @@ FIELDS = {
     "phone": N_("phone"), "email": N_("email"), "card": N_("card"), "telegram": N_("telegram"),
     "external": N_("external"), "vk": N_("vk"), "price": N_("price"), "qty": N_("quantity"), "total": N_("amount"),
     "discount": N_("discount"), "line_discount": N_("line discount"), "consent_email": N_("e-mail consent"),
-    "consent_sms": N_("SMS consent"), "spend": N_("spend"),
+    "consent_sms": N_("SMS consent"), "spend": N_("spend"), "name": N_("name"), "holdout_share": N_("holdout"),
+    "cap": N_("cap"), "cap_days": N_("cap period"), "attribution_days": N_("attribution window"),
+    "delay_hours": N_("delay"),
 }  # fmt: skip
+PARTS = {"subject": N_("subject"), "text": N_("text"), "html": N_("HTML")}  # a message's parts, in ``part`` groups
+_V = r"^variant (?P<v>.+?), (?P<part>subject|text|html): template"
 
 # (shape of the English text, message id with %(v)s for the value); the first match wins
 SHAPES: list[tuple[re.Pattern[str], str]] = [
@@ -256,6 +260,37 @@ SHAPES: list[tuple[re.Pattern[str], str]] = [
             N_("%(v)s order lines have no product cost and count at full margin"),
         ),
         (r"^Input should be a valid (number|integer).*$", N_("a number is needed")),
+        # campaigns and scenarios
+        (
+            _V + r", line (?P<n>\d+): (?P<m>.*)$",
+            N_("variant %(v)s, %(part)s: the template breaks off at line %(n)s (%(m)s)"),
+        ),
+        (
+            _V + r": (?P<f>'[^']*') is undefined; the fields are (?P<m>.*)$",
+            N_("variant %(v)s, %(part)s: there is no field %(f)s; the fields are %(m)s"),
+        ),
+        (_V + r": not allowed \((?P<m>.*)\)$", N_("variant %(v)s, %(part)s: not allowed in a template (%(m)s)")),
+        (_V + r": (?P<m>.*)$", N_("variant %(v)s, %(part)s: the template fails (%(m)s)")),
+        (r"^an e-mail needs a subject in every variant$", N_("an e-mail needs a subject in every variant")),
+        (r"^variants need different names$", N_("variants need different names")),
+        (r"^quiet hours need both ends, or neither$", N_("quiet hours need both ends, or neither")),
+        (
+            r"^quiet hours cannot start and end at the same time$",
+            N_("quiet hours cannot start and end at the same time"),
+        ),
+        (r"^the holdout and the cap are numbers$", N_("the holdout and the cap are numbers")),
+        (r"^choose when to send it$", N_("choose when to send it")),
+        (r"^offer_id: no offer (?P<v>\d+)$", N_("there is no offer %(v)s")),
+        (r"^the segment has no members: nobody to send to$", N_("the segment has no members: nobody to send to")),
+        (
+            r"^campaign (?P<v>\d+) is \w+: it cannot be launched$",
+            N_("campaign %(v)s has already gone or been cancelled"),
+        ),
+        (r"^a test send needs an address$", N_("a test send needs an address")),
+        (
+            r"^no customer (?P<v>\d+) \(or the card was merged into another\)$",
+            N_("no customer %(v)s (or the card was merged into another)"),
+        ),
     )
 ]
 _WHERE = re.compile(r"^(?P<where>[a-z_]+(\.[a-z0-9_]+)*): (?P<rest>.*)$")
@@ -287,5 +322,8 @@ def _message(text: str, gettext: Callable[[str], str]) -> str | None:
             translated = gettext(msgid)
             if translated == msgid:  # the domain's own language: its words, details included, stand
                 return None
-            return translated % {"v": "", **m.groupdict()}
+            found = m.groupdict()
+            if found.get("part") in PARTS:
+                found["part"] = gettext(PARTS[found["part"]])
+            return translated % {"v": "", **found}
     return None
