@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from klientura import campaigns
+from klientura import campaigns, dedup
 from klientura.audit import SYSTEM
 from klientura.campaigns import OutboxMessage, Recipient
 from klientura.catalog import ProductIn, upsert_product
@@ -104,3 +104,23 @@ def test_a_report_mid_window_and_before_launch(session: Session, launched: dict[
                                                         "variants": [{"text": "x"}]})  # fmt: skip
     with pytest.raises(Conflict, match="has not been launched"):
         campaigns.report(session, SYSTEM, draft.id, LAUNCH, {})
+
+
+def test_a_recipient_whose_card_is_merged_keeps_its_orders(session: Session, launched: dict[str, Any]) -> None:
+    """A merge moves a card's orders to the survivor: the report follows the person, chains of merges too, and
+    counts a person once when both cards were recipients."""
+    c, target, control = launched["campaign"], launched["target"], launched["control"]
+    day = timedelta(days=1)
+    twin, third = factories.customer(session), factories.customer(session)  # outside the campaign
+    buy(session, target[0], LAUNCH + day)  # on the recipient's own card, moved by the merge
+    dedup.merge(session, SYSTEM, twin, target[0])
+    buy(session, twin, LAUNCH + 2 * day)
+    buy(session, twin, LAUNCH - day)  # before the launch
+    dedup.merge(session, SYSTEM, third, twin)  # and the survivor merged in its turn
+    buy(session, third, LAUNCH + 3 * day)
+    dedup.merge(session, SYSTEM, control[0], control[1])  # two recipients, one person
+    buy(session, control[0], LAUNCH + day)
+    buy(session, target[1], LAUNCH + day)
+    r = campaigns.report(session, SYSTEM, c.id, LAUNCH + 10 * day, {})
+    assert (r.overall.target.buyers, r.overall.target.orders, r.overall.target.revenue) == (2, 4, 4000.0)
+    assert (r.control.customers, r.control.buyers, r.control.orders) == (len(control), 1, 1)

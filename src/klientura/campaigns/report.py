@@ -28,7 +28,8 @@ from klientura.campaigns.schemas import ComparisonOut, DifferenceOut, FiguresOut
 from klientura.campaigns.service import get_campaign
 from klientura.campaigns.stats import Difference, proportions, welch
 from klientura.catalog import Product
-from klientura.db import Session
+from klientura.customers import Customer
+from klientura.db import Session, in_chunks
 from klientura.events import Event
 from klientura.kit.errors import Conflict
 from klientura.orders import Order, OrderLine, Return
@@ -94,7 +95,47 @@ def _orders(
         .where(Recipient.campaign_id == campaign.id, Recipient.grp.in_(("target", "control")),
                Order.placed_at >= start, Order.placed_at < end)
     )  # fmt: skip
-    return [(cid, at, float(Decimal(net)), float(Decimal(c))) for cid, at, net, c in rows if cid is not None]
+    out = [(cid, at, float(Decimal(net)), float(Decimal(c))) for cid, at, net, c in rows if cid is not None]
+    moved = _survivors(session, select(Recipient.customer_id, Customer.merged_into_id)
+                       .join(Customer, Customer.id == Recipient.customer_id)
+                       .where(Recipient.campaign_id == campaign.id, Recipient.grp.in_(("target", "control")),
+                              Customer.merged_into_id.is_not(None)))  # fmt: skip
+    if moved:  # a recipient's card merged since: its orders are the survivor's now, unless that is a recipient too
+        mine = set(session.scalars(select(Recipient.customer_id).where(
+            Recipient.campaign_id == campaign.id, Recipient.customer_id.in_(set(moved.values())))))  # fmt: skip
+        heir = {root: card for card, root in sorted(moved.items(), reverse=True) if root not in mine}
+        out += [(heir[root], at, net, c) for root, at, net, c in _sales_of(session, list(heir), start, end)]
+    return out
+
+
+def _sales_of(
+    session: Session, cards: list[int], start: datetime, end: datetime
+) -> list[tuple[int, datetime, float, float]]:
+    """(customer, placed_at, net revenue, cost of goods) of these cards' orders from ``start`` until ``end``."""
+    return [(cid, at, float(Decimal(net)), float(Decimal(c))) for part in in_chunks(session, cards)
+            for cid, at, net, c in session.execute(_sales().where(part.of(Order.customer_id), Order.placed_at >= start,
+                                                                  Order.placed_at < end)) if cid is not None]  # fmt: skip
+
+
+def _survivors(session: Session, merged: Any) -> dict[int, int]:
+    """{card: the card it lives on now} for the cards of ``merged`` — a query of (card, merged into) — with chains of
+    merges followed: a merge moves the card's orders to the survivor."""
+    into = {card: first for card, first in session.execute(merged)}
+    further: dict[int, int] = {}
+    ahead = set(into.values())
+    while ahead:  # the survivor merged in its turn: rare, a few cards
+        step: dict[int, int] = {a: b for part in in_chunks(session, sorted(ahead)) for a, b in session.execute(
+            select(Customer.id, Customer.merged_into_id).where(part.of(Customer.id), Customer.merged_into_id.is_not(None)))
+            if b is not None}  # fmt: skip
+        further.update(step)
+        ahead = set(step.values()) - set(further)
+
+    def root(card: int) -> int:
+        while card in further:
+            card = further[card]
+        return card
+
+    return {card: root(first) for card, first in into.items()}
 
 
 def _delivery(session: Session, source: str) -> tuple[dict[str, int], dict[str, int]]:
@@ -243,16 +284,17 @@ def scenario_report(session: Session, actor: Actor, key: str, now: datetime, cos
     entries = session.execute(query).all()
     start = min((e.at for e in entries), default=since or now)
     end = max((e.at for e in entries), default=start) + window
+    moved = _survivors(session, select(ScenarioEntry.customer_id, Customer.merged_into_id).distinct()
+                       .join(Customer, Customer.id == ScenarioEntry.customer_id)
+                       .where(ScenarioEntry.scenario_id == scenario.id, Customer.merged_into_id.is_not(None)))  # fmt: skip
     per: dict[int, list[tuple[datetime, float, float]]] = defaultdict(list)
-    customers = sorted({e.customer_id for e in entries})
-    if customers:
-        for cid, at, net, c in session.execute(_sales().where(Order.customer_id.in_(customers), Order.placed_at >= start,
-                                                              Order.placed_at < min(end, now))):  # fmt: skip
-            if cid is not None:
-                per[cid].append((at, float(Decimal(net)), float(Decimal(c))))
+    for cid, at, net, c in _sales_of(session, sorted({moved.get(e.customer_id, e.customer_id) for e in entries}),
+                                     start, min(end, now)):  # fmt: skip
+        per[cid].append((at, net, c))
     values: dict[str, list[tuple[float, float, int]]] = {"target": [], "control": []}
     for e in entries:
-        inside = [(r, m) for at, r, m in per.get(e.customer_id, ()) if e.at < at < min(e.at + window, now)]
+        bought = per.get(moved.get(e.customer_id, e.customer_id), ())
+        inside = [(r, m) for at, r, m in bought if e.at < at < min(e.at + window, now)]
         values[e.grp].append((sum(r for r, _m in inside), sum(r - m for r, m in inside), len(inside)))
 
     def figures(rows: list[tuple[float, float, int]]) -> Figures:
