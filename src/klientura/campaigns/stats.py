@@ -16,8 +16,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy import stats as sps
-
 
 @dataclass(frozen=True)
 class Difference:
@@ -69,6 +67,8 @@ def welch(target: Sequence[float], control: Sequence[float], n_target: int | Non
     se = math.sqrt(se2)
     df = se2**2 / ((vt / nt) ** 2 / (nt - 1) + (vc / nc) ** 2 / (nc - 1))
     t = diff / se
+    from scipy import stats as sps  # on first use: scipy.stats takes a few tenths of a second to import
+
     p = float(2 * sps.t.sf(abs(t), df))
     q = float(sps.t.ppf(0.5 + level / 2, df))
     return Difference(mt, mc, diff, diff - q * se, diff + q * se, p, level)
@@ -84,6 +84,8 @@ def proportions(x_target: int, n_target: int, x_control: int, n_control: int, le
     pooled = (x_target + x_control) / (n_target + n_control)
     se0 = math.sqrt(pooled * (1 - pooled) * (1 / n_target + 1 / n_control))
     se = math.sqrt(pt * (1 - pt) / n_target + pc * (1 - pc) / n_control)
+    from scipy import stats as sps  # on first use (see welch)
+
     z = float(sps.norm.ppf(0.5 + level / 2))
     p = float(2 * sps.norm.sf(abs(diff) / se0)) if se0 > 0 else None
     return Difference(pt, pc, diff, diff - z * se, diff + z * se, p, level)

@@ -8,7 +8,6 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from scipy.optimize import brentq
 
 from klientura.analytics.clv import betageo, pareto, spend
 from klientura.analytics.clv.fitting import Array, Counts, Estimate, enough, maximise
@@ -54,6 +53,8 @@ class Model:
             if hi > np.log(p[i]) + 40:
                 raise ValidationFailed("retention cannot be raised under this model")
         q = p.copy()
+        from scipy.optimize import brentq  # on first use: scipy.optimize takes 0.4 s to import
+
         q[i] = np.exp(brentq(gap, lo, hi, xtol=1e-12))
         return q
 
