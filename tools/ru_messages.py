@@ -12,6 +12,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 RU = {
+    "What each scenario earned": "Что принёс каждый сценарий",
+    "incremental revenue against the control group, 95% interval": "дополнительная выручка против контрольной группы, 95%-й интервал",
     "name": "название",
     "holdout": "контрольная группа",
     "cap": "ограничение частоты",

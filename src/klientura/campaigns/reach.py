@@ -76,7 +76,7 @@ def audience(session: Session, scope: Scope) -> Audience:
     system knows the customer by id) but honours a refusal."""
     kinds = {channel: kind for kind, channel in CHANNEL_OF_KIND.items()}
     ids = (select(Identity.customer_id.label("cid"), *(_pick(kind).label(ch) for ch, kind in kinds.items()))
-           .where(scope(Identity.customer_id), Identity.kind.in_(list(CHANNEL_OF_KIND)))
+           .where(scope(Identity.customer_id))
            .group_by(Identity.customer_id).subquery())  # fmt: skip
     channels = (*kinds, "webhook")
     consents = (select(Consent.customer_id.label("cid"), *(_granted(ch).label(ch) for ch in channels))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import plotly.graph_objects as go
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -12,6 +14,7 @@ from klientura import campaigns
 from klientura.db import Session, commit
 from klientura.deps import get_session
 from klientura.web import flash
+from klientura.web.campaigns import OPTS
 from klientura.web.render import gettext_for, render, web_actor
 
 router = APIRouter()
@@ -32,8 +35,29 @@ def scenarios_page(request: Request, session: SessionDep) -> HTMLResponse:
     message, kind = flash.pop(request)
     return render(request, "campaigns/scenarios.html", {
         "nav": "campaigns", "scenarios": found, "reports": reports, "titles": TITLES, "flash": message,
-        "flash_kind": kind,
+        "flash_kind": kind, "chart": _chart(found, reports, gettext_for(request)),
     }, actor=actor)  # fmt: skip
+
+
+def _chart(found: list[Any], reports: dict[str, campaigns.Report], _: Any) -> str | None:
+    """Each scenario that has fired: its incremental revenue against its control group with the 95 % interval
+    (green where significant), side by side."""
+    rows = [(s, reports[s.key].overall.revenue) for s in found
+            if reports[s.key].overall.target.customers and reports[s.key].control.customers]  # fmt: skip
+    if not rows:
+        return None
+    fig = go.Figure()
+    fig.add_bar(
+        y=[_(TITLES[s.key]) for s, _d in rows], x=[d.diff for _s, d in rows], orientation="h",
+        error_x={"type": "data", "symmetric": False,
+                 "array": [d.high - d.diff if math.isfinite(d.high) else 0 for _s, d in rows],
+                 "arrayminus": [d.diff - d.low if math.isfinite(d.low) else 0 for _s, d in rows]},
+        marker_color=["#2a9d8f" if d.significant else "#adb5bd" for _s, d in rows],
+    )  # fmt: skip
+    fig.update_layout(height=90 + 45 * len(rows), margin={"l": 10, "r": 10, "t": 20, "b": 50},
+                      xaxis={"title": _("incremental revenue against the control group, 95% interval")},
+                      yaxis={"automargin": True})  # fmt: skip
+    return str(fig.to_html(div_id="scenarios-chart", **OPTS))
 
 
 @router.post("/scenarios/{key}", response_model=None)
