@@ -12,6 +12,15 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 RU = {
+    "the card was merged into another": "карточка объединена с другой",
+    "held out (control group)": "в контрольной группе",
+    "frequency cap": "ограничение частоты",
+    "no consent to %(v)s": "нет согласия на %(v)s",
+    "no %(v)s address": "нет адреса %(v)s",
+    "Messages go to this address again.": "Сообщения снова идут на этот адрес.",
+    "messages do not arrive since %(d)s": "сообщения не доходят с %(d)s",
+    "try again": "попробовать снова",
+    "the %(v)s address bounced": "адрес %(v)s недоступен (жёсткий отказ)",
     "What each scenario earned": "Что принёс каждый сценарий",
     "incremental revenue against the control group, 95% interval": "дополнительная выручка против контрольной группы, 95%-й интервал",
     "name": "название",

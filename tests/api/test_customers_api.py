@@ -194,3 +194,21 @@ def test_a_revoked_key_stops_at_once_though_keys_are_cached(api: TestClient) -> 
     assert api.get("/api/v1/customers", headers=till).status_code == 200  # from the cache now
     assert api.delete(f"/api/v1/api-keys/{made.json()['id']}").status_code == 204
     assert api.get("/api/v1/customers", headers=till).status_code == 401
+
+
+def test_a_bounced_address_shows_on_the_card_and_its_mark_comes_off(api: TestClient, app_session: Any) -> None:
+    from datetime import UTC, datetime
+
+    from klientura.customers import mark_bounced
+
+    cid = api.post("/api/v1/customers", json={"email": "gone@example.com", "full_name": "Ушла Ушедшая"}).json()[
+        "customer_id"
+    ]
+    assert mark_bounced(app_session, "email", "gone@example.com", "SMTP 550: 5.1.1 no such user", datetime.now(UTC))
+    assert not mark_bounced(app_session, "email", "stranger@example.com", "550", datetime.now(UTC))  # no such card
+    app_session.commit()
+    (email,) = api.get(f"/api/v1/customers/{cid}").json()["customer"]["identities"]
+    assert email["bounced_at"] and "5.1.1" in email["bounce_reason"]
+    cleared = api.delete(f"/api/v1/customers/{cid}/identities/{email['id']}/bounce")
+    assert cleared.status_code == 200 and cleared.json()["bounced_at"] is None
+    assert api.delete(f"/api/v1/customers/{cid}/identities/999999/bounce").status_code == 404

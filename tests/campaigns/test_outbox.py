@@ -180,3 +180,56 @@ def test_receipts_in_each_providers_format() -> None:
     assert parse_receipts("smsc", {"id": ["78"], "status": ["0"]}) == []  # still on its way: nothing final
     with pytest.raises(ValidationFailed):
         parse_receipts("pigeon", {})
+
+
+def test_a_hard_bounce_marks_the_address_and_later_campaigns_pass_it_by(
+    session: Session, smtp: tuple[Sink, SmtpChannel]
+) -> None:
+    """550 5.1.1 from the real server marks the card's e-mail; the next campaign sends by SMS instead, or skips a
+    customer with no other way with the reason; a provider's bounce receipt does the same; clearing the mark
+    brings the address back."""
+    from klientura import customers
+    from klientura.audit import SYSTEM
+    from klientura.campaigns import OutboxMessage, Recipient, parse_receipts
+    from klientura.customers import Identity
+    from tests import factories
+    from tests.campaigns.test_campaigns import SENDING, segment
+
+    _sink, channel = smtp
+    gone = factories.customer(session, email="nobody@example.com", phone="+79160000001",
+                              consents={"email": True, "sms": True})  # fmt: skip
+    only = factories.customer(session, email="nobody@example.org", consents={"email": True})
+    later = factories.customer(session, email="later@example.com", consents={"email": True})
+    fine = factories.customer(session, email="anna@example.com", consents={"email": True})
+    seg = segment(session, [gone, only, later, fine])
+
+    def launch(name: str) -> dict[int, Any]:
+        c = campaigns.create_campaign(session, SYSTEM, {
+            "name": name, "segment_id": seg, "holdout_share": 0, "global_control": False, "quiet_from": None,
+            "quiet_until": None, "cap": None, "variants": [{"name": "A", "subject": "Привет", "text": "Текст"}]})  # fmt: skip
+        campaigns.launch(session, SYSTEM, c.id, T0, SENDING)
+        return {r.customer_id: r for r in session.scalars(select(Recipient).where(Recipient.campaign_id == c.id))}
+
+    first = launch("Первая")
+    assert {cid: r.channel for cid, r in first.items()} == dict.fromkeys((gone, only, later, fine), "email")
+    session.commit()
+    worker.deliver(session, {"email": channel}, Clock(), SENDING.links)
+    marked = session.scalars(select(Identity).where(Identity.bounced_at.is_not(None))).all()
+    assert sorted(i.value for i in marked) == ["nobody@example.com", "nobody@example.org"]
+    assert all("5.1.1" in (i.bounce_reason or "") for i in marked)
+    # a bounce reported later by the provider (an MTA's bounce processor through the generic callback)
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.customer_id == later)).one()
+    campaigns.apply_receipts(session, parse_receipts("generic", {}, {
+        "provider_id": message.provider_id, "status": "failed", "error": "5.2.1 mailbox disabled", "bounce": True}), T0)  # fmt: skip
+
+    second = launch("Вторая")
+    assert (second[gone].grp, second[gone].channel) == ("target", "sms")  # the phone instead
+    assert (second[only].grp, second[only].reason) == ("skipped", "the email address bounced; no sms address; "
+                                                                  "no telegram address")  # fmt: skip
+    assert second[later].grp == "skipped" and second[fine].channel == "email"
+    shown = campaigns.preview(session, SYSTEM, int(first[only].campaign_id), only, T0, SENDING)
+    assert (shown.skipped or "").startswith("the email address bounced")
+
+    bounced_id = next(i.id for i in marked if i.customer_id == only)
+    customers.clear_bounce(session, SYSTEM, only, bounced_id)
+    assert launch("Третья")[only].channel == "email"  # the customer said the mailbox works again

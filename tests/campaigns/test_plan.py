@@ -22,7 +22,7 @@ def _audience(n: int, rng: random.Random) -> Audience:
                     [rng.choice((None, None, "email", "sms", "telegram", "webhook", "pigeon")) for _ in range(n)],
                     {"email": pick(0.8, lambda i: f"c{i}@example.com"), "sms": pick(0.5, lambda i: f"+7916{i:07d}"),
                      "telegram": pick(0.2, lambda i: str(1000 + i)), "webhook": [str(c) for c in ids]},
-                    consent)  # fmt: skip
+                    consent, {ch: np.array([rng.random() < 0.1 for _ in range(n)]) for ch in CHANNELS})  # fmt: skip
 
 
 @pytest.mark.parametrize(("channel", "variants", "with_global"), [

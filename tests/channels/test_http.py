@@ -56,10 +56,11 @@ def test_telegram_send_message_html_and_the_bot_apis_refusals(peer: tuple[Peer, 
             {},
         ),
         (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}, {}),
+        (400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}, {}),
     ]
     channel = TelegramChannel(TelegramSettings(token="123:ABC", base_url=url))
     html = OutgoingMessage(key="k", to="555", text="plain", html="<b>Анна</b>, ваши баллы")
-    sent, throttled, blocked = channel.send(html), channel.send(html), channel.send(html)
+    sent, throttled, blocked, too_long = (channel.send(html) for _ in range(4))
     channel.close()
     assert sent.ok and sent.provider_id == "321"
     path, _headers, body = state.requests[0]
@@ -67,4 +68,6 @@ def test_telegram_send_message_html_and_the_bot_apis_refusals(peer: tuple[Peer, 
     assert json.loads(body) == {"chat_id": "555", "text": "<b>Анна</b>, ваши баллы", "parse_mode": "HTML"}
     assert throttled.status == "retry" and throttled.retry_after == 5
     assert blocked.status == "failed" and "blocked by the user" in (blocked.error or "")
+    assert blocked.bounce and not throttled.bounce  # the chat is gone for good: a hard bounce
+    assert too_long.status == "failed" and not too_long.bounce  # the message's fault, not the chat's
     assert "123:ABC" not in (blocked.error or "")

@@ -26,7 +26,8 @@ def test_smsru_sends_and_reads_its_answers(peer: tuple[Peer, str]) -> None:
     assert sent.ok and sent.provider_id == "000000-10000001"
     assert state.requests[0][0] == "/sms/send"
     assert state.forms[0] == {"api_id": "API-ID", "to": "79161234567", "msg": SMS.text, "json": "1", "from": "Shop"}
-    assert refused.status == "failed" and "207" in (refused.error or "")  # this number: not again
+    assert refused.status == "failed" and "207" in (refused.error or "") and refused.bounce  # this number: not again
+    assert not broke.bounce and not down.bounce
     assert broke.status == "retry" and "201" in (broke.error or "")  # the account's money: later
     assert down.status == "retry"
 
@@ -43,7 +44,7 @@ def test_smsc_passes_our_id_and_reads_its_errors(peer: tuple[Peer, str]) -> None
     assert state.requests[0][0] == "/sys/send.php"
     assert form["login"] == "shop" and form["phones"] == "79161234567" and form["mes"] == SMS.text
     assert form["id"] == "c3-r17" and form["fmt"] == "3"
-    assert invalid.status == "failed" and flood.status == "retry"
+    assert invalid.status == "failed" and invalid.bounce and flood.status == "retry" and not flood.bounce
 
 
 @pytest.mark.parametrize("provider", ["smsru", "smsc"])

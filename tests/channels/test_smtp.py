@@ -35,6 +35,10 @@ class Sink:
             return "550 5.1.1 no such user"
         if address.startswith("busy@"):
             return "451 4.7.1 greylisted, try later"
+        if address.startswith("spam@"):
+            return "554 5.7.1 message refused as spam"
+        if address.startswith("old@"):
+            return "550 mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -81,9 +85,13 @@ def test_a_bounce_fails_a_busy_server_is_retried(smtp: tuple[Sink, int]) -> None
     channel = SmtpChannel(SmtpSettings(port=port))
     bounced = channel.send(OutgoingMessage(key="k1", to="nobody@example.com", text="x"))
     busy = channel.send(OutgoingMessage(key="k2", to="busy@example.com", text="x"))
+    spam = channel.send(OutgoingMessage(key="k4", to="spam@example.com", text="x"))
+    old = channel.send(OutgoingMessage(key="k5", to="old@example.com", text="x"))
     fine = channel.send(OutgoingMessage(key="k3", to="anna@example.com", text="x"))  # the connection still serves
     channel.close()
-    assert bounced.status == "failed" and "550" in (bounced.error or "")
+    assert bounced.status == "failed" and "550" in (bounced.error or "") and bounced.bounce  # 5.1.1: no mailbox
+    assert spam.status == "failed" and not spam.bounce  # 5.7.1: the message, not the mailbox
+    assert old.status == "failed" and old.bounce and not busy.bounce  # a bare 550: the mailbox
     assert busy.status == "retry" and "451" in (busy.error or "")
     assert fine.ok and len(sink.received) == 1
 

@@ -80,7 +80,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         analytics.recompute(s, SYSTEM, wh, as_of=date(2026, 4, 15))
     settings = Settings(database_url=url, secret_key="live-test", upload_dir=folder / "uploads")
     with serving(settings) as base:
-        yield {"base": base, "ids": ids, "folder": folder}
+        yield {"base": base, "ids": ids, "folder": folder, "url": url}
 
 
 @pytest.fixture(scope="module")

@@ -68,6 +68,30 @@ def test_card_shows_totals_timeline_and_takes_edits(page: Any, live: dict[str, A
     assert "Санкт-Петербург" in page.locator("#profile").inner_text()
 
 
+def test_a_bounced_address_is_shown_and_can_be_tried_again(page: Any, live: dict[str, Any]) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from klientura.customers import Identity, mark_bounced
+    from klientura.db import make_session_factory, session_scope
+
+    base, anna = live["base"], live["ids"]["anna"]
+    with session_scope(make_session_factory(live["url"])) as s:
+        phone = s.scalars(select(Identity).where(Identity.customer_id == anna, Identity.kind == "phone")).first()
+        assert phone is not None
+        assert mark_bounced(s, "sms", phone.value, "sms.ru 202: неправильный номер", datetime(2026, 4, 10, tzinfo=UTC))
+        phone_id = phone.id
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/customers/{anna}")
+    shown = page.locator(f"#bounced-{phone_id}").inner_text()
+    assert "сообщения не доходят с 10 апр. 2026" in shown and "неправильный номер" in shown
+    shot(page, "customer-card-bounced")
+    page.click(f"#bounced-{phone_id} button")
+    assert page.locator(".flash.ok").inner_text() == "Сообщения снова идут на этот адрес."
+    assert page.locator(f"#bounced-{phone_id}").count() == 0
+
+
 def test_duplicates_merge_and_unmerge(page: Any, live: dict[str, Any]) -> None:
     base, anna, twin = live["base"], live["ids"]["anna"], live["ids"]["twin"]
     login(page, base, "admin@test.local")

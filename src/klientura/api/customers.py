@@ -116,6 +116,14 @@ def remove_identity(customer_id: int, identity_id: int, session: SessionDep, act
     return Response(status_code=204)
 
 
+@router.delete("/{customer_id}/identities/{identity_id}/bounce", response_model=IdentityRead)
+def clear_bounce(customer_id: int, identity_id: int, session: SessionDep, actor: ActorDep) -> IdentityRead:
+    """Take a hard bounce's mark off an address (the customer says it works again): campaigns use it again."""
+    identity = svc.clear_bounce(session, actor, customer_id, identity_id)
+    commit(session)
+    return IdentityRead.model_validate(identity)
+
+
 @router.put("/{customer_id}/consents", response_model=CustomerRead)
 def set_consent(customer_id: int, data: ConsentIn, session: SessionDep, actor: ActorDep) -> CustomerRead:
     customer = svc.get_for_write(session, actor, customer_id)

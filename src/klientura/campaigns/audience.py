@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,14 +76,15 @@ class Choice:
 
 
 def choose_channel(addresses: Mapping[str, str | None], consents: Mapping[str, bool], preferred: str | None,
-                   channel: str | None = None, fallback: Sequence[str] = DEFAULT_FALLBACK) -> Choice:  # fmt: skip
+                   channel: str | None = None, fallback: Sequence[str] = DEFAULT_FALLBACK,
+                   bounced: Collection[str] = ()) -> Choice:  # fmt: skip
     """``channel`` fixed by the campaign, or (None) the preferred one, then ``fallback`` in order. A channel needs
     an address and consent: an explicit refusal always wins; consent never given counts as refused."""
     order = [channel] if channel else list(dict.fromkeys([*([preferred] if preferred else []), *fallback]))
     reasons = []
     for kind in order:
         if not addresses.get(kind):
-            reasons.append(f"no {kind} address")
+            reasons.append(f"the {kind} address bounced" if kind in bounced else f"no {kind} address")
         elif not consents.get(kind, False):
             reasons.append(f"no consent to {kind}")
         else:

@@ -79,7 +79,7 @@ def decide(customer_id: int, r: Reach, campaign: Drawn, global_seed: tuple[str, 
     from the same reachable customers and differ only in the message."""
     if global_seed is not None and in_share(global_seed[0], customer_id, global_seed[1]):
         return Decision("global", reason="global control group")
-    choice = choice or choose_channel(r.addresses, r.consents, r.preferred, campaign.channel)
+    choice = choice or choose_channel(r.addresses, r.consents, r.preferred, campaign.channel, bounced=r.bounced)
     if choice.channel is None:
         return Decision("skipped", reason=choice.reason)
     if customer_id in capped:
@@ -104,7 +104,10 @@ def _due(campaign: Campaign, start: datetime, timezone: str | None, shop_tz: str
 def _decisions(session: Session, campaign: Campaign, found: Mapping[int, Reach], now: datetime) -> dict[int, Decision]:
     period = global_control(session, now) if campaign.global_control else None
     seed = (period.seed, period.share) if period is not None else None
-    choices = {cid: choose_channel(r.addresses, r.consents, r.preferred, campaign.channel) for cid, r in found.items()}
+    choices = {
+        cid: choose_channel(r.addresses, r.consents, r.preferred, campaign.channel, bounced=r.bounced)
+        for cid, r in found.items()
+    }
     reachable = [cid for cid, choice in choices.items() if choice.channel is not None]
     capped = over_cap(session, reachable, now, campaign.cap, campaign.cap_days) if campaign.cap else set()
     return {cid: decide(cid, r, campaign, seed, capped, choices[cid]) for cid, r in found.items()}

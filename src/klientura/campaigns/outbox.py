@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from klientura import customers
 from klientura.campaigns.models import OutboxEvent, OutboxMessage
 from klientura.channels import DeliveryResult, OutgoingMessage
 from klientura.db import Session, dialect_name, in_chunks, insert_columns
@@ -144,6 +145,8 @@ def record(session: Session, message: OutboxMessage, result: DeliveryResult, now
                       detail=f"{result.error or ''} (next {now + wait:%H:%M:%S})"[:500])  # fmt: skip
     else:
         params.update(status="failed", error=error, step="failed", detail=error)
+        if result.bounce:  # the address itself is bad: campaigns leave it alone from now on
+            customers.mark_bounced(session, message.channel, message.to, error, now)
     if dialect_name(session) == "postgresql":
         session.execute(_TOGETHER, params)
     else:

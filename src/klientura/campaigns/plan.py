@@ -65,7 +65,9 @@ def plan(aud: Audience, *, seed: str, holdout: float, variants: int, channel: st
     grp[unreachable] = SKIPPED
     for i in np.flatnonzero(unreachable).tolist():  # the reasons in the words one customer's decision uses
         r = aud.one(i)
-        reasons[i] = choose_channel(r.addresses, r.consents, r.preferred, channel, fallback).reason or "no channel"
+        reasons[i] = (
+            choose_channel(r.addresses, r.consents, r.preferred, channel, fallback, r.bounced).reason or "no channel"
+        )
     over = ~left_out & ~unreachable & np.isin(aud.ids, np.fromiter(capped, dtype=np.int64, count=len(capped)))
     grp[over] = SKIPPED
     reasons.update(dict.fromkeys(np.flatnonzero(over).tolist(), "frequency cap"))

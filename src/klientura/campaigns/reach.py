@@ -27,6 +27,7 @@ class Reach:
     preferred: str | None = None
     addresses: dict[str, str] = field(default_factory=dict)  # channel -> address
     consents: dict[str, bool] = field(default_factory=dict)  # channel -> granted
+    bounced: frozenset[str] = frozenset()  # channels whose every address has bounced
 
     @property
     def full_name(self) -> str:
@@ -34,11 +35,18 @@ class Reach:
 
 
 def _pick(kind: str) -> Any:
-    """The address of a kind: the primary one, else the smallest (one row per customer, whatever the store)."""
+    """The address of a kind that has not bounced: the primary one, else the smallest (one row per customer,
+    whatever the store)."""
+    usable = and_(Identity.kind == kind, Identity.bounced_at.is_(None))
     return func.coalesce(
-        func.max(case((and_(Identity.kind == kind, Identity.is_primary.is_(True)), Identity.value))),
-        func.min(case((Identity.kind == kind, Identity.value))),
+        func.max(case((and_(usable, Identity.is_primary.is_(True)), Identity.value))),
+        func.min(case((usable, Identity.value))),
     )
+
+
+def _bounced(kind: str) -> Any:
+    """1 when an address of the kind has bounced."""
+    return func.max(case((and_(Identity.kind == kind, Identity.bounced_at.is_not(None)), 1), else_=0))
 
 
 def _granted(channel: str) -> Any:
@@ -59,6 +67,7 @@ class Audience:
     preferred: list[str | None]
     address: dict[str, list[str | None]]
     consent: dict[str, npt.NDArray[np.int8]]
+    bounced: dict[str, npt.NDArray[np.bool_]]  # an address of the channel bounced (those left are in ``address``)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -67,7 +76,8 @@ class Audience:
         """The ``i``-th customer's reach, as :func:`reach` gives it."""
         return Reach(self.first[i], self.last[i], self.middle[i], self.timezone[i], self.preferred[i],
                      {ch: a[i] for ch, a in self.address.items() if a[i] is not None},  # type: ignore[misc]
-                     {ch: bool(c[i]) for ch, c in self.consent.items() if c[i] >= 0})  # fmt: skip
+                     {ch: bool(c[i]) for ch, c in self.consent.items() if c[i] >= 0},
+                     frozenset(ch for ch, b in self.bounced.items() if b[i] and self.address[ch][i] is None))  # fmt: skip
 
 
 def audience(session: Session, scope: Scope) -> Audience:
@@ -75,7 +85,8 @@ def audience(session: Session, scope: Scope) -> Audience:
     Of several addresses of a kind the primary one, else the smallest. A webhook needs no address (the receiving
     system knows the customer by id) but honours a refusal."""
     kinds = {channel: kind for kind, channel in CHANNEL_OF_KIND.items()}
-    ids = (select(Identity.customer_id.label("cid"), *(_pick(kind).label(ch) for ch, kind in kinds.items()))
+    ids = (select(Identity.customer_id.label("cid"), *(_pick(kind).label(ch) for ch, kind in kinds.items()),
+                  *(_bounced(kind).label(f"{ch}_bounced") for ch, kind in kinds.items()))
            .where(scope(Identity.customer_id))
            .group_by(Identity.customer_id).subquery())  # fmt: skip
     channels = (*kinds, "webhook")
@@ -83,19 +94,23 @@ def audience(session: Session, scope: Scope) -> Audience:
                 .where(scope(Consent.customer_id)).group_by(Consent.customer_id).subquery())  # fmt: skip
     rows = session.execute(
         select(Customer.id, Customer.first_name, Customer.last_name, Customer.middle_name, Customer.timezone,
-               Customer.preferred_channel, *(ids.c[ch] for ch in kinds), *(consents.c[ch] for ch in channels))
+               Customer.preferred_channel, *(ids.c[ch] for ch in kinds), *(consents.c[ch] for ch in channels),
+               *(ids.c[f"{ch}_bounced"] for ch in kinds))
         .outerjoin(ids, ids.c.cid == Customer.id).outerjoin(consents, consents.c.cid == Customer.id)
         .where(scope(Customer.id), Customer.merged_into_id.is_(None)).order_by(Customer.id)
     ).all()  # fmt: skip
-    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6 + len(kinds) + len(channels))]
+    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6 + 2 * len(kinds) + len(channels))]
     n = len(kinds)
     address: dict[str, list[str | None]] = {ch: list(cols[6 + i]) for i, ch in enumerate(kinds)}
     address["webhook"] = [str(c) for c in cols[0]]
     consent = {ch: np.array([-1 if v is None else int(v) for v in cols[6 + n + i]], dtype=np.int8)
                for i, ch in enumerate(channels)}  # fmt: skip
     consent["webhook"][consent["webhook"] < 0] = 1  # a webhook is consented unless refused
+    bounced = {ch: np.array([bool(v) for v in cols[6 + n + len(channels) + i]], dtype=bool)
+               for i, ch in enumerate(kinds)}  # fmt: skip
+    bounced["webhook"] = np.zeros(len(cols[0]), dtype=bool)
     return Audience(np.array(cols[0], dtype=np.int64), list(cols[1]), list(cols[2]), list(cols[3]), list(cols[4]),
-                    list(cols[5]), address, consent)  # fmt: skip
+                    list(cols[5]), address, consent, bounced)  # fmt: skip
 
 
 def reach(session: Session, scope: Scope) -> dict[int, Reach]:

@@ -5,8 +5,8 @@ nothing; a failure after a delivery is kept in the history only).
 
 Formats understood (``parse``): SMS.ru (form fields ``data[]``: ``sms_status\\n<id>\\n<code>``; 103 delivered,
 104–108 and 150 not), SMSC.ru (form fields ``id``, ``status``: 1 delivered, 20 and 22 not, ``err``), and a generic
-JSON body ``{"provider_id", "status": "delivered"|"failed"|"read", "error"}`` for an MTA's bounce processor or
-any other gateway.
+JSON body ``{"provider_id", "status": "delivered"|"failed"|"read", "error", "bounce": true|false}`` for an MTA's
+bounce processor or any other gateway (``bounce``: a hard bounce — the address is marked and left alone).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from klientura import customers
 from klientura.campaigns.models import OutboxEvent, OutboxMessage
 from klientura.db import Session
 from klientura.kit.errors import ValidationFailed
@@ -31,6 +32,7 @@ class Receipt:
     provider_id: str
     status: str  # delivered | failed | read
     error: str | None = None
+    bounce: bool = False  # failed because the address itself is bad
 
 
 def parse(provider: str, form: Mapping[str, Sequence[str]], body: object = None) -> list[Receipt]:
@@ -59,7 +61,8 @@ def parse(provider: str, form: Mapping[str, Sequence[str]], body: object = None)
                 raise ValidationFailed('each receipt needs "provider_id" and "status": delivered, failed or read')
             if entry["status"] is None:
                 raise ValidationFailed('each receipt needs "provider_id" and "status": delivered, failed or read')
-            out.append(Receipt(str(entry["provider_id"]), str(entry["status"]), entry.get("error")))
+            out.append(Receipt(str(entry["provider_id"]), str(entry["status"]), entry.get("error"),
+                               entry.get("bounce") is True and entry["status"] == "failed"))  # fmt: skip
     else:
         raise ValidationFailed(f"unknown provider {provider!r}: smsru, smsc or generic")
     return out
@@ -77,6 +80,8 @@ def apply(session: Session, receipts: Sequence[Receipt], at: datetime) -> int:
             message.delivery = r.status
             if r.status == "failed":
                 message.last_error = (r.error or "not delivered")[:500]
+        if r.bounce:
+            customers.mark_bounced(session, message.channel, message.to, r.error or "bounced", at)
         session.add(OutboxEvent(message_id=message.id, status=r.status, at=at, detail=(r.error or None)))
     session.flush()
     return found

@@ -4,7 +4,8 @@ A message carries its idempotency key (the outbox row's): an adapter passes it t
 provider understands (an SMTP ``Message-ID``, an HTTP ``Idempotency-Key`` header), so a message the worker sends
 again after a crash is recognised as the same one. The result says what the worker should do next: ``sent`` (with
 the provider's id), ``retry`` (a temporary failure, with the delay the provider asked for, if any) or ``failed``
-(permanent: a bounce, a refused number — the recipient is not tried again).
+(permanent — the recipient is not tried again; ``bounce`` when it is the address itself that is bad: no such
+mailbox, a wrong number, a chat that blocked the bot — campaigns then leave the address alone).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class DeliveryResult:
     provider_id: str | None = None
     error: str | None = None
     retry_after: float | None = None  # seconds, when the provider said
+    bounce: bool = False  # failed because of the address itself (no such mailbox, a wrong number, a chat gone)
 
     @property
     def ok(self) -> bool:

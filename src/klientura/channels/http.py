@@ -116,8 +116,10 @@ class TelegramChannel:
         wait = (body.get("parameters") or {}).get("retry_after")
         result = _result(response, str(sent) if sent is not None else None, float(wait) if wait else None)
         if result.error:  # the Bot API's own words, not the raw body
-            result = DeliveryResult(result.status, error=f"Telegram {response.status_code}: "
-                                    f"{body.get('description', '')}", retry_after=result.retry_after)  # fmt: skip
+            said = str(body.get("description", ""))
+            gone = response.status_code == 403 or "chat not found" in said.lower()  # blocked, kicked, deleted
+            result = DeliveryResult(result.status, error=f"Telegram {response.status_code}: {said}",
+                                    retry_after=result.retry_after, bounce=result.status == "failed" and gone)  # fmt: skip
         return result
 
     def close(self) -> None:

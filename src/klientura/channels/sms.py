@@ -20,6 +20,9 @@ from klientura.channels.base import DeliveryResult, OutgoingMessage
 SMSRU_RECIPIENT_CODES = {202, 203, 204, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218}
 # SMSC.ru error codes that concern the number or the text: 6 message forbidden, 7 wrong number, 8 undeliverable
 SMSC_RECIPIENT_CODES = {6, 7, 8}
+# of those, the ones that say the number itself is bad: SMS.ru 202 wrong number or no route, 207 the number may not
+# be sent to; SMSC.ru 7 wrong number, 8 undeliverable to the number
+SMSRU_BAD_NUMBER, SMSC_BAD_NUMBER = {202, 207}, {7, 8}
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,8 @@ def _smsru(body: dict[str, Any], phone: str) -> DeliveryResult:
         return DeliveryResult("sent", provider_id=str(one.get("sms_id")))
     code = int(one.get("status_code") or 0)
     error = f"sms.ru {code}: {one.get('status_text', '')}"
-    return DeliveryResult("failed" if code in SMSRU_RECIPIENT_CODES else "retry", error=error)
+    return DeliveryResult("failed" if code in SMSRU_RECIPIENT_CODES else "retry", error=error,
+                          bounce=code in SMSRU_BAD_NUMBER)  # fmt: skip
 
 
 def _smsc(body: dict[str, Any]) -> DeliveryResult:
@@ -81,4 +85,5 @@ def _smsc(body: dict[str, Any]) -> DeliveryResult:
         return DeliveryResult("sent", provider_id=str(body["id"]))
     code = int(body.get("error_code") or 0)
     error = f"smsc.ru {code}: {body.get('error', '')}"
-    return DeliveryResult("failed" if code in SMSC_RECIPIENT_CODES else "retry", error=error)
+    return DeliveryResult("failed" if code in SMSC_RECIPIENT_CODES else "retry", error=error,
+                          bounce=code in SMSC_BAD_NUMBER)  # fmt: skip

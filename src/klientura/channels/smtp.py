@@ -3,7 +3,8 @@
 One connection is kept open and reused (a campaign sends thousands through it); a dropped connection is opened
 again once per message. The ``Message-ID`` is made from the message's idempotency key, so a message sent again
 after a crash has the same id and receiving systems can drop the copy. SMTP replies decide the result: 2xx sent,
-4xx (mailbox busy, greylisting) retry, 5xx (no such user, refused) failed — a bounce.
+4xx (mailbox busy, greylisting) retry, 5xx (no such user, refused) failed — a hard bounce when the reply says
+the address itself is bad.
 """
 
 from __future__ import annotations
@@ -172,7 +173,18 @@ def _id_part(key: str) -> str:
 _ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,100}")
 
 
+_ENHANCED = re.compile(r"\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
 def _by_code(code: int, reply: bytes | str) -> DeliveryResult:
+    """4xx retry, 5xx failed; a hard bounce when the address is what is wrong: the enhanced status (RFC 3463) 5.1.x
+    (bad mailbox or address) or 5.2.1 (mailbox disabled), or without one 550, 551, 553 — not 5.7.x (policy, spam)
+    or 5.3.x (the server's own trouble), which say nothing about the mailbox."""
     text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
     status: Status = "retry" if 400 <= code < 500 else "failed"
-    return DeliveryResult(status, error=f"SMTP {code}: {text}")
+    enhanced = _ENHANCED.match(text)
+    if enhanced:
+        bounce = enhanced[1] == "5" and (enhanced[2] == "1" or (enhanced[2], enhanced[3]) == ("2", "1"))
+    else:
+        bounce = code in (550, 551, 553)
+    return DeliveryResult(status, error=f"SMTP {code}: {text}", bounce=status == "failed" and bounce)

@@ -1,5 +1,6 @@
 """Customers: one card per person, its identities, consents, tags and the values seen for it."""
 
+from klientura.customers.bounces import KIND_OF_CHANNEL, clear_bounce, mark_bounced
 from klientura.customers.models import (
     Consent,
     Customer,
@@ -31,6 +32,7 @@ from klientura.customers.service import (
 from klientura.customers.tags import add_tags, all_tags, remove_tag, tags_of
 
 __all__ = [
+    "KIND_OF_CHANNEL",
     "Consent",
     "Customer",
     "CustomerIn",
@@ -48,11 +50,13 @@ __all__ = [
     "add_identity",
     "add_tags",
     "all_tags",
+    "clear_bounce",
     "count_customers",
     "field_values",
     "find_by_identity",
     "get_customer",
     "get_for_write",
+    "mark_bounced",
     "names_of",
     "prepare",
     "remove_identity",

@@ -69,6 +69,9 @@ class Identity(Base):
     source: Mapped[str | None] = mapped_column(String(64))
     is_primary: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # a hard bounce (no such mailbox, a wrong number, a chat gone): campaigns pass the address by until cleared
+    bounced_at: Mapped[datetime | None]
+    bounce_reason: Mapped[str | None] = mapped_column(String(300))
 
     customer: Mapped[Customer] = relationship(back_populates="identities")
 

@@ -63,6 +63,8 @@ class IdentityRead(BaseModel):
     raw: str | None
     source: str | None
     created_at: datetime
+    bounced_at: datetime | None = None  # a hard bounce: campaigns pass the address by until cleared
+    bounce_reason: str | None = None
 
 
 class ConsentIn(BaseModel):

@@ -189,6 +189,18 @@ def remove_identity(customer_id: int, identity_id: int, request: Request, sessio
     )
 
 
+@router.post("/customers/{customer_id}/identities/{identity_id}/unbounce")
+def clear_bounce(customer_id: int, identity_id: int, request: Request, session: SessionDep) -> RedirectResponse:
+    actor = web_actor(request, session)
+    return _act(
+        request,
+        session,
+        customer_id,
+        lambda: svc.clear_bounce(session, actor, customer_id, identity_id),
+        "Messages go to this address again.",
+    )
+
+
 @router.post("/customers/{customer_id}/consents")
 def set_consent(
     customer_id: int, request: Request, session: SessionDep, channel: str = Form(...), granted: str = Form(...)

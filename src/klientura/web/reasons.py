@@ -287,6 +287,14 @@ SHAPES: list[tuple[re.Pattern[str], str]] = [
             N_("campaign %(v)s has already gone or been cancelled"),
         ),
         (r"^a test send needs an address$", N_("a test send needs an address")),
+        # why a customer gets no message (reasons joined by "; ", each translated)
+        (r"^no (?P<v>email|sms|telegram|webhook) address$", N_("no %(v)s address")),
+        (r"^no consent to (?P<v>email|sms|telegram|webhook)$", N_("no consent to %(v)s")),
+        (r"^the (?P<v>email|sms|telegram) address bounced$", N_("the %(v)s address bounced")),
+        (r"^frequency cap$", N_("frequency cap")),
+        (r"^global control group$", N_("global control group")),
+        (r"^held out \(control group\)$", N_("held out (control group)")),
+        (r"^the card was merged into another$", N_("the card was merged into another")),
         (
             r"^no customer (?P<v>\d+) \(or the card was merged into another\)$",
             N_("no customer %(v)s (or the card was merged into another)"),
@@ -307,6 +315,10 @@ def translate(reason: str, gettext: Callable[[str], str]) -> str:
         inner = _message(m["rest"], gettext)
         if inner is not None:
             return f"{gettext(FIELDS[m['field']])}: {inner}"
+    if "; " in reason:  # several reasons, each in its own words
+        parts = [translate(part, gettext) for part in reason.split("; ")]
+        if parts != reason.split("; "):
+            return "; ".join(parts)
     w = _WHERE.match(reason)  # a place in a segment's rule tree ("rules.1.value: ..."): the builder shows the rule
     if w:
         inner = _message(w["rest"], gettext)
