@@ -261,11 +261,15 @@ def _bulk(conn: Any, table: Any, columns: Sequence[str], data: Sequence[Sequence
         cursor.close()
 
 
+COPY_ROWS = 50_000  # rows of COPY text built at a time
+
+
 def _execute_bulk(cursor: Any, dialect: str, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> None:
     names = ", ".join(f'"{c}"' for c in columns)
     if dialect == "postgresql":
         with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-            copy.write(_copy_text(data, len(columns)))
+            for i in range(0, len(data), COPY_ROWS):  # the text of a slice at a time: a million rows' is ~0.5 GB
+                copy.write(_copy_text(data[i : i + COPY_ROWS], len(columns)))
     else:
         marks = ", ".join("?" for _ in columns)
         cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -116,3 +117,15 @@ def test_reserved_ids_are_used_in_the_transaction_that_drew_them_or_never(sessio
     (second,) = reserve_ids(session, Order, 1)
     if session.get_bind().dialect.name == "postgresql":
         assert second > first + 1  # a fresh draw, not the pool's next id
+
+
+def test_a_long_insert_arrives_whole_across_the_copy_slices(session: Session, monkeypatch: Any) -> None:
+    import klientura.db
+
+    monkeypatch.setattr(klientura.db, "COPY_ROWS", 7)  # slices of 7 rows: 50 rows cross seven boundaries
+    ids = reserve_ids(session, Customer, 50)
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    insert_rows(session, Customer, ("id", "last_name", "attributes", "created_at", "updated_at"),
+                [(c, f"Фамилия\t{c}", {"n": c}, moment, moment) for c in ids])  # fmt: skip
+    got = session.execute(select(Customer.id, Customer.last_name, Customer.attributes).where(Customer.id.in_(ids)))
+    assert sorted(got) == [(c, f"Фамилия\t{c}", {"n": c}) for c in ids]
