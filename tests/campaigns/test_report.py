@@ -120,7 +120,11 @@ def test_a_recipient_whose_card_is_merged_keeps_its_orders(session: Session, lau
     buy(session, third, LAUNCH + 3 * day)
     dedup.merge(session, SYSTEM, control[0], control[1])  # two recipients, one person
     buy(session, control[0], LAUNCH + day)
+    skipped = factories.customer(session)  # a recipient never reachable: skipped at the launch
+    session.add(Recipient(campaign_id=c.id, customer_id=skipped, grp="skipped", reason="no email address"))
+    buy(session, target[2], LAUNCH + 4 * day)
+    dedup.merge(session, SYSTEM, skipped, target[2])  # the survivor is no comparison's: the target keeps the order
     buy(session, target[1], LAUNCH + day)
     r = campaigns.report(session, SYSTEM, c.id, LAUNCH + 10 * day, {})
-    assert (r.overall.target.buyers, r.overall.target.orders, r.overall.target.revenue) == (2, 4, 4000.0)
+    assert (r.overall.target.buyers, r.overall.target.orders, r.overall.target.revenue) == (3, 5, 5000.0)
     assert (r.control.customers, r.control.buyers, r.control.orders) == (len(control), 1, 1)

@@ -100,9 +100,10 @@ def _orders(
                        .join(Customer, Customer.id == Recipient.customer_id)
                        .where(Recipient.campaign_id == campaign.id, Recipient.grp.in_(("target", "control")),
                               Customer.merged_into_id.is_not(None)))  # fmt: skip
-    if moved:  # a recipient's card merged since: its orders are the survivor's now, unless that is a recipient too
-        mine = set(session.scalars(select(Recipient.customer_id).where(
-            Recipient.campaign_id == campaign.id, Recipient.customer_id.in_(set(moved.values())))))  # fmt: skip
+    if moved:  # a recipient's card merged since: its orders are the survivor's now, unless it is compared itself
+        mine = {cid for part in in_chunks(session, sorted(set(moved.values()))) for cid in session.scalars(
+            select(Recipient.customer_id).where(Recipient.campaign_id == campaign.id, part.of(Recipient.customer_id),
+                                                Recipient.grp.in_(("target", "control"))))}  # fmt: skip
         heir = {root: card for card, root in sorted(moved.items(), reverse=True) if root not in mine}
         out += [(heir[root], at, net, c) for root, at, net, c in _sales_of(session, list(heir), start, end)]
     return out
