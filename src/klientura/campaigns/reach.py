@@ -11,10 +11,10 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import and_, case, func, select
 
-from klientura.customers import Consent, Customer, Identity
+from klientura.customers import KIND_OF_CHANNEL, Consent, Customer, Identity
 from klientura.db import Session
 
-CHANNEL_OF_KIND = {"email": "email", "phone": "sms", "telegram": "telegram"}
+CHANNEL_OF_KIND = {kind: channel for channel, kind in KIND_OF_CHANNEL.items()}  # e-mail, phone -> sms, telegram
 Scope = Callable[[Any], Any]  # a condition on a customer id column
 
 
