@@ -12,6 +12,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 RU = {
+    "all sent": "отправлена",
     "the card was merged into another": "карточка объединена с другой",
     "held out (control group)": "в контрольной группе",
     "frequency cap": "ограничение частоты",

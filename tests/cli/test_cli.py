@@ -46,6 +46,7 @@ def test_demo_builds_a_small_chain(env: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "admin@klientura.local" in r.output and "built 400 customers" in r.output
     assert "segments computed for" in r.output and "valued with BG/NBD" in r.output
+    assert "an autumn campaign" in r.output and "four scenarios" in r.output
     from sqlalchemy import func, select
 
     from klientura.analytics import CustomerScore

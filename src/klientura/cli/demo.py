@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from klientura import analytics, dedup
+from klientura import analytics, campaigns, dedup
 from klientura.audit import SYSTEM
 from klientura.cli.main import app, console, serve
 from klientura.config import Settings
 from klientura.customers import count_customers
 from klientura.db import make_session_factory, session_scope
-from klientura.demo import DEMO_PASSWORD, USERS, build
+from klientura.demo import DEMO_PASSWORD, USERS, build, marketing_history
 from klientura.migrations import upgrade
 
 
@@ -63,6 +63,15 @@ def demo(
             )
         console.print(f"segments computed for {report.customers:,} customers (klientura analytics recompute)")
         console.print(f"{valued.customers:,} customers valued with BG/NBD (klientura clv predict)")
+        links = campaigns.Links((settings.public_url or f"http://{host}:{port}").rstrip("/"), settings.secret_key)
+        sending = campaigns.Sending(links, settings.timezone, settings.default_locale)
+        with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:
+            made = marketing_history(session, wh, sending, report.as_of, seed=seed)
+        console.print(f"an autumn campaign ({made['campaign_messages']:,} messages) and four scenarios "
+                      f"({made['scenario_messages']:,} messages) with their results")  # fmt: skip
+        analytics.sync(settings.database_url, analytics.path_of(settings), timezone=settings.timezone)
+        with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:
+            analytics.recompute(session, SYSTEM, wh)  # the purchases the messages brought counted too
     console.print(f"\nLog in at [bold]http://{host}:{port}/[/bold]")
     for email, _name, role in USERS:
         console.print(f"  {role:9} {email}  password: {DEMO_PASSWORD}")
