@@ -120,9 +120,9 @@ def test_reserved_ids_are_used_in_the_transaction_that_drew_them_or_never(sessio
 
 
 def test_a_long_insert_arrives_whole_across_the_copy_slices(session: Session, monkeypatch: Any) -> None:
-    import klientura.db
+    import klientura.db.bulk
 
-    monkeypatch.setattr(klientura.db, "COPY_ROWS", 7)  # slices of 7 rows: 50 rows cross seven boundaries
+    monkeypatch.setattr(klientura.db.bulk, "COPY_ROWS", 7)  # slices of 7 rows: 50 rows cross seven boundaries
     ids = reserve_ids(session, Customer, 50)
     moment = datetime(2026, 3, 1, tzinfo=UTC)
     insert_rows(session, Customer, ("id", "last_name", "attributes", "created_at", "updated_at"),
