@@ -12,6 +12,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 RU = {
+    "Nothing has fired yet.": "Сценарий ещё не срабатывал.",
+    "Each message is compared with its control group over its own window, which opens just after the trigger; a customer triggered twice counts twice.": "Каждое сообщение сравнивается со своей контрольной группой в собственном окне, которое открывается сразу после срабатывания; клиент, попавший в сценарий дважды, учитывается дважды.",
+    "switched off": "выключен",
+    "switched on": "включён",
     "all sent": "отправлена",
     "the card was merged into another": "карточка объединена с другой",
     "held out (control group)": "в контрольной группе",

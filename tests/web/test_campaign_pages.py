@@ -150,3 +150,13 @@ def test_scenarios_switched_on_edited_and_counted(page: Any, live: dict[str, Any
     page.wait_for_selector("#scenarios-chart .main-svg")
     assert "Приветствие" in page.inner_text("#scenarios-chart")
     shot(page, "scenarios")
+    page.click("#scenario-welcome a")  # the scenario's whole report
+    assert page.inner_text("#state") == "включён"
+    rows = page.locator("#report tbody tr")
+    assert rows.nth(0).inner_text().split("\t")[1:4] == ["30", "12", "40.00%"]  # welcomed: 30, 12 bought
+    assert rows.nth(1).inner_text().split("\t")[1:4] == ["30", "3", "10.00%"]  # held out: 30, 3 bought
+    assert "8\xa0100,00\xa0₽" in page.inner_text("#increment")  # (12 - 3) x 900
+    shot(page, "scenario-welcome")
+    page.goto(f"{base}/scenarios/feedback")
+    assert "ещё не срабатывал" in page.inner_text("#report")
+    assert page.goto(f"{base}/scenarios/nope").status == 404

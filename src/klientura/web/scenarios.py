@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from klientura import campaigns
 from klientura.db import Session, commit
 from klientura.deps import get_session
+from klientura.kit.errors import KlienturaError
 from klientura.web import flash
 from klientura.web.campaigns import OPTS
 from klientura.web.render import gettext_for, render, web_actor
@@ -58,6 +59,23 @@ def _chart(found: list[Any], reports: dict[str, campaigns.Report], _: Any) -> st
                       xaxis={"title": _("incremental revenue against the control group, 95% interval")},
                       yaxis={"automargin": True})  # fmt: skip
     return str(fig.to_html(div_id="scenarios-chart", **OPTS))
+
+
+@router.get("/scenarios/{key}", response_class=HTMLResponse)
+def scenario_page(key: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """One scenario's settings and its whole report: target against control, increments, ROI, delivery."""
+    actor = web_actor(request, session)
+    _ = gettext_for(request)
+    try:
+        scenario = campaigns.get_scenario(session, actor, key)
+    except KlienturaError as exc:
+        return render(request, "message.html", {"title": _("Not found"), "message": exc.detail}, actor=actor,
+                      status=404)  # fmt: skip
+    commit(session)  # a scenario never set up is created (switched off) on first sight
+    report = campaigns.scenario_report(session, actor, key, datetime.now(UTC), request.app.state.settings.channel_costs)
+    return render(request, "campaigns/scenario.html", {
+        "nav": "campaigns", "s": scenario, "title": TITLES[key], "report": report, "chart": None,
+    }, actor=actor)  # fmt: skip
 
 
 @router.post("/scenarios/{key}", response_model=None)
