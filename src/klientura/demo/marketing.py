@@ -116,6 +116,7 @@ def _bought(session: Session, rng: random.Random, catalogue: list[tuple[str, Any
             reached: list[tuple[int, datetime]], what: str) -> int:  # fmt: skip
     """One more purchase for a share of those reached, within the window after their message."""
     share, days = UPLIFT[what]
+    products = {p.sku: p for p in session.scalars(select(Product))}
     n = 0
     for cid, at in reached:
         if rng.random() >= share:
@@ -123,9 +124,22 @@ def _bought(session: Session, rng: random.Random, catalogue: list[tuple[str, Any
         basket = rng.sample(catalogue, rng.randint(1, 3))
         when = at + timedelta(hours=rng.uniform(2, days * 24 - 1))
         try:
-            ingest_order(session, SYSTEM, OrderIn(
-                external_id=f"M-{what}-{cid}-{at:%Y%m%d%H%M}", source="eshop", customer_id=cid, outlet="eshop",
-                channel="eshop", placed_at=when, lines=[LineIn(sku=sku, qty=1, price=price) for sku, price in basket]))  # fmt: skip
+            ingest_order(
+                session,
+                SYSTEM,
+                OrderIn(
+                    external_id=f"M-{what}-{cid}-{at:%Y%m%d%H%M}",
+                    source="eshop",
+                    customer_id=cid,
+                    outlet="eshop",
+                    channel="eshop",
+                    placed_at=when,
+                    lines=[LineIn(sku=sku, qty=1, price=price) for sku, price in basket],
+                ),
+                looked_up=True,
+                products=products,
+                customer_resolved=True,
+            )  # fmt: skip  (new ids, known cards)
         except KlienturaError:  # a card merged away since: its person is counted through the survivor
             continue
         n += 1
