@@ -12,9 +12,8 @@ from sqlalchemy import select
 
 from klientura.audit import SYSTEM, Actor, record
 from klientura.customers.models import Identity
-from klientura.customers.service import get_for_write
+from klientura.customers.service import identity_for_write
 from klientura.db import Session
-from klientura.kit.errors import NotFound
 
 KIND_OF_CHANNEL = {"email": "email", "sms": "phone", "telegram": "telegram"}
 
@@ -38,14 +37,11 @@ def mark_bounced(session: Session, channel: str, address: str, reason: str, at: 
 
 def clear_bounce(session: Session, actor: Actor, customer_id: int, identity_id: int) -> Identity:
     """Take the mark off (the customer says the address works again): campaigns use it from now on."""
-    customer = get_for_write(session, actor, customer_id)
-    identity = session.get(Identity, identity_id)
-    if identity is None or identity.customer_id != customer.id:
-        raise NotFound(f"customer {customer_id} has no identity {identity_id}")
+    identity = identity_for_write(session, actor, customer_id, identity_id)
     if identity.bounced_at is not None:
         before = {"bounced_at": identity.bounced_at.isoformat(), "bounce_reason": identity.bounce_reason}
         identity.bounced_at = identity.bounce_reason = None
         session.flush()
-        record(session, actor, "identity.bounce_cleared", "customer", customer.id, before,
+        record(session, actor, "identity.bounce_cleared", "customer", customer_id, before,
                {"kind": identity.kind, "value": identity.value})  # fmt: skip
     return identity

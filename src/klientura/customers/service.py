@@ -117,11 +117,17 @@ def add_identity(session: Session, actor: Actor, customer_id: int, kind: str, ra
     return identity
 
 
-def remove_identity(session: Session, actor: Actor, customer_id: int, identity_id: int) -> None:
+def identity_for_write(session: Session, actor: Actor, customer_id: int, identity_id: int) -> Identity:
+    """One of the card's identities, for a change the actor may make to the card."""
     customer = get_for_write(session, actor, customer_id)
     identity = session.get(Identity, identity_id)
     if identity is None or identity.customer_id != customer.id:
         raise NotFound(f"identity {identity_id} not found on customer {customer_id}")
+    return identity
+
+
+def remove_identity(session: Session, actor: Actor, customer_id: int, identity_id: int) -> None:
+    identity = identity_for_write(session, actor, customer_id, identity_id)
     session.delete(identity)
     session.flush()
     record(
@@ -129,7 +135,7 @@ def remove_identity(session: Session, actor: Actor, customer_id: int, identity_i
         actor,
         "identity.remove",
         "customer",
-        customer.id,
+        identity.customer_id,
         {"kind": identity.kind, "value": identity.value},
     )
 
