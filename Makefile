@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_ADMIN ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test install dev lint types imports migrations migrations-postgresql pytest-sqlite pytest-postgresql services bench clean
+.PHONY: demo test install dev messages messages-extract messages-update lint types imports migrations migrations-postgresql pytest-sqlite pytest-postgresql services bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,9 +19,22 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed messages
 
-dev: $(VENV)/.dev
+dev: $(VENV)/.dev messages
+
+## Translations, Babel's way: extract the messages of the sources and templates into the template (.pot), update the
+## ru/en catalogues (.po, kept in git) from it, compile them (.mo, built here and by the wheel's build, never in git)
+LOCALE := src/klientura/locale
+messages-extract: | $(BIN)/python
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output --project klientura \
+		--copyright-holder "Klientura contributors" -w 120 -o $(LOCALE)/messages.pot .
+
+messages-update: messages-extract
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-fuzzy-matching --ignore-obsolete -w 120
+
+messages: | $(BIN)/python
+	@$(BIN)/pybabel -q compile -d $(LOCALE)
 
 ## make demo: build the demo retail chain into var/klientura.db and serve the UI on http://127.0.0.1:8000
 demo: install
@@ -68,4 +81,4 @@ bench: dev
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache $(LOCALE)/*/LC_MESSAGES/*.mo

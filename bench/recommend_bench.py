@@ -112,7 +112,7 @@ def step_scenario(store: str, key: str) -> dict[str, Any]:
     with command_session(store) as session:
         sc.update_scenario(session, SYSTEM, key, {"enabled": True, "variants": [
             {"name": "A", "subject": "", "text": TEXT, "html": None}], "channel": "sms"}, NOW)  # fmt: skip
-        sc.ensure(session)[key].checked_until = NOW - timedelta(days=1)
+        sc.scenarios(session)[key].checked_until = NOW - timedelta(days=1)
         t = time.perf_counter()
         counts = sc.run(session, NOW, sending)
         seconds = time.perf_counter() - t

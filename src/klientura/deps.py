@@ -1,30 +1,70 @@
-"""Request plumbing: the session (the request owns the transaction), the actor, settings."""
+"""Request plumbing: the session (the request owns the transaction), the actor, settings.
+
+The transaction belongs to the request. :data:`SessionDep` opens one session per request and, when the handler has
+returned and its answer is built but *before* it is sent (FastAPI's ``scope="function"`` teardown), commits it -
+or rolls it back when the handler raised or answered with an error status (>= 400). An ``IntegrityError`` found at
+commit (a unique index that a concurrent request won) becomes the domain's :class:`Conflict`, answered 409. Handlers
+and services never commit. Every router is made by :func:`router`, whose routes record the answer's status for
+this decision.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated, TypeVar
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.routing import APIRoute
 
 from klientura.analytics import Warehouse
 from klientura.audit import Actor
 from klientura.auth.service import actor_for_api_key, actor_for_user, cached_api_key_actor, get_user
 from klientura.campaigns import Links, Sending
 from klientura.config import Settings
-from klientura.db import Session
+from klientura.db import Session, commit
 from klientura.kit.errors import Unauthorized
 
 T = TypeVar("T")
+_STATUS = "klientura_response_status"
+
+
+class TransactionalRoute(APIRoute):
+    """A route that records the status of the answer its handler built, so that the session's teardown (which runs
+    after the handler, before the answer is sent) commits a success and rolls back an error page or problem."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def recorded(request: Request) -> Response:
+            response = await handler(request)
+            request.state.__setattr__(_STATUS, response.status_code)
+            return response
+
+        return recorded
+
+
+def new_router(**kwargs: Any) -> APIRouter:
+    """An ``APIRouter`` whose routes take part in the request's transaction (every router of api/ and web/)."""
+    return APIRouter(route_class=TransactionalRoute, **kwargs)
 
 
 def get_session(request: Request) -> Iterator[Session]:
+    """The request's session: committed when the handler succeeded, rolled back otherwise (see the module)."""
     session = request.app.state.session_factory()
     try:
         yield session
-    finally:
+        if getattr(request.state, _STATUS, 200) >= 400:
+            session.rollback()
+        else:
+            commit(session)
+    except BaseException:
         session.rollback()
+        raise
+    finally:
         session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_settings(request: Request) -> Settings:
@@ -32,7 +72,7 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def current_actor(request: Request, session: Annotated[Session, Depends(get_session)]) -> Actor:
+def current_actor(request: Request, session: SessionDep) -> Actor:
     return actor_of(request, session)
 
 
@@ -62,16 +102,23 @@ def actor_of(request: Request, session: Session) -> Actor:
 
 def in_one_thread(request: Request, work: Callable[[Session, Actor], T]) -> T:
     """The session, the actor and the work in one call — for a hot endpoint that runs it in one worker thread
-    (``await anyio.to_thread.run_sync``) instead of a thread hop per dependency."""
+    (``await anyio.to_thread.run_sync``) instead of a thread hop per dependency. Committed as :func:`get_session`
+    commits: when ``work`` returns (an answer with an error status is rolled back), a conflict is a 409."""
     session = request.app.state.session_factory()
     try:
-        return work(session, actor_of(request, session))
-    finally:
+        result = work(session, actor_of(request, session))
+        if isinstance(result, Response) and result.status_code >= 400:
+            session.rollback()
+        else:
+            commit(session)
+        return result
+    except BaseException:
         session.rollback()
+        raise
+    finally:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

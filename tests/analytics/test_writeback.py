@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 
 from klientura import analytics
 from klientura.audit import SYSTEM, AuditEntry
-from klientura.cli import analytics as _commands  # noqa: F401  (registers the analytics commands)
 from klientura.cli import app
 from tests import factories
 from tests.analytics.test_scores import AS_OF, Base

@@ -1,19 +1,37 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from klientura.cli import app
-from klientura.cli import demo as _demo  # noqa: F401  (registers the demo command)
 
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KLIENTURA_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     return tmp_path
+
+
+def test_every_command_exists_on_import_alone_and_bad_settings_are_a_readable_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh interpreter that only imports the app (main() never runs) knows every command."""
+    code = (
+        "from typer.testing import CliRunner; from klientura.cli import app; "
+        "print(*(CliRunner().invoke(app, [c, '--help']).exit_code for c in "
+        "('init', 'serve', 'demo', 'sync', 'worker', 'send', 'db', 'user', 'apikey', 'import', 'dedup', "
+        "'analytics', 'clv')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0"] * 13, done.stdout + done.stderr
+    monkeypatch.setenv("KLIENTURA_DEDUP_THRESHOLD", "a lot")
+    r = CliRunner().invoke(app, ["dedup", "scan"])
+    assert r.exit_code == 2 and "KLIENTURA_DEDUP_THRESHOLD" in r.output, r.output
 
 
 def test_import_reports_rows_dry_run_writes_nothing_and_reimport_changes_nothing(env: Path) -> None:

@@ -98,7 +98,9 @@ def test_offers_gift_cards_referrals_and_enrolment_over_http(api: TestClient, ap
     assert api.get(f"/api/v1/loyalty/gift-cards/{card['number']}").json()["balance"] == "0.00"
     assert api.get("/api/v1/loyalty/gift-cards/NOPE").status_code == 404
     assert api.get("/api/v1/loyalty/offers").json()[0]["redemptions"] == 1
-    invite = api.get(f"/api/v1/loyalty/referrals/{ann}").json()
+    assert api.get(f"/api/v1/loyalty/referrals/{ann}").status_code == 404  # a read makes no code
+    invite = api.post(f"/api/v1/loyalty/referrals/{ann}").json()
+    assert api.get(f"/api/v1/loyalty/referrals/{ann}").json() == invite
     assert invite["link"].endswith(f"/r/{invite['code']}")
     qr = api.get(f"/api/v1/loyalty/referrals/{ann}/qr.png")
     assert qr.status_code == 200 and qr.headers["content-type"] == "image/png"

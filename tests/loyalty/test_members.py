@@ -83,8 +83,9 @@ def test_tier_goes_up_with_spend_and_down_as_the_window_rolls(session: Session) 
 def test_referral_rewards_both_on_first_purchase_and_refuses_self(session: Session) -> None:
     p = Programme(referrer_bonus=300, friend_bonus=150)
     ann, bob = factories.customer(session), factories.customer(session)
-    code = referrals.code_of(session, SYSTEM, ann)
-    assert referrals.code_of(session, SYSTEM, ann) == code  # the same code every time
+    assert referrals.code_of(session, SYSTEM, ann) is None  # reading makes nothing
+    code = referrals.issue_code(session, SYSTEM, ann)
+    assert referrals.issue_code(session, SYSTEM, ann) == code == referrals.code_of(session, SYSTEM, ann)
     with pytest.raises(Conflict, match="cannot refer themself"):
         confirm(session, SYSTEM, p, buy(1, ann, referral_code=code))
     first = confirm(session, SYSTEM, p, buy(2, bob, referral_code=code.lower()))

@@ -2,51 +2,53 @@
 
 from __future__ import annotations
 
+from klientura.kit.i18n import N_
+
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "temperature": {
-        "hot": ("Hot", "Has bought at least once"),
-        "warm": ("Warm", "Engaged (visits, forms, carts, messages) but has not bought yet"),
-        "cold": ("Cold", "A known contact with no interaction yet"),
+        "hot": (N_("Hot"), N_("Has bought at least once")),
+        "warm": (N_("Warm"), N_("Engaged (visits, forms, carts, messages) but has not bought yet")),
+        "cold": (N_("Cold"), N_("A known contact with no interaction yet")),
     },
     "lifecycle": {
-        "new": ("New", "First purchase within the last days set for new customers"),
-        "active": ("Active", "Buying at their own usual rhythm"),
-        "reactivated": ("Reactivated", "Came back after a pause longer than the lost threshold"),
-        "sleeping": ("Sleeping", "Quiet for longer than their usual interval allows, not lost yet"),
-        "lost_regular": ("Lost regular", "A regular buyer who stopped buying"),
-        "lost_new": ("Lost new", "Bought once and never came back"),
-        "lost_random": ("Random loss", "Bought a few times without a habit, then stopped"),
+        "new": (N_("New"), N_("First purchase within the last days set for new customers")),
+        "active": (N_("Active"), N_("Buying at their own usual rhythm")),
+        "reactivated": (N_("Reactivated"), N_("Came back after a pause longer than the lost threshold")),
+        "sleeping": (N_("Sleeping"), N_("Quiet for longer than their usual interval allows, not lost yet")),
+        "lost_regular": (N_("Lost regular"), N_("A regular buyer who stopped buying")),
+        "lost_new": (N_("Lost new"), N_("Bought once and never came back")),
+        "lost_random": (N_("Random loss"), N_("Bought a few times without a habit, then stopped")),
     },
     "rfm_segment": {
-        "champions": ("Champions", "Bought recently, buy often and spend the most"),
-        "loyal": ("Loyal", "Buy regularly; respond to loyalty offers"),
-        "new": ("New", "Bought recently for the first time"),
-        "promising": ("Promising", "Recent one-time buyers, not yet frequent"),
-        "potential_loyalists": ("Potential loyalists", "Recent customers with a second purchase"),
-        "cant_lose_them": ("Can't lose them", "Used to buy often and a lot, but not for a long time"),
-        "at_risk": ("At risk", "Bought often, but long ago"),
-        "need_attention": ("Need attention", "Average recency and frequency: slipping"),
-        "about_to_sleep": ("About to sleep", "One purchase a while ago"),
-        "hibernating": ("Hibernating", "Few purchases, long ago"),
-        "lost": ("Lost", "One purchase, long ago"),
-        "other": ("Other", "Outside every named cell of the current rules"),
+        "champions": (N_("Champions"), N_("Bought recently, buy often and spend the most")),
+        "loyal": (N_("Loyal"), N_("Buy regularly; respond to loyalty offers")),
+        "new": (N_("New"), N_("Bought recently for the first time")),
+        "promising": (N_("Promising"), N_("Recent one-time buyers, not yet frequent")),
+        "potential_loyalists": (N_("Potential loyalists"), N_("Recent customers with a second purchase")),
+        "cant_lose_them": (N_("Can't lose them"), N_("Used to buy often and a lot, but not for a long time")),
+        "at_risk": (N_("At risk"), N_("Bought often, but long ago")),
+        "need_attention": (N_("Need attention"), N_("Average recency and frequency: slipping")),
+        "about_to_sleep": (N_("About to sleep"), N_("One purchase a while ago")),
+        "hibernating": (N_("Hibernating"), N_("Few purchases, long ago")),
+        "lost": (N_("Lost"), N_("One purchase, long ago")),
+        "other": (N_("Other"), N_("Outside every named cell of the current rules")),
     },
     "behaviour": {
-        "promo_hunter": ("Promo hunter", "Buy mostly with promo codes"),
-        "discount_lover": ("Discount lover", "Most purchases are discounted"),
-        "frequent_thrifty": ("Frequent thrifty", "Among the most frequent buyers with a low average check"),
-        "irregular": ("Irregular buyer", "Intervals between purchases vary widely"),
-        "regular": ("No marked behaviour", "Enough purchases, none of the patterns above"),
+        "promo_hunter": (N_("Promo hunter"), N_("Buy mostly with promo codes")),
+        "discount_lover": (N_("Discount lover"), N_("Most purchases are discounted")),
+        "frequent_thrifty": (N_("Frequent thrifty"), N_("Among the most frequent buyers with a low average check")),
+        "irregular": (N_("Irregular buyer"), N_("Intervals between purchases vary widely")),
+        "regular": (N_("No marked behaviour"), N_("Enough purchases, none of the patterns above")),
     },
 }
-FAMILY_NAMES = {"temperature": "Temperature", "lifecycle": "Lifecycle", "rfm_segment": "RFM segment",
-                "behaviour": "Behaviour"}  # fmt: skip
+FAMILY_NAMES = {"temperature": N_("Temperature"), "lifecycle": N_("Lifecycle"), "rfm_segment": N_("RFM segment"),
+                "behaviour": N_("Behaviour")}  # fmt: skip
 
 
 UNJUDGED = {
-    "lifecycle": ("No purchases", "Has not bought yet"),
-    "rfm_segment": ("No purchases", "Has not bought yet"),
-    "behaviour": ("Not judged yet", "Fewer purchases than a behaviour needs"),
+    "lifecycle": (N_("No purchases"), N_("Has not bought yet")),
+    "rfm_segment": (N_("No purchases"), N_("Has not bought yet")),
+    "behaviour": (N_("Not judged yet"), N_("Fewer purchases than a behaviour needs")),
 }
 
 

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from klientura.kit.i18n import N_
+
 Range = tuple[int, int]
 
 
@@ -43,18 +45,20 @@ RFM_SEGMENTS = [r.name for r in DEFAULT_RULES] + ["other"]
 
 
 class RfmSettings(BaseModel):
-    window_days: int = Field(365, ge=1, description="Orders of this many days up to the as-of date are scored")
+    window_days: int = Field(365, ge=1, description=N_("Orders of this many days up to the as-of date are scored"))
     method: Literal["quantiles", "thresholds"] = Field(
         "quantiles",
-        description="quantiles: five equal groups of customers (equal values always share a score); "
-        "thresholds: fixed cut-offs below",
+        description=N_(
+            "quantiles: five equal groups of customers (equal values always share a score); "
+            "thresholds: fixed cut-offs below"
+        ),
     )
     recency_days: list[int] = Field(
-        [30, 90, 180, 270], description="Days since the last purchase that end scores 5, 4, 3 and 2"
+        [30, 90, 180, 270], description=N_("Days since the last purchase that end scores 5, 4, 3 and 2")
     )
-    frequency: list[int] = Field([2, 3, 5, 8], description="Orders in the window needed for scores 2, 3, 4 and 5")
+    frequency: list[int] = Field([2, 3, 5, 8], description=N_("Orders in the window needed for scores 2, 3, 4 and 5"))
     monetary: list[int] = Field(
-        [3000, 10000, 25000, 60000], description="Revenue in the window (whole currency units) for scores 2 to 5"
+        [3000, 10000, 25000, 60000], description=N_("Revenue in the window (whole currency units) for scores 2 to 5")
     )
     rules: list[RfmRule] = Field(default_factory=lambda: list(DEFAULT_RULES))
 
@@ -68,14 +72,14 @@ class RfmSettings(BaseModel):
 
 
 class LifecycleSettings(BaseModel):
-    new_days: int = Field(30, ge=1, description="A first purchase this recent makes a customer new")
+    new_days: int = Field(30, ge=1, description=N_("A first purchase this recent makes a customer new"))
     active_factor: float = Field(
-        1.5, gt=0, description="Active while the days since the last purchase stay within this many usual intervals"
+        1.5, gt=0, description=N_("Active while the days since the last purchase stay within this many usual intervals")
     )
-    lost_factor: float = Field(3.0, gt=0, description="Lost beyond this many usual intervals; sleeping in between")
-    min_interval_days: int = Field(14, ge=1, description="A usual interval is never taken as shorter than this")
-    max_interval_days: int = Field(365, ge=1, description="... nor as longer than this")
-    regular_orders: int = Field(3, ge=2, description="Purchases that make a lost customer a lost regular")
+    lost_factor: float = Field(3.0, gt=0, description=N_("Lost beyond this many usual intervals; sleeping in between"))
+    min_interval_days: int = Field(14, ge=1, description=N_("A usual interval is never taken as shorter than this"))
+    max_interval_days: int = Field(365, ge=1, description=N_("... nor as longer than this"))
+    regular_orders: int = Field(3, ge=2, description=N_("Purchases that make a lost customer a lost regular"))
 
     @model_validator(mode="after")
     def _order(self) -> LifecycleSettings:
@@ -87,19 +91,19 @@ class LifecycleSettings(BaseModel):
 
 
 class BehaviourSettings(BaseModel):
-    min_orders: int = Field(3, ge=1, description="Orders needed before a behaviour is judged")
-    discount_share: float = Field(0.5, gt=0, le=1, description="Share of discounted orders of a discount lover")
-    promo_share: float = Field(0.5, gt=0, le=1, description="Share of orders with a promo code of a promo hunter")
+    min_orders: int = Field(3, ge=1, description=N_("Orders needed before a behaviour is judged"))
+    discount_share: float = Field(0.5, gt=0, le=1, description=N_("Share of discounted orders of a discount lover"))
+    promo_share: float = Field(0.5, gt=0, le=1, description=N_("Share of orders with a promo code of a promo hunter"))
     irregular_cv: float = Field(
-        1.0, gt=0, description="Coefficient of variation of purchase intervals above which buying is irregular"
+        1.0, gt=0, description=N_("Coefficient of variation of purchase intervals above which buying is irregular")
     )
     frequent_top_share: float = Field(
-        0.2, gt=0, le=1, description="Frequent thrifty: among this top share of customers by order count ..."
+        0.2, gt=0, le=1, description=N_("Frequent thrifty: among this top share of customers by order count ...")
     )
-    thrifty_bottom_share: float = Field(0.5, gt=0, le=1, description="... and this bottom share by average check")
+    thrifty_bottom_share: float = Field(0.5, gt=0, le=1, description=N_("... and this bottom share by average check"))
     promo_periods: list[tuple[date, date]] = Field(
         default_factory=list,
-        description="Promo periods (from..to, comma-separated): a purchase in one counts as a promo purchase",
+        description=N_("Promo periods (from..to, comma-separated): a purchase in one counts as a promo purchase"),
     )
 
     @field_validator("promo_periods", mode="before")
@@ -129,4 +133,6 @@ class AnalyticsSettings(BaseModel):
     rfm: RfmSettings = Field(default_factory=RfmSettings)
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
     behaviour: BehaviourSettings = Field(default_factory=BehaviourSettings)
-    active_days: int = Field(90, ge=1, description="Active client base: customers with a purchase in this many days")
+    active_days: int = Field(
+        90, ge=1, description=N_("Active client base: customers with a purchase in this many days")
+    )

@@ -3,17 +3,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from klientura import analytics as svc
 from klientura.analytics import AnalyticsSettings, GroupRead
 from klientura.auth import require
-from klientura.db import commit
-from klientura.deps import ActorDep, SessionDep, SettingsDep, WarehouseDep
+from klientura.deps import ActorDep, SessionDep, SettingsDep, WarehouseDep, new_router
 from klientura.kit.errors import ValidationFailed
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+router = new_router(prefix="/analytics", tags=["analytics"])
 
 
 @router.get("/settings", response_model=AnalyticsSettings, summary="The thresholds of every segment family")
@@ -25,7 +23,6 @@ def get_settings(session: SessionDep, actor: ActorDep) -> AnalyticsSettings:
 @router.put("/settings", response_model=AnalyticsSettings, summary="Change the thresholds (used by the next recompute)")
 def put_settings(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> AnalyticsSettings:
     saved = svc.save_settings(session, actor, data)
-    commit(session)
     return saved
 
 

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from klientura.api.schemas import ApiKeyIn, LoginIn
 from klientura.auth import permissions_of
 from klientura.auth import service as svc
-from klientura.db import commit
-from klientura.deps import ActorDep, SessionDep
+from klientura.deps import ActorDep, SessionDep, new_router
 
-router = APIRouter(tags=["auth"])
+router = new_router(tags=["auth"])
 
 
 @router.post("/auth/login", summary="Log in with e-mail and password (sets the session cookie)")
@@ -34,12 +33,10 @@ def me(actor: ActorDep) -> dict[str, object]:
 @router.post("/api-keys", status_code=201, summary="Create an API key for an integration (shown once)")
 def create_api_key(data: ApiKeyIn, session: SessionDep, actor: ActorDep) -> dict[str, object]:
     key, token = svc.create_api_key(session, actor, data.name, data.scopes)
-    commit(session)
     return {**key.as_dict(), "key": token}
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
 def revoke_api_key(key_id: int, session: SessionDep, actor: ActorDep) -> Response:
     svc.revoke_api_key(session, actor, key_id)
-    commit(session)
     return Response(status_code=204)

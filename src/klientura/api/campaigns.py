@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 
 from klientura import campaigns as svc
@@ -19,10 +19,9 @@ from klientura.campaigns import (
     ScheduleIn,
     TestSendIn,
 )
-from klientura.db import commit
-from klientura.deps import ActorDep, SendingDep, SessionDep, SettingsDep
+from klientura.deps import ActorDep, SendingDep, SessionDep, SettingsDep, new_router
 
-router = APIRouter(tags=["campaigns"])
+router = new_router(tags=["campaigns"])
 Status = Literal["draft", "scheduled", "launched", "cancelled"]
 
 
@@ -33,7 +32,6 @@ def _now() -> datetime:
 @router.post("/campaigns", status_code=201, response_model=CampaignRead, summary="A campaign (a draft, or scheduled)")
 def create(data: CampaignIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
     c = svc.create_campaign(session, actor, data)
-    commit(session)
     return CampaignRead.model_validate(c)
 
 
@@ -50,7 +48,6 @@ def get(campaign_id: int, session: SessionDep, actor: ActorDep) -> CampaignRead:
 @router.put("/campaigns/{campaign_id}", response_model=CampaignRead, summary="Change a draft or scheduled campaign")
 def update(campaign_id: int, data: CampaignIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
     c = svc.update_campaign(session, actor, campaign_id, data)
-    commit(session)
     return CampaignRead.model_validate(c)
 
 
@@ -66,14 +63,12 @@ def test_send(campaign_id: int, data: TestSendIn, session: SessionDep, actor: Ac
               sending: SendingDep) -> dict[str, int]:  # fmt: skip
     message_id = svc.test_send(session, actor, campaign_id, data.customer_id, data.to, data.channel, _now(), sending,
                                data.variant)  # fmt: skip
-    commit(session)
     return {"message_id": message_id}
 
 
 @router.post("/campaigns/{campaign_id}/schedule", response_model=CampaignRead, summary="Launch later (or unschedule)")
 def schedule(campaign_id: int, data: ScheduleIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
     c = svc.schedule(session, actor, campaign_id, data.at)
-    commit(session)
     return CampaignRead.model_validate(c)
 
 
@@ -81,7 +76,6 @@ def schedule(campaign_id: int, data: ScheduleIn, session: SessionDep, actor: Act
              summary="Freeze the audience and write every message to the outbox, in one transaction")  # fmt: skip
 def launch(campaign_id: int, session: SessionDep, actor: ActorDep, sending: SendingDep) -> CampaignRead:
     c = svc.launch(session, actor, campaign_id, _now(), sending)
-    commit(session)
     return CampaignRead.model_validate(c)
 
 
@@ -89,7 +83,6 @@ def launch(campaign_id: int, session: SessionDep, actor: ActorDep, sending: Send
              summary="Stop: messages not yet sent are not sent")  # fmt: skip
 def cancel(campaign_id: int, session: SessionDep, actor: ActorDep) -> CampaignRead:
     c = svc.cancel(session, actor, campaign_id, _now())
-    commit(session)
     return CampaignRead.model_validate(c)
 
 
@@ -103,21 +96,18 @@ def report(campaign_id: int, session: SessionDep, actor: ActorDep, settings: Set
 @router.put("/global-control", summary="Draw a new global control group: a share of the base left out of marketing")
 def set_global_control(data: GlobalControlIn, session: SessionDep, actor: ActorDep) -> dict[str, object]:
     period = svc.set_global_control(session, actor, data.model_dump(), _now())
-    commit(session)
     return {"share": period.share, "starts_at": period.starts_at, "ends_at": period.ends_at}
 
 
 @router.delete("/global-control", status_code=204, summary="No global control group from now on")
 def stop_global_control(session: SessionDep, actor: ActorDep) -> Response:
     svc.stop_global_control(session, actor, _now())
-    commit(session)
     return Response(status_code=204)
 
 
 @router.get("/scenarios", response_model=list[ScenarioRead], summary="Triggered scenarios, each off until switched on")
 def scenarios(session: SessionDep, actor: ActorDep) -> list[ScenarioRead]:
     found = svc.list_scenarios(session, actor)
-    commit(session)  # the ones never set up are created with their ready texts
     return [ScenarioRead.model_validate(s) for s in found]
 
 
@@ -125,7 +115,6 @@ def scenarios(session: SessionDep, actor: ActorDep) -> list[ScenarioRead]:
             summary="Change a scenario (fields left out keep their values); switched on, it starts from now")  # fmt: skip
 def update_scenario(key: str, data: dict[str, Any], session: SessionDep, actor: ActorDep) -> ScenarioRead:
     s = svc.update_scenario(session, actor, key, data, _now())
-    commit(session)
     return ScenarioRead.model_validate(s)
 
 

@@ -1,20 +1,16 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from klientura import catalog as svc
 from klientura.auth import require
 from klientura.catalog import OutletIn, OutletRead, ProductIn, ProductRead
-from klientura.db import commit
-from klientura.deps import ActorDep, SessionDep
+from klientura.deps import ActorDep, SessionDep, new_router
 
-router = APIRouter(tags=["catalog"])
+router = new_router(tags=["catalog"])
 
 
 @router.post("/products", response_model=ProductRead, summary="Create or update a product by SKU")
 def upsert_product(data: ProductIn, session: SessionDep, actor: ActorDep) -> ProductRead:
     product = svc.upsert_product(session, actor, data)
-    commit(session)
     return ProductRead.model_validate(product)
 
 
@@ -27,7 +23,6 @@ def list_products(session: SessionDep, actor: ActorDep) -> list[ProductRead]:
 @router.post("/outlets", response_model=OutletRead, summary="Create or update an outlet by code")
 def upsert_outlet(data: OutletIn, session: SessionDep, actor: ActorDep) -> OutletRead:
     outlet = svc.upsert_outlet(session, actor, data)
-    commit(session)
     return OutletRead.model_validate(outlet)
 
 

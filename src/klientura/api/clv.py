@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from klientura import analytics
 from klientura.analytics import clv
 from klientura.auth import require
-from klientura.db import commit
-from klientura.deps import ActorDep, SessionDep, SettingsDep, WritableWarehouseDep
+from klientura.deps import ActorDep, SessionDep, SettingsDep, WritableWarehouseDep, new_router
 from klientura.kit.errors import NotFound
 
-router = APIRouter(prefix="/clv", tags=["lifetime value"])
+router = new_router(prefix="/clv", tags=["lifetime value"])
 
 
 class FitIn(BaseModel):
@@ -48,7 +46,6 @@ def fit(data: FitIn, session: SessionDep, actor: ActorDep, wh: WritableWarehouse
     end = data.calibration_end or last
     row = clv.fit(session, actor, wh, model_name=data.model, time_unit=data.time_unit, calibration_end=end,
                   holdout_end=data.holdout_end)  # fmt: skip
-    commit(session)
     return clv.fit_summary(row)
 
 
@@ -58,7 +55,6 @@ def predict(data: PredictIn, session: SessionDep, actor: ActorDep, wh: WritableW
     day = data.as_of or clv.data_end(wh, analytics.today(settings.timezone))
     run = clv.run_predictions(session, actor, wh, as_of=day, fit_id=data.fit_id, horizon_months=data.horizon_months,
                               discount=data.discount, basis=data.basis)  # fmt: skip
-    commit(session)
     return _run(run)
 
 
@@ -68,5 +64,5 @@ def latest(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     run = clv.latest_run(session)
     if run is None:
         raise NotFound("the base has not been valued yet: POST /api/v1/clv/fit, then /api/v1/clv/predict")
-    fitted = session.get(analytics.ClvFit, run.fit_id)
+    fitted = clv.fit_of(session, run.fit_id)
     return {**_run(run), "fit": clv.fit_summary(fitted) if fitted else None}

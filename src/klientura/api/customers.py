@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
 from klientura import analytics, dedup, segments
@@ -21,12 +21,11 @@ from klientura.api.schemas import (
 )
 from klientura.auth import can, require
 from klientura.customers.schemas import ConsentIn, CustomerIn, CustomerRead, CustomerUpdate, IdentityIn, IdentityRead
-from klientura.db import commit
-from klientura.deps import ActorDep, SessionDep, SettingsDep
+from klientura.deps import ActorDep, SessionDep, SettingsDep, new_router
 from klientura.events import EventRead, events_of
 from klientura.orders import OrderRead, ReturnRead, orders_of, returns_of, totals_for
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = new_router(prefix="/customers", tags=["customers"])
 
 
 @router.post("", status_code=201, response_model=CustomerCreated, summary="Create a card, or land on the existing one")
@@ -96,7 +95,6 @@ def get_card(customer_id: int, session: SessionDep, actor: ActorDep) -> Customer
 @router.patch("/{customer_id}", response_model=CustomerRead)
 def update_customer(customer_id: int, patch: CustomerUpdate, session: SessionDep, actor: ActorDep) -> CustomerRead:
     customer = svc.update_customer(session, actor, customer_id, patch)
-    commit(session)
     return svc.to_read(session, customer)
 
 
@@ -105,14 +103,12 @@ def add_identity(
     customer_id: int, data: IdentityIn, session: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> IdentityRead:
     identity = svc.add_identity(session, actor, customer_id, data.kind, data.value, settings.default_region)
-    commit(session)
     return IdentityRead.model_validate(identity)
 
 
 @router.delete("/{customer_id}/identities/{identity_id}", status_code=204)
 def remove_identity(customer_id: int, identity_id: int, session: SessionDep, actor: ActorDep) -> Response:
     svc.remove_identity(session, actor, customer_id, identity_id)
-    commit(session)
     return Response(status_code=204)
 
 
@@ -120,7 +116,6 @@ def remove_identity(customer_id: int, identity_id: int, session: SessionDep, act
 def clear_bounce(customer_id: int, identity_id: int, session: SessionDep, actor: ActorDep) -> IdentityRead:
     """Take a hard bounce's mark off an address (the customer says it works again): campaigns use it again."""
     identity = svc.clear_bounce(session, actor, customer_id, identity_id)
-    commit(session)
     return IdentityRead.model_validate(identity)
 
 
@@ -128,7 +123,6 @@ def clear_bounce(customer_id: int, identity_id: int, session: SessionDep, actor:
 def set_consent(customer_id: int, data: ConsentIn, session: SessionDep, actor: ActorDep) -> CustomerRead:
     customer = svc.get_for_write(session, actor, customer_id)
     svc.set_consent(session, actor, customer.id, data.channel, data.granted, data.source or actor.name)
-    commit(session)
     return svc.to_read(session, customer)
 
 
@@ -136,7 +130,6 @@ def set_consent(customer_id: int, data: ConsentIn, session: SessionDep, actor: A
 def add_tags(customer_id: int, data: TagsIn, session: SessionDep, actor: ActorDep) -> CustomerRead:
     customer = svc.get_for_write(session, actor, customer_id)
     svc.add_tags(session, actor, customer.id, data.tags)
-    commit(session)
     return svc.to_read(session, customer)
 
 
@@ -144,7 +137,6 @@ def add_tags(customer_id: int, data: TagsIn, session: SessionDep, actor: ActorDe
 def remove_tag(customer_id: int, tag: str, session: SessionDep, actor: ActorDep) -> CustomerRead:
     customer = svc.get_for_write(session, actor, customer_id)
     svc.remove_tag(session, actor, customer.id, tag)
-    commit(session)
     return svc.to_read(session, customer)
 
 

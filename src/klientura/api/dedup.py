@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
 from klientura import dedup as svc
 from klientura.api import idempotency
 from klientura.api.schemas import MergeIn, MergeOut, PairIn, SuggestionOut
-from klientura.db import commit
-from klientura.deps import ActorDep, SessionDep, SettingsDep
+from klientura.deps import ActorDep, SessionDep, SettingsDep, new_router
 
-router = APIRouter(tags=["duplicates"])
+router = new_router(tags=["duplicates"])
 
 
 @router.get("/duplicates", response_model=list[SuggestionOut], summary="Cards that look like one person, best first")
@@ -26,7 +25,6 @@ def list_duplicates(
 @router.post("/duplicates/scan", summary="Rescan the whole base for duplicate suggestions")
 def scan(session: SessionDep, actor: ActorDep, settings: SettingsDep) -> dict[str, int]:
     found = svc.scan(session, actor, settings.dedup_threshold)
-    commit(session)
     return {"suggestions": found}
 
 
@@ -39,7 +37,6 @@ def explain(data: PairIn, session: SessionDep, actor: ActorDep) -> SuggestionOut
 @router.post("/duplicates/dismiss", status_code=204, summary="Not the same person: never suggest this pair again")
 def dismiss(data: PairIn, session: SessionDep, actor: ActorDep) -> Response:
     svc.dismiss(session, actor, data.a_id, data.b_id)
-    commit(session)
     return Response(status_code=204)
 
 
@@ -55,5 +52,4 @@ def merge(data: MergeIn, request: Request, session: SessionDep, actor: ActorDep)
 @router.post("/merges/{merge_id}/undo", response_model=MergeOut, summary="Unmerge: restore both cards exactly")
 def unmerge(merge_id: int, session: SessionDep, actor: ActorDep) -> MergeOut:
     rec = svc.unmerge(session, actor, merge_id)
-    commit(session)
     return MergeOut.model_validate(rec, from_attributes=True)

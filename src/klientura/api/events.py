@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from klientura.api import idempotency
-from klientura.deps import ActorDep, SessionDep, SettingsDep
+from klientura.deps import ActorDep, SessionDep, SettingsDep, new_router
 from klientura.events import EventIn, EventRead, record_event
 
-router = APIRouter(prefix="/events", tags=["events"])
+router = new_router(prefix="/events", tags=["events"])
 
 
 @router.post("", status_code=201, response_model=EventRead, summary="Record what a customer did")

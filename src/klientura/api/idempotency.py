@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from klientura.audit import Actor
 from klientura.auth.service import idempotent_lookup, idempotent_store
-from klientura.db import Session, commit
+from klientura.db import Session
 from klientura.kit.errors import Conflict, ValidationFailed
 
 
@@ -33,24 +33,27 @@ def key_of(request: Request, payload: Any) -> tuple[str, str] | None:
 def run(
     request: Request, session: Session, actor: Actor, payload: Any, action: Callable[[], tuple[int, Any]]
 ) -> JSONResponse:
-    """Run ``action`` (returns status and body), commit, and remember the answer under the key."""
+    """Run ``action`` (returns status and body) and remember the answer under the key; the request's session
+    commits both. A key already answered is replayed; a key that a concurrent request answers while this one
+    works wins: this request's work is rolled back and that answer replayed."""
     given = key_of(request, payload)
     if given is None:
         status, body = action()
-        commit(session)
         return JSONResponse(jsonable_encoder(body), status_code=status)
     key, digest = given
     stored = idempotent_lookup(session, actor, key, digest)
     if stored is not None:
-        return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
+        return _replay(stored.body, stored.status_code)
     status, body = action()
     encoded = jsonable_encoder(body)
-    idempotent_store(session, actor, key, digest, status, encoded)
-    try:
-        commit(session)
-    except Conflict:  # the same key won a race in another request: answer as it did
+    if not idempotent_store(session, actor, key, digest, status, encoded):
+        session.rollback()
         stored = idempotent_lookup(session, actor, key, digest)
         if stored is None:
-            raise
-        return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
+            raise Conflict("a concurrent request with the same Idempotency-Key failed; retry")
+        return _replay(stored.body, stored.status_code)
     return JSONResponse(encoded, status_code=status)
+
+
+def _replay(body: Any, status: int) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers={"Idempotent-Replayed": "true"})

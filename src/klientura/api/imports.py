@@ -4,14 +4,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Form, UploadFile
+from fastapi import Form, UploadFile
 
 from klientura import imports as svc
-from klientura.db import commit
-from klientura.deps import ActorDep, SessionDep, SettingsDep
+from klientura.deps import ActorDep, SessionDep, SettingsDep, new_router
 from klientura.kit.errors import ValidationFailed
 
-router = APIRouter(prefix="/imports", tags=["imports"])
+router = new_router(prefix="/imports", tags=["imports"])
 
 
 @router.post("/{kind}", summary="Import customers or orders from CSV/XLSX; dry_run=true previews")
@@ -30,8 +29,6 @@ def upload(
             session, actor, path, kind, overrides=overrides, dry_run=dry_run, region=settings.default_region,
             source=source, tz=settings.timezone, display_name=file.filename,
         )  # fmt: skip
-        if dry_run:
+        if dry_run:  # checked, nothing written
             session.rollback()
-        else:
-            commit(session)
     return report.as_dict()

@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
@@ -15,8 +15,8 @@ from klientura import asyncdb
 from klientura.api import idempotency
 from klientura.audit import Actor
 from klientura.auth import require
-from klientura.db import Session, commit
-from klientura.deps import ActorDep, SessionDep, cached_actor, in_one_thread
+from klientura.db import Session
+from klientura.deps import ActorDep, SessionDep, cached_actor, in_one_thread, new_router
 from klientura.kit.errors import ValidationFailed
 from klientura.loyalty import till
 from klientura.loyalty.effectiveness import as_dict, effectiveness
@@ -27,7 +27,7 @@ from klientura.loyalty.service import AdjustIn, Operation, account_view, adjust_
 from klientura.loyalty.simulator import SimulationIn, simulate
 from klientura.orders import ReturnIn
 
-router = APIRouter(prefix="/loyalty", tags=["loyalty"])
+router = new_router(prefix="/loyalty", tags=["loyalty"])
 
 
 def _now() -> datetime:
@@ -131,7 +131,6 @@ def get_programme(session: SessionDep, actor: ActorDep) -> Programme:
 @router.put("/programme", response_model=Programme, summary="Change the programme's rules (audited)")
 def put_programme(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> Programme:
     saved = save_programme(session, actor, data)
-    commit(session)
     return saved
 
 

@@ -6,19 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from klientura.api import idempotency
-from klientura.db import commit
-from klientura.deps import ActorDep, SessionDep
+from klientura.deps import ActorDep, SessionDep, new_router
 from klientura.kit.errors import NotFound
 from klientura.loyalty import giftcards, offers, referrals
 from klientura.loyalty.programme import load_programme
 from klientura.loyalty.service import enrol
 
-router = APIRouter(prefix="/loyalty", tags=["loyalty offers"])
+router = new_router(prefix="/loyalty", tags=["loyalty offers"])
 
 
 def _now() -> datetime:
@@ -34,7 +33,6 @@ def list_offers(session: SessionDep, actor: ActorDep) -> list[offers.OfferRead]:
              summary="A promo offer: a shared code, a batch of one-use codes, or none (coupons later)")  # fmt: skip
 def create_offer(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> offers.OfferRead:
     made = offers.create_offer(session, actor, data)
-    commit(session)
     return made
 
 
@@ -58,7 +56,6 @@ class ActiveIn(BaseModel):
 @router.put("/offers/{offer_id}/active", response_model=offers.OfferRead, summary="Switch an offer on or off")
 def set_active(offer_id: int, data: ActiveIn, session: SessionDep, actor: ActorDep) -> offers.OfferRead:
     out = offers.set_active(session, actor, offer_id, data.active)
-    commit(session)
     return out
 
 
@@ -78,23 +75,27 @@ def gift_card(number: str, session: SessionDep, actor: ActorDep) -> giftcards.Gi
 @router.post("/accounts/{customer_id}", status_code=201, summary="Enrol a customer (the welcome bonus, once)")
 def enrol_customer(customer_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     out = enrol(session, actor, customer_id, _now())
-    commit(session)
     return out
 
 
-@router.get("/referrals/{customer_id}", summary="The customer's invitation code and link (made on first asking)")
+@router.get("/referrals/{customer_id}", summary="The customer's invitation code and link (404 before one is made)")
 def invitation(customer_id: int, request: Request, session: SessionDep, actor: ActorDep) -> dict[str, str]:
-    out = referrals.invitation(session, actor, customer_id, load_programme(session).referral_link,
-                               str(request.base_url))  # fmt: skip
-    commit(session)
-    return out
+    return referrals.invitation(
+        session, actor, customer_id, load_programme(session).referral_link, str(request.base_url)
+    )
+
+
+@router.post("/referrals/{customer_id}", summary="Make the customer's invitation code (or give the one they have)")
+def issue_invitation(customer_id: int, request: Request, session: SessionDep, actor: ActorDep) -> dict[str, str]:
+    return referrals.invitation(
+        session, actor, customer_id, load_programme(session).referral_link, str(request.base_url), issue=True
+    )
 
 
 @router.get("/referrals/{customer_id}/qr.{fmt}", summary="The invitation link as a QR image (svg or png)")
 def invitation_qr(customer_id: int, fmt: str, request: Request, session: SessionDep, actor: ActorDep) -> Response:
     out = referrals.invitation(session, actor, customer_id, load_programme(session).referral_link,
                                str(request.base_url))  # fmt: skip
-    commit(session)
     if fmt == "png":
         return Response(referrals.qr_png(out["link"]), media_type="image/png")
     if fmt == "svg":
@@ -112,5 +113,4 @@ class ReferIn(BaseModel):
 )
 def refer(data: ReferIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     row = referrals.register(session, actor, data.friend_id, data.code, _now())
-    commit(session)
     return {"referrer_id": row.referrer_id, "friend_id": row.friend_id, "status": row.status}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -10,11 +10,11 @@ from klientura import orders as svc
 from klientura.api import idempotency
 from klientura.api.schemas import BulkOrdersIn
 from klientura.auth import require
-from klientura.deps import ActorDep, SessionDep, SettingsDep
+from klientura.deps import ActorDep, SessionDep, SettingsDep, new_router
 from klientura.kit.errors import KlienturaError
 from klientura.orders import OrderIn, OrderRead, OrderResult, ReturnIn, ReturnRead
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = new_router(prefix="/orders", tags=["orders"])
 
 
 @router.post("", status_code=201, response_model=OrderResult, summary="Record a receipt (idempotent by external id)")

@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 
 from klientura import analytics
 from klientura import segments as svc
-from klientura.db import commit
-from klientura.deps import ActorDep, SessionDep, SettingsDep, WarehouseDep
+from klientura.deps import ActorDep, SessionDep, SettingsDep, WarehouseDep, new_router
 from klientura.segments import MemberPage, PreviewIn, PreviewOut, SegmentIn, SegmentRead, SegmentUpdate
 
-router = APIRouter(prefix="/segments", tags=["segments"])
+router = new_router(prefix="/segments", tags=["segments"])
 
 
 def _read(session: SessionDep, seg: svc.Segment) -> SegmentRead:
@@ -30,7 +29,6 @@ def create(
     data: SegmentIn, session: SessionDep, actor: ActorDep, wh: WarehouseDep, settings: SettingsDep
 ) -> SegmentRead:
     seg = svc.create_segment(session, actor, wh, data, analytics.today(settings.timezone))
-    commit(session)
     return _read(session, seg)
 
 
@@ -48,14 +46,12 @@ def get(segment_id: int, session: SessionDep, actor: ActorDep) -> SegmentRead:
 def update(segment_id: int, data: SegmentUpdate, session: SessionDep, actor: ActorDep, wh: WarehouseDep,
            settings: SettingsDep) -> SegmentRead:  # fmt: skip
     seg = svc.update_segment(session, actor, wh, segment_id, data, analytics.today(settings.timezone))
-    commit(session)
     return _read(session, seg)
 
 
 @router.delete("/{segment_id}", status_code=204, summary="Archive a segment")
 def archive(segment_id: int, session: SessionDep, actor: ActorDep) -> Response:
     svc.archive_segment(session, actor, segment_id)
-    commit(session)
     return Response(status_code=204)
 
 

@@ -167,14 +167,21 @@ def idempotent_lookup(session: Session, actor: Actor, key: str, request_hash: st
 
 def idempotent_store(
     session: Session, actor: Actor, key: str, request_hash: str, status: int, body: dict[str, Any]
-) -> None:
-    session.add(
-        IdempotencyRecord(
-            actor=f"{actor.type}:{actor.id}",
-            key=key[:200],
-            request_hash=request_hash,
-            status_code=status,
-            body=body,
-        )
-    )
-    session.flush()
+) -> bool:
+    """Remember the answer under the key; False when a concurrent request stored one under the same key first
+    (its answer stands: the caller discards its own work and replays it). A savepoint keeps the race from
+    spoiling the request's transaction."""
+    try:
+        with session.begin_nested():
+            session.add(
+                IdempotencyRecord(
+                    actor=f"{actor.type}:{actor.id}",
+                    key=key[:200],
+                    request_hash=request_hash,
+                    status_code=status,
+                    body=body,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True

@@ -6,8 +6,7 @@ the message due at the end of the recipient's quiet hours and rendered when sent
 from __future__ import annotations
 
 import json
-import secrets
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,23 +32,6 @@ from klientura.kit.errors import NotFound, ValidationFailed, invalid
 
 DAILY = ("birthday", "win_back", "repeat_purchase")
 BATCH = 5_000  # states, not events: looked at once a day
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "abandoned_cart": {"delay_hours": 3, "subject": "{{ name }}, вы кое-что забыли в корзине",
-                       "text": "{{ name }}, товары ждут вас в корзине. Оформите заказ, пока они есть в наличии."},
-    "expiring_points": {"delay_hours": 0, "subject": "{{ points_expiring }} баллов сгорят {{ points_expire_on | day }}",
-                        "text": "{{ name }}, {{ points_expiring }} баллов сгорят {{ points_expire_on | day }}. "
-                                "Потратьте их на покупки — всего у вас {{ points }} баллов."},
-    "welcome": {"delay_hours": 0, "subject": "Добро пожаловать, {{ name }}!",
-                "text": "{{ name }}, спасибо, что вы с нами! Баллы начисляются с каждой покупки."},
-    "birthday": {"delay_hours": 10, "subject": "С днём рождения, {{ name }}!",
-                 "text": "{{ name }}, поздравляем с днём рождения! Для вас подарок к празднику."},
-    "win_back": {"delay_hours": 0, "subject": "{{ name }}, мы скучаем",
-                 "text": "{{ name }}, давно вас не видели. Загляните — у нас много нового."},
-    "feedback": {"delay_hours": 72, "subject": "{{ name }}, как вам покупка?",
-                 "text": "{{ name }}, расскажите, как вам покупка: ваш отзыв помогает нам стать лучше."},
-    "repeat_purchase": {"delay_hours": 0, "subject": "{{ name }}, пора пополнить запасы?",
-                        "text": "{{ name }}, обычно в это время вы заходите к нам снова. Ждём вас!"},
-}  # fmt: skip
 
 
 class ScenarioIn(BaseModel):
@@ -77,30 +59,23 @@ class ScenarioIn(BaseModel):
         return self
 
 
-def ensure(session: Session) -> dict[str, Scenario]:
-    """Every scenario, those never set up created switched off with their ready texts."""
+def scenarios(session: Session) -> dict[str, Scenario]:
+    """Every scenario by its key (the migrations create each one, switched off, with its ready text)."""
     found = {s.key: s for s in session.scalars(select(Scenario))}
-    for key in SCENARIOS:
-        if key not in found:
-            d = DEFAULTS[key]
-            found[key] = Scenario(key=key, enabled=False, delay_hours=d["delay_hours"], seed=secrets.token_hex(8),
-                                  quiet_from=time(21), quiet_until=time(9),
-                                  variants=[{"name": "A", "subject": d["subject"], "text": d["text"], "html": None}])  # fmt: skip
-            session.add(found[key])
-    session.flush()
-    return {k: found[k] for k in SCENARIOS}
+    return {k: found[k] for k in SCENARIOS if k in found}
 
 
 def list_scenarios(session: Session, actor: Actor) -> list[Scenario]:
     require(actor, "campaigns:read")
-    return list(ensure(session).values())
+    return list(scenarios(session).values())
 
 
 def get_scenario(session: Session, actor: Actor, key: str) -> Scenario:
     require(actor, "campaigns:read")
-    if key not in SCENARIOS:
+    found = scenarios(session).get(key)
+    if found is None:
         raise NotFound(f"no scenario {key!r}; there are {', '.join(SCENARIOS)}")
-    return ensure(session)[key]
+    return found
 
 
 def update_scenario(session: Session, actor: Actor, key: str, raw: dict[str, Any], now: datetime) -> Scenario:
@@ -137,7 +112,7 @@ def run(session: Session, now: datetime, sending: Sending) -> dict[str, dict[str
     zone = ZoneInfo(sending.timezone)
     out: dict[str, dict[str, int]] = {}
     period = global_control(session, now)
-    for key, scenario in ensure(session).items():
+    for key, scenario in scenarios(session).items():
         if not scenario.enabled:
             continue
         since = scenario.checked_until or now

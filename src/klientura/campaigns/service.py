@@ -139,9 +139,10 @@ def due(session: Session, now: datetime) -> list[int]:
                                                           Campaign.scheduled_at <= now).order_by(Campaign.scheduled_at)))  # fmt: skip
 
 
-def global_control(session: Session, now: datetime) -> ControlPeriod | None:
+def global_control(session: Session, now: datetime, *, draw: bool = True) -> ControlPeriod | None:
     """The period in force at ``now``; when the last one has ended a new draw begins (rotation), same share and
-    length, a new seed — nobody stays out of marketing for ever."""
+    length, a new seed — nobody stays out of marketing for ever. ``draw=False`` (a page, a report: reads never
+    write) shows the period a draw would begin without saving it; launches and scenarios draw."""
     last = session.scalars(
         select(ControlPeriod).order_by(ControlPeriod.starts_at.desc(), ControlPeriod.id.desc())
     ).first()
@@ -154,8 +155,9 @@ def global_control(session: Session, now: datetime) -> ControlPeriod | None:
     start = last.starts_at + length * periods
     current = ControlPeriod(seed=secrets.token_hex(8), share=last.share, starts_at=start, ends_at=start + length,
                             created_by="rotation")  # fmt: skip
-    session.add(current)
-    session.flush()
+    if draw:
+        session.add(current)
+        session.flush()
     return current
 
 

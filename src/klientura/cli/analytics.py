@@ -12,13 +12,13 @@ from rich.table import Table
 
 from klientura import analytics, segments
 from klientura.audit import SYSTEM
-from klientura.cli.main import app, console, fail
+from klientura.cli.common import console, fail, settings_of
 from klientura.config import Settings
 from klientura.db import command_session
 from klientura.kit.errors import KlienturaError
 
+app = typer.Typer()
 analytics_app = typer.Typer(help="RFM, lifecycle, temperature and behaviour of the base.", no_args_is_help=True)
-app.add_typer(analytics_app, name="analytics")
 
 
 def sync_now(settings: Settings) -> analytics.SyncReport:
@@ -26,9 +26,11 @@ def sync_now(settings: Settings) -> analytics.SyncReport:
 
 
 @app.command()
-def sync(as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False) -> None:
+def sync(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False
+) -> None:
     """Bring the warehouse up to date with the store (incremental; safe to run again or after a crash)."""
-    settings = Settings()
+    settings = settings_of(ctx)
     try:
         report = sync_now(settings)
     except KlienturaError as exc:
@@ -49,6 +51,7 @@ def sync(as_json: Annotated[bool, typer.Option("--json", help="print the report 
 
 @analytics_app.command("recompute")
 def recompute(
+    ctx: typer.Context,
     as_of: Annotated[
         str | None, typer.Option(help="judge the base as of this date (YYYY-MM-DD); today by default")
     ] = None,
@@ -57,7 +60,7 @@ def recompute(
 ) -> None:
     """Score every card (RFM, lifecycle, temperature, behaviour) and write the results back to the store; predict
     lifetime value again when the base has been valued before; refresh dynamic segments."""
-    settings = Settings()
+    settings = settings_of(ctx)
     try:
         day = date.fromisoformat(as_of) if as_of else None
     except ValueError:

@@ -12,13 +12,11 @@ from klientura import analytics
 from klientura.analytics import clv
 from klientura.audit import SYSTEM
 from klientura.cli.analytics import sync_now
-from klientura.cli.main import app, console, fail
-from klientura.config import Settings
+from klientura.cli.common import console, fail, settings_of
 from klientura.db import command_session
 from klientura.kit.errors import KlienturaError
 
 clv_app = typer.Typer(help="Customer lifetime value: fit the models, predict every customer.", no_args_is_help=True)
-app.add_typer(clv_app, name="clv")
 
 NoSync = Annotated[bool, typer.Option("--no-sync", help="use the warehouse as it is")]
 
@@ -35,6 +33,7 @@ def _day(value: str | None, option: str) -> date | None:
 
 @clv_app.command("fit")
 def fit(
+    ctx: typer.Context,
     model: Annotated[str, typer.Option(help="bgnbd, mbgnbd or pareto")] = "bgnbd",
     time_unit: Annotated[str, typer.Option(help="day, week or month")] = "week",
     calibration_end: Annotated[
@@ -51,7 +50,7 @@ def fit(
 ) -> None:
     """Fit a purchase-count model and the Gamma-Gamma spend model on the store's orders; print the estimates,
     their standard errors and the log-likelihood as JSON."""
-    settings = Settings()
+    settings = settings_of(ctx)
     chosen_end, chosen_check = _day(calibration_end, "--calibration-end"), _day(holdout_end, "--holdout-end")
     try:
         if not no_sync:
@@ -73,6 +72,7 @@ def fit(
 
 @clv_app.command("predict")
 def predict(
+    ctx: typer.Context,
     horizon: Annotated[int, typer.Option(help="months ahead for the CLV and expected purchases")] = 12,
     discount: Annotated[float, typer.Option(help="discount rate per month (0.01 = 1%)")] = 0.01,
     basis: Annotated[str, typer.Option(help="revenue, or margin when product costs are known")] = "revenue",
@@ -85,7 +85,7 @@ def predict(
 ) -> None:
     """Predict every customer (P(alive), expected purchases and spend, CLV) and write the figures back to the
     store; fits BG/NBD first when no model has been fitted."""
-    settings = Settings()
+    settings = settings_of(ctx)
     chosen = _day(as_of, "--as-of")
     try:
         if not no_sync:

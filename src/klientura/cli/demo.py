@@ -10,16 +10,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from klientura import analytics, campaigns, dedup
 from klientura.audit import SYSTEM
-from klientura.cli.main import app, console, serve
+from klientura.cli.common import console, settings_of
+from klientura.cli.serving import serve
 from klientura.config import Settings
 from klientura.customers import count_customers
-from klientura.db import make_session_factory, session_scope
+from klientura.db import SessionFactory, factory_for, session_scope
 from klientura.demo import DEMO_PASSWORD, USERS, build, marketing_history
 from klientura.migrations import upgrade
+
+app = typer.Typer()
 
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     customers: Annotated[int, typer.Option(help="how many customer cards")] = 20_000,
     seed: Annotated[int, typer.Option(help="random seed: the same seed builds the same chain")] = 42,
     serve_ui: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the UI when built")] = True,
@@ -27,9 +31,19 @@ def demo(
     port: int = 8000,
 ) -> None:
     """Build a realistic retail chain (customers, orders, returns, duplicates) and serve the UI."""
-    settings = Settings()
+    settings = settings_of(ctx)
     upgrade(settings.database_url)
-    factory = make_session_factory(settings.database_url)
+    with factory_for(settings.database_url) as factory:
+        _build(settings, factory, customers, seed, host, port)
+    console.print(f"\nLog in at [bold]http://{host}:{port}/[/bold]")
+    for email, _name, role in USERS:
+        console.print(f"  {role:9} {email}  password: {DEMO_PASSWORD}")
+    if serve_ui:
+        serve(settings, host=host, port=port)
+
+
+def _build(settings: Settings, factory: SessionFactory, customers: int, seed: int, host: str, port: int) -> None:
+    """The chain, its duplicates, scores, lifetime values and marketing history (nothing when the store has customers)."""
     with session_scope(factory) as session:
         existing = count_customers(session, SYSTEM)
     if existing:
@@ -72,8 +86,3 @@ def demo(
         analytics.sync(settings.database_url, analytics.path_of(settings), timezone=settings.timezone)
         with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:
             analytics.recompute(session, SYSTEM, wh)  # the purchases the messages brought counted too
-    console.print(f"\nLog in at [bold]http://{host}:{port}/[/bold]")
-    for email, _name, role in USERS:
-        console.print(f"  {role:9} {email}  password: {DEMO_PASSWORD}")
-    if serve_ui:
-        serve(host=host, port=port)

@@ -13,10 +13,12 @@ import typer
 from klientura import analytics, campaigns, channels, loyalty, segments
 from klientura import worker as jobs
 from klientura.audit import SYSTEM
-from klientura.cli.main import app, console, fail
+from klientura.cli.common import console, fail, settings_of
 from klientura.config import Settings
 from klientura.db import command_session, make_session_factory
 from klientura.kit.errors import KlienturaError
+
+app = typer.Typer()
 
 
 def tick(settings: Settings, now: datetime, last_recompute: str | None, recompute_at: int) -> str | None:
@@ -49,12 +51,13 @@ def tick(settings: Settings, now: datetime, last_recompute: str | None, recomput
 
 @app.command()
 def worker(
+    ctx: typer.Context,
     every: Annotated[int, typer.Option(help="minutes between warehouse syncs")] = 15,
     recompute_at: Annotated[int, typer.Option(help="hour (shop time) from which the daily recompute runs")] = 3,
     once: Annotated[bool, typer.Option("--once", help="one round, then exit (for cron)")] = False,
 ) -> None:
     """Keep the warehouse fresh: sync every few minutes, recompute scores and segments daily."""
-    settings = Settings()
+    settings = settings_of(ctx)
     last: str | None = None
     while True:
         started = datetime.now(ZoneInfo("UTC"))
@@ -70,6 +73,7 @@ def worker(
 
 @app.command()
 def send(
+    ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="deliver what is due, then exit")] = False,
     batch: Annotated[int, typer.Option(min=1, max=10_000, help="messages claimed per round")] = 200,
     lease: Annotated[float, typer.Option(min=1, help="seconds a claimed message stays with this sender")] = 300,
@@ -78,7 +82,7 @@ def send(
     KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_SMS_KEY), launching scheduled campaigns when their time comes and running
     the switched-on scenarios every minute; links in the
     messages point at KLIENTURA_PUBLIC_URL. Safe to run several at once on PostgreSQL."""
-    settings = Settings()
+    settings = settings_of(ctx)
     try:
         configured = channels.from_settings(settings)
     except KlienturaError as exc:

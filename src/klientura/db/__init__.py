@@ -175,6 +175,16 @@ def command_session(url: str) -> Iterator[Session]:
         bind.dispose()
 
 
+@contextmanager
+def factory_for(url: str, **kwargs: Any) -> Iterator[SessionFactory]:
+    """A session factory on an engine of its own, disposed when the command or job is done with it."""
+    factory = make_session_factory(url, **kwargs)
+    try:
+        yield factory
+    finally:
+        factory.kw["bind"].dispose()
+
+
 def commit(session: Session) -> None:
     """Commit for a transport; a unique-constraint race surfaces as the domain's Conflict."""
     from sqlalchemy.exc import IntegrityError

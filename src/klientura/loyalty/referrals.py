@@ -22,25 +22,36 @@ from klientura.loyalty.offers import ALPHABET, normalise
 from klientura.orders import Order
 
 
-def code_of(session: Session, actor: Actor, customer_id: int) -> str:
-    """The customer's personal code, made on first asking."""
+def code_of(session: Session, actor: Actor, customer_id: int) -> str | None:
+    """The customer's personal code, or None before one is issued (:func:`issue_code`)."""
     require(actor, "loyalty:read")
     customer = get_customer(session, actor, customer_id)
-    row = session.scalars(select(ReferralCode).where(ReferralCode.customer_id == customer.id)).first()
-    if row is None:
-        while True:
-            code = "".join(secrets.choice(ALPHABET) for _ in range(8))
-            if session.scalars(select(ReferralCode.id).where(ReferralCode.code == code)).first() is None:
-                break
-        row = ReferralCode(customer_id=customer.id, code=code)
-        session.add(row)
-        session.flush()
-    return row.code
+    return session.scalars(select(ReferralCode.code).where(ReferralCode.customer_id == customer.id)).first()
 
 
-def invitation(session: Session, actor: Actor, customer_id: int, template: str, server: str) -> dict[str, str]:
-    """The customer's code and the link a friend opens (the programme's template, or this server's page)."""
-    code = code_of(session, actor, customer_id)
+def issue_code(session: Session, actor: Actor, customer_id: int) -> str:
+    """The customer's personal code, made now if they have none (the same code every time after)."""
+    require(actor, "loyalty:write")
+    existing = code_of(session, actor, customer_id)
+    if existing is not None:
+        return existing
+    while True:
+        code = "".join(secrets.choice(ALPHABET) for _ in range(8))
+        if session.scalars(select(ReferralCode.id).where(ReferralCode.code == code)).first() is None:
+            break
+    session.add(ReferralCode(customer_id=customer_id, code=code))
+    session.flush()
+    return code
+
+
+def invitation(
+    session: Session, actor: Actor, customer_id: int, template: str, server: str, *, issue: bool = False
+) -> dict[str, str]:
+    """The customer's code and the link a friend opens (the programme's template, or this server's page); with
+    ``issue`` the code is made if there is none, else a customer without one is a :class:`NotFound`."""
+    code = issue_code(session, actor, customer_id) if issue else code_of(session, actor, customer_id)
+    if code is None:
+        raise NotFound(f"customer {customer_id} has no invitation code yet: POST to make one")
     link = template.replace("{code}", code) if template else f"{server.rstrip('/')}/r/{code}"
     return {"code": code, "link": link}
 

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import plotly.graph_objects as go
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from klientura import analytics
 from klientura.auth import require
-from klientura.db import Session
-from klientura.deps import get_session
+from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError
-from klientura.web.render import gettext_for, open_warehouse, render, web_actor
+from klientura.web.render import WebActorDep, gettext_for, open_warehouse, render
 
-router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
+router = new_router()
 
 
 def _day(text: str | None, default: date) -> date:
@@ -28,8 +26,9 @@ def _day(text: str | None, default: date) -> date:
 
 
 @router.get("/analytics", response_class=HTMLResponse)
-def overview(request: Request, session: SessionDep, start: str | None = None, end: str | None = None) -> HTMLResponse:
-    actor = web_actor(request, session)
+def overview(
+    request: Request, session: SessionDep, actor: WebActorDep, start: str | None = None, end: str | None = None
+) -> HTMLResponse:
     require(actor, "analytics:read")
     today = analytics.last_as_of(session) or analytics.today(request.app.state.settings.timezone)
     end_day = _day(end, today)

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, get_args
+from typing import Any, get_args
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from klientura import analytics
 from klientura.analytics.settings import BehaviourSettings, LifecycleSettings, RfmSettings
+from klientura.audit import Actor
 from klientura.auth import require
-from klientura.db import Session, commit
-from klientura.deps import get_session
+from klientura.db import Session
+from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError
+from klientura.kit.i18n import N_
 from klientura.web import flash
-from klientura.web.render import gettext_for, render, web_actor
+from klientura.web.render import WebActorDep, gettext_for, render
 
-router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
-SECTIONS = (("rfm", "RFM", RfmSettings), ("lifecycle", "Lifecycle", LifecycleSettings),
-            ("behaviour", "Behaviour", BehaviourSettings))  # fmt: skip
+router = new_router()
+SECTIONS = (("rfm", N_("RFM"), RfmSettings), ("lifecycle", N_("Lifecycle"), LifecycleSettings),
+            ("behaviour", N_("Behaviour"), BehaviourSettings))  # fmt: skip
 
 
 def _fields(model: Any, values: Any) -> list[dict[str, Any]]:
@@ -35,8 +36,9 @@ def _fields(model: Any, values: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _page(request: Request, session: Session, settings: analytics.AnalyticsSettings, **extra: Any) -> HTMLResponse:
-    actor = web_actor(request, session)
+def _page(
+    request: Request, session: Session, actor: Actor, settings: analytics.AnalyticsSettings, **extra: Any
+) -> HTMLResponse:
     sections = [(key, title, _fields(model, getattr(settings, key))) for key, title, model in SECTIONS]
     return render(request, "analytics/settings.html", {
         "nav": "analytics", "sections": sections, "rules": settings.rfm.rules, "active_days": settings.active_days,
@@ -45,11 +47,10 @@ def _page(request: Request, session: Session, settings: analytics.AnalyticsSetti
 
 
 @router.get("/analytics/settings", response_class=HTMLResponse)
-def show(request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def show(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     require(actor, "analytics:read")
     message, kind = flash.pop(request)
-    return _page(request, session, analytics.load_settings(session), flash=message, flash_kind=kind)
+    return _page(request, session, actor, analytics.load_settings(session), flash=message, flash_kind=kind)
 
 
 def _parse(form: dict[str, str]) -> dict[str, Any]:
@@ -72,15 +73,13 @@ def _parse(form: dict[str, str]) -> dict[str, Any]:
 
 
 @router.post("/analytics/settings")
-async def save(request: Request, session: SessionDep) -> Response:
-    actor = web_actor(request, session)
+async def save(request: Request, session: SessionDep, actor: WebActorDep) -> Response:
     _ = gettext_for(request)
     form = {k: str(v) for k, v in (await request.form()).items()}
     try:
         analytics.save_settings(session, actor, _parse(form))
-        commit(session)
     except KlienturaError as exc:
         session.rollback()
-        return _page(request, session, analytics.load_settings(session), error=exc.detail)
+        return _page(request, session, actor, analytics.load_settings(session), error=exc.detail)
     flash.put(request, _("Saved. The next recompute uses these thresholds."), "ok")
     return RedirectResponse("/analytics/settings", status_code=303)

@@ -4,23 +4,23 @@ schedule), a campaign's page with preview, test send, launch, live progress and 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from klientura import campaigns, segments
-from klientura.db import Session, commit
-from klientura.deps import get_session, sending_of
+from klientura.audit import Actor
+from klientura.db import Session
+from klientura.deps import SessionDep, new_router, sending_of
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import offers
 from klientura.web import flash
-from klientura.web.render import gettext_for, render, web_actor
+from klientura.web.render import WebActorDep, gettext_for, render
 
-router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
+router = new_router()
 OPTS = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
 CHANNELS = ["", "email", "sms", "telegram", "webhook"]
 BLANK = {"name": "", "segment_id": "", "channel": "", "holdout": "10", "global_control": "on", "cap": "2",
@@ -61,12 +61,10 @@ def _zone(request: Request) -> ZoneInfo:
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
-def list_page(request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def list_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     rows = campaigns.list_campaigns(session, actor)
     message, kind = flash.pop(request)
-    period = campaigns.global_control(session, _now())
-    commit(session)  # a rotation drawn just now is kept
+    period = campaigns.global_control(session, _now(), draw=False)
     return render(request, "campaigns/list.html", {
         "nav": "campaigns", "campaigns": rows, "progress": campaigns.progress(session, [c.id for c in rows]),
         "segments": {s.id: s.name for s in segments.list_segments(session, actor)}, "period": period,
@@ -74,9 +72,8 @@ def list_page(request: Request, session: SessionDep) -> HTMLResponse:
     }, actor=actor)  # fmt: skip
 
 
-def _form_page(request: Request, session: Session, form: dict[str, str], error: str | None = None,
+def _form_page(request: Request, session: Session, actor: Actor, form: dict[str, str], error: str | None = None,
                status: int = 200) -> HTMLResponse:  # fmt: skip
-    actor = web_actor(request, session)
     return render(request, "campaigns/new.html", {
         "nav": "campaigns", "form": form, "segments": segments.list_segments(session, actor),
         "offers": [o for o in offers.list_offers(session, actor) if o.active], "channels": CHANNELS,
@@ -85,23 +82,23 @@ def _form_page(request: Request, session: Session, form: dict[str, str], error: 
 
 
 @router.get("/campaigns/new", response_class=HTMLResponse)
-def new_page(request: Request, session: SessionDep) -> HTMLResponse:
+def new_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     form = dict(BLANK)
     if request.query_params.get("segment_id"):
         form["segment_id"] = request.query_params["segment_id"]
-    return _form_page(request, session, form)
+    return _form_page(request, session, actor, form)
 
 
 @router.post("/campaigns/new", response_class=HTMLResponse, response_model=None)
-async def create(request: Request, session: SessionDep) -> HTMLResponse | RedirectResponse:
-    actor = web_actor(request, session)
+async def create(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse | RedirectResponse:
     form = {**BLANK, "global_control": "", **{k: str(v) for k, v in (await request.form()).items()}}
     try:
         c = campaigns.create_campaign(session, actor, _raw(form, _zone(request)))
-        commit(session)
     except (KlienturaError, ValueError) as exc:
         session.rollback()
-        return _form_page(request, session, form, exc.detail if isinstance(exc, KlienturaError) else str(exc), 422)
+        return _form_page(
+            request, session, actor, form, exc.detail if isinstance(exc, KlienturaError) else str(exc), 422
+        )
     _ = gettext_for(request)
     return flash.redirect(request, f"/campaigns/{c.id}", _("Campaign saved"))
 
@@ -118,8 +115,7 @@ def _chart(report: campaigns.Report, _: Any) -> str:
 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
-def detail_page(campaign_id: int, request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def detail_page(campaign_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     _ = gettext_for(request)
     try:
         c = campaigns.get_campaign(session, actor, campaign_id)
@@ -141,17 +137,15 @@ def detail_page(campaign_id: int, request: Request, session: SessionDep) -> HTML
 
 
 @router.get("/campaigns/{campaign_id}/progress", response_class=HTMLResponse)
-def progress_fragment(campaign_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+def progress_fragment(campaign_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     """The live counters (HTMX polls them while messages are on their way)."""
-    actor = web_actor(request, session)
     c = campaigns.get_campaign(session, actor, campaign_id)
     return render(request, "campaigns/_progress.html", {"c": c, "progress": campaigns.progress(session, [c.id])[c.id]},
                   actor=actor)  # fmt: skip
 
 
 @router.post("/campaigns/{campaign_id}/preview", response_class=HTMLResponse)
-async def preview_fragment(campaign_id: int, request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+async def preview_fragment(campaign_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     form = await request.form()
     try:
         shown = campaigns.preview(session, actor, campaign_id, int(str(form.get("customer_id") or "0")), _now(),
@@ -162,8 +156,9 @@ async def preview_fragment(campaign_id: int, request: Request, session: SessionD
         return render(request, "campaigns/_preview.html", {"error": error}, actor=actor)
 
 
-def _act(request: Request, session: Session, campaign_id: int, what: str, form: dict[str, str]) -> RedirectResponse:
-    actor = web_actor(request, session)
+def _act(
+    request: Request, session: Session, actor: Actor, campaign_id: int, what: str, form: dict[str, str]
+) -> RedirectResponse:
     _ = gettext_for(request)
     url = f"/campaigns/{campaign_id}"
 
@@ -185,19 +180,20 @@ def _act(request: Request, session: Session, campaign_id: int, what: str, form: 
 
 
 @router.post("/campaigns/{campaign_id}/{what}", response_model=None)
-async def action(campaign_id: int, what: str, request: Request, session: SessionDep) -> RedirectResponse:
+async def action(
+    campaign_id: int, what: str, request: Request, session: SessionDep, actor: WebActorDep
+) -> RedirectResponse:
     if what not in ("launch", "cancel", "unschedule", "test"):
         return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
     form = {k: str(v) for k, v in (await request.form()).items()}
     if what == "test" and not form.get("customer_id", "").isdigit():
         _ = gettext_for(request)
         return flash.redirect(request, f"/campaigns/{campaign_id}", _("Enter the number of a customer"), "error")
-    return _act(request, session, campaign_id, what, form)
+    return _act(request, session, actor, campaign_id, what, form)
 
 
 @router.post("/campaigns-global-control", response_model=None)
-async def global_control(request: Request, session: SessionDep) -> RedirectResponse:
-    actor = web_actor(request, session)
+async def global_control(request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
     form = {k: str(v) for k, v in (await request.form()).items()}
     _ = gettext_for(request)
 

@@ -5,22 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import plotly.graph_objects as go
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from klientura import analytics, segments
 from klientura.analytics import clv
 from klientura.auth import require
-from klientura.db import Session, commit
-from klientura.deps import get_session
+from klientura.db import Session
+from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.kit.i18n import N_
 from klientura.web import flash
-from klientura.web.render import gettext_for, render, web_actor
+from klientura.web.render import WebActorDep, gettext_for, render
 
-router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
-GROUPS = [("lifecycle", "By lifecycle stage"), ("rfm_segment", "By RFM segment"), ("saved", "By saved segment"),
-          ("acquisition_source", "By acquisition channel"), ("cohort", "By first-purchase quarter")]  # fmt: skip
+router = new_router()
+GROUPS = [("lifecycle", N_("By lifecycle stage")), ("rfm_segment", N_("By RFM segment")), ("saved", N_("By saved segment")),
+          ("acquisition_source", N_("By acquisition channel")), ("cohort", N_("By first-purchase quarter"))]  # fmt: skip
 DEFAULTS = {"model": "bgnbd", "time_unit": "week", "holdout_weeks": "26", "horizon": "12", "discount": "1",
             "basis": "revenue"}  # fmt: skip
 OPTS = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
@@ -69,7 +69,7 @@ def _page(request: Request, session: Session, actor: Any, form: dict[str, str], 
                            "groups": GROUPS, "error": error}  # fmt: skip
     ctx["flash"], ctx["flash_kind"] = flash.pop(request)
     if run is not None:
-        fitted = session.get(analytics.ClvFit, run.fit_id)
+        fitted = clv.fit_of(session, run.fit_id)
         ctx["fit"] = fitted
         ctx["tables"] = {**run.report["groups"], "saved": segments.value_by_segment(session)}
         checked = clv.latest_checked_fit(session, fitted.model) if fitted else None
@@ -80,13 +80,12 @@ def _page(request: Request, session: Session, actor: Any, form: dict[str, str], 
 
 
 @router.get("/clv", response_class=HTMLResponse)
-def clv_page(request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def clv_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     require(actor, "analytics:read")
     form = dict(DEFAULTS)
     run = clv.latest_run(session)
     if run is not None:  # the form starts from what was used last
-        fitted = session.get(analytics.ClvFit, run.fit_id)
+        fitted = clv.fit_of(session, run.fit_id)
         form.update(horizon=str(run.horizon_months), discount=f"{run.discount * 100:g}", basis=run.basis)
         if fitted:
             form.update(model=fitted.model, time_unit=fitted.time_unit)
@@ -97,6 +96,7 @@ def clv_page(request: Request, session: SessionDep) -> HTMLResponse:
 def value_the_base(
     request: Request,
     session: SessionDep,
+    actor: WebActorDep,
     model: Annotated[str, Form()] = "bgnbd",
     time_unit: Annotated[str, Form()] = "week",
     holdout_weeks: Annotated[str, Form()] = "26",
@@ -104,7 +104,6 @@ def value_the_base(
     discount: Annotated[str, Form()] = "1",
     basis: Annotated[str, Form()] = "revenue",
 ) -> Response:
-    actor = web_actor(request, session)
     require(actor, "analytics:write")
     form = {"model": model, "time_unit": time_unit, "holdout_weeks": holdout_weeks, "horizon": horizon,
             "discount": discount, "basis": basis}  # fmt: skip
@@ -114,7 +113,6 @@ def value_the_base(
         with analytics.Warehouse.of(settings) as wh:
             as_of = clv.data_end(wh, analytics.today(settings.timezone))
             run = clv.value_the_base(session, actor, wh, as_of=as_of, **args)
-        commit(session)
     except KlienturaError as exc:
         session.rollback()
         return _page(request, session, actor, form, error=exc.detail, status=422)

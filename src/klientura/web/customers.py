@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from klientura import analytics, dedup, segments
 from klientura import customers as svc
+from klientura.audit import Actor
 from klientura.auth import can
 from klientura.catalog import list_outlets
 from klientura.customers.schemas import CustomerUpdate
 from klientura.db import Session
-from klientura.deps import get_session
+from klientura.deps import SessionDep, new_router
 from klientura.events import events_of
 from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.kit.i18n import N_
 from klientura.loyalty.service import account_view, referral_of
 from klientura.orders import orders_of, returns_of, totals_for
 from klientura.web import flash
 from klientura.web.loyalty import invitation_block
-from klientura.web.render import gettext_for, render, web_actor
+from klientura.web.render import WebActorDep, gettext_for, render
 
-router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
+router = new_router()
 CHANNELS = ("email", "sms", "telegram", "push", "phone")
 
 
@@ -38,8 +39,7 @@ def _query(request: Request) -> svc.SearchQuery:
     )  # fmt: skip
 
 
-def _rows_context(request: Request, session: Session, query: svc.SearchQuery) -> dict[str, Any]:
-    actor = web_actor(request, session)
+def _rows_context(request: Request, session: Session, actor: Actor, query: svc.SearchQuery) -> dict[str, Any]:
     page = svc.search_customers(session, actor, query, region=request.app.state.settings.default_region)
     ids = [c.id for c in page.items]
     keep = {k: v for k, v in request.query_params.items() if k not in ("cursor", "lang") and v}
@@ -50,15 +50,14 @@ def _rows_context(request: Request, session: Session, query: svc.SearchQuery) ->
 
 
 @router.get("/customers", response_class=HTMLResponse)
-def customer_list(request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def customer_list(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     _ = gettext_for(request)
     query = _query(request)
     try:
-        ctx = _rows_context(request, session, query)
+        ctx = _rows_context(request, session, actor, query)
     except KlienturaError as exc:
         query = svc.SearchQuery()
-        ctx = {**_rows_context(request, session, query), "flash": exc.detail, "flash_kind": "error"}
+        ctx = {**_rows_context(request, session, actor, query), "flash": exc.detail, "flash_kind": "error"}
     sorts = [("-id", _("Newest first")), ("id", _("Oldest first")), ("name", _("By name"))]
     return render(request, "customers/list.html", {
         **ctx, "nav": "customers", "query": query, "tags": svc.all_tags(session), "sorts": sorts,
@@ -67,10 +66,9 @@ def customer_list(request: Request, session: SessionDep) -> HTMLResponse:
 
 
 @router.get("/customers/rows", response_class=HTMLResponse)
-def customer_rows(request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def customer_rows(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     try:
-        ctx = _rows_context(request, session, _query(request))
+        ctx = _rows_context(request, session, actor, _query(request))
     except KlienturaError as exc:
         return HTMLResponse(f'<tr><td colspan="8" class="flash error">{exc.detail}</td></tr>')
     return render(request, "customers/_rows.html", ctx, actor=actor)
@@ -92,8 +90,9 @@ def _timeline(session: Session, actor: Any, customer_id: int) -> list[dict[str, 
 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse, response_model=None)
-def customer_card(customer_id: int, request: Request, session: SessionDep) -> HTMLResponse | RedirectResponse:
-    actor = web_actor(request, session)
+def customer_card(
+    customer_id: int, request: Request, session: SessionDep, actor: WebActorDep
+) -> HTMLResponse | RedirectResponse:
     _ = gettext_for(request)
     try:
         customer = svc.get_customer(session, actor, customer_id)
@@ -141,11 +140,10 @@ def _act(request: Request, session: Session, customer_id: int, fn: Any, ok: str)
 
 
 @router.post("/customers/{customer_id}/profile")
-def save_profile(customer_id: int, request: Request, session: SessionDep,
+def save_profile(customer_id: int, request: Request, session: SessionDep, actor: WebActorDep,
                  last_name: str = Form(""), first_name: str = Form(""), middle_name: str = Form(""),
                  gender: str = Form(""), birth_date: str = Form(""), city: str = Form(""), timezone: str = Form(""),
                  preferred_channel: str = Form(""), acquisition_source: str = Form("")) -> RedirectResponse:  # fmt: skip
-    actor = web_actor(request, session)
 
     def run() -> None:
         try:
@@ -164,9 +162,13 @@ def save_profile(customer_id: int, request: Request, session: SessionDep,
 
 @router.post("/customers/{customer_id}/identities")
 def add_identity(
-    customer_id: int, request: Request, session: SessionDep, kind: str = Form(...), value: str = Form(...)
+    customer_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: WebActorDep,
+    kind: str = Form(...),
+    value: str = Form(...),
 ) -> RedirectResponse:
-    actor = web_actor(request, session)
     region = request.app.state.settings.default_region
     return _act(
         request,
@@ -178,8 +180,9 @@ def add_identity(
 
 
 @router.post("/customers/{customer_id}/identities/{identity_id}/delete")
-def remove_identity(customer_id: int, identity_id: int, request: Request, session: SessionDep) -> RedirectResponse:
-    actor = web_actor(request, session)
+def remove_identity(
+    customer_id: int, identity_id: int, request: Request, session: SessionDep, actor: WebActorDep
+) -> RedirectResponse:
     return _act(
         request,
         session,
@@ -190,22 +193,27 @@ def remove_identity(customer_id: int, identity_id: int, request: Request, sessio
 
 
 @router.post("/customers/{customer_id}/identities/{identity_id}/unbounce")
-def clear_bounce(customer_id: int, identity_id: int, request: Request, session: SessionDep) -> RedirectResponse:
-    actor = web_actor(request, session)
+def clear_bounce(
+    customer_id: int, identity_id: int, request: Request, session: SessionDep, actor: WebActorDep
+) -> RedirectResponse:
     return _act(
         request,
         session,
         customer_id,
         lambda: svc.clear_bounce(session, actor, customer_id, identity_id),
-        "Messages go to this address again.",
+        N_("Messages go to this address again."),
     )
 
 
 @router.post("/customers/{customer_id}/consents")
 def set_consent(
-    customer_id: int, request: Request, session: SessionDep, channel: str = Form(...), granted: str = Form(...)
+    customer_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: WebActorDep,
+    channel: str = Form(...),
+    granted: str = Form(...),
 ) -> RedirectResponse:
-    actor = web_actor(request, session)
 
     def run() -> None:
         customer = svc.get_for_write(session, actor, customer_id)
@@ -215,8 +223,9 @@ def set_consent(
 
 
 @router.post("/customers/{customer_id}/tags")
-def add_tag(customer_id: int, request: Request, session: SessionDep, tag: str = Form(...)) -> RedirectResponse:
-    actor = web_actor(request, session)
+def add_tag(
+    customer_id: int, request: Request, session: SessionDep, actor: WebActorDep, tag: str = Form(...)
+) -> RedirectResponse:
 
     def run() -> None:
         svc.add_tags(session, actor, svc.get_for_write(session, actor, customer_id).id, [tag])
@@ -225,8 +234,9 @@ def add_tag(customer_id: int, request: Request, session: SessionDep, tag: str = 
 
 
 @router.post("/customers/{customer_id}/tags/delete")
-def remove_tag(customer_id: int, request: Request, session: SessionDep, tag: str = Form(...)) -> RedirectResponse:
-    actor = web_actor(request, session)
+def remove_tag(
+    customer_id: int, request: Request, session: SessionDep, actor: WebActorDep, tag: str = Form(...)
+) -> RedirectResponse:
 
     def run() -> None:
         svc.remove_tag(session, actor, svc.get_for_write(session, actor, customer_id).id, tag)

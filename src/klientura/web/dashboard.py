@@ -5,29 +5,28 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import plotly
 import plotly.graph_objects as go
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from klientura import analytics, catalog
 from klientura.auth import require
-from klientura.db import Session
-from klientura.deps import get_session
+from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError
-from klientura.web.render import gettext_for, open_warehouse, render, web_actor
+from klientura.kit.i18n import N_
+from klientura.web.render import WebActorDep, gettext_for, open_warehouse, render
 
-router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
+router = new_router()
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-KPIS = [("revenue", "Revenue", "money"), ("orders", "Orders", "int"), ("average_check", "Average check", "money"),
-        ("items_per_order", "Items per order", "dec"), ("purchase_frequency", "Purchase frequency", "dec"),
-        ("repeat_rate", "Repeat purchase rate", "pct"), ("active_base", "Active client base", "int"),
-        ("new_buyers", "New buyers", "int"), ("returning_buyers", "Returning buyers", "int"),
-        ("margin", "Margin", "money"), ("margin_share", "Margin, share of revenue", "pct"),
-        ("identified_share", "Identified receipts", "pct")]  # fmt: skip
+KPIS = [("revenue", N_("Revenue"), "money"), ("orders", N_("Orders"), "int"), ("average_check", N_("Average check"), "money"),
+        ("items_per_order", N_("Items per order"), "dec"), ("purchase_frequency", N_("Purchase frequency"), "dec"),
+        ("repeat_rate", N_("Repeat purchase rate"), "pct"), ("active_base", N_("Active client base"), "int"),
+        ("new_buyers", N_("New buyers"), "int"), ("returning_buyers", N_("Returning buyers"), "int"),
+        ("margin", N_("Margin"), "money"), ("margin_share", N_("Margin, share of revenue"), "pct"),
+        ("identified_share", N_("Identified receipts"), "pct")]  # fmt: skip
 
 
 @router.get("/static/plotly.min.js")
@@ -74,8 +73,9 @@ def _heatmap(cohorts: list[dict[str, Any]], measure: str, _: Any) -> Any:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, session: SessionDep, start: str | None = None, end: str | None = None) -> HTMLResponse:
-    actor = web_actor(request, session)
+def dashboard(
+    request: Request, session: SessionDep, actor: WebActorDep, start: str | None = None, end: str | None = None
+) -> HTMLResponse:
     require(actor, "analytics:read")
     _ = gettext_for(request)
     q = request.query_params

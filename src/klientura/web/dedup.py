@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from klientura import customers as cust
 from klientura import dedup
-from klientura.db import Session
-from klientura.deps import get_session
+from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError
 from klientura.orders import totals_for
 from klientura.web import flash
-from klientura.web.render import gettext_for, render, web_actor
+from klientura.web.render import WebActorDep, gettext_for, render
 
-router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
+router = new_router()
 
 
 @router.get("/duplicates", response_class=HTMLResponse)
-def suggestions(request: Request, session: SessionDep, offset: int = 0) -> HTMLResponse:
-    actor = web_actor(request, session)
+def suggestions(request: Request, session: SessionDep, actor: WebActorDep, offset: int = 0) -> HTMLResponse:
     rows = dedup.list_suggestions(session, actor, limit=50, offset=max(offset, 0))
     ids = sorted({r.low_id for r in rows} | {r.high_id for r in rows})
     names = cust.names_of(session, actor, ids)
@@ -34,8 +29,7 @@ def suggestions(request: Request, session: SessionDep, offset: int = 0) -> HTMLR
 
 
 @router.get("/duplicates/compare", response_class=HTMLResponse)
-def compare(request: Request, session: SessionDep, a: int, b: int) -> HTMLResponse:
-    actor = web_actor(request, session)
+def compare(request: Request, session: SessionDep, actor: WebActorDep, a: int, b: int) -> HTMLResponse:
     _ = gettext_for(request)
     try:
         cards = [cust.to_read(session, cust.get_customer(session, actor, i, follow_merge=False)) for i in (a, b)]
@@ -52,8 +46,7 @@ def compare(request: Request, session: SessionDep, a: int, b: int) -> HTMLRespon
 
 
 @router.post("/duplicates/scan")
-def scan(request: Request, session: SessionDep) -> RedirectResponse:
-    actor = web_actor(request, session)
+def scan(request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
@@ -65,9 +58,8 @@ def scan(request: Request, session: SessionDep) -> RedirectResponse:
 
 @router.post("/duplicates/merge")
 def merge(
-    request: Request, session: SessionDep, survivor_id: int = Form(...), merged_id: int = Form(...)
+    request: Request, session: SessionDep, actor: WebActorDep, survivor_id: int = Form(...), merged_id: int = Form(...)
 ) -> RedirectResponse:
-    actor = web_actor(request, session)
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
@@ -78,8 +70,9 @@ def merge(
 
 
 @router.post("/duplicates/dismiss")
-def dismiss(request: Request, session: SessionDep, a_id: int = Form(...), b_id: int = Form(...)) -> RedirectResponse:
-    actor = web_actor(request, session)
+def dismiss(
+    request: Request, session: SessionDep, actor: WebActorDep, a_id: int = Form(...), b_id: int = Form(...)
+) -> RedirectResponse:
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
@@ -90,8 +83,7 @@ def dismiss(request: Request, session: SessionDep, a_id: int = Form(...), b_id: 
 
 
 @router.post("/merges/{merge_id}/undo")
-def undo(merge_id: int, request: Request, session: SessionDep) -> RedirectResponse:
-    actor = web_actor(request, session)
+def undo(merge_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:

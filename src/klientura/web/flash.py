@@ -5,7 +5,7 @@ from collections.abc import Callable
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 
-from klientura.db import Session, commit
+from klientura.db import Session
 from klientura.kit.errors import KlienturaError
 
 
@@ -28,11 +28,10 @@ def pop(request: Request) -> tuple[str | None, str | None]:
 
 
 def perform(request: Request, session: Session, work: Callable[[], tuple[str, str]], fail_url: str) -> RedirectResponse:
-    """Run a change and commit it; go to the page and message ``work`` returns, or back to ``fail_url`` with
-    the reason it was refused (nothing written)."""
+    """Run a change (the request commits it); go to the page and message ``work`` returns, or back to ``fail_url``
+    with the reason it was refused (nothing written: what the refused change flushed is rolled back)."""
     try:
         url, message = work()
-        commit(session)
     except KlienturaError as exc:
         session.rollback()
         return redirect(request, fail_url, exc.detail, "error")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -10,8 +9,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
@@ -21,15 +18,13 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 @lru_cache(maxsize=8)
 def translations(locale: str) -> NullTranslations:
-    po = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if not po.exists():
-        return NullTranslations()
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=locale)
-    buf = io.BytesIO()
-    write_mo(buf, catalog)
-    buf.seek(0)
-    return Translations(buf)
+    """The compiled catalogue of ``locale`` (``make messages``, or the wheel's build, compiles the .po files); a
+    missing one is an error, not a page in the wrong language."""
+    mo = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.mo"
+    if not mo.exists():
+        raise RuntimeError(f"the {locale!r} translations are not compiled ({mo}): run `make messages`")
+    with mo.open("rb") as fh:
+        return Translations(fh)
 
 
 def money(value: Decimal | int | float | None, locale: str, currency: str = "RUB") -> str:

@@ -10,21 +10,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from klientura import imports as svc
 from klientura.auth import require
-from klientura.db import Session
-from klientura.deps import get_session
+from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.web import flash, jobs
-from klientura.web.render import gettext_for, render, web_actor
+from klientura.web.render import WebActorDep, gettext_for, render
 
-router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
+router = new_router()
 PREVIEW_ROWS = 2000
 _TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|txt|tsv|xlsx)$")
 
@@ -39,8 +37,7 @@ def _upload_path(request: Request, token: str) -> Path:
 
 
 @router.get("/imports", response_class=HTMLResponse)
-def index(request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def index(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     message, kind = flash.pop(request)
     return render(request, "imports/index.html", {
         "nav": "imports", "runs": svc.list_runs(session), "flash": message, "flash_kind": kind,
@@ -64,8 +61,7 @@ def _overrides(form: FormData) -> dict[str, str]:
 
 
 @router.post("/imports/preview", response_class=HTMLResponse)
-def preview(request: Request, session: SessionDep, form: FormDep) -> Response:
-    actor = web_actor(request, session)
+def preview(request: Request, session: SessionDep, actor: WebActorDep, form: FormDep) -> Response:
     kind, token, filename = str(form.get("kind", "")), str(form.get("token", "")), str(form.get("filename", ""))
     upload = form.get("file")
     try:
@@ -95,9 +91,8 @@ def preview(request: Request, session: SessionDep, form: FormDep) -> Response:
 
 
 @router.post("/imports/run")
-def run(request: Request, session: SessionDep, form: FormDep) -> RedirectResponse:
+def run(request: Request, session: SessionDep, actor: WebActorDep, form: FormDep) -> RedirectResponse:
     """Start the import in the background and show its progress; the report follows when it is done."""
-    actor = web_actor(request, session)
     try:
         require(actor, "import:write")
         path = _upload_path(request, str(form.get("token", "")))
@@ -112,8 +107,7 @@ def run(request: Request, session: SessionDep, form: FormDep) -> RedirectRespons
 
 
 @router.get("/imports/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(job_id: str, request: Request, session: SessionDep) -> Response:
-    actor = web_actor(request, session)
+def job_page(job_id: str, request: Request, session: SessionDep, actor: WebActorDep) -> Response:
     job = jobs.get(request.app, job_id)
     if job is None:
         return flash.redirect(request, "/imports", gettext_for(request)("This import is no longer running."), "error")
@@ -121,9 +115,8 @@ def job_page(job_id: str, request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/imports/jobs/{job_id}/progress", response_class=HTMLResponse)
-def job_progress(job_id: str, request: Request, session: SessionDep) -> Response:
+def job_progress(job_id: str, request: Request, session: SessionDep, actor: WebActorDep) -> Response:
     """The progress bar, polled every second; when the job ends, HTMX is sent to the report."""
-    actor = web_actor(request, session)
     _ = gettext_for(request)
     job = jobs.get(request.app, job_id)
     if job is None or job.status == "failed":
@@ -137,8 +130,7 @@ def job_progress(job_id: str, request: Request, session: SessionDep) -> Response
 
 
 @router.get("/imports/{run_id}", response_class=HTMLResponse)
-def report(run_id: int, request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def report(run_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     _ = gettext_for(request)
     try:
         run_row, rejections = svc.get_run(session, run_id)
@@ -153,8 +145,7 @@ def report(run_id: int, request: Request, session: SessionDep) -> HTMLResponse:
 
 
 @router.get("/imports/{run_id}/rejections.csv")
-def rejections_csv(run_id: int, request: Request, session: SessionDep) -> Response:
-    web_actor(request, session)
+def rejections_csv(run_id: int, session: SessionDep, _signed_in: WebActorDep) -> Response:
     _run_row, rejections = svc.get_run(session, run_id)
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";")

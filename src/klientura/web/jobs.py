@@ -18,7 +18,7 @@ from typing import Any
 
 from klientura import imports as svc
 from klientura.audit import Actor
-from klientura.db import SessionFactory, commit
+from klientura.db import SessionFactory, session_scope
 from klientura.kit.errors import KlienturaError
 
 KEEP_SECONDS = 3600
@@ -60,23 +60,19 @@ def start(
         job.done += rows
 
     def work() -> None:
-        session = factory()
         try:
-            report = svc.run_import(session, actor, path, kind, overrides=overrides, region=region,
-                                    display_name=display_name, progress=progress)  # fmt: skip
-            commit(session)
+            with session_scope(factory) as session:  # the job's unit of work: committed once, at the end
+                report = svc.run_import(session, actor, path, kind, overrides=overrides, region=region,
+                                        display_name=display_name, progress=progress)  # fmt: skip
             job.run_id, job.status = report.run_id, "done"
             path.unlink(missing_ok=True)
         except KlienturaError as exc:
-            session.rollback()
             job.error, job.status = exc.detail, "failed"
         except Exception as exc:  # shown to the user; the server's log has the traceback
-            session.rollback()
             job.error, job.status = f"{type(exc).__name__}: {exc}", "failed"
             raise
         finally:
             job.finished = time.monotonic()
-            session.close()
 
     threading.Thread(target=work, name=f"import-{job.id}", daemon=True).start()
     return job

@@ -10,13 +10,13 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from klientura.auth import require
 from klientura.catalog import list_categories
-from klientura.db import Session, commit
-from klientura.deps import get_session
+from klientura.db import Session
+from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import giftcards, load_programme, offers, referrals, save_programme
 from klientura.loyalty.effectiveness import effectiveness
@@ -25,10 +25,9 @@ from klientura.loyalty.service import AdjustIn, adjust_points, search_operations
 from klientura.loyalty.simulator import SimulationIn, simulate
 from klientura.web import flash
 from klientura.web.clv import OPTS
-from klientura.web.render import gettext_for, open_warehouse, render, web_actor
+from klientura.web.render import WebActorDep, gettext_for, open_warehouse, render
 
-router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
+router = new_router()
 
 
 def _zone(request: Request) -> ZoneInfo:
@@ -49,8 +48,7 @@ def _flows_chart(flows: list[Any], _: Any) -> str:
 
 
 @router.get("/loyalty", response_class=HTMLResponse)
-def dashboard(request: Request, session: SessionDep, margin: str = "35") -> HTMLResponse:
-    actor = web_actor(request, session)
+def dashboard(request: Request, session: SessionDep, actor: WebActorDep, margin: str = "35") -> HTMLResponse:
     require(actor, "loyalty:read")
     _ = gettext_for(request)
     error = None
@@ -81,9 +79,8 @@ def _number(raw: str, what: str, lo: float, hi: float) -> float:
 
 
 @router.get("/loyalty/simulator", response_class=HTMLResponse)
-def simulator(request: Request, session: SessionDep, kept: str = "80", redemption: str = "", rates: str = "",
+def simulator(request: Request, session: SessionDep, actor: WebActorDep, kept: str = "80", redemption: str = "", rates: str = "",
               run: str = "") -> HTMLResponse:  # fmt: skip
-    actor = web_actor(request, session)
     require(actor, "loyalty:read")
     current = load_programme(session)
     form = {"kept": kept, "redemption": redemption,
@@ -122,8 +119,7 @@ def _settings_page(request: Request, session: Session, actor: Any, values: dict[
 
 
 @router.get("/loyalty/settings", response_class=HTMLResponse)
-def settings_page(request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def settings_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     require(actor, "loyalty:read")
     programme = load_programme(session)
     values = programme.model_dump(mode="json")
@@ -146,8 +142,7 @@ def _rows(form: Any, *names: str) -> list[dict[str, str]]:
 
 
 @router.post("/loyalty/settings", response_model=None)
-async def save_settings(request: Request, session: SessionDep) -> Response:
-    actor = web_actor(request, session)
+async def save_settings(request: Request, session: SessionDep, actor: WebActorDep) -> Response:
     require(actor, "loyalty:write")
     form = await request.form()
     _ = gettext_for(request)
@@ -169,7 +164,6 @@ async def save_settings(request: Request, session: SessionDep) -> Response:
                              for r in _rows(form, "m_name", "m_factor", "m_starts", "m_ends", "m_categories", "m_tiers")]  # fmt: skip
     try:
         save_programme(session, actor, values)
-        commit(session)
     except KlienturaError as exc:
         session.rollback()
         return _settings_page(request, session, actor, {**values, "share_percent": shown}, error=exc.detail,
@@ -190,9 +184,8 @@ def _day(request: Request, raw: str, what: str) -> datetime | None:
 
 
 @router.get("/loyalty/operations", response_class=HTMLResponse)
-def operations(request: Request, session: SessionDep, customer: str = "", order: str = "", kind: str = "",
+def operations(request: Request, session: SessionDep, actor: WebActorDep, customer: str = "", order: str = "", kind: str = "",
                since: str = "", until: str = "", author: str = "") -> HTMLResponse:  # fmt: skip
-    actor = web_actor(request, session)
     require(actor, "loyalty:read")
     form = {"customer": customer, "order": order, "kind": kind, "since": since, "until": until, "author": author}
     rows, error = [], None
@@ -210,9 +203,8 @@ def operations(request: Request, session: SessionDep, customer: str = "", order:
 
 
 @router.post("/customers/{customer_id}/loyalty/adjust")
-def adjust(customer_id: int, request: Request, session: SessionDep, points: Annotated[str, Form()] = "",
+def adjust(customer_id: int, request: Request, session: SessionDep, actor: WebActorDep, points: Annotated[str, Form()] = "",
            reason: Annotated[str, Form()] = "") -> RedirectResponse:  # fmt: skip
-    actor = web_actor(request, session)
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
@@ -231,12 +223,11 @@ def adjust(customer_id: int, request: Request, session: SessionDep, points: Anno
 
 
 @router.post("/customers/{customer_id}/loyalty/invite")
-def invite(customer_id: int, request: Request, session: SessionDep) -> RedirectResponse:
-    actor = web_actor(request, session)
+def invite(customer_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
-        referrals.code_of(session, actor, customer_id)
+        referrals.issue_code(session, actor, customer_id)
         return f"/customers/{customer_id}#loyalty", _("Invitation code made")
 
     return flash.perform(request, session, work, f"/customers/{customer_id}#loyalty")
@@ -283,8 +274,7 @@ def _offers_page(request: Request, session: Session, actor: Any, form: dict[str,
 
 
 @router.get("/loyalty/offers", response_class=HTMLResponse)
-def offers_page(request: Request, session: SessionDep, card: str = "") -> HTMLResponse:
-    actor = web_actor(request, session)
+def offers_page(request: Request, session: SessionDep, actor: WebActorDep, card: str = "") -> HTMLResponse:
     require(actor, "loyalty:read")
     found, error = None, None
     if card.strip():
@@ -297,8 +287,7 @@ def offers_page(request: Request, session: SessionDep, card: str = "") -> HTMLRe
 
 
 @router.post("/loyalty/offers", response_model=None)
-async def create_offer(request: Request, session: SessionDep) -> Response:
-    actor = web_actor(request, session)
+async def create_offer(request: Request, session: SessionDep, actor: WebActorDep) -> Response:
     require(actor, "loyalty:write")
     _ = gettext_for(request)
     form = await request.form()
@@ -315,7 +304,6 @@ async def create_offer(request: Request, session: SessionDep) -> Response:
             if first := _day(request, raw[key], key):
                 data[key] = (first + timedelta(days=1 if key == "valid_until" else 0)).isoformat()
         made = offers.create_offer(session, actor, data)
-        commit(session)
     except KlienturaError as exc:
         session.rollback()
         return _offers_page(request, session, actor, raw, error=exc.detail, status=422)
@@ -324,9 +312,8 @@ async def create_offer(request: Request, session: SessionDep) -> Response:
 
 
 @router.post("/loyalty/offers/{offer_id}/active")
-def switch_offer(offer_id: int, request: Request, session: SessionDep,
+def switch_offer(offer_id: int, request: Request, session: SessionDep, actor: WebActorDep,
                  active: Annotated[str, Form()] = "") -> RedirectResponse:  # fmt: skip
-    actor = web_actor(request, session)
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
@@ -337,9 +324,8 @@ def switch_offer(offer_id: int, request: Request, session: SessionDep,
 
 
 @router.post("/loyalty/gift-cards")
-def issue_gift_card(request: Request, session: SessionDep, amount: Annotated[str, Form()] = "",
+def issue_gift_card(request: Request, session: SessionDep, actor: WebActorDep, amount: Annotated[str, Form()] = "",
                     number: Annotated[str, Form()] = "", expires: Annotated[str, Form()] = "") -> RedirectResponse:  # fmt: skip
-    actor = web_actor(request, session)
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:

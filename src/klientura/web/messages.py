@@ -4,19 +4,19 @@ the open pixel, the click tracker, and the providers' delivery status callbacks 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from klientura import campaigns
-from klientura.db import commit
-from klientura.deps import SendingDep, SessionDep
+from klientura.deps import SendingDep, SessionDep, new_router
 from klientura.kit.errors import ValidationFailed
 from klientura.web.render import gettext_for, render
 
-router = APIRouter()
+router = new_router()
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 CHANNELS = {"email": "e-mail", "sms": "SMS", "telegram": "Telegram", "webhook": "webhook"}
 
@@ -45,18 +45,15 @@ def unsubscribe(token: str, request: Request, session: SessionDep, sending: Send
         _cid, channel = campaigns.unsubscribe(session, sending.links, token, datetime.now(UTC))
     except ValidationFailed:
         return _page(request, _("Not found"), _("This link is not valid"), status=404)
-    commit(session)
     return _page(request, _("You are unsubscribed"), _("We will not write to you by %(channel)s any more.")
                  % {"channel": CHANNELS.get(channel, channel)})  # fmt: skip
 
 
 @router.get("/t/o/{token}")
 def opened(token: str, session: SessionDep, sending: SendingDep) -> Response:
-    try:
+    # a damaged pixel still gets its image: a mail client shows nothing either way
+    with contextlib.suppress(ValidationFailed):
         campaigns.opened(session, sending.links, token, datetime.now(UTC))
-        commit(session)
-    except ValidationFailed:
-        pass  # a damaged pixel still gets its image: a mail client shows nothing either way
     return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
 
@@ -67,7 +64,6 @@ def clicked(token: str, request: Request, session: SessionDep, sending: SendingD
     except ValidationFailed:
         _ = gettext_for(request)
         return _page(request, _("Not found"), _("This link is not valid"), status=404)
-    commit(session)
     return RedirectResponse(url, status_code=302)
 
 
@@ -88,7 +84,6 @@ async def delivery_receipts(provider: str, token: str, request: Request, session
             except ValueError as exc:
                 raise ValidationFailed("the body is not JSON") from exc
         found = campaigns.apply_receipts(session, campaigns.parse_receipts(provider, fields, body), datetime.now(UTC))
-        commit(session)
     except ValidationFailed as exc:
         return JSONResponse({"title": "Bad receipt", "detail": exc.detail, "status": 422}, status_code=422,
                             media_type="application/problem+json")  # fmt: skip

@@ -11,10 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-
-def N_(message: str) -> str:
-    return message
-
+from klientura.kit.i18n import N_
 
 FIELDS = {
     "phone": N_("phone"), "email": N_("email"), "card": N_("card"), "telegram": N_("telegram"),

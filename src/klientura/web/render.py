@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -15,6 +15,7 @@ from klientura.auth import can
 from klientura.auth.service import actor_for_user, get_user
 from klientura.config import Settings
 from klientura.db import Session
+from klientura.deps import SessionDep
 from klientura.web import i18n, reasons
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -43,6 +44,14 @@ def web_actor(request: Request, session: Session) -> Actor:
     if user is None:
         raise LoginRequired()
     return actor_for_user(user)
+
+
+def _signed_in(request: Request, session: SessionDep) -> Actor:
+    return web_actor(request, session)
+
+
+WebActorDep = Annotated[Actor, Depends(_signed_in)]
+"""The signed-in user of a page (on the request's session); nobody signed in is a redirect to /login."""
 
 
 def render(

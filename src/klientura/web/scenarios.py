@@ -4,32 +4,29 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import plotly.graph_objects as go
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from klientura import campaigns
-from klientura.db import Session, commit
-from klientura.deps import get_session
+from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError
+from klientura.kit.i18n import N_
 from klientura.web import flash
 from klientura.web.campaigns import OPTS
-from klientura.web.render import gettext_for, render, web_actor
+from klientura.web.render import WebActorDep, gettext_for, render
 
-router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
-TITLES = {"abandoned_cart": "Abandoned cart", "expiring_points": "Points about to expire", "welcome": "Welcome",
-          "birthday": "Birthday", "win_back": "Win-back when a customer falls asleep",
-          "feedback": "Review request after a purchase", "repeat_purchase": "Time to buy again"}  # fmt: skip
+router = new_router()
+TITLES = {"abandoned_cart": N_("Abandoned cart"), "expiring_points": N_("Points about to expire"), "welcome": N_("Welcome"),
+          "birthday": N_("Birthday"), "win_back": N_("Win-back when a customer falls asleep"),
+          "feedback": N_("Review request after a purchase"), "repeat_purchase": N_("Time to buy again")}  # fmt: skip
 
 
 @router.get("/scenarios", response_class=HTMLResponse)
-def scenarios_page(request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def scenarios_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     found = campaigns.list_scenarios(session, actor)
-    commit(session)
     settings = request.app.state.settings
     now = datetime.now(UTC)
     reports = {s.key: campaigns.scenario_report(session, actor, s.key, now, settings.channel_costs) for s in found}
@@ -56,22 +53,20 @@ def _chart(found: list[Any], reports: dict[str, campaigns.Report], _: Any) -> st
         marker_color=["#2a9d8f" if d.significant else "#adb5bd" for _s, d in rows],
     )  # fmt: skip
     fig.update_layout(height=90 + 45 * len(rows), margin={"l": 10, "r": 10, "t": 20, "b": 50},
-                      xaxis={"title": _("incremental revenue against the control group, 95% interval")},
+                      xaxis={"title": _("incremental revenue against the control group, interval of 95%")},
                       yaxis={"automargin": True})  # fmt: skip
     return str(fig.to_html(div_id="scenarios-chart", **OPTS))
 
 
 @router.get("/scenarios/{key}", response_class=HTMLResponse)
-def scenario_page(key: str, request: Request, session: SessionDep) -> HTMLResponse:
+def scenario_page(key: str, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     """One scenario's settings and its whole report: target against control, increments, ROI, delivery."""
-    actor = web_actor(request, session)
     _ = gettext_for(request)
     try:
         scenario = campaigns.get_scenario(session, actor, key)
     except KlienturaError as exc:
         return render(request, "message.html", {"title": _("Not found"), "message": exc.detail}, actor=actor,
                       status=404)  # fmt: skip
-    commit(session)  # a scenario never set up is created (switched off) on first sight
     report = campaigns.scenario_report(session, actor, key, datetime.now(UTC), request.app.state.settings.channel_costs)
     return render(request, "campaigns/scenario.html", {
         "nav": "campaigns", "s": scenario, "title": TITLES[key], "report": report, "chart": None,
@@ -79,8 +74,7 @@ def scenario_page(key: str, request: Request, session: SessionDep) -> HTMLRespon
 
 
 @router.post("/scenarios/{key}", response_model=None)
-async def save_scenario(key: str, request: Request, session: SessionDep) -> RedirectResponse:
-    actor = web_actor(request, session)
+async def save_scenario(key: str, request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
     form = {k: str(v) for k, v in (await request.form()).items()}
     _ = gettext_for(request)
 

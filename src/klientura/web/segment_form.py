@@ -12,6 +12,7 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from klientura.analytics.rules import PROFILE_FIELDS, SCORE_FIELDS
+from klientura.kit.i18n import N_
 
 TYPES = ("score", "orders", "profile", "tag", "consent", "identity", "event")
 NUMERIC = {name for name, kind in {**PROFILE_FIELDS, **SCORE_FIELDS}.items() if kind == "number"}
@@ -223,22 +224,22 @@ def from_rule(rule: dict[str, Any]) -> Form | None:
     return form
 
 
-TYPE_LABELS = {"score": "Segment family or score", "orders": "Purchases", "profile": "Profile", "tag": "Tag",
-               "consent": "Consent", "identity": "Has a contact", "event": "Event"}  # fmt: skip
+TYPE_LABELS = {"score": N_("Segment family or score"), "orders": N_("Purchases"), "profile": N_("Profile"), "tag": N_("Tag"),
+               "consent": N_("Consent"), "identity": N_("Has a contact"), "event": N_("Event")}  # fmt: skip
 FIELD_LABELS = {
-    "temperature": "Temperature", "lifecycle": "Lifecycle", "rfm_segment": "RFM segment", "rfm_cell": "RFM cell",
-    "behaviour": "Behaviour", "r": "R score", "f": "F score", "m": "M score", "recency_days": "Days since last purchase",
-    "frequency": "Orders in the RFM window", "orders": "Orders, all time", "revenue": "Revenue, all time",
-    "avg_check": "Average check", "mean_interval_days": "Usual interval, days", "discount_lover": "Discount lover",
-    "promo_hunter": "Promo hunter", "irregular": "Irregular buyer", "frequent_thrifty": "Frequent thrifty",
-    "p_alive": "P(alive), 0 to 1", "clv": "Lifetime value, ₽", "expected_purchases": "Purchases expected",
-    "expected_spend": "Expected spend per purchase, ₽",
-    "gender": "Gender", "city": "City", "acquisition_source": "Acquisition source", "owner_id": "Manager (user id)",
-    "age": "Age", "birth_date": "Birth date", "created": "Card created",
-    "count": "Number of orders", "sum": "Amount spent", "days_since_last": "Days since last purchase",
-    "email": "E-mail", "sms": "SMS", "telegram": "Telegram", "push": "push", "phone": "phone", "card": "card",
-    "vk": "vk", "external": "external",
+    "temperature": N_("Temperature"), "lifecycle": N_("Lifecycle"), "rfm_segment": N_("RFM segment"), "rfm_cell": N_("RFM cell"),
+    "behaviour": N_("Behaviour"), "r": N_("R score"), "f": N_("F score"), "m": N_("M score"), "recency_days": N_("Days since last purchase"),
+    "frequency": N_("Orders in the RFM window"), "orders": N_("Orders, all time"), "revenue": N_("Revenue, all time"),
+    "avg_check": N_("Average check"), "mean_interval_days": N_("Usual interval, days"), "discount_lover": N_("Discount lover"),
+    "promo_hunter": N_("Promo hunter"), "irregular": N_("Irregular buyer"), "frequent_thrifty": N_("Frequent thrifty"),
+    "p_alive": N_("P(alive), 0 to 1"), "clv": N_("Lifetime value, ₽"), "expected_purchases": N_("Purchases expected"),
+    "expected_spend": N_("Expected spend per purchase, ₽"),
+    "gender": N_("Gender"), "city": N_("City"), "acquisition_source": N_("Acquisition source"), "owner_id": N_("Manager (user id)"),
+    "age": N_("Age"), "birth_date": N_("Birth date"), "created": N_("Card created"),
+    "count": N_("Number of orders"), "sum": N_("Amount spent"), "days_since_last": N_("Days since last purchase"),
+    "email": N_("E-mail"), "sms": N_("SMS"), "telegram": N_("Telegram"), "push": N_("push"), "phone": N_("phone"), "card": N_("card"),
+    "vk": N_("vk"), "external": N_("external"),
 }  # fmt: skip
-OP_LABELS = {"=": "is", "!=": "is not", ">": "more than", ">=": "at least", "<": "less than", "<=": "at most",
-             "in": "is one of", "not in": "is none of", "between": "between", "empty": "is empty",
-             "not empty": "is filled"}  # fmt: skip
+OP_LABELS = {"=": N_("is"), "!=": N_("is not"), ">": N_("more than"), ">=": N_("at least"), "<": N_("less than"), "<=": N_("at most"),
+             "in": N_("is one of"), "not in": N_("is none of"), "between": N_("between"), "empty": N_("is empty"),
+             "not empty": N_("is filled")}  # fmt: skip

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -13,15 +13,14 @@ from klientura import analytics, catalog, segments
 from klientura.analytics import RFM_SEGMENTS
 from klientura.audit import Actor
 from klientura.customers import names_of
-from klientura.db import Session, commit
-from klientura.deps import get_session
+from klientura.db import Session
+from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.web import flash
 from klientura.web import segment_form as sf
-from klientura.web.render import gettext_for, open_warehouse, render, web_actor
+from klientura.web.render import WebActorDep, gettext_for, open_warehouse, render
 
-router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
+router = new_router()
 STARTER = {
     "kind": "and",
     "rules": [{"kind": "score", "field": "rfm_segment", "op": "in", "value": ["champions", "loyal"]}],
@@ -73,8 +72,7 @@ async def _posted(request: Request) -> tuple[dict[str, Any], sf.Form | None, dic
 
 
 @router.get("/segments", response_class=HTMLResponse)
-def list_page(request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def list_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     rows = segments.list_segments(session, actor)
     message, kind = flash.pop(request)
     return render(request, "segments/list.html", {
@@ -84,8 +82,7 @@ def list_page(request: Request, session: SessionDep) -> HTMLResponse:
 
 
 @router.get("/segments/new", response_class=HTMLResponse)
-def new_page(request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def new_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     ctx = _builder_context(session, sf.from_rule(STARTER), STARTER)
     return render(request, "segments/edit.html", {
         "nav": "segments", "segment": None, "preview": _preview(request, actor, STARTER), **ctx,
@@ -93,9 +90,8 @@ def new_page(request: Request, session: SessionDep) -> HTMLResponse:
 
 
 @router.post("/segments/builder", response_class=HTMLResponse)
-async def builder(request: Request, session: SessionDep) -> HTMLResponse:
+async def builder(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     """The builder re-rendered after a change (HTMX), with the new live size."""
-    actor = web_actor(request, session)
     try:
         data, form, rule = await _posted(request)
         preview = _preview(request, actor, rule)
@@ -110,8 +106,7 @@ async def builder(request: Request, session: SessionDep) -> HTMLResponse:
 
 
 @router.post("/segments/save")
-async def save(request: Request, session: SessionDep) -> Response:
-    actor = web_actor(request, session)
+async def save(request: Request, session: SessionDep, actor: WebActorDep) -> Response:
     _ = gettext_for(request)
     data: dict[str, Any] = {}
     form: sf.Form | None = None
@@ -130,7 +125,6 @@ async def save(request: Request, session: SessionDep) -> Response:
                 new = segments.SegmentIn(name=name, description=description, rule=rule,
                                          kind="static" if data.get("kind") == "static" else "dynamic")  # fmt: skip
                 seg = segments.create_segment(session, actor, wh, new, today)
-        commit(session)
     except (KlienturaError, ValidationError) as exc:
         session.rollback()
         message = exc.detail if isinstance(exc, KlienturaError) else str(exc.errors()[0]["msg"])
@@ -145,8 +139,7 @@ async def save(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/segments/{segment_id}", response_class=HTMLResponse)
-def segment_page(segment_id: int, request: Request, session: SessionDep) -> HTMLResponse:
-    actor = web_actor(request, session)
+def segment_page(segment_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     _ = gettext_for(request)
     try:
         seg = segments.get_segment(session, actor, segment_id)
@@ -165,8 +158,7 @@ def segment_page(segment_id: int, request: Request, session: SessionDep) -> HTML
 
 
 @router.post("/segments/{segment_id}/archive")
-def archive(segment_id: int, request: Request, session: SessionDep) -> RedirectResponse:
-    actor = web_actor(request, session)
+def archive(segment_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
@@ -177,7 +169,6 @@ def archive(segment_id: int, request: Request, session: SessionDep) -> RedirectR
 
 
 @router.get("/segments/{segment_id}/export")
-def export(segment_id: int, request: Request, session: SessionDep, format: str = "csv") -> Response:
-    actor = web_actor(request, session)
+def export(segment_id: int, request: Request, session: SessionDep, actor: WebActorDep, format: str = "csv") -> Response:
     content, mime, filename = segments.export_members(session, actor, segment_id, format)
     return Response(content, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -20,7 +20,6 @@ from klientura.analytics import clv
 from klientura.analytics.sync import build_sales
 from klientura.audit import SYSTEM, AuditEntry
 from klientura.cli import app
-from klientura.cli import clv as _commands  # noqa: F401  (registers the clv commands)
 from klientura.kit.errors import NotFound, ValidationFailed
 from tests import factories
 from tests.analytics.test_scores import AS_OF, Base
@@ -174,7 +173,6 @@ def test_command_line_on_the_store(store: Session, store_url: str, tmp_path: Pat
     assert pred["customers"] == 43 and pred["totals"]["value_3y"] > pred["totals"]["value_1y"] > 0
     store.expire_all()
     assert store.scalar(select(func.count()).select_from(analytics.CustomerClv)) == 43
-    from klientura.cli import analytics as _analytics  # noqa: F401  (registers the analytics commands)
 
     r = CliRunner().invoke(app, ["analytics", "recompute", "--json"])  # predicts again, refitting the old fit
     assert r.exit_code == 0, r.output

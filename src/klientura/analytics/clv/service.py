@@ -132,6 +132,11 @@ def fit_summary(row: ClvFit) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def fit_of(session: Session, fit_id: int) -> ClvFit | None:
+    """A fit by its id (the one a valuation run used)."""
+    return session.get(ClvFit, fit_id)
+
+
 def latest_fit(session: Session) -> ClvFit | None:
     return session.scalars(select(ClvFit).order_by(ClvFit.id.desc()).limit(1)).first()
 

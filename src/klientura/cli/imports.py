@@ -1,0 +1,107 @@
+"""Data in: ``import customers|orders`` (a row-by-row report), ``dedup scan``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from klientura import imports as imp
+from klientura.audit import SYSTEM
+from klientura.cli.common import console, fail, settings_of
+from klientura.config import Settings
+from klientura.db import command_session
+from klientura.kit.errors import KlienturaError
+
+import_app = typer.Typer(help="Import customers or orders from CSV/XLSX.", no_args_is_help=True)
+dedup_app = typer.Typer(help="Duplicate cards.", no_args_is_help=True)
+
+
+def _count_lines(file: Path) -> int:
+    with file.open("rb") as fh:
+        return max(sum(1 for _ in fh) - 1, 0)
+
+
+def _import(
+    settings: Settings, kind: str, file: Path, mapping: list[str], dry_run: bool, source: str, as_json: bool
+) -> None:
+    size_hint = _count_lines(file) if file.suffix.lower() != ".xlsx" and file.exists() else None
+    try:
+        overrides = imp.parse_overrides(mapping)
+        with (
+            command_session(settings.database_url) as session,
+            Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                     console=console, disable=as_json or not sys.stderr.isatty()) as bar,
+        ):  # fmt: skip
+            task = bar.add_task(f"{kind} {file.name}", total=size_hint)
+            report = imp.run_import(
+                session, SYSTEM, file, kind, overrides=overrides, dry_run=dry_run, region=settings.default_region,
+                source=source, tz=settings.timezone, progress=lambda n: bar.advance(task, n),
+            )  # fmt: skip
+            if dry_run:  # checked, nothing written
+                session.rollback()
+    except KlienturaError as exc:
+        fail(exc.detail)
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, default=str))
+        return
+    table = Table(title=("DRY RUN — nothing written: " if dry_run else "") + f"import of {file.name}")
+    for col in ("rows", "created", "updated", "unchanged", "rejected"):
+        table.add_column(col, justify="right")
+    table.add_row(*(str(x) for x in (report.total, report.created, report.updated, report.unchanged, report.rejected)))
+    Console().print(table)
+    for r in report.rejections[:20]:
+        console.print(f"  row {r.row_no}: [yellow]{r.reason}[/yellow]")
+    if report.rejected > 20:
+        console.print(f"  … and {report.rejected - 20} more (see the import report in the UI or use --json)")
+
+
+MapOpt = Annotated[
+    list[str], typer.Option("--map", "-m", help="'Column=field' to override detection; 'Column=' skips it")
+]
+
+
+@import_app.command("customers")
+def import_customers(
+    ctx: typer.Context,
+    file: Path,
+    mapping: MapOpt = [],  # noqa: B006
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check everything, write nothing")] = False,
+    source: Annotated[str, typer.Option(help="source system, scopes external ids")] = "import",
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Import customer cards: known identities land on existing cards."""
+    _import(settings_of(ctx), "customers", file, mapping, dry_run, source, as_json)
+
+
+@import_app.command("orders")
+def import_orders(
+    ctx: typer.Context,
+    file: Path,
+    mapping: MapOpt = [],  # noqa: B006
+    dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+    source: Annotated[str, typer.Option(help="source system: receipt numbers are unique per source")] = "import",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Import receipts, matched to cards by external id, phone, e-mail or card."""
+    _import(settings_of(ctx), "orders", file, mapping, dry_run, source, as_json)
+
+
+@dedup_app.command("scan")
+def dedup_scan(ctx: typer.Context, threshold: Annotated[float | None, typer.Option()] = None) -> None:
+    """Find cards that look like one person."""
+    from klientura import dedup
+
+    settings = settings_of(ctx)
+    try:
+        with command_session(settings.database_url) as session:
+            n = dedup.scan(session, SYSTEM, threshold or settings.dedup_threshold)
+    except KlienturaError as exc:
+        fail(exc.detail)
+    console.print(f"{n} duplicate suggestions")
