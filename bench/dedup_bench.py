@@ -16,12 +16,15 @@ import itertools
 import json
 import resource
 import time
+from datetime import date
 from pathlib import Path
 
 from klientura import dedup
 from klientura.db import make_session_factory, session_scope
 from klientura.demo import build
 from klientura.migrations import upgrade
+
+DEMO_END = date(2026, 11, 15)  # the day the demo's history ends (it is built on that day)
 
 
 def main() -> None:
@@ -40,7 +43,7 @@ def main() -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         upgrade(url)
         with session_scope(factory) as s:
-            summary = build(s, customers=a.customers)
+            summary = build(s, end=DEMO_END, customers=a.customers)
         truth_file.write_text(json.dumps(summary.duplicate_pairs))
     pairs = json.loads(truth_file.read_text())
     clusters: dict[int, set[int]] = {}

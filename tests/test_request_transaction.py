@@ -128,3 +128,13 @@ def test_no_get_route_writes(app_factory: Any, app_session: Session, statements:
             statements.clear()
             tried += 1
     assert tried > 40
+
+
+def test_an_error_in_a_fragment_is_escaped_not_built_into_html(app_factory: Any, app_session: Session) -> None:
+    """The sort order came back in the error's words, and the words went into HTML as they were (reflected XSS)."""
+    create_user(app_session, SYSTEM, "admin@test.local", "Admin", "admin", "password123")
+    app_session.commit()
+    with TestClient(app_factory(), raise_server_exceptions=False) as client:
+        client.post("/api/v1/auth/login", json={"email": "admin@test.local", "password": "password123"})
+        r = client.get("/customers/rows", params={"sort": "<img src=x onerror=alert(1)>"})
+    assert r.status_code == 200 and "<img" not in r.text and "&lt;img" in r.text

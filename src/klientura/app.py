@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from klientura import __version__, api, asyncdb, web
+from klientura import __version__, api, asyncdb, web, wiring
 from klientura.config import Settings
 from klientura.db import SessionFactory, make_session_factory
 
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, session_factory: SessionFact
     app.state.session_factory = session_factory
     app.state.pg_pool = None  # set while the app is served (lifespan)
     app.state.import_jobs = {}  # imports started from the browser, by job id (web.jobs)
+    app.state.merge_hooks = wiring.merge_hooks()
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="klientura_session",
         same_site="lax", https_only=settings.session_cookie_secure, max_age=14 * 24 * 3600,

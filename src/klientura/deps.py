@@ -22,6 +22,7 @@ from klientura.auth.service import actor_for_api_key, actor_for_user, cached_api
 from klientura.campaigns import Links, Sending
 from klientura.config import Settings
 from klientura.db import Session, commit
+from klientura.dedup import MergeHook
 from klientura.kit.errors import Unauthorized
 
 T = TypeVar("T")
@@ -155,3 +156,12 @@ def sending_of(request: Request) -> Sending:
 
 
 SendingDep = Annotated[Sending, Depends(sending_of)]
+
+
+def merge_hooks_of(request: Request) -> tuple[MergeHook, ...]:
+    """What a merge of cards moves besides the cards' own rows (assembled once by the app: klientura.wiring)."""
+    hooks: tuple[MergeHook, ...] = request.app.state.merge_hooks
+    return hooks
+
+
+MergeHooksDep = Annotated[tuple[MergeHook, ...], Depends(merge_hooks_of)]

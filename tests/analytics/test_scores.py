@@ -120,6 +120,23 @@ def test_rfm_quantiles_keep_equal_values_together_and_net_out_returns(wh: Wareho
     assert s[1]["f"] == s[11]["f"] == 1  # one order each: equal values share a score
     assert s[10]["rfm_cell"] == "155" and s[10]["rfm_segment"] == "cant_lose_them"
     assert s[1]["rfm_segment"] == "new"
+    # F against the default frequency thresholds 2, 3, 5, 8 (by hand: 2 -> 2, 3-4 -> 3, 5-7 -> 4, 8+ -> 5)
+    assert [s[c]["f"] for c in range(2, 11)] == [2, 3, 3, 4, 4, 4, 5, 5, 5]
+
+
+def test_one_time_buyers_do_not_swallow_the_lower_frequency_scores(wh: Warehouse) -> None:
+    """Six one-time buyers out of ten: ranked with them, 2 orders scored F4 and F2-F3 stayed empty. Counted against
+    the thresholds 2, 3, 5, 8, one purchase is F1 and 2, 3, 5 and 8 orders are F2 to F5."""
+    b = Base()
+    for cid in range(1, 7):
+        b.card(cid)
+        b.buy(cid, 10)
+    for cid, n in ((7, 2), (8, 3), (9, 5), (10, 8)):
+        b.card(cid)
+        for k in range(n):
+            b.buy(cid, 5 + 20 * k)  # all within the 365-day window
+    s = scored(wh, b)
+    assert [s[c]["f"] for c in range(1, 11)] == [1] * 6 + [2, 3, 4, 5]
 
 
 def test_rfm_fixed_thresholds_and_window(wh: Warehouse) -> None:

@@ -61,14 +61,14 @@ def test_merges_unmerges_and_returns_are_reflected(store: Session, store_url: st
     store.commit()
     path = tmp_path / "w.duckdb"
     analytics.sync(store_url, path)
-    rec = dedup.merge(store, SYSTEM, a, b)
+    rec = dedup.merge(store, SYSTEM, a, b, hooks=())
     store.commit()
     analytics.sync(store_url, path)
     with analytics.Warehouse(path, store_url) as wh:
         assert _rows(wh, f"SELECT root_id FROM customers WHERE id = {b}") == [(a,)]
         table = analytics.compute(wh, analytics.AnalyticsSettings(), date(2026, 2, 1)).to_pylist()
         assert [(r["customer_id"], r["orders"], r["revenue_k"]) for r in table] == [(a, 2, 40_000)]
-    dedup.unmerge(store, SYSTEM, rec.id)
+    dedup.unmerge(store, SYSTEM, rec.id, hooks=())
     create_return(store, SYSTEM, ob, ReturnIn(external_id="RET-1", returned_at=datetime(2026, 1, 20, tzinfo=UTC)))
     store.commit()
     assert analytics.sync(store_url, path).copied["returns"] == 1

@@ -212,3 +212,14 @@ def test_a_bounced_address_shows_on_the_card_and_its_mark_comes_off(api: TestCli
     cleared = api.delete(f"/api/v1/customers/{cid}/identities/{email['id']}/bounce")
     assert cleared.status_code == 200 and cleared.json()["bounced_at"] is None
     assert api.delete(f"/api/v1/customers/{cid}/identities/999999/bounce").status_code == 404
+
+
+def test_a_refusal_carries_its_code_field_and_parameters(api: TestClient) -> None:
+    """problem+json names the error by a stable code (the English detail derives from it) and where it is."""
+    r = api.post("/api/v1/customers", json={"phone": "12-34", "first_name": "Ира"})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["code"] in ("phone.invalid", "phone.unparsable") and body["params"] == {"value": "12-34"}
+    assert "12-34" in body["detail"]
+    r = api.get("/api/v1/customers", params={"sort": "shoe size"})
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (422, "customer.search.unknown_sort", "sort")

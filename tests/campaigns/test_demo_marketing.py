@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from klientura import analytics, campaigns
 from klientura.audit import SYSTEM
 from klientura.campaigns import OutboxMessage, Recipient, ScenarioEntry
-from klientura.customers import Identity
+from klientura.customers import Customer, Identity
 from klientura.db import make_session_factory, session_scope
 from klientura.demo import build, marketing_history
 from klientura.migrations import upgrade
@@ -20,13 +20,15 @@ from klientura.orders import Order
 AS_OF = date(2026, 11, 15)
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 
+DEMO_END = date(2026, 11, 15)  # the day the demo's history ends (it is built on that day)
+
 
 def test_the_demo_campaign_and_scenarios_show_what_was_put_there(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     upgrade(url)
     factory = make_session_factory(url)
     with session_scope(factory) as s:
-        build(s, customers=3000, seed=7)
+        build(s, end=DEMO_END, customers=3000, seed=7)
     analytics.sync(url, analytics.default_path(url))
     sending = campaigns.Sending(campaigns.Links("http://127.0.0.1:8000", "demo-secret"))
     with session_scope(factory) as s, analytics.Warehouse(analytics.default_path(url), url) as wh:
@@ -66,3 +68,41 @@ def session_count(s: object, condition: object) -> int:
 
     assert isinstance(s, Session)
     return int(s.scalar(select(func.count()).select_from(OutboxMessage).where(condition)) or 0)  # type: ignore[arg-type]
+
+
+def test_the_demo_a_new_user_sees_first(tmp_path: Path) -> None:
+    """Built on 10 March 2027: purchases run up to that day (the dashboard's last 30 days are a working shop), the
+    newest cards are not the planted duplicates, the RFM map has customers in every F column and the temperature
+    trend has a history of weekly points in which the base grows."""
+    from datetime import timedelta
+
+    from klientura.demo.build import closing_time
+
+    end = date(2027, 3, 10)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    upgrade(url)
+    factory = make_session_factory(url)
+    with session_scope(factory) as s:
+        summary = build(s, end=end, customers=3000, seed=3)
+    with session_scope(factory) as s:
+        last = s.scalar(select(func.max(Order.placed_at)))
+        assert last is not None and end - timedelta(days=2) <= last.date() and last <= closing_time(end)
+        in_last_month = s.scalar(select(func.count()).where(Order.placed_at >= closing_time(end - timedelta(days=30))))
+        assert in_last_month and in_last_month > 100
+        newest = set(s.scalars(select(Customer.id).order_by(Customer.id.desc()).limit(20)))
+        planted = {dup for _orig, dup in summary.duplicate_pairs}
+        assert len(newest & planted) <= 3, "the first page of the customer list is not a page of planted typos"
+    analytics.sync(url, analytics.default_path(url))
+    with session_scope(factory) as s, analytics.Warehouse(analytics.default_path(url), url) as wh:
+        analytics.recompute(s, SYSTEM, wh, as_of=end)
+        analytics.backfill_snapshots(s, SYSTEM, wh, [end - timedelta(weeks=k) for k in (1, 2, 3)])
+        grid = analytics.rfm_grid(wh, analytics.load_settings(s), end)
+        trend = analytics.trend(s, "temperature", 90)
+    assert {c["f"] for c in grid if c["customers"]} == {1, 2, 3, 4, 5}
+    sizes = {}
+    for day, _value, n in trend:
+        sizes[day] = sizes.get(day, 0) + n
+    assert sorted(sizes) == [end - timedelta(weeks=k) for k in (3, 2, 1, 0)]
+    assert (
+        list(sizes.values()) == sorted(sizes.values()) and sizes[end] == 3000
+    )  # earlier weeks: the cards made since not counted

@@ -113,17 +113,19 @@ def test_a_recipient_whose_card_is_merged_keeps_its_orders(session: Session, lau
     day = timedelta(days=1)
     twin, third = factories.customer(session), factories.customer(session)  # outside the campaign
     buy(session, target[0], LAUNCH + day)  # on the recipient's own card, moved by the merge
-    dedup.merge(session, SYSTEM, twin, target[0])
+    dedup.merge(session, SYSTEM, twin, target[0], hooks=())
     buy(session, twin, LAUNCH + 2 * day)
     buy(session, twin, LAUNCH - day)  # before the launch
-    dedup.merge(session, SYSTEM, third, twin)  # and the survivor merged in its turn
+    dedup.merge(session, SYSTEM, third, twin, hooks=())  # and the survivor merged in its turn
     buy(session, third, LAUNCH + 3 * day)
-    dedup.merge(session, SYSTEM, control[0], control[1])  # two recipients, one person
+    dedup.merge(session, SYSTEM, control[0], control[1], hooks=())  # two recipients, one person
     buy(session, control[0], LAUNCH + day)
     skipped = factories.customer(session)  # a recipient never reachable: skipped at the launch
     session.add(Recipient(campaign_id=c.id, customer_id=skipped, grp="skipped", reason="no email address"))
     buy(session, target[2], LAUNCH + 4 * day)
-    dedup.merge(session, SYSTEM, skipped, target[2])  # the survivor is no comparison's: the target keeps the order
+    dedup.merge(
+        session, SYSTEM, skipped, target[2], hooks=()
+    )  # the survivor is no comparison's: the target keeps the order
     buy(session, target[1], LAUNCH + day)
     r = campaigns.report(session, SYSTEM, c.id, LAUNCH + 10 * day, {})
     assert (r.overall.target.buyers, r.overall.target.orders, r.overall.target.revenue) == (3, 5, 5000.0)

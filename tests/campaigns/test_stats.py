@@ -83,3 +83,24 @@ def test_a_real_effect_is_found() -> None:
                   [revenue[c] for c in control if c in revenue], len(ids) - len(control), len(control))  # fmt: skip
         found += d.significant and d.diff > 0
     assert found >= 30
+
+
+def test_roi_comes_with_the_interval_of_the_incremental_margin_and_p_values_read_honestly() -> None:
+    """ROI = (incremental margin - cost) / cost: its interval is the margin's, moved the same way (by hand: margin
+    900 [-300, 2100], cost 100 -> ROI 800 % [-400 %, 2000 %]); a p-value under 0.001 is not shown as 0.000."""
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from klientura.campaigns.report import Report
+    from klientura.campaigns.stats import Difference
+    from klientura.web.i18n import p_value
+
+    margin = Difference(1000.0, 100.0, 900.0, -300.0, 2100.0, 0.2)
+    overall = cast(Any, SimpleNamespace(margin=margin))
+    r = Report(1, cast(Any, None), cast(Any, None), True, {}, cast(Any, None), overall, [], 100.0, 8.0)
+    assert r.roi_interval == (-4.0, 20.0) and not margin.significant
+    assert (
+        Report(1, cast(Any, None), cast(Any, None), True, {}, cast(Any, None), overall, [], 0.0, None).roi_interval
+        is None
+    )
+    assert (p_value(0.0), p_value(0.0004), p_value(0.0123)) == ("< 0.001", "< 0.001", "= 0.012")

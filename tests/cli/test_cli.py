@@ -49,12 +49,16 @@ def test_import_reports_rows_dry_run_writes_nothing_and_reimport_changes_nothing
     assert (again["created"], again["unchanged"]) == (0, 1)
 
 
-def test_bad_input_is_a_readable_error_with_exit_code_2(env: Path) -> None:
+def test_bad_input_is_a_readable_error_with_exit_code_2(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the shop's language (Russian by default), translated from the error's code; English when set so."""
     runner = CliRunner()
     r = runner.invoke(app, ["import", "customers", str(env / "missing.csv")])
-    assert r.exit_code == 2 and "file not found" in r.output
+    assert r.exit_code == 2 and "файл не найден" in r.output
     f = env / "c.csv"
     f.write_text("a;b\n1;2\n", encoding="utf-8")
+    r = runner.invoke(app, ["import", "customers", str(f)])
+    assert r.exit_code == 2 and "не найдено ни одной колонки с контактом" in r.output
+    monkeypatch.setenv("KLIENTURA_DEFAULT_LOCALE", "en")
     r = runner.invoke(app, ["import", "customers", str(f)])
     assert r.exit_code == 2 and "no identity column" in r.output
 
@@ -64,7 +68,7 @@ def test_demo_builds_a_small_chain(env: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "admin@klientura.local" in r.output and "built 400 customers" in r.output
     assert "segments computed for" in r.output and "valued with BG/NBD" in r.output
-    assert "an autumn campaign" in r.output and "four scenarios" in r.output
+    assert "a seasonal sale campaign" in r.output and "four scenarios" in r.output
     from sqlalchemy import func, select
 
     from klientura.analytics import CustomerScore

@@ -160,3 +160,14 @@ def test_operations_are_searchable_over_http(api: TestClient, app_session: Sessi
     assert [(o["points"], o["order"]) for o in spent] == [(-100, "S-1")]
     assert api.get("/api/v1/loyalty/operations", params={"kind": "steal"}).status_code == 422
     assert api.get("/api/v1/loyalty/operations", params={"limit": 0}).status_code == 422
+
+
+def test_a_merge_through_the_api_moves_the_points_the_app_wires_it(api: TestClient, app_session: Session) -> None:
+    """The app assembles the merge hooks (klientura.wiring), not an import of loyalty: a merge over HTTP moves the
+    merged card's points to the survivor, and its undo splits them again."""
+    ann, dup = seed(app_session), seed(app_session)
+    merged = api.post("/api/v1/merges", json={"survivor_id": ann, "merged_id": dup})
+    assert merged.status_code == 201, merged.text
+    assert api.get(f"/api/v1/loyalty/accounts/{ann}").json()["balance"]["total"] == 2000
+    assert api.post(f"/api/v1/merges/{merged.json()['id']}/undo").status_code == 200
+    assert api.get(f"/api/v1/loyalty/accounts/{ann}").json()["balance"]["total"] == 1000

@@ -22,9 +22,12 @@ from klientura.loyalty.accounts import account_of, find_account
 from klientura.loyalty.pricing import CartLine
 from klientura.loyalty.processing import ConfirmIn, cancel, confirm
 from klientura.loyalty.programme import Multiplier, Programme, Tier
+from klientura.wiring import merge_hooks
 from tests import factories
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+HOOKS = merge_hooks()  # as the app assembles them: a merge moves the points
 
 
 def buy(n: int, customer: int | None, amount: int = 1000, at: datetime = T0, **kw: object) -> ConfirmIn:
@@ -123,15 +126,15 @@ def test_merging_cards_merges_their_points_and_undo_splits_them(session: Session
     later = T0 + timedelta(days=20)
     acc_ann, acc_dup = find_account(session, ann), find_account(session, dup)
     assert acc_ann is not None and acc_dup is not None
-    rec = dedup.merge(session, SYSTEM, ann, dup)
+    rec = dedup.merge(session, SYSTEM, ann, dup, hooks=HOOKS)
     assert loyalty.balance(session, acc_ann.id, later).total == 90 and loyalty.check(session).ok
-    dedup.unmerge(session, SYSTEM, rec.id)
+    dedup.unmerge(session, SYSTEM, rec.id, hooks=HOOKS)
     assert loyalty.balance(session, acc_ann.id, later).total == 30
     assert loyalty.balance(session, acc_dup.id, later).total == 60 and loyalty.check(session).ok
-    rec = dedup.merge(session, SYSTEM, solo, dup)  # the survivor has no account: it takes the whole one
+    rec = dedup.merge(session, SYSTEM, solo, dup, hooks=HOOKS)  # the survivor has no account: it takes the whole one
     assert find_account(session, solo) is acc_dup and find_account(session, dup) is None
-    dedup.unmerge(session, SYSTEM, rec.id)
-    rec = dedup.merge(session, SYSTEM, ann, dup)
+    dedup.unmerge(session, SYSTEM, rec.id, hooks=HOOKS)
+    rec = dedup.merge(session, SYSTEM, ann, dup, hooks=HOOKS)
     loyalty.spend(session, acc_ann.id, 80, at=later, author="t")  # uses the moved lots
     with pytest.raises(Conflict, match="have been used since the merge"):
-        dedup.unmerge(session, SYSTEM, rec.id)
+        dedup.unmerge(session, SYSTEM, rec.id, hooks=HOOKS)

@@ -5,7 +5,7 @@ target against the control group and its chart; the list and the global control 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +26,8 @@ from tests.web.test_loyalty_pages import login
 
 pytestmark = pytest.mark.browser
 
+DEMO_END = date(2026, 11, 15)  # the day the demo's history ends (it is built on that day)
+
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
@@ -33,7 +35,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     url = f"sqlite:///{folder / 'chain.db'}"
     upgrade(url)
     with session_scope(make_session_factory(url)) as s:
-        build(s, customers=400, seed=5)
+        build(s, end=DEMO_END, customers=400, seed=5)
         ids = list(s.scalars(select(Customer.id).where(Customer.merged_into_id.is_(None)).order_by(Customer.id)))[:300]
         seg = Segment(name="Постоянные", rule={"all": []}, kind="static", size=len(ids), created_by="t")
         s.add(seg)

@@ -4,6 +4,7 @@ the customer card shows the figures."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from tests.web.conftest import serving, shot
 
 pytestmark = pytest.mark.browser
 
+DEMO_END = date(2026, 11, 15)  # the day the demo's history ends (it is built on that day)
+
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
@@ -26,7 +29,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     url = f"sqlite:///{folder / 'chain.db'}"
     upgrade(url)
     with session_scope(make_session_factory(url)) as s:
-        build(s, customers=600, seed=5)
+        build(s, end=DEMO_END, customers=600, seed=5)
     analytics.sync(url, analytics.default_path(url))
     with session_scope(make_session_factory(url)) as s, analytics.Warehouse(analytics.default_path(url), url) as wh:
         analytics.recompute(s, SYSTEM, wh)  # the lifecycle and RFM breakdowns read the scores

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,6 +21,8 @@ from tests.web.conftest import serving, shot
 
 pytestmark = pytest.mark.browser
 
+DEMO_END = date(2026, 11, 15)  # the day the demo's history ends (it is built on that day)
+
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
@@ -27,7 +30,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     url = f"sqlite:///{folder / 'chain.db'}"
     upgrade(url)
     with session_scope(make_session_factory(url)) as s:
-        build(s, customers=800, seed=11)
+        build(s, end=DEMO_END, customers=800, seed=11)
     settings = Settings(database_url=url, secret_key="loyalty-test", upload_dir=folder / "uploads")
     with serving(settings) as base:
         yield {"base": base, "url": url}

@@ -9,6 +9,7 @@ from klientura.analytics.schemas import ClvRead, GroupRead, ScoreRead
 from klientura.analytics.service import (
     FAMILIES,
     RecomputeReport,
+    backfill_snapshots,
     compute,
     dashboard,
     groups,
@@ -47,6 +48,7 @@ __all__ = [
     "ScoreSnapshot",
     "SyncReport",
     "Warehouse",
+    "backfill_snapshots",
     "clv",
     "compute",
     "dashboard",

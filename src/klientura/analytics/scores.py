@@ -66,12 +66,14 @@ def rfm(buys: Expr, settings: RfmSettings, as_of: date) -> Expr:
     )
     per = per.mutate(recency_days=day.delta(per.last_day, unit="day").cast("int32"))
     if settings.method == "quantiles":
-        # frequency and money are ranked among the customers who bought in the window: the many who did not
-        # would otherwise push a single order up to F = 3 (they all tie at the bottom); they score 1
+        # money is ranked among the customers who bought in the window: the many who did not would otherwise push
+        # a small spend up (they all tie at the bottom); they score 1. A purchase count is mostly ties - ranked,
+        # the one-time buyers swallowed F2 and the two-time buyers F3 - so F is counted against the frequency
+        # thresholds by either method: every column has customers whenever someone bought that often
         active = per.frequency > 0
         per = per.mutate(
             r=_rank_score(-per.recency_days),
-            f=active.ifelse(_rank_score(per.frequency, active), 1).cast("int8"),
+            f=_threshold_score(per.frequency, settings.frequency),
             m=active.ifelse(_rank_score(per.monetary_k, active), 1).cast("int8"),
         )
     else:
@@ -107,8 +109,10 @@ def history(buys: Expr) -> Expr:
     return per_order.join(per_day, "cid")
 
 
-def scores(tables: dict[str, Expr], settings: AnalyticsSettings, as_of: date) -> Expr:
-    """One row per surviving card: every family's result, and the figures behind them."""
+def scores(tables: dict[str, Expr], settings: AnalyticsSettings, as_of: date, *, existing_only: bool = False) -> Expr:
+    """One row per surviving card: every family's result, and the figures behind them. ``existing_only`` (the
+    history of a past day) leaves out the cards made after ``as_of`` that had neither bought nor been seen by then
+    (an imported card is younger than its history)."""
     buys = purchases(tables, as_of, settings.behaviour.promo_periods)
     hist = history(buys)
     scored = rfm(buys, settings.rfm, as_of)
@@ -170,12 +174,14 @@ def scores(tables: dict[str, Expr], settings: AnalyticsSettings, as_of: date) ->
     own = own.mutate(behaviour=behaviour)
 
     cards = tables["customers"]
-    roots = cards.filter(cards.id == cards.root_id).select(customer_id=cards.id)
+    roots = cards.filter(cards.id == cards.root_id).select(customer_id=cards.id, created_day=cards.created_day)
     ev = tables["events"]
     engaged = ev.filter(ev.day <= day).join(cards, ev.customer_id == cards.id)
     engaged = engaged.select(eid=engaged.root_id).distinct()
     out = roots.left_join(own, roots.customer_id == own.cid).left_join(scored, roots.customer_id == scored.cid)
     out = out.left_join(engaged, out.customer_id == engaged.eid)
+    if existing_only:
+        out = out.filter(out.created_day.isnull() | (out.created_day <= day) | out.orders.notnull() | out.eid.notnull())
     temperature = ibis.cases((out.orders.notnull(), "hot"), (out.eid.notnull(), "warm"), else_="cold")
     return out.select(
         customer_id=out.customer_id, temperature=temperature, lifecycle=out.lifecycle,

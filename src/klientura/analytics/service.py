@@ -74,9 +74,10 @@ class RecomputeReport:
                 "groups": self.groups}  # fmt: skip
 
 
-def compute(wh: Warehouse, settings: AnalyticsSettings, as_of: date) -> Any:
-    """The scores of every surviving card as a pyarrow Table (nothing written)."""
-    expr = scores({n: wh.table(n) for n in SCORE_TABLES}, settings, as_of)
+def compute(wh: Warehouse, settings: AnalyticsSettings, as_of: date, *, existing_only: bool = False) -> Any:
+    """The scores of every surviving card as a pyarrow Table (nothing written); ``existing_only``: see
+    :func:`~klientura.analytics.scores.scores`."""
+    expr = scores({n: wh.table(n) for n in SCORE_TABLES}, settings, as_of, existing_only=existing_only)
     return expr.to_pyarrow()
 
 
@@ -168,6 +169,16 @@ def dashboard(wh: Warehouse, settings: AnalyticsSettings, period: Period, *, out
 
 def segment_size(wh: Warehouse, rule: Any, as_of: date) -> int:
     return int(segment_members(wh, rule, as_of).count().to_pyarrow().as_py())
+
+
+def backfill_snapshots(session: Session, actor: Actor, wh: Warehouse, days: list[date]) -> int:
+    """The group sizes of past ``days`` (the trend charts' points), each computed as of its day; the customers'
+    own scores stay as the last recompute left them. Returns how many days were written."""
+    require(actor, "analytics:write")
+    settings = load_settings(session)
+    for day in days:
+        _snapshot(session, day, compute(wh, settings, day, existing_only=True))
+    return len(days)
 
 
 def recompute(

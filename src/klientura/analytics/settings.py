@@ -49,14 +49,16 @@ class RfmSettings(BaseModel):
     method: Literal["quantiles", "thresholds"] = Field(
         "quantiles",
         description=N_(
-            "quantiles: five equal groups of customers (equal values always share a score); "
-            "thresholds: fixed cut-offs below"
+            "quantiles: recency and money in five equal groups of customers (equal values always share a score); "
+            "thresholds: fixed cut-offs below. Frequency is counted against its thresholds either way"
         ),
     )
     recency_days: list[int] = Field(
         [30, 90, 180, 270], description=N_("Days since the last purchase that end scores 5, 4, 3 and 2")
     )
-    frequency: list[int] = Field([2, 3, 5, 8], description=N_("Orders in the window needed for scores 2, 3, 4 and 5"))
+    frequency: list[int] = Field(
+        [2, 3, 5, 8], description=N_("Orders in the window needed for scores 2, 3, 4 and 5 (by either method)")
+    )
     monetary: list[int] = Field(
         [3000, 10000, 25000, 60000], description=N_("Revenue in the window (whole currency units) for scores 2 to 5")
     )

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from klientura import dedup as svc
 from klientura.api import idempotency
 from klientura.api.schemas import MergeIn, MergeOut, PairIn, SuggestionOut
-from klientura.deps import ActorDep, SessionDep, SettingsDep, new_router
+from klientura.deps import ActorDep, MergeHooksDep, SessionDep, SettingsDep, new_router
 
 router = new_router(tags=["duplicates"])
 
@@ -41,15 +41,15 @@ def dismiss(data: PairIn, session: SessionDep, actor: ActorDep) -> Response:
 
 
 @router.post("/merges", status_code=201, response_model=MergeOut, summary="Merge one card into another")
-def merge(data: MergeIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+def merge(data: MergeIn, request: Request, session: SessionDep, actor: ActorDep, hooks: MergeHooksDep) -> Response:
     def action() -> tuple[int, MergeOut]:
-        rec = svc.merge(session, actor, data.survivor_id, data.merged_id)
+        rec = svc.merge(session, actor, data.survivor_id, data.merged_id, hooks=hooks)
         return 201, MergeOut.model_validate(rec, from_attributes=True)
 
     return idempotency.run(request, session, actor, data, action)
 
 
 @router.post("/merges/{merge_id}/undo", response_model=MergeOut, summary="Unmerge: restore both cards exactly")
-def unmerge(merge_id: int, session: SessionDep, actor: ActorDep) -> MergeOut:
-    rec = svc.unmerge(session, actor, merge_id)
+def unmerge(merge_id: int, session: SessionDep, actor: ActorDep, hooks: MergeHooksDep) -> MergeOut:
+    rec = svc.unmerge(session, actor, merge_id, hooks=hooks)
     return MergeOut.model_validate(rec, from_attributes=True)

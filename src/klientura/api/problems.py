@@ -25,7 +25,12 @@ def problem(status: int, title: str, detail: str, slug: str, instance: str, **ex
 def install(app: FastAPI) -> None:
     @app.exception_handler(KlienturaError)
     async def _domain(request: Request, exc: KlienturaError) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.detail, exc.type_slug, request.url.path, **exc.extra)
+        where = {"field": exc.field} if exc.field else {}
+        params = {
+            k: v if isinstance(v, int | float | str | bool) or v is None else str(v) for k, v in exc.params.items()
+        }
+        return problem(exc.status, exc.title, exc.detail, exc.type_slug, request.url.path, code=exc.key, **where,
+                       params=exc.plain_params)  # fmt: skip
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -34,15 +39,22 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
-        return problem(422, "Validation failed", detail, "validation-failed", request.url.path, errors=errors)
+        return problem(422, "Validation failed", detail, "validation-failed", request.url.path, code="request.invalid",
+                       errors=errors)  # fmt: skip
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail), "http-error", request.url.path)
+        return problem(exc.status_code, str(exc.detail), str(exc.detail), "http-error", request.url.path,
+                       code=f"http.{exc.status_code}")  # fmt: skip
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
         return problem(
-            500, "Internal error", "an unexpected error occurred; it has been logged", "internal", request.url.path
+            500,
+            "Internal error",
+            "an unexpected error occurred; it has been logged",
+            "internal",
+            request.url.path,
+            code="internal",
         )

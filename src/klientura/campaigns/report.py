@@ -75,6 +75,14 @@ class Report:
     roi: float | None  # (incremental margin - cost) / cost
     daily: list[dict[str, float | str]] = field(default_factory=list)  # cumulative revenue per customer by day
 
+    @property
+    def roi_interval(self) -> tuple[float, float] | None:
+        """The ROI's 95 % interval, from the incremental margin's; None without a cost or an interval."""
+        m = self.overall.margin
+        if self.cost <= 0 or not (math.isfinite(m.low) and math.isfinite(m.high)):
+            return None
+        return (m.low - self.cost) / self.cost, (m.high - self.cost) / self.cost
+
 
 def _sales() -> Any:
     """(customer, placed_at, revenue net of the order's returns, cost of its goods) of completed orders: the KPIs'

@@ -34,7 +34,7 @@ def sync(
     try:
         report = sync_now(settings)
     except KlienturaError as exc:
-        fail(exc.detail)
+        fail(exc, settings)
         return
     if as_json:
         print(json.dumps(report.as_dict()))
@@ -74,7 +74,7 @@ def recompute(
             valued = analytics.clv.refresh(session, SYSTEM, wh, report.as_of)  # segments may read its figures
             sizes = segments.refresh_segments(session, SYSTEM, wh, report.as_of)
     except KlienturaError as exc:
-        fail(exc.detail)
+        fail(exc, settings)
         return
     if as_json:
         print(json.dumps({**report.as_dict(), "segments": sizes, "valued": valued.customers if valued else None},

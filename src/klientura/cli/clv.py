@@ -63,7 +63,7 @@ def fit(
                           holdout_end=check)  # fmt: skip
             summary = clv.fit_summary(row)
     except KlienturaError as exc:
-        fail(exc.detail)
+        fail(exc, settings)
         return
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     for warning in summary["warnings"]:
@@ -101,7 +101,7 @@ def predict(
                    "customers": run.customers, "seconds": run.seconds, "totals": run.report["totals"],
                    "retention": run.report["retention"]}  # fmt: skip
     except KlienturaError as exc:
-        fail(exc.detail)
+        fail(exc, settings)
         return
     if as_json:
         print(json.dumps(out, ensure_ascii=False))

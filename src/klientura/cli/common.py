@@ -7,14 +7,22 @@ from typing import NoReturn
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from klientura.config import Settings
+from klientura.kit.errors import KlienturaError
+from klientura.kit.i18n import LOCALES, translations
 
 console = Console(stderr=True)
 
 
-def fail(message: str) -> NoReturn:
-    console.print(f"[red]error:[/red] {message}")
+def fail(problem: str | KlienturaError, settings: Settings | None = None) -> NoReturn:
+    """Print the problem - a domain error in the shop's language (``settings.default_locale``), translated from its
+    code - and exit with code 2."""
+    if isinstance(problem, KlienturaError):
+        locale = settings.default_locale if settings is not None else "en"
+        problem = problem.translated(translations(locale if locale in LOCALES else "en").gettext)
+    console.print("[red]error:[/red] " + escape(problem))
     raise typer.Exit(2)
 
 

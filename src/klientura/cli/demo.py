@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -59,7 +60,9 @@ def _build(settings: Settings, factory: SessionFactory, customers: int, seed: in
                 bar.advance(task if what == "customers" else orders_task, n)
 
             with session_scope(factory) as session:
-                summary = build(session, customers=customers, seed=seed, progress=progress)
+                summary = build(
+                    session, end=analytics.today(settings.timezone), customers=customers, seed=seed, progress=progress
+                )
         console.print(
             f"built {summary.customers:,} customers ({summary.duplicates:,} planted duplicates), "
             f"{summary.orders:,} orders with {summary.lines:,} lines ({summary.anonymous:,} anonymous), "
@@ -81,8 +84,11 @@ def _build(settings: Settings, factory: SessionFactory, customers: int, seed: in
         sending = campaigns.Sending(links, settings.timezone, settings.default_locale)
         with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:
             made = marketing_history(session, wh, sending, report.as_of, seed=seed)
-        console.print(f"an autumn campaign ({made['campaign_messages']:,} messages) and four scenarios "
+        console.print(f"a seasonal sale campaign ({made['campaign_messages']:,} messages) and four scenarios "
                       f"({made['scenario_messages']:,} messages) with their results")  # fmt: skip
         analytics.sync(settings.database_url, analytics.path_of(settings), timezone=settings.timezone)
         with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:
             analytics.recompute(session, SYSTEM, wh)  # the purchases the messages brought counted too
+            # the trend charts begin with a history: the group sizes as of each week of the last quarter
+            weeks = [report.as_of - timedelta(weeks=k) for k in range(1, 14)]
+            analytics.backfill_snapshots(session, SYSTEM, wh, weeks)

@@ -47,7 +47,7 @@ def _import(
             if dry_run:  # checked, nothing written
                 session.rollback()
     except KlienturaError as exc:
-        fail(exc.detail)
+        fail(exc, settings)
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, default=str))
         return
@@ -103,5 +103,5 @@ def dedup_scan(ctx: typer.Context, threshold: Annotated[float | None, typer.Opti
         with command_session(settings.database_url) as session:
             n = dedup.scan(session, SYSTEM, threshold or settings.dedup_threshold)
     except KlienturaError as exc:
-        fail(exc.detail)
+        fail(exc, settings)
     console.print(f"{n} duplicate suggestions")

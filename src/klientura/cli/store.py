@@ -41,7 +41,7 @@ def init(
         with command_session(settings.database_url) as session:
             auth_svc.create_user(session, SYSTEM, email, "Administrator", "admin", pwd)
     except KlienturaError as exc:
-        fail(exc.detail)
+        fail(exc, settings)
     console.print(f"[green]ready[/green]: log in as {email}")
 
 
@@ -61,7 +61,7 @@ def user_create(
             user = auth_svc.create_user(session, SYSTEM, email, name or email, role, pwd)
             console.print(f"user #{user.id} {user.email} ({user.role}) created")
     except KlienturaError as exc:
-        fail(exc.detail)
+        fail(exc, settings)
 
 
 @key_app.command("create")
@@ -76,5 +76,5 @@ def apikey_create(
         with command_session(settings.database_url) as session:
             _key, token = auth_svc.create_api_key(session, SYSTEM, name, scope)
     except KlienturaError as exc:
-        fail(exc.detail)
+        fail(exc, settings)
     print(token)

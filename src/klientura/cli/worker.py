@@ -86,7 +86,7 @@ def send(
     try:
         configured = channels.from_settings(settings)
     except KlienturaError as exc:
-        fail(exc.detail)
+        fail(exc, settings)
     if not configured:
         fail("no channel is configured: set KLIENTURA_SMTP_HOST, KLIENTURA_WEBHOOK_URL, KLIENTURA_TELEGRAM_TOKEN "
              "or KLIENTURA_SMS_KEY")  # fmt: skip

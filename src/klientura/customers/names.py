@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from klientura.customers.errors import UNKNOWN_GENDER
 from klientura.kit.errors import ValidationFailed
 
 _PATRONYMIC_ENDINGS = (
@@ -59,5 +60,5 @@ def normalize_gender(value: str | None) -> str | None:
         return None
     key = str(value).strip().lower().rstrip(".")
     if key not in _GENDERS:
-        raise ValidationFailed(f"unknown gender: {value!r} (use m/f, м/ж)")
+        raise ValidationFailed(UNKNOWN_GENDER, value=value)
     return _GENDERS[key]

@@ -18,6 +18,13 @@ from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
 from klientura.auth.permissions import owner_scope
+from klientura.customers.errors import (
+    CONCURRENT_CHANGES,
+    CONTACT_OF_ANOTHER_MANAGER,
+    IMPLAUSIBLE_BIRTH_DATE,
+    NAME_OR_IDENTITY_NEEDED,
+    NO_CARD_FOR_IDENTITIES,
+)
 from klientura.customers.models import Consent, Customer, FieldValue, Identity
 from klientura.customers.names import clean_name, normalize_gender, split_full_name
 from klientura.customers.schemas import CustomerIn, ResolveResult
@@ -87,7 +94,7 @@ def _check_birth_date(value: date | None) -> date | None:
     if value is None:
         return None
     if value.year < 1900 or value > date.today():
-        raise ValidationFailed(f"implausible birth date: {value.isoformat()}")
+        raise ValidationFailed(IMPLAUSIBLE_BIRTH_DATE, value=value.isoformat())
     return value
 
 
@@ -146,12 +153,12 @@ def resolve(
         if target is not None:
             customer = session.get_one(Customer, target)
             if owner is not None and customer.owner_id != owner:
-                raise Forbidden("a customer with this contact exists and belongs to another manager")
+                raise Forbidden(CONTACT_OF_ANOTHER_MANAGER)
             return _enrich(session, actor, customer, prepared, found, source)
         if not create:
-            raise ValidationFailed("no card carries any of the given identities")
+            raise ValidationFailed(NO_CARD_FOR_IDENTITIES)
         if not prepared.identities and not prepared.profile:
-            raise ValidationFailed("a card needs at least a name or an identity")
+            raise ValidationFailed(NAME_OR_IDENTITY_NEEDED)
         try:
             with session.begin_nested():
                 customer = Customer(**prepared.profile, owner_id=owner if owner is not None else prepared.owner_id)
@@ -170,7 +177,7 @@ def resolve(
             created=True,
             added_identities=[f"{k}:{v}" for k, v, _ in prepared.identities],
         )
-    raise ValidationFailed("could not resolve the card under concurrent changes; retry the request")
+    raise ValidationFailed(CONCURRENT_CHANGES)
 
 
 def _full(c: Customer, prepared: Prepared) -> dict[str, Any]:

@@ -9,6 +9,16 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, tuple_
 
 from klientura.audit import Actor, record
 from klientura.auth.permissions import owner_scope, require
+from klientura.customers.errors import (
+    BAD_LIMIT,
+    CURSOR_MISMATCH,
+    CUSTOMER_MERGED,
+    CUSTOMER_NOT_FOUND,
+    IDENTITY_NOT_FOUND,
+    IDENTITY_TAKEN,
+    OWNER_CHANGE_FORBIDDEN,
+    UNKNOWN_SORT,
+)
 from klientura.customers.models import Consent, Customer, CustomerTag, FieldValue, Identity, Tag
 from klientura.customers.resolve import snapshot
 from klientura.customers.schemas import ConsentRead, CustomerRead, CustomerUpdate, IdentityRead
@@ -34,7 +44,7 @@ def get_customer(session: Session, actor: Actor, customer_id: int, *, follow_mer
         customer, seen = session.get(Customer, customer.merged_into_id), seen + 1
     owner = owner_scope(actor)
     if customer is None or (owner is not None and customer.owner_id != owner):
-        raise NotFound(f"customer {customer_id} not found")
+        raise NotFound(CUSTOMER_NOT_FOUND, id=customer_id)
     return customer
 
 
@@ -52,14 +62,14 @@ def visible_id(session: Session, actor: Actor, customer_id: int) -> int:
                 break
             return current
         current = row.merged_into_id
-    raise NotFound(f"customer {customer_id} not found")
+    raise NotFound(CUSTOMER_NOT_FOUND, id=customer_id)
 
 
 def get_for_write(session: Session, actor: Actor, customer_id: int) -> Customer:
     require(actor, "customers:write")
     customer = get_customer(session, actor, customer_id, follow_merge=False)
     if customer.merged_into_id is not None:
-        raise Conflict(f"customer {customer_id} was merged into {customer.merged_into_id}")
+        raise Conflict(CUSTOMER_MERGED, id=customer_id, survivor=customer.merged_into_id)
     return customer
 
 
@@ -93,7 +103,7 @@ def update_customer(session: Session, actor: Actor, customer_id: int, patch: Cus
         elif name == "gender":
             value = normalize_gender(value)
         elif name == "owner_id" and owner_scope(actor) is not None and value != actor.id:
-            raise ValidationFailed("a manager cannot hand a customer to someone else")
+            raise ValidationFailed(OWNER_CHANGE_FORBIDDEN)
         setattr(customer, name, value)
     session.flush()
     after = snapshot(customer)
@@ -109,7 +119,7 @@ def add_identity(session: Session, actor: Actor, customer_id: int, kind: str, ra
     if holder is not None:
         if holder.customer_id == customer.id:
             return holder
-        raise Conflict(f"{kind} {value} belongs to customer {holder.customer_id}", customer_id=holder.customer_id)
+        raise Conflict(IDENTITY_TAKEN, kind=kind, value=value, customer_id=holder.customer_id)
     identity = Identity(customer_id=customer.id, kind=kind, value=value, raw=raw.strip(), source="manual")
     session.add(identity)
     session.flush()
@@ -122,7 +132,7 @@ def identity_for_write(session: Session, actor: Actor, customer_id: int, identit
     customer = get_for_write(session, actor, customer_id)
     identity = session.get(Identity, identity_id)
     if identity is None or identity.customer_id != customer.id:
-        raise NotFound(f"identity {identity_id} not found on customer {customer_id}")
+        raise NotFound(IDENTITY_NOT_FOUND, id=identity_id, customer_id=customer_id)
     return identity
 
 
@@ -217,9 +227,9 @@ def _text_filter(q: str, region: str) -> ColumnElement[bool]:
 def search_customers(session: Session, actor: Actor, query: SearchQuery, region: str = "RU") -> Page:
     require(actor, "customers:read")
     if query.sort not in SORTS:
-        raise ValidationFailed(f"unknown sort {query.sort!r}; use one of {', '.join(SORTS)}")
+        raise ValidationFailed(UNKNOWN_SORT, field="sort", value=query.sort, allowed=", ".join(SORTS))
     if not 1 <= query.limit <= 500:
-        raise ValidationFailed("limit must be between 1 and 500")
+        raise ValidationFailed(BAD_LIMIT)
     stmt = select(Customer).where(visible_clause(actor))
     if query.q:
         stmt = stmt.where(_text_filter(query.q, region))
@@ -248,7 +258,7 @@ def search_customers(session: Session, actor: Actor, query: SearchQuery, region:
     if query.cursor:
         values = decode_cursor(query.cursor)
         if len(values) != len(cols):
-            raise ValidationFailed("cursor does not match the sort order")
+            raise ValidationFailed(CURSOR_MISMATCH)
         if "created_at" in names:
             from datetime import datetime
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from klientura.audit import Actor, record
+from klientura.customers.errors import BAD_TAG
 from klientura.customers.models import CustomerTag, Tag
 from klientura.db import Session
 from klientura.kit.errors import ValidationFailed
@@ -11,7 +12,7 @@ from klientura.kit.errors import ValidationFailed
 def _clean(name: str) -> str:
     value = " ".join(name.split()).lower()
     if not value or len(value) > 64:
-        raise ValidationFailed(f"a tag is 1-64 characters: {name!r}")
+        raise ValidationFailed(BAD_TAG, value=name)
     return value
 
 

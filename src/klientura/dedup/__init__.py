@@ -1,7 +1,7 @@
 """Duplicate cards: scored suggestions with reasons, merge and exact unmerge."""
 
 from klientura.dedup.blocking import find_duplicates
-from klientura.dedup.merge import merge, merges_of, recent_merges, unmerge
+from klientura.dedup.merge import MergeHook, merge, merges_of, recent_merges, unmerge
 from klientura.dedup.models import DismissedPair, DuplicateSuggestion
 from klientura.dedup.scoring import Person, Scored, score
 from klientura.dedup.service import (
@@ -17,6 +17,7 @@ from klientura.dedup.service import (
 __all__ = [
     "DismissedPair",
     "DuplicateSuggestion",
+    "MergeHook",
     "Person",
     "Scored",
     "dismiss",

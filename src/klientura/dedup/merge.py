@@ -7,6 +7,7 @@ and restore the survivor's profile as it was. Tables of later domains join by ad
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -48,7 +49,6 @@ class MergeHook(Protocol):
     def undo(self, session: Session, survivor_id: int, merged_id: int, saved: Any) -> None: ...
 
 
-HOOKS: list[MergeHook] = []  # registered by the domains above this one when they are imported
 PROFILE = ("last_name", "first_name", "middle_name", "gender", "birth_date", "city", "timezone",
            "preferred_channel", "acquisition_source", "owner_id")  # fmt: skip
 
@@ -72,7 +72,11 @@ def _restore(c: Customer, snap: dict[str, Any]) -> None:
     c.attributes = dict(snap.get("attributes") or {})
 
 
-def merge(session: Session, actor: Actor, survivor_id: int, merged_id: int) -> MergeRecord:
+def merge(
+    session: Session, actor: Actor, survivor_id: int, merged_id: int, *, hooks: Sequence[MergeHook]
+) -> MergeRecord:
+    """Move everything of ``merged`` to ``survivor`` - the later domains' parts through ``hooks``, which the app,
+    the CLI and the worker assemble (klientura.wiring.merge_hooks), never an import's side effect."""
     require(actor, "dedup:write")
     if survivor_id == merged_id:
         raise ValidationFailed("a card cannot be merged into itself")
@@ -95,7 +99,7 @@ def merge(session: Session, actor: Actor, survivor_id: int, merged_id: int) -> M
     moved["tags"] = tags
     moved["tags_added"] = [t for t in tags if t not in have_tags]
     moved["consents"] = _merge_consents(session, survivor.id, merged.id)
-    for hook in HOOKS:
+    for hook in hooks:
         moved[hook.key] = hook.move(session, survivor.id, merged.id)
     for name in PROFILE:
         if getattr(survivor, name) in (None, "") and getattr(merged, name) not in (None, ""):
@@ -137,7 +141,7 @@ def _merge_consents(session: Session, survivor_id: int, merged_id: int) -> list[
     return snap
 
 
-def unmerge(session: Session, actor: Actor, merge_id: int) -> MergeRecord:
+def unmerge(session: Session, actor: Actor, merge_id: int, *, hooks: Sequence[MergeHook]) -> MergeRecord:
     from datetime import datetime
 
     require(actor, "dedup:write")
@@ -157,7 +161,7 @@ def unmerge(session: Session, actor: Actor, merge_id: int) -> MergeRecord:
     survivor = session.get_one(Customer, rec.survivor_id)
     merged = session.get_one(Customer, rec.merged_id)
     moved = rec.moved
-    for hook in reversed(HOOKS):
+    for hook in reversed(hooks):
         if hook.key in moved:
             hook.undo(session, survivor.id, merged.id, moved[hook.key])
     for key, model, column in REFERENCES:

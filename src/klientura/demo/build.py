@@ -29,8 +29,7 @@ from klientura.demo.loyalty import enrol
 from klientura.demo.people import DemoPerson, make_duplicate, make_person, new_phone
 from klientura.orders import Order, OrderLine, Return, ReturnLine
 
-START = date(2023, 12, 1)
-END = date(2026, 11, 15)
+SPAN_DAYS = 1080  # about three years of history, ending on the day the demo is built
 DEMO_PASSWORD = "klientura-demo"
 USERS = [("admin@klientura.local", "Администратор", "admin"), ("marketer@klientura.local", "Мария Маркетолог", "marketer"),
          ("manager@klientura.local", "Максим Менеджер", "manager"), ("analyst@klientura.local", "Анна Аналитик", "analyst")]  # fmt: skip
@@ -79,10 +78,13 @@ def _catalog(session: Session, rng: random.Random) -> list[tuple[int, Decimal, s
 
 
 def build(
-    session: Session, *, customers: int = 20_000, seed: int = 42, duplicate_share: float = 0.015,
+    session: Session, *, end: date, customers: int = 20_000, seed: int = 42, duplicate_share: float = 0.015,
     progress: Progress | None = None,
 ) -> DemoSummary:  # fmt: skip
-    """Write the demo chain into an empty store. Flushes; the caller commits."""
+    """Write the demo chain into an empty store, its history running up to ``end`` (the day it is built: a
+    dashboard's "last 30 days" then shows a working shop). Flushes; the caller commits."""
+    start = end - timedelta(days=SPAN_DAYS)
+    start_dt, end_dt = datetime.combine(start, time(9, 0), tzinfo=UTC), closing_time(end)
     if session.scalar(select(func.count()).select_from(Customer)):
         raise ValueError("the store already holds customers; the demo needs an empty store")
     rng = random.Random(seed)
@@ -117,7 +119,7 @@ def build(
     phones: set[str] = set()
     emails: set[str] = set()
     mailboxes: set[str] = set()
-    span = (END - START).days
+    span = (end - start).days
     pairs: list[tuple[int, int]] = []
     counts = {"orders": 0, "lines": 0, "anonymous": 0, "returns": 0, "events": 0, "never_bought": 0}
     ids = _Ids()
@@ -128,14 +130,15 @@ def build(
         n_dup = int((hi - lo + 1) * duplicate_share)
         people: list[DemoPerson] = []
         for pid in range(lo, hi - n_dup + 1):
-            signup = START + timedelta(days=int(span * rng.random() ** 1.3))
+            signup = start + timedelta(days=int(span * rng.random() ** 1.3))
             people.append(make_person(rng, pid, signup, phones, mailboxes))
         originals = len(people)
         for pid in range(hi - n_dup + 1, hi + 1):
             orig = people[rng.randrange(originals)]
-            signup = min(END, orig.signup + timedelta(days=rng.randint(30, 400)))
+            signup = min(end, orig.signup + timedelta(days=rng.randint(30, 400)))
             people.append(make_duplicate(rng, pid, orig, signup, phones))
-            pairs.append((orig.id, pid))
+        people = _shuffle_ids(people, random.Random(seed * 1_000_003 + lo))
+        pairs += [(p.duplicate_of, p.id) for p in people if p.duplicate_of is not None]
         for p in people:
             if p.email is not None:
                 if p.email in emails:
@@ -148,11 +151,13 @@ def build(
         non_buyers = {p.id for p in people if erng.random() < 0.12}  # registered, never bought (yet)
         counts["never_bought"] += len(non_buyers)
         buyers = [p for p in people if p.id not in non_buyers]
-        _write_orders(session, rng, buyers, products, by_city, all_stores, eshop_id, channels, counts, ids, progress)
-        counts["events"] += write_events(session, erng, people, non_buyers, END_DT)
-    _write_anonymous(session, rng, products, all_stores, channels, counts, ids)
+        _write_orders(
+            session, rng, buyers, products, by_city, all_stores, eshop_id, channels, counts, ids, progress, end_dt
+        )
+        counts["events"] += write_events(session, erng, people, non_buyers, end_dt)
+    _write_anonymous(session, rng, products, all_stores, channels, counts, ids, start_dt, end_dt)
     _fix_sequences(session)
-    points = enrol(session, random.Random(seed + 2), END_DT)
+    points = enrol(session, random.Random(seed + 2), end_dt)
     counts["members"] = points["members"]
     record(session, SYSTEM, "demo.build", "demo", seed, None, {"customers": customers, **counts})
     return DemoSummary(customers=customers, duplicates=len(pairs), duplicate_pairs=pairs, **counts)
@@ -258,13 +263,26 @@ class _OrderWriter:
             self.flush()
 
 
-END_DT = datetime.combine(END, time(21, 0), tzinfo=UTC)
-START_DT = datetime.combine(START, time(9, 0), tzinfo=UTC)
+def _shuffle_ids(people: list[DemoPerson], rng: random.Random) -> list[DemoPerson]:
+    """The chunk's cards with their ids dealt out at random, so the planted duplicates (made last) sit among the
+    rest instead of being the newest cards, the first page of the customer list."""
+    ids = [p.id for p in people]
+    dealt = dict(zip(ids, rng.sample(ids, len(ids)), strict=True))
+    for p in people:
+        p.id = dealt[p.id]
+        if p.duplicate_of is not None:
+            p.duplicate_of = dealt.get(p.duplicate_of, p.duplicate_of)
+    return sorted(people, key=lambda p: p.id)
+
+
+def closing_time(day: date) -> datetime:
+    """The demo's last moment of ``day``: the shops close at midnight in Moscow."""
+    return datetime.combine(day, time(21, 0), tzinfo=UTC)
 
 
 def _write_orders(session: Session, rng: random.Random, people: list[DemoPerson], products: list[tuple[int, Decimal, str]],
                   by_city: dict[str | None, list[int]], all_stores: list[int], eshop_id: int, channels: dict[str, int],
-                  counts: dict[str, int], ids: _Ids, progress: Progress | None) -> None:  # fmt: skip
+                  counts: dict[str, int], ids: _Ids, progress: Progress | None, end_dt: datetime) -> None:  # fmt: skip
     w = _OrderWriter(session, rng, products, counts, ids)
     before = counts["orders"]
     for p in people:
@@ -276,7 +294,7 @@ def _write_orders(session: Session, rng: random.Random, people: list[DemoPerson]
         online = p.source == "eshop" or rng.random() < 0.15
         t = datetime.combine(p.signup, time(rng.randint(9, 20), rng.randint(0, 59)), tzinfo=UTC)
         first = True
-        while t < END_DT:
+        while t < end_dt:
             if first or rng.random() < _season(t.date()) / 1.7:
                 if online and rng.random() < 0.7:
                     outlet, channel = eshop_id, channels["app" if rng.random() < 0.3 else "eshop"]
@@ -299,12 +317,13 @@ def _write_orders(session: Session, rng: random.Random, people: list[DemoPerson]
 
 
 def _write_anonymous(session: Session, rng: random.Random, products: list[tuple[int, Decimal, str]],
-                     all_stores: list[int], channels: dict[str, int], counts: dict[str, int], ids: _Ids) -> None:  # fmt: skip
+                     all_stores: list[int], channels: dict[str, int], counts: dict[str, int], ids: _Ids,
+                     start_dt: datetime, end_dt: datetime) -> None:  # fmt: skip
     """Receipts without a card: about 18% of the chain's receipts."""
     w = _OrderWriter(session, rng, products, counts, ids)
-    span = (END_DT - START_DT).total_seconds()
+    span = (end_dt - start_dt).total_seconds()
     for _ in range(int(counts["orders"] * 0.18)):
-        when = START_DT + timedelta(seconds=span * math.sqrt(rng.random()))
+        when = start_dt + timedelta(seconds=span * math.sqrt(rng.random()))
         w.add(None, when, rng.choice(all_stores), channels["store"], 0.0 if rng.random() < 0.9 else 0.1, False)
         counts["anonymous"] += 1
     w.flush()

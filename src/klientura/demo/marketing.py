@@ -1,4 +1,4 @@
-"""The demo chain's marketing, already under way: an autumn campaign (two variants, a personal promo code, a 10 %
+"""The demo chain's marketing, already under way: a seasonal sale campaign (two variants, a personal promo code, a 10 %
 control group) launched five weeks before the data ends, and four triggered scenarios that have run for its last
 month — their messages delivered (a few bounced), opened and clicked, and the purchases they brought — so the
 campaign and scenario pages have a report to show the day the demo is built. Seeded like the rest of the demo;
@@ -11,7 +11,7 @@ more within the window (the control groups never do), so the reports show an eff
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -22,15 +22,22 @@ from klientura.audit import SYSTEM
 from klientura.campaigns import OutboxEvent, OutboxMessage, Recipient, ScenarioEntry
 from klientura.catalog import Product
 from klientura.db import Session, insert_columns
+from klientura.demo.build import closing_time
 from klientura.events import Event
 from klientura.kit.errors import KlienturaError
 from klientura.loyalty.offers import create_offer
 from klientura.orders import LineIn, OrderIn, ingest_order
 
-LAUNCH = datetime(2026, 10, 13, 7, 0, tzinfo=UTC)  # a Tuesday, 10:00 in Moscow
-SCENARIOS_SINCE = datetime(2026, 10, 16, 21, 0, tzinfo=UTC)  # a month before the data ends
-HTML = """<html><body><h2>{{ name }}, осенняя распродажа</h2>
-<p>Скидка 15 % на всё по вашему коду <b>{{ promo_code }}</b> до конца октября.</p>
+
+def launch_time(as_of: date) -> datetime:
+    """The campaign's launch: a Tuesday, 10:00 in Moscow, about five weeks before the data ends (its 14-day
+    attribution window closed well before)."""
+    day = as_of - timedelta(days=33)
+    return datetime.combine(day - timedelta(days=(day.weekday() - 1) % 7), time(7, 0), tzinfo=UTC)
+
+
+HTML = """<html><body><h2>{{ name }}, распродажа</h2>
+<p>Скидка 15 % на всё по вашему коду <b>{{ promo_code }}</b> до конца месяца.</p>
 {% if products %}<p>Вам может понравиться:</p><ul>{% for p in products %}<li>{{ p.name }} — {{ p.price | money }}</li>
 {% endfor %}</ul>{% endif %}<p><a href="https://shop.example.ru/sale">Выбрать подарки</a></p>
 <p style="font-size:small"><a href="{{ unsubscribe_url }}">Отписаться</a></p></body></html>"""
@@ -41,52 +48,56 @@ UPLIFT = {"campaign": (0.08, 14), "welcome": (0.06, 14), "abandoned_cart": (0.10
 def history(session: Session, wh: Warehouse, sending: campaigns.Sending, as_of: date, seed: int = 42) -> dict[str, int]:
     """Write the campaign and the scenarios' month; counts of what was written. Flushes; the caller commits."""
     rng = random.Random(seed + 3)
+    launch, until = launch_time(as_of), closing_time(as_of)
+    scenarios_since = until - timedelta(days=30)  # a month of scenarios, up to the end of the data
     catalogue = [(sku, price) for sku, price in session.execute(select(Product.sku, Product.price)) if price]
     seg = segments.create_segment(session, SYSTEM, wh, segments.SegmentIn(
-        name="Активные и засыпающие", description="Жизненный цикл: активные и спящие — кого стоит позвать осенью",
+        name="Активные и засыпающие", description="Жизненный цикл: активные и спящие — кого стоит позвать на распродаже",
         rule={"kind": "score", "field": "lifecycle", "op": "in", "value": ["active", "sleeping"]}), as_of)  # fmt: skip
-    offer = create_offer(session, SYSTEM, {"name": "−15 % осенью", "discount_percent": 15})
+    offer = create_offer(session, SYSTEM, {"name": "−15 % на распродаже", "discount_percent": 15})
     c = campaigns.create_campaign(session, SYSTEM, {
-        "name": "Осенняя распродажа", "segment_id": seg.id, "offer_id": offer.id, "holdout_share": 0.1,
+        "name": "Распродажа сезона", "segment_id": seg.id, "offer_id": offer.id, "holdout_share": 0.1,
         "attribution_days": 14, "variants": [
-            {"name": "A", "subject": "{{ name }}, осенняя распродажа: −15 %", "html": HTML,
-             "text": "{{ name }}, скидка 15 % по коду {{ promo_code }} до конца октября."},
+            {"name": "A", "subject": "{{ name }}, распродажа: −15 %", "html": HTML,
+             "text": "{{ name }}, скидка 15 % по коду {{ promo_code }} до конца месяца."},
             {"name": "B", "subject": "Только для вас, {{ name }}: код {{ promo_code }}", "html": HTML,
              "text": "{{ name }}, ваш личный код {{ promo_code }} даёт −15 % на всё."}]})  # fmt: skip
     c.seed = f"demo-{seed}"  # the holdout and the variants drawn the same way each time the demo is built
-    campaigns.launch(session, SYSTEM, c.id, LAUNCH, sending)
-    counts = {"campaign_messages": _delivered(session, f"campaign:{c.id}", rng)}
+    campaigns.launch(session, SYSTEM, c.id, launch, sending)
+    counts = {"campaign_messages": _delivered(session, f"campaign:{c.id}", rng, until)}
     targets = session.execute(select(Recipient.customer_id).where(Recipient.campaign_id == c.id,
                                                                   Recipient.grp == "target")).scalars()  # fmt: skip
-    counts["campaign_orders"] = _bought(session, rng, catalogue, [(cid, LAUNCH) for cid in targets], "campaign")
+    counts["campaign_orders"] = _bought(session, rng, catalogue, [(cid, launch) for cid in targets], "campaign", until)
     for key in ("welcome", "abandoned_cart", "birthday", "feedback"):
-        campaigns.update_scenario(session, SYSTEM, key, {"enabled": True}, SCENARIOS_SINCE).seed = f"demo-{seed}-{key}"
+        campaigns.update_scenario(session, SYSTEM, key, {"enabled": True}, scenarios_since).seed = f"demo-{seed}-{key}"
     counts["scenario_entries"] = 0
     for day in range(1, 31):  # as `klientura send` would have run them (every minute; a day at a time is the same)
-        fired = campaigns.run_scenarios(session, SCENARIOS_SINCE + timedelta(days=day), sending)
+        fired = campaigns.run_scenarios(session, scenarios_since + timedelta(days=day), sending)
         counts["scenario_entries"] += sum(sum(by_group.values()) for by_group in fired.values())
     for key in ("welcome", "abandoned_cart", "birthday", "feedback"):
-        counts["scenario_messages"] = counts.get("scenario_messages", 0) + _delivered(session, f"scenario:{key}", rng)
+        counts["scenario_messages"] = counts.get("scenario_messages", 0) + _delivered(
+            session, f"scenario:{key}", rng, until
+        )
         if key in UPLIFT:
             entries = session.execute(select(ScenarioEntry.customer_id, ScenarioEntry.at).join(
                 campaigns.Scenario, campaigns.Scenario.id == ScenarioEntry.scenario_id).where(
                 campaigns.Scenario.key == key, ScenarioEntry.grp == "target")).all()  # fmt: skip
             counts["scenario_orders"] = counts.get("scenario_orders", 0) + _bought(
-                session, rng, catalogue, [(cid, at) for cid, at in entries], key
+                session, rng, catalogue, [(cid, at) for cid, at in entries], key, until
             )
     return counts
 
 
-def _delivered(session: Session, source: str, rng: random.Random) -> int:
+def _delivered(session: Session, source: str, rng: random.Random, until: datetime) -> int:
     """The messages of ``source`` as the sender and the tracking links would have left them: sent a few seconds
     after they were due (one e-mail in a hundred bounced: no such mailbox), a fifth of e-mails opened, a fifth of
-    those clicked."""
+    those clicked. Nothing happens after ``until`` (the demo's present)."""
     rows = session.execute(select(OutboxMessage).where(OutboxMessage.source == source)).scalars().all()
     steps: dict[str, list[Any]] = {"message_id": [], "status": [], "at": [], "detail": []}
     events: dict[str, list[Any]] = {k: [] for k in ("customer_id", "type", "channel", "payload", "occurred_at",
                                                     "source", "external_id")}  # fmt: skip
     for m in rows:
-        at = m.next_attempt_at + timedelta(seconds=rng.randint(1, 900))
+        at = min(m.next_attempt_at + timedelta(seconds=rng.randint(1, 900)), until)
         m.attempts = 1
         if m.channel == "email" and rng.random() < 0.01:
             m.status, m.last_error = "failed", f"SMTP 550: 5.1.1 <{m.to}>: no such user"
@@ -103,7 +114,7 @@ def _delivered(session: Session, source: str, rng: random.Random) -> int:
             for n, kind in enumerate(kinds):
                 for name, value in (("customer_id", m.customer_id), ("type", f"message_{kind}"), ("channel", "email"),
                                     ("payload", {"message": m.key, "source": source}),
-                                    ("occurred_at", at + timedelta(hours=rng.uniform(0.2, 30), minutes=n)),
+                                    ("occurred_at", min(at + timedelta(hours=rng.uniform(0.2, 30), minutes=n), until)),
                                     ("source", "tracking"), ("external_id", f"{kind}:{m.key}")):  # fmt: skip
                     events[name].append(value)
     session.flush()
@@ -113,8 +124,9 @@ def _delivered(session: Session, source: str, rng: random.Random) -> int:
 
 
 def _bought(session: Session, rng: random.Random, catalogue: list[tuple[str, Any]],
-            reached: list[tuple[int, datetime]], what: str) -> int:  # fmt: skip
-    """One more purchase for a share of those reached, within the window after their message."""
+            reached: list[tuple[int, datetime]], what: str, until: datetime) -> int:  # fmt: skip
+    """One more purchase for a share of those reached, within the window after their message (one that would
+    fall after ``until``, the demo's present, has not happened yet)."""
     share, days = UPLIFT[what]
     products = {p.sku: p for p in session.scalars(select(Product))}
     n = 0
@@ -123,6 +135,8 @@ def _bought(session: Session, rng: random.Random, catalogue: list[tuple[str, Any
             continue
         basket = rng.sample(catalogue, rng.randint(1, 3))
         when = at + timedelta(hours=rng.uniform(2, days * 24 - 1))
+        if when > until:
+            continue
         try:
             ingest_order(
                 session,

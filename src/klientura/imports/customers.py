@@ -63,7 +63,7 @@ def import_customers(
     try:
         for flushed, batch in enumerate(parse_batches(table, parse, batch_size=batch_size, workers=workers), 1):
             for rej in batch.result.rejected:
-                report.reject(rej.row_no, rej.reason, rej.raw)
+                report.reject(rej)
             report.total += batch.rows
             if batch.result.rows:
                 writer.flush(batch.result)

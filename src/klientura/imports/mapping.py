@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from klientura.imports.errors import BAD_MAPPING, NO_SUCH_COLUMN, UNKNOWN_FIELD
 from klientura.kit.errors import ValidationFailed
 
 CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -89,11 +90,11 @@ def apply_overrides(
         elif _norm(column) in normed:
             idx = normed.index(_norm(column))
         else:
-            raise ValidationFailed(f"no column {column!r} in the file; columns: {', '.join(headers)}")
+            raise ValidationFailed(NO_SUCH_COLUMN, column=column, columns=", ".join(headers))
         result = {f: i for f, i in result.items() if i != idx}
         if field:
             if field not in fields:
-                raise ValidationFailed(f"unknown field {field!r}; fields: {', '.join(fields)}")
+                raise ValidationFailed(UNKNOWN_FIELD, value=field, fields=", ".join(fields))
             result[field] = idx
     return result
 
@@ -103,6 +104,6 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         column, sep, field = pair.partition("=")
         if not sep:
-            raise ValidationFailed(f"a mapping is 'Column=field', got {pair!r}")
+            raise ValidationFailed(BAD_MAPPING, value=pair)
         out[column.strip()] = field.strip()
     return out

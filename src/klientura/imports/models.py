@@ -37,5 +37,8 @@ class ImportRejection(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
     row_no: Mapped[int]
-    reason: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(String(500))  # in English, as it was said
     raw: Mapped[dict[str, Any]]
+    code: Mapped[str | None] = mapped_column(String(80))  # the reason's code and parameters: the page translates them
+    params: Mapped[dict[str, Any] | None]
+    field: Mapped[str | None] = mapped_column(String(64))

@@ -19,13 +19,29 @@ from klientura.audit import Actor, record
 from klientura.catalog import ensure_channel, ensure_outlet, products_by_sku
 from klientura.db import Deferred, Session, insert_rows, refresh_statistics, reserve_ids, select_in, utcnow
 from klientura.imports.customers import _lookup
+from klientura.imports.errors import (
+    BAD_PURCHASE_DATE,
+    DISCOUNT_OVER_AMOUNT,
+    DISCOUNT_OVER_LINE,
+    LINE_WITHOUT_PRICE,
+    NO_AMOUNT,
+    NO_COLUMN_FOR,
+    NO_PURCHASE_DATE,
+    NO_RECEIPT_NUMBER,
+    NOT_A_NUMBER,
+    QTY_NOT_POSITIVE,
+    RECEIPT_SPLIT,
+    UNKNOWN_CUSTOMER,
+    UNKNOWN_STATUS,
+    WRITTEN_CONCURRENTLY,
+)
 from klientura.imports.pipeline import parse_batches
 from klientura.imports.readers import Cell, Table
 from klientura.imports.report import Progress, Report, raw_of
 from klientura.imports.rows import Rejected
 from klientura.imports.rows import text_of as _text
 from klientura.kit.dates import parse_datetime
-from klientura.kit.errors import Conflict, ValidationFailed
+from klientura.kit.errors import Conflict, ValidationFailed, located
 from klientura.kit.identifiers import normalize_identity
 from klientura.kit.money import parse_money, quantize
 from klientura.orders import Order, OrderLine
@@ -91,7 +107,7 @@ def _money(row: list[Cell], m: dict[str, int], name: str) -> Decimal | None:
     try:
         return _money_of(text)
     except ValidationFailed as exc:
-        raise ValidationFailed(f"{name}: {exc.detail}") from exc
+        raise located(exc, name) from exc
 
 
 def parse_receipt_row(
@@ -100,14 +116,14 @@ def parse_receipt_row(
     """A receipt from its first (or only) row, and that row's line when the file lists lines."""
     ext = _text(row, m.get("external_id"))
     if not ext:
-        raise ValidationFailed("no receipt number")
+        raise ValidationFailed(NO_RECEIPT_NUMBER)
     cell = row[m["placed_at"]] if m.get("placed_at") is not None and m["placed_at"] < len(row) else None
     if cell in (None, ""):
-        raise ValidationFailed("no purchase date")
+        raise ValidationFailed(NO_PURCHASE_DATE)
     try:
         placed_at = _moment_of(cell, tz) if isinstance(cell, str) else parse_datetime(cell, tz)
     except ValidationFailed as exc:
-        raise ValidationFailed(f"bad purchase date: {cell!r}") from exc
+        raise ValidationFailed(BAD_PURCHASE_DATE, value=cell) from exc
     identities = []
     for col, kind in _CUSTOMER_KEYS:
         raw = _text(row, m.get(col))
@@ -117,12 +133,12 @@ def parse_receipt_row(
                     kind, raw, region=region, source=source if kind == "external" and ":" not in raw else None
                 )
             except ValidationFailed as exc:
-                raise ValidationFailed(f"bad {kind}: {exc.detail}") from exc
+                raise located(exc, kind) from exc
             identities.append((kind, value))
     status = (_text(row, m.get("status")) or "completed").lower()
     status = _STATUSES.get(status, status)
     if status not in ("completed", "cancelled", "pending"):
-        raise ValidationFailed(f"unknown status {status!r}")
+        raise ValidationFailed(UNKNOWN_STATUS, value=status)
     receipt = Receipt(
         external_id=ext[:128], row_no=0, placed_at=placed_at, identities=identities,
         outlet=_text(row, m.get("outlet")), channel=_text(row, m.get("channel")),
@@ -132,10 +148,10 @@ def parse_receipt_row(
         return receipt, parse_line(row, m)
     total, discount = _money(row, m, "total"), _money(row, m, "discount")
     if total is None:
-        raise ValidationFailed("no amount")
+        raise ValidationFailed(NO_AMOUNT)
     receipt.total, receipt.discount = total, discount or ZERO
     if receipt.discount > receipt.total:
-        raise ValidationFailed("discount exceeds the amount")
+        raise ValidationFailed(DISCOUNT_OVER_AMOUNT)
     return receipt, None
 
 
@@ -144,18 +160,18 @@ def parse_line(row: list[Cell], m: dict[str, int]) -> Line:
     try:
         qty = _quantity_of(qty_text.replace(",", ".")) if qty_text else _ONE
     except ArithmeticError as exc:
-        raise ValidationFailed(f"qty: not a number: {qty_text!r}") from exc
+        raise ValidationFailed(NOT_A_NUMBER, field="qty", value=qty_text) from exc
     if not qty.is_finite() or qty <= 0:
-        raise ValidationFailed(f"qty must be a positive number, got {qty_text!r}")
+        raise ValidationFailed(QTY_NOT_POSITIVE, value=qty_text)
     price = _money(row, m, "price")
     discount = _money(row, m, "line_discount") or _money(row, m, "discount") or ZERO
     if price is None:
         total = _money(row, m, "total")
         if total is None:
-            raise ValidationFailed("a line needs a price or an amount")
+            raise ValidationFailed(LINE_WITHOUT_PRICE)
         price = quantize(total / qty)
     if discount > price * qty:
-        raise ValidationFailed("discount exceeds the line amount")
+        raise ValidationFailed(DISCOUNT_OVER_LINE)
     return (_text(row, m.get("sku")), qty, price, discount)
 
 
@@ -178,7 +194,7 @@ class ReceiptRows:
                     continue
                 receipt, line = parse_receipt_row(row, self.m, region=self.region, source=self.source, tz=self.tz)
             except ValidationFailed as exc:
-                out.append(Rejected(row_no, exc.detail, raw_of(self.headers, row)))
+                out.append(Rejected.of(row_no, exc, raw_of(self.headers, row)))
                 continue
             receipt.row_no, receipt.raw = row_no, row
             if line is not None:
@@ -204,7 +220,7 @@ def import_orders(
 ) -> Report:
     for need in ("external_id", "placed_at"):
         if need not in mapping:
-            raise ValidationFailed(f"no column for {need}: map one with --map 'Column={need}'")
+            raise ValidationFailed(NO_COLUMN_FOR, column=need)
     run = _Run()
     parse = ReceiptRows(table.headers, mapping, region=region, source=source, tz=tz)
     try:
@@ -212,10 +228,7 @@ def import_orders(
         run.lines.wait()
     except IntegrityError as exc:  # nothing of it stays: the caller rolls the whole import back
         run.lines.abandon()
-        raise Conflict(
-            "some of these receipts were written by another import or integration at the same time; "
-            "run the import again: receipts already in the store are skipped"
-        ) from exc
+        raise Conflict(WRITTEN_CONCURRENTLY) from exc
     except BaseException:
         run.lines.abandon()  # the caller rolls back: not under a write still running
         raise
@@ -233,7 +246,7 @@ def _receipts(
         report.total += batch.rows
         for item in batch.result:
             if isinstance(item, Rejected):
-                report.reject(item.row_no, item.reason, item.raw)
+                report.reject(item)
                 continue
             if current is not None and current.external_id == item.external_id and item.lines and current.lines:
                 current.lines.extend(item.lines)  # a receipt cut by the batch boundary
@@ -264,8 +277,8 @@ class _Run:
 
 
 def _repeated(report: Report, r: Receipt, headers: list[str]) -> None:
-    report.reject(r.row_no, f"receipt {r.external_id} appeared earlier in the file; keep its lines together",
-                  raw_of(headers, r.raw), rows=len(r.lines) or 1)  # fmt: skip
+    report.reject_because(r.row_no, ValidationFailed(RECEIPT_SPLIT, value=r.external_id), raw_of(headers, r.raw),
+                          rows=len(r.lines) or 1)  # fmt: skip
 
 
 _ORDER_COLS = ("id", "source", "external_id", "customer_id", "outlet_id", "channel_id", "placed_at", "status", "total",
@@ -304,8 +317,8 @@ def _flush(
         if r.identities:
             customer_id = next((found[k] for k in r.identities if k in found), None)
             if customer_id is None:
-                reason = "unknown customer: " + ", ".join(f"{k} {v}" for k, v in r.identities)
-                report.reject(r.row_no, reason, raw_of(headers, r.raw), rows=len(r.lines) or 1)
+                unknown = ValidationFailed(UNKNOWN_CUSTOMER, value=", ".join(f"{k} {v}" for k, v in r.identities))
+                report.reject_because(r.row_no, unknown, raw_of(headers, r.raw), rows=len(r.lines) or 1)
                 continue
         if r.lines:  # totals here, not in the parsing process: a Decimal is slow to pickle
             r.total = quantize(sum((price * qty for _, qty, price, _ in r.lines), ZERO))

@@ -10,6 +10,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from klientura.imports.errors import (
+    FILE_EMPTY,
+    FILE_NOT_FOUND,
+    NOT_IN_ENCODING,
+    NOT_XLSX,
+    SHEET_EMPTY,
+    UNSUPPORTED_TYPE,
+)
 from klientura.kit.errors import ValidationFailed
 
 Cell = str | datetime | date | None
@@ -48,7 +56,7 @@ def _csv_rows(path: Path, enc: str, delim: str) -> Iterator[list[Cell]]:
                 if "".join(row).strip():
                     yield list(row)
         except UnicodeDecodeError as exc:
-            raise ValidationFailed(f"the file is not valid {enc}: {exc}") from exc
+            raise ValidationFailed(NOT_IN_ENCODING, encoding=enc, why=str(exc)) from exc
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[Cell]]:
@@ -91,12 +99,12 @@ def detect_delimiter(text: str) -> str:
 
 def open_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> Table:
     if not path.exists():
-        raise ValidationFailed(f"file not found: {path}")
+        raise ValidationFailed(FILE_NOT_FOUND, path=str(path))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _xlsx(path)
     if suffix not in (".csv", ".txt", ".tsv"):
-        raise ValidationFailed(f"unsupported file type {suffix!r}: use CSV or XLSX")
+        raise ValidationFailed(UNSUPPORTED_TYPE, suffix=suffix)
     with path.open("rb") as fh:
         sample = fh.read(256 * 1024)
     enc = encoding or detect_encoding(sample)
@@ -105,7 +113,7 @@ def open_table(path: Path, *, encoding: str | None = None, delimiter: str | None
     with path.open("r", encoding=enc, newline="", errors="replace") as head:
         first = next(csv.reader(head, delimiter=delim), None)
     if first is None:
-        raise ValidationFailed("the file is empty")
+        raise ValidationFailed(FILE_EMPTY)
     headers = [h.strip() for h in first]
 
     source = RowSource(str(path), enc, delim)
@@ -118,13 +126,13 @@ def _xlsx(path: Path) -> Table:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        raise ValidationFailed(f"not a readable XLSX file: {exc}") from exc
+        raise ValidationFailed(NOT_XLSX, why=str(exc)) from exc
     try:
         first = next(wb.worksheets[0].iter_rows(values_only=True, max_row=1), None)
     finally:
         wb.close()
     if first is None:
-        raise ValidationFailed("the sheet is empty")
+        raise ValidationFailed(SHEET_EMPTY)
     headers = [str(h).strip() if h is not None else "" for h in first]
 
     source = RowSource(str(path), "xlsx", "")

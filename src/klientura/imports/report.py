@@ -4,6 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from klientura.kit.errors import KlienturaError
+
 Progress = Callable[[int], None]
 MAX_KEPT_REJECTIONS = 100_000
 
@@ -11,8 +13,11 @@ MAX_KEPT_REJECTIONS = 100_000
 @dataclass
 class Rejection:
     row_no: int
-    reason: str
+    reason: str  # in English; the code, its parameters and the field translate it
     raw: dict[str, Any]
+    code: str | None = None
+    params: dict[str, Any] | None = None
+    field: str | None = None
 
 
 @dataclass
@@ -29,18 +34,27 @@ class Report:
     run_id: int | None = None
     preview: list[dict[str, Any]] = field(default_factory=list)
 
-    def reject(self, row_no: int, reason: str, raw: dict[str, Any], rows: int = 1) -> None:
-        """``rows`` > 1 when a whole receipt of several line rows is refused (reported at its first row)."""
+    def reject(self, row: Any, rows: int = 1) -> None:
+        """A row refused while parsing (a :class:`~klientura.imports.rows.Rejected`); ``rows`` > 1 when a whole
+        receipt of several line rows is refused (reported at its first row)."""
         self.rejected += rows
         if len(self.rejections) < MAX_KEPT_REJECTIONS:
-            self.rejections.append(Rejection(row_no, reason, raw))
+            self.rejections.append(Rejection(row.row_no, row.reason, row.raw, row.code, row.params, row.field))
+
+    def reject_because(self, row_no: int, exc: KlienturaError, raw: dict[str, Any], rows: int = 1) -> None:
+        """A row refused while writing, for ``exc``'s reason."""
+        self.rejected += rows
+        if len(self.rejections) < MAX_KEPT_REJECTIONS:
+            key = exc.code.key if exc.code else None
+            self.rejections.append(Rejection(row_no, exc.detail, raw, key, exc.plain_params or None, exc.field))
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "dry_run": self.dry_run, "run_id": self.run_id, "mapping": self.mapping,
             "total": self.total, "created": self.created, "updated": self.updated,
             "unchanged": self.unchanged, "rejected": self.rejected,
-            "rejections": [{"row": r.row_no, "reason": r.reason, "data": r.raw} for r in self.rejections[:1000]],
+            "rejections": [{"row": r.row_no, "reason": r.reason, "code": r.code, "params": r.params, "field": r.field,
+                            "data": r.raw} for r in self.rejections[:1000]],
         }  # fmt: skip
 
 

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from klientura.customers.errors import IMPLAUSIBLE_BIRTH_DATE
 from klientura.customers.names import clean_name, normalize_gender, split_full_name
 from klientura.customers.resolve import PRIORITY, profile_diff
+from klientura.imports.errors import NO_IDENTITY, NOT_YES_NO
 from klientura.imports.readers import Cell
 from klientura.imports.report import raw_of
 from klientura.kit.dates import parse_date
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import KlienturaError, ValidationFailed, located
 from klientura.kit.identifiers import normalize_identity
 
 # identity columns of a customers file and the identity kind each holds, in the order they are read
@@ -39,8 +41,15 @@ Row = tuple[int, dict[str, Any], list[tuple[str, str, str]], dict[str, bool], li
 
 class Rejected(NamedTuple):
     row_no: int
-    reason: str
+    reason: str  # in English; code, params and field let the report translate it
     raw: dict[str, Any]  # the row as it was in the file, for the report
+    code: str | None = None
+    params: dict[str, Any] | None = None
+    field: str | None = None
+
+    @classmethod
+    def of(cls, row_no: int, exc: KlienturaError, raw: dict[str, Any]) -> Rejected:
+        return cls(row_no, exc.detail, raw, exc.code.key if exc.code else None, exc.plain_params or None, exc.field)
 
 
 @dataclass
@@ -122,7 +131,7 @@ class CustomerRows:
             try:
                 rows.append(self.parse(row_no, row))
             except ValidationFailed as exc:
-                rejected.append(Rejected(row_no, exc.detail, raw_of(self.headers, row)))
+                rejected.append(Rejected.of(row_no, exc, raw_of(self.headers, row)))
         return CustomerBatch(rejected, rows, plan_cards(rows, {}))
 
     def parse(self, row_no: int, row: list[Cell]) -> Row:
@@ -150,7 +159,7 @@ class CustomerRows:
             if cell is not None and cell != "" and (not isinstance(cell, str) or cell.strip()):
                 bd = parse_date(cell)
                 if bd.year < 1900 or bd > date.today():
-                    raise ValidationFailed(f"implausible birth date: {bd.isoformat()}")
+                    raise ValidationFailed(IMPLAUSIBLE_BIRTH_DATE, field="birth_date", value=bd.isoformat())
                 profile["birth_date"] = bd
         identities: list[tuple[str, str, str]] = []
         for kind, idx in self.ids:
@@ -167,7 +176,7 @@ class CustomerRows:
                         source=self.source if kind == "external" and ":" not in part else None,
                     )
                 except ValidationFailed as exc:
-                    raise ValidationFailed(f"{kind}: {exc.detail}") from exc
+                    raise located(exc, kind) from exc
                 identities.append((kind, value, part.strip()[:200]))
         consents = {}
         for channel, idx in self.consent_cols:
@@ -175,10 +184,10 @@ class CustomerRows:
             if raw is not None:
                 key = raw.lower()
                 if key not in _YES and key not in _NO:
-                    raise ValidationFailed(f"consent_{channel}: expected yes/no, got {raw!r}")
+                    raise ValidationFailed(NOT_YES_NO, field=f"consent_{channel}", value=raw)
                 consents[channel] = key in _YES
         tags_raw = text_of(row, m.get("tags"))
         tags = [t.strip() for t in tags_raw.replace(";", ",").split(",") if t.strip()] if tags_raw else []
         if not identities:
-            raise ValidationFailed("no phone, e-mail, card or external id: the row cannot be matched to a card")
+            raise ValidationFailed(NO_IDENTITY)
         return (row_no, profile, identities, consents, tags)

@@ -13,6 +13,7 @@ from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.db import Session, bulk_insert, utcnow
 from klientura.imports.customers import import_customers
+from klientura.imports.errors import NO_IDENTITY_COLUMN, RUN_NOT_FOUND, UNKNOWN_KIND
 from klientura.imports.mapping import CUSTOMER_FIELDS, ORDER_FIELDS, apply_overrides, detect
 from klientura.imports.models import ImportRejection, ImportRun
 from klientura.imports.orders import import_orders
@@ -73,7 +74,7 @@ def count_rows(path: Path) -> int | None:
 
 def _fields(kind: str) -> dict[str, tuple[str, ...]]:
     if kind not in KINDS:
-        raise ValidationFailed(f"unknown import kind {kind!r}: customers or orders")
+        raise ValidationFailed(UNKNOWN_KIND, value=kind)
     return KINDS[kind]
 
 
@@ -104,9 +105,7 @@ def run_import(
         table.rows, table.source = itertools.islice(table.rows, limit), None
     mapping = apply_overrides(table.headers, detect(table.headers, fields), overrides or {}, fields)
     if kind == "customers" and not IDENTITY_COLUMNS.keys() & mapping.keys():
-        raise ValidationFailed(
-            "no identity column (phone, e-mail, card or external id) found; map one with Column=field"
-        )
+        raise ValidationFailed(NO_IDENTITY_COLUMN)
     named = {f: table.headers[i] for f, i in mapping.items()}
     if workers is None:
         workers = auto_workers(table.size_bytes)
@@ -132,7 +131,15 @@ def run_import(
         report.run_id = run.id
         if report.rejections:
             rows = [
-                {"run_id": run.id, "row_no": r.row_no, "reason": r.reason[:500], "raw": r.raw}
+                {
+                    "run_id": run.id,
+                    "row_no": r.row_no,
+                    "reason": r.reason[:500],
+                    "raw": r.raw,
+                    "code": r.code,
+                    "params": r.params,
+                    "field": r.field,
+                }
                 for r in report.rejections
             ]
             bulk_insert(session, ImportRejection, rows)
@@ -155,7 +162,7 @@ def list_runs(session: Session, limit: int = 50) -> list[ImportRun]:
 def get_run(session: Session, run_id: int) -> tuple[ImportRun, list[ImportRejection]]:
     run = session.get(ImportRun, run_id)
     if run is None:
-        raise NotFound(f"import {run_id} not found")
+        raise NotFound(RUN_NOT_FOUND, id=run_id)
     rejections = list(session.scalars(
         select(ImportRejection).where(ImportRejection.run_id == run_id).order_by(ImportRejection.row_no).limit(10000)
     ))  # fmt: skip

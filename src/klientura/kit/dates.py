@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import ValidationFailed, code
+from klientura.kit.i18n import N_
 
 __all__ = ["parse_date", "parse_datetime"]
 
+NOT_A_DATE = code("date.invalid", N_("not a date: '%(value)s'"))
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%y", "%Y.%m.%d")
 _DT_FORMATS = (
     "%d.%m.%Y %H:%M:%S",
@@ -30,12 +32,12 @@ def parse_date(raw: str | date | datetime) -> date:
         try:  # the common case, without strptime's cost
             return date(int(text[6:]), int(text[3:5]), int(text[:2]))
         except ValueError as exc:
-            raise ValidationFailed(f"not a date: {raw!r}") from exc
+            raise ValidationFailed(NOT_A_DATE, value=raw) from exc
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:
             return date.fromisoformat(text)
         except ValueError as exc:
-            raise ValidationFailed(f"not a date: {raw!r}") from exc
+            raise ValidationFailed(NOT_A_DATE, value=raw) from exc
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
@@ -44,7 +46,7 @@ def parse_date(raw: str | date | datetime) -> date:
     try:
         return datetime.fromisoformat(text).date()
     except ValueError as exc:
-        raise ValidationFailed(f"not a date: {raw!r}") from exc
+        raise ValidationFailed(NOT_A_DATE, value=raw) from exc
 
 
 def parse_datetime(raw: str | date | datetime, tz: str = "Europe/Moscow") -> datetime:

@@ -10,10 +10,17 @@ import re
 from enum import StrEnum
 
 from klientura.kit.emails import normalize_email
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import ValidationFailed, code
+from klientura.kit.i18n import N_
 from klientura.kit.phones import normalize_phone
 
 __all__ = ["IdentityKind", "normalize_identity"]
+
+NOT_A_CARD = code("card.invalid", N_("not a loyalty card number: '%(value)s'"))
+NOT_A_TELEGRAM = code("telegram.invalid", N_("not a Telegram user id or username: '%(value)s'"))
+NOT_A_VK = code("vk.invalid", N_("not a VK id: '%(value)s'"))
+NOT_AN_EXTERNAL_ID = code("external.invalid", N_("external id must look like 'source:id': '%(value)s'"))
+UNKNOWN_KIND = code("identity.unknown_kind", N_("unknown identity kind: '%(value)s'"))
 
 
 class IdentityKind(StrEnum):
@@ -34,7 +41,7 @@ _EXTERNAL = re.compile(r"^[A-Za-z0-9_.\-]{1,64}:[^\s]{1,128}$")
 def normalize_card(raw: str) -> str:
     value = _CARD.sub("", (raw or "").strip()).upper()
     if not value or not value.isalnum() or len(value) > 32 or len(value) < 4:
-        raise ValidationFailed(f"not a loyalty card number: {raw!r}")
+        raise ValidationFailed(NOT_A_CARD, value=raw)
     return value
 
 
@@ -47,7 +54,7 @@ def normalize_telegram(raw: str) -> str:
         return value
     value = value.lower()
     if not _TG_USER.match(value):
-        raise ValidationFailed(f"not a Telegram user id or username: {raw!r}")
+        raise ValidationFailed(NOT_A_TELEGRAM, value=raw)
     return "@" + value
 
 
@@ -59,7 +66,7 @@ def normalize_vk(raw: str) -> str:
     if value.isdigit():
         value = "id" + value
     if not _VK.match(value):
-        raise ValidationFailed(f"not a VK id: {raw!r}")
+        raise ValidationFailed(NOT_A_VK, value=raw)
     return value
 
 
@@ -72,7 +79,7 @@ def normalize_external(raw: str, source: str | None = None) -> str:
         head, sep, tail = value.partition(":")
         value = f"{head.lower()}{sep}{tail}"
     if not _EXTERNAL.match(value):
-        raise ValidationFailed(f"external id must look like 'source:id': {raw!r}")
+        raise ValidationFailed(NOT_AN_EXTERNAL_ID, value=raw)
     return value
 
 
@@ -89,4 +96,4 @@ def normalize_identity(kind: str, raw: str, *, region: str = "RU", source: str |
         return normalize_vk(raw)
     if kind == "external":
         return normalize_external(raw, source)
-    raise ValidationFailed(f"unknown identity kind: {kind!r}")
+    raise ValidationFailed(UNKNOWN_KIND, value=kind)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import ValidationFailed, code
+from klientura.kit.i18n import N_
 
 __all__ = ["CENT", "parse_money", "quantize", "to_kopecks"]
 
 CENT = Decimal("0.01")
+NOT_AN_AMOUNT = code("amount.invalid", N_("not an amount: '%(value)s'"))
+NEGATIVE_AMOUNT = code("amount.negative", N_("negative amount: '%(value)s'"))
 
 
 def quantize(value: Decimal) -> Decimal:
@@ -31,11 +34,11 @@ def parse_money(raw: str | int | float | Decimal, *, allow_negative: bool = Fals
         try:
             value = Decimal(text)
         except InvalidOperation as exc:
-            raise ValidationFailed(f"not an amount: {raw!r}") from exc
+            raise ValidationFailed(NOT_AN_AMOUNT, value=raw) from exc
     if not value.is_finite():
-        raise ValidationFailed(f"not an amount: {raw!r}")
+        raise ValidationFailed(NOT_AN_AMOUNT, value=raw)
     if value < 0 and not allow_negative:
-        raise ValidationFailed(f"negative amount: {raw!r}")
+        raise ValidationFailed(NEGATIVE_AMOUNT, value=raw)
     return quantize(value)
 
 

@@ -6,9 +6,12 @@ import base64
 import json
 from typing import Any
 
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import ValidationFailed, code
+from klientura.kit.i18n import N_
 
 __all__ = ["decode_cursor", "encode_cursor"]
+
+BAD_CURSOR = code("cursor.invalid", N_("invalid cursor"))
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -21,7 +24,7 @@ def decode_cursor(cursor: str) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, json.JSONDecodeError) as exc:
-        raise ValidationFailed("invalid cursor") from exc
+        raise ValidationFailed(BAD_CURSOR) from exc
     if not isinstance(value, list):
-        raise ValidationFailed("invalid cursor")
+        raise ValidationFailed(BAD_CURSOR)
     return value

@@ -14,10 +14,14 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import ValidationFailed, code
+from klientura.kit.i18n import N_
 
 __all__ = ["InvalidPhone", "normalize_phone", "phone_digits"]
 
+PHONE_EMPTY = code("phone.empty", N_("empty phone number"))
+NOT_A_PHONE = code("phone.unparsable", N_("not a phone number: '%(value)s'"))
+PHONE_INVALID = code("phone.invalid", N_("not a valid phone number: '%(value)s'"))
 _NON_DIGIT = re.compile(r"[\s\-\(\)\.]")
 _TYPES = (
     "fixed_line",
@@ -88,7 +92,7 @@ def normalize_phone(raw: str, region: str = "RU") -> str:
     """Return the E.164 form of ``raw`` or raise :class:`InvalidPhone`."""
     text = (raw or "").strip()
     if not text:
-        raise InvalidPhone("empty phone number")
+        raise InvalidPhone(PHONE_EMPTY)
     fast = _fast(text, region)
     if fast is not None:
         return fast
@@ -99,11 +103,11 @@ def _slow(text: str, region: str) -> str:
     try:
         num = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhone(f"not a phone number: {text!r}") from exc
+        raise InvalidPhone(NOT_A_PHONE, value=text) from exc
     if not phonenumbers.is_valid_number(num):
-        raise InvalidPhone(f"not a valid phone number: {text!r}")
+        raise InvalidPhone(PHONE_INVALID, value=text)
     if phonenumbers.number_type(num) == PhoneNumberType.UNKNOWN:
-        raise InvalidPhone(f"not a valid phone number: {text!r}")
+        raise InvalidPhone(PHONE_INVALID, value=text)
     return str(phonenumbers.format_number(num, PhoneNumberFormat.E164))
 
 

@@ -1,6 +1,5 @@
 """Loyalty: the points ledger (lots, spends, expiries, reversals, adjustments) and its proof."""
 
-from klientura.dedup.merge import HOOKS as _MERGE_HOOKS
 from klientura.loyalty.accounts import find_account
 from klientura.loyalty.expiry import NightReport, nightly
 from klientura.loyalty.ledger import (
@@ -23,9 +22,6 @@ from klientura.loyalty.programme import Programme, load_programme, save_programm
 from klientura.loyalty.proof import CheckReport, check, explain
 from klientura.loyalty.standing import Standing, standings
 
-if not any(isinstance(h, LoyaltyMerge) for h in _MERGE_HOOKS):
-    _MERGE_HOOKS.append(LoyaltyMerge())
-
 __all__ = [
     "Allocation",
     "Balance",
@@ -33,6 +29,7 @@ __all__ = [
     "LedgerEntry",
     "Lot",
     "LoyaltyAccount",
+    "LoyaltyMerge",
     "NightReport",
     "NotEnoughPoints",
     "Programme",

@@ -13,7 +13,7 @@ from klientura import analytics
 from klientura.auth import require
 from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError
-from klientura.web.render import WebActorDep, gettext_for, open_warehouse, render
+from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, render
 
 router = new_router()
 
@@ -40,10 +40,11 @@ def overview(
         with open_warehouse(request) as wh:
             settings = analytics.load_settings(session)
             ctx["grid"] = analytics.rfm_grid(wh, settings, today)
+            ctx["rfm"] = settings.rfm
             if start or end:  # two RFM computations of the whole base: only when asked for
                 ctx["moves"] = analytics.rfm_migration(wh, settings, start_day, end_day)
     except KlienturaError as exc:
-        ctx["error"] = exc.detail
+        ctx["error"] = explain(request, exc)
     ctx["asked"] = "moves" in ctx
     if "moves" in ctx:
         sources = sorted({m["source"] for m in ctx["moves"]}, key=_order)
@@ -64,8 +65,12 @@ def _trend_chart(trend: list[tuple[date, str, int]], _: Any) -> str:
         name = _(analytics.label("temperature", value)[0])
         fig.add_scatter(x=days, y=[round(100 * counts.get(d, 0) / totals[d], 1) for d in days], name=name,
                         mode="lines+markers", stackgroup="one")  # fmt: skip
+    xaxis: dict[str, Any] = {"type": "date", "tickformat": "%d.%m.%Y"}
+    if len(days) == 1:  # one recompute so far: a week around it, not hours of an empty axis
+        xaxis["range"] = [days[0] - timedelta(days=3), days[0] + timedelta(days=3)]
+        xaxis["dtick"] = 86_400_000
     fig.update_layout(height=260, margin={"l": 40, "r": 10, "t": 10, "b": 30}, yaxis={"ticksuffix": "%"},
-                      legend={"orientation": "h"})  # fmt: skip
+                      xaxis=xaxis, legend={"orientation": "h"})  # fmt: skip
     return str(fig.to_html(div_id="temperature-trend", full_html=False, include_plotlyjs=False,
                            config={"displaylogo": False, "responsive": True}))  # fmt: skip
 

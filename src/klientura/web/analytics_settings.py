@@ -16,7 +16,7 @@ from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError
 from klientura.kit.i18n import N_
 from klientura.web import flash
-from klientura.web.render import WebActorDep, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
 SECTIONS = (("rfm", N_("RFM"), RfmSettings), ("lifecycle", N_("Lifecycle"), LifecycleSettings),
@@ -80,6 +80,6 @@ async def save(request: Request, session: SessionDep, actor: WebActorDep) -> Res
         analytics.save_settings(session, actor, _parse(form))
     except KlienturaError as exc:
         session.rollback()
-        return _page(request, session, actor, analytics.load_settings(session), error=exc.detail)
+        return _page(request, session, actor, analytics.load_settings(session), error=explain(request, exc))
     flash.put(request, _("Saved. The next recompute uses these thresholds."), "ok")
     return RedirectResponse("/analytics/settings", status_code=303)

@@ -18,7 +18,7 @@ from klientura.deps import SessionDep, new_router, sending_of
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import offers
 from klientura.web import flash
-from klientura.web.render import WebActorDep, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
 OPTS = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
@@ -97,7 +97,7 @@ async def create(request: Request, session: SessionDep, actor: WebActorDep) -> H
     except (KlienturaError, ValueError) as exc:
         session.rollback()
         return _form_page(
-            request, session, actor, form, exc.detail if isinstance(exc, KlienturaError) else str(exc), 422
+            request, session, actor, form, explain(request, exc) if isinstance(exc, KlienturaError) else str(exc), 422
         )
     _ = gettext_for(request)
     return flash.redirect(request, f"/campaigns/{c.id}", _("Campaign saved"))
@@ -121,7 +121,11 @@ def detail_page(campaign_id: int, request: Request, session: SessionDep, actor: 
         c = campaigns.get_campaign(session, actor, campaign_id)
     except KlienturaError as exc:
         return render(
-            request, "message.html", {"title": _("Not found"), "message": exc.detail}, actor=actor, status=404
+            request,
+            "message.html",
+            {"title": _("Not found"), "message": explain(request, exc)},
+            actor=actor,
+            status=404,
         )
     settings = request.app.state.settings
     report = chart = None
@@ -152,7 +156,7 @@ async def preview_fragment(campaign_id: int, request: Request, session: SessionD
                                   sending_of(request), str(form.get("variant") or "") or None)  # fmt: skip
         return render(request, "campaigns/_preview.html", {"p": shown}, actor=actor)
     except (KlienturaError, ValueError) as exc:
-        error = exc.detail if isinstance(exc, KlienturaError) else "a customer number"
+        error = explain(request, exc) if isinstance(exc, KlienturaError) else "a customer number"
         return render(request, "campaigns/_preview.html", {"error": error}, actor=actor)
 
 

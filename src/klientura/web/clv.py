@@ -16,7 +16,7 @@ from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.kit.i18n import N_
 from klientura.web import flash
-from klientura.web.render import WebActorDep, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
 GROUPS = [("lifecycle", N_("By lifecycle stage")), ("rfm_segment", N_("By RFM segment")), ("saved", N_("By saved segment")),
@@ -115,7 +115,7 @@ def value_the_base(
             run = clv.value_the_base(session, actor, wh, as_of=as_of, **args)
     except KlienturaError as exc:
         session.rollback()
-        return _page(request, session, actor, form, error=exc.detail, status=422)
+        return _page(request, session, actor, form, error=explain(request, exc), status=422)
     _ = gettext_for(request)
     flash.put(request, _("%(n)s customers valued in %(s)s s") % {"n": f"{run.customers:,}", "s": run.seconds})
     return RedirectResponse("/clv", status_code=303)

@@ -24,7 +24,7 @@ from klientura.loyalty.service import account_view, referral_of
 from klientura.orders import orders_of, returns_of, totals_for
 from klientura.web import flash
 from klientura.web.loyalty import invitation_block
-from klientura.web.render import WebActorDep, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
 CHANNELS = ("email", "sms", "telegram", "push", "phone")
@@ -57,7 +57,7 @@ def customer_list(request: Request, session: SessionDep, actor: WebActorDep) -> 
         ctx = _rows_context(request, session, actor, query)
     except KlienturaError as exc:
         query = svc.SearchQuery()
-        ctx = {**_rows_context(request, session, actor, query), "flash": exc.detail, "flash_kind": "error"}
+        ctx = {**_rows_context(request, session, actor, query), "flash": explain(request, exc), "flash_kind": "error"}
     sorts = [("-id", _("Newest first")), ("id", _("Oldest first")), ("name", _("By name"))]
     return render(request, "customers/list.html", {
         **ctx, "nav": "customers", "query": query, "tags": svc.all_tags(session), "sorts": sorts,
@@ -70,7 +70,8 @@ def customer_rows(request: Request, session: SessionDep, actor: WebActorDep) -> 
     try:
         ctx = _rows_context(request, session, actor, _query(request))
     except KlienturaError as exc:
-        return HTMLResponse(f'<tr><td colspan="8" class="flash error">{exc.detail}</td></tr>')
+        # htmx swaps only a 2xx answer: the refusal takes the rows' place
+        return render(request, "customers/_rows_error.html", {"error": explain(request, exc)}, actor=actor)
     return render(request, "customers/_rows.html", ctx, actor=actor)
 
 
@@ -98,7 +99,11 @@ def customer_card(
         customer = svc.get_customer(session, actor, customer_id)
     except KlienturaError as exc:
         return render(
-            request, "message.html", {"title": _("Not found"), "message": exc.detail}, actor=actor, status=404
+            request,
+            "message.html",
+            {"title": _("Not found"), "message": explain(request, exc)},
+            actor=actor,
+            status=404,
         )
     if customer.id != customer_id:
         return RedirectResponse(f"/customers/{customer.id}", status_code=303)

@@ -17,7 +17,7 @@ from klientura.auth import require
 from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError
 from klientura.kit.i18n import N_
-from klientura.web.render import WebActorDep, gettext_for, open_warehouse, render
+from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, render
 
 router = new_router()
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -65,7 +65,9 @@ def _heatmap(cohorts: list[dict[str, Any]], measure: str, _: Any) -> Any:
         if base.get(c["cohort"]):
             grid[months.index(c["cohort"])][c["age"]] = round(100 * c[measure] / base[c["cohort"]], 1)
     heat = go.Figure(go.Heatmap(z=grid, x=ages, y=[m.strftime("%Y-%m") for m in months], colorscale="Blues",
-                                text=grid, texttemplate="%{text}", hovertemplate="%{y} +%{x}: %{z}%<extra></extra>"))  # fmt: skip
+                                text=[["" if v is None else f"{v:g}" for v in row] for row in grid],  # not "null"
+                                texttemplate="%{text}", hoverongaps=False,
+                                hovertemplate="%{y} +%{x}: %{z}%<extra></extra>"))  # fmt: skip
     heat.update_layout(height=360, margin={"l": 70, "r": 10, "t": 10, "b": 40},
                        yaxis={"autorange": "reversed", "type": "category"},
                        xaxis={"title": _("months since the first purchase"), "type": "category"})  # fmt: skip
@@ -99,5 +101,5 @@ def dashboard(
         ctx["revenue_chart"], ctx["cohort_chart"], ctx["cohort_revenue_chart"] = _charts(data, _)
         ctx["cohort_json"] = json.dumps([[c["cohort"].isoformat(), c["age"], c["customers"]] for c in data["cohorts"]])
     except KlienturaError as exc:
-        ctx["error"] = exc.detail
+        ctx["error"] = explain(request, exc)
     return render(request, "analytics/dashboard.html", ctx, actor=actor)

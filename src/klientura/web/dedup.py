@@ -7,11 +7,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from klientura import customers as cust
 from klientura import dedup
-from klientura.deps import SessionDep, new_router
+from klientura.deps import MergeHooksDep, SessionDep, new_router
 from klientura.kit.errors import KlienturaError
 from klientura.orders import totals_for
 from klientura.web import flash
-from klientura.web.render import WebActorDep, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
 
@@ -36,7 +36,11 @@ def compare(request: Request, session: SessionDep, actor: WebActorDep, a: int, b
         score = dedup.explain_pair(session, actor, a, b)
     except KlienturaError as exc:
         return render(
-            request, "message.html", {"title": _("Cannot compare"), "message": exc.detail}, actor=actor, status=404
+            request,
+            "message.html",
+            {"title": _("Cannot compare"), "message": explain(request, exc)},
+            actor=actor,
+            status=404,
         )
     fields = [("last_name", _("Last name")), ("first_name", _("First name")), ("middle_name", _("Middle name")),
               ("gender", _("Gender")), ("birth_date", _("Birth date")), ("city", _("City"))]  # fmt: skip
@@ -58,12 +62,17 @@ def scan(request: Request, session: SessionDep, actor: WebActorDep) -> RedirectR
 
 @router.post("/duplicates/merge")
 def merge(
-    request: Request, session: SessionDep, actor: WebActorDep, survivor_id: int = Form(...), merged_id: int = Form(...)
+    request: Request,
+    session: SessionDep,
+    actor: WebActorDep,
+    hooks: MergeHooksDep,
+    survivor_id: int = Form(...),
+    merged_id: int = Form(...),
 ) -> RedirectResponse:
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
-        dedup.merge(session, actor, survivor_id, merged_id)
+        dedup.merge(session, actor, survivor_id, merged_id, hooks=hooks)
         return f"/customers/{survivor_id}", _("Cards merged. You can undo it from the timeline.")
 
     return flash.perform(request, session, work, "/duplicates")
@@ -83,11 +92,13 @@ def dismiss(
 
 
 @router.post("/merges/{merge_id}/undo")
-def undo(merge_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
+def undo(
+    merge_id: int, request: Request, session: SessionDep, actor: WebActorDep, hooks: MergeHooksDep
+) -> RedirectResponse:
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
-        rec = dedup.unmerge(session, actor, merge_id)
+        rec = dedup.unmerge(session, actor, merge_id, hooks=hooks)
         return f"/customers/{rec.merged_id}", _("Merge undone: both cards are back.")
 
     return flash.perform(request, session, work, "/duplicates")

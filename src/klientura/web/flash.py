@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from klientura.db import Session
 from klientura.kit.errors import KlienturaError
+from klientura.web.render import explain
 
 
 def redirect(request: Request, url: str, message: str | None = None, kind: str = "ok") -> RedirectResponse:
@@ -34,5 +35,5 @@ def perform(request: Request, session: Session, work: Callable[[], tuple[str, st
         url, message = work()
     except KlienturaError as exc:
         session.rollback()
-        return redirect(request, fail_url, exc.detail, "error")
+        return redirect(request, fail_url, explain(request, exc), "error")
     return redirect(request, url, message)

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
-from babel.support import NullTranslations, Translations
 
-LOCALES = ("ru", "en")
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+from klientura.kit.i18n import LOCALE_DIR, LOCALES, translations
 
-
-@lru_cache(maxsize=8)
-def translations(locale: str) -> NullTranslations:
-    """The compiled catalogue of ``locale`` (``make messages``, or the wheel's build, compiles the .po files); a
-    missing one is an error, not a page in the wrong language."""
-    mo = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.mo"
-    if not mo.exists():
-        raise RuntimeError(f"the {locale!r} translations are not compiled ({mo}): run `make messages`")
-    with mo.open("rb") as fh:
-        return Translations(fh)
+__all__ = ["LOCALES", "LOCALE_DIR", "translations"]  # the catalogues live in kit.i18n; here for the pages
 
 
 def money(value: Decimal | int | float | None, locale: str, currency: str = "RUB") -> str:
@@ -56,3 +43,8 @@ def moment(value: datetime | None, locale: str, tz: str = "Europe/Moscow") -> st
     if value is None:
         return "—"
     return str(format_datetime(value.astimezone(ZoneInfo(tz)), "d MMM y, HH:mm", locale=locale))
+
+
+def p_value(p: float) -> str:
+    """A p-value as a reader should see it: three decimals, and "< 0.001" rather than a misleading 0.000."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"

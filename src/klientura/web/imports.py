@@ -20,7 +20,7 @@ from klientura.auth import require
 from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.web import flash, jobs
-from klientura.web.render import WebActorDep, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
 PREVIEW_ROWS = 2000
@@ -82,7 +82,7 @@ def preview(request: Request, session: SessionDep, actor: WebActorDep, form: For
         session.rollback()
     except KlienturaError as exc:
         session.rollback()
-        return flash.redirect(request, "/imports", exc.detail, "error")
+        return flash.redirect(request, "/imports", explain(request, exc), "error")
     by_header = {h: f for f, h in info["mapping"].items()}
     return render(request, "imports/preview.html", {
         "nav": "imports", "kind": kind, "token": token, "filename": filename, "info": info, "report": report,
@@ -102,7 +102,7 @@ def run(request: Request, session: SessionDep, actor: WebActorDep, form: FormDep
             display_name=str(form.get("filename", "")) or None,
         )  # fmt: skip
     except KlienturaError as exc:
-        return flash.redirect(request, "/imports", exc.detail, "error")
+        return flash.redirect(request, "/imports", explain(request, exc), "error")
     return RedirectResponse(f"/imports/jobs/{job.id}", status_code=303)
 
 
@@ -136,7 +136,11 @@ def report(run_id: int, request: Request, session: SessionDep, actor: WebActorDe
         run_row, rejections = svc.get_run(session, run_id)
     except KlienturaError as exc:
         return render(
-            request, "message.html", {"title": _("Not found"), "message": exc.detail}, actor=actor, status=404
+            request,
+            "message.html",
+            {"title": _("Not found"), "message": explain(request, exc)},
+            actor=actor,
+            status=404,
         )
     message, kind = flash.pop(request)
     return render(request, "imports/report.html", {

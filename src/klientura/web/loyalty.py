@@ -25,7 +25,7 @@ from klientura.loyalty.service import AdjustIn, adjust_points, search_operations
 from klientura.loyalty.simulator import SimulationIn, simulate
 from klientura.web import flash
 from klientura.web.clv import OPTS
-from klientura.web.render import WebActorDep, gettext_for, open_warehouse, render
+from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, render
 
 router = new_router()
 
@@ -98,7 +98,7 @@ def simulator(request: Request, session: SessionDep, actor: WebActorDep, kept: s
                                 redemption_rate=_number(redemption, "redemption", 0, 100) / 100 if redemption.strip() else None)  # fmt: skip
             ctx["sim"] = simulate(session, actor, current, data)
         except KlienturaError as exc:
-            ctx["error"] = exc.detail
+            ctx["error"] = explain(request, exc)
     return render(request, "loyalty/simulator.html", ctx, actor=actor, status=422 if ctx["error"] else 200)
 
 
@@ -166,7 +166,7 @@ async def save_settings(request: Request, session: SessionDep, actor: WebActorDe
         save_programme(session, actor, values)
     except KlienturaError as exc:
         session.rollback()
-        return _settings_page(request, session, actor, {**values, "share_percent": shown}, error=exc.detail,
+        return _settings_page(request, session, actor, {**values, "share_percent": shown}, error=explain(request, exc),
                               status=422)  # fmt: skip
     flash.put(request, _("The programme's rules are saved"))
     return RedirectResponse("/loyalty/settings", status_code=303)
@@ -197,7 +197,7 @@ def operations(request: Request, session: SessionDep, actor: WebActorDep, custom
                                  until=_day(request, until, "until"),
                                  author=author or None)  # fmt: skip
     except KlienturaError as exc:
-        error = exc.detail
+        error = explain(request, exc)
     ctx = {"nav": "loyalty", "form": form, "rows": rows, "kinds": KINDS, "error": error}
     return render(request, "loyalty/operations.html", ctx, actor=actor, status=422 if error else 200)
 
@@ -281,7 +281,7 @@ def offers_page(request: Request, session: SessionDep, actor: WebActorDep, card:
         try:
             found = giftcards.get_card(session, actor, card)
         except KlienturaError as exc:
-            error = exc.detail
+            error = explain(request, exc)
     return _offers_page(request, session, actor, {"kind": "percent", "card": card}, error=error, card=found,
                         status=404 if error else 200)  # fmt: skip
 
@@ -306,7 +306,7 @@ async def create_offer(request: Request, session: SessionDep, actor: WebActorDep
         made = offers.create_offer(session, actor, data)
     except KlienturaError as exc:
         session.rollback()
-        return _offers_page(request, session, actor, raw, error=exc.detail, status=422)
+        return _offers_page(request, session, actor, raw, error=explain(request, exc), status=422)
     flash.put(request, _("Offer %(name)s created with %(n)s codes") % {"name": made.name, "n": made.codes})
     return RedirectResponse("/loyalty/offers", status_code=303)
 

@@ -16,6 +16,7 @@ from klientura.auth.service import actor_for_user, get_user
 from klientura.config import Settings
 from klientura.db import Session
 from klientura.deps import SessionDep
+from klientura.kit.errors import KlienturaError, describe
 from klientura.web import i18n, reasons
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -72,9 +73,11 @@ def render(
         money=lambda v: i18n.money(v, locale, settings.currency),
         number=lambda v: i18n.number(v, locale),
         percent=lambda v, digits=0: i18n.percent(v, locale, digits),
+        p_value=i18n.p_value,
         day=lambda v: i18n.day(v, locale, settings.timezone),
         moment=lambda v: i18n.moment(v, locale, settings.timezone),
         reason=lambda text: reasons.translate(text, trans.gettext),
+        why=lambda item: why(item, trans.gettext),
         group=lambda family, value: tuple(trans.gettext(t) if t else t for t in analytics.label(family, value)),
         family_name=lambda family: trans.gettext(str(analytics.FAMILY_NAMES.get(family) or family)),
         **context,
@@ -83,6 +86,18 @@ def render(
     if request.query_params.get("lang") in i18n.LOCALES:
         response.set_cookie("lang", locale, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+def why(item: Any, gettext: Any) -> str:
+    """A stored reason (an import's refused row) in the page's language: from its code when it has one."""
+    if getattr(item, "code", None):
+        return describe(item.code, item.params or {}, item.reason, gettext, item.field)
+    return reasons.translate(str(item.reason), gettext)
+
+
+def explain(request: Request, exc: KlienturaError) -> str:
+    """A refusal in the language of the page: translated from its code and parameters."""
+    return exc.translated(gettext_for(request))
 
 
 def gettext_for(request: Request) -> Any:

@@ -16,7 +16,7 @@ from klientura.kit.errors import KlienturaError
 from klientura.kit.i18n import N_
 from klientura.web import flash
 from klientura.web.campaigns import OPTS
-from klientura.web.render import WebActorDep, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
 TITLES = {"abandoned_cart": N_("Abandoned cart"), "expiring_points": N_("Points about to expire"), "welcome": N_("Welcome"),
@@ -65,7 +65,7 @@ def scenario_page(key: str, request: Request, session: SessionDep, actor: WebAct
     try:
         scenario = campaigns.get_scenario(session, actor, key)
     except KlienturaError as exc:
-        return render(request, "message.html", {"title": _("Not found"), "message": exc.detail}, actor=actor,
+        return render(request, "message.html", {"title": _("Not found"), "message": explain(request, exc)}, actor=actor,
                       status=404)  # fmt: skip
     report = campaigns.scenario_report(session, actor, key, datetime.now(UTC), request.app.state.settings.channel_costs)
     return render(request, "campaigns/scenario.html", {

@@ -18,7 +18,7 @@ from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.web import flash
 from klientura.web import segment_form as sf
-from klientura.web.render import WebActorDep, gettext_for, open_warehouse, render
+from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, render
 
 router = new_router()
 STARTER = {
@@ -34,13 +34,13 @@ def _preview(request: Request, actor: Actor, rule: dict[str, Any]) -> dict[str, 
     try:
         wh = open_warehouse(request)
     except KlienturaError as exc:
-        return {"error": exc.detail}
+        return {"error": explain(request, exc)}
     try:
         out = segments.preview(wh, actor, rule, analytics.today(request.app.state.settings.timezone))
         return {"size": out.size, "base": out.base, "share": out.size / out.base if out.base else 0.0,
                 "ms": out.milliseconds}  # fmt: skip
     except KlienturaError as exc:
-        return {"error": exc.detail}
+        return {"error": explain(request, exc)}
     finally:
         wh.close()
 
@@ -96,7 +96,7 @@ async def builder(request: Request, session: SessionDep, actor: WebActorDep) -> 
         data, form, rule = await _posted(request)
         preview = _preview(request, actor, rule)
     except KlienturaError as exc:
-        data, form, rule, preview = {}, None, {}, {"error": exc.detail}
+        data, form, rule, preview = {}, None, {}, {"error": explain(request, exc)}
     ctx = _builder_context(session, form, rule)
     segment = segments.get_segment(session, actor, int(data["segment_id"])) if data.get("segment_id") else None
     return render(request, "segments/_builder.html", {
@@ -127,7 +127,7 @@ async def save(request: Request, session: SessionDep, actor: WebActorDep) -> Res
                 seg = segments.create_segment(session, actor, wh, new, today)
     except (KlienturaError, ValidationError) as exc:
         session.rollback()
-        message = exc.detail if isinstance(exc, KlienturaError) else str(exc.errors()[0]["msg"])
+        message = explain(request, exc) if isinstance(exc, KlienturaError) else str(exc.errors()[0]["msg"])
         segment = segments.get_segment(session, actor, int(data["segment_id"])) if data.get("segment_id") else None
         return render(request, "segments/edit.html", {
             "nav": "segments", "segment": segment, "preview": {"error": message}, "error": message,
@@ -145,7 +145,11 @@ def segment_page(segment_id: int, request: Request, session: SessionDep, actor: 
         seg = segments.get_segment(session, actor, segment_id)
     except KlienturaError as exc:
         return render(
-            request, "message.html", {"title": _("Not found"), "message": exc.detail}, actor=actor, status=404
+            request,
+            "message.html",
+            {"title": _("Not found"), "message": explain(request, exc)},
+            actor=actor,
+            status=404,
         )
     page = segments.member_page(session, actor, seg.id, None, 20)
     message, kind = flash.pop(request)
