@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 
 from klientura.analytics import Warehouse
 from klientura.audit import Actor
+from klientura.auth import NOT_SIGNED_IN
 from klientura.auth.service import actor_for_api_key, actor_for_user, cached_api_key_actor, get_user
 from klientura.campaigns import Links, Sending
 from klientura.config import Settings
@@ -98,7 +99,7 @@ def actor_of(request: Request, session: Session) -> Actor:
         user = get_user(session, int(user_id))
         if user is not None:
             return actor_for_user(user)
-    raise Unauthorized("log in or send an API key: 'Authorization: Bearer kl_...'")
+    raise Unauthorized(NOT_SIGNED_IN)
 
 
 def in_one_thread(request: Request, work: Callable[[Session, Actor], T]) -> T:

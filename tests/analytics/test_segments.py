@@ -88,7 +88,7 @@ def test_conditions_on_scores_after_a_recompute(wh: Warehouse, app_session: Any)
 
 
 @pytest.mark.parametrize(("rule", "message"), [
-    ({"kind": "tag"}, "tag: Field required"),
+    ({"kind": "tag"}, "tag: is required"),
     ({"kind": "color", "value": 1}, "does not match any of the expected tags"),
     ({"kind": "profile", "field": "shoe_size", "op": "=", "value": 42}, "unknown profile field 'shoe_size'"),
     ({"kind": "profile", "field": "age", "op": "=", "value": "old"}, "a number is needed, got 'old'"),
@@ -96,7 +96,7 @@ def test_conditions_on_scores_after_a_recompute(wh: Warehouse, app_session: Any)
     ({"kind": "profile", "field": "city", "op": ">", "value": "A"}, "text does not compare with '>'"),
     ({"kind": "score", "field": "rfm_segment", "op": "in", "value": "champions"}, "needs a list of values"),
     ({"kind": "score", "field": "promo_hunter", "op": ">", "value": True}, "compares only with = or !="),
-    ({"kind": "and", "rules": []}, "rules: List should have at least 1 item"),
+    ({"kind": "and", "rules": []}, "rules: at least 1 needed"),
     ({"kind": "and", "rules": [{"kind": "not", "rule": {"kind": "orders", "metric": "sum", "op": "in", "value": [1]}}]},
      "does not compare with 'in'"),
     ({"kind": "or", "rules": [{"kind": "tag", "tag": "x"}] * 51}, "at most 50 conditions"),

@@ -51,7 +51,10 @@ def test_recompute_writes_back_and_the_api_reads_it(api: TestClient, app_session
 def test_settings_are_validated_stored_and_audited(api: TestClient, app_session: Session) -> None:
     r = api.put("/api/v1/analytics/settings", json={"lifecycle": {"active_factor": 4, "lost_factor": 3}})
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
-    assert "lost_factor must be greater than active_factor" in r.json()["detail"]
+    assert (
+        "the lost threshold must be above the active one" in r.json()["detail"]
+        and r.json()["code"] == "analytics.settings.lost_factor"
+    )
     r = api.put("/api/v1/analytics/settings", json={"rfm": {"window_days": 180, "method": "thresholds"}})
     assert r.status_code == 200, r.text
     got = api.get("/api/v1/analytics/settings").json()

@@ -12,6 +12,7 @@ from klientura.imports import run_import
 from klientura.kit.errors import KlienturaError
 from klientura.web.i18n import translations
 from klientura.web.reasons import SHAPES, translate
+from klientura.web.render import why
 
 FILE = """Фамилия;Телефон;E-mail;Дата рождения;Пол;Согласие на SMS
 Иванов;12-34;;;;
@@ -28,7 +29,7 @@ def test_every_reason_the_import_gives_reads_in_russian(session: Session, tmp_pa
     path.write_text(FILE, encoding="utf-8")
     report = run_import(session, SYSTEM, path, "customers")
     ru = translations("ru").gettext
-    shown = {r.row_no: translate(r.reason, ru) for r in report.rejections}
+    shown = {r.row_no: why(r, ru) for r in report.rejections}
     assert shown == {
         2: "телефон: недействительный номер телефона: '12-34'",
         3: "e-mail: недействительный e-mail: 'not-an-email'",
@@ -38,7 +39,15 @@ def test_every_reason_the_import_gives_reads_in_russian(session: Session, tmp_pa
         7: "нет ни телефона, ни e-mail, ни карты, ни внешнего кода: строку не с чем сопоставить",
     }
     en = translations("en").gettext
-    assert [translate(r.reason, en) for r in report.rejections] == [r.reason for r in report.rejections]
+    assert [why(r, en) for r in report.rejections] == [r.reason for r in report.rejections]
+    assert [r.code for r in report.rejections] == [
+        "phone.invalid",
+        "email.invalid",
+        "date.invalid",
+        "customer.gender.unknown",
+        "import.row.not_yes_no",
+        "import.row.no_identity",
+    ]
 
 
 def test_every_shape_has_a_russian_message_and_unknown_reasons_pass_through() -> None:
@@ -55,13 +64,15 @@ def test_lifetime_value_messages_keep_their_numbers() -> None:
     with pytest.raises(KlienturaError) as exc:
         clv.model("bgnbd").fit(clv.Counts.of([0, 0, 2], [0, 0, 3], [5, 6, 7]))
     assert (
-        translate(exc.value.detail, ru)
+        exc.value.translated(ru)
         == "мало данных для модели: клиентов 3, с повторной покупкой 1 (нужно не меньше 30 и 10)"
     )
     assert translate("spend: q is poorly determined (standard error 28.5 for 53.6)", ru) == (
         "траты: q определён плохо (стандартная ошибка 28.5 при значении 53.6)"
     )
-    assert translate("the fit uses purchases up to 2026-05-01: predict as of that day or later", ru) == (
+    from klientura.analytics.errors import PREDICT_BEFORE_FIT
+
+    assert PREDICT_BEFORE_FIT.render({"day": "2026-05-01"}, ru) == (
         "модель обучена на покупках по 2026-05-01: прогноз — на этот день или позже"
     )
 
@@ -81,7 +92,7 @@ def test_a_campaigns_refusals_read_in_russian(variants: list[dict[str, str]], sh
 
     with pytest.raises(KlienturaError) as exc:
         _validated({"name": "Осень", "segment_id": 1, "channel": "email", "variants": variants})
-    assert translate(exc.value.detail, translations("ru").gettext).startswith(shown)
+    assert exc.value.translated(translations("ru").gettext).startswith(shown)
     assert translate("holdout_share: Input should be less than or equal to 0.5", translations("ru").gettext) == (
         "контрольная группа: должно быть не больше 0.5"
     )

@@ -1,6 +1,7 @@
 """The warehouse and what it computes: sync from the store, RFM, lifecycle, temperature, behaviour."""
 
 from klientura.analytics import clv
+from klientura.analytics.errors import NOT_VALUED_YET, UNKNOWN_FAMILY
 from klientura.analytics.kpis import Period
 from klientura.analytics.labels import FAMILY_NAMES, LABELS, label
 from klientura.analytics.models import AnalyticsConfig, ClvFit, ClvRun, CustomerClv, CustomerScore, ScoreSnapshot
@@ -33,7 +34,9 @@ __all__ = [
     "FAMILIES",
     "FAMILY_NAMES",
     "LABELS",
+    "NOT_VALUED_YET",
     "RFM_SEGMENTS",
+    "UNKNOWN_FAMILY",
     "AnalyticsConfig",
     "AnalyticsSettings",
     "ClvFit",

@@ -17,7 +17,24 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from klientura.kit.errors import ValidationFailed
+from klientura.analytics.errors import (
+    AGGREGATE_COMPARE,
+    BETWEEN_TWO,
+    FLAG_EQUALITY,
+    NEEDS_BOOL,
+    NEEDS_DATE,
+    NEEDS_LIST,
+    NEEDS_NUMBER,
+    NEEDS_ONE,
+    NEEDS_TEXT,
+    NEEDS_VALUE,
+    TAKES_NO_VALUE,
+    TEXT_COMPARE,
+    TOO_MANY_CONDITIONS,
+    UNKNOWN_PROFILE_FIELD,
+    UNKNOWN_SCORE_FIELD,
+)
+from klientura.kit.errors import ValidationFailed, invalid, refused
 
 Op = Literal["=", "!=", ">", ">=", "<", "<=", "in", "not in", "between", "empty", "not empty"]
 ORDERING = {"=", "!=", ">", ">=", "<", "<=", "between"}
@@ -46,33 +63,33 @@ def _check_value(kind: str, op: str, value: Any) -> None:
     type (numbers, ISO dates, text; flags only compare with true / false)."""
     if op in ("empty", "not empty"):
         if value is not None:
-            raise ValueError(f"'{op}' takes no value")
+            raise refused(TAKES_NO_VALUE, op=op)
         return
     if value is None:
-        raise ValueError(f"'{op}' needs a value")
+        raise refused(NEEDS_VALUE, op=op)
     values = value if op in ("in", "not in", "between") else [value]
     if op in ("in", "not in", "between") and not isinstance(value, list):
-        raise ValueError(f"'{op}' needs a list of values")
+        raise refused(NEEDS_LIST, op=op)
     if op == "between" and len(value) != 2:
-        raise ValueError("'between' needs exactly two values: [from, to]")
+        raise refused(BETWEEN_TWO)
     if op in ("in", "not in") and not value:
-        raise ValueError(f"'{op}' needs at least one value")
+        raise refused(NEEDS_ONE, op=op)
     for v in values:
         if kind == "number" and (isinstance(v, bool) or not isinstance(v, int | float)):
-            raise ValueError(f"a number is needed, got {v!r}")
+            raise refused(NEEDS_NUMBER, value=v)
         if kind == "date":
             try:
                 date.fromisoformat(str(v))
             except ValueError:
-                raise ValueError(f"a date (YYYY-MM-DD) is needed, got {v!r}") from None
+                raise refused(NEEDS_DATE, value=v) from None
         if kind == "text" and not isinstance(v, str):
-            raise ValueError(f"text is needed, got {v!r}")
+            raise refused(NEEDS_TEXT, value=v)
         if kind == "flag" and not isinstance(v, bool):
-            raise ValueError(f"true or false is needed, got {v!r}")
+            raise refused(NEEDS_BOOL, value=v)
     if kind == "flag" and op not in ("=", "!="):
-        raise ValueError("a yes/no field compares only with = or !=")
+        raise refused(FLAG_EQUALITY)
     if kind == "text" and op in ORDERING - {"=", "!="}:
-        raise ValueError(f"text does not compare with '{op}'")
+        raise refused(TEXT_COMPARE, op=op)
 
 
 class ProfileRule(_Rule):
@@ -84,7 +101,7 @@ class ProfileRule(_Rule):
     @model_validator(mode="after")
     def _valid(self) -> ProfileRule:
         if self.field not in PROFILE_FIELDS:
-            raise ValueError(f"unknown profile field {self.field!r}; use one of {', '.join(sorted(PROFILE_FIELDS))}")
+            raise refused(UNKNOWN_PROFILE_FIELD, value=self.field, allowed=", ".join(sorted(PROFILE_FIELDS)))
         _check_value(PROFILE_FIELDS[self.field], self.op, self.value)
         return self
 
@@ -98,7 +115,7 @@ class ScoreRule(_Rule):
     @model_validator(mode="after")
     def _valid(self) -> ScoreRule:
         if self.field not in SCORE_FIELDS:
-            raise ValueError(f"unknown score field {self.field!r}; use one of {', '.join(sorted(SCORE_FIELDS))}")
+            raise refused(UNKNOWN_SCORE_FIELD, value=self.field, allowed=", ".join(sorted(SCORE_FIELDS)))
         _check_value(SCORE_FIELDS[self.field], self.op, self.value)
         return self
 
@@ -136,7 +153,7 @@ class OrdersRule(_Rule):
     def _valid(self) -> OrdersRule:
         _check_value("number", self.op, self.value)
         if self.op in ("empty", "not empty", "in", "not in"):
-            raise ValueError(f"an order aggregate does not compare with '{self.op}'")
+            raise refused(AGGREGATE_COMPARE, op=self.op)
         return self
 
 
@@ -211,8 +228,7 @@ def parse_rule(data: Any) -> Rule:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"][1:] if not str(p).endswith("Rule")) or "rule"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ValidationFailed(f"{where}: {message}") from exc
+        raise invalid(exc, where) from exc
     if len(leaves(rule)) > MAX_CONDITIONS:
-        raise ValidationFailed(f"a segment takes at most {MAX_CONDITIONS} conditions")
+        raise ValidationFailed(TOO_MANY_CONDITIONS, max=MAX_CONDITIONS)
     return rule

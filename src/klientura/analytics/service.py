@@ -13,6 +13,13 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, func, select
 
+from klientura.analytics.errors import (
+    DATES_REVERSED,
+    NEEDS_PREDICTION,
+    NEEDS_RECOMPUTE,
+    UNKNOWN_FAMILY,
+    WAREHOUSE_EMPTY,
+)
 from klientura.analytics.kpis import Period, cohorts, daily_revenue, period_kpis
 from klientura.analytics.models import AnalyticsConfig, CustomerScore, ScoreSnapshot
 from klientura.analytics.rules import Rule, needs, parse_rule
@@ -105,9 +112,9 @@ def segment_members(wh: Warehouse, rule: Any, as_of: date) -> Any:
         if name in present:
             tables[name] = wh.table(name)
     if "scores" in wanted - present:
-        raise ValidationFailed("conditions on scores need a recompute first: klientura analytics recompute")
+        raise ValidationFailed(NEEDS_RECOMPUTE)
     if "clv" in wanted - present:
-        raise ValidationFailed("conditions on lifetime value need a prediction first: klientura clv predict")
+        raise ValidationFailed(NEEDS_PREDICTION)
     return members(tables, parsed, as_of)
 
 
@@ -140,7 +147,7 @@ def rfm_grid(wh: Warehouse, settings: AnalyticsSettings, as_of: date) -> list[di
 def rfm_migration(wh: Warehouse, settings: AnalyticsSettings, start: date, end: date) -> list[dict[str, Any]]:
     """Customers per (segment at ``start``, segment at ``end``)."""
     if end <= start:
-        raise ValidationFailed("the second date must come after the first")
+        raise ValidationFailed(DATES_REVERSED)
     rows = migration({n: wh.table(n) for n in SCORE_TABLES}, settings, start, end).to_pyarrow().to_pylist()
     return sorted(rows, key=lambda r: (r["source"], r["target"]))
 
@@ -153,7 +160,7 @@ def dashboard(wh: Warehouse, settings: AnalyticsSettings, period: Period, *, out
     """The KPIs of ``period`` and of the one before it, revenue day by day for both, and the cohorts of the
     twelve months up to the period's end."""
     if "sales" not in wh.ibis.list_tables():
-        raise ValidationFailed("the warehouse is empty: run `klientura analytics recompute` first")
+        raise ValidationFailed(WAREHOUSE_EMPTY)
     t = {n: wh.table(n) for n in KPI_TABLES}
     prev = period.previous()
     f = {"outlets": outlets, "channels": channels}
@@ -276,7 +283,7 @@ def score_of(session: Session, customer_id: int) -> CustomerScore | None:
 def groups(session: Session, family: str) -> list[GroupRead]:
     """Customers, their share and revenue per group of ``family`` at the latest recompute, largest first."""
     if family not in FAMILIES:
-        raise ValidationFailed(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
+        raise ValidationFailed(UNKNOWN_FAMILY, value=family, allowed=", ".join(FAMILIES))
     last = session.scalar(select(func.max(ScoreSnapshot.day)))
     if last is None:
         return []

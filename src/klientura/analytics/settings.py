@@ -12,6 +12,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from klientura.analytics.errors import (
+    BAD_PERIOD,
+    INTERVALS_REVERSED,
+    LOST_NOT_ABOVE_ACTIVE,
+    PERIOD_REVERSED,
+    THRESHOLDS_NOT_INCREASING,
+)
+from klientura.kit.errors import refused
 from klientura.kit.i18n import N_
 
 Range = tuple[int, int]
@@ -69,7 +77,7 @@ class RfmSettings(BaseModel):
         for name in ("recency_days", "frequency", "monetary"):
             values = getattr(self, name)
             if len(values) != 4 or any(b <= a for a, b in itertools.pairwise(values)):
-                raise ValueError(f"{name}: four strictly increasing thresholds are needed")
+                raise refused(THRESHOLDS_NOT_INCREASING, name=name)
         return self
 
 
@@ -86,9 +94,9 @@ class LifecycleSettings(BaseModel):
     @model_validator(mode="after")
     def _order(self) -> LifecycleSettings:
         if self.lost_factor <= self.active_factor:
-            raise ValueError("lost_factor must be greater than active_factor")
+            raise refused(LOST_NOT_ABOVE_ACTIVE)
         if self.max_interval_days < self.min_interval_days:
-            raise ValueError("max_interval_days must not be below min_interval_days")
+            raise refused(INTERVALS_REVERSED)
         return self
 
 
@@ -118,7 +126,7 @@ class BehaviourSettings(BaseModel):
             if isinstance(item, str):
                 first, sep, last = item.strip().partition("..")
                 if not sep:
-                    raise ValueError(f"a period looks like 2026-11-20..2026-11-30, got {item.strip()!r}")
+                    raise refused(BAD_PERIOD, value=item.strip())
                 item = (first.strip(), last.strip())
             out.append(item)
         return out
@@ -127,7 +135,7 @@ class BehaviourSettings(BaseModel):
     def _ordered(self) -> BehaviourSettings:
         for first, last in self.promo_periods:
             if last < first:
-                raise ValueError(f"a promo period ends before it starts: {first}..{last}")
+                raise refused(PERIOD_REVERSED, value=f"{first}..{last}")
         return self
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from klientura.analytics.errors import NO_SPARK
 from klientura.analytics.scores import scores
 from klientura.analytics.settings import AnalyticsSettings
 from klientura.analytics.warehouse import Warehouse
@@ -38,7 +39,7 @@ def session(master: str = "local[2]", **conf: str) -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
-        raise ValidationFailed("PySpark is not installed: pip install 'klientura[spark]'") from exc
+        raise ValidationFailed(NO_SPARK) from exc
     builder = (
         SparkSession.builder.master(master)
         .appName("klientura")

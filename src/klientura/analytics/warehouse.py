@@ -15,6 +15,14 @@ import duckdb
 import ibis
 from sqlalchemy.engine import make_url
 
+from klientura.analytics.errors import (
+    MEMORY_STORE,
+    NO_EXTENSION,
+    NO_SYNC_FROM,
+    WAREHOUSE_BUSY,
+    WAREHOUSE_EMPTY,
+    WAREHOUSE_UPDATING,
+)
 from klientura.config import Settings
 from klientura.kit.errors import Conflict, ValidationFailed
 
@@ -69,10 +77,7 @@ def _extension_dir() -> Path | None:
 def _load(con: duckdb.DuckDBPyConnection, name: str) -> None:
     folder = _extension_dir()
     if folder is None or not any(folder.glob(f"v{duckdb.__version__}/*/{name}_scanner.duckdb_extension")):
-        raise ValidationFailed(
-            f"DuckDB's {name} extension for duckdb {duckdb.__version__} is missing: "
-            f"pip install duckdb-ext-{name}=={duckdb.__version__}.*"
-        )
+        raise ValidationFailed(NO_EXTENSION, name=name, version=duckdb.__version__)
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
     con.execute("SET extension_directory = ?", [str(folder)])
@@ -99,19 +104,17 @@ class Warehouse:
         self.path, self.store_url, self.timezone = Path(path), store_url, timezone
         if read_only:
             if not self.path.exists():
-                raise ValidationFailed("the warehouse is empty: run `klientura analytics recompute` first")
+                raise ValidationFailed(WAREHOUSE_EMPTY)
             try:
                 self.con = duckdb.connect(str(self.path), read_only=True)
             except duckdb.IOException as exc:  # a sync or recompute is writing it right now
-                raise Conflict("the warehouse is being updated; try again in a minute") from exc
+                raise Conflict(WAREHOUSE_UPDATING) from exc
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self.con = duckdb.connect(str(self.path))
             except (duckdb.IOException, duckdb.ConnectionException) as exc:  # another process or reader has it
-                raise Conflict(
-                    "the warehouse is busy (a sync or a report is reading it); try again in a minute"
-                ) from exc
+                raise Conflict(WAREHOUSE_BUSY) from exc
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self._ensure_schema()
@@ -158,7 +161,7 @@ class Warehouse:
         dialect = url.get_backend_name()
         if dialect == "sqlite":
             if not url.database or url.database == ":memory:":
-                raise ValidationFailed("an in-memory SQLite store cannot be synced to a warehouse")
+                raise ValidationFailed(MEMORY_STORE)
             _load(self.con, "sqlite")
             self.con.execute(f"ATTACH {_quote(url.database)} AS oltp (TYPE sqlite, READ_ONLY)")
         elif dialect == "postgresql":
@@ -168,7 +171,7 @@ class Warehouse:
             dsn = " ".join(f"{k}={v}" for k, v in parts.items() if v not in (None, ""))
             self.con.execute(f"ATTACH {_quote(dsn)} AS oltp (TYPE postgres, READ_ONLY)")
         else:
-            raise ValidationFailed(f"no warehouse sync from a {dialect} store")
+            raise ValidationFailed(NO_SYNC_FROM, dialect=dialect)
         self._attached = True
 
     def table(self, name: str) -> Any:

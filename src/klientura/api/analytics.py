@@ -31,7 +31,7 @@ def put_settings(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> 
 def groups(family: str, session: SessionDep, actor: ActorDep) -> list[GroupRead]:
     require(actor, "analytics:read")
     if family not in svc.FAMILIES:
-        raise ValidationFailed(f"unknown family {family!r}; use one of {', '.join(svc.FAMILIES)}")
+        raise ValidationFailed(svc.UNKNOWN_FAMILY, value=family, allowed=", ".join(svc.FAMILIES))
     return svc.groups(session, family)
 
 

@@ -63,6 +63,6 @@ def latest(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     require(actor, "analytics:read")
     run = clv.latest_run(session)
     if run is None:
-        raise NotFound("the base has not been valued yet: POST /api/v1/clv/fit, then /api/v1/clv/predict")
+        raise NotFound(analytics.NOT_VALUED_YET)
     fitted = clv.fit_of(session, run.fit_id)
     return {**_run(run), "fit": clv.fit_summary(fitted) if fitted else None}

@@ -12,6 +12,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from klientura.audit import Actor
+from klientura.auth import KEY_LENGTH, KEY_RACE_FAILED
 from klientura.auth.service import idempotent_lookup, idempotent_store
 from klientura.db import Session
 from klientura.kit.errors import Conflict, ValidationFailed
@@ -23,7 +24,7 @@ def key_of(request: Request, payload: Any) -> tuple[str, str] | None:
     if key is None:
         return None
     if not 1 <= len(key) <= 200:
-        raise ValidationFailed("Idempotency-Key must be 1-200 characters")
+        raise ValidationFailed(KEY_LENGTH)
     digest = hashlib.sha256(
         json.dumps([request.method, request.url.path, jsonable_encoder(payload)], sort_keys=True).encode()
     ).hexdigest()
@@ -50,7 +51,7 @@ def run(
         session.rollback()
         stored = idempotent_lookup(session, actor, key, digest)
         if stored is None:
-            raise Conflict("a concurrent request with the same Idempotency-Key failed; retry")
+            raise Conflict(KEY_RACE_FAILED)
         return _replay(stored.body, stored.status_code)
     return JSONResponse(encoded, status_code=status)
 

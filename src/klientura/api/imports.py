@@ -20,7 +20,7 @@ def upload(
 ) -> dict[str, Any]:  # fmt: skip
     suffix = Path(file.filename or "upload.csv").suffix.lower()
     if suffix not in (".csv", ".txt", ".tsv", ".xlsx"):
-        raise ValidationFailed(f"unsupported file type {suffix!r}: use CSV or XLSX")
+        raise ValidationFailed(svc.UNSUPPORTED_TYPE, suffix=suffix)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(file.file.read())

@@ -17,7 +17,7 @@ from klientura.audit import Actor
 from klientura.auth import require
 from klientura.db import Session
 from klientura.deps import ActorDep, SessionDep, cached_actor, in_one_thread, new_router
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import BETWEEN, ValidationFailed
 from klientura.loyalty import till
 from klientura.loyalty.effectiveness import as_dict, effectiveness
 from klientura.loyalty.pricing import Calculation, Cart, calculate
@@ -146,7 +146,7 @@ def check_ledger(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
 )
 def get_effectiveness(session: SessionDep, actor: ActorDep, margin_rate: float = 0.35) -> dict[str, Any]:
     if not 0 < margin_rate <= 1:
-        raise ValidationFailed("margin_rate: between 0 and 1")
+        raise ValidationFailed(BETWEEN, field="margin_rate", low=0, high=1)
     return as_dict(effectiveness(session, actor, margin_rate=margin_rate))
 
 
@@ -160,6 +160,6 @@ def operations(session: SessionDep, actor: ActorDep, customer_id: int | None = N
                kind: str | None = None, since: datetime | None = None, until: datetime | None = None,
                author: str | None = None, limit: int = 200) -> list[Operation]:  # fmt: skip
     if not 1 <= limit <= 1000:
-        raise ValidationFailed("limit: between 1 and 1000")
+        raise ValidationFailed(BETWEEN, field="limit", low=1, high=1000)
     return search_operations(session, actor, customer_id=customer_id, order=order, kind=kind, since=since,
                              until=until, author=author, limit=limit)  # fmt: skip

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from klientura.api import idempotency
 from klientura.deps import ActorDep, SessionDep, new_router
 from klientura.kit.errors import NotFound
-from klientura.loyalty import giftcards, offers, referrals
+from klientura.loyalty import QR_FORMAT, giftcards, offers, referrals
 from klientura.loyalty.programme import load_programme
 from klientura.loyalty.service import enrol
 
@@ -100,7 +100,7 @@ def invitation_qr(customer_id: int, fmt: str, request: Request, session: Session
         return Response(referrals.qr_png(out["link"]), media_type="image/png")
     if fmt == "svg":
         return Response(referrals.qr_svg(out["link"]), media_type="image/svg+xml")
-    raise NotFound("QR images come as .svg or .png")
+    raise NotFound(QR_FORMAT)
 
 
 class ReferIn(BaseModel):

@@ -26,9 +26,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(KlienturaError)
     async def _domain(request: Request, exc: KlienturaError) -> JSONResponse:
         where = {"field": exc.field} if exc.field else {}
-        params = {
-            k: v if isinstance(v, int | float | str | bool) or v is None else str(v) for k, v in exc.params.items()
-        }
         return problem(exc.status, exc.title, exc.detail, exc.type_slug, request.url.path, code=exc.key, **where,
                        params=exc.plain_params)  # fmt: skip
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from klientura.audit import Actor
+from klientura.auth.errors import NOT_PERMITTED
 from klientura.kit.errors import Forbidden
 
 ROLES = ("admin", "marketer", "manager", "analyst")
@@ -53,7 +54,7 @@ def can(actor: Actor, permission: str) -> bool:
 
 def require(actor: Actor, permission: str) -> None:
     if not can(actor, permission):
-        raise Forbidden(f"{actor.name} lacks the permission {permission!r}")
+        raise Forbidden(NOT_PERMITTED, actor=actor.name, permission=permission)
 
 
 def owner_scope(actor: Actor) -> int | None:

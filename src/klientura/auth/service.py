@@ -12,6 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
+from klientura.auth.errors import (
+    KEY_NOT_FOUND,
+    KEY_REUSED,
+    MALFORMED_KEY,
+    SHORT_PASSWORD,
+    UNKNOWN_KEY,
+    UNKNOWN_ROLE,
+    UNKNOWN_SCOPES,
+    USER_EXISTS,
+    WRONG_PASSWORD,
+)
 from klientura.auth.models import ApiKey, IdempotencyRecord, User
 from klientura.auth.permissions import ROLES, SCOPES, require
 from klientura.db import Session, utcnow
@@ -47,9 +58,9 @@ def create_user(
 ) -> User:
     require(actor, "users:admin")
     if role not in ROLES:
-        raise ValidationFailed(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        raise ValidationFailed(UNKNOWN_ROLE, field="role", value=role, allowed=", ".join(ROLES))
     if len(password) < 8:
-        raise ValidationFailed("a password needs at least 8 characters")
+        raise ValidationFailed(SHORT_PASSWORD, field="password")
     user = User(
         email=normalize_email(email),
         name=name,
@@ -62,7 +73,7 @@ def create_user(
             session.add(user)
             session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"a user with e-mail {email} exists") from exc
+        raise Conflict(USER_EXISTS, email=email) from exc
     record(session, actor, "user.create", "user", user.id, None, {"email": user.email, "role": role})
     return user
 
@@ -71,10 +82,10 @@ def authenticate(session: Session, email: str, password: str) -> User:
     try:
         normalized = normalize_email(email)
     except ValidationFailed as exc:
-        raise Unauthorized("wrong e-mail or password") from exc
+        raise Unauthorized(WRONG_PASSWORD) from exc
     user = session.scalars(select(User).where(User.email == normalized)).first()
     if user is None or not user.is_active or not verify_password(password, user.password_hash):
-        raise Unauthorized("wrong e-mail or password")
+        raise Unauthorized(WRONG_PASSWORD)
     return user
 
 
@@ -92,7 +103,7 @@ def create_api_key(session: Session, actor: Actor, name: str, scopes: list[str])
     require(actor, "users:admin")
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
-        raise ValidationFailed(f"unknown scopes: {', '.join(unknown)}")
+        raise ValidationFailed(UNKNOWN_SCOPES, field="scopes", scopes=", ".join(unknown))
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(24)
     key = ApiKey(
@@ -112,7 +123,7 @@ def revoke_api_key(session: Session, actor: Actor, key_id: int) -> None:
     require(actor, "users:admin")
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise NotFound(f"API key {key_id} not found")
+        raise NotFound(KEY_NOT_FOUND, id=key_id)
     key.revoked_at = utcnow()
     record(session, actor, "api_key.revoke", "api_key", key.id, {"name": key.name}, None)
     _KEYS.clear()
@@ -144,11 +155,11 @@ def actor_for_api_key(session: Session, token: str) -> Actor:
 def _actor_for_api_key(session: Session, token: str) -> Actor:
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != "kl":
-        raise Unauthorized("malformed API key")
+        raise Unauthorized(MALFORMED_KEY)
     key = session.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
     digest = hashlib.sha256(parts[2].encode()).hexdigest()
     if key is None or key.revoked_at is not None or not hmac.compare_digest(digest, key.key_hash):
-        raise Unauthorized("unknown or revoked API key")
+        raise Unauthorized(UNKNOWN_KEY)
     return Actor(
         type="api_key",
         id=key.id,
@@ -161,7 +172,7 @@ def _actor_for_api_key(session: Session, token: str) -> Actor:
 def idempotent_lookup(session: Session, actor: Actor, key: str, request_hash: str) -> IdempotencyRecord | None:
     stored = session.get(IdempotencyRecord, (f"{actor.type}:{actor.id}", key))
     if stored is not None and stored.request_hash != request_hash:
-        raise Conflict("Idempotency-Key was already used with a different request")
+        raise Conflict(KEY_REUSED)
     return stored
 
 

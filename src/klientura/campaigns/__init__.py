@@ -3,6 +3,7 @@ and the report of what each earned."""
 
 from klientura.campaigns.audience import Choice, bucket, choose_channel, in_share
 from klientura.campaigns.content import Content, compose
+from klientura.campaigns.errors import LINK_OTHER_PROVIDER, NO_PUBLIC_URL, RECEIPT_NOT_JSON
 from klientura.campaigns.launch import Decision, Sending, decide, launch, preview, test_send
 from klientura.campaigns.links import Links
 from klientura.campaigns.models import (
@@ -60,6 +61,9 @@ from klientura.campaigns.tracking import clicked, opened, tracked, unsubscribe
 
 __all__ = [
     "LEASE",
+    "LINK_OTHER_PROVIDER",
+    "NO_PUBLIC_URL",
+    "RECEIPT_NOT_JSON",
     "SCENARIOS",
     "Campaign",
     "CampaignIn",

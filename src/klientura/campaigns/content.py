@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from klientura.campaigns.errors import NO_SCENARIO, NO_VARIANT, in_variant
 from klientura.campaigns.links import Links
 from klientura.campaigns.models import Campaign, OutboxMessage, Scenario
 from klientura.campaigns.outbox import outgoing
@@ -26,18 +27,21 @@ from klientura.kit.errors import ValidationFailed
 from klientura.loyalty import Standing
 
 
+def _compiled(variant: dict[str, Any], part: str, locale: str) -> Compiled:
+    try:
+        return Compiled(variant.get(part) or "", html=part == "html", locale=locale)
+    except ValidationFailed as exc:
+        raise in_variant(exc, variant["name"], part) from exc
+
+
 class Content:
     """A campaign's variants compiled once: {name: (subject, text, html)}; ``fields`` are those they use."""
 
     def __init__(self, variants: list[dict[str, Any]], locale: str = "ru") -> None:
         self.parts: dict[str, tuple[Compiled, Compiled, Compiled | None]] = {}
         for v in variants:
-            try:
-                self.parts[v["name"]] = (Compiled(v.get("subject") or "", locale=locale),
-                                         Compiled(v["text"], locale=locale),
-                                         Compiled(v["html"], html=True, locale=locale) if v.get("html") else None)  # fmt: skip
-            except ValidationFailed as exc:
-                raise ValidationFailed(f"variant {v['name']}: {exc}") from exc
+            self.parts[v["name"]] = (_compiled(v, "subject", locale), _compiled(v, "text", locale),
+                                     _compiled(v, "html", locale) if v.get("html") else None)  # fmt: skip
         self.fields = frozenset().union(*(p.fields for parts in self.parts.values() for p in parts if p is not None))
 
     def frozen(self, person: Personal) -> dict[str, Any]:
@@ -72,7 +76,7 @@ class Content:
     def message(self, variant: str, fields: Mapping[str, Any], *, key: str, to: str, channel: str, customer_id: int,
                 links: Links) -> OutgoingMessage:  # fmt: skip
         if variant not in self.parts:
-            raise ValidationFailed(f"no variant {variant!r}; the variants are {', '.join(self.parts)}")
+            raise ValidationFailed(NO_VARIANT, value=variant, allowed=", ".join(self.parts))
         unsubscribe = links.unsubscribe(customer_id, channel)
         values = {**Personal().__dict__, **fields, "unsubscribe_url": unsubscribe}
         values["products"] = list(values.get("products") or ())
@@ -100,7 +104,7 @@ def compose(session: Session, message: OutboxMessage, links: Links, cache: dict[
         else:
             found = session.scalars(select(Scenario).where(Scenario.key == source[1])).first()
             if found is None:
-                raise ValidationFailed(f"no scenario {source[1]!r}")
+                raise ValidationFailed(NO_SCENARIO, value=source[1], allowed="")
             variants = found.variants
         content = Content(variants, data.get("locale", "ru"))
         if source[0] == "campaign":

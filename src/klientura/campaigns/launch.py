@@ -26,6 +26,14 @@ from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.campaigns.audience import Choice, bucket, choose_channel, in_share
 from klientura.campaigns.content import Content
+from klientura.campaigns.errors import (
+    NO_RECIPIENT,
+    NO_VARIANT,
+    NOBODY_TO_SEND_TO,
+    NOT_LAUNCHABLE,
+    TEST_WITHOUT_ADDRESS,
+    UNKNOWN_CHANNEL,
+)
 from klientura.campaigns.links import Links
 from klientura.campaigns.models import Campaign, Recipient
 from klientura.campaigns.outbox import Draft, enqueue, enqueue_many
@@ -117,7 +125,7 @@ def launch(session: Session, actor: Actor, campaign_id: int, now: datetime, send
     require(actor, "campaigns:write")
     campaign = get_campaign(session, actor, campaign_id)
     if campaign.status not in ("draft", "scheduled"):
-        raise Conflict(f"campaign {campaign_id} is {campaign.status}: it cannot be launched")
+        raise Conflict(NOT_LAUNCHABLE, id=campaign_id, status=campaign.status)
     if campaign.offer_id is not None:
         require(actor, "loyalty:write")
     with paused_gc():
@@ -134,7 +142,7 @@ def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, s
     clock = _Phases()
     aud = audience(session, scope)
     if not len(aud):
-        raise ValidationFailed("the segment has no members: nobody to send to")
+        raise ValidationFailed(NOBODY_TO_SEND_TO)
     clock.lap("reach")
     period = global_control(session, now) if campaign.global_control else None
     capped = over_cap(session, aud.ids.tolist(), now, campaign.cap, campaign.cap_days) if campaign.cap else set()
@@ -251,11 +259,11 @@ def preview(session: Session, actor: Actor, campaign_id: int, customer_id: int, 
     content = Content(campaign.variants, sending.locale)
     found = reach(session, lambda c: c == customer_id)
     if customer_id not in found:
-        raise ValidationFailed(f"no customer {customer_id} (or the card was merged into another)")
+        raise ValidationFailed(NO_RECIPIENT, id=customer_id)
     d = _decisions(session, campaign, found, now)[customer_id]
     name = variant or d.variant or campaign.variants[0]["name"]
     if name not in content.parts:
-        raise ValidationFailed(f"no variant {name!r}; the variants are {', '.join(content.parts)}")
+        raise ValidationFailed(NO_VARIANT, value=name, allowed=", ".join(content.parts))
     standing = loyalty.standings(session, lambda c: c == customer_id, now, ZoneInfo(sending.timezone))
     r, channel = found[customer_id], d.channel or campaign.channel or "email"
     products = recommend(session, [customer_id]).get(customer_id, []) if "products" in content.fields else []
@@ -283,9 +291,9 @@ def test_send(session: Session, actor: Actor, campaign_id: int, customer_id: int
     marked a test (not counted in caps or reports). The outbox id."""
     require(actor, "campaigns:write")
     if channel not in ("email", "sms", "telegram", "webhook"):
-        raise ValidationFailed(f"unknown channel {channel!r}")
+        raise ValidationFailed(UNKNOWN_CHANNEL, field="channel", value=channel)
     if not to.strip():
-        raise ValidationFailed("a test send needs an address")
+        raise ValidationFailed(TEST_WITHOUT_ADDRESS)
     shown = preview(session, actor, campaign_id, customer_id, now, sending, variant)
     (message,) = enqueue(session, [Draft(
         key=f"test:{campaign_id}:{secrets.token_hex(6)}", channel=channel, to=to.strip(), source="test",

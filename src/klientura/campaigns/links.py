@@ -8,6 +8,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from klientura.campaigns.errors import LINK_DAMAGED, LINK_FOREIGN
 from klientura.kit.errors import ValidationFailed
 
 
@@ -37,9 +38,9 @@ class Links:
                 _unb64(mac), hmac.new(self.secret.encode(), payload.encode(), hashlib.sha256).digest()[:12]
             )
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationFailed("this link is damaged") from exc
+            raise ValidationFailed(LINK_DAMAGED) from exc
         if not good:
-            raise ValidationFailed("this link is not ours")
+            raise ValidationFailed(LINK_FOREIGN)
         return payload
 
     def unsubscribe(self, customer_id: int, channel: str) -> str:
@@ -49,5 +50,5 @@ class Links:
         """(customer id, channel) of an unsubscribe token."""
         cid, _, channel = self.read(token).partition(":")
         if not cid.isdigit() or not channel:
-            raise ValidationFailed("this link is damaged")
+            raise ValidationFailed(LINK_DAMAGED)
         return int(cid), channel

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from klientura import customers
+from klientura.campaigns.errors import RECEIPT_SHAPE, UNKNOWN_PROVIDER
 from klientura.campaigns.models import OutboxEvent, OutboxMessage
 from klientura.db import Session
 from klientura.kit.errors import ValidationFailed
@@ -58,13 +59,13 @@ def parse(provider: str, form: Mapping[str, Sequence[str]], body: object = None)
         items: list[object] = list(body) if isinstance(body, list) else [body]
         for entry in items:
             if not isinstance(entry, dict) or not entry.get("provider_id") or entry.get("status") not in RANK:
-                raise ValidationFailed('each receipt needs "provider_id" and "status": delivered, failed or read')
+                raise ValidationFailed(RECEIPT_SHAPE)
             if entry["status"] is None:
-                raise ValidationFailed('each receipt needs "provider_id" and "status": delivered, failed or read')
+                raise ValidationFailed(RECEIPT_SHAPE)
             out.append(Receipt(str(entry["provider_id"]), str(entry["status"]), entry.get("error"),
                                entry.get("bounce") is True and entry["status"] == "failed"))  # fmt: skip
     else:
-        raise ValidationFailed(f"unknown provider {provider!r}: smsru, smsc or generic")
+        raise ValidationFailed(UNKNOWN_PROVIDER, value=provider)
     return out
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from klientura.audit import Actor
 from klientura.auth import require
+from klientura.campaigns.errors import NEVER_RAN, NOT_LAUNCHED
 from klientura.campaigns.models import Campaign, OutboxMessage, Recipient, Scenario, ScenarioEntry
 from klientura.campaigns.schemas import ComparisonOut, DifferenceOut, FiguresOut, ReportOut
 from klientura.campaigns.service import get_campaign
@@ -214,7 +215,7 @@ def report(session: Session, actor: Actor, campaign_id: int, now: datetime, cost
            timezone: str = "Europe/Moscow") -> Report:  # fmt: skip
     campaign = get_campaign(session, actor, campaign_id)
     if campaign.launched_at is None:
-        raise Conflict(f"campaign {campaign_id} has not been launched: there is nothing to report yet")
+        raise Conflict(NOT_LAUNCHED, id=campaign_id)
     start = campaign.launched_at
     end = start + timedelta(days=campaign.attribution_days)
     groups: dict[str, set[int]] = {"target": set(), "control": set()}
@@ -284,7 +285,7 @@ def scenario_report(session: Session, actor: Actor, key: str, now: datetime, cos
     require(actor, "campaigns:read")
     scenario = session.scalars(select(Scenario).where(Scenario.key == key)).first()
     if scenario is None:
-        raise Conflict(f"scenario {key} has never run: there is nothing to report yet")
+        raise Conflict(NEVER_RAN, value=key)
     window = timedelta(days=scenario.attribution_days)
     query = select(ScenarioEntry.id, ScenarioEntry.customer_id, ScenarioEntry.grp, ScenarioEntry.at).where(
         ScenarioEntry.scenario_id == scenario.id, ScenarioEntry.grp.in_(("target", "control")))  # fmt: skip

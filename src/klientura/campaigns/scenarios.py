@@ -17,6 +17,7 @@ from klientura import loyalty
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.campaigns.content import Content
+from klientura.campaigns.errors import NO_OFFER, NO_SCENARIO, QUIET_HOURS_HALF, SAME_VARIANT_NAMES
 from klientura.campaigns.launch import Sending, decide
 from klientura.campaigns.models import SCENARIOS, Scenario, ScenarioEntry
 from klientura.campaigns.outbox import enqueue_many
@@ -28,7 +29,7 @@ from klientura.campaigns.templates import person
 from klientura.campaigns.timing import over_cap, send_at, zone_of
 from klientura.campaigns.triggers import Trigger, find
 from klientura.db import Session, in_chunks, insert_columns
-from klientura.kit.errors import NotFound, ValidationFailed, invalid
+from klientura.kit.errors import NotFound, ValidationFailed, invalid, refused
 
 DAILY = ("birthday", "win_back", "repeat_purchase")
 BATCH = 5_000  # states, not events: looked at once a day
@@ -53,9 +54,9 @@ class ScenarioIn(BaseModel):
     def _consistent(self) -> ScenarioIn:
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
-            raise ValueError("variants need different names")
+            raise refused(SAME_VARIANT_NAMES)
         if (self.quiet_from is None) != (self.quiet_until is None):
-            raise ValueError("quiet hours need both ends, or neither")
+            raise refused(QUIET_HOURS_HALF)
         return self
 
 
@@ -74,7 +75,7 @@ def get_scenario(session: Session, actor: Actor, key: str) -> Scenario:
     require(actor, "campaigns:read")
     found = scenarios(session).get(key)
     if found is None:
-        raise NotFound(f"no scenario {key!r}; there are {', '.join(SCENARIOS)}")
+        raise NotFound(NO_SCENARIO, value=key, allowed=", ".join(SCENARIOS))
     return found
 
 
@@ -88,7 +89,7 @@ def update_scenario(session: Session, actor: Actor, key: str, raw: dict[str, Any
         raise invalid(exc) from exc
     check_variants(data.variants)
     if data.offer_id is not None and not loyalty.offer_exists(session, data.offer_id):
-        raise ValidationFailed(f"offer_id: no offer {data.offer_id}")
+        raise ValidationFailed(NO_OFFER, field="offer_id", id=data.offer_id)
     before = _current(scenario)
     if data.enabled and not scenario.enabled:
         scenario.checked_until = now

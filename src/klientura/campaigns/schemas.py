@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from klientura.campaigns.errors import NAIVE_SCHEDULE, QUIET_HOURS_EMPTY, QUIET_HOURS_HALF, SAME_VARIANT_NAMES
+from klientura.kit.errors import refused
+
 Channel = Literal["email", "sms", "telegram", "webhook"]
 
 
@@ -40,13 +43,13 @@ class CampaignIn(BaseModel):
     def _consistent(self) -> CampaignIn:
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
-            raise ValueError("variants need different names")
+            raise refused(SAME_VARIANT_NAMES)
         if (self.quiet_from is None) != (self.quiet_until is None):
-            raise ValueError("quiet hours need both ends, or neither")
+            raise refused(QUIET_HOURS_HALF)
         if self.quiet_from is not None and self.quiet_from == self.quiet_until:
-            raise ValueError("quiet hours cannot start and end at the same time")
+            raise refused(QUIET_HOURS_EMPTY)
         if self.scheduled_at is not None and self.scheduled_at.tzinfo is None:
-            raise ValueError("scheduled_at needs a time zone")
+            raise refused(NAIVE_SCHEDULE)
         return self
 
 

@@ -13,6 +13,14 @@ from sqlalchemy import func, select
 from klientura import loyalty, segments
 from klientura.audit import Actor, record
 from klientura.auth import require
+from klientura.campaigns.errors import (
+    CAMPAIGN_NOT_FOUND,
+    EMAIL_WITHOUT_SUBJECT,
+    NAIVE_SCHEDULE,
+    NO_OFFER,
+    NOT_CHANGEABLE,
+    in_variant,
+)
 from klientura.campaigns.models import Campaign, ControlPeriod
 from klientura.campaigns.outbox import stop
 from klientura.campaigns.schemas import CampaignIn, GlobalControlIn, Variant
@@ -28,7 +36,7 @@ def _validated(raw: dict[str, Any] | CampaignIn) -> CampaignIn:
         raise invalid(exc) from exc
     check_variants(data.variants)
     if data.channel == "email" and not all(v.subject for v in data.variants):
-        raise ValidationFailed("an e-mail needs a subject in every variant")
+        raise ValidationFailed(EMAIL_WITHOUT_SUBJECT)
     return data
 
 
@@ -40,13 +48,13 @@ def check_variants(variants: Sequence[Variant]) -> None:
                 try:
                     check(source, html=html)
                 except ValidationFailed as exc:
-                    raise ValidationFailed(f"variant {v.name}, {part}: {exc}") from exc
+                    raise in_variant(exc, v.name, part) from exc
 
 
 def _apply(session: Session, actor: Actor, campaign: Campaign, data: CampaignIn) -> None:
     segments.get_segment(session, actor, data.segment_id)
     if data.offer_id is not None and not loyalty.offer_exists(session, data.offer_id):
-        raise ValidationFailed(f"offer_id: no offer {data.offer_id}")
+        raise ValidationFailed(NO_OFFER, field="offer_id", id=data.offer_id)
     values = data.model_dump(exclude={"variants", "scheduled_at"})
     for name, value in values.items():
         setattr(campaign, name, value)
@@ -70,7 +78,7 @@ def get_campaign(session: Session, actor: Actor, campaign_id: int) -> Campaign:
     require(actor, "campaigns:read")
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise NotFound(f"campaign {campaign_id} not found")
+        raise NotFound(CAMPAIGN_NOT_FOUND, id=campaign_id)
     return campaign
 
 
@@ -78,7 +86,7 @@ def _editable(session: Session, actor: Actor, campaign_id: int) -> Campaign:
     require(actor, "campaigns:write")
     campaign = get_campaign(session, actor, campaign_id)
     if campaign.status not in ("draft", "scheduled"):
-        raise Conflict(f"campaign {campaign_id} is {campaign.status}: it can no longer be changed")
+        raise Conflict(NOT_CHANGEABLE, id=campaign_id, status=campaign.status)
     return campaign
 
 
@@ -98,7 +106,7 @@ def schedule(session: Session, actor: Actor, campaign_id: int, at: datetime | No
     """Launch at ``at`` (the worker launches due campaigns), or back to a draft with None."""
     campaign = _editable(session, actor, campaign_id)
     if at is not None and at.tzinfo is None:
-        raise ValidationFailed("scheduled_at needs a time zone")
+        raise ValidationFailed(NAIVE_SCHEDULE)
     before = {"status": campaign.status, "scheduled_at": campaign.scheduled_at}
     campaign.scheduled_at, campaign.status = at, "scheduled" if at is not None else "draft"
     session.flush()

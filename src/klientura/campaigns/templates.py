@@ -13,6 +13,7 @@ expire then), ``tier``, ``promo_code`` (the recipient's personal code, when the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -28,6 +29,13 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from klientura import loyalty
+from klientura.campaigns.errors import (
+    CUSTOMER_NOT_FOUND,
+    TEMPLATE_FAILS,
+    TEMPLATE_FORBIDDEN,
+    TEMPLATE_SYNTAX,
+    TEMPLATE_UNDEFINED,
+)
 from klientura.customers import Customer
 from klientura.db import Session
 from klientura.kit.errors import NotFound, ValidationFailed
@@ -88,15 +96,18 @@ def _explained() -> Iterator[None]:
     try:
         yield
     except TemplateSyntaxError as exc:
-        raise ValidationFailed(f"template, line {exc.lineno}: {exc.message}") from exc
+        raise ValidationFailed(TEMPLATE_SYNTAX, line=exc.lineno, why=exc.message) from exc
     except UndefinedError as exc:
-        raise ValidationFailed(f"template: {exc.message}; the fields are {', '.join(FIELDS)}") from exc
+        missing = re.fullmatch(r"'(.+)' is undefined", exc.message or "")
+        if missing is None:  # an attribute or an item of a field that is not there
+            raise ValidationFailed(TEMPLATE_FAILS, why=str(exc)) from exc
+        raise ValidationFailed(TEMPLATE_UNDEFINED, name=missing[1], fields=", ".join(FIELDS)) from exc
     except SecurityError as exc:
-        raise ValidationFailed(f"template: not allowed ({exc})") from exc
+        raise ValidationFailed(TEMPLATE_FORBIDDEN, why=str(exc)) from exc
     except TemplateError as exc:
-        raise ValidationFailed(f"template: {exc}") from exc
+        raise ValidationFailed(TEMPLATE_FAILS, why=str(exc)) from exc
     except (ArithmeticError, TypeError, ValueError, LookupError, RuntimeError) as exc:  # the template's own code
-        raise ValidationFailed(f"template: {exc}") from exc
+        raise ValidationFailed(TEMPLATE_FAILS, why=str(exc)) from exc
 
 
 def render(source: str, person: Personal, *, html: bool = False, locale: str = "ru") -> str:
@@ -108,7 +119,7 @@ def personal(session: Session, customer_id: int, at: datetime, timezone: str = "
     """The recipient's fields, read from the card and the points ledger as of ``at``."""
     customer = session.get(Customer, customer_id)
     if customer is None:
-        raise NotFound(f"customer {customer_id} not found")
+        raise NotFound(CUSTOMER_NOT_FOUND, id=customer_id)
     standing = loyalty.standings(session, lambda c: c == customer_id, at, ZoneInfo(timezone)).get(customer_id)
     return person(customer.first_name, customer.last_name, customer.full_name, standing, promo_code=promo_code,
                   unsubscribe_url=unsubscribe_url)  # fmt: skip

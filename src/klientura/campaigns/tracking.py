@@ -16,6 +16,7 @@ from html import escape
 from sqlalchemy import select
 
 from klientura.audit import Actor
+from klientura.campaigns.errors import LINK_DAMAGED
 from klientura.campaigns.links import Links
 from klientura.campaigns.models import OutboxMessage
 from klientura.customers import set_consent
@@ -60,7 +61,7 @@ def clicked(session: Session, links: Links, token: str, at: datetime) -> str:
     """Where to send the reader on; the click recorded (a click is also an open)."""
     key, _, url = links.read(token).partition("\n")
     if not url.startswith(("http://", "https://")):
-        raise ValidationFailed("this link is damaged")
+        raise ValidationFailed(LINK_DAMAGED)
     _event(session, key, "opened", at)
     _event(session, key, "clicked", at, url)
     return url

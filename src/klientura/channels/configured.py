@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from klientura.channels.base import Channel
+from klientura.channels.errors import UNKNOWN_SMS_PROVIDER
 from klientura.channels.http import TelegramChannel, TelegramSettings, WebhookChannel, WebhookSettings
 from klientura.channels.sms import SmsChannel, SmsSettings
 from klientura.channels.smtp import SmtpChannel, SmtpSettings
@@ -23,7 +24,7 @@ def from_settings(settings: Settings) -> dict[str, Channel]:
         found["telegram"] = TelegramChannel(TelegramSettings(token=s.telegram_token))
     if s.sms_key:
         if s.sms_provider not in ("smsru", "smsc"):
-            raise ValidationFailed(f"KLIENTURA_SMS_PROVIDER: smsru or smsc, not {s.sms_provider!r}")
+            raise ValidationFailed(UNKNOWN_SMS_PROVIDER, value=s.sms_provider)
         found["sms"] = SmsChannel(SmsSettings(provider=s.sms_provider, key=s.sms_key, login=s.sms_login,  # type: ignore[arg-type]
                                               sender=s.sms_sender))  # fmt: skip
     return found

@@ -189,13 +189,13 @@ def commit(session: Session) -> None:
     """Commit for a transport; a unique-constraint race surfaces as the domain's Conflict."""
     from sqlalchemy.exc import IntegrityError
 
-    from klientura.kit.errors import Conflict
+    from klientura.kit.errors import CONCURRENT_CHANGE, Conflict
 
     try:
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        raise Conflict("a concurrent request changed the same data; retry") from exc
+        raise Conflict(CONCURRENT_CHANGE) from exc
 
 
 def make_session_factory(url: str, *, relaxed: bool = False, **engine_kwargs: Any) -> SessionFactory:

@@ -24,6 +24,7 @@ from klientura.customers import (
     get_for_write,
 )
 from klientura.db import Session, utcnow
+from klientura.dedup.errors import MERGE_INTO_ITSELF, MERGE_NOT_FOUND, MERGE_UNDONE, UNDO_LATER_FIRST
 from klientura.dedup.service import forget_pairs_of
 from klientura.events import Event
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
@@ -79,7 +80,7 @@ def merge(
     the CLI and the worker assemble (klientura.wiring.merge_hooks), never an import's side effect."""
     require(actor, "dedup:write")
     if survivor_id == merged_id:
-        raise ValidationFailed("a card cannot be merged into itself")
+        raise ValidationFailed(MERGE_INTO_ITSELF)
     survivor = get_for_write(session, actor, survivor_id)
     merged = get_for_write(session, actor, merged_id)
     moved: dict[str, Any] = {"survivor_before": _profile(survivor), "merged_before": _profile(merged)}
@@ -147,9 +148,9 @@ def unmerge(session: Session, actor: Actor, merge_id: int, *, hooks: Sequence[Me
     require(actor, "dedup:write")
     rec = session.get(MergeRecord, merge_id)
     if rec is None:
-        raise NotFound(f"merge {merge_id} not found")
+        raise NotFound(MERGE_NOT_FOUND, id=merge_id)
     if rec.undone_at is not None:
-        raise Conflict(f"merge {merge_id} was already undone")
+        raise Conflict(MERGE_UNDONE, id=merge_id)
     later = session.scalars(
         select(MergeRecord).where(
             MergeRecord.undone_at.is_(None), MergeRecord.id > rec.id,
@@ -157,7 +158,7 @@ def unmerge(session: Session, actor: Actor, merge_id: int, *, hooks: Sequence[Me
         )
     ).first()  # fmt: skip
     if later is not None:
-        raise Conflict(f"undo merge {later.id} first: the survivor was merged on into {later.survivor_id}")
+        raise Conflict(UNDO_LATER_FIRST, later=later.id, survivor=later.survivor_id)
     survivor = session.get_one(Customer, rec.survivor_id)
     merged = session.get_one(Customer, rec.merged_id)
     moved = rec.moved

@@ -13,6 +13,7 @@ from klientura.auth import require
 from klientura.customers import Customer, Identity, visible_clause
 from klientura.db import Session, in_chunks, utcnow
 from klientura.dedup.blocking import find_duplicates
+from klientura.dedup.errors import BAD_THRESHOLD, CARDS_INACTIVE
 from klientura.dedup.models import DismissedPair, DuplicateSuggestion
 from klientura.dedup.scoring import Person, Scored, score
 from klientura.kit.errors import ValidationFailed
@@ -69,7 +70,7 @@ def scan(session: Session, actor: Actor, threshold: float) -> int:
     """Recompute every suggestion; dismissed pairs stay dismissed. Returns the number found."""
     require(actor, "dedup:write")
     if not 0.5 <= threshold < 1:
-        raise ValidationFailed("threshold must be in [0.5, 1)")
+        raise ValidationFailed(BAD_THRESHOLD)
     found = find_duplicates(iter_people(session), threshold, load=lambda ids: load_people(session, ids))
     dismissed = {(a, b) for a, b in session.execute(select(DismissedPair.low_id, DismissedPair.high_id))}
     rows = [
@@ -103,7 +104,7 @@ def explain_pair(session: Session, actor: Actor, a_id: int, b_id: int) -> Scored
     require(actor, "customers:read")
     people = {p.id: p for p in load_people(session, [a_id, b_id])}
     if len(people) != 2:
-        raise ValidationFailed("both cards must exist and be active")
+        raise ValidationFailed(CARDS_INACTIVE)
     a, b = people[a_id], people[b_id]
     return score(a, b, max(_namesakes(session, a), _namesakes(session, b)))
 

@@ -1,5 +1,6 @@
 """Imports of customers and orders from CSV and XLSX, with column mapping, preview and a row report."""
 
+from klientura.imports.errors import UNSUPPORTED_TYPE
 from klientura.imports.mapping import CUSTOMER_FIELDS, ORDER_FIELDS, parse_overrides
 from klientura.imports.models import ImportRejection, ImportRun
 from klientura.imports.report import Rejection, Report
@@ -9,6 +10,7 @@ __all__ = [
     "CUSTOMER_FIELDS",
     "KINDS",
     "ORDER_FIELDS",
+    "UNSUPPORTED_TYPE",
     "ImportRejection",
     "ImportRun",
     "Rejection",

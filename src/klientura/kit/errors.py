@@ -25,12 +25,19 @@ class Code:
 
     key: str
     text: str
+    words: tuple[str, ...] = ()  # parameters whose values are words of the catalogue ("subject"): translated too
+    placed: bool = False  # the message says where the problem is itself: the field is not put before it
 
     def render(self, params: Mapping[str, Any], gettext: Callable[[str], str] | None = None) -> str:
         """The message with its parameters, in the language of ``gettext`` (English without one)."""
-        for template in (gettext(self.text) if gettext else self.text, self.text):
+        english = dict(params)
+        attempts = [(self.text, english)]
+        if gettext is not None:
+            translated = {**english, **{k: gettext(str(english[k])) for k in self.words if k in english}}
+            attempts.insert(0, (gettext(self.text), translated))
+        for template, values in attempts:
             try:
-                return template % dict(params)
+                return template % values
             except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder: the English stands
                 continue
         return self.text  # parameters stored before the message changed
@@ -39,9 +46,9 @@ class Code:
 CODES: dict[str, Code] = {}
 
 
-def code(key: str, text: str) -> Code:
+def code(key: str, text: str, *, words: tuple[str, ...] = (), placed: bool = False) -> Code:
     """Declare a code (once: a second, different message under the same key is a programming error)."""
-    made = Code(key, text)
+    made = Code(key, text, words, placed)
     if CODES.setdefault(key, made) != made:
         raise RuntimeError(f"error code {key!r} is declared twice with different messages")
     return made
@@ -56,7 +63,7 @@ def describe(
     if found is None:
         return fallback
     text = found.render(params, gettext)
-    return f"{gettext(field)}: {text}" if field else text
+    return f"{gettext(field)}: {text}" if field and not found.placed else text
 
 
 class KlienturaError(Exception):
@@ -71,7 +78,8 @@ class KlienturaError(Exception):
         self.params = params
         self.field = field
         text = what.render(params) if isinstance(what, Code) else what
-        self.detail = f"{field}: {text}" if field else text
+        placed = isinstance(what, Code) and what.placed
+        self.detail = f"{field}: {text}" if field and not placed else text
         super().__init__(self.detail)
 
     @property
@@ -165,11 +173,11 @@ def refused(what: Code, **params: Any) -> Any:
     return PydanticCustomError(what.key, what.render(params).replace("{", "{{").replace("}", "}}"), params)
 
 
-def invalid(exc: Any) -> ValidationFailed:
+def invalid(exc: Any, where: str | None = None) -> ValidationFailed:
     """A pydantic ``ValidationError`` as the domain's error: the first problem with its code, where it is
-    (``field`` = 'tiers.1.min_spend') and its parameters."""
+    (``field`` = 'tiers.1.min_spend', or ``where`` when the caller knows better) and its parameters."""
     first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or None
+    where = where or ".".join(str(p) for p in first["loc"]) or None
     kind = str(first.get("type", ""))
     ctx = {k: v if isinstance(v, int | float | str) else str(v) for k, v in (first.get("ctx") or {}).items()}
     found = CODES.get(kind) or _PYDANTIC.get(kind)
@@ -186,3 +194,7 @@ def _fits(what: Code, params: Mapping[str, Any]) -> bool:
     except (KeyError, TypeError, ValueError):
         return False
     return True
+
+
+CONCURRENT_CHANGE = code("request.concurrent_change", N_("a concurrent request changed the same data; retry"))
+BETWEEN = code("value.between", N_("between %(low)s and %(high)s"))

@@ -1,6 +1,7 @@
 """Loyalty: the points ledger (lots, spends, expiries, reversals, adjustments) and its proof."""
 
 from klientura.loyalty.accounts import find_account
+from klientura.loyalty.errors import QR_FORMAT
 from klientura.loyalty.expiry import NightReport, nightly
 from klientura.loyalty.ledger import (
     Balance,
@@ -23,6 +24,7 @@ from klientura.loyalty.proof import CheckReport, check, explain
 from klientura.loyalty.standing import Standing, standings
 
 __all__ = [
+    "QR_FORMAT",
     "Allocation",
     "Balance",
     "CheckReport",

@@ -13,6 +13,7 @@ from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
+from klientura.loyalty.errors import GIFT_CARD_EXISTS, GIFT_CARD_EXPIRED, GIFT_CARD_IN_PAST, NO_GIFT_CARD
 from klientura.loyalty.offer_models import GiftCard, GiftCardEntry
 from klientura.loyalty.offers import ALPHABET, normalise
 
@@ -58,9 +59,9 @@ def issue(session: Session, actor: Actor, data: GiftCardIn, at: datetime) -> Gif
 
     number = normalise(data.number) if data.number else "GC" + "".join(secrets.choice(ALPHABET) for _ in range(14))
     if _card(session, number) is not None:
-        raise Conflict(f"gift card {number} exists")
+        raise Conflict(GIFT_CARD_EXISTS, value=number)
     if data.expires_at is not None and data.expires_at <= at:
-        raise ValidationFailed("a gift card must expire in the future")
+        raise ValidationFailed(GIFT_CARD_IN_PAST)
     card = GiftCard(number=number, amount=data.amount, customer_id=data.customer_id, expires_at=data.expires_at,
                     issued_at=at, issued_by=actor.name)  # fmt: skip
     session.add(card)
@@ -76,7 +77,7 @@ def get_card(session: Session, actor: Actor, number: str) -> GiftCardRead:
     require(actor, "loyalty:read")
     card = _card(session, number)
     if card is None:
-        raise NotFound(f"no gift card {normalise(number)}")
+        raise NotFound(NO_GIFT_CARD, value=normalise(number))
     return _read(session, card)
 
 
@@ -84,9 +85,9 @@ def usable(session: Session, number: str, at: datetime, *, lock: bool = False) -
     """The card and what it can pay now; a clear refusal when it cannot."""
     card = _card(session, number, lock=lock)
     if card is None:
-        raise NotFound(f"no gift card {normalise(number)}")
+        raise NotFound(NO_GIFT_CARD, value=normalise(number))
     if card.expires_at is not None and card.expires_at <= at:
-        raise Conflict(f"gift card {card.number} expired on {card.expires_at:%Y-%m-%d}")
+        raise Conflict(GIFT_CARD_EXPIRED, value=card.number, day=f"{card.expires_at:%Y-%m-%d}")
     return card, card_balance(session, card.id)
 
 

@@ -21,6 +21,19 @@ from sqlalchemy import bindparam, func, or_, select
 
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
+from klientura.loyalty.errors import (
+    ADJUSTMENT_OF_ZERO,
+    ADJUSTMENT_WITHOUT_REASON,
+    EARN_NOT_POSITIVE,
+    EXPIRES_BEFORE_USABLE,
+    NO_ACCOUNT,
+    NO_ENTRY,
+    NOT_ENOUGH_HELD,
+    NOT_ENOUGH_USABLE,
+    NOT_REVERSIBLE,
+    REVERSAL_NOT_POSITIVE,
+    SPEND_NOT_POSITIVE,
+)
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
 
 LOT_KINDS = ("earn", "adjust")
@@ -65,7 +78,7 @@ def lock(session: Session, account_id: int) -> LoyaltyAccount:
         query = query.with_for_update()
     account = session.scalars(query).first()
     if account is None:
-        raise NotFound(f"no loyalty account {account_id}")
+        raise NotFound(NO_ACCOUNT, id=account_id)
     held[account_id] = tx
     account.version += 1
     return account
@@ -225,9 +238,9 @@ def earn(session: Session, account_id: int, points: int, *, at: datetime, author
          reason: str | None = None, kind: str = "earn") -> LedgerEntry:  # fmt: skip
     """A new lot of ``points`` (usable from ``available_at``, gone after ``expires_at``)."""
     if points <= 0:
-        raise ValidationFailed("an earn is a positive number of points")
+        raise ValidationFailed(EARN_NOT_POSITIVE)
     if expires_at is not None and expires_at <= (available_at or at):
-        raise ValidationFailed("points must expire after they become usable")
+        raise ValidationFailed(EXPIRES_BEFORE_USABLE)
     lock(session, account_id)
     entry = _write(session, _Entry(LedgerEntry(account_id=account_id, kind=kind, points=points, at=at,
                                                available_at=available_at, expires_at=expires_at, order_id=order_id,
@@ -240,12 +253,12 @@ def spend(session: Session, account_id: int, points: int, *, at: datetime, autho
           reason: str | None = None) -> LedgerEntry:  # fmt: skip
     """Pay ``points`` from the usable lots, soonest-expiring first; refused beyond what is usable now."""
     if points <= 0:
-        raise ValidationFailed("a spend is a positive number of points")
+        raise ValidationFailed(SPEND_NOT_POSITIVE)
     lock(session, account_id)
     found = lots(session, account_id)
     usable = usable_points(found, at)
     if usable < points:
-        raise NotEnoughPoints(f"not enough points: {usable} usable, {points} asked")
+        raise NotEnoughPoints(NOT_ENOUGH_USABLE, usable=usable, asked=points)
     takes = take(found, points, at=at)
     return _write(session, _Entry(LedgerEntry(account_id=account_id, kind="spend", points=-points, at=at,
                                               order_id=order_id, reason=reason, author=author), takes))  # fmt: skip
@@ -256,17 +269,17 @@ def adjust(session: Session, account_id: int, points: int, *, at: datetime, auth
     """A manual correction with a reason and an author: a new lot, or points taken from the lots (never more than
     the account holds)."""
     if not reason or not reason.strip():
-        raise ValidationFailed("a manual adjustment needs a reason")
+        raise ValidationFailed(ADJUSTMENT_WITHOUT_REASON)
     if points > 0:
         return earn(session, account_id, points, at=at, author=author, expires_at=expires_at, reason=reason.strip(),
                     kind="adjust")  # fmt: skip
     if points == 0:
-        raise ValidationFailed("an adjustment of 0 points changes nothing")
+        raise ValidationFailed(ADJUSTMENT_OF_ZERO)
     lock(session, account_id)
     found = [lot for lot in lots(session, account_id) if lot.expires_at is None or lot.expires_at > at]
     held = sum(lot.remaining for lot in found)
     if held < -points:
-        raise NotEnoughPoints(f"not enough points: the account holds {held}, {-points} to take")
+        raise NotEnoughPoints(NOT_ENOUGH_HELD, held=held, taken=-points)
     takes = take(found, -points, at=None)
     return _write(session, _Entry(LedgerEntry(account_id=account_id, kind="adjust", points=points, at=at,
                                               reason=reason.strip(), author=author), takes))  # fmt: skip
@@ -279,16 +292,16 @@ def reverse(session: Session, entry_id: int, *, at: datetime, author: str, point
     spent becomes a debt. Never more than what is left to reverse; None when nothing is."""
     target = session.get(LedgerEntry, entry_id)
     if target is None:
-        raise NotFound(f"no ledger entry {entry_id}")
+        raise NotFound(NO_ENTRY, id=entry_id)
     if target.kind not in ("earn", "spend", "adjust"):
-        raise ValidationFailed(f"a {target.kind} cannot be reversed")
+        raise ValidationFailed(NOT_REVERSIBLE, kind=target.kind)
     lock(session, target.account_id)
     done = -(session.scalar(select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
         LedgerEntry.reverses_id == entry_id)) or 0)  # fmt: skip
     left = abs(target.points) - abs(done)
     n = left if points is None else min(points, left)
     if points is not None and points <= 0:
-        raise ValidationFailed("a reversal is a positive number of points")
+        raise ValidationFailed(REVERSAL_NOT_POSITIVE)
     if n <= 0:
         return None
     sign = -1 if target.points > 0 else 1

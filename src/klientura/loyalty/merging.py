@@ -13,6 +13,7 @@ from klientura.db import Session
 from klientura.kit.errors import Conflict
 from klientura.loyalty import ledger
 from klientura.loyalty.accounts import find_account
+from klientura.loyalty.errors import MERGE_UNDO_AFTER_USE
 from klientura.loyalty.models import Allocation, LedgerEntry
 
 
@@ -48,8 +49,7 @@ class LoyaltyMerge:
         mine, theirs = Allocation.entry_id.in_(ids), Allocation.lot_id.in_(ids)
         crossing = session.scalar(select(Allocation.id).where(or_(mine & ~theirs, theirs & ~mine)).limit(1))
         if crossing is not None:
-            raise Conflict("points of the merged card's lots have been used since the merge: undo is not possible "
-                           "without a manual adjustment")  # fmt: skip
+            raise Conflict(MERGE_UNDO_AFTER_USE)
         ledger.lock(session, saved["from"])
         ledger.lock(session, saved["to"])
         session.execute(update(LedgerEntry).where(LedgerEntry.id.in_(ids)).values(account_id=saved["from"]))

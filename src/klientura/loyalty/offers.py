@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.db import Session, insert_columns, select_in, utcnow
-from klientura.kit.errors import Conflict, NotFound, invalid
+from klientura.kit.errors import Conflict, NotFound, invalid, refused
 from klientura.kit.money import spread
+from klientura.loyalty.errors import CODE_TAKEN, NO_OFFER, OFFER_ENDS_FIRST, ONE_DISCOUNT_KIND
 from klientura.loyalty.offer_models import Offer, PromoCode, Redemption
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a till
@@ -54,9 +55,9 @@ class OfferIn(BaseModel):
     @model_validator(mode="after")
     def _one_kind(self) -> OfferIn:
         if (self.discount_percent is None) == (self.discount_amount is None):
-            raise ValueError("give either discount_percent or discount_amount")
+            raise refused(ONE_DISCOUNT_KIND)
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
-            raise ValueError("valid_until must come after valid_from")
+            raise refused(OFFER_ENDS_FIRST)
         return self
 
 
@@ -119,7 +120,7 @@ def create_offer(session: Session, actor: Actor, raw: dict[str, object]) -> Offe
     if data.code:
         code = normalise(data.code)
         if session.scalars(select(PromoCode.id).where(PromoCode.code == code)).first() is not None:
-            raise Conflict(f"the code {code} is taken")
+            raise Conflict(CODE_TAKEN, value=code)
         session.add(PromoCode(offer_id=offer.id, code=code, max_uses=data.max_uses))
     _generate(session, offer.id, data.unique_codes, customer_ids=None)
     session.flush()
@@ -164,7 +165,7 @@ def issue_coupons(session: Session, actor: Actor, offer_id: int, customer_ids: l
     """One personal one-use code per customer: {customer id: code}."""
     require(actor, "loyalty:write")
     if session.get(Offer, offer_id) is None:
-        raise NotFound(f"no offer {offer_id}")
+        raise NotFound(NO_OFFER, id=offer_id)
     codes = _generate(session, offer_id, len(customer_ids), customer_ids)
     record(session, actor, "loyalty.coupons", "loyalty_offers", offer_id, None, {"customers": len(customer_ids)})
     return dict(zip(customer_ids, codes, strict=True))
@@ -177,7 +178,7 @@ def offer_exists(session: Session, offer_id: int) -> bool:
 def read_offer(session: Session, offer_id: int) -> OfferRead:
     offer = session.get(Offer, offer_id)
     if offer is None:
-        raise NotFound(f"no offer {offer_id}")
+        raise NotFound(NO_OFFER, id=offer_id)
     codes = session.scalar(select(func.count()).where(PromoCode.offer_id == offer_id)) or 0
     used, given = session.execute(select(func.count(), func.coalesce(func.sum(Redemption.discount), 0)).where(
         Redemption.offer_id == offer_id, Redemption.released_at.is_(None))).one()  # fmt: skip
@@ -197,7 +198,7 @@ def set_active(session: Session, actor: Actor, offer_id: int, active: bool) -> O
     require(actor, "loyalty:write")
     offer = session.get(Offer, offer_id)
     if offer is None:
-        raise NotFound(f"no offer {offer_id}")
+        raise NotFound(NO_OFFER, id=offer_id)
     before, offer.active = offer.active, active
     session.flush()
     record(session, actor, "loyalty.offer_active", "loyalty_offers", offer_id, {"active": before}, {"active": active})

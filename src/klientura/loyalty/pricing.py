@@ -26,6 +26,7 @@ from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.kit.money import spread
 from klientura.loyalty import giftcards, offers
 from klientura.loyalty.accounts import standing
+from klientura.loyalty.errors import CUSTOMER_REF_NEEDED, LINE_DISCOUNT_OVER_AMOUNT
 from klientura.loyalty.offer_models import GiftCard
 from klientura.loyalty.programme import Programme
 
@@ -122,7 +123,7 @@ def line_amounts(
     cats = [category_of.get(ln.sku or "") for ln in cart.lines]
     amounts = [(ln.price * ln.qty - ln.discount).quantize(Decimal("0.01")) for ln in cart.lines]
     if any(a < 0 for a in amounts):
-        raise ValidationFailed("a line's discount exceeds its amount")
+        raise ValidationFailed(LINE_DISCOUNT_OVER_AMOUNT)
     excluded = set(programme.excluded_categories)
     return cats, amounts, [c is None or c not in excluded for c in cats]
 
@@ -221,7 +222,7 @@ def identify(session: Session, actor: Actor, ref: CustomerRef) -> int | None:
     """The card holding the card number, phone or e-mail (in that order); None when none does."""
     given = [(kind, raw) for kind, raw in (("card", ref.card), ("phone", ref.phone), ("email", ref.email)) if raw]
     if not given:
-        raise ValidationFailed("customer: give a card, a phone or an e-mail")
+        raise ValidationFailed(CUSTOMER_REF_NEEDED, field="customer")
     for kind, raw in given:
         try:
             found = find_by_identity(session, actor, kind, raw, "RU")

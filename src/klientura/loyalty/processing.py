@@ -21,6 +21,7 @@ from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound
 from klientura.loyalty import giftcards, ledger, offers, referrals
 from klientura.loyalty.accounts import account_of, find_account, refresh_tier
+from klientura.loyalty.errors import NO_SUCH_ORDER, REFERRAL_NEEDS_CUSTOMER, REFUSALS, TOO_MANY_POINTS
 from klientura.loyalty.models import LedgerEntry
 from klientura.loyalty.offer_models import GiftCardEntry, Redemption
 from klientura.loyalty.pricing import Cart, price
@@ -92,14 +93,14 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
     priced = price(session, actor, programme, data, at, lock=True)
     calc = priced.calc
     if priced.refused is not None:
-        raise Conflict(f"code {priced.refused.message}")
+        raise Conflict(REFUSALS[priced.refused.reason], value=priced.refused.code)
     if priced.card_error is not None:
         raise priced.card_error
     if data.points > calc.points:
-        raise Conflict(f"at most {calc.max_points} points can pay for this check, {data.points} asked")
+        raise Conflict(TOO_MANY_POINTS, max=calc.max_points, asked=data.points)
     if data.referral_code:
         if calc.customer_id is None and not calc.new_customer:
-            raise Conflict("a referral needs an identified customer")
+            raise Conflict(REFERRAL_NEEDS_CUSTOMER)
         if calc.customer_id is not None:
             referrals.validate(session, calc.customer_id, data.referral_code)  # before anything is written
         else:
@@ -166,7 +167,7 @@ def _referral(session: Session, actor: Actor, programme: Programme, code: str | 
 def _order(session: Session, source: str, external_id: str) -> Order:
     order = find_order(session, source, external_id)
     if order is None:
-        raise NotFound(f"no order {external_id} from {source}")
+        raise NotFound(NO_SUCH_ORDER, value=external_id, source=source)
     return order
 
 

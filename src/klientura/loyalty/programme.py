@@ -13,7 +13,15 @@ from sqlalchemy import select
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.db import Session
-from klientura.kit.errors import invalid
+from klientura.kit.errors import invalid, refused
+from klientura.loyalty.errors import (
+    FIRST_TIER_NOT_ZERO,
+    MULTIPLIER_ENDS_FIRST,
+    NO_TIERS,
+    TIER_NAMES_REPEAT,
+    TIERS_NOT_INCREASING,
+    UNKNOWN_TIERS,
+)
 from klientura.loyalty.models import LoyaltyConfig
 
 
@@ -37,7 +45,7 @@ class Multiplier(BaseModel):
     def _dates(self) -> Multiplier:
         self.starts, self.ends = (d if d.tzinfo else d.replace(tzinfo=UTC) for d in (self.starts, self.ends))
         if self.ends <= self.starts:
-            raise ValueError(f"the campaign {self.name} must end after it starts")
+            raise refused(MULTIPLIER_ENDS_FIRST, name=self.name)
         return self
 
     def applies(self, at: datetime, category_id: int | None, tier: str) -> bool:
@@ -71,17 +79,17 @@ class Programme(BaseModel):
     @model_validator(mode="after")
     def _tiers(self) -> Programme:
         if not self.tiers:
-            raise ValueError("a programme needs at least one tier")
+            raise refused(NO_TIERS)
         if self.tiers[0].min_spend != 0:
-            raise ValueError("the first tier starts at a spend of 0")
+            raise refused(FIRST_TIER_NOT_ZERO)
         spends = [t.min_spend for t in self.tiers]
         if spends != sorted(spends) or len(set(spends)) != len(spends):
-            raise ValueError("tiers go in order of strictly increasing spend")
+            raise refused(TIERS_NOT_INCREASING)
         if len({t.name for t in self.tiers}) != len(self.tiers):
-            raise ValueError("tier names must differ")
+            raise refused(TIER_NAMES_REPEAT)
         for m in self.multipliers:
             if unknown := set(m.tiers) - {t.name for t in self.tiers}:
-                raise ValueError(f"the campaign {m.name} names unknown tiers: {', '.join(sorted(unknown))}")
+                raise refused(UNKNOWN_TIERS, name=m.name, tiers=", ".join(sorted(unknown)))
         return self
 
     def tier_for(self, spend: Decimal) -> Tier:

@@ -17,6 +17,7 @@ from klientura.customers import Customer, get_customer
 from klientura.db import Session
 from klientura.dedup.models import DuplicateSuggestion
 from klientura.kit.errors import Conflict, NotFound
+from klientura.loyalty.errors import ALREADY_REFERRED, NO_INVITATION, NO_REFERRAL_CODE, NOT_NEW, SELF_REFERRAL
 from klientura.loyalty.offer_models import Referral, ReferralCode
 from klientura.loyalty.offers import ALPHABET, normalise
 from klientura.orders import Order
@@ -51,7 +52,7 @@ def invitation(
     ``issue`` the code is made if there is none, else a customer without one is a :class:`NotFound`."""
     code = issue_code(session, actor, customer_id) if issue else code_of(session, actor, customer_id)
     if code is None:
-        raise NotFound(f"customer {customer_id} has no invitation code yet: POST to make one")
+        raise NotFound(NO_INVITATION, id=customer_id)
     link = template.replace("{code}", code) if template else f"{server.rstrip('/')}/r/{code}"
     return {"code": code, "link": link}
 
@@ -72,7 +73,7 @@ def qr_png(link: str) -> bytes:
 def referrer_of(session: Session, code: str) -> int:
     row = session.scalars(select(ReferralCode).where(ReferralCode.code == normalise(code))).first()
     if row is None:
-        raise NotFound(f"no referral code {normalise(code)}")
+        raise NotFound(NO_REFERRAL_CODE, value=normalise(code))
     return row.customer_id
 
 
@@ -101,14 +102,14 @@ def validate(session: Session, friend_id: int, code: str, order_id: int | None =
     for oneself, a friend who has bought before, or a friend already referred by someone else."""
     referrer_id = referrer_of(session, code)
     if _same_person(session, referrer_id, friend_id):
-        raise Conflict("a customer cannot refer themself")
+        raise Conflict(SELF_REFERRAL)
     existing = session.scalars(select(Referral).where(Referral.friend_id == friend_id)).first()
     if existing is not None:
         if existing.referrer_id == referrer_id:
             return existing
-        raise Conflict("the customer was already referred by someone else")
+        raise Conflict(ALREADY_REFERRED)
     if _bought_before(session, friend_id, order_id):
-        raise Conflict("only a new customer can be referred: this one has bought before")
+        raise Conflict(NOT_NEW)
     return referrer_id
 
 

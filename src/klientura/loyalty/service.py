@@ -15,6 +15,7 @@ from klientura.db import Session
 from klientura.kit.errors import ValidationFailed
 from klientura.loyalty import ledger
 from klientura.loyalty.accounts import account_of, find_account
+from klientura.loyalty.errors import UNKNOWN_KIND
 from klientura.loyalty.models import KINDS, LedgerEntry, LoyaltyAccount
 from klientura.loyalty.offer_models import ReferralCode
 from klientura.loyalty.programme import load_programme
@@ -88,7 +89,7 @@ def search_operations(session: Session, actor: Actor, *, customer_id: int | None
     """Ledger entries, newest first, by customer, order number, kind, dates, author."""
     require(actor, "loyalty:read")
     if kind and kind not in KINDS:
-        raise ValidationFailed(f"kind: one of {', '.join(KINDS)}")
+        raise ValidationFailed(UNKNOWN_KIND, field="kind", allowed=", ".join(KINDS))
     e = LedgerEntry
     query = (select(e, LoyaltyAccount.customer_id, Order.external_id)
              .join(LoyaltyAccount, LoyaltyAccount.id == e.account_id)

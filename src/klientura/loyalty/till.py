@@ -35,6 +35,7 @@ from klientura.auth import owner_scope, require
 from klientura.db import utcnow
 from klientura.kit.errors import Conflict
 from klientura.kit.identifiers import normalize_identity
+from klientura.loyalty.errors import TOO_MANY_POINTS
 from klientura.loyalty.ledger import LOT_KINDS, Lot, pay_debts, soonest_first, take, usable_points
 from klientura.loyalty.pricing import Calculation, Cart, calculation, line_amounts, points_of
 from klientura.loyalty.processing import Confirmation, ConfirmIn
@@ -275,7 +276,7 @@ async def _confirm_once(conn: Connection, actor: Actor, data: ConfirmIn,
                          channel=data.channel.strip() if data.channel else None)  # fmt: skip
     calc = _price(state, data, at)
     if data.points > calc.points:
-        raise Conflict(f"at most {calc.max_points} points can pay for this check, {data.points} asked")
+        raise Conflict(TOO_MANY_POINTS, max=calc.max_points, asked=data.points)
     programme = state.programme
     lines = [LineIn(sku=ln.sku, qty=ln.qty, price=ln.price, discount=ln.discount + r.discount + r.points)
              for ln, r in zip(data.lines, calc.lines, strict=True)]  # fmt: skip

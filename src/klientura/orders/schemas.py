@@ -6,6 +6,8 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from klientura.customers import CustomerIn
+from klientura.kit.errors import refused
+from klientura.orders.errors import DISCOUNT_OVER_TOTAL, LINE_DISCOUNT_OVER_AMOUNT, NO_LINES_OR_TOTAL
 
 
 class LineIn(BaseModel):
@@ -19,7 +21,7 @@ class LineIn(BaseModel):
     @model_validator(mode="after")
     def _discount_within_price(self) -> LineIn:
         if self.discount > self.price * self.qty:
-            raise ValueError("line discount exceeds the line amount")
+            raise refused(LINE_DISCOUNT_OVER_AMOUNT)
         return self
 
 
@@ -42,9 +44,9 @@ class OrderIn(BaseModel):
     @model_validator(mode="after")
     def _amounts(self) -> OrderIn:
         if not self.lines and self.total is None:
-            raise ValueError("an order needs lines or a total")
+            raise refused(NO_LINES_OR_TOTAL)
         if self.total is not None and self.discount is not None and self.discount > self.total:
-            raise ValueError("discount exceeds the total")
+            raise refused(DISCOUNT_OVER_TOTAL)
         return self
 
 

@@ -15,6 +15,13 @@ from klientura.customers import get_customer, prepare, resolve, visible_id
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
 from klientura.kit.money import quantize
+from klientura.orders.errors import (
+    NO_SUCH_LINE,
+    NOTHING_LEFT,
+    ORDER_NOT_FOUND,
+    RETURN_OF_ANOTHER_ORDER,
+    RETURNING_TOO_MUCH,
+)
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
 from klientura.orders.schemas import OrderIn, OrderRead, OrderResult, ReturnIn, Totals
 
@@ -117,7 +124,7 @@ def get_order(session: Session, actor: Actor, order_id: int) -> Order:
     require(actor, "orders:read")
     order = session.get(Order, order_id)
     if order is None:
-        raise NotFound(f"order {order_id} not found")
+        raise NotFound(ORDER_NOT_FOUND, id=order_id)
     if order.customer_id is not None:
         get_customer(session, actor, order.customer_id)  # access rule: the manager's own customers only
     return order
@@ -138,7 +145,7 @@ def create_return(session: Session, actor: Actor, order_id: int, data: ReturnIn)
     ).first()
     if dup is not None:
         if dup.order_id != order.id:
-            raise Conflict(f"return {data.external_id} belongs to order {dup.order_id}")
+            raise Conflict(RETURN_OF_ANOTHER_ORDER, value=data.external_id, order=dup.order_id)
         return dup
     returned = _returned_qty(session, order.id)
     by_no = {ln.line_no: ln for ln in order.lines}
@@ -153,12 +160,12 @@ def create_return(session: Session, actor: Actor, order_id: int, data: ReturnIn)
     for line_no, qty in wanted.items():
         line = by_no.get(line_no)
         if line is None:
-            raise ValidationFailed(f"order {order.external_id} has no line {line_no}")
+            raise ValidationFailed(NO_SUCH_LINE, order=order.external_id, line=line_no)
         left = line.qty - returned.get(line.id, Decimal(0))
         if qty <= 0:
             continue
         if qty > left:
-            raise ValidationFailed(f"line {line_no}: returning {qty} but only {left} left to return")
+            raise ValidationFailed(RETURNING_TOO_MUCH, line=line_no, qty=qty, left=left)
         amount = quantize(line.amount * qty / line.qty)
         ret.lines.append(ReturnLine(order_line_id=line.id, qty=qty, amount=amount))
         total += amount
@@ -166,7 +173,7 @@ def create_return(session: Session, actor: Actor, order_id: int, data: ReturnIn)
         already = session.scalar(select(func.coalesce(func.sum(Return.amount), 0)).where(Return.order_id == order.id))
         total = order.paid - Decimal(already or 0)
     if total <= 0:
-        raise ValidationFailed(f"nothing left to return on order {order.external_id}")
+        raise ValidationFailed(NOTHING_LEFT, order=order.external_id)
     ret.amount = quantize(total)
     session.add(ret)
     session.flush()

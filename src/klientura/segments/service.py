@@ -19,6 +19,7 @@ from klientura.customers import Customer, Identity, visible_clause
 from klientura.db import Session, in_chunks, insert_columns, utcnow
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
 from klientura.kit.pagination import decode_cursor, encode_cursor
+from klientura.segments.errors import BAD_LIMIT, NAME_TAKEN, SEGMENT_NOT_FOUND, STATIC_FROZEN, UNKNOWN_FORMAT
 from klientura.segments.models import Segment, SegmentMember, SegmentSize
 from klientura.segments.schemas import MemberPage, PreviewOut, SegmentIn, SegmentUpdate, SizePoint
 
@@ -52,7 +53,7 @@ def _unique_name(session: Session, name: str, own_id: int | None = None) -> str:
     name = name.strip()
     clash = session.scalar(select(Segment.id).where(func.lower(Segment.name) == name.lower()))
     if clash is not None and clash != own_id:
-        raise Conflict(f"a segment named {name!r} exists already")
+        raise Conflict(NAME_TAKEN, field="name", value=name)
     return name
 
 
@@ -73,7 +74,7 @@ def get_segment(session: Session, actor: Actor, segment_id: int) -> Segment:
     require(actor, "segments:read")
     seg = session.get(Segment, segment_id)
     if seg is None:
-        raise NotFound(f"segment {segment_id} not found")
+        raise NotFound(SEGMENT_NOT_FOUND, id=segment_id)
     return seg
 
 
@@ -89,7 +90,7 @@ def update_segment(
         seg.description = data.description
     if data.rule is not None and data.rule != seg.rule:
         if seg.kind == "static":
-            raise ValidationFailed("a static segment is frozen: save the new rule as a new segment")
+            raise ValidationFailed(STATIC_FROZEN)
         analytics.parse_rule(data.rule)
         seg.rule = data.rule
         _store_members(session, seg, _ids(wh, data.rule, as_of), as_of)
@@ -144,7 +145,7 @@ def member_page(session: Session, actor: Actor, segment_id: int, cursor: str | N
     get_segment(session, actor, segment_id)
     require(actor, "customers:read")
     if not 1 <= limit <= 1000:
-        raise ValidationFailed("limit must be between 1 and 1000")
+        raise ValidationFailed(BAD_LIMIT)
     stmt = (
         select(SegmentMember.customer_id)
         .join(Customer, Customer.id == SegmentMember.customer_id)
@@ -232,7 +233,7 @@ def export_members(session: Session, actor: Actor, segment_id: int, fmt: str) ->
         wb.save(out)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return out.getvalue(), mime, f"{stem}.xlsx"
-    raise ValidationFailed(f"unknown format {fmt!r}; use csv or xlsx")
+    raise ValidationFailed(UNKNOWN_FORMAT, value=fmt)
 
 
 def value_by_segment(session: Session) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from klientura.deps import SessionDep, new_router, sending_of
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import offers
 from klientura.web import flash
+from klientura.web.errors import HOLDOUT_AND_CAP, WHEN_TO_SEND
 from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
@@ -42,11 +43,11 @@ def _raw(form: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
         holdout = float(form.get("holdout") or 0) / 100
         cap = int(form["cap"]) if form.get("cap") else None
     except ValueError as exc:
-        raise ValidationFailed("the holdout and the cap are numbers") from exc
+        raise ValidationFailed(HOLDOUT_AND_CAP) from exc
     scheduled = None
     if form.get("when") == "later":
         if not form.get("scheduled_at"):
-            raise ValidationFailed("choose when to send it")
+            raise ValidationFailed(WHEN_TO_SEND)
         scheduled = datetime.fromisoformat(form["scheduled_at"]).replace(tzinfo=zone)
     return {"name": form.get("name", ""), "segment_id": form.get("segment_id") or 0,
             "channel": form.get("channel") or None, "variants": variants, "holdout_share": holdout,

@@ -16,6 +16,7 @@ from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.kit.i18n import N_
 from klientura.web import flash
+from klientura.web.errors import DISCOUNT_AS_PERCENT, DISCOUNT_RANGE, WHOLE_NUMBERS
 from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
@@ -50,13 +51,13 @@ def _form_values(form: dict[str, str]) -> dict[str, Any]:
     try:
         horizon, holdout = int(form["horizon"]), int(form["holdout_weeks"])
     except ValueError:
-        raise ValidationFailed("the horizon and the holdout are whole numbers") from None
+        raise ValidationFailed(WHOLE_NUMBERS) from None
     try:
         discount = float(form["discount"].replace(",", ".")) / 100
     except ValueError:
-        raise ValidationFailed("the discount rate is a number of percent a month, such as 1 or 0.8") from None
+        raise ValidationFailed(DISCOUNT_AS_PERCENT) from None
     if not 0 <= discount < 1:
-        raise ValidationFailed("the discount rate is 0 to 100% a month")
+        raise ValidationFailed(DISCOUNT_RANGE)
     return {"model_name": form["model"], "time_unit": form["time_unit"], "holdout_weeks": holdout,
             "horizon_months": horizon, "discount": discount, "basis": form["basis"]}  # fmt: skip
 

@@ -18,6 +18,7 @@ from klientura.customers.schemas import CustomerUpdate
 from klientura.db import Session
 from klientura.deps import SessionDep, new_router
 from klientura.events import events_of
+from klientura.kit.dates import NOT_A_DATE
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.kit.i18n import N_
 from klientura.loyalty.service import account_view, referral_of
@@ -154,7 +155,7 @@ def save_profile(customer_id: int, request: Request, session: SessionDep, actor:
         try:
             bd = date.fromisoformat(birth_date) if birth_date else None
         except ValueError as exc:
-            raise ValidationFailed(f"not a date: {birth_date!r}") from exc
+            raise ValidationFailed(NOT_A_DATE, field="birth_date", value=birth_date) from exc
         patch = CustomerUpdate.model_validate({
             "last_name": last_name or None, "first_name": first_name or None, "middle_name": middle_name or None,
             "gender": gender or None, "birth_date": bd, "city": city or None, "timezone": timezone or None,

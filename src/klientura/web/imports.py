@@ -18,8 +18,10 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from klientura import imports as svc
 from klientura.auth import require
 from klientura.deps import SessionDep, new_router
+from klientura.imports import UNSUPPORTED_TYPE
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.web import flash, jobs
+from klientura.web.errors import UNKNOWN_UPLOAD, UPLOAD_EXPIRED
 from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
@@ -29,10 +31,10 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|txt|tsv|xlsx)$")
 
 def _upload_path(request: Request, token: str) -> Path:
     if not _TOKEN.match(token):
-        raise ValidationFailed("unknown upload; choose the file again")
+        raise ValidationFailed(UNKNOWN_UPLOAD)
     path = Path(request.app.state.settings.upload_dir) / token
     if not path.exists():
-        raise ValidationFailed("the uploaded file has expired; choose it again")
+        raise ValidationFailed(UPLOAD_EXPIRED)
     return path
 
 
@@ -69,7 +71,7 @@ def preview(request: Request, session: SessionDep, actor: WebActorDep, form: For
         if isinstance(upload, StarletteUpload) and upload.filename:
             suffix = Path(upload.filename).suffix.lower()
             if suffix not in (".csv", ".txt", ".tsv", ".xlsx"):
-                raise ValidationFailed(f"unsupported file type {suffix!r}: use CSV or XLSX")
+                raise ValidationFailed(UNSUPPORTED_TYPE, suffix=suffix)
             token, filename = secrets.token_hex(16) + suffix, upload.filename
             folder = Path(request.app.state.settings.upload_dir)
             folder.mkdir(parents=True, exist_ok=True)

@@ -20,11 +20,20 @@ from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import giftcards, load_programme, offers, referrals, save_programme
 from klientura.loyalty.effectiveness import effectiveness
+from klientura.loyalty.errors import ADJUSTMENT_WITHOUT_REASON
 from klientura.loyalty.models import KINDS
 from klientura.loyalty.service import AdjustIn, adjust_points, search_operations
 from klientura.loyalty.simulator import SimulationIn, simulate
 from klientura.web import flash
 from klientura.web.clv import OPTS
+from klientura.web.errors import (
+    BETWEEN,
+    CARD_NUMBER_EXPECTED,
+    DATE_EXPECTED,
+    NUMBER_EXPECTED,
+    RATES_PER_TIER,
+    WHOLE_POINTS,
+)
 from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, render
 
 router = new_router()
@@ -72,9 +81,9 @@ def _number(raw: str, what: str, lo: float, hi: float) -> float:
     try:
         value = float(raw.replace(",", ".").replace(" ", ""))
     except ValueError:
-        raise ValidationFailed(f"{what}: a number is expected") from None
+        raise ValidationFailed(NUMBER_EXPECTED, field=what) from None
     if not lo <= value <= hi:
-        raise ValidationFailed(f"{what}: between {lo:g} and {hi:g}")
+        raise ValidationFailed(BETWEEN, field=what, low=f"{lo:g}", high=f"{hi:g}")
     return value
 
 
@@ -90,7 +99,7 @@ def simulator(request: Request, session: SessionDep, actor: WebActorDep, kept: s
         try:
             parts = [p for p in form["rates"].replace(",", ".").split("/") if p.strip()]
             if len(parts) != len(current.tiers):
-                raise ValidationFailed(f"rates: one per tier, {len(current.tiers)} in all, separated by /")
+                raise ValidationFailed(RATES_PER_TIER, tiers=len(current.tiers))
             proposed = current.model_copy(deep=True)
             for tier, part in zip(proposed.tiers, parts, strict=True):
                 tier.earn_percent = type(tier.earn_percent)(str(_number(part, "rates", 0, 100)))
@@ -179,7 +188,7 @@ def _day(request: Request, raw: str, what: str) -> datetime | None:
     try:
         day = date.fromisoformat(raw.strip())
     except ValueError:
-        raise ValidationFailed(f"{what}: a date such as 2026-11-01") from None
+        raise ValidationFailed(DATE_EXPECTED, field=what, example="2026-11-01") from None
     return datetime.combine(day, time(), _zone(request))
 
 
@@ -191,7 +200,7 @@ def operations(request: Request, session: SessionDep, actor: WebActorDep, custom
     rows, error = [], None
     try:
         if customer.strip() and not customer.strip().isdigit():
-            raise ValidationFailed("customer: the card's number")
+            raise ValidationFailed(CARD_NUMBER_EXPECTED)
         rows = search_operations(session, actor, customer_id=int(customer) if customer.strip() else None, order=order,
                                  kind=kind or None, since=_day(request, since, "since"),
                                  until=_day(request, until, "until"),
@@ -211,9 +220,9 @@ def adjust(customer_id: int, request: Request, session: SessionDep, actor: WebAc
         try:
             n = int(points.strip().replace(" ", "").replace("+", ""))
         except ValueError:
-            raise ValidationFailed("points: a whole number, negative to take points away") from None
+            raise ValidationFailed(WHOLE_POINTS) from None
         if not reason.strip():
-            raise ValidationFailed("a manual adjustment needs a reason")
+            raise ValidationFailed(ADJUSTMENT_WITHOUT_REASON)
         adjust_points(
             session, actor, customer_id, AdjustIn(points=n, reason=reason.strip()), datetime.now().astimezone()
         )

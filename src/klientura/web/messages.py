@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from klientura import campaigns
+from klientura.campaigns import LINK_OTHER_PROVIDER, RECEIPT_NOT_JSON
 from klientura.deps import SendingDep, SessionDep, new_router
 from klientura.kit.errors import ValidationFailed
 from klientura.web.render import gettext_for, render
@@ -74,7 +75,7 @@ async def delivery_receipts(provider: str, token: str, request: Request, session
     SMS.ru wants ``100`` back; the others any 2xx."""
     try:
         if sending.links.read(token) != f"hook:{provider}":
-            raise ValidationFailed("this link is not for this provider")
+            raise ValidationFailed(LINK_OTHER_PROVIDER)
         form = await request.form()
         fields = {k: [str(v) for v in form.getlist(k)] for k in form}
         body = None
@@ -82,7 +83,7 @@ async def delivery_receipts(provider: str, token: str, request: Request, session
             try:
                 body = json.loads(await request.body())
             except ValueError as exc:
-                raise ValidationFailed("the body is not JSON") from exc
+                raise ValidationFailed(RECEIPT_NOT_JSON) from exc
         found = campaigns.apply_receipts(session, campaigns.parse_receipts(provider, fields, body), datetime.now(UTC))
     except ValidationFailed as exc:
         return JSONResponse({"title": "Bad receipt", "detail": exc.detail, "status": 422}, status_code=422,

@@ -18,6 +18,7 @@ from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.web import flash
 from klientura.web import segment_form as sf
+from klientura.web.errors import NOT_JSON_RULE, SEGMENT_NAME
 from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, render
 
 router = new_router()
@@ -65,7 +66,7 @@ async def _posted(request: Request) -> tuple[dict[str, Any], sf.Form | None, dic
         try:
             rule = json.loads(str(data.get("rule_json") or "{}"))
         except json.JSONDecodeError as exc:
-            raise ValidationFailed(f"the rule is not valid JSON: {exc.msg} (line {exc.lineno})") from exc
+            raise ValidationFailed(NOT_JSON_RULE, why=exc.msg, line=exc.lineno) from exc
         return data, sf.from_rule(rule) if isinstance(rule, dict) else None, rule
     form = sf.apply_action(sf.parse_form(data), action)
     return data, form, sf.to_rule(form)
@@ -116,7 +117,7 @@ async def save(request: Request, session: SessionDep, actor: WebActorDep) -> Res
         today = analytics.today(request.app.state.settings.timezone)
         name, description = str(data.get("name") or "").strip(), str(data.get("description") or "").strip() or None
         if not name:
-            raise ValidationFailed(_("Give the segment a name."))
+            raise ValidationFailed(SEGMENT_NAME)
         with open_warehouse(request) as wh:
             if data.get("segment_id"):
                 update = segments.SegmentUpdate(name=name, description=description, rule=rule)

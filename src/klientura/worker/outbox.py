@@ -29,7 +29,7 @@ def deliver(session: Session, channels: Mapping[str, Channel], clock: Callable[[
     for message in claimed:
         try:
             if links is None and "variant" in (message.data or {}):
-                raise ValidationFailed("a campaign's message needs the links back to us (KLIENTURA_PUBLIC_URL)")
+                raise ValidationFailed(campaigns.NO_PUBLIC_URL)
             outgoing = campaigns.compose(session, message, links or campaigns.Links("", ""), cache)
         except KlienturaError as exc:
             campaigns.record(session, message, DeliveryResult("failed", error=f"cannot render: {exc.detail}"), clock())

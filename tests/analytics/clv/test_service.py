@@ -147,7 +147,7 @@ def test_command_line_on_the_store(store: Session, store_url: str, tmp_path: Pat
         factories.order(store, cid, at=datetime(2026, 1, 5, 12, tzinfo=UTC))
     store.commit()
     r = CliRunner().invoke(app, ["clv", "fit", "--calibration-end", "2026-03-01"])
-    assert r.exit_code == 2 and "too little data to fit: 3 customers, 0 with a repeat purchase" in r.output
+    assert r.exit_code == 2 and "мало данных для модели: клиентов 3, с повторной покупкой 0" in r.output
     start = datetime(2025, 6, 1, 12, tzinfo=UTC)
     for i in range(40):
         cid = factories.customer(store)
@@ -178,7 +178,7 @@ def test_command_line_on_the_store(store: Session, store_url: str, tmp_path: Pat
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["valued"] == 43
     r = CliRunner().invoke(app, ["clv", "predict", "--basis", "gross"])
-    assert r.exit_code == 2 and "unknown basis 'gross'" in r.output
+    assert r.exit_code == 2 and "неизвестная база 'gross'" in r.output
     r = CliRunner().invoke(app, ["clv", "fit", "--calibration-end", "1.3.2026"])
     assert r.exit_code == 2 and "not a date" in r.output
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from klientura.analytics.errors import BAD_INPUT, TOO_LITTLE_DATA
 from klientura.kit.errors import ValidationFailed
 
 Array = NDArray[np.float64]
@@ -94,24 +95,22 @@ def _pairs(x: Array, y: Array) -> tuple[Array, Array, Any]:
 
 def _check_histories(x: Array, t_x: Array, T: Array) -> None:
     if not (len(x) == len(t_x) == len(T)):
-        raise ValidationFailed("x, t_x and T must have the same length")
+        raise ValidationFailed(BAD_INPUT, why="x, t_x and T must have the same length")
     if not (np.isfinite(x).all() and np.isfinite(t_x).all() and np.isfinite(T).all()):
-        raise ValidationFailed("purchase histories contain missing or infinite values")
+        raise ValidationFailed(BAD_INPUT, why="missing or infinite values")
     if (x < 0).any() or (t_x < 0).any() or (T <= 0).any():
-        raise ValidationFailed("x and t_x must be >= 0 and T > 0")
+        raise ValidationFailed(BAD_INPUT, why="x and t_x must be >= 0 and T > 0")
     if (t_x > T + 1e-9).any():
-        raise ValidationFailed("a last purchase (t_x) lies after the end of the period (T)")
+        raise ValidationFailed(BAD_INPUT, why="a last purchase (t_x) lies after the end of the period (T)")
     if ((x == 0) & (t_x > 0)).any():
-        raise ValidationFailed("a customer without repeat purchases must have t_x = 0")
+        raise ValidationFailed(BAD_INPUT, why="a customer without repeat purchases must have t_x = 0")
 
 
 def enough(customers: int, repeaters: int) -> None:
     """A clear refusal when there is too little to estimate from."""
     if customers < MIN_CUSTOMERS or repeaters < MIN_REPEATERS:
-        raise ValidationFailed(
-            f"too little data to fit: {customers} customers, {repeaters} with a repeat purchase "
-            f"(at least {MIN_CUSTOMERS} and {MIN_REPEATERS} are needed)"
-        )
+        raise ValidationFailed(TOO_LITTLE_DATA, customers=customers, repeaters=repeaters, need=MIN_CUSTOMERS,
+                               need_repeaters=MIN_REPEATERS)  # fmt: skip
 
 
 @dataclass

@@ -11,6 +11,13 @@ import numpy as np
 
 from klientura.analytics.clv import betageo, pareto, spend
 from klientura.analytics.clv.fitting import Array, Counts, Estimate, enough, maximise
+from klientura.analytics.errors import (
+    NO_FINITE_MEAN,
+    RETENTION_AT_TOP,
+    RETENTION_FIXED,
+    TOO_LITTLE_SPEND,
+    UNKNOWN_MODEL,
+)
 from klientura.kit.errors import ValidationFailed
 
 
@@ -39,7 +46,7 @@ class Model:
         base = self.survival(p, horizon)
         target = base + points
         if target >= 1:
-            raise ValidationFailed("retention is already near 100%: one more point is not possible")
+            raise ValidationFailed(RETENTION_AT_TOP)
         i = self.retention_param
 
         def gap(log_value: float) -> float:
@@ -51,7 +58,7 @@ class Model:
         while gap(hi) < 0:
             hi += 1.0
             if hi > np.log(p[i]) + 40:
-                raise ValidationFailed("retention cannot be raised under this model")
+                raise ValidationFailed(RETENTION_FIXED)
         q = p.copy()
         from scipy.optimize import brentq  # on first use: scipy.optimize takes 0.4 s to import
 
@@ -72,21 +79,17 @@ MODELS: dict[str, Model] = {
 
 def model(name: str) -> Model:
     if name not in MODELS:
-        raise ValidationFailed(f"unknown model {name!r}; use one of {', '.join(MODELS)}")
+        raise ValidationFailed(UNKNOWN_MODEL, value=name, allowed=", ".join(MODELS))
     return MODELS[name]
 
 
 def fit_spend(data: spend.Spends) -> Estimate:
     """Gamma-Gamma, with the warnings it needs: q <= 1 leaves the mean spend undefined."""
     if data.customers < 10:
-        raise ValidationFailed(
-            f"too little data to fit spend: {data.customers} customers with a repeat purchase (10 needed)"
-        )
+        raise ValidationFailed(TOO_LITTLE_SPEND, customers=data.customers)
     est = maximise("gamma_gamma", spend.NAMES, spend.loglik, data, spend.start(data), data.customers)
     if est.params["q"] <= 1:
-        raise ValidationFailed(
-            f"the spend model has no finite mean (q = {est.params['q']:.3g} <= 1): spends are too dispersed"
-        )
+        raise ValidationFailed(NO_FINITE_MEAN, q=f"{est.params['q']:.3g}")
     x, m = data.x, data.m
     if len(x) > 2 and np.std(x) > 0 and np.std(m) > 0:
         corr = float(np.corrcoef(x, m)[0, 1])

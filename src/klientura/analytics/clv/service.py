@@ -15,6 +15,20 @@ from klientura.analytics.clv.fitting import Counts
 from klientura.analytics.clv.predict import YEARS, Predictions, predict
 from klientura.analytics.clv.registry import fit_spend, model
 from klientura.analytics.clv.valuation import breakdown, holdout_check, retention, totals
+from klientura.analytics.errors import (
+    BAD_DISCOUNT,
+    BAD_HOLDOUT,
+    BAD_HORIZON,
+    HOLDOUT_BEFORE_CALIBRATION,
+    NO_COSTS,
+    NO_FIT,
+    NO_FITTED_MODEL,
+    NO_SALES,
+    NOBODY_BOUGHT,
+    PREDICT_BEFORE_FIT,
+    UNKNOWN_BASIS,
+    UNKNOWN_UNIT,
+)
 from klientura.analytics.models import ClvFit, ClvRun, CustomerClv
 from klientura.analytics.schemas import ClvRead
 from klientura.analytics.warehouse import Warehouse, money_sql
@@ -33,7 +47,7 @@ def _tables(wh: Warehouse, *extra: str) -> dict[str, Any]:
 
 def _unit(time_unit: str) -> float:
     if time_unit not in data.UNITS:
-        raise ValidationFailed(f"unknown time unit {time_unit!r}; use one of {', '.join(data.UNITS)}")
+        raise ValidationFailed(UNKNOWN_UNIT, value=time_unit, allowed=", ".join(data.UNITS))
     return data.UNITS[time_unit]
 
 
@@ -56,7 +70,7 @@ def fit(
     require(actor, "analytics:write")
     chosen, unit = model(model_name), _unit(time_unit)
     if holdout_end is not None and holdout_end <= calibration_end:
-        raise ValidationFailed("the holdout must end after the calibration period")
+        raise ValidationFailed(HOLDOUT_BEFORE_CALIBRATION)
     t0 = time.perf_counter()
     counts, spends = prepare(wh, calibration_end, unit)
     est = chosen.fit(counts)
@@ -186,22 +200,16 @@ def run_predictions(
     figures to the store and the warehouse (where segments read them); keep the base valuation report."""
     require(actor, "analytics:write")
     if not 1 <= horizon_months <= 120:
-        raise ValidationFailed("the horizon is 1 to 120 months")
+        raise ValidationFailed(BAD_HORIZON)
     if not 0 <= discount < 1:
-        raise ValidationFailed("the monthly discount rate is a share from 0 to 1 (0.01 = 1% a month)")
+        raise ValidationFailed(BAD_DISCOUNT)
     if basis not in BASES:
-        raise ValidationFailed(f"unknown basis {basis!r}; use revenue or margin")
+        raise ValidationFailed(UNKNOWN_BASIS, value=basis)
     fitted = session.get(ClvFit, fit_id) if fit_id is not None else latest_fit(session)
     if fitted is None:
-        raise (
-            NotFound("no fitted model: run `klientura clv fit` first")
-            if fit_id is None
-            else NotFound(f"no fit {fit_id}")
-        )
+        raise (NotFound(NO_FITTED_MODEL) if fit_id is None else NotFound(NO_FIT, id=fit_id))
     if as_of < fitted.calibration_end:
-        raise ValidationFailed(
-            f"the fit uses purchases up to {fitted.calibration_end}: predict as of that day or later"
-        )
+        raise ValidationFailed(PREDICT_BEFORE_FIT, day=fitted.calibration_end)
     t0 = time.perf_counter()
     chosen, unit = model(fitted.model), _unit(fitted.time_unit)
     p = np.array([fitted.params[n] for n in chosen.names])
@@ -213,7 +221,7 @@ def run_predictions(
     h = h.left_join(a, h.cid == a.a_cid)
     if basis == "margin":
         if "sales" not in wh.ibis.list_tables():
-            raise ValidationFailed("the warehouse has no sales yet: run `klientura sync` first")
+            raise ValidationFailed(NO_SALES)
         m = data.margins({"sales": wh.table("sales")}, as_of).select(
             m_cid="cid", m_revenue_k="revenue_k", cost_k="cost_k", uncosted="uncosted"
         )
@@ -223,7 +231,7 @@ def run_predictions(
         h = h.left_join(sc, h.cid == sc.s_cid)
     hist = _arrays(h.order_by("cid").to_pyarrow())
     if not len(hist["cid"]):
-        raise ValidationFailed("no customer has bought anything yet: there is nothing to predict")
+        raise ValidationFailed(NOBODY_BOUGHT)
     hist["m"] = np.where(hist["x"] > 0, hist["m_k"].astype(np.float64) / 100, np.nan)
     ratio, margin_notes = _ratio(hist) if basis == "margin" else (None, [])
     pred = predict(chosen, p, spend_p, hist, unit_days=unit, horizon_months=horizon_months, discount=discount,
@@ -253,7 +261,7 @@ def _ratio(hist: dict[str, Any]) -> tuple[Any, list[str]]:
     revenue = np.nan_to_num(hist["m_revenue_k"].astype(np.float64))
     cost = np.nan_to_num(hist["cost_k"].astype(np.float64))
     if not cost.any():
-        raise ValidationFailed("no product has a cost: value on revenue, or fill in product costs first")
+        raise ValidationFailed(NO_COSTS)
     base = float((revenue - cost).sum() / revenue.sum()) if revenue.sum() > 0 else 0.0
     own = np.divide(revenue - cost, revenue, out=np.full_like(revenue, base), where=revenue > 0)
     notes = []
@@ -307,7 +315,7 @@ def value_the_base(
     """What the page's button does: check the model on the last ``holdout_weeks`` (fitted on what came before),
     fit it again on everything, predict every customer with that fit."""
     if not 0 <= holdout_weeks <= 104:
-        raise ValidationFailed("the holdout is 0 to 104 weeks")
+        raise ValidationFailed(BAD_HOLDOUT)
     notes = []
     if holdout_weeks:
         try:

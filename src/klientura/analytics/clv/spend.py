@@ -15,6 +15,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from klientura.analytics.clv.fitting import Array
+from klientura.analytics.errors import BAD_INPUT
 from klientura.kit.errors import ValidationFailed
 
 NAMES = ("p", "q", "gamma")
@@ -38,9 +39,9 @@ class Spends:
         x_, m_ = np.asarray(x, dtype=np.float64), np.asarray(m, dtype=np.float64)
         w_ = np.ones_like(x_) if w is None else np.asarray(w, dtype=np.float64)
         if len(x_) != len(m_):
-            raise ValidationFailed("x and m_x must have the same length")
+            raise ValidationFailed(BAD_INPUT, why="x and m_x must have the same length")
         if np.isnan(x_).any() or np.isinf(m_).any():
-            raise ValidationFailed("purchase counts and spends must be numbers")
+            raise ValidationFailed(BAD_INPUT, why="purchase counts and spends must be numbers")
         keep = (x_ > 0) & (m_ > 0)  # repeat purchases that all cost nothing say nothing about spend
         x_, m_, w_ = x_[keep], m_[keep], w_[keep]
         xs, xi = np.unique(x_, return_inverse=True)
