@@ -18,8 +18,7 @@ from fastapi.routing import APIRoute
 
 from klientura.analytics import Warehouse
 from klientura.audit import Actor
-from klientura.auth import NOT_SIGNED_IN
-from klientura.auth.service import actor_for_api_key, actor_for_user, cached_api_key_actor, get_user
+from klientura.auth import NOT_SIGNED_IN, actor_for_api_key, actor_for_user, cached_api_key_actor, get_user
 from klientura.campaigns import Links, Sending
 from klientura.config import Settings
 from klientura.db import Session, commit

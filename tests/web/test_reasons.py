@@ -1,4 +1,4 @@
-"""Refused rows are explained in the page's language, values kept as they were."""
+"""Refusals and notices read in the page's language from their codes, values kept as they were."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from klientura.audit import SYSTEM
 from klientura.imports import run_import
 from klientura.kit.errors import KlienturaError
 from klientura.web.i18n import translations
-from klientura.web.reasons import SHAPES, translate
 from klientura.web.render import why
 
 FILE = """Фамилия;Телефон;E-mail;Дата рождения;Пол;Согласие на SMS
@@ -50,10 +49,22 @@ def test_every_reason_the_import_gives_reads_in_russian(session: Session, tmp_pa
     ]
 
 
-def test_every_shape_has_a_russian_message_and_unknown_reasons_pass_through() -> None:
+def test_notices_read_in_russian_and_old_english_passes_through() -> None:
+    """Duplicate reasons, a campaign's skip reasons and a fit's notes, as the pages show them."""
+    from klientura.analytics.errors import POORLY_DETERMINED
+    from klientura.campaigns.errors import SKIP_REASONS
+    from klientura.dedup.scoring import Person, score
+    from klientura.kit.errors import notice
+
     ru = translations("ru").gettext
-    assert [msgid for _shape, msgid in SHAPES if ru(msgid) == msgid] == []
-    assert translate("something new went wrong", ru) == "something new went wrong"
+    spend = {**notice(POORLY_DETERMINED, name="q", se="28.5", value="53.6"), "field": "spend"}
+    assert why(spend, ru) == "траты: q определён плохо (стандартная ошибка 28.5 при значении 53.6)"
+    assert why("written before notices had codes", ru) == "written before notices had codes"
+    assert [r for r in SKIP_REASONS if ru(r) == r] == []
+    a = Person(1, last_name="Смирнова", first_name="Анна", gender="f", city="Москва", phones=["+79161112233"])
+    b = Person(2, last_name="Smirnova", first_name="Anna", gender="f", city="Казань", phones=["+79161112234"])
+    shown = [why(r, ru) for r in score(a, b).reasons]
+    assert "телефоны отличаются одной цифрой" in shown and "разные города (Москва, Казань)" in shown
 
 
 def test_lifetime_value_messages_keep_their_numbers() -> None:
@@ -66,9 +77,6 @@ def test_lifetime_value_messages_keep_their_numbers() -> None:
     assert (
         exc.value.translated(ru)
         == "мало данных для модели: клиентов 3, с повторной покупкой 1 (нужно не меньше 30 и 10)"
-    )
-    assert translate("spend: q is poorly determined (standard error 28.5 for 53.6)", ru) == (
-        "траты: q определён плохо (стандартная ошибка 28.5 при значении 53.6)"
     )
     from klientura.analytics.errors import PREDICT_BEFORE_FIT
 
@@ -93,6 +101,12 @@ def test_a_campaigns_refusals_read_in_russian(variants: list[dict[str, str]], sh
     with pytest.raises(KlienturaError) as exc:
         _validated({"name": "Осень", "segment_id": 1, "channel": "email", "variants": variants})
     assert exc.value.translated(translations("ru").gettext).startswith(shown)
-    assert translate("holdout_share: Input should be less than or equal to 0.5", translations("ru").gettext) == (
-        "контрольная группа: должно быть не больше 0.5"
-    )
+    from pydantic import ValidationError
+
+    from klientura.campaigns import CampaignIn
+    from klientura.kit.errors import invalid
+
+    with pytest.raises(ValidationError) as bad:
+        CampaignIn.model_validate({"name": "x", "segment_id": 1, "holdout_share": 0.9,
+                                   "variants": [{"name": "A", "text": "x"}]})  # fmt: skip
+    assert invalid(bad.value).translated(translations("ru").gettext) == "контрольная группа: должно быть не больше 0.5"

@@ -5,7 +5,7 @@ from klientura.analytics.errors import NOT_VALUED_YET, UNKNOWN_FAMILY
 from klientura.analytics.kpis import Period
 from klientura.analytics.labels import FAMILY_NAMES, LABELS, label
 from klientura.analytics.models import AnalyticsConfig, ClvFit, ClvRun, CustomerClv, CustomerScore, ScoreSnapshot
-from klientura.analytics.rules import parse_rule
+from klientura.analytics.rules import PROFILE_FIELDS, SCORE_FIELDS, parse_rule
 from klientura.analytics.schemas import ClvRead, GroupRead, ScoreRead
 from klientura.analytics.service import (
     FAMILIES,
@@ -26,7 +26,13 @@ from klientura.analytics.service import (
     today,
     trend,
 )
-from klientura.analytics.settings import RFM_SEGMENTS, AnalyticsSettings
+from klientura.analytics.settings import (
+    RFM_SEGMENTS,
+    AnalyticsSettings,
+    BehaviourSettings,
+    LifecycleSettings,
+    RfmSettings,
+)
 from klientura.analytics.sync import SyncReport, sync
 from klientura.analytics.warehouse import Warehouse, default_path, path_of
 
@@ -35,18 +41,23 @@ __all__ = [
     "FAMILY_NAMES",
     "LABELS",
     "NOT_VALUED_YET",
+    "PROFILE_FIELDS",
     "RFM_SEGMENTS",
+    "SCORE_FIELDS",
     "UNKNOWN_FAMILY",
     "AnalyticsConfig",
     "AnalyticsSettings",
+    "BehaviourSettings",
     "ClvFit",
     "ClvRead",
     "ClvRun",
     "CustomerClv",
     "CustomerScore",
     "GroupRead",
+    "LifecycleSettings",
     "Period",
     "RecomputeReport",
+    "RfmSettings",
     "ScoreRead",
     "ScoreSnapshot",
     "SyncReport",

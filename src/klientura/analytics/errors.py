@@ -74,3 +74,19 @@ NO_FINITE_MEAN = code("clv.spend.no_mean",
 NOT_VALUED_YET = code(
     "clv.not_valued", N_("the base has not been valued yet: POST /api/v1/clv/fit, then /api/v1/clv/predict")
 )
+
+# what a fit or a valuation notes beside its figures (notices, not refusals)
+FLAT_LIKELIHOOD = code("clv.note.flat", N_("the likelihood is flat in some direction: standard errors are undefined"))
+AT_THE_EDGE = code(
+    "clv.note.edge", N_("%(name)s = %(value)s ran to the edge of its range: the data do not determine it")
+)
+POORLY_DETERMINED = code("clv.note.poorly_determined",
+                         N_("%(name)s is poorly determined (standard error %(se)s for %(value)s)"))  # fmt: skip
+NOT_CONVERGED = code("clv.note.not_converged", N_("the optimiser did not converge: %(why)s"))
+CORRELATED = code("clv.note.correlated",
+                  N_("purchase frequency and spend are correlated (%(value)s): the spend model assumes they are not"))  # fmt: skip
+POOR_HOLDOUT = code("clv.note.poor_holdout", N_(
+    "over the holdout the model predicted %(predicted)s purchases against %(actual)s actual (%(error)s): treat its "
+    "figures with care"))  # fmt: skip
+NOT_CHECKED = code("clv.note.not_checked", N_("not checked on a holdout of %(weeks)s weeks: too little data before it"))
+UNCOSTED_LINES = code("clv.note.uncosted", N_("%(lines)s order lines have no product cost and count at full margin"))

@@ -3,9 +3,9 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
+from klientura import auth as svc
 from klientura.api.schemas import ApiKeyIn, LoginIn
 from klientura.auth import permissions_of
-from klientura.auth import service as svc
 from klientura.deps import ActorDep, SessionDep, new_router
 
 router = new_router(tags=["auth"])

@@ -20,7 +20,7 @@ from klientura.api.schemas import (
     TagsIn,
 )
 from klientura.auth import can, require
-from klientura.customers.schemas import ConsentIn, CustomerIn, CustomerRead, CustomerUpdate, IdentityIn, IdentityRead
+from klientura.customers import ConsentIn, CustomerIn, CustomerRead, CustomerUpdate, IdentityIn, IdentityRead
 from klientura.deps import ActorDep, SessionDep, SettingsDep, new_router
 from klientura.events import EventRead, events_of
 from klientura.orders import OrderRead, ReturnRead, orders_of, returns_of, totals_for

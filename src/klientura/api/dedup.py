@@ -31,7 +31,12 @@ def scan(session: SessionDep, actor: ActorDep, settings: SettingsDep) -> dict[st
 @router.post("/duplicates/explain", response_model=SuggestionOut, summary="Score any two cards and say why")
 def explain(data: PairIn, session: SessionDep, actor: ActorDep) -> SuggestionOut:
     s = svc.explain_pair(session, actor, data.a_id, data.b_id)
-    return SuggestionOut(low_id=s.low_id, high_id=s.high_id, probability=s.probability, reasons=s.reasons)
+    return SuggestionOut(
+        low_id=s.low_id,
+        high_id=s.high_id,
+        probability=s.probability,
+        reasons=[r["text"] if isinstance(r, dict) else str(r) for r in s.reasons],
+    )
 
 
 @router.post("/duplicates/dismiss", status_code=204, summary="Not the same person: never suggest this pair again")

@@ -12,8 +12,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from klientura.audit import Actor
-from klientura.auth import KEY_LENGTH, KEY_RACE_FAILED
-from klientura.auth.service import idempotent_lookup, idempotent_store
+from klientura.auth import KEY_LENGTH, KEY_RACE_FAILED, idempotent_lookup, idempotent_store
 from klientura.db import Session
 from klientura.kit.errors import Conflict, ValidationFailed
 

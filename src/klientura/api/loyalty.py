@@ -18,13 +18,30 @@ from klientura.auth import require
 from klientura.db import Session
 from klientura.deps import ActorDep, SessionDep, cached_actor, in_one_thread, new_router
 from klientura.kit.errors import BETWEEN, ValidationFailed
-from klientura.loyalty import till
-from klientura.loyalty.effectiveness import as_dict, effectiveness
-from klientura.loyalty.pricing import Calculation, Cart, calculate
-from klientura.loyalty.processing import Confirmation, ConfirmIn, cancel, confirm, refund
-from klientura.loyalty.programme import Programme, load_programme, save_programme
-from klientura.loyalty.service import AdjustIn, Operation, account_view, adjust_points, run_check, search_operations
-from klientura.loyalty.simulator import SimulationIn, simulate
+from klientura.loyalty import (
+    AdjustIn,
+    Calculation,
+    Cart,
+    Confirmation,
+    ConfirmIn,
+    Operation,
+    Programme,
+    SimulationIn,
+    account_view,
+    adjust_points,
+    as_dict,
+    calculate,
+    cancel,
+    confirm,
+    effectiveness,
+    load_programme,
+    refund,
+    run_check,
+    save_programme,
+    search_operations,
+    simulate,
+    till,
+)
 from klientura.orders import ReturnIn
 
 router = new_router(prefix="/loyalty", tags=["loyalty"])

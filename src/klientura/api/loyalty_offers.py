@@ -13,9 +13,7 @@ from pydantic import BaseModel, Field
 from klientura.api import idempotency
 from klientura.deps import ActorDep, SessionDep, new_router
 from klientura.kit.errors import NotFound
-from klientura.loyalty import QR_FORMAT, giftcards, offers, referrals
-from klientura.loyalty.programme import load_programme
-from klientura.loyalty.service import enrol
+from klientura.loyalty import QR_FORMAT, enrol, giftcards, load_programme, offers, referrals
 
 router = new_router(prefix="/loyalty", tags=["loyalty offers"])
 

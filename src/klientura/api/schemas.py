@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from klientura.analytics import ClvRead, ScoreRead
 from klientura.customers import CustomerRead, ResolveResult
@@ -74,7 +74,12 @@ class SuggestionOut(BaseModel):
     low_id: int
     high_id: int
     probability: float
-    reasons: list[str]
+    reasons: list[str]  # in English; the pages translate them from their codes
+
+    @field_validator("reasons", mode="before")
+    @classmethod
+    def _texts(cls, value: Any) -> Any:
+        return [r["text"] if isinstance(r, dict) else r for r in value] if isinstance(value, list) else value
 
 
 class LoginIn(BaseModel):

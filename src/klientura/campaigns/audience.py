@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from klientura.campaigns.errors import BOUNCED, NO_ADDRESS, NO_CHANNEL, NO_CONSENT
+
 DEFAULT_FALLBACK = ("email", "sms", "telegram")
 
 
@@ -84,9 +86,13 @@ def choose_channel(addresses: Mapping[str, str | None], consents: Mapping[str, b
     reasons = []
     for kind in order:
         if not addresses.get(kind):
-            reasons.append(f"the {kind} address bounced" if kind in bounced else f"no {kind} address")
+            reasons.append(
+                BOUNCED.get(kind, f"the {kind} address bounced")
+                if kind in bounced
+                else NO_ADDRESS.get(kind, f"no {kind} address")
+            )
         elif not consents.get(kind, False):
-            reasons.append(f"no consent to {kind}")
+            reasons.append(NO_CONSENT.get(kind, f"no consent to {kind}"))
         else:
             return Choice(kind, addresses[kind])
-    return Choice(None, reason="; ".join(reasons) or "no channel")
+    return Choice(None, reason="; ".join(reasons) or NO_CHANNEL)

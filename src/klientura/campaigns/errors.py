@@ -62,3 +62,44 @@ def in_variant(exc: ValidationFailed, variant: str, part: str) -> ValidationFail
 
 NO_PUBLIC_URL = code("campaign.links.no_public_url",
                      N_("a campaign's message needs the links back to us (KLIENTURA_PUBLIC_URL)"))  # fmt: skip
+
+
+# Why a customer gets no message: a closed vocabulary (each phrase is its own message id, so a page translates a
+# stored reason word for word, without patterns); several are joined by "; ".
+NO_ADDRESS = {
+    "email": N_("no email address"),
+    "sms": N_("no sms address"),
+    "telegram": N_("no telegram address"),
+    "webhook": N_("no webhook address"),
+    "push": N_("no push address"),
+    "whatsapp": N_("no whatsapp address"),
+    "vk": N_("no vk address"),
+    "phone": N_("no phone address"),
+}
+NO_CONSENT = {
+    "email": N_("no consent to email"),
+    "sms": N_("no consent to sms"),
+    "telegram": N_("no consent to telegram"),
+    "webhook": N_("no consent to webhook"),
+    "push": N_("no consent to push"),
+    "whatsapp": N_("no consent to whatsapp"),
+    "vk": N_("no consent to vk"),
+    "phone": N_("no consent to phone"),
+}
+BOUNCED = {
+    "email": N_("the email address bounced"),
+    "sms": N_("the sms address bounced"),
+    "telegram": N_("the telegram address bounced"),
+    "webhook": N_("the webhook address bounced"),
+    "push": N_("the push address bounced"),
+    "whatsapp": N_("the whatsapp address bounced"),
+    "vk": N_("the vk address bounced"),
+    "phone": N_("the phone address bounced"),
+}
+NO_CHANNEL = N_("no channel")
+GLOBAL_CONTROL = N_("global control group")
+CAPPED = N_("frequency cap")
+HELD_OUT = N_("held out (control group)")
+MERGED_AWAY = N_("the card was merged into another")
+SKIP_REASONS = frozenset({*NO_ADDRESS.values(), *NO_CONSENT.values(), *BOUNCED.values(), NO_CHANNEL, GLOBAL_CONTROL,
+                          CAPPED, HELD_OUT, MERGED_AWAY})  # fmt: skip

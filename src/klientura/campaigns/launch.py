@@ -27,6 +27,9 @@ from klientura.auth import require
 from klientura.campaigns.audience import Choice, bucket, choose_channel, in_share
 from klientura.campaigns.content import Content
 from klientura.campaigns.errors import (
+    CAPPED,
+    GLOBAL_CONTROL,
+    HELD_OUT,
     NO_RECIPIENT,
     NO_VARIANT,
     NOBODY_TO_SEND_TO,
@@ -86,12 +89,12 @@ def decide(customer_id: int, r: Reach, campaign: Drawn, global_seed: tuple[str, 
     (global control, no channel, the cap) is settled before the holdout is drawn, so target and control are drawn
     from the same reachable customers and differ only in the message."""
     if global_seed is not None and in_share(global_seed[0], customer_id, global_seed[1]):
-        return Decision("global", reason="global control group")
+        return Decision("global", reason=GLOBAL_CONTROL)
     choice = choice or choose_channel(r.addresses, r.consents, r.preferred, campaign.channel, bounced=r.bounced)
     if choice.channel is None:
         return Decision("skipped", reason=choice.reason)
     if customer_id in capped:
-        return Decision("skipped", choice.channel, reason="frequency cap")
+        return Decision("skipped", choice.channel, reason=CAPPED)
     names = [v["name"] for v in campaign.variants]
     variant = names[bucket(f"{campaign.seed}:variant", customer_id, len(names))]
     if in_share(campaign.seed, customer_id, campaign.holdout_share):
@@ -272,7 +275,7 @@ def preview(session: Session, actor: Actor, campaign_id: int, customer_id: int, 
     to = d.address or r.addresses.get(channel)
     m = content.message(name, content.frozen(p), key=f"preview:{campaign.id}:{customer_id}", to=to or "",
                         channel=channel, customer_id=customer_id, links=sending.links)  # fmt: skip
-    skipped = None if d.grp == "target" else d.reason or ("held out (control group)" if d.grp == "control" else None)
+    skipped = None if d.grp == "target" else d.reason or (HELD_OUT if d.grp == "control" else None)
     return Preview(
         customer_id=customer_id,
         variant=name,

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from klientura.campaigns.audience import DEFAULT_FALLBACK, choose_channel, uniforms
+from klientura.campaigns.errors import CAPPED, GLOBAL_CONTROL, NO_CHANNEL
 from klientura.campaigns.reach import Audience
 
 GROUPS = ("target", "control", "global", "skipped")
@@ -60,17 +61,17 @@ def plan(aud: Audience, *, seed: str, holdout: float, variants: int, channel: st
     if global_seed is not None:
         left_out = uniforms(global_seed[0], aud.ids) < global_seed[1]
         grp[left_out] = GLOBAL
-        reasons.update(dict.fromkeys(np.flatnonzero(left_out).tolist(), "global control group"))
+        reasons.update(dict.fromkeys(np.flatnonzero(left_out).tolist(), GLOBAL_CONTROL))
     unreachable = ~left_out & (chosen < 0)
     grp[unreachable] = SKIPPED
     for i in np.flatnonzero(unreachable).tolist():  # the reasons in the words one customer's decision uses
         r = aud.one(i)
         reasons[i] = (
-            choose_channel(r.addresses, r.consents, r.preferred, channel, fallback, r.bounced).reason or "no channel"
+            choose_channel(r.addresses, r.consents, r.preferred, channel, fallback, r.bounced).reason or NO_CHANNEL
         )
     over = ~left_out & ~unreachable & np.isin(aud.ids, np.fromiter(capped, dtype=np.int64, count=len(capped)))
     grp[over] = SKIPPED
-    reasons.update(dict.fromkeys(np.flatnonzero(over).tolist(), "frequency cap"))
+    reasons.update(dict.fromkeys(np.flatnonzero(over).tolist(), CAPPED))
     drawn = grp == TARGET
     variant = np.where(drawn, (uniforms(f"{seed}:variant", aud.ids) * variants).astype(np.int16), -1).astype(np.int16)
     grp[drawn & (uniforms(seed, aud.ids) < holdout)] = CONTROL

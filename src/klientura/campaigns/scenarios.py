@@ -17,7 +17,7 @@ from klientura import loyalty
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.campaigns.content import Content
-from klientura.campaigns.errors import NO_OFFER, NO_SCENARIO, QUIET_HOURS_HALF, SAME_VARIANT_NAMES
+from klientura.campaigns.errors import MERGED_AWAY, NO_OFFER, NO_SCENARIO, QUIET_HOURS_HALF, SAME_VARIANT_NAMES
 from klientura.campaigns.launch import Sending, decide
 from klientura.campaigns.models import SCENARIOS, Scenario, ScenarioEntry
 from klientura.campaigns.outbox import enqueue_many
@@ -160,7 +160,7 @@ def _fire_batch(session: Session, scenario: Scenario, fresh: list[Trigger], now:
         grp = d.grp if d is not None else "skipped"
         for name, value in (("scenario_id", scenario.id), ("customer_id", t.customer_id), ("trigger", t.key),
                             ("at", t.at), ("grp", grp), ("channel", d.channel if d else None),
-                            ("reason", d.reason if d else "the card was merged into another")):  # fmt: skip
+                            ("reason", d.reason if d else MERGED_AWAY)):  # fmt: skip
             entries[name].append(value)
         counts[grp] += 1
         if d is not None and r is not None and d.grp == "target":

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from klientura import analytics
 from klientura.analytics import clv
@@ -14,7 +15,8 @@ from klientura.audit import SYSTEM
 from klientura.cli.analytics import sync_now
 from klientura.cli.common import console, fail, settings_of
 from klientura.db import command_session
-from klientura.kit.errors import KlienturaError
+from klientura.kit.errors import KlienturaError, explained
+from klientura.kit.i18n import LOCALES, translations
 
 clv_app = typer.Typer(help="Customer lifetime value: fit the models, predict every customer.", no_args_is_help=True)
 
@@ -66,8 +68,9 @@ def fit(
         fail(exc, settings)
         return
     print(json.dumps(summary, ensure_ascii=False, indent=2))
+    words = translations(settings.default_locale if settings.default_locale in LOCALES else "en").gettext
     for warning in summary["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print("[yellow]warning:[/yellow] " + escape(explained(warning, words)))
 
 
 @clv_app.command("predict")

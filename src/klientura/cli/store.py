@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from klientura import auth as auth_svc
 from klientura.audit import SYSTEM
-from klientura.auth import service as auth_svc
 from klientura.cli.common import console, fail, settings_of
 from klientura.db import command_session
 from klientura.kit.errors import KlienturaError

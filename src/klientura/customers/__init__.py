@@ -1,6 +1,7 @@
 """Customers: one card per person, its identities, consents, tags and the values seen for it."""
 
 from klientura.customers.bounces import KIND_OF_CHANNEL, clear_bounce, mark_bounced
+from klientura.customers.errors import IMPLAUSIBLE_BIRTH_DATE
 from klientura.customers.models import (
     Consent,
     Customer,
@@ -10,8 +11,17 @@ from klientura.customers.models import (
     MergeRecord,
     Tag,
 )
-from klientura.customers.resolve import Prepared, prepare, resolve, set_consent
-from klientura.customers.schemas import CustomerIn, CustomerRead, CustomerUpdate, ResolveResult
+from klientura.customers.names import clean_name, normalize_gender, split_full_name
+from klientura.customers.resolve import PRIORITY, Prepared, prepare, profile_diff, resolve, set_consent
+from klientura.customers.schemas import (
+    ConsentIn,
+    CustomerIn,
+    CustomerRead,
+    CustomerUpdate,
+    IdentityIn,
+    IdentityRead,
+    ResolveResult,
+)
 from klientura.customers.service import (
     Page,
     SearchQuery,
@@ -29,11 +39,14 @@ from klientura.customers.service import (
     visible_clause,
     visible_id,
 )
-from klientura.customers.tags import add_tags, all_tags, remove_tag, tags_of
+from klientura.customers.tags import add_tags, all_tags, ensure_tags, remove_tag, tags_of
 
 __all__ = [
+    "IMPLAUSIBLE_BIRTH_DATE",
     "KIND_OF_CHANNEL",
+    "PRIORITY",
     "Consent",
+    "ConsentIn",
     "Customer",
     "CustomerIn",
     "CustomerRead",
@@ -41,6 +54,8 @@ __all__ = [
     "CustomerUpdate",
     "FieldValue",
     "Identity",
+    "IdentityIn",
+    "IdentityRead",
     "MergeRecord",
     "Page",
     "Prepared",
@@ -50,20 +65,25 @@ __all__ = [
     "add_identity",
     "add_tags",
     "all_tags",
+    "clean_name",
     "clear_bounce",
     "count_customers",
+    "ensure_tags",
     "field_values",
     "find_by_identity",
     "get_customer",
     "get_for_write",
     "mark_bounced",
     "names_of",
+    "normalize_gender",
     "prepare",
+    "profile_diff",
     "remove_identity",
     "remove_tag",
     "resolve",
     "search_customers",
     "set_consent",
+    "split_full_name",
     "tags_of",
     "to_read",
     "update_customer",

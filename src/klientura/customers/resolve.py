@@ -17,7 +17,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
-from klientura.auth.permissions import owner_scope
+from klientura.auth import owner_scope
 from klientura.customers.errors import (
     CONCURRENT_CHANGES,
     CONTACT_OF_ANOTHER_MANAGER,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, tuple_
 
 from klientura.audit import Actor, record
-from klientura.auth.permissions import owner_scope, require
+from klientura.auth import owner_scope, require
 from klientura.customers.errors import (
     BAD_LIMIT,
     CURSOR_MISMATCH,

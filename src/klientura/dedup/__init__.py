@@ -13,8 +13,10 @@ from klientura.dedup.service import (
     load_people,
     scan,
 )
+from klientura.dedup.vocabulary import SURNAMES
 
 __all__ = [
+    "SURNAMES",
     "DismissedPair",
     "DuplicateSuggestion",
     "MergeHook",

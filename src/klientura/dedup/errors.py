@@ -12,3 +12,17 @@ MERGE_NOT_FOUND = code("merge.not_found", N_("merge %(id)s not found"))
 MERGE_UNDONE = code("merge.already_undone", N_("merge %(id)s was already undone"))
 UNDO_LATER_FIRST = code("merge.undo_later_first",
                         N_("undo merge %(later)s first: the survivor was merged on into %(survivor)s"))  # fmt: skip
+
+# why two cards look like one person (notices: the pages translate them, the API shows the English text)
+COMMON_NAME = code("dedup.reason.common_name", N_("a common name: %(cards)s cards carry it"))
+NAMES_MATCH = code("dedup.reason.names_match", N_("names match (%(a)s ~ %(b)s)"))
+NAMES_SIMILAR = code("dedup.reason.names_similar", N_("names %(share)s similar (%(a)s ~ %(b)s)"))
+SAME_BIRTH_DATE = code("dedup.reason.same_birth_date", N_("same birth date %(day)s"))
+BIRTH_DATE_TYPO = code("dedup.reason.birth_date_typo", N_("birth dates differ by one typo"))
+BIRTH_DATES_DIFFER = code("dedup.reason.birth_dates_differ", N_("different birth dates"))
+PHONE_DIGIT = code("dedup.reason.phone_digit", N_("phones differ by one digit"))
+SAME_MAILBOX = code("dedup.reason.same_mailbox", N_("same mailbox name %(name)s@ on %(a)s and %(b)s"))
+EMAIL_CHARACTER = code("dedup.reason.email_character", N_("e-mails differ by one character (%(a)s ~ %(b)s)"))
+GENDERS_DIFFER = code("dedup.reason.genders_differ", N_("different genders"))
+PATRONYMICS_DIFFER = code("dedup.reason.patronymics_differ", N_("different patronymics"))
+CITIES_DIFFER = code("dedup.reason.cities_differ", N_("different cities (%(a)s, %(b)s)"))

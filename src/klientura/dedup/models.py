@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from klientura.db import Base, utcnow
+from klientura.db import Base, JSONType, utcnow
 
 
 class DuplicateSuggestion(Base):
@@ -17,7 +18,7 @@ class DuplicateSuggestion(Base):
     low_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
     high_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
     probability: Mapped[float]
-    reasons: Mapped[list[str]] = mapped_column(default=list)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)  # kit.errors.notice each
     found_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -16,7 +16,22 @@ from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
+from klientura.dedup.errors import (
+    BIRTH_DATE_TYPO,
+    BIRTH_DATES_DIFFER,
+    CITIES_DIFFER,
+    COMMON_NAME,
+    EMAIL_CHARACTER,
+    GENDERS_DIFFER,
+    NAMES_MATCH,
+    NAMES_SIMILAR,
+    PATRONYMICS_DIFFER,
+    PHONE_DIGIT,
+    SAME_BIRTH_DATE,
+    SAME_MAILBOX,
+)
 from klientura.dedup.vocabulary import distinct_known, given_keys, surname_keys
+from klientura.kit.errors import Notice, notice
 from klientura.kit.translit import name_key
 
 PRIOR = -6.0
@@ -63,7 +78,7 @@ class Scored:
     low_id: int
     high_id: int
     probability: float
-    reasons: list[str]
+    reasons: list[Notice]  # kit.errors.notice: code, params, English text
 
 
 def _name_similarity(a: Person, b: Person) -> float:
@@ -99,31 +114,31 @@ def score(a: Person, b: Person, namesakes: int = 1) -> Scored:
     """``namesakes``: how many cards of the base carry the commoner of the two names. Agreeing names say less
     the commoner the name (term-frequency adjustment): in a base of a million cards, two "Иванова Анна" born
     on the same day are as likely two women as one."""
-    total, reasons = PRIOR, []
+    total, reasons = PRIOR, list[Notice]()
     sim = _name_similarity(a, b)
     weight = _name_weight(sim)
     if weight > 0 and namesakes > NAME_REF:
         weight = max(0.0, weight - min(TF_CAP, TF_SLOPE * math.log(namesakes / NAME_REF)))
-        reasons.append(f"a common name: {namesakes} cards carry it")
+        reasons.append(notice(COMMON_NAME, cards=namesakes))
     total += weight
     if sim >= 0.97:
-        reasons.insert(0, f"names match ({a.display} ~ {b.display})")
+        reasons.insert(0, notice(NAMES_MATCH, a=a.display, b=b.display))
     elif weight > 0:
-        reasons.insert(0, f"names {sim:.0%} similar ({a.display} ~ {b.display})")
+        reasons.insert(0, notice(NAMES_SIMILAR, share=f"{sim:.0%}", a=a.display, b=b.display))
     if a.birth_date and b.birth_date:
         if a.birth_date == b.birth_date:
             total += 5.0
-            reasons.append(f"same birth date {a.birth_date.isoformat()}")
+            reasons.append(notice(SAME_BIRTH_DATE, day=a.birth_date.isoformat()))
         elif _date_close(a.birth_date, b.birth_date):
             total += 1.0
-            reasons.append("birth dates differ by one typo")
+            reasons.append(notice(BIRTH_DATE_TYPO))
         else:
             total -= 5.0
-            reasons.append("different birth dates")
+            reasons.append(notice(BIRTH_DATES_DIFFER))
     near_phone = any(DamerauLevenshtein.distance(p[-10:], q[-10:]) <= 1 for p in a.phones for q in b.phones)
     if near_phone:
         total += 7.0
-        reasons.append("phones differ by one digit")
+        reasons.append(notice(PHONE_DIGIT))
     elif a.phones and b.phones:
         total -= 0.5
     mail = _email_evidence(a.emails, b.emails)
@@ -132,19 +147,19 @@ def score(a: Person, b: Person, namesakes: int = 1) -> Scored:
         reasons.append(mail[1])
     if a.gender and b.gender and a.gender != b.gender:
         total -= 4.0
-        reasons.append("different genders")
+        reasons.append(notice(GENDERS_DIFFER))
     if a.middle_key and b.middle_key:
         if JaroWinkler.similarity(a.middle_key, b.middle_key) >= 0.9:
             total += 1.0
         else:
             total -= 2.0
-            reasons.append("different patronymics")
+            reasons.append(notice(PATRONYMICS_DIFFER))
     if a.city and b.city:
         if a.city.casefold() == b.city.casefold():
             total += 1.5
         else:
             total -= 1.5
-            reasons.append(f"different cities ({a.city}, {b.city})")
+            reasons.append(notice(CITIES_DIFFER, a=a.city, b=b.city))
     prob = 1.0 / (1.0 + math.exp(-total))
     lo, hi = sorted((a.id, b.id))
     return Scored(lo, hi, prob, reasons)
@@ -169,16 +184,16 @@ def _one_letter_apart(x: str, y: str) -> bool:
     return x.translate(strip) != y.translate(strip)
 
 
-def _email_evidence(xs: list[str], ys: list[str]) -> tuple[float, str] | None:
-    best: tuple[float, str] | None = None
+def _email_evidence(xs: list[str], ys: list[str]) -> tuple[float, Notice] | None:
+    best: tuple[float, Notice] | None = None
     for x in xs:
         lx, _, dx = x.partition("@")
         for y in ys:
             ly, _, dy = y.partition("@")
             if lx == ly and len(lx) >= 4:
-                cand = (6.0, f"same mailbox name {lx}@ on {dx} and {dy}")
+                cand = (6.0, notice(SAME_MAILBOX, name=lx, a=dx, b=dy))
             elif dx == dy and len(lx) >= 4 and _one_letter_apart(lx, ly):
-                cand = (6.75, f"e-mails differ by one character ({x} ~ {y})")
+                cand = (6.75, notice(EMAIL_CHARACTER, a=x, b=y))
             else:
                 continue
             if best is None or cand[0] > best[0]:

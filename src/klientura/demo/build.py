@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from klientura.audit import SYSTEM, record
-from klientura.auth.service import create_user
+from klientura.auth import create_user
 from klientura.catalog import Category, Outlet, Product, SalesChannel
 from klientura.customers import Consent, Customer, CustomerTag, Identity, Tag
 from klientura.db import Session, bulk_insert, utcnow

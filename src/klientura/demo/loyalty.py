@@ -18,9 +18,7 @@ from sqlalchemy import bindparam, select, text, update
 
 from klientura.audit import SYSTEM
 from klientura.db import Session, bulk_insert
-from klientura.loyalty import offers
-from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount, LoyaltyConfig
-from klientura.loyalty.programme import Programme
+from klientura.loyalty import Allocation, LedgerEntry, LoyaltyAccount, LoyaltyConfig, Programme, offers
 from klientura.orders import Order
 
 PROGRAMME = Programme(welcome_bonus=200, birthday_bonus=300, bonus_days=30, referrer_bonus=300, friend_bonus=150)

@@ -25,7 +25,7 @@ from klientura.db import Session, insert_columns
 from klientura.demo.build import closing_time
 from klientura.events import Event
 from klientura.kit.errors import KlienturaError
-from klientura.loyalty.offers import create_offer
+from klientura.loyalty import create_offer
 from klientura.orders import LineIn, OrderIn, ingest_order
 
 

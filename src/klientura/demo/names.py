@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from klientura.dedup.vocabulary import SURNAMES
+from klientura.dedup import SURNAMES
 
 MALE = [
     "Александр",

@@ -23,11 +23,11 @@ from klientura.customers import (
     FieldValue,
     Identity,
     Prepared,
+    ensure_tags,
+    profile_diff,
     resolve,
     set_consent,
 )
-from klientura.customers.resolve import profile_diff
-from klientura.customers.tags import ensure_tags
 from klientura.db import (
     Deferred,
     Session,

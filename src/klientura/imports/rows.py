@@ -11,9 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from klientura.customers.errors import IMPLAUSIBLE_BIRTH_DATE
-from klientura.customers.names import clean_name, normalize_gender, split_full_name
-from klientura.customers.resolve import PRIORITY, profile_diff
+from klientura.customers import (
+    IMPLAUSIBLE_BIRTH_DATE,
+    PRIORITY,
+    clean_name,
+    normalize_gender,
+    profile_diff,
+    split_full_name,
+)
 from klientura.imports.errors import NO_IDENTITY, NOT_YES_NO
 from klientura.imports.readers import Cell
 from klientura.imports.report import raw_of

@@ -54,6 +54,23 @@ def code(key: str, text: str, *, words: tuple[str, ...] = (), placed: bool = Fal
     return made
 
 
+def notice(what: Code, **params: Any) -> dict[str, Any]:
+    """A finding or an assumption said to people and kept as data (a fit's warnings, a simulation's assumptions):
+    ``{"code", "params", "text"}``, JSON as it is; the pages translate it from the code, the API shows the text."""
+    plain = {k: v if isinstance(v, int | float | str | bool) or v is None else str(v) for k, v in params.items()}
+    return {"code": what.key, "params": plain, "text": what.render(plain)}
+
+
+Notice = dict[str, Any]
+
+
+def explained(item: Notice | str, gettext: Callable[[str], str]) -> str:
+    """A notice in the language of ``gettext`` (a plain string: English written before notices had codes)."""
+    if isinstance(item, str):
+        return item
+    return describe(item.get("code"), item.get("params") or {}, str(item.get("text", "")), gettext, item.get("field"))
+
+
 def describe(
     key: str | None, params: Mapping[str, Any], fallback: str, gettext: Callable[[str], str], field: str | None = None
 ) -> str:

@@ -26,6 +26,8 @@ from klientura.analytics import Warehouse
 from klientura.audit import Actor
 from klientura.auth import require
 from klientura.db import Session
+from klientura.kit.errors import Notice, notice
+from klientura.loyalty.errors import ROI_EXPLAINED, TOO_FEW_JOINERS
 from klientura.loyalty.ledger import LOT_KINDS
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
 from klientura.orders import Order
@@ -146,7 +148,7 @@ class Effectiveness:
     programme_cost: float  # points redeemed over the last year (roubles)
     roi: float | None  # (incremental margin − cost) / cost
     margin_rate: float
-    notes: list[str] = field(default_factory=list)
+    notes: list[Notice] = field(default_factory=list)  # kit.errors.notice
 
 
 def _orders(session: Session, since: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -303,10 +305,9 @@ def effectiveness(session: Session, actor: Actor, at: datetime | None = None, ma
     if matched is not None and cost > 0:
         yearly = matched.effect * 365 / window * members.customers
         roi = (yearly * margin_rate - cost) / cost
-        notes.append("ROI: the joiners' matched effect a year, for every member who bought in the last year, at the "
-                     "margin rate, against the points redeemed in the year")  # fmt: skip
+        notes.append(notice(ROI_EXPLAINED))
     if matched is None:
-        notes.append("too few joiners with a purchase history for a matched comparison")
+        notes.append(notice(TOO_FEW_JOINERS))
     return Effectiveness(as_of=at, flows=flows(session, at - timedelta(days=365)), liability=liability(session, at),
                          members=members, non_members=_group(cust, t, paid, ~is_member, now),
                          matched=matched, programme_cost=cost, roi=roi, margin_rate=margin_rate, notes=notes)  # fmt: skip

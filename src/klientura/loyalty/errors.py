@@ -63,3 +63,36 @@ REFUSALS = {
     "needs_customer": code("loyalty.code.needs_customer", N_("code %(value)s: the code needs an identified customer")),
 }  # fmt: skip
 QR_FORMAT = code("loyalty.referral.qr_format", N_("QR images come as .svg or .png"))
+
+# what the simulator assumes and what the effectiveness report notes (notices, not refusals)
+KEPT_AT_FULL_PRICE = code(
+    "loyalty.note.kept", N_("%(share)s of the orders that had a discount are still made at full price")
+)
+REDEEMED_AS_GIVEN = code(
+    "loyalty.note.redeemed_given", N_("%(share)s of the points earned are ever redeemed (as given)")
+)
+REDEEMED_BY_DEFAULT = code(
+    "loyalty.note.redeemed_default",
+    N_("%(share)s of the points earned are ever redeemed (a default: no lot has expired yet)"),
+)
+REDEEMED_AS_EXPIRED = code(
+    "loyalty.note.redeemed_expired",
+    N_("%(share)s of the points earned are ever redeemed (as in this base's expired lots)"),
+)
+EVEN_REDEMPTION = code(
+    "loyalty.note.even",
+    N_("a lot's points are redeemed evenly over its life: what falls after the period is the liability"),
+)
+TIERS_BY_SPEND = code(
+    "loyalty.note.tiers", N_("tiers by the spend over the tier window before each order; campaign multipliers left out")
+)
+ROI_EXPLAINED = code(
+    "loyalty.note.roi",
+    N_(
+        "ROI: the joiners' matched effect a year, for every member who bought in the last year, at the margin rate, "
+        "against the points redeemed in the year"
+    ),
+)
+TOO_FEW_JOINERS = code(
+    "loyalty.note.too_few_joiners", N_("too few joiners with a purchase history for a matched comparison")
+)

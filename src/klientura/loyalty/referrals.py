@@ -15,7 +15,7 @@ from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.customers import Customer, get_customer
 from klientura.db import Session
-from klientura.dedup.models import DuplicateSuggestion
+from klientura.dedup import DuplicateSuggestion
 from klientura.kit.errors import Conflict, NotFound
 from klientura.loyalty.errors import ALREADY_REFERRED, NO_INVITATION, NO_REFERRAL_CODE, NOT_NEW, SELF_REFERRAL
 from klientura.loyalty.offer_models import Referral, ReferralCode

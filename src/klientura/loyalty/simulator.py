@@ -23,7 +23,16 @@ from klientura.audit import Actor
 from klientura.auth import require
 from klientura.catalog import Product
 from klientura.db import Session
+from klientura.kit.errors import Notice, notice
 from klientura.loyalty.effectiveness import liability
+from klientura.loyalty.errors import (
+    EVEN_REDEMPTION,
+    KEPT_AT_FULL_PRICE,
+    REDEEMED_AS_EXPIRED,
+    REDEEMED_AS_GIVEN,
+    REDEEMED_BY_DEFAULT,
+    TIERS_BY_SPEND,
+)
 from klientura.loyalty.programme import Programme
 from klientura.orders import Order, OrderLine
 
@@ -58,7 +67,7 @@ class Simulation:
     redemption_rate_source: str
     points_earned: float
     by_tier: dict[str, int]
-    assumptions: list[str]
+    assumptions: list[Notice]  # kit.errors.notice: code, params, English text
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -131,12 +140,15 @@ def simulate(session: Session, actor: Actor, current: Programme, data: Simulatio
 
     names = [tier.name for tier in p.tiers]
     by_tier = {names[i]: int(c) for i, c in enumerate(np.bincount(tier_idx[m], minlength=len(names)))}
+    REDEEMED = {
+        "given": REDEEMED_AS_GIVEN,
+        "default": REDEEMED_BY_DEFAULT,
+        "this base's expired lots": REDEEMED_AS_EXPIRED,
+    }
     return Simulation(
         since=since, until=until, discounts=scenario(float(m.sum()), rev_now, cost_disc, cost_disc),
         bonus=scenario(float(kept[m].sum()), rev_bonus, cost_bonus, cost_bonus_in), redemption_rate=rr,
         redemption_rate_source=source, points_earned=round(pts, 1), by_tier=by_tier,
-        assumptions=[f"{data.discount_orders_kept:.0%} of the orders that had a discount are still made at full price",
-                     f"{rr:.0%} of the points earned are ever redeemed ({source})",
-                     "a lot's points are redeemed evenly over its life: what falls after the period is the liability",
-                     "tiers by the spend over the tier window before each order; campaign multipliers left out"],
+        assumptions=[notice(KEPT_AT_FULL_PRICE, share=f"{data.discount_orders_kept:.0%}"),
+                     notice(REDEEMED[source], share=f"{rr:.0%}"), notice(EVEN_REDEMPTION), notice(TIERS_BY_SPEND)],
     )  # fmt: skip

@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from klientura import analytics
-from klientura.analytics.settings import BehaviourSettings, LifecycleSettings, RfmSettings
+from klientura.analytics import BehaviourSettings, LifecycleSettings, RfmSettings
 from klientura.audit import Actor
 from klientura.auth import require
 from klientura.db import Session

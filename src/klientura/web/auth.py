@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from klientura.auth.service import authenticate
+from klientura.auth import authenticate
 from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import Unauthorized
 from klientura.web.render import gettext_for, render

@@ -157,7 +157,11 @@ async def preview_fragment(campaign_id: int, request: Request, session: SessionD
                                   sending_of(request), str(form.get("variant") or "") or None)  # fmt: skip
         return render(request, "campaigns/_preview.html", {"p": shown}, actor=actor)
     except (KlienturaError, ValueError) as exc:
-        error = explain(request, exc) if isinstance(exc, KlienturaError) else "a customer number"
+        error = (
+            explain(request, exc)
+            if isinstance(exc, KlienturaError)
+            else gettext_for(request)("Enter the number of a customer")
+        )
         return render(request, "campaigns/_preview.html", {"error": error}, actor=actor)
 
 

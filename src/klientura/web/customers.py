@@ -14,14 +14,14 @@ from klientura import customers as svc
 from klientura.audit import Actor
 from klientura.auth import can
 from klientura.catalog import list_outlets
-from klientura.customers.schemas import CustomerUpdate
+from klientura.customers import CustomerUpdate
 from klientura.db import Session
 from klientura.deps import SessionDep, new_router
 from klientura.events import events_of
 from klientura.kit.dates import NOT_A_DATE
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.kit.i18n import N_
-from klientura.loyalty.service import account_view, referral_of
+from klientura.loyalty import account_view, referral_of
 from klientura.orders import orders_of, returns_of, totals_for
 from klientura.web import flash
 from klientura.web.loyalty import invitation_block

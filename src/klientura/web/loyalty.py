@@ -18,12 +18,21 @@ from klientura.catalog import list_categories
 from klientura.db import Session
 from klientura.deps import SessionDep, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed
-from klientura.loyalty import giftcards, load_programme, offers, referrals, save_programme
-from klientura.loyalty.effectiveness import effectiveness
-from klientura.loyalty.errors import ADJUSTMENT_WITHOUT_REASON
-from klientura.loyalty.models import KINDS
-from klientura.loyalty.service import AdjustIn, adjust_points, search_operations
-from klientura.loyalty.simulator import SimulationIn, simulate
+from klientura.loyalty import (
+    ADJUSTMENT_WITHOUT_REASON,
+    KINDS,
+    AdjustIn,
+    SimulationIn,
+    adjust_points,
+    effectiveness,
+    giftcards,
+    load_programme,
+    offers,
+    referrals,
+    save_programme,
+    search_operations,
+    simulate,
+)
 from klientura.web import flash
 from klientura.web.clv import OPTS
 from klientura.web.errors import (

@@ -11,13 +11,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from klientura import analytics
 from klientura.audit import Actor
-from klientura.auth import can
-from klientura.auth.service import actor_for_user, get_user
+from klientura.auth import actor_for_user, can, get_user
 from klientura.config import Settings
 from klientura.db import Session
 from klientura.deps import SessionDep
-from klientura.kit.errors import KlienturaError, describe
-from klientura.web import i18n, reasons
+from klientura.kit.errors import KlienturaError, describe, explained
+from klientura.web import i18n
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -76,8 +75,8 @@ def render(
         p_value=i18n.p_value,
         day=lambda v: i18n.day(v, locale, settings.timezone),
         moment=lambda v: i18n.moment(v, locale, settings.timezone),
-        reason=lambda text: reasons.translate(text, trans.gettext),
         why=lambda item: why(item, trans.gettext),
+        skip=lambda text: "; ".join(trans.gettext(part) for part in str(text).split("; ")),
         group=lambda family, value: tuple(trans.gettext(t) if t else t for t in analytics.label(family, value)),
         family_name=lambda family: trans.gettext(str(analytics.FAMILY_NAMES.get(family) or family)),
         **context,
@@ -89,10 +88,13 @@ def render(
 
 
 def why(item: Any, gettext: Any) -> str:
-    """A stored reason (an import's refused row) in the page's language: from its code when it has one."""
+    """A stored reason (an import's refused row) or a notice (a fit's warning) in the page's language, from its code
+    when it has one."""
+    if isinstance(item, dict | str):
+        return explained(item, gettext)
     if getattr(item, "code", None):
         return describe(item.code, item.params or {}, item.reason, gettext, item.field)
-    return reasons.translate(str(item.reason), gettext)
+    return str(item.reason)  # stored before reasons had codes: in the words it was written in
 
 
 def explain(request: Request, exc: KlienturaError) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from klientura.analytics.rules import PROFILE_FIELDS, SCORE_FIELDS
+from klientura.analytics import PROFILE_FIELDS, SCORE_FIELDS
 from klientura.kit.i18n import N_
 
 TYPES = ("score", "orders", "profile", "tag", "consent", "identity", "event")

@@ -15,7 +15,7 @@ from klientura.audit import Actor
 from klientura.customers import names_of
 from klientura.db import Session
 from klientura.deps import SessionDep, new_router
-from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.kit.errors import KlienturaError, ValidationFailed, invalid
 from klientura.web import flash
 from klientura.web import segment_form as sf
 from klientura.web.errors import NOT_JSON_RULE, SEGMENT_NAME
@@ -128,7 +128,7 @@ async def save(request: Request, session: SessionDep, actor: WebActorDep) -> Res
                 seg = segments.create_segment(session, actor, wh, new, today)
     except (KlienturaError, ValidationError) as exc:
         session.rollback()
-        message = explain(request, exc) if isinstance(exc, KlienturaError) else str(exc.errors()[0]["msg"])
+        message = explain(request, exc if isinstance(exc, KlienturaError) else invalid(exc))
         segment = segments.get_segment(session, actor, int(data["segment_id"])) if data.get("segment_id") else None
         return render(request, "segments/edit.html", {
             "nav": "segments", "segment": segment, "preview": {"error": message}, "error": message,

@@ -287,6 +287,6 @@ def test_a_young_base_is_valued_without_the_check_it_cannot_have(app_session: Se
         b.load(wh)
         run = clv.value_the_base(app_session, SYSTEM, wh, as_of=AS_OF, holdout_weeks=60)  # before anyone bought
     assert run.customers == 60
-    assert "not checked on a holdout of 60 weeks: too little data before it" in run.report["notes"]
+    assert "not checked on a holdout of 60 weeks: too little data before it" in [n["text"] for n in run.report["notes"]]
     assert clv.latest_checked_fit(app_session, "bgnbd") is None
     assert app_session.scalar(select(func.count()).select_from(analytics.ClvFit)) == 1

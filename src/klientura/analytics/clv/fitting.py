@@ -17,8 +17,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from klientura.analytics.errors import BAD_INPUT, TOO_LITTLE_DATA
-from klientura.kit.errors import ValidationFailed
+from klientura.analytics.errors import (
+    AT_THE_EDGE,
+    BAD_INPUT,
+    FLAT_LIKELIHOOD,
+    NOT_CONVERGED,
+    POORLY_DETERMINED,
+    TOO_LITTLE_DATA,
+)
+from klientura.kit.errors import Notice, ValidationFailed, notice
 
 Array = NDArray[np.float64]
 # a model's log-likelihood: (natural parameters, data) -> (total, gradient or None)
@@ -124,7 +131,7 @@ class Estimate:
     customers: int
     converged: bool
     iterations: int
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)  # kit.errors.notice: code, params, English text
 
     def vector(self) -> Array:
         return np.array(list(self.params.values()), dtype=np.float64)
@@ -185,7 +192,7 @@ def maximise(name: str, names: tuple[str, ...], loglik: LogLik, data: Any, start
     result = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
                       options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})  # fmt: skip
     p = np.exp(result.x)
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     h_mat = hessian(loglik, p, data)
     for _ in range(8):  # Newton polish: L-BFGS stops a few digits short of what the data determine
         try:
@@ -207,17 +214,17 @@ def maximise(name: str, names: tuple[str, ...], loglik: LogLik, data: Any, start
         if (variances > 0).all() and np.isfinite(variances).all():
             std = {n: float(math.sqrt(v)) for n, v in zip(names, variances, strict=True)}
         else:
-            warnings.append("the likelihood is flat in some direction: standard errors are undefined")
+            warnings.append(notice(FLAT_LIKELIHOOD))
     except np.linalg.LinAlgError:
-        warnings.append("the likelihood is flat in some direction: standard errors are undefined")
+        warnings.append(notice(FLAT_LIKELIHOOD))
     params = {n: float(v) for n, v in zip(names, p, strict=True)}
     for (n, v), (lo, hi) in zip(params.items(), bounds, strict=True):
         if not lo + 2 < math.log(v) < hi - 2:
-            warnings.append(f"{n} = {v:.3g} ran to the edge of its range: the data do not determine it")
+            warnings.append(notice(AT_THE_EDGE, name=n, value=f"{v:.3g}"))
         se = std[n]
         if se is not None and se > 2 * v:
-            warnings.append(f"{n} is poorly determined (standard error {se:.3g} for {v:.3g})")
+            warnings.append(notice(POORLY_DETERMINED, name=n, se=f"{se:.3g}", value=f"{v:.3g}"))
     converged = bool(result.success) or bool(np.max(np.abs(gradient(loglik, p, data) * p)) < 1e-3 * customers)
     if not converged:
-        warnings.append(f"the optimiser did not converge: {result.message}")
+        warnings.append(notice(NOT_CONVERGED, why=str(result.message)))
     return Estimate(name, params, std, ll, customers, converged, int(result.nit), warnings)

@@ -12,13 +12,14 @@ import numpy as np
 from klientura.analytics.clv import betageo, pareto, spend
 from klientura.analytics.clv.fitting import Array, Counts, Estimate, enough, maximise
 from klientura.analytics.errors import (
+    CORRELATED,
     NO_FINITE_MEAN,
     RETENTION_AT_TOP,
     RETENTION_FIXED,
     TOO_LITTLE_SPEND,
     UNKNOWN_MODEL,
 )
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import ValidationFailed, notice
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,5 @@ def fit_spend(data: spend.Spends) -> Estimate:
     if len(x) > 2 and np.std(x) > 0 and np.std(m) > 0:
         corr = float(np.corrcoef(x, m)[0, 1])
         if abs(corr) > 0.3:
-            est.warnings.append(
-                f"purchase frequency and spend are correlated ({corr:.2f}): the spend model assumes they are not"
-            )
+            est.warnings.append(notice(CORRELATED, value=f"{corr:.2f}"))
     return est

@@ -25,7 +25,9 @@ from klientura.analytics.errors import (
     NO_FITTED_MODEL,
     NO_SALES,
     NOBODY_BOUGHT,
+    NOT_CHECKED,
     PREDICT_BEFORE_FIT,
+    UNCOSTED_LINES,
     UNKNOWN_BASIS,
     UNKNOWN_UNIT,
 )
@@ -35,7 +37,7 @@ from klientura.analytics.warehouse import Warehouse, money_sql
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.db import Session, insert_columns
-from klientura.kit.errors import NotFound, ValidationFailed
+from klientura.kit.errors import NotFound, Notice, ValidationFailed, notice
 
 TABLES = ("orders", "customers", "returns")
 BASES = ("revenue", "margin")
@@ -75,7 +77,7 @@ def fit(
     counts, spends = prepare(wh, calibration_end, unit)
     est = chosen.fit(counts)
     spend_est = fit_spend(spends)
-    warnings = est.warnings + [f"spend: {w}" for w in spend_est.warnings]
+    warnings = est.warnings + [{**w, "text": f"spend: {w['text']}", "field": "spend"} for w in spend_est.warnings]
     diagnostics = None
     if holdout_end is not None:
         diagnostics, more = _holdout(wh, chosen, est.vector(), unit, calibration_end, holdout_end)
@@ -113,7 +115,7 @@ def prepare(wh: Warehouse, end: date, unit_days: float) -> tuple[Counts, spend.S
 
 def _holdout(
     wh: Warehouse, chosen: Any, p: Any, unit: float, calibration_end: date, holdout_end: date
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], list[Notice]]:
     t = _tables(wh)
     h = data.histories(t, calibration_end)
     h = _arrays(h.filter(h.T_days > 0).order_by("cid").to_pyarrow())
@@ -194,7 +196,7 @@ def run_predictions(
     horizon_months: int = 12,
     discount: float = 0.01,
     basis: str = "revenue",
-    notes: list[str] | None = None,
+    notes: list[Notice] | None = None,
 ) -> ClvRun:
     """Predict every customer who has bought, with a fit (the latest by default), as of ``as_of``; write the
     figures to the store and the warehouse (where segments read them); keep the base valuation report."""
@@ -256,7 +258,7 @@ def run_predictions(
     return run
 
 
-def _ratio(hist: dict[str, Any]) -> tuple[Any, list[str]]:
+def _ratio(hist: dict[str, Any]) -> tuple[Any, list[Notice]]:
     """The share of each customer's revenue kept as margin; the base's share for a customer without one."""
     revenue = np.nan_to_num(hist["m_revenue_k"].astype(np.float64))
     cost = np.nan_to_num(hist["cost_k"].astype(np.float64))
@@ -267,7 +269,7 @@ def _ratio(hist: dict[str, Any]) -> tuple[Any, list[str]]:
     notes = []
     uncosted = int(np.nan_to_num(hist["uncosted"].astype(np.float64)).sum())
     if uncosted:
-        notes.append(f"{uncosted:,} order lines have no product cost and count at full margin")
+        notes.append(notice(UNCOSTED_LINES, lines=f"{uncosted:,}"))
     return np.clip(own, -1.0, 1.0), notes
 
 
@@ -323,7 +325,7 @@ def value_the_base(
                 fit(session, actor, wh, model_name=model_name, time_unit=time_unit,
                     calibration_end=as_of - timedelta(days=7 * holdout_weeks), holdout_end=as_of)  # fmt: skip
         except ValidationFailed:  # a young base: value it, say it could not be checked
-            notes.append(f"not checked on a holdout of {holdout_weeks} weeks: too little data before it")
+            notes.append(notice(NOT_CHECKED, weeks=holdout_weeks))
     final = fit(session, actor, wh, model_name=model_name, time_unit=time_unit, calibration_end=as_of)
     return run_predictions(session, actor, wh, as_of=as_of, fit_id=final.id, horizon_months=horizon_months,
                            discount=discount, basis=basis, notes=notes)  # fmt: skip

@@ -10,6 +10,8 @@ import numpy as np
 from klientura.analytics.clv.fitting import Array
 from klientura.analytics.clv.predict import YEARS, Predictions, by_frequency, predict, tracking
 from klientura.analytics.clv.registry import Model
+from klientura.analytics.errors import POOR_HOLDOUT
+from klientura.kit.errors import Notice, notice
 
 POOR_FIT = 0.2  # holdout purchases off by more than this share: the fit gets a warning
 
@@ -61,7 +63,7 @@ def retention(
 def holdout_check(
     model: Model, p: Array, hist: dict[str, Any], actual: Array, weekly_actual: Array, *, unit_days: float,
     holdout_days: int,
-) -> tuple[dict[str, Any], list[str]]:  # fmt: skip
+) -> tuple[dict[str, Any], list[Notice]]:  # fmt: skip
     """Predicted against actual purchases after the calibration end: in total, per week, per frequency."""
     x = np.asarray(hist["x"], dtype=np.float64)
     t_x = np.asarray(hist["t_x_days"], dtype=np.float64) / unit_days
@@ -73,8 +75,9 @@ def holdout_check(
     error = (total_p - total_a) / total_a if total_a else None
     warnings = []
     if error is not None and abs(error) > POOR_FIT:
-        warnings.append(f"over the holdout the model predicted {total_p:,.0f} purchases against {total_a:,.0f} "
-                        f"actual ({error:+.0%}): treat its figures with care")  # fmt: skip
+        warnings.append(
+            notice(POOR_HOLDOUT, predicted=f"{total_p:,.0f}", actual=f"{total_a:,.0f}", error=f"{error:+.0%}")
+        )
     mae = float(np.mean(np.abs(predicted - actual))) if len(actual) else 0.0
     return {
         "days": holdout_days, "customers": len(x), "predicted": total_p, "actual": total_a, "error": error,
