@@ -66,3 +66,23 @@ def test_a_moment_is_dated_on_the_shops_calendar() -> None:
     late = datetime(2026, 11, 28, 22, 30, tzinfo=UTC)  # 01:30 on the 29th in Moscow
     assert day(late, "en", "Europe/Moscow") == day(date(2026, 11, 29), "en")
     assert day(late, "en", "UTC") == day(date(2026, 11, 28), "en")
+
+
+def test_a_cards_raw_values_read_in_russian(app_factory: Any, app_session: Any) -> None:
+    """The preferred channel and the acquisition source are shown as words of the page's language, not as `sms`
+    and `referral`; a value of the shop's own (an import's free text) stays as written."""
+    from fastapi.testclient import TestClient
+
+    from klientura.audit import SYSTEM
+    from klientura.auth import create_user
+    from tests import factories
+
+    create_user(app_session, SYSTEM, "admin@test.local", "Admin", "admin", "password123")
+    ours = factories.customer(app_session, preferred_channel="sms", acquisition_source="referral")
+    theirs = factories.customer(app_session, acquisition_source="выставка 2026")
+    app_session.commit()
+    with TestClient(app_factory()) as client:
+        client.post("/api/v1/auth/login", json={"email": "admin@test.local", "password": "password123"})
+        page = client.get(f"/customers/{ours}").text
+        assert "<dd>SMS</dd>" in page and "<dd>по приглашению</dd>" in page
+        assert "<dd>выставка 2026</dd>" in client.get(f"/customers/{theirs}").text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from klientura.auth import require
 from klientura.customers import Customer, Identity, visible_clause
 from klientura.db import Session, in_chunks, insert_columns, utcnow
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
+from klientura.kit.i18n import N_
 from klientura.kit.pagination import decode_cursor, encode_cursor
 from klientura.segments.errors import BAD_LIMIT, NAME_TAKEN, SEGMENT_NOT_FOUND, STATIC_FROZEN, UNKNOWN_FORMAT
 from klientura.segments.models import Segment, SegmentMember, SegmentSize
@@ -172,6 +173,14 @@ def segments_of(session: Session, customer_id: int) -> list[Segment]:
 EXPORT_COLUMNS = ("id", "last_name", "first_name", "middle_name", "phone", "email", "city", "birth_date", "gender",
                   "temperature", "lifecycle", "rfm_segment", "behaviour", "orders", "revenue", "last_purchase", "p_alive",
                   "clv")  # fmt: skip
+# the columns as a person reads them (an export for Excel from the page is in the page's language)
+EXPORT_LABELS = {"id": N_("Card"), "last_name": N_("Last name"), "first_name": N_("First name"),
+                 "middle_name": N_("Middle name"), "phone": N_("Phone"), "email": N_("E-mail"), "city": N_("City"),
+                 "birth_date": N_("Birth date"), "gender": N_("Gender"), "temperature": N_("Temperature"),
+                 "lifecycle": N_("Lifecycle"), "rfm_segment": N_("RFM segment"), "behaviour": N_("Behaviour"),
+                 "orders": N_("Orders, all time"), "revenue": N_("Revenue, all time"),
+                 "last_purchase": N_("Last purchase"), "p_alive": N_("P(alive), 0 to 1"), "clv": N_("Lifetime value, ₽")}  # fmt: skip
+_FAMILIES = ("temperature", "lifecycle", "rfm_segment", "behaviour")
 
 
 def _export_rows(session: Session, actor: Actor, segment_id: int) -> Iterator[list[Any]]:
@@ -203,16 +212,24 @@ def _export_rows(session: Session, actor: Actor, segment_id: int) -> Iterator[li
                    None if c.p_alive is None else round(c.p_alive, 4), c.clv]  # fmt: skip
 
 
-def export_members(session: Session, actor: Actor, segment_id: int, fmt: str) -> tuple[bytes, str, str]:
-    """The members as a file: (content, media type, file name). CSV for Excel (UTF-8 with BOM, ';') or XLSX."""
+def export_members(
+    session: Session, actor: Actor, segment_id: int, fmt: str, words: Callable[[str], str] | None = None
+) -> tuple[bytes, str, str]:
+    """The members as a file: (content, media type, file name). CSV for Excel (UTF-8 with BOM, ';') or XLSX. With
+    ``words`` (a page's gettext) the header and the groups (temperature, lifecycle ...) are in its language; without,
+    they are the machine names an integration expects."""
     seg = get_segment(session, actor, segment_id)
     rows = _export_rows(session, actor, seg.id)
-    stem = f"segment-{seg.id}-{(seg.as_of or date.today()).isoformat()}"
+    header: list[str] = list(EXPORT_COLUMNS)
+    if words is not None:
+        header = [words(EXPORT_LABELS[c]) for c in EXPORT_COLUMNS]
+        rows = _in_words(rows, words)
+    stem = f"segment-{seg.id}-{(seg.as_of or utcnow().date()).isoformat()}"
     if fmt == "csv":
         buf = io.StringIO()
         buf.write("\ufeff")
         w = csv.writer(buf, delimiter=";")
-        w.writerow(EXPORT_COLUMNS)
+        w.writerow(header)
         for row in rows:
             w.writerow(["" if v is None else v for v in row])
         return buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8", f"{stem}.csv"
@@ -221,7 +238,7 @@ def export_members(session: Session, actor: Actor, segment_id: int, fmt: str) ->
 
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(seg.name[:31].translate(str.maketrans("[]:*?/\\", "_______")) or "segment")
-        ws.append(list(EXPORT_COLUMNS))
+        ws.append(header)
         for row in rows:
             ws.append(
                 [
@@ -234,6 +251,15 @@ def export_members(session: Session, actor: Actor, segment_id: int, fmt: str) ->
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return out.getvalue(), mime, f"{stem}.xlsx"
     raise ValidationFailed(UNKNOWN_FORMAT, value=fmt)
+
+
+def _in_words(rows: Iterator[list[Any]], words: Callable[[str], str]) -> Iterator[list[Any]]:
+    at = [EXPORT_COLUMNS.index(f) for f in _FAMILIES]
+    for row in rows:
+        for i in at:
+            if row[i] is not None:
+                row[i] = words(analytics.label(EXPORT_COLUMNS[i], row[i])[0])
+        yield row
 
 
 def value_by_segment(session: Session) -> list[dict[str, Any]]:

@@ -175,5 +175,5 @@ def archive(segment_id: int, request: Request, session: SessionDep, actor: WebAc
 
 @router.get("/segments/{segment_id}/export")
 def export(segment_id: int, request: Request, session: SessionDep, actor: WebActorDep, format: str = "csv") -> Response:
-    content, mime, filename = segments.export_members(session, actor, segment_id, format)
+    content, mime, filename = segments.export_members(session, actor, segment_id, format, gettext_for(request))
     return Response(content, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
