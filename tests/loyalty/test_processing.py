@@ -48,26 +48,26 @@ def cart(shop: dict[str, int], points: int = 0) -> Cart:
 
 
 def test_calculate_caps_points_and_leaves_excluded_lines_alone(session: Session, shop: dict[str, int]) -> None:
-    calc = calculate(session, SYSTEM, programme(shop), cart(shop, 500), T0)
+    calc = calculate(session, SYSTEM, programme(shop), cart(shop, 500), T0, region="RU")
     assert (calc.tier, calc.available, calc.max_points, calc.points) == ("base", 1000, 600, 500)  # 30% of 2,000
     assert [ln.points for ln in calc.lines] == [500, 0] and [ln.eligible for ln in calc.lines] == [True, False]
     assert calc.to_pay == Decimal("2500.00") and calc.earn == 45  # 3% of the 1,500 paid in money for shoes
     assert loyalty.balance(session, shop["account"], T0).total == 1000  # nothing happened
-    anonymous = calculate(session, SYSTEM, programme(shop), Cart(lines=cart(shop).lines, points=100), T0)
+    anonymous = calculate(session, SYSTEM, programme(shop), Cart(lines=cart(shop).lines, points=100), T0, region="RU")
     assert (anonymous.points, anonymous.earn, anonymous.tier) == (0, 0, None)
 
 
 def test_confirm_once_refund_in_proportion_then_in_full(session: Session, shop: dict[str, int]) -> None:
     rules = programme(shop)
     data = ConfirmIn(**cart(shop, 500).model_dump(), external_id="R-1", placed_at=T0)
-    first = confirm(session, SYSTEM, rules, data)
+    first = confirm(session, SYSTEM, rules, data, region="RU")
     assert (first.points_spent, first.points_earned, first.to_pay, first.repeated) == (
         500,
         45,
         Decimal("2500.00"),
         False,
     )
-    again = confirm(session, SYSTEM, rules, data)  # a retry of the same receipt
+    again = confirm(session, SYSTEM, rules, data, region="RU")  # a retry of the same receipt
     assert (again.order_id, again.points_spent, again.points_earned, again.repeated) == (first.order_id, 500, 45, True)
     assert session.scalar(select(func.count()).select_from(loyalty.LedgerEntry)) == 3  # the seed earn, spend, earn
     order = session.get(Order, first.order_id)
@@ -75,7 +75,13 @@ def test_confirm_once_refund_in_proportion_then_in_full(session: Session, shop: 
     b = loyalty.balance(session, shop["account"], T0)
     assert (b.total, b.available, b.pending) == (545, 500, 45)  # earned points wait out the return window
     with pytest.raises(Conflict, match="at most 500 points can pay for this check, 501 asked"):
-        confirm(session, SYSTEM, rules, ConfirmIn(**cart(shop, 501).model_dump(), external_id="R-2", placed_at=T0))
+        confirm(
+            session,
+            SYSTEM,
+            rules,
+            ConfirmIn(**cart(shop, 501).model_dump(), external_id="R-2", placed_at=T0),
+            region="RU",
+        )
     # one pair of shoes back: the money refunded is 750 of 2,500 paid
     taken, given = refund(session, SYSTEM, "pos", "R-1", ReturnIn(external_id="V-1", returned_at=T0 + timedelta(days=3),
                                                                  lines=[ReturnLineIn(line_no=1, qty=Decimal(1))]))  # fmt: skip
@@ -90,7 +96,9 @@ def test_confirm_once_refund_in_proportion_then_in_full(session: Session, shop: 
 
 def test_cancel_undoes_the_order(session: Session, shop: dict[str, int]) -> None:
     rules = programme(shop)
-    confirm(session, SYSTEM, rules, ConfirmIn(**cart(shop, 300).model_dump(), external_id="R-9", placed_at=T0))
+    confirm(
+        session, SYSTEM, rules, ConfirmIn(**cart(shop, 300).model_dump(), external_id="R-9", placed_at=T0), region="RU"
+    )
     assert cancel(session, SYSTEM, "pos", "R-9", T0 + timedelta(hours=1)) == (51, 300)  # 3% of 1,700
     assert cancel(session, SYSTEM, "pos", "R-9", T0 + timedelta(hours=2)) == (0, 0)  # twice is once
     assert loyalty.balance(session, shop["account"], T0 + timedelta(days=1)).total == 1000
@@ -101,9 +109,11 @@ def test_cancel_undoes_the_order(session: Session, shop: dict[str, int]) -> None
 def test_tiers_follow_rolling_spend(session: Session, shop: dict[str, int]) -> None:
     for i in range(4):
         factories.order(session, shop["customer"], amount="8000.00", at=T0 - timedelta(days=30 * (i + 1)))
-    calc = calculate(session, SYSTEM, programme(shop), cart(shop), T0)
+    calc = calculate(session, SYSTEM, programme(shop), cart(shop), T0, region="RU")
     assert calc.tier == "silver" and calc.earn == 100  # 5% of 2,000
-    late = calculate(session, SYSTEM, programme(shop), cart(shop), T0 + timedelta(days=300))  # older spend drops off
+    late = calculate(
+        session, SYSTEM, programme(shop), cart(shop), T0 + timedelta(days=300), region="RU"
+    )  # older spend drops off
     assert late.tier == "base"
 
 
@@ -115,3 +125,14 @@ def test_programme_rules_are_validated_and_stored(session: Session) -> None:
         save_programme(session, SYSTEM, {"max_redeem_share": 1.5})
     saved = save_programme(session, SYSTEM, {"activation_days": 7, "max_redeem_share": "0.5"})
     assert load_programme(session) == saved and saved.activation_days == 7 and saved.tiers[0].name == "base"
+
+
+def test_a_phone_without_its_country_code_is_read_in_the_shops_region(session: Session) -> None:
+    """The till knows a customer by the phone they say; a Minsk shop (KLIENTURA_DEFAULT_REGION=BY) hears 29 ...
+    as +375 29 ... (the region was hard-coded to Russia). A phone that is not one is refused at its field."""
+    ann = factories.customer(session, phone="+375291234567")
+    cart = Cart(customer={"phone": "29 123-45-67"}, lines=[CartLine(price=Decimal(100))])
+    assert calculate(session, SYSTEM, Programme(), cart, T0, region="BY").customer_id == ann
+    with pytest.raises(ValidationFailed) as refused:
+        calculate(session, SYSTEM, Programme(), cart, T0, region="RU")
+    assert (refused.value.key, refused.value.field) == ("phone.invalid", "customer.phone")

@@ -93,7 +93,7 @@ def _cart(rng: random.Random, step: int) -> dict[str, Any]:
 def _orm(factory: Any, data: ConfirmIn) -> Any:
     with factory() as session:
         try:
-            result = confirm(session, SYSTEM, load_programme(session), data)
+            result = confirm(session, SYSTEM, load_programme(session), data, region="RU")
         except KlienturaError as exc:
             session.rollback()
             return (type(exc).__name__, str(exc))
@@ -104,7 +104,7 @@ def _orm(factory: Any, data: ConfirmIn) -> Any:
 async def _fast(pool: Any, factory: Any, data: ConfirmIn, hits: list[str]) -> Any:
     try:
         async with asyncdb.connection(pool) as conn:
-            result = await till.confirm(conn, SYSTEM, data, None)
+            result = await till.confirm(conn, SYSTEM, data, None, region="RU")
     except (till.Fallback, asyncdb.Duplicate):
         return _orm(factory, data)
     except KlienturaError as exc:
@@ -184,7 +184,7 @@ def test_the_fast_path_writes_what_the_orm_path_writes(url: str) -> None:
             quick: Any = None  # calculate: the same answer (or refusal) on both paths
             try:
                 async with asyncdb.connection(pool) as conn:
-                    quick = (await till.calculate(conn, SYSTEM, sides[0], cart["placed_at"])).model_dump()
+                    quick = (await till.calculate(conn, SYSTEM, sides[0], cart["placed_at"], region="RU")).model_dump()
             except till.Fallback:
                 pass
             except KlienturaError as exc:
@@ -194,7 +194,7 @@ def test_the_fast_path_writes_what_the_orm_path_writes(url: str) -> None:
                 with factory() as session:
                     try:
                         slow_calc: Any = calculate(session, SYSTEM, load_programme(session), sides[0],
-                                                   cart["placed_at"]).model_dump()  # fmt: skip
+                                                   cart["placed_at"], region="RU").model_dump()  # fmt: skip
                     except KlienturaError as exc:
                         slow_calc = (type(exc).__name__, str(exc))
                 assert quick == slow_calc
@@ -279,7 +279,7 @@ def test_an_account_moved_between_read_and_write_is_read_again(url: str, monkeyp
         assert pool is not None
         try:
             async with asyncdb.connection(pool) as conn:
-                return await till.confirm(conn, SYSTEM, data, None)
+                return await till.confirm(conn, SYSTEM, data, None, region="RU")
         finally:
             await pool.close()
 

@@ -51,6 +51,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _region(request: Request) -> str:
+    """The shop's region, for a phone written without its country code (KLIENTURA_DEFAULT_REGION)."""
+    region: str = request.app.state.settings.default_region
+    return region
+
+
 def _fast(request: Request) -> tuple[Any, Actor] | None:
     """The pool and the actor for the till's fast path (PostgreSQL, served, an API key this process knows)."""
     pool = request.app.state.pg_pool
@@ -63,12 +69,12 @@ async def calculate_cart(data: Cart, request: Request) -> Calculation:
     if fast := _fast(request):
         try:
             async with asyncdb.connection(fast[0]) as conn:
-                return await till.calculate(conn, fast[1], data, _now())
+                return await till.calculate(conn, fast[1], data, _now(), region=_region(request))
         except (till.Fallback, asyncdb.Duplicate):
             pass
 
     def work(session: Session, actor: Actor) -> Calculation:
-        return calculate(session, actor, load_programme(session), data, _now())
+        return calculate(session, actor, load_programme(session), data, _now(), region=_region(request))
 
     return await anyio.to_thread.run_sync(partial(in_one_thread, request, work))
 
@@ -81,7 +87,7 @@ async def confirm_order(data: ConfirmIn, request: Request) -> Response:
         key = till.IdempotencyKey(given[0], given[1], jsonable_encoder) if given else None
         try:
             async with asyncdb.connection(fast[0]) as conn:
-                result = await till.confirm(conn, fast[1], data, key)
+                result = await till.confirm(conn, fast[1], data, key, region=_region(request))
             return JSONResponse(jsonable_encoder(result), status_code=201)
         except (till.Fallback, asyncdb.Duplicate):
             pass
@@ -90,7 +96,7 @@ async def confirm_order(data: ConfirmIn, request: Request) -> Response:
         require(actor, "loyalty:process")
 
         def action() -> tuple[int, Confirmation]:
-            result = confirm(session, actor, load_programme(session), data)
+            result = confirm(session, actor, load_programme(session), data, region=_region(request))
             return (200 if result.repeated else 201), result
 
         return idempotency.run(request, session, actor, data, action)

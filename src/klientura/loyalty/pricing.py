@@ -22,7 +22,7 @@ from klientura.auth import require
 from klientura.catalog import Product, products_by_sku
 from klientura.customers import find_by_identity, visible_id
 from klientura.db import Session
-from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.kit.errors import KlienturaError, ValidationFailed, located
 from klientura.kit.money import spread
 from klientura.loyalty import giftcards, offers
 from klientura.loyalty.accounts import standing
@@ -171,8 +171,9 @@ def calculation(cart: Cart, customer_id: int | None, new_customer: bool, tier: s
                        pay_in_money=pts.due - gift_pays, code=code, gift_card=card, lines=lines)  # fmt: skip
 
 
-def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: datetime, *,
+def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: datetime, *, region: str,
           lock: bool = False) -> Priced:  # fmt: skip
+    """``region``: the shop's, for a phone written without its country code (Settings.default_region)."""
     require(actor, "loyalty:process")
     zero = Decimal(0)
     products = products_by_sku(session, {ln.sku for ln in cart.lines if ln.sku})
@@ -180,7 +181,7 @@ def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: 
     tier, available, customer_id, rate, spend = None, 0, None, zero, zero
     wanted, new_customer = cart.customer_id, False
     if wanted is None and cart.customer is not None:
-        wanted = identify(session, actor, cart.customer)
+        wanted = identify(session, actor, cart.customer, region)
         new_customer = wanted is None
     if new_customer:  # a member from this purchase on: the first tier's rate
         tier, rate = programme.tiers[0].name, programme.tiers[0].earn_percent
@@ -218,20 +219,22 @@ def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: 
     return Priced(calc, applied, refused, card, card_error, products, spend)
 
 
-def identify(session: Session, actor: Actor, ref: CustomerRef) -> int | None:
+def identify(session: Session, actor: Actor, ref: CustomerRef, region: str) -> int | None:
     """The card holding the card number, phone or e-mail (in that order); None when none does."""
     given = [(kind, raw) for kind, raw in (("card", ref.card), ("phone", ref.phone), ("email", ref.email)) if raw]
     if not given:
         raise ValidationFailed(CUSTOMER_REF_NEEDED, field="customer")
     for kind, raw in given:
         try:
-            found = find_by_identity(session, actor, kind, raw, "RU")
-        except ValueError as exc:
-            raise ValidationFailed(f"{kind}: {exc}") from exc
+            found = find_by_identity(session, actor, kind, raw, region)
+        except KlienturaError as exc:
+            raise located(exc, f"customer.{kind}") from exc
         if found is not None:
             return found.id
     return None
 
 
-def calculate(session: Session, actor: Actor, programme: Programme, cart: Cart, at: datetime) -> Calculation:
-    return price(session, actor, programme, cart, at).calc
+def calculate(
+    session: Session, actor: Actor, programme: Programme, cart: Cart, at: datetime, *, region: str
+) -> Calculation:
+    return price(session, actor, programme, cart, at, region=region).calc

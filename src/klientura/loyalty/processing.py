@@ -79,7 +79,7 @@ def _recorded(session: Session, order: Order) -> Confirmation:
                         repeated=True)  # fmt: skip
 
 
-def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmIn) -> Confirmation:
+def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmIn, *, region: str) -> Confirmation:
     """Record the order, redeem its code, spend the points asked for, charge the gift card and earn the order's
     points — once: a retry with the same external id returns what the first did. A code or gift card that does
     not apply, or more points than the cart can take, is refused and nothing is written."""
@@ -90,7 +90,7 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
     at = data.placed_at
     # the points priced are the points spent: the account is locked before pricing
     held = ledger.lock_customer(session, data.customer_id) if data.customer_id is not None else None
-    priced = price(session, actor, programme, data, at, lock=True)
+    priced = price(session, actor, programme, data, at, region=region, lock=True)
     calc = priced.calc
     if priced.refused is not None:
         raise Conflict(REFUSALS[priced.refused.reason], value=priced.refused.code)

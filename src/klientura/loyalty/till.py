@@ -33,7 +33,7 @@ from klientura.asyncdb import Connection
 from klientura.audit import Actor, jsonable
 from klientura.auth import owner_scope, require
 from klientura.db import utcnow
-from klientura.kit.errors import Conflict
+from klientura.kit.errors import Conflict, KlienturaError
 from klientura.kit.identifiers import normalize_identity
 from klientura.loyalty.errors import TOO_MANY_POINTS
 from klientura.loyalty.ledger import LOT_KINDS, Lot, pay_debts, soonest_first, take, usable_points
@@ -179,22 +179,22 @@ async def _programme(conn: Connection, stamp: datetime | None) -> Programme:
     return found
 
 
-def _identity(cart: Cart) -> dict[str, str | None]:
+def _identity(cart: Cart, region: str) -> dict[str, str | None]:
     out: dict[str, str | None] = {"card": None, "phone": None, "email": None}
     if cart.customer_id is None and cart.customer is not None:
         for kind in out:
             raw = getattr(cart.customer, kind)
             if raw:
                 try:
-                    out[kind] = normalize_identity(kind, raw, region="RU")
-                except ValueError as exc:  # the ORM path words the error
+                    out[kind] = normalize_identity(kind, raw, region=region)
+                except KlienturaError as exc:  # the ORM path words the error
                     raise Fallback from exc
         if not any(out.values()):
             raise Fallback
     return out
 
 
-async def _state(conn: Connection, actor: Actor, cart: Cart, at: datetime, *,
+async def _state(conn: Connection, actor: Actor, cart: Cart, at: datetime, *, region: str,
                  order: tuple[str, str] | None = None, idem: IdempotencyKey | None = None,
                  outlet: str | None = None, channel: str | None = None) -> _State:  # fmt: skip
     """What pricing and confirming need, read in one statement."""
@@ -204,7 +204,7 @@ async def _state(conn: Connection, actor: Actor, cart: Cart, at: datetime, *,
     known_customer = cart.customer_id is not None or cart.customer is not None
     if known_customer:
         require(actor, "customers:read")
-    params: dict[str, Any] = {"customer": cart.customer_id, **_identity(cart), "at": at,
+    params: dict[str, Any] = {"customer": cart.customer_id, **_identity(cart, region), "at": at,
                               "skus": sorted({ln.sku for ln in cart.lines if ln.sku}),
                               "source": order[0] if order else None, "ext": order[1] if order else None,
                               "idem_actor": f"{actor.type}:{actor.id}" if idem else None,
@@ -248,18 +248,20 @@ def _price(state: _State, cart: Cart, at: datetime) -> Calculation:
     return calculation(cart, state.customer_id, False, tier, available, amounts, eligible, promo, pts)
 
 
-async def calculate(conn: Connection, actor: Actor, cart: Cart, at: datetime) -> Calculation:
+async def calculate(conn: Connection, actor: Actor, cart: Cart, at: datetime, *, region: str) -> Calculation:
     """:func:`.pricing.calculate` for the everyday cart, in one statement."""
-    return _price(await _state(conn, actor, cart, at), cart, at)
+    return _price(await _state(conn, actor, cart, at, region=region), cart, at)
 
 
-async def confirm(conn: Connection, actor: Actor, data: ConfirmIn, idem: IdempotencyKey | None) -> Confirmation:
+async def confirm(
+    conn: Connection, actor: Actor, data: ConfirmIn, idem: IdempotencyKey | None, *, region: str
+) -> Confirmation:
     """:func:`.processing.confirm` for the everyday receipt: the state read in one statement, everything written in
     the next, provided the account has not moved in between (else read again, a few times, then the ORM path with
     its lock). Raises :class:`Fallback` (nothing written) for anything else."""
     require(actor, "orders:write")
     for _attempt in range(RETRIES):
-        result = await _confirm_once(conn, actor, data, idem)
+        result = await _confirm_once(conn, actor, data, idem, region)
         if result is not None:
             return result
     raise Fallback
@@ -269,9 +271,9 @@ RETRIES = 3
 
 
 async def _confirm_once(conn: Connection, actor: Actor, data: ConfirmIn,
-                        idem: IdempotencyKey | None) -> Confirmation | None:  # fmt: skip
+                        idem: IdempotencyKey | None, region: str) -> Confirmation | None:  # fmt: skip
     at = data.placed_at
-    state = await _state(conn, actor, data, at, order=(data.source, data.external_id), idem=idem,
+    state = await _state(conn, actor, data, at, region=region, order=(data.source, data.external_id), idem=idem,
                          outlet=data.outlet.strip() if data.outlet else None,
                          channel=data.channel.strip() if data.channel else None)  # fmt: skip
     calc = _price(state, data, at)
