@@ -34,6 +34,7 @@ from klientura.analytics.errors import (
     UNKNOWN_PROFILE_FIELD,
     UNKNOWN_SCORE_FIELD,
 )
+from klientura.kit.channels import ConsentChannel
 from klientura.kit.errors import ValidationFailed, invalid, refused
 
 Op = Literal["=", "!=", ">", ">=", "<", "<=", "in", "not in", "between", "empty", "not empty"]
@@ -127,7 +128,7 @@ class TagRule(_Rule):
 
 class ConsentRule(_Rule):
     kind: Literal["consent"]
-    channel: Literal["email", "sms", "telegram", "push", "phone"]
+    channel: ConsentChannel
 
 
 class IdentityRule(_Rule):

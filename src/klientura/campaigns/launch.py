@@ -48,6 +48,7 @@ from klientura.campaigns.service import get_campaign, global_control
 from klientura.campaigns.templates import person
 from klientura.campaigns.timing import over_cap, send_at, zone_of
 from klientura.db import Deferred, Session, insert_columns
+from klientura.kit.channels import SEND_CHANNELS
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.kit.gc import paused as paused_gc
 from klientura.segments import SegmentMember
@@ -293,7 +294,7 @@ def test_send(session: Session, actor: Actor, campaign_id: int, customer_id: int
     """The message this customer would get, sent now to ``to`` (the marketer's own address) over ``channel``; it is
     marked a test (not counted in caps or reports). The outbox id."""
     require(actor, "campaigns:write")
-    if channel not in ("email", "sms", "telegram", "webhook"):
+    if channel not in SEND_CHANNELS:
         raise ValidationFailed(UNKNOWN_CHANNEL, field="channel", value=channel)
     if not to.strip():
         raise ValidationFailed(TEST_WITHOUT_ADDRESS)

@@ -17,10 +17,11 @@ import numpy.typing as npt
 from klientura.campaigns.audience import DEFAULT_FALLBACK, choose_channel, uniforms
 from klientura.campaigns.errors import CAPPED, GLOBAL_CONTROL, NO_CHANNEL
 from klientura.campaigns.reach import Audience
+from klientura.kit.channels import SEND_CHANNELS
 
 GROUPS = ("target", "control", "global", "skipped")
 TARGET, CONTROL, GLOBAL, SKIPPED = range(4)
-CHANNELS = ("email", "sms", "telegram", "webhook")
+CHANNELS = SEND_CHANNELS
 
 
 @dataclass

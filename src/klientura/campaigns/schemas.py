@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from klientura.campaigns.errors import NAIVE_SCHEDULE, QUIET_HOURS_EMPTY, QUIET_HOURS_HALF, SAME_VARIANT_NAMES
+from klientura.kit.channels import SendChannel
 from klientura.kit.errors import refused
 
-Channel = Literal["email", "sms", "telegram", "webhook"]
+Channel = SendChannel
 
 
 class Variant(BaseModel):

@@ -5,7 +5,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Channel = Literal["email", "sms", "telegram", "push", "whatsapp", "vk", "phone", "webhook"]
+from klientura.kit.channels import ContactChannel
+
+Channel = ContactChannel
 
 
 class ProfileFields(BaseModel):

@@ -15,6 +15,7 @@ from klientura import campaigns, segments
 from klientura.audit import Actor
 from klientura.db import Session
 from klientura.deps import SessionDep, new_router, sending_of
+from klientura.kit.channels import SEND_CHANNELS
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import offers
 from klientura.web import flash
@@ -23,7 +24,7 @@ from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
 OPTS = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
-CHANNELS = ["", "email", "sms", "telegram", "webhook"]
+CHANNELS = ["", *SEND_CHANNELS]
 BLANK = {"name": "", "segment_id": "", "channel": "", "holdout": "10", "global_control": "on", "cap": "2",
          "cap_days": "7", "quiet_from": "21:00", "quiet_until": "09:00", "offer_id": "", "attribution_days": "7",
          "when": "draft", "scheduled_at": "", "a_subject": "", "a_text": "", "a_html": "", "b_subject": "", "b_text": "",

@@ -18,6 +18,7 @@ from klientura.customers import CustomerUpdate
 from klientura.db import Session
 from klientura.deps import SessionDep, new_router
 from klientura.events import events_of
+from klientura.kit.channels import CONSENT_CHANNELS
 from klientura.kit.dates import NOT_A_DATE
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.kit.i18n import N_
@@ -28,7 +29,7 @@ from klientura.web.loyalty import invitation_block
 from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
-CHANNELS = ("email", "sms", "telegram", "push", "phone")
+CHANNELS = CONSENT_CHANNELS
 
 
 def _query(request: Request) -> svc.SearchQuery:

@@ -12,6 +12,7 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from klientura.analytics import PROFILE_FIELDS, SCORE_FIELDS
+from klientura.kit.channels import CONSENT_CHANNELS
 from klientura.kit.i18n import N_
 
 TYPES = ("score", "orders", "profile", "tag", "consent", "identity", "event")
@@ -23,7 +24,7 @@ DEFAULT_OP = {"score": "in", "orders": ">=", "profile": "=", "event": ">="}
 FIELDS: dict[str, tuple[str, ...]] = {
     "score": tuple(SCORE_FIELDS), "profile": tuple(PROFILE_FIELDS),
     "orders": ("count", "sum", "avg_check", "days_since_last"),
-    "consent": ("email", "sms", "telegram", "push", "phone"),
+    "consent": CONSENT_CHANNELS,
     "identity": ("phone", "email", "card", "telegram", "vk", "external"),
 }  # fmt: skip
 OPS = {
