@@ -38,7 +38,7 @@ class TransactionalRoute(APIRoute):
 
         async def recorded(request: Request) -> Response:
             response = await handler(request)
-            request.state.__setattr__(_STATUS, response.status_code)
+            setattr(request.state, _STATUS, response.status_code)
             return response
 
         return recorded

@@ -10,7 +10,6 @@ QUIET_HOURS_HALF = code("campaign.quiet_hours.half", N_("quiet hours need both e
 QUIET_HOURS_EMPTY = code("campaign.quiet_hours.empty", N_("quiet hours cannot start and end at the same time"))
 NAIVE_SCHEDULE = code("campaign.scheduled_at.naive", N_("scheduled_at needs a time zone"))
 NO_SCENARIO = code("scenario.not_found", N_("no scenario '%(value)s'; there are %(allowed)s"))
-NO_OFFER = code("campaign.offer.not_found", N_("no offer %(id)s"))
 NOT_LAUNCHED = code("campaign.report.not_launched",
                     N_("campaign %(id)s has not been launched: there is nothing to report yet"))  # fmt: skip
 NEVER_RAN = code("scenario.report.never_ran", N_("scenario %(value)s has never run: there is nothing to report yet"))
@@ -31,7 +30,6 @@ LINK_OTHER_PROVIDER = code("link.other_provider", N_("this link is not for this 
 RECEIPT_SHAPE = code("receipt.shape", N_('each receipt needs "provider_id" and "status": delivered, failed or read'))
 RECEIPT_NOT_JSON = code("receipt.not_json", N_("the body is not JSON"))
 UNKNOWN_PROVIDER = code("receipt.unknown_provider", N_("unknown provider '%(value)s': smsru, smsc or generic"))
-CUSTOMER_NOT_FOUND = code("campaign.customer.not_found", N_("customer %(id)s not found"))
 
 PARTS = {"subject": N_("subject"), "text": N_("text"), "html": N_("HTML")}  # a message's parts, as said to people
 # a template that cannot be rendered, alone and as a variant's part (``part``: subject, text or HTML)

@@ -17,7 +17,7 @@ from klientura import loyalty
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.campaigns.content import Content
-from klientura.campaigns.errors import MERGED_AWAY, NO_OFFER, NO_SCENARIO, QUIET_HOURS_HALF, SAME_VARIANT_NAMES
+from klientura.campaigns.errors import MERGED_AWAY, NO_SCENARIO, QUIET_HOURS_HALF, SAME_VARIANT_NAMES
 from klientura.campaigns.launch import Sending, decide
 from klientura.campaigns.models import SCENARIOS, Scenario, ScenarioEntry
 from klientura.campaigns.outbox import enqueue_many
@@ -89,7 +89,7 @@ def update_scenario(session: Session, actor: Actor, key: str, raw: dict[str, Any
         raise invalid(exc) from exc
     check_variants(data.variants)
     if data.offer_id is not None and not loyalty.offer_exists(session, data.offer_id):
-        raise ValidationFailed(NO_OFFER, field="offer_id", id=data.offer_id)
+        raise ValidationFailed(loyalty.NO_OFFER, field="offer_id", id=data.offer_id)
     before = _current(scenario)
     if data.enabled and not scenario.enabled:
         scenario.checked_until = now

@@ -17,7 +17,6 @@ from klientura.campaigns.errors import (
     CAMPAIGN_NOT_FOUND,
     EMAIL_WITHOUT_SUBJECT,
     NAIVE_SCHEDULE,
-    NO_OFFER,
     NOT_CHANGEABLE,
     in_variant,
 )
@@ -54,7 +53,7 @@ def check_variants(variants: Sequence[Variant]) -> None:
 def _apply(session: Session, actor: Actor, campaign: Campaign, data: CampaignIn) -> None:
     segments.get_segment(session, actor, data.segment_id)
     if data.offer_id is not None and not loyalty.offer_exists(session, data.offer_id):
-        raise ValidationFailed(NO_OFFER, field="offer_id", id=data.offer_id)
+        raise ValidationFailed(loyalty.NO_OFFER, field="offer_id", id=data.offer_id)
     values = data.model_dump(exclude={"variants", "scheduled_at"})
     for name, value in values.items():
         setattr(campaign, name, value)

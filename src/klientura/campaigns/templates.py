@@ -28,9 +28,8 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefine
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from klientura import loyalty
+from klientura import customers, loyalty
 from klientura.campaigns.errors import (
-    CUSTOMER_NOT_FOUND,
     TEMPLATE_FAILS,
     TEMPLATE_FORBIDDEN,
     TEMPLATE_SYNTAX,
@@ -119,7 +118,7 @@ def personal(session: Session, customer_id: int, at: datetime, timezone: str = "
     """The recipient's fields, read from the card and the points ledger as of ``at``."""
     customer = session.get(Customer, customer_id)
     if customer is None:
-        raise NotFound(CUSTOMER_NOT_FOUND, id=customer_id)
+        raise NotFound(customers.CUSTOMER_NOT_FOUND, id=customer_id)
     standing = loyalty.standings(session, lambda c: c == customer_id, at, ZoneInfo(timezone)).get(customer_id)
     return person(customer.first_name, customer.last_name, customer.full_name, standing, promo_code=promo_code,
                   unsubscribe_url=unsubscribe_url)  # fmt: skip

@@ -1,7 +1,7 @@
 """Customers: one card per person, its identities, consents, tags and the values seen for it."""
 
 from klientura.customers.bounces import KIND_OF_CHANNEL, clear_bounce, mark_bounced
-from klientura.customers.errors import IMPLAUSIBLE_BIRTH_DATE
+from klientura.customers.errors import CUSTOMER_NOT_FOUND, IMPLAUSIBLE_BIRTH_DATE
 from klientura.customers.models import (
     Consent,
     Customer,
@@ -42,6 +42,7 @@ from klientura.customers.service import (
 from klientura.customers.tags import add_tags, all_tags, ensure_tags, remove_tag, tags_of
 
 __all__ = [
+    "CUSTOMER_NOT_FOUND",
     "IMPLAUSIBLE_BIRTH_DATE",
     "KIND_OF_CHANNEL",
     "PRIORITY",

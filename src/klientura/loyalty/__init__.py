@@ -2,7 +2,7 @@
 
 from klientura.loyalty.accounts import find_account
 from klientura.loyalty.effectiveness import as_dict, effectiveness
-from klientura.loyalty.errors import ADJUSTMENT_WITHOUT_REASON, QR_FORMAT
+from klientura.loyalty.errors import ADJUSTMENT_WITHOUT_REASON, NO_OFFER, QR_FORMAT
 from klientura.loyalty.expiry import NightReport, nightly
 from klientura.loyalty.ledger import (
     Balance,
@@ -40,6 +40,7 @@ from klientura.loyalty.standing import Standing, standings
 __all__ = [
     "ADJUSTMENT_WITHOUT_REASON",
     "KINDS",
+    "NO_OFFER",
     "QR_FORMAT",
     "AdjustIn",
     "Allocation",

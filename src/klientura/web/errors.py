@@ -5,8 +5,6 @@ from __future__ import annotations
 from klientura.kit.errors import code
 from klientura.kit.i18n import N_
 
-NUMBER_EXPECTED = code("form.number", N_("a number is expected"))
-BETWEEN = code("form.between", N_("between %(low)s and %(high)s"))
 RATES_PER_TIER = code("form.loyalty.rates", N_("earn rates: one per tier, %(tiers)s in all, separated by /"))
 DATE_EXPECTED = code("form.date", N_("a date such as %(example)s is expected"), placed=True)
 CARD_NUMBER_EXPECTED = code("form.loyalty.customer", N_("the card's number is expected"))

@@ -17,7 +17,7 @@ from klientura.auth import require
 from klientura.catalog import list_categories
 from klientura.db import Session
 from klientura.deps import SessionDep, new_router
-from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.kit.errors import BETWEEN, NOT_A_NUMBER, KlienturaError, ValidationFailed
 from klientura.loyalty import (
     ADJUSTMENT_WITHOUT_REASON,
     KINDS,
@@ -36,10 +36,8 @@ from klientura.loyalty import (
 from klientura.web import flash
 from klientura.web.clv import OPTS
 from klientura.web.errors import (
-    BETWEEN,
     CARD_NUMBER_EXPECTED,
     DATE_EXPECTED,
-    NUMBER_EXPECTED,
     RATES_PER_TIER,
     WHOLE_POINTS,
 )
@@ -90,7 +88,7 @@ def _number(raw: str, what: str, lo: float, hi: float) -> float:
     try:
         value = float(raw.replace(",", ".").replace(" ", ""))
     except ValueError:
-        raise ValidationFailed(NUMBER_EXPECTED, field=what) from None
+        raise ValidationFailed(NOT_A_NUMBER, field=what) from None
     if not lo <= value <= hi:
         raise ValidationFailed(BETWEEN, field=what, low=f"{lo:g}", high=f"{hi:g}")
     return value
