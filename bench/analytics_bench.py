@@ -32,7 +32,7 @@ def step_sync(store: str, path: str) -> dict[str, Any]:
     from klientura.analytics import sync
 
     t = time.perf_counter()
-    report = sync(store, path)
+    report = sync(store, path, timezone="Europe/Moscow")
     # the copy runs in a child process (see analytics.sync): this process's peak RSS would not be the copy's
     return {"seconds": round(time.perf_counter() - t, 2), "copied": report.copied}
 
@@ -40,7 +40,7 @@ def step_sync(store: str, path: str) -> dict[str, Any]:
 def step_compute(store: str, path: str) -> dict[str, Any]:
     from klientura.analytics import AnalyticsSettings, Warehouse, compute
 
-    with Warehouse(path, store) as wh:
+    with Warehouse(path, store, timezone="Europe/Moscow") as wh:
         t = time.perf_counter()
         table = compute(wh, AnalyticsSettings(), AS_OF)
         seconds = time.perf_counter() - t
@@ -53,24 +53,38 @@ def step_recompute(store: str, path: str) -> dict[str, Any]:
     from klientura.audit import SYSTEM
     from klientura.db import command_session
 
-    with command_session(store) as session, Warehouse(path, store) as wh:
+    with command_session(store) as session, Warehouse(path, store, timezone="Europe/Moscow") as wh:
         t = time.perf_counter()
         report = recompute(session, SYSTEM, wh, as_of=AS_OF)
         session.flush()
-    return {"seconds_total_with_commit": round(time.perf_counter() - t, 2), **report.seconds,
-            "customers": report.customers, "peak_rss_mb": _peak()}  # fmt: skip
+    return {
+        "seconds_total_with_commit": round(time.perf_counter() - t, 2),
+        **report.seconds,
+        "customers": report.customers,
+        "peak_rss_mb": _peak(),
+    }
 
 
 RULES = {
     "rfm cells": {"kind": "score", "field": "rfm_segment", "op": "in", "value": ["champions", "loyal"]},
-    "bought a category in 90 days": {"kind": "orders", "metric": "count", "op": ">=", "value": 1, "window_days": 90,
-                                     "categories": [1, 2, 3]},
-    "four conditions": {"kind": "and", "rules": [
-        {"kind": "score", "field": "lifecycle", "op": "in", "value": ["sleeping", "lost_regular"]},
-        {"kind": "orders", "metric": "sum", "op": ">=", "value": 10000, "window_days": 365},
-        {"kind": "identity", "identity": "email"},
-        {"kind": "not", "rule": {"kind": "profile", "field": "city", "op": "=", "value": "Москва"}}]},
-}  # fmt: skip
+    "bought a category in 90 days": {
+        "kind": "orders",
+        "metric": "count",
+        "op": ">=",
+        "value": 1,
+        "window_days": 90,
+        "categories": [1, 2, 3],
+    },
+    "four conditions": {
+        "kind": "and",
+        "rules": [
+            {"kind": "score", "field": "lifecycle", "op": "in", "value": ["sleeping", "lost_regular"]},
+            {"kind": "orders", "metric": "sum", "op": ">=", "value": 10000, "window_days": 365},
+            {"kind": "identity", "identity": "email"},
+            {"kind": "not", "rule": {"kind": "profile", "field": "city", "op": "=", "value": "Москва"}},
+        ],
+    },
+}
 
 
 def step_preview(store: str, path: str) -> dict[str, Any]:
@@ -78,7 +92,7 @@ def step_preview(store: str, path: str) -> dict[str, Any]:
     from klientura.analytics import Warehouse, segment_size
 
     out: dict[str, Any] = {}
-    with Warehouse(path, store, read_only=True) as wh:
+    with Warehouse(path, store, read_only=True, timezone="Europe/Moscow") as wh:
         for name, rule in RULES.items():
             times, size = [], 0
             for _ in range(3):
@@ -96,7 +110,7 @@ def step_dashboard(store: str, path: str) -> dict[str, Any]:
 
     from klientura.analytics import AnalyticsSettings, Period, Warehouse, dashboard
 
-    with Warehouse(path, store, read_only=True) as wh:
+    with Warehouse(path, store, read_only=True, timezone="Europe/Moscow") as wh:
         times = []
         for _ in range(3):
             t = time.perf_counter()
@@ -138,8 +152,14 @@ def step_pandas(store: str, path: str) -> dict[str, Any]:
     ours = pd.read_parquet(Path(path).with_suffix(".rfm.parquet")).dropna().set_index("customer_id")
     joined = per.join(ours, rsuffix="_ours", how="inner")
     agree = {c: float((joined[c] == joined[f"{c}_ours"]).mean()) for c in ("r", "f", "m")}
-    return {"seconds": round(seconds, 2), "read_seconds": round(read, 2), "customers": n,
-            "compared": len(joined), "agreement": agree, "peak_rss_mb": _peak()}  # fmt: skip
+    return {
+        "seconds": round(seconds, 2),
+        "read_seconds": round(read, 2),
+        "customers": n,
+        "compared": len(joined),
+        "agreement": agree,
+        "peak_rss_mb": _peak(),
+    }
 
 
 def step_spark(store: str, path: str) -> dict[str, Any]:
@@ -147,7 +167,7 @@ def step_spark(store: str, path: str) -> dict[str, Any]:
     from klientura.analytics import spark as on_spark
 
     folder = Path(path).parent / "parquet"
-    with Warehouse(path, store) as wh:
+    with Warehouse(path, store, timezone="Europe/Moscow") as wh:
         t = time.perf_counter()
         files = on_spark.export(wh, folder)
         exported = time.perf_counter() - t
@@ -159,8 +179,16 @@ def step_spark(store: str, path: str) -> dict[str, Any]:
     return {"seconds": round(seconds, 2), "export_seconds": round(exported, 2), "customers": table.num_rows}
 
 
-STEPS = {"sync": step_sync, "sync-again": step_sync, "compute": step_compute, "recompute": step_recompute,
-         "preview": step_preview, "dashboard": step_dashboard, "pandas": step_pandas, "spark": step_spark}  # fmt: skip
+STEPS = {
+    "sync": step_sync,
+    "sync-again": step_sync,
+    "compute": step_compute,
+    "recompute": step_recompute,
+    "preview": step_preview,
+    "dashboard": step_dashboard,
+    "pandas": step_pandas,
+    "spark": step_spark,
+}
 
 
 def main() -> None:
@@ -183,8 +211,21 @@ def main() -> None:
         ["spark"] if a.spark else []
     )
     for step in steps:
-        res = subprocess.run([sys.executable, "-m", "bench.analytics_bench", "--store", a.store, "--warehouse",
-                              a.warehouse, "--step", step], capture_output=True, text=True)  # fmt: skip
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.analytics_bench",
+                "--store",
+                a.store,
+                "--warehouse",
+                a.warehouse,
+                "--step",
+                step,
+            ],
+            capture_output=True,
+            text=True,
+        )
         if res.returncode:
             print(json.dumps({"step": step, "error": res.stderr[-2000:]}))
             continue

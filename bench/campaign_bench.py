@@ -64,38 +64,70 @@ def populate(url: str, n: int, codes: bool) -> tuple[int, int | None]:
     with factory() as s:
         ids = reserve_ids(s, Customer, n)
         names = ["Анна", "Иван", "Мария", "Пётр", "Ольга", "Сергей", "Елена", "Дмитрий"]
-        insert_columns(s, Customer, {
-            "id": ids, "first_name": [names[i % 8] for i in range(n)], "last_name": ["Петров"] * n,
-            "timezone": ["Asia/Vladivostok" if i % 10 == 0 else None for i in range(n)],
-            "preferred_channel": ["sms" if i % 5 == 0 else None for i in range(n)],
-            "attributes": [{}] * n, "created_at": [NOW] * n, "updated_at": [NOW] * n,
-        })  # fmt: skip
+        insert_columns(
+            s,
+            Customer,
+            {
+                "id": ids,
+                "first_name": [names[i % 8] for i in range(n)],
+                "last_name": ["Петров"] * n,
+                "timezone": ["Asia/Vladivostok" if i % 10 == 0 else None for i in range(n)],
+                "preferred_channel": ["sms" if i % 5 == 0 else None for i in range(n)],
+                "attributes": [{}] * n,
+                "created_at": [NOW] * n,
+                "updated_at": [NOW] * n,
+            },
+        )
         emails = [c for c in ids if rng.random() < 0.9]
         phones = [c for c in ids if rng.random() < 0.5]
-        insert_columns(s, Identity, {
-            "customer_id": emails + phones, "kind": ["email"] * len(emails) + ["phone"] * len(phones),
-            "value": [f"c{c}@example.com" for c in emails] + [f"+79{c:09d}" for c in phones],
-            "is_primary": [True] * (len(emails) + len(phones)), "created_at": [NOW] * (len(emails) + len(phones)),
-        })  # fmt: skip
+        insert_columns(
+            s,
+            Identity,
+            {
+                "customer_id": emails + phones,
+                "kind": ["email"] * len(emails) + ["phone"] * len(phones),
+                "value": [f"c{c}@example.com" for c in emails] + [f"+79{c:09d}" for c in phones],
+                "is_primary": [True] * (len(emails) + len(phones)),
+                "created_at": [NOW] * (len(emails) + len(phones)),
+            },
+        )
         email_ok = [c for c in ids if rng.random() < 0.85]
         sms_ok = [c for c in ids if rng.random() < 0.4]
-        insert_columns(s, Consent, {
-            "customer_id": email_ok + sms_ok, "channel": ["email"] * len(email_ok) + ["sms"] * len(sms_ok),
-            "granted": [True] * (len(email_ok) + len(sms_ok)), "changed_at": [NOW] * (len(email_ok) + len(sms_ok)),
-        })  # fmt: skip
+        insert_columns(
+            s,
+            Consent,
+            {
+                "customer_id": email_ok + sms_ok,
+                "channel": ["email"] * len(email_ok) + ["sms"] * len(sms_ok),
+                "granted": [True] * (len(email_ok) + len(sms_ok)),
+                "changed_at": [NOW] * (len(email_ok) + len(sms_ok)),
+            },
+        )
         seg = Segment(name="Все", rule={"all": []}, kind="static", size=n, created_by="bench")
         s.add(seg)
         s.flush()
         insert_columns(s, SegmentMember, {"segment_id": [seg.id] * n, "customer_id": ids})
         busy = rng.sample(ids, min(100_000, n // 10))
         k = len(busy)
-        insert_columns(s, OutboxMessage, {
-            "id": reserve_ids(s, OutboxMessage, k), "key": [f"old:{c}" for c in busy], "customer_id": busy,
-            "channel": ["email"] * k, "to": [f"c{c}@example.com" for c in busy], "subject": ["s"] * k,
-            "text": ["t"] * k, "data": [{}] * k, "source": ["campaign:0"] * k, "status": ["sent"] * k,
-            "attempts": [1] * k, "next_attempt_at": [NOW - timedelta(days=2)] * k,
-            "created_at": [NOW - timedelta(days=rng.choice((1, 2, 3, 9))) for _ in busy],
-        })  # fmt: skip
+        insert_columns(
+            s,
+            OutboxMessage,
+            {
+                "id": reserve_ids(s, OutboxMessage, k),
+                "key": [f"old:{c}" for c in busy],
+                "customer_id": busy,
+                "channel": ["email"] * k,
+                "to": [f"c{c}@example.com" for c in busy],
+                "subject": ["s"] * k,
+                "text": ["t"] * k,
+                "data": [{}] * k,
+                "source": ["campaign:0"] * k,
+                "status": ["sent"] * k,
+                "attempts": [1] * k,
+                "next_attempt_at": [NOW - timedelta(days=2)] * k,
+                "created_at": [NOW - timedelta(days=rng.choice((1, 2, 3, 9))) for _ in busy],
+            },
+        )
         set_global_control(s, SYSTEM, {"share": 0.05, "days": 90}, NOW - timedelta(days=10))
         offer = create_offer(s, SYSTEM, {"name": "−15 %", "discount_percent": 15}).id if codes else None
         s.commit()
@@ -109,24 +141,43 @@ def populate(url: str, n: int, codes: bool) -> tuple[int, int | None]:
 
 def run_launch(url: str, segment_id: int, offer_id: int | None) -> dict[str, Any]:
     factory = make_session_factory(url)
-    sending = Sending(Links("https://crm.shop.example.ru", "bench-secret"))
+    sending = Sending(Links("https://crm.shop.example.ru", "bench-secret"), "Europe/Moscow", "ru", "RUB")
     with factory() as s:
-        c = create_campaign(s, SYSTEM, {
-            "name": "Осенняя распродажа", "segment_id": segment_id, "cap": 2, "offer_id": offer_id,
-            "variants": [
-                {"name": "A", "subject": "{{ name }}, осенняя распродажа", "text": "{{ name }}, ваш код {{ promo_code }}",
-                 "html": HTML},
-                {"name": "B", "subject": "Только для вас, {{ name }}", "text": "Код {{ promo_code }}: -15 %", "html": HTML},
-            ],
-        })  # fmt: skip
+        c = create_campaign(
+            s,
+            SYSTEM,
+            {
+                "name": "Осенняя распродажа",
+                "segment_id": segment_id,
+                "cap": 2,
+                "offer_id": offer_id,
+                "variants": [
+                    {
+                        "name": "A",
+                        "subject": "{{ name }}, осенняя распродажа",
+                        "text": "{{ name }}, ваш код {{ promo_code }}",
+                        "html": HTML,
+                    },
+                    {
+                        "name": "B",
+                        "subject": "Только для вас, {{ name }}",
+                        "text": "Код {{ promo_code }}: -15 %",
+                        "html": HTML,
+                    },
+                ],
+            },
+        )
         s.commit()
         started = time.perf_counter()
         launch(s, SYSTEM, c.id, NOW, sending)
         s.commit()
         seconds = time.perf_counter() - started
         plan = s.get_one(Campaign, c.id).plan
-    return {"seconds": round(seconds, 1), "plan": plan,
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}  # fmt: skip
+    return {
+        "seconds": round(seconds, 1),
+        "plan": plan,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
 
 
 def floor(url: str) -> dict[str, Any]:
@@ -134,14 +185,17 @@ def floor(url: str) -> dict[str, Any]:
     engine = make_engine(url)
     with engine.begin() as conn:
         started = time.perf_counter()
-        n = conn.execute(text("""
+        n = conn.execute(
+            text("""
             INSERT INTO outbox_messages (key, customer_id, channel, "to", subject, text, html, unsubscribe_url, data,
                                          source, status, attempts, next_attempt_at, created_at)
             SELECT 'floor:' || i.customer_id, i.customer_id, 'email', i.value, c.first_name || ', осенняя распродажа',
                    c.first_name || ', ваш код', :html, 'https://crm.shop.example.ru/u/' || md5(i.customer_id::text),
                    '{}', 'floor', 'queued', 0, now(), now()
             FROM identities i JOIN customers c ON c.id = i.customer_id WHERE i.kind = 'email'
-        """), {"html": HTML}).rowcount  # fmt: skip
+        """),
+            {"html": HTML},
+        ).rowcount
         seconds = time.perf_counter() - started
         conn.rollback()
     engine.dispose()

@@ -52,7 +52,7 @@ def step_fit(store: str, path: str, out: Path) -> dict[str, Any]:
     from klientura.analytics import Warehouse, clv
     from klientura.analytics.clv import data
 
-    with Warehouse(path, store, read_only=True) as wh:
+    with Warehouse(path, store, read_only=True, timezone="Europe/Moscow") as wh:
         t = {n: wh.table(n) for n in ("orders", "customers", "returns")}
         t0 = time.perf_counter()
         counts, spends = clv.prepare(wh, AS_OF, 7.0)
@@ -65,16 +65,29 @@ def step_fit(store: str, path: str, out: Path) -> dict[str, Any]:
         h = data.histories(t, AS_OF)
         h = h.filter(h.T_days > 0).to_pyarrow()
         m = np.nan_to_num(np.asarray(h["m_k"], dtype=float)) / 100
-        np.savez(out, x=np.asarray(h["x"], dtype=float), t_x=np.asarray(h["t_x_days"]) / 7,
-                 T=np.asarray(h["T_days"]) / 7, m=m)  # fmt: skip
+        np.savez(
+            out,
+            x=np.asarray(h["x"], dtype=float),
+            t_x=np.asarray(h["t_x_days"]) / 7,
+            T=np.asarray(h["T_days"]) / 7,
+            m=m,
+        )
     return {
-        "customers": counts.customers, "repeaters": counts.repeaters, "distinct_histories": len(counts.x),
-        "prepare_seconds": round(t1 - t0, 2), "bgnbd_seconds": round(t2 - t1, 2),
-        "gamma_gamma_seconds": round(t3 - t2, 2), "fit_seconds": round(t3 - t1, 2),
+        "customers": counts.customers,
+        "repeaters": counts.repeaters,
+        "distinct_histories": len(counts.x),
+        "prepare_seconds": round(t1 - t0, 2),
+        "bgnbd_seconds": round(t2 - t1, 2),
+        "gamma_gamma_seconds": round(t3 - t2, 2),
+        "fit_seconds": round(t3 - t1, 2),
         "total_seconds": round(t3 - t0, 2),
-        "bgnbd": bg.params, "bgnbd_se": bg.std_errors, "loglik": bg.loglik, "gamma_gamma": gg.params,
-        "warnings": bg.warnings + gg.warnings, "peak_rss_mb": _peak(),
-    }  # fmt: skip
+        "bgnbd": bg.params,
+        "bgnbd_se": bg.std_errors,
+        "loglik": bg.loglik,
+        "gamma_gamma": gg.params,
+        "warnings": bg.warnings + gg.warnings,
+        "peak_rss_mb": _peak(),
+    }
 
 
 def step_predict(store: str, path: str, out: Path) -> dict[str, Any]:
@@ -83,14 +96,19 @@ def step_predict(store: str, path: str, out: Path) -> dict[str, Any]:
     from klientura.audit import SYSTEM
     from klientura.db import command_session
 
-    with command_session(store) as session, Warehouse(path, store) as wh:
+    with command_session(store) as session, Warehouse(path, store, timezone="Europe/Moscow") as wh:
         fitted = clv.fit(session, SYSTEM, wh, calibration_end=AS_OF)
         t = time.perf_counter()
         run = clv.run_predictions(session, SYSTEM, wh, as_of=AS_OF)
         session.flush()
         seconds = time.perf_counter() - t
-    return {"fit_seconds": fitted.seconds, "predict_and_write_seconds": round(seconds, 2),
-            "customers": run.customers, "value_1y": run.report["totals"]["value_1y"], "peak_rss_mb": _peak()}  # fmt: skip
+    return {
+        "fit_seconds": fitted.seconds,
+        "predict_and_write_seconds": round(seconds, 2),
+        "customers": run.customers,
+        "value_1y": run.report["totals"]["value_1y"],
+        "peak_rss_mb": _peak(),
+    }
 
 
 def step_lifetimes(python: str, out: Path) -> dict[str, Any]:
@@ -137,13 +155,22 @@ def step_synthetic(_store: str, path: str, out: Path) -> dict[str, Any]:
     t2 = time.perf_counter()
     gg = clv.fit_spend(spends)
     t3 = time.perf_counter()
-    np.savez(out.with_suffix(".synthetic.npz"), x=h["x"].astype(float), t_x=h["t_x_days"] / 7, T=h["T_days"] / 7,
-             m=h["m"])  # fmt: skip
-    return {"customers": counts.customers, "distinct_histories": len(counts.x), "group_seconds": round(t1 - t0, 2),
-            "bgnbd_seconds": round(t2 - t1, 2), "gamma_gamma_seconds": round(t3 - t2, 2),
-            "fit_seconds": round(t3 - t1, 2), "bgnbd": bg.params, "bgnbd_se": bg.std_errors, "gamma_gamma": gg.params,
-            "truth": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "p": 6.25, "q": 3.74, "gamma": 15.44},
-            "peak_rss_mb": _peak()}  # fmt: skip
+    np.savez(
+        out.with_suffix(".synthetic.npz"), x=h["x"].astype(float), t_x=h["t_x_days"] / 7, T=h["T_days"] / 7, m=h["m"]
+    )
+    return {
+        "customers": counts.customers,
+        "distinct_histories": len(counts.x),
+        "group_seconds": round(t1 - t0, 2),
+        "bgnbd_seconds": round(t2 - t1, 2),
+        "gamma_gamma_seconds": round(t3 - t2, 2),
+        "fit_seconds": round(t3 - t1, 2),
+        "bgnbd": bg.params,
+        "bgnbd_se": bg.std_errors,
+        "gamma_gamma": gg.params,
+        "truth": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "p": 6.25, "q": 3.74, "gamma": 15.44},
+        "peak_rss_mb": _peak(),
+    }
 
 
 STEPS = {"fit": step_fit, "predict": step_predict, "synthetic": step_synthetic}
@@ -164,8 +191,11 @@ def main() -> None:
         return
     results: dict[str, Any] = {}
     for step in ["fit"] + (["predict"] if a.predict else []) + (["synthetic"] if a.synthetic else []):
-        res = subprocess.run([sys.executable, "-m", "bench.clv_bench", "--store", a.store, "--warehouse",
-                              a.warehouse, "--step", step], capture_output=True, text=True)  # fmt: skip
+        res = subprocess.run(
+            [sys.executable, "-m", "bench.clv_bench", "--store", a.store, "--warehouse", a.warehouse, "--step", step],
+            capture_output=True,
+            text=True,
+        )
         if res.returncode:
             print(json.dumps({"step": step, "error": res.stderr[-2000:]}))
             return
@@ -176,15 +206,26 @@ def main() -> None:
         ours = results["fit"]
         diff = {k: abs(ours["bgnbd"][k] / v - 1) for k, v in theirs["bgnbd"].items()}
         diff.update({f"gg_{k}": abs(ours["gamma_gamma"][k] / v - 1) for k, v in theirs["gamma_gamma"].items()})
-        print(json.dumps({"step": "lifetimes", **theirs, "max_relative_difference": max(diff.values()),
-                          "relative_difference": diff}), flush=True)  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "step": "lifetimes",
+                    **theirs,
+                    "max_relative_difference": max(diff.values()),
+                    "relative_difference": diff,
+                }
+            ),
+            flush=True,
+        )
         if a.synthetic:
             theirs = step_lifetimes(a.lifetimes_python, out.with_suffix(".synthetic.npz"))
             ours = results["synthetic"]
             diff = {k: abs(ours["bgnbd"][k] / v - 1) for k, v in theirs["bgnbd"].items()}
             diff.update({f"gg_{k}": abs(ours["gamma_gamma"][k] / v - 1) for k, v in theirs["gamma_gamma"].items()})
-            print(json.dumps({"step": "lifetimes-synthetic", **theirs, "max_relative_difference": max(diff.values())}),
-                  flush=True)  # fmt: skip
+            print(
+                json.dumps({"step": "lifetimes-synthetic", **theirs, "max_relative_difference": max(diff.values())}),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

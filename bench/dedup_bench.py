@@ -57,9 +57,20 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     tp = len(found & truth)
-    print(json.dumps({"bench": "dedup", "customers": a.customers, "planted_pairs": len(truth), "suggested": len(found),
-                      "precision": round(tp / max(len(found), 1), 4), "recall": round(tp / max(len(truth), 1), 4),
-                      "seconds": round(elapsed, 2), "peak_rss_mb": round(peak)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "dedup",
+                "customers": a.customers,
+                "planted_pairs": len(truth),
+                "suggested": len(found),
+                "precision": round(tp / max(len(found), 1), 4),
+                "recall": round(tp / max(len(truth), 1), 4),
+                "seconds": round(elapsed, 2),
+                "peak_rss_mb": round(peak),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -45,18 +45,35 @@ def components(db: Path, truth_file: Path) -> np.ndarray:
             mid = 1 if JaroWinkler.similarity(pa.middle_key, pb.middle_key) >= 0.9 else 2
         mail = S._email_evidence(pa.emails, pb.emails)
         city = 0 if not (pa.city and pb.city) else (1 if pa.city.casefold() == pb.city.casefold() else 2)
-        rows.append((
-            S._name_weight(S._name_similarity(pa, pb)), bd,
-            any(DamerauLevenshtein.distance(x[-10:], y[-10:]) <= 1 for x in pa.phones for y in pb.phones),
-            bool(pa.phones and pb.phones), mail[0] if mail else 0.0,
-            bool(pa.gender and pb.gender and pa.gender != pb.gender), mid, city,
-            max(blocker.namesakes(pa), blocker.namesakes(pb)), (a, b) in truth,
-        ))  # fmt: skip
+        rows.append(
+            (
+                S._name_weight(S._name_similarity(pa, pb)),
+                bd,
+                any(DamerauLevenshtein.distance(x[-10:], y[-10:]) <= 1 for x in pa.phones for y in pb.phones),
+                bool(pa.phones and pb.phones),
+                mail[0] if mail else 0.0,
+                bool(pa.gender and pb.gender and pa.gender != pb.gender),
+                mid,
+                city,
+                max(blocker.namesakes(pa), blocker.namesakes(pb)),
+                (a, b) in truth,
+            )
+        )
     return np.array(rows, dtype=np.float64)
 
 
-def evaluate(c: np.ndarray, planted: int, *, tf: float, cap: float, phone: float, mail: float, csame: float,
-             cdiff: float, threshold: float = 0.8) -> tuple[float, float]:  # fmt: skip
+def evaluate(
+    c: np.ndarray,
+    planted: int,
+    *,
+    tf: float,
+    cap: float,
+    phone: float,
+    mail: float,
+    csame: float,
+    cdiff: float,
+    threshold: float = 0.8,
+) -> tuple[float, float]:
     wname, bd, near, both, mailw, gdiff, mid, city, n, truth = c.T
     adj = np.minimum(np.where((wname > 0) & (n > S.NAME_REF), tf * np.log(np.maximum(n, 1) / S.NAME_REF), 0.0), cap)
     total = S.PRIOR + np.where(wname > 0, np.maximum(0.0, wname - adj), wname)
@@ -87,8 +104,9 @@ def main() -> None:
         (0.5, 0.75, 1.0), (2.5, 3.5), (5.0, 7.0, 9.0), (1.0, 1.5), (0.5, 1.5), (0.0, -1.5)
     ):
         p, r = evaluate(c, planted, tf=tf, cap=cap, phone=phone, mail=mail, csame=csame, cdiff=cdiff)
-        results.append((min(p, r), p, r, {"tf": tf, "cap": cap, "phone": phone, "mail": mail, "csame": csame,
-                                          "cdiff": cdiff}))  # fmt: skip
+        results.append(
+            (min(p, r), p, r, {"tf": tf, "cap": cap, "phone": phone, "mail": mail, "csame": csame, "cdiff": cdiff})
+        )
     for _, p, r, params in sorted(results, key=lambda x: -x[0])[:5]:
         print(json.dumps({"precision": round(p, 4), "recall": round(r, 4), **params}))
 

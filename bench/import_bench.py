@@ -21,6 +21,8 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+from klientura.kit.shop import Shop
+
 OUT = Path("bench/out")
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 FIRST = ["Анна", "Мария", "Елена", "Ольга", "Иван", "Сергей", "Дмитрий", "Алексей", "Наталья", "Татьяна"]
@@ -38,8 +40,18 @@ def make_customers(path: Path, n: int) -> None:
             bd = date(1950, 1, 1) + timedelta(days=rng.randint(0, 20000))
             phone = f"8 (9{i // 10_000_000 % 10}{i // 1_000_000 % 10}) {i // 1000 % 1000:03d}-{i // 10 % 100:02d}-{i % 10}{rng.randint(0, 9)}"
             email = f"user{i}@example.ru" if rng.random() < 0.7 else ""
-            w.writerow([last, rng.choice(FIRST), phone, email, bd.strftime("%d.%m.%Y"), "ж" if female else "м",
-                        "Москва", f"2{i:011d}" if rng.random() < 0.5 else ""])  # fmt: skip
+            w.writerow(
+                [
+                    last,
+                    rng.choice(FIRST),
+                    phone,
+                    email,
+                    bd.strftime("%d.%m.%Y"),
+                    "ж" if female else "м",
+                    "Москва",
+                    f"2{i:011d}" if rng.random() < 0.5 else "",
+                ]
+            )
 
 
 def make_orders(path: Path, n_lines: int, n_customers: int) -> None:
@@ -53,8 +65,17 @@ def make_orders(path: Path, n_lines: int, n_customers: int) -> None:
             card = f"2{rng.randrange(n_customers):011d}" if rng.random() < 0.5 else ""
             day = (date(2024, 1, 1) + timedelta(days=rng.randint(0, 1000))).strftime("%d.%m.%Y")
             for _ in range(min(1 + int(rng.expovariate(0.5)), n_lines - written)):
-                w.writerow([f"R{receipt}", day, card, f"SKU-{rng.randint(1, 500)}", rng.choice((1, 1, 1, 2)),
-                            f"{rng.randint(100, 5000)},00", f"Магазин {rng.randint(1, 12)}"])  # fmt: skip
+                w.writerow(
+                    [
+                        f"R{receipt}",
+                        day,
+                        card,
+                        f"SKU-{rng.randint(1, 500)}",
+                        rng.choice((1, 1, 1, 2)),
+                        f"{rng.randint(100, 5000)},00",
+                        f"Магазин {rng.randint(1, 12)}",
+                    ]
+                )
                 written += 1
 
 
@@ -67,12 +88,21 @@ def child(kind: str, url: str, file: str) -> None:
     upgrade(url)
     session = make_session_factory(url)()
     start = time.perf_counter()
-    report = run_import(session, SYSTEM, Path(file), kind)
+    report = run_import(session, SYSTEM, Path(file), kind, shop=Shop("RU", "Europe/Moscow", "RUB"))
     session.commit()
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"rows": report.total, "created": report.created, "rejected": report.rejected,
-                      "seconds": round(elapsed, 1), "peak_rss_mb": round(peak)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "rows": report.total,
+                "created": report.created,
+                "rejected": report.rejected,
+                "seconds": round(elapsed, 1),
+                "peak_rss_mb": round(peak),
+            }
+        )
+    )
 
 
 def baseline(file: str) -> None:
@@ -156,8 +186,16 @@ def main() -> None:
                 ofile = OUT / f"orders-{a.lines}.csv"
                 if not ofile.exists():
                     make_orders(ofile, a.lines, a.customers)
-                print(json.dumps({"bench": "import orders", "engine": engine, "lines": a.lines,
-                                  **run_child("--child", "orders", url, str(ofile))}))  # fmt: skip
+                print(
+                    json.dumps(
+                        {
+                            "bench": "import orders",
+                            "engine": engine,
+                            "lines": a.lines,
+                            **run_child("--child", "orders", url, str(ofile)),
+                        }
+                    )
+                )
         finally:
             drop(name)
 

@@ -77,10 +77,25 @@ def analyze(url: str) -> None:
 
 def wrk(port: int, key: str, path: str, connections: int, seconds: int, customers: int, run: str) -> dict[str, Any]:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(ROOT / "bench/wrk/confirm.lua"),
-         f"http://127.0.0.1:{port}", "--", str(customers), run, path],
-        capture_output=True, text=True, env={**os.environ, "KL_KEY": key}, check=True,
-    ).stdout  # fmt: skip
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(ROOT / "bench/wrk/confirm.lua"),
+            f"http://127.0.0.1:{port}",
+            "--",
+            str(customers),
+            run,
+            path,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KL_KEY": key},
+        check=True,
+    ).stdout
     unit = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
     def ms(label: str) -> float:
@@ -90,19 +105,40 @@ def wrk(port: int, key: str, path: str, connections: int, seconds: int, customer
     done = re.search(r"(\d+) requests in", out)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"requests": int(done.group(1)) if done else 0, "per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-            "p50_ms": ms("50%"), "p90_ms": ms("90%"), "p99_ms": ms("99%"), "non_2xx": int(bad.group(1)) if bad else 0,
-            "socket_errors": errors.group(1) if errors else None}  # fmt: skip
+    return {
+        "requests": int(done.group(1)) if done else 0,
+        "per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50_ms": ms("50%"),
+        "p90_ms": ms("90%"),
+        "p99_ms": ms("99%"),
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1) if errors else None,
+    }
 
 
 def pgbench(admin_url: str, connections: int, seconds: int) -> dict[str, Any]:
     base = admin_url.replace("+psycopg", "").rsplit("/", 1)[0]
     db = "klientura_bench_pgbench"
-    subprocess.run(["psql", "-q", f"{base}/postgres", "-c", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)",
-                    "-c", f"CREATE DATABASE {db}"], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            "psql",
+            "-q",
+            f"{base}/postgres",
+            "-c",
+            f"DROP DATABASE IF EXISTS {db} WITH (FORCE)",
+            "-c",
+            f"CREATE DATABASE {db}",
+        ],
+        check=True,
+        capture_output=True,
+    )
     subprocess.run(["pgbench", "-i", "-q", "-s", "10", f"{base}/{db}"], check=True, capture_output=True)
-    out = subprocess.run(["pgbench", f"-c{connections}", "-j2", f"-T{seconds}", f"{base}/{db}"], check=True,
-                         capture_output=True, text=True).stdout  # fmt: skip
+    out = subprocess.run(
+        ["pgbench", f"-c{connections}", "-j2", f"-T{seconds}", f"{base}/{db}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     tps = re.search(r"tps = ([\d.]+)", out)
     lat = re.search(r"latency average = ([\d.]+) ms", out)
     subprocess.run(["psql", "-q", f"{base}/postgres", "-c", f"DROP DATABASE {db} WITH (FORCE)"], capture_output=True)
@@ -141,8 +177,11 @@ def main() -> None:
             analyze(url)
             for path in ("/api/v1/loyalty/programme", "/api/v1/loyalty/calculate", "/api/v1/loyalty/confirm"):
                 res = wrk(port, key, path, connections, args.seconds, args.customers, f"run{connections}")
-                print(json.dumps({"step": path.rsplit("/", 1)[1], "connections": connections,
-                                  "workers": args.workers, **res}))  # fmt: skip
+                print(
+                    json.dumps(
+                        {"step": path.rsplit("/", 1)[1], "connections": connections, "workers": args.workers, **res}
+                    )
+                )
     finally:
         server.stop()
     print(json.dumps({"step": "verify", **verify(url)}))
@@ -156,15 +195,31 @@ def main() -> None:
                 analyze(url)
                 for path in ("/api/v1/loyalty/calculate", "/api/v1/loyalty/confirm"):
                     res = wrk(server.port, key, path, connections, args.seconds, args.customers, f"orm{connections}")
-                    print(json.dumps({"step": path.rsplit("/", 1)[1] + " (ORM path)", "connections": connections,
-                                      "workers": args.workers, **res}))  # fmt: skip
+                    print(
+                        json.dumps(
+                            {
+                                "step": path.rsplit("/", 1)[1] + " (ORM path)",
+                                "connections": connections,
+                                "workers": args.workers,
+                                **res,
+                            }
+                        )
+                    )
         finally:
             server.stop()
             del os.environ["KLIENTURA_TILL_POOL_SIZE"]
         print(json.dumps({"step": "verify (after the ORM path)", **verify(url)}))
     for connections in args.connections:
-        print(json.dumps({"step": "pgbench", "connections": connections, "seconds": args.seconds,
-                          **pgbench(args.pg, connections, args.seconds)}))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "step": "pgbench",
+                    "connections": connections,
+                    "seconds": args.seconds,
+                    **pgbench(args.pg, connections, args.seconds),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

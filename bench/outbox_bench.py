@@ -40,15 +40,34 @@ def prepare(admin_url: str, n: int) -> str:
     factory = make_session_factory(url)
     with factory() as s:
         stop_global_control(s, SYSTEM, NOW)
-        c = create_campaign(s, SYSTEM, {
-            "name": "Скорость", "segment_id": segment_id, "holdout_share": 0, "cap": None, "quiet_from": None,
-            "quiet_until": None, "channel": "email",
-            "variants": [{"name": "A", "subject": "{{ name }}, новинки", "text": "{{ name }}, у нас новинки",
-                          "html": "<p>{{ name }}, <a href='https://shop.example.ru/new'>новинки</a></p>"},
-                         {"name": "B", "subject": "Для вас, {{ name }}", "text": "Новинки недели",
-                          "html": "<p>Новинки недели, {{ name }}</p>"}],
-        })  # fmt: skip
-        launch(s, SYSTEM, c.id, NOW, Sending(Links("https://crm.example.ru", "bench")))
+        c = create_campaign(
+            s,
+            SYSTEM,
+            {
+                "name": "Скорость",
+                "segment_id": segment_id,
+                "holdout_share": 0,
+                "cap": None,
+                "quiet_from": None,
+                "quiet_until": None,
+                "channel": "email",
+                "variants": [
+                    {
+                        "name": "A",
+                        "subject": "{{ name }}, новинки",
+                        "text": "{{ name }}, у нас новинки",
+                        "html": "<p>{{ name }}, <a href='https://shop.example.ru/new'>новинки</a></p>",
+                    },
+                    {
+                        "name": "B",
+                        "subject": "Для вас, {{ name }}",
+                        "text": "Новинки недели",
+                        "html": "<p>Новинки недели, {{ name }}</p>",
+                    },
+                ],
+            },
+        )
+        launch(s, SYSTEM, c.id, NOW, Sending(Links("https://crm.example.ru", "bench"), "Europe/Moscow", "ru", "RUB"))
         s.commit()
     return url
 
@@ -59,8 +78,12 @@ def reset(url: str) -> int:
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM outbox_events"))
-        n = conn.execute(text("UPDATE outbox_messages SET status = 'queued', attempts = 0, sent_at = NULL, "
-                              "next_attempt_at = now() - interval '1 minute' WHERE source LIKE 'campaign:%'")).rowcount  # fmt: skip
+        n = conn.execute(
+            text(
+                "UPDATE outbox_messages SET status = 'queued', attempts = 0, sent_at = NULL, "
+                "next_attempt_at = now() - interval '1 minute' WHERE source LIKE 'campaign:%'"
+            )
+        ).rowcount
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE outbox_messages"))
     engine.dispose()
@@ -70,11 +93,23 @@ def reset(url: str) -> int:
 def run_senders(url: str, port: int, senders: int, counter: Any, span: Any) -> dict[str, Any]:
     n = reset(url)
     before = counter.value
-    env = {**os.environ, "KLIENTURA_DATABASE_URL": url, "KLIENTURA_SMTP_HOST": "127.0.0.1",
-           "KLIENTURA_SMTP_PORT": str(port), "KLIENTURA_PUBLIC_URL": "https://crm.example.ru"}  # fmt: skip
+    env = {
+        **os.environ,
+        "KLIENTURA_DATABASE_URL": url,
+        "KLIENTURA_SMTP_HOST": "127.0.0.1",
+        "KLIENTURA_SMTP_PORT": str(port),
+        "KLIENTURA_PUBLIC_URL": "https://crm.example.ru",
+    }
     started = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-m", "klientura", "send", "--once", "--batch", "500"], env=env,
-                              cwd=ROOT, stdout=subprocess.DEVNULL) for _ in range(senders)]  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "klientura", "send", "--once", "--batch", "500"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(senders)
+    ]
     for p in procs:
         p.wait()
     seconds = time.perf_counter() - started
@@ -82,9 +117,15 @@ def run_senders(url: str, port: int, senders: int, counter: Any, span: Any) -> d
     got = counter.value - before
     # steady state: from the first message of this run reaching the sink to the last (process start-up excluded)
     sending = span[1] - span[0]
-    return {"step": f"klientura send x{senders}", "messages": n, "received": got, "seconds": round(seconds, 1),
-            "per_second": round(got / seconds), "sending_seconds": round(sending, 1),
-            "per_second_sending": round(got / sending)}  # fmt: skip
+    return {
+        "step": f"klientura send x{senders}",
+        "messages": n,
+        "received": got,
+        "seconds": round(seconds, 1),
+        "per_second": round(got / seconds),
+        "sending_seconds": round(sending, 1),
+        "per_second_sending": round(got / sending),
+    }
 
 
 def floor(port: int, n: int, counter: Any) -> dict[str, Any]:
@@ -102,8 +143,12 @@ def floor(port: int, n: int, counter: Any) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     time.sleep(0.2)
     got = counter.value - before
-    return {"step": "floor: smtplib, pre-rendered, no outbox", "received": got, "seconds": round(seconds, 1),
-            "per_second": round(got / seconds)}  # fmt: skip
+    return {
+        "step": "floor: smtplib, pre-rendered, no outbox",
+        "received": got,
+        "seconds": round(seconds, 1),
+        "per_second": round(got / seconds),
+    }
 
 
 def main() -> None:

@@ -51,8 +51,12 @@ def step_model(store: str) -> dict[str, Any]:
         t = time.perf_counter()
         m = model(session)
         seconds = time.perf_counter() - t
-    return {"seconds": round(seconds, 1), "products": len(m.products), "similar_pairs": m.similar.nnz,
-            "peak_rss_mb": _peak()}  # fmt: skip
+    return {
+        "seconds": round(seconds, 1),
+        "products": len(m.products),
+        "similar_pairs": m.similar.nnz,
+        "peak_rss_mb": _peak(),
+    }
 
 
 def step_campaign(store: str) -> dict[str, Any]:
@@ -64,8 +68,12 @@ def step_campaign(store: str) -> dict[str, Any]:
         t = time.perf_counter()
         picks = recommend(session, ids)
         seconds = time.perf_counter() - t
-    return {"customers": len(ids), "seconds_with_model": round(seconds, 1),
-            "with_3": sum(len(p) == 3 for p in picks.values()), "peak_rss_mb": _peak()}  # fmt: skip
+    return {
+        "customers": len(ids),
+        "seconds_with_model": round(seconds, 1),
+        "with_3": sum(len(p) == 3 for p in picks.values()),
+        "peak_rss_mb": _peak(),
+    }
 
 
 def step_preview(store: str) -> dict[str, Any]:
@@ -108,10 +116,15 @@ def step_scenario(store: str, key: str) -> dict[str, Any]:
     from klientura.campaigns import scenarios as sc
     from klientura.db import command_session
 
-    sending = Sending(Links("https://crm.shop.example.ru", "bench-secret"))
+    sending = Sending(Links("https://crm.shop.example.ru", "bench-secret"), "Europe/Moscow", "ru", "RUB")
     with command_session(store) as session:
-        sc.update_scenario(session, SYSTEM, key, {"enabled": True, "variants": [
-            {"name": "A", "subject": "", "text": TEXT, "html": None}], "channel": "sms"}, NOW)  # fmt: skip
+        sc.update_scenario(
+            session,
+            SYSTEM,
+            key,
+            {"enabled": True, "variants": [{"name": "A", "subject": "", "text": TEXT, "html": None}], "channel": "sms"},
+            NOW,
+        )
         sc.scenarios(session)[key].checked_until = NOW - timedelta(days=1)
         t = time.perf_counter()
         counts = sc.run(session, NOW, sending)
@@ -133,8 +146,15 @@ def main() -> None:
             out = globals()[f"step_{a.step}"](a.store)
         print(json.dumps({"step": a.step, **out}, ensure_ascii=False), flush=True)
         return
-    steps = ["model", "campaign", "preview", *(["reference"] if a.reference else []),
-             "scenario:birthday", "scenario:win_back", "scenario:repeat_purchase"]  # fmt: skip
+    steps = [
+        "model",
+        "campaign",
+        "preview",
+        *(["reference"] if a.reference else []),
+        "scenario:birthday",
+        "scenario:win_back",
+        "scenario:repeat_purchase",
+    ]
     for step in steps:
         subprocess.run([sys.executable, "-m", "bench.recommend_bench", "--store", a.store, "--step", step], check=True)
 

@@ -12,9 +12,15 @@ from starlette.middleware.sessions import SessionMiddleware
 from klientura import __version__, api, asyncdb, web, wiring
 from klientura.config import Settings
 from klientura.db import SessionFactory, make_session_factory
+from klientura.kit.memo import MEMOS, Memos
+from klientura.kit.shop import Shop
 
 
-def create_app(settings: Settings | None = None, *, session_factory: SessionFactory | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, session_factory: SessionFactory | None = None, shop: Shop | None = None
+) -> FastAPI:
+    """``shop`` (built from the settings by default) is the context every request is served in; a test passes one
+    with a fixed clock."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -50,14 +56,21 @@ def create_app(settings: Settings | None = None, *, session_factory: SessionFact
     if session_factory is None:
         session_factory = make_session_factory(settings.database_url)
     app.state.settings = settings
+    app.state.shop = shop or Shop.of(settings)
+    # the caches of this app: its sessions carry them (a factory made elsewhere is given them)
+    app.state.memos = session_factory.kw.setdefault("info", {}).setdefault(MEMOS, Memos())
     app.state.session_factory = session_factory
     app.state.pg_pool = None  # set while the app is served (lifespan)
     app.state.import_jobs = {}  # imports started from the browser, by job id (web.jobs)
     app.state.merge_hooks = wiring.merge_hooks()
     app.add_middleware(
-        SessionMiddleware, secret_key=settings.secret_key, session_cookie="klientura_session",
-        same_site="lax", https_only=settings.session_cookie_secure, max_age=14 * 24 * 3600,
-    )  # fmt: skip
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="klientura_session",
+        same_site="lax",
+        https_only=settings.session_cookie_secure,
+        max_age=14 * 24 * 3600,
+    )
     api.install_problem_handlers(app)
     app.include_router(api.router())
     web.mount(app)

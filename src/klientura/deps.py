@@ -24,6 +24,7 @@ from klientura.config import Settings
 from klientura.db import Session, commit
 from klientura.dedup import MergeHook
 from klientura.kit.errors import Unauthorized
+from klientura.kit.shop import Shop
 
 T = TypeVar("T")
 _STATUS = "klientura_response_status"
@@ -73,6 +74,15 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_shop(request: Request) -> Shop:
+    """The shop's context (region, time zone, currency, clock), built once by the app from its settings."""
+    shop: Shop = request.app.state.shop
+    return shop
+
+
+ShopDep = Annotated[Shop, Depends(get_shop)]
+
+
 def current_actor(request: Request, session: SessionDep) -> Actor:
     return actor_of(request, session)
 
@@ -86,7 +96,7 @@ def cached_actor(request: Request) -> Actor | None:
     """The API key's actor when this process knows it already — no session, no query; None otherwise (a user's
     session, a key not seen lately, no key)."""
     token = _token(request)
-    return cached_api_key_actor(token) if token else None
+    return cached_api_key_actor(request.app.state.memos, token) if token else None
 
 
 def actor_of(request: Request, session: Session) -> Actor:
@@ -152,7 +162,8 @@ def sending_of(request: Request) -> Sending:
     """What a launch needs from the settings; links point at ``public_url``, else at the address of the request."""
     settings: Settings = request.app.state.settings
     base = settings.public_url or str(request.base_url)
-    return Sending(Links(base.rstrip("/"), settings.secret_key), settings.timezone, settings.default_locale)
+    shop: Shop = request.app.state.shop
+    return Sending(Links(base.rstrip("/"), settings.secret_key), shop.timezone, settings.default_locale, shop.currency)
 
 
 SendingDep = Annotated[Sending, Depends(sending_of)]

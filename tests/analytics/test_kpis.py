@@ -17,23 +17,33 @@ TABLES = ("sales", "first_purchases")
 
 @pytest.fixture
 def wh(tmp_path: Path) -> Any:
-    with Warehouse(tmp_path / "w.duckdb", "sqlite://") as w:
-        w.con.execute("INSERT INTO customers VALUES (1, 1, NULL, NULL, NULL, NULL, NULL, NULL), "
-                      "(2, 2, NULL, NULL, NULL, NULL, NULL, NULL), (3, 1, NULL, NULL, NULL, NULL, NULL, NULL)")  # fmt: skip
+    with Warehouse(tmp_path / "w.duckdb", "sqlite://", timezone="Europe/Moscow") as w:
+        w.con.execute(
+            "INSERT INTO customers VALUES (1, 1, NULL, NULL, NULL, NULL, NULL, NULL), "
+            "(2, 2, NULL, NULL, NULL, NULL, NULL, NULL), (3, 1, NULL, NULL, NULL, NULL, NULL, NULL)"
+        )
         orders = [  # id, card, day, paid (kopecks), outlet
-            (1, 1, "2026-01-10", 100_000, 1), (2, 2, "2026-02-05", 50_000, 1), (3, 3, "2026-02-10", 30_000, 2),
-            (4, 1, "2026-02-20", 20_000, 1), (5, None, "2026-02-21", 10_000, 1), (6, 2, "2026-03-03", 40_000, 1),
-        ]  # fmt: skip
+            (1, 1, "2026-01-10", 100_000, 1),
+            (2, 2, "2026-02-05", 50_000, 1),
+            (3, 3, "2026-02-10", 30_000, 2),
+            (4, 1, "2026-02-20", 20_000, 1),
+            (5, None, "2026-02-21", 10_000, 1),
+            (6, 2, "2026-03-03", 40_000, 1),
+        ]
         for oid, cid, day, paid, outlet in orders:
-            w.con.execute("INSERT INTO orders VALUES (?, ?, ?, ?, 'completed', ?, 0, ?, false, ?, 1)",
-                          [oid, cid, day, day, paid, paid, outlet])  # fmt: skip
+            w.con.execute(
+                "INSERT INTO orders VALUES (?, ?, ?, ?, 'completed', ?, 0, ?, false, ?, 1)",
+                [oid, cid, day, day, paid, paid, outlet],
+            )
         w.con.execute(
             "INSERT INTO orders VALUES (7, 2, '2026-02-11', '2026-02-11', 'cancelled', 9000, 0, 9000, false, 1, 1)"
         )
         w.con.execute("INSERT INTO returns VALUES (1, 3, '2026-02-12', 10000)")
         w.con.execute("INSERT INTO products VALUES (1, 'A', 1, 10000, 4000), (2, 'B', 1, 5000, NULL)")
-        w.con.execute("INSERT INTO order_lines VALUES (1, 2, 1, 2, 10000, 0, 20000), (2, 2, 2, 6, 5000, 0, 30000), "
-                      "(3, 3, 1, 3, 10000, 0, 30000), (4, 4, 1, 2, 10000, 0, 20000), (5, 5, 2, 2, 5000, 0, 10000)")  # fmt: skip
+        w.con.execute(
+            "INSERT INTO order_lines VALUES (1, 2, 1, 2, 10000, 0, 20000), (2, 2, 2, 6, 5000, 0, 30000), "
+            "(3, 3, 1, 3, 10000, 0, 30000), (4, 4, 1, 2, 10000, 0, 20000), (5, 5, 2, 2, 5000, 0, 10000)"
+        )
         build_sales(w)
         yield w
 

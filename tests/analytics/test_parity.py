@@ -46,8 +46,14 @@ def _random_base(n: int, seed: int) -> Base:
         rate = rng.choice((7, 14, 30, 60, 120))
         day = rng.randint(0, 700)
         for _ in range(1 + int(rng.expovariate(0.3))):
-            oid = b.buy(cid, day, rng.choice((500, 990, 1500, 2500, 7000)), discount=rng.choice((0, 0, 0, 100)),
-                        promo=rng.random() < 0.1, status="completed" if rng.random() < 0.97 else "cancelled")  # fmt: skip
+            oid = b.buy(
+                cid,
+                day,
+                rng.choice((500, 990, 1500, 2500, 7000)),
+                discount=rng.choice((0, 0, 0, 100)),
+                promo=rng.random() < 0.1,
+                status="completed" if rng.random() < 0.97 else "cancelled",
+            )
             if rng.random() < 0.05:
                 b.returns.append((len(b.returns) + 1, oid, AS_OF - timedelta(days=max(day - 3, 0)), 50_000))
             day = max(day - int(rng.expovariate(1 / rate)), 0)
@@ -62,7 +68,7 @@ def _rows(table: Any) -> list[tuple[Any, ...]]:
 @pytest.mark.parametrize("method", ["quantiles", "thresholds"])
 def test_duckdb_and_spark_agree_on_every_customer(spark: Any, tmp_path: Path, method: str) -> None:
     settings = AnalyticsSettings.model_validate({"rfm": {"method": method}})
-    with Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+    with Warehouse(tmp_path / "w.duckdb", "sqlite://", timezone="Europe/Moscow") as wh:
         _random_base(3000, seed=7 if method == "quantiles" else 8).load(wh)
         duck = compute(wh, settings, AS_OF)
         files = on_spark.export(wh, tmp_path / "parquet")

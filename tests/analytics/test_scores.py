@@ -26,17 +26,30 @@ class Base:
         self.customers.append((cid, root or cid, date(2020, 1, 1), None, None, None, None, None))
         return cid
 
-    def buy(self, cid: int, days_ago: int, rub: int = 1000, *, discount: int = 0, promo: bool = False,
-            status: str = "completed") -> int:  # fmt: skip
+    def buy(
+        self,
+        cid: int,
+        days_ago: int,
+        rub: int = 1000,
+        *,
+        discount: int = 0,
+        promo: bool = False,
+        status: str = "completed",
+    ) -> int:
         oid = len(self.orders) + 1
         day = AS_OF - timedelta(days=days_ago)
-        self.orders.append((oid, cid, day, day, status, (rub + discount) * 100, discount * 100, rub * 100, promo,
-                            None, None))  # fmt: skip
+        self.orders.append(
+            (oid, cid, day, day, status, (rub + discount) * 100, discount * 100, rub * 100, promo, None, None)
+        )
         return oid
 
     def load(self, wh: Warehouse) -> None:
-        for name, rows in (("customers", self.customers), ("orders", self.orders), ("returns", self.returns),
-                           ("events", self.events)):  # fmt: skip
+        for name, rows in (
+            ("customers", self.customers),
+            ("orders", self.orders),
+            ("returns", self.returns),
+            ("events", self.events),
+        ):
             if rows:
                 marks = ", ".join("?" for _ in rows[0])
                 wh.con.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
@@ -44,7 +57,7 @@ class Base:
 
 @pytest.fixture
 def wh(tmp_path: Path) -> Any:
-    with Warehouse(tmp_path / "w.duckdb", f"sqlite:///{tmp_path / 'none.db'}") as w:
+    with Warehouse(tmp_path / "w.duckdb", f"sqlite:///{tmp_path / 'none.db'}", timezone="Europe/Moscow") as w:
         yield w
 
 
@@ -83,9 +96,17 @@ def test_lifecycle_is_judged_against_each_customers_own_rhythm(wh: Warehouse) ->
     b.buy(cancelled, 3, status="cancelled")
     s = scored(wh, b)
     assert {cid: s[cid]["lifecycle"] for cid in s} == {
-        new: "new", weekly: "active", sleeping: "sleeping", slow: "active", lost_regular: "lost_regular",
-        lost_new: "lost_new", lost_random: "lost_random", back: "reactivated", never: None, cancelled: None,
-    }  # fmt: skip
+        new: "new",
+        weekly: "active",
+        sleeping: "sleeping",
+        slow: "active",
+        lost_regular: "lost_regular",
+        lost_new: "lost_new",
+        lost_random: "lost_random",
+        back: "reactivated",
+        never: None,
+        cancelled: None,
+    }
     assert s[weekly]["mean_interval_days"] == 14.0 and s[weekly]["orders"] == 4
 
 

@@ -27,9 +27,12 @@ def wh(tmp_path: Path) -> Any:
     b.buy(2, 200, 500)
     oid = b.buy(3, 10, 900)
     b.returns.append((1, oid, AS_OF, 90_000))  # fully returned
-    b.events += [(1, 4, "cart_abandoned", AS_OF - timedelta(days=2)), (2, 4, "cart_abandoned", AS_OF - timedelta(days=30)),
-                 (3, 5, "cart_abandoned", AS_OF - timedelta(days=1))]  # fmt: skip
-    with Warehouse(tmp_path / "w.duckdb", "sqlite://") as w:
+    b.events += [
+        (1, 4, "cart_abandoned", AS_OF - timedelta(days=2)),
+        (2, 4, "cart_abandoned", AS_OF - timedelta(days=30)),
+        (3, 5, "cart_abandoned", AS_OF - timedelta(days=1)),
+    ]
+    with Warehouse(tmp_path / "w.duckdb", "sqlite://", timezone="Europe/Moscow") as w:
         b.load(w)
         w.con.execute("INSERT INTO tags VALUES (1, 'vip'), (5, 'vip'), (2, 'opt')")
         w.con.execute("INSERT INTO consents VALUES (1, 'email', true), (2, 'email', false), (3, 'sms', true)")
@@ -62,10 +65,13 @@ def test_conditions_and_logic(wh: Warehouse) -> None:
     assert ids(wh, {"kind": "orders", "metric": "avg_check", "op": "between", "value": [1000, 3000]}) == [1]
     assert ids(wh, {"kind": "event", "type": "cart_abandoned", "window_days": 7}) == [4, 5]
     assert ids(wh, {"kind": "event", "type": "cart_abandoned", "op": ">=", "value": 2}) == [4]
-    rule = {"kind": "and", "rules": [
-        {"kind": "tag", "tag": "vip"},
-        {"kind": "not", "rule": {"kind": "orders", "metric": "count", "op": ">=", "value": 1}},
-    ]}  # fmt: skip
+    rule = {
+        "kind": "and",
+        "rules": [
+            {"kind": "tag", "tag": "vip"},
+            {"kind": "not", "rule": {"kind": "orders", "metric": "count", "op": ">=", "value": 1}},
+        ],
+    }
     assert ids(wh, rule) == [5]
     either = {"kind": "or", "rules": [{"kind": "tag", "tag": "opt"}, {"kind": "event", "type": "cart_abandoned"}]}
     assert ids(wh, either) == [2, 4, 5]
@@ -87,20 +93,28 @@ def test_conditions_on_scores_after_a_recompute(wh: Warehouse, app_session: Any)
     assert ids(wh, {"kind": "score", "field": "discount_lover", "op": "=", "value": False}) == list(range(1, 9))
 
 
-@pytest.mark.parametrize(("rule", "message"), [
-    ({"kind": "tag"}, "tag: is required"),
-    ({"kind": "color", "value": 1}, "does not match any of the expected tags"),
-    ({"kind": "profile", "field": "shoe_size", "op": "=", "value": 42}, "unknown profile field 'shoe_size'"),
-    ({"kind": "profile", "field": "age", "op": "=", "value": "old"}, "a number is needed, got 'old'"),
-    ({"kind": "profile", "field": "created", "op": "between", "value": ["2026-01-01"]}, "exactly two values"),
-    ({"kind": "profile", "field": "city", "op": ">", "value": "A"}, "text does not compare with '>'"),
-    ({"kind": "score", "field": "rfm_segment", "op": "in", "value": "champions"}, "needs a list of values"),
-    ({"kind": "score", "field": "promo_hunter", "op": ">", "value": True}, "compares only with = or !="),
-    ({"kind": "and", "rules": []}, "rules: at least 1 needed"),
-    ({"kind": "and", "rules": [{"kind": "not", "rule": {"kind": "orders", "metric": "sum", "op": "in", "value": [1]}}]},
-     "does not compare with 'in'"),
-    ({"kind": "or", "rules": [{"kind": "tag", "tag": "x"}] * 51}, "at most 50 conditions"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"kind": "tag"}, "tag: is required"),
+        ({"kind": "color", "value": 1}, "does not match any of the expected tags"),
+        ({"kind": "profile", "field": "shoe_size", "op": "=", "value": 42}, "unknown profile field 'shoe_size'"),
+        ({"kind": "profile", "field": "age", "op": "=", "value": "old"}, "a number is needed, got 'old'"),
+        ({"kind": "profile", "field": "created", "op": "between", "value": ["2026-01-01"]}, "exactly two values"),
+        ({"kind": "profile", "field": "city", "op": ">", "value": "A"}, "text does not compare with '>'"),
+        ({"kind": "score", "field": "rfm_segment", "op": "in", "value": "champions"}, "needs a list of values"),
+        ({"kind": "score", "field": "promo_hunter", "op": ">", "value": True}, "compares only with = or !="),
+        ({"kind": "and", "rules": []}, "rules: at least 1 needed"),
+        (
+            {
+                "kind": "and",
+                "rules": [{"kind": "not", "rule": {"kind": "orders", "metric": "sum", "op": "in", "value": [1]}}],
+            },
+            "does not compare with 'in'",
+        ),
+        ({"kind": "or", "rules": [{"kind": "tag", "tag": "x"}] * 51}, "at most 50 conditions"),
+    ],
+)
 def test_a_bad_rule_is_a_readable_error(rule: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationFailed) as err:
         parse_rule(rule)

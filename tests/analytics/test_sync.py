@@ -19,6 +19,7 @@ from klientura.customers import CustomerUpdate, update_customer
 from klientura.events import EventIn, record_event
 from klientura.orders import Order, ReturnIn, create_return
 from tests import factories
+from tests.factories import SHOP
 
 
 def _rows(wh: analytics.Warehouse, sql: str) -> list[tuple[object, ...]]:
@@ -30,25 +31,27 @@ def test_sync_is_incremental_and_idempotent(store: Session, store_url: str, tmp_
     b = factories.customer(store)
     o1 = factories.order(store, a, amount="1234.56", at=datetime(2026, 3, 1, 22, 30, tzinfo=UTC))
     factories.order(store, None, amount="10.00")
-    record_event(store, SYSTEM, EventIn(type="cart_add", customer_id=b, occurred_at=datetime(2026, 3, 2, tzinfo=UTC)))
+    record_event(
+        store, SYSTEM, EventIn(type="cart_add", customer_id=b, occurred_at=datetime(2026, 3, 2, tzinfo=UTC)), shop=SHOP
+    )
     store.commit()
     path = tmp_path / "w.duckdb"
     first = analytics.sync(store_url, path, timezone="Europe/Moscow")
     assert first.copied["orders"] == 2 and first.copied["order_lines"] == 2 and first.copied["events"] == 1
-    with analytics.Warehouse(path, store_url) as wh:
+    with analytics.Warehouse(path, store_url, timezone="Europe/Moscow") as wh:
         # money in kopecks; the day in the shop's zone: 22:30 UTC is the next morning in Moscow
         assert _rows(wh, f"SELECT paid_k, day FROM orders WHERE id = {o1}") == [(123456, date(2026, 3, 2))]
-    again = analytics.sync(store_url, path)
+    again = analytics.sync(store_url, path, timezone="Europe/Moscow")
     assert again.copied["orders"] == 0 and again.copied["order_lines"] == 0 and again.copied["events"] == 0
     factories.order(store, b, amount="5.00")
     store.commit()
-    third = analytics.sync(store_url, path)
+    third = analytics.sync(store_url, path, timezone="Europe/Moscow")
     assert third.copied["orders"] == 1 and "customers" in third.unchanged and "identities" in third.unchanged
     update_customer(store, SYSTEM, a, CustomerUpdate(city="Казань"))
     store.commit()
-    fourth = analytics.sync(store_url, path)
+    fourth = analytics.sync(store_url, path, timezone="Europe/Moscow")
     assert fourth.copied["customers"] == 2 and "identities" in fourth.unchanged
-    with analytics.Warehouse(path, store_url) as wh:
+    with analytics.Warehouse(path, store_url, timezone="Europe/Moscow") as wh:
         assert _rows(wh, "SELECT count(*), count(DISTINCT id) FROM orders") == [(3, 3)]
         assert _rows(wh, f"SELECT city FROM customers WHERE id = {a}") == [("Казань",)]
 
@@ -60,19 +63,19 @@ def test_merges_unmerges_and_returns_are_reflected(store: Session, store_url: st
     ob = factories.order(store, b, amount="300.00")
     store.commit()
     path = tmp_path / "w.duckdb"
-    analytics.sync(store_url, path)
+    analytics.sync(store_url, path, timezone="Europe/Moscow")
     rec = dedup.merge(store, SYSTEM, a, b, hooks=())
     store.commit()
-    analytics.sync(store_url, path)
-    with analytics.Warehouse(path, store_url) as wh:
+    analytics.sync(store_url, path, timezone="Europe/Moscow")
+    with analytics.Warehouse(path, store_url, timezone="Europe/Moscow") as wh:
         assert _rows(wh, f"SELECT root_id FROM customers WHERE id = {b}") == [(a,)]
         table = analytics.compute(wh, analytics.AnalyticsSettings(), date(2026, 2, 1)).to_pylist()
         assert [(r["customer_id"], r["orders"], r["revenue_k"]) for r in table] == [(a, 2, 40_000)]
     dedup.unmerge(store, SYSTEM, rec.id, hooks=())
     create_return(store, SYSTEM, ob, ReturnIn(external_id="RET-1", returned_at=datetime(2026, 1, 20, tzinfo=UTC)))
     store.commit()
-    assert analytics.sync(store_url, path).copied["returns"] == 1
-    with analytics.Warehouse(path, store_url) as wh:
+    assert analytics.sync(store_url, path, timezone="Europe/Moscow").copied["returns"] == 1
+    with analytics.Warehouse(path, store_url, timezone="Europe/Moscow") as wh:
         table = analytics.compute(wh, analytics.AnalyticsSettings(), date(2026, 2, 1)).to_pylist()
     got = {r["customer_id"]: (r["orders"], r["revenue_k"]) for r in table}
     assert got == {a: (1, 10_000), b: (1, 0)}  # b's order fully returned
@@ -86,15 +89,17 @@ def test_a_killed_sync_resumes_exactly(store: Session, store_url: str, tmp_path:
     path = tmp_path / "w.duckdb"
     env = {**os.environ, "KLIENTURA_DATABASE_URL": store_url, "KLIENTURA_WAREHOUSE_PATH": str(path)}
     for delay in (0.5, 1.0, 1.5):  # killed at different points of the copy
-        proc = subprocess.Popen([sys.executable, "-m", "klientura", "sync"], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "klientura", "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    done = subprocess.run([sys.executable, "-m", "klientura", "sync", "--json"], env=env, capture_output=True,
-                          text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "klientura", "sync", "--json"], env=env, capture_output=True, text=True, check=True
+    )
     assert '"copied"' in done.stdout
-    with analytics.Warehouse(path, store_url) as wh:
+    with analytics.Warehouse(path, store_url, timezone="Europe/Moscow") as wh:
         assert _rows(wh, "SELECT count(*), count(DISTINCT id), sum(paid_k) FROM orders") == [
             (3000, 3000, sum((100 + i % 7) * 100 for i in range(3000)))
         ]
@@ -107,7 +112,7 @@ def test_a_sync_leaves_the_stores_open_connections_working(store: Session, store
     a = factories.customer(store)
     store.commit()
     assert store.scalar(select(func.count(Order.id))) == 0  # a transaction open across the sync, having read
-    analytics.sync(store_url, tmp_path / "w.duckdb")
+    analytics.sync(store_url, tmp_path / "w.duckdb", timezone="Europe/Moscow")
     factories.order(store, a)
     store.commit()
-    assert analytics.sync(store_url, tmp_path / "w.duckdb").copied["orders"] == 1
+    assert analytics.sync(store_url, tmp_path / "w.duckdb", timezone="Europe/Moscow").copied["orders"] == 1

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from klientura import analytics
 from klientura.audit import SYSTEM, AuditEntry
 from klientura.cli import app
+from klientura.kit.shop import Shop
 from tests import factories
 from tests.analytics.test_scores import AS_OF, Base
 
@@ -28,7 +29,7 @@ def test_recompute_writes_back_and_the_api_reads_it(api: TestClient, app_session
     for d in (3, 33, 63):
         b.buy(hot, d, 2500)
     b.events.append((1, warm, "form_submitted", AS_OF))
-    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://", timezone="Europe/Moscow") as wh:
         b.load(wh)
         first = analytics.recompute(app_session, SYSTEM, wh, as_of=AS_OF)
         again = analytics.recompute(app_session, SYSTEM, wh, as_of=AS_OF)  # replaces, never adds
@@ -38,7 +39,12 @@ def test_recompute_writes_back_and_the_api_reads_it(api: TestClient, app_session
     card = api.get(f"/api/v1/customers/{hot}").json()
     s = card["scores"]
     assert (s["temperature"], s["lifecycle"], s["orders"], s["revenue"], s["as_of"]) == (
-        "hot", "active", 3, "7500.00", AS_OF.isoformat())  # fmt: skip
+        "hot",
+        "active",
+        3,
+        "7500.00",
+        AS_OF.isoformat(),
+    )
     assert s["rfm_segment"] and len(s["rfm_cell"]) == 3 and s["mean_interval_days"] == 30.0
     assert api.get(f"/api/v1/customers/{cold}").json()["scores"]["temperature"] == "cold"
     temps = {g["value"]: g for g in api.get("/api/v1/analytics/groups/temperature").json()}
@@ -63,8 +69,9 @@ def test_settings_are_validated_stored_and_audited(api: TestClient, app_session:
     assert app_session.scalar(select(func.count()).where(AuditEntry.action == "analytics.settings")) == 1
 
 
-def test_cli_syncs_scores_and_prints_the_groups(store: Session, store_url: str, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_cli_syncs_scores_and_prints_the_groups(
+    store: Session, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     a = factories.customer(store)
     b = factories.customer(store)
     for day in (5, 12, 19):
@@ -84,8 +91,9 @@ def test_cli_syncs_scores_and_prints_the_groups(store: Session, store_url: str, 
     assert b
 
 
-def test_the_worker_syncs_every_round_and_recomputes_once_a_day(store: Session, store_url: str, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_the_worker_syncs_every_round_and_recomputes_once_a_day(
+    store: Session, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from klientura.cli.worker import tick
     from klientura.config import Settings
 
@@ -95,16 +103,20 @@ def test_the_worker_syncs_every_round_and_recomputes_once_a_day(store: Session, 
     settings = Settings(database_url=store_url, warehouse_path=tmp_path / "w.duckdb")
     night = datetime(2026, 1, 10, 0, 30, tzinfo=UTC)  # 03:30 in Moscow
     evening = datetime(2026, 1, 9, 22, 0, tzinfo=UTC)  # 01:00 in Moscow: before the 03:00 recompute
-    assert tick(settings, evening, None, recompute_at=3) is None  # synced, not scored yet
+    assert tick(settings, Shop.of(settings), evening, None, recompute_at=3) is None  # synced, not scored yet
     assert analytics.score_of(store, a) is None
-    assert tick(settings, night, None, recompute_at=3) == "2026-01-10"
+    assert tick(settings, Shop.of(settings), night, None, recompute_at=3) == "2026-01-10"
     store.rollback()  # a new snapshot: the worker committed from its own connection
     assert analytics.score_of(store, a) is not None
     factories.order(store, a, at=datetime(2026, 1, 9, 12, tzinfo=UTC))
     store.commit()
-    assert tick(settings, night + timedelta(hours=1), "2026-01-10", recompute_at=3) == "2026-01-10"  # once a day
+    assert (
+        tick(settings, Shop.of(settings), night + timedelta(hours=1), "2026-01-10", recompute_at=3) == "2026-01-10"
+    )  # once a day
     store.rollback()  # a new snapshot: the worker committed from its own connection
     score = analytics.score_of(store, a)
     assert score is not None and score.orders == 1  # not recomputed again today ...
-    with analytics.Warehouse(tmp_path / "w.duckdb", store_url) as wh:  # ... but the new order is in the warehouse
+    with analytics.Warehouse(
+        tmp_path / "w.duckdb", store_url, timezone="Europe/Moscow"
+    ) as wh:  # ... but the new order is in the warehouse
         assert wh.con.execute("SELECT count(*) FROM orders").fetchone() == (2,)

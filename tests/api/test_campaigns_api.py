@@ -17,15 +17,30 @@ from tests.campaigns.test_campaigns import segment
 
 
 def _draft(segment_id: int) -> dict[str, Any]:
-    return {"name": "Осень", "segment_id": segment_id, "channel": "email", "holdout_share": 0, "quiet_from": None,
-            "quiet_until": None, "global_control": False, "variants": [{
-                "name": "A", "subject": "{{ name }}, осень", "text": "Привет, {{ name }}",
-                "html": '<html><body><p>Привет, {{ name }}</p><a href="https://shop.example.ru/sale?a=1&amp;b=2">Скидки</a></body></html>'}]}  # fmt: skip
+    return {
+        "name": "Осень",
+        "segment_id": segment_id,
+        "channel": "email",
+        "holdout_share": 0,
+        "quiet_from": None,
+        "quiet_until": None,
+        "global_control": False,
+        "variants": [
+            {
+                "name": "A",
+                "subject": "{{ name }}, осень",
+                "text": "Привет, {{ name }}",
+                "html": '<html><body><p>Привет, {{ name }}</p><a href="https://shop.example.ru/sale?a=1&amp;b=2">Скидки</a></body></html>',
+            }
+        ],
+    }
 
 
 def test_a_campaign_from_draft_to_report(api: TestClient, app_session: Session) -> None:
-    ids = [factories.customer(app_session, first_name=f"Ольга{i}", email=f"o{i}@example.com", consents={"email": True})
-           for i in range(5)]  # fmt: skip
+    ids = [
+        factories.customer(app_session, first_name=f"Ольга{i}", email=f"o{i}@example.com", consents={"email": True})
+        for i in range(5)
+    ]
     seg = segment(app_session, ids)
     app_session.commit()
     bad = api.post(
@@ -47,8 +62,9 @@ def test_a_campaign_from_draft_to_report(api: TestClient, app_session: Session) 
     assert api.post(f"/api/v1/campaigns/{cid}/launch").status_code == 409
     assert api.put(f"/api/v1/campaigns/{cid}", json=_draft(seg)).status_code == 409
 
-    message = app_session.scalars(select(OutboxMessage).where(OutboxMessage.customer_id == ids[0],
-                                                              OutboxMessage.source == f"campaign:{cid}")).one()  # fmt: skip
+    message = app_session.scalars(
+        select(OutboxMessage).where(OutboxMessage.customer_id == ids[0], OutboxMessage.source == f"campaign:{cid}")
+    ).one()
     sent = campaigns.compose(app_session, message, Links("http://testserver", "test-secret"), {})
     assert sent.html is not None and "https://shop.example.ru" not in sent.html  # every link goes through us
     click = sent.html.split('href="')[1].split('"')[0].removeprefix("http://testserver")
@@ -116,12 +132,17 @@ def test_providers_report_delivery_through_signed_callbacks(api: TestClient, app
     assert api.post(f"/api/v1/campaigns/{cid}/launch").status_code == 200
     messages = app_session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{cid}")).all()
     for n, m in enumerate(messages):
-        campaigns.record(app_session, m, DeliveryResult("sent", provider_id=f"202611-{n}"), m.created_at)
+        campaigns.record_delivery(app_session, m, DeliveryResult("sent", provider_id=f"202611-{n}"), m.created_at)
     app_session.commit()
     hooks = {k: v.removeprefix("http://testserver") for k, v in api.get("/api/v1/delivery-hooks").json().items()}
-    generic = api.post(hooks["generic"], json=[{"provider_id": "202611-0", "status": "delivered"},
-                                               {"provider_id": "202611-1", "status": "failed", "error": "550 no such user"},
-                                               {"provider_id": "someone-else", "status": "read"}])  # fmt: skip
+    generic = api.post(
+        hooks["generic"],
+        json=[
+            {"provider_id": "202611-0", "status": "delivered"},
+            {"provider_id": "202611-1", "status": "failed", "error": "550 no such user"},
+            {"provider_id": "someone-else", "status": "read"},
+        ],
+    )
     assert generic.status_code == 200 and generic.json() == {"messages": 2}
     smsru = api.post(hooks["smsru"], data={"data[]": ["sms_status\n202611-2\n103", "sms_status\n202611-0\n102"]})
     assert smsru.status_code == 200 and smsru.text == "100"  # what SMS.ru expects back

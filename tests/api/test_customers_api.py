@@ -55,8 +55,17 @@ def test_idempotency_key_replays_and_detects_misuse(api: TestClient) -> None:
 def test_search_by_every_key_and_cursor_pagination(api: TestClient) -> None:
     ids = []
     for i in range(7):
-        r = api.post("/api/v1/customers", json={"phone": f"+7916555{i:04d}", "last_name": f"Фамилия{i}", "first_name": "Анна",
-                                                 "card": f"CARD{i:04d}", "email": f"a{i}@example.com", "tags": ["vip"] if i % 2 else []})  # fmt: skip
+        r = api.post(
+            "/api/v1/customers",
+            json={
+                "phone": f"+7916555{i:04d}",
+                "last_name": f"Фамилия{i}",
+                "first_name": "Анна",
+                "card": f"CARD{i:04d}",
+                "email": f"a{i}@example.com",
+                "tags": ["vip"] if i % 2 else [],
+            },
+        )
         ids.append(r.json()["customer_id"])
     assert [c["id"] for c in api.get("/api/v1/customers", params={"phone": "8 916 555-00-03"}).json()["items"]] == [
         ids[3]
@@ -88,22 +97,39 @@ def test_search_by_every_key_and_cursor_pagination(api: TestClient) -> None:
 
 def test_full_card_with_orders_returns_events_and_totals(api: TestClient) -> None:
     cid = api.post("/api/v1/customers", json={"phone": "+79160002233", "first_name": "Ира"}).json()["customer_id"]
-    order = {"external_id": "R-1", "source": "pos", "customer": {"phone": "89160002233"}, "placed_at": "2026-03-01T10:00:00+03:00",
-             "outlet": "ТЦ Мега", "lines": [{"sku": "A", "qty": "2", "price": "500.00", "discount": "100"}, {"sku": "B", "price": "300"}]}  # fmt: skip
+    order = {
+        "external_id": "R-1",
+        "source": "pos",
+        "customer": {"phone": "89160002233"},
+        "placed_at": "2026-03-01T10:00:00+03:00",
+        "outlet": "ТЦ Мега",
+        "lines": [{"sku": "A", "qty": "2", "price": "500.00", "discount": "100"}, {"sku": "B", "price": "300"}],
+    }
     r = api.post("/api/v1/orders", json=order)
     assert r.status_code == 201 and r.json()["order"]["customer_id"] == cid
     assert r.json()["order"]["paid"] == "1200.00"
     again = api.post("/api/v1/orders", json=order)
     assert again.status_code == 200 and again.json()["order"]["id"] == r.json()["order"]["id"]
     oid = r.json()["order"]["id"]
-    ret = api.post(f"/api/v1/orders/{oid}/returns", json={"external_id": "V-1", "returned_at": "2026-03-05T10:00:00Z",
-                                                         "lines": [{"line_no": 1, "qty": "1"}]})  # fmt: skip
+    ret = api.post(
+        f"/api/v1/orders/{oid}/returns",
+        json={"external_id": "V-1", "returned_at": "2026-03-05T10:00:00Z", "lines": [{"line_no": 1, "qty": "1"}]},
+    )
     assert ret.status_code == 201 and ret.json()["amount"] == "450.00"
-    over = api.post(f"/api/v1/orders/{oid}/returns", json={"external_id": "V-2", "returned_at": "2026-03-05T10:00:00Z",
-                                                          "lines": [{"line_no": 1, "qty": "5"}]})  # fmt: skip
+    over = api.post(
+        f"/api/v1/orders/{oid}/returns",
+        json={"external_id": "V-2", "returned_at": "2026-03-05T10:00:00Z", "lines": [{"line_no": 1, "qty": "5"}]},
+    )
     assert over.status_code == 422
-    ev = api.post("/api/v1/events", json={"type": "site_visit", "customer": {"phone": "+79160002233"},
-                                          "occurred_at": "2026-03-02T10:00:00Z", "payload": {"url": "/sale"}})  # fmt: skip
+    ev = api.post(
+        "/api/v1/events",
+        json={
+            "type": "site_visit",
+            "customer": {"phone": "+79160002233"},
+            "occurred_at": "2026-03-02T10:00:00Z",
+            "payload": {"url": "/sale"},
+        },
+    )
     assert ev.status_code == 201 and ev.json()["customer_id"] == cid
     card = api.get(f"/api/v1/customers/{cid}").json()
     assert (
@@ -118,8 +144,17 @@ def test_full_card_with_orders_returns_events_and_totals(api: TestClient) -> Non
 
 def test_bulk_orders_report_each_item(api: TestClient) -> None:
     good = {"external_id": "B-1", "placed_at": "2026-01-01T10:00:00Z", "total": "100"}
-    r = api.post("/api/v1/orders/bulk", json={"orders": [good, good, {"external_id": "B-2", "placed_at": "2026-01-01T10:00:00Z",
-                                                                       "total": "-5"}, {"external_id": "B-3"}]})  # fmt: skip
+    r = api.post(
+        "/api/v1/orders/bulk",
+        json={
+            "orders": [
+                good,
+                good,
+                {"external_id": "B-2", "placed_at": "2026-01-01T10:00:00Z", "total": "-5"},
+                {"external_id": "B-3"},
+            ]
+        },
+    )
     body = r.json()
     assert r.status_code == 200 and (body["created"], body["exists"], body["rejected"]) == (1, 1, 2)
     assert body["results"][2]["status"] == "rejected" and "total" in body["results"][2]["detail"]

@@ -38,17 +38,26 @@ def test_shares_outside_zero_to_one_are_refused() -> None:
 ADDRESSES = {"email": "anna@example.com", "sms": "+79161234567", "telegram": None}
 
 
-@pytest.mark.parametrize(("consents", "preferred", "channel", "expected"), [
-    ({"email": True, "sms": True}, "sms", None, Choice("sms", "+79161234567")),
-    ({"email": True, "sms": False}, "sms", None, Choice("email", "anna@example.com")),  # refused: fall back
-    ({"email": True}, "telegram", None, Choice("email", "anna@example.com")),  # no chat: fall back
-    ({"sms": True}, None, None, Choice("sms", "+79161234567")),  # e-mail never consented
-    ({"email": True, "sms": True}, "sms", "email", Choice("email", "anna@example.com")),  # the campaign's channel
-    ({"email": False, "sms": True}, None, "email", Choice(None, reason="no consent to email")),  # fixed: no fallback
-    ({}, "email", None, Choice(None, reason="no consent to email; no consent to sms; no telegram address")),
-])  # fmt: skip
-def test_the_channel_needs_an_address_and_consent(consents: dict[str, bool], preferred: str | None,
-                                                  channel: str | None, expected: Choice) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("consents", "preferred", "channel", "expected"),
+    [
+        ({"email": True, "sms": True}, "sms", None, Choice("sms", "+79161234567")),
+        ({"email": True, "sms": False}, "sms", None, Choice("email", "anna@example.com")),  # refused: fall back
+        ({"email": True}, "telegram", None, Choice("email", "anna@example.com")),  # no chat: fall back
+        ({"sms": True}, None, None, Choice("sms", "+79161234567")),  # e-mail never consented
+        ({"email": True, "sms": True}, "sms", "email", Choice("email", "anna@example.com")),  # the campaign's channel
+        (
+            {"email": False, "sms": True},
+            None,
+            "email",
+            Choice(None, reason="no consent to email"),
+        ),  # fixed: no fallback
+        ({}, "email", None, Choice(None, reason="no consent to email; no consent to sms; no telegram address")),
+    ],
+)
+def test_the_channel_needs_an_address_and_consent(
+    consents: dict[str, bool], preferred: str | None, channel: str | None, expected: Choice
+) -> None:
     assert choose_channel(ADDRESSES, consents, preferred, channel) == expected
 
 

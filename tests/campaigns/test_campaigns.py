@@ -17,50 +17,67 @@ from klientura.campaigns import Campaign, OutboxMessage, Recipient
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.loyalty.offer_models import PromoCode
 from klientura.loyalty.offers import create_offer
-from klientura.segments import Segment, SegmentMember
+from klientura.segments import SegmentMember
 from tests import factories
 
 NOW = datetime(2026, 11, 29, 19, 0, tzinfo=UTC)  # 22:00 in Moscow: inside the quiet hours
-SENDING = campaigns.Sending(campaigns.Links("https://crm.example.ru", "s3cret"))
+SENDING = campaigns.Sending(campaigns.Links("https://crm.example.ru", "s3cret"), "Europe/Moscow", "ru", "RUB")
 
 
 def segment(session: Session, ids: list[int], name: str = "Все") -> int:
-    seg = Segment(name=name, rule={"all": []}, kind="static", size=len(ids), created_by="t")
-    session.add(seg)
-    session.flush()
-    session.add_all(SegmentMember(segment_id=seg.id, customer_id=c) for c in ids)
-    session.flush()
-    return seg.id
+    return factories.static_segment(session, ids, name)
 
 
 def content(**extra: Any) -> dict[str, Any]:
     return {
         "name": "Чёрная пятница",
         "variants": [
-            {"name": "A", "subject": "{{ name }}, скидка", "text": "{{ name }}, ваш код {{ promo_code }}",
-             "html": "<p>{{ name }}, код <b>{{ promo_code }}</b>, баллов {{ points }}</p>"},
+            {
+                "name": "A",
+                "subject": "{{ name }}, скидка",
+                "text": "{{ name }}, ваш код {{ promo_code }}",
+                "html": "<p>{{ name }}, код <b>{{ promo_code }}</b>, баллов {{ points }}</p>",
+            },
             {"name": "B", "subject": "Только для вас, {{ name }}", "text": "Код {{ promo_code }} для {{ name }}"},
         ],
         **extra,
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture
 def shop(session: Session) -> dict[str, Any]:
-    people = [factories.customer(session, first_name=f"Клиент{i}", email=f"c{i}@example.com",
-                                 consents={"email": True}) for i in range(60)]  # fmt: skip
+    people = [
+        factories.customer(session, first_name=f"Клиент{i}", email=f"c{i}@example.com", consents={"email": True})
+        for i in range(60)
+    ]
     special = {
         "refused": factories.customer(session, first_name="Отказ", email="no@example.com", consents={"email": False}),
-        "sms_only": factories.customer(session, first_name="Смс", phone="+79161234567", consents={"sms": True},
-                                       preferred_channel="sms"),
-        "vlad": factories.customer(session, first_name="Владивосток", email="v@example.com", consents={"email": True},
-                                   timezone="Asia/Vladivostok"),
+        "sms_only": factories.customer(
+            session, first_name="Смс", phone="+79161234567", consents={"sms": True}, preferred_channel="sms"
+        ),
+        "vlad": factories.customer(
+            session,
+            first_name="Владивосток",
+            email="v@example.com",
+            consents={"email": True},
+            timezone="Asia/Vladivostok",
+        ),
         "busy": factories.customer(session, first_name="Занят", email="busy@example.com", consents={"email": True}),
-    }  # fmt: skip
+    }
     for i in range(2):  # two messages this week from another campaign: at the cap
-        campaigns.enqueue(session, [campaigns.Draft(key=f"other:{i}", channel="email", to="busy@example.com",
-                                                    source="campaign:0", customer_id=special["busy"])],
-                          NOW - timedelta(days=2))  # fmt: skip
+        campaigns.enqueue(
+            session,
+            [
+                campaigns.Draft(
+                    key=f"other:{i}",
+                    channel="email",
+                    to="busy@example.com",
+                    source="campaign:0",
+                    customer_id=special["busy"],
+                )
+            ],
+            NOW - timedelta(days=2),
+        )
     acc = loyalty.find_account(session, special["vlad"]) or loyalty.LoyaltyAccount(customer_id=special["vlad"])
     session.add(acc)
     session.flush()
@@ -70,11 +87,13 @@ def shop(session: Session) -> dict[str, Any]:
     return {"people": people, **special, "ids": ids, "segment": segment(session, ids), "offer": offer.id}
 
 
-def test_launch_writes_one_rendered_message_per_target_and_freezes_the_audience(session: Session,
-                                                                                 shop: dict[str, Any]) -> None:  # fmt: skip
+def test_launch_writes_one_rendered_message_per_target_and_freezes_the_audience(
+    session: Session, shop: dict[str, Any]
+) -> None:
     campaigns.set_global_control(session, SYSTEM, {"share": 0.1, "days": 90}, NOW - timedelta(days=1))
-    c = campaigns.create_campaign(session, SYSTEM, content(segment_id=shop["segment"], offer_id=shop["offer"],
-                                                           holdout_share=0.2))  # fmt: skip
+    c = campaigns.create_campaign(
+        session, SYSTEM, content(segment_id=shop["segment"], offer_id=shop["offer"], holdout_share=0.2)
+    )
     # seeds under which the Vladivostok and SMS customers get the message, so those checks always run
     period = campaigns.global_control(session, NOW)
     assert period is not None
@@ -181,17 +200,21 @@ def test_preview_test_send_schedule_and_cancel(session: Session, shop: dict[str,
         campaigns.update_campaign(session, SYSTEM, c.id, content(segment_id=shop["segment"]))
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"variants": [{"name": "A", "text": "{{ nmae }}"}]}, "variant A, text: template: 'nmae' is undefined"),
-    ({"variants": [{"name": "A", "text": "x"}, {"name": "A", "text": "y"}]}, "variants need different names"),
-    ({"channel": "email", "variants": [{"name": "A", "text": "x"}]}, "an e-mail needs a subject"),
-    ({"quiet_from": "22:00", "quiet_until": None}, "quiet hours need both ends"),
-    ({"holdout_share": 0.9}, "holdout_share"),
-    ({"segment_id": 10**9}, "segment 1000000000 not found"),
-    ({"offer_id": 10**9}, "offer_id: no offer"),
-])  # fmt: skip
-def test_a_campaign_that_would_go_wrong_is_refused_with_the_reason(session: Session, shop: dict[str, Any],
-                                                                   change: dict[str, Any], reason: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"variants": [{"name": "A", "text": "{{ nmae }}"}]}, "variant A, text: template: 'nmae' is undefined"),
+        ({"variants": [{"name": "A", "text": "x"}, {"name": "A", "text": "y"}]}, "variants need different names"),
+        ({"channel": "email", "variants": [{"name": "A", "text": "x"}]}, "an e-mail needs a subject"),
+        ({"quiet_from": "22:00", "quiet_until": None}, "quiet hours need both ends"),
+        ({"holdout_share": 0.9}, "holdout_share"),
+        ({"segment_id": 10**9}, "segment 1000000000 not found"),
+        ({"offer_id": 10**9}, "offer_id: no offer"),
+    ],
+)
+def test_a_campaign_that_would_go_wrong_is_refused_with_the_reason(
+    session: Session, shop: dict[str, Any], change: dict[str, Any], reason: str
+) -> None:
     with pytest.raises(Exception, match=reason.replace("(", r"\(")) as caught:
         campaigns.create_campaign(session, SYSTEM, {**content(segment_id=shop["segment"]), **change})
     assert isinstance(caught.value, ValidationFailed) or "not found" in reason
@@ -200,8 +223,11 @@ def test_a_campaign_that_would_go_wrong_is_refused_with_the_reason(session: Sess
 def test_a_personal_code_the_store_already_has_is_replaced_in_the_message_too(
     session: Session, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    c = campaigns.create_campaign(session, SYSTEM, content(segment_id=shop["segment"], offer_id=shop["offer"],
-                                                           holdout_share=0, global_control=False))  # fmt: skip
+    c = campaigns.create_campaign(
+        session,
+        SYSTEM,
+        content(segment_id=shop["segment"], offer_id=shop["offer"], holdout_share=0, global_control=False),
+    )
     outsider = factories.customer(session, email="outsider@example.com")  # not in the campaign
     taken = loyalty.issue_coupons(session, SYSTEM, shop["offer"], [outsider])[outsider]
     drawn = loyalty.new_codes(200)
@@ -215,14 +241,27 @@ def test_a_personal_code_the_store_already_has_is_replaced_in_the_message_too(
 
 
 def test_quiet_hours_and_the_cap_switched_off_stay_off(session: Session, shop: dict[str, Any]) -> None:
-    c = campaigns.create_campaign(session, SYSTEM, content(segment_id=shop["segment"], quiet_from=None, quiet_until=None,
-                                                           cap=None, holdout_share=0, global_control=False))  # fmt: skip
+    c = campaigns.create_campaign(
+        session,
+        SYSTEM,
+        content(
+            segment_id=shop["segment"],
+            quiet_from=None,
+            quiet_until=None,
+            cap=None,
+            holdout_share=0,
+            global_control=False,
+        ),
+    )
     session.expire_all()
     c = session.get_one(Campaign, c.id)
     assert (c.quiet_from, c.quiet_until, c.cap) == (None, None, None)
     campaigns.launch(session, SYSTEM, c.id, NOW, SENDING)  # 22:00 in Moscow: with quiet hours off it goes now
-    busy = session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{c.id}",
-                                                       OutboxMessage.customer_id == shop["busy"])).one()  # fmt: skip
+    busy = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.source == f"campaign:{c.id}", OutboxMessage.customer_id == shop["busy"]
+        )
+    ).one()
     assert busy.next_attempt_at == NOW  # no cap: the busy customer is messaged too, at once
     d = campaigns.create_campaign(session, SYSTEM, content(segment_id=shop["segment"]))
     assert (d.quiet_from is not None, d.cap) == (True, 2)  # the defaults when nothing is said

@@ -16,6 +16,7 @@ from klientura.db import make_session_factory, session_scope
 from klientura.demo import build, marketing_history
 from klientura.migrations import upgrade
 from klientura.orders import Order
+from tests.factories import SHOP
 
 AS_OF = date(2026, 11, 15)
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -29,15 +30,18 @@ def test_the_demo_campaign_and_scenarios_show_what_was_put_there(tmp_path: Path)
     factory = make_session_factory(url)
     with session_scope(factory) as s:
         build(s, end=DEMO_END, customers=3000, seed=7)
-    analytics.sync(url, analytics.default_path(url))
-    sending = campaigns.Sending(campaigns.Links("http://127.0.0.1:8000", "demo-secret"))
-    with session_scope(factory) as s, analytics.Warehouse(analytics.default_path(url), url) as wh:
+    analytics.sync(url, analytics.default_path(url), timezone="Europe/Moscow")
+    sending = campaigns.Sending(campaigns.Links("http://127.0.0.1:8000", "demo-secret"), "Europe/Moscow", "ru", "RUB")
+    with (
+        session_scope(factory) as s,
+        analytics.Warehouse(analytics.default_path(url), url, timezone="Europe/Moscow") as wh,
+    ):
         analytics.recompute(s, SYSTEM, wh, as_of=AS_OF)
-        made = marketing_history(s, wh, sending, AS_OF, seed=7)
+        made = marketing_history(s, wh, sending, AS_OF, seed=7, shop=SHOP)
     with session_scope(factory) as s:
         assert session_count(s, OutboxMessage.status.in_(("queued", "sending"))) == 0  # every message went
         (c,) = campaigns.list_campaigns(s, SYSTEM)
-        r = campaigns.report(s, SYSTEM, c.id, NOW, {"email": 0.05, "sms": 3.0})
+        r = campaigns.report(s, SYSTEM, c.id, NOW, {"email": 0.05, "sms": 3.0}, timezone="Europe/Moscow")
         assert r.complete and r.overall.target.customers == made["campaign_messages"]
         assert r.delivery["sent"] + r.delivery["failed"] == made["campaign_messages"] and r.delivery["opened"] > 0
         assert r.delivery["failed"] < 0.03 * made["campaign_messages"]  # the bounces
@@ -47,8 +51,13 @@ def test_the_demo_campaign_and_scenarios_show_what_was_put_there(tmp_path: Path)
         assert r.overall.target.orders >= len(brought) and r.overall.conversion.diff > 0  # found in the report
         bounced = s.scalar(select(func.count()).select_from(Identity).where(Identity.bounced_at.is_not(None)))
         assert bounced == session_count(s, OutboxMessage.status == "failed") > 0  # each bounce marked its address
-        entries = dict(s.execute(select(campaigns.Scenario.key, func.count()).join(
-            ScenarioEntry, ScenarioEntry.scenario_id == campaigns.Scenario.id).group_by(campaigns.Scenario.key)).all())  # fmt: skip
+        entries = dict(
+            s.execute(
+                select(campaigns.Scenario.key, func.count())
+                .join(ScenarioEntry, ScenarioEntry.scenario_id == campaigns.Scenario.id)
+                .group_by(campaigns.Scenario.key)
+            ).all()
+        )
         assert set(entries) == {"welcome", "abandoned_cart", "birthday", "feedback"}
         assert sum(entries.values()) == made["scenario_entries"]
         cart = campaigns.scenario_report(s, SYSTEM, "abandoned_cart", NOW, {})
@@ -59,8 +68,9 @@ def made_targets(s: object, campaign_id: int) -> list[int]:
     from sqlalchemy.orm import Session
 
     assert isinstance(s, Session)
-    return list(s.scalars(select(Recipient.customer_id).where(Recipient.campaign_id == campaign_id,
-                                                               Recipient.grp == "target")))  # fmt: skip
+    return list(
+        s.scalars(select(Recipient.customer_id).where(Recipient.campaign_id == campaign_id, Recipient.grp == "target"))
+    )
 
 
 def session_count(s: object, condition: object) -> int:
@@ -76,7 +86,7 @@ def test_the_demo_a_new_user_sees_first(tmp_path: Path) -> None:
     trend has a history of weekly points in which the base grows."""
     from datetime import timedelta
 
-    from klientura.demo.build import closing_time
+    from klientura.demo.orders import closing_time
 
     end = date(2027, 3, 10)
     url = f"sqlite:///{tmp_path / 'demo.db'}"
@@ -92,8 +102,11 @@ def test_the_demo_a_new_user_sees_first(tmp_path: Path) -> None:
         newest = set(s.scalars(select(Customer.id).order_by(Customer.id.desc()).limit(20)))
         planted = {dup for _orig, dup in summary.duplicate_pairs}
         assert len(newest & planted) <= 3, "the first page of the customer list is not a page of planted typos"
-    analytics.sync(url, analytics.default_path(url))
-    with session_scope(factory) as s, analytics.Warehouse(analytics.default_path(url), url) as wh:
+    analytics.sync(url, analytics.default_path(url), timezone="Europe/Moscow")
+    with (
+        session_scope(factory) as s,
+        analytics.Warehouse(analytics.default_path(url), url, timezone="Europe/Moscow") as wh,
+    ):
         analytics.recompute(s, SYSTEM, wh, as_of=end)
         analytics.backfill_snapshots(s, SYSTEM, wh, [end - timedelta(weeks=k) for k in (1, 2, 3)])
         grid = analytics.rfm_grid(wh, analytics.load_settings(s), end)

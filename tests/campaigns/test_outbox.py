@@ -63,8 +63,12 @@ def smtp() -> Iterator[tuple[Sink, SmtpChannel]]:
 
 
 def _drafts(*addresses: str) -> list[campaigns.Draft]:
-    return [campaigns.Draft(key=f"test-{a.split('@')[0]}", channel="email", to=a, source="test", subject="Привет", text="Текст")
-            for a in addresses]  # fmt: skip
+    return [
+        campaigns.Draft(
+            key=f"test-{a.split('@')[0]}", channel="email", to=a, source="test", subject="Привет", text="Текст"
+        )
+        for a in addresses
+    ]
 
 
 class Clock:
@@ -78,8 +82,9 @@ class Clock:
 def test_a_round_sends_retries_and_fails_with_the_history(session: Session, smtp: tuple[Sink, SmtpChannel]) -> None:
     sink, channel = smtp
     clock = Clock()
-    sent, bounced, busy = campaigns.enqueue(session, _drafts("anna@example.com", "nobody@example.com",
-                                                             "busy@example.com"), clock.now)  # fmt: skip
+    sent, bounced, busy = campaigns.enqueue(
+        session, _drafts("anna@example.com", "nobody@example.com", "busy@example.com"), clock.now
+    )
     session.commit()
     assert worker.deliver(session, {"email": channel}, clock) == {"sent": 1, "retry": 1, "failed": 1}
     assert (sent.status, bounced.status, busy.status) == ("sent", "failed", "queued")
@@ -103,8 +108,9 @@ def test_a_rolled_back_launch_sends_nothing(session: Session, smtp: tuple[Sink, 
     assert sink.ids == []
 
 
-def test_a_worker_dead_with_the_lease_is_replaced_with_the_same_key(session: Session,
-                                                                    smtp: tuple[Sink, SmtpChannel]) -> None:  # fmt: skip
+def test_a_worker_dead_with_the_lease_is_replaced_with_the_same_key(
+    session: Session, smtp: tuple[Sink, SmtpChannel]
+) -> None:
     sink, channel = smtp
     clock = Clock()
     (message,) = campaigns.enqueue(session, _drafts("anna@example.com"), clock.now)
@@ -144,8 +150,14 @@ def test_two_workers_never_claim_the_same_message(request: pytest.FixtureRequest
         first.commit()
         second.commit()
         with factory() as s:
-            assert s.scalar(select(func.count()).select_from(campaigns.OutboxMessage)
-                            .where(campaigns.OutboxMessage.status == "sending")) == 50  # fmt: skip
+            assert (
+                s.scalar(
+                    select(func.count())
+                    .select_from(campaigns.OutboxMessage)
+                    .where(campaigns.OutboxMessage.status == "sending")
+                )
+                == 50
+            )
         first.close()
         second.close()
         factory.kw["bind"].dispose()
@@ -172,8 +184,9 @@ def test_a_round_keeps_the_channels_pace(session: Session, smtp: tuple[Sink, Smt
 def test_receipts_in_each_providers_format() -> None:
     from klientura.campaigns import parse_receipts
 
-    smsru = parse_receipts("smsru", {"data[]": ["sms_status\n000-1\n103", "sms_status\n000-2\n105",
-                                                "sms_status\n000-3\n102", "garbage"]})  # fmt: skip
+    smsru = parse_receipts(
+        "smsru", {"data[]": ["sms_status\n000-1\n103", "sms_status\n000-2\n105", "sms_status\n000-3\n102", "garbage"]}
+    )
     assert [(r.provider_id, r.status) for r in smsru] == [("000-1", "delivered"), ("000-2", "failed")]
     smsc = parse_receipts("smsc", {"id": ["77"], "status": ["20"], "err": ["1"]})
     assert [(r.provider_id, r.status, r.error) for r in smsc] == [("77", "failed", "smsc.ru 20 1")]
@@ -196,17 +209,29 @@ def test_a_hard_bounce_marks_the_address_and_later_campaigns_pass_it_by(
     from tests.campaigns.test_campaigns import SENDING, segment
 
     _sink, channel = smtp
-    gone = factories.customer(session, email="nobody@example.com", phone="+79160000001",
-                              consents={"email": True, "sms": True})  # fmt: skip
+    gone = factories.customer(
+        session, email="nobody@example.com", phone="+79160000001", consents={"email": True, "sms": True}
+    )
     only = factories.customer(session, email="nobody@example.org", consents={"email": True})
     later = factories.customer(session, email="later@example.com", consents={"email": True})
     fine = factories.customer(session, email="anna@example.com", consents={"email": True})
     seg = segment(session, [gone, only, later, fine])
 
     def launch(name: str) -> dict[int, Any]:
-        c = campaigns.create_campaign(session, SYSTEM, {
-            "name": name, "segment_id": seg, "holdout_share": 0, "global_control": False, "quiet_from": None,
-            "quiet_until": None, "cap": None, "variants": [{"name": "A", "subject": "Привет", "text": "Текст"}]})  # fmt: skip
+        c = campaigns.create_campaign(
+            session,
+            SYSTEM,
+            {
+                "name": name,
+                "segment_id": seg,
+                "holdout_share": 0,
+                "global_control": False,
+                "quiet_from": None,
+                "quiet_until": None,
+                "cap": None,
+                "variants": [{"name": "A", "subject": "Привет", "text": "Текст"}],
+            },
+        )
         campaigns.launch(session, SYSTEM, c.id, T0, SENDING)
         return {r.customer_id: r for r in session.scalars(select(Recipient).where(Recipient.campaign_id == c.id))}
 
@@ -219,13 +244,22 @@ def test_a_hard_bounce_marks_the_address_and_later_campaigns_pass_it_by(
     assert all("5.1.1" in (i.bounce_reason or "") for i in marked)
     # a bounce reported later by the provider (an MTA's bounce processor through the generic callback)
     message = session.scalars(select(OutboxMessage).where(OutboxMessage.customer_id == later)).one()
-    campaigns.apply_receipts(session, parse_receipts("generic", {}, {
-        "provider_id": message.provider_id, "status": "failed", "error": "5.2.1 mailbox disabled", "bounce": True}), T0)  # fmt: skip
+    campaigns.apply_receipts(
+        session,
+        parse_receipts(
+            "generic",
+            {},
+            {"provider_id": message.provider_id, "status": "failed", "error": "5.2.1 mailbox disabled", "bounce": True},
+        ),
+        T0,
+    )
 
     second = launch("Вторая")
     assert (second[gone].grp, second[gone].channel) == ("target", "sms")  # the phone instead
-    assert (second[only].grp, second[only].reason) == ("skipped", "the email address bounced; no sms address; "
-                                                                  "no telegram address")  # fmt: skip
+    assert (second[only].grp, second[only].reason) == (
+        "skipped",
+        "the email address bounced; no sms address; no telegram address",
+    )
     assert second[later].grp == "skipped" and second[fine].channel == "email"
     shown = campaigns.preview(session, SYSTEM, int(first[only].campaign_id), only, T0, SENDING)
     assert (shown.skipped or "").startswith("the email address bounced")

@@ -22,23 +22,39 @@ from klientura.catalog import ProductIn, upsert_product
 from klientura.orders import LineIn, OrderIn, ingest_order
 from tests import factories
 from tests.campaigns.test_campaigns import SENDING, segment
+from tests.factories import SHOP
 
 AT = datetime(2026, 10, 1, 12, tzinfo=UTC)
-CATALOGUE = {"TEA": ("Чай", "350.00"), "CUP": ("Чашка", "900.00"), "HONEY": ("Мёд", "500.00"),
-             "JAM": ("Варенье", "400.00"), "SALT": ("Соль", "50.00")}  # fmt: skip
+CATALOGUE = {
+    "TEA": ("Чай", "350.00"),
+    "CUP": ("Чашка", "900.00"),
+    "HONEY": ("Мёд", "500.00"),
+    "JAM": ("Варенье", "400.00"),
+    "SALT": ("Соль", "50.00"),
+}
 
 
 def buy(session: Session, cid: int, *skus: str) -> None:
-    ingest_order(session, SYSTEM, OrderIn(external_id=f"R-{cid}-{'-'.join(skus)}", customer_id=cid, placed_at=AT,
-                                          lines=[LineIn(sku=s, qty=Decimal(1), price=Decimal(CATALOGUE[s][1]))
-                                                 for s in skus]))  # fmt: skip
+    ingest_order(
+        session,
+        SYSTEM,
+        OrderIn(
+            external_id=f"R-{cid}-{'-'.join(skus)}",
+            customer_id=cid,
+            placed_at=AT,
+            lines=[LineIn(sku=s, qty=Decimal(1), price=Decimal(CATALOGUE[s][1])) for s in skus],
+        ),
+        shop=SHOP,
+    )
 
 
 def shop(session: Session) -> dict[str, int]:
     for sku, (name, price) in CATALOGUE.items():
         upsert_product(session, SYSTEM, ProductIn(sku=sku, name=name, price=Decimal(price)))
-    people = {n: factories.customer(session, first_name=n, email=f"{n}@example.com", consents={"email": True})
-              for n in ("anna", "boris", "vera", "gleb", "dina", "new")}  # fmt: skip
+    people = {
+        n: factories.customer(session, first_name=n, email=f"{n}@example.com", consents={"email": True})
+        for n in ("anna", "boris", "vera", "gleb", "dina", "new")
+    }
     buy(session, people["anna"], "TEA", "CUP")
     buy(session, people["boris"], "TEA", "CUP", "HONEY")
     buy(session, people["vera"], "TEA", "HONEY")
@@ -63,17 +79,33 @@ def test_bought_together_by_similar_customers(session: Session) -> None:
 
 def test_a_campaign_lists_each_recipients_own_products(session: Session) -> None:
     people = shop(session)
-    c = campaigns.create_campaign(session, SYSTEM, {
-        "name": "Подборка", "segment_id": segment(session, [people["anna"], people["new"]]), "holdout_share": 0,
-        "global_control": False, "quiet_from": None, "quiet_until": None, "channel": "email",
-        "variants": [{"name": "A", "subject": "Для вас",
-                      "text": "{% for p in products %}{{ p.name }} — {{ p.price | money }}\n{% endfor %}"}],
-    })  # fmt: skip
+    c = campaigns.create_campaign(
+        session,
+        SYSTEM,
+        {
+            "name": "Подборка",
+            "segment_id": segment(session, [people["anna"], people["new"]]),
+            "holdout_share": 0,
+            "global_control": False,
+            "quiet_from": None,
+            "quiet_until": None,
+            "channel": "email",
+            "variants": [
+                {
+                    "name": "A",
+                    "subject": "Для вас",
+                    "text": "{% for p in products %}{{ p.name }} — {{ p.price | money }}\n{% endfor %}",
+                }
+            ],
+        },
+    )
     shown = campaigns.preview(session, SYSTEM, c.id, people["anna"], AT, SENDING)
     assert shown.text.startswith("Мёд — 500,00")
     campaigns.launch(session, SYSTEM, c.id, AT, SENDING)
-    sent = {m.customer_id: campaigns.compose(session, m, SENDING.links, {}).text
-            for m in session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{c.id}"))}  # fmt: skip
+    sent = {
+        m.customer_id: campaigns.compose(session, m, SENDING.links, {}).text
+        for m in session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{c.id}"))
+    }
     assert sent[people["anna"]].startswith("Мёд") and "Чай" not in sent[people["anna"]]
     assert sent[people["new"]].startswith("Соль")
 
@@ -104,8 +136,10 @@ def reference(baskets: dict[int, set[int]], asked: list[int], k: int) -> tuple[l
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(st.integers(1, 40), st.sets(st.integers(1, 15), min_size=1, max_size=8), max_size=40),
-       st.integers(1, 5))  # fmt: skip
+@given(
+    st.dictionaries(st.integers(1, 40), st.sets(st.integers(1, 15), min_size=1, max_size=8), max_size=40),
+    st.integers(1, 5),
+)
 def test_the_sparse_model_agrees_with_the_loops(baskets: dict[int, set[int]], k: int) -> None:
     pairs = [(c, p) for c, ps in baskets.items() for p in ps]
     cids = np.array([c for c, _ in pairs], dtype=np.int64)

@@ -22,29 +22,45 @@ from klientura.kit.errors import Conflict
 from klientura.orders import LineIn, OrderIn, ReturnIn, create_return, ingest_order
 from tests import factories
 from tests.campaigns.test_campaigns import SENDING, segment
+from tests.factories import SHOP
 
 LAUNCH = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # noon in Moscow: no waiting for the morning
 
 
 def buy(session: Session, cid: int, at: datetime, qty: int = 1) -> int:
-    data = OrderIn(external_id=f"R-{cid}-{at:%d%H%M}", customer_id=cid, placed_at=at, outlet="Магазин",
-                   lines=[LineIn(sku="TEA", qty=Decimal(qty), price=Decimal(1000))])  # fmt: skip
-    return ingest_order(session, SYSTEM, data).order.id
+    data = OrderIn(
+        external_id=f"R-{cid}-{at:%d%H%M}",
+        customer_id=cid,
+        placed_at=at,
+        outlet="Магазин",
+        lines=[LineIn(sku="TEA", qty=Decimal(qty), price=Decimal(1000))],
+    )
+    return ingest_order(session, SYSTEM, data, shop=SHOP).order.id
 
 
 @pytest.fixture
 def launched(session: Session) -> dict[str, Any]:
     upsert_product(session, SYSTEM, ProductIn(sku="TEA", name="Чай", price=Decimal(1000), cost=Decimal(600)))
     ids = [factories.customer(session, email=f"r{i}@example.com", consents={"email": True}) for i in range(40)]
-    c = campaigns.create_campaign(session, SYSTEM, {
-        "name": "Отчёт", "segment_id": segment(session, ids), "holdout_share": 0.5, "attribution_days": 7,
-        "variants": [{"name": "A", "subject": "s", "text": "a"}, {"name": "B", "subject": "s", "text": "b"}],
-    })  # fmt: skip
+    c = campaigns.create_campaign(
+        session,
+        SYSTEM,
+        {
+            "name": "Отчёт",
+            "segment_id": segment(session, ids),
+            "holdout_share": 0.5,
+            "attribution_days": 7,
+            "variants": [{"name": "A", "subject": "s", "text": "a"}, {"name": "B", "subject": "s", "text": "b"}],
+        },
+    )
     campaigns.launch(session, SYSTEM, c.id, LAUNCH, SENDING)
     rows = session.scalars(select(Recipient).where(Recipient.campaign_id == c.id)).all()
-    return {"campaign": c, "target": sorted(r.customer_id for r in rows if r.grp == "target"),
-            "control": sorted(r.customer_id for r in rows if r.grp == "control"),
-            "variant": {r.customer_id: r.variant for r in rows}}  # fmt: skip
+    return {
+        "campaign": c,
+        "target": sorted(r.customer_id for r in rows if r.grp == "target"),
+        "control": sorted(r.customer_id for r in rows if r.grp == "control"),
+        "variant": {r.customer_id: r.variant for r in rows},
+    }
 
 
 def test_the_report_counts_what_happened_inside_the_window(session: Session, launched: dict[str, Any]) -> None:
@@ -56,8 +72,12 @@ def test_the_report_counts_what_happened_inside_the_window(session: Session, lau
     buy(session, target[0], LAUNCH + 3 * day, qty=2)
     buy(session, target[1], LAUNCH + 2 * day)
     returned = buy(session, target[2], LAUNCH + 2 * day, qty=2)
-    create_return(session, SYSTEM, returned, ReturnIn(external_id="V-1", returned_at=LAUNCH + 4 * day,
-                                                      lines=[{"line_no": 1, "qty": 1}]))  # fmt: skip
+    create_return(
+        session,
+        SYSTEM,
+        returned,
+        ReturnIn(external_id="V-1", returned_at=LAUNCH + 4 * day, lines=[{"line_no": 1, "qty": 1}]),
+    )
     buy(session, target[3], LAUNCH + 6 * day)
     buy(session, control[0], LAUNCH + day)
     buy(session, control[1], LAUNCH + 5 * day)
@@ -66,17 +86,32 @@ def test_the_report_counts_what_happened_inside_the_window(session: Session, lau
     buy(session, factories.customer(session), LAUNCH + day)  # not in the campaign
     messages = session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{c.id}")).all()
     for m in messages[:-2]:
-        campaigns.record(session, m, DeliveryResult("sent", provider_id="x"), LAUNCH)
-    campaigns.record(session, messages[-1], DeliveryResult("failed", error="550"), LAUNCH)
+        campaigns.record_delivery(session, m, DeliveryResult("sent", provider_id="x"), LAUNCH)
+    campaigns.record_delivery(session, messages[-1], DeliveryResult("failed", error="550"), LAUNCH)
     for kind, m in (("opened", messages[0]), ("opened", messages[1]), ("clicked", messages[0])):
-        session.add(Event(customer_id=m.customer_id, type=f"message_{kind}", source="tracking",
-                          external_id=f"{kind}:{m.key}", occurred_at=LAUNCH + day))  # fmt: skip
+        session.add(
+            Event(
+                customer_id=m.customer_id,
+                type=f"message_{kind}",
+                source="tracking",
+                external_id=f"{kind}:{m.key}",
+                occurred_at=LAUNCH + day,
+            )
+        )
     session.flush()
 
-    r = campaigns.report(session, SYSTEM, c.id, LAUNCH + 10 * day, {"email": 2.0})
+    r = campaigns.report(session, SYSTEM, c.id, LAUNCH + 10 * day, {"email": 2.0}, timezone="Europe/Moscow")
     assert r.complete and r.end == LAUNCH + 7 * day
-    assert r.delivery == {"queued": 1, "sending": 0, "sent": len(messages) - 2, "failed": 1, "opened": 2, "clicked": 1,
-                          "delivered": 0, "undelivered": 0}  # fmt: skip
+    assert r.delivery == {
+        "queued": 1,
+        "sending": 0,
+        "sent": len(messages) - 2,
+        "failed": 1,
+        "opened": 2,
+        "clicked": 1,
+        "delivered": 0,
+        "undelivered": 0,
+    }
     t, ctl = r.overall.target, r.control
     # 1000 + 2000 + 1000 + (2000 - 1000 returned) + 1000; cost of goods 600 a unit (the return's unit too, as the KPIs do)
     assert (t.customers, t.buyers, t.orders, t.revenue) == (len(target), 4, 5, 6000.0)
@@ -97,13 +132,14 @@ def test_the_report_counts_what_happened_inside_the_window(session: Session, lau
 def test_a_report_mid_window_and_before_launch(session: Session, launched: dict[str, Any]) -> None:
     c = launched["campaign"]
     buy(session, launched["target"][0], LAUNCH + timedelta(days=5))
-    early = campaigns.report(session, SYSTEM, c.id, LAUNCH + timedelta(days=2), {})
+    early = campaigns.report(session, SYSTEM, c.id, LAUNCH + timedelta(days=2), {}, timezone="Europe/Moscow")
     assert not early.complete and early.overall.target.revenue == 0 and len(early.daily) == 3
     assert early.roi is None  # nothing sent, no cost
-    draft = campaigns.create_campaign(session, SYSTEM, {"name": "Черновик", "segment_id": c.segment_id,
-                                                        "variants": [{"text": "x"}]})  # fmt: skip
+    draft = campaigns.create_campaign(
+        session, SYSTEM, {"name": "Черновик", "segment_id": c.segment_id, "variants": [{"text": "x"}]}
+    )
     with pytest.raises(Conflict, match="has not been launched"):
-        campaigns.report(session, SYSTEM, draft.id, LAUNCH, {})
+        campaigns.report(session, SYSTEM, draft.id, LAUNCH, {}, timezone="Europe/Moscow")
 
 
 def test_a_recipient_whose_card_is_merged_keeps_its_orders(session: Session, launched: dict[str, Any]) -> None:
@@ -127,6 +163,6 @@ def test_a_recipient_whose_card_is_merged_keeps_its_orders(session: Session, lau
         session, SYSTEM, skipped, target[2], hooks=()
     )  # the survivor is no comparison's: the target keeps the order
     buy(session, target[1], LAUNCH + day)
-    r = campaigns.report(session, SYSTEM, c.id, LAUNCH + 10 * day, {})
+    r = campaigns.report(session, SYSTEM, c.id, LAUNCH + 10 * day, {}, timezone="Europe/Moscow")
     assert (r.overall.target.buyers, r.overall.target.orders, r.overall.target.revenue) == (3, 5, 5000.0)
     assert (r.control.customers, r.control.buyers, r.control.orders) == (len(control), 1, 1)

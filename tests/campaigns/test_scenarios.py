@@ -19,24 +19,33 @@ from klientura.events import EventIn, record_event
 from klientura.kit.errors import ValidationFailed
 from tests import factories
 from tests.campaigns.test_campaigns import SENDING
+from tests.factories import SHOP
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # noon in Moscow
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 
 def switch_on(session: Session, key: str, at: datetime, **extra: Any) -> None:
-    campaigns.update_scenario(session, SYSTEM, key, {"enabled": True, "holdout_share": 0, "quiet_from": None,
-                                                     "quiet_until": None, **extra}, at)  # fmt: skip
+    campaigns.update_scenario(
+        session,
+        SYSTEM,
+        key,
+        {"enabled": True, "holdout_share": 0, "quiet_from": None, "quiet_until": None, **extra},
+        at,
+    )
 
 
 def fired(session: Session, key: str) -> dict[int, str]:
-    rows = session.execute(select(ScenarioEntry.customer_id, ScenarioEntry.grp).join(
-        campaigns.Scenario, campaigns.Scenario.id == ScenarioEntry.scenario_id).where(campaigns.Scenario.key == key))  # fmt: skip
+    rows = session.execute(
+        select(ScenarioEntry.customer_id, ScenarioEntry.grp)
+        .join(campaigns.Scenario, campaigns.Scenario.id == ScenarioEntry.scenario_id)
+        .where(campaigns.Scenario.key == key)
+    )
     return dict(rows.all())
 
 
 def event(session: Session, kind: str, cid: int, at: datetime) -> None:
-    record_event(session, SYSTEM, EventIn(type=kind, customer_id=cid, occurred_at=at))
+    record_event(session, SYSTEM, EventIn(type=kind, customer_id=cid, occurred_at=at), shop=SHOP)
 
 
 def test_every_scenario_starts_off_with_a_text_that_compiles(session: Session) -> None:
@@ -96,8 +105,9 @@ def test_win_back_and_repeat_purchase_once_each(session: Session) -> None:
     switch_on(session, "win_back", T0 - DAY)
     switch_on(session, "repeat_purchase", T0 - DAY)
     sleeper = factories.customer(session, email="sleep@example.com", consents={"email": True})
-    session.add(CustomerScore(customer_id=sleeper, as_of=T0.date(), temperature="cold", lifecycle="sleeping",
-                              recency_days=120))  # fmt: skip
+    session.add(
+        CustomerScore(customer_id=sleeper, as_of=T0.date(), temperature="cold", lifecycle="sleeping", recency_days=120)
+    )
     regular = factories.customer(session, email="reg@example.com", consents={"email": True})
     for d in (0, 30, 60):
         factories.order(session, regular, at=T0 - 91 * DAY + d * DAY)
@@ -111,15 +121,18 @@ def test_win_back_and_repeat_purchase_once_each(session: Session) -> None:
 def test_control_group_consent_and_global_control(session: Session) -> None:
     campaigns.set_global_control(session, SYSTEM, {"share": 0.1, "days": 90}, T0 - DAY)
     switch_on(session, "abandoned_cart", T0, holdout_share=0.3, delay_hours=0)
-    people = [factories.customer(session, email=f"c{i}@example.com", consents={"email": i % 10 != 0})
-              for i in range(200)]  # fmt: skip
+    people = [
+        factories.customer(session, email=f"c{i}@example.com", consents={"email": i % 10 != 0}) for i in range(200)
+    ]
     for cid in people:
         event(session, "cart_abandoned", cid, T0 + HOUR)
     counts = campaigns.run_scenarios(session, T0 + 2 * HOUR, SENDING)["abandoned_cart"]
     assert sum(counts.values()) == 200 and min(counts.values()) > 0
     groups = fired(session, "abandoned_cart")
-    sent = {m.customer_id for m in session.scalars(select(OutboxMessage).where(
-        OutboxMessage.source == "scenario:abandoned_cart"))}  # fmt: skip
+    sent = {
+        m.customer_id
+        for m in session.scalars(select(OutboxMessage).where(OutboxMessage.source == "scenario:abandoned_cart"))
+    }
     assert sent == {c for c, g in groups.items() if g == "target"}
     refused = {c for i, c in enumerate(people) if i % 10 == 0}
     assert all(groups[c] in ("skipped", "global") for c in refused)

@@ -38,38 +38,71 @@ class SlowSink:
 
 
 def _sender(url: str, port: int, *extra: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "KLIENTURA_DATABASE_URL": url, "KLIENTURA_SMTP_HOST": "127.0.0.1",
-           "KLIENTURA_SMTP_PORT": str(port)}  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "klientura", "send", "--batch", "20", "--lease", "2", *extra],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)  # fmt: skip
+    env = {
+        **os.environ,
+        "KLIENTURA_DATABASE_URL": url,
+        "KLIENTURA_SMTP_HOST": "127.0.0.1",
+        "KLIENTURA_SMTP_PORT": str(port),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "klientura", "send", "--batch", "20", "--lease", "2", *extra],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def _messages(session: Any) -> set[str]:
     """300 plain messages in the outbox; the addresses they go to."""
-    campaigns.enqueue(session, [campaigns.Draft(key=f"k{i}", channel="email", to=f"c{i}@example.com", source="test",
-                                                subject="Привет", text="Текст") for i in range(300)], datetime.now(UTC))  # fmt: skip
+    campaigns.enqueue(
+        session,
+        [
+            campaigns.Draft(
+                key=f"k{i}", channel="email", to=f"c{i}@example.com", source="test", subject="Привет", text="Текст"
+            )
+            for i in range(300)
+        ],
+        datetime.now(UTC),
+    )
     return {f"c{i}@example.com" for i in range(300)}
 
 
 def _campaign(session: Any) -> set[str]:
     """A campaign to 300 customers, launched: its messages wait in the outbox, rendered only when sent."""
     from klientura.audit import SYSTEM
-    from klientura.segments import Segment, SegmentMember
     from tests import factories
 
-    ids = [factories.customer(session, first_name=f"Имя{i}", email=f"r{i}@example.com", consents={"email": True})
-           for i in range(300)]  # fmt: skip
-    seg = Segment(name="Все", rule={"all": []}, kind="static", size=300, created_by="t")
-    session.add(seg)
-    session.flush()
-    session.add_all(SegmentMember(segment_id=seg.id, customer_id=c) for c in ids)
-    c = campaigns.create_campaign(session, SYSTEM, {
-        "name": "Kill", "segment_id": seg.id, "holdout_share": 0, "global_control": False, "cap": None,
-        "quiet_from": None, "quiet_until": None, "channel": "email",
-        "variants": [{"name": "A", "subject": "{{ name }}, привет", "text": "{{ name }}", "html": "<p>{{ name }}</p>"}],
-    })  # fmt: skip
-    campaigns.launch(session, SYSTEM, c.id, datetime.now(UTC), campaigns.Sending(campaigns.Links("http://x", "s")))
+    ids = [
+        factories.customer(session, first_name=f"Имя{i}", email=f"r{i}@example.com", consents={"email": True})
+        for i in range(300)
+    ]
+    seg_id = factories.static_segment(session, ids)
+    c = campaigns.create_campaign(
+        session,
+        SYSTEM,
+        {
+            "name": "Kill",
+            "segment_id": seg_id,
+            "holdout_share": 0,
+            "global_control": False,
+            "cap": None,
+            "quiet_from": None,
+            "quiet_until": None,
+            "channel": "email",
+            "variants": [
+                {"name": "A", "subject": "{{ name }}, привет", "text": "{{ name }}", "html": "<p>{{ name }}</p>"}
+            ],
+        },
+    )
+    campaigns.launch(
+        session,
+        SYSTEM,
+        c.id,
+        datetime.now(UTC),
+        campaigns.Sending(campaigns.Links("http://x", "s"), "Europe/Moscow", "ru", "RUB"),
+    )
     return {f"r{i}@example.com" for i in range(300)}
 
 
@@ -101,8 +134,11 @@ def test_a_killed_sender_restarted_loses_nothing_and_repeats_at_most_the_message
             _out, err = second.communicate(timeout=120)
             assert second.returncode == 0, err.decode()
             with factory() as session:
-                statuses = dict(session.execute(select(campaigns.OutboxMessage.status, func.count())
-                                                .group_by(campaigns.OutboxMessage.status)).all())  # fmt: skip
+                statuses = dict(
+                    session.execute(
+                        select(campaigns.OutboxMessage.status, func.count()).group_by(campaigns.OutboxMessage.status)
+                    ).all()
+                )
             factory.kw["bind"].dispose()
     finally:
         controller.stop()

@@ -63,11 +63,16 @@ def test_an_aa_test_on_real_purchases_is_significant_about_5_percent_of_the_time
     for i in range(runs):
         control = {c for c in ids if in_share(f"aa-{i}", c, 0.2)}
         target = [c for c in ids if c not in control]
-        d = welch([revenue[c] for c in target if c in revenue], [revenue[c] for c in control if c in revenue],
-                  len(target), len(control))  # fmt: skip
+        d = welch(
+            [revenue[c] for c in target if c in revenue],
+            [revenue[c] for c in control if c in revenue],
+            len(target),
+            len(control),
+        )
         hits += d.significant
-        conv = proportions(sum(c in revenue for c in target), len(target),
-                           sum(c in revenue for c in control), len(control))  # fmt: skip
+        conv = proportions(
+            sum(c in revenue for c in target), len(target), sum(c in revenue for c in control), len(control)
+        )
         conv_hits += conv.significant
     assert 0.025 <= hits / runs <= 0.085, hits / runs
     assert 0.025 <= conv_hits / runs <= 0.085, conv_hits / runs
@@ -79,8 +84,12 @@ def test_a_real_effect_is_found() -> None:
     found = 0
     for i in range(100):
         control = {c for c in ids if in_share(f"ab-{i}", c, 0.5)}
-        d = welch([revenue[c] * 1.3 for c in ids if c not in control and c in revenue],
-                  [revenue[c] for c in control if c in revenue], len(ids) - len(control), len(control))  # fmt: skip
+        d = welch(
+            [revenue[c] * 1.3 for c in ids if c not in control and c in revenue],
+            [revenue[c] for c in control if c in revenue],
+            len(ids) - len(control),
+            len(control),
+        )
         found += d.significant and d.diff > 0
     assert found >= 30
 
@@ -91,7 +100,7 @@ def test_roi_comes_with_the_interval_of_the_incremental_margin_and_p_values_read
     from types import SimpleNamespace
     from typing import Any, cast
 
-    from klientura.campaigns.report import Report
+    from klientura.campaigns.report import CampaignReport as Report
     from klientura.campaigns.stats import Difference
     from klientura.web.i18n import p_value
 

@@ -33,33 +33,51 @@ def test_fields_from_the_card_and_the_ledger(session: Session) -> None:
         session, acc.id, 50, at=AT - timedelta(days=50), author="t", expires_at=datetime(2026, 12, 5, 9, tzinfo=UTC)
     )
     loyalty.earn(session, acc.id, 300, at=AT - timedelta(days=40), author="t", expires_at=AT + timedelta(days=200))
-    loyalty.earn(session, acc.id, 70, at=AT, author="t", available_at=AT + timedelta(days=14),
-                 expires_at=AT + timedelta(days=300))  # fmt: skip
+    loyalty.earn(
+        session,
+        acc.id,
+        70,
+        at=AT,
+        author="t",
+        available_at=AT + timedelta(days=14),
+        expires_at=AT + timedelta(days=300),
+    )
     loyalty.earn(session, acc.id, 40, at=AT - timedelta(days=400), author="t", expires_at=AT - timedelta(days=1))
     p = personal(session, customer, AT, "Europe/Moscow", promo_code="ANNA-7Q")
     assert (p.name, p.points, p.points_expiring, p.points_expire_on) == ("Анна", 450, 150, date(2026, 12, 5))
     assert p.tier == "base" and p.promo_code == "ANNA-7Q"
-    text = render("{{ name }}, {{ points_expiring }} из {{ points | number }} баллов сгорят {{ points_expire_on | day }}"
-                  ", код {{ promo_code }}", p).replace("\u202f", " ")  # fmt: skip
+    text = render(
+        "{{ name }}, {{ points_expiring }} из {{ points | number }} баллов сгорят {{ points_expire_on | day }}"
+        ", код {{ promo_code }}",
+        p,
+        locale="ru",
+        currency="RUB",
+    ).replace("\u202f", " ")
     assert text == "Анна, 150 из 450 баллов сгорят 5 декабря 2026 г., код ANNA-7Q"
-    nobody = personal(session, factories.customer(session, first_name=None, last_name=None), AT)
+    nobody = personal(session, factories.customer(session, first_name=None, last_name=None), AT, "Europe/Moscow")
     assert (nobody.name, nobody.points, nobody.points_expire_on, nobody.tier) == ("клиент", 0, None, None)
 
 
 def test_html_escapes_what_it_inserts_text_does_not() -> None:
     p = Personal(first_name="<script>alert(1)</script>", name="<script>alert(1)</script>")
-    assert render("<p>{{ name }}</p>", p, html=True) == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
-    assert render("{{ name }}", p) == "<script>alert(1)</script>"
+    assert (
+        render("<p>{{ name }}</p>", p, html=True, locale="ru", currency="RUB")
+        == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+    )
+    assert render("{{ name }}", p, locale="ru", currency="RUB") == "<script>alert(1)</script>"
 
 
-@pytest.mark.parametrize(("source", "reason"), [
-    ("Здравствуйте, {{ nmae }}!", "the fields are first_name, last_name, name, points"),
-    ("{% if points %}много", "line 1"),
-    ("{{ name.__class__.__mro__ }}", "not allowed"),
-    ("{{ ''.__class__.__subclasses__() }}", "not allowed"),
-    ("{{ points / 0 }}", "division by zero"),  # the template's own arithmetic: refused, not a crash
-    ("{{ name + 1 }}", "template: "),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("Здравствуйте, {{ nmae }}!", "the fields are first_name, last_name, name, points"),
+        ("{% if points %}много", "line 1"),
+        ("{{ name.__class__.__mro__ }}", "not allowed"),
+        ("{{ ''.__class__.__subclasses__() }}", "not allowed"),
+        ("{{ points / 0 }}", "division by zero"),  # the template's own arithmetic: refused, not a crash
+        ("{{ name + 1 }}", "template: "),
+    ],
+)
 def test_a_template_that_would_send_nonsense_is_refused_with_the_reason(source: str, reason: str) -> None:
     with pytest.raises(ValidationFailed) as exc:
         check(source)
@@ -68,6 +86,6 @@ def test_a_template_that_would_send_nonsense_is_refused_with_the_reason(source: 
 
 def test_money_and_dates_in_the_templates_locale() -> None:
     p = Personal(name="Anna", points=1234567, points_expire_on=date(2026, 12, 5))
-    assert render("{{ points | number }} · {{ 1500 | money }} · {{ points_expire_on | day }}", p, locale="en") == (
-        "1,234,567 · RUB1,500.00 · December 5, 2026"
-    )
+    assert render(
+        "{{ points | number }} · {{ 1500 | money }} · {{ points_expire_on | day }}", p, locale="en", currency="RUB"
+    ) == ("1,234,567 · RUB1,500.00 · December 5, 2026")

@@ -15,12 +15,19 @@ from tests import factories
 MSK, VLAD = ZoneInfo("Europe/Moscow"), ZoneInfo("Asia/Vladivostok")
 
 
-@pytest.mark.parametrize(("utc", "zone", "expected"), [
-    (datetime(2026, 11, 29, 9, 0, tzinfo=UTC), MSK, datetime(2026, 11, 29, 9, 0, tzinfo=UTC)),  # 12:00 Moscow: now
-    (datetime(2026, 11, 29, 19, 30, tzinfo=UTC), MSK, datetime(2026, 11, 30, 6, 0, tzinfo=UTC)),  # 22:30: 09:00 next day
-    (datetime(2026, 11, 29, 3, 0, tzinfo=UTC), MSK, datetime(2026, 11, 29, 6, 0, tzinfo=UTC)),  # 06:00: 09:00 today
-    (datetime(2026, 11, 29, 12, 0, tzinfo=UTC), VLAD, datetime(2026, 11, 29, 23, 0, tzinfo=UTC)),  # 22:00 there
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("utc", "zone", "expected"),
+    [
+        (datetime(2026, 11, 29, 9, 0, tzinfo=UTC), MSK, datetime(2026, 11, 29, 9, 0, tzinfo=UTC)),  # 12:00 Moscow: now
+        (
+            datetime(2026, 11, 29, 19, 30, tzinfo=UTC),
+            MSK,
+            datetime(2026, 11, 30, 6, 0, tzinfo=UTC),
+        ),  # 22:30: 09:00 next day
+        (datetime(2026, 11, 29, 3, 0, tzinfo=UTC), MSK, datetime(2026, 11, 29, 6, 0, tzinfo=UTC)),  # 06:00: 09:00 today
+        (datetime(2026, 11, 29, 12, 0, tzinfo=UTC), VLAD, datetime(2026, 11, 29, 23, 0, tzinfo=UTC)),  # 22:00 there
+    ],
+)
 def test_quiet_hours_end_in_the_recipients_own_morning(utc: datetime, zone: ZoneInfo, expected: datetime) -> None:
     assert send_at(utc, zone) == expected
 

@@ -9,8 +9,9 @@ import json
 from klientura.channels import OutgoingMessage, TelegramChannel, TelegramSettings, WebhookChannel, WebhookSettings
 from tests.channels.conftest import Peer
 
-MESSAGE = OutgoingMessage(key="c7-r42", to="+79161234567", subject="Скидка", text="Анна, −20% до воскресенья",
-                          data={"campaign": 7})  # fmt: skip
+MESSAGE = OutgoingMessage(
+    key="c7-r42", to="+79161234567", subject="Скидка", text="Анна, −20% до воскресенья", data={"campaign": 7}
+)
 
 
 def test_a_webhook_gets_the_message_signed_with_its_idempotency_key(peer: tuple[Peer, str]) -> None:

@@ -13,13 +13,27 @@ SMS = OutgoingMessage(key="c3-r17", to="+79161234567", text="Анна, ваши 
 def test_smsru_sends_and_reads_its_answers(peer: tuple[Peer, str]) -> None:
     state, url = peer
     state.script = [
-        (200, {"status": "OK", "status_code": 100, "sms": {"79161234567": {"status": "OK", "status_code": 100,
-                                                                           "sms_id": "000000-10000001"}}}, {}),
-        (200, {"status": "OK", "status_code": 100, "sms": {"79161234567": {"status": "ERROR", "status_code": 207,
-                                                                           "status_text": "На этот номер нельзя"}}}, {}),
+        (
+            200,
+            {
+                "status": "OK",
+                "status_code": 100,
+                "sms": {"79161234567": {"status": "OK", "status_code": 100, "sms_id": "000000-10000001"}},
+            },
+            {},
+        ),
+        (
+            200,
+            {
+                "status": "OK",
+                "status_code": 100,
+                "sms": {"79161234567": {"status": "ERROR", "status_code": 207, "status_text": "На этот номер нельзя"}},
+            },
+            {},
+        ),
         (200, {"status": "ERROR", "status_code": 201, "status_text": "Не хватает средств на лицевом счету"}, {}),
         (502, {}, {}),
-    ]  # fmt: skip
+    ]
     channel = SmsChannel(SmsSettings(provider="smsru", key="API-ID", sender="Shop", base_url=url))
     sent, refused, broke, down = (channel.send(SMS) for _ in range(4))
     channel.close()
@@ -34,8 +48,11 @@ def test_smsru_sends_and_reads_its_answers(peer: tuple[Peer, str]) -> None:
 
 def test_smsc_passes_our_id_and_reads_its_errors(peer: tuple[Peer, str]) -> None:
     state, url = peer
-    state.script = [(200, {"id": 5501, "cnt": 1}, {}), (200, {"error": "invalid number", "error_code": 7}, {}),
-                    (200, {"error": "duplicate request, wait a minute", "error_code": 9}, {})]  # fmt: skip
+    state.script = [
+        (200, {"id": 5501, "cnt": 1}, {}),
+        (200, {"error": "invalid number", "error_code": 7}, {}),
+        (200, {"error": "duplicate request, wait a minute", "error_code": 9}, {}),
+    ]
     channel = SmsChannel(SmsSettings(provider="smsc", login="shop", key="pw", base_url=url))
     sent, invalid, flood = (channel.send(SMS) for _ in range(3))
     channel.close()

@@ -25,8 +25,9 @@ class Sink:
         self.envelopes: list[Any] = []
         self.pipelining = pipelining
 
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
-                          responses: list[str]) -> list[str]:  # fmt: skip
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
         session.host_name = hostname
         return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
@@ -62,9 +63,14 @@ def smtp(request: pytest.FixtureRequest) -> Iterator[tuple[Sink, int]]:
 def test_html_with_text_one_click_unsubscribe_and_an_id_from_the_key(smtp: tuple[Sink, int]) -> None:
     sink, port = smtp
     channel = SmtpChannel(SmtpSettings(port=port, sender="shop@example.ru", sender_name="Магазин"))
-    message = OutgoingMessage(key="c12-r345", to="anna@example.com", subject="Ваши баллы сгорают",
-                              text="Анна, 300 баллов сгорят 1 декабря.", html="<p>Анна, <b>300</b> баллов</p>",
-                              unsubscribe_url="https://shop.example.ru/u/abc")  # fmt: skip
+    message = OutgoingMessage(
+        key="c12-r345",
+        to="anna@example.com",
+        subject="Ваши баллы сгорают",
+        text="Анна, 300 баллов сгорят 1 декабря.",
+        html="<p>Анна, <b>300</b> баллов</p>",
+        unsubscribe_url="https://shop.example.ru/u/abc",
+    )
     first = channel.send(message)
     again = channel.send(message)  # the worker's retry after a crash: the same id
     channel.close()

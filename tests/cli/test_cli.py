@@ -99,7 +99,9 @@ def test_demo_builds_a_small_chain(env: Path) -> None:
         from klientura.analytics import Warehouse, default_path
 
         url = f"sqlite:///{env / 'cli.db'}"
-        with Warehouse(default_path(url), url, read_only=True) as wh:  # the same from the warehouse's columns
+        with Warehouse(
+            default_path(url), url, read_only=True, timezone="Europe/Moscow"
+        ) as wh:  # the same from the warehouse's columns
             fast = effectiveness(session, SYSTEM, wh=wh)
         assert (fast.members.customers, fast.non_members.customers) == (
             report.members.customers,

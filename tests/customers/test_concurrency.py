@@ -10,6 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from klientura.audit import SYSTEM, AuditEntry
 from klientura.customers import Customer, CustomerIn, Identity, prepare, resolve
+from tests.factories import SHOP
 
 
 def test_twelve_concurrent_creates_of_one_phone_make_one_card(engine: Engine) -> None:
@@ -22,7 +23,7 @@ def test_twelve_concurrent_creates_of_one_phone_make_one_card(engine: Engine) ->
     def worker(i: int) -> None:
         session = factory()
         try:
-            prepared = prepare(CustomerIn(phone=phone, email=f"c{i}@example.com", first_name="Гонка"))
+            prepared = prepare(CustomerIn(phone=phone, email=f"c{i}@example.com", first_name="Гонка"), shop=SHOP)
             barrier.wait()
             for attempt in range(60):  # SQLite may answer "database is locked" to a writer: retry like a client
                 try:

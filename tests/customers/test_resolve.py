@@ -18,10 +18,11 @@ from klientura.customers import (
     to_read,
 )
 from klientura.kit.errors import ValidationFailed
+from tests.factories import SHOP
 
 
 def _resolve(session: Session, **kw: object):  # type: ignore[no-untyped-def]
-    return resolve(session, SYSTEM, prepare(CustomerIn(**kw)), source="test")
+    return resolve(session, SYSTEM, prepare(CustomerIn(**kw), shop=SHOP), source="test")
 
 
 def count(session: Session, model: type) -> int:
@@ -99,9 +100,12 @@ def test_every_change_is_audited(session: Session) -> None:
 
 def test_full_name_split_and_consents_tags(session: Session) -> None:
     res = _resolve(
-        session, phone="+79160000006", full_name="Смирнова Ольга Петровна",
-        consents={"email": True, "sms": False}, tags=["VIP", "opt"],
-    )  # fmt: skip
+        session,
+        phone="+79160000006",
+        full_name="Смирнова Ольга Петровна",
+        consents={"email": True, "sms": False},
+        tags=["VIP", "opt"],
+    )
     read = to_read(session, session.get_one(Customer, res.customer_id))
     assert (read.last_name, read.first_name, read.middle_name) == ("Смирнова", "Ольга", "Петровна")
     assert {(c.channel, c.granted) for c in read.consents} == {("email", True), ("sms", False)}

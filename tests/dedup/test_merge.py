@@ -26,7 +26,7 @@ from klientura.dedup import merge, unmerge
 from klientura.events import Event, EventIn, record_event
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.orders import Order
-from tests.factories import order
+from tests.factories import SHOP, order
 
 _seq = iter(range(10**6))
 
@@ -35,46 +35,63 @@ def state(session: Session, cid: int) -> dict[str, Any]:
     session.expire_all()
     c = session.get_one(Customer, cid)
     return {
-        "profile": (c.last_name, c.first_name, c.middle_name, c.gender, c.birth_date, c.city, c.owner_id, c.attributes,
-                    c.merged_into_id),
-        "identities": sorted((i.id, i.kind, i.value) for i in session.scalars(select(Identity).where(Identity.customer_id == cid))),
+        "profile": (
+            c.last_name,
+            c.first_name,
+            c.middle_name,
+            c.gender,
+            c.birth_date,
+            c.city,
+            c.owner_id,
+            c.attributes,
+            c.merged_into_id,
+        ),
+        "identities": sorted(
+            (i.id, i.kind, i.value) for i in session.scalars(select(Identity).where(Identity.customer_id == cid))
+        ),
         "orders": sorted(session.scalars(select(Order.id).where(Order.customer_id == cid))),
         "events": sorted(session.scalars(select(Event.id).where(Event.customer_id == cid))),
         "tags": sorted(session.scalars(select(CustomerTag.tag_id).where(CustomerTag.customer_id == cid))),
-        "consents": sorted((x.channel, x.granted, x.source, x.changed_at) for x in
-                           session.scalars(select(Consent).where(Consent.customer_id == cid))),
-        "values": sorted((f.id, f.field, f.value) for f in session.scalars(select(FieldValue).where(FieldValue.customer_id == cid))),
-    }  # fmt: skip
+        "consents": sorted(
+            (x.channel, x.granted, x.source, x.changed_at)
+            for x in session.scalars(select(Consent).where(Consent.customer_id == cid))
+        ),
+        "values": sorted(
+            (f.id, f.field, f.value) for f in session.scalars(select(FieldValue).where(FieldValue.customer_id == cid))
+        ),
+    }
 
 
-card = st.fixed_dictionaries({
-    "last_name": st.sampled_from([None, "Иванов", "Петрова", "Сидоров"]),
-    "first_name": st.sampled_from([None, "Иван", "Анна"]),
-    "city": st.sampled_from([None, "Москва", "Казань"]),
-    "birth_date": st.sampled_from([None, date(1990, 1, 2), date(1985, 5, 5)]),
-    "orders": st.integers(0, 3),
-    "events": st.integers(0, 2),
-    "tags": st.lists(st.sampled_from(["vip", "опт", "new"]), max_size=3),
-    "consents": st.dictionaries(st.sampled_from(["email", "sms"]), st.booleans(), max_size=2),
-    "conflict": st.booleans(),
-})  # fmt: skip
+card = st.fixed_dictionaries(
+    {
+        "last_name": st.sampled_from([None, "Иванов", "Петрова", "Сидоров"]),
+        "first_name": st.sampled_from([None, "Иван", "Анна"]),
+        "city": st.sampled_from([None, "Москва", "Казань"]),
+        "birth_date": st.sampled_from([None, date(1990, 1, 2), date(1985, 5, 5)]),
+        "orders": st.integers(0, 3),
+        "events": st.integers(0, 2),
+        "tags": st.lists(st.sampled_from(["vip", "опт", "new"]), max_size=3),
+        "consents": st.dictionaries(st.sampled_from(["email", "sms"]), st.booleans(), max_size=2),
+        "conflict": st.booleans(),
+    }
+)
 
 
 def make(session: Session, spec: dict[str, Any], when: datetime) -> int:
     n = next(_seq)
     phone = f"+7916{n:07d}"
     profile = {k: spec[k] for k in ("last_name", "first_name", "city", "birth_date") if spec[k] is not None}
-    cid = resolve(session, SYSTEM, prepare(CustomerIn(phone=phone, **profile))).customer_id
+    cid = resolve(session, SYSTEM, prepare(CustomerIn(phone=phone, **profile), shop=SHOP)).customer_id
     for _ in range(spec["orders"]):
         order(session, cid)
     for _ in range(spec["events"]):
-        record_event(session, SYSTEM, EventIn(type="site_visit", customer_id=cid, occurred_at=when))
+        record_event(session, SYSTEM, EventIn(type="site_visit", customer_id=cid, occurred_at=when), shop=SHOP)
     if spec["tags"]:
         add_tags(session, SYSTEM, cid, spec["tags"])
     for ch, granted in spec["consents"].items():
         set_consent(session, SYSTEM, cid, ch, granted, "test")
     if spec["conflict"]:
-        resolve(session, SYSTEM, prepare(CustomerIn(phone=phone, last_name="Другая")))
+        resolve(session, SYSTEM, prepare(CustomerIn(phone=phone, last_name="Другая"), shop=SHOP))
     return cid
 
 
@@ -99,15 +116,15 @@ def test_merge_then_unmerge_restores_both_cards_exactly(session: Session, a: dic
 
 
 def test_merge_fills_gaps_and_is_audited_and_guarded(session: Session) -> None:
-    a = resolve(session, SYSTEM, prepare(CustomerIn(phone="+79160000101", last_name="Иванов"))).customer_id
+    a = resolve(session, SYSTEM, prepare(CustomerIn(phone="+79160000101", last_name="Иванов"), shop=SHOP)).customer_id
     b = resolve(
-        session, SYSTEM, prepare(CustomerIn(email="ivan@example.com", first_name="Иван", city="Тула"))
+        session, SYSTEM, prepare(CustomerIn(email="ivan@example.com", first_name="Иван", city="Тула"), shop=SHOP)
     ).customer_id
     rec = merge(session, SYSTEM, a, b, hooks=())
     survivor = session.get_one(Customer, a)
     assert (survivor.last_name, survivor.first_name, survivor.city) == ("Иванов", "Иван", "Тула")
     # a repeat request with the merged card's e-mail now lands on the survivor
-    assert resolve(session, SYSTEM, prepare(CustomerIn(email="ivan@example.com"))).customer_id == a
+    assert resolve(session, SYSTEM, prepare(CustomerIn(email="ivan@example.com"), shop=SHOP)).customer_id == a
     actions = set(session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("customer.merge%"))))
     assert actions == {"customer.merge", "customer.merged_into"}
     with pytest.raises(Conflict):

@@ -7,10 +7,19 @@ from sqlalchemy.orm import Session
 from klientura.audit import SYSTEM
 from klientura.customers import CustomerIn, prepare, resolve
 from klientura.dedup import Person, dismiss, find_duplicates, list_suggestions, scan, score
+from tests.factories import SHOP
 
 
-def P(i: int, last: str, first: str, bd: date | None = None, phones: tuple[str, ...] = (), emails: tuple[str, ...] = (),
-      middle: str | None = None, gender: str | None = None) -> Person:  # fmt: skip
+def P(
+    i: int,
+    last: str,
+    first: str,
+    bd: date | None = None,
+    phones: tuple[str, ...] = (),
+    emails: tuple[str, ...] = (),
+    middle: str | None = None,
+    gender: str | None = None,
+) -> Person:
     return Person(i, last, first, middle, bd, gender, None, list(phones), list(emails))
 
 
@@ -32,8 +41,13 @@ def test_typo_in_surname_and_a_phone_one_digit_apart() -> None:
 def test_different_people_are_kept_apart() -> None:
     assert score(P(1, "Иванов", "Иван", BD), P(2, "Иванов", "Иван", date(1971, 7, 3))).probability < 0.2
     # two real names one letter apart are two people, not a typo
-    assert score(P(1, "Жукова", "Инна", emails=("inna.zhukova@mail.ru",)),
-                 P(2, "Жукова", "Нина", emails=("nina.zhukova@mail.ru",))).probability < 0.5  # fmt: skip
+    assert (
+        score(
+            P(1, "Жукова", "Инна", emails=("inna.zhukova@mail.ru",)),
+            P(2, "Жукова", "Нина", emails=("nina.zhukova@mail.ru",)),
+        ).probability
+        < 0.5
+    )
     # a namesake is not enough
     assert score(P(1, "Петров", "Пётр"), P(2, "Петров", "Петр")).probability < 0.5
     assert score(P(1, "Иванова", "Анна", BD, gender="f"), P(2, "Иванова", "Анна", BD, gender="m")).probability < 0.8
@@ -41,18 +55,22 @@ def test_different_people_are_kept_apart() -> None:
 
 def test_blocking_finds_pairs_without_comparing_everyone() -> None:
     people = [P(i, "Фамилия" + str(i), "Имя", date(1950 + i % 50, 1 + i % 12, 1 + i % 28)) for i in range(1, 2000)]
-    people += [P(5000, "Кузнецов", "Дмитрий", BD, emails=("dkuznetsov@mail.ru",)),
-               P(5001, "Кузнецов", "Дмитрии", None, emails=("dkuznetsov@gmail.com",))]  # fmt: skip
+    people += [
+        P(5000, "Кузнецов", "Дмитрий", BD, emails=("dkuznetsov@mail.ru",)),
+        P(5001, "Кузнецов", "Дмитрии", None, emails=("dkuznetsov@gmail.com",)),
+    ]
     found = find_duplicates(people, 0.8)
     assert [(s.low_id, s.high_id) for s in found] == [(5000, 5001)]
 
 
 def test_scan_list_and_dismiss(session: Session) -> None:
     a = resolve(
-        session, SYSTEM, prepare(CustomerIn(phone="+79160000201", full_name="Сидорова Анна", birth_date=BD))
+        session, SYSTEM, prepare(CustomerIn(phone="+79160000201", full_name="Сидорова Анна", birth_date=BD), shop=SHOP)
     ).customer_id
     b = resolve(
-        session, SYSTEM, prepare(CustomerIn(email="anna.s@example.com", full_name="Sidorova Anna", birth_date=BD))
+        session,
+        SYSTEM,
+        prepare(CustomerIn(email="anna.s@example.com", full_name="Sidorova Anna", birth_date=BD), shop=SHOP),
     ).customer_id
     assert scan(session, SYSTEM, 0.8) == 1
     (s,) = list_suggestions(session, SYSTEM)

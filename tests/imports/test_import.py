@@ -15,11 +15,13 @@ from klientura.customers import Customer, FieldValue, Identity, find_by_identity
 from klientura.imports import get_run, inspect_file, run_import
 from klientura.imports.customers import import_customers
 from klientura.imports.mapping import CUSTOMER_FIELDS, ORDER_FIELDS, detect
-from klientura.imports.orders import Receipt, import_orders
+from klientura.imports.orders import import_orders
 from klientura.imports.readers import open_table
+from klientura.imports.receipt_rows import Receipt
 from klientura.imports.report import Report
 from klientura.kit.errors import ValidationFailed
 from klientura.orders import Order, OrderLine
+from tests.factories import SHOP
 
 RU_CSV = """ФИО;Телефон;E-mail;Дата рождения;Пол;Город;Номер карты;Согласие на SMS;Теги
 Иванов Иван Иванович;8 (912) 345-67-89;Ivan@Mail.ru;01.02.1985;м;Москва;1000 0001;да;vip, опт
@@ -43,7 +45,7 @@ def _count(session: Session, model: type) -> int:
 
 def test_cp1251_semicolon_russian_headers_with_row_report(session: Session, tmp_path: Path) -> None:
     path = _write(tmp_path, "clients.csv", RU_CSV, "cp1251")
-    report = run_import(session, SYSTEM, path, "customers")
+    report = run_import(session, SYSTEM, path, "customers", shop=SHOP)
     assert (report.total, report.created, report.updated, report.rejected) == (6, 2, 1, 3)
     reasons = {r.row_no: r.reason for r in report.rejections}
     assert "phone" in reasons[4] and "date" in reasons[5] and "no phone" in reasons[6]
@@ -57,9 +59,9 @@ def test_cp1251_semicolon_russian_headers_with_row_report(session: Session, tmp_
 
 def test_reimporting_the_same_file_changes_nothing(session: Session, tmp_path: Path) -> None:
     path = _write(tmp_path, "clients.csv", RU_CSV)
-    run_import(session, SYSTEM, path, "customers")
+    run_import(session, SYSTEM, path, "customers", shop=SHOP)
     counts = [_count(session, m) for m in (Customer, Identity, FieldValue)]
-    again = run_import(session, SYSTEM, path, "customers")
+    again = run_import(session, SYSTEM, path, "customers", shop=SHOP)
     assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 3, 3)
     assert [_count(session, m) for m in (Customer, Identity, FieldValue)] == counts
 
@@ -70,7 +72,9 @@ def test_english_headers_comma_separator_and_override(session: Session, tmp_path
     info = inspect_file(path, "customers")
     assert info["delimiter"] == ","
     assert "Given" in info["unmapped"]
-    report = run_import(session, SYSTEM, path, "customers", overrides={"Given": "first_name", "Email address": "email"})
+    report = run_import(
+        session, SYSTEM, path, "customers", overrides={"Given": "first_name", "Email address": "email"}, shop=SHOP
+    )
     assert report.created == 1
     c = find_by_identity(session, SYSTEM, "email", "john@example.com", "RU")
     assert c is not None and c.first_name == "John" and c.last_name == "Smith"
@@ -84,7 +88,7 @@ def test_xlsx_customers(session: Session, tmp_path: Path) -> None:
     ws.append(["Сидоров", "Пётр", 79161234567, date(1970, 3, 4)])
     path = tmp_path / "c.xlsx"
     wb.save(path)
-    report = run_import(session, SYSTEM, path, "customers")
+    report = run_import(session, SYSTEM, path, "customers", shop=SHOP)
     assert report.created == 1
     c = find_by_identity(session, SYSTEM, "phone", "89161234567", "RU")
     assert c is not None and c.birth_date == date(1970, 3, 4)
@@ -93,14 +97,14 @@ def test_xlsx_customers(session: Session, tmp_path: Path) -> None:
 def test_dry_run_writes_nothing(session: Session, tmp_path: Path) -> None:
     path = _write(tmp_path, "clients.csv", RU_CSV)
     with session.begin_nested() as sp:
-        report = run_import(session, SYSTEM, path, "customers", dry_run=True)
+        report = run_import(session, SYSTEM, path, "customers", dry_run=True, shop=SHOP)
         sp.rollback()
     assert report.created == 2 and report.run_id is None
     assert _count(session, Customer) == 0
 
 
 def test_orders_by_receipt_and_by_line(session: Session, tmp_path: Path) -> None:
-    run_import(session, SYSTEM, _write(tmp_path, "c.csv", RU_CSV), "customers")
+    run_import(session, SYSTEM, _write(tmp_path, "c.csv", RU_CSV), "customers", shop=SHOP)
     receipts = (
         "Номер чека;Дата покупки;Сумма;Скидка;Магазин;Телефон;Номер карты\n"
         "R1;15.01.2026 12:30;1 500,50;100;ТЦ Мега;89123456789;\n"
@@ -110,7 +114,7 @@ def test_orders_by_receipt_and_by_line(session: Session, tmp_path: Path) -> None
         "R5;18.01.2026;250;;Онлайн;;\n"
         "R6;32.01.2026;250;;Онлайн;;\n"
     )
-    report = run_import(session, SYSTEM, _write(tmp_path, "o.csv", receipts), "orders")
+    report = run_import(session, SYSTEM, _write(tmp_path, "o.csv", receipts), "orders", shop=SHOP)
     assert (report.created, report.rejected) == (3, 3)
     reasons = sorted(r.reason for r in report.rejections)
     assert any("negative" in r for r in reasons) and any("unknown customer" in r for r in reasons)
@@ -119,7 +123,7 @@ def test_orders_by_receipt_and_by_line(session: Session, tmp_path: Path) -> None
     assert r1.paid == Decimal("1400.50") and r1.customer_id is not None
     r5 = session.scalars(select(Order).where(Order.external_id == "R5")).one()
     assert r5.customer_id is None  # anonymous receipt
-    again = run_import(session, SYSTEM, _write(tmp_path, "o.csv", receipts), "orders")
+    again = run_import(session, SYSTEM, _write(tmp_path, "o.csv", receipts), "orders", shop=SHOP)
     assert again.created == 0 and _count(session, Order) == 3
 
     lines = (
@@ -128,7 +132,7 @@ def test_orders_by_receipt_and_by_line(session: Session, tmp_path: Path) -> None
         "L1,2026-02-01 10:00,SKU-2,1,50.00,anna@example.com\n"
         "L2,2026-02-02 11:00,SKU-1,1,100.00,\n"
     )
-    rep = run_import(session, SYSTEM, _write(tmp_path, "l.csv", lines), "orders")
+    rep = run_import(session, SYSTEM, _write(tmp_path, "l.csv", lines), "orders", shop=SHOP)
     assert rep.created == 3 and rep.rejected == 0
     l1 = session.scalars(select(Order).where(Order.external_id == "L1")).one()
     assert l1.total == Decimal("250.00") and len(l1.lines) == 2
@@ -137,9 +141,9 @@ def test_orders_by_receipt_and_by_line(session: Session, tmp_path: Path) -> None
 
 def test_unknown_kind_and_missing_file(session: Session, tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed):
-        run_import(session, SYSTEM, tmp_path / "nope.csv", "customers")
+        run_import(session, SYSTEM, tmp_path / "nope.csv", "customers", shop=SHOP)
     with pytest.raises(ValidationFailed):
-        run_import(session, SYSTEM, _write(tmp_path, "x.csv", "a;b\n1;2\n"), "customers")
+        run_import(session, SYSTEM, _write(tmp_path, "x.csv", "a;b\n1;2\n"), "customers", shop=SHOP)
 
 
 def _many(n: int) -> str:
@@ -160,10 +164,10 @@ def _state(session: Session) -> tuple[object, ...]:
 
 def test_parsing_in_a_child_process_gives_the_same_result(session: Session, tmp_path: Path) -> None:
     path = _write(tmp_path, "many.csv", _many(1200))
-    inline = run_import(session, SYSTEM, path, "customers", workers=0)
+    inline = run_import(session, SYSTEM, path, "customers", workers=0, shop=SHOP)
     state = _state(session)
     session.rollback()
-    parallel = run_import(session, SYSTEM, path, "customers", workers=1)
+    parallel = run_import(session, SYSTEM, path, "customers", workers=1, shop=SHOP)
     assert inline.as_dict() | {"run_id": 0} == parallel.as_dict() | {"run_id": 0}
     assert _state(session) == state
     assert (parallel.total, parallel.rejected) == (1200, 172)
@@ -176,7 +180,9 @@ def test_parsing_in_a_child_process_gives_the_same_result(session: Session, tmp_
 def test_rows_sharing_an_identity_across_batches_become_one_card(session: Session, tmp_path: Path) -> None:
     table = open_table(_write(tmp_path, "dups.csv", _many(300)))
     mapping = detect(table.headers, CUSTOMER_FIELDS)
-    report = import_customers(session, SYSTEM, table, mapping, report=Report("customers", {}), batch_size=64)
+    report = import_customers(
+        session, SYSTEM, table, mapping, report=Report("customers", {}), batch_size=64, region="RU", today=SHOP.today()
+    )
     assert report.created == _count(session, Customer) == len({i % 250 for i in range(300) if i % 7})
     first = find_by_identity(session, SYSTEM, "external", "import:1", "RU")
     assert first is not None
@@ -191,7 +197,7 @@ def test_a_failing_parser_process_is_a_readable_error(session: Session, tmp_path
         ("Телефон;Имя\n" + "89123456789;Иван\n" * 15000).encode() + b"\xff\xfe;\xff\n"
     )  # past the sniffed part
     with pytest.raises(ValidationFailed, match="not valid utf-8"):
-        run_import(session, SYSTEM, path, "customers", workers=1)
+        run_import(session, SYSTEM, path, "customers", workers=1, shop=SHOP)
 
 
 def _receipts(n: int) -> str:
@@ -205,25 +211,37 @@ def _receipts(n: int) -> str:
 
 
 def test_receipts_parsed_in_a_child_or_cut_by_batches_give_the_same_orders(session: Session, tmp_path: Path) -> None:
-    run_import(session, SYSTEM, _write(tmp_path, "c.csv", RU_CSV), "customers")
+    run_import(session, SYSTEM, _write(tmp_path, "c.csv", RU_CSV), "customers", shop=SHOP)
     path = _write(tmp_path, "receipts.csv", _receipts(200))
 
     def orders() -> list[tuple[object, ...]]:
-        rows = session.execute(select(Order.external_id, Order.customer_id.is_not(None), Order.total, func.count(OrderLine.id))
-                               .join(OrderLine).group_by(Order.id).order_by(Order.external_id)).all()  # fmt: skip
+        rows = session.execute(
+            select(Order.external_id, Order.customer_id.is_not(None), Order.total, func.count(OrderLine.id))
+            .join(OrderLine)
+            .group_by(Order.id)
+            .order_by(Order.external_id)
+        ).all()
         return [tuple(r) for r in rows]
 
-    inline = run_import(session, SYSTEM, path, "orders", workers=0)
+    inline = run_import(session, SYSTEM, path, "orders", workers=0, shop=SHOP)
     expected = orders()
     session.rollback()
-    run_import(session, SYSTEM, _write(tmp_path, "c.csv", RU_CSV), "customers")
+    run_import(session, SYSTEM, _write(tmp_path, "c.csv", RU_CSV), "customers", shop=SHOP)
     table = open_table(path)
-    small = import_orders(session, SYSTEM, table, detect(table.headers, ORDER_FIELDS), report=Report("orders", {}),
-                          batch_size=7)  # fmt: skip
+    small = import_orders(
+        session,
+        SYSTEM,
+        table,
+        detect(table.headers, ORDER_FIELDS),
+        report=Report("orders", {}),
+        batch_size=7,
+        region="RU",
+        tz="Europe/Moscow",
+    )
     assert orders() == expected and (small.created, small.rejected) == (inline.created, inline.rejected)
     session.rollback()
-    run_import(session, SYSTEM, _write(tmp_path, "c.csv", RU_CSV), "customers")
-    parallel = run_import(session, SYSTEM, path, "orders", workers=1)
+    run_import(session, SYSTEM, _write(tmp_path, "c.csv", RU_CSV), "customers", shop=SHOP)
+    parallel = run_import(session, SYSTEM, path, "orders", workers=1, shop=SHOP)
     assert orders() == expected and parallel.as_dict() | {"run_id": 0} == inline.as_dict() | {"run_id": 0}
     assert len(expected) == 200 - 67  # receipts of an unknown phone refused
     assert inline.rejected == sum(1 + r % 4 for r in range(200) if r % 3 == 1) + 1  # and the line with a negative price
@@ -254,7 +272,16 @@ def test_a_receipt_split_in_the_file_is_refused_and_a_reimport_changes_nothing(
     def run() -> Report:
         table = open_table(path)
         mapping = detect(table.headers, ORDER_FIELDS)
-        return import_orders(session, SYSTEM, table, mapping, report=Report("orders", {}), batch_size=batch_size)
+        return import_orders(
+            session,
+            SYSTEM,
+            table,
+            mapping,
+            report=Report("orders", {}),
+            batch_size=batch_size,
+            region="RU",
+            tz="Europe/Moscow",
+        )
 
     first = run()
     assert (first.created, first.rejected) == (5, 1)
@@ -271,7 +298,7 @@ def test_a_card_created_concurrently_is_found_when_the_batch_is_redone(
     import klientura.imports.customers as bulk
     from klientura.customers import CustomerIn, prepare, resolve
 
-    resolve(session, SYSTEM, prepare(CustomerIn(phone="+79161112233", last_name="Первая")))
+    resolve(session, SYSTEM, prepare(CustomerIn(phone="+79161112233", last_name="Первая"), shop=SHOP))
     calls: list[int] = []
     real = bulk._lookup
 
@@ -280,9 +307,12 @@ def test_a_card_created_concurrently_is_found_when_the_batch_is_redone(
         return {} if len(calls) == 1 else real(s, keys)
 
     monkeypatch.setattr(bulk, "_lookup", lookup)
-    path = _write(tmp_path, "race.csv", "Телефон;E-mail;Фамилия\n8 916 111-22-33;race@example.com;Первая\n"
-                                        "8 916 111-22-44;other@example.com;Вторая\n")  # fmt: skip
-    report = run_import(session, SYSTEM, path, "customers", workers=0)
+    path = _write(
+        tmp_path,
+        "race.csv",
+        "Телефон;E-mail;Фамилия\n8 916 111-22-33;race@example.com;Первая\n8 916 111-22-44;other@example.com;Вторая\n",
+    )
+    report = run_import(session, SYSTEM, path, "customers", workers=0, shop=SHOP)
     assert (report.created, report.updated, report.rejected) == (1, 1, 0)
     card = find_by_identity(session, SYSTEM, "phone", "+79161112233", "RU")
     assert card is not None and {i.value for i in card.identities} == {"+79161112233", "race@example.com"}
@@ -298,8 +328,9 @@ def test_the_parsing_child_starts_from_a_threaded_server_too(session: Session, t
     other = threading.Thread(target=ticker.wait)  # a second thread, as a web server has
     other.start()
     try:
-        worker = threading.Thread(target=lambda: results.append(run_import(session, SYSTEM, path, "customers",
-                                                                           workers=1)))  # fmt: skip
+        worker = threading.Thread(
+            target=lambda: results.append(run_import(session, SYSTEM, path, "customers", workers=1, shop=SHOP))
+        )
         worker.start()
         worker.join(timeout=120)
     finally:
@@ -318,8 +349,16 @@ def test_lines_link_to_catalogue_products_and_outlets_across_batches(session: Se
         f"R{r};01.03.2026;{sku};300;Магазин на Ленина\n" for r in range(6) for sku in ("A-1", "Z-9")
     )
     table = open_table(_write(tmp_path, "l.csv", text))
-    import_orders(session, SYSTEM, table, detect(table.headers, ORDER_FIELDS), report=Report("orders", {}),
-                  batch_size=1)  # fmt: skip
+    import_orders(
+        session,
+        SYSTEM,
+        table,
+        detect(table.headers, ORDER_FIELDS),
+        report=Report("orders", {}),
+        batch_size=1,
+        region="RU",
+        tz="Europe/Moscow",
+    )
     linked = session.execute(select(OrderLine.sku, OrderLine.product_id).order_by(OrderLine.id)).all()
     assert linked == [("A-1", product.id), ("Z-9", None)] * 6
     assert (
@@ -334,10 +373,18 @@ def test_receipts_written_concurrently_stop_the_import_with_a_clear_error(
     from klientura.kit.errors import Conflict
 
     path = _write(tmp_path, "r.csv", "Номер чека;Дата покупки;Сумма\nR1;01.03.2026;100\nR2;01.03.2026;200\n")
-    run_import(session, SYSTEM, path, "orders")
+    run_import(session, SYSTEM, path, "orders", shop=SHOP)
     real = bulk.select_in
     # the check for receipts already in the store runs before the other writer's commit: it sees none
     monkeypatch.setattr(bulk, "select_in", lambda s, model, *a, **k: [] if model is Order else real(s, model, *a, **k))
     table = open_table(path)
     with pytest.raises(Conflict, match="run the import again"):
-        import_orders(session, SYSTEM, table, detect(table.headers, ORDER_FIELDS), report=Report("orders", {}))
+        import_orders(
+            session,
+            SYSTEM,
+            table,
+            detect(table.headers, ORDER_FIELDS),
+            report=Report("orders", {}),
+            region="RU",
+            tz="Europe/Moscow",
+        )

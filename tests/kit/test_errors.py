@@ -46,10 +46,12 @@ def test_pydantic_errors_become_codes_with_the_field_and_parameters() -> None:
                 raise refused(demo, a=1, b=2)
             return self
 
-    cases = [({"share": 2, "name": "a"}, "value.at_most", "share", {"le": 1}),
-             ({"share": 0.5, "name": ""}, "value.empty", "name", {}),
-             ({"name": "a"}, "value.required", "share", {}),
-             ({"share": 0.5, "name": "x"}, "test.demo.pair", None, {"a": 1, "b": 2})]  # fmt: skip
+    cases = [
+        ({"share": 2, "name": "a"}, "value.at_most", "share", {"le": 1}),
+        ({"share": 0.5, "name": ""}, "value.empty", "name", {}),
+        ({"name": "a"}, "value.required", "share", {}),
+        ({"share": 0.5, "name": "x"}, "test.demo.pair", None, {"a": 1, "b": 2}),
+    ]
     for data, key, field, params in cases:
         with pytest.raises(ValidationError) as caught:
             Model.model_validate(data)
@@ -57,3 +59,18 @@ def test_pydantic_errors_become_codes_with_the_field_and_parameters() -> None:
         assert (err.key, err.field) == (key, field) and err.params.items() >= params.items()
         assert isinstance(err, ValidationFailed)
     assert invalid(caught.value).detail == "1 and 2 differ"
+
+
+def test_an_error_crosses_to_another_process_with_its_code() -> None:
+    """A warehouse sync runs in a child process: its refusal reaches the parent as the same code, translated there."""
+    import pickle
+
+    from klientura.kit.errors import CODES, Conflict, portable, restored
+
+    code = next(c for c in CODES.values() if "%(" in c.text)
+    params = {name: "x" for name in __import__("re").findall(r"%\((\w+)\)", code.text)}
+    sent = pickle.loads(pickle.dumps(portable(Conflict(code, field="when", **params))))
+    back = restored(sent)
+    assert isinstance(back, Conflict) and back.key == code.key and back.field == "when" and back.params == params
+    plain = restored(pickle.loads(pickle.dumps(portable(Conflict("no code of its own")))))
+    assert isinstance(plain, Conflict) and plain.key == "general" and plain.detail == "no code of its own"

@@ -31,17 +31,17 @@ def test_email_normalisation_is_idempotent(email: str) -> None:
 
 
 def test_cards_messengers_and_external_ids() -> None:
-    assert normalize_identity("card", "1234 5678-9012") == "123456789012"
-    assert normalize_identity("telegram", "@Ivan_Petrov") == "@ivan_petrov"
-    assert normalize_identity("telegram", "https://t.me/ivan_petrov") == "@ivan_petrov"
-    assert normalize_identity("vk", "https://vk.com/id12345") == "id12345"
-    assert normalize_identity("vk", "12345") == "id12345"
-    assert normalize_identity("external", "1C:000123") == "1c:000123"
-    assert normalize_identity("external", "000123", source="1C") == "1c:000123"
+    assert normalize_identity("card", "1234 5678-9012", region="RU") == "123456789012"
+    assert normalize_identity("telegram", "@Ivan_Petrov", region="RU") == "@ivan_petrov"
+    assert normalize_identity("telegram", "https://t.me/ivan_petrov", region="RU") == "@ivan_petrov"
+    assert normalize_identity("vk", "https://vk.com/id12345", region="RU") == "id12345"
+    assert normalize_identity("vk", "12345", region="RU") == "id12345"
+    assert normalize_identity("external", "1C:000123", region="RU") == "1c:000123"
+    assert normalize_identity("external", "000123", source="1C", region="RU") == "1c:000123"
     with pytest.raises(ValidationFailed):
-        normalize_identity("external", "no-source")
+        normalize_identity("external", "no-source", region="RU")
     with pytest.raises(ValidationFailed):
-        normalize_identity("fax", "123")
+        normalize_identity("fax", "123", region="RU")
 
 
 def test_money_and_dates_as_files_write_them() -> None:
@@ -84,11 +84,11 @@ def test_email_fast_path_accepts_only_what_email_validator_accepts(email: str) -
 def test_receipt_timestamps_in_the_shop_time_zone() -> None:
     from klientura.kit.dates import parse_datetime
 
-    assert parse_datetime("15.01.2026 12:30").isoformat() == "2026-01-15T09:30:00+00:00"
-    assert parse_datetime("15.01.2026 12:30:15").isoformat() == "2026-01-15T09:30:15+00:00"
-    assert parse_datetime("15.01.2026").isoformat() == "2026-01-14T21:00:00+00:00"
-    assert parse_datetime("2026-01-15T12:30:00+03:00").isoformat() == "2026-01-15T09:30:00+00:00"
+    assert parse_datetime("15.01.2026 12:30", tz="Europe/Moscow").isoformat() == "2026-01-15T09:30:00+00:00"
+    assert parse_datetime("15.01.2026 12:30:15", tz="Europe/Moscow").isoformat() == "2026-01-15T09:30:15+00:00"
+    assert parse_datetime("15.01.2026", tz="Europe/Moscow").isoformat() == "2026-01-14T21:00:00+00:00"
+    assert parse_datetime("2026-01-15T12:30:00+03:00", tz="Europe/Moscow").isoformat() == "2026-01-15T09:30:00+00:00"
     with pytest.raises(ValidationFailed):
-        parse_datetime("32.01.2026")
+        parse_datetime("32.01.2026", tz="Europe/Moscow")
     with pytest.raises(ValidationFailed):
-        parse_datetime("15.01.2026 25:00")
+        parse_datetime("15.01.2026 25:00", tz="Europe/Moscow")

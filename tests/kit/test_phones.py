@@ -12,17 +12,17 @@ SAME_PERSON = ["8 (912) 345-67-89", "+7 912 345 67 89", "9123456789", "7-912-345
 
 @pytest.mark.parametrize("raw", SAME_PERSON)
 def test_spellings_of_one_number_agree(raw: str) -> None:
-    assert normalize_phone(raw) == "+79123456789"
+    assert normalize_phone(raw, region="RU") == "+79123456789"
 
 
 @pytest.mark.parametrize("raw", ["", "12345", "+7 000 000 00 00", "abc", "8 (912) 345-67-8"])
 def test_invalid_phones_are_rejected(raw: str) -> None:
     with pytest.raises(InvalidPhone):
-        normalize_phone(raw)
+        normalize_phone(raw, region="RU")
 
 
 def test_foreign_numbers_and_other_regions() -> None:
-    assert normalize_phone("+44 20 7946 0958") == "+442079460958"
+    assert normalize_phone("+44 20 7946 0958", region="RU") == "+442079460958"
     assert normalize_phone("(202) 555-0143", region="US") == "+12025550143"
 
 
@@ -39,7 +39,7 @@ def test_fast_path_agrees_with_phonenumbers(digits: str, lead: str, sep: str) ->
     except InvalidPhone:
         expected = None
     try:
-        got: str | None = normalize_phone(raw)
+        got: str | None = normalize_phone(raw, region="RU")
     except InvalidPhone:
         got = None
     assert got == expected
@@ -59,5 +59,5 @@ def test_every_rendering_of_a_mobile_number_normalises_the_same(national: str) -
         national,
         "7" + national,
     ]
-    assert {normalize_phone(f) for f in forms} == {e164}
-    assert normalize_phone(normalize_phone(forms[0])) == e164  # idempotent
+    assert {normalize_phone(f, region="RU") for f in forms} == {e164}
+    assert normalize_phone(normalize_phone(forms[0], region="RU"), region="RU") == e164  # idempotent

@@ -30,9 +30,14 @@ class Server:
 
     def start(self) -> None:
         env = {**os.environ, "KLIENTURA_DATABASE_URL": self.url}
-        self.proc = subprocess.Popen([sys.executable, "-m", "klientura", "serve", "--port", str(self.port),
-                                      "--workers", str(self.workers)], env=env, cwd=ROOT,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "klientura", "serve", "--port", str(self.port), "--workers", str(self.workers)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         for _ in range(200):
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/api/v1/openapi.json", timeout=1).status_code == 200:
@@ -95,9 +100,15 @@ def client_run(base: str, token: str, customers: list[int], ops: int, seed: int,
                 ext, cust = mine.pop(rng.randrange(len(mine)))
                 kind = rng.choice(["cancel", "refund", "refund-line"])
                 path = f"/api/v1/loyalty/orders/pos/{ext}/{'cancel' if kind == 'cancel' else 'refund'}"
-                body: dict[str, Any] = {} if kind == "cancel" else {
-                    "external_id": f"ret-{ext}", "returned_at": datetime.now(UTC).isoformat(),
-                    "lines": [{"line_no": 1, "qty": 1}] if kind == "refund-line" else []}  # fmt: skip
+                body: dict[str, Any] = (
+                    {}
+                    if kind == "cancel"
+                    else {
+                        "external_id": f"ret-{ext}",
+                        "returned_at": datetime.now(UTC).isoformat(),
+                        "lines": [{"line_no": 1, "qty": 1}] if kind == "refund-line" else [],
+                    }
+                )
                 r = _post(client, path, body, f"{ext}-{kind}", tally, deadline)
                 assert r.status_code == 200, r.text
                 with tally.lock:
@@ -105,10 +116,16 @@ def client_run(base: str, token: str, customers: list[int], ops: int, seed: int,
                 continue
             cust = rng.choice(customers)
             ext = f"L{seed}-{n}-{uuid.uuid4().hex[:6]}"
-            body = {"customer_id": cust, "external_id": ext, "placed_at": placed.isoformat(),
-                    "points": rng.choice([0, 0, 50, 120]),
-                    "lines": [{"sku": "SHOE", "qty": 1, "price": str(rng.randrange(500, 3000))},
-                              {"sku": "BAG", "qty": 2, "price": "350.00"}]}  # fmt: skip
+            body = {
+                "customer_id": cust,
+                "external_id": ext,
+                "placed_at": placed.isoformat(),
+                "points": rng.choice([0, 0, 50, 120]),
+                "lines": [
+                    {"sku": "SHOE", "qty": 1, "price": str(rng.randrange(500, 3000))},
+                    {"sku": "BAG", "qty": 2, "price": "350.00"},
+                ],
+            }
             key = uuid.uuid4().hex
             r = _post(client, "/api/v1/loyalty/confirm", body, key, tally, deadline)
             if r.status_code == 409:  # not enough points left: refused, nothing written
@@ -118,8 +135,14 @@ def client_run(base: str, token: str, customers: list[int], ops: int, seed: int,
             assert r.status_code in (200, 201), r.text
             got = r.json()
             if rng.random() < 0.3:  # the till lost the answer: retry, with the key or without it
-                again = _post(client, "/api/v1/loyalty/confirm", body, key if rng.random() < 0.5 else uuid.uuid4().hex,
-                              tally, deadline)  # fmt: skip
+                again = _post(
+                    client,
+                    "/api/v1/loyalty/confirm",
+                    body,
+                    key if rng.random() < 0.5 else uuid.uuid4().hex,
+                    tally,
+                    deadline,
+                )
                 assert again.status_code in (200, 201) and again.json()["order_id"] == got["order_id"], again.text
                 assert (again.json()["points_spent"], again.json()["points_earned"]) == (
                     got["points_spent"],
@@ -133,8 +156,9 @@ def client_run(base: str, token: str, customers: list[int], ops: int, seed: int,
             mine.append((ext, cust))
 
 
-def run_load(base: str, token: str, customers: list[int], clients: int, ops: int, tally: Tally,
-             during: Any = None) -> None:  # fmt: skip
+def run_load(
+    base: str, token: str, customers: list[int], clients: int, ops: int, tally: Tally, during: Any = None
+) -> None:
     """``clients`` threads of ``ops`` operations each; ``during`` (if given) runs in the main thread meanwhile."""
     errors: list[BaseException] = []
 

@@ -48,8 +48,9 @@ def test_a_till_calculates_confirms_retries_and_refunds(api: TestClient, app_ses
     view = api.get(f"/api/v1/loyalty/accounts/{customer}").json()
     assert view["balance"]["total"] == 824 and view["balance"]["pending"] == 24
     assert [(u["kind"], u["points"]) for u in view["lots"][0]["used"]] == [("spend", 200)]
-    back = api.post("/api/v1/loyalty/orders/api/T-1/refund",
-                    json={"external_id": "V-1", "returned_at": NOW.isoformat()})  # fmt: skip
+    back = api.post(
+        "/api/v1/loyalty/orders/api/T-1/refund", json={"external_id": "V-1", "returned_at": NOW.isoformat()}
+    )
     assert back.status_code == 404  # the till's source is pos
     back = api.post(
         "/api/v1/loyalty/orders/pos/T-1/refund", json={"external_id": "V-1", "returned_at": NOW.isoformat()}
@@ -77,8 +78,12 @@ def test_adjustments_and_the_programme(api: TestClient, app_session: Session) ->
 def test_offers_gift_cards_referrals_and_enrolment_over_http(api: TestClient, app_session: Session) -> None:
     ann, bob = factories.customer(app_session), factories.customer(app_session)
     app_session.commit()
-    assert api.put("/api/v1/loyalty/programme", json={"welcome_bonus": 100, "referrer_bonus": 300,
-                                                      "friend_bonus": 50}).status_code == 200  # fmt: skip
+    assert (
+        api.put(
+            "/api/v1/loyalty/programme", json={"welcome_bonus": 100, "referrer_bonus": 300, "friend_bonus": 50}
+        ).status_code
+        == 200
+    )
     enrolled = api.post(f"/api/v1/loyalty/accounts/{ann}")
     assert enrolled.status_code == 201 and enrolled.json()["new"] and enrolled.json()["balance"]["available"] == 100
     assert not api.post(f"/api/v1/loyalty/accounts/{ann}").json()["new"]  # once
@@ -89,8 +94,12 @@ def test_offers_gift_cards_referrals_and_enrolment_over_http(api: TestClient, ap
     coupons = api.post(f"/api/v1/loyalty/offers/{offer.json()['id']}/coupons", json={"customer_ids": [bob]})
     assert coupons.status_code == 201 and coupons.json()["coupons"][0]["customer_id"] == bob
     card = api.post("/api/v1/loyalty/gift-cards", json={"amount": "500"}).json()
-    cart = {"customer_id": ann, "code": "spring", "gift_card": card["number"],
-            "lines": [{"sku": "X", "price": "1000.00"}]}  # fmt: skip
+    cart = {
+        "customer_id": ann,
+        "code": "spring",
+        "gift_card": card["number"],
+        "lines": [{"sku": "X", "price": "1000.00"}],
+    }
     calc = api.post("/api/v1/loyalty/calculate", json=cart).json()
     assert [Decimal(calc[k]) for k in ("discount", "gift_card_pays", "pay_in_money")] == [100, 500, 400]
     done = api.post("/api/v1/loyalty/confirm", json={**cart, "external_id": "G-1", "placed_at": NOW.isoformat()})
@@ -109,8 +118,10 @@ def test_offers_gift_cards_referrals_and_enrolment_over_http(api: TestClient, ap
     assert self_ref.status_code == 409 and "cannot refer themself" in self_ref.json()["detail"]
     ok = api.post("/api/v1/loyalty/referrals", json={"friend_id": bob, "code": invite["code"]})
     assert ok.status_code == 201 and ok.json()["status"] == "pending"
-    api.post("/api/v1/loyalty/confirm", json={"customer_id": bob, "external_id": "G-2", "placed_at": NOW.isoformat(),
-                                              "lines": [{"price": "100"}]})  # fmt: skip
+    api.post(
+        "/api/v1/loyalty/confirm",
+        json={"customer_id": bob, "external_id": "G-2", "placed_at": NOW.isoformat(), "lines": [{"price": "100"}]},
+    )
     lots = api.get(f"/api/v1/loyalty/accounts/{ann}").json()["lots"]
     assert sorted(lot["reason"] or "" for lot in lots) == ["", "referral", "welcome"]
 
@@ -131,8 +142,9 @@ def test_effectiveness_and_the_simulator_over_http(api: TestClient, app_session:
 def test_a_till_knows_the_customer_by_card_phone_or_email(api: TestClient, app_session: Session) -> None:
     known = factories.customer(app_session, phone="+79161234567")
     app_session.commit()
-    by_phone = api.post("/api/v1/loyalty/calculate", json={"customer": {"phone": "8 (916) 123-45-67"},
-                                                          "lines": [{"price": "1000"}]})  # fmt: skip
+    by_phone = api.post(
+        "/api/v1/loyalty/calculate", json={"customer": {"phone": "8 (916) 123-45-67"}, "lines": [{"price": "1000"}]}
+    )
     assert by_phone.status_code == 200 and by_phone.json()["customer_id"] == known
     fresh = {"customer": {"card": "2000 0000 7777"}, "lines": [{"price": "1000"}]}
     calc = api.post("/api/v1/loyalty/calculate", json=fresh).json()
@@ -152,8 +164,16 @@ def test_a_till_knows_the_customer_by_card_phone_or_email(api: TestClient, app_s
 def test_operations_are_searchable_over_http(api: TestClient, app_session: Session) -> None:
     customer = seed(app_session)
     api.post(f"/api/v1/loyalty/accounts/{customer}/adjust", json={"points": -40, "reason": "ошибка кассира"})
-    api.post("/api/v1/loyalty/confirm", json={"customer_id": customer, "external_id": "S-1", "points": 100,
-                                              "placed_at": NOW.isoformat(), "lines": [{"price": "1000"}]})  # fmt: skip
+    api.post(
+        "/api/v1/loyalty/confirm",
+        json={
+            "customer_id": customer,
+            "external_id": "S-1",
+            "points": 100,
+            "placed_at": NOW.isoformat(),
+            "lines": [{"price": "1000"}],
+        },
+    )
     every = api.get("/api/v1/loyalty/operations", params={"customer_id": customer}).json()
     assert [o["kind"] for o in every] == ["earn", "spend", "adjust", "earn"]  # newest first
     spent = api.get("/api/v1/loyalty/operations", params={"order": "S-1", "kind": "spend"}).json()

@@ -81,8 +81,13 @@ def brute_force(cust: np.ndarray, t: np.ndarray, paid: np.ndarray, joined: np.nd
             continue
         cuts = np.quantile([pre_s[c] for c in members], [0.2, 0.4, 0.6, 0.8])
 
-        def key(c: int, pre_n: dict[int, int] = pre_n, pre_s: dict[int, float] = pre_s, older: dict[int, int] = older,
-                cuts: np.ndarray = cuts) -> tuple[int, int, int]:  # fmt: skip
+        def key(
+            c: int,
+            pre_n: dict[int, int] = pre_n,
+            pre_s: dict[int, float] = pre_s,
+            older: dict[int, int] = older,
+            cuts: np.ndarray = cuts,
+        ) -> tuple[int, int, int]:
             n = pre_n[c]
             n_bin = n if n <= 12 else 12 + int(np.floor(np.log2(n / 12)))
             o = older[c]
@@ -115,10 +120,24 @@ def test_flows_liability_and_breakage_from_a_known_ledger(session: Session) -> N
     old = loyalty.earn(session, acc, 100, at=jan, author="t", expires_at=datetime(2026, 3, 1, tzinfo=UTC))
     loyalty.spend(session, acc, 60, at=jan + timedelta(days=5), author="t")
     loyalty.expire(session, acc, at=datetime(2026, 3, 2, tzinfo=UTC))  # 40 expire: breakage 40 / 100
-    loyalty.earn(session, acc, 500, at=datetime(2026, 4, 1, tzinfo=UTC), author="t", reason="welcome",
-                 expires_at=at + timedelta(days=100))  # fmt: skip
-    loyalty.earn(session, acc, 70, at=datetime(2026, 6, 25, tzinfo=UTC), author="t",
-                 available_at=at + timedelta(days=5), expires_at=at + timedelta(days=300))  # fmt: skip
+    loyalty.earn(
+        session,
+        acc,
+        500,
+        at=datetime(2026, 4, 1, tzinfo=UTC),
+        author="t",
+        reason="welcome",
+        expires_at=at + timedelta(days=100),
+    )
+    loyalty.earn(
+        session,
+        acc,
+        70,
+        at=datetime(2026, 6, 25, tzinfo=UTC),
+        author="t",
+        available_at=at + timedelta(days=5),
+        expires_at=at + timedelta(days=300),
+    )
     s = loyalty.spend(session, acc, 200, at=datetime(2026, 5, 1, tzinfo=UTC), author="t")
     loyalty.reverse(session, s.id, at=datetime(2026, 5, 2, tzinfo=UTC), author="t", points=50)
     report = effectiveness(session, SYSTEM, at=at)
@@ -148,9 +167,14 @@ def test_switch_simulator_by_hand(session: Session) -> None:
     assert discounted is not None
     discounted.discount, discounted.paid = Decimal(100), Decimal(900)
     session.flush()
-    p = Programme(tiers=[Tier(name="base", earn_percent=Decimal(5)),
-                         Tier(name="gold", min_spend=Decimal(1500), earn_percent=Decimal(10))],
-                  activation_days=0, expiry_days=100)  # fmt: skip
+    p = Programme(
+        tiers=[
+            Tier(name="base", earn_percent=Decimal(5)),
+            Tier(name="gold", min_spend=Decimal(1500), earn_percent=Decimal(10)),
+        ],
+        activation_days=0,
+        expiry_days=100,
+    )
     sim = simulate(session, SYSTEM, p, SimulationIn(redemption_rate=0.5, discount_orders_kept=0.5), at=until)
     assert (sim.discounts.revenue, sim.discounts.cost, sim.discounts.orders) == (3900, 100, 3)
     # full prices; the discounted order half as likely: 1000 + 2000 + 0.5 × 1000

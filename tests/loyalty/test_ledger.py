@@ -122,10 +122,15 @@ def test_the_check_finds_a_tampered_ledger(session: Session) -> None:
 
 
 OPS = st.lists(
-    st.tuples(st.sampled_from(["earn", "earn", "spend", "expire", "reverse", "adjust"]), st.integers(1, 300),
-              st.integers(0, 3), st.integers(0, 50)),
-    min_size=1, max_size=25,
-)  # fmt: skip
+    st.tuples(
+        st.sampled_from(["earn", "earn", "spend", "expire", "reverse", "adjust"]),
+        st.integers(1, 300),
+        st.integers(0, 3),
+        st.integers(0, 50),
+    ),
+    min_size=1,
+    max_size=25,
+)
 
 
 @given(ops=OPS)
@@ -141,8 +146,17 @@ def test_random_operations_never_create_or_lose_a_point(session: Session, ops: l
         at = day(clock)
         try:
             if op == "earn":
-                entries.append(loyalty.earn(session, a, n, at=at, author="t", available_at=day(clock + delay),
-                                            expires_at=day(clock + delay + 5 + pick)))  # fmt: skip
+                entries.append(
+                    loyalty.earn(
+                        session,
+                        a,
+                        n,
+                        at=at,
+                        author="t",
+                        available_at=day(clock + delay),
+                        expires_at=day(clock + delay + 5 + pick),
+                    )
+                )
             elif op == "spend":
                 entries.append(loyalty.spend(session, a, n, at=at, author="t"))
             elif op == "expire":

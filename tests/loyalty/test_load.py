@@ -36,12 +36,17 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str,
         factory = make_session_factory(url)
         t0 = datetime.now(UTC) - timedelta(days=30)
         with factory() as session:
-            session.add_all([Product(sku="SHOE", name="Туфли", price=Decimal(1000)),
-                             Product(sku="BAG", name="Сумка", price=Decimal(350))])  # fmt: skip
+            session.add_all(
+                [
+                    Product(sku="SHOE", name="Туфли", price=Decimal(1000)),
+                    Product(sku="BAG", name="Сумка", price=Decimal(350)),
+                ]
+            )
             customers = [factories.customer(session) for _ in range(6)]
             for c in customers:
-                loyalty.earn(session, account_of(session, c).id, START, at=t0, author="seed",
-                             expires_at=t0 + timedelta(days=400))  # fmt: skip
+                loyalty.earn(
+                    session, account_of(session, c).id, START, at=t0, author="seed", expires_at=t0 + timedelta(days=400)
+                )
             _k, token = create_api_key(session, SYSTEM, "till", list(SCOPES))
             session.commit()
         factory.kw["bind"].dispose()
@@ -126,9 +131,13 @@ def test_code_limits_and_gift_card_balances_hold_under_concurrent_tills(store: t
         ) as c:
             for n in range(4):
                 what = "code" if (i + n) % 2 else "card"
-                body = {"customer_id": customers[(i + n) % len(customers)], "external_id": f"C{i}-{n}-{uuid.uuid4().hex[:4]}",
-                        "placed_at": datetime.now(UTC).isoformat(), "lines": [{"sku": "SHOE", "price": "700"}],
-                        **({"code": "LIMIT20"} if what == "code" else {"gift_card": card.number})}  # fmt: skip
+                body = {
+                    "customer_id": customers[(i + n) % len(customers)],
+                    "external_id": f"C{i}-{n}-{uuid.uuid4().hex[:4]}",
+                    "placed_at": datetime.now(UTC).isoformat(),
+                    "lines": [{"sku": "SHOE", "price": "700"}],
+                    **({"code": "LIMIT20"} if what == "code" else {"gift_card": card.number}),
+                }
                 r = c.post("/api/v1/loyalty/confirm", json=body, timeout=60)
                 with lock:
                     results.append((what, r.status_code, r.json()))

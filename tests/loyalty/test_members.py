@@ -24,6 +24,7 @@ from klientura.loyalty.processing import ConfirmIn, cancel, confirm
 from klientura.loyalty.programme import Multiplier, Programme, Tier
 from klientura.wiring import merge_hooks
 from tests import factories
+from tests.factories import SHOP
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -31,15 +32,16 @@ HOOKS = merge_hooks()  # as the app assembles them: a merge moves the points
 
 
 def buy(n: int, customer: int | None, amount: int = 1000, at: datetime = T0, **kw: object) -> ConfirmIn:
-    return ConfirmIn(external_id=f"R{n}", placed_at=at, customer_id=customer,
-                     lines=[CartLine(price=Decimal(amount))], **kw)  # type: ignore[arg-type]  # fmt: skip
+    return ConfirmIn(
+        external_id=f"R{n}", placed_at=at, customer_id=customer, lines=[CartLine(price=Decimal(amount))], **kw
+    )  # type: ignore[arg-type]
 
 
 def test_welcome_bonus_once_and_birthday_once_a_year(session: Session) -> None:
     p = Programme(welcome_bonus=200, birthday_bonus=500, bonus_days=30)
     ann = factories.customer(session)
-    confirm(session, SYSTEM, p, buy(1, ann), region="RU")
-    confirm(session, SYSTEM, p, buy(2, ann, at=T0 + timedelta(days=1)), region="RU")
+    confirm(session, SYSTEM, p, buy(1, ann), shop=SHOP)
+    confirm(session, SYSTEM, p, buy(2, ann, at=T0 + timedelta(days=1)), shop=SHOP)
     acc = find_account(session, ann)
     assert acc is not None
     welcome = [lot for lot in loyalty.explain(session, acc.id) if lot["reason"] == "welcome"]
@@ -61,8 +63,8 @@ def test_campaign_multiplier_by_category_date_and_tier(session: Session) -> None
     double = Multiplier(name="March x2", factor=Decimal(2), starts=T0, ends=T0 + timedelta(days=10), tiers=["base"])
     p = Programme(multipliers=[double])
     ann = factories.customer(session)
-    assert confirm(session, SYSTEM, p, buy(1, ann, at=T0 - timedelta(hours=1)), region="RU").points_earned == 30
-    assert confirm(session, SYSTEM, p, buy(2, ann), region="RU").points_earned == 60
+    assert confirm(session, SYSTEM, p, buy(1, ann, at=T0 - timedelta(hours=1)), shop=SHOP).points_earned == 30
+    assert confirm(session, SYSTEM, p, buy(2, ann), shop=SHOP).points_earned == 60
     with pytest.raises(ValueError, match="unknown tiers"):
         Programme(multipliers=[double.model_copy(update={"tiers": ["platinum"]})])
     with pytest.raises(ValueError, match="end after it starts"):
@@ -70,13 +72,18 @@ def test_campaign_multiplier_by_category_date_and_tier(session: Session) -> None
 
 
 def test_tier_goes_up_with_spend_and_down_as_the_window_rolls(session: Session) -> None:
-    p = Programme(tiers=[Tier(name="base", earn_percent=Decimal(3)),
-                         Tier(name="gold", min_spend=Decimal(5000), earn_percent=Decimal(10))], tier_window_days=30)  # fmt: skip
+    p = Programme(
+        tiers=[
+            Tier(name="base", earn_percent=Decimal(3)),
+            Tier(name="gold", min_spend=Decimal(5000), earn_percent=Decimal(10)),
+        ],
+        tier_window_days=30,
+    )
     ann = factories.customer(session)
-    confirm(session, SYSTEM, p, buy(1, ann, 6000), region="RU")
+    confirm(session, SYSTEM, p, buy(1, ann, 6000), shop=SHOP)
     acc = find_account(session, ann)
     assert acc is not None and acc.tier == "gold"
-    assert confirm(session, SYSTEM, p, buy(2, ann, 1000, at=T0 + timedelta(days=1)), region="RU").points_earned == 100
+    assert confirm(session, SYSTEM, p, buy(2, ann, 1000, at=T0 + timedelta(days=1)), shop=SHOP).points_earned == 100
     night = loyalty.nightly(session, SYSTEM, T0 + timedelta(days=31), p)
     assert (night.upgrades, night.downgrades, acc.tier) == (0, 1, "base")
     changes = session.scalars(select(AuditEntry).where(AuditEntry.action == "loyalty.tier")).all()
@@ -90,25 +97,25 @@ def test_referral_rewards_both_on_first_purchase_and_refuses_self(session: Sessi
     code = referrals.issue_code(session, SYSTEM, ann)
     assert referrals.issue_code(session, SYSTEM, ann) == code == referrals.code_of(session, SYSTEM, ann)
     with pytest.raises(Conflict, match="cannot refer themself"):
-        confirm(session, SYSTEM, p, buy(1, ann, referral_code=code), region="RU")
-    first = confirm(session, SYSTEM, p, buy(2, bob, referral_code=code.lower()), region="RU")
+        confirm(session, SYSTEM, p, buy(1, ann, referral_code=code), shop=SHOP)
+    first = confirm(session, SYSTEM, p, buy(2, bob, referral_code=code.lower()), shop=SHOP)
     assert first.points_earned == 30  # the order's own points; the bonus is a separate lot
     ann_acc, bob_acc = find_account(session, ann), find_account(session, bob)
     assert ann_acc is not None and bob_acc is not None
     later = T0 + timedelta(days=15)
     assert loyalty.balance(session, ann_acc.id, later).available == 300
     assert loyalty.balance(session, bob_acc.id, later).available == 180
-    assert confirm(session, SYSTEM, p, buy(2, bob, referral_code=code), region="RU").repeated  # a retry changes nothing
+    assert confirm(session, SYSTEM, p, buy(2, bob, referral_code=code), shop=SHOP).repeated  # a retry changes nothing
     cancel(session, SYSTEM, "pos", "R2", T0 + timedelta(days=1))  # the first purchase undone: so are the bonuses
     assert loyalty.balance(session, ann_acc.id, later).total == 0 and loyalty.check(session).ok
     carol = factories.customer(session)
-    confirm(session, SYSTEM, p, buy(3, carol), region="RU")
+    confirm(session, SYSTEM, p, buy(3, carol), shop=SHOP)
     with pytest.raises(Conflict, match="has bought before"):
-        confirm(session, SYSTEM, p, buy(4, carol, referral_code=code), region="RU")
+        confirm(session, SYSTEM, p, buy(4, carol, referral_code=code), shop=SHOP)
     dave = factories.customer(session)
     session.add(DuplicateSuggestion(low_id=min(ann, dave), high_id=max(ann, dave), probability=0.97, reasons=[]))
     with pytest.raises(Conflict, match="cannot refer themself"):  # the duplicate finder thinks they are one
-        confirm(session, SYSTEM, p, buy(5, dave, referral_code=code), region="RU")
+        confirm(session, SYSTEM, p, buy(5, dave, referral_code=code), shop=SHOP)
     with pytest.raises(ValidationError, match="at least 1 item"):
         ConfirmIn.model_validate({"external_id": "x", "placed_at": T0, "lines": [], "referral_code": code})
     svg = referrals.qr_svg(f"https://shop.example/r/{code}")
@@ -122,7 +129,7 @@ def test_merging_cards_merges_their_points_and_undo_splits_them(session: Session
     p = Programme()
     ann, dup, solo = factories.customer(session), factories.customer(session), factories.customer(session)
     for n, who in enumerate((ann, dup, dup)):
-        confirm(session, SYSTEM, p, buy(n, who), region="RU")
+        confirm(session, SYSTEM, p, buy(n, who), shop=SHOP)
     later = T0 + timedelta(days=20)
     acc_ann, acc_dup = find_account(session, ann), find_account(session, dup)
     assert acc_ann is not None and acc_dup is not None

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from klientura.audit import SYSTEM
-from klientura.catalog import Category, Product
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
 from klientura.loyalty import giftcards, offers
 from klientura.loyalty.pricing import Cart, CartLine, calculate
@@ -17,6 +16,7 @@ from klientura.loyalty.processing import ConfirmIn, cancel, confirm, refund
 from klientura.loyalty.programme import Programme
 from klientura.orders import ReturnIn
 from tests import factories
+from tests.factories import SHOP
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 P = Programme()
@@ -24,13 +24,13 @@ P = Programme()
 
 @pytest.fixture
 def shop(session: Session) -> dict[str, int]:
-    shoes = Category(code="shoes", name="Обувь")
-    session.add(shoes)
-    session.flush()
-    session.add_all([Product(sku="SHOE-1", name="Туфли", price=Decimal(1000), category_id=shoes.id),
-                     Product(sku="BAG-1", name="Сумка", price=Decimal(500))])  # fmt: skip
-    session.flush()
-    return {"shoes": shoes.id, "ann": factories.customer(session), "bob": factories.customer(session)}
+    factories.product(session, "SHOE-1", "Туфли", "1000", category="Обувь")
+    factories.product(session, "BAG-1", "Сумка", "500")
+    return {
+        "shoes": factories.category(session, "Обувь"),
+        "ann": factories.customer(session),
+        "bob": factories.customer(session),
+    }
 
 
 def lines() -> list[CartLine]:
@@ -44,9 +44,19 @@ def order(n: int, customer: int | None, code: str | None = None, **kw: object) -
 
 
 def test_percent_code_in_scope_with_a_minimum_and_dates(session: Session, shop: dict[str, int]) -> None:
-    offers.create_offer(session, SYSTEM, {"name": "Shoes -10%", "discount_percent": 10, "code": "shoes10",
-                                          "category_ids": [shop["shoes"]], "min_total": 1200,
-                                          "valid_from": T0.isoformat(), "valid_until": (T0 + timedelta(days=7)).isoformat()})  # fmt: skip
+    offers.create_offer(
+        session,
+        SYSTEM,
+        {
+            "name": "Shoes -10%",
+            "discount_percent": 10,
+            "code": "shoes10",
+            "category_ids": [shop["shoes"]],
+            "min_total": 1200,
+            "valid_from": T0.isoformat(),
+            "valid_until": (T0 + timedelta(days=7)).isoformat(),
+        },
+    )
     calc = calculate(
         session, SYSTEM, P, Cart(customer_id=shop["ann"], lines=lines(), code=" Shoes10 "), T0, region="RU"
     )
@@ -65,26 +75,27 @@ def test_percent_code_in_scope_with_a_minimum_and_dates(session: Session, shop: 
     assert unknown.code is not None and (unknown.code.reason, unknown.code.message) == ("unknown", "NOPE: no such code")
     with pytest.raises(Conflict, match="below the offer's minimum"):
         confirm(
-            session, SYSTEM, P, ConfirmIn(external_id="X", placed_at=T0, lines=lines()[:1], code="SHOES10"), region="RU"
+            session, SYSTEM, P, ConfirmIn(external_id="X", placed_at=T0, lines=lines()[:1], code="SHOES10"), shop=SHOP
         )
 
 
 def test_shared_code_limits_per_code_and_per_customer_and_cancel_releases(
     session: Session, shop: dict[str, int]
 ) -> None:
-    offers.create_offer(session, SYSTEM, {"name": "300 off", "discount_amount": 300, "code": "SPRING", "max_uses": 2,
-                                          "per_customer": 1})  # fmt: skip
-    first = confirm(session, SYSTEM, P, order(1, shop["ann"], "SPRING"), region="RU")
+    offers.create_offer(
+        session, SYSTEM, {"name": "300 off", "discount_amount": 300, "code": "SPRING", "max_uses": 2, "per_customer": 1}
+    )
+    first = confirm(session, SYSTEM, P, order(1, shop["ann"], "SPRING"), shop=SHOP)
     assert first.discount == Decimal(300) and first.to_pay == Decimal(1200)
     with pytest.raises(Conflict, match="as many times as allowed"):
-        confirm(session, SYSTEM, P, order(2, shop["ann"], "SPRING"), region="RU")
-    confirm(session, SYSTEM, P, order(3, shop["bob"], "SPRING"), region="RU")
+        confirm(session, SYSTEM, P, order(2, shop["ann"], "SPRING"), shop=SHOP)
+    confirm(session, SYSTEM, P, order(3, shop["bob"], "SPRING"), shop=SHOP)
     with pytest.raises(Conflict, match="used up"):
-        confirm(session, SYSTEM, P, order(4, factories.customer(session), "SPRING"), region="RU")
+        confirm(session, SYSTEM, P, order(4, factories.customer(session), "SPRING"), shop=SHOP)
     with pytest.raises(Conflict, match="needs an identified customer"):
-        confirm(session, SYSTEM, P, order(5, None, "SPRING"), region="RU")
+        confirm(session, SYSTEM, P, order(5, None, "SPRING"), shop=SHOP)
     cancel(session, SYSTEM, "pos", "R1", T0 + timedelta(days=1))  # Ann's use comes back
-    assert confirm(session, SYSTEM, P, order(6, shop["ann"], "SPRING"), region="RU").discount == Decimal(300)
+    assert confirm(session, SYSTEM, P, order(6, shop["ann"], "SPRING"), shop=SHOP).discount == Decimal(300)
     stats = offers.list_offers(session, SYSTEM)[0]
     assert (stats.redemptions, stats.discount_given) == (2, Decimal(600))
     # the 300 is spread over both lines in proportion, to the kopeck
@@ -97,10 +108,10 @@ def test_coupons_are_personal_and_single_use(session: Session, shop: dict[str, i
     codes = offers.issue_coupons(session, SYSTEM, offer.id, [shop["ann"], shop["bob"]])
     assert len(set(codes.values())) == 2 and all(len(c) == 10 for c in codes.values())
     with pytest.raises(Conflict, match="issued to another customer"):
-        confirm(session, SYSTEM, P, order(1, shop["bob"], codes[shop["ann"]]), region="RU")
-    assert confirm(session, SYSTEM, P, order(2, shop["ann"], codes[shop["ann"]]), region="RU").discount == Decimal(225)
+        confirm(session, SYSTEM, P, order(1, shop["bob"], codes[shop["ann"]]), shop=SHOP)
+    assert confirm(session, SYSTEM, P, order(2, shop["ann"], codes[shop["ann"]]), shop=SHOP).discount == Decimal(225)
     with pytest.raises(Conflict, match="used up"):
-        confirm(session, SYSTEM, P, order(3, shop["ann"], codes[shop["ann"]]), region="RU")
+        confirm(session, SYSTEM, P, order(3, shop["ann"], codes[shop["ann"]]), shop=SHOP)
     batch = offers.create_offer(session, SYSTEM, {"name": "Flyer", "discount_amount": 100, "unique_codes": 50})
     assert batch.codes == 50
     with pytest.raises(ValidationFailed, match="either discount_percent or discount_amount"):
@@ -116,7 +127,7 @@ def test_coupons_are_personal_and_single_use(session: Session, shop: dict[str, i
 
 def test_gift_card_pays_in_parts_and_refunds_come_back(session: Session, shop: dict[str, int]) -> None:
     card = giftcards.issue(session, SYSTEM, giftcards.GiftCardIn(amount=Decimal(2000)), T0 - timedelta(days=1))
-    first = confirm(session, SYSTEM, P, order(1, shop["ann"], gift_card=card.number.lower()), region="RU")
+    first = confirm(session, SYSTEM, P, order(1, shop["ann"], gift_card=card.number.lower()), shop=SHOP)
     assert first.gift_card_paid == Decimal(1500) and first.points_earned == 45  # earns on the whole check
     calc = calculate(
         session, SYSTEM, P, Cart(lines=lines(), gift_card=card.number), T0 + timedelta(days=1), region="RU"
@@ -137,14 +148,15 @@ def test_gift_card_pays_in_parts_and_refunds_come_back(session: Session, shop: d
     cancel(session, SYSTEM, "pos", "R1", T0 + timedelta(days=3))
     assert giftcards.get_card(session, SYSTEM, card.number).balance == Decimal(2000)  # never more than it had
     capped = confirm(
-        session, SYSTEM, P, order(2, None, gift_card=card.number, gift_card_amount=Decimal(700)), region="RU"
+        session, SYSTEM, P, order(2, None, gift_card=card.number, gift_card_amount=Decimal(700)), shop=SHOP
     )
     assert capped.gift_card_paid == Decimal(700)
     with pytest.raises(NotFound, match="no gift card"):
-        confirm(session, SYSTEM, P, order(3, None, gift_card="GC-NONE"), region="RU")
-    old = giftcards.issue(session, SYSTEM, giftcards.GiftCardIn(amount=Decimal(100), expires_at=T0 + timedelta(hours=1)),
-                          T0)  # fmt: skip
+        confirm(session, SYSTEM, P, order(3, None, gift_card="GC-NONE"), shop=SHOP)
+    old = giftcards.issue(
+        session, SYSTEM, giftcards.GiftCardIn(amount=Decimal(100), expires_at=T0 + timedelta(hours=1)), T0
+    )
     with pytest.raises(Conflict, match="expired"):
-        confirm(session, SYSTEM, P, order(4, None, gift_card=old.number), region="RU")
+        confirm(session, SYSTEM, P, order(4, None, gift_card=old.number), shop=SHOP)
     bad = calculate(session, SYSTEM, P, Cart(lines=lines(), gift_card=old.number), T0 + timedelta(days=1), region="RU")
     assert bad.gift_card is not None and bad.gift_card.error and bad.gift_card_pays == 0

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from klientura import loyalty
 from klientura.audit import SYSTEM
-from klientura.catalog import Category, Product
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.loyalty.accounts import account_of
 from klientura.loyalty.pricing import Cart, CartLine, calculate
@@ -19,22 +18,21 @@ from klientura.loyalty.processing import ConfirmIn, cancel, confirm, refund
 from klientura.loyalty.programme import Programme, load_programme, save_programme
 from klientura.orders import Order, ReturnIn, ReturnLineIn
 from tests import factories
+from tests.factories import SHOP
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
 @pytest.fixture
 def shop(session: Session) -> dict[str, int]:
-    tobacco = Category(code="tobacco", name="Табак")
-    session.add(tobacco)
-    session.flush()
-    session.add_all([Product(sku="SHOE-1", name="Туфли", price=Decimal(1000)),
-                     Product(sku="CIG-1", name="Сигареты", price=Decimal(250), category_id=tobacco.id)])  # fmt: skip
+    factories.product(session, "SHOE-1", "Туфли", "1000")
+    factories.product(session, "CIG-1", "Сигареты", "250", category="Табак")
+    tobacco = factories.category(session, "Табак")
     customer = factories.customer(session)
     acc = account_of(session, customer)
     loyalty.earn(session, acc.id, 1000, at=T0 - timedelta(days=60), author="t", expires_at=T0 + timedelta(days=300))
     session.flush()
-    return {"customer": customer, "account": acc.id, "tobacco": tobacco.id}
+    return {"customer": customer, "account": acc.id, "tobacco": tobacco}
 
 
 def programme(shop: dict[str, int]) -> Programme:
@@ -42,9 +40,14 @@ def programme(shop: dict[str, int]) -> Programme:
 
 
 def cart(shop: dict[str, int], points: int = 0) -> Cart:
-    return Cart(customer_id=shop["customer"], points=points,
-                lines=[CartLine(sku="SHOE-1", qty=Decimal(2), price=Decimal(1000)),
-                       CartLine(sku="CIG-1", qty=Decimal(4), price=Decimal(250))])  # fmt: skip
+    return Cart(
+        customer_id=shop["customer"],
+        points=points,
+        lines=[
+            CartLine(sku="SHOE-1", qty=Decimal(2), price=Decimal(1000)),
+            CartLine(sku="CIG-1", qty=Decimal(4), price=Decimal(250)),
+        ],
+    )
 
 
 def test_calculate_caps_points_and_leaves_excluded_lines_alone(session: Session, shop: dict[str, int]) -> None:
@@ -60,14 +63,14 @@ def test_calculate_caps_points_and_leaves_excluded_lines_alone(session: Session,
 def test_confirm_once_refund_in_proportion_then_in_full(session: Session, shop: dict[str, int]) -> None:
     rules = programme(shop)
     data = ConfirmIn(**cart(shop, 500).model_dump(), external_id="R-1", placed_at=T0)
-    first = confirm(session, SYSTEM, rules, data, region="RU")
+    first = confirm(session, SYSTEM, rules, data, shop=SHOP)
     assert (first.points_spent, first.points_earned, first.to_pay, first.repeated) == (
         500,
         45,
         Decimal("2500.00"),
         False,
     )
-    again = confirm(session, SYSTEM, rules, data, region="RU")  # a retry of the same receipt
+    again = confirm(session, SYSTEM, rules, data, shop=SHOP)  # a retry of the same receipt
     assert (again.order_id, again.points_spent, again.points_earned, again.repeated) == (first.order_id, 500, 45, True)
     assert session.scalar(select(func.count()).select_from(loyalty.LedgerEntry)) == 3  # the seed earn, spend, earn
     order = session.get(Order, first.order_id)
@@ -80,11 +83,18 @@ def test_confirm_once_refund_in_proportion_then_in_full(session: Session, shop: 
             SYSTEM,
             rules,
             ConfirmIn(**cart(shop, 501).model_dump(), external_id="R-2", placed_at=T0),
-            region="RU",
+            shop=SHOP,
         )
     # one pair of shoes back: the money refunded is 750 of 2,500 paid
-    taken, given = refund(session, SYSTEM, "pos", "R-1", ReturnIn(external_id="V-1", returned_at=T0 + timedelta(days=3),
-                                                                 lines=[ReturnLineIn(line_no=1, qty=Decimal(1))]))  # fmt: skip
+    taken, given = refund(
+        session,
+        SYSTEM,
+        "pos",
+        "R-1",
+        ReturnIn(
+            external_id="V-1", returned_at=T0 + timedelta(days=3), lines=[ReturnLineIn(line_no=1, qty=Decimal(1))]
+        ),
+    )
     assert (taken, given) == (13, 150)  # 30% of 45 and of 500, rounded down
     taken, given = refund(
         session, SYSTEM, "pos", "R-1", ReturnIn(external_id="V-2", returned_at=T0 + timedelta(days=4))
@@ -97,7 +107,7 @@ def test_confirm_once_refund_in_proportion_then_in_full(session: Session, shop: 
 def test_cancel_undoes_the_order(session: Session, shop: dict[str, int]) -> None:
     rules = programme(shop)
     confirm(
-        session, SYSTEM, rules, ConfirmIn(**cart(shop, 300).model_dump(), external_id="R-9", placed_at=T0), region="RU"
+        session, SYSTEM, rules, ConfirmIn(**cart(shop, 300).model_dump(), external_id="R-9", placed_at=T0), shop=SHOP
     )
     assert cancel(session, SYSTEM, "pos", "R-9", T0 + timedelta(hours=1)) == (51, 300)  # 3% of 1,700
     assert cancel(session, SYSTEM, "pos", "R-9", T0 + timedelta(hours=2)) == (0, 0)  # twice is once
@@ -119,8 +129,16 @@ def test_tiers_follow_rolling_spend(session: Session, shop: dict[str, int]) -> N
 
 def test_programme_rules_are_validated_and_stored(session: Session) -> None:
     with pytest.raises(ValidationFailed, match="strictly increasing spend"):
-        save_programme(session, SYSTEM, {"tiers": [{"name": "a", "min_spend": 0, "earn_percent": 3},
-                                                   {"name": "b", "min_spend": 0, "earn_percent": 5}]})  # fmt: skip
+        save_programme(
+            session,
+            SYSTEM,
+            {
+                "tiers": [
+                    {"name": "a", "min_spend": 0, "earn_percent": 3},
+                    {"name": "b", "min_spend": 0, "earn_percent": 5},
+                ]
+            },
+        )
     with pytest.raises(ValidationFailed, match="max_redeem_share"):
         save_programme(session, SYSTEM, {"max_redeem_share": 1.5})
     saved = save_programme(session, SYSTEM, {"activation_days": 7, "max_redeem_share": "0.5"})

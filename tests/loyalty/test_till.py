@@ -27,6 +27,7 @@ from klientura.audit import SYSTEM, AuditEntry
 from klientura.catalog import Category, Outlet, Product
 from klientura.db import make_session_factory
 from klientura.kit.errors import KlienturaError
+from klientura.kit.memo import Memos
 from klientura.loyalty import till
 from klientura.loyalty.accounts import account_of, find_account
 from klientura.loyalty.models import Allocation, LedgerEntry
@@ -36,6 +37,7 @@ from klientura.loyalty.programme import load_programme, save_programme
 from klientura.orders import Order, ReturnIn
 from tests import factories
 from tests.conftest import fresh_store
+from tests.factories import SHOP
 
 T0 = datetime(2026, 3, 1, 10, tzinfo=UTC)
 PAIRS = 6
@@ -53,17 +55,40 @@ def _seed(session: Session) -> list[tuple[int, int]]:
     shoes, gifts, food = (Category(code=c, name=c) for c in ("shoes", "gifts", "food"))
     session.add_all([shoes, gifts, food, Outlet(code="main", name="Главный")])
     session.flush()
-    save_programme(session, SYSTEM, {
-        "tiers": [{"name": "base", "min_spend": 0, "earn_percent": 3},
-                  {"name": "silver", "min_spend": 6000, "earn_percent": 5},
-                  {"name": "gold", "min_spend": 15000, "earn_percent": "7.5"}],
-        "tier_window_days": 60, "excluded_categories": [food.id], "max_redeem_share": "0.5", "activation_days": 5,
-        "expiry_days": 40,
-        "multipliers": [{"name": "gifts x2", "factor": 2, "starts": (T0 + timedelta(days=10)).isoformat(),
-                         "ends": (T0 + timedelta(days=30)).isoformat(), "category_ids": [gifts.id]}],
-    })  # fmt: skip
-    session.add_all(Product(sku=f"S-{i}", name=f"Товар {i}", price=Decimal(100 * i),
-                            category_id=(shoes.id, gifts.id, food.id, None)[i % 4]) for i in range(1, 9))  # fmt: skip
+    save_programme(
+        session,
+        SYSTEM,
+        {
+            "tiers": [
+                {"name": "base", "min_spend": 0, "earn_percent": 3},
+                {"name": "silver", "min_spend": 6000, "earn_percent": 5},
+                {"name": "gold", "min_spend": 15000, "earn_percent": "7.5"},
+            ],
+            "tier_window_days": 60,
+            "excluded_categories": [food.id],
+            "max_redeem_share": "0.5",
+            "activation_days": 5,
+            "expiry_days": 40,
+            "multipliers": [
+                {
+                    "name": "gifts x2",
+                    "factor": 2,
+                    "starts": (T0 + timedelta(days=10)).isoformat(),
+                    "ends": (T0 + timedelta(days=30)).isoformat(),
+                    "category_ids": [gifts.id],
+                }
+            ],
+        },
+    )
+    session.add_all(
+        Product(
+            sku=f"S-{i}",
+            name=f"Товар {i}",
+            price=Decimal(100 * i),
+            category_id=(shoes.id, gifts.id, food.id, None)[i % 4],
+        )
+        for i in range(1, 9)
+    )
     pairs = []
     for i in range(PAIRS):
         ids = []
@@ -71,8 +96,14 @@ def _seed(session: Session) -> list[tuple[int, int]]:
             c = factories.customer(session, card=f"{side}{i:04d}")
             acc = account_of(session, c)
             for k in range(i % 3):  # 0, 1 or 2 lots with different expiries
-                loyalty.earn(session, acc.id, 150 + 50 * k, at=T0 - timedelta(days=30), author="seed",
-                             expires_at=T0 + timedelta(days=12 + 20 * k))  # fmt: skip
+                loyalty.earn(
+                    session,
+                    acc.id,
+                    150 + 50 * k,
+                    at=T0 - timedelta(days=30),
+                    author="seed",
+                    expires_at=T0 + timedelta(days=12 + 20 * k),
+                )
             ids.append(c)
         pairs.append((ids[0], ids[1]))
     session.commit()
@@ -86,14 +117,18 @@ def _cart(rng: random.Random, step: int) -> dict[str, Any]:
         price = Decimal(rng.randint(50, 4000)) + Decimal(rng.choice([0, 0.5, 0.99])).quantize(Decimal("0.01"))
         qty = Decimal(rng.choice([1, 1, 2, 3, "0.5"]))
         lines.append({"sku": sku, "qty": qty, "price": price, "discount": Decimal(rng.choice([0, 0, 10, 99]))})
-    return {"lines": lines, "points": rng.choice([0, 0, 50, 120, 300, 5000]), "placed_at": T0 + timedelta(days=step),
-            "outlet": rng.choice([None, None, "main", "Главный"])}  # fmt: skip
+    return {
+        "lines": lines,
+        "points": rng.choice([0, 0, 50, 120, 300, 5000]),
+        "placed_at": T0 + timedelta(days=step),
+        "outlet": rng.choice([None, None, "main", "Главный"]),
+    }
 
 
 def _orm(factory: Any, data: ConfirmIn) -> Any:
     with factory() as session:
         try:
-            result = confirm(session, SYSTEM, load_programme(session), data, region="RU")
+            result = confirm(session, SYSTEM, load_programme(session), data, shop=SHOP)
         except KlienturaError as exc:
             session.rollback()
             return (type(exc).__name__, str(exc))
@@ -104,7 +139,7 @@ def _orm(factory: Any, data: ConfirmIn) -> Any:
 async def _fast(pool: Any, factory: Any, data: ConfirmIn, hits: list[str]) -> Any:
     try:
         async with asyncdb.connection(pool) as conn:
-            result = await till.confirm(conn, SYSTEM, data, None, region="RU")
+            result = await till.confirm(conn, SYSTEM, data, None, shop=SHOP, memos=Memos())
     except (till.Fallback, asyncdb.Duplicate):
         return _orm(factory, data)
     except KlienturaError as exc:
@@ -128,23 +163,58 @@ def _ledger(session: Session, customer_id: int) -> dict[str, Any]:
     ).all()
     index = {e.id: i for i, e in enumerate(entries)}
     orders = {o.id: o for o in session.scalars(select(Order).where(Order.customer_id == customer_id))}
-    allocations = sorted((index[a.entry_id], index[a.lot_id], a.points) for a in session.scalars(
-        select(Allocation).where(Allocation.entry_id.in_(index))))  # fmt: skip
-    audit = sorted((a.action, a.entity, sorted((k, str(v)) for k, v in (a.after or {}).items() if k not in ("customer_id", "external_id", "return")))
-                   for a in session.scalars(select(AuditEntry).where(
-                       ((AuditEntry.entity == "order") & AuditEntry.entity_id.in_([str(i) for i in orders]))
-                       | ((AuditEntry.entity == "loyalty_accounts") & (AuditEntry.entity_id == str(acc.id))))))  # fmt: skip
+    allocations = sorted(
+        (index[a.entry_id], index[a.lot_id], a.points)
+        for a in session.scalars(select(Allocation).where(Allocation.entry_id.in_(index)))
+    )
+    audit = sorted(
+        (
+            a.action,
+            a.entity,
+            sorted(
+                (k, str(v)) for k, v in (a.after or {}).items() if k not in ("customer_id", "external_id", "return")
+            ),
+        )
+        for a in session.scalars(
+            select(AuditEntry).where(
+                ((AuditEntry.entity == "order") & AuditEntry.entity_id.in_([str(i) for i in orders]))
+                | ((AuditEntry.entity == "loyalty_accounts") & (AuditEntry.entity_id == str(acc.id)))
+            )
+        )
+    )
     return {
         "tier": acc.tier,
-        "entries": [(e.kind, e.points, e.at, e.available_at, e.expires_at, re.sub(r"order [FO]-", "order ", e.reason or ""),
-                     index.get(e.reverses_id or 0),
-                     orders[e.order_id].external_id[2:] if e.order_id else None) for e in entries],
+        "entries": [
+            (
+                e.kind,
+                e.points,
+                e.at,
+                e.available_at,
+                e.expires_at,
+                re.sub(r"order [FO]-", "order ", e.reason or ""),
+                index.get(e.reverses_id or 0),
+                orders[e.order_id].external_id[2:] if e.order_id else None,
+            )
+            for e in entries
+        ],
         "allocations": allocations,
-        "orders": sorted((o.external_id[2:], o.status, o.total, o.discount, o.paid, o.points_redeemed, o.points_earned,
-                          o.outlet_id, o.placed_at, [(ln.line_no, ln.sku, ln.product_id, ln.qty, ln.price, ln.discount,
-                                                      ln.amount) for ln in o.lines]) for o in orders.values()),
+        "orders": sorted(
+            (
+                o.external_id[2:],
+                o.status,
+                o.total,
+                o.discount,
+                o.paid,
+                o.points_redeemed,
+                o.points_earned,
+                o.outlet_id,
+                o.placed_at,
+                [(ln.line_no, ln.sku, ln.product_id, ln.qty, ln.price, ln.discount, ln.amount) for ln in o.lines],
+            )
+            for o in orders.values()
+        ),
         "audit": audit,
-    }  # fmt: skip
+    }
 
 
 def test_the_fast_path_writes_what_the_orm_path_writes(url: str) -> None:
@@ -166,9 +236,18 @@ def test_the_fast_path_writes_what_the_orm_path_writes(url: str) -> None:
             for side in ("F", "O"):
                 with factory() as session:
                     try:
-                        refund(session, SYSTEM, "pos", f"{side}-{ext}", ReturnIn(
-                            external_id=f"R{side}-{step}", source="pos", returned_at=at,
-                            lines=[] if whole else [{"line_no": 1, "qty": "0.5"}]))  # fmt: skip
+                        refund(
+                            session,
+                            SYSTEM,
+                            "pos",
+                            f"{side}-{ext}",
+                            ReturnIn(
+                                external_id=f"R{side}-{step}",
+                                source="pos",
+                                returned_at=at,
+                                lines=[] if whole else [{"line_no": 1, "qty": "0.5"}],
+                            ),
+                        )
                         session.commit()
                     except KlienturaError:
                         session.rollback()
@@ -177,14 +256,19 @@ def test_the_fast_path_writes_what_the_orm_path_writes(url: str) -> None:
             nonlocal confirms, calculated
             sides = []
             for side, customer in zip(("F", "O"), pairs[i], strict=True):
-                ref: dict[str, Any] = {"customer_id": customer} if who == "id" else (
-                    {"customer": {"card": f"{side}{i:04d}"}} if who == "card" else {})  # fmt: skip
+                ref: dict[str, Any] = (
+                    {"customer_id": customer}
+                    if who == "id"
+                    else ({"customer": {"card": f"{side}{i:04d}"}} if who == "card" else {})
+                )
                 sides.append(ConfirmIn(**cart, **ref, external_id=f"{side}-{step}", source="pos"))
             confirms += 1
             quick: Any = None  # calculate: the same answer (or refusal) on both paths
             try:
                 async with asyncdb.connection(pool) as conn:
-                    quick = (await till.calculate(conn, SYSTEM, sides[0], cart["placed_at"], region="RU")).model_dump()
+                    quick = (
+                        await till.calculate(conn, SYSTEM, sides[0], cart["placed_at"], shop=SHOP, memos=Memos())
+                    ).model_dump()
             except till.Fallback:
                 pass
             except KlienturaError as exc:
@@ -193,8 +277,9 @@ def test_the_fast_path_writes_what_the_orm_path_writes(url: str) -> None:
                 calculated += 1
                 with factory() as session:
                     try:
-                        slow_calc: Any = calculate(session, SYSTEM, load_programme(session), sides[0],
-                                                   cart["placed_at"], region="RU").model_dump()  # fmt: skip
+                        slow_calc: Any = calculate(
+                            session, SYSTEM, load_programme(session), sides[0], cart["placed_at"], region="RU"
+                        ).model_dump()
                     except KlienturaError as exc:
                         slow_calc = (type(exc).__name__, str(exc))
                 assert quick == slow_calc
@@ -237,9 +322,12 @@ def test_the_fast_path_writes_what_the_orm_path_writes(url: str) -> None:
         kinds = {e.kind for e in session.scalars(select(LedgerEntry))}
         lot = aliased(LedgerEntry)
         debts_paid = session.scalars(
-            select(Order.external_id).join(lot, lot.order_id == Order.id).join(Allocation, Allocation.lot_id == lot.id)
+            select(Order.external_id)
+            .join(lot, lot.order_id == Order.id)
+            .join(Allocation, Allocation.lot_id == lot.id)
             .join(LedgerEntry, LedgerEntry.id == Allocation.entry_id)
-            .where(LedgerEntry.kind == "reverse", LedgerEntry.points < 0, lot.id > LedgerEntry.id)).all()  # fmt: skip
+            .where(LedgerEntry.kind == "reverse", LedgerEntry.points < 0, lot.id > LedgerEntry.id)
+        ).all()
     factory.kw["bind"].dispose()
     assert {"earn", "spend", "reverse"} <= kinds
     assert set(debts_paid) & set(hits), "the fast path paid no debt with an earn: the scenario lost its edge"
@@ -271,15 +359,21 @@ def test_an_account_moved_between_read_and_write_is_read_again(url: str, monkeyp
         return priced(state, cart, at)
 
     monkeypatch.setattr(till, "_price", meanwhile)
-    data = ConfirmIn(customer_id=customer, points=100, external_id="T-1", source="pos", placed_at=T0,
-                     lines=[{"sku": None, "price": "1000.00"}])  # fmt: skip
+    data = ConfirmIn(
+        customer_id=customer,
+        points=100,
+        external_id="T-1",
+        source="pos",
+        placed_at=T0,
+        lines=[{"sku": None, "price": "1000.00"}],
+    )
 
     async def run() -> Any:
         pool = await asyncdb.open_pool(url, size=1)
         assert pool is not None
         try:
             async with asyncdb.connection(pool) as conn:
-                return await till.confirm(conn, SYSTEM, data, None, region="RU")
+                return await till.confirm(conn, SYSTEM, data, None, shop=SHOP, memos=Memos())
         finally:
             await pool.close()
 

@@ -11,15 +11,16 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from klientura import analytics, segments
+from klientura import segments
 from klientura.analytics import Warehouse
 from klientura.audit import SYSTEM
 from klientura.customers import add_tags
+from klientura.kit.shop import Shop
 from tests import factories
 from tests.analytics.test_scores import Base
 from tests.api.conftest import login
 
-TODAY = analytics.today("Europe/Moscow")  # the shop's day, as the service judges it (not the machine's)
+TODAY = Shop("RU", "Europe/Moscow", "RUB").today()  # the shop's day, as the app judges it (not the machine's)
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def base(app_session: Session, tmp_path: Path) -> dict[str, int]:
         for n in range(k + 1):
             day = TODAY - timedelta(days=5 + 30 * n)
             b.orders.append((len(b.orders) + 1, cid, day, day, "completed", 100_000, 0, 100_000, False, None, None))
-    with Warehouse(tmp_path / "warehouse.duckdb", "sqlite://") as wh:
+    with Warehouse(tmp_path / "warehouse.duckdb", "sqlite://", timezone="Europe/Moscow") as wh:
         b.load(wh)
         wh.con.execute(f"INSERT INTO tags VALUES ({ids[0]}, 'vip')")
     return {f"c{i}": cid for i, cid in enumerate(ids)}
@@ -88,9 +89,13 @@ def test_edit_static_and_refresh(api: TestClient, app_session: Session, base: di
     assert r.status_code == 200 and r.json()["size"] == 1
     r = api.patch(f"/api/v1/segments/{frozen['id']}", json={"rule": vip})
     assert r.status_code == 422 and "frozen" in r.json()["detail"]
-    with Warehouse(tmp_path / "warehouse.duckdb", "sqlite://") as wh:  # a new buyer arrives in the warehouse
-        wh.con.execute(f"INSERT INTO orders VALUES (100, {base['c3']}, current_date, current_date, 'completed', "
-                       "5000, 0, 5000, false, NULL, NULL)")  # fmt: skip
+    with Warehouse(
+        tmp_path / "warehouse.duckdb", "sqlite://", timezone="Europe/Moscow"
+    ) as wh:  # a new buyer arrives in the warehouse
+        wh.con.execute(
+            f"INSERT INTO orders VALUES (100, {base['c3']}, current_date, current_date, 'completed', "
+            "5000, 0, 5000, false, NULL, NULL)"
+        )
         wh.con.execute(f"INSERT INTO tags VALUES ({base['c3']}, 'vip')")
         sizes = segments.refresh_segments(app_session, SYSTEM, wh, TODAY)
     app_session.commit()
@@ -99,8 +104,9 @@ def test_edit_static_and_refresh(api: TestClient, app_session: Session, base: di
     assert [s["name"] for s in api.get("/api/v1/segments").json()] == ["Frozen"]
 
 
-def test_roles_and_an_empty_warehouse(client: TestClient, users: dict[str, int], base: dict[str, int],
-                                      tmp_path: Path) -> None:  # fmt: skip
+def test_roles_and_an_empty_warehouse(
+    client: TestClient, users: dict[str, int], base: dict[str, int], tmp_path: Path
+) -> None:
     login(client, "analyst@test.local")
     assert client.post("/api/v1/segments/preview", json={"rule": BOUGHT}).json()["size"] == 3
     assert client.post("/api/v1/segments", json={"name": "x", "rule": BOUGHT}).status_code == 403
@@ -116,8 +122,9 @@ def test_rfm_map_and_migration_through_the_api(api: TestClient, base: dict[str, 
     grid = api.get("/api/v1/analytics/rfm-map").json()
     assert len(grid) == 25 and sum(c["customers"] for c in grid) == 3
     assert abs(sum(c["revenue_share"] for c in grid) - 1) < 1e-9
-    moves = api.get("/api/v1/analytics/rfm-migration",
-                    params={"start": str(TODAY - timedelta(days=20)), "end": str(TODAY)}).json()  # fmt: skip
+    moves = api.get(
+        "/api/v1/analytics/rfm-migration", params={"start": str(TODAY - timedelta(days=20)), "end": str(TODAY)}
+    ).json()
     assert sum(m["customers"] for m in moves) == 3
     assert sum(m["customers"] for m in moves if m["source"] == "none") == 1  # c0 bought first only 5 days ago
     bad = api.get("/api/v1/analytics/rfm-migration", params={"start": str(TODAY), "end": str(TODAY)})

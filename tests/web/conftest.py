@@ -25,6 +25,7 @@ from klientura.db import make_session_factory, session_scope
 from klientura.migrations import upgrade
 from klientura.orders import LineIn, OrderIn, ingest_order
 from tests.conftest import free_port
+from tests.factories import SHOP
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("KLIENTURA_SCREENSHOTS", "var/screenshots"))
@@ -36,17 +37,52 @@ def _seed(url: str) -> dict[str, int]:
         ids = {}
         for role in ("admin", "manager", "analyst"):
             ids[role] = create_user(s, SYSTEM, f"{role}@test.local", role.title(), role, PASSWORD).id
-        anna = resolve(s, SYSTEM, prepare(CustomerIn(phone="+79161112233", full_name="Смирнова Анна Петровна",
-                                                     birth_date=date(1990, 5, 17), city="Москва", tags=["vip"],
-                                                     email="anna.smirnova@mail.ru")))  # fmt: skip
-        twin = resolve(s, SYSTEM, prepare(CustomerIn(phone="+79165554433", full_name="Smirnova Anna",
-                                                     birth_date=date(1990, 5, 17))))  # fmt: skip
-        resolve(s, SYSTEM, prepare(CustomerIn(phone="+79160000001", full_name="Петров Пётр", city="Казань")))
-        ingest_order(s, SYSTEM, OrderIn(external_id="R-100", customer_id=anna.customer_id, outlet="Москва, Тверская",
-                                        placed_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
-                                        lines=[LineIn(sku="A-1", qty=Decimal(2), price=Decimal("1500"))]))  # fmt: skip
-        ingest_order(s, SYSTEM, OrderIn(external_id="R-101", customer_id=twin.customer_id,
-                                        placed_at=datetime(2026, 4, 1, 12, tzinfo=UTC), total=Decimal("700")))  # fmt: skip
+        anna = resolve(
+            s,
+            SYSTEM,
+            prepare(
+                CustomerIn(
+                    phone="+79161112233",
+                    full_name="Смирнова Анна Петровна",
+                    birth_date=date(1990, 5, 17),
+                    city="Москва",
+                    tags=["vip"],
+                    email="anna.smirnova@mail.ru",
+                ),
+                shop=SHOP,
+            ),
+        )
+        twin = resolve(
+            s,
+            SYSTEM,
+            prepare(
+                CustomerIn(phone="+79165554433", full_name="Smirnova Anna", birth_date=date(1990, 5, 17)), shop=SHOP
+            ),
+        )
+        resolve(s, SYSTEM, prepare(CustomerIn(phone="+79160000001", full_name="Петров Пётр", city="Казань"), shop=SHOP))
+        ingest_order(
+            s,
+            SYSTEM,
+            OrderIn(
+                external_id="R-100",
+                customer_id=anna.customer_id,
+                outlet="Москва, Тверская",
+                placed_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
+                lines=[LineIn(sku="A-1", qty=Decimal(2), price=Decimal("1500"))],
+            ),
+            shop=SHOP,
+        )
+        ingest_order(
+            s,
+            SYSTEM,
+            OrderIn(
+                external_id="R-101",
+                customer_id=twin.customer_id,
+                placed_at=datetime(2026, 4, 1, 12, tzinfo=UTC),
+                total=Decimal("700"),
+            ),
+            shop=SHOP,
+        )
         ids["anna"], ids["twin"] = anna.customer_id, twin.customer_id
         return ids
 
@@ -75,8 +111,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     url = f"sqlite:///{folder / 'live.db'}"
     upgrade(url)
     ids = _seed(url)
-    analytics.sync(url, analytics.default_path(url))
-    with session_scope(make_session_factory(url)) as s, analytics.Warehouse(analytics.default_path(url), url) as wh:
+    analytics.sync(url, analytics.default_path(url), timezone="Europe/Moscow")
+    with (
+        session_scope(make_session_factory(url)) as s,
+        analytics.Warehouse(analytics.default_path(url), url, timezone="Europe/Moscow") as wh,
+    ):
         analytics.recompute(s, SYSTEM, wh, as_of=date(2026, 4, 15))
     settings = Settings(database_url=url, secret_key="live-test", upload_dir=folder / "uploads")
     with serving(settings) as base:
@@ -92,9 +131,16 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )  # fmt: skip
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 

@@ -20,7 +20,8 @@ from klientura.db import make_session_factory, session_scope
 from klientura.demo import build
 from klientura.migrations import upgrade
 from klientura.orders import LineIn, OrderIn, ingest_order
-from klientura.segments import Segment, SegmentMember
+from tests import factories
+from tests.factories import SHOP
 from tests.web.conftest import serving, shot
 from tests.web.test_loyalty_pages import login
 
@@ -37,10 +38,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     with session_scope(make_session_factory(url)) as s:
         build(s, end=DEMO_END, customers=400, seed=5)
         ids = list(s.scalars(select(Customer.id).where(Customer.merged_into_id.is_(None)).order_by(Customer.id)))[:300]
-        seg = Segment(name="Постоянные", rule={"all": []}, kind="static", size=len(ids), created_by="t")
-        s.add(seg)
-        s.flush()
-        s.add_all(SegmentMember(segment_id=seg.id, customer_id=c) for c in ids)
+        factories.static_segment(s, ids, "Постоянные")
     settings = Settings(database_url=url, secret_key="campaign-test", upload_dir=folder / "uploads")
     with serving(settings) as base:
         yield {"base": base, "url": url, "ids": ids}
@@ -96,9 +94,18 @@ def test_a_campaign_from_the_wizard_to_its_report(page: Any, live: dict[str, Any
         target = [c for c, g in groups.items() if g == "target"][:12]
         control = [c for c, g in groups.items() if g == "control"][:3]
         for n, cid in enumerate(target + control):
-            ingest_order(s, SYSTEM, OrderIn(external_id=f"W-{campaign_id}-{n}", customer_id=cid, outlet="Москва",
-                                            placed_at=launched + timedelta(days=1 + n % 5),
-                                            lines=[LineIn(sku="TEA-1", qty=Decimal(1), price=Decimal(900))]))  # fmt: skip
+            ingest_order(
+                s,
+                SYSTEM,
+                OrderIn(
+                    external_id=f"W-{campaign_id}-{n}",
+                    customer_id=cid,
+                    outlet="Москва",
+                    placed_at=launched + timedelta(days=1 + n % 5),
+                    lines=[LineIn(sku="TEA-1", qty=Decimal(1), price=Decimal(900))],
+                ),
+                shop=SHOP,
+            )
     page.reload()
     page.wait_for_selector("#campaign-chart .main-svg")
     report = page.inner_text("#report")
@@ -138,15 +145,33 @@ def test_scenarios_switched_on_edited_and_counted(page: Any, live: dict[str, Any
     with session_scope(make_session_factory(live["url"])) as s:
         welcome = s.scalars(select(Scenario).where(Scenario.key == "welcome")).one()
         people = live["ids"][200:260]
-        s.add_all(ScenarioEntry(scenario_id=welcome.id, customer_id=cid, trigger=f"customer:{cid}",
-                                at=now - timedelta(days=14), grp="target" if n % 2 else "control", channel="email")
-                  for n, cid in enumerate(people))  # fmt: skip
+        s.add_all(
+            ScenarioEntry(
+                scenario_id=welcome.id,
+                customer_id=cid,
+                trigger=f"customer:{cid}",
+                at=now - timedelta(days=14),
+                grp="target" if n % 2 else "control",
+                channel="email",
+            )
+            for n, cid in enumerate(people)
+        )
         s.flush()
-        for n, cid in enumerate([c for i, c in enumerate(people) if i % 2][:12] + [c for i, c in enumerate(people)
-                                                                                   if not i % 2][:3]):  # fmt: skip
-            ingest_order(s, SYSTEM, OrderIn(external_id=f"S-{n}", customer_id=cid, outlet="Москва",
-                                            placed_at=now - timedelta(days=10),
-                                            lines=[LineIn(sku="TEA-1", qty=Decimal(1), price=Decimal(900))]))  # fmt: skip
+        for n, cid in enumerate(
+            [c for i, c in enumerate(people) if i % 2][:12] + [c for i, c in enumerate(people) if not i % 2][:3]
+        ):
+            ingest_order(
+                s,
+                SYSTEM,
+                OrderIn(
+                    external_id=f"S-{n}",
+                    customer_id=cid,
+                    outlet="Москва",
+                    placed_at=now - timedelta(days=10),
+                    lines=[LineIn(sku="TEA-1", qty=Decimal(1), price=Decimal(900))],
+                ),
+                shop=SHOP,
+            )
     page.goto(f"{base}/scenarios")
     assert page.inner_text("#scenario-welcome td:nth-child(3)") == "30"
     page.wait_for_selector("#scenarios-chart .main-svg")

@@ -30,9 +30,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     upgrade(url)
     with session_scope(make_session_factory(url)) as s:
         build(s, end=DEMO_END, customers=600, seed=5)
-    analytics.sync(url, analytics.default_path(url))
-    with session_scope(make_session_factory(url)) as s, analytics.Warehouse(analytics.default_path(url), url) as wh:
-        analytics.recompute(s, SYSTEM, wh)  # the lifecycle and RFM breakdowns read the scores
+    analytics.sync(url, analytics.default_path(url), timezone="Europe/Moscow")
+    with (
+        session_scope(make_session_factory(url)) as s,
+        analytics.Warehouse(analytics.default_path(url), url, timezone="Europe/Moscow") as wh,
+    ):
+        analytics.recompute(s, SYSTEM, wh, as_of=DEMO_END)  # the lifecycle and RFM breakdowns read the scores
     settings = Settings(database_url=url, secret_key="clv-test", upload_dir=folder / "uploads")
     with serving(settings) as base:
         yield {"base": base, "url": url}

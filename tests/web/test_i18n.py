@@ -37,8 +37,11 @@ def test_every_message_of_the_template_has_a_russian_translation() -> None:
 
 def test_the_template_holds_every_message_of_the_sources() -> None:
     """A message added to the code or a template without `make messages-update` fails here, not on a page."""
-    method_map = [("src/klientura/analytics/segment.py", "ignore"), ("src/klientura/**.py", "python"),
-                  ("src/klientura/web/templates/**.html", "jinja2")]  # fmt: skip
+    method_map = [
+        ("src/klientura/analytics/segment.py", "ignore"),
+        ("src/klientura/**.py", "python"),
+        ("src/klientura/web/templates/**.html", "jinja2"),
+    ]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
     found = {
         m if isinstance(m, str) else m[0]
@@ -50,11 +53,19 @@ def test_the_template_holds_every_message_of_the_sources() -> None:
 def test_words_shown_through_variables_are_translated() -> None:
     """Labels, family names and settings' descriptions are shown through variables: each is in the catalogue."""
     ru = translations("ru")
-    shown = [*FAMILY_NAMES.values(), *(t for groups in LABELS.values() for pair in groups.values() for t in pair),
-             *(t for pair in UNJUDGED.values() for t in pair), *SCENARIO_TITLES.values(),
-             *(title for _k, title in CLV_GROUPS),
-             *(f.description for m in (RfmSettings, LifecycleSettings, BehaviourSettings, AnalyticsSettings)
-               for f in m.model_fields.values() if f.description)]  # fmt: skip
+    shown = [
+        *FAMILY_NAMES.values(),
+        *(t for groups in LABELS.values() for pair in groups.values() for t in pair),
+        *(t for pair in UNJUDGED.values() for t in pair),
+        *SCENARIO_TITLES.values(),
+        *(title for _k, title in CLV_GROUPS),
+        *(
+            f.description
+            for m in (RfmSettings, LifecycleSettings, BehaviourSettings, AnalyticsSettings)
+            for f in m.model_fields.values()
+            if f.description
+        ),
+    ]
     assert [m for m in shown if ru.gettext(m) == m] == []
 
 
@@ -64,8 +75,8 @@ def test_a_moment_is_dated_on_the_shops_calendar() -> None:
     from klientura.web.i18n import day
 
     late = datetime(2026, 11, 28, 22, 30, tzinfo=UTC)  # 01:30 on the 29th in Moscow
-    assert day(late, "en", "Europe/Moscow") == day(date(2026, 11, 29), "en")
-    assert day(late, "en", "UTC") == day(date(2026, 11, 28), "en")
+    assert day(late, "en", "Europe/Moscow") == day(date(2026, 11, 29), "en", "Europe/Moscow")
+    assert day(late, "en", "UTC") == day(date(2026, 11, 28), "en", "UTC")
 
 
 def test_a_cards_raw_values_read_in_russian(app_factory: Any, app_session: Any) -> None:

@@ -97,8 +97,13 @@ def test_programme_rules_refused_then_saved(page: Any, live: dict[str, Any]) -> 
 def test_a_members_card_explained_adjusted_and_invited(page: Any, live: dict[str, Any]) -> None:
     base = live["base"]
     with session_scope(make_session_factory(live["url"])) as s:
-        cid = s.scalar(select(LoyaltyAccount.customer_id).join(LedgerEntry, LedgerEntry.account_id == LoyaltyAccount.id)
-                       .group_by(LoyaltyAccount.customer_id).order_by(func.count().desc()).limit(1))  # fmt: skip
+        cid = s.scalar(
+            select(LoyaltyAccount.customer_id)
+            .join(LedgerEntry, LedgerEntry.account_id == LoyaltyAccount.id)
+            .group_by(LoyaltyAccount.customer_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
     login(page, base, "admin@klientura.local")
     page.goto(f"{base}/customers/{cid}")
     before = int(re.sub(r"\D", "", page.inner_text("#loyalty .kpi div:nth-child(3) b")))

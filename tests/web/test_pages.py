@@ -156,8 +156,11 @@ def test_a_long_import_shows_its_progress_then_the_report(page: Any, live: dict[
     rows = 60_000
     path = live["folder"] / "big.csv"
     lines = ["Фамилия;Имя;Телефон;Дата рождения"]
-    lines += [f"Фамилия{i % 500};Имя{i % 70};8 (95{i // 100_000}) {i // 100 % 1000:03d}-{i % 100:02d}-{i % 97:02d};"
-              f"{1 + i % 28:02d}.{1 + i % 12:02d}.19{50 + i % 50}" for i in range(rows)]  # fmt: skip
+    lines += [
+        f"Фамилия{i % 500};Имя{i % 70};8 (95{i // 100_000}) {i // 100 % 1000:03d}-{i % 100:02d}-{i % 97:02d};"
+        f"{1 + i % 28:02d}.{1 + i % 12:02d}.19{50 + i % 50}"
+        for i in range(rows)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     login(page, base, "admin@test.local")
     page.goto(f"{base}/imports")
@@ -168,8 +171,10 @@ def test_a_long_import_shows_its_progress_then_the_report(page: Any, live: dict[
     bar = page.locator("#progress [role=progressbar]")
     assert page.locator("h1").inner_text() == "Импорт: big.csv"
     assert bar.count() == 1 and f"/ {rows:,}".replace(",", "\u00a0") in page.locator("#progress").inner_text()
-    page.wait_for_function("() => Number(document.querySelector('#progress [role=progressbar]')"
-                           "?.getAttribute('aria-valuenow') || 0) > 0", timeout=30_000)  # fmt: skip
+    page.wait_for_function(
+        "() => Number(document.querySelector('#progress [role=progressbar]')?.getAttribute('aria-valuenow') || 0) > 0",
+        timeout=30_000,
+    )
     shot(page, "import-progress")
     page.wait_for_url(re.compile(r".*/imports/\d+$"), timeout=120_000)
     assert "Импорт завершён." in page.locator(".flash.ok").inner_text()

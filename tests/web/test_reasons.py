@@ -12,6 +12,7 @@ from klientura.imports import run_import
 from klientura.kit.errors import KlienturaError
 from klientura.web.i18n import translations
 from klientura.web.render import why
+from tests.factories import SHOP
 
 FILE = """Фамилия;Телефон;E-mail;Дата рождения;Пол;Согласие на SMS
 Иванов;12-34;;;;
@@ -26,7 +27,7 @@ FILE = """Фамилия;Телефон;E-mail;Дата рождения;Пол;
 def test_every_reason_the_import_gives_reads_in_russian(session: Session, tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(FILE, encoding="utf-8")
-    report = run_import(session, SYSTEM, path, "customers")
+    report = run_import(session, SYSTEM, path, "customers", shop=SHOP)
     ru = translations("ru").gettext
     shown = {r.row_no: why(r, ru) for r in report.rejections}
     assert shown == {
@@ -85,16 +86,25 @@ def test_lifetime_value_messages_keep_their_numbers() -> None:
     )
 
 
-@pytest.mark.parametrize(("variants", "shown"), [
-    ([{"name": "A", "subject": "Привет", "text": "{{ nmae }}"}],
-     "вариант A, текст: поля 'nmae' нет; есть поля first_name, last_name, name"),
-    ([{"name": "B", "subject": "{% if points %}", "text": "x"}],
-     "вариант B, тема: шаблон обрывается в строке 1 ("),
-    ([{"name": "A", "subject": "x", "text": "{{ points / 0 }}"}], "вариант A, текст: шаблон не выполняется (division"),
-    ([{"name": "A", "subject": "", "text": "x"}], "у письма должна быть тема в каждом варианте"),
-    ([{"name": "A", "subject": "x", "text": "x"}, {"name": "A", "subject": "y", "text": "y"}],
-     "у вариантов должны быть разные названия"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("variants", "shown"),
+    [
+        (
+            [{"name": "A", "subject": "Привет", "text": "{{ nmae }}"}],
+            "вариант A, текст: поля 'nmae' нет; есть поля first_name, last_name, name",
+        ),
+        ([{"name": "B", "subject": "{% if points %}", "text": "x"}], "вариант B, тема: шаблон обрывается в строке 1 ("),
+        (
+            [{"name": "A", "subject": "x", "text": "{{ points / 0 }}"}],
+            "вариант A, текст: шаблон не выполняется (division",
+        ),
+        ([{"name": "A", "subject": "", "text": "x"}], "у письма должна быть тема в каждом варианте"),
+        (
+            [{"name": "A", "subject": "x", "text": "x"}, {"name": "A", "subject": "y", "text": "y"}],
+            "у вариантов должны быть разные названия",
+        ),
+    ],
+)
 def test_a_campaigns_refusals_read_in_russian(variants: list[dict[str, str]], shown: str) -> None:
     from klientura.campaigns.service import _validated
 
@@ -107,6 +117,7 @@ def test_a_campaigns_refusals_read_in_russian(variants: list[dict[str, str]], sh
     from klientura.kit.errors import invalid
 
     with pytest.raises(ValidationError) as bad:
-        CampaignIn.model_validate({"name": "x", "segment_id": 1, "holdout_share": 0.9,
-                                   "variants": [{"name": "A", "text": "x"}]})  # fmt: skip
+        CampaignIn.model_validate(
+            {"name": "x", "segment_id": 1, "holdout_share": 0.9, "variants": [{"name": "A", "text": "x"}]}
+        )
     assert invalid(bad.value).translated(translations("ru").gettext) == "контрольная группа: должно быть не больше 0.5"

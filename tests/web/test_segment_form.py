@@ -9,22 +9,50 @@ from klientura.web import segment_form as sf
 def test_form_to_rule_and_back() -> None:
     data = {
         "root_op": "or",
-        "c0_type": "orders", "c0_field": "sum", "c0_op": "between", "c0_value": "1000, 5000", "c0_window": "90",
-        "c0_cats": ["3"], "c0_outlets": ["1", "2"], "c0_channels": [],
-        "c1_type": "score", "c1_field": "rfm_segment", "c1_op": "in", "c1_value": "champions, loyal", "c1_not": "1",
-        "g1_op": "and", "g1_not": "1",
-        "g1_c0_type": "tag", "g1_c0_field": "", "g1_c0_value": "vip",
-        "g1_c1_type": "score", "g1_c1_field": "promo_hunter", "g1_c1_op": "=", "g1_c1_value": "да",
-        "g1_c2_type": "event", "g1_c2_field": "cart_abandoned", "g1_c2_op": ">=", "g1_c2_value": "2", "g1_c2_window": "7",
-    }  # fmt: skip
+        "c0_type": "orders",
+        "c0_field": "sum",
+        "c0_op": "between",
+        "c0_value": "1000, 5000",
+        "c0_window": "90",
+        "c0_cats": ["3"],
+        "c0_outlets": ["1", "2"],
+        "c0_channels": [],
+        "c1_type": "score",
+        "c1_field": "rfm_segment",
+        "c1_op": "in",
+        "c1_value": "champions, loyal",
+        "c1_not": "1",
+        "g1_op": "and",
+        "g1_not": "1",
+        "g1_c0_type": "tag",
+        "g1_c0_field": "",
+        "g1_c0_value": "vip",
+        "g1_c1_type": "score",
+        "g1_c1_field": "promo_hunter",
+        "g1_c1_op": "=",
+        "g1_c1_value": "да",
+        "g1_c2_type": "event",
+        "g1_c2_field": "cart_abandoned",
+        "g1_c2_op": ">=",
+        "g1_c2_value": "2",
+        "g1_c2_window": "7",
+    }
     rule = sf.to_rule(sf.parse_form(data))
     parse_rule(rule)  # valid
     assert rule["kind"] == "or" and rule["rules"][0] == {
-        "kind": "orders", "metric": "sum", "op": "between", "value": [1000, 5000], "window_days": 90,
-        "categories": [3], "outlets": [1, 2], "channels": [],
-    }  # fmt: skip
-    assert rule["rules"][1] == {"kind": "not", "rule": {"kind": "score", "field": "rfm_segment", "op": "in",
-                                                        "value": ["champions", "loyal"]}}  # fmt: skip
+        "kind": "orders",
+        "metric": "sum",
+        "op": "between",
+        "value": [1000, 5000],
+        "window_days": 90,
+        "categories": [3],
+        "outlets": [1, 2],
+        "channels": [],
+    }
+    assert rule["rules"][1] == {
+        "kind": "not",
+        "rule": {"kind": "score", "field": "rfm_segment", "op": "in", "value": ["champions", "loyal"]},
+    }
     group = rule["rules"][2]["rule"]
     assert group["kind"] == "and" and group["rules"][1]["value"] is True and group["rules"][2]["window_days"] == 7
     form = sf.from_rule(rule)

@@ -23,7 +23,6 @@ from klientura.analytics.service import (
     score_of,
     segment_members,
     segment_size,
-    today,
     trend,
 )
 from klientura.analytics.settings import (
@@ -81,6 +80,5 @@ __all__ = [
     "segment_members",
     "segment_size",
     "sync",
-    "today",
     "trend",
 ]

@@ -5,19 +5,24 @@ from __future__ import annotations
 from klientura.kit.errors import code
 from klientura.kit.i18n import N_
 
-NEEDS_RECOMPUTE = code("analytics.scores.missing",
-                       N_("conditions on scores need a recompute first: klientura analytics recompute"))  # fmt: skip
-NEEDS_PREDICTION = code("analytics.clv.missing",
-                        N_("conditions on lifetime value need a prediction first: klientura clv predict"))  # fmt: skip
+NEEDS_RECOMPUTE = code(
+    "analytics.scores.missing", N_("conditions on scores need a recompute first: klientura analytics recompute")
+)
+NEEDS_PREDICTION = code(
+    "analytics.clv.missing", N_("conditions on lifetime value need a prediction first: klientura clv predict")
+)
 DATES_REVERSED = code("analytics.dates.reversed", N_("the second date must come after the first"))
 WAREHOUSE_EMPTY = code("warehouse.empty", N_("the warehouse is empty: run `klientura analytics recompute` first"))
 UNKNOWN_FAMILY = code("analytics.family.unknown", N_("unknown family '%(value)s'; use one of %(allowed)s"))
 NO_SPARK = code("analytics.spark.missing", N_("PySpark is not installed: pip install 'klientura[spark]'"))
-NO_EXTENSION = code("warehouse.extension.missing", N_(
-    "DuckDB's %(name)s extension for duckdb %(version)s is missing: pip install duckdb-ext-%(name)s==%(version)s.*"))  # fmt: skip
+NO_EXTENSION = code(
+    "warehouse.extension.missing",
+    N_("DuckDB's %(name)s extension for duckdb %(version)s is missing: pip install duckdb-ext-%(name)s==%(version)s.*"),
+)
 WAREHOUSE_UPDATING = code("warehouse.updating", N_("the warehouse is being updated; try again in a minute"))
-WAREHOUSE_BUSY = code("warehouse.busy",
-                      N_("the warehouse is busy (a sync or a report is reading it); try again in a minute"))  # fmt: skip
+WAREHOUSE_BUSY = code(
+    "warehouse.busy", N_("the warehouse is busy (a sync or a report is reading it); try again in a minute")
+)
 MEMORY_STORE = code("warehouse.memory_store", N_("an in-memory SQLite store cannot be synced to a warehouse"))
 NO_SYNC_FROM = code("warehouse.unsupported_store", N_("no warehouse sync from a %(dialect)s store"))
 # segment rules
@@ -39,11 +44,13 @@ UNKNOWN_SCORE_FIELD = code("rule.field.unknown_score", N_("unknown score field '
 AGGREGATE_COMPARE = code("rule.op.aggregate", N_("an order aggregate does not compare with '%(op)s'"))
 TOO_MANY_CONDITIONS = code("rule.too_many", N_("a segment takes at most %(max)s conditions"))
 # settings
-THRESHOLDS_NOT_INCREASING = code("analytics.settings.thresholds",
-                                 N_("%(name)s: four strictly increasing thresholds are needed"))  # fmt: skip
+THRESHOLDS_NOT_INCREASING = code(
+    "analytics.settings.thresholds", N_("%(name)s: four strictly increasing thresholds are needed")
+)
 LOST_NOT_ABOVE_ACTIVE = code("analytics.settings.lost_factor", N_("the lost threshold must be above the active one"))
-INTERVALS_REVERSED = code("analytics.settings.intervals",
-                          N_("the longest usual interval must not be below the shortest"))  # fmt: skip
+INTERVALS_REVERSED = code(
+    "analytics.settings.intervals", N_("the longest usual interval must not be below the shortest")
+)
 BAD_PERIOD = code("analytics.settings.period", N_("a period looks like 2026-11-20..2026-11-30, got '%(value)s'"))
 PERIOD_REVERSED = code("analytics.settings.period_reversed", N_("a promo period ends before it starts: %(value)s"))
 # lifetime value
@@ -54,23 +61,31 @@ BAD_DISCOUNT = code("clv.discount", N_("the monthly discount rate is a share fro
 UNKNOWN_BASIS = code("clv.basis.unknown", N_("unknown basis '%(value)s'; use revenue or margin"))
 NO_FIT = code("clv.fit.not_found", N_("no fit %(id)s"))
 NO_FITTED_MODEL = code("clv.fit.none", N_("no fitted model: run `klientura clv fit` first"))
-PREDICT_BEFORE_FIT = code("clv.as_of.before_fit",
-                          N_("the fit uses purchases up to %(day)s: predict as of that day or later"))  # fmt: skip
+PREDICT_BEFORE_FIT = code(
+    "clv.as_of.before_fit", N_("the fit uses purchases up to %(day)s: predict as of that day or later")
+)
 NO_SALES = code("clv.no_sales", N_("the warehouse has no sales yet: run `klientura sync` first"))
 NOBODY_BOUGHT = code("clv.nobody_bought", N_("no customer has bought anything yet: there is nothing to predict"))
 NO_COSTS = code("clv.no_costs", N_("no product has a cost: value on revenue, or fill in product costs first"))
 BAD_HOLDOUT = code("clv.holdout", N_("the holdout is 0 to 104 weeks"))
 BAD_INPUT = code("clv.input", N_("the purchase histories are not usable: %(why)s"))
-TOO_LITTLE_DATA = code("clv.too_little_data", N_(
-    "too little data to fit: %(customers)s customers, %(repeaters)s with a repeat purchase (at least %(need)s and "
-    "%(need_repeaters)s are needed)"))  # fmt: skip
+TOO_LITTLE_DATA = code(
+    "clv.too_little_data",
+    N_(
+        "too little data to fit: %(customers)s customers, %(repeaters)s with a repeat purchase (at least %(need)s and "
+        "%(need_repeaters)s are needed)"
+    ),
+)
 RETENTION_AT_TOP = code("clv.retention.at_top", N_("retention is already near 100%%: one more point is not possible"))
 RETENTION_FIXED = code("clv.retention.fixed", N_("retention cannot be raised under this model"))
 UNKNOWN_MODEL = code("clv.model.unknown", N_("unknown model '%(value)s'; use one of %(allowed)s"))
-TOO_LITTLE_SPEND = code("clv.spend.too_little",
-                        N_("too little data to fit spend: %(customers)s customers with a repeat purchase (10 needed)"))  # fmt: skip
-NO_FINITE_MEAN = code("clv.spend.no_mean",
-                      N_("the spend model has no finite mean (q = %(q)s <= 1): spends are too dispersed"))  # fmt: skip
+TOO_LITTLE_SPEND = code(
+    "clv.spend.too_little",
+    N_("too little data to fit spend: %(customers)s customers with a repeat purchase (10 needed)"),
+)
+NO_FINITE_MEAN = code(
+    "clv.spend.no_mean", N_("the spend model has no finite mean (q = %(q)s <= 1): spends are too dispersed")
+)
 NOT_VALUED_YET = code(
     "clv.not_valued", N_("the base has not been valued yet: POST /api/v1/clv/fit, then /api/v1/clv/predict")
 )
@@ -80,13 +95,20 @@ FLAT_LIKELIHOOD = code("clv.note.flat", N_("the likelihood is flat in some direc
 AT_THE_EDGE = code(
     "clv.note.edge", N_("%(name)s = %(value)s ran to the edge of its range: the data do not determine it")
 )
-POORLY_DETERMINED = code("clv.note.poorly_determined",
-                         N_("%(name)s is poorly determined (standard error %(se)s for %(value)s)"))  # fmt: skip
+POORLY_DETERMINED = code(
+    "clv.note.poorly_determined", N_("%(name)s is poorly determined (standard error %(se)s for %(value)s)")
+)
 NOT_CONVERGED = code("clv.note.not_converged", N_("the optimiser did not converge: %(why)s"))
-CORRELATED = code("clv.note.correlated",
-                  N_("purchase frequency and spend are correlated (%(value)s): the spend model assumes they are not"))  # fmt: skip
-POOR_HOLDOUT = code("clv.note.poor_holdout", N_(
-    "over the holdout the model predicted %(predicted)s purchases against %(actual)s actual (%(error)s): treat its "
-    "figures with care"))  # fmt: skip
+CORRELATED = code(
+    "clv.note.correlated",
+    N_("purchase frequency and spend are correlated (%(value)s): the spend model assumes they are not"),
+)
+POOR_HOLDOUT = code(
+    "clv.note.poor_holdout",
+    N_(
+        "over the holdout the model predicted %(predicted)s purchases against %(actual)s actual (%(error)s): treat its "
+        "figures with care"
+    ),
+)
 NOT_CHECKED = code("clv.note.not_checked", N_("not checked on a holdout of %(weeks)s weeks: too little data before it"))
 UNCOSTED_LINES = code("clv.note.uncosted", N_("%(lines)s order lines have no product cost and count at full margin"))

@@ -42,25 +42,45 @@ def _orders(t: dict[str, Expr], outlets: list[int], channels: list[int]) -> Expr
     return sales
 
 
-def period_kpis(t: dict[str, Expr], period: Period, *, active_days: int = 90, outlets: list[int] | None = None,
-                channels: list[int] | None = None) -> dict[str, Any]:  # fmt: skip
+def period_kpis(
+    t: dict[str, Expr],
+    period: Period,
+    *,
+    active_days: int = 90,
+    outlets: list[int] | None = None,
+    channels: list[int] | None = None,
+) -> dict[str, Any]:
     """The figures of one period (executed: a dict of numbers)."""
     outlets, channels = outlets or [], channels or []
     o = _orders(t, outlets, channels)
     start, end = ibis.date(period.start), ibis.date(period.end)
     inside = o.filter((o.day >= start) & (o.day <= end))
-    totals = inside.aggregate(
-        orders=_.oid.count(), revenue_k=_.net_k.sum(), items=_.items.sum(), cost_k=_.cost_k.sum(),
-        identified=_.cid.notnull().ifelse(1, 0).sum(), uncosted_lines=_.uncosted.sum(),
-    ).to_pyarrow().to_pylist()[0]  # fmt: skip
+    totals = (
+        inside.aggregate(
+            orders=_.oid.count(),
+            revenue_k=_.net_k.sum(),
+            items=_.items.sum(),
+            cost_k=_.cost_k.sum(),
+            identified=_.cid.notnull().ifelse(1, 0).sum(),
+            uncosted_lines=_.uncosted.sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
     totals = {k: float(v or 0) for k, v in totals.items()}  # sums come back as Decimal from DuckDB's HUGEINT
     known = o.filter(o.cid.notnull())
     first = t["first_purchases"]  # over every outlet and channel: "new" means new to the chain
     buyers = inside.filter(inside.cid.notnull()).group_by("cid").aggregate(n=_.count())
     buyers = buyers.join(first, "cid")
-    who = buyers.aggregate(
-        buyers=_.cid.count(), repeat=(_.n >= 2).ifelse(1, 0).sum(), new=(_.first_day >= start).ifelse(1, 0).sum(),
-    ).to_pyarrow().to_pylist()[0]  # fmt: skip
+    who = (
+        buyers.aggregate(
+            buyers=_.cid.count(),
+            repeat=(_.n >= 2).ifelse(1, 0).sum(),
+            new=(_.first_day >= start).ifelse(1, 0).sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
     active_from = ibis.date(period.end - timedelta(days=active_days - 1))
     active = known.filter((known.day >= active_from) & (known.day <= end)).select("cid").distinct().count()
     who = {k: int(v or 0) for k, v in who.items()}
@@ -84,13 +104,16 @@ def period_kpis(t: dict[str, Expr], period: Period, *, active_days: int = 90, ou
     }
 
 
-def daily_revenue(t: dict[str, Expr], period: Period, outlets: list[int] | None = None,
-                  channels: list[int] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def daily_revenue(
+    t: dict[str, Expr], period: Period, outlets: list[int] | None = None, channels: list[int] | None = None
+) -> list[dict[str, Any]]:
     o = _orders(t, outlets or [], channels or [])
     inside = o.filter((o.day >= ibis.date(period.start)) & (o.day <= ibis.date(period.end)))
     rows = inside.group_by("day").aggregate(revenue_k=_.net_k.sum(), orders=_.count()).order_by("day")
-    return [{"day": r["day"], "revenue": float(r["revenue_k"] or 0) / 100, "orders": r["orders"]}
-            for r in rows.to_pyarrow().to_pylist()]  # fmt: skip
+    return [
+        {"day": r["day"], "revenue": float(r["revenue_k"] or 0) / 100, "orders": r["orders"]}
+        for r in rows.to_pyarrow().to_pylist()
+    ]
 
 
 def cohorts(t: dict[str, Expr], since: date, until: date) -> list[dict[str, Any]]:
@@ -111,5 +134,12 @@ def cohorts(t: dict[str, Expr], since: date, until: date) -> list[dict[str, Any]
     money = joined.group_by(["cohort", "age"]).aggregate(revenue_k=_.net_k.sum())
     per = people.join(money, ["cohort", "age"])
     rows = per.order_by(["cohort", "age"]).to_pyarrow().to_pylist()
-    return [{"cohort": r["cohort"], "age": int(r["age"]), "customers": r["customers"],
-             "revenue": float(r["revenue_k"] or 0) / 100} for r in rows]  # fmt: skip
+    return [
+        {
+            "cohort": r["cohort"],
+            "age": int(r["age"]),
+            "customers": r["customers"],
+            "revenue": float(r["revenue_k"] or 0) / 100,
+        }
+        for r in rows
+    ]

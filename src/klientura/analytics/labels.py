@@ -41,8 +41,12 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "regular": (N_("No marked behaviour"), N_("Enough purchases, none of the patterns above")),
     },
 }
-FAMILY_NAMES = {"temperature": N_("Temperature"), "lifecycle": N_("Lifecycle"), "rfm_segment": N_("RFM segment"),
-                "behaviour": N_("Behaviour")}  # fmt: skip
+FAMILY_NAMES = {
+    "temperature": N_("Temperature"),
+    "lifecycle": N_("Lifecycle"),
+    "rfm_segment": N_("RFM segment"),
+    "behaviour": N_("Behaviour"),
+}
 
 
 UNJUDGED = {

@@ -41,16 +41,38 @@ Op = Literal["=", "!=", ">", ">=", "<", "<=", "in", "not in", "between", "empty"
 ORDERING = {"=", "!=", ">", ">=", "<", "<=", "between"}
 
 PROFILE_FIELDS = {  # field -> value type
-    "gender": "text", "city": "text", "acquisition_source": "text", "owner_id": "number", "age": "number",
-    "birth_date": "date", "created": "date",
-}  # fmt: skip
+    "gender": "text",
+    "city": "text",
+    "acquisition_source": "text",
+    "owner_id": "number",
+    "age": "number",
+    "birth_date": "date",
+    "created": "date",
+}
 SCORE_FIELDS = {
-    "temperature": "text", "lifecycle": "text", "rfm_segment": "text", "rfm_cell": "text", "behaviour": "text",
-    "r": "number", "f": "number", "m": "number", "recency_days": "number", "frequency": "number",
-    "orders": "number", "revenue": "number", "avg_check": "number", "mean_interval_days": "number",
-    "discount_lover": "flag", "promo_hunter": "flag", "irregular": "flag", "frequent_thrifty": "flag",
-    "p_alive": "number", "clv": "number", "expected_purchases": "number", "expected_spend": "number",
-}  # fmt: skip
+    "temperature": "text",
+    "lifecycle": "text",
+    "rfm_segment": "text",
+    "rfm_cell": "text",
+    "behaviour": "text",
+    "r": "number",
+    "f": "number",
+    "m": "number",
+    "recency_days": "number",
+    "frequency": "number",
+    "orders": "number",
+    "revenue": "number",
+    "avg_check": "number",
+    "mean_interval_days": "number",
+    "discount_lover": "flag",
+    "promo_hunter": "flag",
+    "irregular": "flag",
+    "frequent_thrifty": "flag",
+    "p_alive": "number",
+    "clv": "number",
+    "expected_purchases": "number",
+    "expected_spend": "number",
+}
 CLV_FIELDS = {"p_alive", "clv", "expected_purchases", "expected_spend"}  # from the last lifetime-value prediction
 MAX_CONDITIONS = 50
 

@@ -33,9 +33,13 @@ def purchases(tables: dict[str, Expr], as_of: date, promo_periods: list[tuple[da
     for first, last in promo_periods or []:
         promo = promo | done.day.between(ibis.date(first), ibis.date(last))
     return done.select(
-        "cid", order_id=done.id, day=done.day, discounted=done.discount_k > 0, promo=promo,
+        "cid",
+        order_id=done.id,
+        day=done.day,
+        discounted=done.discount_k > 0,
+        promo=promo,
         net_k=done.paid_k - done.returned_k.fill_null(0),
-    )  # fmt: skip
+    )
 
 
 def _rank_score(value: Expr, group: Expr | None = None) -> Expr:
@@ -96,16 +100,22 @@ def rfm(buys: Expr, settings: RfmSettings, as_of: date) -> Expr:
 def history(buys: Expr) -> Expr:
     """Per customer over all time: orders, revenue, purchase days and the intervals between them."""
     per_order = buys.group_by("cid").aggregate(
-        orders=_.count(), revenue_k=_.net_k.sum(), discounted=_.discounted.ifelse(1, 0).sum(),
+        orders=_.count(),
+        revenue_k=_.net_k.sum(),
+        discounted=_.discounted.ifelse(1, 0).sum(),
         promo=_.promo.ifelse(1, 0).sum(),
-    )  # fmt: skip
+    )
     days = buys.select("cid", "day").distinct()
     days = days.mutate(prev=days.day.lag().over(group_by="cid", order_by="day"))
     days = days.mutate(gap=days.day.delta(days.prev, unit="day").cast("float64"))
     per_day = days.group_by("cid").aggregate(
-        first_day=_.day.min(), last_day=_.day.max(), prev_day=_.prev.max(), purchase_days=_.count(),
-        gap_sum=_.gap.sum(), gap_sq=(_.gap * _.gap).sum(),
-    )  # fmt: skip
+        first_day=_.day.min(),
+        last_day=_.day.max(),
+        prev_day=_.prev.max(),
+        purchase_days=_.count(),
+        gap_sum=_.gap.sum(),
+        gap_sq=(_.gap * _.gap).sum(),
+    )
     return per_order.join(per_day, "cid")
 
 
@@ -141,14 +151,16 @@ def scores(tables: dict[str, Expr], settings: AnalyticsSettings, as_of: date, *,
     before = own.before_gap.fill_null(own.rhythm).clip(lo, hi)
     stage = ibis.cases(
         (day.delta(own.first_day, unit="day") < lc.new_days, "new"),
-        ((own.idle <= lc.active_factor * rhythm) & own.last_gap.notnull() & (own.last_gap > lc.lost_factor * before),
-         "reactivated"),
+        (
+            (own.idle <= lc.active_factor * rhythm) & own.last_gap.notnull() & (own.last_gap > lc.lost_factor * before),
+            "reactivated",
+        ),
         (own.idle <= lc.active_factor * rhythm, "active"),
         (own.idle <= lc.lost_factor * rhythm, "sleeping"),
         (own.purchase_days == 1, "lost_new"),
         (own.purchase_days >= lc.regular_orders, "lost_regular"),
         else_="lost_random",
-    )  # fmt: skip
+    )
     judged = own.orders >= bh.min_orders
     n_judged = judged.ifelse(1, 0).sum().over()
     avg_check = own.revenue_k.cast("float64") / own.orders.cast("float64")
@@ -167,10 +179,13 @@ def scores(tables: dict[str, Expr], settings: AnalyticsSettings, as_of: date, *,
         & ((own.c_below - base_judged).cast("float64") < bh.thrifty_bottom_share * own.n_judged),
     )
     behaviour = ibis.cases(
-        (own.promo_hunter, "promo_hunter"), (own.discount_lover, "discount_lover"),
-        (own.frequent_thrifty, "frequent_thrifty"), (own.irregular, "irregular"), (own.judged, "regular"),
+        (own.promo_hunter, "promo_hunter"),
+        (own.discount_lover, "discount_lover"),
+        (own.frequent_thrifty, "frequent_thrifty"),
+        (own.irregular, "irregular"),
+        (own.judged, "regular"),
         else_=ibis.null("string"),
-    )  # fmt: skip
+    )
     own = own.mutate(behaviour=behaviour)
 
     cards = tables["customers"]
@@ -184,15 +199,29 @@ def scores(tables: dict[str, Expr], settings: AnalyticsSettings, as_of: date, *,
         out = out.filter(out.created_day.isnull() | (out.created_day <= day) | out.orders.notnull() | out.eid.notnull())
     temperature = ibis.cases((out.orders.notnull(), "hot"), (out.eid.notnull(), "warm"), else_="cold")
     return out.select(
-        customer_id=out.customer_id, temperature=temperature, lifecycle=out.lifecycle,
-        recency_days=out.recency_days, frequency=out.frequency, monetary_k=out.monetary_k,
-        r=out.r, f=out.f, m=out.m, rfm_cell=out.rfm_cell, rfm_segment=out.rfm_segment,
-        behaviour=out.behaviour, discount_lover=out.discount_lover.fill_null(False),
-        promo_hunter=out.promo_hunter.fill_null(False), irregular=out.irregular.fill_null(False),
-        frequent_thrifty=out.frequent_thrifty.fill_null(False), orders=out.orders.fill_null(0),
-        revenue_k=out.revenue_k.fill_null(0), avg_check_k=out.avg_check_k.round().cast("int64"),
-        first_purchase=out.first_day, last_purchase=out.last_day, mean_interval_days=out.mean_gap,
-    )  # fmt: skip
+        customer_id=out.customer_id,
+        temperature=temperature,
+        lifecycle=out.lifecycle,
+        recency_days=out.recency_days,
+        frequency=out.frequency,
+        monetary_k=out.monetary_k,
+        r=out.r,
+        f=out.f,
+        m=out.m,
+        rfm_cell=out.rfm_cell,
+        rfm_segment=out.rfm_segment,
+        behaviour=out.behaviour,
+        discount_lover=out.discount_lover.fill_null(False),
+        promo_hunter=out.promo_hunter.fill_null(False),
+        irregular=out.irregular.fill_null(False),
+        frequent_thrifty=out.frequent_thrifty.fill_null(False),
+        orders=out.orders.fill_null(0),
+        revenue_k=out.revenue_k.fill_null(0),
+        avg_check_k=out.avg_check_k.round().cast("int64"),
+        first_purchase=out.first_day,
+        last_purchase=out.last_day,
+        mean_interval_days=out.mean_gap,
+    )
 
 
 def rfm_map(tables: dict[str, Expr], settings: AnalyticsSettings, as_of: date) -> Expr:

@@ -27,8 +27,12 @@ from klientura.analytics.rules import (
 from klientura.analytics.scores import purchases
 
 Expr = Any
-_MONEY_SCORES = {"revenue": "revenue_k", "avg_check": "avg_check_k", "clv": "clv_k",
-                 "expected_spend": "expected_spend_k"}  # fmt: skip
+_MONEY_SCORES = {
+    "revenue": "revenue_k",
+    "avg_check": "avg_check_k",
+    "clv": "clv_k",
+    "expected_spend": "expected_spend_k",
+}
 
 
 def _compare(col: Expr, op: str, value: Any) -> Expr:
@@ -42,8 +46,14 @@ def _compare(col: Expr, op: str, value: Any) -> Expr:
         return col.notin(value)
     if op == "between":
         return col.between(value[0], value[1])
-    return {"=": col == value, "!=": col != value, ">": col > value, ">=": col >= value, "<": col < value,
-            "<=": col <= value}[op]  # fmt: skip
+    return {
+        "=": col == value,
+        "!=": col != value,
+        ">": col > value,
+        ">=": col >= value,
+        "<": col < value,
+        "<=": col <= value,
+    }[op]
 
 
 class _Compiler:
@@ -123,8 +133,11 @@ class _Compiler:
             col = _.created_day
         elif rule.field in ("city", "gender", "acquisition_source"):
             col = _[rule.field].lower().strip()
-            value = [v.strip().lower() for v in value] if isinstance(value, list) else (
-                value.strip().lower() if isinstance(value, str) else value)  # fmt: skip
+            value = (
+                [v.strip().lower() for v in value]
+                if isinstance(value, list)
+                else (value.strip().lower() if isinstance(value, str) else value)
+            )
         else:
             col = _[rule.field]
         return _compare(col, rule.op, value).fill_null(False)
@@ -178,9 +191,14 @@ class _Compiler:
     def build(self, predicate: Expr) -> Expr:
         cards = self.t["customers"]
         base = cards.filter(cards.id == cards.root_id).select(
-            customer_id=cards.id, gender=cards.gender, city=cards.city, birth_date=cards.birth_date,
-            created_day=cards.created_day, acquisition_source=cards.acquisition_source, owner_id=cards.owner_id,
-        )  # fmt: skip
+            customer_id=cards.id,
+            gender=cards.gender,
+            city=cards.city,
+            birth_date=cards.birth_date,
+            created_day=cards.created_day,
+            acquisition_source=cards.acquisition_source,
+            owner_id=cards.owner_id,
+        )
         if self.scores_needed:
             s = self.t["scores"]
             s = s.select(s_customer_id=s.customer_id, **{f"s_{c}": s[c] for c in s.columns if c != "customer_id"})

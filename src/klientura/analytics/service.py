@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, func, select
@@ -35,10 +34,32 @@ from klientura.kit.errors import ValidationFailed, invalid
 
 FAMILIES = ("temperature", "lifecycle", "rfm_segment", "behaviour")
 SCORE_TABLES = ("orders", "customers", "returns", "events")  # what the families are computed from
-_COLUMNS = ("customer_id", "as_of", "temperature", "lifecycle", "recency_days", "frequency", "monetary", "r", "f", "m",
-            "rfm_cell", "rfm_segment", "behaviour", "discount_lover", "promo_hunter", "irregular",
-            "frequent_thrifty", "orders", "revenue", "avg_check", "first_purchase", "last_purchase",
-            "mean_interval_days", "computed_at")  # fmt: skip
+_COLUMNS = (
+    "customer_id",
+    "as_of",
+    "temperature",
+    "lifecycle",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r",
+    "f",
+    "m",
+    "rfm_cell",
+    "rfm_segment",
+    "behaviour",
+    "discount_lover",
+    "promo_hunter",
+    "irregular",
+    "frequent_thrifty",
+    "orders",
+    "revenue",
+    "avg_check",
+    "first_purchase",
+    "last_purchase",
+    "mean_interval_days",
+    "computed_at",
+)
 _MONEY = {"monetary": "monetary_k", "revenue": "revenue_k", "avg_check": "avg_check_k"}
 
 
@@ -65,10 +86,6 @@ def save_settings(session: Session, actor: Actor, data: dict[str, Any]) -> Analy
     return new
 
 
-def today(timezone: str) -> date:
-    return datetime.now(ZoneInfo(timezone)).date()
-
-
 @dataclass
 class RecomputeReport:
     as_of: date
@@ -77,8 +94,12 @@ class RecomputeReport:
     groups: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(), "customers": self.customers, "seconds": self.seconds,
-                "groups": self.groups}  # fmt: skip
+        return {
+            "as_of": self.as_of.isoformat(),
+            "customers": self.customers,
+            "seconds": self.seconds,
+            "groups": self.groups,
+        }
 
 
 def compute(wh: Warehouse, settings: AnalyticsSettings, as_of: date, *, existing_only: bool = False) -> Any:
@@ -99,8 +120,17 @@ def _keep_in_warehouse(wh: Warehouse, table: Any, as_of: date | None = None) -> 
         wh.con.execute("INSERT OR REPLACE INTO meta VALUES ('scores_as_of', ?)", [as_of.isoformat()])
 
 
-SEGMENT_TABLES = ("customers", "orders", "order_lines", "products", "returns", "events", "identities", "tags",
-                  "consents")  # fmt: skip
+SEGMENT_TABLES = (
+    "customers",
+    "orders",
+    "order_lines",
+    "products",
+    "returns",
+    "events",
+    "identities",
+    "tags",
+    "consents",
+)
 
 
 def segment_members(wh: Warehouse, rule: Any, as_of: date) -> Any:
@@ -139,8 +169,15 @@ def rfm_grid(wh: Warehouse, settings: AnalyticsSettings, as_of: date) -> list[di
     for r in range(5, 0, -1):
         for f in range(1, 6):
             cell = by_cell.get((r, f), {"customers": 0, "monetary_k": 0})
-            grid.append({"r": r, "f": f, "customers": cell["customers"], "share": cell["customers"] / total_n,
-                         "revenue_share": max(cell["monetary_k"] or 0, 0) / total_k})  # fmt: skip
+            grid.append(
+                {
+                    "r": r,
+                    "f": f,
+                    "customers": cell["customers"],
+                    "share": cell["customers"] / total_n,
+                    "revenue_share": max(cell["monetary_k"] or 0, 0) / total_k,
+                }
+            )
     return grid
 
 
@@ -155,8 +192,14 @@ def rfm_migration(wh: Warehouse, settings: AnalyticsSettings, start: date, end: 
 KPI_TABLES = ("sales", "first_purchases")
 
 
-def dashboard(wh: Warehouse, settings: AnalyticsSettings, period: Period, *, outlets: list[int] | None = None,
-              channels: list[int] | None = None) -> dict[str, Any]:  # fmt: skip
+def dashboard(
+    wh: Warehouse,
+    settings: AnalyticsSettings,
+    period: Period,
+    *,
+    outlets: list[int] | None = None,
+    channels: list[int] | None = None,
+) -> dict[str, Any]:
     """The KPIs of ``period`` and of the one before it, revenue day by day for both, and the cohorts of the
     twelve months up to the period's end."""
     if "sales" not in wh.ibis.list_tables():
@@ -166,12 +209,14 @@ def dashboard(wh: Warehouse, settings: AnalyticsSettings, period: Period, *, out
     f = {"outlets": outlets, "channels": channels}
     cohort_start = date(period.end.year - (1 if period.end.month < 12 else 0), period.end.month % 12 + 1, 1)
     return {
-        "period": period, "previous": prev,
+        "period": period,
+        "previous": prev,
         "now": period_kpis(t, period, active_days=settings.active_days, **f),
         "before": period_kpis(t, prev, active_days=settings.active_days, **f),
-        "daily": daily_revenue(t, period, **f), "daily_before": daily_revenue(t, prev, **f),
+        "daily": daily_revenue(t, period, **f),
+        "daily_before": daily_revenue(t, prev, **f),
         "cohorts": cohorts(t, cohort_start, period.end),
-    }  # fmt: skip
+    }
 
 
 def segment_size(wh: Warehouse, rule: Any, as_of: date) -> int:
@@ -193,13 +238,12 @@ def recompute(
     actor: Actor,
     wh: Warehouse,
     *,
-    as_of: date | None = None,
+    as_of: date,
     settings: AnalyticsSettings | None = None,
 ) -> RecomputeReport:
     """Score every card on the warehouse and replace the store's scores with the result in one batch."""
     require(actor, "analytics:write")
     settings = settings or load_settings(session)
-    as_of = as_of or today(wh.timezone)
     report = RecomputeReport(as_of)
     t0 = time.perf_counter()
     table = compute(wh, settings, as_of)
@@ -211,8 +255,15 @@ def recompute(
         insert_columns(session, CustomerScore, cols, ready=_READY)
     t2 = time.perf_counter()
     report.groups = _snapshot(session, as_of, table)
-    record(session, actor, "analytics.recompute", "customer_scores", as_of.isoformat(), None,
-           {"customers": report.customers, "as_of": as_of.isoformat()})  # fmt: skip
+    record(
+        session,
+        actor,
+        "analytics.recompute",
+        "customer_scores",
+        as_of.isoformat(),
+        None,
+        {"customers": report.customers, "as_of": as_of.isoformat()},
+    )
     report.seconds = {"compute": round(t1 - t0, 2), "write": round(t2 - t1, 2)}
     return report
 

@@ -40,7 +40,7 @@ from sqlalchemy import Connection, text
 
 from klientura.analytics.warehouse import Warehouse
 from klientura.db import make_engine
-from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.kit.errors import KlienturaError, portable, restored
 
 FACTS = ("orders", "order_lines", "returns", "events")
 
@@ -167,7 +167,7 @@ def _probe(conn: Connection) -> tuple[bool, dict[str, int]]:
     return bool(row[0]), dict(zip(FACTS, (int(v) for v in row[1:]), strict=True))
 
 
-def sync(store_url: str, path: Path | str, *, timezone: str = "Europe/Moscow") -> SyncReport:
+def sync(store_url: str, path: Path | str, *, timezone: str) -> SyncReport:
     """Bring the warehouse file at ``path`` up to the store's committed state, in a child process (see above).
     The warehouse must not be open in this process meanwhile: DuckDB lets one process write a file."""
     ctx: Any = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
@@ -185,8 +185,8 @@ def sync(store_url: str, path: Path | str, *, timezone: str = "Europe/Moscow") -
         child.join()
     if result[0] == "ok":
         return SyncReport(copied=result[1], unchanged=result[2], seconds=result[3])
-    if result[0] == "invalid":
-        raise ValidationFailed(result[1])
+    if result[0] == "invalid":  # a refusal with its code: translated where it is shown
+        raise restored(result[1])
     raise RuntimeError(f"the warehouse sync failed: {result[1]}")
 
 
@@ -198,7 +198,7 @@ def _child(store_url: str, path: str, timezone: str, send: Any) -> None:
             report = copy(wh)
         send.send(("ok", report.copied, report.unchanged, report.seconds))
     except KlienturaError as exc:
-        send.send(("invalid", exc.detail))
+        send.send(("invalid", portable(exc)))
     except Exception as exc:
         send.send(("error", f"{exc!r}\n{traceback.format_exc()}"))
     finally:
@@ -262,8 +262,10 @@ def copy(wh: Warehouse) -> SyncReport:
             c.execute(f"DELETE FROM {name}")
             c.execute(f"INSERT INTO {name} {select(wh)}")
             rows = _count(wh, name)
-            c.execute("INSERT OR REPLACE INTO sync_state VALUES (?, 0, 0, ?, now()::TIMESTAMP, ?)",
-                      [name, rows, prints.get(name)])  # fmt: skip
+            c.execute(
+                "INSERT OR REPLACE INTO sync_state VALUES (?, 0, 0, ?, now()::TIMESTAMP, ?)",
+                [name, rows, prints.get(name)],
+            )
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")

@@ -87,8 +87,10 @@ def _load(con: duckdb.DuckDBPyConnection, name: str) -> None:
 def money_sql(k: str) -> str:
     """DuckDB SQL turning the kopecks column ``k`` into an exact decimal string ('-12.05'): what the store takes
     for a Money column, without a Decimal object per value in Python."""
-    return (f"CASE WHEN {k} IS NULL THEN NULL ELSE (CASE WHEN {k} < 0 THEN '-' ELSE '' END) || "
-            f"CAST(abs({k}) // 100 AS VARCHAR) || '.' || lpad(CAST(abs({k}) % 100 AS VARCHAR), 2, '0') END")  # fmt: skip
+    return (
+        f"CASE WHEN {k} IS NULL THEN NULL ELSE (CASE WHEN {k} < 0 THEN '-' ELSE '' END) || "
+        f"CAST(abs({k}) // 100 AS VARCHAR) || '.' || lpad(CAST(abs({k}) % 100 AS VARCHAR), 2, '0') END"
+    )
 
 
 def _quote(text: str) -> str:
@@ -98,9 +100,7 @@ def _quote(text: str) -> str:
 class Warehouse:
     """An open warehouse. ``con`` is the DuckDB connection, ``ibis`` the same through Ibis."""
 
-    def __init__(
-        self, path: Path | str, store_url: str, *, timezone: str = "Europe/Moscow", read_only: bool = False
-    ) -> None:
+    def __init__(self, path: Path | str, store_url: str, *, timezone: str, read_only: bool = False) -> None:
         self.path, self.store_url, self.timezone = Path(path), store_url, timezone
         if read_only:
             if not self.path.exists():
@@ -166,8 +166,13 @@ class Warehouse:
             self.con.execute(f"ATTACH {_quote(url.database)} AS oltp (TYPE sqlite, READ_ONLY)")
         elif dialect == "postgresql":
             _load(self.con, "postgres")
-            parts = {"host": url.host, "port": url.port, "dbname": url.database, "user": url.username,
-                     "password": url.password}  # fmt: skip
+            parts = {
+                "host": url.host,
+                "port": url.port,
+                "dbname": url.database,
+                "user": url.username,
+                "password": url.password,
+            }
             dsn = " ".join(f"{k}={v}" for k, v in parts.items() if v not in (None, ""))
             self.con.execute(f"ATTACH {_quote(dsn)} AS oltp (TYPE postgres, READ_ONLY)")
         else:

@@ -5,10 +5,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from klientura import analytics as svc
+from klientura import analytics
 from klientura.analytics import AnalyticsSettings, GroupRead
 from klientura.auth import require
-from klientura.deps import ActorDep, SessionDep, SettingsDep, WarehouseDep, new_router
+from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, WarehouseDep, new_router
 from klientura.kit.errors import ValidationFailed
 
 router = new_router(prefix="/analytics", tags=["analytics"])
@@ -17,22 +17,25 @@ router = new_router(prefix="/analytics", tags=["analytics"])
 @router.get("/settings", response_model=AnalyticsSettings, summary="The thresholds of every segment family")
 def get_settings(session: SessionDep, actor: ActorDep) -> AnalyticsSettings:
     require(actor, "analytics:read")
-    return svc.load_settings(session)
+    return analytics.load_settings(session)
 
 
 @router.put("/settings", response_model=AnalyticsSettings, summary="Change the thresholds (used by the next recompute)")
 def put_settings(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> AnalyticsSettings:
-    saved = svc.save_settings(session, actor, data)
+    saved = analytics.save_settings(session, actor, data)
     return saved
 
 
-@router.get("/groups/{family}", response_model=list[GroupRead],
-            summary="Customers and revenue per group of a family (temperature, lifecycle, rfm_segment, behaviour)")  # fmt: skip
+@router.get(
+    "/groups/{family}",
+    response_model=list[GroupRead],
+    summary="Customers and revenue per group of a family (temperature, lifecycle, rfm_segment, behaviour)",
+)
 def groups(family: str, session: SessionDep, actor: ActorDep) -> list[GroupRead]:
     require(actor, "analytics:read")
-    if family not in svc.FAMILIES:
-        raise ValidationFailed(svc.UNKNOWN_FAMILY, value=family, allowed=", ".join(svc.FAMILIES))
-    return svc.groups(session, family)
+    if family not in analytics.FAMILIES:
+        raise ValidationFailed(analytics.UNKNOWN_FAMILY, value=family, allowed=", ".join(analytics.FAMILIES))
+    return analytics.groups(session, family)
 
 
 class GridCell(BaseModel):
@@ -50,14 +53,20 @@ class Move(BaseModel):
 
 
 @router.get("/rfm-map", response_model=list[GridCell], summary="The R x F grid: customers and revenue share per cell")
-def rfm_map(session: SessionDep, actor: ActorDep, wh: WarehouseDep, settings: SettingsDep,
-            as_of: date | None = None) -> list[GridCell]:  # fmt: skip
+def rfm_map(
+    session: SessionDep,
+    actor: ActorDep,
+    wh: WarehouseDep,
+    settings: SettingsDep,
+    shop: ShopDep,
+    as_of: date | None = None,
+) -> list[GridCell]:
     require(actor, "analytics:read")
-    day = as_of or svc.today(settings.timezone)
-    return [GridCell(**c) for c in svc.rfm_grid(wh, svc.load_settings(session), day)]
+    day = as_of or shop.today()
+    return [GridCell(**c) for c in analytics.rfm_grid(wh, analytics.load_settings(session), day)]
 
 
 @router.get("/rfm-migration", response_model=list[Move], summary="Customers moving between RFM segments")
 def rfm_migration(start: date, end: date, session: SessionDep, actor: ActorDep, wh: WarehouseDep) -> list[Move]:
     require(actor, "analytics:read")
-    return [Move(**m) for m in svc.rfm_migration(wh, svc.load_settings(session), start, end)]
+    return [Move(**m) for m in analytics.rfm_migration(wh, analytics.load_settings(session), start, end)]

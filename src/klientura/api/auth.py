@@ -3,17 +3,17 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from klientura import auth as svc
+from klientura import auth
 from klientura.api.schemas import ApiKeyIn, LoginIn
 from klientura.auth import permissions_of
-from klientura.deps import ActorDep, SessionDep, new_router
+from klientura.deps import ActorDep, SessionDep, ShopDep, new_router
 
 router = new_router(tags=["auth"])
 
 
 @router.post("/auth/login", summary="Log in with e-mail and password (sets the session cookie)")
 def login(data: LoginIn, request: Request, session: SessionDep) -> dict[str, object]:
-    user = svc.authenticate(session, data.email, data.password)
+    user = auth.authenticate(session, data.email, data.password)
     request.session["user_id"] = user.id
     return {"id": user.id, "email": user.email, "role": user.role}
 
@@ -26,17 +26,22 @@ def logout(request: Request) -> Response:
 
 @router.get("/me", summary="Who is calling and what they may do")
 def me(actor: ActorDep) -> dict[str, object]:
-    return {"type": actor.type, "id": actor.id, "name": actor.name, "role": actor.role,
-            "permissions": sorted(permissions_of(actor))}  # fmt: skip
+    return {
+        "type": actor.type,
+        "id": actor.id,
+        "name": actor.name,
+        "role": actor.role,
+        "permissions": sorted(permissions_of(actor)),
+    }
 
 
 @router.post("/api-keys", status_code=201, summary="Create an API key for an integration (shown once)")
 def create_api_key(data: ApiKeyIn, session: SessionDep, actor: ActorDep) -> dict[str, object]:
-    key, token = svc.create_api_key(session, actor, data.name, data.scopes)
+    key, token = auth.create_api_key(session, actor, data.name, data.scopes)
     return {**key.as_dict(), "key": token}
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
-def revoke_api_key(key_id: int, session: SessionDep, actor: ActorDep) -> Response:
-    svc.revoke_api_key(session, actor, key_id)
+def revoke_api_key(key_id: int, session: SessionDep, actor: ActorDep, shop: ShopDep) -> Response:
+    auth.revoke_api_key(session, actor, key_id, shop.now())
     return Response(status_code=204)

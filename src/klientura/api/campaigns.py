@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from fastapi.responses import Response
 
-from klientura import campaigns as svc
+from klientura import campaigns
 from klientura.campaigns import (
     CampaignIn,
     CampaignRead,
@@ -19,115 +19,141 @@ from klientura.campaigns import (
     ScheduleIn,
     TestSendIn,
 )
-from klientura.deps import ActorDep, SendingDep, SessionDep, SettingsDep, new_router
+from klientura.deps import ActorDep, SendingDep, SessionDep, SettingsDep, ShopDep, new_router
 
 router = new_router(tags=["campaigns"])
 Status = Literal["draft", "scheduled", "launched", "cancelled"]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @router.post("/campaigns", status_code=201, response_model=CampaignRead, summary="A campaign (a draft, or scheduled)")
 def create(data: CampaignIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
-    c = svc.create_campaign(session, actor, data)
+    c = campaigns.create_campaign(session, actor, data)
     return CampaignRead.model_validate(c)
 
 
 @router.get("/campaigns", response_model=list[CampaignRead], summary="Campaigns, newest first")
 def list_all(session: SessionDep, actor: ActorDep, status: Status | None = None) -> list[CampaignRead]:
-    return [CampaignRead.model_validate(c) for c in svc.list_campaigns(session, actor, status)]
+    return [CampaignRead.model_validate(c) for c in campaigns.list_campaigns(session, actor, status)]
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignRead, summary="A campaign; after launch, its plan")
 def get(campaign_id: int, session: SessionDep, actor: ActorDep) -> CampaignRead:
-    return CampaignRead.model_validate(svc.get_campaign(session, actor, campaign_id))
+    return CampaignRead.model_validate(campaigns.get_campaign(session, actor, campaign_id))
 
 
 @router.put("/campaigns/{campaign_id}", response_model=CampaignRead, summary="Change a draft or scheduled campaign")
 def update(campaign_id: int, data: CampaignIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
-    c = svc.update_campaign(session, actor, campaign_id, data)
+    c = campaigns.update_campaign(session, actor, campaign_id, data)
     return CampaignRead.model_validate(c)
 
 
-@router.get("/campaigns/{campaign_id}/preview", response_model=Preview,
-            summary="What a customer would receive now, rendered with their data (or why nothing)")  # fmt: skip
-def preview(campaign_id: int, customer_id: Annotated[int, Query()], session: SessionDep, actor: ActorDep,
-            sending: SendingDep, variant: str | None = None) -> Preview:  # fmt: skip
-    return svc.preview(session, actor, campaign_id, customer_id, _now(), sending, variant)
+@router.get(
+    "/campaigns/{campaign_id}/preview",
+    response_model=Preview,
+    summary="What a customer would receive now, rendered with their data (or why nothing)",
+)
+def preview(
+    campaign_id: int,
+    customer_id: Annotated[int, Query()],
+    session: SessionDep,
+    actor: ActorDep,
+    sending: SendingDep,
+    shop: ShopDep,
+    variant: str | None = None,
+) -> Preview:
+    return campaigns.preview(session, actor, campaign_id, customer_id, shop.now(), sending, variant)
 
 
 @router.post("/campaigns/{campaign_id}/test", status_code=202, summary="Send a customer's message to your address")
-def test_send(campaign_id: int, data: TestSendIn, session: SessionDep, actor: ActorDep,
-              sending: SendingDep) -> dict[str, int]:  # fmt: skip
-    message_id = svc.test_send(session, actor, campaign_id, data.customer_id, data.to, data.channel, _now(), sending,
-                               data.variant)  # fmt: skip
+def test_send(
+    campaign_id: int, data: TestSendIn, session: SessionDep, actor: ActorDep, sending: SendingDep, shop: ShopDep
+) -> dict[str, int]:
+    message_id = campaigns.test_send(
+        session, actor, campaign_id, data.customer_id, data.to, data.channel, shop.now(), sending, data.variant
+    )
     return {"message_id": message_id}
 
 
 @router.post("/campaigns/{campaign_id}/schedule", response_model=CampaignRead, summary="Launch later (or unschedule)")
 def schedule(campaign_id: int, data: ScheduleIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
-    c = svc.schedule(session, actor, campaign_id, data.at)
+    c = campaigns.schedule(session, actor, campaign_id, data.at)
     return CampaignRead.model_validate(c)
 
 
-@router.post("/campaigns/{campaign_id}/launch", response_model=CampaignRead,
-             summary="Freeze the audience and write every message to the outbox, in one transaction")  # fmt: skip
-def launch(campaign_id: int, session: SessionDep, actor: ActorDep, sending: SendingDep) -> CampaignRead:
-    c = svc.launch(session, actor, campaign_id, _now(), sending)
+@router.post(
+    "/campaigns/{campaign_id}/launch",
+    response_model=CampaignRead,
+    summary="Freeze the audience and write every message to the outbox, in one transaction",
+)
+def launch(campaign_id: int, session: SessionDep, actor: ActorDep, sending: SendingDep, shop: ShopDep) -> CampaignRead:
+    c = campaigns.launch(session, actor, campaign_id, shop.now(), sending)
     return CampaignRead.model_validate(c)
 
 
-@router.post("/campaigns/{campaign_id}/cancel", response_model=CampaignRead,
-             summary="Stop: messages not yet sent are not sent")  # fmt: skip
-def cancel(campaign_id: int, session: SessionDep, actor: ActorDep) -> CampaignRead:
-    c = svc.cancel(session, actor, campaign_id, _now())
+@router.post(
+    "/campaigns/{campaign_id}/cancel", response_model=CampaignRead, summary="Stop: messages not yet sent are not sent"
+)
+def cancel(campaign_id: int, session: SessionDep, actor: ActorDep, shop: ShopDep) -> CampaignRead:
+    c = campaigns.cancel(session, actor, campaign_id, shop.now())
     return CampaignRead.model_validate(c)
 
 
-@router.get("/campaigns/{campaign_id}/report", response_model=ReportOut,
-            summary="Delivery and the effect against the control group, with intervals")  # fmt: skip
-def report(campaign_id: int, session: SessionDep, actor: ActorDep, settings: SettingsDep) -> ReportOut:
-    r = svc.report(session, actor, campaign_id, _now(), settings.channel_costs, settings.timezone)
-    return svc.report_out(r)
+@router.get(
+    "/campaigns/{campaign_id}/report",
+    response_model=ReportOut,
+    summary="Delivery and the effect against the control group, with intervals",
+)
+def report(campaign_id: int, session: SessionDep, actor: ActorDep, settings: SettingsDep, shop: ShopDep) -> ReportOut:
+    r = campaigns.report(session, actor, campaign_id, shop.now(), settings.channel_costs, shop.timezone)
+    return campaigns.report_out(r)
 
 
 @router.put("/global-control", summary="Draw a new global control group: a share of the base left out of marketing")
-def set_global_control(data: GlobalControlIn, session: SessionDep, actor: ActorDep) -> dict[str, object]:
-    period = svc.set_global_control(session, actor, data.model_dump(), _now())
+def set_global_control(data: GlobalControlIn, session: SessionDep, actor: ActorDep, shop: ShopDep) -> dict[str, object]:
+    period = campaigns.set_global_control(session, actor, data.model_dump(), shop.now())
     return {"share": period.share, "starts_at": period.starts_at, "ends_at": period.ends_at}
 
 
 @router.delete("/global-control", status_code=204, summary="No global control group from now on")
-def stop_global_control(session: SessionDep, actor: ActorDep) -> Response:
-    svc.stop_global_control(session, actor, _now())
+def stop_global_control(session: SessionDep, actor: ActorDep, shop: ShopDep) -> Response:
+    campaigns.stop_global_control(session, actor, shop.now())
     return Response(status_code=204)
 
 
 @router.get("/scenarios", response_model=list[ScenarioRead], summary="Triggered scenarios, each off until switched on")
 def scenarios(session: SessionDep, actor: ActorDep) -> list[ScenarioRead]:
-    found = svc.list_scenarios(session, actor)
+    found = campaigns.list_scenarios(session, actor)
     return [ScenarioRead.model_validate(s) for s in found]
 
 
-@router.put("/scenarios/{key}", response_model=ScenarioRead,
-            summary="Change a scenario (fields left out keep their values); switched on, it starts from now")  # fmt: skip
-def update_scenario(key: str, data: dict[str, Any], session: SessionDep, actor: ActorDep) -> ScenarioRead:
-    s = svc.update_scenario(session, actor, key, data, _now())
+@router.put(
+    "/scenarios/{key}",
+    response_model=ScenarioRead,
+    summary="Change a scenario (fields left out keep their values); switched on, it starts from now",
+)
+def update_scenario(
+    key: str, data: dict[str, Any], session: SessionDep, actor: ActorDep, shop: ShopDep
+) -> ScenarioRead:
+    s = campaigns.update_scenario(session, actor, key, data, shop.now())
     return ScenarioRead.model_validate(s)
 
 
-@router.get("/scenarios/{key}/report", response_model=ReportOut,
-            summary="A scenario's entries, target against control, each in its own attribution window")  # fmt: skip
-def scenario_report(key: str, session: SessionDep, actor: ActorDep, settings: SettingsDep,
-                    since: datetime | None = None) -> ReportOut:  # fmt: skip
-    svc.get_scenario(session, actor, key)
-    return svc.report_out(svc.scenario_report(session, actor, key, _now(), settings.channel_costs, since))
+@router.get(
+    "/scenarios/{key}/report",
+    response_model=ReportOut,
+    summary="A scenario's entries, target against control, each in its own attribution window",
+)
+def scenario_report(
+    key: str, session: SessionDep, actor: ActorDep, settings: SettingsDep, shop: ShopDep, since: datetime | None = None
+) -> ReportOut:
+    campaigns.get_scenario(session, actor, key)
+    return campaigns.report_out(
+        campaigns.scenario_report(session, actor, key, shop.now(), settings.channel_costs, since)
+    )
 
 
 @router.get("/delivery-hooks", summary="Where each provider sends its delivery status callbacks (signed addresses)")
 def delivery_hooks(actor: ActorDep, sending: SendingDep) -> dict[str, str]:
-    svc.require_write(actor)
+    campaigns.require_write(actor)
     base = sending.links.base_url.rstrip("/")
     return {p: f"{base}/hooks/{p}/{sending.links.sign(f'hook:{p}')}" for p in ("smsru", "smsc", "generic")}

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from klientura import analytics
 from klientura.analytics import clv
 from klientura.auth import require
-from klientura.deps import ActorDep, SessionDep, SettingsDep, WritableWarehouseDep, new_router
+from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, WritableWarehouseDep, new_router
 from klientura.kit.errors import NotFound
 
 router = new_router(prefix="/clv", tags=["lifetime value"])
@@ -34,27 +34,57 @@ class PredictIn(BaseModel):
 
 
 def _run(run: Any) -> dict[str, Any]:
-    return {"id": run.id, "fit_id": run.fit_id, "as_of": run.as_of.isoformat(), "horizon_months": run.horizon_months,
-            "discount": run.discount, "basis": run.basis, "customers": run.customers, "seconds": run.seconds,
-            **run.report}  # fmt: skip
+    return {
+        "id": run.id,
+        "fit_id": run.fit_id,
+        "as_of": run.as_of.isoformat(),
+        "horizon_months": run.horizon_months,
+        "discount": run.discount,
+        "basis": run.basis,
+        "customers": run.customers,
+        "seconds": run.seconds,
+        **run.report,
+    }
 
 
 @router.post("/fit", status_code=201, summary="Fit a purchase-count model and the spend model on the warehouse")
-def fit(data: FitIn, session: SessionDep, actor: ActorDep, wh: WritableWarehouseDep,
-        settings: SettingsDep) -> dict[str, Any]:  # fmt: skip
-    last = clv.data_end(wh, analytics.today(settings.timezone))
+def fit(
+    data: FitIn, session: SessionDep, actor: ActorDep, wh: WritableWarehouseDep, settings: SettingsDep, shop: ShopDep
+) -> dict[str, Any]:
+    last = clv.data_end(wh, shop.today())
     end = data.calibration_end or last
-    row = clv.fit(session, actor, wh, model_name=data.model, time_unit=data.time_unit, calibration_end=end,
-                  holdout_end=data.holdout_end)  # fmt: skip
+    row = clv.fit(
+        session,
+        actor,
+        wh,
+        model_name=data.model,
+        time_unit=data.time_unit,
+        calibration_end=end,
+        holdout_end=data.holdout_end,
+    )
     return clv.fit_summary(row)
 
 
 @router.post("/predict", status_code=201, summary="Predict every customer and write the figures back")
-def predict(data: PredictIn, session: SessionDep, actor: ActorDep, wh: WritableWarehouseDep,
-            settings: SettingsDep) -> dict[str, Any]:  # fmt: skip
-    day = data.as_of or clv.data_end(wh, analytics.today(settings.timezone))
-    run = clv.run_predictions(session, actor, wh, as_of=day, fit_id=data.fit_id, horizon_months=data.horizon_months,
-                              discount=data.discount, basis=data.basis)  # fmt: skip
+def predict(
+    data: PredictIn,
+    session: SessionDep,
+    actor: ActorDep,
+    wh: WritableWarehouseDep,
+    settings: SettingsDep,
+    shop: ShopDep,
+) -> dict[str, Any]:
+    day = data.as_of or clv.data_end(wh, shop.today())
+    run = clv.run_predictions(
+        session,
+        actor,
+        wh,
+        as_of=day,
+        fit_id=data.fit_id,
+        horizon_months=data.horizon_months,
+        discount=data.discount,
+        basis=data.basis,
+    )
     return _run(run)
 
 

@@ -5,8 +5,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import Response
 
-from klientura import analytics, dedup, segments
-from klientura import customers as svc
+from klientura import analytics, customers, dedup, segments
 from klientura.analytics import ScoreRead
 from klientura.api import idempotency
 from klientura.api.schemas import (
@@ -21,7 +20,7 @@ from klientura.api.schemas import (
 )
 from klientura.auth import can, require
 from klientura.customers import ConsentIn, CustomerIn, CustomerRead, CustomerUpdate, IdentityIn, IdentityRead
-from klientura.deps import ActorDep, SessionDep, SettingsDep, new_router
+from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, new_router
 from klientura.events import EventRead, events_of
 from klientura.orders import OrderRead, ReturnRead, orders_of, returns_of, totals_for
 
@@ -30,16 +29,16 @@ router = new_router(prefix="/customers", tags=["customers"])
 
 @router.post("", status_code=201, response_model=CustomerCreated, summary="Create a card, or land on the existing one")
 def create_customer(
-    data: CustomerIn, request: Request, session: SessionDep, actor: ActorDep, settings: SettingsDep
+    data: CustomerIn, request: Request, session: SessionDep, actor: ActorDep, settings: SettingsDep, shop: ShopDep
 ) -> Response:
     """A request carrying a known identity (phone, e-mail, card, external id) never creates a second card:
     it enriches the existing one and answers 200 instead of 201."""
     require(actor, "customers:write")
 
     def action() -> tuple[int, CustomerCreated]:
-        prepared = svc.prepare(data, region=settings.default_region, source=actor.name)
-        result = svc.resolve(session, actor, prepared, source=actor.name)
-        card = svc.to_read(session, svc.get_customer(session, actor, result.customer_id))
+        prepared = customers.prepare(data, shop=shop, source=actor.name)
+        result = customers.resolve(session, actor, prepared, source=actor.name)
+        card = customers.to_read(session, customers.get_customer(session, actor, result.customer_id))
         return (201 if result.created else 200), CustomerCreated(**result.model_dump(), customer=card)
 
     return idempotency.run(request, session, actor, data, action)
@@ -50,6 +49,7 @@ def list_customers(
     session: SessionDep,
     actor: ActorDep,
     settings: SettingsDep,
+    shop: ShopDep,
     q: str | None = None,
     phone: str | None = None,
     email: str | None = None,
@@ -63,86 +63,91 @@ def list_customers(
 ) -> CustomerPage:
     for kind, value in (("phone", phone), ("email", email), ("card", card)):
         if value:
-            found = svc.find_by_identity(session, actor, kind, value, settings.default_region)
-            return CustomerPage(items=[svc.to_read(session, found)] if found else [], next_cursor=None)
-    page = svc.search_customers(
-        session, actor,
-        svc.SearchQuery(q=q, tag=tag, city=city, gender=gender, sort=sort, limit=limit, cursor=cursor),
-        region=settings.default_region,
-    )  # fmt: skip
-    return CustomerPage(items=[svc.to_read(session, c) for c in page.items], next_cursor=page.next_cursor)
+            found = customers.find_by_identity(session, actor, kind, value, shop.region)
+            return CustomerPage(items=[customers.to_read(session, found)] if found else [], next_cursor=None)
+    page = customers.search_customers(
+        session,
+        actor,
+        customers.SearchQuery(q=q, tag=tag, city=city, gender=gender, sort=sort, limit=limit, cursor=cursor),
+        region=shop.region,
+    )
+    return CustomerPage(items=[customers.to_read(session, c) for c in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/{customer_id}", response_model=CustomerCard, summary="The full card: profile, orders, events, totals")
 def get_card(customer_id: int, session: SessionDep, actor: ActorDep) -> CustomerCard:
-    customer = svc.get_customer(session, actor, customer_id)
+    customer = customers.get_customer(session, actor, customer_id)
     orders = orders_of(session, actor, customer.id, limit=100)
     return CustomerCard(
-        customer=svc.to_read(session, customer),
+        customer=customers.to_read(session, customer),
         totals=totals_for(session, [customer.id])[customer.id],
         orders=[OrderRead.model_validate(o) for o in orders],
         returns=[ReturnRead.model_validate(r) for r in returns_of(session, [o.id for o in orders])],
         events=[EventRead.model_validate(e) for e in events_of(session, actor, customer.id, limit=100)],
-        other_values=[FieldValueOut(field=f.field, value=f.value, source=f.source) for f in svc.field_values(session, customer.id)],
+        other_values=[
+            FieldValueOut(field=f.field, value=f.value, source=f.source)
+            for f in customers.field_values(session, customer.id)
+        ],
         merges=[MergeOut.model_validate(m, from_attributes=True) for m in dedup.merges_of(session, customer.id)],
         scores=ScoreRead.model_validate(s) if (s := analytics.score_of(session, customer.id)) else None,
         clv=analytics.clv.clv_of(session, customer.id),
         segments=[SegmentRef(id=g.id, name=g.name) for g in segments.segments_of(session, customer.id)]
-        if can(actor, "segments:read") else [],
-    )  # fmt: skip
+        if can(actor, "segments:read")
+        else [],
+    )
 
 
 @router.patch("/{customer_id}", response_model=CustomerRead)
 def update_customer(customer_id: int, patch: CustomerUpdate, session: SessionDep, actor: ActorDep) -> CustomerRead:
-    customer = svc.update_customer(session, actor, customer_id, patch)
-    return svc.to_read(session, customer)
+    customer = customers.update_customer(session, actor, customer_id, patch)
+    return customers.to_read(session, customer)
 
 
 @router.post("/{customer_id}/identities", status_code=201, response_model=IdentityRead)
 def add_identity(
-    customer_id: int, data: IdentityIn, session: SessionDep, actor: ActorDep, settings: SettingsDep
+    customer_id: int, data: IdentityIn, session: SessionDep, actor: ActorDep, settings: SettingsDep, shop: ShopDep
 ) -> IdentityRead:
-    identity = svc.add_identity(session, actor, customer_id, data.kind, data.value, settings.default_region)
+    identity = customers.add_identity(session, actor, customer_id, data.kind, data.value, shop.region)
     return IdentityRead.model_validate(identity)
 
 
 @router.delete("/{customer_id}/identities/{identity_id}", status_code=204)
 def remove_identity(customer_id: int, identity_id: int, session: SessionDep, actor: ActorDep) -> Response:
-    svc.remove_identity(session, actor, customer_id, identity_id)
+    customers.remove_identity(session, actor, customer_id, identity_id)
     return Response(status_code=204)
 
 
 @router.delete("/{customer_id}/identities/{identity_id}/bounce", response_model=IdentityRead)
 def clear_bounce(customer_id: int, identity_id: int, session: SessionDep, actor: ActorDep) -> IdentityRead:
     """Take a hard bounce's mark off an address (the customer says it works again): campaigns use it again."""
-    identity = svc.clear_bounce(session, actor, customer_id, identity_id)
+    identity = customers.clear_bounce(session, actor, customer_id, identity_id)
     return IdentityRead.model_validate(identity)
 
 
 @router.put("/{customer_id}/consents", response_model=CustomerRead)
 def set_consent(customer_id: int, data: ConsentIn, session: SessionDep, actor: ActorDep) -> CustomerRead:
-    customer = svc.get_for_write(session, actor, customer_id)
-    svc.set_consent(session, actor, customer.id, data.channel, data.granted, data.source or actor.name)
-    return svc.to_read(session, customer)
+    customer = customers.get_for_write(session, actor, customer_id)
+    customers.set_consent(session, actor, customer.id, data.channel, data.granted, data.source or actor.name)
+    return customers.to_read(session, customer)
 
 
 @router.post("/{customer_id}/tags", response_model=CustomerRead)
 def add_tags(customer_id: int, data: TagsIn, session: SessionDep, actor: ActorDep) -> CustomerRead:
-    customer = svc.get_for_write(session, actor, customer_id)
-    svc.add_tags(session, actor, customer.id, data.tags)
-    return svc.to_read(session, customer)
+    customer = customers.get_for_write(session, actor, customer_id)
+    customers.add_tags(session, actor, customer.id, data.tags)
+    return customers.to_read(session, customer)
 
 
 @router.delete("/{customer_id}/tags/{tag}", response_model=CustomerRead)
 def remove_tag(customer_id: int, tag: str, session: SessionDep, actor: ActorDep) -> CustomerRead:
-    customer = svc.get_for_write(session, actor, customer_id)
-    svc.remove_tag(session, actor, customer.id, tag)
-    return svc.to_read(session, customer)
+    customer = customers.get_for_write(session, actor, customer_id)
+    customers.remove_tag(session, actor, customer.id, tag)
+    return customers.to_read(session, customer)
 
 
 @router.get("/{customer_id}/duplicates", response_model=list[SuggestionOut])
 def duplicates_of(customer_id: int, session: SessionDep, actor: ActorDep) -> list[SuggestionOut]:
-    customer = svc.get_customer(session, actor, customer_id)
+    customer = customers.get_customer(session, actor, customer_id)
     rows = dedup.list_suggestions(session, actor, customer_id=customer.id)
     return [SuggestionOut.model_validate(r, from_attributes=True) for r in rows]
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import Response
 
-from klientura import dedup as svc
+from klientura import dedup
 from klientura.api import idempotency
 from klientura.api.schemas import MergeIn, MergeOut, PairIn, SuggestionOut
 from klientura.deps import ActorDep, MergeHooksDep, SessionDep, SettingsDep, new_router
@@ -15,22 +15,24 @@ router = new_router(tags=["duplicates"])
 
 @router.get("/duplicates", response_model=list[SuggestionOut], summary="Cards that look like one person, best first")
 def list_duplicates(
-    session: SessionDep, actor: ActorDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[SuggestionOut]:  # fmt: skip
-    rows = svc.list_suggestions(session, actor, limit=limit, offset=offset)
+    session: SessionDep,
+    actor: ActorDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[SuggestionOut]:
+    rows = dedup.list_suggestions(session, actor, limit=limit, offset=offset)
     return [SuggestionOut.model_validate(r, from_attributes=True) for r in rows]
 
 
 @router.post("/duplicates/scan", summary="Rescan the whole base for duplicate suggestions")
 def scan(session: SessionDep, actor: ActorDep, settings: SettingsDep) -> dict[str, int]:
-    found = svc.scan(session, actor, settings.dedup_threshold)
+    found = dedup.scan(session, actor, settings.dedup_threshold)
     return {"suggestions": found}
 
 
 @router.post("/duplicates/explain", response_model=SuggestionOut, summary="Score any two cards and say why")
 def explain(data: PairIn, session: SessionDep, actor: ActorDep) -> SuggestionOut:
-    s = svc.explain_pair(session, actor, data.a_id, data.b_id)
+    s = dedup.explain_pair(session, actor, data.a_id, data.b_id)
     return SuggestionOut(
         low_id=s.low_id,
         high_id=s.high_id,
@@ -41,14 +43,14 @@ def explain(data: PairIn, session: SessionDep, actor: ActorDep) -> SuggestionOut
 
 @router.post("/duplicates/dismiss", status_code=204, summary="Not the same person: never suggest this pair again")
 def dismiss(data: PairIn, session: SessionDep, actor: ActorDep) -> Response:
-    svc.dismiss(session, actor, data.a_id, data.b_id)
+    dedup.dismiss(session, actor, data.a_id, data.b_id)
     return Response(status_code=204)
 
 
 @router.post("/merges", status_code=201, response_model=MergeOut, summary="Merge one card into another")
 def merge(data: MergeIn, request: Request, session: SessionDep, actor: ActorDep, hooks: MergeHooksDep) -> Response:
     def action() -> tuple[int, MergeOut]:
-        rec = svc.merge(session, actor, data.survivor_id, data.merged_id, hooks=hooks)
+        rec = dedup.merge(session, actor, data.survivor_id, data.merged_id, hooks=hooks)
         return 201, MergeOut.model_validate(rec, from_attributes=True)
 
     return idempotency.run(request, session, actor, data, action)
@@ -56,5 +58,5 @@ def merge(data: MergeIn, request: Request, session: SessionDep, actor: ActorDep,
 
 @router.post("/merges/{merge_id}/undo", response_model=MergeOut, summary="Unmerge: restore both cards exactly")
 def unmerge(merge_id: int, session: SessionDep, actor: ActorDep, hooks: MergeHooksDep) -> MergeOut:
-    rec = svc.unmerge(session, actor, merge_id, hooks=hooks)
+    rec = dedup.unmerge(session, actor, merge_id, hooks=hooks)
     return MergeOut.model_validate(rec, from_attributes=True)

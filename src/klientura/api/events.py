@@ -4,7 +4,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from klientura.api import idempotency
-from klientura.deps import ActorDep, SessionDep, SettingsDep, new_router
+from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, new_router
 from klientura.events import EventIn, EventRead, record_event
 
 router = new_router(prefix="/events", tags=["events"])
@@ -12,10 +12,10 @@ router = new_router(prefix="/events", tags=["events"])
 
 @router.post("", status_code=201, response_model=EventRead, summary="Record what a customer did")
 def create_event(
-    data: EventIn, request: Request, session: SessionDep, actor: ActorDep, settings: SettingsDep
+    data: EventIn, request: Request, session: SessionDep, actor: ActorDep, settings: SettingsDep, shop: ShopDep
 ) -> Response:
     def action() -> tuple[int, EventRead]:
-        event, created = record_event(session, actor, data, region=settings.default_region)
+        event, created = record_event(session, actor, data, shop=shop)
         return (201 if created else 200), EventRead.model_validate(event)
 
     return idempotency.run(request, session, actor, data, action)

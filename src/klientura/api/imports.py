@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import Form, UploadFile
 
-from klientura import imports as svc
-from klientura.deps import ActorDep, SessionDep, SettingsDep, new_router
+from klientura import imports
+from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, new_router
 from klientura.kit.errors import ValidationFailed
 
 router = new_router(prefix="/imports", tags=["imports"])
@@ -15,20 +15,34 @@ router = new_router(prefix="/imports", tags=["imports"])
 
 @router.post("/{kind}", summary="Import customers or orders from CSV/XLSX; dry_run=true previews")
 def upload(
-    kind: str, file: UploadFile, session: SessionDep, actor: ActorDep, settings: SettingsDep,
-    dry_run: bool = Form(False), mapping: str = Form(""), source: str = Form("import"),
-) -> dict[str, Any]:  # fmt: skip
+    kind: str,
+    file: UploadFile,
+    session: SessionDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+    shop: ShopDep,
+    dry_run: bool = Form(False),
+    mapping: str = Form(""),
+    source: str = Form("import"),
+) -> dict[str, Any]:
     suffix = Path(file.filename or "upload.csv").suffix.lower()
     if suffix not in (".csv", ".txt", ".tsv", ".xlsx"):
-        raise ValidationFailed(svc.UNSUPPORTED_TYPE, suffix=suffix)
+        raise ValidationFailed(imports.UNSUPPORTED_TYPE, suffix=suffix)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(file.file.read())
-        overrides = svc.parse_overrides([p for p in mapping.split("\n") if p.strip()])
-        report = svc.run_import(
-            session, actor, path, kind, overrides=overrides, dry_run=dry_run, region=settings.default_region,
-            source=source, tz=settings.timezone, display_name=file.filename,
-        )  # fmt: skip
+        overrides = imports.parse_overrides([p for p in mapping.split("\n") if p.strip()])
+        report = imports.run_import(
+            session,
+            actor,
+            path,
+            kind,
+            overrides=overrides,
+            dry_run=dry_run,
+            shop=shop,
+            source=source,
+            display_name=file.filename,
+        )
         if dry_run:  # checked, nothing written
             session.rollback()
     return report.as_dict()

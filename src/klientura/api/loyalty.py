@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -16,7 +16,7 @@ from klientura.api import idempotency
 from klientura.audit import Actor
 from klientura.auth import require
 from klientura.db import Session
-from klientura.deps import ActorDep, SessionDep, cached_actor, in_one_thread, new_router
+from klientura.deps import ActorDep, SessionDep, ShopDep, cached_actor, get_shop, in_one_thread, new_router
 from klientura.kit.errors import BETWEEN, ValidationFailed
 from klientura.loyalty import (
     AdjustIn,
@@ -24,9 +24,11 @@ from klientura.loyalty import (
     Cart,
     Confirmation,
     ConfirmIn,
+    IdempotencyKey,
     Operation,
     Programme,
     SimulationIn,
+    TillFallback,
     account_view,
     adjust_points,
     as_dict,
@@ -40,21 +42,12 @@ from klientura.loyalty import (
     save_programme,
     search_operations,
     simulate,
-    till,
+    till_calculate,
+    till_confirm,
 )
 from klientura.orders import ReturnIn
 
 router = new_router(prefix="/loyalty", tags=["loyalty"])
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _region(request: Request) -> str:
-    """The shop's region, for a phone written without its country code (KLIENTURA_DEFAULT_REGION)."""
-    region: str = request.app.state.settings.default_region
-    return region
 
 
 def _fast(request: Request) -> tuple[Any, Actor] | None:
@@ -65,38 +58,47 @@ def _fast(request: Request) -> tuple[Any, Actor] | None:
 
 
 @router.post("/calculate", response_model=Calculation, summary="Price a cart with points: nothing is written")
-async def calculate_cart(data: Cart, request: Request) -> Calculation:
+async def calculate_cart(data: Cart, request: Request, shop: ShopDep) -> Calculation:
     if fast := _fast(request):
         try:
             async with asyncdb.connection(fast[0]) as conn:
-                return await till.calculate(conn, fast[1], data, _now(), region=_region(request))
-        except (till.Fallback, asyncdb.Duplicate):
+                return await till_calculate(
+                    conn, fast[1], data, get_shop(request).now(), shop=get_shop(request), memos=request.app.state.memos
+                )
+        except (TillFallback, asyncdb.Duplicate):
             pass
 
     def work(session: Session, actor: Actor) -> Calculation:
-        return calculate(session, actor, load_programme(session), data, _now(), region=_region(request))
+        shop = get_shop(request)
+        return calculate(session, actor, load_programme(session), data, shop.now(), region=shop.region)
 
     return await anyio.to_thread.run_sync(partial(in_one_thread, request, work))
 
 
-@router.post("/confirm", status_code=201, response_model=Confirmation,
-             summary="Record the order, spend and earn its points (idempotent by external id and Idempotency-Key)")  # fmt: skip
+@router.post(
+    "/confirm",
+    status_code=201,
+    response_model=Confirmation,
+    summary="Record the order, spend and earn its points (idempotent by external id and Idempotency-Key)",
+)
 async def confirm_order(data: ConfirmIn, request: Request) -> Response:
     if fast := _fast(request):
         given = idempotency.key_of(request, data)
-        key = till.IdempotencyKey(given[0], given[1], jsonable_encoder) if given else None
+        key = IdempotencyKey(given[0], given[1], jsonable_encoder) if given else None
         try:
             async with asyncdb.connection(fast[0]) as conn:
-                result = await till.confirm(conn, fast[1], data, key, region=_region(request))
+                result = await till_confirm(
+                    conn, fast[1], data, key, shop=get_shop(request), memos=request.app.state.memos
+                )
             return JSONResponse(jsonable_encoder(result), status_code=201)
-        except (till.Fallback, asyncdb.Duplicate):
+        except (TillFallback, asyncdb.Duplicate):
             pass
 
     def work(session: Session, actor: Actor) -> Response:
         require(actor, "loyalty:process")
 
         def action() -> tuple[int, Confirmation]:
-            result = confirm(session, actor, load_programme(session), data, region=_region(request))
+            result = confirm(session, actor, load_programme(session), data, shop=get_shop(request))
             return (200 if result.repeated else 201), result
 
         return idempotency.run(request, session, actor, data, action)
@@ -110,7 +112,7 @@ async def confirm_order(data: ConfirmIn, request: Request) -> Response:
 async def cancel_order(source: str, external_id: str, request: Request) -> Response:
     def work(session: Session, actor: Actor) -> Response:
         def action() -> tuple[int, dict[str, int]]:
-            taken, given = cancel(session, actor, source, external_id, _now())
+            taken, given = cancel(session, actor, source, external_id, get_shop(request).now())
             return 200, {"points_taken_back": taken, "points_given_back": given}
 
         return idempotency.run(request, session, actor, {"cancel": [source, external_id]}, action)
@@ -133,14 +135,14 @@ async def refund_order(source: str, external_id: str, data: ReturnIn, request: R
 
 
 @router.get("/accounts/{customer_id}", summary="A customer's balance and every lot with what consumed it")
-def account(customer_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    return account_view(session, actor, customer_id, _now())
+def account(customer_id: int, session: SessionDep, actor: ActorDep, shop: ShopDep) -> dict[str, Any]:
+    return account_view(session, actor, customer_id, shop.now())
 
 
 @router.post("/accounts/{customer_id}/adjust", status_code=201, summary="A manual correction with a reason")
 def adjust(customer_id: int, data: AdjustIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
     def action() -> tuple[int, dict[str, int]]:
-        return 201, {"entry_id": adjust_points(session, actor, customer_id, data, _now())}
+        return 201, {"entry_id": adjust_points(session, actor, customer_id, data, get_shop(request).now())}
 
     return idempotency.run(request, session, actor, data, action)
 
@@ -160,8 +162,12 @@ def put_programme(data: dict[str, Any], session: SessionDep, actor: ActorDep) ->
 @router.get("/check", summary="Prove balance == ledger for every account; the breaks found")
 def check_ledger(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     report = run_check(session, actor)
-    return {"accounts": report.accounts, "entries": report.entries, "ok": report.ok,
-            "breaks": [b.__dict__ for b in report.breaks]}  # fmt: skip
+    return {
+        "accounts": report.accounts,
+        "entries": report.entries,
+        "ok": report.ok,
+        "breaks": [b.__dict__ for b in report.breaks],
+    }
 
 
 @router.get(
@@ -179,10 +185,27 @@ def simulate_switch(data: SimulationIn, session: SessionDep, actor: ActorDep) ->
 
 
 @router.get("/operations", response_model=list[Operation], summary="Ledger entries, newest first, filtered")
-def operations(session: SessionDep, actor: ActorDep, customer_id: int | None = None, order: str | None = None,
-               kind: str | None = None, since: datetime | None = None, until: datetime | None = None,
-               author: str | None = None, limit: int = 200) -> list[Operation]:  # fmt: skip
+def operations(
+    session: SessionDep,
+    actor: ActorDep,
+    customer_id: int | None = None,
+    order: str | None = None,
+    kind: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    author: str | None = None,
+    limit: int = 200,
+) -> list[Operation]:
     if not 1 <= limit <= 1000:
         raise ValidationFailed(BETWEEN, field="limit", low=1, high=1000)
-    return search_operations(session, actor, customer_id=customer_id, order=order, kind=kind, since=since,
-                             until=until, author=author, limit=limit)  # fmt: skip
+    return search_operations(
+        session,
+        actor,
+        customer_id=customer_id,
+        order=order,
+        kind=kind,
+        since=since,
+        until=until,
+        author=author,
+        limit=limit,
+    )

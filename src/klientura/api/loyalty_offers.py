@@ -3,34 +3,34 @@ and enrolment (an account opened with the welcome bonus)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from klientura import loyalty
 from klientura.api import idempotency
-from klientura.deps import ActorDep, SessionDep, new_router
+from klientura.deps import ActorDep, SessionDep, ShopDep, new_router
 from klientura.kit.errors import NotFound
-from klientura.loyalty import QR_FORMAT, enrol, giftcards, load_programme, offers, referrals
+from klientura.loyalty import QR_FORMAT, enrol, load_programme
 
 router = new_router(prefix="/loyalty", tags=["loyalty offers"])
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+@router.get("/offers", response_model=list[loyalty.OfferRead], summary="Offers with their codes' use")
+def list_offers(session: SessionDep, actor: ActorDep) -> list[loyalty.OfferRead]:
+    return loyalty.list_offers(session, actor)
 
 
-@router.get("/offers", response_model=list[offers.OfferRead], summary="Offers with their codes' use")
-def list_offers(session: SessionDep, actor: ActorDep) -> list[offers.OfferRead]:
-    return offers.list_offers(session, actor)
-
-
-@router.post("/offers", status_code=201, response_model=offers.OfferRead,
-             summary="A promo offer: a shared code, a batch of one-use codes, or none (coupons later)")  # fmt: skip
-def create_offer(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> offers.OfferRead:
-    made = offers.create_offer(session, actor, data)
+@router.post(
+    "/offers",
+    status_code=201,
+    response_model=loyalty.OfferRead,
+    summary="A promo offer: a shared code, a batch of one-use codes, or none (coupons later)",
+)
+def create_offer(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> loyalty.OfferRead:
+    made = loyalty.create_offer(session, actor, data)
     return made
 
 
@@ -41,7 +41,7 @@ class CouponsIn(BaseModel):
 @router.post("/offers/{offer_id}/coupons", status_code=201, summary="Personal one-use codes for these customers")
 def issue_coupons(offer_id: int, data: CouponsIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
     def action() -> tuple[int, dict[str, Any]]:
-        codes = offers.issue_coupons(session, actor, offer_id, data.customer_ids)
+        codes = loyalty.issue_coupons(session, actor, offer_id, data.customer_ids)
         return 201, {"coupons": [{"customer_id": c, "code": code} for c, code in codes.items()]}
 
     return idempotency.run(request, session, actor, data, action)
@@ -51,53 +51,52 @@ class ActiveIn(BaseModel):
     active: bool
 
 
-@router.put("/offers/{offer_id}/active", response_model=offers.OfferRead, summary="Switch an offer on or off")
-def set_active(offer_id: int, data: ActiveIn, session: SessionDep, actor: ActorDep) -> offers.OfferRead:
-    out = offers.set_active(session, actor, offer_id, data.active)
+@router.put("/offers/{offer_id}/active", response_model=loyalty.OfferRead, summary="Switch an offer on or off")
+def set_active(offer_id: int, data: ActiveIn, session: SessionDep, actor: ActorDep) -> loyalty.OfferRead:
+    out = loyalty.set_offer_active(session, actor, offer_id, data.active)
     return out
 
 
 @router.post("/gift-cards", status_code=201, summary="Issue a gift card")
-def issue_gift_card(data: giftcards.GiftCardIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    def action() -> tuple[int, giftcards.GiftCardRead]:
-        return 201, giftcards.issue(session, actor, data, _now())
+def issue_gift_card(
+    data: loyalty.GiftCardIn, request: Request, session: SessionDep, actor: ActorDep, shop: ShopDep
+) -> Response:
+    def action() -> tuple[int, loyalty.GiftCardRead]:
+        return 201, loyalty.issue_gift_card(session, actor, data, shop.now())
 
     return idempotency.run(request, session, actor, data, action)
 
 
-@router.get("/gift-cards/{number}", response_model=giftcards.GiftCardRead, summary="A gift card and its balance")
-def gift_card(number: str, session: SessionDep, actor: ActorDep) -> giftcards.GiftCardRead:
-    return giftcards.get_card(session, actor, number)
+@router.get("/gift-cards/{number}", response_model=loyalty.GiftCardRead, summary="A gift card and its balance")
+def gift_card(number: str, session: SessionDep, actor: ActorDep) -> loyalty.GiftCardRead:
+    return loyalty.get_gift_card(session, actor, number)
 
 
 @router.post("/accounts/{customer_id}", status_code=201, summary="Enrol a customer (the welcome bonus, once)")
-def enrol_customer(customer_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    out = enrol(session, actor, customer_id, _now())
+def enrol_customer(customer_id: int, session: SessionDep, actor: ActorDep, shop: ShopDep) -> dict[str, Any]:
+    out = enrol(session, actor, customer_id, shop.now())
     return out
 
 
 @router.get("/referrals/{customer_id}", summary="The customer's invitation code and link (404 before one is made)")
 def invitation(customer_id: int, request: Request, session: SessionDep, actor: ActorDep) -> dict[str, str]:
-    return referrals.invitation(
-        session, actor, customer_id, load_programme(session).referral_link, str(request.base_url)
-    )
+    return loyalty.invitation(session, actor, customer_id, load_programme(session).referral_link, str(request.base_url))
 
 
 @router.post("/referrals/{customer_id}", summary="Make the customer's invitation code (or give the one they have)")
 def issue_invitation(customer_id: int, request: Request, session: SessionDep, actor: ActorDep) -> dict[str, str]:
-    return referrals.invitation(
+    return loyalty.invitation(
         session, actor, customer_id, load_programme(session).referral_link, str(request.base_url), issue=True
     )
 
 
 @router.get("/referrals/{customer_id}/qr.{fmt}", summary="The invitation link as a QR image (svg or png)")
 def invitation_qr(customer_id: int, fmt: str, request: Request, session: SessionDep, actor: ActorDep) -> Response:
-    out = referrals.invitation(session, actor, customer_id, load_programme(session).referral_link,
-                               str(request.base_url))  # fmt: skip
+    out = loyalty.invitation(session, actor, customer_id, load_programme(session).referral_link, str(request.base_url))
     if fmt == "png":
-        return Response(referrals.qr_png(out["link"]), media_type="image/png")
+        return Response(loyalty.referral_qr_png(out["link"]), media_type="image/png")
     if fmt == "svg":
-        return Response(referrals.qr_svg(out["link"]), media_type="image/svg+xml")
+        return Response(loyalty.referral_qr_svg(out["link"]), media_type="image/svg+xml")
     raise NotFound(QR_FORMAT)
 
 
@@ -109,6 +108,6 @@ class ReferIn(BaseModel):
 @router.post(
     "/referrals", status_code=201, summary="A friend signs up with a code; both rewarded on their first purchase"
 )
-def refer(data: ReferIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    row = referrals.register(session, actor, data.friend_id, data.code, _now())
+def refer(data: ReferIn, session: SessionDep, actor: ActorDep, shop: ShopDep) -> dict[str, Any]:
+    row = loyalty.register_referral(session, actor, data.friend_id, data.code, shop.now())
     return {"referrer_id": row.referrer_id, "friend_id": row.friend_id, "status": row.status}

@@ -17,8 +17,14 @@ log = logging.getLogger("klientura.api")
 
 
 def problem(status: int, title: str, detail: str, slug: str, instance: str, **extra: Any) -> JSONResponse:
-    body = {"type": f"https://klientura.dev/problems/{slug}", "title": title, "status": status, "detail": detail,
-            "instance": instance, **extra}  # fmt: skip
+    body = {
+        "type": f"https://klientura.dev/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, media_type=MEDIA)
 
 
@@ -26,8 +32,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(KlienturaError)
     async def _domain(request: Request, exc: KlienturaError) -> JSONResponse:
         where = {"field": exc.field} if exc.field else {}
-        return problem(exc.status, exc.title, exc.detail, exc.type_slug, request.url.path, code=exc.key, **where,
-                       params=exc.plain_params)  # fmt: skip
+        return problem(
+            exc.status,
+            exc.title,
+            exc.detail,
+            exc.type_slug,
+            request.url.path,
+            code=exc.key,
+            **where,
+            params=exc.plain_params,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -36,13 +50,26 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
-        return problem(422, "Validation failed", detail, "validation-failed", request.url.path, code="request.invalid",
-                       errors=errors)  # fmt: skip
+        return problem(
+            422,
+            "Validation failed",
+            detail,
+            "validation-failed",
+            request.url.path,
+            code="request.invalid",
+            errors=errors,
+        )
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail), "http-error", request.url.path,
-                       code=f"http.{exc.status_code}")  # fmt: skip
+        return problem(
+            exc.status_code,
+            str(exc.detail),
+            str(exc.detail),
+            "http-error",
+            request.url.path,
+            code=f"http.{exc.status_code}",
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

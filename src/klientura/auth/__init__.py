@@ -2,7 +2,7 @@
 
 from klientura.auth.errors import KEY_LENGTH, KEY_RACE_FAILED, NOT_SIGNED_IN
 from klientura.auth.models import ApiKey, IdempotencyRecord, User
-from klientura.auth.permissions import ROLES, SCOPES, can, owner_scope, permissions_of, require
+from klientura.auth.permissions import ROLES, SCOPES, Permission, Role, can, owner_scope, permissions_of, require
 from klientura.auth.service import (
     actor_for_api_key,
     actor_for_user,
@@ -24,6 +24,8 @@ __all__ = [
     "SCOPES",
     "ApiKey",
     "IdempotencyRecord",
+    "Permission",
+    "Role",
     "User",
     "actor_for_api_key",
     "actor_for_user",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from klientura.audit import Actor
 from klientura.auth.errors import NOT_PERMITTED
 from klientura.kit.errors import Forbidden
 
-ROLES = ("admin", "marketer", "manager", "analyst")
-SCOPES = (
+Role = Literal["admin", "marketer", "manager", "analyst"]
+Permission = Literal[
     "customers:read",
     "customers:write",
     "orders:read",
@@ -28,16 +30,26 @@ SCOPES = (
     "campaigns:read",
     "campaigns:write",
     "users:admin",
-)
-_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+]
+ROLES: tuple[Role, ...] = get_args(Role)
+SCOPES: tuple[Permission, ...] = get_args(Permission)  # a permission is also an API key's scope
+_ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "admin": frozenset(SCOPES),
     "marketer": frozenset(s for s in SCOPES if s != "users:admin"),
     "analyst": frozenset(s for s in SCOPES if s.endswith(":read")),
-    "manager": frozenset(
-        {"customers:read", "customers:write", "orders:read", "orders:write", "events:read", "events:write",
-         "catalog:read", "loyalty:read"}
+    "manager": frozenset[Permission](
+        {
+            "customers:read",
+            "customers:write",
+            "orders:read",
+            "orders:write",
+            "events:read",
+            "events:write",
+            "catalog:read",
+            "loyalty:read",
+        }
     ),
-}  # fmt: skip
+}
 
 
 def permissions_of(actor: Actor) -> frozenset[str]:
@@ -48,11 +60,11 @@ def permissions_of(actor: Actor) -> frozenset[str]:
     return _ROLE_PERMISSIONS.get(actor.role, frozenset())
 
 
-def can(actor: Actor, permission: str) -> bool:
+def can(actor: Actor, permission: Permission) -> bool:
     return permission in permissions_of(actor)
 
 
-def require(actor: Actor, permission: str) -> None:
+def require(actor: Actor, permission: Permission) -> None:
     if not can(actor, permission):
         raise Forbidden(NOT_PERMITTED, actor=actor.name, permission=permission)
 

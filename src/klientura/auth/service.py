@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -25,9 +26,10 @@ from klientura.auth.errors import (
 )
 from klientura.auth.models import ApiKey, IdempotencyRecord, User
 from klientura.auth.permissions import ROLES, SCOPES, require
-from klientura.db import Session, utcnow
+from klientura.db import Session, memos_of
 from klientura.kit.emails import normalize_email
 from klientura.kit.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from klientura.kit.memo import Memo, Memos
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -119,36 +121,38 @@ def create_api_key(session: Session, actor: Actor, name: str, scopes: list[str])
     return key, f"kl_{prefix}_{secret}"
 
 
-def revoke_api_key(session: Session, actor: Actor, key_id: int) -> None:
+def revoke_api_key(session: Session, actor: Actor, key_id: int, at: datetime) -> None:
     require(actor, "users:admin")
     key = session.get(ApiKey, key_id)
     if key is None:
         raise NotFound(KEY_NOT_FOUND, id=key_id)
-    key.revoked_at = utcnow()
+    key.revoked_at = at
     record(session, actor, "api_key.revoke", "api_key", key.id, {"name": key.name}, None)
-    _KEYS.clear()
+    _keys(memos_of(session)).clear()
 
 
-# token digest -> (actor, valid until): a till sends hundreds of requests a second with one key. A revoked key
-# stops at once in this process and within KEY_CACHE_SECONDS in the others.
+# token digest -> (actor, valid until), in the memos of the app that checked it: a till sends hundreds of requests
+# a second with one key. A revoked key stops at once in this app and within KEY_CACHE_SECONDS in the others.
 KEY_CACHE_SECONDS = 10.0
-_KEYS: dict[str, tuple[Actor, float]] = {}
 
 
-def cached_api_key_actor(token: str) -> Actor | None:
-    """The key's actor if this process checked it within KEY_CACHE_SECONDS (no query), else None."""
-    hit = _KEYS.get(hashlib.sha256(token.encode()).hexdigest())
+def _keys(memos: Memos) -> Memo:
+    return memos.of("auth.api_keys", limit=10_000)
+
+
+def cached_api_key_actor(memos: Memos, token: str) -> Actor | None:
+    """The key's actor if this app checked it within KEY_CACHE_SECONDS (no query), else None."""
+    hit = _keys(memos).get(hashlib.sha256(token.encode()).hexdigest())
     return hit[0] if hit is not None and hit[1] > time.monotonic() else None
 
 
 def actor_for_api_key(session: Session, token: str) -> Actor:
-    hit = cached_api_key_actor(token)
+    memos = memos_of(session)
+    hit = cached_api_key_actor(memos, token)
     if hit is not None:
         return hit
     actor = _actor_for_api_key(session, token)
-    if len(_KEYS) > 10_000:
-        _KEYS.clear()
-    _KEYS[hashlib.sha256(token.encode()).hexdigest()] = (actor, time.monotonic() + KEY_CACHE_SECONDS)
+    _keys(memos).put(hashlib.sha256(token.encode()).hexdigest(), (actor, time.monotonic() + KEY_CACHE_SECONDS))
     return actor
 
 

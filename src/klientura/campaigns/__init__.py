@@ -3,6 +3,9 @@ and the report of what each earned."""
 
 from klientura.campaigns.audience import Choice, bucket, choose_channel, in_share
 from klientura.campaigns.content import Content, compose
+from klientura.campaigns.delivery_receipts import DeliveryReceipt
+from klientura.campaigns.delivery_receipts import apply as apply_receipts
+from klientura.campaigns.delivery_receipts import parse as parse_receipts
 from klientura.campaigns.errors import LINK_OTHER_PROVIDER, NO_PUBLIC_URL, RECEIPT_NOT_JSON
 from klientura.campaigns.launch import Decision, Sending, decide, launch, preview, test_send
 from klientura.campaigns.links import Links
@@ -16,14 +19,21 @@ from klientura.campaigns.models import (
     Scenario,
     ScenarioEntry,
 )
-from klientura.campaigns.outbox import LEASE, Draft, claim, enqueue, enqueue_many, history, outgoing, record, stop
-from klientura.campaigns.receipts import Receipt
-from klientura.campaigns.receipts import apply as apply_receipts
-from klientura.campaigns.receipts import parse as parse_receipts
+from klientura.campaigns.outbox import (
+    LEASE,
+    Draft,
+    claim,
+    enqueue,
+    enqueue_many,
+    history,
+    outgoing,
+    record_delivery,
+    stop,
+)
 from klientura.campaigns.report import (
+    CampaignReport,
     Comparison,
     Figures,
-    Report,
     progress,
     report,
     report_out,
@@ -68,11 +78,13 @@ __all__ = [
     "Campaign",
     "CampaignIn",
     "CampaignRead",
+    "CampaignReport",
     "Choice",
     "Comparison",
     "Content",
     "ControlPeriod",
     "Decision",
+    "DeliveryReceipt",
     "Difference",
     "Draft",
     "Figures",
@@ -81,9 +93,7 @@ __all__ = [
     "OutboxEvent",
     "OutboxMessage",
     "Preview",
-    "Receipt",
     "Recipient",
-    "Report",
     "ReportOut",
     "Scenario",
     "ScenarioEntry",
@@ -120,7 +130,7 @@ __all__ = [
     "preview",
     "progress",
     "proportions",
-    "record",
+    "record_delivery",
     "report",
     "report_out",
     "require_write",

@@ -77,9 +77,14 @@ class Choice:
     reason: str | None = None  # why skipped
 
 
-def choose_channel(addresses: Mapping[str, str | None], consents: Mapping[str, bool], preferred: str | None,
-                   channel: str | None = None, fallback: Sequence[str] = DEFAULT_FALLBACK,
-                   bounced: Collection[str] = ()) -> Choice:  # fmt: skip
+def choose_channel(
+    addresses: Mapping[str, str | None],
+    consents: Mapping[str, bool],
+    preferred: str | None,
+    channel: str | None = None,
+    fallback: Sequence[str] = DEFAULT_FALLBACK,
+    bounced: Collection[str] = (),
+) -> Choice:
     """``channel`` fixed by the campaign, or (None) the preferred one, then ``fallback`` in order. A channel needs
     an address and consent: an explicit refusal always wins; consent never given counts as refused."""
     order = [channel] if channel else list(dict.fromkeys([*([preferred] if preferred else []), *fallback]))

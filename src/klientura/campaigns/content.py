@@ -8,7 +8,6 @@ kilobyte of HTML per recipient in the launch transaction (a million recipients: 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
@@ -27,9 +26,9 @@ from klientura.kit.errors import ValidationFailed
 from klientura.loyalty import Standing
 
 
-def _compiled(variant: dict[str, Any], part: str, locale: str) -> Compiled:
+def _compiled(variant: dict[str, Any], part: str, locale: str, currency: str | None) -> Compiled:
     try:
-        return Compiled(variant.get(part) or "", html=part == "html", locale=locale)
+        return Compiled(variant.get(part) or "", html=part == "html", locale=locale, currency=currency)
     except ValidationFailed as exc:
         raise in_variant(exc, variant["name"], part) from exc
 
@@ -37,11 +36,14 @@ def _compiled(variant: dict[str, Any], part: str, locale: str) -> Compiled:
 class Content:
     """A campaign's variants compiled once: {name: (subject, text, html)}; ``fields`` are those they use."""
 
-    def __init__(self, variants: list[dict[str, Any]], locale: str = "ru") -> None:
+    def __init__(self, variants: list[dict[str, Any]], locale: str, currency: str | None) -> None:
         self.parts: dict[str, tuple[Compiled, Compiled, Compiled | None]] = {}
         for v in variants:
-            self.parts[v["name"]] = (_compiled(v, "subject", locale), _compiled(v, "text", locale),
-                                     _compiled(v, "html", locale) if v.get("html") else None)  # fmt: skip
+            self.parts[v["name"]] = (
+                _compiled(v, "subject", locale, currency),
+                _compiled(v, "text", locale, currency),
+                _compiled(v, "html", locale, currency) if v.get("html") else None,
+            )
         self.fields = frozenset().union(*(p.fields for parts in self.parts.values() for p in parts if p is not None))
 
     def frozen(self, person: Personal) -> dict[str, Any]:
@@ -55,26 +57,51 @@ class Content:
                 )
         return out
 
-    def freezer(self) -> Callable[[str | None, str | None, str | None, Standing | None, str | None,
-                                   list[dict[str, Any]] | None], str]:  # fmt: skip
-        """:meth:`frozen` of :func:`~klientura.campaigns.templates.person` as JSON text, made fast for a launch's
-        million recipients: (first name, last name, full name, points standing, code) -> JSON."""
+    def freezer(
+        self,
+    ) -> Callable[
+        [str | None, str | None, str | None, Standing | None, str | None, list[dict[str, Any]] | None], dict[str, Any]
+    ]:
+        """:meth:`frozen` of :func:`~klientura.campaigns.templates.person`, made fast for a launch's million
+        recipients: (first name, last name, full name, points standing, code) -> the fields the templates use."""
         wanted = [n for n in FIELDS if n in self.fields and n != "unsubscribe_url"]
         empty = Standing()
 
-        def freeze(first: str | None, last: str | None, full: str | None, standing: Standing | None,
-                   code: str | None, products: list[dict[str, Any]] | None = None) -> str:  # fmt: skip
+        def freeze(
+            first: str | None,
+            last: str | None,
+            full: str | None,
+            standing: Standing | None,
+            code: str | None,
+            products: list[dict[str, Any]] | None = None,
+        ) -> dict[str, Any]:
             st = standing or empty
-            values = {"first_name": first or "", "last_name": last or "", "name": first or full or "клиент",
-                      "points": st.points, "points_expiring": st.expiring,
-                      "points_expire_on": st.expire_on.isoformat() if st.expire_on else None, "tier": st.tier,
-                      "promo_code": code, "products": products or []}  # fmt: skip
-            return json.dumps({n: values[n] for n in wanted}, ensure_ascii=False)
+            values = {
+                "first_name": first or "",
+                "last_name": last or "",
+                "name": first or full or "клиент",
+                "points": st.points,
+                "points_expiring": st.expiring,
+                "points_expire_on": st.expire_on.isoformat() if st.expire_on else None,
+                "tier": st.tier,
+                "promo_code": code,
+                "products": products or [],
+            }
+            return {n: values[n] for n in wanted}
 
         return freeze
 
-    def message(self, variant: str, fields: Mapping[str, Any], *, key: str, to: str, channel: str, customer_id: int,
-                links: Links) -> OutgoingMessage:  # fmt: skip
+    def message(
+        self,
+        variant: str,
+        fields: Mapping[str, Any],
+        *,
+        key: str,
+        to: str,
+        channel: str,
+        customer_id: int,
+        links: Links,
+    ) -> OutgoingMessage:
         if variant not in self.parts:
             raise ValidationFailed(NO_VARIANT, value=variant, allowed=", ".join(self.parts))
         unsubscribe = links.unsubscribe(customer_id, channel)
@@ -84,9 +111,14 @@ class Content:
             values["points_expire_on"] = date.fromisoformat(values["points_expire_on"])
         subject, text, html = self.parts[variant]
         email = channel == "email"
-        return OutgoingMessage(key=key, to=to, subject=subject.render(values) if email else "", text=text.render(values),
-                               html=tracked(html.render(values), key, links) if html is not None and email else None,
-                               unsubscribe_url=unsubscribe)  # fmt: skip
+        return OutgoingMessage(
+            key=key,
+            to=to,
+            subject=subject.render(values) if email else "",
+            text=text.render(values),
+            html=tracked(html.render(values), key, links) if html is not None and email else None,
+            unsubscribe_url=unsubscribe,
+        )
 
 
 def compose(session: Session, message: OutboxMessage, links: Links, cache: dict[Any, Content]) -> OutgoingMessage:
@@ -106,8 +138,17 @@ def compose(session: Session, message: OutboxMessage, links: Links, cache: dict[
             if found is None:
                 raise ValidationFailed(NO_SCENARIO, value=source[1], allowed="")
             variants = found.variants
-        content = Content(variants, data.get("locale", "ru"))
+        # the language and currency the launch froze (a message queued before currencies were frozen: none, so
+        # amounts read as plain numbers)
+        content = Content(variants, data.get("locale", "ru"), data.get("currency"))
         if source[0] == "campaign":
             cache[source] = content
-    return content.message(data["variant"], data.get("fields", {}), key=message.key, to=message.to,
-                           channel=message.channel, customer_id=message.customer_id, links=links)  # fmt: skip
+    return content.message(
+        data["variant"],
+        data.get("fields", {}),
+        key=message.key,
+        to=message.to,
+        channel=message.channel,
+        customer_id=message.customer_id,
+        links=links,
+    )

@@ -10,15 +10,18 @@ QUIET_HOURS_HALF = code("campaign.quiet_hours.half", N_("quiet hours need both e
 QUIET_HOURS_EMPTY = code("campaign.quiet_hours.empty", N_("quiet hours cannot start and end at the same time"))
 NAIVE_SCHEDULE = code("campaign.scheduled_at.naive", N_("scheduled_at needs a time zone"))
 NO_SCENARIO = code("scenario.not_found", N_("no scenario '%(value)s'; there are %(allowed)s"))
-NOT_LAUNCHED = code("campaign.report.not_launched",
-                    N_("campaign %(id)s has not been launched: there is nothing to report yet"))  # fmt: skip
+NOT_LAUNCHED = code(
+    "campaign.report.not_launched", N_("campaign %(id)s has not been launched: there is nothing to report yet")
+)
 NEVER_RAN = code("scenario.report.never_ran", N_("scenario %(value)s has never run: there is nothing to report yet"))
 EMAIL_WITHOUT_SUBJECT = code("campaign.email.no_subject", N_("an e-mail needs a subject in every variant"))
 CAMPAIGN_NOT_FOUND = code("campaign.not_found", N_("campaign %(id)s not found"))
-NOT_CHANGEABLE = code("campaign.not_changeable", N_("campaign %(id)s is %(status)s: it can no longer be changed"),
-                      words=("status",))  # fmt: skip
-NOT_LAUNCHABLE = code("campaign.not_launchable", N_("campaign %(id)s is %(status)s: it cannot be launched"),
-                      words=("status",))  # fmt: skip
+NOT_CHANGEABLE = code(
+    "campaign.not_changeable", N_("campaign %(id)s is %(status)s: it can no longer be changed"), words=("status",)
+)
+NOT_LAUNCHABLE = code(
+    "campaign.not_launchable", N_("campaign %(id)s is %(status)s: it cannot be launched"), words=("status",)
+)
 NOBODY_TO_SEND_TO = code("campaign.segment.empty", N_("the segment has no members: nobody to send to"))
 NO_RECIPIENT = code("campaign.preview.no_customer", N_("no customer %(id)s (or the card was merged into another)"))
 NO_VARIANT = code("campaign.variant.not_found", N_("no variant '%(value)s'; the variants are %(allowed)s"))
@@ -38,28 +41,46 @@ TEMPLATE_UNDEFINED = code("template.undefined", N_("template: '%(name)s' is unde
 TEMPLATE_FORBIDDEN = code("template.forbidden", N_("template: not allowed (%(why)s)"))
 TEMPLATE_FAILS = code("template.fails", N_("template: %(why)s"))
 IN_VARIANT: dict[Code, Code] = {
-    TEMPLATE_SYNTAX: code("variant.template.syntax",
-                          N_("variant %(variant)s, %(part)s: template, line %(line)s: %(why)s"), words=("part",), placed=True),
-    TEMPLATE_UNDEFINED: code("variant.template.undefined",
-                             N_("variant %(variant)s, %(part)s: template: '%(name)s' is undefined; the fields are "
-                                "%(fields)s"), words=("part",), placed=True),
-    TEMPLATE_FORBIDDEN: code("variant.template.forbidden",
-                             N_("variant %(variant)s, %(part)s: template: not allowed (%(why)s)"), words=("part",), placed=True),
-    TEMPLATE_FAILS: code("variant.template.fails", N_("variant %(variant)s, %(part)s: template: %(why)s"),
-                         words=("part",), placed=True),
-}  # fmt: skip
+    TEMPLATE_SYNTAX: code(
+        "variant.template.syntax",
+        N_("variant %(variant)s, %(part)s: template, line %(line)s: %(why)s"),
+        words=("part",),
+        placed=True,
+    ),
+    TEMPLATE_UNDEFINED: code(
+        "variant.template.undefined",
+        N_("variant %(variant)s, %(part)s: template: '%(name)s' is undefined; the fields are %(fields)s"),
+        words=("part",),
+        placed=True,
+    ),
+    TEMPLATE_FORBIDDEN: code(
+        "variant.template.forbidden",
+        N_("variant %(variant)s, %(part)s: template: not allowed (%(why)s)"),
+        words=("part",),
+        placed=True,
+    ),
+    TEMPLATE_FAILS: code(
+        "variant.template.fails", N_("variant %(variant)s, %(part)s: template: %(why)s"), words=("part",), placed=True
+    ),
+}
 
 
 def in_variant(exc: ValidationFailed, variant: str, part: str) -> ValidationFailed:
     """A template's refusal, said of a variant's part (subject, text or HTML)."""
     if exc.code in IN_VARIANT:
-        return ValidationFailed(IN_VARIANT[exc.code], field=f"variants.{variant}.{part}", variant=variant,
-                                part=PARTS.get(part, part), **exc.params)  # fmt: skip
+        return ValidationFailed(
+            IN_VARIANT[exc.code],
+            field=f"variants.{variant}.{part}",
+            variant=variant,
+            part=PARTS.get(part, part),
+            **exc.params,
+        )
     return ValidationFailed(f"variant {variant}, {part}: {exc.detail}")
 
 
-NO_PUBLIC_URL = code("campaign.links.no_public_url",
-                     N_("a campaign's message needs the links back to us (KLIENTURA_PUBLIC_URL)"))  # fmt: skip
+NO_PUBLIC_URL = code(
+    "campaign.links.no_public_url", N_("a campaign's message needs the links back to us (KLIENTURA_PUBLIC_URL)")
+)
 
 
 # Why a customer gets no message: a closed vocabulary (each phrase is its own message id, so a page translates a
@@ -99,5 +120,15 @@ GLOBAL_CONTROL = N_("global control group")
 CAPPED = N_("frequency cap")
 HELD_OUT = N_("held out (control group)")
 MERGED_AWAY = N_("the card was merged into another")
-SKIP_REASONS = frozenset({*NO_ADDRESS.values(), *NO_CONSENT.values(), *BOUNCED.values(), NO_CHANNEL, GLOBAL_CONTROL,
-                          CAPPED, HELD_OUT, MERGED_AWAY})  # fmt: skip
+SKIP_REASONS = frozenset(
+    {
+        *NO_ADDRESS.values(),
+        *NO_CONSENT.values(),
+        *BOUNCED.values(),
+        NO_CHANNEL,
+        GLOBAL_CONTROL,
+        CAPPED,
+        HELD_OUT,
+        MERGED_AWAY,
+    }
+)

@@ -38,9 +38,9 @@ from klientura.campaigns.errors import (
     UNKNOWN_CHANNEL,
 )
 from klientura.campaigns.links import Links
-from klientura.campaigns.models import Campaign, Recipient
+from klientura.campaigns.models import GROUPS, Campaign, Group, Recipient
 from klientura.campaigns.outbox import Draft, enqueue, enqueue_many
-from klientura.campaigns.plan import CHANNELS, GROUPS, SKIPPED, TARGET, Plan, plan
+from klientura.campaigns.plan import CHANNELS, SKIPPED, TARGET, Plan, plan
 from klientura.campaigns.reach import Audience, Reach, audience, reach
 from klientura.campaigns.recommend import recommend
 from klientura.campaigns.schemas import Preview
@@ -59,16 +59,17 @@ SAMPLE_CODE = "XXXXXXXXXX"  # what a preview or a test send shows for the person
 
 @dataclass(frozen=True)
 class Sending:
-    """What launches need from the settings: the links back to us, the shop's time zone and language."""
+    """What launches need from the shop: the links back to us, its time zone, language and currency."""
 
     links: Links
-    timezone: str = "Europe/Moscow"
-    locale: str = "ru"
+    timezone: str
+    locale: str
+    currency: str
 
 
 @dataclass(frozen=True)
 class Decision:
-    grp: str  # target | control | global | skipped
+    grp: Group
     channel: str | None = None
     address: str | None = None
     variant: str | None = None
@@ -84,8 +85,14 @@ class Drawn(Protocol):
     channel: str | None
 
 
-def decide(customer_id: int, r: Reach, campaign: Drawn, global_seed: tuple[str, float] | None,
-           capped: set[int], choice: Choice | None = None) -> Decision:  # fmt: skip
+def decide(
+    customer_id: int,
+    r: Reach,
+    campaign: Drawn,
+    global_seed: tuple[str, float] | None,
+    capped: set[int],
+    choice: Choice | None = None,
+) -> Decision:
     """One customer's fate. The order matters for the report: everything that can keep a customer from the message
     (global control, no channel, the cap) is settled before the holdout is drawn, so target and control are drawn
     from the same reachable customers and differ only in the message."""
@@ -140,7 +147,7 @@ def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, s
     """The audience read column by column and decided at once (:mod:`klientura.campaigns.plan`); the store writes
     the codes and the recipients in a second thread while this one builds the messages (the session is the
     writer's until waited for)."""
-    content = Content(campaign.variants, sending.locale)
+    content = Content(campaign.variants, sending.locale, sending.currency)
     members = select(SegmentMember.customer_id).where(SegmentMember.segment_id == campaign.segment_id)
     scope: Any = lambda c: c.in_(members)  # noqa: E731
     clock = _Phases()
@@ -151,8 +158,15 @@ def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, s
     period = global_control(session, now) if campaign.global_control else None
     capped = over_cap(session, aud.ids.tolist(), now, campaign.cap, campaign.cap_days) if campaign.cap else set()
     names = [v["name"] for v in campaign.variants]
-    p = plan(aud, seed=campaign.seed, holdout=campaign.holdout_share, variants=len(names), channel=campaign.channel,
-             global_seed=(period.seed, period.share) if period is not None else None, capped=capped)  # fmt: skip
+    p = plan(
+        aud,
+        seed=campaign.seed,
+        holdout=campaign.holdout_share,
+        variants=len(names),
+        channel=campaign.channel,
+        global_seed=(period.seed, period.share) if period is not None else None,
+        capped=capped,
+    )
     targets = p.where(TARGET)
     clock.lap("decide")
     standing = (
@@ -166,10 +180,13 @@ def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, s
     group_names, channel_names = np.array(GROUPS, dtype=object), np.array([*CHANNELS, None], dtype=object)
     variant_names = np.array([*names, None], dtype=object)
     recipients = {
-        "campaign_id": [campaign.id] * len(aud), "customer_id": aud.ids.tolist(),
-        "grp": group_names[p.grp].tolist(), "variant": variant_names[p.variant].tolist(),
-        "channel": channel_names[p.channel].tolist(), "reason": [p.reasons.get(i) for i in range(len(aud))],
-    }  # fmt: skip
+        "campaign_id": [campaign.id] * len(aud),
+        "customer_id": aud.ids.tolist(),
+        "grp": group_names[p.grp].tolist(),
+        "variant": variant_names[p.variant].tolist(),
+        "channel": channel_names[p.channel].tolist(),
+        "reason": [p.reasons.get(i) for i in range(len(aud))],
+    }
 
     def write_ahead() -> None:  # in the writer's thread: the codes, then the recipients
         if campaign.offer_id is not None:
@@ -184,8 +201,9 @@ def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, s
         writer.wait()
         clock.lap("codes and recipients")
         for i in (i for i, code in enumerate(codes) if code != drawn[i]):  # so is the message that carried it
-            redone = _messages(campaign, content, sending, now, aud, p, targets[i : i + 1], names, standing, [codes[i]],
-                               recs)  # fmt: skip
+            redone = _messages(
+                campaign, content, sending, now, aud, p, targets[i : i + 1], names, standing, [codes[i]], recs
+            )
             out["data"][i] = redone["data"][0]
         enqueue_many(session, out, now, ready=("data",))
         clock.lap("outbox")
@@ -199,16 +217,26 @@ def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, s
     return campaign
 
 
-def _messages(campaign: Campaign, content: Content, sending: Sending, now: datetime, aud: Audience, p: Plan,
-              targets: npt.NDArray[np.intp], names: list[str], standing: Mapping[int, loyalty.Standing],
-              codes: list[str], recs: Mapping[int, list[dict[str, Any]]]) -> dict[str, list[Any]]:  # fmt: skip
+def _messages(
+    campaign: Campaign,
+    content: Content,
+    sending: Sending,
+    now: datetime,
+    aud: Audience,
+    p: Plan,
+    targets: npt.NDArray[np.intp],
+    names: list[str],
+    standing: Mapping[int, loyalty.Standing],
+    codes: list[str],
+    recs: Mapping[int, list[dict[str, Any]]],
+) -> dict[str, list[Any]]:
     """The outbox rows of the targets, column by column: no HTML, the variant and the recipient's frozen fields."""
     start, source = _start(campaign, now), f"campaign:{campaign.id}"
     due: dict[str | None, datetime] = {}  # per time zone: every recipient there waits for the same morning
-    out: dict[str, list[Any]] = {k: [] for k in ("key", "channel", "to", "source", "customer_id", "data",
-                                                   "next_attempt_at")}  # fmt: skip
-    head = f'{{"campaign": {campaign.id}, "locale": {json.dumps(sending.locale)}, "variant": '
-    variant_json = [json.dumps(n, ensure_ascii=False) for n in names]
+    out: dict[str, list[Any]] = {
+        k: [] for k in ("key", "channel", "to", "source", "customer_id", "data", "next_attempt_at")
+    }
+    head = {"campaign": campaign.id, "locale": sending.locale, "currency": sending.currency}
     freeze = content.freezer()
     keys, channels, tos, sources, customers, datas, dues = (out[k] for k in out)
     ids, first, last, middle, zones = aud.ids.tolist(), aud.first, aud.last, aud.middle, aud.timezone
@@ -224,7 +252,7 @@ def _messages(campaign: Campaign, content: Content, sending: Sending, now: datet
         tos.append(aud.address[channel][i])
         sources.append(source)
         customers.append(cid)
-        datas.append(f'{head}{variant_json[variant[i]]}, "fields": {fields}}}')
+        datas.append(json.dumps({**head, "variant": names[variant[i]], "fields": fields}, ensure_ascii=False))
         dues.append(due[tz])
     return out
 
@@ -247,20 +275,31 @@ def _plan(p: Plan, names: list[str], codes: int) -> dict[str, Any]:
     variants = np.bincount(p.variant[targets], minlength=len(names)) if targets.any() else np.zeros(len(names), int)
     channels = np.bincount(p.channel[targets], minlength=len(CHANNELS)) if targets.any() else np.zeros(4, int)
     return {
-        "audience": len(p.grp), **{g: int(groups[k]) for k, g in enumerate(GROUPS)},
+        "audience": len(p.grp),
+        **{g: int(groups[k]) for k, g in enumerate(GROUPS)},
         "reasons": dict(Counter(r for i, r in p.reasons.items() if p.grp[i] == SKIPPED).most_common()),
         "variants": {name: int(variants[k]) for k, name in enumerate(names)},
-        "channels": {ch: int(channels[k]) for k, ch in sorted(enumerate(CHANNELS), key=lambda kc: -channels[kc[0]])
-                     if channels[k]},
+        "channels": {
+            ch: int(channels[k])
+            for k, ch in sorted(enumerate(CHANNELS), key=lambda kc: -channels[kc[0]])
+            if channels[k]
+        },
         "codes": codes,
-    }  # fmt: skip
+    }
 
 
-def preview(session: Session, actor: Actor, campaign_id: int, customer_id: int, now: datetime, sending: Sending,
-            variant: str | None = None) -> Preview:  # fmt: skip
+def preview(
+    session: Session,
+    actor: Actor,
+    campaign_id: int,
+    customer_id: int,
+    now: datetime,
+    sending: Sending,
+    variant: str | None = None,
+) -> Preview:
     """What this customer would receive if the campaign went now (or why nothing), rendered with their own data."""
     campaign = get_campaign(session, actor, campaign_id)
-    content = Content(campaign.variants, sending.locale)
+    content = Content(campaign.variants, sending.locale, sending.currency)
     found = reach(session, lambda c: c == customer_id)
     if customer_id not in found:
         raise ValidationFailed(NO_RECIPIENT, id=customer_id)
@@ -271,11 +310,24 @@ def preview(session: Session, actor: Actor, campaign_id: int, customer_id: int, 
     standing = loyalty.standings(session, lambda c: c == customer_id, now, ZoneInfo(sending.timezone))
     r, channel = found[customer_id], d.channel or campaign.channel or "email"
     products = recommend(session, [customer_id]).get(customer_id, []) if "products" in content.fields else []
-    p = person(r.first_name, r.last_name, r.full_name, standing.get(customer_id),
-               promo_code=SAMPLE_CODE if campaign.offer_id else None, products=products)  # fmt: skip
+    p = person(
+        r.first_name,
+        r.last_name,
+        r.full_name,
+        standing.get(customer_id),
+        promo_code=SAMPLE_CODE if campaign.offer_id else None,
+        products=products,
+    )
     to = d.address or r.addresses.get(channel)
-    m = content.message(name, content.frozen(p), key=f"preview:{campaign.id}:{customer_id}", to=to or "",
-                        channel=channel, customer_id=customer_id, links=sending.links)  # fmt: skip
+    m = content.message(
+        name,
+        content.frozen(p),
+        key=f"preview:{campaign.id}:{customer_id}",
+        to=to or "",
+        channel=channel,
+        customer_id=customer_id,
+        links=sending.links,
+    )
     skipped = None if d.grp == "target" else d.reason or (HELD_OUT if d.grp == "control" else None)
     return Preview(
         customer_id=customer_id,
@@ -289,8 +341,17 @@ def preview(session: Session, actor: Actor, campaign_id: int, customer_id: int, 
     )
 
 
-def test_send(session: Session, actor: Actor, campaign_id: int, customer_id: int, to: str, channel: str,
-              now: datetime, sending: Sending, variant: str | None = None) -> int:  # fmt: skip
+def test_send(
+    session: Session,
+    actor: Actor,
+    campaign_id: int,
+    customer_id: int,
+    to: str,
+    channel: str,
+    now: datetime,
+    sending: Sending,
+    variant: str | None = None,
+) -> int:
     """The message this customer would get, sent now to ``to`` (the marketer's own address) over ``channel``; it is
     marked a test (not counted in caps or reports). The outbox id."""
     require(actor, "campaigns:write")
@@ -299,11 +360,28 @@ def test_send(session: Session, actor: Actor, campaign_id: int, customer_id: int
     if not to.strip():
         raise ValidationFailed(TEST_WITHOUT_ADDRESS)
     shown = preview(session, actor, campaign_id, customer_id, now, sending, variant)
-    (message,) = enqueue(session, [Draft(
-        key=f"test:{campaign_id}:{secrets.token_hex(6)}", channel=channel, to=to.strip(), source="test",
-        subject=f"[TEST] {shown.subject}" if channel == "email" else "", text=shown.text,
-        html=shown.html if channel == "email" else None,
-    )], now)  # fmt: skip
-    record(session, actor, "campaign.test_send", "campaigns", campaign_id, None,
-           {"customer_id": customer_id, "to": to, "channel": channel, "variant": shown.variant})  # fmt: skip
+    (message,) = enqueue(
+        session,
+        [
+            Draft(
+                key=f"test:{campaign_id}:{secrets.token_hex(6)}",
+                channel=channel,
+                to=to.strip(),
+                source="test",
+                subject=f"[TEST] {shown.subject}" if channel == "email" else "",
+                text=shown.text,
+                html=shown.html if channel == "email" else None,
+            )
+        ],
+        now,
+    )
+    record(
+        session,
+        actor,
+        "campaign.test_send",
+        "campaigns",
+        campaign_id,
+        None,
+        {"customer_id": customer_id, "to": to, "channel": channel, "variant": shown.variant},
+    )
     return message.id

@@ -5,7 +5,7 @@ by the worker, with the history of its statuses."""
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -58,7 +58,11 @@ class OutboxEvent(Base):
 
 
 CAMPAIGN_STATUSES = ("draft", "scheduled", "launched", "cancelled")
-GROUPS = ("target", "control", "global", "skipped")
+# where a launch put each recipient: sent to, held out as the campaign's control, left out as the global control
+# group, or not reached (no consent, no address, over the cap)
+Group = Literal["target", "control", "global", "skipped"]
+GROUPS: tuple[Group, ...] = get_args(Group)
+COMPARED: tuple[Group, Group] = ("target", "control")  # the groups a report compares
 
 
 class Campaign(Base):

@@ -45,9 +45,22 @@ class Draft:
 
 def enqueue(session: Session, drafts: Iterable[Draft], now: datetime) -> list[OutboxMessage]:
     """A few messages (a trigger's, a test send); queued at ``now`` (the history's first step is the row itself)."""
-    rows = [OutboxMessage(key=d.key, channel=d.channel, to=d.to, source=d.source, customer_id=d.customer_id,
-                          subject=d.subject, text=d.text, html=d.html, unsubscribe_url=d.unsubscribe_url,
-                          next_attempt_at=d.due or now, created_at=now) for d in drafts]  # fmt: skip
+    rows = [
+        OutboxMessage(
+            key=d.key,
+            channel=d.channel,
+            to=d.to,
+            source=d.source,
+            customer_id=d.customer_id,
+            subject=d.subject,
+            text=d.text,
+            html=d.html,
+            unsubscribe_url=d.unsubscribe_url,
+            next_attempt_at=d.due or now,
+            created_at=now,
+        )
+        for d in drafts
+    ]
     session.add_all(rows)
     session.flush()
     return rows
@@ -60,25 +73,42 @@ def enqueue_many(session: Session, columns: dict[str, list[Any]], now: datetime,
     text); how many."""
     n = len(columns["key"])
     defaults: dict[str, list[Any]] = {"subject": [""] * n, "text": [""] * n, "data": [{}] * n}
-    insert_columns(session, OutboxMessage, {**defaults, **columns, "status": ["queued"] * n, "attempts": [0] * n,
-                                            "created_at": [now] * n}, ready=ready)  # fmt: skip
+    insert_columns(
+        session,
+        OutboxMessage,
+        {**defaults, **columns, "status": ["queued"] * n, "attempts": [0] * n, "created_at": [now] * n},
+        ready=ready,
+    )
     return n
 
 
 def stop(session: Session, source: str, now: datetime) -> int:
     """Fail the messages of ``source`` still waiting (a cancelled campaign); those being sent finish."""
-    waiting = list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.source == source,
-                                                                  OutboxMessage.status == "queued")))  # fmt: skip
+    waiting = list(
+        session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.source == source, OutboxMessage.status == "queued")
+        )
+    )
     for chunk in in_chunks(session, waiting):
-        session.execute(update(OutboxMessage).where(chunk.of(OutboxMessage.id))
-                        .values(status="failed", last_error="cancelled"))  # fmt: skip
-    insert_columns(session, OutboxEvent, {"message_id": waiting, "status": ["failed"] * len(waiting),
-                                          "at": [now] * len(waiting), "detail": ["cancelled"] * len(waiting)})  # fmt: skip
+        session.execute(
+            update(OutboxMessage).where(chunk.of(OutboxMessage.id)).values(status="failed", last_error="cancelled")
+        )
+    insert_columns(
+        session,
+        OutboxEvent,
+        {
+            "message_id": waiting,
+            "status": ["failed"] * len(waiting),
+            "at": [now] * len(waiting),
+            "detail": ["cancelled"] * len(waiting),
+        },
+    )
     return len(waiting)
 
 
-def claim(session: Session, limit: int, now: datetime, channels: Iterable[str] | None = None,
-          lease: timedelta = LEASE) -> list[OutboxMessage]:  # fmt: skip
+def claim(
+    session: Session, limit: int, now: datetime, channels: Iterable[str] | None = None, lease: timedelta = LEASE
+) -> list[OutboxMessage]:
     """Due messages (queued or retrying, or sending past their lease), oldest due first, leased to this worker."""
     query = (
         select(OutboxMessage)
@@ -90,9 +120,13 @@ def claim(session: Session, limit: int, now: datetime, channels: Iterable[str] |
         query = query.where(OutboxMessage.channel.in_(list(channels)))
     if dialect_name(session) == "postgresql":  # one statement: atomic even on a connection in autocommit mode
         due = query.with_only_columns(OutboxMessage.id).with_for_update(skip_locked=True).scalar_subquery()
-        taken = (update(OutboxMessage).where(OutboxMessage.id.in_(due))
-                 .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
-                 .returning(OutboxMessage).execution_options(synchronize_session=False, populate_existing=True))  # fmt: skip
+        taken = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due))
+            .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
         rows = sorted(session.scalars(taken), key=lambda m: m.id)
     else:
         rows = list(session.scalars(query))
@@ -100,8 +134,16 @@ def claim(session: Session, limit: int, now: datetime, channels: Iterable[str] |
             m.status, m.attempts, m.next_attempt_at = "sending", m.attempts + 1, now + lease
         session.flush()
     n = len(rows)
-    insert_columns(session, OutboxEvent, {"message_id": [m.id for m in rows], "status": ["sending"] * n,
-                                          "at": [now] * n, "detail": [f"attempt {m.attempts}" for m in rows]})  # fmt: skip
+    insert_columns(
+        session,
+        OutboxEvent,
+        {
+            "message_id": [m.id for m in rows],
+            "status": ["sending"] * n,
+            "at": [now] * n,
+            "detail": [f"attempt {m.attempts}" for m in rows],
+        },
+    )
     return rows
 
 
@@ -110,39 +152,57 @@ def _recording() -> tuple[Any, Any, Any]:
     messages, events = cast(Table, OutboxMessage.__table__), cast(Table, OutboxEvent.__table__)
     m, e = messages.c, events.c
     change = (
-        update(messages).where(m.id == bindparam("mid"))
-        .values(status=bindparam("status"), last_error=bindparam("error"),
-                provider_id=func.coalesce(bindparam("pid", type_=m.provider_id.type), m.provider_id),
-                sent_at=func.coalesce(bindparam("sent_at", type_=m.sent_at.type), m.sent_at),
-                next_attempt_at=func.coalesce(bindparam("next", type_=m.next_attempt_at.type), m.next_attempt_at))
-    )  # fmt: skip
+        update(messages)
+        .where(m.id == bindparam("mid"))
+        .values(
+            status=bindparam("status"),
+            last_error=bindparam("error"),
+            provider_id=func.coalesce(bindparam("pid", type_=m.provider_id.type), m.provider_id),
+            sent_at=func.coalesce(bindparam("sent_at", type_=m.sent_at.type), m.sent_at),
+            next_attempt_at=func.coalesce(bindparam("next", type_=m.next_attempt_at.type), m.next_attempt_at),
+        )
+    )
     step = insert(events)
-    step_values = {"message_id": bindparam("mid"), "status": bindparam("step"), "at": bindparam("at", type_=e.at.type),
-                   "detail": bindparam("detail")}  # fmt: skip
+    step_values = {
+        "message_id": bindparam("mid"),
+        "status": bindparam("step"),
+        "at": bindparam("at", type_=e.at.type),
+        "detail": bindparam("detail"),
+    }
     changed = change.returning(m.id).cte("changed")
     together = step.from_select(
         ["message_id", "status", "at", "detail"],
-        select(changed.c.id, bindparam("step", type_=e.status.type), bindparam("at", type_=e.at.type),
-               bindparam("detail", type_=e.detail.type)),
-    )  # fmt: skip
+        select(
+            changed.c.id,
+            bindparam("step", type_=e.status.type),
+            bindparam("at", type_=e.at.type),
+            bindparam("detail", type_=e.detail.type),
+        ),
+    )
     return together, change, step.values(step_values)
 
 
 _TOGETHER, _CHANGE, _STEP = _recording()
 
 
-def record(session: Session, message: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
+def record_delivery(session: Session, message: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
     """The provider's answer: the message's new status and a history step — one prepared statement on PostgreSQL (a
     sender records a status per message sent: the round trips to the store were most of its time)."""
     error = (result.error or "")[:500]
     params: dict[str, Any] = {"mid": message.id, "at": now, "pid": None, "sent_at": None, "next": None}
     if result.status == "sent":
-        params.update(status="sent", pid=result.provider_id, sent_at=now, error=None, step="sent",
-                      detail=result.provider_id)  # fmt: skip
+        params.update(
+            status="sent", pid=result.provider_id, sent_at=now, error=None, step="sent", detail=result.provider_id
+        )
     elif result.status == "retry" and message.attempts < MAX_ATTEMPTS:
         wait = timedelta(seconds=result.retry_after) if result.retry_after else BACKOFF * 2 ** (message.attempts - 1)
-        params.update(status="queued", next=now + wait, error=error, step="retry",
-                      detail=f"{result.error or ''} (next {now + wait:%H:%M:%S})"[:500])  # fmt: skip
+        params.update(
+            status="queued",
+            next=now + wait,
+            error=error,
+            step="retry",
+            detail=f"{result.error or ''} (next {now + wait:%H:%M:%S})"[:500],
+        )
     else:
         params.update(status="failed", error=error, step="failed", detail=error)
         if result.bounce:  # the address itself is bad: campaigns leave it alone from now on
@@ -161,8 +221,15 @@ def record(session: Session, message: OutboxMessage, result: DeliveryResult, now
 
 
 def outgoing(message: OutboxMessage) -> OutgoingMessage:
-    return OutgoingMessage(key=message.key, to=message.to, subject=message.subject, text=message.text,
-                           html=message.html, unsubscribe_url=message.unsubscribe_url, data=dict(message.data or {}))  # fmt: skip
+    return OutgoingMessage(
+        key=message.key,
+        to=message.to,
+        subject=message.subject,
+        text=message.text,
+        html=message.html,
+        unsubscribe_url=message.unsubscribe_url,
+        data=dict(message.data or {}),
+    )
 
 
 def history(session: Session, message_id: int) -> list[OutboxEvent]:

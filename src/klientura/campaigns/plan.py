@@ -19,7 +19,6 @@ from klientura.campaigns.errors import CAPPED, GLOBAL_CONTROL, NO_CHANNEL
 from klientura.campaigns.reach import Audience
 from klientura.kit.channels import SEND_CHANNELS
 
-GROUPS = ("target", "control", "global", "skipped")
 TARGET, CONTROL, GLOBAL, SKIPPED = range(4)
 CHANNELS = SEND_CHANNELS
 
@@ -35,9 +34,17 @@ class Plan:
         return np.flatnonzero(self.grp == group)
 
 
-def plan(aud: Audience, *, seed: str, holdout: float, variants: int, channel: str | None,
-         global_seed: tuple[str, float] | None, capped: Collection[int],
-         fallback: Sequence[str] = DEFAULT_FALLBACK) -> Plan:  # fmt: skip
+def plan(
+    aud: Audience,
+    *,
+    seed: str,
+    holdout: float,
+    variants: int,
+    channel: str | None,
+    global_seed: tuple[str, float] | None,
+    capped: Collection[int],
+    fallback: Sequence[str] = DEFAULT_FALLBACK,
+) -> Plan:
     n = len(aud)
     ok = np.zeros((len(CHANNELS), n), dtype=bool)
     for k, ch in enumerate(CHANNELS):

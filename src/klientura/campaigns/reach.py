@@ -74,10 +74,16 @@ class Audience:
 
     def one(self, i: int) -> Reach:
         """The ``i``-th customer's reach, as :func:`reach` gives it."""
-        return Reach(self.first[i], self.last[i], self.middle[i], self.timezone[i], self.preferred[i],
-                     {ch: a[i] for ch, a in self.address.items() if a[i] is not None},  # type: ignore[misc]
-                     {ch: bool(c[i]) for ch, c in self.consent.items() if c[i] >= 0},
-                     frozenset(ch for ch, b in self.bounced.items() if b[i] and self.address[ch][i] is None))  # fmt: skip
+        return Reach(
+            self.first[i],
+            self.last[i],
+            self.middle[i],
+            self.timezone[i],
+            self.preferred[i],
+            {ch: a[i] for ch, a in self.address.items() if a[i] is not None},  # type: ignore[misc]
+            {ch: bool(c[i]) for ch, c in self.consent.items() if c[i] >= 0},
+            frozenset(ch for ch, b in self.bounced.items() if b[i] and self.address[ch][i] is None),
+        )
 
 
 def audience(session: Session, scope: Scope) -> Audience:
@@ -85,32 +91,64 @@ def audience(session: Session, scope: Scope) -> Audience:
     Of several addresses of a kind the primary one, else the smallest. A webhook needs no address (the receiving
     system knows the customer by id) but honours a refusal."""
     kinds = {channel: kind for kind, channel in CHANNEL_OF_KIND.items()}
-    ids = (select(Identity.customer_id.label("cid"), *(_pick(kind).label(ch) for ch, kind in kinds.items()),
-                  *(_bounced(kind).label(f"{ch}_bounced") for ch, kind in kinds.items()))
-           .where(scope(Identity.customer_id))
-           .group_by(Identity.customer_id).subquery())  # fmt: skip
+    ids = (
+        select(
+            Identity.customer_id.label("cid"),
+            *(_pick(kind).label(ch) for ch, kind in kinds.items()),
+            *(_bounced(kind).label(f"{ch}_bounced") for ch, kind in kinds.items()),
+        )
+        .where(scope(Identity.customer_id))
+        .group_by(Identity.customer_id)
+        .subquery()
+    )
     channels = (*kinds, "webhook")
-    consents = (select(Consent.customer_id.label("cid"), *(_granted(ch).label(ch) for ch in channels))
-                .where(scope(Consent.customer_id)).group_by(Consent.customer_id).subquery())  # fmt: skip
+    consents = (
+        select(Consent.customer_id.label("cid"), *(_granted(ch).label(ch) for ch in channels))
+        .where(scope(Consent.customer_id))
+        .group_by(Consent.customer_id)
+        .subquery()
+    )
     rows = session.execute(
-        select(Customer.id, Customer.first_name, Customer.last_name, Customer.middle_name, Customer.timezone,
-               Customer.preferred_channel, *(ids.c[ch] for ch in kinds), *(consents.c[ch] for ch in channels),
-               *(ids.c[f"{ch}_bounced"] for ch in kinds))
-        .outerjoin(ids, ids.c.cid == Customer.id).outerjoin(consents, consents.c.cid == Customer.id)
-        .where(scope(Customer.id), Customer.merged_into_id.is_(None)).order_by(Customer.id)
-    ).all()  # fmt: skip
+        select(
+            Customer.id,
+            Customer.first_name,
+            Customer.last_name,
+            Customer.middle_name,
+            Customer.timezone,
+            Customer.preferred_channel,
+            *(ids.c[ch] for ch in kinds),
+            *(consents.c[ch] for ch in channels),
+            *(ids.c[f"{ch}_bounced"] for ch in kinds),
+        )
+        .outerjoin(ids, ids.c.cid == Customer.id)
+        .outerjoin(consents, consents.c.cid == Customer.id)
+        .where(scope(Customer.id), Customer.merged_into_id.is_(None))
+        .order_by(Customer.id)
+    ).all()
     cols: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6 + 2 * len(kinds) + len(channels))]
     n = len(kinds)
     address: dict[str, list[str | None]] = {ch: list(cols[6 + i]) for i, ch in enumerate(kinds)}
     address["webhook"] = [str(c) for c in cols[0]]
-    consent = {ch: np.array([-1 if v is None else int(v) for v in cols[6 + n + i]], dtype=np.int8)
-               for i, ch in enumerate(channels)}  # fmt: skip
+    consent = {
+        ch: np.array([-1 if v is None else int(v) for v in cols[6 + n + i]], dtype=np.int8)
+        for i, ch in enumerate(channels)
+    }
     consent["webhook"][consent["webhook"] < 0] = 1  # a webhook is consented unless refused
-    bounced = {ch: np.array([bool(v) for v in cols[6 + n + len(channels) + i]], dtype=bool)
-               for i, ch in enumerate(kinds)}  # fmt: skip
+    bounced = {
+        ch: np.array([bool(v) for v in cols[6 + n + len(channels) + i]], dtype=bool) for i, ch in enumerate(kinds)
+    }
     bounced["webhook"] = np.zeros(len(cols[0]), dtype=bool)
-    return Audience(np.array(cols[0], dtype=np.int64), list(cols[1]), list(cols[2]), list(cols[3]), list(cols[4]),
-                    list(cols[5]), address, consent, bounced)  # fmt: skip
+    return Audience(
+        np.array(cols[0], dtype=np.int64),
+        list(cols[1]),
+        list(cols[2]),
+        list(cols[3]),
+        list(cols[4]),
+        list(cols[5]),
+        address,
+        consent,
+        bounced,
+    )
 
 
 def reach(session: Session, scope: Scope) -> dict[int, Reach]:

@@ -13,7 +13,6 @@ stays a few megabytes).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from scipy import sparse
 from sqlalchemy import BigInteger, cast, func, select
 
 from klientura.catalog import Product
-from klientura.db import Session, in_chunks
+from klientura.db import Session, in_chunks, memos_of
 from klientura.orders import Order, OrderLine
 
 NEIGHBOURS = 100
@@ -51,15 +50,14 @@ class _Built:
     at: float
 
 
-_models: dict[str, _Built] = {}
-_lock = threading.Lock()
-
-
 def _keys() -> Any:
     """Each completed order line as one integer, ``customer << 32 | product``: a fifth of the time two columns take
     to come through the driver, and made distinct by sorting."""
-    return (select(cast(Order.customer_id, BigInteger) * 4294967296 + OrderLine.product_id).join(Order, Order.id == OrderLine.order_id)
-            .where(Order.customer_id.is_not(None), OrderLine.product_id.is_not(None), Order.status == "completed"))  # fmt: skip
+    return (
+        select(cast(Order.customer_id, BigInteger) * 4294967296 + OrderLine.product_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.customer_id.is_not(None), OrderLine.product_id.is_not(None), Order.status == "completed")
+    )
 
 
 def _split(keys: Ints) -> tuple[Ints, Ints]:
@@ -96,8 +94,9 @@ def _everyones(session: Session) -> tuple[Ints, Ints]:
 def _fit(cids: Ints, pids: Ints) -> Model:
     products, col = np.unique(pids, return_inverse=True)
     _, row = np.unique(cids, return_inverse=True)
-    bought = sparse.csr_matrix((np.ones(len(col), np.float64), (row, col)),
-                               shape=(int(row.max(initial=-1)) + 1, len(products)))  # fmt: skip
+    bought = sparse.csr_matrix(
+        (np.ones(len(col), np.float64), (row, col)), shape=(int(row.max(initial=-1)) + 1, len(products))
+    )
     buyers = np.asarray(bought.sum(axis=0)).ravel()
     together = (bought.T @ bought).tocoo()
     off = together.row != together.col
@@ -118,19 +117,18 @@ def _top(rows: npt.NDArray[Any], cols: npt.NDArray[Any], scores: npt.NDArray[np.
 
 
 def model(session: Session, pairs: tuple[Ints, Ints] | None = None) -> Model:
-    """The process's model of this store, rebuilt when orders have come in since — at most hourly when it takes a
+    """The model of this store, kept in the memos of the app or worker that made the session, rebuilt when orders have come in since — at most hourly when it takes a
     second or more to build (the co-purchases of a large base barely move in an hour; each customer's own basket is
     always read afresh). ``pairs``: everyone's purchases, when the caller has just read them."""
     stamp = (session.scalar(select(func.max(Order.id))), session.scalar(select(func.max(OrderLine.id))))
     where = str(session.get_bind().engine.url)
-    with _lock:
-        known = _models.get(where)
+    memo = memos_of(session).of("campaigns.recommend", limit=8)
+    known: _Built | None = memo.get(where)
     if known is not None and (known.stamp == stamp or (known.seconds >= 1 and time.monotonic() - known.at < FRESH)):
         return known.model
     started = time.perf_counter()
     built = _fit(*(pairs if pairs is not None else _everyones(session)))
-    with _lock:
-        _models[where] = _Built(stamp, built, time.perf_counter() - started, time.monotonic())
+    memo.put(where, _Built(stamp, built, time.perf_counter() - started, time.monotonic()))
     return built
 
 
@@ -145,9 +143,13 @@ def recommend(session: Session, customer_ids: Sequence[int], k: int = 3) -> dict
         m = model(session, (cids, pids))
     chosen = pick(m, cids, pids, asked, k)
     wanted = sorted({p for ranked in chosen for p in ranked})
-    info = {pid: {"sku": sku, "name": name, "price": None if price is None else str(price)}
-            for part in in_chunks(session, wanted) for pid, sku, name, price in session.execute(
-                select(Product.id, Product.sku, Product.name, Product.price).where(part.of(Product.id)))}  # fmt: skip
+    info = {
+        pid: {"sku": sku, "name": name, "price": None if price is None else str(price)}
+        for part in in_chunks(session, wanted)
+        for pid, sku, name, price in session.execute(
+            select(Product.id, Product.sku, Product.name, Product.price).where(part.of(Product.id))
+        )
+    }
     return {cid: [info[p] for p in ranked if p in info] for cid, ranked in zip(asked.tolist(), chosen, strict=True)}
 
 
@@ -155,8 +157,10 @@ def pick(m: Model, cids: Ints, pids: Ints, asked: Ints, k: int) -> list[list[int
     """Up to ``k`` product ids for each of ``asked`` (ascending), whose purchases are the pairs (``cids``, ``pids``)."""
     known = np.isin(cids, asked) & np.isin(pids, m.products)
     row = np.searchsorted(asked, cids[known])
-    own = sparse.csr_matrix((np.ones(int(known.sum())), (row, np.searchsorted(m.products, pids[known]))),
-                            shape=(len(asked), len(m.products)))  # fmt: skip
+    own = sparse.csr_matrix(
+        (np.ones(int(known.sum())), (row, np.searchsorted(m.products, pids[known]))),
+        shape=(len(asked), len(m.products)),
+    )
     picks: list[list[int]] = []
     step = max(1, CELLS // max(1, len(m.products)))
     similar = m.similar.toarray() if len(m.products) ** 2 <= CELLS else m.similar  # sparse @ dense is the faster

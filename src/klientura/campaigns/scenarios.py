@@ -19,7 +19,7 @@ from klientura.auth import require
 from klientura.campaigns.content import Content
 from klientura.campaigns.errors import MERGED_AWAY, NO_SCENARIO, QUIET_HOURS_HALF, SAME_VARIANT_NAMES
 from klientura.campaigns.launch import Sending, decide
-from klientura.campaigns.models import SCENARIOS, Scenario, ScenarioEntry
+from klientura.campaigns.models import GROUPS, SCENARIOS, Scenario, ScenarioEntry
 from klientura.campaigns.outbox import enqueue_many
 from klientura.campaigns.reach import reach
 from klientura.campaigns.recommend import recommend
@@ -97,15 +97,32 @@ def update_scenario(session: Session, actor: Actor, key: str, raw: dict[str, Any
         setattr(scenario, name, value)
     scenario.variants, scenario.updated_by = [v.model_dump() for v in data.variants], actor.name
     session.flush()
-    record(session, actor, "scenario.update", "scenarios", scenario.id, json.loads(json.dumps(before, default=str)),
-           json.loads(json.dumps(_current(scenario), default=str)))  # fmt: skip
+    record(
+        session,
+        actor,
+        "scenario.update",
+        "scenarios",
+        scenario.id,
+        json.loads(json.dumps(before, default=str)),
+        json.loads(json.dumps(_current(scenario), default=str)),
+    )
     return scenario
 
 
 def _current(s: Scenario) -> dict[str, Any]:
-    return {"enabled": s.enabled, "channel": s.channel, "variants": s.variants, "holdout_share": s.holdout_share,
-            "delay_hours": s.delay_hours, "cap": s.cap, "cap_days": s.cap_days, "quiet_from": s.quiet_from,
-            "quiet_until": s.quiet_until, "offer_id": s.offer_id, "attribution_days": s.attribution_days}  # fmt: skip
+    return {
+        "enabled": s.enabled,
+        "channel": s.channel,
+        "variants": s.variants,
+        "holdout_share": s.holdout_share,
+        "delay_hours": s.delay_hours,
+        "cap": s.cap,
+        "cap_days": s.cap_days,
+        "quiet_from": s.quiet_from,
+        "quiet_until": s.quiet_until,
+        "offer_id": s.offer_id,
+        "attribution_days": s.attribution_days,
+    }
 
 
 def run(session: Session, now: datetime, sending: Sending) -> dict[str, dict[str, int]]:
@@ -126,13 +143,24 @@ def run(session: Session, now: datetime, sending: Sending) -> dict[str, dict[str
     return out
 
 
-def _fire(session: Session, scenario: Scenario, fired: list[Trigger], now: datetime, sending: Sending,
-          global_seed: tuple[str, float] | None) -> dict[str, int]:  # fmt: skip
-    counts = dict.fromkeys(("target", "control", "global", "skipped"), 0)
+def _fire(
+    session: Session,
+    scenario: Scenario,
+    fired: list[Trigger],
+    now: datetime,
+    sending: Sending,
+    global_seed: tuple[str, float] | None,
+) -> dict[str, int]:
+    counts: dict[str, int] = dict.fromkeys(GROUPS, 0)
     seen: set[str] = set()
     for chunk in in_chunks(session, [t.key for t in fired]):  # a day's sleepers may be many: SQLite's IN has limits
-        seen.update(session.scalars(select(ScenarioEntry.trigger).where(ScenarioEntry.scenario_id == scenario.id,
-                                                                        chunk.of(ScenarioEntry.trigger))))  # fmt: skip
+        seen.update(
+            session.scalars(
+                select(ScenarioEntry.trigger).where(
+                    ScenarioEntry.scenario_id == scenario.id, chunk.of(ScenarioEntry.trigger)
+                )
+            )
+        )
     fresh = list({t.key: t for t in fired if t.key not in seen}.values())
     for start in range(0, len(fresh), BATCH):  # lists of customers in IN (...): within SQLite's limits
         for grp, n in _fire_batch(session, scenario, fresh[start : start + BATCH], now, sending, global_seed).items():
@@ -140,27 +168,41 @@ def _fire(session: Session, scenario: Scenario, fired: list[Trigger], now: datet
     return counts
 
 
-def _fire_batch(session: Session, scenario: Scenario, fresh: list[Trigger], now: datetime, sending: Sending,
-                global_seed: tuple[str, float] | None) -> dict[str, int]:  # fmt: skip
-    counts = dict.fromkeys(("target", "control", "global", "skipped"), 0)
+def _fire_batch(
+    session: Session,
+    scenario: Scenario,
+    fresh: list[Trigger],
+    now: datetime,
+    sending: Sending,
+    global_seed: tuple[str, float] | None,
+) -> dict[str, int]:
+    counts: dict[str, int] = dict.fromkeys(GROUPS, 0)
     ids = sorted({t.customer_id for t in fresh})
     found = reach(session, lambda c: c.in_(ids))
     capped = over_cap(session, ids, now, scenario.cap, scenario.cap_days) if scenario.cap else set()
-    content = Content(scenario.variants, sending.locale)
+    content = Content(scenario.variants, sending.locale, sending.currency)
     standing = loyalty.standings(session, lambda c: c.in_(ids), now, ZoneInfo(sending.timezone))
     recs = recommend(session, ids) if "products" in content.fields else {}
-    entries: dict[str, list[Any]] = {k: [] for k in ("scenario_id", "customer_id", "trigger", "at", "grp", "channel",
-                                                     "reason")}  # fmt: skip
-    messages: dict[str, list[Any]] = {k: [] for k in ("key", "channel", "to", "source", "customer_id", "data",
-                                                      "next_attempt_at")}  # fmt: skip
+    entries: dict[str, list[Any]] = {
+        k: [] for k in ("scenario_id", "customer_id", "trigger", "at", "grp", "channel", "reason")
+    }
+    messages: dict[str, list[Any]] = {
+        k: [] for k in ("key", "channel", "to", "source", "customer_id", "data", "next_attempt_at")
+    }
     targets = []
     for t in fresh:
         r = found.get(t.customer_id)
         d = decide(t.customer_id, r, scenario, global_seed, capped) if r is not None else None
         grp = d.grp if d is not None else "skipped"
-        for name, value in (("scenario_id", scenario.id), ("customer_id", t.customer_id), ("trigger", t.key),
-                            ("at", t.at), ("grp", grp), ("channel", d.channel if d else None),
-                            ("reason", d.reason if d else MERGED_AWAY)):  # fmt: skip
+        for name, value in (
+            ("scenario_id", scenario.id),
+            ("customer_id", t.customer_id),
+            ("trigger", t.key),
+            ("at", t.at),
+            ("grp", grp),
+            ("channel", d.channel if d else None),
+            ("reason", d.reason if d else MERGED_AWAY),
+        ):
             entries[name].append(value)
         counts[grp] += 1
         if d is not None and r is not None and d.grp == "target":
@@ -170,16 +212,35 @@ def _fire_batch(session: Session, scenario: Scenario, fresh: list[Trigger], now:
         loyalty.store_codes(session, scenario.offer_id, codes, [t.customer_id for t, _d, _r in targets])
     source = f"scenario:{scenario.key}"
     for n, (t, d, r) in enumerate(targets):
-        fields = content.frozen(person(r.first_name, r.last_name, r.full_name, standing.get(t.customer_id),
-                                       promo_code=codes[n] if codes else None,
-                                       products=recs.get(t.customer_id, [])))  # fmt: skip
+        fields = content.frozen(
+            person(
+                r.first_name,
+                r.last_name,
+                r.full_name,
+                standing.get(t.customer_id),
+                promo_code=codes[n] if codes else None,
+                products=recs.get(t.customer_id, []),
+            )
+        )
         due = max(t.at, now)
         if scenario.quiet_from is not None and scenario.quiet_until is not None:
             due = send_at(due, zone_of(r.timezone, sending.timezone), scenario.quiet_from, scenario.quiet_until)
-        data = {"scenario": scenario.key, "variant": d.variant, "locale": sending.locale, "fields": fields}
-        for name, value in (("key", f"{source}:{t.key}"), ("channel", d.channel), ("to", d.address),
-                            ("source", source), ("customer_id", t.customer_id),
-                            ("data", json.dumps(data, ensure_ascii=False)), ("next_attempt_at", due)):  # fmt: skip
+        data = {
+            "scenario": scenario.key,
+            "variant": d.variant,
+            "locale": sending.locale,
+            "currency": sending.currency,
+            "fields": fields,
+        }
+        for name, value in (
+            ("key", f"{source}:{t.key}"),
+            ("channel", d.channel),
+            ("to", d.address),
+            ("source", source),
+            ("customer_id", t.customer_id),
+            ("data", json.dumps(data, ensure_ascii=False)),
+            ("next_attempt_at", due),
+        ):
             messages[name].append(value)
     insert_columns(session, ScenarioEntry, entries)
     if targets:

@@ -109,8 +109,15 @@ def schedule(session: Session, actor: Actor, campaign_id: int, at: datetime | No
     before = {"status": campaign.status, "scheduled_at": campaign.scheduled_at}
     campaign.scheduled_at, campaign.status = at, "scheduled" if at is not None else "draft"
     session.flush()
-    record(session, actor, "campaign.schedule", "campaigns", campaign.id, before,
-           {"status": campaign.status, "scheduled_at": at})  # fmt: skip
+    record(
+        session,
+        actor,
+        "campaign.schedule",
+        "campaigns",
+        campaign.id,
+        before,
+        {"status": campaign.status, "scheduled_at": at},
+    )
     return campaign
 
 
@@ -127,8 +134,15 @@ def cancel(session: Session, actor: Actor, campaign_id: int, now: datetime) -> C
         stopped = stop(session, f"campaign:{campaign.id}", now)
     campaign.status, campaign.cancelled_at = "cancelled", now
     session.flush()
-    record(session, actor, "campaign.cancel", "campaigns", campaign.id, {"status": before},
-           {"status": "cancelled", "messages_stopped": stopped})  # fmt: skip
+    record(
+        session,
+        actor,
+        "campaign.cancel",
+        "campaigns",
+        campaign.id,
+        {"status": before},
+        {"status": "cancelled", "messages_stopped": stopped},
+    )
     return campaign
 
 
@@ -142,8 +156,13 @@ def list_campaigns(session: Session, actor: Actor, status: str | None = None) ->
 
 def due(session: Session, now: datetime) -> list[int]:
     """Scheduled campaigns whose time has come, for the worker to launch."""
-    return list(session.scalars(select(Campaign.id).where(Campaign.status == "scheduled",
-                                                          Campaign.scheduled_at <= now).order_by(Campaign.scheduled_at)))  # fmt: skip
+    return list(
+        session.scalars(
+            select(Campaign.id)
+            .where(Campaign.status == "scheduled", Campaign.scheduled_at <= now)
+            .order_by(Campaign.scheduled_at)
+        )
+    )
 
 
 def global_control(session: Session, now: datetime, *, draw: bool = True) -> ControlPeriod | None:
@@ -160,8 +179,9 @@ def global_control(session: Session, now: datetime, *, draw: bool = True) -> Con
     length = last.ends_at - last.starts_at
     periods = (now - last.starts_at) // length
     start = last.starts_at + length * periods
-    current = ControlPeriod(seed=secrets.token_hex(8), share=last.share, starts_at=start, ends_at=start + length,
-                            created_by="rotation")  # fmt: skip
+    current = ControlPeriod(
+        seed=secrets.token_hex(8), share=last.share, starts_at=start, ends_at=start + length, created_by="rotation"
+    )
     if draw:
         session.add(current)
         session.flush()
@@ -179,12 +199,24 @@ def set_global_control(session: Session, actor: Actor, raw: dict[str, Any], now:
     current = global_control(session, now)
     if current is not None:
         current.ends_at = now
-    period = ControlPeriod(seed=secrets.token_hex(8), share=data.share, starts_at=now,
-                           ends_at=now + timedelta(days=data.days), created_by=actor.name)  # fmt: skip
+    period = ControlPeriod(
+        seed=secrets.token_hex(8),
+        share=data.share,
+        starts_at=now,
+        ends_at=now + timedelta(days=data.days),
+        created_by=actor.name,
+    )
     session.add(period)
     session.flush()
-    record(session, actor, "campaign.global_control", "global_control_periods", period.id,
-           None if current is None else {"share": current.share}, data.model_dump())  # fmt: skip
+    record(
+        session,
+        actor,
+        "campaign.global_control",
+        "global_control_periods",
+        period.id,
+        None if current is None else {"share": current.share},
+        data.model_dump(),
+    )
     return period
 
 
@@ -194,11 +226,19 @@ def stop_global_control(session: Session, actor: Actor, now: datetime) -> None:
     if current is None:
         return
     current.ends_at = now
-    session.add(ControlPeriod(seed="off", share=0, starts_at=now, ends_at=now + timedelta(days=36500),
-                              created_by=actor.name))  # fmt: skip
+    session.add(
+        ControlPeriod(seed="off", share=0, starts_at=now, ends_at=now + timedelta(days=36500), created_by=actor.name)
+    )
     session.flush()
-    record(session, actor, "campaign.global_control", "global_control_periods", current.id,
-           {"share": current.share}, {"share": 0})  # fmt: skip
+    record(
+        session,
+        actor,
+        "campaign.global_control",
+        "global_control_periods",
+        current.id,
+        {"share": current.share},
+        {"share": 0},
+    )
 
 
 def count_by_status(session: Session) -> dict[str, int]:

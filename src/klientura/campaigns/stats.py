@@ -33,8 +33,9 @@ class Difference:
 
     def scaled(self, k: float) -> Difference:
         """The same comparison as a total over ``k`` customers (incremental revenue = diff x target size)."""
-        return Difference(self.target * k, self.control * k, self.diff * k, self.low * k, self.high * k,
-                          self.p_value, self.level)  # fmt: skip
+        return Difference(
+            self.target * k, self.control * k, self.diff * k, self.low * k, self.high * k, self.p_value, self.level
+        )
 
 
 def _moments(values: Sequence[float], n: int) -> tuple[float, float]:
@@ -49,8 +50,13 @@ def _moments(values: Sequence[float], n: int) -> tuple[float, float]:
     return mean, squares / (n - 1)
 
 
-def welch(target: Sequence[float], control: Sequence[float], n_target: int | None = None,
-          n_control: int | None = None, level: float = 0.95) -> Difference:  # fmt: skip
+def welch(
+    target: Sequence[float],
+    control: Sequence[float],
+    n_target: int | None = None,
+    n_control: int | None = None,
+    level: float = 0.95,
+) -> Difference:
     """Difference of means; ``target``/``control`` may hold only the non-zero values with ``n_*`` the group sizes."""
     nt = len(target) if n_target is None else n_target
     nc = len(control) if n_control is None else n_control

@@ -35,7 +35,6 @@ from klientura.campaigns.errors import (
     TEMPLATE_SYNTAX,
     TEMPLATE_UNDEFINED,
 )
-from klientura.customers import Customer
 from klientura.db import Session
 from klientura.kit.errors import NotFound, ValidationFailed
 
@@ -57,27 +56,44 @@ class Personal:
 FIELDS = tuple(Personal.__dataclass_fields__)
 
 
-def _env(locale: str, *, html: bool) -> SandboxedEnvironment:
+def _money(value: Any, code: str | None, locale: str) -> str:
+    """An amount in ``code`` (the shop's currency unless the template names one); a plain number without one."""
+    amount = Decimal(str(value))
+    return format_currency(amount, code, locale=locale) if code else format_decimal(amount, locale=locale)
+
+
+def _env(locale: str, currency: str | None, *, html: bool) -> SandboxedEnvironment:
     env = SandboxedEnvironment(autoescape=html, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["money"] = lambda v, currency="RUB": format_currency(Decimal(str(v)), currency, locale=locale)
+    env.filters["money"] = lambda v, code=None: _money(v, code or currency, locale)
     env.filters["number"] = lambda v: format_decimal(v, locale=locale)
     env.filters["day"] = lambda v: format_date(v, "long", locale=locale) if v else ""
     return env
 
 
-def check(source: str, *, html: bool = False, locale: str = "ru") -> None:
-    """Refuse a template that does not compile or uses a field there is not, before anything is sent."""
-    render(source, Personal(first_name="Анна", points_expire_on=date(2026, 1, 1), promo_code="CODE",
-                            unsubscribe_url="https://example.invalid/u",
-                            products=({"sku": "TEA-1", "name": "Чай", "price": "350.00"},)), html=html, locale=locale)  # fmt: skip
+def check(source: str, *, html: bool = False) -> None:
+    """Refuse a template that does not compile or uses a field there is not, before anything is sent (rendered
+    for a sample person, in any language: the text is thrown away)."""
+    render(
+        source,
+        Personal(
+            first_name="Анна",
+            points_expire_on=date(2026, 1, 1),
+            promo_code="CODE",
+            unsubscribe_url="https://example.invalid/u",
+            products=({"sku": "TEA-1", "name": "Чай", "price": "350.00"},),
+        ),
+        html=html,
+        locale="en",
+        currency=None,
+    )
 
 
 class Compiled:
     """A template compiled once and rendered per recipient; ``fields`` are the fields it uses (a launch reads the
     points of a million customers only when the template shows them)."""
 
-    def __init__(self, source: str, *, html: bool = False, locale: str = "ru") -> None:
-        env = _env(locale, html=html)
+    def __init__(self, source: str, *, html: bool = False, locale: str, currency: str | None) -> None:
+        env = _env(locale, currency, html=html)
         with _explained():
             self.template = env.from_string(source)
             self.fields = frozenset(meta.find_undeclared_variables(env.parse(source)))
@@ -109,25 +125,54 @@ def _explained() -> Iterator[None]:
         raise ValidationFailed(TEMPLATE_FAILS, why=str(exc)) from exc
 
 
-def render(source: str, person: Personal, *, html: bool = False, locale: str = "ru") -> str:
-    return Compiled(source, html=html, locale=locale)(person)
+def render(source: str, person: Personal, *, html: bool = False, locale: str, currency: str | None) -> str:
+    return Compiled(source, html=html, locale=locale, currency=currency)(person)
 
 
-def personal(session: Session, customer_id: int, at: datetime, timezone: str = "Europe/Moscow", *,
-             promo_code: str | None = None, unsubscribe_url: str | None = None) -> Personal:  # fmt: skip
+def personal(
+    session: Session,
+    customer_id: int,
+    at: datetime,
+    timezone: str,
+    *,
+    promo_code: str | None = None,
+    unsubscribe_url: str | None = None,
+) -> Personal:
     """The recipient's fields, read from the card and the points ledger as of ``at``."""
-    customer = session.get(Customer, customer_id)
+    customer = customers.card_of(session, customer_id)
     if customer is None:
         raise NotFound(customers.CUSTOMER_NOT_FOUND, id=customer_id)
     standing = loyalty.standings(session, lambda c: c == customer_id, at, ZoneInfo(timezone)).get(customer_id)
-    return person(customer.first_name, customer.last_name, customer.full_name, standing, promo_code=promo_code,
-                  unsubscribe_url=unsubscribe_url)  # fmt: skip
+    return person(
+        customer.first_name,
+        customer.last_name,
+        customer.full_name,
+        standing,
+        promo_code=promo_code,
+        unsubscribe_url=unsubscribe_url,
+    )
 
 
-def person(first: str | None, last: str | None, full: str | None, standing: loyalty.Standing | None, *,
-           promo_code: str | None = None, unsubscribe_url: str | None = None,
-           products: Sequence[dict[str, Any]] = ()) -> Personal:  # fmt: skip
+def person(
+    first: str | None,
+    last: str | None,
+    full: str | None,
+    standing: loyalty.Standing | None,
+    *,
+    promo_code: str | None = None,
+    unsubscribe_url: str | None = None,
+    products: Sequence[dict[str, Any]] = (),
+) -> Personal:
     s = standing or loyalty.Standing()
-    return Personal(first_name=first or "", last_name=last or "", name=first or full or "клиент", points=s.points,
-                    points_expiring=s.expiring, points_expire_on=s.expire_on, tier=s.tier, promo_code=promo_code,
-                    unsubscribe_url=unsubscribe_url, products=tuple(products))  # fmt: skip
+    return Personal(
+        first_name=first or "",
+        last_name=last or "",
+        name=first or full or "клиент",
+        points=s.points,
+        points_expiring=s.expiring,
+        points_expire_on=s.expire_on,
+        tier=s.tier,
+        promo_code=promo_code,
+        unsubscribe_url=unsubscribe_url,
+        products=tuple(products),
+    )

@@ -35,15 +35,15 @@ def send_at(now: datetime, zone: ZoneInfo, quiet_from: time = time(21), quiet_un
     return datetime.combine(day, quiet_until, tzinfo=zone).astimezone(now.tzinfo)
 
 
-def over_cap(session: Session, customer_ids: Iterable[int], now: datetime, limit: int,
-             days: int = 7) -> set[int]:  # fmt: skip
+def over_cap(session: Session, customer_ids: Iterable[int], now: datetime, limit: int, days: int = 7) -> set[int]:
     """The customers who already have ``limit`` marketing messages in the last ``days`` (sent, or on their way)."""
     since, ids = now - timedelta(days=days), list(customer_ids)
     query = (
         select(OutboxMessage.customer_id)
         .where(OutboxMessage.created_at > since, OutboxMessage.status != "failed", OutboxMessage.source != "test")
-        .group_by(OutboxMessage.customer_id).having(func.count() >= limit)
-    )  # fmt: skip
+        .group_by(OutboxMessage.customer_id)
+        .having(func.count() >= limit)
+    )
     if len(ids) > 50_000:  # a big audience: one pass over the window's messages beats thousands of lookups
         wanted = set(ids)
         return {cid for (cid,) in session.execute(query) if cid in wanted}

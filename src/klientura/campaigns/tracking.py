@@ -21,7 +21,7 @@ from klientura.campaigns.links import Links
 from klientura.campaigns.models import OutboxMessage
 from klientura.customers import set_consent
 from klientura.db import Session
-from klientura.events import EventIn, record_event
+from klientura.events import EventIn, record_known_event
 from klientura.kit.errors import ValidationFailed
 
 TRACKER = Actor(type="system", id=None, name="tracking", role="admin")
@@ -48,9 +48,19 @@ def _event(session: Session, key: str, kind: str, at: datetime, url: str | None 
     if message is None:
         return  # a message since deleted: nothing to attach it to, and nothing to tell the reader
     payload = {"message": key, "source": message.source, **({"url": url} if url else {})}
-    record_event(session, TRACKER, EventIn(type=f"message_{kind}", customer_id=message.customer_id,
-                                           channel=message.channel, payload=payload, occurred_at=at,
-                                           source="tracking", external_id=f"{kind}:{key}"[:128]))  # fmt: skip
+    record_known_event(
+        session,
+        TRACKER,
+        EventIn(
+            type=f"message_{kind}",
+            customer_id=message.customer_id,
+            channel=message.channel,
+            payload=payload,
+            occurred_at=at,
+            source="tracking",
+            external_id=f"{kind}:{key}"[:128],
+        ),
+    )
 
 
 def opened(session: Session, links: Links, token: str, at: datetime) -> None:
@@ -70,9 +80,24 @@ def clicked(session: Session, links: Links, token: str, at: datetime) -> str:
 def unsubscribe(session: Session, links: Links, token: str, at: datetime) -> tuple[int, str]:
     """Withdraw the consent the link was sent under; (customer id, channel). Repeating it changes nothing."""
     customer_id, channel = links.unsubscriber(token)
-    set_consent(session, Actor(type="system", id=None, name="unsubscribe link", role="admin"), customer_id, channel,
-                False, "unsubscribe")  # fmt: skip
-    record_event(session, TRACKER, EventIn(type="unsubscribed", customer_id=customer_id, channel=channel,
-                                           occurred_at=at, source="tracking",
-                                           external_id=f"unsubscribed:{customer_id}:{channel}:{at:%Y%m%d}"))  # fmt: skip
+    set_consent(
+        session,
+        Actor(type="system", id=None, name="unsubscribe link", role="admin"),
+        customer_id,
+        channel,
+        False,
+        "unsubscribe",
+    )
+    record_known_event(
+        session,
+        TRACKER,
+        EventIn(
+            type="unsubscribed",
+            customer_id=customer_id,
+            channel=channel,
+            occurred_at=at,
+            source="tracking",
+            external_id=f"unsubscribed:{customer_id}:{channel}:{at:%Y%m%d}",
+        ),
+    )
     return customer_id, channel

@@ -38,8 +38,11 @@ class Trigger:
 
 
 def _events(session: Session, kind: str, since: datetime, until: datetime) -> list[Trigger]:
-    rows = session.execute(select(Event.id, Event.customer_id, Event.occurred_at).where(
-        Event.type == kind, Event.customer_id.is_not(None), Event.occurred_at > since, Event.occurred_at <= until))  # fmt: skip
+    rows = session.execute(
+        select(Event.id, Event.customer_id, Event.occurred_at).where(
+            Event.type == kind, Event.customer_id.is_not(None), Event.occurred_at > since, Event.occurred_at <= until
+        )
+    )
     return [Trigger(cid, f"event:{eid}", at) for eid, cid, at in rows if cid is not None]
 
 
@@ -47,16 +50,25 @@ def _abandoned(session: Session, since: datetime, until: datetime, delay: timede
     found = _events(session, "cart_abandoned", since - delay, until - delay)
     if not found:
         return []
-    bought = select(Order.customer_id, func.max(Order.placed_at)).where(
-        Order.customer_id.in_({t.customer_id for t in found}), Order.status == "completed").group_by(Order.customer_id)  # fmt: skip
+    bought = (
+        select(Order.customer_id, func.max(Order.placed_at))
+        .where(Order.customer_id.in_({t.customer_id for t in found}), Order.status == "completed")
+        .group_by(Order.customer_id)
+    )
     last = dict(session.execute(bought).all())
-    return [Trigger(t.customer_id, t.key, t.at + delay) for t in found
-            if last.get(t.customer_id) is None or last[t.customer_id] <= t.at]  # fmt: skip
+    return [
+        Trigger(t.customer_id, t.key, t.at + delay)
+        for t in found
+        if last.get(t.customer_id) is None or last[t.customer_id] <= t.at
+    ]
 
 
 def _welcome(session: Session, since: datetime, until: datetime, delay: timedelta) -> list[Trigger]:
-    rows = session.execute(select(Customer.id, Customer.created_at).where(
-        Customer.merged_into_id.is_(None), Customer.created_at > since - delay, Customer.created_at <= until - delay))  # fmt: skip
+    rows = session.execute(
+        select(Customer.id, Customer.created_at).where(
+            Customer.merged_into_id.is_(None), Customer.created_at > since - delay, Customer.created_at <= until - delay
+        )
+    )
     return [Trigger(cid, f"customer:{cid}", at + delay) for cid, at in rows]
 
 
@@ -65,9 +77,13 @@ def _birthdays(session: Session, since: datetime, until: datetime, zone: ZoneInf
     out: list[Trigger] = []
     day = first
     while day <= last and (day - first).days < 366:
-        rows = session.scalars(select(Customer.id).where(
-            Customer.merged_into_id.is_(None), extract("month", Customer.birth_date) == day.month,
-            extract("day", Customer.birth_date) == day.day))  # fmt: skip
+        rows = session.scalars(
+            select(Customer.id).where(
+                Customer.merged_into_id.is_(None),
+                extract("month", Customer.birth_date) == day.month,
+                extract("day", Customer.birth_date) == day.day,
+            )
+        )
         at = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
         out.extend(Trigger(cid, f"birthday:{cid}:{day.year}", at) for cid in rows)
         day += timedelta(days=1)
@@ -75,8 +91,11 @@ def _birthdays(session: Session, since: datetime, until: datetime, zone: ZoneInf
 
 
 def _sleeping(session: Session, until: datetime) -> list[Trigger]:
-    rows = session.execute(select(CustomerScore.customer_id, CustomerScore.as_of, CustomerScore.recency_days).where(
-        CustomerScore.lifecycle == "sleeping"))  # fmt: skip
+    rows = session.execute(
+        select(CustomerScore.customer_id, CustomerScore.as_of, CustomerScore.recency_days).where(
+            CustomerScore.lifecycle == "sleeping"
+        )
+    )
     out = []
     for cid, as_of, recency in rows:
         last: date = as_of - timedelta(days=recency or 0)
@@ -85,18 +104,28 @@ def _sleeping(session: Session, until: datetime) -> list[Trigger]:
 
 
 def _orders(session: Session, since: datetime, until: datetime, delay: timedelta) -> list[Trigger]:
-    rows = session.execute(select(Order.id, Order.customer_id, Order.placed_at).where(
-        Order.customer_id.is_not(None), Order.status == "completed", Order.placed_at > since - delay,
-        Order.placed_at <= until - delay))  # fmt: skip
+    rows = session.execute(
+        select(Order.id, Order.customer_id, Order.placed_at).where(
+            Order.customer_id.is_not(None),
+            Order.status == "completed",
+            Order.placed_at > since - delay,
+            Order.placed_at <= until - delay,
+        )
+    )
     return [Trigger(cid, f"order:{oid}", at + delay) for oid, cid, at in rows if cid is not None]
 
 
 def _due_again(session: Session, until: datetime) -> list[Trigger]:
     """Customers whose usual interval (first to last purchase over the purchases between) has passed since the last
     one, by at most a week."""
-    per = (select(Order.customer_id, func.min(Order.placed_at), func.max(Order.placed_at), func.count(), func.max(Order.id))
-           .where(Order.customer_id.is_not(None), Order.status == "completed")
-           .group_by(Order.customer_id).having(func.count() >= 2))  # fmt: skip
+    per = (
+        select(
+            Order.customer_id, func.min(Order.placed_at), func.max(Order.placed_at), func.count(), func.max(Order.id)
+        )
+        .where(Order.customer_id.is_not(None), Order.status == "completed")
+        .group_by(Order.customer_id)
+        .having(func.count() >= 2)
+    )
     out = []
     for cid, first, last, n, last_id in session.execute(per):
         usual = (last - first) / (n - 1)
@@ -111,8 +140,10 @@ def find(
     if key == "abandoned_cart":
         return _abandoned(session, since, until, delay)
     if key == "expiring_points":
-        return [Trigger(t.customer_id, t.key, t.at + delay) for t in _events(session, "points_expiring", since - delay,
-                                                                             until - delay)]  # fmt: skip
+        return [
+            Trigger(t.customer_id, t.key, t.at + delay)
+            for t in _events(session, "points_expiring", since - delay, until - delay)
+        ]
     if key == "welcome":
         return _welcome(session, since, until, delay)
     if key == "birthday":

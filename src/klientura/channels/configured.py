@@ -15,9 +15,17 @@ def from_settings(settings: Settings) -> dict[str, Channel]:
     s = settings
     found: dict[str, Channel] = {}
     if s.smtp_host:
-        found["email"] = SmtpChannel(SmtpSettings(host=s.smtp_host, port=s.smtp_port, sender=s.smtp_sender,
-                                                  sender_name=s.smtp_sender_name, username=s.smtp_username,
-                                                  password=s.smtp_password, starttls=s.smtp_starttls))  # fmt: skip
+        found["email"] = SmtpChannel(
+            SmtpSettings(
+                host=s.smtp_host,
+                port=s.smtp_port,
+                sender=s.smtp_sender,
+                sender_name=s.smtp_sender_name,
+                username=s.smtp_username,
+                password=s.smtp_password,
+                starttls=s.smtp_starttls,
+            )
+        )
     if s.webhook_url:
         found["webhook"] = WebhookChannel(WebhookSettings(url=s.webhook_url, secret=s.webhook_secret))
     if s.telegram_token:
@@ -25,6 +33,12 @@ def from_settings(settings: Settings) -> dict[str, Channel]:
     if s.sms_key:
         if s.sms_provider not in ("smsru", "smsc"):
             raise ValidationFailed(UNKNOWN_SMS_PROVIDER, value=s.sms_provider)
-        found["sms"] = SmsChannel(SmsSettings(provider=s.sms_provider, key=s.sms_key, login=s.sms_login,  # type: ignore[arg-type]
-                                              sender=s.sms_sender))  # fmt: skip
+        found["sms"] = SmsChannel(
+            SmsSettings(
+                provider=s.sms_provider,  # type: ignore[arg-type]
+                key=s.sms_key,
+                login=s.sms_login,
+                sender=s.sms_sender,
+            )
+        )
     return found

@@ -35,8 +35,9 @@ def _result(response: httpx.Response, provider_id: str | None, retry_after: floa
         return DeliveryResult("sent", provider_id=provider_id)
     error = f"HTTP {code}: {response.text[:300]}"
     if code == 429 or code >= 500:
-        return DeliveryResult("retry", error=error,
-                              retry_after=retry_after or _retry_after(response.headers.get("retry-after")))  # fmt: skip
+        return DeliveryResult(
+            "retry", error=error, retry_after=retry_after or _retry_after(response.headers.get("retry-after"))
+        )
     return DeliveryResult("failed", error=error)
 
 
@@ -65,9 +66,20 @@ class WebhookChannel:
         self.client = client or httpx.Client(timeout=settings.timeout)
 
     def body(self, message: OutgoingMessage) -> bytes:
-        return json.dumps({"id": message.key, "to": message.to, "subject": message.subject, "text": message.text,
-                           "html": message.html, "unsubscribe_url": message.unsubscribe_url, "data": message.data},
-                          ensure_ascii=False, sort_keys=True, default=str).encode()  # fmt: skip
+        return json.dumps(
+            {
+                "id": message.key,
+                "to": message.to,
+                "subject": message.subject,
+                "text": message.text,
+                "html": message.html,
+                "unsubscribe_url": message.unsubscribe_url,
+                "data": message.data,
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+            default=str,
+        ).encode()
 
     def send(self, message: OutgoingMessage) -> DeliveryResult:
         body = self.body(message)
@@ -118,8 +130,12 @@ class TelegramChannel:
         if result.error:  # the Bot API's own words, not the raw body
             said = str(body.get("description", ""))
             gone = response.status_code == 403 or "chat not found" in said.lower()  # blocked, kicked, deleted
-            result = DeliveryResult(result.status, error=f"Telegram {response.status_code}: {said}",
-                                    retry_after=result.retry_after, bounce=result.status == "failed" and gone)  # fmt: skip
+            result = DeliveryResult(
+                result.status,
+                error=f"Telegram {response.status_code}: {said}",
+                retry_after=result.retry_after,
+                bounce=result.status == "failed" and gone,
+            )
         return result
 
     def close(self) -> None:

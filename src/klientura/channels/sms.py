@@ -50,8 +50,15 @@ class SmsChannel:
             form = {"api_id": s.key, "to": phone, "msg": message.text, "json": "1"}
         else:
             url = f"{s.base_url or 'https://smsc.ru'}/sys/send.php"
-            form = {"login": s.login, "psw": s.key, "phones": phone, "mes": message.text, "fmt": "3",
-                    "charset": "utf-8", "id": message.key[:40]}  # fmt: skip
+            form = {
+                "login": s.login,
+                "psw": s.key,
+                "phones": phone,
+                "mes": message.text,
+                "fmt": "3",
+                "charset": "utf-8",
+                "id": message.key[:40],
+            }
         if s.sender:
             form["from" if s.provider == "smsru" else "sender"] = s.sender
         try:
@@ -76,8 +83,9 @@ def _smsru(body: dict[str, Any], phone: str) -> DeliveryResult:
         return DeliveryResult("sent", provider_id=str(one.get("sms_id")))
     code = int(one.get("status_code") or 0)
     error = f"sms.ru {code}: {one.get('status_text', '')}"
-    return DeliveryResult("failed" if code in SMSRU_RECIPIENT_CODES else "retry", error=error,
-                          bounce=code in SMSRU_BAD_NUMBER)  # fmt: skip
+    return DeliveryResult(
+        "failed" if code in SMSRU_RECIPIENT_CODES else "retry", error=error, bounce=code in SMSRU_BAD_NUMBER
+    )
 
 
 def _smsc(body: dict[str, Any]) -> DeliveryResult:
@@ -85,5 +93,6 @@ def _smsc(body: dict[str, Any]) -> DeliveryResult:
         return DeliveryResult("sent", provider_id=str(body["id"]))
     code = int(body.get("error_code") or 0)
     error = f"smsc.ru {code}: {body.get('error', '')}"
-    return DeliveryResult("failed" if code in SMSC_RECIPIENT_CODES else "retry", error=error,
-                          bounce=code in SMSC_BAD_NUMBER)  # fmt: skip
+    return DeliveryResult(
+        "failed" if code in SMSC_RECIPIENT_CODES else "retry", error=error, bounce=code in SMSC_BAD_NUMBER
+    )

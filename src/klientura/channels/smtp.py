@@ -58,17 +58,24 @@ class SmtpChannel:
         if not (message.to.isascii() and s.sender.isascii()):  # an internationalised address: the email package's way
             return message_id, _with_email_package(s, message, message_id)
         sender = formataddr((s.sender_name, s.sender)) if s.sender_name else s.sender
-        head = [("From", sender), ("To", message.to), ("Subject", _encoded("Subject", message.subject)),
-                ("Date", formatdate(localtime=False, usegmt=True)), ("Message-ID", message_id), ("MIME-Version", "1.0")]  # fmt: skip
+        head = [
+            ("From", sender),
+            ("To", message.to),
+            ("Subject", _encoded("Subject", message.subject)),
+            ("Date", formatdate(localtime=False, usegmt=True)),
+            ("Message-ID", message_id),
+            ("MIME-Version", "1.0"),
+        ]
         if message.unsubscribe_url:
-            head += [("List-Unsubscribe", f"<{message.unsubscribe_url}>"),
-                     ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]  # fmt: skip
+            head += [
+                ("List-Unsubscribe", f"<{message.unsubscribe_url}>"),
+                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ]
         text = _part("plain", message.text or " ")
         if message.html:
             boundary = "=_" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
             head.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
-            body = (f"--{boundary}\r\n{text}\r\n--{boundary}\r\n{_part('html', message.html)}\r\n"
-                    f"--{boundary}--\r\n")  # fmt: skip
+            body = f"--{boundary}\r\n{text}\r\n--{boundary}\r\n{_part('html', message.html)}\r\n--{boundary}--\r\n"
             lines = "".join(f"{k}: {v}\r\n" for k, v in head) + "\r\n" + body
         else:
             text_head, _, text_body = text.partition("\r\n\r\n")

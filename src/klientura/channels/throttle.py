@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 
 class Throttle:
-    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+    def __init__(
+        self, rate: float, *, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         if rate <= 0:
             raise ValueError("a rate is a positive number of messages a second")
         self.rate, self.clock, self.sleep = rate, clock, sleep

@@ -12,17 +12,18 @@ from rich.table import Table
 
 from klientura import analytics, segments
 from klientura.audit import SYSTEM
-from klientura.cli.common import console, fail, settings_of
+from klientura.cli.common import console, fail, settings_of, shop_of
 from klientura.config import Settings
 from klientura.db import command_session
 from klientura.kit.errors import KlienturaError
+from klientura.kit.shop import Shop
 
 app = typer.Typer()
 analytics_app = typer.Typer(help="RFM, lifecycle, temperature and behaviour of the base.", no_args_is_help=True)
 
 
-def sync_now(settings: Settings) -> analytics.SyncReport:
-    return analytics.sync(settings.database_url, analytics.path_of(settings), timezone=settings.timezone)
+def sync_now(settings: Settings, shop: Shop) -> analytics.SyncReport:
+    return analytics.sync(settings.database_url, analytics.path_of(settings), timezone=shop.timezone)
 
 
 @app.command()
@@ -31,8 +32,9 @@ def sync(
 ) -> None:
     """Bring the warehouse up to date with the store (incremental; safe to run again or after a crash)."""
     settings = settings_of(ctx)
+    shop = shop_of(ctx)
     try:
-        report = sync_now(settings)
+        report = sync_now(settings, shop)
     except KlienturaError as exc:
         fail(exc, settings)
         return
@@ -61,6 +63,7 @@ def recompute(
     """Score every card (RFM, lifecycle, temperature, behaviour) and write the results back to the store; predict
     lifetime value again when the base has been valued before; refresh dynamic segments."""
     settings = settings_of(ctx)
+    shop = shop_of(ctx)
     try:
         day = date.fromisoformat(as_of) if as_of else None
     except ValueError:
@@ -68,21 +71,27 @@ def recompute(
         return
     try:
         if not no_sync:
-            sync_now(settings)
+            sync_now(settings, shop)
         with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
-            report = analytics.recompute(session, SYSTEM, wh, as_of=day)
+            report = analytics.recompute(session, SYSTEM, wh, as_of=day or shop.today())
             valued = analytics.clv.refresh(session, SYSTEM, wh, report.as_of)  # segments may read its figures
             sizes = segments.refresh_segments(session, SYSTEM, wh, report.as_of)
     except KlienturaError as exc:
         fail(exc, settings)
         return
     if as_json:
-        print(json.dumps({**report.as_dict(), "segments": sizes, "valued": valued.customers if valued else None},
-                         ensure_ascii=False))  # fmt: skip
+        print(
+            json.dumps(
+                {**report.as_dict(), "segments": sizes, "valued": valued.customers if valued else None},
+                ensure_ascii=False,
+            )
+        )
         return
-    console.print(f"[green]{report.customers:,} customers scored[/green] as of {report.as_of} "
-                  f"(compute {report.seconds['compute']} s, write {report.seconds['write']} s); "
-                  f"{len(sizes)} segments refreshed")  # fmt: skip
+    console.print(
+        f"[green]{report.customers:,} customers scored[/green] as of {report.as_of} "
+        f"(compute {report.seconds['compute']} s, write {report.seconds['write']} s); "
+        f"{len(sizes)} segments refreshed"
+    )
     for family, counts in report.groups.items():
         table = Table(title=family)
         table.add_column("group")

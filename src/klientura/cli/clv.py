@@ -13,7 +13,7 @@ from klientura import analytics
 from klientura.analytics import clv
 from klientura.audit import SYSTEM
 from klientura.cli.analytics import sync_now
-from klientura.cli.common import console, fail, settings_of
+from klientura.cli.common import console, fail, settings_of, shop_of
 from klientura.db import command_session
 from klientura.kit.errors import KlienturaError, explained
 from klientura.kit.i18n import LOCALES, translations
@@ -53,16 +53,18 @@ def fit(
     """Fit a purchase-count model and the Gamma-Gamma spend model on the store's orders; print the estimates,
     their standard errors and the log-likelihood as JSON."""
     settings = settings_of(ctx)
+    shop = shop_of(ctx)
     chosen_end, chosen_check = _day(calibration_end, "--calibration-end"), _day(holdout_end, "--holdout-end")
     try:
         if not no_sync:
-            sync_now(settings)
+            sync_now(settings, shop)
         with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
-            last = clv.data_end(wh, analytics.today(settings.timezone))
+            last = clv.data_end(wh, shop.today())
             end = chosen_end or last
             check = chosen_check or (last if end < last else None)
-            row = clv.fit(session, SYSTEM, wh, model_name=model, time_unit=time_unit, calibration_end=end,
-                          holdout_end=check)  # fmt: skip
+            row = clv.fit(
+                session, SYSTEM, wh, model_name=model, time_unit=time_unit, calibration_end=end, holdout_end=check
+            )
             summary = clv.fit_summary(row)
     except KlienturaError as exc:
         fail(exc, settings)
@@ -89,20 +91,28 @@ def predict(
     """Predict every customer (P(alive), expected purchases and spend, CLV) and write the figures back to the
     store; fits BG/NBD first when no model has been fitted."""
     settings = settings_of(ctx)
+    shop = shop_of(ctx)
     chosen = _day(as_of, "--as-of")
     try:
         if not no_sync:
-            sync_now(settings)
+            sync_now(settings, shop)
         with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
-            day = chosen or clv.data_end(wh, analytics.today(settings.timezone))
+            day = chosen or clv.data_end(wh, shop.today())
             if fit_id is None and clv.latest_fit(session) is None:
                 console.print("no fitted model yet: fitting BG/NBD on all purchases first")
                 clv.fit(session, SYSTEM, wh, calibration_end=day)
-            run = clv.run_predictions(session, SYSTEM, wh, as_of=day, fit_id=fit_id, horizon_months=horizon,
-                                      discount=discount, basis=basis)  # fmt: skip
-            out = {"run_id": run.id, "fit_id": run.fit_id, "as_of": run.as_of.isoformat(),
-                   "customers": run.customers, "seconds": run.seconds, "totals": run.report["totals"],
-                   "retention": run.report["retention"]}  # fmt: skip
+            run = clv.run_predictions(
+                session, SYSTEM, wh, as_of=day, fit_id=fit_id, horizon_months=horizon, discount=discount, basis=basis
+            )
+            out = {
+                "run_id": run.id,
+                "fit_id": run.fit_id,
+                "as_of": run.as_of.isoformat(),
+                "customers": run.customers,
+                "seconds": run.seconds,
+                "totals": run.report["totals"],
+                "retention": run.report["retention"],
+            }
     except KlienturaError as exc:
         fail(exc, settings)
         return
@@ -110,6 +120,8 @@ def predict(
         print(json.dumps(out, ensure_ascii=False))
         return
     t = out["totals"]
-    console.print(f"[green]{run.customers:,} customers predicted[/green] in {run.seconds} s; value of the base over "
-                  f"1 / 2 / 3 years: {t['value_1y']:,.0f} / {t['value_2y']:,.0f} / {t['value_3y']:,.0f}; "
-                  f"one point of retention is worth {out['retention']['per_point']:,.0f}")  # fmt: skip
+    console.print(
+        f"[green]{run.customers:,} customers predicted[/green] in {run.seconds} s; value of the base over "
+        f"1 / 2 / 3 years: {t['value_1y']:,.0f} / {t['value_2y']:,.0f} / {t['value_3y']:,.0f}; "
+        f"one point of retention is worth {out['retention']['per_point']:,.0f}"
+    )

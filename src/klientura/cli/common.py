@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import NoReturn
+from zoneinfo import ZoneInfoNotFoundError
 
 import typer
 from pydantic import ValidationError
@@ -12,6 +13,7 @@ from rich.markup import escape
 from klientura.config import Settings
 from klientura.kit.errors import KlienturaError
 from klientura.kit.i18n import LOCALES, translations
+from klientura.kit.shop import Shop
 
 console = Console(stderr=True)
 
@@ -46,3 +48,16 @@ def settings_of(ctx: typer.Context) -> Settings:
         root.obj = _read()
     settings: Settings = root.obj
     return settings
+
+
+def shop_of(ctx: typer.Context) -> Shop:
+    """The shop's context for the command (its settings' region, time zone and currency; the system clock), built
+    once per command."""
+    root = ctx.find_root()
+    shop = root.meta.get("klientura.shop")
+    if not isinstance(shop, Shop):
+        try:
+            shop = root.meta["klientura.shop"] = Shop.of(settings_of(ctx))
+        except ZoneInfoNotFoundError:
+            fail(f"setting KLIENTURA_TIMEZONE: unknown time zone {settings_of(ctx).timezone!r}")
+    return shop

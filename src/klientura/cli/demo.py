@@ -11,12 +11,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from klientura import analytics, campaigns, dedup
 from klientura.audit import SYSTEM
-from klientura.cli.common import console, settings_of
+from klientura.cli.common import console, settings_of, shop_of
 from klientura.cli.serving import serve
 from klientura.config import Settings
 from klientura.customers import count_customers
 from klientura.db import SessionFactory, factory_for, session_scope
 from klientura.demo import DEMO_PASSWORD, USERS, build, marketing_history
+from klientura.kit.shop import Shop
 from klientura.migrations import upgrade
 
 app = typer.Typer()
@@ -35,7 +36,7 @@ def demo(
     settings = settings_of(ctx)
     upgrade(settings.database_url)
     with factory_for(settings.database_url) as factory:
-        _build(settings, factory, customers, seed, host, port)
+        _build(settings, shop_of(ctx), factory, customers, seed, host, port)
     console.print(f"\nLog in at [bold]http://{host}:{port}/[/bold]")
     for email, _name, role in USERS:
         console.print(f"  {role:9} {email}  password: {DEMO_PASSWORD}")
@@ -43,7 +44,9 @@ def demo(
         serve(settings, host=host, port=port)
 
 
-def _build(settings: Settings, factory: SessionFactory, customers: int, seed: int, host: str, port: int) -> None:
+def _build(
+    settings: Settings, shop: Shop, factory: SessionFactory, customers: int, seed: int, host: str, port: int
+) -> None:
     """The chain, its duplicates, scores, lifetime values and marketing history (nothing when the store has customers)."""
     with session_scope(factory) as session:
         existing = count_customers(session, SYSTEM)
@@ -51,8 +54,13 @@ def _build(settings: Settings, factory: SessionFactory, customers: int, seed: in
         console.print(f"the store already holds {existing:,} customers: serving it as it is")
     else:
         started = time.perf_counter()
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console) as bar:  # fmt: skip
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
             task = bar.add_task("customers", total=customers)
             orders_task = bar.add_task("orders", total=None)
 
@@ -60,9 +68,7 @@ def _build(settings: Settings, factory: SessionFactory, customers: int, seed: in
                 bar.advance(task if what == "customers" else orders_task, n)
 
             with session_scope(factory) as session:
-                summary = build(
-                    session, end=analytics.today(settings.timezone), customers=customers, seed=seed, progress=progress
-                )
+                summary = build(session, end=shop.today(), customers=customers, seed=seed, progress=progress)
         console.print(
             f"built {summary.customers:,} customers ({summary.duplicates:,} planted duplicates), "
             f"{summary.orders:,} orders with {summary.lines:,} lines ({summary.anonymous:,} anonymous), "
@@ -72,23 +78,27 @@ def _build(settings: Settings, factory: SessionFactory, customers: int, seed: in
         with session_scope(factory) as session:
             found = dedup.scan(session, SYSTEM, settings.dedup_threshold)
         console.print(f"duplicate suggestions: {found:,}")
-        analytics.sync(settings.database_url, analytics.path_of(settings), timezone=settings.timezone)
+        analytics.sync(settings.database_url, analytics.path_of(settings), timezone=shop.timezone)
         with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:
-            report = analytics.recompute(session, SYSTEM, wh)
+            report = analytics.recompute(session, SYSTEM, wh, as_of=shop.today())
             valued = analytics.clv.value_the_base(
                 session, SYSTEM, wh, as_of=analytics.clv.data_end(wh, report.as_of), holdout_weeks=26
             )
         console.print(f"segments computed for {report.customers:,} customers (klientura analytics recompute)")
         console.print(f"{valued.customers:,} customers valued with BG/NBD (klientura clv predict)")
         links = campaigns.Links((settings.public_url or f"http://{host}:{port}").rstrip("/"), settings.secret_key)
-        sending = campaigns.Sending(links, settings.timezone, settings.default_locale)
+        sending = campaigns.Sending(links, shop.timezone, settings.default_locale, shop.currency)
         with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:
-            made = marketing_history(session, wh, sending, report.as_of, seed=seed)
-        console.print(f"a seasonal sale campaign ({made['campaign_messages']:,} messages) and four scenarios "
-                      f"({made['scenario_messages']:,} messages) with their results")  # fmt: skip
-        analytics.sync(settings.database_url, analytics.path_of(settings), timezone=settings.timezone)
+            made = marketing_history(session, wh, sending, report.as_of, shop=shop, seed=seed)
+        console.print(
+            f"a seasonal sale campaign ({made['campaign_messages']:,} messages) and four scenarios "
+            f"({made['scenario_messages']:,} messages) with their results"
+        )
+        analytics.sync(settings.database_url, analytics.path_of(settings), timezone=shop.timezone)
         with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:
-            analytics.recompute(session, SYSTEM, wh)  # the purchases the messages brought counted too
+            analytics.recompute(
+                session, SYSTEM, wh, as_of=shop.today()
+            )  # the purchases the messages brought counted too
             # the trend charts begin with a history: the group sizes as of each week of the last quarter
             weeks = [report.as_of - timedelta(weeks=k) for k in range(1, 14)]
             analytics.backfill_snapshots(session, SYSTEM, wh, weeks)

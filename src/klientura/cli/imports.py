@@ -14,10 +14,11 @@ from rich.table import Table
 
 from klientura import imports as imp
 from klientura.audit import SYSTEM
-from klientura.cli.common import console, fail, settings_of
+from klientura.cli.common import console, fail, settings_of, shop_of
 from klientura.config import Settings
 from klientura.db import command_session
 from klientura.kit.errors import KlienturaError
+from klientura.kit.shop import Shop
 
 import_app = typer.Typer(help="Import customers or orders from CSV/XLSX.", no_args_is_help=True)
 dedup_app = typer.Typer(help="Duplicate cards.", no_args_is_help=True)
@@ -29,21 +30,34 @@ def _count_lines(file: Path) -> int:
 
 
 def _import(
-    settings: Settings, kind: str, file: Path, mapping: list[str], dry_run: bool, source: str, as_json: bool
+    settings: Settings, shop: Shop, kind: str, file: Path, mapping: list[str], dry_run: bool, source: str, as_json: bool
 ) -> None:
     size_hint = _count_lines(file) if file.suffix.lower() != ".xlsx" and file.exists() else None
     try:
         overrides = imp.parse_overrides(mapping)
         with (
             command_session(settings.database_url) as session,
-            Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                     console=console, disable=as_json or not sys.stderr.isatty()) as bar,
-        ):  # fmt: skip
+            Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                disable=as_json or not sys.stderr.isatty(),
+            ) as bar,
+        ):
             task = bar.add_task(f"{kind} {file.name}", total=size_hint)
             report = imp.run_import(
-                session, SYSTEM, file, kind, overrides=overrides, dry_run=dry_run, region=settings.default_region,
-                source=source, tz=settings.timezone, progress=lambda n: bar.advance(task, n),
-            )  # fmt: skip
+                session,
+                SYSTEM,
+                file,
+                kind,
+                overrides=overrides,
+                dry_run=dry_run,
+                shop=shop,
+                source=source,
+                progress=lambda n: bar.advance(task, n),
+            )
             if dry_run:  # checked, nothing written
                 session.rollback()
     except KlienturaError as exc:
@@ -77,7 +91,7 @@ def import_customers(
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Import customer cards: known identities land on existing cards."""
-    _import(settings_of(ctx), "customers", file, mapping, dry_run, source, as_json)
+    _import(settings_of(ctx), shop_of(ctx), "customers", file, mapping, dry_run, source, as_json)
 
 
 @import_app.command("orders")
@@ -90,7 +104,7 @@ def import_orders(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Import receipts, matched to cards by external id, phone, e-mail or card."""
-    _import(settings_of(ctx), "orders", file, mapping, dry_run, source, as_json)
+    _import(settings_of(ctx), shop_of(ctx), "orders", file, mapping, dry_run, source, as_json)
 
 
 @dedup_app.command("scan")

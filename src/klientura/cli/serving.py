@@ -41,8 +41,9 @@ def serve(
 
         from uvicorn.supervisors import Multiprocess
 
-        config = uvicorn.Config("klientura.app:create_app", factory=True, host=host, port=port, workers=workers,
-                                log_level="warning")  # fmt: skip
+        config = uvicorn.Config(
+            "klientura.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
+        )
         # uvicorn's own listening socket for workers is made without IPPROTO_TCP, so asyncio never sets
         # TCP_NODELAY on the connections it accepts and every keep-alive response waits ~40 ms for a delayed ACK
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

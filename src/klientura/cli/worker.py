@@ -6,33 +6,36 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 
 from klientura import analytics, campaigns, channels, loyalty, segments
 from klientura import worker as jobs
 from klientura.audit import SYSTEM
-from klientura.cli.common import console, fail, settings_of
+from klientura.cli.common import console, fail, settings_of, shop_of
 from klientura.config import Settings
 from klientura.db import command_session, make_session_factory
 from klientura.kit.errors import KlienturaError
+from klientura.kit.memo import Memos
+from klientura.kit.shop import Shop
 
 app = typer.Typer()
 
 
-def tick(settings: Settings, now: datetime, last_recompute: str | None, recompute_at: int) -> str | None:
+def tick(settings: Settings, shop: Shop, now: datetime, last_recompute: str | None, recompute_at: int) -> str | None:
     """One round: sync; and, once a day from ``recompute_at`` o'clock (shop time), score and refresh segments.
     Returns the day of the last recompute."""
-    report = analytics.sync(settings.database_url, analytics.path_of(settings), timezone=settings.timezone)
-    console.print(f"{now:%H:%M} sync: {sum(report.copied.get(n, 0) for n in ('orders', 'order_lines', 'events')):,} "
-                  f"new facts in {report.seconds:.1f} s")  # fmt: skip
-    local = now.astimezone(ZoneInfo(settings.timezone))
+    report = analytics.sync(settings.database_url, analytics.path_of(settings), timezone=shop.timezone)
+    console.print(
+        f"{now:%H:%M} sync: {sum(report.copied.get(n, 0) for n in ('orders', 'order_lines', 'events')):,} "
+        f"new facts in {report.seconds:.1f} s"
+    )
+    local = now.astimezone(shop.zone)
     today = local.date().isoformat()
     if last_recompute == today or local.hour < recompute_at:
         return last_recompute
     with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
-        done = analytics.recompute(session, SYSTEM, wh)
+        done = analytics.recompute(session, SYSTEM, wh, as_of=local.date())
         valued = analytics.clv.refresh(session, SYSTEM, wh, done.as_of)  # before the segments that may use it
         sizes = segments.refresh_segments(session, SYSTEM, wh, done.as_of)
         night = loyalty.nightly(session, SYSTEM, now, loyalty.load_programme(session))
@@ -44,8 +47,11 @@ def tick(settings: Settings, now: datetime, last_recompute: str | None, recomput
     )
     for b in night.breaks[:20]:
         console.print(f"[red]  account {b.account_id}: {b.problem}[/red]")
-    console.print(f"{now:%H:%M} recompute: {done.customers:,} customers scored"
-                  + (f", {valued.customers:,} valued" if valued else "") + f", {len(sizes)} segments refreshed")  # fmt: skip
+    console.print(
+        f"{now:%H:%M} recompute: {done.customers:,} customers scored"
+        + (f", {valued.customers:,} valued" if valued else "")
+        + f", {len(sizes)} segments refreshed"
+    )
     return today
 
 
@@ -57,17 +63,17 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="one round, then exit (for cron)")] = False,
 ) -> None:
     """Keep the warehouse fresh: sync every few minutes, recompute scores and segments daily."""
-    settings = settings_of(ctx)
+    settings, shop = settings_of(ctx), shop_of(ctx)
     last: str | None = None
     while True:
-        started = datetime.now(ZoneInfo("UTC"))
+        started = shop.now()
         try:
-            last = tick(settings, started, last, recompute_at)
+            last = tick(settings, shop, started, last, recompute_at)
         except KlienturaError as exc:  # a busy warehouse, a store being migrated: try again next round
             console.print(f"[yellow]{exc.detail}[/yellow]")
         if once:
             return
-        pause = (started + timedelta(minutes=every) - datetime.now(ZoneInfo("UTC"))).total_seconds()
+        pause = (started + timedelta(minutes=every) - shop.now()).total_seconds()
         time.sleep(max(pause, 1.0))
 
 
@@ -82,21 +88,28 @@ def send(
     KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_SMS_KEY), launching scheduled campaigns when their time comes and running
     the switched-on scenarios every minute; links in the
     messages point at KLIENTURA_PUBLIC_URL. Safe to run several at once on PostgreSQL."""
-    settings = settings_of(ctx)
+    settings, shop = settings_of(ctx), shop_of(ctx)
     try:
         configured = channels.from_settings(settings)
     except KlienturaError as exc:
         fail(exc, settings)
     if not configured:
-        fail("no channel is configured: set KLIENTURA_SMTP_HOST, KLIENTURA_WEBHOOK_URL, KLIENTURA_TELEGRAM_TOKEN "
-             "or KLIENTURA_SMS_KEY")  # fmt: skip
-    factory = make_session_factory(settings.database_url)
+        fail(
+            "no channel is configured: set KLIENTURA_SMTP_HOST, KLIENTURA_WEBHOOK_URL, KLIENTURA_TELEGRAM_TOKEN "
+            "or KLIENTURA_SMS_KEY"
+        )
+    memos = Memos()  # the sender's caches, shared by its two factories
+    factory = make_session_factory(settings.database_url, memos=memos)
     # statuses committed without waiting for the disk: a database crash may resend a fraction of a second's messages
     # (with their keys); launches stay fully durable
-    relaxed = make_session_factory(settings.database_url, relaxed=True)
+    relaxed = make_session_factory(settings.database_url, relaxed=True, memos=memos)
     total = {"sent": 0, "retry": 0, "failed": 0}
-    sending = campaigns.Sending(campaigns.Links(settings.public_url or "http://127.0.0.1:8000", settings.secret_key),
-                                settings.timezone, settings.default_locale)  # fmt: skip
+    sending = campaigns.Sending(
+        campaigns.Links(settings.public_url or "http://127.0.0.1:8000", settings.secret_key),
+        shop.timezone,
+        settings.default_locale,
+        shop.currency,
+    )
     contents: dict[Any, campaigns.Content] = {}
     try:
         throttles = {ch: channels.Throttle(rate) for ch, rate in settings.rate_limits.items()}
@@ -106,7 +119,7 @@ def send(
     try:
         while True:
             with factory() as session:
-                now = datetime.now(ZoneInfo("UTC"))
+                now = shop.now()
                 for campaign_id, outcome in jobs.launch_due(session, now, sending).items():
                     console.print(f"campaign {campaign_id} {outcome}")
                 if last_triggers is None or now - last_triggers >= timedelta(minutes=1):
@@ -115,8 +128,16 @@ def send(
                             console.print(f"scenario {key}: " + ", ".join(f"{g} {n}" for g, n in counts.items()))
                     last_triggers = now
             with relaxed() as session:
-                counts = jobs.deliver(session, configured, lambda: datetime.now(ZoneInfo("UTC")), sending.links, batch,
-                                      timedelta(seconds=lease), contents, throttles)  # fmt: skip
+                counts = jobs.deliver(
+                    session,
+                    configured,
+                    shop.clock,
+                    sending.links,
+                    batch,
+                    timedelta(seconds=lease),
+                    contents,
+                    throttles,
+                )
             total = {k: total[k] + counts[k] for k in total}
             if not any(counts.values()):
                 if once:

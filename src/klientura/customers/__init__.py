@@ -2,6 +2,7 @@
 
 from klientura.customers.bounces import KIND_OF_CHANNEL, clear_bounce, mark_bounced
 from klientura.customers.errors import CUSTOMER_NOT_FOUND, IMPLAUSIBLE_BIRTH_DATE
+from klientura.customers.lookups import born_on, card_of, survivors_of
 from klientura.customers.models import (
     Consent,
     Customer,
@@ -66,6 +67,8 @@ __all__ = [
     "add_identity",
     "add_tags",
     "all_tags",
+    "born_on",
+    "card_of",
     "clean_name",
     "clear_bounce",
     "count_customers",
@@ -85,6 +88,7 @@ __all__ = [
     "search_customers",
     "set_consent",
     "split_full_name",
+    "survivors_of",
     "tags_of",
     "to_read",
     "update_customer",

@@ -30,8 +30,15 @@ def mark_bounced(session: Session, channel: str, address: str, reason: str, at: 
     if identity.bounced_at is None:
         identity.bounced_at, identity.bounce_reason = at, reason[:300]
         session.flush()
-        record(session, SYSTEM, "identity.bounced", "customer", identity.customer_id, None,
-               {"kind": kind, "value": address, "reason": reason[:300]})  # fmt: skip
+        record(
+            session,
+            SYSTEM,
+            "identity.bounced",
+            "customer",
+            identity.customer_id,
+            None,
+            {"kind": kind, "value": address, "reason": reason[:300]},
+        )
     return True
 
 
@@ -42,6 +49,13 @@ def clear_bounce(session: Session, actor: Actor, customer_id: int, identity_id: 
         before = {"bounced_at": identity.bounced_at.isoformat(), "bounce_reason": identity.bounce_reason}
         identity.bounced_at = identity.bounce_reason = None
         session.flush()
-        record(session, actor, "identity.bounce_cleared", "customer", customer_id, before,
-               {"kind": identity.kind, "value": identity.value})  # fmt: skip
+        record(
+            session,
+            actor,
+            "identity.bounce_cleared",
+            "customer",
+            customer_id,
+            before,
+            {"kind": identity.kind, "value": identity.value},
+        )
     return identity

@@ -21,9 +21,22 @@ _PATRONYMIC_ENDINGS = (
     "evna",
 )
 _GENDERS = {
-    "m": "m", "м": "m", "муж": "m", "мужской": "m", "male": "m", "man": "m", "1": "m",
-    "f": "f", "ж": "f", "жен": "f", "женский": "f", "female": "f", "woman": "f", "2": "f", "w": "f",
-}  # fmt: skip
+    "m": "m",
+    "м": "m",
+    "муж": "m",
+    "мужской": "m",
+    "male": "m",
+    "man": "m",
+    "1": "m",
+    "f": "f",
+    "ж": "f",
+    "жен": "f",
+    "женский": "f",
+    "female": "f",
+    "woman": "f",
+    "2": "f",
+    "w": "f",
+}
 
 
 @lru_cache(maxsize=1 << 16)  # names repeat a great deal in any base: cache the cleaning

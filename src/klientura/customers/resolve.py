@@ -32,6 +32,7 @@ from klientura.customers.tags import add_tags
 from klientura.db import Session, utcnow
 from klientura.kit.errors import Forbidden, ValidationFailed
 from klientura.kit.identifiers import normalize_identity
+from klientura.kit.shop import Shop
 
 PRIORITY = ("external", "card", "phone", "email", "telegram", "vk")
 _TEXT_FIELDS = ("last_name", "first_name", "middle_name", "city", "timezone", "acquisition_source")
@@ -48,8 +49,9 @@ class Prepared:
     owner_id: int | None = None
 
 
-def prepare(data: CustomerIn, *, region: str = "RU", source: str | None = None) -> Prepared:
-    """Canonical identities and cleaned profile values; raises ValidationFailed naming the bad value."""
+def prepare(data: CustomerIn, *, shop: Shop, source: str | None = None) -> Prepared:
+    """Canonical identities (a phone without its country code read in the shop's region) and cleaned profile values
+    (a birth date after the shop's today refused); raises ValidationFailed naming the bad value."""
     profile: dict[str, Any] = {}
     if data.full_name:
         last, first, middle = split_full_name(data.full_name)
@@ -63,7 +65,7 @@ def prepare(data: CustomerIn, *, region: str = "RU", source: str | None = None) 
         if value and value.strip():
             profile[name] = clean_name(value) if name == "city" else value.strip()
     profile["gender"] = normalize_gender(data.gender)
-    profile["birth_date"] = _check_birth_date(data.birth_date)
+    profile["birth_date"] = _check_birth_date(data.birth_date, shop.today())
     profile["preferred_channel"] = data.preferred_channel
     profile = {k: v for k, v in profile.items() if v is not None}
 
@@ -76,7 +78,7 @@ def prepare(data: CustomerIn, *, region: str = "RU", source: str | None = None) 
     identities: list[tuple[str, str, str]] = []
     seen: set[tuple[str, str]] = set()
     for kind, raw in raw_ids:
-        value = normalize_identity(kind, raw, region=region)
+        value = normalize_identity(kind, raw, region=shop.region)
         if (kind, value) not in seen:
             seen.add((kind, value))
             identities.append((kind, value, raw.strip()[:200]))
@@ -90,10 +92,10 @@ def prepare(data: CustomerIn, *, region: str = "RU", source: str | None = None) 
     )
 
 
-def _check_birth_date(value: date | None) -> date | None:
+def _check_birth_date(value: date | None, today: date) -> date | None:
     if value is None:
         return None
-    if value.year < 1900 or value > date.today():
+    if value.year < 1900 or value > today:
         raise ValidationFailed(IMPLAUSIBLE_BIRTH_DATE, value=value.isoformat())
     return value
 

@@ -19,6 +19,7 @@ from klientura.customers.errors import (
     OWNER_CHANGE_FORBIDDEN,
     UNKNOWN_SORT,
 )
+from klientura.customers.lookups import survivors_of
 from klientura.customers.models import Consent, Customer, CustomerTag, FieldValue, Identity, Tag
 from klientura.customers.resolve import snapshot
 from klientura.customers.schemas import ConsentRead, CustomerRead, CustomerUpdate, IdentityRead
@@ -39,9 +40,8 @@ def get_customer(session: Session, actor: Actor, customer_id: int, *, follow_mer
     """The card, as the actor may see it. A merged card redirects to its survivor."""
     require(actor, "customers:read")
     customer = session.get(Customer, customer_id)
-    seen = 0
-    while follow_merge and customer is not None and customer.merged_into_id is not None and seen < 50:
-        customer, seen = session.get(Customer, customer.merged_into_id), seen + 1
+    if follow_merge and customer is not None and customer.merged_into_id is not None:
+        customer = session.get(Customer, survivors_of(session, [customer.id]).get(customer.id, customer.id))
     owner = owner_scope(actor)
     if customer is None or (owner is not None and customer.owner_id != owner):
         raise NotFound(CUSTOMER_NOT_FOUND, id=customer_id)
@@ -224,7 +224,7 @@ def _text_filter(q: str, region: str) -> ColumnElement[bool]:
     return or_(*conds) if conds else Customer.id.is_(None)
 
 
-def search_customers(session: Session, actor: Actor, query: SearchQuery, region: str = "RU") -> Page:
+def search_customers(session: Session, actor: Actor, query: SearchQuery, region: str) -> Page:
     require(actor, "customers:read")
     if query.sort not in SORTS:
         raise ValidationFailed(UNKNOWN_SORT, field="sort", value=query.sort, allowed=", ".join(SORTS))

@@ -28,6 +28,7 @@ from klientura.db.bulk import (
     reserve_ids,
     select_in,
 )
+from klientura.kit.memo import MEMOS, Memos, memos_in
 
 __all__ = [
     "Base",
@@ -46,6 +47,7 @@ __all__ = [
     "key_string",
     "make_engine",
     "make_session_factory",
+    "memos_of",
     "refresh_statistics",
     "reserve_ids",
     "select_in",
@@ -102,6 +104,10 @@ def key_string(length: int) -> Any:
 
 
 def utcnow() -> datetime:
+    """The moment a row is written: the store's own record time (``created_at``, ``updated_at``, ``computed_at``,
+    ``found_at`` — as the columns' defaults are). Never for a decision of the domain: what counts as now or today
+    for a customer (expiry, windows, quiet hours, "today") comes from the shop's clock (:class:`klientura.kit.shop.
+    Shop`), passed in as ``at`` / ``now``, so a test fixes it."""
     return datetime.now(UTC)
 
 
@@ -198,14 +204,24 @@ def commit(session: Session) -> None:
         raise Conflict(CONCURRENT_CHANGE) from exc
 
 
-def make_session_factory(url: str, *, relaxed: bool = False, **engine_kwargs: Any) -> SessionFactory:
+def make_session_factory(
+    url: str, *, relaxed: bool = False, memos: Memos | None = None, **engine_kwargs: Any
+) -> SessionFactory:
     """``relaxed`` (PostgreSQL), for a sender recording a status per message, each in one statement: every statement
     commits on its own (autocommit: no BEGIN and COMMIT round trips), without waiting for the write-ahead log to
     reach the disk (``synchronous_commit = off``), and a connection is not pinged before each use. A crash of the
     database server may forget the last fraction of a second's statuses — those messages go again, with their
-    idempotency keys; a crash of the application loses nothing. Only for code whose every write is one statement."""
+    idempotency keys; a crash of the application loses nothing. Only for code whose every write is one statement.
+
+    Its sessions carry ``memos`` (a new one by default): the caches of the app, command or worker that made it."""
     if relaxed and url.startswith("postgresql"):
         engine_kwargs.setdefault("connect_args", {})["options"] = "-c synchronous_commit=off"
         engine_kwargs.setdefault("isolation_level", "AUTOCOMMIT")
         engine_kwargs.setdefault("pool_pre_ping", False)
-    return sessionmaker(bind=make_engine(url, **engine_kwargs), expire_on_commit=False)
+    info = {MEMOS: memos if memos is not None else Memos()}
+    return sessionmaker(bind=make_engine(url, **engine_kwargs), expire_on_commit=False, info=info)
+
+
+def memos_of(session: Session) -> Memos:
+    """The caches of the app, command or worker whose factory made this session (none remembered otherwise)."""
+    return memos_in(session.info)

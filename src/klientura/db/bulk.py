@@ -10,20 +10,26 @@ import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import DeclarativeBase, Session
 
 
-def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """The table an ORM class maps (every model of the store maps one table)."""
+    return cast(Table, model.__table__)
+
+
+def bulk_insert(session: Session, model: type[DeclarativeBase], rows: list[dict[str, Any]]) -> None:
     """Insert generated or imported rows without ORM bookkeeping (see :func:`insert_rows`).
 
     Rows that leave out a column with a Python-side default go through SQLAlchemy Core, which applies it.
     """
     if not rows:
         return
-    table = model.__table__
+    table = table_of(model)
     keys = list(rows[0])
     if any(c.default is not None and c.name not in rows[0] for c in table.columns) or any(
         len(r) != len(keys) for r in rows
@@ -33,7 +39,9 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     insert_rows(session, model, keys, [tuple(r[k] for k in keys) for r in rows])
 
 
-def insert_rows(session: Session, model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def insert_rows(
+    session: Session, model: type[DeclarativeBase], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
     """The fastest insert each store offers, inside the session's transaction: ``COPY ... FROM STDIN`` on
     PostgreSQL, the driver's own ``executemany`` on SQLite. Values pass through the same bind processors
     SQLAlchemy would apply (UTC datetimes, JSON, Decimal on SQLite), column by column, so what is read back
@@ -41,7 +49,7 @@ def insert_rows(session: Session, model: Any, columns: Sequence[str], rows: Sequ
     """
     if not rows:
         return
-    table = model.__table__
+    table = table_of(model)
     conn = session.connection()
     procs = [(i, p) for i, name in enumerate(columns) if (p := table.c[name].type._cached_bind_processor(conn.dialect))]
     data: Sequence[Sequence[Any]] = rows
@@ -54,14 +62,14 @@ def insert_rows(session: Session, model: Any, columns: Sequence[str], rows: Sequ
 
 
 def insert_columns(
-    session: Session, model: Any, data: Mapping[str, Sequence[Any]], *, ready: Collection[str] = ()
+    session: Session, model: type[DeclarativeBase], data: Mapping[str, Sequence[Any]], *, ready: Collection[str] = ()
 ) -> None:
     """:func:`insert_rows` for values held column by column (from Arrow, say). Columns named in ``ready`` hold
     values already in the driver's terms — ISO dates, decimal strings — and skip the bind processors."""
     columns = list(data)
     if not columns or not len(data[columns[0]]):
         return
-    table = model.__table__
+    table = table_of(model)
     conn = session.connection()
     cols: list[Sequence[Any]] = []
     for name in columns:
@@ -99,7 +107,7 @@ def _execute_bulk(cursor: Any, dialect: str, table: str, columns: Sequence[str],
         cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', data)
 
 
-def reserve_ids(session: Session, model: Any, n: int) -> list[int]:
+def reserve_ids(session: Session, model: type[DeclarativeBase], n: int) -> list[int]:
     """``n`` fresh primary keys for a bulk insert without RETURNING.
 
     PostgreSQL draws them from the table's sequence; SQLite continues after the current maximum, as its
@@ -110,7 +118,7 @@ def reserve_ids(session: Session, model: Any, n: int) -> list[int]:
 
     if n <= 0:
         return []
-    table = model.__table__
+    table = table_of(model)
     if session.get_bind().dialect.name == "postgresql":
         # drawn 20,000 at a time and kept for the rest of this transaction: a sequence never hands a value out
         # twice, so ids left over stay safe to use; at worst they leave a gap. Not beyond the transaction: the
@@ -275,12 +283,17 @@ _SEP = "\x1f"  # the unit separator: never part of an identity, a receipt number
 
 
 def select_in(
-    session: Session, model: Any, columns: Sequence[str], key: str, values: Sequence[Any], **equal: Any
+    session: Session,
+    model: type[DeclarativeBase],
+    columns: Sequence[str],
+    key: str,
+    values: Sequence[Any],
+    **equal: Any,
 ) -> list[tuple[Any, ...]]:
     """``SELECT columns FROM model WHERE key IN values AND name = value ...`` through the driver, for bulk
     lookups of plain text and integer columns (no type processing): long lists in few statements, with no
     SQL compiled per call — one array parameter on PostgreSQL, up to 30,000 placeholders on SQLite."""
-    table = model.__table__
+    table = table_of(model)
     for name in (*columns, key, *equal):
         table.c[name]
     pg = session.get_bind().dialect.name == "postgresql"
@@ -306,11 +319,11 @@ def select_in(
     return out
 
 
-def refresh_statistics(session: Session, *models: Any) -> None:
+def refresh_statistics(session: Session, *models: type[DeclarativeBase]) -> None:
     """PostgreSQL plans from table statistics; a table that grew from empty inside one bulk load still looks
     empty to the planner (sequential scans instead of the unique index) until it is analysed."""
     from sqlalchemy import text
 
     if session.get_bind().dialect.name == "postgresql":
         for model in models:
-            session.execute(text(f"ANALYZE {model.__table__.name}"))
+            session.execute(text(f"ANALYZE {table_of(model).name}"))

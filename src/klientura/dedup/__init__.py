@@ -12,6 +12,7 @@ from klientura.dedup.service import (
     list_suggestions,
     load_people,
     scan,
+    suggested,
 )
 from klientura.dedup.vocabulary import SURNAMES
 
@@ -34,5 +35,6 @@ __all__ = [
     "recent_merges",
     "scan",
     "score",
+    "suggested",
     "unmerge",
 ]

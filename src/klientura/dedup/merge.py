@@ -50,8 +50,18 @@ class MergeHook(Protocol):
     def undo(self, session: Session, survivor_id: int, merged_id: int, saved: Any) -> None: ...
 
 
-PROFILE = ("last_name", "first_name", "middle_name", "gender", "birth_date", "city", "timezone",
-           "preferred_channel", "acquisition_source", "owner_id")  # fmt: skip
+PROFILE = (
+    "last_name",
+    "first_name",
+    "middle_name",
+    "gender",
+    "birth_date",
+    "city",
+    "timezone",
+    "preferred_channel",
+    "acquisition_source",
+    "owner_id",
+)
 
 
 def _profile(c: Customer) -> dict[str, Any]:
@@ -111,8 +121,15 @@ def merge(
     rec = MergeRecord(survivor_id=survivor.id, merged_id=merged.id, actor_name=actor.name, moved=moved)
     session.add(rec)
     session.flush()
-    record(session, actor, "customer.merge", "customer", survivor.id, moved["survivor_before"],
-           {"merged_id": merged.id, "merge_id": rec.id, **_profile(survivor)})  # fmt: skip
+    record(
+        session,
+        actor,
+        "customer.merge",
+        "customer",
+        survivor.id,
+        moved["survivor_before"],
+        {"merged_id": merged.id, "merge_id": rec.id, **_profile(survivor)},
+    )
     record(session, actor, "customer.merged_into", "customer", merged.id, None, {"survivor_id": survivor.id})
     return rec
 
@@ -129,8 +146,11 @@ def _merge_consents(session: Session, survivor_id: int, merged_id: int) -> list[
             "changed_at": c.changed_at.isoformat(),
         }
         own = mine.get(c.channel)
-        entry["survivor"] = None if own is None else {
-            "granted": own.granted, "source": own.source, "changed_at": own.changed_at.isoformat()}  # fmt: skip
+        entry["survivor"] = (
+            None
+            if own is None
+            else {"granted": own.granted, "source": own.source, "changed_at": own.changed_at.isoformat()}
+        )
         snap.append(entry)
         if own is None:
             c.customer_id = survivor_id
@@ -153,10 +173,11 @@ def unmerge(session: Session, actor: Actor, merge_id: int, *, hooks: Sequence[Me
         raise Conflict(MERGE_UNDONE, id=merge_id)
     later = session.scalars(
         select(MergeRecord).where(
-            MergeRecord.undone_at.is_(None), MergeRecord.id > rec.id,
+            MergeRecord.undone_at.is_(None),
+            MergeRecord.id > rec.id,
             MergeRecord.merged_id.in_([rec.survivor_id]),
         )
-    ).first()  # fmt: skip
+    ).first()
     if later is not None:
         raise Conflict(UNDO_LATER_FIRST, later=later.id, survivor=later.survivor_id)
     survivor = session.get_one(Customer, rec.survivor_id)
@@ -196,8 +217,15 @@ def unmerge(session: Session, actor: Actor, merge_id: int, *, hooks: Sequence[Me
                 s["source"],
                 datetime.fromisoformat(s["changed_at"]),
             )
-            session.add(Consent(customer_id=merged.id, channel=entry["channel"], granted=entry["granted"],
-                                source=entry["source"], changed_at=at))  # fmt: skip
+            session.add(
+                Consent(
+                    customer_id=merged.id,
+                    channel=entry["channel"],
+                    granted=entry["granted"],
+                    source=entry["source"],
+                    changed_at=at,
+                )
+            )
     _restore(survivor, moved["survivor_before"])
     _restore(merged, moved["merged_before"])
     merged.merged_into_id = None

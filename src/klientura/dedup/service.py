@@ -18,8 +18,15 @@ from klientura.dedup.models import DismissedPair, DuplicateSuggestion
 from klientura.dedup.scoring import Person, Scored, score
 from klientura.kit.errors import ValidationFailed
 
-_PERSON_COLS = (Customer.id, Customer.last_name, Customer.first_name, Customer.middle_name, Customer.birth_date,
-                Customer.gender, Customer.city)  # fmt: skip
+_PERSON_COLS = (
+    Customer.id,
+    Customer.last_name,
+    Customer.first_name,
+    Customer.middle_name,
+    Customer.birth_date,
+    Customer.gender,
+    Customer.city,
+)
 
 
 def _people(session: Session, rows: list[Any], ids: list[int] | None) -> list[Person]:
@@ -74,10 +81,16 @@ def scan(session: Session, actor: Actor, threshold: float) -> int:
     found = find_duplicates(iter_people(session), threshold, load=lambda ids: load_people(session, ids))
     dismissed = {(a, b) for a, b in session.execute(select(DismissedPair.low_id, DismissedPair.high_id))}
     rows = [
-        {"low_id": s.low_id, "high_id": s.high_id, "probability": round(s.probability, 4), "reasons": s.reasons,
-         "found_at": utcnow()}
-        for s in found if (s.low_id, s.high_id) not in dismissed
-    ]  # fmt: skip
+        {
+            "low_id": s.low_id,
+            "high_id": s.high_id,
+            "probability": round(s.probability, 4),
+            "reasons": s.reasons,
+            "found_at": utcnow(),
+        }
+        for s in found
+        if (s.low_id, s.high_id) not in dismissed
+    ]
     session.execute(delete(DuplicateSuggestion))
     for i in range(0, len(rows), 5000):
         session.execute(insert(DuplicateSuggestion), rows[i : i + 5000])
@@ -143,3 +156,12 @@ def forget_pairs_of(session: Session, customer_id: int) -> None:
             or_(DuplicateSuggestion.low_id == customer_id, DuplicateSuggestion.high_id == customer_id)
         )
     )
+
+
+def suggested(session: Session, a_id: int, b_id: int) -> bool:
+    """Whether the two cards are suggested as one person (the pair awaits a decision)."""
+    low, high = min(a_id, b_id), max(a_id, b_id)
+    pair = select(DuplicateSuggestion.low_id).where(
+        DuplicateSuggestion.low_id == low, DuplicateSuggestion.high_id == high
+    )
+    return session.scalars(pair).first() is not None

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select, text, update
 
 from klientura.audit import SYSTEM
 from klientura.db import Session, bulk_insert
-from klientura.loyalty import Allocation, LedgerEntry, LoyaltyAccount, LoyaltyConfig, Programme, offers
+from klientura.loyalty import Allocation, LedgerEntry, LoyaltyAccount, LoyaltyConfig, Programme, create_offer
 from klientura.orders import Order
 
 PROGRAMME = Programme(welcome_bonus=200, birthday_bonus=300, bonus_days=30, referrer_bonus=300, friend_bonus=150)
@@ -44,10 +44,22 @@ class _Writer:
 
     def entry(self, account: int, kind: str, points: int, at: datetime, **kw: Any) -> int:
         self.entry_id += 1
-        self.entries.append({"id": self.entry_id, "account_id": account, "kind": kind, "points": points, "at": at,
-                             "available_at": kw.get("available_at"), "expires_at": kw.get("expires_at"),
-                             "order_id": kw.get("order_id"), "reverses_id": None, "reason": kw.get("reason"),
-                             "author": "demo", "created_at": at})  # fmt: skip
+        self.entries.append(
+            {
+                "id": self.entry_id,
+                "account_id": account,
+                "kind": kind,
+                "points": points,
+                "at": at,
+                "available_at": kw.get("available_at"),
+                "expires_at": kw.get("expires_at"),
+                "order_id": kw.get("order_id"),
+                "reverses_id": None,
+                "reason": kw.get("reason"),
+                "author": "demo",
+                "created_at": at,
+            }
+        )
         return self.entry_id
 
     def expire(self, account: int, lots: list[_Lot], now: datetime) -> None:
@@ -60,8 +72,14 @@ class _Writer:
         lots[:] = [lot for lot in lots if lot.left > 0]
 
 
-def _member(w: _Writer, rng: random.Random, p: Programme, account: int, orders: list[tuple[int, datetime, Decimal]],
-            join_at: int) -> str:  # fmt: skip
+def _member(
+    w: _Writer,
+    rng: random.Random,
+    p: Programme,
+    account: int,
+    orders: list[tuple[int, datetime, Decimal]],
+    join_at: int,
+) -> str:
     joined = orders[join_at][1]
     lots: list[_Lot] = []
     e = w.entry(
@@ -110,9 +128,11 @@ def enrol(session: Session, rng: random.Random, end: datetime, first_customer: i
     w = _Writer(end=end)
     account = session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM loyalty_accounts")) or 0
     w.entry_id = session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM loyalty_entries")) or 0
-    rows = session.execute(select(Order.customer_id, Order.id, Order.placed_at, Order.paid)
-                           .where(Order.customer_id >= first_customer, Order.status == "completed")
-                           .order_by(Order.customer_id, Order.placed_at)).yield_per(50_000)  # fmt: skip
+    rows = session.execute(
+        select(Order.customer_id, Order.id, Order.placed_at, Order.paid)
+        .where(Order.customer_id >= first_customer, Order.status == "completed")
+        .order_by(Order.customer_id, Order.placed_at)
+    ).yield_per(50_000)
     current: int | None = None
     mine: list[tuple[int, datetime, Decimal]] = []
 
@@ -136,15 +156,26 @@ def enrol(session: Session, rng: random.Random, end: datetime, first_customer: i
     close(current, mine)
     _flush(session, w)
     session.merge(LoyaltyConfig(id=1, settings=p.model_dump(mode="json"), updated_by="demo"))
-    for offer in ({"name": "Распродажа −15%", "discount_percent": 15, "code": "SALE15"},
-                  {"name": "500 ₽ на первый заказ от 3 000 ₽", "discount_amount": 500, "min_total": 3000,
-                   "per_customer": 1, "code": "WELCOME500"},
-                  {"name": "Листовки у касс", "discount_percent": 10, "unique_codes": 200}):  # fmt: skip
-        offers.create_offer(session, SYSTEM, offer)
+    for offer in (
+        {"name": "Распродажа −15%", "discount_percent": 15, "code": "SALE15"},
+        {
+            "name": "500 ₽ на первый заказ от 3 000 ₽",
+            "discount_amount": 500,
+            "min_total": 3000,
+            "per_customer": 1,
+            "code": "WELCOME500",
+        },
+        {"name": "Листовки у касс", "discount_percent": 10, "unique_codes": 200},
+    ):
+        create_offer(session, SYSTEM, offer)
     if session.get_bind().dialect.name == "postgresql":
         for table in ("loyalty_accounts", "loyalty_entries", "loyalty_allocations"):
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                 f"GREATEST((SELECT MAX(id) FROM {table}), 1))"))  # fmt: skip
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                )
+            )
     session.flush()
     return w.counts
 
@@ -156,10 +187,16 @@ def _flush(session: Session, w: _Writer) -> None:
     if w.orders:
         table = Order.__table__
         session.connection().execute(
-            update(table).where(table.c.id == bindparam("o_id")).values(  # type: ignore[arg-type]
-                points_redeemed=bindparam("spent"), points_earned=bindparam("earned"),
-                discount=table.c.discount + bindparam("spent"), paid=table.c.paid - bindparam("spent")),
-            w.orders)  # fmt: skip
+            update(table)  # type: ignore[arg-type]
+            .where(table.c.id == bindparam("o_id"))
+            .values(
+                points_redeemed=bindparam("spent"),
+                points_earned=bindparam("earned"),
+                discount=table.c.discount + bindparam("spent"),
+                paid=table.c.paid - bindparam("spent"),
+            ),
+            w.orders,
+        )
     w.accounts.clear()
     w.entries.clear()
     w.allocations.clear()

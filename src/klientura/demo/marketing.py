@@ -22,9 +22,10 @@ from klientura.audit import SYSTEM
 from klientura.campaigns import OutboxEvent, OutboxMessage, Recipient, ScenarioEntry
 from klientura.catalog import Product
 from klientura.db import Session, insert_columns
-from klientura.demo.build import closing_time
+from klientura.demo.orders import closing_time
 from klientura.events import Event
 from klientura.kit.errors import KlienturaError
+from klientura.kit.shop import Shop
 from klientura.loyalty import create_offer
 from klientura.orders import LineIn, OrderIn, ingest_order
 
@@ -45,29 +46,60 @@ HTML = """<html><body><h2>{{ name }}, распродажа</h2>
 UPLIFT = {"campaign": (0.08, 14), "welcome": (0.06, 14), "abandoned_cart": (0.10, 3), "birthday": (0.08, 7)}
 
 
-def history(session: Session, wh: Warehouse, sending: campaigns.Sending, as_of: date, seed: int = 42) -> dict[str, int]:
+def history(
+    session: Session, wh: Warehouse, sending: campaigns.Sending, as_of: date, *, shop: Shop, seed: int = 42
+) -> dict[str, int]:
     """Write the campaign and the scenarios' month; counts of what was written. Flushes; the caller commits."""
     rng = random.Random(seed + 3)
     launch, until = launch_time(as_of), closing_time(as_of)
     scenarios_since = until - timedelta(days=30)  # a month of scenarios, up to the end of the data
     catalogue = [(sku, price) for sku, price in session.execute(select(Product.sku, Product.price)) if price]
-    seg = segments.create_segment(session, SYSTEM, wh, segments.SegmentIn(
-        name="Активные и засыпающие", description="Жизненный цикл: активные и спящие — кого стоит позвать на распродаже",
-        rule={"kind": "score", "field": "lifecycle", "op": "in", "value": ["active", "sleeping"]}), as_of)  # fmt: skip
+    seg = segments.create_segment(
+        session,
+        SYSTEM,
+        wh,
+        segments.SegmentIn(
+            name="Активные и засыпающие",
+            description="Жизненный цикл: активные и спящие — кого стоит позвать на распродаже",
+            rule={"kind": "score", "field": "lifecycle", "op": "in", "value": ["active", "sleeping"]},
+        ),
+        as_of,
+    )
     offer = create_offer(session, SYSTEM, {"name": "−15 % на распродаже", "discount_percent": 15})
-    c = campaigns.create_campaign(session, SYSTEM, {
-        "name": "Распродажа сезона", "segment_id": seg.id, "offer_id": offer.id, "holdout_share": 0.1,
-        "attribution_days": 14, "variants": [
-            {"name": "A", "subject": "{{ name }}, распродажа: −15 %", "html": HTML,
-             "text": "{{ name }}, скидка 15 % по коду {{ promo_code }} до конца месяца."},
-            {"name": "B", "subject": "Только для вас, {{ name }}: код {{ promo_code }}", "html": HTML,
-             "text": "{{ name }}, ваш личный код {{ promo_code }} даёт −15 % на всё."}]})  # fmt: skip
+    c = campaigns.create_campaign(
+        session,
+        SYSTEM,
+        {
+            "name": "Распродажа сезона",
+            "segment_id": seg.id,
+            "offer_id": offer.id,
+            "holdout_share": 0.1,
+            "attribution_days": 14,
+            "variants": [
+                {
+                    "name": "A",
+                    "subject": "{{ name }}, распродажа: −15 %",
+                    "html": HTML,
+                    "text": "{{ name }}, скидка 15 % по коду {{ promo_code }} до конца месяца.",
+                },
+                {
+                    "name": "B",
+                    "subject": "Только для вас, {{ name }}: код {{ promo_code }}",
+                    "html": HTML,
+                    "text": "{{ name }}, ваш личный код {{ promo_code }} даёт −15 % на всё.",
+                },
+            ],
+        },
+    )
     c.seed = f"demo-{seed}"  # the holdout and the variants drawn the same way each time the demo is built
     campaigns.launch(session, SYSTEM, c.id, launch, sending)
     counts = {"campaign_messages": _delivered(session, f"campaign:{c.id}", rng, until)}
-    targets = session.execute(select(Recipient.customer_id).where(Recipient.campaign_id == c.id,
-                                                                  Recipient.grp == "target")).scalars()  # fmt: skip
-    counts["campaign_orders"] = _bought(session, rng, catalogue, [(cid, launch) for cid in targets], "campaign", until)
+    targets = session.execute(
+        select(Recipient.customer_id).where(Recipient.campaign_id == c.id, Recipient.grp == "target")
+    ).scalars()
+    counts["campaign_orders"] = _bought(
+        session, shop, rng, catalogue, [(cid, launch) for cid in targets], "campaign", until
+    )
     for key in ("welcome", "abandoned_cart", "birthday", "feedback"):
         campaigns.update_scenario(session, SYSTEM, key, {"enabled": True}, scenarios_since).seed = f"demo-{seed}-{key}"
     counts["scenario_entries"] = 0
@@ -79,11 +111,13 @@ def history(session: Session, wh: Warehouse, sending: campaigns.Sending, as_of: 
             session, f"scenario:{key}", rng, until
         )
         if key in UPLIFT:
-            entries = session.execute(select(ScenarioEntry.customer_id, ScenarioEntry.at).join(
-                campaigns.Scenario, campaigns.Scenario.id == ScenarioEntry.scenario_id).where(
-                campaigns.Scenario.key == key, ScenarioEntry.grp == "target")).all()  # fmt: skip
+            entries = session.execute(
+                select(ScenarioEntry.customer_id, ScenarioEntry.at)
+                .join(campaigns.Scenario, campaigns.Scenario.id == ScenarioEntry.scenario_id)
+                .where(campaigns.Scenario.key == key, ScenarioEntry.grp == "target")
+            ).all()
             counts["scenario_orders"] = counts.get("scenario_orders", 0) + _bought(
-                session, rng, catalogue, [(cid, at) for cid, at in entries], key, until
+                session, shop, rng, catalogue, [(cid, at) for cid, at in entries], key, until
             )
     return counts
 
@@ -94,8 +128,9 @@ def _delivered(session: Session, source: str, rng: random.Random, until: datetim
     those clicked. Nothing happens after ``until`` (the demo's present)."""
     rows = session.execute(select(OutboxMessage).where(OutboxMessage.source == source)).scalars().all()
     steps: dict[str, list[Any]] = {"message_id": [], "status": [], "at": [], "detail": []}
-    events: dict[str, list[Any]] = {k: [] for k in ("customer_id", "type", "channel", "payload", "occurred_at",
-                                                    "source", "external_id")}  # fmt: skip
+    events: dict[str, list[Any]] = {
+        k: [] for k in ("customer_id", "type", "channel", "payload", "occurred_at", "source", "external_id")
+    }
     for m in rows:
         at = min(m.next_attempt_at + timedelta(seconds=rng.randint(1, 900)), until)
         m.attempts = 1
@@ -112,10 +147,15 @@ def _delivered(session: Session, source: str, rng: random.Random, until: datetim
         if m.status == "sent" and m.channel == "email" and rng.random() < 0.2:
             kinds = ["opened", "clicked"] if rng.random() < 0.2 else ["opened"]
             for n, kind in enumerate(kinds):
-                for name, value in (("customer_id", m.customer_id), ("type", f"message_{kind}"), ("channel", "email"),
-                                    ("payload", {"message": m.key, "source": source}),
-                                    ("occurred_at", min(at + timedelta(hours=rng.uniform(0.2, 30), minutes=n), until)),
-                                    ("source", "tracking"), ("external_id", f"{kind}:{m.key}")):  # fmt: skip
+                for name, value in (
+                    ("customer_id", m.customer_id),
+                    ("type", f"message_{kind}"),
+                    ("channel", "email"),
+                    ("payload", {"message": m.key, "source": source}),
+                    ("occurred_at", min(at + timedelta(hours=rng.uniform(0.2, 30), minutes=n), until)),
+                    ("source", "tracking"),
+                    ("external_id", f"{kind}:{m.key}"),
+                ):
                     events[name].append(value)
     session.flush()
     insert_columns(session, OutboxEvent, steps)
@@ -123,8 +163,15 @@ def _delivered(session: Session, source: str, rng: random.Random, until: datetim
     return len(rows)
 
 
-def _bought(session: Session, rng: random.Random, catalogue: list[tuple[str, Any]],
-            reached: list[tuple[int, datetime]], what: str, until: datetime) -> int:  # fmt: skip
+def _bought(
+    session: Session,
+    shop: Shop,
+    rng: random.Random,
+    catalogue: list[tuple[str, Any]],
+    reached: list[tuple[int, datetime]],
+    what: str,
+    until: datetime,
+) -> int:
     """One more purchase for a share of those reached, within the window after their message (one that would
     fall after ``until``, the demo's present, has not happened yet)."""
     share, days = UPLIFT[what]
@@ -153,7 +200,8 @@ def _bought(session: Session, rng: random.Random, catalogue: list[tuple[str, Any
                 looked_up=True,
                 products=products,
                 customer_resolved=True,
-            )  # fmt: skip  (new ids, known cards)
+                shop=shop,
+            )  # new ids, known cards
         except KlienturaError:  # a card merged away since: its person is counted through the survivor
             continue
         n += 1

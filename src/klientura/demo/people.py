@@ -95,10 +95,19 @@ def make_person(rng: random.Random, pid: int, signup: date, phones: set[str], ma
     email = _email(rng, first, last, birth.year if birth else 1990, mailboxes) if rng.random() < 0.72 else None
     card = f"2{pid:011d}" if rng.random() < 0.6 else None
     p = DemoPerson(
-        id=pid, last_name=last, first_name=first, middle_name=middle, gender="f" if female else "m", birth_date=birth,
-        city=_pick(rng, CITIES), phone=phone if rng.random() < 0.93 or not email else None, email=email, card=card,
-        source=_pick(rng, (("store", 0.55), ("eshop", 0.25), ("referral", 0.08), ("ads", 0.12))), signup=signup,
-    )  # fmt: skip
+        id=pid,
+        last_name=last,
+        first_name=first,
+        middle_name=middle,
+        gender="f" if female else "m",
+        birth_date=birth,
+        city=_pick(rng, CITIES),
+        phone=phone if rng.random() < 0.93 or not email else None,
+        email=email,
+        card=card,
+        source=_pick(rng, (("store", 0.55), ("eshop", 0.25), ("referral", 0.08), ("ads", 0.12))),
+        signup=signup,
+    )
     if p.phone is None and p.email is None:
         p.phone = phone
     p.consents = {"sms": rng.random() < 0.7, "email": rng.random() < 0.6} if rng.random() < 0.9 else {}
@@ -186,8 +195,12 @@ def make_duplicate(rng: random.Random, pid: int, orig: DemoPerson, signup: date,
     if phone is None and email is None:
         phone = new_phone(rng, phones)
     birth = orig.birth_date if rng.random() < 0.9 else None
-    typo_phone = phone is not None and orig.phone is not None and phone != orig.phone and sum(
-        a != b for a, b in zip(phone, orig.phone, strict=False)) == 1  # fmt: skip
+    typo_phone = (
+        phone is not None
+        and orig.phone is not None
+        and phone != orig.phone
+        and sum(a != b for a, b in zip(phone, orig.phone, strict=False)) == 1
+    )
     if not birth and not typo_phone and email is None:  # keep every planted twin findable by more than a name
         if orig.birth_date:
             birth = orig.birth_date
@@ -200,7 +213,18 @@ def make_duplicate(rng: random.Random, pid: int, orig: DemoPerson, signup: date,
             local, _, domain = orig.email.partition("@")
             email = f"{local}@{'yandex.ru' if domain != 'yandex.ru' else 'mail.ru'}"
     return DemoPerson(
-        id=pid, last_name=last, first_name=first, middle_name=middle, gender=orig.gender, birth_date=birth,
-        city=orig.city, phone=phone, email=email, card=None, source=orig.source, signup=signup, duplicate_of=orig.id,
+        id=pid,
+        last_name=last,
+        first_name=first,
+        middle_name=middle,
+        gender=orig.gender,
+        birth_date=birth,
+        city=orig.city,
+        phone=phone,
+        email=email,
+        card=None,
+        source=orig.source,
+        signup=signup,
+        duplicate_of=orig.id,
         consents={"sms": rng.random() < 0.5},
-    )  # fmt: skip
+    )

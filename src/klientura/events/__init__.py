@@ -2,6 +2,15 @@
 
 from klientura.events.models import Event
 from klientura.events.schemas import EVENT_TYPES, EventIn, EventRead
-from klientura.events.service import events_of, record_event
+from klientura.events.service import count_events, events_of, record_event, record_known_event
 
-__all__ = ["EVENT_TYPES", "Event", "EventIn", "EventRead", "events_of", "record_event"]
+__all__ = [
+    "EVENT_TYPES",
+    "Event",
+    "EventIn",
+    "EventRead",
+    "count_events",
+    "events_of",
+    "record_event",
+    "record_known_event",
+]

@@ -8,9 +8,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from klientura.customers import CustomerIn
 
 EVENT_TYPES = (
-    "site_visit", "product_view", "cart_add", "cart_abandoned", "message_opened", "message_clicked",
-    "call", "review", "form_submitted", "subscribed", "unsubscribed", "points_expiring", "custom",
-)  # fmt: skip
+    "site_visit",
+    "product_view",
+    "cart_add",
+    "cart_abandoned",
+    "message_opened",
+    "message_clicked",
+    "call",
+    "review",
+    "form_submitted",
+    "subscribed",
+    "unsubscribed",
+    "points_expiring",
+    "custom",
+)
 
 
 class EventIn(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor
@@ -11,10 +11,24 @@ from klientura.customers import get_customer, prepare, resolve
 from klientura.db import Session
 from klientura.events.models import Event
 from klientura.events.schemas import EventIn
+from klientura.kit.shop import Shop
 
 
-def record_event(session: Session, actor: Actor, data: EventIn, *, region: str = "RU") -> tuple[Event, bool]:
-    """Store the event once per (source, external_id); a form carrying a new identity creates the card."""
+def record_event(session: Session, actor: Actor, data: EventIn, *, shop: Shop) -> tuple[Event, bool]:
+    """Store the event once per (source, external_id); a form carrying a new identity creates the card (a phone
+    without its country code read in the shop's region)."""
+    return _record(session, actor, data, shop)
+
+
+def record_known_event(session: Session, actor: Actor, data: EventIn) -> tuple[Event, bool]:
+    """:func:`record_event` for an event of a card known by its id (a message opened, points expiring): no identity
+    to read, so no shop's context."""
+    if data.customer is not None:
+        raise ValueError("an event naming its customer by identity needs the shop's context: record_event")
+    return _record(session, actor, data, None)
+
+
+def _record(session: Session, actor: Actor, data: EventIn, shop: Shop | None) -> tuple[Event, bool]:
     require(actor, "events:write")
     if data.external_id:
         dup = session.scalars(
@@ -25,14 +39,19 @@ def record_event(session: Session, actor: Actor, data: EventIn, *, region: str =
     customer_id = None
     if data.customer_id is not None:
         customer_id = get_customer(session, actor, data.customer_id).id
-    elif data.customer is not None:
-        prepared = prepare(data.customer, region=region, source=data.source)
+    elif data.customer is not None and shop is not None:
+        prepared = prepare(data.customer, shop=shop, source=data.source)
         if prepared.identities:
             customer_id = resolve(session, actor, prepared, source=data.source).customer_id
     event = Event(
-        customer_id=customer_id, type=data.type, channel=data.channel, payload=data.payload,
-        occurred_at=data.occurred_at, source=data.source, external_id=data.external_id,
-    )  # fmt: skip
+        customer_id=customer_id,
+        type=data.type,
+        channel=data.channel,
+        payload=data.payload,
+        occurred_at=data.occurred_at,
+        source=data.source,
+        external_id=data.external_id,
+    )
     try:
         with session.begin_nested():
             session.add(event)
@@ -52,3 +71,15 @@ def events_of(session: Session, actor: Actor, customer_id: int, limit: int = 200
     customer = get_customer(session, actor, customer_id)
     stmt = select(Event).where(Event.customer_id == customer.id).order_by(Event.occurred_at.desc()).limit(limit)
     return list(session.scalars(stmt))
+
+
+def count_events(session: Session, source: str, external_id_prefix: str) -> int:
+    """How many events ``source`` recorded under external ids beginning with ``external_id_prefix`` (a campaign's
+    opens and clicks: ``opened:campaign:7:``)."""
+    escaped = external_id_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    found = session.scalar(
+        select(func.count())
+        .select_from(Event)
+        .where(Event.source == source, Event.external_id.like(escaped + "%", escape="\\"))
+    )
+    return int(found or 0)

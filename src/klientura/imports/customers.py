@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
@@ -52,13 +53,14 @@ def import_customers(
     mapping: dict[str, int],
     *,
     report: Report,
-    region: str = "RU",
+    region: str,
+    today: date,
     source: str = "import",
     batch_size: int = 5000,
     progress: Progress | None = None,
     workers: int = 0,
 ) -> Report:
-    parse = CustomerRows(table.headers, mapping, region=region, source=source)
+    parse = CustomerRows(table.headers, mapping, region=region, today=today, source=source)
     writer = _Writer(session, actor, report, source)
     try:
         for flushed, batch in enumerate(parse_batches(table, parse, batch_size=batch_size, workers=workers), 1):
@@ -186,8 +188,11 @@ def _bulk(
     if field_values:
         bulk_insert(session, FieldValue, field_values)
     extras = [(cid, p) for cid, p in existing if p.consents or p.tags]
-    extras += [(new_ids[g], _prepared(row)) for g, row in zip(plan.group_of, batch.rows, strict=True)
-               if g >= 0 and (row[3] or row[4])]  # fmt: skip
+    extras += [
+        (new_ids[g], _prepared(row))
+        for g, row in zip(plan.group_of, batch.rows, strict=True)
+        if g >= 0 and (row[3] or row[4])
+    ]
     _extras(session, actor, extras, source)
 
 
@@ -198,12 +203,30 @@ def _created(
     report.created += len(plan.cards)
     report.updated += len(batch.rows) - len(plan.existing) - len(plan.cards)
     if ids:
-        record(session, actor, "import.customers.create", "customer", f"{min(ids)}..{max(ids)}", None,
-               {"created": len(ids), "source": source})  # fmt: skip
+        record(
+            session,
+            actor,
+            "import.customers.create",
+            "customer",
+            f"{min(ids)}..{max(ids)}",
+            None,
+            {"created": len(ids), "source": source},
+        )
 
 
-_CUSTOMER_COLS = ("id", "last_name", "first_name", "middle_name", "gender", "birth_date", "city",
-                  "acquisition_source", "attributes", "created_at", "updated_at")  # fmt: skip
+_CUSTOMER_COLS = (
+    "id",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "gender",
+    "birth_date",
+    "city",
+    "acquisition_source",
+    "attributes",
+    "created_at",
+    "updated_at",
+)
 _IDENTITY_COLS = ("customer_id", "kind", "value", "raw", "source", "is_primary", "created_at")
 
 
@@ -212,8 +235,22 @@ def _new_cards(session: Session, plan: Plan, source: str) -> tuple[list[tuple[An
     now = utcnow()
     ids = reserve_ids(session, Customer, len(plan.cards))
     attrs: dict[str, Any] = {}  # one object for every row: serialised once
-    rows = [(cid, p.get("last_name"), p.get("first_name"), p.get("middle_name"), p.get("gender"), p.get("birth_date"),
-             p.get("city"), p.get("acquisition_source"), attrs, now, now) for cid, p in zip(ids, plan.cards, strict=True)]  # fmt: skip
+    rows = [
+        (
+            cid,
+            p.get("last_name"),
+            p.get("first_name"),
+            p.get("middle_name"),
+            p.get("gender"),
+            p.get("birth_date"),
+            p.get("city"),
+            p.get("acquisition_source"),
+            attrs,
+            now,
+            now,
+        )
+        for cid, p in zip(ids, plan.cards, strict=True)
+    ]
     idents = [(ids[g], k, v, raw, source, False, now) for g, k, v, raw in plan.claims]
     return rows, idents
 
@@ -252,8 +289,17 @@ def _enrich(
         for k, v, raw in p.identities:
             if (k, v) not in taken:
                 taken.add((k, v))
-                new_idents.append({"customer_id": cid, "kind": k, "value": v, "raw": raw, "source": source,
-                                   "is_primary": False, "created_at": utcnow()})  # fmt: skip
+                new_idents.append(
+                    {
+                        "customer_id": cid,
+                        "kind": k,
+                        "value": v,
+                        "raw": raw,
+                        "source": source,
+                        "is_primary": False,
+                        "created_at": utcnow(),
+                    }
+                )
                 touched = True
         fills, conflicts = profile_diff(current[cid], p.profile)
         if fills:
@@ -300,16 +346,30 @@ def _extras(session: Session, actor: Actor, rows: list[tuple[int, Prepared]], so
         for cid, p in with_consents:
             for channel, granted in p.consents.items():
                 if (cid, channel) not in have:
-                    fresh.append({"customer_id": cid, "channel": channel, "granted": granted, "source": source,
-                                  "changed_at": utcnow()})  # fmt: skip
+                    fresh.append(
+                        {
+                            "customer_id": cid,
+                            "channel": channel,
+                            "granted": granted,
+                            "source": source,
+                            "changed_at": utcnow(),
+                        }
+                    )
                 elif have[(cid, channel)] != granted:
                     set_consent(session, actor, cid, channel, granted, source)
                 have[(cid, channel)] = granted
         if fresh:
             bulk_insert(session, Consent, fresh)
             for r in fresh:
-                record(session, actor, "consent.set", "customer", r["customer_id"], None,
-                       {"channel": r["channel"], "granted": r["granted"], "source": source})  # fmt: skip
+                record(
+                    session,
+                    actor,
+                    "consent.set",
+                    "customer",
+                    r["customer_id"],
+                    None,
+                    {"channel": r["channel"], "granted": r["granted"], "source": source},
+                )
     with_tags = [(cid, p) for cid, p in rows if p.tags]
     if with_tags:
         tag_ids = ensure_tags(session, [t for _, p in with_tags for t in p.tags])

@@ -34,8 +34,26 @@ CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {
     "acquisition_source": ("источник", "канал привлечения", "source", "acquisition source"),
 }
 ORDER_FIELDS: dict[str, tuple[str, ...]] = {
-    "external_id": ("номер чека", "чек", "номер заказа", "заказ", "receipt", "receipt number", "order id", "order number"),
-    "placed_at": ("дата покупки", "дата", "дата чека", "дата заказа", "date", "order date", "purchase date", "datetime"),
+    "external_id": (
+        "номер чека",
+        "чек",
+        "номер заказа",
+        "заказ",
+        "receipt",
+        "receipt number",
+        "order id",
+        "order number",
+    ),
+    "placed_at": (
+        "дата покупки",
+        "дата",
+        "дата чека",
+        "дата заказа",
+        "date",
+        "order date",
+        "purchase date",
+        "datetime",
+    ),
     "total": ("сумма", "сумма чека", "сумма покупки", "итого", "amount", "total", "sum"),
     "discount": ("скидка", "сумма скидки", "discount"),
     "outlet": ("магазин", "точка", "торговая точка", "филиал", "store", "shop", "outlet"),
@@ -50,7 +68,7 @@ ORDER_FIELDS: dict[str, tuple[str, ...]] = {
     "phone": CUSTOMER_FIELDS["phone"],
     "email": CUSTOMER_FIELDS["email"],
     "card": CUSTOMER_FIELDS["card"],
-}  # fmt: skip
+}
 
 _PUNCT = re.compile(r"[^\w]+")
 

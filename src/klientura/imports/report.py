@@ -50,12 +50,27 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "dry_run": self.dry_run, "run_id": self.run_id, "mapping": self.mapping,
-            "total": self.total, "created": self.created, "updated": self.updated,
-            "unchanged": self.unchanged, "rejected": self.rejected,
-            "rejections": [{"row": r.row_no, "reason": r.reason, "code": r.code, "params": r.params, "field": r.field,
-                            "data": r.raw} for r in self.rejections[:1000]],
-        }  # fmt: skip
+            "kind": self.kind,
+            "dry_run": self.dry_run,
+            "run_id": self.run_id,
+            "mapping": self.mapping,
+            "total": self.total,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "rejections": [
+                {
+                    "row": r.row_no,
+                    "reason": r.reason,
+                    "code": r.code,
+                    "params": r.params,
+                    "field": r.field,
+                    "data": r.raw,
+                }
+                for r in self.rejections[:1000]
+            ],
+        }
 
 
 def raw_of(headers: list[str], row: list[Any]) -> dict[str, Any]:

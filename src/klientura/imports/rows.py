@@ -1,6 +1,6 @@
 """Rows of a customers file into canonical profiles and identities; runs in the parsing process.
 
-``CustomerRows(mapping, region, source)`` is a picklable callable turning a batch of ``(row number,
+``CustomerRows(mapping, region, today, source)`` is a picklable callable turning a batch of ``(row number,
 cells)`` into :class:`ParsedCustomer` or :class:`Rejected` tuples (plain tuples pickle cheaply between
 processes). The rules are those of one card at a time (``customers.prepare``).
 """
@@ -82,16 +82,18 @@ def plan_cards(rows: list[Row], found: dict[tuple[str, str], int]) -> Plan:
     claim: dict[tuple[str, str], int] = {}
     for i, (_row_no, profile, identities, _c, _t) in enumerate(rows):
         if found:
-            target = next((found[(k, v)] for kind in PRIORITY for k, v, _ in identities
-                           if k == kind and (k, v) in found), None)  # fmt: skip
+            target = next(
+                (found[(k, v)] for kind in PRIORITY for k, v, _ in identities if k == kind and (k, v) in found), None
+            )
             if target is not None:
                 plan.existing.append((target, i))
                 plan.group_of.append(-1)
                 continue
         g = None
         if claim:
-            g = next((claim[(k, v)] for kind in PRIORITY for k, v, _ in identities
-                      if k == kind and (k, v) in claim), None)  # fmt: skip
+            g = next(
+                (claim[(k, v)] for kind in PRIORITY for k, v, _ in identities if k == kind and (k, v) in claim), None
+            )
         if g is None:
             g = len(plan.cards)
             plan.cards.append(profile)  # the row's own dict: pickled once for both (copied before a merge)
@@ -123,8 +125,8 @@ def text_of(row: list[Cell], idx: int | None) -> str | None:
 class CustomerRows:
     """Parse customer rows under one column mapping; picklable, so a child process can run it."""
 
-    def __init__(self, headers: list[str], mapping: dict[str, int], *, region: str, source: str) -> None:
-        self.headers, self.m, self.region, self.source = headers, dict(mapping), region, source
+    def __init__(self, headers: list[str], mapping: dict[str, int], *, region: str, today: date, source: str) -> None:
+        self.headers, self.m, self.region, self.today, self.source = headers, dict(mapping), region, today, source
         self.names = [(n, mapping[n]) for n in _NAMES if n in mapping]
         self.ids = [(kind, mapping[f]) for f, kind in IDENTITY_COLUMNS.items() if f in mapping]
         self.consent_cols = [(c, mapping[f"consent_{c}"]) for c in ("email", "sms") if f"consent_{c}" in mapping]
@@ -163,7 +165,7 @@ class CustomerRows:
             cell = row[bd_idx]
             if cell is not None and cell != "" and (not isinstance(cell, str) or cell.strip()):
                 bd = parse_date(cell)
-                if bd.year < 1900 or bd > date.today():
+                if bd.year < 1900 or bd > self.today:
                     raise ValidationFailed(IMPLAUSIBLE_BIRTH_DATE, field="birth_date", value=bd.isoformat())
                 profile["birth_date"] = bd
         identities: list[tuple[str, str, str]] = []

@@ -22,6 +22,7 @@ from klientura.imports.readers import open_table
 from klientura.imports.report import Progress, Report, raw_of
 from klientura.imports.rows import IDENTITY_COLUMNS
 from klientura.kit.errors import NotFound, ValidationFailed
+from klientura.kit.shop import Shop
 
 KINDS = {"customers": CUSTOMER_FIELDS, "orders": ORDER_FIELDS}
 
@@ -45,11 +46,14 @@ def inspect_file(path: Path, kind: str, overrides: dict[str, str] | None = None,
             break
         rows.append(raw_of(table.headers, row))
     return {
-        "headers": table.headers, "encoding": table.encoding, "delimiter": table.delimiter,
+        "headers": table.headers,
+        "encoding": table.encoding,
+        "delimiter": table.delimiter,
         "mapping": {f: table.headers[i] for f, i in sorted(mapping.items(), key=lambda x: x[1])},
         "unmapped": [h for i, h in enumerate(table.headers) if i not in mapping.values()],
-        "fields": list(fields), "sample": rows,
-    }  # fmt: skip
+        "fields": list(fields),
+        "sample": rows,
+    }
 
 
 def count_rows(path: Path) -> int | None:
@@ -86,15 +90,16 @@ def run_import(
     *,
     overrides: dict[str, str] | None = None,
     dry_run: bool = False,
-    region: str = "RU",
+    shop: Shop,
     source: str = "import",
-    tz: str = "Europe/Moscow",
     progress: Progress | None = None,
     display_name: str | None = None,
     limit: int | None = None,
     workers: int | None = None,
 ) -> Report:
-    """Import every good row and report every bad one. In a dry run the caller rolls back.
+    """Import every good row and report every bad one, in the shop's context (phones without a country code read in
+    its region, times without a zone in its time zone, no birth date after its today). In a dry run the caller
+    rolls back.
 
     ``workers``: processes parsing rows beside this one; by default one for files of 8 MB and more.
     """
@@ -112,20 +117,46 @@ def run_import(
     report = Report(kind=kind, mapping=named, dry_run=dry_run)
     if kind == "customers":
         import_customers(
-            session, actor, table, mapping, report=report, region=region, source=source, progress=progress,
+            session,
+            actor,
+            table,
+            mapping,
+            report=report,
+            region=shop.region,
+            today=shop.today(),
+            source=source,
+            progress=progress,
             workers=workers,
-        )  # fmt: skip
+        )
     else:
         import_orders(
-            session, actor, table, mapping, report=report, region=region, source=source, tz=tz, progress=progress,
+            session,
+            actor,
+            table,
+            mapping,
+            report=report,
+            region=shop.region,
+            source=source,
+            tz=shop.timezone,
+            progress=progress,
             workers=workers,
-        )  # fmt: skip
+        )
     if not dry_run:
         run = ImportRun(
-            kind=kind, filename=display_name or path.name, file_sha256=sha256_of(path), mapping=named, dry_run=dry_run,
-            status="done", rows_total=report.total, rows_created=report.created, rows_updated=report.updated,
-            rows_unchanged=report.unchanged, rows_rejected=report.rejected, actor_name=actor.name, finished_at=utcnow(),
-        )  # fmt: skip
+            kind=kind,
+            filename=display_name or path.name,
+            file_sha256=sha256_of(path),
+            mapping=named,
+            dry_run=dry_run,
+            status="done",
+            rows_total=report.total,
+            rows_created=report.created,
+            rows_updated=report.updated,
+            rows_unchanged=report.unchanged,
+            rows_rejected=report.rejected,
+            actor_name=actor.name,
+            finished_at=utcnow(),
+        )
         session.add(run)
         session.flush()
         report.run_id = run.id
@@ -163,7 +194,12 @@ def get_run(session: Session, run_id: int) -> tuple[ImportRun, list[ImportReject
     run = session.get(ImportRun, run_id)
     if run is None:
         raise NotFound(RUN_NOT_FOUND, id=run_id)
-    rejections = list(session.scalars(
-        select(ImportRejection).where(ImportRejection.run_id == run_id).order_by(ImportRejection.row_no).limit(10000)
-    ))  # fmt: skip
+    rejections = list(
+        session.scalars(
+            select(ImportRejection)
+            .where(ImportRejection.run_id == run_id)
+            .order_by(ImportRejection.row_no)
+            .limit(10000)
+        )
+    )
     return run, rejections

@@ -49,7 +49,7 @@ def parse_date(raw: str | date | datetime) -> date:
         raise ValidationFailed(NOT_A_DATE, value=raw) from exc
 
 
-def parse_datetime(raw: str | date | datetime, tz: str = "Europe/Moscow") -> datetime:
+def parse_datetime(raw: str | date | datetime, tz: str) -> datetime:
     """A point in time; values without an offset are read in the shop's time zone."""
     zone = ZoneInfo(tz)
     if isinstance(raw, datetime):

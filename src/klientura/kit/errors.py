@@ -118,6 +118,29 @@ class KlienturaError(Exception):
         return describe(self.code.key, self.params, self.detail, gettext, self.field)
 
 
+def portable(exc: KlienturaError) -> tuple[str, str | None, str, str | None, dict[str, Any]]:
+    """The error as plain values that cross to another process (a pipe pickles them): its class name, code key,
+    text, field and parameters; :func:`restored` makes it again there, its code kept."""
+    return type(exc).__name__, exc.code.key if exc.code else None, exc.detail, exc.field, exc.plain_params
+
+
+def restored(sent: tuple[str, str | None, str, str | None, dict[str, Any]]) -> KlienturaError:
+    """The error :func:`portable` sent: the same class (of this module) and code, or a plain refusal."""
+    name, key, detail, field, params = sent
+    cls = next((c for c in _error_classes() if c.__name__ == name), ValidationFailed)
+    code_ = CODES.get(key) if key else None
+    return cls(code_, field=field, **params) if code_ is not None else cls(detail)
+
+
+def _error_classes() -> list[type[KlienturaError]]:
+    found, todo = [], [KlienturaError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
 def located(exc: KlienturaError, field: str) -> ValidationFailed:
     """The same refusal placed at ``field`` (a cell of a row, a part of a payload), its code kept."""
     where = f"{field}.{exc.field}" if exc.field else field
@@ -172,14 +195,31 @@ NOT_ONE_OF = code("value.not_one_of", N_("must be one of %(expected)s"))
 UNKNOWN_FIELD = code("value.unknown_field", N_("is not a field here"))
 INVALID = code("value.invalid", N_("%(reason)s"))
 _PYDANTIC = {
-    "greater_than_equal": AT_LEAST, "less_than_equal": AT_MOST, "greater_than": ABOVE, "less_than": BELOW,
-    "missing": REQUIRED, "too_short": TOO_FEW, "too_long": TOO_LONG, "string_too_long": TOO_LONG,
-    "int_parsing": NOT_A_NUMBER, "int_type": NOT_A_NUMBER, "float_parsing": NOT_A_NUMBER, "float_type": NOT_A_NUMBER,
-    "decimal_parsing": NOT_A_NUMBER, "decimal_type": NOT_A_NUMBER, "int_from_float": NOT_A_NUMBER,
-    "datetime_parsing": NOT_A_DATETIME, "datetime_from_date_parsing": NOT_A_DATETIME, "datetime_type": NOT_A_DATETIME,
-    "date_parsing": NOT_A_DATE, "date_from_datetime_parsing": NOT_A_DATE, "date_type": NOT_A_DATE,
-    "literal_error": NOT_ONE_OF, "enum": NOT_ONE_OF, "extra_forbidden": UNKNOWN_FIELD,
-}  # fmt: skip
+    "greater_than_equal": AT_LEAST,
+    "less_than_equal": AT_MOST,
+    "greater_than": ABOVE,
+    "less_than": BELOW,
+    "missing": REQUIRED,
+    "too_short": TOO_FEW,
+    "too_long": TOO_LONG,
+    "string_too_long": TOO_LONG,
+    "int_parsing": NOT_A_NUMBER,
+    "int_type": NOT_A_NUMBER,
+    "float_parsing": NOT_A_NUMBER,
+    "float_type": NOT_A_NUMBER,
+    "decimal_parsing": NOT_A_NUMBER,
+    "decimal_type": NOT_A_NUMBER,
+    "int_from_float": NOT_A_NUMBER,
+    "datetime_parsing": NOT_A_DATETIME,
+    "datetime_from_date_parsing": NOT_A_DATETIME,
+    "datetime_type": NOT_A_DATETIME,
+    "date_parsing": NOT_A_DATE,
+    "date_from_datetime_parsing": NOT_A_DATE,
+    "date_type": NOT_A_DATE,
+    "literal_error": NOT_ONE_OF,
+    "enum": NOT_ONE_OF,
+    "extra_forbidden": UNKNOWN_FIELD,
+}
 
 
 def refused(what: Code, **params: Any) -> Any:

@@ -83,7 +83,7 @@ def normalize_external(raw: str, source: str | None = None) -> str:
     return value
 
 
-def normalize_identity(kind: str, raw: str, *, region: str = "RU", source: str | None = None) -> str:
+def normalize_identity(kind: str, raw: str, *, region: str, source: str | None = None) -> str:
     if kind == "phone":
         return normalize_phone(raw, region)
     if kind == "email":

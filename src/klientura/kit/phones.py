@@ -88,7 +88,7 @@ def _fast(raw: str, region: str) -> str | None:
     return f"+{cc}{national}"
 
 
-def normalize_phone(raw: str, region: str = "RU") -> str:
+def normalize_phone(raw: str, region: str) -> str:
     """Return the E.164 form of ``raw`` or raise :class:`InvalidPhone`."""
     text = (raw or "").strip()
     if not text:

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, extract, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
-from klientura.customers import Customer
-from klientura.db import Session, utcnow
-from klientura.loyalty import ledger
+from klientura.customers import born_on
+from klientura.db import Session
+from klientura.loyalty import holdings, ledger
 from klientura.loyalty.models import LedgerEntry, LoyaltyAccount
 from klientura.loyalty.programme import Programme
 from klientura.orders import Order
@@ -23,8 +23,13 @@ def find_account(session: Session, customer_id: int) -> LoyaltyAccount | None:
     return session.scalars(select(LoyaltyAccount).where(LoyaltyAccount.customer_id == customer_id)).first()
 
 
-def account_of(session: Session, customer_id: int, programme: Programme | None = None, at: datetime | None = None,
-               author: str = "system") -> LoyaltyAccount:  # fmt: skip
+def account_of(
+    session: Session,
+    customer_id: int,
+    programme: Programme | None = None,
+    at: datetime | None = None,
+    author: str = "system",
+) -> LoyaltyAccount:
     """The customer's account, opened on first use (with the programme's welcome bonus, when given)."""
     acc = find_account(session, customer_id)
     if acc is not None:
@@ -40,9 +45,18 @@ def account_of(session: Session, customer_id: int, programme: Programme | None =
             raise
         return found
     if programme is not None and programme.welcome_bonus:
-        when = at or utcnow()
-        ledger.earn(session, acc.id, programme.welcome_bonus, at=when, author=author, reason="welcome",
-                    expires_at=when + timedelta(days=programme.bonus_days))  # fmt: skip
+        if at is None:
+            raise TypeError("a welcome bonus needs the moment it is given (at=)")
+        when = at
+        ledger.earn(
+            session,
+            acc.id,
+            programme.welcome_bonus,
+            at=when,
+            author=author,
+            reason="welcome",
+            expires_at=when + timedelta(days=programme.bonus_days),
+        )
     return acc
 
 
@@ -56,9 +70,12 @@ def _standing_query() -> Any:
     customer: Any = bindparam("customer")
     at, since = bindparam("at", type_=Order.placed_at.type), bindparam("since", type_=Order.placed_at.type)
     acc = select(LoyaltyAccount.id).where(LoyaltyAccount.customer_id == customer).scalar_subquery()
-    spend = select(func.coalesce(func.sum(Order.paid), 0)).where(
-        Order.customer_id == customer, *_spent_in(since, at)).scalar_subquery()  # fmt: skip
-    return select(acc, ledger.available_query(acc, at), spend)
+    spend = (
+        select(func.coalesce(func.sum(Order.paid), 0))
+        .where(Order.customer_id == customer, *_spent_in(since, at))
+        .scalar_subquery()
+    )
+    return select(acc, holdings.available_query(acc, at), spend)
 
 
 _STANDING = _standing_query()
@@ -67,7 +84,8 @@ _STANDING = _standing_query()
 def standing(session: Session, customer_id: int, at: datetime, window_days: int) -> tuple[int | None, int, Decimal]:
     """(account id, points usable now, spend over the tier window) in one round trip: what pricing a cart needs."""
     account_id, usable, spent = session.execute(
-        _STANDING, {"customer": customer_id, "at": at, "since": at - timedelta(days=window_days)}).one()  # fmt: skip
+        _STANDING, {"customer": customer_id, "at": at, "since": at - timedelta(days=window_days)}
+    ).one()
     return account_id, int(usable or 0) if account_id else 0, Decimal(spent or 0)
 
 
@@ -75,8 +93,15 @@ def _set_tier(session: Session, actor: Actor, acc: LoyaltyAccount, tier: str, sp
     if acc.tier == tier:
         return False
     before, acc.tier = acc.tier, tier
-    record(session, actor, "loyalty.tier", "loyalty_accounts", acc.id, {"tier": before},
-           {"tier": tier, "spend": str(spend), "customer_id": acc.customer_id})  # fmt: skip
+    record(
+        session,
+        actor,
+        "loyalty.tier",
+        "loyalty_accounts",
+        acc.id,
+        {"tier": before},
+        {"tier": tier, "spend": str(spend), "customer_id": acc.customer_id},
+    )
     return True
 
 
@@ -87,9 +112,14 @@ def refresh_tier(session: Session, actor: Actor, acc: LoyaltyAccount, programme:
 
 def refresh_tiers(session: Session, actor: Actor, programme: Programme, at: datetime) -> tuple[int, int]:
     """Every account to its tier as the window rolls (nightly): (upgrades, downgrades)."""
-    spend = dict(session.execute(
-        select(Order.customer_id, func.sum(Order.paid)).join(LoyaltyAccount, LoyaltyAccount.customer_id == Order.customer_id)
-        .where(*_spent_in(at - timedelta(days=programme.tier_window_days), at)).group_by(Order.customer_id)).all())  # fmt: skip
+    spend = dict(
+        session.execute(
+            select(Order.customer_id, func.sum(Order.paid))
+            .join(LoyaltyAccount, LoyaltyAccount.customer_id == Order.customer_id)
+            .where(*_spent_in(at - timedelta(days=programme.tier_window_days), at))
+            .group_by(Order.customer_id)
+        ).all()
+    )
     rank = {t.name: i for i, t in enumerate(programme.tiers)}
     up = down = 0
     for acc in session.scalars(select(LoyaltyAccount)):
@@ -111,16 +141,24 @@ def birthday_bonuses(session: Session, actor: Actor, programme: Programme, at: d
         return 0
     days = [at.day] + ([29] if (at.month, at.day) == (2, 28) and not _leap(at.year) else [])
     reason = f"birthday {at.year}"
-    rows = session.execute(
-        select(LoyaltyAccount.id).join(Customer, Customer.id == LoyaltyAccount.customer_id)
-        .where(Customer.merged_into_id.is_(None), extract("month", Customer.birth_date) == at.month,
-               extract("day", Customer.birth_date).in_(days))).scalars().all()  # fmt: skip
+    rows = (
+        session.execute(select(LoyaltyAccount.id).where(LoyaltyAccount.customer_id.in_(born_on(at.month, days))))
+        .scalars()
+        .all()
+    )
     done = set(session.scalars(select(LedgerEntry.account_id).where(LedgerEntry.reason == reason)))
     n = 0
     for account_id in rows:
         if account_id not in done:
-            ledger.earn(session, account_id, programme.birthday_bonus, at=at, author=actor.name, reason=reason,
-                        expires_at=at + timedelta(days=programme.bonus_days))  # fmt: skip
+            ledger.earn(
+                session,
+                account_id,
+                programme.birthday_bonus,
+                at=at,
+                author=actor.name,
+                reason=reason,
+                expires_at=at + timedelta(days=programme.bonus_days),
+            )
             n += 1
     return n
 

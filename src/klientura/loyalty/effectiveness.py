@@ -28,7 +28,7 @@ from klientura.auth import require
 from klientura.db import Session
 from klientura.kit.errors import Notice, notice
 from klientura.loyalty.errors import ROI_EXPLAINED, TOO_FEW_JOINERS
-from klientura.loyalty.ledger import LOT_KINDS
+from klientura.loyalty.holdings import LOT_KINDS
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
 from klientura.orders import Order
 
@@ -57,8 +57,9 @@ def flows(session: Session, since: datetime) -> list[Flow]:
     e = LedgerEntry
     m = month_of(session, e.at)
     positive, plain = e.points > 0, e.reason.is_(None)
-    rows = session.execute(select(m, e.kind, positive, plain, func.sum(e.points)).where(e.at >= since)
-                           .group_by(m, e.kind, positive, plain)).all()  # fmt: skip
+    rows = session.execute(
+        select(m, e.kind, positive, plain, func.sum(e.points)).where(e.at >= since).group_by(m, e.kind, positive, plain)
+    ).all()
     out: dict[str, Flow] = {}
     for month, kind, up, is_plain, points in rows:
         f, n = out.setdefault(month, Flow(month)), int(points)
@@ -95,17 +96,25 @@ def liability(session: Session, at: datetime) -> Liability:
     taken = select(Allocation.lot_id, func.sum(Allocation.points).label("n")).group_by(Allocation.lot_id).subquery()
     left = e.points - func.coalesce(taken.c.n, 0)
     live = (e.expires_at.is_(None)) | (e.expires_at > at)
-    base = select(func.coalesce(func.sum(left), 0)).outerjoin(taken, taken.c.lot_id == e.id).where(
-        e.kind.in_(LOT_KINDS), e.points > 0, live)  # fmt: skip
+    base = (
+        select(func.coalesce(func.sum(left), 0))
+        .outerjoin(taken, taken.c.lot_id == e.id)
+        .where(e.kind.in_(LOT_KINDS), e.points > 0, live)
+    )
     usable = int(session.scalar(base.where((e.available_at.is_(None)) | (e.available_at <= at))) or 0)
     pending = int(session.scalar(base.where(e.available_at > at)) or 0)
     total = int(session.scalar(select(func.coalesce(func.sum(e.points), 0))) or 0)
     debt = max(0, usable + pending - total)
     # lots past their expiry: how their points ended (taken by spends, or expired)
     ended = select(e.id).where(e.kind.in_(LOT_KINDS), e.points > 0, e.expires_at <= at)
-    by_kind = dict(session.execute(select(LedgerEntry.kind, func.sum(Allocation.points))
-                                   .join(LedgerEntry, LedgerEntry.id == Allocation.entry_id)
-                                   .where(Allocation.lot_id.in_(ended)).group_by(LedgerEntry.kind)).all())  # fmt: skip
+    by_kind = dict(
+        session.execute(
+            select(LedgerEntry.kind, func.sum(Allocation.points))
+            .join(LedgerEntry, LedgerEntry.id == Allocation.entry_id)
+            .where(Allocation.lot_id.in_(ended))
+            .group_by(LedgerEntry.kind)
+        ).all()
+    )
     expired, spent = int(by_kind.get("expire") or 0), int(by_kind.get("spend") or 0)
     breakage = expired / (expired + spent) if expired + spent else None
     return Liability(usable, pending, debt, breakage, (usable + pending) * (1 - (breakage or 0.0)))
@@ -152,8 +161,11 @@ class Effectiveness:
 
 
 def _orders(session: Session, since: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rows = session.execute(select(Order.customer_id, Order.placed_at, Order.paid).where(
-        Order.customer_id.is_not(None), Order.status == "completed", Order.placed_at >= since)).all()  # fmt: skip
+    rows = session.execute(
+        select(Order.customer_id, Order.placed_at, Order.paid).where(
+            Order.customer_id.is_not(None), Order.status == "completed", Order.placed_at >= since
+        )
+    ).all()
     cust = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     t = np.fromiter((r[1].timestamp() / DAY for r in rows), dtype=np.float64, count=len(rows))
     paid = np.fromiter((float(r[2]) for r in rows), dtype=np.float64, count=len(rows))
@@ -166,11 +178,16 @@ def _orders_from_warehouse(wh: Warehouse, since: datetime) -> tuple[np.ndarray, 
     try:
         got = wh.con.execute(
             "SELECT cid, CAST(epoch(CAST(day AS TIMESTAMP)) AS DOUBLE) / 86400 + 0.5 AS t, net_k / 100.0 AS paid "
-            "FROM sales WHERE cid IS NOT NULL AND day >= ?", [since.date()]).fetchnumpy()  # fmt: skip
+            "FROM sales WHERE cid IS NOT NULL AND day >= ?",
+            [since.date()],
+        ).fetchnumpy()
     except duckdb.Error:  # not built yet
         return None
-    return (np.asarray(got["cid"], dtype=np.int64), np.asarray(got["t"], dtype=np.float64),
-            np.asarray(got["paid"], dtype=np.float64))  # fmt: skip
+    return (
+        np.asarray(got["cid"], dtype=np.int64),
+        np.asarray(got["t"], dtype=np.float64),
+        np.asarray(got["paid"], dtype=np.float64),
+    )
 
 
 def _group(cust: np.ndarray, t: np.ndarray, paid: np.ndarray, mask_cust: np.ndarray, now: float) -> GroupStats:
@@ -185,9 +202,15 @@ def _group(cust: np.ndarray, t: np.ndarray, paid: np.ndarray, mask_cust: np.ndar
     before[cust[prior & mask_cust[cust]]] = True
     churn = float((before & ~buyers).sum() / before.sum()) if before.sum() else None
     total_orders = int(orders.sum())
-    return GroupStats(customers=n, orders=total_orders, revenue=round(revenue, 2),
-                      frequency=total_orders / n if n else 0.0, average_check=revenue / total_orders if total_orders else 0.0,
-                      repeat_rate=float((orders >= 2).sum() / n) if n else 0.0, churn=churn)  # fmt: skip
+    return GroupStats(
+        customers=n,
+        orders=total_orders,
+        revenue=round(revenue, 2),
+        frequency=total_orders / n if n else 0.0,
+        average_check=revenue / total_orders if total_orders else 0.0,
+        repeat_rate=float((orders >= 2).sum() / n) if n else 0.0,
+        churn=churn,
+    )
 
 
 def _strata(pre_n: np.ndarray, pre_s: np.ndarray, older_n: np.ndarray, cuts: np.ndarray) -> np.ndarray:
@@ -199,8 +222,12 @@ def _strata(pre_n: np.ndarray, pre_s: np.ndarray, older_n: np.ndarray, cuts: np.
     return np.asarray((n_bin * 10 + spend) * 10 + older, dtype=np.int64)
 
 
-def _stratum_differences(stratum: np.ndarray, member: np.ndarray, control: np.ndarray, post: np.ndarray,
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def _stratum_differences(
+    stratum: np.ndarray,
+    member: np.ndarray,
+    control: np.ndarray,
+    post: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per stratum with a member and two controls: the difference of mean post-period spend, the members, the
     Welch variance of the difference, the controls — by sums and sums of squares per stratum, all at once."""
     keep = member | control
@@ -225,8 +252,15 @@ def _stratum_differences(stratum: np.ndarray, member: np.ndarray, control: np.nd
     return mean_m - mean_c, n_m, variance, n_c
 
 
-def matched_effect(cust: np.ndarray, t: np.ndarray, paid: np.ndarray, joined: np.ndarray, now: float,
-                   window: int = 180, weeks: int = 52) -> Matched | None:  # fmt: skip
+def matched_effect(
+    cust: np.ndarray,
+    t: np.ndarray,
+    paid: np.ndarray,
+    joined: np.ndarray,
+    now: float,
+    window: int = 180,
+    weeks: int = 52,
+) -> Matched | None:
     """The matched comparison (module docstring). ``joined``: per customer id, the day the customer joined
     (NaN: never). Cohorts are the joiners of each week whose window has ended by ``now`` — a week, so that the
     pre-period each joiner is matched on ends within days of joining."""
@@ -258,8 +292,14 @@ def matched_effect(cust: np.ndarray, t: np.ndarray, paid: np.ndarray, joined: np
         variances.extend(v.tolist())
         n_strata += len(d)
         if c_m:
-            by_cohort.append({"from": datetime.fromtimestamp(start * DAY, UTC).date().isoformat(), "members": c_m,
-                              "controls": c_c, "effect": round(eff_num / c_m, 2)})  # fmt: skip
+            by_cohort.append(
+                {
+                    "from": datetime.fromtimestamp(start * DAY, UTC).date().isoformat(),
+                    "members": c_m,
+                    "controls": c_c,
+                    "effect": round(eff_num / c_m, 2),
+                }
+            )
         total_m += c_m
         total_c += c_c
         naive_num += float(post_s[member].mean() - post_s[control].mean()) * int(member.sum())
@@ -271,32 +311,55 @@ def matched_effect(cust: np.ndarray, t: np.ndarray, paid: np.ndarray, joined: np
     se = math.sqrt(float(np.dot(w**2, variances)))
     z = effect / se if se > 0 else math.inf
     p = math.erfc(abs(z) / math.sqrt(2)) if se > 0 else 0.0
-    return Matched(members=total_m, controls=total_c, strata=n_strata, effect=round(effect, 2),
-                   ci_low=round(effect - 1.96 * se, 2), ci_high=round(effect + 1.96 * se, 2), p_value=p,
-                   incremental_revenue=round(effect * total_m, 2), naive_effect=round(naive_num / naive_den, 2),
-                   window_days=window, by_cohort=sorted(by_cohort, key=lambda c: c["from"]))  # fmt: skip
+    return Matched(
+        members=total_m,
+        controls=total_c,
+        strata=n_strata,
+        effect=round(effect, 2),
+        ci_low=round(effect - 1.96 * se, 2),
+        ci_high=round(effect + 1.96 * se, 2),
+        p_value=p,
+        incremental_revenue=round(effect * total_m, 2),
+        naive_effect=round(naive_num / naive_den, 2),
+        window_days=window,
+        by_cohort=sorted(by_cohort, key=lambda c: c["from"]),
+    )
 
 
-def effectiveness(session: Session, actor: Actor, at: datetime | None = None, margin_rate: float = 0.35,
-                  window: int = 180, wh: Warehouse | None = None) -> Effectiveness:  # fmt: skip
+def effectiveness(
+    session: Session,
+    actor: Actor,
+    at: datetime | None = None,
+    margin_rate: float = 0.35,
+    window: int = 180,
+    wh: Warehouse | None = None,
+) -> Effectiveness:
     """With ``wh`` the purchases come from the warehouse (net of returns, merged cards on their survivor);
     without it, or while it is empty, from the store."""
     require(actor, "loyalty:read")
     if at is None:
         last = session.scalar(select(func.max(Order.placed_at)))
-        at = last or datetime.now(UTC)
+        at = last or datetime(2000, 1, 1, tzinfo=UTC)  # no purchases yet: every figure is empty, whatever the day
     now = at.timestamp() / DAY
     since = at - timedelta(days=max(730, 2 * window + 7 * 52 + 30))
     arrays = _orders_from_warehouse(wh, since) if wh is not None else None
     cust, t, paid = arrays if arrays is not None and len(arrays[0]) else _orders(session, since)
-    n_cust = int(max(int(cust.max()) if len(cust) else 0,
-                     session.scalar(select(func.max(LoyaltyAccount.customer_id))) or 0)) + 1  # fmt: skip
+    n_cust = (
+        int(max(int(cust.max()) if len(cust) else 0, session.scalar(select(func.max(LoyaltyAccount.customer_id))) or 0))
+        + 1
+    )
     joined = np.full(n_cust, np.nan)
     for customer_id, created in session.execute(select(LoyaltyAccount.customer_id, LoyaltyAccount.created_at)):
         joined[customer_id] = created.timestamp() / DAY
     is_member = ~np.isnan(joined)
-    redeemed = session.scalar(select(func.coalesce(func.sum(-LedgerEntry.points), 0)).where(
-        LedgerEntry.kind == "spend", LedgerEntry.at > at - timedelta(days=365), LedgerEntry.at <= at)) or 0  # fmt: skip
+    redeemed = (
+        session.scalar(
+            select(func.coalesce(func.sum(-LedgerEntry.points), 0)).where(
+                LedgerEntry.kind == "spend", LedgerEntry.at > at - timedelta(days=365), LedgerEntry.at <= at
+            )
+        )
+        or 0
+    )
     matched = matched_effect(cust, t, paid, joined, now, window)
     cost = float(redeemed)
     notes = []
@@ -308,9 +371,18 @@ def effectiveness(session: Session, actor: Actor, at: datetime | None = None, ma
         notes.append(notice(ROI_EXPLAINED))
     if matched is None:
         notes.append(notice(TOO_FEW_JOINERS))
-    return Effectiveness(as_of=at, flows=flows(session, at - timedelta(days=365)), liability=liability(session, at),
-                         members=members, non_members=_group(cust, t, paid, ~is_member, now),
-                         matched=matched, programme_cost=cost, roi=roi, margin_rate=margin_rate, notes=notes)  # fmt: skip
+    return Effectiveness(
+        as_of=at,
+        flows=flows(session, at - timedelta(days=365)),
+        liability=liability(session, at),
+        members=members,
+        non_members=_group(cust, t, paid, ~is_member, now),
+        matched=matched,
+        programme_cost=cost,
+        roi=roi,
+        margin_rate=margin_rate,
+        notes=notes,
+    )
 
 
 def as_dict(report: Effectiveness) -> dict[str, Any]:

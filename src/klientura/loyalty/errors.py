@@ -5,9 +5,13 @@ from __future__ import annotations
 from klientura.kit.errors import code
 from klientura.kit.i18n import N_
 
-MERGE_UNDO_AFTER_USE = code("loyalty.merge.points_used", N_(
-    "points of the merged card's lots have been used since the merge: undo is not possible without a manual "
-    "adjustment"))  # fmt: skip
+MERGE_UNDO_AFTER_USE = code(
+    "loyalty.merge.points_used",
+    N_(
+        "points of the merged card's lots have been used since the merge: undo is not possible without a manual "
+        "adjustment"
+    ),
+)
 MULTIPLIER_ENDS_FIRST = code("loyalty.multiplier.ends_first", N_("the campaign %(name)s must end after it starts"))
 NO_TIERS = code("loyalty.tiers.none", N_("a programme needs at least one tier"))
 FIRST_TIER_NOT_ZERO = code("loyalty.tiers.first_not_zero", N_("the first tier starts at a spend of 0"))
@@ -19,8 +23,7 @@ ONE_DISCOUNT_KIND = code("loyalty.offer.one_discount", N_("give either discount_
 OFFER_ENDS_FIRST = code("loyalty.offer.ends_first", N_("valid_until must come after valid_from"))
 CODE_TAKEN = code("loyalty.code.taken", N_("the code %(value)s is taken"))
 NO_OFFER = code("loyalty.offer.not_found", N_("no offer %(id)s"))
-NO_INVITATION = code("loyalty.referral.no_code_yet",
-                     N_("customer %(id)s has no invitation code yet: POST to make one"))  # fmt: skip
+NO_INVITATION = code("loyalty.referral.no_code_yet", N_("customer %(id)s has no invitation code yet: POST to make one"))
 NO_REFERRAL_CODE = code("loyalty.referral.unknown_code", N_("no referral code %(value)s"))
 SELF_REFERRAL = code("loyalty.referral.self", N_("a customer cannot refer themself"))
 ALREADY_REFERRED = code("loyalty.referral.already", N_("the customer was already referred by someone else"))
@@ -32,15 +35,15 @@ SPEND_NOT_POSITIVE = code("loyalty.spend.not_positive", N_("a spend is a positiv
 NOT_ENOUGH_USABLE = code("loyalty.spend.not_enough", N_("not enough points: %(usable)s usable, %(asked)s asked"))
 ADJUSTMENT_WITHOUT_REASON = code("loyalty.adjust.no_reason", N_("a manual adjustment needs a reason"))
 ADJUSTMENT_OF_ZERO = code("loyalty.adjust.zero", N_("an adjustment of 0 points changes nothing"))
-NOT_ENOUGH_HELD = code("loyalty.adjust.not_enough",
-                       N_("not enough points: the account holds %(held)s, %(taken)s to take"))  # fmt: skip
+NOT_ENOUGH_HELD = code(
+    "loyalty.adjust.not_enough", N_("not enough points: the account holds %(held)s, %(taken)s to take")
+)
 NO_ENTRY = code("loyalty.entry.not_found", N_("no ledger entry %(id)s"))
 NOT_REVERSIBLE = code("loyalty.entry.not_reversible", N_("a %(kind)s cannot be reversed"))
 REVERSAL_NOT_POSITIVE = code("loyalty.reversal.not_positive", N_("a reversal is a positive number of points"))
 LINE_DISCOUNT_OVER_AMOUNT = code("loyalty.line.discount_over_amount", N_("a line's discount exceeds its amount"))
 CUSTOMER_REF_NEEDED = code("loyalty.customer.ref_needed", N_("give a card, a phone or an e-mail"))
-TOO_MANY_POINTS = code("loyalty.points.too_many",
-                       N_("at most %(max)s points can pay for this check, %(asked)s asked"))  # fmt: skip
+TOO_MANY_POINTS = code("loyalty.points.too_many", N_("at most %(max)s points can pay for this check, %(asked)s asked"))
 GIFT_CARD_EXISTS = code("loyalty.gift_card.exists", N_("gift card %(value)s exists"))
 GIFT_CARD_IN_PAST = code("loyalty.gift_card.expires_in_past", N_("a gift card must expire in the future"))
 NO_GIFT_CARD = code("loyalty.gift_card.not_found", N_("no gift card %(value)s"))
@@ -54,14 +57,16 @@ REFUSALS = {
     "not_started": code("loyalty.code.not_started", N_("code %(value)s: the offer has not started yet")),
     "expired": code("loyalty.code.expired", N_("code %(value)s: the offer has ended")),
     "min_total": code("loyalty.code.min_total", N_("code %(value)s: the check is below the offer's minimum")),
-    "out_of_scope": code("loyalty.code.out_of_scope",
-                         N_("code %(value)s: no line of the check is in the offer's categories")),
+    "out_of_scope": code(
+        "loyalty.code.out_of_scope", N_("code %(value)s: no line of the check is in the offer's categories")
+    ),
     "used_up": code("loyalty.code.used_up", N_("code %(value)s: the code has been used up")),
-    "customer_limit": code("loyalty.code.customer_limit",
-                           N_("code %(value)s: the customer has used this offer as many times as allowed")),
+    "customer_limit": code(
+        "loyalty.code.customer_limit", N_("code %(value)s: the customer has used this offer as many times as allowed")
+    ),
     "not_yours": code("loyalty.code.not_yours", N_("code %(value)s: the coupon was issued to another customer")),
     "needs_customer": code("loyalty.code.needs_customer", N_("code %(value)s: the code needs an identified customer")),
-}  # fmt: skip
+}
 QR_FORMAT = code("loyalty.referral.qr_format", N_("QR images come as .svg or .png"))
 
 # what the simulator assumes and what the effectiveness report notes (notices, not refusals)

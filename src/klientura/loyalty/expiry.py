@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from klientura.audit import Actor
 from klientura.db import Session
-from klientura.events import EventIn, record_event
-from klientura.loyalty import ledger
+from klientura.events import EventIn, record_known_event
+from klientura.loyalty import holdings, ledger
 from klientura.loyalty.accounts import birthday_bonuses, refresh_tiers
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
 from klientura.loyalty.programme import Programme
@@ -37,8 +37,8 @@ def _lots_left(session: Session, due: object) -> list[tuple[int, int, int, datet
         select(e.id, e.account_id, LoyaltyAccount.customer_id, e.expires_at, e.points - func.coalesce(taken.c.n, 0))
         .join(LoyaltyAccount, LoyaltyAccount.id == e.account_id)
         .outerjoin(taken, taken.c.lot_id == e.id)
-        .where(e.kind.in_(ledger.LOT_KINDS), e.points > 0, due)  # type: ignore[arg-type]
-    ).all()  # fmt: skip
+        .where(e.kind.in_(holdings.LOT_KINDS), e.points > 0, due)  # type: ignore[arg-type]
+    ).all()
     return [(i, a, c, x, int(n)) for i, a, c, x, n in rows if n > 0 and x is not None]
 
 
@@ -47,13 +47,22 @@ def nightly(session: Session, actor: Actor, at: datetime, programme: Programme) 
     reminder_days = programme.reminder_days
     report.upgrades, report.downgrades = refresh_tiers(session, actor, programme, at)
     report.birthdays = birthday_bonuses(session, actor, programme, at)
-    soon = _lots_left(session, LedgerEntry.expires_at.between(at + timedelta(microseconds=1),
-                                                              at + timedelta(days=reminder_days)))  # fmt: skip
+    soon = _lots_left(
+        session, LedgerEntry.expires_at.between(at + timedelta(microseconds=1), at + timedelta(days=reminder_days))
+    )
     for lot_id, _account, customer_id, expires, left in soon:
-        _event, created = record_event(session, actor, EventIn(
-            type="points_expiring", customer_id=customer_id, occurred_at=at, source="loyalty",
-            external_id=f"expiring-{lot_id}", payload={"lot_id": lot_id, "points": left, "expires_at": expires.isoformat()},
-        ))  # fmt: skip
+        _event, created = record_known_event(
+            session,
+            actor,
+            EventIn(
+                type="points_expiring",
+                customer_id=customer_id,
+                occurred_at=at,
+                source="loyalty",
+                external_id=f"expiring-{lot_id}",
+                payload={"lot_id": lot_id, "points": left, "expires_at": expires.isoformat()},
+            ),
+        )
         report.reminded += int(created)
     past = _lots_left(session, LedgerEntry.expires_at <= at)
     for account_id in sorted({account for _lot, account, _c, _x, _n in past}):

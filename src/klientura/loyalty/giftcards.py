@@ -49,8 +49,14 @@ def card_balance(session: Session, card_id: int) -> Decimal:
 
 
 def _read(session: Session, card: GiftCard) -> GiftCardRead:
-    return GiftCardRead(number=card.number, amount=card.amount, balance=card_balance(session, card.id),
-                        customer_id=card.customer_id, expires_at=card.expires_at, issued_at=card.issued_at)  # fmt: skip
+    return GiftCardRead(
+        number=card.number,
+        amount=card.amount,
+        balance=card_balance(session, card.id),
+        customer_id=card.customer_id,
+        expires_at=card.expires_at,
+        issued_at=card.issued_at,
+    )
 
 
 def issue(session: Session, actor: Actor, data: GiftCardIn, at: datetime) -> GiftCardRead:
@@ -62,14 +68,27 @@ def issue(session: Session, actor: Actor, data: GiftCardIn, at: datetime) -> Gif
         raise Conflict(GIFT_CARD_EXISTS, value=number)
     if data.expires_at is not None and data.expires_at <= at:
         raise ValidationFailed(GIFT_CARD_IN_PAST)
-    card = GiftCard(number=number, amount=data.amount, customer_id=data.customer_id, expires_at=data.expires_at,
-                    issued_at=at, issued_by=actor.name)  # fmt: skip
+    card = GiftCard(
+        number=number,
+        amount=data.amount,
+        customer_id=data.customer_id,
+        expires_at=data.expires_at,
+        issued_at=at,
+        issued_by=actor.name,
+    )
     session.add(card)
     session.flush()
     session.add(GiftCardEntry(card_id=card.id, kind="issue", amount=data.amount, at=at, author=actor.name))
     session.flush()
-    record(session, actor, "loyalty.gift_card", "loyalty_gift_cards", card.id, None,
-           {"number": number, "amount": str(data.amount)})  # fmt: skip
+    record(
+        session,
+        actor,
+        "loyalty.gift_card",
+        "loyalty_gift_cards",
+        card.id,
+        None,
+        {"number": number, "amount": str(data.amount)},
+    )
     return _read(session, card)
 
 
@@ -101,8 +120,11 @@ def pay(session: Session, card: GiftCard, amount: Decimal, order_id: int, at: da
 
 def give_back(session: Session, order_id: int, share: Decimal, at: datetime, author: str) -> Decimal:
     """Bring what went back to gift cards for this order up to ``share`` (0..1) of what they paid."""
-    rows = session.execute(select(GiftCardEntry.card_id, GiftCardEntry.kind, func.sum(GiftCardEntry.amount)).where(
-        GiftCardEntry.order_id == order_id).group_by(GiftCardEntry.card_id, GiftCardEntry.kind)).all()  # fmt: skip
+    rows = session.execute(
+        select(GiftCardEntry.card_id, GiftCardEntry.kind, func.sum(GiftCardEntry.amount))
+        .where(GiftCardEntry.order_id == order_id)
+        .group_by(GiftCardEntry.card_id, GiftCardEntry.kind)
+    ).all()
     by: dict[int, dict[str, Decimal]] = {}
     for card_id, kind, total in rows:
         by.setdefault(card_id, {})[kind] = Decimal(total)

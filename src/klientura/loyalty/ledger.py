@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import func, select
 
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
@@ -26,7 +25,6 @@ from klientura.loyalty.errors import (
     ADJUSTMENT_WITHOUT_REASON,
     EARN_NOT_POSITIVE,
     EXPIRES_BEFORE_USABLE,
-    NO_ACCOUNT,
     NO_ENTRY,
     NOT_ENOUGH_HELD,
     NOT_ENOUGH_USABLE,
@@ -34,144 +32,19 @@ from klientura.loyalty.errors import (
     REVERSAL_NOT_POSITIVE,
     SPEND_NOT_POSITIVE,
 )
-from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
-
-LOT_KINDS = ("earn", "adjust")
+from klientura.loyalty.holdings import (
+    debts,
+    lock,
+    lots,
+    pay_debts,
+    take,
+    usable_points,
+)
+from klientura.loyalty.models import Allocation, LedgerEntry
 
 
 class NotEnoughPoints(Conflict):
     """A spend beyond what the account can pay now."""
-
-
-@dataclass
-class Lot:
-    id: int
-    points: int
-    remaining: int
-    at: datetime
-    available_at: datetime | None
-    expires_at: datetime | None
-
-    def usable(self, at: datetime) -> bool:
-        return (self.available_at is None or self.available_at <= at) and (
-            self.expires_at is None or self.expires_at > at
-        )
-
-
-@dataclass
-class Balance:
-    total: int  # the sum of the entries
-    available: int  # spendable now
-    pending: int  # earned, not yet usable (inside the return window)
-    debt: int  # owed: points spent from an earn that was reversed
-
-
-def lock(session: Session, account_id: int) -> LoyaltyAccount:
-    """The account, locked against concurrent operations for the rest of the transaction (once per transaction:
-    a confirm that spends and earns locks it once), its version moved on."""
-    held = session.info.setdefault("loyalty_locks", {})
-    tx = session.get_transaction()
-    if tx is not None and held.get(account_id) is tx:
-        return session.get_one(LoyaltyAccount, account_id)
-    query = select(LoyaltyAccount).where(LoyaltyAccount.id == account_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    account = session.scalars(query).first()
-    if account is None:
-        raise NotFound(NO_ACCOUNT, id=account_id)
-    held[account_id] = tx
-    account.version += 1
-    return account
-
-
-def lock_customer(session: Session, customer_id: int) -> LoyaltyAccount | None:
-    """The customer's account (if any), locked as :func:`lock` does, in one query."""
-    query = select(LoyaltyAccount).where(LoyaltyAccount.customer_id == customer_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    account = session.scalars(query).first()
-    if account is not None:
-        session.info.setdefault("loyalty_locks", {})[account.id] = session.get_transaction()
-        account.version += 1
-    return account
-
-
-def _lots_query() -> Any:
-    account: Any = bindparam("account")
-    taken = (
-        select(Allocation.lot_id, func.sum(Allocation.points).label("taken"))
-        .join(LedgerEntry, LedgerEntry.id == Allocation.lot_id)
-        .where(LedgerEntry.account_id == account)
-        .group_by(Allocation.lot_id)
-        .subquery()
-    )
-    return (
-        select(LedgerEntry.id, LedgerEntry.points, func.coalesce(taken.c.taken, 0), LedgerEntry.at,
-               LedgerEntry.available_at, LedgerEntry.expires_at)
-        .outerjoin(taken, taken.c.lot_id == LedgerEntry.id)
-        .where(LedgerEntry.account_id == account, LedgerEntry.kind.in_(LOT_KINDS), LedgerEntry.points > 0)
-    )  # fmt: skip
-
-
-def _debts_query() -> Any:
-    account: Any = bindparam("account")
-    reversals = select(LedgerEntry.id).where(LedgerEntry.account_id == account, LedgerEntry.kind == "reverse",
-                                             LedgerEntry.points < 0)  # fmt: skip
-    paid = (
-        select(Allocation.entry_id, func.sum(Allocation.points).label("paid"))
-        .where(Allocation.entry_id.in_(reversals)).group_by(Allocation.entry_id).subquery()
-    )  # fmt: skip
-    return (
-        select(LedgerEntry.id, -LedgerEntry.points - func.coalesce(paid.c.paid, 0))
-        .outerjoin(paid, paid.c.entry_id == LedgerEntry.id)
-        .where(LedgerEntry.account_id == account, LedgerEntry.kind == "reverse", LedgerEntry.points < 0)
-        .order_by(LedgerEntry.id)
-    )  # fmt: skip
-
-
-# built once: on the till's hot path, building these statements cost more than running them
-_LOTS, _DEBTS = _lots_query(), _debts_query()
-
-
-def lots(session: Session, account_id: int) -> list[Lot]:
-    """The account's lots with what remains of each, soonest-expiring first (then oldest)."""
-    rows = session.execute(_LOTS, {"account": account_id})
-    return soonest_first([Lot(i, p, p - int(t), at, av, ex) for i, p, t, at, av, ex in rows])
-
-
-def usable_points(found: list[Lot], at: datetime) -> int:
-    """What the lots hold that can be spent ``at`` (activated, not expired)."""
-    return sum(lot.remaining for lot in found if lot.usable(at))
-
-
-def soonest_first(found: list[Lot]) -> list[Lot]:
-    """Lots in the order a spend takes them: soonest-expiring first (then oldest)."""
-    return sorted(found, key=lambda lot: (lot.expires_at is None, lot.expires_at or lot.at, lot.id))
-
-
-def available_query(account_id: Any, at: Any) -> Any:
-    """The points usable ``at`` of an account (an id, or an expression giving one), as a scalar subquery."""
-    e = LedgerEntry
-    taken = select(func.coalesce(func.sum(Allocation.points), 0)).where(Allocation.lot_id == e.id).scalar_subquery()
-    return select(func.coalesce(func.sum(e.points - taken), 0)).where(
-        e.account_id == account_id, e.kind.in_(LOT_KINDS), e.points > 0,
-        or_(e.available_at.is_(None), e.available_at <= at), or_(e.expires_at.is_(None), e.expires_at > at),
-    ).scalar_subquery()  # fmt: skip
-
-
-def debts(session: Session, account_id: int) -> list[tuple[int, int]]:
-    """(reversal entry, points still owed), oldest first."""
-    return [(i, int(owed)) for i, owed in session.execute(_DEBTS, {"account": account_id}) if owed > 0]
-
-
-def balance(session: Session, account_id: int, at: datetime) -> Balance:
-    total = session.scalar(select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-        LedgerEntry.account_id == account_id)) or 0  # fmt: skip
-    found = lots(session, account_id)
-    available = usable_points(found, at)
-    pending = sum(lot.remaining for lot in found if lot.available_at is not None and lot.available_at > at
-                  and (lot.expires_at is None or lot.expires_at > at))  # fmt: skip
-    return Balance(int(total), available, pending, sum(owed for _e, owed in debts(session, account_id)))
 
 
 @dataclass
@@ -190,23 +63,6 @@ def _write(session: Session, op: _Entry) -> LedgerEntry:
     return op.entry
 
 
-def take(found: list[Lot], points: int, *, at: datetime | None, first: int | None = None) -> list[tuple[int, int]]:
-    """Allocations of ``points`` from ``found`` (lot ``first`` before the rest; only lots usable ``at`` unless
-    ``at`` is None), soonest-expiring first; may take fewer when the lots run out."""
-    order = sorted(found, key=lambda lot: lot.id != first)
-    takes = []
-    for lot in order:
-        if points <= 0:
-            break
-        if lot.remaining <= 0 or (at is not None and lot.id != first and not lot.usable(at)):
-            continue
-        n = min(lot.remaining, points)
-        takes.append((lot.id, n))
-        lot.remaining -= n
-        points -= n
-    return takes
-
-
 def _settle(session: Session, account_id: int, lot_ids: list[int]) -> None:
     """Points arriving on these lots (a new earn, a spend given back) pay the account's debts first."""
     owed = debts(session, account_id)
@@ -215,42 +71,62 @@ def _settle(session: Session, account_id: int, lot_ids: list[int]) -> None:
     for lot in lots(session, account_id):
         if lot.id not in lot_ids:
             continue
-        session.add_all(Allocation(entry_id=reversal_id, lot_id=lot.id, points=n)
-                        for reversal_id, n in pay_debts(owed, lot.remaining))  # fmt: skip
+        session.add_all(
+            Allocation(entry_id=reversal_id, lot_id=lot.id, points=n)
+            for reversal_id, n in pay_debts(owed, lot.remaining)
+        )
     session.flush()
 
 
-def pay_debts(owed: list[tuple[int, int]], points: int) -> list[tuple[int, int]]:
-    """(reversal, points) paid from ``points`` arriving on a lot, oldest debt first; ``owed`` is updated."""
-    paid = []
-    for i, (reversal_id, due) in enumerate(owed):
-        n = min(due, points)
-        if n <= 0:
-            continue
-        paid.append((reversal_id, n))
-        owed[i] = (reversal_id, due - n)
-        points -= n
-    return paid
-
-
-def earn(session: Session, account_id: int, points: int, *, at: datetime, author: str,
-         available_at: datetime | None = None, expires_at: datetime | None = None, order_id: int | None = None,
-         reason: str | None = None, kind: str = "earn") -> LedgerEntry:  # fmt: skip
+def earn(
+    session: Session,
+    account_id: int,
+    points: int,
+    *,
+    at: datetime,
+    author: str,
+    available_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    order_id: int | None = None,
+    reason: str | None = None,
+    kind: str = "earn",
+) -> LedgerEntry:
     """A new lot of ``points`` (usable from ``available_at``, gone after ``expires_at``)."""
     if points <= 0:
         raise ValidationFailed(EARN_NOT_POSITIVE)
     if expires_at is not None and expires_at <= (available_at or at):
         raise ValidationFailed(EXPIRES_BEFORE_USABLE)
     lock(session, account_id)
-    entry = _write(session, _Entry(LedgerEntry(account_id=account_id, kind=kind, points=points, at=at,
-                                               available_at=available_at, expires_at=expires_at, order_id=order_id,
-                                               reason=reason, author=author)))  # fmt: skip
+    entry = _write(
+        session,
+        _Entry(
+            LedgerEntry(
+                account_id=account_id,
+                kind=kind,
+                points=points,
+                at=at,
+                available_at=available_at,
+                expires_at=expires_at,
+                order_id=order_id,
+                reason=reason,
+                author=author,
+            )
+        ),
+    )
     _settle(session, account_id, [entry.id])
     return entry
 
 
-def spend(session: Session, account_id: int, points: int, *, at: datetime, author: str, order_id: int | None = None,
-          reason: str | None = None) -> LedgerEntry:  # fmt: skip
+def spend(
+    session: Session,
+    account_id: int,
+    points: int,
+    *,
+    at: datetime,
+    author: str,
+    order_id: int | None = None,
+    reason: str | None = None,
+) -> LedgerEntry:
     """Pay ``points`` from the usable lots, soonest-expiring first; refused beyond what is usable now."""
     if points <= 0:
         raise ValidationFailed(SPEND_NOT_POSITIVE)
@@ -260,19 +136,48 @@ def spend(session: Session, account_id: int, points: int, *, at: datetime, autho
     if usable < points:
         raise NotEnoughPoints(NOT_ENOUGH_USABLE, usable=usable, asked=points)
     takes = take(found, points, at=at)
-    return _write(session, _Entry(LedgerEntry(account_id=account_id, kind="spend", points=-points, at=at,
-                                              order_id=order_id, reason=reason, author=author), takes))  # fmt: skip
+    return _write(
+        session,
+        _Entry(
+            LedgerEntry(
+                account_id=account_id,
+                kind="spend",
+                points=-points,
+                at=at,
+                order_id=order_id,
+                reason=reason,
+                author=author,
+            ),
+            takes,
+        ),
+    )
 
 
-def adjust(session: Session, account_id: int, points: int, *, at: datetime, author: str, reason: str,
-           expires_at: datetime | None = None) -> LedgerEntry:  # fmt: skip
+def adjust(
+    session: Session,
+    account_id: int,
+    points: int,
+    *,
+    at: datetime,
+    author: str,
+    reason: str,
+    expires_at: datetime | None = None,
+) -> LedgerEntry:
     """A manual correction with a reason and an author: a new lot, or points taken from the lots (never more than
     the account holds)."""
     if not reason or not reason.strip():
         raise ValidationFailed(ADJUSTMENT_WITHOUT_REASON)
     if points > 0:
-        return earn(session, account_id, points, at=at, author=author, expires_at=expires_at, reason=reason.strip(),
-                    kind="adjust")  # fmt: skip
+        return earn(
+            session,
+            account_id,
+            points,
+            at=at,
+            author=author,
+            expires_at=expires_at,
+            reason=reason.strip(),
+            kind="adjust",
+        )
     if points == 0:
         raise ValidationFailed(ADJUSTMENT_OF_ZERO)
     lock(session, account_id)
@@ -281,12 +186,20 @@ def adjust(session: Session, account_id: int, points: int, *, at: datetime, auth
     if held < -points:
         raise NotEnoughPoints(NOT_ENOUGH_HELD, held=held, taken=-points)
     takes = take(found, -points, at=None)
-    return _write(session, _Entry(LedgerEntry(account_id=account_id, kind="adjust", points=points, at=at,
-                                              reason=reason.strip(), author=author), takes))  # fmt: skip
+    return _write(
+        session,
+        _Entry(
+            LedgerEntry(
+                account_id=account_id, kind="adjust", points=points, at=at, reason=reason.strip(), author=author
+            ),
+            takes,
+        ),
+    )
 
 
-def reverse(session: Session, entry_id: int, *, at: datetime, author: str, points: int | None = None,
-            reason: str | None = None) -> LedgerEntry | None:  # fmt: skip
+def reverse(
+    session: Session, entry_id: int, *, at: datetime, author: str, points: int | None = None, reason: str | None = None
+) -> LedgerEntry | None:
     """Undo (part of) an earn or a spend, pointing at it. A spend's points go back to the lots they came from,
     with their original expiry; an earn's are taken back from its lot, then from the others, and what was already
     spent becomes a debt. Never more than what is left to reverse; None when nothing is."""
@@ -296,8 +209,12 @@ def reverse(session: Session, entry_id: int, *, at: datetime, author: str, point
     if target.kind not in ("earn", "spend", "adjust"):
         raise ValidationFailed(NOT_REVERSIBLE, kind=target.kind)
     lock(session, target.account_id)
-    done = -(session.scalar(select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-        LedgerEntry.reverses_id == entry_id)) or 0)  # fmt: skip
+    done = -(
+        session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(LedgerEntry.reverses_id == entry_id)
+        )
+        or 0
+    )
     left = abs(target.points) - abs(done)
     n = left if points is None else min(points, left)
     if points is not None and points <= 0:
@@ -305,18 +222,30 @@ def reverse(session: Session, entry_id: int, *, at: datetime, author: str, point
     if n <= 0:
         return None
     sign = -1 if target.points > 0 else 1
-    entry = LedgerEntry(account_id=target.account_id, kind="reverse", points=sign * n, at=at, reverses_id=entry_id,
-                        order_id=target.order_id, reason=reason, author=author)  # fmt: skip
+    entry = LedgerEntry(
+        account_id=target.account_id,
+        kind="reverse",
+        points=sign * n,
+        at=at,
+        reverses_id=entry_id,
+        order_id=target.order_id,
+        reason=reason,
+        author=author,
+    )
     if target.points > 0:  # an earn: take it back
         takes = take(lots(session, target.account_id), n, at=None, first=target.id)
         return _write(session, _Entry(entry, takes))
     # a spend: give back to its lots, the last taken first, net of earlier reversals
     given = session.execute(
         select(Allocation.lot_id, func.sum(Allocation.points))
-        .where(Allocation.entry_id.in_(select(LedgerEntry.id).where(
-            (LedgerEntry.id == entry_id) | (LedgerEntry.reverses_id == entry_id))))
-        .group_by(Allocation.lot_id).order_by(func.max(Allocation.id).desc())
-    ).all()  # fmt: skip
+        .where(
+            Allocation.entry_id.in_(
+                select(LedgerEntry.id).where((LedgerEntry.id == entry_id) | (LedgerEntry.reverses_id == entry_id))
+            )
+        )
+        .group_by(Allocation.lot_id)
+        .order_by(func.max(Allocation.id).desc())
+    ).all()
     takes, rest = [], n
     for lot_id, net in given:
         if rest <= 0:
@@ -336,8 +265,21 @@ def expire(session: Session, account_id: int, *, at: datetime, author: str = "sy
     out = []
     for lot in lots(session, account_id):
         if lot.expires_at is not None and lot.expires_at <= at and lot.remaining > 0:
-            out.append(_write(session, _Entry(LedgerEntry(account_id=account_id, kind="expire", points=-lot.remaining,
-                                                          at=lot.expires_at, reverses_id=None, author=author,
-                                                          reason=f"lot {lot.id} expired"),
-                                              [(lot.id, lot.remaining)])))  # fmt: skip
+            out.append(
+                _write(
+                    session,
+                    _Entry(
+                        LedgerEntry(
+                            account_id=account_id,
+                            kind="expire",
+                            points=-lot.remaining,
+                            at=lot.expires_at,
+                            reverses_id=None,
+                            author=author,
+                            reason=f"lot {lot.id} expired",
+                        ),
+                        [(lot.id, lot.remaining)],
+                    ),
+                )
+            )
     return out

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select, update
 
 from klientura.db import Session
 from klientura.kit.errors import Conflict
-from klientura.loyalty import ledger
+from klientura.loyalty import holdings
 from klientura.loyalty.accounts import find_account
 from klientura.loyalty.errors import MERGE_UNDO_AFTER_USE
 from klientura.loyalty.models import Allocation, LedgerEntry
@@ -24,10 +24,10 @@ class LoyaltyMerge:
         theirs = find_account(session, merged_id)
         if theirs is None:
             return None
-        ledger.lock(session, theirs.id)
+        holdings.lock(session, theirs.id)
         ours = find_account(session, survivor_id)
         if ours is not None:
-            ledger.lock(session, ours.id)
+            holdings.lock(session, ours.id)
         if ours is None:
             theirs.customer_id = survivor_id
             session.flush()
@@ -41,7 +41,7 @@ class LoyaltyMerge:
         if not saved:
             return
         if "account" in saved:
-            acc = ledger.lock(session, saved["account"])
+            acc = holdings.lock(session, saved["account"])
             acc.customer_id = merged_id
             session.flush()
             return
@@ -50,7 +50,7 @@ class LoyaltyMerge:
         crossing = session.scalar(select(Allocation.id).where(or_(mine & ~theirs, theirs & ~mine)).limit(1))
         if crossing is not None:
             raise Conflict(MERGE_UNDO_AFTER_USE)
-        ledger.lock(session, saved["from"])
-        ledger.lock(session, saved["to"])
+        holdings.lock(session, saved["from"])
+        holdings.lock(session, saved["to"])
         session.execute(update(LedgerEntry).where(LedgerEntry.id.in_(ids)).values(account_id=saved["from"]))
         session.flush()

@@ -112,9 +112,17 @@ def create_offer(session: Session, actor: Actor, raw: dict[str, object]) -> Offe
         data = OfferIn.model_validate(raw)
     except ValidationError as exc:
         raise invalid(exc) from exc
-    offer = Offer(name=data.name, discount_percent=data.discount_percent, discount_amount=data.discount_amount,
-                  min_total=data.min_total, category_ids=data.category_ids, valid_from=data.valid_from,
-                  valid_until=data.valid_until, per_customer=data.per_customer, created_by=actor.name)  # fmt: skip
+    offer = Offer(
+        name=data.name,
+        discount_percent=data.discount_percent,
+        discount_amount=data.discount_amount,
+        min_total=data.min_total,
+        category_ids=data.category_ids,
+        valid_from=data.valid_from,
+        valid_until=data.valid_until,
+        per_customer=data.per_customer,
+        created_by=actor.name,
+    )
     session.add(offer)
     session.flush()
     if data.code:
@@ -149,9 +157,17 @@ def store_codes(session: Session, offer_id: int, codes: list[str], customer_ids:
             if code in taken:
                 replaced[i] = codes[i] = next(fresh)
     n, now = len(codes), utcnow()
-    insert_columns(session, PromoCode, {"offer_id": [offer_id] * n, "code": codes,
-                                        "customer_id": customer_ids if customer_ids else [None] * n,
-                                        "max_uses": [1] * n, "created_at": [now] * n})  # fmt: skip
+    insert_columns(
+        session,
+        PromoCode,
+        {
+            "offer_id": [offer_id] * n,
+            "code": codes,
+            "customer_id": customer_ids if customer_ids else [None] * n,
+            "max_uses": [1] * n,
+            "created_at": [now] * n,
+        },
+    )
     return replaced
 
 
@@ -180,13 +196,26 @@ def read_offer(session: Session, offer_id: int) -> OfferRead:
     if offer is None:
         raise NotFound(NO_OFFER, id=offer_id)
     codes = session.scalar(select(func.count()).where(PromoCode.offer_id == offer_id)) or 0
-    used, given = session.execute(select(func.count(), func.coalesce(func.sum(Redemption.discount), 0)).where(
-        Redemption.offer_id == offer_id, Redemption.released_at.is_(None))).one()  # fmt: skip
-    return OfferRead(id=offer.id, name=offer.name, discount_percent=offer.discount_percent,
-                     discount_amount=offer.discount_amount, min_total=offer.min_total,
-                     category_ids=list(offer.category_ids), valid_from=offer.valid_from,
-                     valid_until=offer.valid_until, per_customer=offer.per_customer, active=offer.active,
-                     codes=int(codes), redemptions=int(used), discount_given=Decimal(given))  # fmt: skip
+    used, given = session.execute(
+        select(func.count(), func.coalesce(func.sum(Redemption.discount), 0)).where(
+            Redemption.offer_id == offer_id, Redemption.released_at.is_(None)
+        )
+    ).one()
+    return OfferRead(
+        id=offer.id,
+        name=offer.name,
+        discount_percent=offer.discount_percent,
+        discount_amount=offer.discount_amount,
+        min_total=offer.min_total,
+        category_ids=list(offer.category_ids),
+        valid_from=offer.valid_from,
+        valid_until=offer.valid_until,
+        per_customer=offer.per_customer,
+        active=offer.active,
+        codes=int(codes),
+        redemptions=int(used),
+        discount_given=Decimal(given),
+    )
 
 
 def list_offers(session: Session, actor: Actor) -> list[OfferRead]:
@@ -209,8 +238,16 @@ def _uses(session: Session, *where: object) -> int:
     return int(session.scalar(select(func.count()).where(Redemption.released_at.is_(None), *where)) or 0)  # type: ignore[arg-type]
 
 
-def evaluate(session: Session, code: str, customer_id: int | None, amounts: list[Decimal],
-             categories: list[int | None], at: datetime, *, lock: bool = False) -> Applied | Refused:  # fmt: skip
+def evaluate(
+    session: Session,
+    code: str,
+    customer_id: int | None,
+    amounts: list[Decimal],
+    categories: list[int | None],
+    at: datetime,
+    *,
+    lock: bool = False,
+) -> Applied | Refused:
     """Does ``code`` apply to these lines (their amounts and categories) for this customer, and with what discount
     per line? ``lock`` holds the code against concurrent redemptions (confirm)."""
     wanted = normalise(code)
@@ -260,15 +297,24 @@ def spread_money(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
 
 
 def redeem(session: Session, applied: Applied, customer_id: int | None, order_id: int, at: datetime) -> None:
-    session.add(Redemption(code_id=applied.code_id, offer_id=applied.offer_id, customer_id=customer_id,
-                           order_id=order_id, discount=sum(applied.discounts, Decimal(0)), at=at))  # fmt: skip
+    session.add(
+        Redemption(
+            code_id=applied.code_id,
+            offer_id=applied.offer_id,
+            customer_id=customer_id,
+            order_id=order_id,
+            discount=sum(applied.discounts, Decimal(0)),
+            at=at,
+        )
+    )
     session.flush()
 
 
 def release(session: Session, order_id: int, at: datetime) -> bool:
     """A cancelled order gives its code's use back; True when there was one."""
-    row = session.scalars(select(Redemption).where(Redemption.order_id == order_id,
-                                                    Redemption.released_at.is_(None))).first()  # fmt: skip
+    row = session.scalars(
+        select(Redemption).where(Redemption.order_id == order_id, Redemption.released_at.is_(None))
+    ).first()
     if row is None:
         return False
     row.released_at = at

@@ -140,8 +140,18 @@ class Points:
     due: Decimal
 
 
-def points_of(programme: Programme, cart: Cart, at: datetime, cats: list[int | None], amounts: list[Decimal],
-              eligible: list[bool], promo: list[Decimal], available: int, tier: str | None, rate: Decimal) -> Points:  # fmt: skip
+def points_of(
+    programme: Programme,
+    cart: Cart,
+    at: datetime,
+    cats: list[int | None],
+    amounts: list[Decimal],
+    eligible: list[bool],
+    promo: list[Decimal],
+    available: int,
+    tier: str | None,
+    rate: Decimal,
+) -> Points:
     zero = Decimal(0)
     after = [a - d for a, d in zip(amounts, promo, strict=True)]
     base = [a if ok else zero for a, ok in zip(after, eligible, strict=True)]
@@ -152,27 +162,59 @@ def points_of(programme: Programme, cart: Cart, at: datetime, cats: list[int | N
     to_pay = [a - s for a, s in zip(after, shares, strict=True)]
     earn = 0
     if tier is not None:
-        exact = sum((p * rate * programme.factor(at, c, tier) / 100
-                     for p, c, ok in zip(to_pay, cats, eligible, strict=True) if ok), zero)  # fmt: skip
+        exact = sum(
+            (
+                p * rate * programme.factor(at, c, tier) / 100
+                for p, c, ok in zip(to_pay, cats, eligible, strict=True)
+                if ok
+            ),
+            zero,
+        )
         earn = _floor(exact)
     return Points(max_points, points, shares, to_pay, earn, sum(to_pay, zero))
 
 
-def calculation(cart: Cart, customer_id: int | None, new_customer: bool, tier: str | None, available: int,
-                amounts: list[Decimal], eligible: list[bool], promo: list[Decimal], pts: Points,
-                code: CodeResult | None = None, card: GiftCardUse | None = None) -> Calculation:  # fmt: skip
+def calculation(
+    cart: Cart,
+    customer_id: int | None,
+    new_customer: bool,
+    tier: str | None,
+    available: int,
+    amounts: list[Decimal],
+    eligible: list[bool],
+    promo: list[Decimal],
+    pts: Points,
+    code: CodeResult | None = None,
+    card: GiftCardUse | None = None,
+) -> Calculation:
     zero = Decimal(0)
-    lines = [LineResult(sku=ln.sku, amount=a, discount=d, points=s, to_pay=p, eligible=ok)
-             for ln, a, d, s, p, ok in zip(cart.lines, amounts, promo, pts.shares, pts.to_pay, eligible, strict=True)]  # fmt: skip
+    lines = [
+        LineResult(sku=ln.sku, amount=a, discount=d, points=s, to_pay=p, eligible=ok)
+        for ln, a, d, s, p, ok in zip(cart.lines, amounts, promo, pts.shares, pts.to_pay, eligible, strict=True)
+    ]
     gift_pays = card.pays if card else zero
-    return Calculation(customer_id=customer_id, new_customer=new_customer, tier=tier, available=available,
-                       max_points=pts.max_points, points=pts.points, earn=pts.earn, total=sum(amounts, zero),
-                       discount=sum(promo, zero), to_pay=pts.due, gift_card_pays=gift_pays,
-                       pay_in_money=pts.due - gift_pays, code=code, gift_card=card, lines=lines)  # fmt: skip
+    return Calculation(
+        customer_id=customer_id,
+        new_customer=new_customer,
+        tier=tier,
+        available=available,
+        max_points=pts.max_points,
+        points=pts.points,
+        earn=pts.earn,
+        total=sum(amounts, zero),
+        discount=sum(promo, zero),
+        to_pay=pts.due,
+        gift_card_pays=gift_pays,
+        pay_in_money=pts.due - gift_pays,
+        code=code,
+        gift_card=card,
+        lines=lines,
+    )
 
 
-def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: datetime, *, region: str,
-          lock: bool = False) -> Priced:  # fmt: skip
+def price(
+    session: Session, actor: Actor, programme: Programme, cart: Cart, at: datetime, *, region: str, lock: bool = False
+) -> Priced:
     """``region``: the shop's, for a phone written without its country code (Settings.default_region)."""
     require(actor, "loyalty:process")
     zero = Decimal(0)
@@ -214,8 +256,9 @@ def price(session: Session, actor: Actor, programme: Programme, cart: Cart, at: 
         code_result = CodeResult(code=applied.code, applied=True, discount=sum(promo, zero))
     elif refused is not None:
         code_result = CodeResult(code=refused.code, applied=False, reason=refused.reason, message=refused.message)
-    calc = calculation(cart, customer_id, new_customer, tier, available, amounts, eligible, promo, pts, code_result,
-                       card_use)  # fmt: skip
+    calc = calculation(
+        cart, customer_id, new_customer, tier, available, amounts, eligible, promo, pts, code_result, card_use
+    )
     return Priced(calc, applied, refused, card, card_error, products, spend)
 
 

@@ -19,7 +19,8 @@ from klientura.auth import require
 from klientura.customers import CustomerIn
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound
-from klientura.loyalty import giftcards, ledger, offers, referrals
+from klientura.kit.shop import Shop
+from klientura.loyalty import giftcards, holdings, ledger, offers, referrals
 from klientura.loyalty.accounts import account_of, find_account, refresh_tier
 from klientura.loyalty.errors import NO_SUCH_ORDER, REFERRAL_NEEDS_CUSTOMER, REFUSALS, TOO_MANY_POINTS
 from klientura.loyalty.models import LedgerEntry
@@ -64,22 +65,42 @@ def _recorded(session: Session, order: Order) -> Confirmation:
     acc = find_account(session, order.customer_id) if order.customer_id else None
     by: dict[str, int] = {}
     if acc is not None:
-        rows = session.execute(select(LedgerEntry.kind, func.sum(LedgerEntry.points)).where(
-            LedgerEntry.order_id == order.id, LedgerEntry.account_id == acc.id, LedgerEntry.reason.is_(None),
-            LedgerEntry.kind.in_(("earn", "spend"))).group_by(LedgerEntry.kind)).all()  # fmt: skip
+        rows = session.execute(
+            select(LedgerEntry.kind, func.sum(LedgerEntry.points))
+            .where(
+                LedgerEntry.order_id == order.id,
+                LedgerEntry.account_id == acc.id,
+                LedgerEntry.reason.is_(None),
+                LedgerEntry.kind.in_(("earn", "spend")),
+            )
+            .group_by(LedgerEntry.kind)
+        ).all()
         by = {k: int(v) for k, v in rows}
-    gift = session.scalar(select(func.coalesce(func.sum(GiftCardEntry.amount), 0)).where(
-        GiftCardEntry.order_id == order.id, GiftCardEntry.kind == "spend")) or 0  # fmt: skip
+    gift = (
+        session.scalar(
+            select(func.coalesce(func.sum(GiftCardEntry.amount), 0)).where(
+                GiftCardEntry.order_id == order.id, GiftCardEntry.kind == "spend"
+            )
+        )
+        or 0
+    )
     promo = session.scalar(
         select(func.coalesce(func.sum(Redemption.discount), 0)).where(Redemption.order_id == order.id)
     )
-    return Confirmation(order_id=order.id, external_id=order.external_id, customer_id=order.customer_id,
-                        points_spent=-by.get("spend", 0), points_earned=by.get("earn", 0),
-                        discount=Decimal(promo or 0), gift_card_paid=-Decimal(gift), to_pay=order.paid,
-                        repeated=True)  # fmt: skip
+    return Confirmation(
+        order_id=order.id,
+        external_id=order.external_id,
+        customer_id=order.customer_id,
+        points_spent=-by.get("spend", 0),
+        points_earned=by.get("earn", 0),
+        discount=Decimal(promo or 0),
+        gift_card_paid=-Decimal(gift),
+        to_pay=order.paid,
+        repeated=True,
+    )
 
 
-def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmIn, *, region: str) -> Confirmation:
+def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmIn, *, shop: Shop) -> Confirmation:
     """Record the order, redeem its code, spend the points asked for, charge the gift card and earn the order's
     points — once: a retry with the same external id returns what the first did. A code or gift card that does
     not apply, or more points than the cart can take, is refused and nothing is written."""
@@ -89,8 +110,8 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
         return _recorded(session, existing)
     at = data.placed_at
     # the points priced are the points spent: the account is locked before pricing
-    held = ledger.lock_customer(session, data.customer_id) if data.customer_id is not None else None
-    priced = price(session, actor, programme, data, at, region=region, lock=True)
+    held = holdings.lock_customer(session, data.customer_id) if data.customer_id is not None else None
+    priced = price(session, actor, programme, data, at, region=shop.region, lock=True)
     calc = priced.calc
     if priced.refused is not None:
         raise Conflict(REFUSALS[priced.refused.reason], value=priced.refused.code)
@@ -105,14 +126,29 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
             referrals.validate(session, calc.customer_id, data.referral_code)  # before anything is written
         else:
             referrals.referrer_of(session, data.referral_code)
-    lines = [LineIn(sku=ln.sku, qty=ln.qty, price=ln.price, discount=ln.discount + r.discount + r.points)
-             for ln, r in zip(data.lines, calc.lines, strict=True)]  # fmt: skip
-    result = ingest_order(session, actor, OrderIn(external_id=data.external_id, source=data.source,
-                                                  customer_id=calc.customer_id, placed_at=at, outlet=data.outlet,
-                                                  customer=_new_card(data) if calc.new_customer else None,
-                                                  channel=data.channel, lines=lines,
-                                                  promo_code=priced.applied.code if priced.applied else None),
-                          looked_up=True, products=priced.products, customer_resolved=True)  # fmt: skip
+    lines = [
+        LineIn(sku=ln.sku, qty=ln.qty, price=ln.price, discount=ln.discount + r.discount + r.points)
+        for ln, r in zip(data.lines, calc.lines, strict=True)
+    ]
+    result = ingest_order(
+        session,
+        actor,
+        OrderIn(
+            external_id=data.external_id,
+            source=data.source,
+            customer_id=calc.customer_id,
+            placed_at=at,
+            outlet=data.outlet,
+            customer=_new_card(data) if calc.new_customer else None,
+            channel=data.channel,
+            lines=lines,
+            promo_code=priced.applied.code if priced.applied else None,
+        ),
+        looked_up=True,
+        products=priced.products,
+        customer_resolved=True,
+        shop=shop,
+    )
     order = session.get(Order, result.order.id)
     assert order is not None
     if not result.created:  # a concurrent confirm of the same order won the race
@@ -124,21 +160,39 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
     if priced.card is not None:
         giftcards.pay(session, priced.card, calc.gift_card_pays, order.id, at, actor.name)
     if customer_id is not None:
-        acc = held if held is not None and held.customer_id == customer_id else account_of(
-            session, customer_id, programme, at, actor.name)  # fmt: skip
+        acc = (
+            held
+            if held is not None and held.customer_id == customer_id
+            else account_of(session, customer_id, programme, at, actor.name)
+        )
         usable = at + timedelta(days=programme.activation_days)
         expires = usable + timedelta(days=programme.expiry_days)
         if calc.points:
             ledger.spend(session, acc.id, calc.points, at=at, author=actor.name, order_id=order.id)
         if calc.earn:
-            ledger.earn(session, acc.id, calc.earn, at=at, author=actor.name, order_id=order.id,
-                        available_at=usable, expires_at=expires)  # fmt: skip
+            ledger.earn(
+                session,
+                acc.id,
+                calc.earn,
+                at=at,
+                author=actor.name,
+                order_id=order.id,
+                available_at=usable,
+                expires_at=expires,
+            )
         _referral(session, actor, programme, data.referral_code, customer_id, order.id, at, usable, expires)
         refresh_tier(session, actor, acc, programme, priced.spend + order.paid)
     session.flush()
-    return Confirmation(order_id=order.id, external_id=order.external_id, customer_id=order.customer_id,
-                        points_spent=calc.points, points_earned=calc.earn, discount=calc.discount,
-                        gift_card_paid=calc.gift_card_pays, to_pay=order.paid)  # fmt: skip
+    return Confirmation(
+        order_id=order.id,
+        external_id=order.external_id,
+        customer_id=order.customer_id,
+        points_spent=calc.points,
+        points_earned=calc.earn,
+        discount=calc.discount,
+        gift_card_paid=calc.gift_card_pays,
+        to_pay=order.paid,
+    )
 
 
 def _new_card(data: ConfirmIn) -> CustomerIn:
@@ -147,8 +201,17 @@ def _new_card(data: ConfirmIn) -> CustomerIn:
     return CustomerIn(card=ref.card, phone=ref.phone, email=ref.email)
 
 
-def _referral(session: Session, actor: Actor, programme: Programme, code: str | None, friend_id: int, order_id: int,
-              at: datetime, usable: datetime, expires: datetime) -> None:  # fmt: skip
+def _referral(
+    session: Session,
+    actor: Actor,
+    programme: Programme,
+    code: str | None,
+    friend_id: int,
+    order_id: int,
+    at: datetime,
+    usable: datetime,
+    expires: datetime,
+) -> None:
     """The friend's first purchase rewards both sides (with the order's activation delay, so a return in the
     window takes the points back)."""
     if code:
@@ -160,8 +223,17 @@ def _referral(session: Session, actor: Actor, programme: Programme, code: str | 
     for customer_id, points in ((pending.referrer_id, programme.referrer_bonus), (friend_id, programme.friend_bonus)):
         if points:
             acc = account_of(session, customer_id, programme, at, actor.name)
-            ledger.earn(session, acc.id, points, at=at, author=actor.name, order_id=order_id, reason="referral",
-                        available_at=usable, expires_at=expires)  # fmt: skip
+            ledger.earn(
+                session,
+                acc.id,
+                points,
+                at=at,
+                author=actor.name,
+                order_id=order_id,
+                reason="referral",
+                available_at=usable,
+                expires_at=expires,
+            )
 
 
 def _order(session: Session, source: str, external_id: str) -> Order:
@@ -173,12 +245,17 @@ def _order(session: Session, source: str, external_id: str) -> Order:
 
 def _undo(session: Session, actor: Actor, order: Order, share: Decimal, at: datetime) -> tuple[int, int]:
     """Bring the order's reversals up to ``share`` (0..1) of what it earned and spent: (taken back, given back)."""
-    entries = session.scalars(select(LedgerEntry).where(LedgerEntry.order_id == order.id,
-                                                        LedgerEntry.kind.in_(("earn", "spend")))).all()  # fmt: skip
+    entries = session.scalars(
+        select(LedgerEntry).where(LedgerEntry.order_id == order.id, LedgerEntry.kind.in_(("earn", "spend")))
+    ).all()
     moved = [0, 0]
     for e in entries:
-        done = -(session.scalar(select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-            LedgerEntry.reverses_id == e.id)) or 0)  # fmt: skip
+        done = -(
+            session.scalar(
+                select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(LedgerEntry.reverses_id == e.id)
+            )
+            or 0
+        )
         target = int((abs(e.points) * share).to_integral_value(ROUND_FLOOR)) if share < 1 else abs(e.points)
         n = target - abs(done)
         if n > 0:
@@ -210,7 +287,10 @@ def refund(session: Session, actor: Actor, source: str, external_id: str, data: 
         returned = session.scalar(select(func.coalesce(func.sum(Return.amount), 0)).where(Return.order_id == order.id))
         share = min(Decimal(1), Decimal(returned or 0) / order.paid)
     else:  # paid in points alone: by quantity
-        back = session.scalar(select(func.coalesce(func.sum(ReturnLine.qty), 0)).join(Return, Return.id == ReturnLine.return_id)
-                              .where(Return.order_id == order.id))  # fmt: skip
+        back = session.scalar(
+            select(func.coalesce(func.sum(ReturnLine.qty), 0))
+            .join(Return, Return.id == ReturnLine.return_id)
+            .where(Return.order_id == order.id)
+        )
         share = min(Decimal(1), Decimal(back or 0) / sum((ln.qty for ln in order.lines), Decimal(0)))
     return _undo(session, actor, order, share, data.returned_at)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlalchemy import select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.db import Session
+from klientura.db import Session, memos_of
 from klientura.kit.errors import invalid, refused
 from klientura.loyalty.errors import (
     FIRST_TIER_NOT_ZERO,
@@ -49,16 +49,21 @@ class Multiplier(BaseModel):
         return self
 
     def applies(self, at: datetime, category_id: int | None, tier: str) -> bool:
-        return (self.starts <= at < self.ends and (not self.category_ids or category_id in self.category_ids)
-                and (not self.tiers or tier in self.tiers))  # fmt: skip
+        return (
+            self.starts <= at < self.ends
+            and (not self.category_ids or category_id in self.category_ids)
+            and (not self.tiers or tier in self.tiers)
+        )
 
 
 class Programme(BaseModel):
-    tiers: list[Tier] = Field(default_factory=lambda: [
-        Tier(name="base", min_spend=Decimal(0), earn_percent=Decimal(3)),
-        Tier(name="silver", min_spend=Decimal(30000), earn_percent=Decimal(5)),
-        Tier(name="gold", min_spend=Decimal(100000), earn_percent=Decimal(7)),
-    ])  # fmt: skip
+    tiers: list[Tier] = Field(
+        default_factory=lambda: [
+            Tier(name="base", min_spend=Decimal(0), earn_percent=Decimal(3)),
+            Tier(name="silver", min_spend=Decimal(30000), earn_percent=Decimal(5)),
+            Tier(name="gold", min_spend=Decimal(100000), earn_percent=Decimal(7)),
+        ]
+    )
     tier_window_days: int = Field(default=365, ge=1, le=3650, description="days of spend that decide the tier")
     excluded_categories: list[int] = Field(default_factory=list, description="no points earned or spent on these")
     max_redeem_share: Decimal = Field(
@@ -73,8 +78,12 @@ class Programme(BaseModel):
     referrer_bonus: int = Field(default=0, ge=0, le=1_000_000, description="points for bringing a friend")
     friend_bonus: int = Field(default=0, ge=0, le=1_000_000, description="points for the friend brought")
     multipliers: list[Multiplier] = Field(default_factory=list)
-    referral_link: str = Field(default="", max_length=300, pattern=r"^$|\{code\}",
-                               description="the invitation link with {code}; empty: this server's /r/{code}")  # fmt: skip
+    referral_link: str = Field(
+        default="",
+        max_length=300,
+        pattern=r"^$|\{code\}",
+        description="the invitation link with {code}; empty: this server's /r/{code}",
+    )
 
     @model_validator(mode="after")
     def _tiers(self) -> Programme:
@@ -104,23 +113,18 @@ class Programme(BaseModel):
         return max((m.factor for m in self.multipliers if m.applies(at, category_id, tier)), default=Decimal(1))
 
 
-# per store and stamp: the rules parsed once per change (every till request reads them; the stamp is one cheap
-# query, and reading it in the request's transaction keeps a change that was rolled back out of the cache)
-_CACHE: dict[tuple[str, object], Programme] = {}
-
-
 def load_programme(session: Session) -> Programme:
-    """The rules in force."""
+    """The rules in force: parsed once per change and remembered by the app or worker that made the session (the
+    stamp is one cheap query, read in the request's transaction, so a change rolled back never reaches the memo)."""
     stamp = session.scalar(select(LoyaltyConfig.updated_at).where(LoyaltyConfig.id == 1))
+    memo = memos_of(session).of("loyalty.programme")
     key = (str(session.get_bind().engine.url), stamp)
-    found = _CACHE.get(key)
+    found = memo.get(key)
     if found is None:
         row = session.get(LoyaltyConfig, 1)
         found = Programme.model_validate(row.settings) if row else Programme()
-        if len(_CACHE) > 100:
-            _CACHE.clear()
-        _CACHE[key] = found
-    return found.model_copy(deep=True)
+        memo.put(key, found)
+    return cast(Programme, found).model_copy(deep=True)
 
 
 def save_programme(session: Session, actor: Actor, data: dict[str, Any]) -> Programme:

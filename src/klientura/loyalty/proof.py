@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from klientura.db import Session
-from klientura.loyalty.ledger import LOT_KINDS
+from klientura.loyalty.holdings import LOT_KINDS
 from klientura.loyalty.models import Allocation, LedgerEntry
 
 
@@ -42,9 +42,10 @@ def check(session: Session, account_ids: list[int] | None = None) -> CheckReport
     taken = select(a.lot_id, func.sum(a.points).label("n")).group_by(a.lot_id).subquery()
     remaining: dict[int, int] = {}
     for account_id, lot_id, granted, used in session.execute(
-        select(e.account_id, e.id, e.points, func.coalesce(taken.c.n, 0)).outerjoin(taken, taken.c.lot_id == e.id)
+        select(e.account_id, e.id, e.points, func.coalesce(taken.c.n, 0))
+        .outerjoin(taken, taken.c.lot_id == e.id)
         .where(e.kind.in_(LOT_KINDS), e.points > 0, *scope)
-    ):  # fmt: skip
+    ):
         left = granted - int(used)
         if not 0 <= left <= granted:
             report.breaks.append(Break(account_id, f"lot {lot_id}: {left} of {granted} points left"))
@@ -53,11 +54,14 @@ def check(session: Session, account_ids: list[int] | None = None) -> CheckReport
     debt: dict[int, int] = {}
     for account_id, entry_id, kind, points, n in session.execute(
         select(e.account_id, e.id, e.kind, e.points, func.coalesce(allocated.c.n, 0))
-        .outerjoin(allocated, allocated.c.entry_id == e.id).where(e.points < 0, *scope)
+        .outerjoin(allocated, allocated.c.entry_id == e.id)
+        .where(e.points < 0, *scope)
         .union_all(
             select(e.account_id, e.id, e.kind, e.points, func.coalesce(allocated.c.n, 0))
-            .outerjoin(allocated, allocated.c.entry_id == e.id).where(e.kind == "reverse", e.points > 0, *scope))
-    ):  # fmt: skip
+            .outerjoin(allocated, allocated.c.entry_id == e.id)
+            .where(e.kind == "reverse", e.points > 0, *scope)
+        )
+    ):
         n = int(n)
         if kind == "reverse" and points < 0:  # a reversed earn: what its lots did not cover is owed
             if not 0 <= n <= -points:
@@ -84,15 +88,36 @@ def check(session: Session, account_ids: list[int] | None = None) -> CheckReport
 def explain(session: Session, account_id: int) -> list[dict[str, Any]]:
     """Every lot of the account — when, why, how many, its expiry — and each entry that took from it or gave back."""
     e, a = LedgerEntry, Allocation
-    lots = session.scalars(select(e).where(e.account_id == account_id, e.kind.in_(LOT_KINDS), e.points > 0)
-                           .order_by(e.id)).all()  # fmt: skip
+    lots = session.scalars(
+        select(e).where(e.account_id == account_id, e.kind.in_(LOT_KINDS), e.points > 0).order_by(e.id)
+    ).all()
     uses: dict[int, list[dict[str, Any]]] = {lot.id: [] for lot in lots}
     for lot_id, entry, n in session.execute(
         select(a.lot_id, e, a.points).join(e, e.id == a.entry_id).where(a.lot_id.in_(list(uses))).order_by(a.id)
-    ):  # fmt: skip
-        uses[lot_id].append({"entry_id": entry.id, "kind": entry.kind, "at": entry.at, "points": int(n),
-                             "order_id": entry.order_id, "reason": entry.reason})  # fmt: skip
-    return [{"lot_id": lot.id, "kind": lot.kind, "at": lot.at, "points": lot.points,
-             "available_at": lot.available_at, "expires_at": lot.expires_at, "order_id": lot.order_id,
-             "reason": lot.reason, "author": lot.author, "used": uses[lot.id],
-             "remaining": lot.points - sum(u["points"] for u in uses[lot.id])} for lot in lots]  # fmt: skip
+    ):
+        uses[lot_id].append(
+            {
+                "entry_id": entry.id,
+                "kind": entry.kind,
+                "at": entry.at,
+                "points": int(n),
+                "order_id": entry.order_id,
+                "reason": entry.reason,
+            }
+        )
+    return [
+        {
+            "lot_id": lot.id,
+            "kind": lot.kind,
+            "at": lot.at,
+            "points": lot.points,
+            "available_at": lot.available_at,
+            "expires_at": lot.expires_at,
+            "order_id": lot.order_id,
+            "reason": lot.reason,
+            "author": lot.author,
+            "used": uses[lot.id],
+            "remaining": lot.points - sum(u["points"] for u in uses[lot.id]),
+        }
+        for lot in lots
+    ]

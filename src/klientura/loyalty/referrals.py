@@ -9,18 +9,18 @@ import secrets
 from datetime import datetime
 
 import segno
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.customers import Customer, get_customer
+from klientura.customers import get_customer, survivors_of
 from klientura.db import Session
-from klientura.dedup import DuplicateSuggestion
+from klientura.dedup import suggested
 from klientura.kit.errors import Conflict, NotFound
 from klientura.loyalty.errors import ALREADY_REFERRED, NO_INVITATION, NO_REFERRAL_CODE, NOT_NEW, SELF_REFERRAL
 from klientura.loyalty.offer_models import Referral, ReferralCode
 from klientura.loyalty.offers import ALPHABET, normalise
-from klientura.orders import Order
+from klientura.orders import has_bought
 
 
 def code_of(session: Session, actor: Actor, customer_id: int) -> str | None:
@@ -78,23 +78,17 @@ def referrer_of(session: Session, code: str) -> int:
 
 
 def _same_person(session: Session, a: int, b: int) -> bool:
+    """One card, one merged into the other (or both into a third), or a pair suggested as duplicates."""
     if a == b:
         return True
-    cards = session.execute(select(Customer.id, Customer.merged_into_id).where(Customer.id.in_((a, b)))).all()
-    if any(m in (a, b) for _i, m in cards):
+    lives = survivors_of(session, [a, b])
+    if lives.get(a, a) == lives.get(b, b):
         return True
-    low, high = min(a, b), max(a, b)
-    pair = select(DuplicateSuggestion.low_id).where(
-        DuplicateSuggestion.low_id == low, DuplicateSuggestion.high_id == high
-    )
-    return session.scalars(pair).first() is not None
+    return suggested(session, a, b)
 
 
 def _bought_before(session: Session, customer_id: int, order_id: int | None) -> bool:
-    query = select(func.count()).where(Order.customer_id == customer_id, Order.status == "completed")
-    if order_id is not None:
-        query = query.where(Order.id != order_id)
-    return bool(session.scalar(query))
+    return has_bought(session, customer_id, besides=order_id)
 
 
 def validate(session: Session, friend_id: int, code: str, order_id: int | None = None) -> Referral | int:
@@ -113,8 +107,9 @@ def validate(session: Session, friend_id: int, code: str, order_id: int | None =
     return referrer_id
 
 
-def refer(session: Session, actor: Actor, friend_id: int, code: str, at: datetime,
-          order_id: int | None = None) -> Referral:  # fmt: skip
+def refer(
+    session: Session, actor: Actor, friend_id: int, code: str, at: datetime, order_id: int | None = None
+) -> Referral:
     """Record that ``code``'s owner brought ``friend_id`` (see :func:`validate`)."""
     referrer_id = validate(session, friend_id, code, order_id)
     if isinstance(referrer_id, Referral):

@@ -13,14 +13,14 @@ from klientura.auth import require
 from klientura.customers import get_customer
 from klientura.db import Session
 from klientura.kit.errors import ValidationFailed
-from klientura.loyalty import ledger
+from klientura.loyalty import holdings, ledger
 from klientura.loyalty.accounts import account_of, find_account
 from klientura.loyalty.errors import UNKNOWN_KIND
 from klientura.loyalty.models import KINDS, LedgerEntry, LoyaltyAccount
 from klientura.loyalty.offer_models import ReferralCode
 from klientura.loyalty.programme import load_programme
 from klientura.loyalty.proof import CheckReport, check, explain
-from klientura.orders import Order
+from klientura.orders import numbered, numbers_of
 
 
 class AdjustIn(BaseModel):
@@ -35,10 +35,19 @@ def account_view(session: Session, actor: Actor, customer_id: int, at: datetime)
     customer = get_customer(session, actor, customer_id)
     acc = session.scalars(select(LoyaltyAccount).where(LoyaltyAccount.customer_id == customer.id)).first()
     if acc is None:
-        return {"customer_id": customer.id, "account_id": None, "balance": ledger.Balance(0, 0, 0, 0).__dict__,
-                "lots": []}  # fmt: skip
-    return {"customer_id": customer.id, "account_id": acc.id, "tier": acc.tier,
-            "balance": ledger.balance(session, acc.id, at).__dict__, "lots": explain(session, acc.id)}  # fmt: skip
+        return {
+            "customer_id": customer.id,
+            "account_id": None,
+            "balance": holdings.Balance(0, 0, 0, 0).__dict__,
+            "lots": [],
+        }
+    return {
+        "customer_id": customer.id,
+        "account_id": acc.id,
+        "tier": acc.tier,
+        "balance": holdings.balance(session, acc.id, at).__dict__,
+        "lots": explain(session, acc.id),
+    }
 
 
 def enrol(session: Session, actor: Actor, customer_id: int, at: datetime) -> dict[str, Any]:
@@ -49,8 +58,13 @@ def enrol(session: Session, actor: Actor, customer_id: int, at: datetime) -> dic
     acc = account_of(session, customer.id, load_programme(session), at, actor.name)
     if not existed:
         record(session, actor, "loyalty.enrol", "loyalty_accounts", acc.id, None, {"customer_id": customer.id})
-    return {"customer_id": customer.id, "account_id": acc.id, "tier": acc.tier, "new": not existed,
-            "balance": ledger.balance(session, acc.id, at).__dict__}  # fmt: skip
+    return {
+        "customer_id": customer.id,
+        "account_id": acc.id,
+        "tier": acc.tier,
+        "new": not existed,
+        "balance": holdings.balance(session, acc.id, at).__dict__,
+    }
 
 
 def adjust_points(session: Session, actor: Actor, customer_id: int, data: AdjustIn, at: datetime) -> int:
@@ -58,10 +72,18 @@ def adjust_points(session: Session, actor: Actor, customer_id: int, data: Adjust
     require(actor, "loyalty:write")
     customer = get_customer(session, actor, customer_id)
     acc = account_of(session, customer.id)
-    entry = ledger.adjust(session, acc.id, data.points, at=at, author=actor.name, reason=data.reason,
-                          expires_at=data.expires_at)  # fmt: skip
-    record(session, actor, "loyalty.adjust", "loyalty_entries", entry.id, None,
-           {"customer_id": customer.id, "points": data.points, "reason": data.reason})  # fmt: skip
+    entry = ledger.adjust(
+        session, acc.id, data.points, at=at, author=actor.name, reason=data.reason, expires_at=data.expires_at
+    )
+    record(
+        session,
+        actor,
+        "loyalty.adjust",
+        "loyalty_entries",
+        entry.id,
+        None,
+        {"customer_id": customer.id, "points": data.points, "reason": data.reason},
+    )
     return entry.id
 
 
@@ -83,21 +105,33 @@ class Operation(BaseModel):
     expires_at: datetime | None
 
 
-def search_operations(session: Session, actor: Actor, *, customer_id: int | None = None, order: str | None = None,
-                      kind: str | None = None, since: datetime | None = None, until: datetime | None = None,
-                      author: str | None = None, limit: int = 200) -> list[Operation]:  # fmt: skip
+def search_operations(
+    session: Session,
+    actor: Actor,
+    *,
+    customer_id: int | None = None,
+    order: str | None = None,
+    kind: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    author: str | None = None,
+    limit: int = 200,
+) -> list[Operation]:
     """Ledger entries, newest first, by customer, order number, kind, dates, author."""
     require(actor, "loyalty:read")
     if kind and kind not in KINDS:
         raise ValidationFailed(UNKNOWN_KIND, field="kind", allowed=", ".join(KINDS))
     e = LedgerEntry
-    query = (select(e, LoyaltyAccount.customer_id, Order.external_id)
-             .join(LoyaltyAccount, LoyaltyAccount.id == e.account_id)
-             .outerjoin(Order, Order.id == e.order_id).order_by(e.id.desc()).limit(limit))  # fmt: skip
+    query = (
+        select(e, LoyaltyAccount.customer_id)
+        .join(LoyaltyAccount, LoyaltyAccount.id == e.account_id)
+        .order_by(e.id.desc())
+        .limit(limit)
+    )
     if customer_id is not None:
         query = query.where(LoyaltyAccount.customer_id == get_customer(session, actor, customer_id).id)
     if order:
-        query = query.where(Order.external_id == order.strip())
+        query = query.where(e.order_id.in_(numbered(order.strip())))
     if kind:
         query = query.where(e.kind == kind)
     if since:
@@ -106,9 +140,23 @@ def search_operations(session: Session, actor: Actor, *, customer_id: int | None
         query = query.where(e.at < until)
     if author:
         query = query.where(e.author == author.strip())
-    return [Operation(id=x.id, at=x.at, kind=x.kind, points=x.points, customer_id=c, order=o, reason=x.reason,
-                      author=x.author, reverses_id=x.reverses_id, expires_at=x.expires_at)
-            for x, c, o in session.execute(query)]  # fmt: skip
+    found = session.execute(query).all()
+    numbers = numbers_of(session, [x.order_id for x, _c in found if x.order_id is not None])
+    return [
+        Operation(
+            id=x.id,
+            at=x.at,
+            kind=x.kind,
+            points=x.points,
+            customer_id=c,
+            order=numbers.get(x.order_id) if x.order_id is not None else None,
+            reason=x.reason,
+            author=x.author,
+            reverses_id=x.reverses_id,
+            expires_at=x.expires_at,
+        )
+        for x, c in found
+    ]
 
 
 def referral_of(session: Session, actor: Actor, customer_id: int) -> str | None:

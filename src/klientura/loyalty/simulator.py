@@ -37,6 +37,7 @@ from klientura.loyalty.programme import Programme
 from klientura.orders import Order, OrderLine
 
 DAY = 86400.0
+_NOTHING_YET = datetime(2000, 1, 1, tzinfo=UTC)  # no purchases at all: every figure is empty, whatever the day
 
 
 class SimulationIn(BaseModel):
@@ -85,18 +86,24 @@ def _rolling(cust: np.ndarray, t: np.ndarray, amount: np.ndarray, days: float) -
     return np.asarray(csum[np.arange(len(t))] - csum[first])
 
 
-def simulate(session: Session, actor: Actor, current: Programme, data: SimulationIn,
-             at: datetime | None = None) -> Simulation:  # fmt: skip
+def simulate(
+    session: Session, actor: Actor, current: Programme, data: SimulationIn, at: datetime | None = None
+) -> Simulation:
     require(actor, "loyalty:read")
     p = data.programme or current
-    until = at or session.scalar(select(func.max(Order.placed_at))) or datetime.now(UTC)
+    until = at or session.scalar(select(func.max(Order.placed_at))) or _NOTHING_YET
     since = until - timedelta(days=data.period_days)
     history = since - timedelta(days=p.tier_window_days)
-    rows = session.execute(select(Order.id, Order.customer_id, Order.placed_at, Order.total, Order.discount,
-                                  Order.points_redeemed)
-                           .where(Order.customer_id.is_not(None), Order.status == "completed",
-                                  Order.placed_at > history, Order.placed_at <= until)
-                           .order_by(Order.customer_id, Order.placed_at)).all()  # fmt: skip
+    rows = session.execute(
+        select(Order.id, Order.customer_id, Order.placed_at, Order.total, Order.discount, Order.points_redeemed)
+        .where(
+            Order.customer_id.is_not(None),
+            Order.status == "completed",
+            Order.placed_at > history,
+            Order.placed_at <= until,
+        )
+        .order_by(Order.customer_id, Order.placed_at)
+    ).all()
     n = len(rows)
     ids = np.fromiter((r[0] for r in rows), np.int64, n)
     cust = np.fromiter((r[1] for r in rows), np.int64, n)
@@ -105,12 +112,17 @@ def simulate(session: Session, actor: Actor, current: Programme, data: Simulatio
     disc = np.fromiter((float(r[4] - Decimal(r[5] or 0)) for r in rows), np.float64, n)
     excluded = np.zeros(n)
     if p.excluded_categories and n:
-        ex = dict(session.execute(select(OrderLine.order_id, func.sum(OrderLine.price * OrderLine.qty))
-                                  .join(Product, Product.id == OrderLine.product_id)
-                                  .where(Product.category_id.in_(p.excluded_categories),
-                                         OrderLine.order_id.in_(select(Order.id).where(Order.placed_at > since,
-                                                                                       Order.placed_at <= until)))
-                                  .group_by(OrderLine.order_id)).all())  # fmt: skip
+        ex = dict(
+            session.execute(
+                select(OrderLine.order_id, func.sum(OrderLine.price * OrderLine.qty))
+                .join(Product, Product.id == OrderLine.product_id)
+                .where(
+                    Product.category_id.in_(p.excluded_categories),
+                    OrderLine.order_id.in_(select(Order.id).where(Order.placed_at > since, Order.placed_at <= until)),
+                )
+                .group_by(OrderLine.order_id)
+            ).all()
+        )
         excluded = np.fromiter((float(ex.get(int(i), 0)) for i in ids), np.float64, n)
     start, end = since.timestamp() / DAY, until.timestamp() / DAY
     in_period = t > start
@@ -134,9 +146,15 @@ def simulate(session: Session, actor: Actor, current: Programme, data: Simulatio
     cost_disc = float(disc[m].sum())
 
     def scenario(orders: float, revenue: float, cost: float, cost_in: float) -> Scenario:
-        return Scenario(orders=round(orders, 1), revenue=round(revenue, 2), cost=round(cost, 2),
-                        cost_in_period=round(cost_in, 2), liability_at_end=round(cost - cost_in, 2),
-                        cost_share=cost / revenue if revenue else 0.0, net_revenue=round(revenue - cost, 2))  # fmt: skip
+        return Scenario(
+            orders=round(orders, 1),
+            revenue=round(revenue, 2),
+            cost=round(cost, 2),
+            cost_in_period=round(cost_in, 2),
+            liability_at_end=round(cost - cost_in, 2),
+            cost_share=cost / revenue if revenue else 0.0,
+            net_revenue=round(revenue - cost, 2),
+        )
 
     names = [tier.name for tier in p.tiers]
     by_tier = {names[i]: int(c) for i, c in enumerate(np.bincount(tier_idx[m], minlength=len(names)))}
@@ -146,9 +164,18 @@ def simulate(session: Session, actor: Actor, current: Programme, data: Simulatio
         "this base's expired lots": REDEEMED_AS_EXPIRED,
     }
     return Simulation(
-        since=since, until=until, discounts=scenario(float(m.sum()), rev_now, cost_disc, cost_disc),
-        bonus=scenario(float(kept[m].sum()), rev_bonus, cost_bonus, cost_bonus_in), redemption_rate=rr,
-        redemption_rate_source=source, points_earned=round(pts, 1), by_tier=by_tier,
-        assumptions=[notice(KEPT_AT_FULL_PRICE, share=f"{data.discount_orders_kept:.0%}"),
-                     notice(REDEEMED[source], share=f"{rr:.0%}"), notice(EVEN_REDEMPTION), notice(TIERS_BY_SPEND)],
-    )  # fmt: skip
+        since=since,
+        until=until,
+        discounts=scenario(float(m.sum()), rev_now, cost_disc, cost_disc),
+        bonus=scenario(float(kept[m].sum()), rev_bonus, cost_bonus, cost_bonus_in),
+        redemption_rate=rr,
+        redemption_rate_source=source,
+        points_earned=round(pts, 1),
+        by_tier=by_tier,
+        assumptions=[
+            notice(KEPT_AT_FULL_PRICE, share=f"{data.discount_orders_kept:.0%}"),
+            notice(REDEEMED[source], share=f"{rr:.0%}"),
+            notice(EVEN_REDEMPTION),
+            notice(TIERS_BY_SPEND),
+        ],
+    )

@@ -25,21 +25,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from psycopg.types.json import Jsonb
 
 from klientura.asyncdb import Connection
 from klientura.audit import Actor, jsonable
 from klientura.auth import owner_scope, require
-from klientura.db import utcnow
 from klientura.kit.errors import Conflict, KlienturaError
 from klientura.kit.identifiers import normalize_identity
+from klientura.kit.memo import Memos
+from klientura.kit.shop import Shop
 from klientura.loyalty.errors import TOO_MANY_POINTS
-from klientura.loyalty.ledger import LOT_KINDS, Lot, pay_debts, soonest_first, take, usable_points
+from klientura.loyalty.holdings import Lot, pay_debts, soonest_first, take, usable_points
 from klientura.loyalty.pricing import Calculation, Cart, calculation, line_amounts, points_of
 from klientura.loyalty.processing import Confirmation, ConfirmIn
 from klientura.loyalty.programme import Programme
+from klientura.loyalty.till_sql import STATE, WRITE
 from klientura.orders import LineIn, OrderIn, money_of
 
 
@@ -54,96 +56,9 @@ class IdempotencyKey:
     encode: Callable[[Confirmation], dict[str, Any]]  # the body as the API answers it
 
 
-_WHO = """coalesce(%(customer)s::int,
-  (SELECT customer_id FROM identities WHERE kind = 'card' AND value = %(card)s::text LIMIT 1),
-  (SELECT customer_id FROM identities WHERE kind = 'phone' AND value = %(phone)s::text LIMIT 1),
-  (SELECT customer_id FROM identities WHERE kind = 'email' AND value = %(email)s::text LIMIT 1))"""
-
-_KINDS = ", ".join(f"'{k}'" for k in LOT_KINDS)
-_STATE = f"""
-WITH who AS (SELECT {_WHO} AS id)
-SELECT
-  (SELECT updated_at FROM loyalty_config WHERE id = 1) AS stamp,
-  (SELECT json_agg(json_build_array(p.sku, p.category_id, p.id)) FROM products p WHERE p.sku = ANY(%(skus)s::text[])),
-  EXISTS (SELECT 1 FROM orders WHERE source = %(source)s::text AND external_id = %(ext)s::text) AS known,
-  EXISTS (SELECT 1 FROM idempotency_keys WHERE actor = %(idem_actor)s::text AND key = %(idem_key)s::text) AS replay,
-  (SELECT id FROM outlets WHERE code = %(outlet)s::text OR name = %(outlet)s::text LIMIT 1) AS outlet_id,
-  (SELECT id FROM sales_channels WHERE code = %(channel)s::text LIMIT 1) AS channel_id,
-  c.id, c.merged_into_id, a.id, a.tier, a.version,
-  (SELECT json_agg(json_build_array(e.id, e.points, e.points - coalesce(t.taken, 0), e.at, e.available_at, e.expires_at))
-     FROM loyalty_entries e
-     LEFT JOIN LATERAL (SELECT sum(x.points) AS taken FROM loyalty_allocations x WHERE x.lot_id = e.id) t ON true
-    WHERE e.account_id = a.id AND e.kind IN ({_KINDS}) AND e.points > 0 AND e.points > coalesce(t.taken, 0)),
-  (SELECT json_agg(json_build_array(r.id, -r.points - coalesce(t.paid, 0)) ORDER BY r.id)
-     FROM loyalty_entries r
-     LEFT JOIN LATERAL (SELECT sum(x.points) AS paid FROM loyalty_allocations x WHERE x.entry_id = r.id) t ON true
-    WHERE r.account_id = a.id AND r.kind = 'reverse' AND r.points < 0 AND -r.points > coalesce(t.paid, 0)),
-  (SELECT coalesce(sum(o.paid), 0) FROM orders o WHERE o.customer_id = c.id AND o.status = 'completed'
-      AND o.placed_at > %(since)s::timestamptz AND o.placed_at <= %(at)s::timestamptz),
-  EXISTS (SELECT 1 FROM loyalty_referrals f WHERE f.friend_id = c.id AND f.status = 'pending')
-FROM who LEFT JOIN customers c ON c.id = who.id LEFT JOIN loyalty_accounts a ON a.customer_id = c.id
-"""
-
-_AUDIT = "INSERT INTO audit_log (at, actor_type, actor_id, actor_name, action, entity, entity_id, before, after)"
-_WRITE = f"""
-WITH g AS (  -- the account as it was read: else a concurrent operation moved it, and nothing is written
-  UPDATE loyalty_accounts SET version = version + 1,
-                              tier = CASE WHEN %(tier_moved)s::bool THEN %(tier)s::text ELSE tier END
-   WHERE id = %(account)s::int AND version = %(version)s::int
-  RETURNING id
-), o AS (
-  INSERT INTO orders (source, external_id, customer_id, outlet_id, channel_id, placed_at, status, total, discount,
-                      paid, points_redeemed, points_earned, created_at)
-  SELECT %(source)s::text, %(ext)s::text, %(customer)s::int, %(outlet)s::int, %(channel)s::int,
-         %(at)s::timestamptz, 'completed', %(total)s::numeric, %(discount)s::numeric, %(paid)s::numeric,
-         %(spent)s::int, %(earned)s::int, %(now)s::timestamptz
-   WHERE %(account)s::int IS NULL OR EXISTS (SELECT 1 FROM g)
-  RETURNING id
-), l AS (
-  INSERT INTO order_lines (order_id, line_no, product_id, sku, qty, price, discount, amount)
-  SELECT o.id, u.* FROM o, unnest(%(l_no)s::int[], %(l_product)s::int[], %(l_sku)s::text[], %(l_qty)s::numeric[],
-                                  %(l_price)s::numeric[], %(l_discount)s::numeric[], %(l_amount)s::numeric[]) AS u
-), oa AS (
-  {_AUDIT}
-  SELECT %(now)s::timestamptz, %(actor_type)s::text, %(actor_id)s::int, %(author)s::text, 'order.create', 'order',
-         o.id::text, NULL, %(order_after)s::jsonb FROM o
-), s AS (
-  INSERT INTO loyalty_entries (account_id, kind, points, at, order_id, author, created_at)
-  SELECT %(account)s::int, 'spend', -%(spent)s::int, %(at)s::timestamptz, o.id, %(author)s::text, %(now)s::timestamptz
-    FROM o WHERE %(spent)s::int > 0
-  RETURNING id
-), sa AS (
-  INSERT INTO loyalty_allocations (entry_id, lot_id, points)
-  SELECT s.id, u.lot, u.n FROM s, unnest(%(s_lot)s::int[], %(s_n)s::int[]) AS u(lot, n)
-), e AS (
-  INSERT INTO loyalty_entries (account_id, kind, points, at, available_at, expires_at, order_id, author, created_at)
-  SELECT %(account)s::int, 'earn', %(earned)s::int, %(at)s::timestamptz, %(usable)s::timestamptz,
-         %(expires)s::timestamptz, o.id, %(author)s::text, %(now)s::timestamptz
-    FROM o, (SELECT count(*) FROM s) AS spent_first  -- the entries numbered as the ORM path numbers them
-   WHERE %(earned)s::int > 0
-  RETURNING id
-), ea AS (
-  INSERT INTO loyalty_allocations (entry_id, lot_id, points)
-  SELECT u.rev, e.id, u.n FROM e, unnest(%(d_rev)s::int[], %(d_n)s::int[]) AS u(rev, n)
-), ta AS (
-  {_AUDIT}
-  SELECT %(now)s::timestamptz, %(actor_type)s::text, %(actor_id)s::int, %(author)s::text, 'loyalty.tier',
-         'loyalty_accounts', g.id::text, %(tier_before)s::jsonb, %(tier_after)s::jsonb FROM g WHERE %(tier_moved)s::bool
-), k AS (
-  INSERT INTO idempotency_keys (actor, key, request_hash, status_code, body, created_at)
-  SELECT %(idem_actor)s::text, %(idem_key)s::text, %(idem_hash)s::text, 201,
-         jsonb_set(%(idem_body)s::jsonb, '{{order_id}}', to_jsonb(o.id)), %(now)s::timestamptz
-    FROM o WHERE %(idem_key)s::text IS NOT NULL
-)
-SELECT id FROM o
-"""
-
-# per database and stamp of the programme's row: the rules parsed once per change (the stamp is read in the
-# request's transaction, so a change rolled back never reaches the cache)
-_PROGRAMMES: dict[tuple[str, datetime | None], Programme] = {}
-# the tier window the last request's rules had: the state statement reads the spend over it, and again in the
-# rare request that finds the rules changed to another window
-_WINDOW = {"days": 365}
+# the tier window the last request's rules had, in the app's memos: the state statement reads the spend over it, and
+# again in the rare request that finds the rules changed to another window
+_WINDOW_DAYS = 365
 
 
 @dataclass
@@ -166,17 +81,18 @@ def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-async def _programme(conn: Connection, stamp: datetime | None) -> Programme:
+async def _programme(conn: Connection, stamp: datetime | None, memos: Memos) -> Programme:
+    """The rules per database and stamp of the programme's row, parsed once per change and remembered by the app
+    (the stamp is read in the request's transaction, so a change rolled back never reaches the memo)."""
+    memo = memos.of("loyalty.till.programme")
     key = (f"{conn.info.host}:{conn.info.port}/{conn.info.dbname}", stamp)
-    found = _PROGRAMMES.get(key)
+    found = memo.get(key)
     if found is None:
         cur = await conn.execute("SELECT settings FROM loyalty_config WHERE id = 1")
         row = await cur.fetchone()
         found = Programme.model_validate(row[0]) if row else Programme()
-        if len(_PROGRAMMES) > 100:
-            _PROGRAMMES.clear()
-        _PROGRAMMES[key] = found
-    return found
+        memo.put(key, found)
+    return cast(Programme, found)
 
 
 def _identity(cart: Cart, region: str) -> dict[str, str | None]:
@@ -194,9 +110,19 @@ def _identity(cart: Cart, region: str) -> dict[str, str | None]:
     return out
 
 
-async def _state(conn: Connection, actor: Actor, cart: Cart, at: datetime, *, region: str,
-                 order: tuple[str, str] | None = None, idem: IdempotencyKey | None = None,
-                 outlet: str | None = None, channel: str | None = None) -> _State:  # fmt: skip
+async def _state(
+    conn: Connection,
+    actor: Actor,
+    cart: Cart,
+    at: datetime,
+    *,
+    shop: Shop,
+    memos: Memos,
+    order: tuple[str, str] | None = None,
+    idem: IdempotencyKey | None = None,
+    outlet: str | None = None,
+    channel: str | None = None,
+) -> _State:
     """What pricing and confirming need, read in one statement."""
     require(actor, "loyalty:process")
     if cart.code or cart.gift_card or cart.referral_code or owner_scope(actor) is not None:
@@ -204,35 +130,67 @@ async def _state(conn: Connection, actor: Actor, cart: Cart, at: datetime, *, re
     known_customer = cart.customer_id is not None or cart.customer is not None
     if known_customer:
         require(actor, "customers:read")
-    params: dict[str, Any] = {"customer": cart.customer_id, **_identity(cart, region), "at": at,
-                              "skus": sorted({ln.sku for ln in cart.lines if ln.sku}),
-                              "source": order[0] if order else None, "ext": order[1] if order else None,
-                              "idem_actor": f"{actor.type}:{actor.id}" if idem else None,
-                              "idem_key": idem.key if idem else None, "outlet": outlet, "channel": channel}  # fmt: skip
-    guess = _WINDOW["days"]
-    row = await (await conn.execute(_STATE, {**params, "since": at - timedelta(days=guess)})).fetchone()
+    params: dict[str, Any] = {
+        "customer": cart.customer_id,
+        **_identity(cart, shop.region),
+        "at": at,
+        "skus": sorted({ln.sku for ln in cart.lines if ln.sku}),
+        "source": order[0] if order else None,
+        "ext": order[1] if order else None,
+        "idem_actor": f"{actor.type}:{actor.id}" if idem else None,
+        "idem_key": idem.key if idem else None,
+        "outlet": outlet,
+        "channel": channel,
+    }
+    window = memos.of("loyalty.till.window", limit=1)
+    guess: int = window.get("days") or _WINDOW_DAYS
+    row = await (await conn.execute(STATE, {**params, "since": at - timedelta(days=guess)})).fetchone()
     assert row is not None
-    programme = await _programme(conn, row[0])
+    programme = await _programme(conn, row[0], memos)
     if programme.tier_window_days != guess:
-        _WINDOW["days"] = programme.tier_window_days
+        window.put("days", programme.tier_window_days)
         since = at - timedelta(days=programme.tier_window_days)
-        row = await (await conn.execute(_STATE, {**params, "since": since})).fetchone()
+        row = await (await conn.execute(STATE, {**params, "since": since})).fetchone()
         assert row is not None
-    (_s, products, known, replay, outlet_id, channel_id, customer_id, merged_into, account_id, tier, version, lots,
-     debts, spend, referral) = row  # fmt: skip
+    (
+        _s,
+        products,
+        known,
+        replay,
+        outlet_id,
+        channel_id,
+        customer_id,
+        merged_into,
+        account_id,
+        tier,
+        version,
+        lots,
+        debts,
+        spend,
+        referral,
+    ) = row
     if known or replay or referral or merged_into is not None:
         raise Fallback
     if known_customer and account_id is None:  # a card not in the base, or its first purchase: the ORM path
         raise Fallback
     if (outlet and outlet_id is None) or (channel and channel_id is None):
         raise Fallback
-    return _State(customer_id=customer_id, account_id=account_id, tier=tier, version=version, programme=programme,
-                  categories={sku: cat for sku, cat, _id in products or []},
-                  product_ids={sku: pid for sku, _cat, pid in products or []},
-                  lots=soonest_first([Lot(i, p, r, datetime.fromisoformat(t), _when(av), _when(ex))
-                                      for i, p, r, t, av, ex in lots or []]),
-                  debts=[(i, int(n)) for i, n in debts or []], spend=Decimal(spend), outlet_id=outlet_id,
-                  channel_id=channel_id)  # fmt: skip
+    return _State(
+        customer_id=customer_id,
+        account_id=account_id,
+        tier=tier,
+        version=version,
+        programme=programme,
+        categories={sku: cat for sku, cat, _id in products or []},
+        product_ids={sku: pid for sku, _cat, pid in products or []},
+        lots=soonest_first(
+            [Lot(i, p, r, datetime.fromisoformat(t), _when(av), _when(ex)) for i, p, r, t, av, ex in lots or []]
+        ),
+        debts=[(i, int(n)) for i, n in debts or []],
+        spend=Decimal(spend),
+        outlet_id=outlet_id,
+        channel_id=channel_id,
+    )
 
 
 def _price(state: _State, cart: Cart, at: datetime) -> Calculation:
@@ -248,20 +206,22 @@ def _price(state: _State, cart: Cart, at: datetime) -> Calculation:
     return calculation(cart, state.customer_id, False, tier, available, amounts, eligible, promo, pts)
 
 
-async def calculate(conn: Connection, actor: Actor, cart: Cart, at: datetime, *, region: str) -> Calculation:
+async def calculate(
+    conn: Connection, actor: Actor, cart: Cart, at: datetime, *, shop: Shop, memos: Memos
+) -> Calculation:
     """:func:`.pricing.calculate` for the everyday cart, in one statement."""
-    return _price(await _state(conn, actor, cart, at, region=region), cart, at)
+    return _price(await _state(conn, actor, cart, at, shop=shop, memos=memos), cart, at)
 
 
 async def confirm(
-    conn: Connection, actor: Actor, data: ConfirmIn, idem: IdempotencyKey | None, *, region: str
+    conn: Connection, actor: Actor, data: ConfirmIn, idem: IdempotencyKey | None, *, shop: Shop, memos: Memos
 ) -> Confirmation:
     """:func:`.processing.confirm` for the everyday receipt: the state read in one statement, everything written in
     the next, provided the account has not moved in between (else read again, a few times, then the ORM path with
     its lock). Raises :class:`Fallback` (nothing written) for anything else."""
     require(actor, "orders:write")
     for _attempt in range(RETRIES):
-        result = await _confirm_once(conn, actor, data, idem, region)
+        result = await _confirm_once(conn, actor, data, idem, shop, memos)
         if result is not None:
             return result
     raise Fallback
@@ -270,18 +230,30 @@ async def confirm(
 RETRIES = 3
 
 
-async def _confirm_once(conn: Connection, actor: Actor, data: ConfirmIn,
-                        idem: IdempotencyKey | None, region: str) -> Confirmation | None:  # fmt: skip
+async def _confirm_once(
+    conn: Connection, actor: Actor, data: ConfirmIn, idem: IdempotencyKey | None, shop: Shop, memos: Memos
+) -> Confirmation | None:
     at = data.placed_at
-    state = await _state(conn, actor, data, at, region=region, order=(data.source, data.external_id), idem=idem,
-                         outlet=data.outlet.strip() if data.outlet else None,
-                         channel=data.channel.strip() if data.channel else None)  # fmt: skip
+    state = await _state(
+        conn,
+        actor,
+        data,
+        at,
+        shop=shop,
+        memos=memos,
+        order=(data.source, data.external_id),
+        idem=idem,
+        outlet=data.outlet.strip() if data.outlet else None,
+        channel=data.channel.strip() if data.channel else None,
+    )
     calc = _price(state, data, at)
     if data.points > calc.points:
         raise Conflict(TOO_MANY_POINTS, max=calc.max_points, asked=data.points)
     programme = state.programme
-    lines = [LineIn(sku=ln.sku, qty=ln.qty, price=ln.price, discount=ln.discount + r.discount + r.points)
-             for ln, r in zip(data.lines, calc.lines, strict=True)]  # fmt: skip
+    lines = [
+        LineIn(sku=ln.sku, qty=ln.qty, price=ln.price, discount=ln.discount + r.discount + r.points)
+        for ln, r in zip(data.lines, calc.lines, strict=True)
+    ]
     money = money_of(OrderIn(external_id=data.external_id, source=data.source, placed_at=at, lines=lines))
     paid = money.total - money.discount
     spent, earned = (calc.points, calc.earn) if state.account_id else (0, 0)
@@ -289,32 +261,64 @@ async def _confirm_once(conn: Connection, actor: Actor, data: ConfirmIn,
     paying = pay_debts(state.debts, earned) if earned else []
     usable = at + timedelta(days=programme.activation_days)
     moved_to = programme.tier_for(state.spend + paid).name if state.account_id else None
-    result = Confirmation(order_id=0, external_id=data.external_id, customer_id=state.customer_id,
-                          points_spent=spent, points_earned=earned, discount=calc.discount,
-                          gift_card_paid=calc.gift_card_pays, to_pay=paid)  # fmt: skip
+    result = Confirmation(
+        order_id=0,
+        external_id=data.external_id,
+        customer_id=state.customer_id,
+        points_spent=spent,
+        points_earned=earned,
+        discount=calc.discount,
+        gift_card_paid=calc.gift_card_pays,
+        to_pay=paid,
+    )
     line = [list(column) for column in zip(*money.lines, strict=True)]
     params: dict[str, Any] = {
-        "source": data.source, "ext": data.external_id, "customer": state.customer_id, "outlet": state.outlet_id,
-        "channel": state.channel_id, "at": at, "total": money.total, "discount": money.discount, "paid": paid,
-        "spent": spent, "earned": earned, "now": utcnow(),
-        "l_no": line[0], "l_product": [state.product_ids.get(sku or "") for sku in line[1]], "l_sku": line[1],
-        "l_qty": line[2], "l_price": line[3], "l_discount": line[4], "l_amount": line[5],
-        "actor_type": actor.type, "actor_id": actor.id, "author": actor.name,
-        "order_after": Jsonb(jsonable({"external_id": data.external_id, "customer_id": state.customer_id,
-                                       "paid": paid})),
-        "account": state.account_id, "version": state.version,
-        "s_lot": [lot for lot, _n in takes], "s_n": [n for _lot, n in takes],
-        "usable": usable, "expires": usable + timedelta(days=programme.expiry_days),
-        "d_rev": [r for r, _n in paying], "d_n": [n for _r, n in paying],
-        "tier": moved_to, "tier_moved": moved_to is not None and moved_to != state.tier,
+        "source": data.source,
+        "ext": data.external_id,
+        "customer": state.customer_id,
+        "outlet": state.outlet_id,
+        "channel": state.channel_id,
+        "at": at,
+        "total": money.total,
+        "discount": money.discount,
+        "paid": paid,
+        "spent": spent,
+        "earned": earned,
+        "now": shop.now(),
+        "l_no": line[0],
+        "l_product": [state.product_ids.get(sku or "") for sku in line[1]],
+        "l_sku": line[1],
+        "l_qty": line[2],
+        "l_price": line[3],
+        "l_discount": line[4],
+        "l_amount": line[5],
+        "actor_type": actor.type,
+        "actor_id": actor.id,
+        "author": actor.name,
+        "order_after": Jsonb(
+            jsonable({"external_id": data.external_id, "customer_id": state.customer_id, "paid": paid})
+        ),
+        "account": state.account_id,
+        "version": state.version,
+        "s_lot": [lot for lot, _n in takes],
+        "s_n": [n for _lot, n in takes],
+        "usable": usable,
+        "expires": usable + timedelta(days=programme.expiry_days),
+        "d_rev": [r for r, _n in paying],
+        "d_n": [n for _r, n in paying],
+        "tier": moved_to,
+        "tier_moved": moved_to is not None and moved_to != state.tier,
         "tier_before": Jsonb({"tier": state.tier}),
-        "tier_after": Jsonb(jsonable({"tier": moved_to, "spend": str(state.spend + paid),
-                                      "customer_id": state.customer_id})),
-        "idem_actor": f"{actor.type}:{actor.id}", "idem_key": idem.key if idem else None,
-        "idem_hash": idem.digest if idem else None, "idem_body": Jsonb(idem.encode(result) if idem else {}),
-    }  # fmt: skip
+        "tier_after": Jsonb(
+            jsonable({"tier": moved_to, "spend": str(state.spend + paid), "customer_id": state.customer_id})
+        ),
+        "idem_actor": f"{actor.type}:{actor.id}",
+        "idem_key": idem.key if idem else None,
+        "idem_hash": idem.digest if idem else None,
+        "idem_body": Jsonb(idem.encode(result) if idem else {}),
+    }
     # a concurrent confirm of the same order or key: its unique index makes this raise asyncdb.Duplicate
-    row = await (await conn.execute(_WRITE, params)).fetchone()
+    row = await (await conn.execute(WRITE, params)).fetchone()
     if row is None:  # the account moved since it was read
         return None
     result.order_id = row[0]

@@ -15,6 +15,7 @@ from klientura.customers import get_customer, prepare, resolve, visible_id
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
 from klientura.kit.money import quantize
+from klientura.kit.shop import Shop
 from klientura.orders.errors import (
     NO_SUCH_LINE,
     NOTHING_LEFT,
@@ -30,8 +31,16 @@ def find_order(session: Session, source: str, external_id: str) -> Order | None:
     return session.scalars(select(Order).where(Order.source == source, Order.external_id == external_id)).first()
 
 
-def ingest_order(session: Session, actor: Actor, data: OrderIn, *, region: str = "RU", looked_up: bool = False,
-                 products: dict[str, Product] | None = None, customer_resolved: bool = False) -> OrderResult:  # fmt: skip
+def ingest_order(
+    session: Session,
+    actor: Actor,
+    data: OrderIn,
+    *,
+    shop: Shop,
+    looked_up: bool = False,
+    products: dict[str, Product] | None = None,
+    customer_resolved: bool = False,
+) -> OrderResult:
     """Create the order once; a repeat with the same (source, external_id) returns the first one. A caller that
     has just looked the order up (``looked_up``), holds its products, or resolved ``customer_id`` to the visible
     card itself (``customer_resolved``) saves the queries."""
@@ -43,7 +52,7 @@ def ingest_order(session: Session, actor: Actor, data: OrderIn, *, region: str =
     if customer_resolved and data.customer_id is not None:
         customer_id, customer_created = data.customer_id, False
     else:
-        customer_id, customer_created = _customer_for(session, actor, data, region)
+        customer_id, customer_created = _customer_for(session, actor, data, shop)
     order = _build(session, data, customer_id, products)
     try:
         with session.begin_nested():
@@ -55,18 +64,23 @@ def ingest_order(session: Session, actor: Actor, data: OrderIn, *, region: str =
             raise
         return OrderResult(order=OrderRead.model_validate(existing), created=False)
     record(
-        session, actor, "order.create", "order", order.id, None,
+        session,
+        actor,
+        "order.create",
+        "order",
+        order.id,
+        None,
         {"external_id": order.external_id, "customer_id": customer_id, "paid": order.paid},
-    )  # fmt: skip
+    )
     return OrderResult(order=OrderRead.model_validate(order), created=True, customer_created=customer_created)
 
 
-def _customer_for(session: Session, actor: Actor, data: OrderIn, region: str) -> tuple[int | None, bool]:
+def _customer_for(session: Session, actor: Actor, data: OrderIn, shop: Shop) -> tuple[int | None, bool]:
     if data.customer_id is not None:
         return visible_id(session, actor, data.customer_id), False
     if data.customer is None:
         return None, False
-    prepared = prepare(data.customer, region=region, source=data.source)
+    prepared = prepare(data.customer, shop=shop, source=data.source)
     if not prepared.identities:
         return None, False  # a name without any identity cannot be matched safely: anonymous receipt
     result = resolve(session, actor, prepared, source=data.source)
@@ -84,8 +98,10 @@ class ReceiptMoney:
 
 
 def money_of(data: OrderIn) -> ReceiptMoney:
-    lines = [(i, ln.sku, ln.qty, quantize(ln.price), quantize(ln.discount), quantize(ln.price * ln.qty - ln.discount))
-             for i, ln in enumerate(data.lines, start=1)]  # fmt: skip
+    lines = [
+        (i, ln.sku, ln.qty, quantize(ln.price), quantize(ln.discount), quantize(ln.price * ln.qty - ln.discount))
+        for i, ln in enumerate(data.lines, start=1)
+    ]
     if lines:
         total = quantize(sum((ln.price * ln.qty for ln in data.lines), Decimal(0)))
         discount = quantize(sum((ln.discount for ln in data.lines), Decimal(0)))
@@ -102,8 +118,17 @@ def _build(session: Session, data: OrderIn, customer_id: int | None, products: d
     lines = []
     for line_no, sku, qty, price, discount, amount in money.lines:
         product = products.get(sku or "")
-        lines.append(OrderLine(line_no=line_no, sku=sku, product_id=product.id if product else None, qty=qty,
-                               price=price, discount=discount, amount=amount))  # fmt: skip
+        lines.append(
+            OrderLine(
+                line_no=line_no,
+                sku=sku,
+                product_id=product.id if product else None,
+                qty=qty,
+                price=price,
+                discount=discount,
+                amount=amount,
+            )
+        )
     return Order(
         source=data.source,
         external_id=data.external_id,
@@ -149,13 +174,19 @@ def create_return(session: Session, actor: Actor, order_id: int, data: ReturnIn)
         return dup
     returned = _returned_qty(session, order.id)
     by_no = {ln.line_no: ln for ln in order.lines}
-    wanted = {rl.line_no: rl.qty for rl in data.lines} if data.lines else {
-        ln.line_no: ln.qty - returned.get(ln.id, Decimal(0)) for ln in order.lines
-    }  # fmt: skip
+    wanted = (
+        {rl.line_no: rl.qty for rl in data.lines}
+        if data.lines
+        else {ln.line_no: ln.qty - returned.get(ln.id, Decimal(0)) for ln in order.lines}
+    )
     ret = Return(
-        source=data.source, external_id=data.external_id, order_id=order.id, returned_at=data.returned_at,
-        reason=data.reason, amount=Decimal(0),
-    )  # fmt: skip
+        source=data.source,
+        external_id=data.external_id,
+        order_id=order.id,
+        returned_at=data.returned_at,
+        reason=data.reason,
+        amount=Decimal(0),
+    )
     total = Decimal(0)
     for line_no, qty in wanted.items():
         line = by_no.get(line_no)
@@ -212,10 +243,15 @@ def totals_for(session: Session, customer_ids: list[int]) -> dict[int, Totals]:
     done = (Order.customer_id.in_(customer_ids)) & (Order.status == "completed")
     rows = session.execute(
         select(
-            Order.customer_id, func.count(Order.id), func.coalesce(func.sum(Order.paid), 0),
-            func.min(Order.placed_at), func.max(Order.placed_at),
-        ).where(done).group_by(Order.customer_id)
-    ).all()  # fmt: skip
+            Order.customer_id,
+            func.count(Order.id),
+            func.coalesce(func.sum(Order.paid), 0),
+            func.min(Order.placed_at),
+            func.max(Order.placed_at),
+        )
+        .where(done)
+        .group_by(Order.customer_id)
+    ).all()
     refunds = dict(
         session.execute(
             select(Order.customer_id, func.coalesce(func.sum(Return.amount), 0))
@@ -224,15 +260,28 @@ def totals_for(session: Session, customer_ids: list[int]) -> dict[int, Totals]:
             .group_by(Order.customer_id)
         ).all()
     )
-    out = {cid: Totals(orders=0, revenue=Decimal(0), returns=Decimal(0), average_check=Decimal(0),
-                       first_purchase=None, last_purchase=None) for cid in customer_ids}  # fmt: skip
+    out = {
+        cid: Totals(
+            orders=0,
+            revenue=Decimal(0),
+            returns=Decimal(0),
+            average_check=Decimal(0),
+            first_purchase=None,
+            last_purchase=None,
+        )
+        for cid in customer_ids
+    }
     for cid, n, paid, first, last in rows:
         if cid is None:
             continue
         back = Decimal(refunds.get(cid, 0))
         revenue = quantize(Decimal(paid) - back)
         out[cid] = Totals(
-            orders=n, revenue=revenue, returns=quantize(back), average_check=quantize(revenue / n) if n else Decimal(0),
-            first_purchase=first, last_purchase=last,
-        )  # fmt: skip
+            orders=n,
+            revenue=revenue,
+            returns=quantize(back),
+            average_check=quantize(revenue / n) if n else Decimal(0),
+            first_purchase=first,
+            last_purchase=last,
+        )
     return out

@@ -61,13 +61,25 @@ def _unique_name(session: Session, name: str, own_id: int | None = None) -> str:
 def create_segment(session: Session, actor: Actor, wh: Warehouse, data: SegmentIn, as_of: date) -> Segment:
     require(actor, "segments:write")
     analytics.parse_rule(data.rule)
-    seg = Segment(name=_unique_name(session, data.name), description=data.description, rule=data.rule, kind=data.kind,
-                  created_by=actor.name)  # fmt: skip
+    seg = Segment(
+        name=_unique_name(session, data.name),
+        description=data.description,
+        rule=data.rule,
+        kind=data.kind,
+        created_by=actor.name,
+    )
     session.add(seg)
     session.flush()
     _store_members(session, seg, _ids(wh, data.rule, as_of), as_of)
-    record(session, actor, "segment.create", "segment", seg.id, None,
-           {"name": seg.name, "kind": seg.kind, "rule": seg.rule, "size": seg.size})  # fmt: skip
+    record(
+        session,
+        actor,
+        "segment.create",
+        "segment",
+        seg.id,
+        None,
+        {"name": seg.name, "kind": seg.kind, "rule": seg.rule, "size": seg.size},
+    )
     return seg
 
 
@@ -96,8 +108,15 @@ def update_segment(
         seg.rule = data.rule
         _store_members(session, seg, _ids(wh, data.rule, as_of), as_of)
     session.flush()
-    record(session, actor, "segment.update", "segment", seg.id, before,
-           {"name": seg.name, "description": seg.description, "rule": seg.rule})  # fmt: skip
+    record(
+        session,
+        actor,
+        "segment.update",
+        "segment",
+        seg.id,
+        before,
+        {"name": seg.name, "description": seg.description, "rule": seg.rule},
+    )
     return seg
 
 
@@ -170,34 +189,84 @@ def segments_of(session: Session, customer_id: int) -> list[Segment]:
     return list(session.scalars(stmt))
 
 
-EXPORT_COLUMNS = ("id", "last_name", "first_name", "middle_name", "phone", "email", "city", "birth_date", "gender",
-                  "temperature", "lifecycle", "rfm_segment", "behaviour", "orders", "revenue", "last_purchase", "p_alive",
-                  "clv")  # fmt: skip
+EXPORT_COLUMNS = (
+    "id",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "phone",
+    "email",
+    "city",
+    "birth_date",
+    "gender",
+    "temperature",
+    "lifecycle",
+    "rfm_segment",
+    "behaviour",
+    "orders",
+    "revenue",
+    "last_purchase",
+    "p_alive",
+    "clv",
+)
 # the columns as a person reads them (an export for Excel from the page is in the page's language)
-EXPORT_LABELS = {"id": N_("Card"), "last_name": N_("Last name"), "first_name": N_("First name"),
-                 "middle_name": N_("Middle name"), "phone": N_("Phone"), "email": N_("E-mail"), "city": N_("City"),
-                 "birth_date": N_("Birth date"), "gender": N_("Gender"), "temperature": N_("Temperature"),
-                 "lifecycle": N_("Lifecycle"), "rfm_segment": N_("RFM segment"), "behaviour": N_("Behaviour"),
-                 "orders": N_("Orders, all time"), "revenue": N_("Revenue, all time"),
-                 "last_purchase": N_("Last purchase"), "p_alive": N_("P(alive), 0 to 1"), "clv": N_("Lifetime value, ₽")}  # fmt: skip
+EXPORT_LABELS = {
+    "id": N_("Card"),
+    "last_name": N_("Last name"),
+    "first_name": N_("First name"),
+    "middle_name": N_("Middle name"),
+    "phone": N_("Phone"),
+    "email": N_("E-mail"),
+    "city": N_("City"),
+    "birth_date": N_("Birth date"),
+    "gender": N_("Gender"),
+    "temperature": N_("Temperature"),
+    "lifecycle": N_("Lifecycle"),
+    "rfm_segment": N_("RFM segment"),
+    "behaviour": N_("Behaviour"),
+    "orders": N_("Orders, all time"),
+    "revenue": N_("Revenue, all time"),
+    "last_purchase": N_("Last purchase"),
+    "p_alive": N_("P(alive), 0 to 1"),
+    "clv": N_("Lifetime value, ₽"),
+}
 _FAMILIES = ("temperature", "lifecycle", "rfm_segment", "behaviour")
 
 
 def _export_rows(session: Session, actor: Actor, segment_id: int) -> Iterator[list[Any]]:
     require(actor, "customers:read")
-    ids = list(session.scalars(
-        select(SegmentMember.customer_id).where(SegmentMember.segment_id == segment_id).order_by(SegmentMember.customer_id)
-    ))  # fmt: skip
+    ids = list(
+        session.scalars(
+            select(SegmentMember.customer_id)
+            .where(SegmentMember.segment_id == segment_id)
+            .order_by(SegmentMember.customer_id)
+        )
+    )
     for chunk in in_chunks(session, ids):
         cards = session.execute(
-            select(Customer.id, Customer.last_name, Customer.first_name, Customer.middle_name, Customer.city,
-                   Customer.birth_date, Customer.gender, CustomerScore.temperature, CustomerScore.lifecycle,
-                   CustomerScore.rfm_segment, CustomerScore.behaviour, CustomerScore.orders, CustomerScore.revenue,
-                   CustomerScore.last_purchase, analytics.CustomerClv.p_alive, analytics.CustomerClv.clv)
+            select(
+                Customer.id,
+                Customer.last_name,
+                Customer.first_name,
+                Customer.middle_name,
+                Customer.city,
+                Customer.birth_date,
+                Customer.gender,
+                CustomerScore.temperature,
+                CustomerScore.lifecycle,
+                CustomerScore.rfm_segment,
+                CustomerScore.behaviour,
+                CustomerScore.orders,
+                CustomerScore.revenue,
+                CustomerScore.last_purchase,
+                analytics.CustomerClv.p_alive,
+                analytics.CustomerClv.clv,
+            )
             .outerjoin(CustomerScore, CustomerScore.customer_id == Customer.id)
             .outerjoin(analytics.CustomerClv, analytics.CustomerClv.customer_id == Customer.id)
-            .where(chunk.of(Customer.id), visible_clause(actor)).order_by(Customer.id)
-        ).all()  # fmt: skip
+            .where(chunk.of(Customer.id), visible_clause(actor))
+            .order_by(Customer.id)
+        ).all()
         contacts: dict[tuple[int, str], str] = {}
         for cid, kind, value in session.execute(
             select(Identity.customer_id, Identity.kind, Identity.value)
@@ -206,10 +275,26 @@ def _export_rows(session: Session, actor: Actor, segment_id: int) -> Iterator[li
         ):
             contacts.setdefault((cid, kind), value)
         for c in cards:
-            yield [c.id, c.last_name, c.first_name, c.middle_name, contacts.get((c.id, "phone")),
-                   contacts.get((c.id, "email")), c.city, c.birth_date, c.gender, c.temperature, c.lifecycle,
-                   c.rfm_segment, c.behaviour, c.orders, c.revenue, c.last_purchase,
-                   None if c.p_alive is None else round(c.p_alive, 4), c.clv]  # fmt: skip
+            yield [
+                c.id,
+                c.last_name,
+                c.first_name,
+                c.middle_name,
+                contacts.get((c.id, "phone")),
+                contacts.get((c.id, "email")),
+                c.city,
+                c.birth_date,
+                c.gender,
+                c.temperature,
+                c.lifecycle,
+                c.rfm_segment,
+                c.behaviour,
+                c.orders,
+                c.revenue,
+                c.last_purchase,
+                None if c.p_alive is None else round(c.p_alive, 4),
+                c.clv,
+            ]
 
 
 def export_members(
@@ -224,7 +309,7 @@ def export_members(
     if words is not None:
         header = [words(EXPORT_LABELS[c]) for c in EXPORT_COLUMNS]
         rows = _in_words(rows, words)
-    stem = f"segment-{seg.id}-{(seg.as_of or utcnow().date()).isoformat()}"
+    stem = f"segment-{seg.id}" + (f"-{seg.as_of.isoformat()}" if seg.as_of else "")  # the day it was computed for
     if fmt == "csv":
         buf = io.StringIO()
         buf.write("\ufeff")
@@ -266,13 +351,30 @@ def value_by_segment(session: Session) -> list[dict[str, Any]]:
     """The base valuation per saved segment: members with a prediction, mean P(alive), value over 1-3 years."""
     c = analytics.CustomerClv
     rows = session.execute(
-        select(Segment.id, Segment.name, func.count(), func.avg(c.p_alive), func.sum(c.value_1y), func.sum(c.value_2y),
-               func.sum(c.value_3y))
+        select(
+            Segment.id,
+            Segment.name,
+            func.count(),
+            func.avg(c.p_alive),
+            func.sum(c.value_1y),
+            func.sum(c.value_2y),
+            func.sum(c.value_3y),
+        )
         .join(SegmentMember, SegmentMember.segment_id == Segment.id)
         .join(c, c.customer_id == SegmentMember.customer_id)
         .where(Segment.archived.is_(False))
         .group_by(Segment.id, Segment.name)
-    )  # fmt: skip
-    out = [{"id": i, "key": name, "customers": n, "p_alive": float(alive or 0), "value_1y": float(v1 or 0),
-            "value_2y": float(v2 or 0), "value_3y": float(v3 or 0)} for i, name, n, alive, v1, v2, v3 in rows]  # fmt: skip
+    )
+    out = [
+        {
+            "id": i,
+            "key": name,
+            "customers": n,
+            "p_alive": float(alive or 0),
+            "value_1y": float(v1 or 0),
+            "value_2y": float(v2 or 0),
+            "value_3y": float(v3 or 0),
+        }
+        for i, name, n, alive, v1, v2, v3 in rows
+    ]
     return sorted(out, key=lambda r: -r["value_3y"])

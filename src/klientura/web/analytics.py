@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from klientura import analytics
 from klientura.auth import require
-from klientura.deps import SessionDep, new_router
+from klientura.deps import SessionDep, ShopDep, new_router
 from klientura.kit.errors import KlienturaError
 from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, render
 
@@ -27,15 +27,26 @@ def _day(text: str | None, default: date) -> date:
 
 @router.get("/analytics", response_class=HTMLResponse)
 def overview(
-    request: Request, session: SessionDep, actor: WebActorDep, start: str | None = None, end: str | None = None
+    request: Request,
+    session: SessionDep,
+    actor: WebActorDep,
+    shop: ShopDep,
+    start: str | None = None,
+    end: str | None = None,
 ) -> HTMLResponse:
     require(actor, "analytics:read")
-    today = analytics.last_as_of(session) or analytics.today(request.app.state.settings.timezone)
+    today = analytics.last_as_of(session) or shop.today()
     end_day = _day(end, today)
     start_day = _day(start, end_day - timedelta(days=90))
     families = {f: analytics.groups(session, f) for f in analytics.FAMILIES}
-    ctx: dict[str, Any] = {"nav": "analytics", "families": families, "start": start_day, "end": end_day, "as_of": today,
-                           "trend": analytics.trend(session, "temperature", 90)}  # fmt: skip
+    ctx: dict[str, Any] = {
+        "nav": "analytics",
+        "families": families,
+        "start": start_day,
+        "end": end_day,
+        "as_of": today,
+        "trend": analytics.trend(session, "temperature", 90),
+    }
     try:
         with open_warehouse(request) as wh:
             settings = analytics.load_settings(session)
@@ -63,16 +74,32 @@ def _trend_chart(trend: list[tuple[date, str, int]], _: Any) -> str:
     for value in ("hot", "warm", "cold"):
         counts = {d: n for d, v, n in trend if v == value}
         name = _(analytics.label("temperature", value)[0])
-        fig.add_scatter(x=days, y=[round(100 * counts.get(d, 0) / totals[d], 1) for d in days], name=name,
-                        mode="lines+markers", stackgroup="one")  # fmt: skip
+        fig.add_scatter(
+            x=days,
+            y=[round(100 * counts.get(d, 0) / totals[d], 1) for d in days],
+            name=name,
+            mode="lines+markers",
+            stackgroup="one",
+        )
     xaxis: dict[str, Any] = {"type": "date", "tickformat": "%d.%m.%Y"}
     if len(days) == 1:  # one recompute so far: a week around it, not hours of an empty axis
         xaxis["range"] = [days[0] - timedelta(days=3), days[0] + timedelta(days=3)]
         xaxis["dtick"] = 86_400_000
-    fig.update_layout(height=260, margin={"l": 40, "r": 10, "t": 10, "b": 30}, yaxis={"ticksuffix": "%"},
-                      xaxis=xaxis, legend={"orientation": "h"})  # fmt: skip
-    return str(fig.to_html(div_id="temperature-trend", full_html=False, include_plotlyjs=False,
-                           config={"displaylogo": False, "responsive": True}))  # fmt: skip
+    fig.update_layout(
+        height=260,
+        margin={"l": 40, "r": 10, "t": 10, "b": 30},
+        yaxis={"ticksuffix": "%"},
+        xaxis=xaxis,
+        legend={"orientation": "h"},
+    )
+    return str(
+        fig.to_html(
+            div_id="temperature-trend",
+            full_html=False,
+            include_plotlyjs=False,
+            config={"displaylogo": False, "responsive": True},
+        )
+    )
 
 
 def _order(name: str) -> int:

@@ -19,8 +19,11 @@ from klientura.web import flash
 from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
-SECTIONS = (("rfm", N_("RFM"), RfmSettings), ("lifecycle", N_("Lifecycle"), LifecycleSettings),
-            ("behaviour", N_("Behaviour"), BehaviourSettings))  # fmt: skip
+SECTIONS = (
+    ("rfm", N_("RFM"), RfmSettings),
+    ("lifecycle", N_("Lifecycle"), LifecycleSettings),
+    ("behaviour", N_("Behaviour"), BehaviourSettings),
+)
 
 
 def _fields(model: Any, values: Any) -> list[dict[str, Any]]:
@@ -40,10 +43,19 @@ def _page(
     request: Request, session: Session, actor: Actor, settings: analytics.AnalyticsSettings, **extra: Any
 ) -> HTMLResponse:
     sections = [(key, title, _fields(model, getattr(settings, key))) for key, title, model in SECTIONS]
-    return render(request, "analytics/settings.html", {
-        "nav": "analytics", "sections": sections, "rules": settings.rfm.rules, "active_days": settings.active_days,
-        **extra,
-    }, actor=actor, status=422 if extra.get("error") else 200)  # fmt: skip
+    return render(
+        request,
+        "analytics/settings.html",
+        {
+            "nav": "analytics",
+            "sections": sections,
+            "rules": settings.rfm.rules,
+            "active_days": settings.active_days,
+            **extra,
+        },
+        actor=actor,
+        status=422 if extra.get("error") else 200,
+    )
 
 
 @router.get("/analytics/settings", response_class=HTMLResponse)

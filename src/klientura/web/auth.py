@@ -21,8 +21,13 @@ def login_form(request: Request, next: str = "/customers") -> HTMLResponse:
 
 
 @router.post("/login", response_model=None)
-def login(request: Request, session: SessionDep, email: str = Form(...), password: str = Form(...),
-          next: str = Form("/customers")) -> HTMLResponse | RedirectResponse:  # fmt: skip
+def login(
+    request: Request,
+    session: SessionDep,
+    email: str = Form(...),
+    password: str = Form(...),
+    next: str = Form("/customers"),
+) -> HTMLResponse | RedirectResponse:
     _ = gettext_for(request)
     try:
         user = authenticate(session, email, password)

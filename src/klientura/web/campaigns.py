@@ -3,7 +3,7 @@ schedule), a campaign's page with preview, test send, launch, live progress and 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from klientura import campaigns, segments
 from klientura.audit import Actor
 from klientura.db import Session
-from klientura.deps import SessionDep, new_router, sending_of
+from klientura.deps import SessionDep, ShopDep, get_shop, new_router, sending_of
 from klientura.kit.channels import SEND_CHANNELS
 from klientura.kit.errors import KlienturaError, ValidationFailed
-from klientura.loyalty import offers
+from klientura.loyalty import list_offers
 from klientura.web import flash
 from klientura.web.errors import HOLDOUT_AND_CAP, WHEN_TO_SEND
 from klientura.web.render import WebActorDep, explain, gettext_for, render
@@ -25,21 +25,41 @@ from klientura.web.render import WebActorDep, explain, gettext_for, render
 router = new_router()
 OPTS = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
 CHANNELS = ["", *SEND_CHANNELS]
-BLANK = {"name": "", "segment_id": "", "channel": "", "holdout": "10", "global_control": "on", "cap": "2",
-         "cap_days": "7", "quiet_from": "21:00", "quiet_until": "09:00", "offer_id": "", "attribution_days": "7",
-         "when": "draft", "scheduled_at": "", "a_subject": "", "a_text": "", "a_html": "", "b_subject": "", "b_text": "",
-         "b_html": ""}  # fmt: skip
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+BLANK = {
+    "name": "",
+    "segment_id": "",
+    "channel": "",
+    "holdout": "10",
+    "global_control": "on",
+    "cap": "2",
+    "cap_days": "7",
+    "quiet_from": "21:00",
+    "quiet_until": "09:00",
+    "offer_id": "",
+    "attribution_days": "7",
+    "when": "draft",
+    "scheduled_at": "",
+    "a_subject": "",
+    "a_text": "",
+    "a_html": "",
+    "b_subject": "",
+    "b_text": "",
+    "b_html": "",
+}
 
 
 def _raw(form: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
     """The wizard's fields as the service's campaign, or a readable error naming the field."""
-    variants = [{"name": name.upper(), "subject": form.get(f"{name}_subject", ""), "text": form.get(f"{name}_text", ""),
-                 "html": form.get(f"{name}_html") or None} for name in ("a", "b")
-                if name == "a" or form.get(f"{name}_text", "").strip()]  # fmt: skip
+    variants = [
+        {
+            "name": name.upper(),
+            "subject": form.get(f"{name}_subject", ""),
+            "text": form.get(f"{name}_text", ""),
+            "html": form.get(f"{name}_html") or None,
+        }
+        for name in ("a", "b")
+        if name == "a" or form.get(f"{name}_text", "").strip()
+    ]
     try:
         holdout = float(form.get("holdout") or 0) / 100
         cap = int(form["cap"]) if form.get("cap") else None
@@ -50,37 +70,62 @@ def _raw(form: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
         if not form.get("scheduled_at"):
             raise ValidationFailed(WHEN_TO_SEND)
         scheduled = datetime.fromisoformat(form["scheduled_at"]).replace(tzinfo=zone)
-    return {"name": form.get("name", ""), "segment_id": form.get("segment_id") or 0,
-            "channel": form.get("channel") or None, "variants": variants, "holdout_share": holdout,
-            "global_control": form.get("global_control") == "on", "cap": cap, "cap_days": form.get("cap_days") or 7,
-            "quiet_from": form.get("quiet_from") or None, "quiet_until": form.get("quiet_until") or None,
-            "offer_id": form.get("offer_id") or None, "attribution_days": form.get("attribution_days") or 7,
-            "scheduled_at": scheduled}  # fmt: skip
-
-
-def _zone(request: Request) -> ZoneInfo:
-    return ZoneInfo(request.app.state.settings.timezone)
+    return {
+        "name": form.get("name", ""),
+        "segment_id": form.get("segment_id") or 0,
+        "channel": form.get("channel") or None,
+        "variants": variants,
+        "holdout_share": holdout,
+        "global_control": form.get("global_control") == "on",
+        "cap": cap,
+        "cap_days": form.get("cap_days") or 7,
+        "quiet_from": form.get("quiet_from") or None,
+        "quiet_until": form.get("quiet_until") or None,
+        "offer_id": form.get("offer_id") or None,
+        "attribution_days": form.get("attribution_days") or 7,
+        "scheduled_at": scheduled,
+    }
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
-def list_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
+def list_page(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
     rows = campaigns.list_campaigns(session, actor)
     message, kind = flash.pop(request)
-    period = campaigns.global_control(session, _now(), draw=False)
-    return render(request, "campaigns/list.html", {
-        "nav": "campaigns", "campaigns": rows, "progress": campaigns.progress(session, [c.id for c in rows]),
-        "segments": {s.id: s.name for s in segments.list_segments(session, actor)}, "period": period,
-        "flash": message, "flash_kind": kind,
-    }, actor=actor)  # fmt: skip
+    period = campaigns.global_control(session, shop.now(), draw=False)
+    return render(
+        request,
+        "campaigns/list.html",
+        {
+            "nav": "campaigns",
+            "campaigns": rows,
+            "progress": campaigns.progress(session, [c.id for c in rows]),
+            "segments": {s.id: s.name for s in segments.list_segments(session, actor)},
+            "period": period,
+            "flash": message,
+            "flash_kind": kind,
+        },
+        actor=actor,
+    )
 
 
-def _form_page(request: Request, session: Session, actor: Actor, form: dict[str, str], error: str | None = None,
-               status: int = 200) -> HTMLResponse:  # fmt: skip
-    return render(request, "campaigns/new.html", {
-        "nav": "campaigns", "form": form, "segments": segments.list_segments(session, actor),
-        "offers": [o for o in offers.list_offers(session, actor) if o.active], "channels": CHANNELS,
-        "flash": error, "flash_kind": "error" if error else None,
-    }, actor=actor, status=status)  # fmt: skip
+def _form_page(
+    request: Request, session: Session, actor: Actor, form: dict[str, str], error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "campaigns/new.html",
+        {
+            "nav": "campaigns",
+            "form": form,
+            "segments": segments.list_segments(session, actor),
+            "offers": [o for o in list_offers(session, actor) if o.active],
+            "channels": CHANNELS,
+            "flash": error,
+            "flash_kind": "error" if error else None,
+        },
+        actor=actor,
+        status=status,
+    )
 
 
 @router.get("/campaigns/new", response_class=HTMLResponse)
@@ -95,7 +140,7 @@ def new_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLR
 async def create(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse | RedirectResponse:
     form = {**BLANK, "global_control": "", **{k: str(v) for k, v in (await request.form()).items()}}
     try:
-        c = campaigns.create_campaign(session, actor, _raw(form, _zone(request)))
+        c = campaigns.create_campaign(session, actor, _raw(form, get_shop(request).zone))
     except (KlienturaError, ValueError) as exc:
         session.rollback()
         return _form_page(
@@ -105,19 +150,30 @@ async def create(request: Request, session: SessionDep, actor: WebActorDep) -> H
     return flash.redirect(request, f"/campaigns/{c.id}", _("Campaign saved"))
 
 
-def _chart(report: campaigns.Report, _: Any) -> str:
+def _chart(report: campaigns.CampaignReport, _: Any) -> str:
     fig = go.Figure()
     days = [str(row["day"]) for row in report.daily]
     fig.add_scatter(x=days, y=[row["target"] for row in report.daily], name=_("Target group"), mode="lines+markers")
-    fig.add_scatter(x=days, y=[row["control"] for row in report.daily], name=_("Control group"), mode="lines+markers",
-                    line={"dash": "dash"})  # fmt: skip
-    fig.update_layout(height=300, margin={"l": 50, "r": 10, "t": 30, "b": 40}, legend={"orientation": "h", "y": 1.15},
-                      yaxis={"title": _("revenue per customer, cumulative")})  # fmt: skip
+    fig.add_scatter(
+        x=days,
+        y=[row["control"] for row in report.daily],
+        name=_("Control group"),
+        mode="lines+markers",
+        line={"dash": "dash"},
+    )
+    fig.update_layout(
+        height=300,
+        margin={"l": 50, "r": 10, "t": 30, "b": 40},
+        legend={"orientation": "h", "y": 1.15},
+        yaxis={"title": _("revenue per customer, cumulative")},
+    )
     return str(fig.to_html(div_id="campaign-chart", **OPTS))
 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
-def detail_page(campaign_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
+def detail_page(
+    campaign_id: int, request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep
+) -> HTMLResponse:
     _ = gettext_for(request)
     try:
         c = campaigns.get_campaign(session, actor, campaign_id)
@@ -132,30 +188,53 @@ def detail_page(campaign_id: int, request: Request, session: SessionDep, actor: 
     settings = request.app.state.settings
     report = chart = None
     if c.launched_at is not None:
-        report = campaigns.report(session, actor, c.id, _now(), settings.channel_costs, settings.timezone)
+        report = campaigns.report(session, actor, c.id, shop.now(), settings.channel_costs, shop.timezone)
         chart = _chart(report, _)
     message, kind = flash.pop(request)
-    return render(request, "campaigns/detail.html", {
-        "nav": "campaigns", "c": c, "report": report, "chart": chart,
-        "segment": segments.get_segment(session, actor, c.segment_id),
-        "progress": campaigns.progress(session, [c.id])[c.id], "flash": message, "flash_kind": kind,
-    }, actor=actor)  # fmt: skip
+    return render(
+        request,
+        "campaigns/detail.html",
+        {
+            "nav": "campaigns",
+            "c": c,
+            "report": report,
+            "chart": chart,
+            "segment": segments.get_segment(session, actor, c.segment_id),
+            "progress": campaigns.progress(session, [c.id])[c.id],
+            "flash": message,
+            "flash_kind": kind,
+        },
+        actor=actor,
+    )
 
 
 @router.get("/campaigns/{campaign_id}/progress", response_class=HTMLResponse)
 def progress_fragment(campaign_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     """The live counters (HTMX polls them while messages are on their way)."""
     c = campaigns.get_campaign(session, actor, campaign_id)
-    return render(request, "campaigns/_progress.html", {"c": c, "progress": campaigns.progress(session, [c.id])[c.id]},
-                  actor=actor)  # fmt: skip
+    return render(
+        request,
+        "campaigns/_progress.html",
+        {"c": c, "progress": campaigns.progress(session, [c.id])[c.id]},
+        actor=actor,
+    )
 
 
 @router.post("/campaigns/{campaign_id}/preview", response_class=HTMLResponse)
-async def preview_fragment(campaign_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
+async def preview_fragment(
+    campaign_id: int, request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep
+) -> HTMLResponse:
     form = await request.form()
     try:
-        shown = campaigns.preview(session, actor, campaign_id, int(str(form.get("customer_id") or "0")), _now(),
-                                  sending_of(request), str(form.get("variant") or "") or None)  # fmt: skip
+        shown = campaigns.preview(
+            session,
+            actor,
+            campaign_id,
+            int(str(form.get("customer_id") or "0")),
+            shop.now(),
+            sending_of(request),
+            str(form.get("variant") or "") or None,
+        )
         return render(request, "campaigns/_preview.html", {"p": shown}, actor=actor)
     except (KlienturaError, ValueError) as exc:
         error = (
@@ -174,16 +253,24 @@ def _act(
 
     def work() -> tuple[str, str]:
         if what == "launch":
-            c = campaigns.launch(session, actor, campaign_id, _now(), sending_of(request))
+            c = campaigns.launch(session, actor, campaign_id, get_shop(request).now(), sending_of(request))
             return url, _("Launched: %(n)s messages on their way") % {"n": c.plan.get("target", 0)}
         if what == "cancel":
-            campaigns.cancel(session, actor, campaign_id, _now())
+            campaigns.cancel(session, actor, campaign_id, get_shop(request).now())
             return url, _("Campaign cancelled")
         if what == "unschedule":
             campaigns.schedule(session, actor, campaign_id, None)
             return url, _("Back to a draft")
-        campaigns.test_send(session, actor, campaign_id, int(form.get("customer_id") or 0), form.get("to", ""),
-                            form.get("channel") or "email", _now(), sending_of(request))  # fmt: skip
+        campaigns.test_send(
+            session,
+            actor,
+            campaign_id,
+            int(form.get("customer_id") or 0),
+            form.get("to", ""),
+            form.get("channel") or "email",
+            get_shop(request).now(),
+            sending_of(request),
+        )
         return url, _("Test message queued to %(to)s") % {"to": form.get("to", "")}
 
     return flash.perform(request, session, work, url)
@@ -203,16 +290,16 @@ async def action(
 
 
 @router.post("/campaigns-global-control", response_model=None)
-async def global_control(request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
+async def global_control(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep) -> RedirectResponse:
     form = {k: str(v) for k, v in (await request.form()).items()}
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
         share = float(form.get("share") or 0) / 100
         if share <= 0:
-            campaigns.stop_global_control(session, actor, _now())
+            campaigns.stop_global_control(session, actor, shop.now())
             return "/campaigns", _("No global control group from now on")
-        campaigns.set_global_control(session, actor, {"share": share, "days": int(form.get("days") or 90)}, _now())
+        campaigns.set_global_control(session, actor, {"share": share, "days": int(form.get("days") or 90)}, shop.now())
         return "/campaigns", _("A new global control group is drawn")
 
     try:

@@ -12,7 +12,7 @@ from klientura import analytics, segments
 from klientura.analytics import clv
 from klientura.auth import require
 from klientura.db import Session
-from klientura.deps import SessionDep, new_router
+from klientura.deps import SessionDep, ShopDep, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.kit.i18n import N_
 from klientura.web import flash
@@ -20,10 +20,21 @@ from klientura.web.errors import DISCOUNT_AS_PERCENT, DISCOUNT_RANGE, WHOLE_NUMB
 from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
-GROUPS = [("lifecycle", N_("By lifecycle stage")), ("rfm_segment", N_("By RFM segment")), ("saved", N_("By saved segment")),
-          ("acquisition_source", N_("By acquisition channel")), ("cohort", N_("By first-purchase quarter"))]  # fmt: skip
-DEFAULTS = {"model": "bgnbd", "time_unit": "week", "holdout_weeks": "26", "horizon": "12", "discount": "1",
-            "basis": "revenue"}  # fmt: skip
+GROUPS = [
+    ("lifecycle", N_("By lifecycle stage")),
+    ("rfm_segment", N_("By RFM segment")),
+    ("saved", N_("By saved segment")),
+    ("acquisition_source", N_("By acquisition channel")),
+    ("cohort", N_("By first-purchase quarter")),
+]
+DEFAULTS = {
+    "model": "bgnbd",
+    "time_unit": "week",
+    "holdout_weeks": "26",
+    "horizon": "12",
+    "discount": "1",
+    "basis": "revenue",
+}
 OPTS = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
 
 
@@ -34,15 +45,24 @@ def _charts(diag: dict[str, Any], _: Any) -> tuple[str, str]:
     track.add_scatter(x=weeks, y=weekly["actual"], name=_("Actual"), mode="lines+markers")
     track.add_scatter(x=weeks, y=weekly["predicted"], name=_("Predicted"), mode="lines", line={"dash": "dash"})
     legend = {"orientation": "h", "y": 1.12}
-    track.update_layout(height=300, margin={"l": 50, "r": 10, "t": 30, "b": 40}, legend=legend,
-                        xaxis={"title": _("week of the holdout")}, yaxis={"title": _("repeat purchases")})  # fmt: skip
+    track.update_layout(
+        height=300,
+        margin={"l": 50, "r": 10, "t": 30, "b": 40},
+        legend=legend,
+        xaxis={"title": _("week of the holdout")},
+        yaxis={"title": _("repeat purchases")},
+    )
     buckets = diag["by_frequency"]
     freq = go.Figure()
     freq.add_bar(x=[b["x"] for b in buckets], y=[b["actual"] for b in buckets], name=_("Actual"))
     freq.add_bar(x=[b["x"] for b in buckets], y=[b["predicted"] for b in buckets], name=_("Predicted"))
-    freq.update_layout(height=300, margin={"l": 50, "r": 10, "t": 30, "b": 40}, legend=legend,
-                       xaxis={"title": _("repeat purchases before the holdout"), "type": "category"},
-                       yaxis={"title": _("purchases per customer in the holdout")})  # fmt: skip
+    freq.update_layout(
+        height=300,
+        margin={"l": 50, "r": 10, "t": 30, "b": 40},
+        legend=legend,
+        xaxis={"title": _("repeat purchases before the holdout"), "type": "category"},
+        yaxis={"title": _("purchases per customer in the holdout")},
+    )
     return track.to_html(div_id="tracking-chart", **OPTS), freq.to_html(div_id="frequency-chart", **OPTS)
 
 
@@ -58,16 +78,30 @@ def _form_values(form: dict[str, str]) -> dict[str, Any]:
         raise ValidationFailed(DISCOUNT_AS_PERCENT) from None
     if not 0 <= discount < 1:
         raise ValidationFailed(DISCOUNT_RANGE)
-    return {"model_name": form["model"], "time_unit": form["time_unit"], "holdout_weeks": holdout,
-            "horizon_months": horizon, "discount": discount, "basis": form["basis"]}  # fmt: skip
+    return {
+        "model_name": form["model"],
+        "time_unit": form["time_unit"],
+        "holdout_weeks": holdout,
+        "horizon_months": horizon,
+        "discount": discount,
+        "basis": form["basis"],
+    }
 
 
-def _page(request: Request, session: Session, actor: Any, form: dict[str, str], error: str | None = None,
-          status: int = 200) -> HTMLResponse:  # fmt: skip
+def _page(
+    request: Request, session: Session, actor: Any, form: dict[str, str], error: str | None = None, status: int = 200
+) -> HTMLResponse:
     _ = gettext_for(request)
     run = clv.latest_run(session)
-    ctx: dict[str, Any] = {"nav": "clv", "run": run, "form": form, "models": clv.MODELS, "units": list(clv.UNITS),
-                           "groups": GROUPS, "error": error}  # fmt: skip
+    ctx: dict[str, Any] = {
+        "nav": "clv",
+        "run": run,
+        "form": form,
+        "models": clv.MODELS,
+        "units": list(clv.UNITS),
+        "groups": GROUPS,
+        "error": error,
+    }
     ctx["flash"], ctx["flash_kind"] = flash.pop(request)
     if run is not None:
         fitted = clv.fit_of(session, run.fit_id)
@@ -98,6 +132,7 @@ def value_the_base(
     request: Request,
     session: SessionDep,
     actor: WebActorDep,
+    shop: ShopDep,
     model: Annotated[str, Form()] = "bgnbd",
     time_unit: Annotated[str, Form()] = "week",
     holdout_weeks: Annotated[str, Form()] = "26",
@@ -106,13 +141,19 @@ def value_the_base(
     basis: Annotated[str, Form()] = "revenue",
 ) -> Response:
     require(actor, "analytics:write")
-    form = {"model": model, "time_unit": time_unit, "holdout_weeks": holdout_weeks, "horizon": horizon,
-            "discount": discount, "basis": basis}  # fmt: skip
+    form = {
+        "model": model,
+        "time_unit": time_unit,
+        "holdout_weeks": holdout_weeks,
+        "horizon": horizon,
+        "discount": discount,
+        "basis": basis,
+    }
     settings = request.app.state.settings
     try:
         args = _form_values(form)
         with analytics.Warehouse.of(settings) as wh:
-            as_of = clv.data_end(wh, analytics.today(settings.timezone))
+            as_of = clv.data_end(wh, shop.today())
             run = clv.value_the_base(session, actor, wh, as_of=as_of, **args)
     except KlienturaError as exc:
         session.rollback()

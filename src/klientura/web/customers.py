@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from klientura import analytics, dedup, segments
-from klientura import customers as svc
+from klientura import analytics, customers, dedup, segments
 from klientura.audit import Actor
 from klientura.auth import can
 from klientura.catalog import list_outlets
 from klientura.customers import CustomerUpdate
 from klientura.db import Session
-from klientura.deps import SessionDep, new_router
+from klientura.deps import SessionDep, ShopDep, get_shop, new_router
 from klientura.events import events_of
 from klientura.kit.channels import CONSENT_CHANNELS
 from klientura.kit.dates import NOT_A_DATE
@@ -25,30 +24,39 @@ from klientura.kit.i18n import N_
 from klientura.loyalty import account_view, referral_of
 from klientura.orders import orders_of, returns_of, totals_for
 from klientura.web import flash
-from klientura.web.loyalty import invitation_block
+from klientura.web.loyalty_offers import invitation_block
 from klientura.web.render import WebActorDep, explain, gettext_for, render
 
 router = new_router()
 CHANNELS = CONSENT_CHANNELS
 
 
-def _query(request: Request) -> svc.SearchQuery:
+def _query(request: Request) -> customers.SearchQuery:
     p = request.query_params
     flag = {"1": True, "0": False}
-    return svc.SearchQuery(
-        q=p.get("q") or None, tag=p.get("tag") or None, city=p.get("city") or None, gender=p.get("gender") or None,
-        has_email=flag.get(p.get("has_email", "")), sort=p.get("sort") or "-id", limit=50, cursor=p.get("cursor") or None,
-    )  # fmt: skip
+    return customers.SearchQuery(
+        q=p.get("q") or None,
+        tag=p.get("tag") or None,
+        city=p.get("city") or None,
+        gender=p.get("gender") or None,
+        has_email=flag.get(p.get("has_email", "")),
+        sort=p.get("sort") or "-id",
+        limit=50,
+        cursor=p.get("cursor") or None,
+    )
 
 
-def _rows_context(request: Request, session: Session, actor: Actor, query: svc.SearchQuery) -> dict[str, Any]:
-    page = svc.search_customers(session, actor, query, region=request.app.state.settings.default_region)
+def _rows_context(request: Request, session: Session, actor: Actor, query: customers.SearchQuery) -> dict[str, Any]:
+    page = customers.search_customers(session, actor, query, region=get_shop(request).region)
     ids = [c.id for c in page.items]
     keep = {k: v for k, v in request.query_params.items() if k not in ("cursor", "lang") and v}
     return {
-        "items": page.items, "next_cursor": page.next_cursor, "totals": totals_for(session, ids),
-        "tags_of": svc.tags_of(session, ids), "more_qs": urlencode(keep),
-    }  # fmt: skip
+        "items": page.items,
+        "next_cursor": page.next_cursor,
+        "totals": totals_for(session, ids),
+        "tags_of": customers.tags_of(session, ids),
+        "more_qs": urlencode(keep),
+    }
 
 
 @router.get("/customers", response_class=HTMLResponse)
@@ -58,13 +66,22 @@ def customer_list(request: Request, session: SessionDep, actor: WebActorDep) -> 
     try:
         ctx = _rows_context(request, session, actor, query)
     except KlienturaError as exc:
-        query = svc.SearchQuery()
+        query = customers.SearchQuery()
         ctx = {**_rows_context(request, session, actor, query), "flash": explain(request, exc), "flash_kind": "error"}
     sorts = [("-id", _("Newest first")), ("id", _("Oldest first")), ("name", _("By name"))]
-    return render(request, "customers/list.html", {
-        **ctx, "nav": "customers", "query": query, "tags": svc.all_tags(session), "sorts": sorts,
-        "total": svc.count_customers(session, actor),
-    }, actor=actor)  # fmt: skip
+    return render(
+        request,
+        "customers/list.html",
+        {
+            **ctx,
+            "nav": "customers",
+            "query": query,
+            "tags": customers.all_tags(session),
+            "sorts": sorts,
+            "total": customers.count_customers(session, actor),
+        },
+        actor=actor,
+    )
 
 
 @router.get("/customers/rows", response_class=HTMLResponse)
@@ -98,7 +115,7 @@ def customer_card(
 ) -> HTMLResponse | RedirectResponse:
     _ = gettext_for(request)
     try:
-        customer = svc.get_customer(session, actor, customer_id)
+        customer = customers.get_customer(session, actor, customer_id)
     except KlienturaError as exc:
         return render(
             request,
@@ -109,30 +126,49 @@ def customer_card(
         )
     if customer.id != customer_id:
         return RedirectResponse(f"/customers/{customer.id}", status_code=303)
-    read = svc.to_read(session, customer)
+    read = customers.to_read(session, customer)
     message, kind = flash.pop(request)
-    fields = [("last_name", _("Last name")), ("first_name", _("First name")), ("middle_name", _("Middle name")),
-              ("gender", _("Gender")), ("birth_date", _("Birth date")), ("city", _("City")),
-              ("timezone", _("Time zone")), ("preferred_channel", _("Preferred channel")),
-              ("acquisition_source", _("Acquisition source"))]  # fmt: skip
-    return render(request, "customers/card.html", {
-        "nav": "customers", "c": read, "fields": fields, "editing": request.query_params.get("edit") == "1",
-        "totals": totals_for(session, [customer.id])[customer.id], "timeline": _timeline(session, actor, customer.id),
-        "other_values": svc.field_values(session, customer.id), "channels": CHANNELS,
-        "consents": {x.channel: x for x in read.consents},
-        "suggestions": dedup.list_suggestions(session, actor, customer_id=customer.id, limit=10),
-        "score": analytics.score_of(session, customer.id), "clv": analytics.clv.clv_of(session, customer.id),
-        "flash": message, "flash_kind": kind,
-        "member_of": segments.segments_of(session, customer.id) if can(actor, "segments:read") else [],
-        **_loyalty(request, session, actor, customer.id),
-    }, actor=actor)  # fmt: skip
+    fields = [
+        ("last_name", _("Last name")),
+        ("first_name", _("First name")),
+        ("middle_name", _("Middle name")),
+        ("gender", _("Gender")),
+        ("birth_date", _("Birth date")),
+        ("city", _("City")),
+        ("timezone", _("Time zone")),
+        ("preferred_channel", _("Preferred channel")),
+        ("acquisition_source", _("Acquisition source")),
+    ]
+    return render(
+        request,
+        "customers/card.html",
+        {
+            "nav": "customers",
+            "c": read,
+            "fields": fields,
+            "editing": request.query_params.get("edit") == "1",
+            "totals": totals_for(session, [customer.id])[customer.id],
+            "timeline": _timeline(session, actor, customer.id),
+            "other_values": customers.field_values(session, customer.id),
+            "channels": CHANNELS,
+            "consents": {x.channel: x for x in read.consents},
+            "suggestions": dedup.list_suggestions(session, actor, customer_id=customer.id, limit=10),
+            "score": analytics.score_of(session, customer.id),
+            "clv": analytics.clv.clv_of(session, customer.id),
+            "flash": message,
+            "flash_kind": kind,
+            "member_of": segments.segments_of(session, customer.id) if can(actor, "segments:read") else [],
+            **_loyalty(request, session, actor, customer.id),
+        },
+        actor=actor,
+    )
 
 
 def _loyalty(request: Request, session: Session, actor: Any, customer_id: int) -> dict[str, Any]:
     """The card's points: balance, tier, every lot explained; the invitation code and its QR image."""
     if not can(actor, "loyalty:read"):
         return {"points": None}
-    view = account_view(session, actor, customer_id, datetime.now(UTC))
+    view = account_view(session, actor, customer_id, get_shop(request).now())
     return {"points": view, "invitation": invitation_block(request, session, referral_of(session, actor, customer_id))}
 
 
@@ -147,22 +183,41 @@ def _act(request: Request, session: Session, customer_id: int, fn: Any, ok: str)
 
 
 @router.post("/customers/{customer_id}/profile")
-def save_profile(customer_id: int, request: Request, session: SessionDep, actor: WebActorDep,
-                 last_name: str = Form(""), first_name: str = Form(""), middle_name: str = Form(""),
-                 gender: str = Form(""), birth_date: str = Form(""), city: str = Form(""), timezone: str = Form(""),
-                 preferred_channel: str = Form(""), acquisition_source: str = Form("")) -> RedirectResponse:  # fmt: skip
+def save_profile(
+    customer_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: WebActorDep,
+    last_name: str = Form(""),
+    first_name: str = Form(""),
+    middle_name: str = Form(""),
+    gender: str = Form(""),
+    birth_date: str = Form(""),
+    city: str = Form(""),
+    timezone: str = Form(""),
+    preferred_channel: str = Form(""),
+    acquisition_source: str = Form(""),
+) -> RedirectResponse:
 
     def run() -> None:
         try:
             bd = date.fromisoformat(birth_date) if birth_date else None
         except ValueError as exc:
             raise ValidationFailed(NOT_A_DATE, field="birth_date", value=birth_date) from exc
-        patch = CustomerUpdate.model_validate({
-            "last_name": last_name or None, "first_name": first_name or None, "middle_name": middle_name or None,
-            "gender": gender or None, "birth_date": bd, "city": city or None, "timezone": timezone or None,
-            "preferred_channel": preferred_channel or None, "acquisition_source": acquisition_source or None,
-        })  # fmt: skip
-        svc.update_customer(session, actor, customer_id, patch)
+        patch = CustomerUpdate.model_validate(
+            {
+                "last_name": last_name or None,
+                "first_name": first_name or None,
+                "middle_name": middle_name or None,
+                "gender": gender or None,
+                "birth_date": bd,
+                "city": city or None,
+                "timezone": timezone or None,
+                "preferred_channel": preferred_channel or None,
+                "acquisition_source": acquisition_source or None,
+            }
+        )
+        customers.update_customer(session, actor, customer_id, patch)
 
     return _act(request, session, customer_id, run, "Saved.")
 
@@ -173,15 +228,16 @@ def add_identity(
     request: Request,
     session: SessionDep,
     actor: WebActorDep,
+    shop: ShopDep,
     kind: str = Form(...),
     value: str = Form(...),
 ) -> RedirectResponse:
-    region = request.app.state.settings.default_region
+    region = shop.region
     return _act(
         request,
         session,
         customer_id,
-        lambda: svc.add_identity(session, actor, customer_id, kind, value, region),
+        lambda: customers.add_identity(session, actor, customer_id, kind, value, region),
         "Contact added.",
     )
 
@@ -194,7 +250,7 @@ def remove_identity(
         request,
         session,
         customer_id,
-        lambda: svc.remove_identity(session, actor, customer_id, identity_id),
+        lambda: customers.remove_identity(session, actor, customer_id, identity_id),
         "Contact removed.",
     )
 
@@ -207,7 +263,7 @@ def clear_bounce(
         request,
         session,
         customer_id,
-        lambda: svc.clear_bounce(session, actor, customer_id, identity_id),
+        lambda: customers.clear_bounce(session, actor, customer_id, identity_id),
         N_("Messages go to this address again."),
     )
 
@@ -223,8 +279,8 @@ def set_consent(
 ) -> RedirectResponse:
 
     def run() -> None:
-        customer = svc.get_for_write(session, actor, customer_id)
-        svc.set_consent(session, actor, customer.id, channel, granted == "1", f"ui:{actor.name}")
+        customer = customers.get_for_write(session, actor, customer_id)
+        customers.set_consent(session, actor, customer.id, channel, granted == "1", f"ui:{actor.name}")
 
     return _act(request, session, customer_id, run, "Consent updated.")
 
@@ -235,7 +291,7 @@ def add_tag(
 ) -> RedirectResponse:
 
     def run() -> None:
-        svc.add_tags(session, actor, svc.get_for_write(session, actor, customer_id).id, [tag])
+        customers.add_tags(session, actor, customers.get_for_write(session, actor, customer_id).id, [tag])
 
     return _act(request, session, customer_id, run, "Tag added.")
 
@@ -246,6 +302,6 @@ def remove_tag(
 ) -> RedirectResponse:
 
     def run() -> None:
-        svc.remove_tag(session, actor, svc.get_for_write(session, actor, customer_id).id, tag)
+        customers.remove_tag(session, actor, customers.get_for_write(session, actor, customer_id).id, tag)
 
     return _act(request, session, customer_id, run, "Tag removed.")

@@ -22,10 +22,20 @@ def suggestions(request: Request, session: SessionDep, actor: WebActorDep, offse
     ids = sorted({r.low_id for r in rows} | {r.high_id for r in rows})
     names = cust.names_of(session, actor, ids)
     message, kind = flash.pop(request)
-    return render(request, "dedup/list.html", {
-        "nav": "duplicates", "suggestions": rows, "names": names, "offset": offset,
-        "merges": dedup.recent_merges(session, limit=20), "flash": message, "flash_kind": kind,
-    }, actor=actor)  # fmt: skip
+    return render(
+        request,
+        "dedup/list.html",
+        {
+            "nav": "duplicates",
+            "suggestions": rows,
+            "names": names,
+            "offset": offset,
+            "merges": dedup.recent_merges(session, limit=20),
+            "flash": message,
+            "flash_kind": kind,
+        },
+        actor=actor,
+    )
 
 
 @router.get("/duplicates/compare", response_class=HTMLResponse)
@@ -42,11 +52,26 @@ def compare(request: Request, session: SessionDep, actor: WebActorDep, a: int, b
             actor=actor,
             status=404,
         )
-    fields = [("last_name", _("Last name")), ("first_name", _("First name")), ("middle_name", _("Middle name")),
-              ("gender", _("Gender")), ("birth_date", _("Birth date")), ("city", _("City"))]  # fmt: skip
-    return render(request, "dedup/compare.html", {
-        "nav": "duplicates", "cards": cards, "score": score, "fields": fields, "totals": totals_for(session, [a, b]),
-    }, actor=actor)  # fmt: skip
+    fields = [
+        ("last_name", _("Last name")),
+        ("first_name", _("First name")),
+        ("middle_name", _("Middle name")),
+        ("gender", _("Gender")),
+        ("birth_date", _("Birth date")),
+        ("city", _("City")),
+    ]
+    return render(
+        request,
+        "dedup/compare.html",
+        {
+            "nav": "duplicates",
+            "cards": cards,
+            "score": score,
+            "fields": fields,
+            "totals": totals_for(session, [a, b]),
+        },
+        actor=actor,
+    )
 
 
 @router.post("/duplicates/scan")

@@ -14,7 +14,7 @@ from klientura.kit.i18n import LOCALE_DIR, LOCALES, translations
 __all__ = ["LOCALES", "LOCALE_DIR", "translations"]  # the catalogues live in kit.i18n; here for the pages
 
 
-def money(value: Decimal | int | float | None, locale: str, currency: str = "RUB") -> str:
+def money(value: Decimal | int | float | None, locale: str, currency: str) -> str:
     if value is None:
         return "—"
     return str(format_currency(value, currency, locale=locale))
@@ -30,7 +30,7 @@ def percent(value: float | None, locale: str, digits: int = 0) -> str:
     return str(format_percent(value, "#,##0" + ("." + "0" * digits if digits else "") + "%", locale=locale))
 
 
-def day(value: date | datetime | None, locale: str, tz: str = "Europe/Moscow") -> str:
+def day(value: date | datetime | None, locale: str, tz: str) -> str:
     """A calendar date; a moment is shown on the shop's calendar (23:30 UTC is the next day in Moscow)."""
     if value is None:
         return "—"
@@ -39,7 +39,7 @@ def day(value: date | datetime | None, locale: str, tz: str = "Europe/Moscow") -
     return str(format_date(value, "medium", locale=locale))
 
 
-def moment(value: datetime | None, locale: str, tz: str = "Europe/Moscow") -> str:
+def moment(value: datetime | None, locale: str, tz: str) -> str:
     if value is None:
         return "—"
     return str(format_datetime(value.astimezone(ZoneInfo(tz)), "d MMM y, HH:mm", locale=locale))

@@ -15,9 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from klientura import imports as svc
+from klientura import imports
 from klientura.auth import require
-from klientura.deps import SessionDep, new_router
+from klientura.deps import SessionDep, get_shop, new_router
 from klientura.imports import UNSUPPORTED_TYPE
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.web import flash, jobs
@@ -41,9 +41,17 @@ def _upload_path(request: Request, token: str) -> Path:
 @router.get("/imports", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     message, kind = flash.pop(request)
-    return render(request, "imports/index.html", {
-        "nav": "imports", "runs": svc.list_runs(session), "flash": message, "flash_kind": kind,
-    }, actor=actor)  # fmt: skip
+    return render(
+        request,
+        "imports/index.html",
+        {
+            "nav": "imports",
+            "runs": imports.list_runs(session),
+            "flash": message,
+            "flash_kind": kind,
+        },
+        actor=actor,
+    )
 
 
 async def read_form(request: Request) -> AsyncIterator[FormData]:
@@ -78,18 +86,37 @@ def preview(request: Request, session: SessionDep, actor: WebActorDep, form: For
             (folder / token).write_bytes(upload.file.read())
         path = _upload_path(request, token)
         overrides = _overrides(form)
-        info = svc.inspect_file(path, kind, overrides)
-        report = svc.run_import(session, actor, path, kind, overrides=overrides, dry_run=True,
-                                region=request.app.state.settings.default_region, limit=PREVIEW_ROWS)  # fmt: skip
+        info = imports.inspect_file(path, kind, overrides)
+        report = imports.run_import(
+            session,
+            actor,
+            path,
+            kind,
+            overrides=overrides,
+            dry_run=True,
+            shop=get_shop(request),
+            limit=PREVIEW_ROWS,
+        )
         session.rollback()
     except KlienturaError as exc:
         session.rollback()
         return flash.redirect(request, "/imports", explain(request, exc), "error")
     by_header = {h: f for f, h in info["mapping"].items()}
-    return render(request, "imports/preview.html", {
-        "nav": "imports", "kind": kind, "token": token, "filename": filename, "info": info, "report": report,
-        "by_header": by_header, "preview_rows": PREVIEW_ROWS,
-    }, actor=actor)  # fmt: skip
+    return render(
+        request,
+        "imports/preview.html",
+        {
+            "nav": "imports",
+            "kind": kind,
+            "token": token,
+            "filename": filename,
+            "info": info,
+            "report": report,
+            "by_header": by_header,
+            "preview_rows": PREVIEW_ROWS,
+        },
+        actor=actor,
+    )
 
 
 @router.post("/imports/run")
@@ -99,10 +126,15 @@ def run(request: Request, session: SessionDep, actor: WebActorDep, form: FormDep
         require(actor, "import:write")
         path = _upload_path(request, str(form.get("token", "")))
         job = jobs.start(
-            request.app, request.app.state.session_factory, actor, path, str(form.get("kind", "")),
-            overrides=_overrides(form), region=request.app.state.settings.default_region,
+            request.app,
+            request.app.state.session_factory,
+            actor,
+            path,
+            str(form.get("kind", "")),
+            overrides=_overrides(form),
+            shop=get_shop(request),
             display_name=str(form.get("filename", "")) or None,
-        )  # fmt: skip
+        )
     except KlienturaError as exc:
         return flash.redirect(request, "/imports", explain(request, exc), "error")
     return RedirectResponse(f"/imports/jobs/{job.id}", status_code=303)
@@ -135,7 +167,7 @@ def job_progress(job_id: str, request: Request, session: SessionDep, actor: WebA
 def report(run_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     _ = gettext_for(request)
     try:
-        run_row, rejections = svc.get_run(session, run_id)
+        run_row, rejections = imports.get_run(session, run_id)
     except KlienturaError as exc:
         return render(
             request,
@@ -145,19 +177,31 @@ def report(run_id: int, request: Request, session: SessionDep, actor: WebActorDe
             status=404,
         )
     message, kind = flash.pop(request)
-    return render(request, "imports/report.html", {
-        "nav": "imports", "run": run_row, "rejections": rejections[:500], "flash": message, "flash_kind": kind,
-    }, actor=actor)  # fmt: skip
+    return render(
+        request,
+        "imports/report.html",
+        {
+            "nav": "imports",
+            "run": run_row,
+            "rejections": rejections[:500],
+            "flash": message,
+            "flash_kind": kind,
+        },
+        actor=actor,
+    )
 
 
 @router.get("/imports/{run_id}/rejections.csv")
 def rejections_csv(run_id: int, session: SessionDep, _signed_in: WebActorDep) -> Response:
-    _run_row, rejections = svc.get_run(session, run_id)
+    _run_row, rejections = imports.get_run(session, run_id)
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";")
     headers = list(rejections[0].raw) if rejections else []
     writer.writerow(["row", "reason", *headers])
     for r in rejections:
         writer.writerow([r.row_no, r.reason, *[r.raw.get(h) for h in headers]])
-    return Response(buf.getvalue().encode("utf-8-sig"), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="import-{run_id}-rejected.csv"'})  # fmt: skip
+    return Response(
+        buf.getvalue().encode("utf-8-sig"),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="import-{run_id}-rejected.csv"'},
+    )

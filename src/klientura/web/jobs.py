@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from klientura import imports as svc
+from klientura import imports
 from klientura.audit import Actor
 from klientura.db import SessionFactory, session_scope
 from klientura.kit.errors import KlienturaError
+from klientura.kit.shop import Shop
 
 KEEP_SECONDS = 3600
 
@@ -48,12 +49,19 @@ class Job:
 
 
 def start(
-    app: Any, factory: SessionFactory, actor: Actor, path: Path, kind: str, *, overrides: dict[str, str], region: str,
+    app: Any,
+    factory: SessionFactory,
+    actor: Actor,
+    path: Path,
+    kind: str,
+    *,
+    overrides: dict[str, str],
+    shop: Shop,
     display_name: str | None,
-) -> Job:  # fmt: skip
+) -> Job:
     jobs: dict[str, Job] = app.state.import_jobs
     _forget_old(jobs)
-    job = Job(secrets.token_hex(8), kind, display_name or path.name, actor.id, svc.count_rows(path))
+    job = Job(secrets.token_hex(8), kind, display_name or path.name, actor.id, imports.count_rows(path))
     jobs[job.id] = job
 
     def progress(rows: int) -> None:
@@ -62,8 +70,16 @@ def start(
     def work() -> None:
         try:
             with session_scope(factory) as session:  # the job's unit of work: committed once, at the end
-                report = svc.run_import(session, actor, path, kind, overrides=overrides, region=region,
-                                        display_name=display_name, progress=progress)  # fmt: skip
+                report = imports.run_import(
+                    session,
+                    actor,
+                    path,
+                    kind,
+                    overrides=overrides,
+                    shop=shop,
+                    display_name=display_name,
+                    progress=progress,
+                )
             job.run_id, job.status = report.run_id, "done"
             path.unlink(missing_ok=True)
         except KlienturaError as exc:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-from datetime import UTC, datetime
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from klientura import campaigns
 from klientura.campaigns import LINK_OTHER_PROVIDER, RECEIPT_NOT_JSON
-from klientura.deps import SendingDep, SessionDep, new_router
+from klientura.deps import SendingDep, SessionDep, ShopDep, new_router
 from klientura.kit.errors import ValidationFailed
 from klientura.web.render import gettext_for, render
 
@@ -23,8 +22,9 @@ CHANNELS = {"email": "e-mail", "sms": "SMS", "telegram": "Telegram", "webhook": 
 
 
 def _page(request: Request, title: str, message: str, *, token: str | None = None, status: int = 200) -> HTMLResponse:
-    return render(request, "campaigns/unsubscribe.html", {"title": title, "message": message, "token": token},
-                  status=status)  # fmt: skip
+    return render(
+        request, "campaigns/unsubscribe.html", {"title": title, "message": message, "token": token}, status=status
+    )
 
 
 @router.get("/u/{token}", response_class=HTMLResponse)
@@ -34,34 +34,41 @@ def unsubscribe_page(token: str, request: Request, sending: SendingDep) -> HTMLR
         _cid, channel = sending.links.unsubscriber(token)
     except ValidationFailed:
         return _page(request, _("Not found"), _("This link is not valid"), status=404)
-    return _page(request, _("Unsubscribe"), _("Stop receiving our messages by %(channel)s?")
-                 % {"channel": CHANNELS.get(channel, channel)}, token=token)  # fmt: skip
+    return _page(
+        request,
+        _("Unsubscribe"),
+        _("Stop receiving our messages by %(channel)s?") % {"channel": CHANNELS.get(channel, channel)},
+        token=token,
+    )
 
 
 @router.post("/u/{token}", response_class=HTMLResponse)
-def unsubscribe(token: str, request: Request, session: SessionDep, sending: SendingDep) -> HTMLResponse:
+def unsubscribe(token: str, request: Request, session: SessionDep, sending: SendingDep, shop: ShopDep) -> HTMLResponse:
     """The page's button and a mail client's one-click POST (``List-Unsubscribe=One-Click``) both land here."""
     _ = gettext_for(request)
     try:
-        _cid, channel = campaigns.unsubscribe(session, sending.links, token, datetime.now(UTC))
+        _cid, channel = campaigns.unsubscribe(session, sending.links, token, shop.now())
     except ValidationFailed:
         return _page(request, _("Not found"), _("This link is not valid"), status=404)
-    return _page(request, _("You are unsubscribed"), _("We will not write to you by %(channel)s any more.")
-                 % {"channel": CHANNELS.get(channel, channel)})  # fmt: skip
+    return _page(
+        request,
+        _("You are unsubscribed"),
+        _("We will not write to you by %(channel)s any more.") % {"channel": CHANNELS.get(channel, channel)},
+    )
 
 
 @router.get("/t/o/{token}")
-def opened(token: str, session: SessionDep, sending: SendingDep) -> Response:
+def opened(token: str, session: SessionDep, sending: SendingDep, shop: ShopDep) -> Response:
     # a damaged pixel still gets its image: a mail client shows nothing either way
     with contextlib.suppress(ValidationFailed):
-        campaigns.opened(session, sending.links, token, datetime.now(UTC))
+        campaigns.opened(session, sending.links, token, shop.now())
     return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/t/c/{token}")
-def clicked(token: str, request: Request, session: SessionDep, sending: SendingDep) -> Response:
+def clicked(token: str, request: Request, session: SessionDep, sending: SendingDep, shop: ShopDep) -> Response:
     try:
-        url = campaigns.clicked(session, sending.links, token, datetime.now(UTC))
+        url = campaigns.clicked(session, sending.links, token, shop.now())
     except ValidationFailed:
         _ = gettext_for(request)
         return _page(request, _("Not found"), _("This link is not valid"), status=404)
@@ -69,8 +76,9 @@ def clicked(token: str, request: Request, session: SessionDep, sending: SendingD
 
 
 @router.post("/hooks/{provider}/{token}")
-async def delivery_receipts(provider: str, token: str, request: Request, session: SessionDep,
-                            sending: SendingDep) -> Response:  # fmt: skip
+async def delivery_receipts(
+    provider: str, token: str, request: Request, session: SessionDep, sending: SendingDep, shop: ShopDep
+) -> Response:
     """A provider's delivery status callback (the address, with its signed token, from GET /api/v1/delivery-hooks).
     SMS.ru wants ``100`` back; the others any 2xx."""
     try:
@@ -84,10 +92,13 @@ async def delivery_receipts(provider: str, token: str, request: Request, session
                 body = json.loads(await request.body())
             except ValueError as exc:
                 raise ValidationFailed(RECEIPT_NOT_JSON) from exc
-        found = campaigns.apply_receipts(session, campaigns.parse_receipts(provider, fields, body), datetime.now(UTC))
+        found = campaigns.apply_receipts(session, campaigns.parse_receipts(provider, fields, body), shop.now())
     except ValidationFailed as exc:
-        return JSONResponse({"title": "Bad receipt", "detail": exc.detail, "status": 422}, status_code=422,
-                            media_type="application/problem+json")  # fmt: skip
+        return JSONResponse(
+            {"title": "Bad receipt", "detail": exc.detail, "status": 422},
+            status_code=422,
+            media_type="application/problem+json",
+        )
     if provider == "smsru":
         return PlainTextResponse("100")
     return JSONResponse({"messages": found})

@@ -16,6 +16,7 @@ from klientura.config import Settings
 from klientura.db import Session
 from klientura.deps import SessionDep
 from klientura.kit.errors import KlienturaError, describe, explained
+from klientura.kit.shop import Shop
 from klientura.web import i18n
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -60,6 +61,7 @@ def render(
     settings: Settings = request.app.state.settings
     locale = locale_of(request, settings)
     trans = i18n.translations(locale)
+    shop: Shop = request.app.state.shop
     tmpl = ENV.get_template(template)
     html = tmpl.render(
         request=request,
@@ -69,12 +71,12 @@ def render(
         _=lambda text, **values: trans.gettext(text) % values if values else trans.gettext(text),
         gettext=trans.gettext,
         ngettext=trans.ngettext,
-        money=lambda v: i18n.money(v, locale, settings.currency),
+        money=lambda v: i18n.money(v, locale, shop.currency),
         number=lambda v: i18n.number(v, locale),
         percent=lambda v, digits=0: i18n.percent(v, locale, digits),
         p_value=i18n.p_value,
-        day=lambda v: i18n.day(v, locale, settings.timezone),
-        moment=lambda v: i18n.moment(v, locale, settings.timezone),
+        day=lambda v: i18n.day(v, locale, shop.timezone),
+        moment=lambda v: i18n.moment(v, locale, shop.timezone),
         why=lambda item: why(item, trans.gettext),
         skip=lambda text: "; ".join(trans.gettext(part) for part in str(text).split("; ")),
         group=lambda family, value: tuple(trans.gettext(t) if t else t for t in analytics.label(family, value)),

@@ -18,15 +18,23 @@ from klientura.kit.i18n import N_
 TYPES = ("score", "orders", "profile", "tag", "consent", "identity", "event")
 NUMERIC = {name for name, kind in {**PROFILE_FIELDS, **SCORE_FIELDS}.items() if kind == "number"}
 FLAGS = {name for name, kind in SCORE_FIELDS.items() if kind == "flag"}
-DEFAULT_FIELD = {"score": "rfm_segment", "orders": "count", "profile": "city", "tag": "", "consent": "email",
-                 "identity": "phone", "event": "cart_abandoned"}  # fmt: skip
+DEFAULT_FIELD = {
+    "score": "rfm_segment",
+    "orders": "count",
+    "profile": "city",
+    "tag": "",
+    "consent": "email",
+    "identity": "phone",
+    "event": "cart_abandoned",
+}
 DEFAULT_OP = {"score": "in", "orders": ">=", "profile": "=", "event": ">="}
 FIELDS: dict[str, tuple[str, ...]] = {
-    "score": tuple(SCORE_FIELDS), "profile": tuple(PROFILE_FIELDS),
+    "score": tuple(SCORE_FIELDS),
+    "profile": tuple(PROFILE_FIELDS),
     "orders": ("count", "sum", "avg_check", "days_since_last"),
     "consent": CONSENT_CHANNELS,
     "identity": ("phone", "email", "card", "telegram", "vk", "external"),
-}  # fmt: skip
+}
 OPS = {
     "text": ("=", "!=", "in", "not in", "empty", "not empty"),
     "number": ("=", "!=", ">", ">=", "<", "<=", "between", "empty", "not empty"),
@@ -77,10 +85,19 @@ def _rows(data: dict[str, Any], prefix: str) -> list[Row]:
     while f"{prefix}{i}_type" in data:
         p = f"{prefix}{i}_"
         t = str(data[p + "type"]) if data[p + "type"] in TYPES else "score"
-        rows.append(Row(type=t, field=str(data.get(p + "field", "")), op=str(data.get(p + "op", "")),
-                        value=str(data.get(p + "value", "")), window=str(data.get(p + "window", "")),
-                        negate=bool(data.get(p + "not")), categories=list(data.get(p + "cats", [])),
-                        outlets=list(data.get(p + "outlets", [])), channels=list(data.get(p + "channels", []))))  # fmt: skip
+        rows.append(
+            Row(
+                type=t,
+                field=str(data.get(p + "field", "")),
+                op=str(data.get(p + "op", "")),
+                value=str(data.get(p + "value", "")),
+                window=str(data.get(p + "window", "")),
+                negate=bool(data.get(p + "not")),
+                categories=list(data.get(p + "cats", [])),
+                outlets=list(data.get(p + "outlets", [])),
+                channels=list(data.get(p + "channels", [])),
+            )
+        )
         i += 1
     return rows
 
@@ -90,8 +107,13 @@ def parse_form(data: dict[str, Any]) -> Form:
     form = Form(op="or" if data.get("root_op") == "or" else "and", rows=_rows(data, "c"))
     g = 1
     while f"g{g}_op" in data:
-        form.groups.append(Group(op="or" if data[f"g{g}_op"] == "or" else "and", negate=bool(data.get(f"g{g}_not")),
-                                 rows=_rows(data, f"g{g}_c")))  # fmt: skip
+        form.groups.append(
+            Group(
+                op="or" if data[f"g{g}_op"] == "or" else "and",
+                negate=bool(data.get(f"g{g}_not")),
+                rows=_rows(data, f"g{g}_c"),
+            )
+        )
         g += 1
     return form
 
@@ -151,10 +173,16 @@ def _rule(row: Row) -> dict[str, Any]:
     elif row.type == "identity":
         rule = {"kind": "identity", "identity": row.field}
     elif row.type == "orders":
-        rule = {"kind": "orders", "metric": row.field, "op": row.op, "value": _value(row), "window_days": window,
-                "categories": [int(c) for c in row.categories if str(c).isdigit()],
-                "outlets": [int(c) for c in row.outlets if str(c).isdigit()],
-                "channels": [int(c) for c in row.channels if str(c).isdigit()]}  # fmt: skip
+        rule = {
+            "kind": "orders",
+            "metric": row.field,
+            "op": row.op,
+            "value": _value(row),
+            "window_days": window,
+            "categories": [int(c) for c in row.categories if str(c).isdigit()],
+            "outlets": [int(c) for c in row.outlets if str(c).isdigit()],
+            "channels": [int(c) for c in row.channels if str(c).isdigit()],
+        }
     else:
         count = _value(row)
         rule = {"kind": "event", "type": row.field.strip(), "op": row.op, "value": count, "window_days": window}
@@ -194,12 +222,26 @@ def _row(rule: dict[str, Any]) -> Row | None:
     if kind == "orders":
         if rule.get("products"):
             return None  # products are picked in the JSON view
-        return Row("orders", rule["metric"], rule.get("op", ">="), text(rule.get("value", 1)),
-                   text(rule.get("window_days")), negate, [str(c) for c in rule.get("categories", [])],
-                   [str(c) for c in rule.get("outlets", [])], [str(c) for c in rule.get("channels", [])])  # fmt: skip
+        return Row(
+            "orders",
+            rule["metric"],
+            rule.get("op", ">="),
+            text(rule.get("value", 1)),
+            text(rule.get("window_days")),
+            negate,
+            [str(c) for c in rule.get("categories", [])],
+            [str(c) for c in rule.get("outlets", [])],
+            [str(c) for c in rule.get("channels", [])],
+        )
     if kind == "event":
-        return Row("event", rule["type"], rule.get("op", ">="), text(rule.get("value", 1)),
-                   text(rule.get("window_days")), negate)  # fmt: skip
+        return Row(
+            "event",
+            rule["type"],
+            rule.get("op", ">="),
+            text(rule.get("value", 1)),
+            text(rule.get("window_days")),
+            negate,
+        )
     return None
 
 
@@ -225,22 +267,67 @@ def from_rule(rule: dict[str, Any]) -> Form | None:
     return form
 
 
-TYPE_LABELS = {"score": N_("Segment family or score"), "orders": N_("Purchases"), "profile": N_("Profile"), "tag": N_("Tag"),
-               "consent": N_("Consent"), "identity": N_("Has a contact"), "event": N_("Event")}  # fmt: skip
+TYPE_LABELS = {
+    "score": N_("Segment family or score"),
+    "orders": N_("Purchases"),
+    "profile": N_("Profile"),
+    "tag": N_("Tag"),
+    "consent": N_("Consent"),
+    "identity": N_("Has a contact"),
+    "event": N_("Event"),
+}
 FIELD_LABELS = {
-    "temperature": N_("Temperature"), "lifecycle": N_("Lifecycle"), "rfm_segment": N_("RFM segment"), "rfm_cell": N_("RFM cell"),
-    "behaviour": N_("Behaviour"), "r": N_("R score"), "f": N_("F score"), "m": N_("M score"), "recency_days": N_("Days since last purchase"),
-    "frequency": N_("Orders in the RFM window"), "orders": N_("Orders, all time"), "revenue": N_("Revenue, all time"),
-    "avg_check": N_("Average check"), "mean_interval_days": N_("Usual interval, days"), "discount_lover": N_("Discount lover"),
-    "promo_hunter": N_("Promo hunter"), "irregular": N_("Irregular buyer"), "frequent_thrifty": N_("Frequent thrifty"),
-    "p_alive": N_("P(alive), 0 to 1"), "clv": N_("Lifetime value, ₽"), "expected_purchases": N_("Purchases expected"),
+    "temperature": N_("Temperature"),
+    "lifecycle": N_("Lifecycle"),
+    "rfm_segment": N_("RFM segment"),
+    "rfm_cell": N_("RFM cell"),
+    "behaviour": N_("Behaviour"),
+    "r": N_("R score"),
+    "f": N_("F score"),
+    "m": N_("M score"),
+    "recency_days": N_("Days since last purchase"),
+    "frequency": N_("Orders in the RFM window"),
+    "orders": N_("Orders, all time"),
+    "revenue": N_("Revenue, all time"),
+    "avg_check": N_("Average check"),
+    "mean_interval_days": N_("Usual interval, days"),
+    "discount_lover": N_("Discount lover"),
+    "promo_hunter": N_("Promo hunter"),
+    "irregular": N_("Irregular buyer"),
+    "frequent_thrifty": N_("Frequent thrifty"),
+    "p_alive": N_("P(alive), 0 to 1"),
+    "clv": N_("Lifetime value, ₽"),
+    "expected_purchases": N_("Purchases expected"),
     "expected_spend": N_("Expected spend per purchase, ₽"),
-    "gender": N_("Gender"), "city": N_("City"), "acquisition_source": N_("Acquisition source"), "owner_id": N_("Manager (user id)"),
-    "age": N_("Age"), "birth_date": N_("Birth date"), "created": N_("Card created"),
-    "count": N_("Number of orders"), "sum": N_("Amount spent"), "days_since_last": N_("Days since last purchase"),
-    "email": N_("E-mail"), "sms": N_("SMS"), "telegram": N_("Telegram"), "push": N_("push"), "phone": N_("phone"), "card": N_("card"),
-    "vk": N_("vk"), "external": N_("external"),
-}  # fmt: skip
-OP_LABELS = {"=": N_("is"), "!=": N_("is not"), ">": N_("more than"), ">=": N_("at least"), "<": N_("less than"), "<=": N_("at most"),
-             "in": N_("is one of"), "not in": N_("is none of"), "between": N_("between"), "empty": N_("is empty"),
-             "not empty": N_("is filled")}  # fmt: skip
+    "gender": N_("Gender"),
+    "city": N_("City"),
+    "acquisition_source": N_("Acquisition source"),
+    "owner_id": N_("Manager (user id)"),
+    "age": N_("Age"),
+    "birth_date": N_("Birth date"),
+    "created": N_("Card created"),
+    "count": N_("Number of orders"),
+    "sum": N_("Amount spent"),
+    "days_since_last": N_("Days since last purchase"),
+    "email": N_("E-mail"),
+    "sms": N_("SMS"),
+    "telegram": N_("Telegram"),
+    "push": N_("push"),
+    "phone": N_("phone"),
+    "card": N_("card"),
+    "vk": N_("vk"),
+    "external": N_("external"),
+}
+OP_LABELS = {
+    "=": N_("is"),
+    "!=": N_("is not"),
+    ">": N_("more than"),
+    ">=": N_("at least"),
+    "<": N_("less than"),
+    "<=": N_("at most"),
+    "in": N_("is one of"),
+    "not in": N_("is none of"),
+    "between": N_("between"),
+    "empty": N_("is empty"),
+    "not empty": N_("is filled"),
+}

@@ -14,7 +14,7 @@ from klientura.analytics import RFM_SEGMENTS
 from klientura.audit import Actor
 from klientura.customers import names_of
 from klientura.db import Session
-from klientura.deps import SessionDep, new_router
+from klientura.deps import SessionDep, ShopDep, get_shop, new_router
 from klientura.kit.errors import KlienturaError, ValidationFailed, invalid
 from klientura.web import flash
 from klientura.web import segment_form as sf
@@ -26,8 +26,12 @@ STARTER = {
     "kind": "and",
     "rules": [{"kind": "score", "field": "rfm_segment", "op": "in", "value": ["champions", "loyal"]}],
 }
-CHOICES = {"rfm_segment": RFM_SEGMENTS, "temperature": list(analytics.LABELS["temperature"]),
-           "lifecycle": list(analytics.LABELS["lifecycle"]), "behaviour": list(analytics.LABELS["behaviour"])}  # fmt: skip
+CHOICES = {
+    "rfm_segment": RFM_SEGMENTS,
+    "temperature": list(analytics.LABELS["temperature"]),
+    "lifecycle": list(analytics.LABELS["lifecycle"]),
+    "behaviour": list(analytics.LABELS["behaviour"]),
+}
 
 
 def _preview(request: Request, actor: Actor, rule: dict[str, Any]) -> dict[str, Any]:
@@ -37,9 +41,13 @@ def _preview(request: Request, actor: Actor, rule: dict[str, Any]) -> dict[str, 
     except KlienturaError as exc:
         return {"error": explain(request, exc)}
     try:
-        out = segments.preview(wh, actor, rule, analytics.today(request.app.state.settings.timezone))
-        return {"size": out.size, "base": out.base, "share": out.size / out.base if out.base else 0.0,
-                "ms": out.milliseconds}  # fmt: skip
+        out = segments.preview(wh, actor, rule, get_shop(request).today())
+        return {
+            "size": out.size,
+            "base": out.base,
+            "share": out.size / out.base if out.base else 0.0,
+            "ms": out.milliseconds,
+        }
     except KlienturaError as exc:
         return {"error": explain(request, exc)}
     finally:
@@ -47,11 +55,20 @@ def _preview(request: Request, actor: Actor, rule: dict[str, Any]) -> dict[str, 
 
 
 def _builder_context(session: Session, form: sf.Form | None, rule: dict[str, Any]) -> dict[str, Any]:
-    return {"form": form, "rule_json": json.dumps(rule, ensure_ascii=False, indent=1), "types": sf.TYPES,
-            "fields": sf.FIELDS, "ops_for": sf.ops_for, "choices": CHOICES, "type_labels": sf.TYPE_LABELS,
-            "field_labels": sf.FIELD_LABELS, "op_labels": sf.OP_LABELS,
-            "categories": catalog.list_categories(session), "outlets": catalog.list_outlets(session),
-            "channels": catalog.list_channels(session)}  # fmt: skip
+    return {
+        "form": form,
+        "rule_json": json.dumps(rule, ensure_ascii=False, indent=1),
+        "types": sf.TYPES,
+        "fields": sf.FIELDS,
+        "ops_for": sf.ops_for,
+        "choices": CHOICES,
+        "type_labels": sf.TYPE_LABELS,
+        "field_labels": sf.FIELD_LABELS,
+        "op_labels": sf.OP_LABELS,
+        "categories": catalog.list_categories(session),
+        "outlets": catalog.list_outlets(session),
+        "channels": catalog.list_channels(session),
+    }
 
 
 async def _posted(request: Request) -> tuple[dict[str, Any], sf.Form | None, dict[str, Any]]:
@@ -76,18 +93,34 @@ async def _posted(request: Request) -> tuple[dict[str, Any], sf.Form | None, dic
 def list_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     rows = segments.list_segments(session, actor)
     message, kind = flash.pop(request)
-    return render(request, "segments/list.html", {
-        "nav": "segments", "segments": rows, "history": {s.id: segments.history(session, s.id, 30) for s in rows},
-        "flash": message, "flash_kind": kind,
-    }, actor=actor)  # fmt: skip
+    return render(
+        request,
+        "segments/list.html",
+        {
+            "nav": "segments",
+            "segments": rows,
+            "history": {s.id: segments.history(session, s.id, 30) for s in rows},
+            "flash": message,
+            "flash_kind": kind,
+        },
+        actor=actor,
+    )
 
 
 @router.get("/segments/new", response_class=HTMLResponse)
 def new_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     ctx = _builder_context(session, sf.from_rule(STARTER), STARTER)
-    return render(request, "segments/edit.html", {
-        "nav": "segments", "segment": None, "preview": _preview(request, actor, STARTER), **ctx,
-    }, actor=actor)  # fmt: skip
+    return render(
+        request,
+        "segments/edit.html",
+        {
+            "nav": "segments",
+            "segment": None,
+            "preview": _preview(request, actor, STARTER),
+            **ctx,
+        },
+        actor=actor,
+    )
 
 
 @router.post("/segments/builder", response_class=HTMLResponse)
@@ -100,21 +133,30 @@ async def builder(request: Request, session: SessionDep, actor: WebActorDep) -> 
         data, form, rule, preview = {}, None, {}, {"error": explain(request, exc)}
     ctx = _builder_context(session, form, rule)
     segment = segments.get_segment(session, actor, int(data["segment_id"])) if data.get("segment_id") else None
-    return render(request, "segments/_builder.html", {
-        "segment": segment, "preview": preview, "name": data.get("name", ""), "description": data.get("description", ""),
-        "kind": data.get("kind", "dynamic"), **ctx,
-    }, actor=actor)  # fmt: skip
+    return render(
+        request,
+        "segments/_builder.html",
+        {
+            "segment": segment,
+            "preview": preview,
+            "name": data.get("name", ""),
+            "description": data.get("description", ""),
+            "kind": data.get("kind", "dynamic"),
+            **ctx,
+        },
+        actor=actor,
+    )
 
 
 @router.post("/segments/save")
-async def save(request: Request, session: SessionDep, actor: WebActorDep) -> Response:
+async def save(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep) -> Response:
     _ = gettext_for(request)
     data: dict[str, Any] = {}
     form: sf.Form | None = None
     rule: dict[str, Any] = STARTER
     try:
         data, form, rule = await _posted(request)
-        today = analytics.today(request.app.state.settings.timezone)
+        today = shop.today()
         name, description = str(data.get("name") or "").strip(), str(data.get("description") or "").strip() or None
         if not name:
             raise ValidationFailed(SEGMENT_NAME)
@@ -123,18 +165,32 @@ async def save(request: Request, session: SessionDep, actor: WebActorDep) -> Res
                 update = segments.SegmentUpdate(name=name, description=description, rule=rule)
                 seg = segments.update_segment(session, actor, wh, int(data["segment_id"]), update, today)
             else:
-                new = segments.SegmentIn(name=name, description=description, rule=rule,
-                                         kind="static" if data.get("kind") == "static" else "dynamic")  # fmt: skip
+                new = segments.SegmentIn(
+                    name=name,
+                    description=description,
+                    rule=rule,
+                    kind="static" if data.get("kind") == "static" else "dynamic",
+                )
                 seg = segments.create_segment(session, actor, wh, new, today)
     except (KlienturaError, ValidationError) as exc:
         session.rollback()
         message = explain(request, exc if isinstance(exc, KlienturaError) else invalid(exc))
         segment = segments.get_segment(session, actor, int(data["segment_id"])) if data.get("segment_id") else None
-        return render(request, "segments/edit.html", {
-            "nav": "segments", "segment": segment, "preview": {"error": message}, "error": message,
-            "name": data.get("name", ""), "description": data.get("description", ""),
-            **_builder_context(session, form, rule),
-        }, actor=actor, status=422)  # fmt: skip
+        return render(
+            request,
+            "segments/edit.html",
+            {
+                "nav": "segments",
+                "segment": segment,
+                "preview": {"error": message},
+                "error": message,
+                "name": data.get("name", ""),
+                "description": data.get("description", ""),
+                **_builder_context(session, form, rule),
+            },
+            actor=actor,
+            status=422,
+        )
     flash.put(request, _("Segment saved."), "ok")
     return RedirectResponse(f"/segments/{seg.id}", status_code=303)
 
@@ -155,11 +211,21 @@ def segment_page(segment_id: int, request: Request, session: SessionDep, actor: 
     page = segments.member_page(session, actor, seg.id, None, 20)
     message, kind = flash.pop(request)
     ctx = _builder_context(session, sf.from_rule(seg.rule), seg.rule)
-    return render(request, "segments/edit.html", {
-        "nav": "segments", "segment": seg, "preview": _preview(request, actor, seg.rule),
-        "history": segments.history(session, seg.id), "members": names_of(session, actor, page.items),
-        "flash": message, "flash_kind": kind, **ctx,
-    }, actor=actor)  # fmt: skip
+    return render(
+        request,
+        "segments/edit.html",
+        {
+            "nav": "segments",
+            "segment": seg,
+            "preview": _preview(request, actor, seg.rule),
+            "history": segments.history(session, seg.id),
+            "members": names_of(session, actor, page.items),
+            "flash": message,
+            "flash_kind": kind,
+            **ctx,
+        },
+        actor=actor,
+    )
 
 
 @router.post("/segments/{segment_id}/archive")

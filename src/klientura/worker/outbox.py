@@ -15,10 +15,16 @@ from klientura.db import Session
 from klientura.kit.errors import KlienturaError, ValidationFailed
 
 
-def deliver(session: Session, channels: Mapping[str, Channel], clock: Callable[[], datetime],
-            links: campaigns.Links | None = None, limit: int = 200, lease: timedelta = campaigns.LEASE,
-            contents: dict[Any, campaigns.Content] | None = None,
-            throttles: Mapping[str, Throttle] | None = None) -> dict[str, int]:  # fmt: skip
+def deliver(
+    session: Session,
+    channels: Mapping[str, Channel],
+    clock: Callable[[], datetime],
+    links: campaigns.Links | None = None,
+    limit: int = 200,
+    lease: timedelta = campaigns.LEASE,
+    contents: dict[Any, campaigns.Content] | None = None,
+    throttles: Mapping[str, Throttle] | None = None,
+) -> dict[str, int]:
     """One round over the configured channels; the count of messages sent, to retry and failed. A campaign's
     message is rendered here from what its launch froze (``contents`` keeps the compiled templates between rounds);
     one that cannot be rendered fails with the reason."""
@@ -32,14 +38,16 @@ def deliver(session: Session, channels: Mapping[str, Channel], clock: Callable[[
                 raise ValidationFailed(campaigns.NO_PUBLIC_URL)
             outgoing = campaigns.compose(session, message, links or campaigns.Links("", ""), cache)
         except KlienturaError as exc:
-            campaigns.record(session, message, DeliveryResult("failed", error=f"cannot render: {exc.detail}"), clock())
+            campaigns.record_delivery(
+                session, message, DeliveryResult("failed", error=f"cannot render: {exc.detail}"), clock()
+            )
             session.commit()
             counts["failed"] += 1
             continue
         if throttles and message.channel in throttles:
             throttles[message.channel].wait()  # the provider's pace (KLIENTURA_RATE_LIMITS)
         result = channels[message.channel].send(outgoing)
-        campaigns.record(session, message, result, clock())
+        campaigns.record_delivery(session, message, result, clock())
         session.commit()
         counts["sent" if result.ok else ("retry" if message.status == "queued" else "failed")] += 1
     return counts

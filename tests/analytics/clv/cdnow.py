@@ -57,8 +57,12 @@ def load(wh: Warehouse) -> None:
     """Every row as a completed order of its customer (cents as kopecks): what a sync of the file would hold."""
     data = rows()
     cids = sorted({cid for cid, _, _ in data})
-    wh.con.executemany("INSERT INTO customers VALUES (?, ?, ?, NULL, NULL, NULL, ?, NULL)",
-                       [(c, c, date(1997, 1, 1), "web" if c % 2 else "store") for c in cids])  # fmt: skip
-    orders = [(i + 1, cid, day, day, "completed", round(v * 100), 0, round(v * 100), False, None, None)
-              for i, (cid, day, v) in enumerate(data)]  # fmt: skip
+    wh.con.executemany(
+        "INSERT INTO customers VALUES (?, ?, ?, NULL, NULL, NULL, ?, NULL)",
+        [(c, c, date(1997, 1, 1), "web" if c % 2 else "store") for c in cids],
+    )
+    orders = [
+        (i + 1, cid, day, day, "completed", round(v * 100), 0, round(v * 100), False, None, None)
+        for i, (cid, day, v) in enumerate(data)
+    ]
     wh.con.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", orders)

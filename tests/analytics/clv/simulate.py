@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def bgnbd(n: int, r: float, alpha: float, a: float, b: float, *, seed: int = 0, span: float = 52.0,
-          horizon: float = 0.0) -> tuple[np.ndarray, ...]:  # fmt: skip
+def bgnbd(
+    n: int, r: float, alpha: float, a: float, b: float, *, seed: int = 0, span: float = 52.0, horizon: float = 0.0
+) -> tuple[np.ndarray, ...]:
     """(x, t_x, T, future): n customers whose first purchase falls uniformly in the ``span`` weeks before the end,
     and the purchases each makes in the ``horizon`` weeks after it."""
     rng = np.random.default_rng(seed)

@@ -85,10 +85,9 @@ def test_holdout_predictions() -> None:
 def test_end_to_end_through_the_warehouse(tmp_path: Path, session: Session) -> None:
     """The raw rows as orders in a warehouse: the service prepares the data itself and lands on the same
     estimates, and its holdout check counts the same 1,882 purchases."""
-    with Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+    with Warehouse(tmp_path / "w.duckdb", "sqlite://", timezone="Europe/Moscow") as wh:
         load(wh)
-        row = clv.fit(session, SYSTEM, wh, model_name="bgnbd", calibration_end=CALIBRATION_END,
-                      holdout_end=HOLDOUT_END)  # fmt: skip
+        row = clv.fit(session, SYSTEM, wh, model_name="bgnbd", calibration_end=CALIBRATION_END, holdout_end=HOLDOUT_END)
     assert (row.customers, row.repeaters) == (2357, 946)
     for param, value in LIFETIMES["bgnbd"].items():
         assert row.params[param] == pytest.approx(value, rel=1e-5)

@@ -21,9 +21,16 @@ BG = np.array([0.243, 4.414, 0.793, 2.426])
 PNBD = np.array([0.553, 10.578, 0.606, 11.669])
 GG = np.array([6.25, 3.74, 15.44])
 EDGES = [  # x, t_x, T (weeks)
-    (0, 0.0, 39.0), (0, 0.0, 1 / 7), (1, 1 / 7, 1 / 7), (5, 39.0, 39.0), (1000, 38.0, 39.0), (5000, 39.0, 39.0),
-    (5000, 0.5, 39.0), (3, 0.1, 500.0), (200, 100.0, 520.0),
-]  # fmt: skip
+    (0, 0.0, 39.0),
+    (0, 0.0, 1 / 7),
+    (1, 1 / 7, 1 / 7),
+    (5, 39.0, 39.0),
+    (1000, 38.0, 39.0),
+    (5000, 39.0, 39.0),
+    (5000, 0.5, 39.0),
+    (3, 0.1, 500.0),
+    (200, 100.0, 520.0),
+]
 
 
 def bg_textbook_ll(p: np.ndarray, x: float, t_x: float, T: float) -> float:
@@ -96,12 +103,18 @@ def test_edge_cases_stay_finite(name: str) -> None:
 
 
 @given(
-    x=st.integers(0, 300), frac_tx=st.floats(0, 1), T=st.floats(0.01, 600),
-    r=st.floats(0.05, 5), alpha=st.floats(0.1, 100), a=st.floats(0.05, 5), b=st.floats(0.05, 20),
-)  # fmt: skip
+    x=st.integers(0, 300),
+    frac_tx=st.floats(0, 1),
+    T=st.floats(0.01, 600),
+    r=st.floats(0.05, 5),
+    alpha=st.floats(0.1, 100),
+    a=st.floats(0.05, 5),
+    b=st.floats(0.05, 20),
+)
 @settings(max_examples=150, deadline=None)
-def test_bg_predictions_are_probabilities_and_grow(x: int, frac_tx: float, T: float, r: float, alpha: float,
-                                                   a: float, b: float) -> None:  # fmt: skip
+def test_bg_predictions_are_probabilities_and_grow(
+    x: int, frac_tx: float, T: float, r: float, alpha: float, a: float, b: float
+) -> None:
     t_x = 0.0 if x == 0 else frac_tx * T
     p = np.array([r, alpha, a, b])
     for modified in (False, True):
@@ -178,11 +191,14 @@ def test_a_model_without_dropout_signal_is_flagged() -> None:
     assert est.warnings, est.params
 
 
-@pytest.mark.parametrize("a,b,c,z,mpmath_value", [
-    (1.0, -0.5, 99.5, 0.9803921568627451, 0.995049019655862),  # scipy 1.17: inf
-    (1.0, 3.5, 200.5, 0.99, 1.01767449291446),  # scipy 1.17: nan
-    (1.0, -0.5, 9.5, 0.99, 0.945034301644081),  # scipy is right here and is kept
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "a,b,c,z,mpmath_value",
+    [
+        (1.0, -0.5, 99.5, 0.9803921568627451, 0.995049019655862),  # scipy 1.17: inf
+        (1.0, 3.5, 200.5, 0.99, 1.01767449291446),  # scipy 1.17: nan
+        (1.0, -0.5, 9.5, 0.99, 0.945034301644081),  # scipy is right here and is kept
+    ],
+)
 def test_hypergeometric_where_scipy_fails(a: float, b: float, c: float, z: float, mpmath_value: float) -> None:
     from klientura.analytics.clv.special import hyp2f1 as safe
 
@@ -191,8 +207,15 @@ def test_hypergeometric_where_scipy_fails(a: float, b: float, c: float, z: float
     assert both.shape == (2,) and np.isfinite(both).all()
 
 
-@given(x=st.integers(0, 5000), frac_tx=st.floats(0, 1), T=st.floats(0.01, 600), r=st.floats(0.05, 5),
-       alpha=st.floats(0.1, 100), s=st.floats(0.05, 5), beta=st.floats(0.1, 100))  # fmt: skip
+@given(
+    x=st.integers(0, 5000),
+    frac_tx=st.floats(0, 1),
+    T=st.floats(0.01, 600),
+    r=st.floats(0.05, 5),
+    alpha=st.floats(0.1, 100),
+    s=st.floats(0.05, 5),
+    beta=st.floats(0.1, 100),
+)
 @settings(max_examples=150, deadline=None)
 def test_pareto_stays_finite(x: int, frac_tx: float, T: float, r: float, alpha: float, s: float, beta: float) -> None:
     t_x = 0.0 if x == 0 else frac_tx * T

@@ -55,18 +55,33 @@ def build(session: Session) -> tuple[Base, dict[str, list[int]]]:
 
 def test_fit_predict_write_back_and_read(api: TestClient, app_session: Session, tmp_path: Path) -> None:
     b, kinds = build(app_session)
-    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://", timezone="Europe/Moscow") as wh:
         b.load(wh)
         with pytest.raises(NotFound, match="no fitted model"):
             clv.run_predictions(app_session, SYSTEM, wh, as_of=AS_OF)
         fitted = clv.fit(app_session, SYSTEM, wh, model_name="bgnbd", calibration_end=AS_OF)
         run = clv.run_predictions(app_session, SYSTEM, wh, as_of=AS_OF, horizon_months=12, discount=0.01)
         again = clv.run_predictions(app_session, SYSTEM, wh, as_of=AS_OF, horizon_months=6)  # replaces the figures
-        members = set(analytics.segment_members(wh, {"kind": "and", "rules": [
-            {"kind": "score", "field": "p_alive", "op": "<", "value": 0.3},
-            {"kind": "score", "field": "clv", "op": ">=", "value": 0}]}, AS_OF).to_pyarrow()["customer_id"].to_pylist())  # fmt: skip
-        rich = set(analytics.segment_members(wh, {"kind": "score", "field": "clv", "op": ">", "value": 5000},
-                                             AS_OF).to_pyarrow()["customer_id"].to_pylist())  # fmt: skip
+        members = set(
+            analytics.segment_members(
+                wh,
+                {
+                    "kind": "and",
+                    "rules": [
+                        {"kind": "score", "field": "p_alive", "op": "<", "value": 0.3},
+                        {"kind": "score", "field": "clv", "op": ">=", "value": 0},
+                    ],
+                },
+                AS_OF,
+            )
+            .to_pyarrow()["customer_id"]
+            .to_pylist()
+        )
+        rich = set(
+            analytics.segment_members(wh, {"kind": "score", "field": "clv", "op": ">", "value": 5000}, AS_OF)
+            .to_pyarrow()["customer_id"]
+            .to_pylist()
+        )
     app_session.commit()
     assert (fitted.customers, fitted.repeaters) == (60, 40) and fitted.loglik < 0
     assert run.customers == again.customers == 60
@@ -98,7 +113,7 @@ def test_fit_predict_write_back_and_read(api: TestClient, app_session: Session, 
 
 def test_bad_settings_and_missing_costs_are_clear_errors(app_session: Session, tmp_path: Path) -> None:
     b, _ = build(app_session)
-    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://", timezone="Europe/Moscow") as wh:
         b.load(wh)
         with pytest.raises(ValidationFailed, match="unknown model"):
             clv.fit(app_session, SYSTEM, wh, model_name="bg", calibration_end=AS_OF)
@@ -109,9 +124,13 @@ def test_bad_settings_and_missing_costs_are_clear_errors(app_session: Session, t
         with pytest.raises(ValidationFailed, match="need a prediction first"):
             analytics.segment_size(wh, {"kind": "score", "field": "p_alive", "op": "<", "value": 0.5}, AS_OF)
         clv.fit(app_session, SYSTEM, wh, calibration_end=AS_OF - timedelta(days=90), holdout_end=AS_OF)
-        for kwargs, message in (({"horizon_months": 0}, "horizon"), ({"discount": 1.5}, "discount"),
-                                ({"basis": "profit"}, "unknown basis"), ({"basis": "margin"}, "run `klientura sync`"),
-                                ({"as_of": AS_OF - timedelta(days=200)}, "predict as of that day or later")):  # fmt: skip
+        for kwargs, message in (
+            ({"horizon_months": 0}, "horizon"),
+            ({"discount": 1.5}, "discount"),
+            ({"basis": "profit"}, "unknown basis"),
+            ({"basis": "margin"}, "run `klientura sync`"),
+            ({"as_of": AS_OF - timedelta(days=200)}, "predict as of that day or later"),
+        ):
             args: dict[str, Any] = {"as_of": AS_OF, **kwargs}
             with pytest.raises(ValidationFailed, match=message):
                 clv.run_predictions(app_session, SYSTEM, wh, **args)
@@ -123,7 +142,7 @@ def test_bad_settings_and_missing_costs_are_clear_errors(app_session: Session, t
 def test_margin_basis_values_what_is_kept(app_session: Session, tmp_path: Path) -> None:
     """On margin, a customer's value is their revenue value times the share of it they leave as margin."""
     b, kinds = build(app_session)
-    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://", timezone="Europe/Moscow") as wh:
         b.load(wh)
         build_sales(wh)
         wh.con.execute("UPDATE sales SET cost_k = CAST(round(net_k * 0.6) AS BIGINT)")  # a 40% margin on everything
@@ -132,14 +151,16 @@ def test_margin_basis_values_what_is_kept(app_session: Session, tmp_path: Path) 
         rev = {c: clv.clv_of(app_session, c) for c in kinds["steady"]}
         on_margin = clv.run_predictions(app_session, SYSTEM, wh, as_of=AS_OF, basis="margin")
         mar = {c: clv.clv_of(app_session, c) for c in kinds["steady"]}
-    assert on_margin.report["totals"]["value_1y"] == pytest.approx(0.4 * on_revenue.report["totals"]["value_1y"],
-                                                                   rel=1e-3)  # fmt: skip
+    assert on_margin.report["totals"]["value_1y"] == pytest.approx(
+        0.4 * on_revenue.report["totals"]["value_1y"], rel=1e-3
+    )
     for c in kinds["steady"]:
         assert float(mar[c].clv) == pytest.approx(0.4 * float(rev[c].clv), abs=0.02)  # type: ignore[union-attr]
 
 
-def test_command_line_on_the_store(store: Session, store_url: str, tmp_path: Path,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_command_line_on_the_store(
+    store: Session, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KLIENTURA_DATABASE_URL", store_url)
     monkeypatch.setenv("KLIENTURA_WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
     few = [factories.customer(store) for _ in range(3)]
@@ -186,7 +207,9 @@ def test_command_line_on_the_store(store: Session, store_url: str, tmp_path: Pat
 def test_the_api_fits_predicts_and_reports(api: TestClient, app_session: Session, tmp_path: Path) -> None:
     b, kinds = build(app_session)
     app_session.commit()
-    with analytics.Warehouse(tmp_path / "warehouse.duckdb", "sqlite://") as wh:  # the app's warehouse
+    with analytics.Warehouse(
+        tmp_path / "warehouse.duckdb", "sqlite://", timezone="Europe/Moscow"
+    ) as wh:  # the app's warehouse
         b.load(wh)
     missing = api.get("/api/v1/clv")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
@@ -205,7 +228,7 @@ def test_the_api_fits_predicts_and_reports(api: TestClient, app_session: Session
 
 def test_the_daily_round_predicts_again_and_refits_monthly(app_session: Session, tmp_path: Path) -> None:
     b, kinds = build(app_session)
-    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://", timezone="Europe/Moscow") as wh:
         b.load(wh)
         assert clv.refresh(app_session, SYSTEM, wh, AS_OF) is None  # nothing before a person chose a model
         first = clv.value_the_base(app_session, SYSTEM, wh, as_of=AS_OF, holdout_weeks=0, horizon_months=6)
@@ -213,8 +236,10 @@ def test_the_daily_round_predicts_again_and_refits_monthly(app_session: Session,
         assert again is not None and again.fit_id == first.fit_id and again.horizon_months == 6
         assert again.as_of == AS_OF
         steady = kinds["steady"][0]
-        wh.con.execute("INSERT INTO orders VALUES (100000, ?, ?, ?, 'completed', 150000, 0, 150000, false, NULL, NULL)",
-                       [steady, AS_OF + timedelta(days=35), AS_OF + timedelta(days=35)])  # fmt: skip
+        wh.con.execute(
+            "INSERT INTO orders VALUES (100000, ?, ?, ?, 'completed', 150000, 0, 150000, false, NULL, NULL)",
+            [steady, AS_OF + timedelta(days=35), AS_OF + timedelta(days=35)],
+        )
         later = clv.refresh(app_session, SYSTEM, wh, AS_OF + timedelta(days=40))
     assert later is not None and later.fit_id != first.fit_id and later.as_of == AS_OF + timedelta(days=35)
     refit = app_session.get(analytics.ClvFit, later.fit_id)
@@ -227,7 +252,7 @@ def test_value_by_saved_segment(app_session: Session, tmp_path: Path) -> None:
     from klientura.segments import Segment, SegmentMember
 
     b, kinds = build(app_session)
-    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://", timezone="Europe/Moscow") as wh:
         b.load(wh)
         clv.value_the_base(app_session, SYSTEM, wh, as_of=AS_OF, holdout_weeks=0)
     loyal = Segment(name="Постоянные", rule={"kind": "tag", "tag": "x"}, created_by="test")
@@ -268,22 +293,23 @@ def test_the_holdout_counts_only_the_customers_fitted_on(app_session: Session, t
     newcomer = b.card(10_002)
     b.buy(newcomer, 40)
     b.buy(newcomer, 30)
-    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://", timezone="Europe/Moscow") as wh:
         b.load(wh)
         row = clv.fit(app_session, SYSTEM, wh, calibration_end=end, holdout_end=AS_OF)
     seen = {cid for cid, *_ in b.customers if cid not in (late, newcomer)}
     by_customer: dict[int, set[Any]] = {}
     for _oid, cid, day, *_rest in b.orders:
         by_customer.setdefault(cid, set()).add(day)
-    expected = sum(1 for cid in seen for d in by_customer.get(cid, ()) if end < d <= AS_OF
-                   and min(by_customer[cid]) < end)  # fmt: skip
+    expected = sum(
+        1 for cid in seen for d in by_customer.get(cid, ()) if end < d <= AS_OF and min(by_customer[cid]) < end
+    )
     assert row.diagnostics is not None and row.diagnostics["actual"] == expected > 0
     assert sum(row.diagnostics["weekly"]["actual"]) <= expected
 
 
 def test_a_young_base_is_valued_without_the_check_it_cannot_have(app_session: Session, tmp_path: Path) -> None:
     b, _kinds = build(app_session)
-    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://") as wh:
+    with analytics.Warehouse(tmp_path / "w.duckdb", "sqlite://", timezone="Europe/Moscow") as wh:
         b.load(wh)
         run = clv.value_the_base(app_session, SYSTEM, wh, as_of=AS_OF, holdout_weeks=60)  # before anyone bought
     assert run.customers == 60

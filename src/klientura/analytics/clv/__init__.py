@@ -4,6 +4,7 @@ the base. Implemented from the published likelihoods with numpy/scipy (no lifeti
 from klientura.analytics.clv.data import UNITS
 from klientura.analytics.clv.fitting import Counts, Estimate
 from klientura.analytics.clv.registry import MODELS, fit_spend, model
+from klientura.analytics.clv.runs import refresh, run_predictions, value_the_base
 from klientura.analytics.clv.service import (
     BASES,
     clv_of,
@@ -15,9 +16,6 @@ from klientura.analytics.clv.service import (
     latest_fit,
     latest_run,
     prepare,
-    refresh,
-    run_predictions,
-    value_the_base,
 )
 from klientura.analytics.clv.spend import Spends
 

@@ -26,8 +26,15 @@ def _loglik(p: Array, d: Counts, modified: bool) -> tuple[float, Array]:
     r, alpha, a, b = (float(v) for v in p)
     xs, wx, x, w = d.xs, d.wx, d.x, d.w
     k = 1.0 if modified else 0.0  # MBG/NBD: one more chance to drop out, at the first purchase
-    per_x = (gammaln(r + xs) - gammaln(r) + r * np.log(alpha) + gammaln(a + b) + gammaln(b + xs + k) - gammaln(b)
-             - gammaln(a + b + xs + k))  # fmt: skip
+    per_x = (
+        gammaln(r + xs)
+        - gammaln(r)
+        + r * np.log(alpha)
+        + gammaln(a + b)
+        + gammaln(b + xs + k)
+        - gammaln(b)
+        - gammaln(a + b + xs + k)
+    )
     l_T = np.log(alpha + d.T)
     l_tx = np.log(alpha + d.t_x)
     a3 = -(r + x) * l_T

@@ -47,12 +47,14 @@ def histories(tables: dict[str, Expr], end: date) -> Expr:
     )
     x = (per.n - 1).cast("int64")
     return per.select(
-        "cid", "first_day", "revenue_k",
+        "cid",
+        "first_day",
+        "revenue_k",
         x=x,
         t_x_days=per.last_day.delta(per.first_day, unit="day").cast("int64"),
         T_days=ibis.date(end).delta(per.first_day, unit="day").cast("int64"),
         m_k=(x > 0).ifelse(per.repeat_k.cast("float64") / x.cast("float64"), ibis.null("float64")),
-    )  # fmt: skip
+    )
 
 
 def holdout(tables: dict[str, Expr], calibration_end: date, end: date) -> Expr:

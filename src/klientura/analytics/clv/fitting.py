@@ -116,8 +116,9 @@ def _check_histories(x: Array, t_x: Array, T: Array) -> None:
 def enough(customers: int, repeaters: int) -> None:
     """A clear refusal when there is too little to estimate from."""
     if customers < MIN_CUSTOMERS or repeaters < MIN_REPEATERS:
-        raise ValidationFailed(TOO_LITTLE_DATA, customers=customers, repeaters=repeaters, need=MIN_CUSTOMERS,
-                               need_repeaters=MIN_REPEATERS)  # fmt: skip
+        raise ValidationFailed(
+            TOO_LITTLE_DATA, customers=customers, repeaters=repeaters, need=MIN_CUSTOMERS, need_repeaters=MIN_REPEATERS
+        )
 
 
 @dataclass
@@ -137,9 +138,16 @@ class Estimate:
         return np.array(list(self.params.values()), dtype=np.float64)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "params": self.params, "std_errors": self.std_errors, "loglik": self.loglik,
-                "customers": self.customers, "converged": self.converged, "iterations": self.iterations,
-                "warnings": self.warnings}  # fmt: skip
+        return {
+            "model": self.model,
+            "params": self.params,
+            "std_errors": self.std_errors,
+            "loglik": self.loglik,
+            "customers": self.customers,
+            "converged": self.converged,
+            "iterations": self.iterations,
+            "warnings": self.warnings,
+        }
 
 
 def _numeric_gradient(loglik: LogLik, p: Array, data: Any) -> Array:
@@ -189,8 +197,14 @@ def maximise(name: str, names: tuple[str, ...], loglik: LogLik, data: Any, start
     ]  # x 160,000 from the start: beyond any sensible estimate
     from scipy.optimize import minimize  # on first use: scipy.optimize takes 0.4 s to import
 
-    result = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
-                      options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})  # fmt: skip
+    result = minimize(
+        objective,
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10},
+    )
     p = np.exp(result.x)
     warnings: list[Notice] = []
     h_mat = hessian(loglik, p, data)

@@ -106,6 +106,12 @@ def by_frequency(predicted: Array, actual: Array, x: Array, top: int = 7) -> lis
         sel = x == k if k < top else x >= top
         n = int(sel.sum())
         if n:
-            rows.append({"x": f"{k}+" if k == top else str(k), "customers": n,
-                         "predicted": float(predicted[sel].mean()), "actual": float(actual[sel].mean())})  # fmt: skip
+            rows.append(
+                {
+                    "x": f"{k}+" if k == top else str(k),
+                    "customers": n,
+                    "predicted": float(predicted[sel].mean()),
+                    "actual": float(actual[sel].mean()),
+                }
+            )
     return rows

@@ -68,14 +68,40 @@ class Model:
 
 
 MODELS: dict[str, Model] = {
-    "bgnbd": Model("bgnbd", "BG/NBD", betageo.NAMES, betageo.loglik, betageo.start, betageo.p_alive,
-                   betageo.expected_if_alive, betageo.survival, 3),
-    "mbgnbd": Model("mbgnbd", "MBG/NBD", betageo.NAMES, betageo.loglik_modified, betageo.start,
-                    partial(betageo.p_alive, modified=True), partial(betageo.expected_if_alive, modified=True),
-                    betageo.survival, 3),
-    "pareto": Model("pareto", "Pareto/NBD", pareto.NAMES, pareto.loglik, pareto.start, pareto.p_alive,
-                    pareto.expected_if_alive, pareto.survival, 3),
-}  # fmt: skip
+    "bgnbd": Model(
+        "bgnbd",
+        "BG/NBD",
+        betageo.NAMES,
+        betageo.loglik,
+        betageo.start,
+        betageo.p_alive,
+        betageo.expected_if_alive,
+        betageo.survival,
+        3,
+    ),
+    "mbgnbd": Model(
+        "mbgnbd",
+        "MBG/NBD",
+        betageo.NAMES,
+        betageo.loglik_modified,
+        betageo.start,
+        partial(betageo.p_alive, modified=True),
+        partial(betageo.expected_if_alive, modified=True),
+        betageo.survival,
+        3,
+    ),
+    "pareto": Model(
+        "pareto",
+        "Pareto/NBD",
+        pareto.NAMES,
+        pareto.loglik,
+        pareto.start,
+        pareto.p_alive,
+        pareto.expected_if_alive,
+        pareto.survival,
+        3,
+    ),
+}
 
 
 def model(name: str) -> Model:

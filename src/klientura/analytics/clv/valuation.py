@@ -24,8 +24,15 @@ def breakdown(keys: list[Any], pred: Predictions) -> list[dict[str, Any]]:
     n = np.bincount(row, minlength=len(names))
     alive = np.bincount(row, weights=pred.p_alive, minlength=len(names))
     sums = {y: np.bincount(row, weights=pred.years[y], minlength=len(names)) for y in YEARS}
-    out = [{"key": str(names[i]), "customers": int(n[i]), "p_alive": float(alive[i] / n[i]),
-            **{f"value_{y}y": round(float(sums[y][i]), 2) for y in YEARS}} for i in range(len(names))]  # fmt: skip
+    out = [
+        {
+            "key": str(names[i]),
+            "customers": int(n[i]),
+            "p_alive": float(alive[i] / n[i]),
+            **{f"value_{y}y": round(float(sums[y][i]), 2) for y in YEARS},
+        }
+        for i in range(len(names))
+    ]
     return sorted(out, key=lambda r: -r["value_3y"])
 
 
@@ -42,28 +49,48 @@ def totals(pred: Predictions) -> dict[str, Any]:
 
 
 def retention(
-    model: Model, p: Array, spend_p: Array, hist: dict[str, Any], *, unit_days: float, discount: float,
-    ratio: Array | None, base_value: float,
-) -> dict[str, Any]:  # fmt: skip
+    model: Model,
+    p: Array,
+    spend_p: Array,
+    hist: dict[str, Any],
+    *,
+    unit_days: float,
+    discount: float,
+    ratio: Array | None,
+    base_value: float,
+) -> dict[str, Any]:
     """What one point of retention is worth: the base's 3-year value were one customer in a hundred more to
     stay for the next 12 months, minus its value now. Loyalty moves through the model's dropout parameter (b of
     the BG family, beta of Pareto/NBD), with everything else and every customer's history as they are."""
     year = 365.25 / unit_days
     now = model.survival(p, year)
     loyal = model.more_loyal(p, year)
-    better = predict(model, loyal, spend_p, hist, unit_days=unit_days, horizon_months=36, discount=discount,
-                     ratio=ratio)  # fmt: skip
+    better = predict(
+        model, loyal, spend_p, hist, unit_days=unit_days, horizon_months=36, discount=discount, ratio=ratio
+    )
     value = float(better.years[3].sum())
-    return {"survival": now, "survival_more_loyal": model.survival(loyal, year), "value_3y": base_value,
-            "value_3y_more_loyal": round(value, 2), "per_point": round(value - base_value, 2),
-            "per_point_share": (value - base_value) / base_value if base_value else None,
-            "param": model.names[model.retention_param], "param_more_loyal": float(loyal[model.retention_param])}  # fmt: skip
+    return {
+        "survival": now,
+        "survival_more_loyal": model.survival(loyal, year),
+        "value_3y": base_value,
+        "value_3y_more_loyal": round(value, 2),
+        "per_point": round(value - base_value, 2),
+        "per_point_share": (value - base_value) / base_value if base_value else None,
+        "param": model.names[model.retention_param],
+        "param_more_loyal": float(loyal[model.retention_param]),
+    }
 
 
 def holdout_check(
-    model: Model, p: Array, hist: dict[str, Any], actual: Array, weekly_actual: Array, *, unit_days: float,
+    model: Model,
+    p: Array,
+    hist: dict[str, Any],
+    actual: Array,
+    weekly_actual: Array,
+    *,
+    unit_days: float,
     holdout_days: int,
-) -> tuple[dict[str, Any], list[Notice]]:  # fmt: skip
+) -> tuple[dict[str, Any], list[Notice]]:
     """Predicted against actual purchases after the calibration end: in total, per week, per frequency."""
     x = np.asarray(hist["x"], dtype=np.float64)
     t_x = np.asarray(hist["t_x_days"], dtype=np.float64) / unit_days
@@ -80,11 +107,16 @@ def holdout_check(
         )
     mae = float(np.mean(np.abs(predicted - actual))) if len(actual) else 0.0
     return {
-        "days": holdout_days, "customers": len(x), "predicted": total_p, "actual": total_a, "error": error,
-        "mae": mae, "correlation": _corr(predicted, actual),
+        "days": holdout_days,
+        "customers": len(x),
+        "predicted": total_p,
+        "actual": total_a,
+        "error": error,
+        "mae": mae,
+        "correlation": _corr(predicted, actual),
         "weekly": {"predicted": [float(v) for v in weekly], "actual": [float(v) for v in weekly_actual]},
         "by_frequency": by_frequency(predicted, actual, x),
-    }, warnings  # fmt: skip
+    }, warnings
 
 
 def _corr(a: Array, b: Array) -> float | None:

@@ -29,13 +29,23 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite compares bytes already
     for table, column, length in COLUMNS:
-        op.alter_column(table, column, type_=sa.String(length, collation="C"), existing_type=sa.String(length),
-                        existing_nullable=False)  # fmt: skip
+        op.alter_column(
+            table,
+            column,
+            type_=sa.String(length, collation="C"),
+            existing_type=sa.String(length),
+            existing_nullable=False,
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for table, column, length in COLUMNS:
-        op.alter_column(table, column, type_=sa.String(length), existing_type=sa.String(length, collation="C"),
-                        existing_nullable=False)  # fmt: skip
+        op.alter_column(
+            table,
+            column,
+            type_=sa.String(length),
+            existing_type=sa.String(length, collation="C"),
+            existing_nullable=False,
+        )

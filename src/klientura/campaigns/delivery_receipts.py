@@ -29,32 +29,42 @@ SMSC_DELIVERED, SMSC_FAILED = {1}, {20, 22}
 
 
 @dataclass(frozen=True)
-class Receipt:
+class DeliveryReceipt:
     provider_id: str
     status: str  # delivered | failed | read
     error: str | None = None
     bounce: bool = False  # failed because the address itself is bad
 
 
-def parse(provider: str, form: Mapping[str, Sequence[str]], body: object = None) -> list[Receipt]:
+def parse(provider: str, form: Mapping[str, Sequence[str]], body: object = None) -> list[DeliveryReceipt]:
     """The receipts in a callback; statuses that say nothing final (queued at the operator …) are left out."""
-    out: list[Receipt] = []
+    out: list[DeliveryReceipt] = []
     if provider == "smsru":
         for item in form.get("data[]", []):
             parts = item.split("\n")
             if len(parts) >= 3 and parts[0] == "sms_status" and parts[2].strip().isdigit():
                 code = int(parts[2])
                 if code in SMSRU_DELIVERED | SMSRU_FAILED:
-                    out.append(Receipt(parts[1].strip(), "delivered" if code in SMSRU_DELIVERED else "failed",
-                                       None if code in SMSRU_DELIVERED else f"sms.ru {code}"))  # fmt: skip
+                    out.append(
+                        DeliveryReceipt(
+                            parts[1].strip(),
+                            "delivered" if code in SMSRU_DELIVERED else "failed",
+                            None if code in SMSRU_DELIVERED else f"sms.ru {code}",
+                        )
+                    )
     elif provider == "smsc":
         ids, statuses = form.get("id", []), form.get("status", [])
         if ids and statuses and statuses[0].lstrip("-").isdigit():
             code = int(statuses[0])
             if code in SMSC_DELIVERED | SMSC_FAILED:
                 err = (form.get("err") or [""])[0]
-                out.append(Receipt(ids[0], "delivered" if code in SMSC_DELIVERED else "failed",
-                                   None if code in SMSC_DELIVERED else f"smsc.ru {code} {err}".strip()))  # fmt: skip
+                out.append(
+                    DeliveryReceipt(
+                        ids[0],
+                        "delivered" if code in SMSC_DELIVERED else "failed",
+                        None if code in SMSC_DELIVERED else f"smsc.ru {code} {err}".strip(),
+                    )
+                )
     elif provider == "generic":
         items: list[object] = list(body) if isinstance(body, list) else [body]
         for entry in items:
@@ -62,14 +72,20 @@ def parse(provider: str, form: Mapping[str, Sequence[str]], body: object = None)
                 raise ValidationFailed(RECEIPT_SHAPE)
             if entry["status"] is None:
                 raise ValidationFailed(RECEIPT_SHAPE)
-            out.append(Receipt(str(entry["provider_id"]), str(entry["status"]), entry.get("error"),
-                               entry.get("bounce") is True and entry["status"] == "failed"))  # fmt: skip
+            out.append(
+                DeliveryReceipt(
+                    str(entry["provider_id"]),
+                    str(entry["status"]),
+                    entry.get("error"),
+                    entry.get("bounce") is True and entry["status"] == "failed",
+                )
+            )
     else:
         raise ValidationFailed(UNKNOWN_PROVIDER, value=provider)
     return out
 
 
-def apply(session: Session, receipts: Sequence[Receipt], at: datetime) -> int:
+def apply(session: Session, receipts: Sequence[DeliveryReceipt], at: datetime) -> int:
     """Record the receipts; how many messages they were about (unknown ids are ignored: another system's)."""
     found = 0
     for r in receipts:
