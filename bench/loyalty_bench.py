@@ -47,16 +47,18 @@ def prepare(admin_url: str, customers: int) -> tuple[str, str]:
     from klientura.customers import CustomerIn, resolve
     from klientura.customers import prepare as prepare_customer
     from klientura.db import make_session_factory
+    from klientura.kit.shop import Shop
     from klientura.loyalty import earn
     from klientura.loyalty.accounts import account_of
 
+    shop = Shop("RU", "Europe/Moscow", "RUB")
     url = fresh_database(admin_url, DB)
     factory = make_session_factory(url)
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     with factory() as session:
         session.add_all(Product(sku=f"SKU-{i}", name=f"Товар {i}", price=Decimal(100 * i)) for i in range(1, 51))
         for i in range(customers):
-            cid = resolve(session, SYSTEM, prepare_customer(CustomerIn(phone=f"+7913{i:07d}"))).customer_id
+            cid = resolve(session, SYSTEM, prepare_customer(CustomerIn(phone=f"+7913{i:07d}"), shop=shop)).customer_id
             acc = account_of(session, cid)
             earn(session, acc.id, 5000, at=t0, author="bench", expires_at=t0 + timedelta(days=730))
         _k, token = create_api_key(session, SYSTEM, "bench", list(SCOPES))

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+from babel.numbers import get_currency_name
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
@@ -42,3 +46,27 @@ class Settings(BaseSettings):
     channel_costs: dict[str, float] = {"email": 0.05, "sms": 3.0, "telegram": 0.0, "webhook": 0.0}  # per message
     upload_dir: Path = DEFAULT_DATA_DIR / "uploads"
     warehouse_path: Path | None = None  # the DuckDB file; by default beside an SQLite store, else under var/
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Moscow)") from None
+        return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown region {value!r} (an ISO 3166 code such as RU)")
+        return value.upper()
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        code = value.upper()
+        if len(code) != 3 or get_currency_name(code, locale="en") == code:
+            raise ValueError(f"unknown currency {value!r} (an ISO 4217 code such as RUB)")
+        return code

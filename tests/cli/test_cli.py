@@ -32,6 +32,12 @@ def test_every_command_exists_on_import_alone_and_bad_settings_are_a_readable_er
     monkeypatch.setenv("KLIENTURA_DEDUP_THRESHOLD", "a lot")
     r = CliRunner().invoke(app, ["dedup", "scan"])
     assert r.exit_code == 2 and "KLIENTURA_DEDUP_THRESHOLD" in r.output, r.output
+    monkeypatch.delenv("KLIENTURA_DEDUP_THRESHOLD")
+    for name, bad in (("TIMEZONE", "Mars/Phobos"), ("DEFAULT_REGION", "ZZ"), ("CURRENCY", "XYZ")):
+        monkeypatch.setenv(f"KLIENTURA_{name}", bad)  # the shop's context: refused before anything runs
+        r = CliRunner().invoke(app, ["serve", "--port", "1"])
+        assert r.exit_code == 2 and f"KLIENTURA_{name}" in r.output and bad in r.output, r.output
+        monkeypatch.delenv(f"KLIENTURA_{name}")
 
 
 def test_import_reports_rows_dry_run_writes_nothing_and_reimport_changes_nothing(env: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import NoReturn
-from zoneinfo import ZoneInfoNotFoundError
 
 import typer
 from pydantic import ValidationError
@@ -55,9 +54,6 @@ def shop_of(ctx: typer.Context) -> Shop:
     once per command."""
     root = ctx.find_root()
     shop = root.meta.get("klientura.shop")
-    if not isinstance(shop, Shop):
-        try:
-            shop = root.meta["klientura.shop"] = Shop.of(settings_of(ctx))
-        except ZoneInfoNotFoundError:
-            fail(f"setting KLIENTURA_TIMEZONE: unknown time zone {settings_of(ctx).timezone!r}")
+    if not isinstance(shop, Shop):  # the settings checked the zone, the region and the currency
+        shop = root.meta["klientura.shop"] = Shop.of(settings_of(ctx))
     return shop
