@@ -95,13 +95,13 @@ def step_reference(store: str) -> dict[str, Any]:
 
     from tests.campaigns.test_recommend import reference
 
-    from klientura.campaigns.recommend import _everyones
     from klientura.db import command_session
+    from klientura.orders import all_purchases
 
     with command_session(store) as session:
         ids = _targets(session)
         t = time.perf_counter()
-        cids, pids = _everyones(session)
+        cids, pids = all_purchases(session)
         baskets: dict[int, set[int]] = defaultdict(set)
         for c, p in zip(cids.tolist(), pids.tolist(), strict=True):
             baskets[c].add(p)

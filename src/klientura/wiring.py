@@ -4,10 +4,12 @@ here does not run."""
 
 from __future__ import annotations
 
-from klientura.dedup import MergeHook
+from klientura.customers import MergeHook
+from klientura.events import EventsMerge
 from klientura.loyalty import LoyaltyMerge
+from klientura.orders import OrdersMerge
 
 
 def merge_hooks() -> tuple[MergeHook, ...]:
     """What a merge of two cards (and its undo) moves besides the customer domain's own rows, in order."""
-    return (LoyaltyMerge(),)
+    return (OrdersMerge(), EventsMerge(), LoyaltyMerge())

@@ -18,6 +18,7 @@ from klientura.audit import SYSTEM
 from klientura.customers import CustomerUpdate, update_customer
 from klientura.events import EventIn, record_event
 from klientura.orders import Order, ReturnIn, create_return
+from klientura.wiring import merge_hooks
 from tests import factories
 from tests.factories import SHOP
 
@@ -64,14 +65,14 @@ def test_merges_unmerges_and_returns_are_reflected(store: Session, store_url: st
     store.commit()
     path = tmp_path / "w.duckdb"
     analytics.sync(store_url, path, timezone="Europe/Moscow")
-    rec = dedup.merge(store, SYSTEM, a, b, hooks=())
+    rec = dedup.merge(store, SYSTEM, a, b, hooks=merge_hooks())
     store.commit()
     analytics.sync(store_url, path, timezone="Europe/Moscow")
     with analytics.Warehouse(path, store_url, timezone="Europe/Moscow") as wh:
         assert _rows(wh, f"SELECT root_id FROM customers WHERE id = {b}") == [(a,)]
         table = analytics.compute(wh, analytics.AnalyticsSettings(), date(2026, 2, 1)).to_pylist()
         assert [(r["customer_id"], r["orders"], r["revenue_k"]) for r in table] == [(a, 2, 40_000)]
-    dedup.unmerge(store, SYSTEM, rec.id, hooks=())
+    dedup.unmerge(store, SYSTEM, rec.id, hooks=merge_hooks())
     create_return(store, SYSTEM, ob, ReturnIn(external_id="RET-1", returned_at=datetime(2026, 1, 20, tzinfo=UTC)))
     store.commit()
     assert analytics.sync(store_url, path, timezone="Europe/Moscow").copied["returns"] == 1

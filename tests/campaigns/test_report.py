@@ -20,6 +20,7 @@ from klientura.channels import DeliveryResult
 from klientura.events import Event
 from klientura.kit.errors import Conflict
 from klientura.orders import LineIn, OrderIn, ReturnIn, create_return, ingest_order
+from klientura.wiring import merge_hooks
 from tests import factories
 from tests.campaigns.test_campaigns import SENDING, segment
 from tests.factories import SHOP
@@ -149,18 +150,18 @@ def test_a_recipient_whose_card_is_merged_keeps_its_orders(session: Session, lau
     day = timedelta(days=1)
     twin, third = factories.customer(session), factories.customer(session)  # outside the campaign
     buy(session, target[0], LAUNCH + day)  # on the recipient's own card, moved by the merge
-    dedup.merge(session, SYSTEM, twin, target[0], hooks=())
+    dedup.merge(session, SYSTEM, twin, target[0], hooks=merge_hooks())
     buy(session, twin, LAUNCH + 2 * day)
     buy(session, twin, LAUNCH - day)  # before the launch
-    dedup.merge(session, SYSTEM, third, twin, hooks=())  # and the survivor merged in its turn
+    dedup.merge(session, SYSTEM, third, twin, hooks=merge_hooks())  # and the survivor merged in its turn
     buy(session, third, LAUNCH + 3 * day)
-    dedup.merge(session, SYSTEM, control[0], control[1], hooks=())  # two recipients, one person
+    dedup.merge(session, SYSTEM, control[0], control[1], hooks=merge_hooks())  # two recipients, one person
     buy(session, control[0], LAUNCH + day)
     skipped = factories.customer(session)  # a recipient never reachable: skipped at the launch
     session.add(Recipient(campaign_id=c.id, customer_id=skipped, grp="skipped", reason="no email address"))
     buy(session, target[2], LAUNCH + 4 * day)
     dedup.merge(
-        session, SYSTEM, skipped, target[2], hooks=()
+        session, SYSTEM, skipped, target[2], hooks=merge_hooks()
     )  # the survivor is no comparison's: the target keeps the order
     buy(session, target[1], LAUNCH + day)
     r = campaigns.report(session, SYSTEM, c.id, LAUNCH + 10 * day, {}, timezone="Europe/Moscow")

@@ -26,6 +26,7 @@ from klientura.dedup import merge, unmerge
 from klientura.events import Event, EventIn, record_event
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.orders import Order
+from klientura.wiring import merge_hooks
 from tests.factories import SHOP, order
 
 _seq = iter(range(10**6))
@@ -102,7 +103,7 @@ def test_merge_then_unmerge_restores_both_cards_exactly(session: Session, a: dic
         when = datetime(2026, 3, 1, tzinfo=UTC)
         ida, idb = make(session, a, when), make(session, b, when)
         before = (state(session, ida), state(session, idb))
-        rec = merge(session, SYSTEM, ida, idb, hooks=())
+        rec = merge(session, SYSTEM, ida, idb, hooks=merge_hooks())
         merged = state(session, ida)
         assert state(session, idb)["profile"][-1] == ida  # the merged card points at its survivor
         assert sorted(merged["orders"]) == sorted(before[0]["orders"] + before[1]["orders"])
@@ -110,7 +111,7 @@ def test_merge_then_unmerge_restores_both_cards_exactly(session: Session, a: dic
         assert {i[2] for i in merged["identities"]} == {i[2] for i in before[0]["identities"] + before[1]["identities"]}
         assert set(merged["tags"]) == set(before[0]["tags"]) | set(before[1]["tags"])
         assert {c[0] for c in merged["consents"]} == {c[0] for c in before[0]["consents"] + before[1]["consents"]}
-        unmerge(session, SYSTEM, rec.id, hooks=())
+        unmerge(session, SYSTEM, rec.id, hooks=merge_hooks())
         assert (state(session, ida), state(session, idb)) == before
         sp.rollback()
 
@@ -120,7 +121,7 @@ def test_merge_fills_gaps_and_is_audited_and_guarded(session: Session) -> None:
     b = resolve(
         session, SYSTEM, prepare(CustomerIn(email="ivan@example.com", first_name="Иван", city="Тула"), shop=SHOP)
     ).customer_id
-    rec = merge(session, SYSTEM, a, b, hooks=())
+    rec = merge(session, SYSTEM, a, b, hooks=merge_hooks())
     survivor = session.get_one(Customer, a)
     assert (survivor.last_name, survivor.first_name, survivor.city) == ("Иванов", "Иван", "Тула")
     # a repeat request with the merged card's e-mail now lands on the survivor
@@ -128,10 +129,10 @@ def test_merge_fills_gaps_and_is_audited_and_guarded(session: Session) -> None:
     actions = set(session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("customer.merge%"))))
     assert actions == {"customer.merge", "customer.merged_into"}
     with pytest.raises(Conflict):
-        merge(session, SYSTEM, a, b, hooks=())  # b is already merged
+        merge(session, SYSTEM, a, b, hooks=merge_hooks())  # b is already merged
     with pytest.raises(ValidationFailed):
-        merge(session, SYSTEM, a, a, hooks=())
-    unmerge(session, SYSTEM, rec.id, hooks=())
+        merge(session, SYSTEM, a, a, hooks=merge_hooks())
+    unmerge(session, SYSTEM, rec.id, hooks=merge_hooks())
     with pytest.raises(Conflict):
-        unmerge(session, SYSTEM, rec.id, hooks=())
+        unmerge(session, SYSTEM, rec.id, hooks=merge_hooks())
     assert session.get_one(Customer, a).first_name is None

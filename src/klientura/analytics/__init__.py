@@ -7,6 +7,7 @@ from klientura.analytics.labels import FAMILY_NAMES, LABELS, label
 from klientura.analytics.models import AnalyticsConfig, ClvFit, ClvRun, CustomerClv, CustomerScore, ScoreSnapshot
 from klientura.analytics.rules import PROFILE_FIELDS, SCORE_FIELDS, parse_rule
 from klientura.analytics.schemas import ClvRead, GroupRead, ScoreRead
+from klientura.analytics.scored import NOT_SCORED, Scored, in_lifecycle, scored
 from klientura.analytics.service import (
     FAMILIES,
     RecomputeReport,
@@ -39,6 +40,7 @@ __all__ = [
     "FAMILIES",
     "FAMILY_NAMES",
     "LABELS",
+    "NOT_SCORED",
     "NOT_VALUED_YET",
     "PROFILE_FIELDS",
     "RFM_SEGMENTS",
@@ -59,6 +61,7 @@ __all__ = [
     "RfmSettings",
     "ScoreRead",
     "ScoreSnapshot",
+    "Scored",
     "SyncReport",
     "Warehouse",
     "backfill_snapshots",
@@ -67,6 +70,7 @@ __all__ = [
     "dashboard",
     "default_path",
     "groups",
+    "in_lifecycle",
     "label",
     "last_as_of",
     "load_settings",
@@ -77,6 +81,7 @@ __all__ = [
     "rfm_migration",
     "save_settings",
     "score_of",
+    "scored",
     "segment_members",
     "segment_size",
     "sync",

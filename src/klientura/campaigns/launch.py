@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
 
 from klientura import loyalty
 from klientura.audit import Actor, record
@@ -51,7 +50,7 @@ from klientura.db import Deferred, Session, insert_columns
 from klientura.kit.channels import SEND_CHANNELS
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.kit.gc import paused as paused_gc
-from klientura.segments import SegmentMember
+from klientura.segments import members_query
 
 LOYALTY_FIELDS = frozenset({"points", "points_expiring", "points_expire_on", "tier"})
 SAMPLE_CODE = "XXXXXXXXXX"  # what a preview or a test send shows for the personal code
@@ -148,7 +147,7 @@ def _launch(session: Session, actor: Actor, campaign: Campaign, now: datetime, s
     the codes and the recipients in a second thread while this one builds the messages (the session is the
     writer's until waited for)."""
     content = Content(campaign.variants, sending.locale, sending.currency)
-    members = select(SegmentMember.customer_id).where(SegmentMember.segment_id == campaign.segment_id)
+    members = members_query(campaign.segment_id)
     scope: Any = lambda c: c.in_(members)  # noqa: E731
     clock = _Phases()
     aud = audience(session, scope)

@@ -9,9 +9,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import and_, case, func, select
 
-from klientura.customers import KIND_OF_CHANNEL, Consent, Customer, Identity
+from klientura.customers import KIND_OF_CHANNEL, contact_rows
 from klientura.db import Session
 
 CHANNEL_OF_KIND = {kind: channel for channel, kind in KIND_OF_CHANNEL.items()}  # e-mail, phone -> sms, telegram
@@ -32,26 +31,6 @@ class Reach:
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
-
-
-def _pick(kind: str) -> Any:
-    """The address of a kind that has not bounced: the primary one, else the smallest (one row per customer,
-    whatever the store)."""
-    usable = and_(Identity.kind == kind, Identity.bounced_at.is_(None))
-    return func.coalesce(
-        func.max(case((and_(usable, Identity.is_primary.is_(True)), Identity.value))),
-        func.min(case((usable, Identity.value))),
-    )
-
-
-def _bounced(kind: str) -> Any:
-    """1 when an address of the kind has bounced."""
-    return func.max(case((and_(Identity.kind == kind, Identity.bounced_at.is_not(None)), 1), else_=0))
-
-
-def _granted(channel: str) -> Any:
-    """1 granted, 0 refused, NULL never asked."""
-    return func.max(case((Consent.channel == channel, case((Consent.granted.is_(True), 1), else_=0))))
 
 
 @dataclass
@@ -91,40 +70,8 @@ def audience(session: Session, scope: Scope) -> Audience:
     Of several addresses of a kind the primary one, else the smallest. A webhook needs no address (the receiving
     system knows the customer by id) but honours a refusal."""
     kinds = {channel: kind for kind, channel in CHANNEL_OF_KIND.items()}
-    ids = (
-        select(
-            Identity.customer_id.label("cid"),
-            *(_pick(kind).label(ch) for ch, kind in kinds.items()),
-            *(_bounced(kind).label(f"{ch}_bounced") for ch, kind in kinds.items()),
-        )
-        .where(scope(Identity.customer_id))
-        .group_by(Identity.customer_id)
-        .subquery()
-    )
     channels = (*kinds, "webhook")
-    consents = (
-        select(Consent.customer_id.label("cid"), *(_granted(ch).label(ch) for ch in channels))
-        .where(scope(Consent.customer_id))
-        .group_by(Consent.customer_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            Customer.id,
-            Customer.first_name,
-            Customer.last_name,
-            Customer.middle_name,
-            Customer.timezone,
-            Customer.preferred_channel,
-            *(ids.c[ch] for ch in kinds),
-            *(consents.c[ch] for ch in channels),
-            *(ids.c[f"{ch}_bounced"] for ch in kinds),
-        )
-        .outerjoin(ids, ids.c.cid == Customer.id)
-        .outerjoin(consents, consents.c.cid == Customer.id)
-        .where(scope(Customer.id), Customer.merged_into_id.is_(None))
-        .order_by(Customer.id)
-    ).all()
+    rows = contact_rows(session, scope, kinds, channels)
     cols: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6 + 2 * len(kinds) + len(channels))]
     n = len(kinds)
     address: dict[str, list[str | None]] = {ch: list(cols[6 + i]) for i, ch in enumerate(kinds)}

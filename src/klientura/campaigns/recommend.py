@@ -21,18 +21,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from sqlalchemy import BigInteger, cast, func, select
 
-from klientura.catalog import Product
-from klientura.db import Session, in_chunks, memos_of
-from klientura.orders import Order, OrderLine
+from klientura.catalog import products_by_id
+from klientura.db import Session, memos_of
+from klientura.orders import Ints, all_purchases, purchases_of, purchases_stamp
 
 NEIGHBOURS = 100
 CELLS = 4_000_000  # scores held at a time (customers x products): 32 MB
 FEW = 5_000  # up to this many customers their baskets are looked up by id, beyond it read with everyone's
 FRESH = 3600.0  # seconds a model that took a second or more to build serves while orders come in
-
-Ints = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -48,47 +45,6 @@ class _Built:
     model: Model
     seconds: float
     at: float
-
-
-def _keys() -> Any:
-    """Each completed order line as one integer, ``customer << 32 | product``: a fifth of the time two columns take
-    to come through the driver, and made distinct by sorting."""
-    return (
-        select(cast(Order.customer_id, BigInteger) * 4294967296 + OrderLine.product_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.customer_id.is_not(None), OrderLine.product_id.is_not(None), Order.status == "completed")
-    )
-
-
-def _split(keys: Ints) -> tuple[Ints, Ints]:
-    """(customers, products) of the keys, each pair once."""
-    keys = np.sort(keys)  # np.unique hashes: ten times slower here on 7 million keys
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
-    return keys >> 32, keys & 0xFFFFFFFF
-
-
-def _theirs(session: Session, customers: Sequence[int]) -> tuple[Ints, Ints]:
-    """These customers' distinct products, looked up by customer."""
-    found = [
-        k for part in in_chunks(session, customers) for k in session.scalars(_keys().where(part.of(Order.customer_id)))
-    ]
-    return _split(np.array(found, dtype=np.int64))
-
-
-def _everyones(session: Session) -> tuple[Ints, Ints]:
-    """Every customer's distinct products, straight through the driver's cursor (no result rows built), a batch of
-    Python tuples at a time."""
-    bind = session.get_bind()
-    sql = str(_keys().compile(dialect=bind.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = session.connection().connection.cursor()
-    parts = []
-    try:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(500_000):
-            parts.append(np.fromiter((r[0] for r in rows), np.int64, len(rows)))
-    finally:
-        cursor.close()
-    return _split(np.concatenate(parts) if parts else np.zeros(0, np.int64))
 
 
 def _fit(cids: Ints, pids: Ints) -> Model:
@@ -117,17 +73,17 @@ def _top(rows: npt.NDArray[Any], cols: npt.NDArray[Any], scores: npt.NDArray[np.
 
 
 def model(session: Session, pairs: tuple[Ints, Ints] | None = None) -> Model:
-    """The model of this store, kept in the memos of the app or worker that made the session, rebuilt when orders have come in since — at most hourly when it takes a
-    second or more to build (the co-purchases of a large base barely move in an hour; each customer's own basket is
+    """The model of this store, kept in the memos of the app or worker that made the session, rebuilt when orders
+    have come in since — at most hourly when it takes a second or more to build (the co-purchases of a large base barely move in an hour; each customer's own basket is
     always read afresh). ``pairs``: everyone's purchases, when the caller has just read them."""
-    stamp = (session.scalar(select(func.max(Order.id))), session.scalar(select(func.max(OrderLine.id))))
+    stamp = purchases_stamp(session)
     where = str(session.get_bind().engine.url)
     memo = memos_of(session).of("campaigns.recommend", limit=8)
     known: _Built | None = memo.get(where)
     if known is not None and (known.stamp == stamp or (known.seconds >= 1 and time.monotonic() - known.at < FRESH)):
         return known.model
     started = time.perf_counter()
-    built = _fit(*(pairs if pairs is not None else _everyones(session)))
+    built = _fit(*(pairs if pairs is not None else all_purchases(session)))
     memo.put(where, _Built(stamp, built, time.perf_counter() - started, time.monotonic()))
     return built
 
@@ -137,18 +93,15 @@ def recommend(session: Session, customer_ids: Sequence[int], k: int = 3) -> dict
     asked = np.unique(np.asarray(customer_ids, dtype=np.int64))
     if len(asked) <= FEW:
         m = model(session)
-        cids, pids = _theirs(session, asked.tolist())
+        cids, pids = purchases_of(session, asked.tolist())
     else:
-        cids, pids = _everyones(session)
+        cids, pids = all_purchases(session)
         m = model(session, (cids, pids))
     chosen = pick(m, cids, pids, asked, k)
     wanted = sorted({p for ranked in chosen for p in ranked})
     info = {
-        pid: {"sku": sku, "name": name, "price": None if price is None else str(price)}
-        for part in in_chunks(session, wanted)
-        for pid, sku, name, price in session.execute(
-            select(Product.id, Product.sku, Product.name, Product.price).where(part.of(Product.id))
-        )
+        p.id: {"sku": p.sku, "name": p.name, "price": None if p.price is None else str(p.price)}
+        for p in products_by_id(session, wanted).values()
     }
     return {cid: [info[p] for p in ranked if p in info] for cid, ranked in zip(asked.tolist(), chosen, strict=True)}
 

@@ -21,13 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import extract, func, select
-
-from klientura.analytics import CustomerScore
-from klientura.customers import Customer
+from klientura.analytics import in_lifecycle
+from klientura.customers import born_on, created_between
 from klientura.db import Session
-from klientura.events import Event
-from klientura.orders import Order
+from klientura.events import events_between
+from klientura.orders import last_purchases, placed_between, purchase_rhythms
 
 
 @dataclass(frozen=True)
@@ -38,24 +36,14 @@ class Trigger:
 
 
 def _events(session: Session, kind: str, since: datetime, until: datetime) -> list[Trigger]:
-    rows = session.execute(
-        select(Event.id, Event.customer_id, Event.occurred_at).where(
-            Event.type == kind, Event.customer_id.is_not(None), Event.occurred_at > since, Event.occurred_at <= until
-        )
-    )
-    return [Trigger(cid, f"event:{eid}", at) for eid, cid, at in rows if cid is not None]
+    return [Trigger(cid, f"event:{eid}", at) for eid, cid, at in events_between(session, kind, since, until)]
 
 
 def _abandoned(session: Session, since: datetime, until: datetime, delay: timedelta) -> list[Trigger]:
     found = _events(session, "cart_abandoned", since - delay, until - delay)
     if not found:
         return []
-    bought = (
-        select(Order.customer_id, func.max(Order.placed_at))
-        .where(Order.customer_id.in_({t.customer_id for t in found}), Order.status == "completed")
-        .group_by(Order.customer_id)
-    )
-    last = dict(session.execute(bought).all())
+    last = last_purchases(session, [t.customer_id for t in found])
     return [
         Trigger(t.customer_id, t.key, t.at + delay)
         for t in found
@@ -64,11 +52,7 @@ def _abandoned(session: Session, since: datetime, until: datetime, delay: timede
 
 
 def _welcome(session: Session, since: datetime, until: datetime, delay: timedelta) -> list[Trigger]:
-    rows = session.execute(
-        select(Customer.id, Customer.created_at).where(
-            Customer.merged_into_id.is_(None), Customer.created_at > since - delay, Customer.created_at <= until - delay
-        )
-    )
+    rows = created_between(session, since - delay, until - delay)
     return [Trigger(cid, f"customer:{cid}", at + delay) for cid, at in rows]
 
 
@@ -77,13 +61,7 @@ def _birthdays(session: Session, since: datetime, until: datetime, zone: ZoneInf
     out: list[Trigger] = []
     day = first
     while day <= last and (day - first).days < 366:
-        rows = session.scalars(
-            select(Customer.id).where(
-                Customer.merged_into_id.is_(None),
-                extract("month", Customer.birth_date) == day.month,
-                extract("day", Customer.birth_date) == day.day,
-            )
-        )
+        rows = session.scalars(born_on(day.month, [day.day]))
         at = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
         out.extend(Trigger(cid, f"birthday:{cid}:{day.year}", at) for cid in rows)
         day += timedelta(days=1)
@@ -91,43 +69,23 @@ def _birthdays(session: Session, since: datetime, until: datetime, zone: ZoneInf
 
 
 def _sleeping(session: Session, until: datetime) -> list[Trigger]:
-    rows = session.execute(
-        select(CustomerScore.customer_id, CustomerScore.as_of, CustomerScore.recency_days).where(
-            CustomerScore.lifecycle == "sleeping"
-        )
-    )
     out = []
-    for cid, as_of, recency in rows:
+    for cid, as_of, recency in in_lifecycle(session, "sleeping"):
         last: date = as_of - timedelta(days=recency or 0)
         out.append(Trigger(cid, f"sleeping:{cid}:{last.isoformat()}", until))
     return out
 
 
 def _orders(session: Session, since: datetime, until: datetime, delay: timedelta) -> list[Trigger]:
-    rows = session.execute(
-        select(Order.id, Order.customer_id, Order.placed_at).where(
-            Order.customer_id.is_not(None),
-            Order.status == "completed",
-            Order.placed_at > since - delay,
-            Order.placed_at <= until - delay,
-        )
-    )
-    return [Trigger(cid, f"order:{oid}", at + delay) for oid, cid, at in rows if cid is not None]
+    rows = placed_between(session, since - delay, until - delay)
+    return [Trigger(cid, f"order:{oid}", at + delay) for oid, cid, at in rows]
 
 
 def _due_again(session: Session, until: datetime) -> list[Trigger]:
     """Customers whose usual interval (first to last purchase over the purchases between) has passed since the last
     one, by at most a week."""
-    per = (
-        select(
-            Order.customer_id, func.min(Order.placed_at), func.max(Order.placed_at), func.count(), func.max(Order.id)
-        )
-        .where(Order.customer_id.is_not(None), Order.status == "completed")
-        .group_by(Order.customer_id)
-        .having(func.count() >= 2)
-    )
     out = []
-    for cid, first, last, n, last_id in session.execute(per):
+    for cid, first, last, n, last_id in purchase_rhythms(session):
         usual = (last - first) / (n - 1)
         if cid is not None and usual >= timedelta(days=1) and last + usual <= until < last + usual + timedelta(days=7):
             out.append(Trigger(cid, f"repeat:{cid}:{last_id}", last + usual))

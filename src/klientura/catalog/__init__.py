@@ -10,7 +10,10 @@ from klientura.catalog.service import (
     list_channels,
     list_outlets,
     list_products,
+    products_by_id,
     products_by_sku,
+    products_in,
+    unit_cost,
     upsert_outlet,
     upsert_product,
 )
@@ -31,7 +34,10 @@ __all__ = [
     "list_channels",
     "list_outlets",
     "list_products",
+    "products_by_id",
     "products_by_sku",
+    "products_in",
+    "unit_cost",
     "upsert_outlet",
     "upsert_product",
 ]

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.catalog.models import Category, Outlet, Product, SalesChannel
 from klientura.catalog.schemas import OutletIn, ProductIn
-from klientura.db import Session
+from klientura.db import Session, in_chunks
 
 
 def slug(text: str) -> str:
@@ -53,6 +55,26 @@ def products_by_sku(session: Session, skus: set[str]) -> dict[str, Product]:
     if not skus:
         return {}
     return {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
+
+
+def products_by_id(session: Session, ids: Sequence[int]) -> dict[int, Product]:
+    """{id: product} of these products (in few statements however many)."""
+    return {
+        p.id: p
+        for part in in_chunks(session, sorted(set(ids)))
+        for p in session.scalars(select(Product).where(part.of(Product.id)))
+    }
+
+
+def unit_cost(product_id: Any) -> Any:
+    """The cost of one unit of the product ``product_id`` (a column of the caller's statement) as a scalar subquery:
+    NULL for a product without a cost or no product."""
+    return select(Product.cost).where(Product.id == product_id).scalar_subquery()
+
+
+def products_in(categories: Sequence[int]) -> Select[Any]:
+    """A query of the ids of the products in these categories, for others to filter their lines by."""
+    return select(Product.id).where(Product.category_id.in_(list(categories)))
 
 
 def upsert_outlet(session: Session, actor: Actor, data: OutletIn) -> Outlet:

@@ -1,8 +1,19 @@
 """Customers: one card per person, its identities, consents, tags and the values seen for it."""
 
 from klientura.customers.bounces import KIND_OF_CHANNEL, clear_bounce, mark_bounced
+from klientura.customers.contacts import contact_rows
 from klientura.customers.errors import CUSTOMER_NOT_FOUND, IMPLAUSIBLE_BIRTH_DATE
-from klientura.customers.lookups import born_on, card_of, survivors_of
+from klientura.customers.lookups import (
+    Profile,
+    born_on,
+    card_of,
+    created_between,
+    profiles_of,
+    survivors_of,
+    visible_cards,
+    visible_clause,
+)
+from klientura.customers.merging import MergeHook, merge_cards, merges_of, recent_merges, unmerge_cards
 from klientura.customers.models import (
     Consent,
     Customer,
@@ -13,6 +24,7 @@ from klientura.customers.models import (
     Tag,
 )
 from klientura.customers.names import clean_name, normalize_gender, split_full_name
+from klientura.customers.people import CardFacts, cards_of, every_card, namesakes, visible_card
 from klientura.customers.resolve import PRIORITY, Prepared, prepare, profile_diff, resolve, set_consent
 from klientura.customers.schemas import (
     ConsentIn,
@@ -37,7 +49,6 @@ from klientura.customers.service import (
     search_customers,
     to_read,
     update_customer,
-    visible_clause,
     visible_id,
 )
 from klientura.customers.tags import add_tags, all_tags, ensure_tags, remove_tag, tags_of
@@ -47,6 +58,7 @@ __all__ = [
     "IMPLAUSIBLE_BIRTH_DATE",
     "KIND_OF_CHANNEL",
     "PRIORITY",
+    "CardFacts",
     "Consent",
     "ConsentIn",
     "Customer",
@@ -58,9 +70,11 @@ __all__ = [
     "Identity",
     "IdentityIn",
     "IdentityRead",
+    "MergeHook",
     "MergeRecord",
     "Page",
     "Prepared",
+    "Profile",
     "ResolveResult",
     "SearchQuery",
     "Tag",
@@ -69,19 +83,28 @@ __all__ = [
     "all_tags",
     "born_on",
     "card_of",
+    "cards_of",
     "clean_name",
     "clear_bounce",
+    "contact_rows",
     "count_customers",
+    "created_between",
     "ensure_tags",
+    "every_card",
     "field_values",
     "find_by_identity",
     "get_customer",
     "get_for_write",
     "mark_bounced",
+    "merge_cards",
+    "merges_of",
     "names_of",
+    "namesakes",
     "normalize_gender",
     "prepare",
     "profile_diff",
+    "profiles_of",
+    "recent_merges",
     "remove_identity",
     "remove_tag",
     "resolve",
@@ -91,7 +114,10 @@ __all__ = [
     "survivors_of",
     "tags_of",
     "to_read",
+    "unmerge_cards",
     "update_customer",
+    "visible_card",
+    "visible_cards",
     "visible_clause",
     "visible_id",
 ]

@@ -26,3 +26,11 @@ CONCURRENT_CHANGES = code(
     "customer.concurrent_changes", N_("could not resolve the card under concurrent changes; retry the request")
 )
 BAD_TAG = code("tag.invalid", N_("a tag is 1-64 characters: '%(value)s'"))
+
+# merges of cards and their undo
+MERGE_INTO_ITSELF = code("merge.into_itself", N_("a card cannot be merged into itself"))
+MERGE_NOT_FOUND = code("merge.not_found", N_("merge %(id)s not found"))
+MERGE_UNDONE = code("merge.already_undone", N_("merge %(id)s was already undone"))
+UNDO_LATER_FIRST = code(
+    "merge.undo_later_first", N_("undo merge %(later)s first: the survivor was merged on into %(survivor)s")
+)

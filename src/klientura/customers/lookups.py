@@ -5,12 +5,22 @@ itself."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, extract, select
+from sqlalchemy import ColumnElement, Select, and_, extract, select
 
-from klientura.customers.models import Customer
+from klientura.audit import Actor
+from klientura.auth import owner_scope, require
+from klientura.customers.models import Customer, Identity
 from klientura.db import Session, in_chunks
+
+
+def visible_clause(actor: Actor) -> ColumnElement[bool]:
+    """The cards the actor sees: active ones (not merged away), a manager's own only."""
+    owner = owner_scope(actor)
+    active = Customer.merged_into_id.is_(None)
+    return active if owner is None else and_(active, Customer.owner_id == owner)
 
 
 def survivors_of(session: Session, cards: Sequence[int] | Select[Any]) -> dict[int, int]:
@@ -71,3 +81,73 @@ def born_on(month: int, days: Sequence[int]) -> Select[Any]:
 def card_of(session: Session, customer_id: int) -> Customer | None:
     """The card itself, whoever asks (for a message's own recipient: no visibility rule applies)."""
     return session.get(Customer, customer_id)
+
+
+class Profile(NamedTuple):
+    id: int
+    last_name: str | None
+    first_name: str | None
+    middle_name: str | None
+    phone: str | None  # the primary one
+    email: str | None
+    city: str | None
+    birth_date: date | None
+    gender: str | None
+
+
+def profiles_of(session: Session, actor: Actor, cards: Sequence[int]) -> list[Profile]:
+    """The cards among ``cards`` the actor may see (active, a manager's own), by id, with their primary phone and
+    e-mail: what an export of a list of customers shows."""
+    require(actor, "customers:read")
+    out: list[Profile] = []
+    for chunk in in_chunks(session, sorted(set(cards))):
+        rows = session.execute(
+            select(
+                Customer.id,
+                Customer.last_name,
+                Customer.first_name,
+                Customer.middle_name,
+                Customer.city,
+                Customer.birth_date,
+                Customer.gender,
+            )
+            .where(chunk.of(Customer.id), visible_clause(actor))
+            .order_by(Customer.id)
+        ).all()
+        contacts: dict[tuple[int, str], str] = {}
+        for cid, kind, value in session.execute(
+            select(Identity.customer_id, Identity.kind, Identity.value)
+            .where(chunk.of(Identity.customer_id), Identity.kind.in_(("phone", "email")))
+            .order_by(Identity.customer_id, Identity.is_primary.desc(), Identity.id)
+        ):
+            contacts.setdefault((cid, kind), value)
+        out += [
+            Profile(
+                r.id,
+                r.last_name,
+                r.first_name,
+                r.middle_name,
+                contacts.get((r.id, "phone")),
+                contacts.get((r.id, "email")),
+                r.city,
+                r.birth_date,
+                r.gender,
+            )
+            for r in rows
+        ]
+    return out
+
+
+def visible_cards(actor: Actor) -> Select[Any]:
+    """A query of the ids of the cards the actor sees, for others to filter their rows by."""
+    return select(Customer.id).where(visible_clause(actor))
+
+
+def created_between(session: Session, since: datetime, until: datetime) -> list[tuple[int, datetime]]:
+    """(card, created at) of the active cards created after ``since`` up to ``until``."""
+    rows = session.execute(
+        select(Customer.id, Customer.created_at).where(
+            Customer.merged_into_id.is_(None), Customer.created_at > since, Customer.created_at <= until
+        )
+    )
+    return [(cid, at) for cid, at in rows]

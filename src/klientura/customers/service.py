@@ -19,7 +19,7 @@ from klientura.customers.errors import (
     OWNER_CHANGE_FORBIDDEN,
     UNKNOWN_SORT,
 )
-from klientura.customers.lookups import survivors_of
+from klientura.customers.lookups import survivors_of, visible_clause
 from klientura.customers.models import Consent, Customer, CustomerTag, FieldValue, Identity, Tag
 from klientura.customers.resolve import snapshot
 from klientura.customers.schemas import ConsentRead, CustomerRead, CustomerUpdate, IdentityRead
@@ -28,12 +28,6 @@ from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
 from klientura.kit.identifiers import normalize_identity
 from klientura.kit.pagination import decode_cursor, encode_cursor
-
-
-def visible_clause(actor: Actor) -> ColumnElement[bool]:
-    owner = owner_scope(actor)
-    active = Customer.merged_into_id.is_(None)
-    return active if owner is None else and_(active, Customer.owner_id == owner)
 
 
 def get_customer(session: Session, actor: Actor, customer_id: int, *, follow_merge: bool = True) -> Customer:

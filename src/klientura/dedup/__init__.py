@@ -1,7 +1,8 @@
 """Duplicate cards: scored suggestions with reasons, merge and exact unmerge."""
 
+from klientura.customers import MergeHook, merges_of, recent_merges
 from klientura.dedup.blocking import find_duplicates
-from klientura.dedup.merge import MergeHook, merge, merges_of, recent_merges, unmerge
+from klientura.dedup.merge import merge, unmerge
 from klientura.dedup.models import DismissedPair, DuplicateSuggestion
 from klientura.dedup.scoring import Person, Scored, score
 from klientura.dedup.service import (

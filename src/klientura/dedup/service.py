@@ -2,75 +2,31 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import delete, insert, or_, select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.customers import Customer, Identity, visible_clause
-from klientura.db import Session, in_chunks, utcnow
+from klientura.customers import cards_of, every_card, namesakes, visible_card
+from klientura.db import Session, utcnow
 from klientura.dedup.blocking import find_duplicates
 from klientura.dedup.errors import BAD_THRESHOLD, CARDS_INACTIVE
 from klientura.dedup.models import DismissedPair, DuplicateSuggestion
 from klientura.dedup.scoring import Person, Scored, score
 from klientura.kit.errors import ValidationFailed
 
-_PERSON_COLS = (
-    Customer.id,
-    Customer.last_name,
-    Customer.first_name,
-    Customer.middle_name,
-    Customer.birth_date,
-    Customer.gender,
-    Customer.city,
-)
-
-
-def _people(session: Session, rows: list[Any], ids: list[int] | None) -> list[Person]:
-    contacts: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
-    # by card only, the kinds sorted out here: a condition on kind lets SQLite's planner pick the (kind, value)
-    # index and read every phone of the base for each chunk of cards
-    ident = select(Identity.customer_id, Identity.kind, Identity.value)
-    if ids is None:
-        ident = ident.where(Identity.customer_id.between(rows[0][0], rows[-1][0]))
-    else:
-        ident = ident.where(Identity.customer_id.in_(ids))
-    for cid, kind, value in session.execute(ident):
-        if kind == "phone" or kind == "email":
-            contacts[cid][0 if kind == "phone" else 1].append(value)
-    people = []
-    for cid, last, first, middle, bd, gender, city in rows:
-        phones, emails = contacts.get(cid, ([], []))
-        people.append(Person(cid, last, first, middle, bd, gender, city, list(phones), list(emails)))
-    return people
-
 
 def load_people(session: Session, ids: list[int] | None = None) -> list[Person]:
     """Active cards as :class:`Person` (all of them, or those of ``ids``)."""
     if ids is None:
         return list(iter_people(session))
-    out: list[Person] = []
-    for chunk in in_chunks(session, ids):
-        rows = session.execute(select(*_PERSON_COLS).where(Customer.merged_into_id.is_(None), chunk.of(Customer.id)))
-        found = list(rows)
-        if found:
-            out += _people(session, found, [r[0] for r in found])
-    return out
+    return [Person(*card) for card in cards_of(session, ids)]
 
 
 def iter_people(session: Session, chunk: int = 20_000) -> Iterator[Person]:
     """Every active card, a chunk of ids at a time: the base is never held in memory at once."""
-    last = 0
-    while True:
-        stmt = select(*_PERSON_COLS).where(Customer.merged_into_id.is_(None), Customer.id > last)
-        rows = list(session.execute(stmt.order_by(Customer.id).limit(chunk)))
-        if not rows:
-            return
-        yield from _people(session, rows, None)
-        last = rows[-1][0]
+    return (Person(*card) for card in every_card(session, chunk))
 
 
 def scan(session: Session, actor: Actor, threshold: float) -> int:
@@ -104,10 +60,9 @@ def list_suggestions(
 ) -> list[DuplicateSuggestion]:
     require(actor, "customers:read")
 
-    def visible(card: Any) -> Any:  # per suggestion, a look-up of its card: SQLite drove `IN (all visible ids)`
-        return select(Customer.id).where(Customer.id == card, visible_clause(actor)).exists()  # twice: 20k x 20k
-
-    stmt = select(DuplicateSuggestion).where(visible(DuplicateSuggestion.low_id), visible(DuplicateSuggestion.high_id))
+    stmt = select(DuplicateSuggestion).where(
+        visible_card(actor, DuplicateSuggestion.low_id), visible_card(actor, DuplicateSuggestion.high_id)
+    )
     if customer_id is not None:
         stmt = stmt.where(or_(DuplicateSuggestion.low_id == customer_id, DuplicateSuggestion.high_id == customer_id))
     stmt = stmt.order_by(
@@ -130,12 +85,7 @@ def _namesakes(session: Session, p: Person) -> int:
     folded spellings too, so this may count a few less."""
     if not (p.last_name and p.first_name):
         return 1
-    same = or_(
-        and_(Customer.last_name == p.last_name, Customer.first_name == p.first_name),
-        and_(Customer.last_name == p.first_name, Customer.first_name == p.last_name),
-    )
-    stmt = select(func.count()).select_from(Customer).where(Customer.merged_into_id.is_(None), same)
-    return max(1, int(session.scalar(stmt) or 0))
+    return max(1, namesakes(session, p.last_name, p.first_name))
 
 
 def dismiss(session: Session, actor: Actor, a_id: int, b_id: int) -> None:

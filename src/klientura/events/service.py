@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -83,3 +85,14 @@ def count_events(session: Session, source: str, external_id_prefix: str) -> int:
         .where(Event.source == source, Event.external_id.like(escaped + "%", escape="\\"))
     )
     return int(found or 0)
+
+
+def events_between(session: Session, kind: str, since: datetime, until: datetime) -> list[tuple[int, int, datetime]]:
+    """(event, customer, when) of the events of ``kind`` of known customers that occurred after ``since`` up to
+    ``until``: what triggers a scenario."""
+    rows = session.execute(
+        select(Event.id, Event.customer_id, Event.occurred_at).where(
+            Event.type == kind, Event.customer_id.is_not(None), Event.occurred_at > since, Event.occurred_at <= until
+        )
+    )
+    return [(eid, cid, at) for eid, cid, at in rows if cid is not None]

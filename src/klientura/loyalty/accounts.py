@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
@@ -16,7 +16,7 @@ from klientura.db import Session
 from klientura.loyalty import holdings, ledger
 from klientura.loyalty.models import LedgerEntry, LoyaltyAccount
 from klientura.loyalty.programme import Programme
-from klientura.orders import Order
+from klientura.orders import MOMENT, spend_by_customer, spend_of
 
 
 def find_account(session: Session, customer_id: int) -> LoyaltyAccount | None:
@@ -60,22 +60,12 @@ def account_of(
     return acc
 
 
-def _spent_in(since: Any, at: Any) -> list[Any]:
-    """The orders that count toward a tier: completed, placed after ``since`` up to ``at``."""
-    return [Order.status == "completed", Order.placed_at > since, Order.placed_at <= at]
-
-
 def _standing_query() -> Any:
     """Built once: building a statement of this size costs more than running it."""
     customer: Any = bindparam("customer")
-    at, since = bindparam("at", type_=Order.placed_at.type), bindparam("since", type_=Order.placed_at.type)
+    at, since = bindparam("at", type_=MOMENT), bindparam("since", type_=MOMENT)
     acc = select(LoyaltyAccount.id).where(LoyaltyAccount.customer_id == customer).scalar_subquery()
-    spend = (
-        select(func.coalesce(func.sum(Order.paid), 0))
-        .where(Order.customer_id == customer, *_spent_in(since, at))
-        .scalar_subquery()
-    )
-    return select(acc, holdings.available_query(acc, at), spend)
+    return select(acc, holdings.available_query(acc, at), spend_of(customer, since, at))
 
 
 _STANDING = _standing_query()
@@ -112,14 +102,8 @@ def refresh_tier(session: Session, actor: Actor, acc: LoyaltyAccount, programme:
 
 def refresh_tiers(session: Session, actor: Actor, programme: Programme, at: datetime) -> tuple[int, int]:
     """Every account to its tier as the window rolls (nightly): (upgrades, downgrades)."""
-    spend = dict(
-        session.execute(
-            select(Order.customer_id, func.sum(Order.paid))
-            .join(LoyaltyAccount, LoyaltyAccount.customer_id == Order.customer_id)
-            .where(*_spent_in(at - timedelta(days=programme.tier_window_days), at))
-            .group_by(Order.customer_id)
-        ).all()
-    )
+    members = select(LoyaltyAccount.customer_id)
+    spend = spend_by_customer(session, members, at - timedelta(days=programme.tier_window_days), at)
     rank = {t.name: i for i, t in enumerate(programme.tiers)}
     up = down = 0
     for acc in session.scalars(select(LoyaltyAccount)):

@@ -30,7 +30,7 @@ from klientura.kit.errors import Notice, notice
 from klientura.loyalty.errors import ROI_EXPLAINED, TOO_FEW_JOINERS
 from klientura.loyalty.holdings import LOT_KINDS
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
-from klientura.orders import Order
+from klientura.orders import last_purchase_at, payments_since
 
 DAY = 86400.0
 
@@ -161,11 +161,7 @@ class Effectiveness:
 
 
 def _orders(session: Session, since: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rows = session.execute(
-        select(Order.customer_id, Order.placed_at, Order.paid).where(
-            Order.customer_id.is_not(None), Order.status == "completed", Order.placed_at >= since
-        )
-    ).all()
+    rows = payments_since(session, since)
     cust = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     t = np.fromiter((r[1].timestamp() / DAY for r in rows), dtype=np.float64, count=len(rows))
     paid = np.fromiter((float(r[2]) for r in rows), dtype=np.float64, count=len(rows))
@@ -338,7 +334,7 @@ def effectiveness(
     without it, or while it is empty, from the store."""
     require(actor, "loyalty:read")
     if at is None:
-        last = session.scalar(select(func.max(Order.placed_at)))
+        last = last_purchase_at(session)
         at = last or datetime(2000, 1, 1, tzinfo=UTC)  # no purchases yet: every figure is empty, whatever the day
     now = at.timestamp() / DAY
     since = at - timedelta(days=max(730, 2 * window + 7 * 52 + 30))

@@ -31,12 +31,12 @@ from klientura.orders import (
     LineIn,
     Order,
     OrderIn,
-    Return,
     ReturnIn,
-    ReturnLine,
     create_return,
     find_order,
     ingest_order,
+    order_by_id,
+    returned_of,
 )
 
 
@@ -149,7 +149,7 @@ def confirm(session: Session, actor: Actor, programme: Programme, data: ConfirmI
         customer_resolved=True,
         shop=shop,
     )
-    order = session.get(Order, result.order.id)
+    order = order_by_id(session, result.order.id)
     assert order is not None
     if not result.created:  # a concurrent confirm of the same order won the race
         return _recorded(session, order)
@@ -283,14 +283,9 @@ def refund(session: Session, actor: Actor, source: str, external_id: str, data: 
     order = _order(session, source, external_id)
     create_return(session, actor, order.id, data)
     session.flush()
+    returned, back = returned_of(session, order.id)
     if order.paid > 0:
-        returned = session.scalar(select(func.coalesce(func.sum(Return.amount), 0)).where(Return.order_id == order.id))
-        share = min(Decimal(1), Decimal(returned or 0) / order.paid)
+        share = min(Decimal(1), returned / order.paid)
     else:  # paid in points alone: by quantity
-        back = session.scalar(
-            select(func.coalesce(func.sum(ReturnLine.qty), 0))
-            .join(Return, Return.id == ReturnLine.return_id)
-            .where(Return.order_id == order.id)
-        )
-        share = min(Decimal(1), Decimal(back or 0) / sum((ln.qty for ln in order.lines), Decimal(0)))
+        share = min(Decimal(1), back / sum((ln.qty for ln in order.lines), Decimal(0)))
     return _undo(session, actor, order, share, data.returned_at)

@@ -17,11 +17,9 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 
 from klientura.audit import Actor
 from klientura.auth import require
-from klientura.catalog import Product
 from klientura.db import Session
 from klientura.kit.errors import Notice, notice
 from klientura.loyalty.effectiveness import liability
@@ -34,7 +32,7 @@ from klientura.loyalty.errors import (
     TIERS_BY_SPEND,
 )
 from klientura.loyalty.programme import Programme
-from klientura.orders import Order, OrderLine
+from klientura.orders import amounts_in_categories, last_purchase_at, receipts_between
 
 DAY = 86400.0
 _NOTHING_YET = datetime(2000, 1, 1, tzinfo=UTC)  # no purchases at all: every figure is empty, whatever the day
@@ -91,19 +89,10 @@ def simulate(
 ) -> Simulation:
     require(actor, "loyalty:read")
     p = data.programme or current
-    until = at or session.scalar(select(func.max(Order.placed_at))) or _NOTHING_YET
+    until = at or last_purchase_at(session) or _NOTHING_YET
     since = until - timedelta(days=data.period_days)
     history = since - timedelta(days=p.tier_window_days)
-    rows = session.execute(
-        select(Order.id, Order.customer_id, Order.placed_at, Order.total, Order.discount, Order.points_redeemed)
-        .where(
-            Order.customer_id.is_not(None),
-            Order.status == "completed",
-            Order.placed_at > history,
-            Order.placed_at <= until,
-        )
-        .order_by(Order.customer_id, Order.placed_at)
-    ).all()
+    rows = receipts_between(session, history, until)
     n = len(rows)
     ids = np.fromiter((r[0] for r in rows), np.int64, n)
     cust = np.fromiter((r[1] for r in rows), np.int64, n)
@@ -112,17 +101,7 @@ def simulate(
     disc = np.fromiter((float(r[4] - Decimal(r[5] or 0)) for r in rows), np.float64, n)
     excluded = np.zeros(n)
     if p.excluded_categories and n:
-        ex = dict(
-            session.execute(
-                select(OrderLine.order_id, func.sum(OrderLine.price * OrderLine.qty))
-                .join(Product, Product.id == OrderLine.product_id)
-                .where(
-                    Product.category_id.in_(p.excluded_categories),
-                    OrderLine.order_id.in_(select(Order.id).where(Order.placed_at > since, Order.placed_at <= until)),
-                )
-                .group_by(OrderLine.order_id)
-            ).all()
-        )
+        ex = amounts_in_categories(session, p.excluded_categories, since, until)
         excluded = np.fromiter((float(ex.get(int(i), 0)) for i in ids), np.float64, n)
     start, end = since.timestamp() / DAY, until.timestamp() / DAY
     in_period = t > start

@@ -1,7 +1,28 @@
 """Orders (receipts) with lines, and returns as their own documents."""
 
+from klientura.orders.merging import OrdersMerge
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
-from klientura.orders.sales import Sale, has_bought, numbered, numbers_of, sales_of
+from klientura.orders.purchases import Ints, all_purchases, purchases_of, purchases_stamp
+from klientura.orders.sales import (
+    MOMENT,
+    PaidOrder,
+    Sale,
+    amounts_in_categories,
+    has_bought,
+    last_purchase_at,
+    last_purchases,
+    numbered,
+    numbers_of,
+    order_by_id,
+    payments_since,
+    placed_between,
+    purchase_rhythms,
+    receipts_between,
+    returned_of,
+    sales_of,
+    spend_by_customer,
+    spend_of,
+)
 from klientura.orders.schemas import (
     LineIn,
     OrderIn,
@@ -24,12 +45,16 @@ from klientura.orders.service import (
 )
 
 __all__ = [
+    "MOMENT",
+    "Ints",
     "LineIn",
     "Order",
     "OrderIn",
     "OrderLine",
     "OrderRead",
     "OrderResult",
+    "OrdersMerge",
+    "PaidOrder",
     "Return",
     "ReturnIn",
     "ReturnLine",
@@ -37,16 +62,30 @@ __all__ = [
     "ReturnRead",
     "Sale",
     "Totals",
+    "all_purchases",
+    "amounts_in_categories",
     "create_return",
     "find_order",
     "get_order",
     "has_bought",
     "ingest_order",
+    "last_purchase_at",
+    "last_purchases",
     "money_of",
     "numbered",
     "numbers_of",
+    "order_by_id",
     "orders_of",
+    "payments_since",
+    "placed_between",
+    "purchase_rhythms",
+    "purchases_of",
+    "purchases_stamp",
+    "receipts_between",
+    "returned_of",
     "returns_of",
     "sales_of",
+    "spend_by_customer",
+    "spend_of",
     "totals_for",
 ]

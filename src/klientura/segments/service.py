@@ -9,13 +9,13 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 
 from klientura import analytics
-from klientura.analytics import CustomerScore, Warehouse
+from klientura.analytics import NOT_SCORED, Warehouse, scored
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.customers import Customer, Identity, visible_clause
+from klientura.customers import profiles_of, visible_cards
 from klientura.db import Session, in_chunks, insert_columns, utcnow
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
 from klientura.kit.i18n import N_
@@ -166,10 +166,8 @@ def member_page(session: Session, actor: Actor, segment_id: int, cursor: str | N
     require(actor, "customers:read")
     if not 1 <= limit <= 1000:
         raise ValidationFailed(BAD_LIMIT)
-    stmt = (
-        select(SegmentMember.customer_id)
-        .join(Customer, Customer.id == SegmentMember.customer_id)
-        .where(SegmentMember.segment_id == segment_id, visible_clause(actor))
+    stmt = select(SegmentMember.customer_id).where(
+        SegmentMember.segment_id == segment_id, SegmentMember.customer_id.in_(visible_cards(actor))
     )
     if cursor:
         (after,) = decode_cursor(cursor)
@@ -242,58 +240,30 @@ def _export_rows(session: Session, actor: Actor, segment_id: int) -> Iterator[li
             .order_by(SegmentMember.customer_id)
         )
     )
-    for chunk in in_chunks(session, ids):
-        cards = session.execute(
-            select(
-                Customer.id,
-                Customer.last_name,
-                Customer.first_name,
-                Customer.middle_name,
-                Customer.city,
-                Customer.birth_date,
-                Customer.gender,
-                CustomerScore.temperature,
-                CustomerScore.lifecycle,
-                CustomerScore.rfm_segment,
-                CustomerScore.behaviour,
-                CustomerScore.orders,
-                CustomerScore.revenue,
-                CustomerScore.last_purchase,
-                analytics.CustomerClv.p_alive,
-                analytics.CustomerClv.clv,
-            )
-            .outerjoin(CustomerScore, CustomerScore.customer_id == Customer.id)
-            .outerjoin(analytics.CustomerClv, analytics.CustomerClv.customer_id == Customer.id)
-            .where(chunk.of(Customer.id), visible_clause(actor))
-            .order_by(Customer.id)
-        ).all()
-        contacts: dict[tuple[int, str], str] = {}
-        for cid, kind, value in session.execute(
-            select(Identity.customer_id, Identity.kind, Identity.value)
-            .where(chunk.of(Identity.customer_id), Identity.kind.in_(("phone", "email")))
-            .order_by(Identity.customer_id, Identity.is_primary.desc(), Identity.id)
-        ):
-            contacts.setdefault((cid, kind), value)
+    for chunk in in_chunks(session, ids):  # a chunk at a time: an export of a million cards streams
+        cards = profiles_of(session, actor, chunk.values)
+        scores = scored(session, [c.id for c in cards])
         for c in cards:
+            f = scores.get(c.id, NOT_SCORED)
             yield [
                 c.id,
                 c.last_name,
                 c.first_name,
                 c.middle_name,
-                contacts.get((c.id, "phone")),
-                contacts.get((c.id, "email")),
+                c.phone,
+                c.email,
                 c.city,
                 c.birth_date,
                 c.gender,
-                c.temperature,
-                c.lifecycle,
-                c.rfm_segment,
-                c.behaviour,
-                c.orders,
-                c.revenue,
-                c.last_purchase,
-                None if c.p_alive is None else round(c.p_alive, 4),
-                c.clv,
+                f.temperature,
+                f.lifecycle,
+                f.rfm_segment,
+                f.behaviour,
+                f.orders,
+                f.revenue,
+                f.last_purchase,
+                None if f.p_alive is None else round(f.p_alive, 4),
+                f.clv,
             ]
 
 
@@ -378,3 +348,8 @@ def value_by_segment(session: Session) -> list[dict[str, Any]]:
         for i, name, n, alive, v1, v2, v3 in rows
     ]
     return sorted(out, key=lambda r: -r["value_3y"])
+
+
+def members_query(segment_id: int) -> Select[Any]:
+    """A query of the ids of the segment's members, for others to select their rows by (a campaign's audience)."""
+    return select(SegmentMember.customer_id).where(SegmentMember.segment_id == segment_id)
