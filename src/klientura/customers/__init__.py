@@ -1,6 +1,17 @@
 """Customers: one card per person, its identities, consents, tags and the values seen for it."""
 
 from klientura.customers.bounces import KIND_OF_CHANNEL, clear_bounce, mark_bounced
+from klientura.customers.bulk import (
+    CARD_COLUMNS,
+    IDENTITY_COLUMNS,
+    add_consents_and_tags,
+    add_field_values,
+    enrich_cards,
+    identity_owners,
+    new_card_rows,
+    refresh_card_statistics,
+    write_new_cards,
+)
 from klientura.customers.contacts import contact_rows
 from klientura.customers.errors import CUSTOMER_NOT_FOUND, IMPLAUSIBLE_BIRTH_DATE
 from klientura.customers.lookups import (
@@ -54,7 +65,9 @@ from klientura.customers.service import (
 from klientura.customers.tags import add_tags, all_tags, ensure_tags, remove_tag, tags_of
 
 __all__ = [
+    "CARD_COLUMNS",
     "CUSTOMER_NOT_FOUND",
+    "IDENTITY_COLUMNS",
     "IMPLAUSIBLE_BIRTH_DATE",
     "KIND_OF_CHANNEL",
     "PRIORITY",
@@ -78,6 +91,8 @@ __all__ = [
     "ResolveResult",
     "SearchQuery",
     "Tag",
+    "add_consents_and_tags",
+    "add_field_values",
     "add_identity",
     "add_tags",
     "all_tags",
@@ -89,22 +104,26 @@ __all__ = [
     "contact_rows",
     "count_customers",
     "created_between",
+    "enrich_cards",
     "ensure_tags",
     "every_card",
     "field_values",
     "find_by_identity",
     "get_customer",
     "get_for_write",
+    "identity_owners",
     "mark_bounced",
     "merge_cards",
     "merges_of",
     "names_of",
     "namesakes",
+    "new_card_rows",
     "normalize_gender",
     "prepare",
     "profile_diff",
     "profiles_of",
     "recent_merges",
+    "refresh_card_statistics",
     "remove_identity",
     "remove_tag",
     "resolve",
@@ -120,4 +139,5 @@ __all__ = [
     "visible_cards",
     "visible_clause",
     "visible_id",
+    "write_new_cards",
 ]

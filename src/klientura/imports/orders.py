@@ -8,14 +8,13 @@ anonymous receipt. ``(source, receipt number)`` is unique, so importing a file t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
 from klientura.catalog import ensure_channel, ensure_outlet, products_by_sku
-from klientura.db import Deferred, Session, insert_rows, refresh_statistics, reserve_ids, select_in, utcnow
-from klientura.imports.customers import _lookup
+from klientura.customers import identity_owners
+from klientura.db import Deferred, Session, utcnow
 from klientura.imports.errors import (
     NO_COLUMN_FOR,
     RECEIPT_SPLIT,
@@ -29,7 +28,7 @@ from klientura.imports.report import Progress, Report, raw_of
 from klientura.imports.rows import Rejected
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.kit.money import quantize
-from klientura.orders import Order, OrderLine
+from klientura.orders import receipt_ids, refresh_order_statistics, reserve_order_ids, write_orders
 
 
 def import_orders(
@@ -96,7 +95,7 @@ def _receipts(
             flushed += 1
             if flushed in (1, 4, 16, 64, 256):
                 run.lines.wait()
-                refresh_statistics(session, Order, OrderLine)
+                refresh_order_statistics(session)
         if progress is not None:
             progress(batch.rows)
     if pending:
@@ -118,32 +117,12 @@ def _repeated(report: Report, r: Receipt, headers: list[str]) -> None:
     )
 
 
-_ORDER_COLS = (
-    "id",
-    "source",
-    "external_id",
-    "customer_id",
-    "outlet_id",
-    "channel_id",
-    "placed_at",
-    "status",
-    "total",
-    "discount",
-    "paid",
-    "promo_code",
-    "points_redeemed",
-    "points_earned",
-    "created_at",
-)
-_LINE_COLS = ("order_id", "line_no", "sku", "product_id", "qty", "price", "discount", "amount")
-
-
 def _flush(
     session: Session, actor: Actor, receipts: list[Receipt], report: Report, source: str, headers: list[str], run: _Run
 ) -> None:
     run.lines.wait()
     ids = [r.external_id for r in receipts]
-    existing = dict(select_in(session, Order, ("external_id", "id"), "external_id", ids, source=source))
+    existing = receipt_ids(session, source, ids)
     todo, now_written = [], set()
     for r in receipts:
         if r.external_id in existing:
@@ -156,7 +135,7 @@ def _flush(
         else:
             now_written.add(r.external_id)
             todo.append(r)
-    found = _lookup(session, {k for r in todo for k in r.identities})
+    found = identity_owners(session, {k for r in todo for k in r.identities})
     outlets, channels, products = run.outlets, run.channels, run.products
     unseen = {ln[0] for r in todo for ln in r.lines if ln[0] and ln[0] not in products}
     if unseen:
@@ -202,7 +181,7 @@ def _flush(
         report.created += len(r.lines) or 1
     if not rows:
         return
-    order_ids = reserve_ids(session, Order, len(rows))
+    order_ids = reserve_order_ids(session, len(rows))
     if run.first_id is None:
         run.first_id = order_ids[0]
     for row, oid in zip(rows, order_ids, strict=True):
@@ -222,9 +201,4 @@ def _flush(
         {"created": len(order_ids), "source": source},
     )
     session.flush()  # the audit entry goes first: the session is the writer's until the next wait
-    run.lines.run(_write, session, rows, line_rows)
-
-
-def _write(session: Session, orders: list[list[Any]], lines: list[tuple[Any, ...]]) -> None:
-    insert_rows(session, Order, _ORDER_COLS, orders)
-    insert_rows(session, OrderLine, _LINE_COLS, lines)
+    run.lines.run(write_orders, session, rows, line_rows)

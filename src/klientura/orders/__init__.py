@@ -1,5 +1,13 @@
 """Orders (receipts) with lines, and returns as their own documents."""
 
+from klientura.orders.bulk import (
+    LINE_COLUMNS,
+    ORDER_COLUMNS,
+    receipt_ids,
+    refresh_order_statistics,
+    reserve_order_ids,
+    write_orders,
+)
 from klientura.orders.merging import OrdersMerge
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
 from klientura.orders.purchases import Ints, all_purchases, purchases_of, purchases_stamp
@@ -45,7 +53,9 @@ from klientura.orders.service import (
 )
 
 __all__ = [
+    "LINE_COLUMNS",
     "MOMENT",
+    "ORDER_COLUMNS",
     "Ints",
     "LineIn",
     "Order",
@@ -81,11 +91,15 @@ __all__ = [
     "purchase_rhythms",
     "purchases_of",
     "purchases_stamp",
+    "receipt_ids",
     "receipts_between",
+    "refresh_order_statistics",
+    "reserve_order_ids",
     "returned_of",
     "returns_of",
     "sales_of",
     "spend_by_customer",
     "spend_of",
     "totals_for",
+    "write_orders",
 ]
