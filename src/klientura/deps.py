@@ -162,7 +162,7 @@ def sending_of(request: Request) -> Sending:
     """What a launch needs from the settings; links point at ``public_url``, else at the address of the request."""
     settings: Settings = request.app.state.settings
     base = settings.public_url or str(request.base_url)
-    shop: Shop = request.app.state.shop
+    shop = get_shop(request)
     return Sending(Links(base.rstrip("/"), settings.secret_key), shop.timezone, settings.default_locale, shop.currency)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -35,4 +35,4 @@ def shop_day(request: Request, raw: str, what: str) -> datetime | None:
         day = date.fromisoformat(raw.strip())
     except ValueError:
         raise ValidationFailed(DATE_EXPECTED, field=what, example="2026-11-01") from None
-    return datetime.combine(day, time(), shop_zone(request))
+    return get_shop(request).start_of(day)

@@ -14,9 +14,8 @@ from klientura.audit import Actor
 from klientura.auth import actor_for_user, can, get_user
 from klientura.config import Settings
 from klientura.db import Session
-from klientura.deps import SessionDep
+from klientura.deps import SessionDep, get_shop
 from klientura.kit.errors import KlienturaError, describe, explained
-from klientura.kit.shop import Shop
 from klientura.web import i18n
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -61,7 +60,7 @@ def render(
     settings: Settings = request.app.state.settings
     locale = locale_of(request, settings)
     trans = i18n.translations(locale)
-    shop: Shop = request.app.state.shop
+    shop = get_shop(request)
     tmpl = ENV.get_template(template)
     html = tmpl.render(
         request=request,
