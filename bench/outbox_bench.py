@@ -99,6 +99,7 @@ def run_senders(url: str, port: int, senders: int, counter: Any, span: Any) -> d
         "KLIENTURA_SMTP_HOST": "127.0.0.1",
         "KLIENTURA_SMTP_PORT": str(port),
         "KLIENTURA_PUBLIC_URL": "https://crm.example.ru",
+        "KLIENTURA_SECRET_KEY": "a-bench-key-long-enough-for-a-server-0123456789",
     }
     started = time.perf_counter()
     procs = [

@@ -10,10 +10,12 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from klientura import __version__, api, asyncdb, web, wiring
+from klientura.auth import Guard
 from klientura.config import Settings
 from klientura.db import SessionFactory, make_session_factory
 from klientura.kit.memo import MEMOS, Memos
 from klientura.kit.shop import Shop
+from klientura.web.headers import SecurityHeaders
 
 
 def create_app(
@@ -63,14 +65,18 @@ def create_app(
     app.state.pg_pool = None  # set while the app is served (lifespan)
     app.state.import_jobs = {}  # imports started from the browser, by job id (web.jobs)
     app.state.merge_hooks = wiring.merge_hooks()
+    app.state.guard = Guard(settings.rate_limit_storage)  # failed logins and key guesses (klientura.auth.guard)
+    # the cookie holds the session's token (the session itself is in the store: klientura.auth.sessions); it is
+    # re-signed on every answer, so its age is the time since the last request: the idle timeout
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=settings.key("session"),
         session_cookie="klientura_session",
         same_site="lax",
-        https_only=settings.session_cookie_secure,
-        max_age=14 * 24 * 3600,
+        https_only=settings.cookies_secure,
+        max_age=settings.session_idle_minutes * 60,
     )
+    app.add_middleware(SecurityHeaders, https=settings.cookies_secure)
     api.install_problem_handlers(app)
     app.include_router(api.router())
     web.mount(app)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -11,13 +14,18 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
+DEFAULT_SECRET = "change-me-in-production"
+MIN_SECRET_BYTES = 32
+KeyPurpose = Literal["session", "links", "hooks"]
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KLIENTURA_", extra="ignore")
 
     database_url: str = f"sqlite:///{DEFAULT_DATA_DIR / 'klientura.db'}"
-    secret_key: str = "change-me-in-production"
+    # the root of every key: each purpose (session cookies, recipients' links, providers' hooks) signs with a key
+    # of its own derived from it (Settings.key); serve, send and worker refuse the default or a short one
+    secret_key: str = DEFAULT_SECRET
     default_region: str = "RU"
     default_locale: str = "ru"
     currency: str = "RUB"
@@ -25,7 +33,12 @@ class Settings(BaseSettings):
     dedup_threshold: float = 0.80
     # connections per server process for the till's fast path on PostgreSQL (klientura.loyalty.till); 0: off
     till_pool_size: int = 4
-    session_cookie_secure: bool = False
+    session_cookie_secure: bool = False  # also on whenever public_url is https
+    session_idle_minutes: int = 12 * 60  # a session nobody used for this long ends
+    session_days: int = 14  # and every session ends this long after its login
+    # where failed logins and key guesses are counted (the limits library's URI): memory:// counts per process;
+    # with several processes or servers, redis://host:6379 or memcached://host:11211 counts them together
+    rate_limit_storage: str = "memory://"
     # channels (klientura.channels): a channel is on when its address or key is set
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -70,3 +83,21 @@ class Settings(BaseSettings):
         if len(code) != 3 or get_currency_name(code, locale="en") == code:
             raise ValueError(f"unknown currency {value!r} (an ISO 4217 code such as RUB)")
         return code
+
+    def key(self, purpose: KeyPurpose) -> str:
+        """The key for one purpose, derived from ``secret_key`` (HMAC-SHA256 as a key derivation, RFC 2104 / HKDF's
+        expand step): a key leaked from one use (a link's signature) says nothing of the others."""
+        return hmac.new(self.secret_key.encode(), f"klientura/{purpose}".encode(), hashlib.sha256).hexdigest()
+
+    def weak_secret(self) -> str | None:
+        """Why ``secret_key`` may not sign anything on a server reachable by others, or None when it may."""
+        if self.secret_key == DEFAULT_SECRET:
+            return "KLIENTURA_SECRET_KEY is the default; set a random one (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            return f"KLIENTURA_SECRET_KEY is shorter than {MIN_SECRET_BYTES} bytes; set a random one of 48 or more"
+        return None
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Cookies only over https: when told so, or when the public address is https."""
+        return self.session_cookie_secure or self.public_url.lower().startswith("https://")

@@ -10,20 +10,35 @@ this decision.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Callable, Coroutine, Iterator
+from datetime import timedelta
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
 
 from klientura.analytics import Warehouse
 from klientura.audit import Actor
-from klientura.auth import NOT_SIGNED_IN, actor_for_api_key, actor_for_user, cached_api_key_actor, get_user
+from klientura.auth import (
+    CROSS_SITE,
+    NOT_SIGNED_IN,
+    Guard,
+    actor_for_api_key,
+    actor_for_user,
+    cached_api_key_actor,
+    end_session,
+    start_session,
+    user_of_session,
+)
+from klientura.auth import User as _User
 from klientura.campaigns import Links, Sending
 from klientura.config import Settings
 from klientura.db import Session, commit
 from klientura.dedup import MergeHook
-from klientura.kit.errors import Unauthorized
+from klientura.kit.errors import Forbidden, Unauthorized
 from klientura.kit.shop import Shop
 
 T = TypeVar("T")
@@ -99,16 +114,110 @@ def cached_actor(request: Request) -> Actor | None:
     return cached_api_key_actor(request.app.state.memos, token) if token else None
 
 
+def address_of(request: Request) -> str:
+    """The caller's network address (the proxy's client when uvicorn trusts the proxy's headers)."""
+    return request.client.host if request.client else "unknown"
+
+
 def actor_of(request: Request, session: Session) -> Actor:
     token = _token(request)
     if token:
-        return actor_for_api_key(session, token)
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if user_id is not None:
-        user = get_user(session, int(user_id))
-        if user is not None:
-            return actor_for_user(user)
-    raise Unauthorized(NOT_SIGNED_IN)
+        guard: Guard = request.app.state.guard
+        address = address_of(request)
+        guard.check_key(address)
+        try:
+            return actor_for_api_key(session, token)
+        except Unauthorized:
+            guard.key_failed(address)
+            raise
+    user = signed_in_user(request, session)
+    if user is None:
+        raise Unauthorized(NOT_SIGNED_IN)
+    if request.method not in SAFE_METHODS and not same_origin(request):
+        raise Forbidden(CROSS_SITE)
+    return actor_for_user(user)
+
+
+# --- sessions: the cookie (signed with the session key; its age is the idle timeout) holds the session's token,
+# the page's CSRF token and a flash message; the store holds the session (klientura.auth.sessions)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_TOKEN = "sid"
+CSRF_TOKEN = "csrf"
+
+
+def signed_in_user(request: Request, session: Session) -> _User | None:
+    """The user of the request's session, if it is one the store knows as open."""
+    token = request.session.get(SESSION_TOKEN) if "session" in request.scope else None
+    if not isinstance(token, str):
+        return None
+    return user_of_session(session, token, get_shop(request).now())
+
+
+def sign_in(request: Request, session: Session, user: _User) -> None:
+    """A new session for ``user``: whatever the cookie held before (another session, a token) is dropped, so a
+    session fixed by someone else before the login is worthless after it."""
+    sign_out(request, session)
+    settings = get_settings(request)
+    token = start_session(
+        session,
+        user,
+        get_shop(request).now(),
+        timedelta(days=settings.session_days),
+        agent=request.headers.get("user-agent", ""),
+        address=address_of(request),
+    )
+    request.session[SESSION_TOKEN] = token
+    request.session[CSRF_TOKEN] = secrets.token_urlsafe(32)
+
+
+def sign_out(request: Request, session: Session) -> None:
+    token = request.session.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        end_session(session, token, get_shop(request).now())
+    request.session.clear()
+
+
+def csrf_token(request: Request) -> str:
+    """The token a page puts in its forms and HTMX headers (made when the cookie has none yet)."""
+    token = request.session.get(CSRF_TOKEN)
+    if not isinstance(token, str):
+        token = request.session[CSRF_TOKEN] = secrets.token_urlsafe(32)
+    return token
+
+
+def same_origin(request: Request) -> bool:
+    """False when the browser says the request comes from another site (Fetch Metadata, then Origin)."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # not a browser's cross-site request: browsers send Origin on every cross-site POST
+    own = {f"{request.url.scheme}://{request.url.netloc}".lower()}
+    public = get_settings(request).public_url
+    if public:
+        parts = urlsplit(public)
+        own.add(f"{parts.scheme}://{parts.netloc}".lower())
+    return origin.lower() in own
+
+
+async def form_token_matches(request: Request) -> bool:
+    """A form's (or an HTMX request's) CSRF token is the session's own, and the browser does not say the request
+    is cross-site."""
+    if request.method in SAFE_METHODS:
+        return True
+    expected = request.session.get(CSRF_TOKEN)
+    sent: object = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        sent = (await request.form()).get("csrf_token")
+    return (
+        isinstance(expected, str)
+        and isinstance(sent, str)
+        and hmac.compare_digest(expected.encode(), sent.encode())
+        and same_origin(request)
+    )
 
 
 def in_one_thread(request: Request, work: Callable[[Session, Actor], T]) -> T:
@@ -163,7 +272,9 @@ def sending_of(request: Request) -> Sending:
     settings: Settings = request.app.state.settings
     base = settings.public_url or str(request.base_url)
     shop = get_shop(request)
-    return Sending(Links(base.rstrip("/"), settings.secret_key), shop.timezone, settings.default_locale, shop.currency)
+    return Sending(
+        Links(base.rstrip("/"), settings.key("links")), shop.timezone, settings.default_locale, shop.currency
+    )
 
 
 SendingDep = Annotated[Sending, Depends(sending_of)]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from klientura import campaigns
 from klientura.campaigns import Links, OutboxMessage
+from klientura.config import Settings
 from klientura.customers import Consent
 from tests import factories
 from tests.api.conftest import login
@@ -65,7 +66,9 @@ def test_a_campaign_from_draft_to_report(api: TestClient, app_session: Session) 
     message = app_session.scalars(
         select(OutboxMessage).where(OutboxMessage.customer_id == ids[0], OutboxMessage.source == f"campaign:{cid}")
     ).one()
-    sent = campaigns.compose(app_session, message, Links("http://testserver", "test-secret"), {})
+    sent = campaigns.compose(
+        app_session, message, Links("http://testserver", Settings(secret_key="test-secret").key("links")), {}
+    )
     assert sent.html is not None and "https://shop.example.ru" not in sent.html  # every link goes through us
     click = sent.html.split('href="')[1].split('"')[0].removeprefix("http://testserver")
     pixel = sent.html.split('<img src="')[1].split('"')[0].removeprefix("http://testserver")

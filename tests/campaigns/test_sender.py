@@ -41,6 +41,7 @@ def _sender(url: str, port: int, *extra: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "KLIENTURA_DATABASE_URL": url,
+        "KLIENTURA_SECRET_KEY": "a-test-key-long-enough-for-a-server-0123456789",
         "KLIENTURA_SMTP_HOST": "127.0.0.1",
         "KLIENTURA_SMTP_PORT": str(port),
     }

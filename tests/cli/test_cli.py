@@ -114,3 +114,50 @@ def test_demo_builds_a_small_chain(env: Path) -> None:
             report.non_members.customers,
         )
         assert abs(fast.members.revenue - report.members.revenue) < 0.1 * report.members.revenue  # net of returns
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["send", "--once"], ["worker", "--once"]])
+def test_servers_refuse_the_default_or_a_short_key(
+    command: list[str], env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KLIENTURA_SECRET_KEY", raising=False)
+    r = CliRunner().invoke(app, command)
+    assert r.exit_code == 2 and "KLIENTURA_SECRET_KEY" in r.output and "default" in r.output, r.output
+    monkeypatch.setenv("KLIENTURA_SECRET_KEY", "fifteen-bytes!!")
+    r = CliRunner().invoke(app, command)
+    assert r.exit_code == 2 and "32 bytes" in r.output, r.output
+
+
+def test_the_demo_makes_its_own_key_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from klientura.cli.common import demo_secret
+
+    monkeypatch.delenv("KLIENTURA_SECRET_KEY", raising=False)
+    path = tmp_path / "var" / "secret.key"
+    ctx = typer.Context(typer.main.get_command(app))
+    first = demo_secret(ctx, path)
+    assert first.weak_secret() is None and path.stat().st_mode & 0o777 == 0o600
+    again = demo_secret(typer.Context(typer.main.get_command(app)), path)
+    assert again.secret_key == first.secret_key == path.read_text().strip()
+
+
+def test_users_and_keys_are_managed_from_the_command_line(env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", "--email", "boss@shop.ru", "--password", "password123"]).exit_code == 0
+    made = runner.invoke(app, ["user", "create", "ann@shop.ru", "--role", "manager", "--password", "password123"])
+    assert made.exit_code == 0, made.output
+    assert runner.invoke(app, ["user", "password", "ann@shop.ru", "--password", "short"]).exit_code == 2
+    reset = runner.invoke(app, ["user", "password", "ann@shop.ru", "--password", "a longer one"])
+    assert reset.exit_code == 0 and "0 session(s) ended" in reset.output, reset.output
+    off = runner.invoke(app, ["user", "deactivate", "ann@shop.ru"])
+    assert off.exit_code == 0 and "deactivated" in off.output
+    listed = runner.invoke(app, ["user", "list"]).output
+    assert "ann@shop.ru\tmanager\tdeactivated" in listed and "boss@shop.ru\tadmin\tactive" in listed
+    assert runner.invoke(app, ["user", "deactivate", "nobody@shop.ru"]).exit_code == 2
+    token = runner.invoke(app, ["apikey", "create", "pos", "-s", "orders:write"]).output.strip()
+    assert token.startswith("kl_")
+    assert "\tactive" in runner.invoke(app, ["apikey", "list"]).output
+    assert runner.invoke(app, ["apikey", "revoke", "1"]).exit_code == 0
+    assert "revoked" in runner.invoke(app, ["apikey", "list"]).output
+    assert runner.invoke(app, ["apikey", "revoke", "99"]).exit_code == 2

@@ -29,7 +29,11 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "KLIENTURA_DATABASE_URL": self.url}
+        env = {
+            **os.environ,
+            "KLIENTURA_DATABASE_URL": self.url,
+            "KLIENTURA_SECRET_KEY": "a-test-key-long-enough-for-a-server-0123456789",
+        }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "klientura", "serve", "--port", str(self.port), "--workers", str(self.workers)],
             env=env,

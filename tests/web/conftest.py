@@ -150,8 +150,29 @@ def page(browser: Any, live: dict[str, Any]) -> Iterator[Any]:
     ctx = browser.new_context(viewport={"width": 1360, "height": 900}, locale="ru-RU")
     pg = ctx.new_page()
     pg.set_default_timeout(10_000)
+    refused = watch_policy(pg)
     yield pg
     ctx.close()
+    assert not refused, f"the page broke its Content-Security-Policy: {refused}"
+
+
+def wait_until(page: Any, expression: str, timeout: float = 10.0) -> None:
+    """Poll ``expression`` in the page until it is true (Playwright's wait_for_function compiles its predicate in
+    the page, which the pages' policy forbids: no eval)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.05)
+
+
+def watch_policy(page: Any) -> list[str]:
+    """What the browser refused under the pages' Content-Security-Policy (an inline script, a style, an eval), and
+    any error a page's scripts threw: the test fails at its end when there is one."""
+    seen: list[str] = []
+    page.on("console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda e: seen.append(str(e)))
+    return seen
 
 
 def login(page: Any, base: str, email: str) -> None:

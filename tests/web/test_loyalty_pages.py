@@ -118,7 +118,7 @@ def test_a_members_card_explained_adjusted_and_invited(page: Any, live: dict[str
     assert "Баллы скорректированы" in page.inner_text(".flash.ok")
     assert int(re.sub(r"\D", "", page.inner_text("#loyalty .kpi div:nth-child(3) b"))) == before + 150
     page.click("#invitation button")
-    page.wait_for_selector("#invitation svg")
+    page.wait_for_selector("#invitation img.qr")
     link = page.locator("#invitation a").get_attribute("href")
     shot(page, "loyalty-card")
     page.goto(f"{base}/loyalty/operations?customer={cid}&kind=adjust")

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import PASSWORD, login, shot
+from tests.web.conftest import PASSWORD, login, shot, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -31,13 +31,13 @@ def test_customer_list_searches_live_and_filters(page: Any, live: dict[str, Any]
     assert page.locator("#rows tr").count() == 3
     shot(page, "customers-list")
     page.fill("#q", "8 916 111-22-33")  # HTMX re-renders the rows as one types
-    page.wait_for_function("document.querySelectorAll('#rows tr').length === 1")
+    wait_until(page, "document.querySelectorAll('#rows tr').length === 1")
     assert "Смирнова Анна Петровна" in page.locator("#rows").inner_text()
     page.fill("#q", "")
     page.select_option("select[name=tag]", "vip")
-    page.wait_for_function("document.querySelectorAll('#rows tr').length === 1")
+    wait_until(page, "document.querySelectorAll('#rows tr').length === 1")
     page.fill("#q", "никого такого")
-    page.wait_for_function("document.querySelector('#rows').innerText.includes('Никто не подходит')")
+    wait_until(page, "document.querySelector('#rows').innerText.includes('Никто не подходит')")
 
 
 def test_card_shows_totals_timeline_and_takes_edits(page: Any, live: dict[str, Any]) -> None:
@@ -171,9 +171,10 @@ def test_a_long_import_shows_its_progress_then_the_report(page: Any, live: dict[
     bar = page.locator("#progress [role=progressbar]")
     assert page.locator("h1").inner_text() == "Импорт: big.csv"
     assert bar.count() == 1 and f"/ {rows:,}".replace(",", "\u00a0") in page.locator("#progress").inner_text()
-    page.wait_for_function(
+    wait_until(
+        page,
         "() => Number(document.querySelector('#progress [role=progressbar]')?.getAttribute('aria-valuenow') || 0) > 0",
-        timeout=30_000,
+        timeout=30,
     )
     shot(page, "import-progress")
     page.wait_for_url(re.compile(r".*/imports/\d+$"), timeout=120_000)
@@ -183,7 +184,7 @@ def test_a_long_import_shows_its_progress_then_the_report(page: Any, live: dict[
 
 def _settled(page: Any) -> None:
     """htmx has swapped and wired the new content (a change fired before that would go unheard)."""
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')")
+    wait_until(page, "!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')")
 
 
 def test_segment_builder_live_size_save_and_export(page: Any, live: dict[str, Any]) -> None:
@@ -198,13 +199,13 @@ def test_segment_builder_live_size_save_and_export(page: Any, live: dict[str, An
     _settled(page)
     page.fill("input[name=c0_value]", "1")
     page.press("input[name=c0_value]", "Tab")
-    page.wait_for_function("document.querySelector('#preview-size')?.textContent === '2'")
+    wait_until(page, "document.querySelector('#preview-size')?.textContent === '2'")
     _settled(page)
     page.select_option("select[name=c0_outlets]", label="Москва, Тверская")  # only Anna bought there
-    page.wait_for_function("document.querySelector('#preview-size')?.textContent === '1'")
+    wait_until(page, "document.querySelector('#preview-size')?.textContent === '1'")
     _settled(page)
     page.select_option("select[name=c0_outlets]", [])  # any outlet again
-    page.wait_for_function("document.querySelector('#preview-size')?.textContent === '2'")
+    wait_until(page, "document.querySelector('#preview-size')?.textContent === '2'")
     _settled(page)
     page.click("#add-condition")
     page.wait_for_selector("select[name=c1_type]")
@@ -214,7 +215,7 @@ def test_segment_builder_live_size_save_and_export(page: Any, live: dict[str, An
     _settled(page)
     page.fill("input[name=c1_value]", "vip")
     page.press("input[name=c1_value]", "Tab")
-    page.wait_for_function("document.querySelector('#preview-size')?.textContent === '1'")
+    wait_until(page, "document.querySelector('#preview-size')?.textContent === '1'")
     shot(page, "segment-builder")
     page.fill("input[name=name]", "VIP с покупками")
     page.click("button[type=submit] >> text=Сохранить сегмент")

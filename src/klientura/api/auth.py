@@ -6,21 +6,28 @@ from fastapi.responses import Response
 from klientura import auth
 from klientura.api.schemas import ApiKeyIn, LoginIn
 from klientura.auth import permissions_of
-from klientura.deps import ActorDep, SessionDep, ShopDep, new_router
+from klientura.deps import ActorDep, SessionDep, ShopDep, address_of, new_router, same_origin, sign_in, sign_out
+from klientura.kit.errors import Forbidden
 
 router = new_router(tags=["auth"])
 
 
-@router.post("/auth/login", summary="Log in with e-mail and password (sets the session cookie)")
+@router.post(
+    "/auth/login",
+    summary="Log in with e-mail and password (sets the session cookie; a new session, the old one ends)",
+    responses={429: {"description": "too many failed attempts; Retry-After says how long to wait"}},
+)
 def login(data: LoginIn, request: Request, session: SessionDep) -> dict[str, object]:
-    user = auth.authenticate(session, data.email, data.password)
-    request.session["user_id"] = user.id
+    if not same_origin(request):
+        raise Forbidden(auth.CROSS_SITE)
+    user = auth.authenticate(session, data.email, data.password, request.app.state.guard, address_of(request))
+    sign_in(request, session, user)
     return {"id": user.id, "email": user.email, "role": user.role}
 
 
-@router.post("/auth/logout", status_code=204)
-def logout(request: Request) -> Response:
-    request.session.clear()
+@router.post("/auth/logout", status_code=204, summary="End this session (its cookie stops working everywhere)")
+def logout(request: Request, session: SessionDep) -> Response:
+    sign_out(request, session)
     return Response(status_code=204)
 
 

@@ -32,7 +32,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(KlienturaError)
     async def _domain(request: Request, exc: KlienturaError) -> JSONResponse:
         where = {"field": exc.field} if exc.field else {}
-        return problem(
+        answer = problem(
             exc.status,
             exc.title,
             exc.detail,
@@ -42,6 +42,9 @@ def install(app: FastAPI) -> None:
             **where,
             params=exc.plain_params,
         )
+        if exc.status == 429 and "retry_after" in exc.params:
+            answer.headers["Retry-After"] = str(exc.params["retry_after"])
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

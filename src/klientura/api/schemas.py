@@ -83,8 +83,8 @@ class SuggestionOut(BaseModel):
 
 
 class LoginIn(BaseModel):
-    email: str
-    password: str
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
 
 
 class ApiKeyIn(BaseModel):

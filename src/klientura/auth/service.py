@@ -1,4 +1,4 @@
-"""Users, passwords (scrypt), API keys and idempotency records."""
+"""Users, passwords, API keys and idempotency records."""
 
 from __future__ import annotations
 
@@ -22,33 +22,18 @@ from klientura.auth.errors import (
     UNKNOWN_ROLE,
     UNKNOWN_SCOPES,
     USER_EXISTS,
+    USER_NOT_FOUND,
     WRONG_PASSWORD,
 )
+from klientura.auth.guard import Guard
 from klientura.auth.models import ApiKey, IdempotencyRecord, User
+from klientura.auth.passwords import hash_password, needs_rehash, verify_password, waste_time
 from klientura.auth.permissions import ROLES, SCOPES, require
+from klientura.auth.sessions import end_sessions_of
 from klientura.db import Session, memos_of
 from klientura.kit.emails import normalize_email
 from klientura.kit.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from klientura.kit.memo import Memo, Memos
-
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT, dklen=32)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, salt_hex, digest_hex = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), **_SCRYPT, dklen=32)
-    return hmac.compare_digest(digest.hex(), digest_hex)
 
 
 def actor_for_user(user: User) -> Actor:
@@ -80,15 +65,63 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User:
+def authenticate(session: Session, email: str, password: str, guard: Guard, address: str) -> User:
+    """The user whose password this is. Failures count against the account and the address (``guard``): too many
+    and the next try is refused before the password is checked. An unknown e-mail costs a hash check too, so that
+    the answer's time does not tell which e-mails have accounts. A hash of older parameters is rewritten."""
     try:
         normalized = normalize_email(email)
-    except ValidationFailed as exc:
-        raise Unauthorized(WRONG_PASSWORD) from exc
+    except ValidationFailed:
+        normalized = email.strip().lower()[:254]
+    guard.check_login(normalized, address)
     user = session.scalars(select(User).where(User.email == normalized)).first()
-    if user is None or not user.is_active or not verify_password(password, user.password_hash):
+    if user is None:
+        waste_time(password)
+        ok = False
+    else:
+        ok = verify_password(password, user.password_hash) and user.is_active
+    if user is None or not ok:
+        guard.login_failed(normalized, address)
         raise Unauthorized(WRONG_PASSWORD)
+    guard.login_succeeded(normalized)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     return user
+
+
+def user_by_email(session: Session, email: str) -> User:
+    user = session.scalars(select(User).where(User.email == normalize_email(email))).first()
+    if user is None:
+        raise NotFound(USER_NOT_FOUND, id=email)
+    return user
+
+
+def set_password(session: Session, actor: Actor, user: User, password: str, now: datetime) -> int:
+    """A new password (an admin's reset or the user's own change): every session of the user ends; how many."""
+    if not (actor.is_user and actor.id == user.id):
+        require(actor, "users:admin")
+    if len(password) < 8:
+        raise ValidationFailed(SHORT_PASSWORD, field="password")
+    user.password_hash = hash_password(password)
+    record(session, actor, "user.password", "user", user.id, None, None)
+    return end_sessions_of(session, user.id, now, "password")
+
+
+def set_active(session: Session, actor: Actor, user: User, active: bool, now: datetime) -> int:
+    """Deactivate (every session ends at once) or reactivate a user; how many sessions were ended."""
+    require(actor, "users:admin")
+    before = user.is_active
+    user.is_active = active
+    record(
+        session,
+        actor,
+        "user.activate" if active else "user.deactivate",
+        "user",
+        user.id,
+        {"active": before},
+        {"active": active},
+    )
+    return 0 if active else end_sessions_of(session, user.id, now, "deactivated")
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -98,6 +131,10 @@ def get_user(session: Session, user_id: int) -> User | None:
 
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.id)))
+
+
+def list_api_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
 
 
 def create_api_key(session: Session, actor: Actor, name: str, scopes: list[str]) -> tuple[ApiKey, str]:

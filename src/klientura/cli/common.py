@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -46,6 +48,32 @@ def settings_of(ctx: typer.Context) -> Settings:
     if not isinstance(root.obj, Settings):
         root.obj = _read()
     settings: Settings = root.obj
+    return settings
+
+
+def strong_settings(ctx: typer.Context) -> Settings:
+    """The command's settings, when its secret key may sign sessions and links on a server others reach; else the
+    command stops with what to set (serve, send and worker call this)."""
+    settings = settings_of(ctx)
+    weak = settings.weak_secret()
+    if weak is not None:
+        fail(weak)
+    return settings
+
+
+def demo_secret(ctx: typer.Context, path: Path) -> Settings:
+    """The demo's settings: without a key of its own, a random one made on the first run and kept in ``path``
+    (readable by this user only), so that ``make demo`` works in one command and its links survive a restart."""
+    settings = settings_of(ctx)
+    if settings.weak_secret() is None:
+        return settings
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+        console.print(f"a random secret key for the demo is in {path}")
+    settings = settings.model_copy(update={"secret_key": path.read_text().strip()})
+    ctx.find_root().obj = settings
     return settings
 
 

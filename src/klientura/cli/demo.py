@@ -11,9 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from klientura import analytics, campaigns, dedup
 from klientura.audit import SYSTEM
-from klientura.cli.common import console, settings_of, shop_of
+from klientura.cli.common import console, demo_secret, shop_of
 from klientura.cli.serving import serve
-from klientura.config import Settings
+from klientura.config import DEFAULT_DATA_DIR, Settings
 from klientura.customers import count_customers
 from klientura.db import SessionFactory, factory_for, session_scope
 from klientura.demo import DEMO_PASSWORD, USERS, build, marketing_history
@@ -33,7 +33,7 @@ def demo(
     port: int = 8000,
 ) -> None:
     """Build a realistic retail chain (customers, orders, returns, duplicates) and serve the UI."""
-    settings = settings_of(ctx)
+    settings = demo_secret(ctx, DEFAULT_DATA_DIR / "secret.key")
     upgrade(settings.database_url)
     with factory_for(settings.database_url) as factory:
         _build(settings, shop_of(ctx), factory, customers, seed, host, port)
@@ -86,7 +86,7 @@ def _build(
             )
         console.print(f"segments computed for {report.customers:,} customers (klientura analytics recompute)")
         console.print(f"{valued.customers:,} customers valued with BG/NBD (klientura clv predict)")
-        links = campaigns.Links((settings.public_url or f"http://{host}:{port}").rstrip("/"), settings.secret_key)
+        links = campaigns.Links((settings.public_url or f"http://{host}:{port}").rstrip("/"), settings.key("links"))
         sending = campaigns.Sending(links, shop.timezone, settings.default_locale, shop.currency)
         with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:
             made = marketing_history(session, wh, sending, report.as_of, shop=shop, seed=seed)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from klientura.cli.common import settings_of
+from klientura.cli.common import strong_settings
 from klientura.config import Settings
 
 app = typer.Typer()
@@ -20,7 +20,7 @@ def serve_command(
     workers: Annotated[int, typer.Option(min=1, max=64, help="processes (one per core for tills' load)")] = 1,
 ) -> None:
     """Serve the web UI and the API."""
-    serve(settings_of(ctx), host, port, workers)
+    serve(strong_settings(ctx), host, port, workers)
 
 
 def serve(

@@ -1,4 +1,5 @@
-"""The store and who may use it: ``db upgrade``, ``init``, ``user create``, ``apikey create``."""
+"""The store and who may use it: ``db upgrade``, ``init``, ``user create|list|password|deactivate|activate``,
+``apikey create|list|revoke``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import typer
 
 from klientura import auth as auth_svc
 from klientura.audit import SYSTEM
-from klientura.cli.common import console, fail, settings_of
+from klientura.cli.common import console, fail, settings_of, shop_of
 from klientura.db import command_session
 from klientura.kit.errors import KlienturaError
 from klientura.migrations import upgrade
@@ -78,3 +79,72 @@ def apikey_create(
     except KlienturaError as exc:
         fail(exc, settings)
     print(token)
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context) -> None:
+    """The users, their roles and whether they may log in."""
+    with command_session(settings_of(ctx).database_url) as session:
+        for user in auth_svc.list_users(session):
+            state = "active" if user.is_active else "deactivated"
+            print(f"{user.id}\t{user.email}\t{user.role}\t{state}")
+
+
+@user_app.command("password")
+def user_password(
+    ctx: typer.Context, email: str, password: Annotated[str | None, typer.Option(help="asked if omitted")] = None
+) -> None:
+    """Set a user's password (a reset): every session of the user ends."""
+    settings = settings_of(ctx)
+    pwd = password or typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        with command_session(settings.database_url) as session:
+            user = auth_svc.user_by_email(session, email)
+            ended = auth_svc.set_password(session, SYSTEM, user, pwd, shop_of(ctx).now())
+    except KlienturaError as exc:
+        fail(exc, settings)
+    console.print(f"password of {email} set; {ended} session(s) ended")
+
+
+@user_app.command("deactivate")
+def user_deactivate(ctx: typer.Context, email: str) -> None:
+    """Stop a user from logging in; their sessions end at once."""
+    _set_active(ctx, email, False)
+
+
+@user_app.command("activate")
+def user_activate(ctx: typer.Context, email: str) -> None:
+    """Let a deactivated user log in again."""
+    _set_active(ctx, email, True)
+
+
+def _set_active(ctx: typer.Context, email: str, active: bool) -> None:
+    settings = settings_of(ctx)
+    try:
+        with command_session(settings.database_url) as session:
+            user = auth_svc.user_by_email(session, email)
+            ended = auth_svc.set_active(session, SYSTEM, user, active, shop_of(ctx).now())
+    except KlienturaError as exc:
+        fail(exc, settings)
+    console.print(f"{email} {'activated' if active else f'deactivated; {ended} session(s) ended'}")
+
+
+@key_app.command("list")
+def apikey_list(ctx: typer.Context) -> None:
+    """The API keys: id, name, prefix, scopes, revoked or not (never the secret)."""
+    with command_session(settings_of(ctx).database_url) as session:
+        for key in auth_svc.list_api_keys(session):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            print(f"{key.id}\t{key.name}\tkl_{key.prefix}_…\t{','.join(key.scopes)}\t{state}")
+
+
+@key_app.command("revoke")
+def apikey_revoke(ctx: typer.Context, key_id: int) -> None:
+    """Revoke an API key (its id from ``apikey list``)."""
+    settings = settings_of(ctx)
+    try:
+        with command_session(settings.database_url) as session:
+            auth_svc.revoke_api_key(session, SYSTEM, key_id, shop_of(ctx).now())
+    except KlienturaError as exc:
+        fail(exc, settings)
+    console.print(f"API key {key_id} revoked")

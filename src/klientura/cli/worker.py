@@ -12,7 +12,7 @@ import typer
 from klientura import analytics, campaigns, channels, loyalty, segments
 from klientura import worker as jobs
 from klientura.audit import SYSTEM
-from klientura.cli.common import console, fail, settings_of, shop_of
+from klientura.cli.common import console, fail, shop_of, strong_settings
 from klientura.config import Settings
 from klientura.db import command_session, make_session_factory
 from klientura.kit.errors import KlienturaError
@@ -63,7 +63,7 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="one round, then exit (for cron)")] = False,
 ) -> None:
     """Keep the warehouse fresh: sync every few minutes, recompute scores and segments daily."""
-    settings, shop = settings_of(ctx), shop_of(ctx)
+    settings, shop = strong_settings(ctx), shop_of(ctx)
     last: str | None = None
     while True:
         started = shop.now()
@@ -88,7 +88,7 @@ def send(
     KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_SMS_KEY), launching scheduled campaigns when their time comes and running
     the switched-on scenarios every minute; links in the
     messages point at KLIENTURA_PUBLIC_URL. Safe to run several at once on PostgreSQL."""
-    settings, shop = settings_of(ctx), shop_of(ctx)
+    settings, shop = strong_settings(ctx), shop_of(ctx)
     try:
         configured = channels.from_settings(settings)
     except KlienturaError as exc:
@@ -105,7 +105,7 @@ def send(
     relaxed = make_session_factory(settings.database_url, relaxed=True, memos=memos)
     total = {"sent": 0, "retry": 0, "failed": 0}
     sending = campaigns.Sending(
-        campaigns.Links(settings.public_url or "http://127.0.0.1:8000", settings.secret_key),
+        campaigns.Links(settings.public_url or "http://127.0.0.1:8000", settings.key("links")),
         shop.timezone,
         settings.default_locale,
         shop.currency,

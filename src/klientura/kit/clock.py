@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -17,3 +18,8 @@ def fixed_clock(at: datetime) -> Clock:
         return at
 
     return clock
+
+
+def epoch_seconds() -> float:
+    """Seconds since the epoch, as libraries that keep their own time count them (the rate limiter's windows)."""
+    return time.time()

@@ -179,6 +179,14 @@ class Unauthorized(KlienturaError):
     type_slug = "unauthorized"
 
 
+class TooManyRequests(KlienturaError):
+    """Too many tries in too short a time (``retry_after``: seconds until the next may succeed)."""
+
+    status = 429
+    title = "Too many requests"
+    type_slug = "too-many-requests"
+
+
 # what pydantic says about a field, by its error type: the codes a form's or a payload's value gets
 AT_LEAST = code("value.at_least", N_("must be at least %(ge)s"))
 AT_MOST = code("value.at_most", N_("must be at most %(le)s"))

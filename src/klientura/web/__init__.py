@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from klientura.web import (
@@ -25,7 +25,7 @@ from klientura.web import (
     scenarios,
     segments,
 )
-from klientura.web.render import LoginRequired
+from klientura.web.render import FormExpired, LoginRequired, gettext_for, render
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -54,6 +54,19 @@ def mount(app: FastAPI) -> None:
     async def _login(request: Request, _exc: LoginRequired) -> RedirectResponse:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(FormExpired)
+    async def _expired(request: Request, _exc: FormExpired) -> HTMLResponse:
+        _ = gettext_for(request)
+        return render(
+            request,
+            "message.html",
+            {
+                "title": _("The form has expired"),
+                "message": _("The page was open too long or came from another site. Reload it and try again."),
+            },
+            status=403,
+        )
 
 
 __all__ = ["mount"]

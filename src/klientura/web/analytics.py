@@ -11,11 +11,12 @@ from fastapi.responses import HTMLResponse
 
 from klientura import analytics
 from klientura.auth import require
-from klientura.deps import SessionDep, ShopDep, new_router
+from klientura.deps import SessionDep, ShopDep
 from klientura.kit.errors import KlienturaError
-from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, render
+from klientura.web.charts import Chart, chart
+from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render
 
-router = new_router()
+router = page_router()
 
 
 def _day(text: str | None, default: date) -> date:
@@ -66,7 +67,7 @@ def overview(
     return render(request, "analytics/overview.html", ctx, actor=actor)
 
 
-def _trend_chart(trend: list[tuple[date, str, int]], _: Any) -> str:
+def _trend_chart(trend: list[tuple[date, str, int]], _: Any) -> Chart:
     """The share of hot, warm and cold customers day by day (one point per recompute)."""
     days = sorted({d for d, _v, _n in trend})
     totals = {d: sum(n for d2, _v, n in trend if d2 == d) or 1 for d in days}
@@ -92,14 +93,7 @@ def _trend_chart(trend: list[tuple[date, str, int]], _: Any) -> str:
         xaxis=xaxis,
         legend={"orientation": "h"},
     )
-    return str(
-        fig.to_html(
-            div_id="temperature-trend",
-            full_html=False,
-            include_plotlyjs=False,
-            config={"displaylogo": False, "responsive": True},
-        )
-    )
+    return chart(fig, "temperature-trend")
 
 
 def _order(name: str) -> int:

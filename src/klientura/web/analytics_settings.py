@@ -12,13 +12,13 @@ from klientura.analytics import BehaviourSettings, LifecycleSettings, RfmSetting
 from klientura.audit import Actor
 from klientura.auth import require
 from klientura.db import Session
-from klientura.deps import SessionDep, new_router
+from klientura.deps import SessionDep
 from klientura.kit.errors import KlienturaError
 from klientura.kit.i18n import N_
 from klientura.web import flash
-from klientura.web.render import WebActorDep, explain, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = new_router()
+router = page_router()
 SECTIONS = (
     ("rfm", N_("RFM"), RfmSettings),
     ("lifecycle", N_("Lifecycle"), LifecycleSettings),

@@ -14,16 +14,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from klientura import campaigns, segments
 from klientura.audit import Actor
 from klientura.db import Session
-from klientura.deps import SessionDep, ShopDep, get_shop, new_router, sending_of
+from klientura.deps import SessionDep, ShopDep, get_shop, sending_of
 from klientura.kit.channels import SEND_CHANNELS
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import list_offers
 from klientura.web import flash
+from klientura.web.charts import Chart, chart
 from klientura.web.errors import HOLDOUT_AND_CAP, WHEN_TO_SEND
-from klientura.web.render import WebActorDep, explain, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = new_router()
-OPTS = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
+router = page_router()
 CHANNELS = ["", *SEND_CHANNELS]
 BLANK = {
     "name": "",
@@ -150,7 +150,7 @@ async def create(request: Request, session: SessionDep, actor: WebActorDep) -> H
     return flash.redirect(request, f"/campaigns/{c.id}", _("Campaign saved"))
 
 
-def _chart(report: campaigns.CampaignReport, _: Any) -> str:
+def _chart(report: campaigns.CampaignReport, _: Any) -> Chart:
     fig = go.Figure()
     days = [str(row["day"]) for row in report.daily]
     fig.add_scatter(x=days, y=[row["target"] for row in report.daily], name=_("Target group"), mode="lines+markers")
@@ -167,7 +167,7 @@ def _chart(report: campaigns.CampaignReport, _: Any) -> str:
         legend={"orientation": "h", "y": 1.15},
         yaxis={"title": _("revenue per customer, cumulative")},
     )
-    return str(fig.to_html(div_id="campaign-chart", **OPTS))
+    return chart(fig, "campaign-chart")
 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)

@@ -12,14 +12,15 @@ from klientura import analytics, segments
 from klientura.analytics import clv
 from klientura.auth import require
 from klientura.db import Session
-from klientura.deps import SessionDep, ShopDep, new_router
+from klientura.deps import SessionDep, ShopDep
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.kit.i18n import N_
 from klientura.web import flash
+from klientura.web.charts import Chart, chart
 from klientura.web.errors import DISCOUNT_AS_PERCENT, DISCOUNT_RANGE, WHOLE_NUMBERS
-from klientura.web.render import WebActorDep, explain, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = new_router()
+router = page_router()
 GROUPS = [
     ("lifecycle", N_("By lifecycle stage")),
     ("rfm_segment", N_("By RFM segment")),
@@ -35,10 +36,9 @@ DEFAULTS = {
     "discount": "1",
     "basis": "revenue",
 }
-OPTS = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
 
 
-def _charts(diag: dict[str, Any], _: Any) -> tuple[str, str]:
+def _charts(diag: dict[str, Any], _: Any) -> tuple[Chart, Chart]:
     weekly = diag["weekly"]
     weeks = list(range(1, len(weekly["actual"]) + 1))
     track = go.Figure()
@@ -63,7 +63,7 @@ def _charts(diag: dict[str, Any], _: Any) -> tuple[str, str]:
         xaxis={"title": _("repeat purchases before the holdout"), "type": "category"},
         yaxis={"title": _("purchases per customer in the holdout")},
     )
-    return track.to_html(div_id="tracking-chart", **OPTS), freq.to_html(div_id="frequency-chart", **OPTS)
+    return chart(track, "tracking-chart"), chart(freq, "frequency-chart")
 
 
 def _form_values(form: dict[str, str]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from klientura.auth import can
 from klientura.catalog import list_outlets
 from klientura.customers import CustomerUpdate
 from klientura.db import Session
-from klientura.deps import SessionDep, ShopDep, get_shop, new_router
+from klientura.deps import SessionDep, ShopDep, get_shop
 from klientura.events import events_of
 from klientura.kit.channels import CONSENT_CHANNELS
 from klientura.kit.dates import NOT_A_DATE
@@ -25,9 +25,9 @@ from klientura.loyalty import account_view, referral_of
 from klientura.orders import orders_of, returns_of, totals_for
 from klientura.web import flash
 from klientura.web.loyalty_offers import invitation_block
-from klientura.web.render import WebActorDep, explain, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = new_router()
+router = page_router()
 CHANNELS = CONSENT_CHANNELS
 
 

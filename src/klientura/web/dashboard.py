@@ -14,12 +14,13 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from klientura import analytics, catalog
 from klientura.auth import require
-from klientura.deps import SessionDep, ShopDep, new_router
+from klientura.deps import SessionDep, ShopDep
 from klientura.kit.errors import KlienturaError
 from klientura.kit.i18n import N_
-from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, render
+from klientura.web.charts import Chart, chart
+from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render
 
-router = new_router()
+router = page_router()
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 KPIS = [
     ("revenue", N_("Revenue"), "money"),
@@ -47,7 +48,7 @@ def _ints(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.strip().isdigit()]
 
 
-def _charts(data: dict[str, Any], _: Any) -> tuple[str, str, str]:
+def _charts(data: dict[str, Any], _: Any) -> tuple[Chart, Chart, Chart]:
     days_now = [d["day"] for d in data["daily"]]
     shift = data["period"].start - data["previous"].start
     fig = go.Figure()
@@ -62,12 +63,7 @@ def _charts(data: dict[str, Any], _: Any) -> tuple[str, str, str]:
     fig.update_layout(height=300, margin={"l": 40, "r": 10, "t": 10, "b": 30}, legend={"orientation": "h"})
     heat = _heatmap(data["cohorts"], "customers", _)
     money = _heatmap(data["cohorts"], "revenue", _)
-    opts = {"full_html": False, "include_plotlyjs": False, "config": {"displaylogo": False, "responsive": True}}
-    return (
-        fig.to_html(div_id="revenue-chart", **opts),
-        heat.to_html(div_id="cohort-chart", **opts),
-        money.to_html(div_id="cohort-revenue-chart", **opts),
-    )
+    return chart(fig, "revenue-chart"), chart(heat, "cohort-chart"), chart(money, "cohort-revenue-chart")
 
 
 def _heatmap(cohorts: list[dict[str, Any]], measure: str, _: Any) -> Any:

@@ -7,13 +7,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from klientura import customers as cust
 from klientura import dedup
-from klientura.deps import MergeHooksDep, SessionDep, new_router
+from klientura.deps import MergeHooksDep, SessionDep
 from klientura.kit.errors import KlienturaError
 from klientura.orders import totals_for
 from klientura.web import flash
-from klientura.web.render import WebActorDep, explain, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = new_router()
+router = page_router()
 
 
 @router.get("/duplicates", response_class=HTMLResponse)

@@ -17,14 +17,14 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from klientura import imports
 from klientura.auth import require
-from klientura.deps import SessionDep, get_shop, new_router
+from klientura.deps import SessionDep, get_shop
 from klientura.imports import UNSUPPORTED_TYPE
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.web import flash, jobs
 from klientura.web.errors import UNKNOWN_UPLOAD, UPLOAD_EXPIRED
-from klientura.web.render import WebActorDep, explain, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = new_router()
+router = page_router()
 PREVIEW_ROWS = 2000
 _TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|txt|tsv|xlsx)$")
 

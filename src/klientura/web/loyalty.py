@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from klientura.auth import require
 from klientura.catalog import list_categories
 from klientura.db import Session
-from klientura.deps import SessionDep, get_shop, new_router
+from klientura.deps import SessionDep, get_shop
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import (
     ADJUSTMENT_WITHOUT_REASON,
@@ -30,19 +30,19 @@ from klientura.loyalty import (
     simulate,
 )
 from klientura.web import flash
-from klientura.web.clv import OPTS
+from klientura.web.charts import Chart, chart
 from klientura.web.errors import (
     CARD_NUMBER_EXPECTED,
     RATES_PER_TIER,
     WHOLE_POINTS,
 )
 from klientura.web.forms import number_in, shop_day, shop_zone
-from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, render
+from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render
 
-router = new_router()
+router = page_router()
 
 
-def _flows_chart(flows: list[Any], _: Any) -> str:
+def _flows_chart(flows: list[Any], _: Any) -> Chart:
     months = [f.month for f in flows]
     fig = go.Figure()
     for attr, label, sign in (
@@ -60,7 +60,7 @@ def _flows_chart(flows: list[Any], _: Any) -> str:
         legend={"orientation": "h", "y": 1.15},
         yaxis={"title": _("points")},
     )
-    return str(fig.to_html(div_id="flows-chart", **OPTS))
+    return chart(fig, "flows-chart")
 
 
 @router.get("/loyalty", response_class=HTMLResponse)

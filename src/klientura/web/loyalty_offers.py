@@ -3,6 +3,7 @@ customer's invitation code and the page its QR code leads to."""
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any
@@ -14,16 +15,16 @@ from klientura import loyalty
 from klientura.auth import require
 from klientura.catalog import list_categories
 from klientura.db import Session
-from klientura.deps import SessionDep, ShopDep, new_router
+from klientura.deps import SessionDep, ShopDep
 from klientura.kit.errors import KlienturaError
 from klientura.loyalty import (
     load_programme,
 )
 from klientura.web import flash
 from klientura.web.forms import number_in, shop_day, shop_zone
-from klientura.web.render import WebActorDep, explain, gettext_for, render
+from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = new_router()
+router = page_router()
 
 
 @router.post("/customers/{customer_id}/loyalty/invite")
@@ -38,13 +39,13 @@ def invite(customer_id: int, request: Request, session: SessionDep, actor: WebAc
 
 
 def invitation_block(request: Request, session: Session, code: str | None) -> dict[str, Any]:
-    """The card's referral part: the code, its link and the QR image (inline SVG)."""
+    """The card's referral part: the code, its link and the QR image (an SVG as a data: address of an img)."""
     if code is None:
         return {"code": None}
     template = load_programme(session).referral_link
     link = template.replace("{code}", code) if template else f"{str(request.base_url).rstrip('/')}/r/{code}"
-    svg = loyalty.referral_qr_svg(link)
-    return {"code": code, "link": link, "qr": svg[svg.index("<svg") :]}
+    svg = loyalty.referral_qr_svg(link).encode()
+    return {"code": code, "link": link, "qr": "data:image/svg+xml;base64," + base64.b64encode(svg).decode()}
 
 
 @router.get("/r/{code}", response_class=HTMLResponse)

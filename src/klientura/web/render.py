@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from klientura import analytics
 from klientura.audit import Actor
-from klientura.auth import actor_for_user, can, get_user
+from klientura.auth import actor_for_user, can
 from klientura.config import Settings
 from klientura.db import Session
-from klientura.deps import SessionDep, get_shop
+from klientura.deps import SessionDep, csrf_token, form_token_matches, get_shop, new_router, signed_in_user
 from klientura.kit.errors import KlienturaError, describe, explained
 from klientura.web import i18n
 
@@ -23,6 +23,21 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 class LoginRequired(Exception):
     """Raised by pages when nobody is signed in; the app answers with a redirect to /login."""
+
+
+class FormExpired(Exception):
+    """A form or HTMX request without this session's CSRF token (another site's, or a page older than the
+    session): refused with a page that says to reload, nothing done."""
+
+
+async def _form_token(request: Request) -> None:
+    if not await form_token_matches(request):
+        raise FormExpired()
+
+
+def page_router() -> APIRouter:
+    """The router of a page module: its forms and HTMX requests must carry the session's CSRF token."""
+    return new_router(dependencies=[Depends(_form_token)])
 
 
 def _env() -> Environment:
@@ -39,8 +54,7 @@ def locale_of(request: Request, settings: Settings) -> str:
 
 
 def web_actor(request: Request, session: Session) -> Actor:
-    user_id = request.session.get("user_id")
-    user = get_user(session, int(user_id)) if user_id is not None else None
+    user = signed_in_user(request, session)
     if user is None:
         raise LoginRequired()
     return actor_for_user(user)
@@ -67,6 +81,7 @@ def render(
         actor=actor,
         can=(lambda perm: actor is not None and can(actor, perm)),
         locale=locale,
+        csrf_token=csrf_token(request),
         _=lambda text, **values: trans.gettext(text) % values if values else trans.gettext(text),
         gettext=trans.gettext,
         ngettext=trans.ngettext,

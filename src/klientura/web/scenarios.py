@@ -10,14 +10,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from klientura import campaigns
-from klientura.deps import SessionDep, ShopDep, new_router
+from klientura.deps import SessionDep, ShopDep
 from klientura.kit.errors import KlienturaError
 from klientura.kit.i18n import N_
 from klientura.web import flash
-from klientura.web.campaigns import OPTS
-from klientura.web.render import WebActorDep, explain, gettext_for, render
+from klientura.web.charts import Chart, chart
+from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = new_router()
+router = page_router()
 TITLES = {
     "abandoned_cart": N_("Abandoned cart"),
     "expiring_points": N_("Points about to expire"),
@@ -52,7 +52,7 @@ def scenarios_page(request: Request, session: SessionDep, actor: WebActorDep, sh
     )
 
 
-def _chart(found: list[Any], reports: dict[str, campaigns.CampaignReport], _: Any) -> str | None:
+def _chart(found: list[Any], reports: dict[str, campaigns.CampaignReport], _: Any) -> Chart | None:
     """Each scenario that has fired: its incremental revenue against its control group with the 95 % interval
     (green where significant), side by side."""
     rows = [
@@ -81,7 +81,7 @@ def _chart(found: list[Any], reports: dict[str, campaigns.CampaignReport], _: An
         xaxis={"title": _("incremental revenue against the control group, interval of 95%")},
         yaxis={"automargin": True},
     )
-    return str(fig.to_html(div_id="scenarios-chart", **OPTS))
+    return chart(fig, "scenarios-chart")
 
 
 @router.get("/scenarios/{key}", response_class=HTMLResponse)

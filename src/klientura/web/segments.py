@@ -14,14 +14,14 @@ from klientura.analytics import RFM_SEGMENTS
 from klientura.audit import Actor
 from klientura.customers import names_of
 from klientura.db import Session
-from klientura.deps import SessionDep, ShopDep, get_shop, new_router
+from klientura.deps import SessionDep, ShopDep, get_shop
 from klientura.kit.errors import KlienturaError, ValidationFailed, invalid
 from klientura.web import flash
 from klientura.web import segment_form as sf
 from klientura.web.errors import NOT_JSON_RULE, SEGMENT_NAME
-from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, render
+from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render
 
-router = new_router()
+router = page_router()
 STARTER = {
     "kind": "and",
     "rules": [{"kind": "score", "field": "rfm_segment", "op": "in", "value": ["champions", "loyal"]}],
