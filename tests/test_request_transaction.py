@@ -27,7 +27,7 @@ WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b", re.I)
 def _app(app_factory: Any) -> FastAPI:
     """The real app with four routes that do what handlers do, each on the request's session."""
     app: FastAPI = app_factory()
-    router = new_router()
+    router = new_router(read="public", write="public")
 
     @router.post("/_t/ok")
     def ok(session: SessionDep) -> dict[str, str]:

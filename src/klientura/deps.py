@@ -10,11 +10,12 @@ this decision.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -26,10 +27,12 @@ from klientura.auth import (
     CROSS_SITE,
     NOT_SIGNED_IN,
     Guard,
+    Permission,
     actor_for_api_key,
     actor_for_user,
     cached_api_key_actor,
     end_session,
+    require,
     start_session,
     user_of_session,
 )
@@ -60,9 +63,47 @@ class TransactionalRoute(APIRoute):
         return recorded
 
 
-def new_router(**kwargs: Any) -> APIRouter:
-    """An ``APIRouter`` whose routes take part in the request's transaction (every router of api/ and web/)."""
-    return APIRouter(route_class=TransactionalRoute, **kwargs)
+Access = Literal["public", "signed-in"] | Permission
+"""Who may call a route: anyone, anyone signed in, or whoever holds a permission (a role's or an API key's scope)."""
+ACCESS = "x-permission"  # where a route keeps its access: its OpenAPI extension (the API's documentation shows it)
+CHECKED_IN_HANDLER = "x-checked-in-handler"  # a hot route that authorises in its own thread (the till's)
+Gate = Callable[[Access], Callable[..., None]]
+
+
+class GuardedRouter(APIRouter):
+    """Every route declares who may call it - ``openapi_extra={"x-permission": ...}``, or the router's ``read``
+    (GET) and ``write`` (the other methods) - and the gate for it runs before the handler and before its body is
+    read: an anonymous caller is refused (401, or the login page), a caller without the permission too (403). A
+    route that declares nothing cannot be added. The authorization matrix test reads the declarations."""
+
+    def __init__(self, *, read: Access | None, write: Access | None, gate: Gate, **kwargs: Any) -> None:
+        super().__init__(route_class=TransactionalRoute, **kwargs)
+        self.read, self.write, self.gate = read, write, gate
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        methods = set(kwargs.get("methods") or ["GET"])
+        extra = dict(kwargs.get("openapi_extra") or {})
+        access = extra.get(ACCESS) or (self.read if methods <= SAFE_METHODS else self.write)
+        if access is None:
+            raise RuntimeError(f"{sorted(methods)} {path}: the route declares no access (x-permission)")
+        extra[ACCESS] = access
+        kwargs["openapi_extra"] = extra
+        gate = credentials_present if extra.get(CHECKED_IN_HANDLER) else self.gate(access)
+        kwargs["dependencies"] = [*(kwargs.get("dependencies") or []), Depends(gate)]
+        super().add_api_route(path, endpoint, **kwargs)
+
+
+async def credentials_present(request: Request) -> None:
+    """The gate of a route that authorises in its own thread (the till's): a caller with neither a key nor a session
+    cookie is refused here, before the body is read; the handler checks the key or the session and the permission."""
+    if not _token(request) and "klientura_session" not in request.cookies:
+        raise Unauthorized(NOT_SIGNED_IN)
+
+
+def new_router(*, read: Access | None = None, write: Access | None = None, **kwargs: Any) -> APIRouter:
+    """An API router: its routes take part in the request's transaction and are gated by their access (see
+    :class:`GuardedRouter`; ``read`` and ``write`` are the defaults of its GET and other routes)."""
+    return GuardedRouter(read=read, write=write, gate=api_gate, **kwargs)
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -240,6 +281,26 @@ def in_one_thread(request: Request, work: Callable[[Session, Actor], T]) -> T:
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+@functools.cache
+def api_gate(access: Access) -> Callable[..., None]:
+    """The dependency that lets through who may call an API route of ``access`` (one per access: FastAPI runs the
+    actor's dependency once per request)."""
+    if access == "public":
+
+        def public() -> None:
+            return None
+
+        return public
+
+    def gate(actor: ActorDep) -> None:
+        if access != "signed-in":
+            require(actor, access)
+
+    return gate
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

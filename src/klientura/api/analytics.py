@@ -11,7 +11,7 @@ from klientura.auth import require
 from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, WarehouseDep, new_router
 from klientura.kit.errors import ValidationFailed
 
-router = new_router(prefix="/analytics", tags=["analytics"])
+router = new_router(read="analytics:read", write="analytics:write", prefix="/analytics", tags=["analytics"])
 
 
 @router.get("/settings", response_model=AnalyticsSettings, summary="The thresholds of every segment family")

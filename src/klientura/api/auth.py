@@ -9,13 +9,14 @@ from klientura.auth import permissions_of
 from klientura.deps import ActorDep, SessionDep, ShopDep, address_of, new_router, same_origin, sign_in, sign_out
 from klientura.kit.errors import Forbidden
 
-router = new_router(tags=["auth"])
+router = new_router(read="signed-in", write="users:admin", tags=["auth"])
 
 
 @router.post(
     "/auth/login",
     summary="Log in with e-mail and password (sets the session cookie; a new session, the old one ends)",
     responses={429: {"description": "too many failed attempts; Retry-After says how long to wait"}},
+    openapi_extra={"x-permission": "public"},
 )
 def login(data: LoginIn, request: Request, session: SessionDep) -> dict[str, object]:
     if not same_origin(request):
@@ -25,7 +26,12 @@ def login(data: LoginIn, request: Request, session: SessionDep) -> dict[str, obj
     return {"id": user.id, "email": user.email, "role": user.role}
 
 
-@router.post("/auth/logout", status_code=204, summary="End this session (its cookie stops working everywhere)")
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    summary="End this session (its cookie stops working everywhere)",
+    openapi_extra={"x-permission": "public"},
+)
 def logout(request: Request, session: SessionDep) -> Response:
     sign_out(request, session)
     return Response(status_code=204)

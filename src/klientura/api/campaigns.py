@@ -21,7 +21,7 @@ from klientura.campaigns import (
 )
 from klientura.deps import ActorDep, SendingDep, SessionDep, SettingsDep, ShopDep, new_router
 
-router = new_router(tags=["campaigns"])
+router = new_router(read="campaigns:read", write="campaigns:write", tags=["campaigns"])
 Status = Literal["draft", "scheduled", "launched", "cancelled"]
 
 
@@ -152,7 +152,11 @@ def scenario_report(
     )
 
 
-@router.get("/delivery-hooks", summary="Where each provider sends its delivery status callbacks (signed addresses)")
+@router.get(
+    "/delivery-hooks",
+    summary="Where each provider sends its delivery status callbacks (signed addresses)",
+    openapi_extra={"x-permission": "campaigns:write"},
+)
 def delivery_hooks(actor: ActorDep, sending: SendingDep) -> dict[str, str]:
     campaigns.require_write(actor)
     base = sending.links.base_url.rstrip("/")

@@ -5,7 +5,7 @@ from klientura.auth import require
 from klientura.catalog import OutletIn, OutletRead, ProductIn, ProductRead
 from klientura.deps import ActorDep, SessionDep, new_router
 
-router = new_router(tags=["catalog"])
+router = new_router(read="catalog:read", write="catalog:write", tags=["catalog"])
 
 
 @router.post("/products", response_model=ProductRead, summary="Create or update a product by SKU")

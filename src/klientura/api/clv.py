@@ -13,7 +13,7 @@ from klientura.auth import require
 from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, WritableWarehouseDep, new_router
 from klientura.kit.errors import NotFound
 
-router = new_router(prefix="/clv", tags=["lifetime value"])
+router = new_router(read="analytics:read", write="analytics:write", prefix="/clv", tags=["lifetime value"])
 
 
 class FitIn(BaseModel):

@@ -24,7 +24,7 @@ from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, new_route
 from klientura.events import EventRead, events_of
 from klientura.orders import OrderRead, ReturnRead, orders_of, returns_of, totals_for
 
-router = new_router(prefix="/customers", tags=["customers"])
+router = new_router(read="customers:read", write="customers:write", prefix="/customers", tags=["customers"])
 
 
 @router.post("", status_code=201, response_model=CustomerCreated, summary="Create a card, or land on the existing one")
@@ -152,6 +152,6 @@ def duplicates_of(customer_id: int, session: SessionDep, actor: ActorDep) -> lis
     return [SuggestionOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.get("/{customer_id}/events", response_model=list[EventRead])
+@router.get("/{customer_id}/events", response_model=list[EventRead], openapi_extra={"x-permission": "events:read"})
 def customer_events(customer_id: int, session: SessionDep, actor: ActorDep) -> list[EventRead]:
     return [EventRead.model_validate(e) for e in events_of(session, actor, customer_id)]

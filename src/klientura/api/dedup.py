@@ -10,7 +10,7 @@ from klientura.api import idempotency
 from klientura.api.schemas import MergeIn, MergeOut, PairIn, SuggestionOut
 from klientura.deps import ActorDep, MergeHooksDep, SessionDep, SettingsDep, new_router
 
-router = new_router(tags=["duplicates"])
+router = new_router(read="customers:read", write="dedup:write", tags=["duplicates"])
 
 
 @router.get("/duplicates", response_model=list[SuggestionOut], summary="Cards that look like one person, best first")
@@ -30,7 +30,12 @@ def scan(session: SessionDep, actor: ActorDep, settings: SettingsDep) -> dict[st
     return {"suggestions": found}
 
 
-@router.post("/duplicates/explain", response_model=SuggestionOut, summary="Score any two cards and say why")
+@router.post(
+    "/duplicates/explain",
+    response_model=SuggestionOut,
+    summary="Score any two cards and say why",
+    openapi_extra={"x-permission": "customers:read"},
+)
 def explain(data: PairIn, session: SessionDep, actor: ActorDep) -> SuggestionOut:
     s = dedup.explain_pair(session, actor, data.a_id, data.b_id)
     return SuggestionOut(
@@ -56,7 +61,12 @@ def merge(data: MergeIn, request: Request, session: SessionDep, actor: ActorDep,
     return idempotency.run(request, session, actor, data, action)
 
 
-@router.post("/merges/{merge_id}/undo", response_model=MergeOut, summary="Unmerge: restore both cards exactly")
+@router.post(
+    "/merges/{merge_id}/undo",
+    response_model=MergeOut,
+    summary="Unmerge: restore both cards exactly",
+    openapi_extra={"x-permission": "dedup:write"},
+)
 def unmerge(merge_id: int, session: SessionDep, actor: ActorDep, hooks: MergeHooksDep) -> MergeOut:
     rec = dedup.unmerge(session, actor, merge_id, hooks=hooks)
     return MergeOut.model_validate(rec, from_attributes=True)

@@ -7,7 +7,7 @@ from klientura.api import idempotency
 from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, new_router
 from klientura.events import EventIn, EventRead, record_event
 
-router = new_router(prefix="/events", tags=["events"])
+router = new_router(read="events:read", write="events:write", prefix="/events", tags=["events"])
 
 
 @router.post("", status_code=201, response_model=EventRead, summary="Record what a customer did")

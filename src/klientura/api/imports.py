@@ -10,7 +10,7 @@ from klientura import imports
 from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, new_router
 from klientura.kit.errors import ValidationFailed
 
-router = new_router(prefix="/imports", tags=["imports"])
+router = new_router(read="import:write", write="import:write", prefix="/imports", tags=["imports"])
 
 
 @router.post("/{kind}", summary="Import customers or orders from CSV/XLSX; dry_run=true previews")

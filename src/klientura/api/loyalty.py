@@ -47,7 +47,7 @@ from klientura.loyalty import (
 )
 from klientura.orders import ReturnIn
 
-router = new_router(prefix="/loyalty", tags=["loyalty"])
+router = new_router(read="loyalty:read", write="loyalty:write", prefix="/loyalty", tags=["loyalty"])
 
 
 def _fast(request: Request) -> tuple[Any, Actor] | None:
@@ -57,7 +57,12 @@ def _fast(request: Request) -> tuple[Any, Actor] | None:
     return (pool, actor) if actor is not None else None
 
 
-@router.post("/calculate", response_model=Calculation, summary="Price a cart with points: nothing is written")
+@router.post(
+    "/calculate",
+    response_model=Calculation,
+    summary="Price a cart with points: nothing is written",
+    openapi_extra={"x-permission": "loyalty:process", "x-checked-in-handler": True},
+)
 async def calculate_cart(data: Cart, request: Request, shop: ShopDep) -> Calculation:
     if fast := _fast(request):
         try:
@@ -80,6 +85,7 @@ async def calculate_cart(data: Cart, request: Request, shop: ShopDep) -> Calcula
     status_code=201,
     response_model=Confirmation,
     summary="Record the order, spend and earn its points (idempotent by external id and Idempotency-Key)",
+    openapi_extra={"x-permission": "loyalty:process", "x-checked-in-handler": True},
 )
 async def confirm_order(data: ConfirmIn, request: Request) -> Response:
     if fast := _fast(request):
@@ -107,7 +113,9 @@ async def confirm_order(data: ConfirmIn, request: Request) -> Response:
 
 
 @router.post(
-    "/orders/{source}/{external_id}/cancel", summary="Undo an order: earned points back, spent points returned"
+    "/orders/{source}/{external_id}/cancel",
+    summary="Undo an order: earned points back, spent points returned",
+    openapi_extra={"x-permission": "loyalty:process", "x-checked-in-handler": True},
 )
 async def cancel_order(source: str, external_id: str, request: Request) -> Response:
     def work(session: Session, actor: Actor) -> Response:
@@ -121,7 +129,9 @@ async def cancel_order(source: str, external_id: str, request: Request) -> Respo
 
 
 @router.post(
-    "/orders/{source}/{external_id}/refund", summary="A return of the whole order or of lines; points follow the money"
+    "/orders/{source}/{external_id}/refund",
+    summary="A return of the whole order or of lines; points follow the money",
+    openapi_extra={"x-permission": "loyalty:process", "x-checked-in-handler": True},
 )
 async def refund_order(source: str, external_id: str, data: ReturnIn, request: Request) -> Response:
     def work(session: Session, actor: Actor) -> Response:
@@ -171,7 +181,9 @@ def check_ledger(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
 
 
 @router.get(
-    "/effectiveness", summary="Points flows, liability and breakage, members vs non-members, matched effect, ROI"
+    "/effectiveness",
+    summary="Points flows, liability and breakage, members vs non-members, matched effect, ROI",
+    openapi_extra={"x-permission": "analytics:read"},
 )
 def get_effectiveness(session: SessionDep, actor: ActorDep, margin_rate: float = 0.35) -> dict[str, Any]:
     if not 0 < margin_rate <= 1:
@@ -179,7 +191,11 @@ def get_effectiveness(session: SessionDep, actor: ActorDep, margin_rate: float =
     return as_dict(effectiveness(session, actor, margin_rate=margin_rate))
 
 
-@router.post("/simulate", summary="Replay a year of orders under the discounts given and under a bonus programme")
+@router.post(
+    "/simulate",
+    summary="Replay a year of orders under the discounts given and under a bonus programme",
+    openapi_extra={"x-permission": "analytics:read"},
+)
 def simulate_switch(data: SimulationIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     return simulate(session, actor, load_programme(session), data).as_dict()
 

@@ -15,7 +15,7 @@ from klientura.deps import ActorDep, SessionDep, ShopDep, new_router
 from klientura.kit.errors import NotFound
 from klientura.loyalty import QR_FORMAT, enrol, load_programme
 
-router = new_router(prefix="/loyalty", tags=["loyalty offers"])
+router = new_router(read="loyalty:read", write="loyalty:write", prefix="/loyalty", tags=["loyalty offers"])
 
 
 @router.get("/offers", response_model=list[loyalty.OfferRead], summary="Offers with their codes' use")
@@ -106,7 +106,10 @@ class ReferIn(BaseModel):
 
 
 @router.post(
-    "/referrals", status_code=201, summary="A friend signs up with a code; both rewarded on their first purchase"
+    "/referrals",
+    status_code=201,
+    summary="A friend signs up with a code; both rewarded on their first purchase",
+    openapi_extra={"x-permission": "loyalty:process"},
 )
 def refer(data: ReferIn, session: SessionDep, actor: ActorDep, shop: ShopDep) -> dict[str, Any]:
     row = loyalty.register_referral(session, actor, data.friend_id, data.code, shop.now())

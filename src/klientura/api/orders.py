@@ -14,7 +14,7 @@ from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, new_route
 from klientura.kit.errors import KlienturaError
 from klientura.orders import OrderIn, OrderRead, OrderResult, ReturnIn, ReturnRead
 
-router = new_router(prefix="/orders", tags=["orders"])
+router = new_router(read="orders:read", write="orders:write", prefix="/orders", tags=["orders"])
 
 
 @router.post("", status_code=201, response_model=OrderResult, summary="Record a receipt (idempotent by external id)")

@@ -9,7 +9,7 @@ from klientura import segments
 from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, WarehouseDep, new_router
 from klientura.segments import MemberPage, PreviewIn, PreviewOut, SegmentIn, SegmentRead, SegmentUpdate
 
-router = new_router(prefix="/segments", tags=["segments"])
+router = new_router(read="segments:read", write="segments:write", prefix="/segments", tags=["segments"])
 
 
 def _read(session: SessionDep, seg: segments.Segment) -> SegmentRead:
@@ -18,7 +18,12 @@ def _read(session: SessionDep, seg: segments.Segment) -> SegmentRead:
     return out
 
 
-@router.post("/preview", response_model=PreviewOut, summary="How many customers a rule selects now (nothing saved)")
+@router.post(
+    "/preview",
+    response_model=PreviewOut,
+    summary="How many customers a rule selects now (nothing saved)",
+    openapi_extra={"x-permission": "segments:read"},
+)
 def preview(data: PreviewIn, actor: ActorDep, wh: WarehouseDep, settings: SettingsDep, shop: ShopDep) -> PreviewOut:
     return segments.preview(wh, actor, data.rule, shop.today())
 

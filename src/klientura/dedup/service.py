@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, or_, select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.customers import cards_of, every_card, namesakes, visible_card
+from klientura.customers import cards_of, every_card, get_customer, namesakes, visible_card
 from klientura.db import Session, utcnow
 from klientura.dedup.blocking import find_duplicates
 from klientura.dedup.errors import BAD_THRESHOLD, CARDS_INACTIVE
@@ -73,6 +73,9 @@ def list_suggestions(
 
 def explain_pair(session: Session, actor: Actor, a_id: int, b_id: int) -> Scored:
     require(actor, "customers:read")
+    # both cards as the actor may see them (a manager: their own; another's is not found)
+    a_id = get_customer(session, actor, a_id, follow_merge=False).id
+    b_id = get_customer(session, actor, b_id, follow_merge=False).id
     people = {p.id: p for p in load_people(session, [a_id, b_id])}
     if len(people) != 2:
         raise ValidationFailed(CARDS_INACTIVE)

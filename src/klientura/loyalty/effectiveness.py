@@ -333,6 +333,7 @@ def effectiveness(
     """With ``wh`` the purchases come from the warehouse (net of returns, merged cards on their survivor);
     without it, or while it is empty, from the store."""
     require(actor, "loyalty:read")
+    require(actor, "analytics:read")  # the whole base in aggregate: not a manager's
     if at is None:
         last = last_purchase_at(session)
         at = last or datetime(2000, 1, 1, tzinfo=UTC)  # no purchases yet: every figure is empty, whatever the day

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from klientura.audit import Actor, record
-from klientura.auth import require
-from klientura.customers import get_customer
+from klientura.auth import owner_scope, require
+from klientura.customers import get_customer, visible_card
 from klientura.db import Session
 from klientura.kit.errors import ValidationFailed
 from klientura.loyalty import holdings, ledger
@@ -130,6 +130,8 @@ def search_operations(
     )
     if customer_id is not None:
         query = query.where(LoyaltyAccount.customer_id == get_customer(session, actor, customer_id).id)
+    elif owner_scope(actor) is not None:  # a manager: the operations of their own customers only
+        query = query.where(visible_card(actor, LoyaltyAccount.customer_id))
     if order:
         query = query.where(e.order_id.in_(numbered(order.strip())))
     if kind:

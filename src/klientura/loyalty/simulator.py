@@ -88,6 +88,7 @@ def simulate(
     session: Session, actor: Actor, current: Programme, data: SimulationIn, at: datetime | None = None
 ) -> Simulation:
     require(actor, "loyalty:read")
+    require(actor, "analytics:read")  # the whole base in aggregate: not a manager's
     p = data.programme or current
     until = at or last_purchase_at(session) or _NOTHING_YET
     since = until - timedelta(days=data.period_days)

@@ -25,7 +25,7 @@ from klientura.web import (
     scenarios,
     segments,
 )
-from klientura.web.render import FormExpired, LoginRequired, gettext_for, render
+from klientura.web.render import FormExpired, LoginRequired, PageForbidden, gettext_for, render
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -54,6 +54,16 @@ def mount(app: FastAPI) -> None:
     async def _login(request: Request, _exc: LoginRequired) -> RedirectResponse:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(PageForbidden)
+    async def _forbidden(request: Request, _exc: PageForbidden) -> HTMLResponse:
+        _ = gettext_for(request)
+        return render(
+            request,
+            "message.html",
+            {"title": _("Not allowed"), "message": _("Your role does not allow this. Ask an administrator.")},
+            status=403,
+        )
 
     @app.exception_handler(FormExpired)
     async def _expired(request: Request, _exc: FormExpired) -> HTMLResponse:

@@ -16,7 +16,7 @@ from klientura.kit.errors import KlienturaError
 from klientura.web.charts import Chart, chart
 from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render
 
-router = page_router()
+router = page_router(read="analytics:read", write="analytics:write")
 
 
 def _day(text: str | None, default: date) -> date:

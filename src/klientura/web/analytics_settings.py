@@ -18,7 +18,7 @@ from klientura.kit.i18n import N_
 from klientura.web import flash
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = page_router()
+router = page_router(read="analytics:read", write="analytics:write")
 SECTIONS = (
     ("rfm", N_("RFM"), RfmSettings),
     ("lifecycle", N_("Lifecycle"), LifecycleSettings),

@@ -8,7 +8,7 @@ from klientura.deps import SessionDep, address_of, sign_in, sign_out
 from klientura.kit.errors import TooManyRequests, Unauthorized
 from klientura.web.render import gettext_for, page_router, render
 
-router = page_router()
+router = page_router(read="public", write="public")
 
 
 def _safe_next(value: str) -> str:

@@ -23,7 +23,7 @@ from klientura.web.charts import Chart, chart
 from klientura.web.errors import HOLDOUT_AND_CAP, WHEN_TO_SEND
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = page_router()
+router = page_router(read="campaigns:read", write="campaigns:write")
 CHANNELS = ["", *SEND_CHANNELS]
 BLANK = {
     "name": "",
@@ -220,7 +220,9 @@ def progress_fragment(campaign_id: int, request: Request, session: SessionDep, a
     )
 
 
-@router.post("/campaigns/{campaign_id}/preview", response_class=HTMLResponse)
+@router.post(
+    "/campaigns/{campaign_id}/preview", response_class=HTMLResponse, openapi_extra={"x-permission": "campaigns:read"}
+)
 async def preview_fragment(
     campaign_id: int, request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep
 ) -> HTMLResponse:

@@ -20,7 +20,7 @@ from klientura.web.charts import Chart, chart
 from klientura.web.errors import DISCOUNT_AS_PERCENT, DISCOUNT_RANGE, WHOLE_NUMBERS
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = page_router()
+router = page_router(read="analytics:read", write="analytics:write")
 GROUPS = [
     ("lifecycle", N_("By lifecycle stage")),
     ("rfm_segment", N_("By RFM segment")),

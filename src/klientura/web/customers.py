@@ -27,7 +27,7 @@ from klientura.web import flash
 from klientura.web.loyalty_offers import invitation_block
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = page_router()
+router = page_router(read="customers:read", write="customers:write")
 CHANNELS = CONSENT_CHANNELS
 
 

@@ -20,7 +20,7 @@ from klientura.kit.i18n import N_
 from klientura.web.charts import Chart, chart
 from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render
 
-router = page_router()
+router = page_router(read="analytics:read", write="analytics:write")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 KPIS = [
     ("revenue", N_("Revenue"), "money"),
@@ -38,7 +38,7 @@ KPIS = [
 ]
 
 
-@router.get("/static/plotly.min.js")
+@router.get("/static/plotly.min.js", openapi_extra={"x-permission": "public"})
 def plotly_js() -> FileResponse:
     """Plotly's own script, from the Python package (no CDN)."""
     return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})

@@ -13,7 +13,7 @@ from klientura.orders import totals_for
 from klientura.web import flash
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = page_router()
+router = page_router(read="customers:read", write="dedup:write")
 
 
 @router.get("/duplicates", response_class=HTMLResponse)

@@ -24,7 +24,7 @@ from klientura.web import flash, jobs
 from klientura.web.errors import UNKNOWN_UPLOAD, UPLOAD_EXPIRED
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = page_router()
+router = page_router(read="import:write", write="import:write")
 PREVIEW_ROWS = 2000
 _TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|txt|tsv|xlsx)$")
 

@@ -39,7 +39,7 @@ from klientura.web.errors import (
 from klientura.web.forms import number_in, shop_day, shop_zone
 from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render
 
-router = page_router()
+router = page_router(read="loyalty:read", write="loyalty:write")
 
 
 def _flows_chart(flows: list[Any], _: Any) -> Chart:
@@ -63,7 +63,7 @@ def _flows_chart(flows: list[Any], _: Any) -> Chart:
     return chart(fig, "flows-chart")
 
 
-@router.get("/loyalty", response_class=HTMLResponse)
+@router.get("/loyalty", response_class=HTMLResponse, openapi_extra={"x-permission": "analytics:read"})
 def dashboard(request: Request, session: SessionDep, actor: WebActorDep, margin: str = "35") -> HTMLResponse:
     require(actor, "loyalty:read")
     _ = gettext_for(request)
@@ -89,7 +89,7 @@ def dashboard(request: Request, session: SessionDep, actor: WebActorDep, margin:
     return render(request, "loyalty/dashboard.html", ctx, actor=actor)
 
 
-@router.get("/loyalty/simulator", response_class=HTMLResponse)
+@router.get("/loyalty/simulator", response_class=HTMLResponse, openapi_extra={"x-permission": "analytics:read"})
 def simulator(
     request: Request,
     session: SessionDep,

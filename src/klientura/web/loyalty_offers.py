@@ -24,7 +24,7 @@ from klientura.web import flash
 from klientura.web.forms import number_in, shop_day, shop_zone
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = page_router()
+router = page_router(read="loyalty:read", write="loyalty:write")
 
 
 @router.post("/customers/{customer_id}/loyalty/invite")
@@ -48,7 +48,7 @@ def invitation_block(request: Request, session: Session, code: str | None) -> di
     return {"code": code, "link": link, "qr": "data:image/svg+xml;base64," + base64.b64encode(svg).decode()}
 
 
-@router.get("/r/{code}", response_class=HTMLResponse)
+@router.get("/r/{code}", response_class=HTMLResponse, openapi_extra={"x-permission": "public"})
 def invitation_landing(code: str, request: Request, session: SessionDep) -> HTMLResponse:
     """Where a friend's QR code leads (no login): the code to give at the first purchase."""
     _ = gettext_for(request)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +16,15 @@ from klientura.audit import Actor
 from klientura.auth import actor_for_user, can
 from klientura.config import Settings
 from klientura.db import Session
-from klientura.deps import SessionDep, csrf_token, form_token_matches, get_shop, new_router, signed_in_user
+from klientura.deps import (
+    Access,
+    GuardedRouter,
+    SessionDep,
+    csrf_token,
+    form_token_matches,
+    get_shop,
+    signed_in_user,
+)
 from klientura.kit.errors import KlienturaError, describe, explained
 from klientura.web import i18n
 
@@ -35,9 +45,32 @@ async def _form_token(request: Request) -> None:
         raise FormExpired()
 
 
-def page_router() -> APIRouter:
-    """The router of a page module: its forms and HTMX requests must carry the session's CSRF token."""
-    return new_router(dependencies=[Depends(_form_token)])
+def page_router(*, read: Access | None = None, write: Access | None = None) -> APIRouter:
+    """The router of a page module: every route gated by its access (``read`` for GET, ``write`` for the others,
+    or the route's own ``x-permission``; see deps.GuardedRouter) - nobody signed in goes to the login page, a
+    user without the permission gets a page saying so - and its forms and HTMX requests must carry the session's
+    CSRF token."""
+    return GuardedRouter(read=read, write=write, gate=page_gate, dependencies=[Depends(_form_token)])
+
+
+class PageForbidden(Exception):
+    """The signed-in user lacks the permission of the page or action: a page says so (403), nothing done."""
+
+
+@functools.cache
+def page_gate(access: Access) -> Callable[..., None]:
+    if access == "public":
+
+        def public() -> None:
+            return None
+
+        return public
+
+    def gate(actor: WebActorDep) -> None:
+        if access != "signed-in" and not can(actor, access):
+            raise PageForbidden()
+
+    return gate
 
 
 def _env() -> Environment:

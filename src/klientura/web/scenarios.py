@@ -17,7 +17,7 @@ from klientura.web import flash
 from klientura.web.charts import Chart, chart
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
-router = page_router()
+router = page_router(read="campaigns:read", write="campaigns:write")
 TITLES = {
     "abandoned_cart": N_("Abandoned cart"),
     "expiring_points": N_("Points about to expire"),

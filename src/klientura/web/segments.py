@@ -21,7 +21,7 @@ from klientura.web import segment_form as sf
 from klientura.web.errors import NOT_JSON_RULE, SEGMENT_NAME
 from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render
 
-router = page_router()
+router = page_router(read="segments:read", write="segments:write")
 STARTER = {
     "kind": "and",
     "rules": [{"kind": "score", "field": "rfm_segment", "op": "in", "value": ["champions", "loyal"]}],
@@ -123,7 +123,7 @@ def new_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLR
     )
 
 
-@router.post("/segments/builder", response_class=HTMLResponse)
+@router.post("/segments/builder", response_class=HTMLResponse, openapi_extra={"x-permission": "segments:read"})
 async def builder(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     """The builder re-rendered after a change (HTMX), with the new live size."""
     try:
