@@ -70,7 +70,7 @@ ORDER_FIELDS: dict[str, tuple[str, ...]] = {
     "card": CUSTOMER_FIELDS["card"],
 }
 
-_PUNCT = re.compile(r"[^\w]+")
+_PUNCT = re.compile(r"[\W_]+")  # "_" too: a shop export's customer_id is "customer id"
 
 
 def _norm(header: str) -> str:
