@@ -1,6 +1,6 @@
 """Users, roles, API keys with scopes, idempotency records."""
 
-from klientura.auth.errors import CROSS_SITE, KEY_LENGTH, KEY_RACE_FAILED, NOT_SIGNED_IN, SESSION_ENDED
+from klientura.auth.errors import CROSS_SITE, KEY_LENGTH, KEY_RACE_FAILED, NOT_SIGNED_IN
 from klientura.auth.guard import Guard
 from klientura.auth.models import ApiKey, IdempotencyRecord, User, UserSession
 from klientura.auth.permissions import ROLES, SCOPES, Permission, Role, can, owner_scope, permissions_of, require
@@ -30,7 +30,6 @@ __all__ = [
     "NOT_SIGNED_IN",
     "ROLES",
     "SCOPES",
-    "SESSION_ENDED",
     "ApiKey",
     "Guard",
     "IdempotencyRecord",

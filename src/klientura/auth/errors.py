@@ -21,6 +21,5 @@ KEY_RACE_FAILED = code(
 NOT_PERMITTED = code("auth.forbidden", N_("%(actor)s lacks the permission '%(permission)s'"))
 NOT_SIGNED_IN = code("auth.required", N_("log in or send an API key: 'Authorization: Bearer kl_...'"))
 THROTTLED = code("auth.throttled", N_("too many failed attempts; try again in %(retry_after)s seconds"))
-SESSION_ENDED = code("auth.session_ended", N_("the session has ended; log in again"))
 USER_NOT_FOUND = code("user.not_found", N_("user %(id)s not found"))
 CROSS_SITE = code("auth.cross_site", N_("a request from another site was refused (no valid CSRF token)"))

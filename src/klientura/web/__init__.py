@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from klientura.kit.i18n import N_
 from klientura.web import (
     analytics,
     analytics_settings,
@@ -55,27 +56,20 @@ def mount(app: FastAPI) -> None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
+    def refused(request: Request, title: str, message: str) -> HTMLResponse:
+        _ = gettext_for(request)
+        return render(request, "message.html", {"title": _(title), "message": _(message)}, status=403)
+
     @app.exception_handler(PageForbidden)
     async def _forbidden(request: Request, _exc: PageForbidden) -> HTMLResponse:
-        _ = gettext_for(request)
-        return render(
-            request,
-            "message.html",
-            {"title": _("Not allowed"), "message": _("Your role does not allow this. Ask an administrator.")},
-            status=403,
-        )
+        return refused(request, N_("Not allowed"), N_("Your role does not allow this. Ask an administrator."))
 
     @app.exception_handler(FormExpired)
     async def _expired(request: Request, _exc: FormExpired) -> HTMLResponse:
-        _ = gettext_for(request)
-        return render(
+        return refused(
             request,
-            "message.html",
-            {
-                "title": _("The form has expired"),
-                "message": _("The page was open too long or came from another site. Reload it and try again."),
-            },
-            status=403,
+            N_("The form has expired"),
+            N_("The page was open too long or came from another site. Reload it and try again."),
         )
 
 
