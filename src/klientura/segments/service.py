@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -17,6 +15,7 @@ from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.customers import profiles_of, visible_cards
 from klientura.db import Session, in_chunks, insert_columns, utcnow
+from klientura.kit import sheets
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
 from klientura.kit.i18n import N_
 from klientura.kit.pagination import decode_cursor, encode_cursor
@@ -232,7 +231,6 @@ _FAMILIES = ("temperature", "lifecycle", "rfm_segment", "behaviour")
 
 
 def _export_rows(session: Session, actor: Actor, segment_id: int) -> Iterator[list[Any]]:
-    require(actor, "customers:read")
     ids = list(
         session.scalars(
             select(SegmentMember.customer_id)
@@ -269,11 +267,15 @@ def _export_rows(session: Session, actor: Actor, segment_id: int) -> Iterator[li
 
 def export_members(
     session: Session, actor: Actor, segment_id: int, fmt: str, words: Callable[[str], str] | None = None
-) -> tuple[bytes, str, str]:
-    """The members as a file: (content, media type, file name). CSV for Excel (UTF-8 with BOM, ';') or XLSX. With
-    ``words`` (a page's gettext) the header and the groups (temperature, lifecycle ...) are in its language; without,
-    they are the machine names an integration expects."""
+) -> tuple[Iterator[bytes], str, str]:
+    """The members as a file: (chunks of content, media type, file name). CSV for Excel (UTF-8 with BOM, ';') or
+    XLSX, streamed a chunk of cards at a time (the session must stay open while the chunks are read). With ``words``
+    (a page's gettext) the header and the groups (temperature, lifecycle ...) are in its language; without, they are
+    the machine names an integration expects. Every check is made here, before the first chunk."""
+    require(actor, "customers:read")
     seg = get_segment(session, actor, segment_id)
+    if fmt not in ("csv", "xlsx"):
+        raise ValidationFailed(UNKNOWN_FORMAT, value=fmt)
     rows = _export_rows(session, actor, seg.id)
     header: list[str] = list(EXPORT_COLUMNS)
     if words is not None:
@@ -281,31 +283,16 @@ def export_members(
         rows = _in_words(rows, words)
     stem = f"segment-{seg.id}" + (f"-{seg.as_of.isoformat()}" if seg.as_of else "")  # the day it was computed for
     if fmt == "csv":
-        buf = io.StringIO()
-        buf.write("\ufeff")
-        w = csv.writer(buf, delimiter=";")
-        w.writerow(header)
-        for row in rows:
-            w.writerow(["" if v is None else v for v in row])
-        return buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8", f"{stem}.csv"
-    if fmt == "xlsx":
-        from openpyxl import Workbook
+        return sheets.csv_stream(header, rows), sheets.CSV_TYPE, f"{stem}.csv"
+    money = [EXPORT_COLUMNS.index("revenue"), EXPORT_COLUMNS.index("clv")]
 
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(seg.name[:31].translate(str.maketrans("[]:*?/\\", "_______")) or "segment")
-        ws.append(header)
+    def typed(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
         for row in rows:
-            ws.append(
-                [
-                    float(v) if k in ("revenue", "clv") and v is not None else v
-                    for k, v in zip(EXPORT_COLUMNS, row, strict=True)
-                ]
-            )
-        out = io.BytesIO()
-        wb.save(out)
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return out.getvalue(), mime, f"{stem}.xlsx"
-    raise ValidationFailed(UNKNOWN_FORMAT, value=fmt)
+            for i in money:
+                row[i] = None if row[i] is None else float(row[i])
+            yield row
+
+    return sheets.xlsx_stream(seg.name or "segment", header, typed(rows)), sheets.XLSX_TYPE, f"{stem}.xlsx"
 
 
 def _in_words(rows: Iterator[list[Any]], words: Callable[[str], str]) -> Iterator[list[Any]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
 from collections.abc import AsyncIterator
@@ -19,6 +17,7 @@ from klientura import imports
 from klientura.auth import require
 from klientura.deps import SessionDep, get_shop
 from klientura.imports import UNSUPPORTED_TYPE
+from klientura.kit import sheets
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.web import flash, jobs
 from klientura.web.errors import UNKNOWN_UPLOAD, UPLOAD_EXPIRED
@@ -194,14 +193,10 @@ def report(run_id: int, request: Request, session: SessionDep, actor: WebActorDe
 @router.get("/imports/{run_id}/rejections.csv")
 def rejections_csv(run_id: int, session: SessionDep, _signed_in: WebActorDep) -> Response:
     _run_row, rejections = imports.get_run(session, run_id)
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";")
     headers = list(rejections[0].raw) if rejections else []
-    writer.writerow(["row", "reason", *headers])
-    for r in rejections:
-        writer.writerow([r.row_no, r.reason, *[r.raw.get(h) for h in headers]])
+    rows = ([r.row_no, r.reason, *[r.raw.get(h) for h in headers]] for r in rejections)
     return Response(
-        buf.getvalue().encode("utf-8-sig"),
-        media_type="text/csv",
+        sheets.csv_bytes(["row", "reason", *headers], rows),
+        media_type=sheets.CSV_TYPE,
         headers={"Content-Disposition": f'attachment; filename="import-{run_id}-rejected.csv"'},
     )

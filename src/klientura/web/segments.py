@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
 from klientura import analytics, catalog, segments
@@ -14,7 +14,7 @@ from klientura.analytics import RFM_SEGMENTS
 from klientura.audit import Actor
 from klientura.customers import names_of
 from klientura.db import Session
-from klientura.deps import SessionDep, ShopDep, get_shop
+from klientura.deps import ReadingSessionDep, SessionDep, ShopDep, get_shop
 from klientura.kit.errors import KlienturaError, ValidationFailed, invalid
 from klientura.web import flash
 from klientura.web import segment_form as sf
@@ -240,6 +240,10 @@ def archive(segment_id: int, request: Request, session: SessionDep, actor: WebAc
 
 
 @router.get("/segments/{segment_id}/export")
-def export(segment_id: int, request: Request, session: SessionDep, actor: WebActorDep, format: str = "csv") -> Response:
-    content, mime, filename = segments.export_members(session, actor, segment_id, format, gettext_for(request))
-    return Response(content, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+def export(
+    segment_id: int, request: Request, session: ReadingSessionDep, actor: WebActorDep, format: str = "csv"
+) -> StreamingResponse:
+    chunks, mime, filename = segments.export_members(session, actor, segment_id, format, gettext_for(request))
+    return StreamingResponse(
+        chunks, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
