@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from klientura import campaigns, loyalty
 from klientura.audit import SYSTEM
 from klientura.campaigns import Campaign, OutboxMessage, Recipient
+from klientura.customers import Customer
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.loyalty.offer_models import PromoCode
 from klientura.loyalty.offers import create_offer
@@ -185,10 +186,38 @@ def test_preview_test_send_schedule_and_cancel(session: Session, shop: dict[str,
     assert campaigns.preview(session, SYSTEM, c.id, shop["busy"], NOW, SENDING).skipped == "frequency cap"
     with pytest.raises(ValidationFailed, match="no variant 'C'"):
         campaigns.preview(session, SYSTEM, c.id, shop["vlad"], NOW, SENDING, variant="C")
-    test_id = campaigns.test_send(session, SYSTEM, c.id, shop["vlad"], "me@shop.ru", "email", NOW, SENDING, variant="B")
+    test_id = campaigns.test_send(
+        session, SYSTEM, c.id, shop["vlad"], "me@shop.ru", "email", NOW, SENDING, "RU", variant="B"
+    )
     sent = session.get_one(OutboxMessage, test_id)
     assert (sent.to, sent.source, sent.subject) == ("me@shop.ru", "test", "[TEST] Только для вас, Владивосток")
     assert campaigns.over_cap(session, [shop["vlad"]], NOW, 1) == set()  # a test send does not count
+    # the address is one of the channel's, checked (issue 17, item 13): no header, no nonsense queued
+    for to, channel in [
+        ("me@shop.ru\r\nBcc: thief@evil.example", "email"),
+        ("not an address", "email"),
+        ("12", "sms"),
+        ("hello world", "telegram"),
+        ("ref\nmore", "webhook"),
+        ("  ", "email"),
+    ]:
+        with pytest.raises(ValidationFailed) as bad:
+            campaigns.test_send(session, SYSTEM, c.id, shop["vlad"], to, channel, NOW, SENDING, "RU")
+        assert bad.value.code.key in (
+            "email.invalid",
+            "phone.invalid",
+            "campaign.test.bad_address",
+            "campaign.test.no_address",
+        )
+    sms = campaigns.test_send(session, SYSTEM, c.id, shop["vlad"], "8 (912) 000-11-22", "sms", NOW, SENDING, "RU")
+    assert session.get_one(OutboxMessage, sms).to == "+79120001122"
+    assert (
+        session.get_one(
+            OutboxMessage,
+            campaigns.test_send(session, SYSTEM, c.id, shop["vlad"], "@shop_bot", "telegram", NOW, SENDING, "RU"),
+        ).to
+        == "@shop_bot"
+    )
     campaigns.schedule(session, SYSTEM, c.id, NOW + timedelta(hours=1))
     assert campaigns.due(session, NOW) == [] and campaigns.due(session, NOW + timedelta(hours=1)) == [c.id]
     campaigns.launch(session, SYSTEM, c.id, NOW + timedelta(hours=1), SENDING)
@@ -210,6 +239,10 @@ def test_preview_test_send_schedule_and_cancel(session: Session, shop: dict[str,
         ({"holdout_share": 0.9}, "holdout_share"),
         ({"segment_id": 10**9}, "segment 1000000000 not found"),
         ({"offer_id": 10**9}, "offer_id: no offer"),
+        (
+            {"channel": "email", "variants": [{"name": "A", "subject": "Hi\r\nBcc: t@evil.example", "text": "x"}]},
+            "one line",
+        ),
     ],
 )
 def test_a_campaign_that_would_go_wrong_is_refused_with_the_reason(
@@ -265,3 +298,13 @@ def test_quiet_hours_and_the_cap_switched_off_stay_off(session: Session, shop: d
     assert busy.next_attempt_at == NOW  # no cap: the busy customer is messaged too, at once
     d = campaigns.create_campaign(session, SYSTEM, content(segment_id=shop["segment"]))
     assert (d.quiet_from is not None, d.cap) == (True, 2)  # the defaults when nothing is said
+
+
+def test_a_rendered_subject_is_one_line(session: Session, shop: dict[str, Any]) -> None:
+    """A customer's field with a line break cannot add a header through the subject it is rendered into."""
+    c = campaigns.create_campaign(session, SYSTEM, content(segment_id=shop["segment"], holdout_share=0))
+    card = session.get_one(Customer, shop["vlad"])
+    card.first_name = "Влад\r\nBcc: thief@evil.example"
+    session.flush()
+    shown = campaigns.preview(session, SYSTEM, c.id, shop["vlad"], NOW, SENDING, variant="B")
+    assert "\n" not in shown.subject and "\r" not in shown.subject and "Bcc: thief" in shown.subject

@@ -136,3 +136,25 @@ def test_text_only_long_russian_subjects_and_international_addresses(smtp: tuple
     message_id, data = channel.build(OutgoingMessage(key="k2", to="анна@пример.рф", subject="Привет", text="x"))
     parsed = email.message_from_bytes(data, policy=policy.default)
     assert (parsed["To"], parsed["Subject"], parsed["Message-ID"]) == ("анна@пример.рф", "Привет", message_id)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        OutgoingMessage(key="k1", to="anna@example.com", subject="Hi\r\nBcc: thief@evil.example", text="x"),
+        OutgoingMessage(key="k2", to="anna@example.com\r\nBcc: thief@evil.example", text="x"),
+        OutgoingMessage(key="k3", to="anna@example.com", text="x", unsubscribe_url="https://u/\nBcc: t@evil.example"),
+        OutgoingMessage(key="k4", to="анна@пример.рф", subject="Привет\nBcc: thief@evil.example", text="x"),
+    ],
+    ids=["subject", "to", "unsubscribe", "internationalised"],
+)
+def test_a_header_with_a_line_break_is_never_sent(smtp: tuple[Sink, int], message: OutgoingMessage) -> None:
+    """A subject with '\\r\\nBcc: …' made a real Bcc line (issue 17, item 13): refused, nothing reaches the server."""
+    sink, port = smtp
+    channel = SmtpChannel(SmtpSettings(port=port))
+    result = channel.send(message)
+    fine = channel.send(OutgoingMessage(key="k9", to="anna@example.com", subject="ok", text="x"))
+    channel.close()
+    assert result.status == "failed" and "line break" in (result.error or "") and not result.bounce
+    assert fine.ok and len(sink.received) == 1 and sink.envelopes[0].rcpt_tos == ["anna@example.com"]
+    assert "Bcc" not in sink.received[0]

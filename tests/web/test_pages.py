@@ -119,7 +119,7 @@ def test_import_preview_and_report(page: Any, live: dict[str, Any]) -> None:
     csv_path.write_bytes(
         "ФИО;Телефон;E-mail;Дата рождения\n"
         "Кузнецов Олег;8 912 000-11-22;oleg@example.com;01.02.1980\n"
-        "=HYPERLINK(\"http://evil.example/\");12-34;;\n"
+        '=HYPERLINK("http://evil.example/");12-34;;\n'
         "Смирнова Анна;+7 916 111 22 33;;\n".encode("cp1251")
     )
     login(page, base, "admin@test.local")

@@ -69,7 +69,16 @@ def test_send(
     campaign_id: int, data: TestSendIn, session: SessionDep, actor: ActorDep, sending: SendingDep, shop: ShopDep
 ) -> dict[str, int]:
     message_id = campaigns.test_send(
-        session, actor, campaign_id, data.customer_id, data.to, data.channel, shop.now(), sending, data.variant
+        session,
+        actor,
+        campaign_id,
+        data.customer_id,
+        data.to,
+        data.channel,
+        shop.now(),
+        sending,
+        shop.region,
+        data.variant,
     )
     return {"message_id": message_id}
 

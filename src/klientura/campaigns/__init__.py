@@ -7,7 +7,7 @@ from klientura.campaigns.delivery_receipts import DeliveryReceipt
 from klientura.campaigns.delivery_receipts import apply as apply_receipts
 from klientura.campaigns.delivery_receipts import parse as parse_receipts
 from klientura.campaigns.errors import LINK_OTHER_PROVIDER, NO_PUBLIC_URL, RECEIPT_NOT_JSON
-from klientura.campaigns.launch import Decision, Sending, decide, launch, preview, test_send
+from klientura.campaigns.launch import Decision, Sending, decide, launch, preview
 from klientura.campaigns.links import Links
 from klientura.campaigns.models import (
     SCENARIOS,
@@ -68,6 +68,7 @@ from klientura.campaigns.service import (
 from klientura.campaigns.stats import Difference, proportions, welch
 from klientura.campaigns.timing import over_cap, send_at, zone_of
 from klientura.campaigns.tracking import clicked, opened, tracked, unsubscribe
+from klientura.campaigns.trial import test_send
 
 __all__ = [
     "LEASE",

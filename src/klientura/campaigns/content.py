@@ -26,6 +26,11 @@ from klientura.kit.errors import ValidationFailed
 from klientura.loyalty import Standing
 
 
+def one_line(text: str) -> str:
+    """A rendered subject as one line: a customer's field with a line break in it cannot add a header."""
+    return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
+
+
 def _compiled(variant: dict[str, Any], part: str, locale: str, currency: str | None) -> Compiled:
     try:
         return Compiled(variant.get(part) or "", html=part == "html", locale=locale, currency=currency)
@@ -114,7 +119,7 @@ class Content:
         return OutgoingMessage(
             key=key,
             to=to,
-            subject=subject.render(values) if email else "",
+            subject=one_line(subject.render(values)) if email else "",
             text=text.render(values),
             html=tracked(html.render(values), key, links) if html is not None and email else None,
             unsubscribe_url=unsubscribe,

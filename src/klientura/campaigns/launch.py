@@ -8,7 +8,6 @@ outbox to leave at the end of the recipient's quiet hours. A rollback leaves no 
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -33,12 +32,10 @@ from klientura.campaigns.errors import (
     NO_VARIANT,
     NOBODY_TO_SEND_TO,
     NOT_LAUNCHABLE,
-    TEST_WITHOUT_ADDRESS,
-    UNKNOWN_CHANNEL,
 )
 from klientura.campaigns.links import Links
 from klientura.campaigns.models import GROUPS, Campaign, Group, Recipient
-from klientura.campaigns.outbox import Draft, enqueue, enqueue_many
+from klientura.campaigns.outbox import enqueue_many
 from klientura.campaigns.plan import CHANNELS, SKIPPED, TARGET, Plan, plan
 from klientura.campaigns.reach import Audience, Reach, audience, reach
 from klientura.campaigns.recommend import recommend
@@ -47,7 +44,6 @@ from klientura.campaigns.service import get_campaign, global_control
 from klientura.campaigns.templates import person
 from klientura.campaigns.timing import over_cap, send_at, zone_of
 from klientura.db import Deferred, Session, insert_columns
-from klientura.kit.channels import SEND_CHANNELS
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.kit.gc import paused as paused_gc
 from klientura.segments import members_query
@@ -338,49 +334,3 @@ def preview(
         html=m.html,
         skipped=skipped,
     )
-
-
-def test_send(
-    session: Session,
-    actor: Actor,
-    campaign_id: int,
-    customer_id: int,
-    to: str,
-    channel: str,
-    now: datetime,
-    sending: Sending,
-    variant: str | None = None,
-) -> int:
-    """The message this customer would get, sent now to ``to`` (the marketer's own address) over ``channel``; it is
-    marked a test (not counted in caps or reports). The outbox id."""
-    require(actor, "campaigns:write")
-    if channel not in SEND_CHANNELS:
-        raise ValidationFailed(UNKNOWN_CHANNEL, field="channel", value=channel)
-    if not to.strip():
-        raise ValidationFailed(TEST_WITHOUT_ADDRESS)
-    shown = preview(session, actor, campaign_id, customer_id, now, sending, variant)
-    (message,) = enqueue(
-        session,
-        [
-            Draft(
-                key=f"test:{campaign_id}:{secrets.token_hex(6)}",
-                channel=channel,
-                to=to.strip(),
-                source="test",
-                subject=f"[TEST] {shown.subject}" if channel == "email" else "",
-                text=shown.text,
-                html=shown.html if channel == "email" else None,
-            )
-        ],
-        now,
-    )
-    record(
-        session,
-        actor,
-        "campaign.test_send",
-        "campaigns",
-        campaign_id,
-        None,
-        {"customer_id": customer_id, "to": to, "channel": channel, "variant": shown.variant},
-    )
-    return message.id

@@ -18,6 +18,7 @@ from klientura.campaigns.errors import (
     EMAIL_WITHOUT_SUBJECT,
     NAIVE_SCHEDULE,
     NOT_CHANGEABLE,
+    SUBJECT_ONE_LINE,
     in_variant,
 )
 from klientura.campaigns.models import Campaign, ControlPeriod
@@ -42,6 +43,8 @@ def _validated(raw: dict[str, Any] | CampaignIn) -> CampaignIn:
 def check_variants(variants: Sequence[Variant]) -> None:
     """A template that would fail when sent is refused now, with its variant, its part and the reason."""
     for v in variants:
+        if "\r" in v.subject or "\n" in v.subject:  # a header with a line break could add headers of its own
+            raise ValidationFailed(SUBJECT_ONE_LINE, field=f"variants.{v.name}.subject")
         for part, source, html in (("subject", v.subject, False), ("text", v.text, False), ("html", v.html, True)):
             if source:
                 try:

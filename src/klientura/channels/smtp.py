@@ -23,6 +23,13 @@ from email.utils import formataddr, formatdate
 from klientura.channels.base import DeliveryResult, OutgoingMessage, Status
 
 
+class HeaderInjection(ValueError):
+    """A header value that would break out of its line."""
+
+
+_BREAK = re.compile(r"[\r\n\x00]")
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     host: str = "127.0.0.1"
@@ -52,8 +59,17 @@ class SmtpChannel:
         return conn
 
     def build(self, message: OutgoingMessage) -> tuple[str, bytes]:
-        """(Message-ID, the message as bytes): text/plain, with text/html as its alternative when there is one."""
+        """(Message-ID, the message as bytes): text/plain, with text/html as its alternative when there is one.
+        A header value with a line break (which would start a header of its own: ``Bcc:``) is refused."""
         s = self.settings
+        for name, value in (
+            ("To", message.to),
+            ("Subject", message.subject),
+            ("List-Unsubscribe", message.unsubscribe_url or ""),
+            ("From", s.sender_name + s.sender),
+        ):
+            if _BREAK.search(value):
+                raise HeaderInjection(f"a line break in the {name} header")
         message_id = f"<{_id_part(message.key)}@{s.sender.rpartition('@')[2] or 'klientura.local'}>"
         if not (message.to.isascii() and s.sender.isascii()):  # an internationalised address: the email package's way
             return message_id, _with_email_package(s, message, message_id)
@@ -83,7 +99,10 @@ class SmtpChannel:
         return message_id, lines.encode("ascii")
 
     def send(self, message: OutgoingMessage) -> DeliveryResult:
-        message_id, data = self.build(message)
+        try:
+            message_id, data = self.build(message)
+        except HeaderInjection as exc:  # never sent: the same message would be refused again
+            return DeliveryResult("failed", error=str(exc))
         for attempt in range(2):  # a kept connection the server has dropped: open a new one, once
             try:
                 if self._conn is None:

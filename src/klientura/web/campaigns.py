@@ -272,6 +272,7 @@ def _act(
             form.get("channel") or "email",
             get_shop(request).now(),
             sending_of(request),
+            get_shop(request).region,
         )
         return url, _("Test message queued to %(to)s") % {"to": form.get("to", "")}
 
