@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from klientura import campaigns
+from klientura.audit import SYSTEM
+from klientura.auth import create_api_key
 from klientura.campaigns import Links, OutboxMessage
 from klientura.config import Settings
 from klientura.customers import Consent
@@ -158,3 +160,31 @@ def test_providers_report_delivery_through_signed_callbacks(api: TestClient, app
     app_session.expire_all()  # the callbacks changed the rows through the server's own session
     history = [e.status for e in campaigns.history(app_session, messages[1].id)]
     assert history[-1] == "failed" and "550" in (app_session.get_one(OutboxMessage, messages[1].id).last_error or "")
+
+
+def test_a_preview_needs_the_card_and_its_unsubscribe_link_is_inert(
+    api: TestClient, client: TestClient, app_session: Session
+) -> None:
+    """A key with campaigns:read previewed any customer's name and a live unsubscribe link (issue 17, item 4)."""
+    anna = factories.customer(app_session, first_name="Анна", email="anna@example.com", consents={"email": True})
+    seg = segment(app_session, [anna])
+    _k, reader = create_api_key(app_session, SYSTEM, "campaigns only", ["campaigns:read"])
+    app_session.commit()
+    draft = _draft(seg)
+    draft["variants"][0]["text"] = "Привет, {{ name }}. Отписаться: {{ unsubscribe_url }}"
+    cid = api.post("/api/v1/campaigns", json=draft).json()["id"]
+    refused = client.get(
+        f"/api/v1/campaigns/{cid}/preview", params={"customer_id": anna}, headers={"Authorization": f"Bearer {reader}"}
+    )
+    assert refused.status_code == 403 and "Анна" not in refused.text
+    shown = api.get(f"/api/v1/campaigns/{cid}/preview", params={"customer_id": anna}).json()
+    assert shown["text"] == "Привет, Анна. Отписаться: http://testserver/u/sample"
+    assert api.post(f"/api/v1/campaigns/{cid}/test", json={"customer_id": anna, "to": "me@shop.ru"}).status_code == 202
+    test_message = app_session.scalars(select(OutboxMessage).where(OutboxMessage.source == "test")).one()
+    assert test_message.text.endswith("/u/sample") and test_message.unsubscribe_url is None
+    page = client.get("/u/sample")
+    assert page.status_code == 200 and "никто не отписан" in page.text.lower()
+    assert client.post("/u/sample", data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    consent = app_session.scalars(select(Consent).where(Consent.customer_id == anna, Consent.channel == "email")).one()
+    app_session.refresh(consent)
+    assert consent.granted is True  # the customer is still subscribed

@@ -8,7 +8,7 @@ from klientura.campaigns.delivery_receipts import apply as apply_receipts
 from klientura.campaigns.delivery_receipts import parse as parse_receipts
 from klientura.campaigns.errors import LINK_OTHER_PROVIDER, NO_PUBLIC_URL, RECEIPT_NOT_JSON
 from klientura.campaigns.launch import Decision, Sending, decide, launch, preview
-from klientura.campaigns.links import Links
+from klientura.campaigns.links import SAMPLE, Links
 from klientura.campaigns.models import (
     SCENARIOS,
     Campaign,
@@ -75,6 +75,7 @@ __all__ = [
     "LINK_OTHER_PROVIDER",
     "NO_PUBLIC_URL",
     "RECEIPT_NOT_JSON",
+    "SAMPLE",
     "SCENARIOS",
     "Campaign",
     "CampaignIn",

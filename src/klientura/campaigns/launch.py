@@ -33,7 +33,7 @@ from klientura.campaigns.errors import (
     NOBODY_TO_SEND_TO,
     NOT_LAUNCHABLE,
 )
-from klientura.campaigns.links import Links
+from klientura.campaigns.links import Links, SampleLinks
 from klientura.campaigns.models import GROUPS, Campaign, Group, Recipient
 from klientura.campaigns.outbox import enqueue_many
 from klientura.campaigns.plan import CHANNELS, SKIPPED, TARGET, Plan, plan
@@ -43,6 +43,7 @@ from klientura.campaigns.schemas import Preview
 from klientura.campaigns.service import get_campaign, global_control
 from klientura.campaigns.templates import person
 from klientura.campaigns.timing import over_cap, send_at, zone_of
+from klientura.customers import get_customer
 from klientura.db import Deferred, Session, insert_columns
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.kit.gc import paused as paused_gc
@@ -292,8 +293,10 @@ def preview(
     sending: Sending,
     variant: str | None = None,
 ) -> Preview:
-    """What this customer would receive if the campaign went now (or why nothing), rendered with their own data."""
+    """What this customer would receive if the campaign went now (or why nothing), rendered with their own data: the
+    actor must see the card; the unsubscribe link in it is a sample (it unsubscribes nobody)."""
     campaign = get_campaign(session, actor, campaign_id)
+    get_customer(session, actor, customer_id, follow_merge=False)
     content = Content(campaign.variants, sending.locale, sending.currency)
     found = reach(session, lambda c: c == customer_id)
     if customer_id not in found:
@@ -321,7 +324,7 @@ def preview(
         to=to or "",
         channel=channel,
         customer_id=customer_id,
-        links=sending.links,
+        links=SampleLinks(sending.links.base_url, sending.links.secret),
     )
     skipped = None if d.grp == "target" else d.reason or (HELD_OUT if d.grp == "control" else None)
     return Preview(

@@ -52,3 +52,15 @@ class Links:
         if not cid.isdigit() or not channel:
             raise ValidationFailed(LINK_DAMAGED)
         return int(cid), channel
+
+
+SAMPLE = "sample"  # the unsubscribe token of a preview's or a test message's link: it unsubscribes nobody
+
+
+@dataclass(frozen=True)
+class SampleLinks(Links):
+    """The links of a preview or a test send: the unsubscribe link leads to a page saying it is a sample (a marketer
+    who clicks it in their test message must not unsubscribe the customer it was rendered for)."""
+
+    def unsubscribe(self, customer_id: int, channel: str) -> str:
+        return f"{self.base_url.rstrip('/')}/u/{SAMPLE}"

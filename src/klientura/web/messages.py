@@ -27,9 +27,23 @@ def _page(request: Request, title: str, message: str, *, token: str | None = Non
     )
 
 
+def _sample(request: Request) -> HTMLResponse:
+    _ = gettext_for(request)
+    return _page(
+        request,
+        _("A sample link"),
+        _(
+            "This unsubscribe link is from a preview or a test message: nobody was unsubscribed. "
+            "In a message a customer receives, it unsubscribes them."
+        ),
+    )
+
+
 @router.get("/u/{token}", response_class=HTMLResponse)
 def unsubscribe_page(token: str, request: Request, sending: SendingDep) -> HTMLResponse:
     _ = gettext_for(request)
+    if token == campaigns.SAMPLE:
+        return _sample(request)
     try:
         _cid, channel = sending.links.unsubscriber(token)
     except ValidationFailed:
@@ -46,6 +60,8 @@ def unsubscribe_page(token: str, request: Request, sending: SendingDep) -> HTMLR
 def unsubscribe(token: str, request: Request, session: SessionDep, sending: SendingDep, shop: ShopDep) -> HTMLResponse:
     """The page's button and a mail client's one-click POST (``List-Unsubscribe=One-Click``) both land here."""
     _ = gettext_for(request)
+    if token == campaigns.SAMPLE:
+        return _sample(request)
     try:
         _cid, channel = campaigns.unsubscribe(session, sending.links, token, shop.now())
     except ValidationFailed:
