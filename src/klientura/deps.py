@@ -125,18 +125,16 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def reading_session(request: Request) -> Iterator[Session]:
-    """A session that stays open until the answer is sent, for answers streamed from the store (exports); nothing is
-    written through it, whatever it read is rolled back."""
+def streamed(request: Request, produce: Callable[[Session], Iterator[bytes]]) -> Iterator[bytes]:
+    """An answer streamed from the store (an export): ``produce`` reads through a session of its own, opened when
+    the first chunk is asked for (after the request's session is closed) and closed after the last; nothing is
+    written through it."""
     session = request.app.state.session_factory()
     try:
-        yield session
+        yield from produce(session)
     finally:
         session.rollback()
         session.close()
-
-
-ReadingSessionDep = Annotated[Session, Depends(reading_session, scope="request")]
 
 
 def get_settings(request: Request) -> Settings:

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from klientura import segments
-from klientura.deps import ActorDep, ReadingSessionDep, SessionDep, SettingsDep, ShopDep, WarehouseDep, new_router
+from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, WarehouseDep, new_router, streamed
 from klientura.segments import MemberPage, PreviewIn, PreviewOut, SegmentIn, SegmentRead, SegmentUpdate
 
 router = new_router(read="segments:read", write="segments:write", prefix="/segments", tags=["segments"])
@@ -79,9 +79,10 @@ def members(
 
 @router.get("/{segment_id}/export", summary="Members as CSV (Excel-ready) or XLSX")
 def export(
-    segment_id: int, session: ReadingSessionDep, actor: ActorDep, format: Literal["csv", "xlsx"] = "csv"
+    segment_id: int, request: Request, session: SessionDep, actor: ActorDep, format: Literal["csv", "xlsx"] = "csv"
 ) -> StreamingResponse:
-    chunks, mime, filename = segments.export_members(session, actor, segment_id, format)
+    file = segments.export_members(session, actor, segment_id, format)
+    disposition = f'attachment; filename="{file.filename}"'
     return StreamingResponse(
-        chunks, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        streamed(request, file.chunks), media_type=file.media_type, headers={"Content-Disposition": disposition}
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -265,34 +266,52 @@ def _export_rows(session: Session, actor: Actor, segment_id: int) -> Iterator[li
             ]
 
 
+@dataclass(frozen=True)
+class Export:
+    """A file to stream: ``chunks(session)`` yields its bytes, reading the members through ``session`` a chunk of
+    cards at a time (an export of a whole base never sits in memory)."""
+
+    chunks: Callable[[Session], Iterator[bytes]]
+    media_type: str
+    filename: str
+
+
 def export_members(
     session: Session, actor: Actor, segment_id: int, fmt: str, words: Callable[[str], str] | None = None
-) -> tuple[Iterator[bytes], str, str]:
-    """The members as a file: (chunks of content, media type, file name). CSV for Excel (UTF-8 with BOM, ';') or
-    XLSX, streamed a chunk of cards at a time (the session must stay open while the chunks are read). With ``words``
-    (a page's gettext) the header and the groups (temperature, lifecycle ...) are in its language; without, they are
-    the machine names an integration expects. Every check is made here, before the first chunk."""
+) -> Export:
+    """The members as a file: CSV for Excel (UTF-8 with BOM, ';') or XLSX. With ``words`` (a page's gettext) the
+    header and the groups (temperature, lifecycle ...) are in its language; without, they are the machine names an
+    integration expects. Every check is made here, before the first chunk."""
     require(actor, "customers:read")
     seg = get_segment(session, actor, segment_id)
     if fmt not in ("csv", "xlsx"):
         raise ValidationFailed(UNKNOWN_FORMAT, value=fmt)
-    rows = _export_rows(session, actor, seg.id)
     header: list[str] = list(EXPORT_COLUMNS)
     if words is not None:
         header = [words(EXPORT_LABELS[c]) for c in EXPORT_COLUMNS]
-        rows = _in_words(rows, words)
     stem = f"segment-{seg.id}" + (f"-{seg.as_of.isoformat()}" if seg.as_of else "")  # the day it was computed for
-    if fmt == "csv":
-        return sheets.csv_stream(header, rows), sheets.CSV_TYPE, f"{stem}.csv"
+    seg_id, title = seg.id, seg.name or "segment"
     money = [EXPORT_COLUMNS.index("revenue"), EXPORT_COLUMNS.index("clv")]
 
-    def typed(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
-        for row in rows:
-            for i in money:
-                row[i] = None if row[i] is None else float(row[i])
-            yield row
+    def rows(reading: Session) -> Iterator[list[Any]]:
+        found = _export_rows(reading, actor, seg_id)
+        return found if words is None else _in_words(found, words)
 
-    return sheets.xlsx_stream(seg.name or "segment", header, typed(rows)), sheets.XLSX_TYPE, f"{stem}.xlsx"
+    def csv_chunks(reading: Session) -> Iterator[bytes]:
+        return sheets.csv_stream(header, rows(reading))
+
+    def xlsx_chunks(reading: Session) -> Iterator[bytes]:
+        def typed() -> Iterator[list[Any]]:
+            for row in rows(reading):
+                for i in money:
+                    row[i] = None if row[i] is None else float(row[i])
+                yield row
+
+        return sheets.xlsx_stream(title, header, typed())
+
+    if fmt == "csv":
+        return Export(csv_chunks, sheets.CSV_TYPE, f"{stem}.csv")
+    return Export(xlsx_chunks, sheets.XLSX_TYPE, f"{stem}.xlsx")
 
 
 def _in_words(rows: Iterator[list[Any]], words: Callable[[str], str]) -> Iterator[list[Any]]:

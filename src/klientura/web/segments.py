@@ -14,7 +14,7 @@ from klientura.analytics import RFM_SEGMENTS
 from klientura.audit import Actor
 from klientura.customers import names_of
 from klientura.db import Session
-from klientura.deps import ReadingSessionDep, SessionDep, ShopDep, get_shop
+from klientura.deps import SessionDep, ShopDep, get_shop, streamed
 from klientura.kit.errors import KlienturaError, ValidationFailed, invalid
 from klientura.web import flash
 from klientura.web import segment_form as sf
@@ -241,9 +241,10 @@ def archive(segment_id: int, request: Request, session: SessionDep, actor: WebAc
 
 @router.get("/segments/{segment_id}/export")
 def export(
-    segment_id: int, request: Request, session: ReadingSessionDep, actor: WebActorDep, format: str = "csv"
+    segment_id: int, request: Request, session: SessionDep, actor: WebActorDep, format: str = "csv"
 ) -> StreamingResponse:
-    chunks, mime, filename = segments.export_members(session, actor, segment_id, format, gettext_for(request))
+    file = segments.export_members(session, actor, segment_id, format, gettext_for(request))
+    disposition = f'attachment; filename="{file.filename}"'
     return StreamingResponse(
-        chunks, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        streamed(request, file.chunks), media_type=file.media_type, headers={"Content-Disposition": disposition}
     )

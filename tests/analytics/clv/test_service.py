@@ -273,8 +273,8 @@ def test_value_by_saved_segment(app_session: Session, tmp_path: Path) -> None:
 
     from openpyxl import load_workbook
 
-    chunks, _media, _name = segments.export_members(app_session, SYSTEM, loyal.id, "xlsx")
-    sheet = list(load_workbook(io.BytesIO(b"".join(chunks))).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    file = segments.export_members(app_session, SYSTEM, loyal.id, "xlsx")
+    sheet = list(load_workbook(io.BytesIO(b"".join(file.chunks(app_session)))).active.iter_rows(values_only=True))  # type: ignore[union-attr]
     header = list(sheet[0])
     got = {r[0]: (r[header.index("p_alive")], r[header.index("clv")]) for r in sheet[1:]}
     want = {c: (round(f.p_alive, 4), float(f.clv)) for c, f in zip(members, figures, strict=True) if f}
