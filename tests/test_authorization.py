@@ -12,10 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from klientura import dedup
 from klientura.audit import SYSTEM, Actor
 from klientura.auth import ROLES, SCOPES, can
 from klientura.auth.service import actor_for_user, create_api_key, create_user
 from klientura.customers import CustomerIn, prepare, resolve
+from klientura.events import EventIn, record_event
+from klientura.wiring import merge_hooks
 from tests import factories
 from tests.factories import SHOP
 from tests.test_request_transaction import route_table
@@ -247,6 +250,17 @@ def world(app_session: Session) -> dict[str, Any]:
         prepare(CustomerIn(full_name=THEIRS["name"], phone=THEIRS["phone"], email=THEIRS["email"]), shop=SHOP),
     ).customer_id
     order = factories.order(app_session, theirs, external_id="THEIRS-1")
+    # the other manager's records that a manager could reach by repeating or colliding with them
+    record_event(
+        app_session,
+        actor_for_user(other),
+        EventIn(type="visit", customer_id=theirs, occurred_at=SHOP.now(), external_id="THEIRS-E1"),
+        shop=SHOP,
+    )
+    twin = resolve(
+        app_session, actor_for_user(other), prepare(CustomerIn(full_name="Двойник", phone="+79990005566"), shop=SHOP)
+    ).customer_id
+    dedup.merge(app_session, SYSTEM, theirs, twin, hooks=merge_hooks())
     # a key of every scope but one, for each scope; and a key of every scope
     keys = {scope: create_api_key(app_session, SYSTEM, scope, [s for s in SCOPES if s != scope])[1] for scope in SCOPES}
     keys["all"] = create_api_key(app_session, SYSTEM, "all", list(SCOPES))[1]
@@ -397,7 +411,30 @@ def test_a_manager_sees_only_their_own_customers_operations_and_pairs(
         assert f"/customers/{world['theirs']}" not in page and f"/customers/{world['mine']}" in page
         pair = {"a_id": world["mine"], "b_id": world["theirs"]}
         assert client.post("/api/v1/duplicates/explain", json=pair).status_code == 404
+        # repeating the other manager's order or event, or adding their card's phone: a 409 that names nobody
+        order = {"external_id": "THEIRS-1", "customer_id": world["mine"], "placed_at": "2026-11-30T10:00:00+00:00"}
+        event = {"type": "visit", "customer_id": world["mine"], "occurred_at": "2026-11-30T10:00:00+00:00"}
+        collisions = [
+            client.post("/api/v1/orders", json={**order, "total": "10.00"}),
+            client.post("/api/v1/events", json={**event, "external_id": "THEIRS-E1"}),
+            client.post(
+                f"/api/v1/customers/{world['mine']}/identities", json={"kind": "phone", "value": THEIRS["phone"]}
+            ),
+        ]
+        for r in collisions:
+            assert r.status_code == 409, r.text
+            problem = r.json()
+            assert problem["code"].endswith("elsewhere") and "customer_id" not in problem.get("params", {})
+            assert f"customer {world['theirs']}" not in problem["detail"] and not any(m in r.text for m in MARKERS[:1])
+        assert f"/customers/{world['theirs']}" not in client.get("/duplicates").text  # the other manager's merge
         client.post("/api/v1/auth/login", json={"email": "admin@test.local", "password": PASSWORD})
         seen = {op["customer_id"] for op in client.get("/api/v1/loyalty/operations").json()}
         assert seen == {world["mine"], world["theirs"]}
         assert client.post("/api/v1/duplicates/explain", json=pair).status_code == 200
+        again = client.post("/api/v1/orders", json={**order, "total": "10.00"})  # whoever sees every card: the order
+        assert again.status_code == 200 and again.json()["order"]["customer_id"] == world["theirs"], again.text
+        taken = client.post(
+            f"/api/v1/customers/{world['mine']}/identities", json={"kind": "phone", "value": THEIRS["phone"]}
+        )
+        assert taken.status_code == 409 and f"customer {world['theirs']}" in taken.json()["detail"]
+        assert f"/customers/{world['theirs']}" in client.get("/duplicates").text

@@ -10,6 +10,7 @@ CUSTOMER_MERGED = code("customer.merged", N_("customer %(id)s was merged into %(
 OWNER_CHANGE_FORBIDDEN = code(
     "customer.owner.manager_cannot_hand_over", N_("a manager cannot hand a customer to someone else")
 )
+IDENTITY_ELSEWHERE = code("identity.taken_elsewhere", N_("%(kind)s %(value)s belongs to another customer"))
 IDENTITY_TAKEN = code("identity.taken", N_("%(kind)s %(value)s belongs to customer %(customer_id)s"))
 IDENTITY_NOT_FOUND = code("identity.not_found", N_("identity %(id)s not found on customer %(customer_id)s"))
 UNKNOWN_SORT = code("customer.search.unknown_sort", N_("unknown sort '%(value)s'; use one of %(allowed)s"))

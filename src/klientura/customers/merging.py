@@ -14,7 +14,9 @@ from typing import Any, Protocol
 from sqlalchemy import select, update
 
 from klientura.audit import Actor, record
+from klientura.auth import owner_scope, require
 from klientura.customers.errors import MERGE_INTO_ITSELF, MERGE_NOT_FOUND, MERGE_UNDONE, UNDO_LATER_FIRST
+from klientura.customers.lookups import visible_cards
 from klientura.customers.models import Consent, Customer, CustomerTag, FieldValue, Identity, MergeRecord
 from klientura.customers.service import get_for_write
 from klientura.db import Session, utcnow
@@ -239,5 +241,10 @@ def merges_of(session: Session, customer_id: int) -> list[MergeRecord]:
     return list(session.scalars(stmt))
 
 
-def recent_merges(session: Session, limit: int = 20) -> list[MergeRecord]:
-    return list(session.scalars(select(MergeRecord).order_by(MergeRecord.id.desc()).limit(limit)))
+def recent_merges(session: Session, actor: Actor, limit: int = 20) -> list[MergeRecord]:
+    """The latest merges of cards the actor sees (a manager: those whose surviving card is theirs)."""
+    require(actor, "customers:read")
+    stmt = select(MergeRecord)
+    if owner_scope(actor) is not None:
+        stmt = stmt.where(MergeRecord.survivor_id.in_(visible_cards(actor)))
+    return list(session.scalars(stmt.order_by(MergeRecord.id.desc()).limit(limit)))

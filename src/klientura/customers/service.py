@@ -14,6 +14,7 @@ from klientura.customers.errors import (
     CURSOR_MISMATCH,
     CUSTOMER_MERGED,
     CUSTOMER_NOT_FOUND,
+    IDENTITY_ELSEWHERE,
     IDENTITY_NOT_FOUND,
     IDENTITY_TAKEN,
     OWNER_CHANGE_FORBIDDEN,
@@ -40,6 +41,14 @@ def get_customer(session: Session, actor: Actor, customer_id: int, *, follow_mer
     if customer is None or (owner is not None and customer.owner_id != owner):
         raise NotFound(CUSTOMER_NOT_FOUND, id=customer_id)
     return customer
+
+
+def sees(session: Session, actor: Actor, customer_id: int | None) -> bool:
+    """Whether the actor sees the card (a manager: only one they own); a record of no card is everyone's."""
+    owner = owner_scope(actor)
+    if owner is None or customer_id is None:
+        return True
+    return session.scalar(select(Customer.owner_id).where(Customer.id == customer_id)) == owner
 
 
 def visible_id(session: Session, actor: Actor, customer_id: int) -> int:
@@ -113,6 +122,8 @@ def add_identity(session: Session, actor: Actor, customer_id: int, kind: str, ra
     if holder is not None:
         if holder.customer_id == customer.id:
             return holder
+        if not sees(session, actor, holder.customer_id):  # a manager is not told whose card it is
+            raise Conflict(IDENTITY_ELSEWHERE, kind=kind, value=value)
         raise Conflict(IDENTITY_TAKEN, kind=kind, value=value, customer_id=holder.customer_id)
     identity = Identity(customer_id=customer.id, kind=kind, value=value, raw=raw.strip(), source="manual")
     session.add(identity)

@@ -9,10 +9,12 @@ from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor
 from klientura.auth import require
-from klientura.customers import get_customer, prepare, resolve
+from klientura.customers import get_customer, prepare, resolve, sees
 from klientura.db import Session
+from klientura.events.errors import EVENT_ELSEWHERE
 from klientura.events.models import Event
 from klientura.events.schemas import EventIn
+from klientura.kit.errors import Conflict
 from klientura.kit.shop import Shop
 
 
@@ -37,7 +39,7 @@ def _record(session: Session, actor: Actor, data: EventIn, shop: Shop | None) ->
             select(Event).where(Event.source == data.source, Event.external_id == data.external_id)
         ).first()
         if dup is not None:
-            return dup, False
+            return _repeat(session, actor, dup)
     customer_id = None
     if data.customer_id is not None:
         customer_id = get_customer(session, actor, data.customer_id).id
@@ -64,8 +66,15 @@ def _record(session: Session, actor: Actor, data: EventIn, shop: Shop | None) ->
         ).first()
         if dup is None:
             raise
-        return dup, False
+        return _repeat(session, actor, dup)
     return event, True
+
+
+def _repeat(session: Session, actor: Actor, dup: Event) -> tuple[Event, bool]:
+    """A repeat answers the recorded event — unless its card is one the actor does not see: a 409 naming nobody."""
+    if not sees(session, actor, dup.customer_id):
+        raise Conflict(EVENT_ELSEWHERE, value=dup.external_id, source=dup.source)
+    return dup, False
 
 
 def events_of(session: Session, actor: Actor, customer_id: int, limit: int = 200) -> list[Event]:

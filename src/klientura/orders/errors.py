@@ -13,3 +13,7 @@ NOTHING_LEFT = code("return.nothing_left", N_("nothing left to return on order %
 LINE_DISCOUNT_OVER_AMOUNT = code("order.line.discount_over_amount", N_("line discount exceeds the line amount"))
 NO_LINES_OR_TOTAL = code("order.no_lines_or_total", N_("an order needs lines or a total"))
 DISCOUNT_OVER_TOTAL = code("order.discount_over_total", N_("discount exceeds the total"))
+ORDER_ELSEWHERE = code(
+    "order.external_id.elsewhere",
+    N_("order %(value)s from %(source)s is already recorded for a customer you do not see"),
+)

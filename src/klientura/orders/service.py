@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.catalog import Product, ensure_channel, ensure_outlet, products_by_sku
-from klientura.customers import get_customer, prepare, resolve, visible_id
+from klientura.customers import get_customer, prepare, resolve, sees, visible_id
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
 from klientura.kit.money import quantize
@@ -19,6 +19,7 @@ from klientura.kit.shop import Shop
 from klientura.orders.errors import (
     NO_SUCH_LINE,
     NOTHING_LEFT,
+    ORDER_ELSEWHERE,
     ORDER_NOT_FOUND,
     RETURN_OF_ANOTHER_ORDER,
     RETURNING_TOO_MUCH,
@@ -47,7 +48,7 @@ def ingest_order(
     require(actor, "orders:write")
     existing = None if looked_up else find_order(session, data.source, data.external_id)
     if existing is not None:
-        return OrderResult(order=OrderRead.model_validate(existing), created=False)
+        return _repeat(session, actor, existing)
     customer_id: int | None
     if customer_resolved and data.customer_id is not None:
         customer_id, customer_created = data.customer_id, False
@@ -62,7 +63,7 @@ def ingest_order(
         existing = find_order(session, data.source, data.external_id)
         if existing is None:
             raise
-        return OrderResult(order=OrderRead.model_validate(existing), created=False)
+        return _repeat(session, actor, existing)
     record(
         session,
         actor,
@@ -73,6 +74,14 @@ def ingest_order(
         {"external_id": order.external_id, "customer_id": customer_id, "paid": order.paid},
     )
     return OrderResult(order=OrderRead.model_validate(order), created=True, customer_created=customer_created)
+
+
+def _repeat(session: Session, actor: Actor, existing: Order) -> OrderResult:
+    """A repeat of a recorded order answers the order — unless it is a card the actor does not see (another
+    manager's customer): then a 409 that names nobody."""
+    if not sees(session, actor, existing.customer_id):
+        raise Conflict(ORDER_ELSEWHERE, value=existing.external_id, source=existing.source)
+    return OrderResult(order=OrderRead.model_validate(existing), created=False)
 
 
 def _customer_for(session: Session, actor: Actor, data: OrderIn, shop: Shop) -> tuple[int | None, bool]:

@@ -30,7 +30,7 @@ def suggestions(request: Request, session: SessionDep, actor: WebActorDep, offse
             "suggestions": rows,
             "names": names,
             "offset": offset,
-            "merges": dedup.recent_merges(session, limit=20),
+            "merges": dedup.recent_merges(session, actor, limit=20),
             "flash": message,
             "flash_kind": kind,
         },
