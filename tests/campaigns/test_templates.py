@@ -89,3 +89,42 @@ def test_money_and_dates_in_the_templates_locale() -> None:
     assert render(
         "{{ points | number }} · {{ 1500 | money }} · {{ points_expire_on | day }}", p, locale="en", currency="RUB"
     ) == ("1,234,567 · RUB1,500.00 · December 5, 2026")
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        ("{% for i in range(2000) %}{% for j in range(2000) %}{% endfor %}{% endfor %}", "template.too_long"),
+        ("{% macro f(n) %}{% for i in range(50) %}{{ f(n) if n else '' }}{% endfor %}{% endmacro %}{{ f(1) }}", None),
+        ("{{ 'x' * 50000000 }}", "template.too_big"),
+        ("{{ ['x'] * 50000000 }}", "template.too_big"),
+        ("{{ 9 ** 99999999 }}", "template.too_big"),
+        ("{{ ''|center(1000000000) }}", "template.too_big"),
+        ("{{ 'a'.rjust(1000000000) }}", "template.too_big"),
+        ("{% set s = 'x' * 900000 %}{{ s ~ s }}", "template.too_big"),
+        ("{% for i in range(100000) %}{{ 'xxxxxxxxxxxxxxxxxxxx' }}{% endfor %}", "template.too_big"),
+    ],
+    ids=["4M-loop", "nested-macro", "big-string", "big-list", "big-power", "center", "rjust", "concat", "output"],
+)
+def test_a_template_over_its_budget_is_refused_quickly(source: str, code: str | None) -> None:
+    """A 4M-iteration loop and a 50 MB string were rendered per recipient (issue 17, item 15)."""
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(ValidationFailed) as refused:
+        check(source)
+    assert time.perf_counter() - started < 3
+    if code is not None:
+        assert refused.value.code.key == code, refused.value.detail
+
+
+def test_a_template_within_its_budget_renders_as_before() -> None:
+    products = tuple({"sku": f"S{i}", "name": f"Товар {i}", "price": "10"} for i in range(20))
+    source = (
+        "{% for p in products %}{% for i in range(3) %}{{ p.name ~ '!' }}{% endfor %}{% endfor %}{{ 1000000|number }}"
+    )
+    out = render(source, Personal(products=products), locale="ru", currency="RUB")
+    assert out.startswith("Товар 0!Товар 0!") and out.count("!") == 60 and out.endswith("1\xa0000\xa0000")
+    assert render("{{ 2 ** 10 }} {{ '-' * 3 }} {{ 'ab'|center(6) }}", Personal(), locale="en", currency=None) == (
+        "1024 ---   ab  "
+    )

@@ -42,6 +42,10 @@ TEMPLATE_SYNTAX = code("template.syntax", N_("template, line %(line)s: %(why)s")
 TEMPLATE_UNDEFINED = code("template.undefined", N_("template: '%(name)s' is undefined; the fields are %(fields)s"))
 TEMPLATE_FORBIDDEN = code("template.forbidden", N_("template: not allowed (%(why)s)"))
 TEMPLATE_FAILS = code("template.fails", N_("template: %(why)s"))
+TEMPLATE_TOO_LONG = code(
+    "template.too_long", N_("template: runs too long (over %(steps)s loop steps or %(seconds)s s for one message)")
+)
+TEMPLATE_TOO_BIG = code("template.too_big", N_("template: the message would be over %(limit)s characters"))
 IN_VARIANT: dict[Code, Code] = {
     TEMPLATE_SYNTAX: code(
         "variant.template.syntax",
@@ -63,6 +67,21 @@ IN_VARIANT: dict[Code, Code] = {
     ),
     TEMPLATE_FAILS: code(
         "variant.template.fails", N_("variant %(variant)s, %(part)s: template: %(why)s"), words=("part",), placed=True
+    ),
+    TEMPLATE_TOO_LONG: code(
+        "variant.template.too_long",
+        N_(
+            "variant %(variant)s, %(part)s: template: runs too long"
+            " (over %(steps)s loop steps or %(seconds)s s for one message)"
+        ),
+        words=("part",),
+        placed=True,
+    ),
+    TEMPLATE_TOO_BIG: code(
+        "variant.template.too_big",
+        N_("variant %(variant)s, %(part)s: template: the message would be over %(limit)s characters"),
+        words=("part",),
+        placed=True,
     ),
 }
 

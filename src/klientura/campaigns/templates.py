@@ -35,6 +35,7 @@ from klientura.campaigns.errors import (
     TEMPLATE_SYNTAX,
     TEMPLATE_UNDEFINED,
 )
+from klientura.campaigns.sandbox import LimitedEnvironment, render_within
 from klientura.db import Session
 from klientura.kit.errors import NotFound, ValidationFailed
 
@@ -63,7 +64,7 @@ def _money(value: Any, code: str | None, locale: str) -> str:
 
 
 def _env(locale: str, currency: str | None, *, html: bool) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=html, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = LimitedEnvironment(autoescape=html, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["money"] = lambda v, code=None: _money(v, code or currency, locale)
     env.filters["number"] = lambda v: format_decimal(v, locale=locale)
     env.filters["day"] = lambda v: format_date(v, "long", locale=locale) if v else ""
@@ -103,13 +104,15 @@ class Compiled:
 
     def render(self, values: dict[str, Any]) -> str:
         with _explained():
-            return self.template.render(values)
+            return render_within(lambda: self.template.generate(values))
 
 
 @contextmanager
 def _explained() -> Iterator[None]:
     try:
         yield
+    except ValidationFailed:  # over its budget (sandbox), said as it is
+        raise
     except TemplateSyntaxError as exc:
         raise ValidationFailed(TEMPLATE_SYNTAX, line=exc.lineno, why=exc.message) from exc
     except UndefinedError as exc:
@@ -121,7 +124,7 @@ def _explained() -> Iterator[None]:
         raise ValidationFailed(TEMPLATE_FORBIDDEN, why=str(exc)) from exc
     except TemplateError as exc:
         raise ValidationFailed(TEMPLATE_FAILS, why=str(exc)) from exc
-    except (ArithmeticError, TypeError, ValueError, LookupError, RuntimeError) as exc:  # the template's own code
+    except (ArithmeticError, TypeError, ValueError, LookupError, RuntimeError, MemoryError) as exc:  # its own code
         raise ValidationFailed(TEMPLATE_FAILS, why=str(exc)) from exc
 
 
