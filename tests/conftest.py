@@ -115,6 +115,7 @@ def app_factory(engine: Engine, tmp_path: Path) -> Iterator[Any]:
         settings = Settings(
             database_url="sqlite://",
             secret_key="test-secret",
+            public_url="http://testserver",
             upload_dir=tmp_path / "uploads",
             warehouse_path=tmp_path / "warehouse.duckdb",
         )

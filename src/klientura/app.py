@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from klientura import __version__, api, asyncdb, web, wiring
-from klientura.auth import Guard
+from klientura.auth import KEYS_CHANNEL, Guard, forget_api_keys
 from klientura.config import Settings
-from klientura.db import SessionFactory, make_session_factory
+from klientura.db import SessionFactory, make_session_factory, writing
 from klientura.kit.memo import MEMOS, Memos
 from klientura.kit.shop import Shop
+from klientura.web.bodies import BodyLimit
 from klientura.web.headers import SecurityHeaders
 
 
@@ -34,6 +37,13 @@ def create_app(
             else None
         )
         app.state.pg_pool = pool
+        # the till's fast path trusts the API keys this process checked lately: a key revoked by any process is
+        # forgotten here the moment its revocation commits (PostgreSQL's NOTIFY)
+        listener = (
+            asyncio.create_task(asyncdb.listen(settings.database_url, KEYS_CHANNEL, lambda _: forget_api_keys(memos)))
+            if pool is not None
+            else None
+        )
         # what start-up built (modules, models, routes) lives as long as the process: out of the collector's
         # sight, a full collection no longer walks it in the middle of a till's request (p99)
         gc.collect()
@@ -42,6 +52,8 @@ def create_app(
             yield
         finally:
             app.state.pg_pool = None
+            if listener is not None:
+                listener.cancel()
             if pool is not None:
                 await pool.close()
 
@@ -60,7 +72,7 @@ def create_app(
     app.state.settings = settings
     app.state.shop = shop or Shop.of(settings)
     # the caches of this app: its sessions carry them (a factory made elsewhere is given them)
-    app.state.memos = session_factory.kw.setdefault("info", {}).setdefault(MEMOS, Memos())
+    app.state.memos = memos = session_factory.kw.setdefault("info", {}).setdefault(MEMOS, Memos())
     app.state.session_factory = session_factory
     app.state.pg_pool = None  # set while the app is served (lifespan)
     app.state.import_jobs = {}  # imports started from the browser, by job id (web.jobs)
@@ -76,8 +88,25 @@ def create_app(
         https_only=settings.cookies_secure,
         max_age=settings.session_idle_minutes * 60,
     )
+    app.add_middleware(BodyLimit, max_body_mb=settings.max_body_mb, max_upload_mb=settings.max_upload_mb)
     app.add_middleware(SecurityHeaders, https=settings.cookies_secure)
+    app.add_middleware(WritingRequests)
     api.install_problem_handlers(app)
     app.include_router(api.router())
     web.mount(app)
     return app
+
+
+class WritingRequests:
+    """A request other than GET (HEAD, OPTIONS) writes: its transactions take SQLite's write lock when they begin
+    (klientura.db.writing), so concurrent writers wait for each other instead of failing "database is locked"."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            with writing():
+                await self.app(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -9,7 +9,8 @@ without it the endpoints take the ORM path, which is also the reference the fast
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -55,3 +56,23 @@ async def connection(pool: AsyncConnectionPool[Any]) -> AsyncIterator[Connection
             yield conn
     except errors.UniqueViolation as exc:
         raise Duplicate(str(exc)) from exc
+
+
+async def listen(database_url: str, channel: str, on_notify: Callable[[str], None]) -> None:
+    """Call ``on_notify`` with the payload of every ``NOTIFY channel`` on the store until cancelled; a dropped
+    connection is opened again (``on_notify("")`` first: what was missed meanwhile is unknown)."""
+    info = conninfo(database_url)
+    if info is None:
+        return
+    while True:
+        try:
+            async with await AsyncConnection.connect(info, autocommit=True) as conn:
+                await conn.execute(f'LISTEN "{channel}"')
+                on_notify("")
+                async for note in conn.notifies():
+                    on_notify(note.payload)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the store went away or restarted: listen again a moment later
+            on_notify("")
+            await asyncio.sleep(1)

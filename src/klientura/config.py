@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     # where failed logins and key guesses are counted (the limits library's URI): memory:// counts per process;
     # with several processes or servers, redis://host:6379 or memcached://host:11211 counts them together
     rate_limit_storage: str = "memory://"
+    # how long personal data is kept where nothing needs it longer (the worker enforces it once a day)
+    retention_audit_days: int = 1095  # the before/after of changes to cards in the audit log (the entry stays)
+    retention_rejections_days: int = 90  # rows an import rejected, with what the file said
+    retention_message_days: int = 180  # the text of sent messages and the recipient's fields frozen in them
+    retention_idempotency_days: int = 7  # stored answers to requests with an Idempotency-Key
+    max_body_mb: int = 10  # a request's body (JSON, a form), beyond it a 413
+    max_upload_mb: int = 100  # a file upload (an import), beyond it a 413
     # channels (klientura.channels): a channel is on when its address or key is set
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -54,7 +61,7 @@ class Settings(BaseSettings):
     sms_key: str | None = None
     sms_login: str = ""
     sms_sender: str = ""
-    public_url: str = ""  # how recipients reach this server (unsubscribe and tracking links); empty: the request's
+    public_url: str = ""  # how recipients and providers reach this server: required to send (links in messages)
     rate_limits: dict[str, float] = {}  # messages a second per channel and sender process, e.g. {"sms": 10}
     channel_costs: dict[str, float] = {"email": 0.05, "sms": 3.0, "telegram": 0.0, "webhook": 0.0}  # per message
     upload_dir: Path = DEFAULT_DATA_DIR / "uploads"

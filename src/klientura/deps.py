@@ -37,11 +37,11 @@ from klientura.auth import (
     user_of_session,
 )
 from klientura.auth import User as _User
-from klientura.campaigns import Links, Sending
+from klientura.campaigns import NO_PUBLIC_URL, Links, Sending
 from klientura.config import Settings
 from klientura.db import Session, commit
 from klientura.dedup import MergeHook
-from klientura.kit.errors import Forbidden, Unauthorized
+from klientura.kit.errors import Forbidden, Unauthorized, ValidationFailed
 from klientura.kit.shop import Shop
 
 T = TypeVar("T")
@@ -340,17 +340,62 @@ def open_warehouse_for_writing(request: Request) -> Iterator[Warehouse]:
 WritableWarehouseDep = Annotated[Warehouse, Depends(open_warehouse_for_writing)]
 
 
+def _public_url(settings: Settings) -> str:
+    """Where recipients and providers reach us: ``KLIENTURA_PUBLIC_URL``, required for anything that sends or hands
+    out an address (never the request's own Host header, which a client chooses)."""
+    if not settings.public_url:
+        raise ValidationFailed(NO_PUBLIC_URL)
+    return settings.public_url.rstrip("/")
+
+
 def sending_of(request: Request) -> Sending:
-    """What a launch needs from the settings; links point at ``public_url``, else at the address of the request."""
+    """What a launch or a test send needs from the settings; links point at ``public_url`` (required)."""
     settings: Settings = request.app.state.settings
-    base = settings.public_url or str(request.base_url)
     shop = get_shop(request)
-    return Sending(
-        Links(base.rstrip("/"), settings.key("links")), shop.timezone, settings.default_locale, shop.currency
-    )
+    links = Links(_public_url(settings), settings.key("links"))
+    return Sending(links, shop.timezone, settings.default_locale, shop.currency)
 
 
 SendingDep = Annotated[Sending, Depends(sending_of)]
+
+
+def previewing_of(request: Request) -> Sending:
+    """What a preview needs: as :func:`sending_of`, but without ``public_url`` the links point at this address (a
+    preview's links are samples, shown only to the person previewing)."""
+    settings: Settings = request.app.state.settings
+    shop = get_shop(request)
+    links = Links((settings.public_url or str(request.base_url)).rstrip("/"), settings.key("links"))
+    return Sending(links, shop.timezone, settings.default_locale, shop.currency)
+
+
+PreviewingDep = Annotated[Sending, Depends(previewing_of)]
+
+
+def link_reader_of(request: Request) -> Links:
+    """Reads the tokens of the links in messages (unsubscribe, opens, clicks): the key is all it needs."""
+    settings: Settings = request.app.state.settings
+    return Links(settings.public_url or "", settings.key("links"))
+
+
+LinkReaderDep = Annotated[Links, Depends(link_reader_of)]
+
+
+def hook_signer_of(request: Request) -> Links:
+    """Reads the providers' delivery addresses: the hooks' own key."""
+    settings: Settings = request.app.state.settings
+    return Links(settings.public_url or "", settings.key("hooks"))
+
+
+HookSignerDep = Annotated[Links, Depends(hook_signer_of)]
+
+
+def public_hook_signer_of(request: Request) -> Links:
+    """Hands out the providers' delivery addresses: the hooks' own key, at the public address (required)."""
+    settings: Settings = request.app.state.settings
+    return Links(_public_url(settings), settings.key("hooks"))
+
+
+PublicHookSignerDep = Annotated[Links, Depends(public_hook_signer_of)]
 
 
 def merge_hooks_of(request: Request) -> tuple[MergeHook, ...]:

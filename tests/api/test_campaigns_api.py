@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -12,6 +14,7 @@ from klientura import campaigns
 from klientura.audit import SYSTEM
 from klientura.auth import create_api_key
 from klientura.campaigns import Links, OutboxMessage
+from klientura.campaigns import hooks as campaigns_hooks
 from klientura.config import Settings
 from klientura.customers import Consent
 from tests import factories
@@ -139,22 +142,45 @@ def test_providers_report_delivery_through_signed_callbacks(api: TestClient, app
     for n, m in enumerate(messages):
         campaigns.record_delivery(app_session, m, DeliveryResult("sent", provider_id=f"202611-{n}"), m.created_at)
     app_session.commit()
-    hooks = {k: v.removeprefix("http://testserver") for k, v in api.get("/api/v1/delivery-hooks").json().items()}
-    generic = api.post(
-        hooks["generic"],
-        json=[
+    given = api.get("/api/v1/delivery-hooks").json()
+    hooks = {k: v["url"].removeprefix("http://testserver") for k, v in given.items()}
+    secret = given["generic"]["secret"]
+
+    def generic(payload: Any, *, stamp: int | None = None, key: str = secret, url: str = hooks["generic"]) -> Any:
+        body = json.dumps(payload).encode()
+        t = int(time.time()) if stamp is None else stamp  # the server's clock: the app in the tests runs on real time
+        headers = {"content-type": "application/json", "x-klientura-timestamp": str(t)}
+        headers["x-klientura-signature"] = campaigns_hooks.sign(key, t, body)
+        return api.post(url, content=body, headers=headers)
+
+    first = generic(
+        [
             {"provider_id": "202611-0", "status": "delivered"},
             {"provider_id": "202611-1", "status": "failed", "error": "550 no such user"},
             {"provider_id": "someone-else", "status": "read"},
-        ],
+        ]
     )
-    assert generic.status_code == 200 and generic.json() == {"messages": 2}
+    assert first.status_code == 200 and first.json() == {"messages": 2}, first.text
     smsru = api.post(hooks["smsru"], data={"data[]": ["sms_status\n202611-2\n103", "sms_status\n202611-0\n102"]})
     assert smsru.status_code == 200 and smsru.text == "100"  # what SMS.ru expects back
-    again = api.post(hooks["generic"], json={"provider_id": "202611-0", "status": "delivered"})  # a repeat: no change
+    again = generic({"provider_id": "202611-0", "status": "delivered"})  # a repeat: no change
     assert again.status_code == 200
     assert api.post(hooks["smsc"].replace("/smsc/", "/smsru/"), data={}).status_code == 422  # another provider's token
-    assert api.post(hooks["generic"], json={"status": "delivered"}).status_code == 422
+    assert generic({"status": "delivered"}).status_code == 422
+    # unsigned, signed with another secret, or replayed ten minutes later: refused (issue 17, item 14)
+    unsigned = api.post(hooks["generic"], json={"provider_id": "202611-0", "status": "read"})
+    assert unsigned.status_code == 422 and unsigned.json()["code"] == "hook.signature"
+    assert generic({"provider_id": "202611-0", "status": "read"}, key="0" * 64).json()["code"] == "hook.signature"
+    stale = generic({"provider_id": "202611-0", "status": "read"}, stamp=int(time.time()) - 600)
+    assert stale.status_code == 422 and stale.json()["code"] == "hook.stale"
+    # a rotated address: the new one works, the old one for a day more, then never again
+    rotated = api.post("/api/v1/delivery-hooks/smsru/rotate").json()["url"].removeprefix("http://testserver")
+    assert rotated != hooks["smsru"]
+    for url in (rotated, hooks["smsru"]):
+        assert api.post(url, data={"data[]": ["sms_status\n202611-2\n103"]}).text == "100"
+    api.post("/api/v1/delivery-hooks/smsru/rotate")  # the first address is two generations old now
+    gone = api.post(hooks["smsru"], data={"data[]": ["sms_status\n202611-2\n103"]})
+    assert gone.status_code == 422 and gone.json()["code"] == "hook.foreign"
     delivery = api.get(f"/api/v1/campaigns/{cid}/report").json()["delivery"]
     assert (delivery["sent"], delivery["delivered"], delivery["undelivered"]) == (3, 2, 1)
     app_session.expire_all()  # the callbacks changed the rows through the server's own session
@@ -188,3 +214,22 @@ def test_a_preview_needs_the_card_and_its_unsubscribe_link_is_inert(
     consent = app_session.scalars(select(Consent).where(Consent.customer_id == anna, Consent.channel == "email")).one()
     app_session.refresh(consent)
     assert consent.granted is True  # the customer is still subscribed
+
+
+def test_sending_needs_the_public_address(app_factory: Any, app_session: Session, key: str) -> None:
+    """Links were built from the request's Host when KLIENTURA_PUBLIC_URL was unset (issue 17, item 16): a client
+    choosing the Host chose where every unsubscribe and click link of a campaign pointed."""
+    from klientura.app import create_app
+
+    anna = factories.customer(app_session, first_name="Анна", email="anna@example.com", consents={"email": True})
+    seg = segment(app_session, [anna])
+    app_session.commit()
+    settings = Settings(database_url="sqlite://", secret_key="test-secret", public_url="")
+    with TestClient(create_app(settings, session_factory=app_factory.session_factory)) as c:
+        c.headers["Authorization"] = f"Bearer {key}"
+        cid = c.post("/api/v1/campaigns", json=_draft(seg)).json()["id"]
+        launch = c.post(f"/api/v1/campaigns/{cid}/launch", headers={"Host": "evil.example"})
+        assert launch.status_code == 422 and launch.json()["code"] == "campaign.links.no_public_url"
+        test = c.post(f"/api/v1/campaigns/{cid}/test", json={"customer_id": anna, "to": "me@shop.ru"})
+        assert test.status_code == 422 and c.get("/api/v1/delivery-hooks").status_code == 422
+        assert c.get(f"/api/v1/campaigns/{cid}/preview", params={"customer_id": anna}).status_code == 200

@@ -184,9 +184,9 @@ def test_an_unknown_email_costs_as_much_as_a_known_one(app_factory: Any, admin: 
             _login(client, email=email, password="wrong password")
             return time.perf_counter() - started
 
-        known = sorted(timed("admin@test.local") for _ in range(4))[1]
-        unknown = sorted(timed(f"ghost{i}@test.local") for i in range(4))[1]
-    assert unknown > known * 0.5, (known, unknown)
+        known = sorted(timed("admin@test.local") for _ in range(7))[3]  # medians: a busy machine's noise evens out
+        unknown = sorted(timed(f"ghost{i}@test.local") for i in range(7))[3]
+    assert unknown > known * 0.4, (known, unknown)  # without the dummy hash: about a tenth
 
 
 def test_passwords_are_argon2id_and_old_hashes_are_upgraded_at_login(

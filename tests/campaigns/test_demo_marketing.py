@@ -40,7 +40,7 @@ def test_the_demo_campaign_and_scenarios_show_what_was_put_there(tmp_path: Path)
         made = marketing_history(s, wh, sending, AS_OF, seed=7, shop=SHOP)
     with session_scope(factory) as s:
         assert session_count(s, OutboxMessage.status.in_(("queued", "sending"))) == 0  # every message went
-        (c,) = campaigns.list_campaigns(s, SYSTEM)
+        ((c,), _next) = campaigns.list_campaigns(s, SYSTEM)
         r = campaigns.report(s, SYSTEM, c.id, NOW, {"email": 0.05, "sms": 3.0}, timezone="Europe/Moscow")
         assert r.complete and r.overall.target.customers == made["campaign_messages"]
         assert r.delivery["sent"] + r.delivery["failed"] == made["campaign_messages"] and r.delivery["opened"] > 0

@@ -42,6 +42,7 @@ def _sender(url: str, port: int, *extra: str) -> subprocess.Popen[bytes]:
         **os.environ,
         "KLIENTURA_DATABASE_URL": url,
         "KLIENTURA_SECRET_KEY": "a-test-key-long-enough-for-a-server-0123456789",
+        "KLIENTURA_PUBLIC_URL": "https://crm.example.ru",
         "KLIENTURA_SMTP_HOST": "127.0.0.1",
         "KLIENTURA_SMTP_PORT": str(port),
     }

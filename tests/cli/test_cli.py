@@ -25,10 +25,10 @@ def test_every_command_exists_on_import_alone_and_bad_settings_are_a_readable_er
         "from typer.testing import CliRunner; from klientura.cli import app; "
         "print(*(CliRunner().invoke(app, [c, '--help']).exit_code for c in "
         "('init', 'serve', 'demo', 'sync', 'worker', 'send', 'db', 'user', 'apikey', 'import', 'dedup', "
-        "'analytics', 'clv')))"
+        "'analytics', 'clv', 'backup', 'restore')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["0"] * 13, done.stdout + done.stderr
+    assert done.stdout.split() == ["0"] * 15, done.stdout + done.stderr
     monkeypatch.setenv("KLIENTURA_DEDUP_THRESHOLD", "a lot")
     r = CliRunner().invoke(app, ["dedup", "scan"])
     assert r.exit_code == 2 and "KLIENTURA_DEDUP_THRESHOLD" in r.output, r.output
@@ -126,6 +126,15 @@ def test_servers_refuse_the_default_or_a_short_key(
     monkeypatch.setenv("KLIENTURA_SECRET_KEY", "fifteen-bytes!!")
     r = CliRunner().invoke(app, command)
     assert r.exit_code == 2 and "32 bytes" in r.output, r.output
+
+
+def test_the_sender_needs_the_public_address(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its messages' unsubscribe and click links point at KLIENTURA_PUBLIC_URL; without it, nothing is sent."""
+    monkeypatch.setenv("KLIENTURA_SECRET_KEY", "a-test-key-long-enough-for-a-server-0123456789")
+    monkeypatch.setenv("KLIENTURA_SMTP_HOST", "127.0.0.1")
+    monkeypatch.delenv("KLIENTURA_PUBLIC_URL", raising=False)
+    r = CliRunner().invoke(app, ["send", "--once"])
+    assert r.exit_code == 2 and "KLIENTURA_PUBLIC_URL" in r.output, r.output
 
 
 def test_the_demo_makes_its_own_key_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ from klientura.customers import (
     CustomerIn,
     CustomerTag,
     FieldValue,
+    Given,
     Identity,
     prepare,
     resolve,
@@ -90,7 +91,7 @@ def make(session: Session, spec: dict[str, Any], when: datetime) -> int:
     if spec["tags"]:
         add_tags(session, SYSTEM, cid, spec["tags"])
     for ch, granted in spec["consents"].items():
-        set_consent(session, SYSTEM, cid, ch, granted, "test")
+        set_consent(session, SYSTEM, cid, ch, granted, Given("test"))
     if spec["conflict"]:
         resolve(session, SYSTEM, prepare(CustomerIn(phone=phone, last_name="Другая"), shop=SHOP))
     return cid

@@ -4,6 +4,7 @@ implementation; point flows, liability and breakage from a ledger written by han
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -183,3 +184,21 @@ def test_switch_simulator_by_hand(session: Session) -> None:
     assert sim.points_earned == 50 + 100 + 25 and sim.bonus.cost == 87.5
     # lots live 100 days: Ann's first fully redeemed by the end, the second exactly, Bob's half
     assert sim.bonus.cost_in_period == 25 + 12.5 + 25 and sim.bonus.liability_at_end == 25
+
+
+def test_the_dashboard_figures_are_computed_once_a_shop_day(engine: Any) -> None:
+    """Every reader of the effectiveness recomputed two years of purchases (issue 17, item 16): once a day now."""
+    from datetime import date
+
+    from sqlalchemy.orm import sessionmaker
+
+    from klientura.audit import SYSTEM
+    from klientura.kit.memo import MEMOS, Memos
+    from klientura.loyalty import daily_effectiveness
+
+    factory = sessionmaker(bind=engine, info={MEMOS: Memos()})
+    with factory() as s:
+        first = daily_effectiveness(s, SYSTEM, date(2026, 12, 1), 0.35)
+        assert daily_effectiveness(s, SYSTEM, date(2026, 12, 1), 0.35) is first
+        assert daily_effectiveness(s, SYSTEM, date(2026, 12, 2), 0.35) is not first  # a new day
+        assert daily_effectiveness(s, SYSTEM, date(2026, 12, 1), 0.4) is not first  # another margin

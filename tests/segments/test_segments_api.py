@@ -101,7 +101,7 @@ def test_edit_static_and_refresh(api: TestClient, app_session: Session, base: di
     app_session.commit()
     assert sizes == {dyn["id"]: 2, frozen["id"]: 3}
     assert api.delete(f"/api/v1/segments/{dyn['id']}").status_code == 204
-    assert [s["name"] for s in api.get("/api/v1/segments").json()] == ["Frozen"]
+    assert [s["name"] for s in api.get("/api/v1/segments").json()["items"]] == ["Frozen"]
 
 
 def test_roles_and_an_empty_warehouse(
@@ -149,3 +149,29 @@ def test_export_cells_cannot_run(api: TestClient, app_session: Session, base: di
     assert ws is not None
     got = {r[0].value: r for r in ws.iter_rows(min_row=2)}
     assert got[base["c0"]][1].value == evil and got[base["c0"]][1].data_type == "s"
+
+
+def test_segments_and_campaigns_come_in_pages(api: TestClient, app_session: Session, base: dict[str, int]) -> None:
+    """/campaigns and /segments returned every row at once (issue 17, item 16): pages with a cursor now."""
+    from klientura import campaigns
+    from klientura.audit import SYSTEM
+
+    for name in ("Гамма", "Альфа", "Бета", "Дельта", "Альфа 2"):
+        seg = factories.static_segment(app_session, [base["c0"]], name=name)
+        campaigns.create_campaign(
+            app_session, SYSTEM, {"name": name, "segment_id": seg, "variants": [{"name": "A", "text": "x"}]}
+        )
+    app_session.commit()
+    names, cursor = [], None
+    for _ in range(5):
+        page = api.get("/api/v1/segments", params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+        names += [s["name"] for s in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert names == ["Альфа", "Альфа 2", "Бета", "Гамма", "Дельта"] and cursor is None
+    first = api.get("/api/v1/campaigns", params={"limit": 3}).json()
+    rest = api.get("/api/v1/campaigns", params={"cursor": first["next_cursor"]}).json()
+    assert [c["name"] for c in first["items"] + rest["items"]] == ["Альфа 2", "Дельта", "Бета", "Альфа", "Гамма"]
+    assert rest["next_cursor"] is None
+    assert api.get("/api/v1/campaigns", params={"cursor": "W10"}).status_code == 422  # a forged cursor: "[]"

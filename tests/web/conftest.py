@@ -89,8 +89,10 @@ def _seed(url: str) -> dict[str, int]:
 
 @contextmanager
 def serving(settings: Settings) -> Iterator[str]:
-    """The app on a free port in a thread for the duration; its base URL."""
+    """The app on a free port in a thread for the duration; its base URL (its public address unless one is set)."""
     port = free_port()
+    if not settings.public_url:
+        settings = settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

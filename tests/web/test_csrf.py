@@ -126,3 +126,33 @@ def test_no_page_runs_inline_script(signed_in: Any) -> None:
         scripts = re.findall(r"<script\b([^>]*)>", html)
         assert all('src="/static/' in attrs for attrs in scripts), (path, scripts)
         assert not re.search(r"\son[a-z]+\s*=", html), path
+
+
+def test_the_card_page_keeps_each_consent_decision(signed_in: Any) -> None:
+    """The card's buttons are the person's explicit decision, recorded with its proof and shown as history."""
+    client, cid = signed_in
+    card = client.get(f"/customers/{cid}")
+    for granted in ("1", "0"):
+        r = client.post(
+            f"/customers/{cid}/consents",
+            data={"channel": "email", "granted": granted, "csrf_token": _token(card.text)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+    history = client.get(f"/customers/{cid}").text.split('id="consent-history"')[1].split("</details>")[0]
+    assert "История: 2" in history and history.count("ui:") == 2 and "card page" in history
+
+
+def test_the_card_page_exports_and_erases_the_person(signed_in: Any) -> None:
+    client, cid = signed_in
+    token = _token(client.get(f"/customers/{cid}").text)
+    data = client.post(f"/customers/{cid}/personal-data", data={"csrf_token": token})
+    assert data.status_code == 200 and "attachment" in data.headers["content-disposition"]
+    name = data.json()["cards"][0]["last_name"]
+    assert name and data.json()["cards"][0]["identities"][0]["value"] == "+79161112233"
+    kept = client.post(f"/customers/{cid}/erase", data={"csrf_token": token, "confirm": "no"}, follow_redirects=True)
+    assert name in kept.text  # not confirmed: nothing erased
+    gone = client.post(
+        f"/customers/{cid}/erase", data={"csrf_token": token, "confirm": str(cid)}, follow_redirects=True
+    )
+    assert name not in gone.text and "9161112233" not in gone.text and 'id="personal-data"' in gone.text

@@ -17,6 +17,7 @@ from klientura.api import (
     loyalty,
     loyalty_offers,
     orders,
+    privacy,
     segments,
 )
 from klientura.api.problems import install as install_problem_handlers
@@ -28,6 +29,7 @@ def router() -> APIRouter:
         loyalty,  # first: a till's calculate and confirm come hundreds a second, matched before the rest
         auth,
         customers,
+        privacy,
         orders,
         events,
         catalog,

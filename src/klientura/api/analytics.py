@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -9,6 +8,7 @@ from klientura import analytics
 from klientura.analytics import AnalyticsSettings, GroupRead
 from klientura.auth import require
 from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, WarehouseDep, new_router
+from klientura.kit.bounds import Code, JsonBody
 from klientura.kit.errors import ValidationFailed
 
 router = new_router(read="analytics:read", write="analytics:write", prefix="/analytics", tags=["analytics"])
@@ -21,7 +21,7 @@ def get_settings(session: SessionDep, actor: ActorDep) -> AnalyticsSettings:
 
 
 @router.put("/settings", response_model=AnalyticsSettings, summary="Change the thresholds (used by the next recompute)")
-def put_settings(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> AnalyticsSettings:
+def put_settings(data: JsonBody, session: SessionDep, actor: ActorDep) -> AnalyticsSettings:
     saved = analytics.save_settings(session, actor, data)
     return saved
 
@@ -31,7 +31,7 @@ def put_settings(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> 
     response_model=list[GroupRead],
     summary="Customers and revenue per group of a family (temperature, lifecycle, rfm_segment, behaviour)",
 )
-def groups(family: str, session: SessionDep, actor: ActorDep) -> list[GroupRead]:
+def groups(family: Code, session: SessionDep, actor: ActorDep) -> list[GroupRead]:
     require(actor, "analytics:read")
     if family not in analytics.FAMILIES:
         raise ValidationFailed(analytics.UNKNOWN_FAMILY, value=family, allowed=", ".join(analytics.FAMILIES))

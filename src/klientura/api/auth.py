@@ -7,6 +7,7 @@ from klientura import auth
 from klientura.api.schemas import ApiKeyIn, LoginIn
 from klientura.auth import permissions_of
 from klientura.deps import ActorDep, SessionDep, ShopDep, address_of, new_router, same_origin, sign_in, sign_out
+from klientura.kit.bounds import Id
 from klientura.kit.errors import Forbidden
 
 router = new_router(read="signed-in", write="users:admin", tags=["auth"])
@@ -55,6 +56,6 @@ def create_api_key(data: ApiKeyIn, session: SessionDep, actor: ActorDep) -> dict
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
-def revoke_api_key(key_id: int, session: SessionDep, actor: ActorDep, shop: ShopDep) -> Response:
+def revoke_api_key(key_id: Id, session: SessionDep, actor: ActorDep, shop: ShopDep) -> Response:
     auth.revoke_api_key(session, actor, key_id, shop.now())
     return Response(status_code=204)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Query
 from fastapi.responses import Response
@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from klientura import campaigns
 from klientura.campaigns import (
     CampaignIn,
+    CampaignPage,
     CampaignRead,
     GlobalControlIn,
     Preview,
@@ -19,7 +20,17 @@ from klientura.campaigns import (
     ScheduleIn,
     TestSendIn,
 )
-from klientura.deps import ActorDep, SendingDep, SessionDep, SettingsDep, ShopDep, new_router
+from klientura.deps import (
+    ActorDep,
+    PreviewingDep,
+    PublicHookSignerDep,
+    SendingDep,
+    SessionDep,
+    SettingsDep,
+    ShopDep,
+    new_router,
+)
+from klientura.kit.bounds import Code, Cursor, Id, JsonBody
 
 router = new_router(read="campaigns:read", write="campaigns:write", tags=["campaigns"])
 Status = Literal["draft", "scheduled", "launched", "cancelled"]
@@ -31,18 +42,25 @@ def create(data: CampaignIn, session: SessionDep, actor: ActorDep) -> CampaignRe
     return CampaignRead.model_validate(c)
 
 
-@router.get("/campaigns", response_model=list[CampaignRead], summary="Campaigns, newest first")
-def list_all(session: SessionDep, actor: ActorDep, status: Status | None = None) -> list[CampaignRead]:
-    return [CampaignRead.model_validate(c) for c in campaigns.list_campaigns(session, actor, status)]
+@router.get("/campaigns", response_model=CampaignPage, summary="Campaigns, newest first (cursor pagination)")
+def list_all(
+    session: SessionDep,
+    actor: ActorDep,
+    status: Status | None = None,
+    cursor: Cursor | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> CampaignPage:
+    rows, nxt = campaigns.list_campaigns(session, actor, status, cursor=cursor, limit=limit)
+    return CampaignPage(items=[CampaignRead.model_validate(c) for c in rows], next_cursor=nxt)
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignRead, summary="A campaign; after launch, its plan")
-def get(campaign_id: int, session: SessionDep, actor: ActorDep) -> CampaignRead:
+def get(campaign_id: Id, session: SessionDep, actor: ActorDep) -> CampaignRead:
     return CampaignRead.model_validate(campaigns.get_campaign(session, actor, campaign_id))
 
 
 @router.put("/campaigns/{campaign_id}", response_model=CampaignRead, summary="Change a draft or scheduled campaign")
-def update(campaign_id: int, data: CampaignIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
+def update(campaign_id: Id, data: CampaignIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
     c = campaigns.update_campaign(session, actor, campaign_id, data)
     return CampaignRead.model_validate(c)
 
@@ -53,20 +71,20 @@ def update(campaign_id: int, data: CampaignIn, session: SessionDep, actor: Actor
     summary="What a customer would receive now, rendered with their data (or why nothing)",
 )
 def preview(
-    campaign_id: int,
-    customer_id: Annotated[int, Query()],
+    campaign_id: Id,
+    customer_id: Annotated[Id, Query()],
     session: SessionDep,
     actor: ActorDep,
-    sending: SendingDep,
+    sending: PreviewingDep,
     shop: ShopDep,
-    variant: str | None = None,
+    variant: Code | None = None,
 ) -> Preview:
     return campaigns.preview(session, actor, campaign_id, customer_id, shop.now(), sending, variant)
 
 
 @router.post("/campaigns/{campaign_id}/test", status_code=202, summary="Send a customer's message to your address")
 def test_send(
-    campaign_id: int, data: TestSendIn, session: SessionDep, actor: ActorDep, sending: SendingDep, shop: ShopDep
+    campaign_id: Id, data: TestSendIn, session: SessionDep, actor: ActorDep, sending: SendingDep, shop: ShopDep
 ) -> dict[str, int]:
     message_id = campaigns.test_send(
         session,
@@ -84,7 +102,7 @@ def test_send(
 
 
 @router.post("/campaigns/{campaign_id}/schedule", response_model=CampaignRead, summary="Launch later (or unschedule)")
-def schedule(campaign_id: int, data: ScheduleIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
+def schedule(campaign_id: Id, data: ScheduleIn, session: SessionDep, actor: ActorDep) -> CampaignRead:
     c = campaigns.schedule(session, actor, campaign_id, data.at)
     return CampaignRead.model_validate(c)
 
@@ -94,7 +112,7 @@ def schedule(campaign_id: int, data: ScheduleIn, session: SessionDep, actor: Act
     response_model=CampaignRead,
     summary="Freeze the audience and write every message to the outbox, in one transaction",
 )
-def launch(campaign_id: int, session: SessionDep, actor: ActorDep, sending: SendingDep, shop: ShopDep) -> CampaignRead:
+def launch(campaign_id: Id, session: SessionDep, actor: ActorDep, sending: SendingDep, shop: ShopDep) -> CampaignRead:
     c = campaigns.launch(session, actor, campaign_id, shop.now(), sending)
     return CampaignRead.model_validate(c)
 
@@ -102,7 +120,7 @@ def launch(campaign_id: int, session: SessionDep, actor: ActorDep, sending: Send
 @router.post(
     "/campaigns/{campaign_id}/cancel", response_model=CampaignRead, summary="Stop: messages not yet sent are not sent"
 )
-def cancel(campaign_id: int, session: SessionDep, actor: ActorDep, shop: ShopDep) -> CampaignRead:
+def cancel(campaign_id: Id, session: SessionDep, actor: ActorDep, shop: ShopDep) -> CampaignRead:
     c = campaigns.cancel(session, actor, campaign_id, shop.now())
     return CampaignRead.model_validate(c)
 
@@ -112,7 +130,7 @@ def cancel(campaign_id: int, session: SessionDep, actor: ActorDep, shop: ShopDep
     response_model=ReportOut,
     summary="Delivery and the effect against the control group, with intervals",
 )
-def report(campaign_id: int, session: SessionDep, actor: ActorDep, settings: SettingsDep, shop: ShopDep) -> ReportOut:
+def report(campaign_id: Id, session: SessionDep, actor: ActorDep, settings: SettingsDep, shop: ShopDep) -> ReportOut:
     r = campaigns.report(session, actor, campaign_id, shop.now(), settings.channel_costs, shop.timezone)
     return campaigns.report_out(r)
 
@@ -140,9 +158,7 @@ def scenarios(session: SessionDep, actor: ActorDep) -> list[ScenarioRead]:
     response_model=ScenarioRead,
     summary="Change a scenario (fields left out keep their values); switched on, it starts from now",
 )
-def update_scenario(
-    key: str, data: dict[str, Any], session: SessionDep, actor: ActorDep, shop: ShopDep
-) -> ScenarioRead:
+def update_scenario(key: Code, data: JsonBody, session: SessionDep, actor: ActorDep, shop: ShopDep) -> ScenarioRead:
     s = campaigns.update_scenario(session, actor, key, data, shop.now())
     return ScenarioRead.model_validate(s)
 
@@ -153,7 +169,7 @@ def update_scenario(
     summary="A scenario's entries, target against control, each in its own attribution window",
 )
 def scenario_report(
-    key: str, session: SessionDep, actor: ActorDep, settings: SettingsDep, shop: ShopDep, since: datetime | None = None
+    key: Code, session: SessionDep, actor: ActorDep, settings: SettingsDep, shop: ShopDep, since: datetime | None = None
 ) -> ReportOut:
     campaigns.get_scenario(session, actor, key)
     return campaigns.report_out(
@@ -166,7 +182,23 @@ def scenario_report(
     summary="Where each provider sends its delivery status callbacks (signed addresses)",
     openapi_extra={"x-permission": "campaigns:write"},
 )
-def delivery_hooks(actor: ActorDep, sending: SendingDep) -> dict[str, str]:
+def delivery_hooks(session: SessionDep, actor: ActorDep, signer: PublicHookSignerDep) -> dict[str, dict[str, str]]:
+    """Each provider's address and, for the generic format, the secret its requests are signed with."""
     campaigns.require_write(actor)
-    base = sending.links.base_url.rstrip("/")
-    return {p: f"{base}/hooks/{p}/{sending.links.sign(f'hook:{p}')}" for p in ("smsru", "smsc", "generic")}
+    return campaigns.hook_addresses(session, signer)
+
+
+@router.post(
+    "/delivery-hooks/{provider}/rotate",
+    summary="A new address for a provider (the previous one works for a day more)",
+    openapi_extra={"x-permission": "campaigns:write"},
+)
+def rotate_delivery_hook(
+    provider: Literal["smsru", "smsc", "generic"],
+    session: SessionDep,
+    actor: ActorDep,
+    signer: PublicHookSignerDep,
+    shop: ShopDep,
+) -> dict[str, str]:
+    campaigns.require_write(actor)
+    return campaigns.rotate_hook(session, actor, signer, provider, shop.now())

@@ -11,6 +11,7 @@ from klientura import analytics
 from klientura.analytics import clv
 from klientura.auth import require
 from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, WritableWarehouseDep, new_router
+from klientura.kit.bounds import Id
 from klientura.kit.errors import NotFound
 
 router = new_router(read="analytics:read", write="analytics:write", prefix="/clv", tags=["lifetime value"])
@@ -26,7 +27,7 @@ class FitIn(BaseModel):
 
 
 class PredictIn(BaseModel):
-    fit_id: int | None = Field(default=None, description="the latest fit by default")
+    fit_id: Id | None = Field(default=None, description="the latest fit by default")
     horizon_months: int = Field(default=12, ge=1, le=120)
     discount: float = Field(default=0.01, ge=0, lt=1, description="per month: 0.01 = 1%")
     basis: Literal["revenue", "margin"] = "revenue"

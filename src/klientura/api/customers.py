@@ -19,9 +19,18 @@ from klientura.api.schemas import (
     TagsIn,
 )
 from klientura.auth import can, require
-from klientura.customers import ConsentIn, CustomerIn, CustomerRead, CustomerUpdate, IdentityIn, IdentityRead
+from klientura.customers import (
+    ConsentEventRead,
+    ConsentIn,
+    CustomerIn,
+    CustomerRead,
+    CustomerUpdate,
+    IdentityIn,
+    IdentityRead,
+)
 from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, new_router
 from klientura.events import EventRead, events_of
+from klientura.kit.bounds import Code, Cursor, Id, Identifier, Name, Tag
 from klientura.orders import OrderRead, ReturnRead, orders_of, returns_of, totals_for
 
 router = new_router(read="customers:read", write="customers:write", prefix="/customers", tags=["customers"])
@@ -50,16 +59,16 @@ def list_customers(
     actor: ActorDep,
     settings: SettingsDep,
     shop: ShopDep,
-    q: str | None = None,
-    phone: str | None = None,
-    email: str | None = None,
-    card: str | None = None,
-    tag: str | None = None,
-    city: str | None = None,
-    gender: str | None = None,
-    sort: str = "-id",
+    q: Name | None = None,
+    phone: Identifier | None = None,
+    email: Identifier | None = None,
+    card: Identifier | None = None,
+    tag: Tag | None = None,
+    city: Name | None = None,
+    gender: Code | None = None,
+    sort: Code = "-id",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
+    cursor: Cursor | None = None,
 ) -> CustomerPage:
     for kind, value in (("phone", phone), ("email", email), ("card", card)):
         if value:
@@ -75,7 +84,7 @@ def list_customers(
 
 
 @router.get("/{customer_id}", response_model=CustomerCard, summary="The full card: profile, orders, events, totals")
-def get_card(customer_id: int, session: SessionDep, actor: ActorDep) -> CustomerCard:
+def get_card(customer_id: Id, session: SessionDep, actor: ActorDep) -> CustomerCard:
     customer = customers.get_customer(session, actor, customer_id)
     orders = orders_of(session, actor, customer.id, limit=100)
     return CustomerCard(
@@ -98,60 +107,75 @@ def get_card(customer_id: int, session: SessionDep, actor: ActorDep) -> Customer
 
 
 @router.patch("/{customer_id}", response_model=CustomerRead)
-def update_customer(customer_id: int, patch: CustomerUpdate, session: SessionDep, actor: ActorDep) -> CustomerRead:
+def update_customer(customer_id: Id, patch: CustomerUpdate, session: SessionDep, actor: ActorDep) -> CustomerRead:
     customer = customers.update_customer(session, actor, customer_id, patch)
     return customers.to_read(session, customer)
 
 
 @router.post("/{customer_id}/identities", status_code=201, response_model=IdentityRead)
 def add_identity(
-    customer_id: int, data: IdentityIn, session: SessionDep, actor: ActorDep, settings: SettingsDep, shop: ShopDep
+    customer_id: Id, data: IdentityIn, session: SessionDep, actor: ActorDep, settings: SettingsDep, shop: ShopDep
 ) -> IdentityRead:
     identity = customers.add_identity(session, actor, customer_id, data.kind, data.value, shop.region)
     return IdentityRead.model_validate(identity)
 
 
 @router.delete("/{customer_id}/identities/{identity_id}", status_code=204)
-def remove_identity(customer_id: int, identity_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def remove_identity(customer_id: Id, identity_id: Id, session: SessionDep, actor: ActorDep) -> Response:
     customers.remove_identity(session, actor, customer_id, identity_id)
     return Response(status_code=204)
 
 
 @router.delete("/{customer_id}/identities/{identity_id}/bounce", response_model=IdentityRead)
-def clear_bounce(customer_id: int, identity_id: int, session: SessionDep, actor: ActorDep) -> IdentityRead:
+def clear_bounce(customer_id: Id, identity_id: Id, session: SessionDep, actor: ActorDep) -> IdentityRead:
     """Take a hard bounce's mark off an address (the customer says it works again): campaigns use it again."""
     identity = customers.clear_bounce(session, actor, customer_id, identity_id)
     return IdentityRead.model_validate(identity)
 
 
 @router.put("/{customer_id}/consents", response_model=CustomerRead)
-def set_consent(customer_id: int, data: ConsentIn, session: SessionDep, actor: ActorDep) -> CustomerRead:
+def set_consent(customer_id: Id, data: ConsentIn, session: SessionDep, actor: ActorDep, shop: ShopDep) -> CustomerRead:
+    """The person's own decision (explicit): a grant after a withdrawal gives the channel back only when it was
+    given after the withdrawal (``given_at``, now by default); every decision is kept with its proof."""
     customer = customers.get_for_write(session, actor, customer_id)
-    customers.set_consent(session, actor, customer.id, data.channel, data.granted, data.source or actor.name)
+    given = customers.Given(
+        (data.source or actor.name)[:64],
+        at=data.given_at or shop.now(),
+        explicit=True,
+        wording=data.wording,
+        place=data.place,
+    )
+    customers.set_consent(session, actor, customer.id, data.channel, data.granted, given)
     return customers.to_read(session, customer)
 
 
+@router.get("/{customer_id}/consents", response_model=list[ConsentEventRead], summary="Every grant and withdrawal")
+def consent_history(customer_id: Id, session: SessionDep, actor: ActorDep) -> list[ConsentEventRead]:
+    customer = customers.get_customer(session, actor, customer_id)
+    return [ConsentEventRead.model_validate(e) for e in customers.consent_history(session, actor, customer.id)]
+
+
 @router.post("/{customer_id}/tags", response_model=CustomerRead)
-def add_tags(customer_id: int, data: TagsIn, session: SessionDep, actor: ActorDep) -> CustomerRead:
+def add_tags(customer_id: Id, data: TagsIn, session: SessionDep, actor: ActorDep) -> CustomerRead:
     customer = customers.get_for_write(session, actor, customer_id)
     customers.add_tags(session, actor, customer.id, data.tags)
     return customers.to_read(session, customer)
 
 
 @router.delete("/{customer_id}/tags/{tag}", response_model=CustomerRead)
-def remove_tag(customer_id: int, tag: str, session: SessionDep, actor: ActorDep) -> CustomerRead:
+def remove_tag(customer_id: Id, tag: Tag, session: SessionDep, actor: ActorDep) -> CustomerRead:
     customer = customers.get_for_write(session, actor, customer_id)
     customers.remove_tag(session, actor, customer.id, tag)
     return customers.to_read(session, customer)
 
 
 @router.get("/{customer_id}/duplicates", response_model=list[SuggestionOut])
-def duplicates_of(customer_id: int, session: SessionDep, actor: ActorDep) -> list[SuggestionOut]:
+def duplicates_of(customer_id: Id, session: SessionDep, actor: ActorDep) -> list[SuggestionOut]:
     customer = customers.get_customer(session, actor, customer_id)
     rows = dedup.list_suggestions(session, actor, customer_id=customer.id)
     return [SuggestionOut.model_validate(r, from_attributes=True) for r in rows]
 
 
 @router.get("/{customer_id}/events", response_model=list[EventRead], openapi_extra={"x-permission": "events:read"})
-def customer_events(customer_id: int, session: SessionDep, actor: ActorDep) -> list[EventRead]:
+def customer_events(customer_id: Id, session: SessionDep, actor: ActorDep) -> list[EventRead]:
     return [EventRead.model_validate(e) for e in events_of(session, actor, customer_id)]

@@ -9,6 +9,7 @@ from klientura import dedup
 from klientura.api import idempotency
 from klientura.api.schemas import MergeIn, MergeOut, PairIn, SuggestionOut
 from klientura.deps import ActorDep, MergeHooksDep, SessionDep, SettingsDep, new_router
+from klientura.kit.bounds import Id
 
 router = new_router(read="customers:read", write="dedup:write", tags=["duplicates"])
 
@@ -18,7 +19,7 @@ def list_duplicates(
     session: SessionDep,
     actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> list[SuggestionOut]:
     rows = dedup.list_suggestions(session, actor, limit=limit, offset=offset)
     return [SuggestionOut.model_validate(r, from_attributes=True) for r in rows]
@@ -67,6 +68,6 @@ def merge(data: MergeIn, request: Request, session: SessionDep, actor: ActorDep,
     summary="Unmerge: restore both cards exactly",
     openapi_extra={"x-permission": "dedup:write"},
 )
-def unmerge(merge_id: int, session: SessionDep, actor: ActorDep, hooks: MergeHooksDep) -> MergeOut:
+def unmerge(merge_id: Id, session: SessionDep, actor: ActorDep, hooks: MergeHooksDep) -> MergeOut:
     rec = dedup.unmerge(session, actor, merge_id, hooks=hooks)
     return MergeOut.model_validate(rec, from_attributes=True)

@@ -8,29 +8,25 @@ from fastapi import Form, UploadFile
 
 from klientura import imports
 from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, new_router
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.bounds import Code
 
 router = new_router(read="import:write", write="import:write", prefix="/imports", tags=["imports"])
 
 
 @router.post("/{kind}", summary="Import customers or orders from CSV/XLSX; dry_run=true previews")
 def upload(
-    kind: str,
+    kind: Code,
     file: UploadFile,
     session: SessionDep,
     actor: ActorDep,
     settings: SettingsDep,
     shop: ShopDep,
     dry_run: bool = Form(False),
-    mapping: str = Form(""),
-    source: str = Form("import"),
+    mapping: str = Form("", max_length=10_000),
+    source: str = Form("import", max_length=64),
 ) -> dict[str, Any]:
-    suffix = Path(file.filename or "upload.csv").suffix.lower()
-    if suffix not in (".csv", ".txt", ".tsv", ".xlsx"):
-        raise ValidationFailed(imports.UNSUPPORTED_TYPE, suffix=suffix)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(file.file.read())
+        path = imports.save_upload(file.file, file.filename or "upload.csv", Path(tmp))  # streamed to disk
         overrides = imports.parse_overrides([p for p in mapping.split("\n") if p.strip()])
         report = imports.run_import(
             session,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
@@ -17,6 +17,7 @@ from klientura.audit import Actor
 from klientura.auth import require
 from klientura.db import Session
 from klientura.deps import ActorDep, SessionDep, ShopDep, cached_actor, get_shop, in_one_thread, new_router
+from klientura.kit.bounds import Code, Id, Identifier, JsonBody, Name
 from klientura.kit.errors import BETWEEN, ValidationFailed
 from klientura.loyalty import (
     AdjustIn,
@@ -35,7 +36,7 @@ from klientura.loyalty import (
     calculate,
     cancel,
     confirm,
-    effectiveness,
+    daily_effectiveness,
     load_programme,
     refund,
     run_check,
@@ -117,7 +118,7 @@ async def confirm_order(data: ConfirmIn, request: Request) -> Response:
     summary="Undo an order: earned points back, spent points returned",
     openapi_extra={"x-permission": "loyalty:process", "x-checked-in-handler": True},
 )
-async def cancel_order(source: str, external_id: str, request: Request) -> Response:
+async def cancel_order(source: Code, external_id: Identifier, request: Request) -> Response:
     def work(session: Session, actor: Actor) -> Response:
         def action() -> tuple[int, dict[str, int]]:
             taken, given = cancel(session, actor, source, external_id, get_shop(request).now())
@@ -133,7 +134,7 @@ async def cancel_order(source: str, external_id: str, request: Request) -> Respo
     summary="A return of the whole order or of lines; points follow the money",
     openapi_extra={"x-permission": "loyalty:process", "x-checked-in-handler": True},
 )
-async def refund_order(source: str, external_id: str, data: ReturnIn, request: Request) -> Response:
+async def refund_order(source: Code, external_id: Identifier, data: ReturnIn, request: Request) -> Response:
     def work(session: Session, actor: Actor) -> Response:
         def action() -> tuple[int, dict[str, int]]:
             taken, given = refund(session, actor, source, external_id, data)
@@ -145,12 +146,12 @@ async def refund_order(source: str, external_id: str, data: ReturnIn, request: R
 
 
 @router.get("/accounts/{customer_id}", summary="A customer's balance and every lot with what consumed it")
-def account(customer_id: int, session: SessionDep, actor: ActorDep, shop: ShopDep) -> dict[str, Any]:
+def account(customer_id: Id, session: SessionDep, actor: ActorDep, shop: ShopDep) -> dict[str, Any]:
     return account_view(session, actor, customer_id, shop.now())
 
 
 @router.post("/accounts/{customer_id}/adjust", status_code=201, summary="A manual correction with a reason")
-def adjust(customer_id: int, data: AdjustIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+def adjust(customer_id: Id, data: AdjustIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
     def action() -> tuple[int, dict[str, int]]:
         return 201, {"entry_id": adjust_points(session, actor, customer_id, data, get_shop(request).now())}
 
@@ -164,7 +165,7 @@ def get_programme(session: SessionDep, actor: ActorDep) -> Programme:
 
 
 @router.put("/programme", response_model=Programme, summary="Change the programme's rules (audited)")
-def put_programme(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> Programme:
+def put_programme(data: JsonBody, session: SessionDep, actor: ActorDep) -> Programme:
     saved = save_programme(session, actor, data)
     return saved
 
@@ -185,10 +186,10 @@ def check_ledger(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     summary="Points flows, liability and breakage, members vs non-members, matched effect, ROI",
     openapi_extra={"x-permission": "analytics:read"},
 )
-def get_effectiveness(session: SessionDep, actor: ActorDep, margin_rate: float = 0.35) -> dict[str, Any]:
-    if not 0 < margin_rate <= 1:
-        raise ValidationFailed(BETWEEN, field="margin_rate", low=0, high=1)
-    return as_dict(effectiveness(session, actor, margin_rate=margin_rate))
+def get_effectiveness(
+    session: SessionDep, actor: ActorDep, shop: ShopDep, margin_rate: Annotated[float, Query(gt=0, le=1)] = 0.35
+) -> dict[str, Any]:
+    return as_dict(daily_effectiveness(session, actor, shop.today(), margin_rate))
 
 
 @router.post(
@@ -204,13 +205,13 @@ def simulate_switch(data: SimulationIn, session: SessionDep, actor: ActorDep) ->
 def operations(
     session: SessionDep,
     actor: ActorDep,
-    customer_id: int | None = None,
-    order: str | None = None,
-    kind: str | None = None,
+    customer_id: Id | None = None,
+    order: Identifier | None = None,
+    kind: Code | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    author: str | None = None,
-    limit: int = 200,
+    author: Name | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[Operation]:
     if not 1 <= limit <= 1000:
         raise ValidationFailed(BETWEEN, field="limit", low=1, high=1000)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from klientura import loyalty
 from klientura.api import idempotency
 from klientura.deps import ActorDep, SessionDep, ShopDep, new_router
+from klientura.kit.bounds import Code, Id, JsonBody
 from klientura.kit.errors import NotFound
 from klientura.loyalty import QR_FORMAT, enrol, load_programme
 
@@ -29,17 +30,17 @@ def list_offers(session: SessionDep, actor: ActorDep) -> list[loyalty.OfferRead]
     response_model=loyalty.OfferRead,
     summary="A promo offer: a shared code, a batch of one-use codes, or none (coupons later)",
 )
-def create_offer(data: dict[str, Any], session: SessionDep, actor: ActorDep) -> loyalty.OfferRead:
+def create_offer(data: JsonBody, session: SessionDep, actor: ActorDep) -> loyalty.OfferRead:
     made = loyalty.create_offer(session, actor, data)
     return made
 
 
 class CouponsIn(BaseModel):
-    customer_ids: list[int] = Field(min_length=1, max_length=100_000)
+    customer_ids: list[Id] = Field(min_length=1, max_length=100_000)
 
 
 @router.post("/offers/{offer_id}/coupons", status_code=201, summary="Personal one-use codes for these customers")
-def issue_coupons(offer_id: int, data: CouponsIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+def issue_coupons(offer_id: Id, data: CouponsIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
     def action() -> tuple[int, dict[str, Any]]:
         codes = loyalty.issue_coupons(session, actor, offer_id, data.customer_ids)
         return 201, {"coupons": [{"customer_id": c, "code": code} for c, code in codes.items()]}
@@ -52,7 +53,7 @@ class ActiveIn(BaseModel):
 
 
 @router.put("/offers/{offer_id}/active", response_model=loyalty.OfferRead, summary="Switch an offer on or off")
-def set_active(offer_id: int, data: ActiveIn, session: SessionDep, actor: ActorDep) -> loyalty.OfferRead:
+def set_active(offer_id: Id, data: ActiveIn, session: SessionDep, actor: ActorDep) -> loyalty.OfferRead:
     out = loyalty.set_offer_active(session, actor, offer_id, data.active)
     return out
 
@@ -68,30 +69,30 @@ def issue_gift_card(
 
 
 @router.get("/gift-cards/{number}", response_model=loyalty.GiftCardRead, summary="A gift card and its balance")
-def gift_card(number: str, session: SessionDep, actor: ActorDep) -> loyalty.GiftCardRead:
+def gift_card(number: Code, session: SessionDep, actor: ActorDep) -> loyalty.GiftCardRead:
     return loyalty.get_gift_card(session, actor, number)
 
 
 @router.post("/accounts/{customer_id}", status_code=201, summary="Enrol a customer (the welcome bonus, once)")
-def enrol_customer(customer_id: int, session: SessionDep, actor: ActorDep, shop: ShopDep) -> dict[str, Any]:
+def enrol_customer(customer_id: Id, session: SessionDep, actor: ActorDep, shop: ShopDep) -> dict[str, Any]:
     out = enrol(session, actor, customer_id, shop.now())
     return out
 
 
 @router.get("/referrals/{customer_id}", summary="The customer's invitation code and link (404 before one is made)")
-def invitation(customer_id: int, request: Request, session: SessionDep, actor: ActorDep) -> dict[str, str]:
+def invitation(customer_id: Id, request: Request, session: SessionDep, actor: ActorDep) -> dict[str, str]:
     return loyalty.invitation(session, actor, customer_id, load_programme(session).referral_link, str(request.base_url))
 
 
 @router.post("/referrals/{customer_id}", summary="Make the customer's invitation code (or give the one they have)")
-def issue_invitation(customer_id: int, request: Request, session: SessionDep, actor: ActorDep) -> dict[str, str]:
+def issue_invitation(customer_id: Id, request: Request, session: SessionDep, actor: ActorDep) -> dict[str, str]:
     return loyalty.invitation(
         session, actor, customer_id, load_programme(session).referral_link, str(request.base_url), issue=True
     )
 
 
 @router.get("/referrals/{customer_id}/qr.{fmt}", summary="The invitation link as a QR image (svg or png)")
-def invitation_qr(customer_id: int, fmt: str, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+def invitation_qr(customer_id: Id, fmt: Code, request: Request, session: SessionDep, actor: ActorDep) -> Response:
     out = loyalty.invitation(session, actor, customer_id, load_programme(session).referral_link, str(request.base_url))
     if fmt == "png":
         return Response(loyalty.referral_qr_png(out["link"]), media_type="image/png")
@@ -101,7 +102,7 @@ def invitation_qr(customer_id: int, fmt: str, request: Request, session: Session
 
 
 class ReferIn(BaseModel):
-    friend_id: int
+    friend_id: Id
     code: str = Field(min_length=1, max_length=32)
 
 

@@ -11,6 +11,7 @@ from klientura.api import idempotency
 from klientura.api.schemas import BulkOrdersIn
 from klientura.auth import require
 from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, new_router
+from klientura.kit.bounds import Id
 from klientura.kit.errors import KlienturaError
 from klientura.orders import OrderIn, OrderRead, OrderResult, ReturnIn, ReturnRead
 
@@ -69,14 +70,14 @@ def create_orders_bulk(
 
 
 @router.get("/{order_id}", response_model=OrderRead)
-def get_order(order_id: int, session: SessionDep, actor: ActorDep) -> OrderRead:
+def get_order(order_id: Id, session: SessionDep, actor: ActorDep) -> OrderRead:
     return OrderRead.model_validate(orders.get_order(session, actor, order_id))
 
 
 @router.post(
     "/{order_id}/returns", status_code=201, response_model=ReturnRead, summary="Return a whole order or some lines"
 )
-def create_return(order_id: int, data: ReturnIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+def create_return(order_id: Id, data: ReturnIn, request: Request, session: SessionDep, actor: ActorDep) -> Response:
     def action() -> tuple[int, ReturnRead]:
         return 201, ReturnRead.model_validate(orders.create_return(session, actor, order_id, data))
 

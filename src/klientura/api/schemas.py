@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from klientura.analytics import ClvRead, ScoreRead
 from klientura.customers import CustomerRead, ResolveResult
 from klientura.events import EventRead
+from klientura.kit.bounds import Code, Id, Tag
 from klientura.orders import OrderRead, ReturnRead, Totals
 
 
@@ -57,17 +58,17 @@ class SegmentRef(BaseModel):
 
 
 class TagsIn(BaseModel):
-    tags: list[str] = Field(min_length=1)
+    tags: list[Tag] = Field(min_length=1, max_length=50)
 
 
 class MergeIn(BaseModel):
-    survivor_id: int
-    merged_id: int
+    survivor_id: Id
+    merged_id: Id
 
 
 class PairIn(BaseModel):
-    a_id: int
-    b_id: int
+    a_id: Id
+    b_id: Id
 
 
 class SuggestionOut(BaseModel):
@@ -89,7 +90,7 @@ class LoginIn(BaseModel):
 
 class ApiKeyIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    scopes: list[str] = Field(min_length=1)
+    scopes: list[Code] = Field(min_length=1, max_length=50)
 
 
 class BulkOrdersIn(BaseModel):

@@ -7,7 +7,8 @@ from fastapi.responses import Response, StreamingResponse
 
 from klientura import segments
 from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, WarehouseDep, new_router, streamed
-from klientura.segments import MemberPage, PreviewIn, PreviewOut, SegmentIn, SegmentRead, SegmentUpdate
+from klientura.kit.bounds import Cursor, Id
+from klientura.segments import MemberPage, PreviewIn, PreviewOut, SegmentIn, SegmentPage, SegmentRead, SegmentUpdate
 
 router = new_router(read="segments:read", write="segments:write", prefix="/segments", tags=["segments"])
 
@@ -36,19 +37,26 @@ def create(
     return _read(session, seg)
 
 
-@router.get("", response_model=list[SegmentRead], summary="Saved segments")
-def list_all(session: SessionDep, actor: ActorDep, archived: bool = False) -> list[SegmentRead]:
-    return [_read(session, s) for s in segments.list_segments(session, actor, archived=archived)]
+@router.get("", response_model=SegmentPage, summary="Saved segments by name (cursor pagination)")
+def list_all(
+    session: SessionDep,
+    actor: ActorDep,
+    archived: bool = False,
+    cursor: Cursor | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> SegmentPage:
+    rows, nxt = segments.list_segments(session, actor, archived=archived, cursor=cursor, limit=limit)
+    return SegmentPage(items=[_read(session, s) for s in rows], next_cursor=nxt)
 
 
 @router.get("/{segment_id}", response_model=SegmentRead, summary="A segment with its size day by day")
-def get(segment_id: int, session: SessionDep, actor: ActorDep) -> SegmentRead:
+def get(segment_id: Id, session: SessionDep, actor: ActorDep) -> SegmentRead:
     return _read(session, segments.get_segment(session, actor, segment_id))
 
 
 @router.patch("/{segment_id}", response_model=SegmentRead, summary="Rename, describe or change the rule")
 def update(
-    segment_id: int,
+    segment_id: Id,
     data: SegmentUpdate,
     session: SessionDep,
     actor: ActorDep,
@@ -61,17 +69,17 @@ def update(
 
 
 @router.delete("/{segment_id}", status_code=204, summary="Archive a segment")
-def archive(segment_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def archive(segment_id: Id, session: SessionDep, actor: ActorDep) -> Response:
     segments.archive_segment(session, actor, segment_id)
     return Response(status_code=204)
 
 
 @router.get("/{segment_id}/members", response_model=MemberPage, summary="Member card ids (cursor pagination)")
 def members(
-    segment_id: int,
+    segment_id: Id,
     session: SessionDep,
     actor: ActorDep,
-    cursor: str | None = None,
+    cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> MemberPage:
     return segments.member_page(session, actor, segment_id, cursor, limit)
@@ -79,7 +87,7 @@ def members(
 
 @router.get("/{segment_id}/export", summary="Members as CSV (Excel-ready) or XLSX")
 def export(
-    segment_id: int, request: Request, session: SessionDep, actor: ActorDep, format: Literal["csv", "xlsx"] = "csv"
+    segment_id: Id, request: Request, session: SessionDep, actor: ActorDep, format: Literal["csv", "xlsx"] = "csv"
 ) -> StreamingResponse:
     file = segments.export_members(session, actor, segment_id, format)
     disposition = f'attachment; filename="{file.filename}"'

@@ -5,12 +5,15 @@ from klientura.auth.guard import Guard
 from klientura.auth.models import ApiKey, IdempotencyRecord, User, UserSession
 from klientura.auth.permissions import ROLES, SCOPES, Permission, Role, can, owner_scope, permissions_of, require
 from klientura.auth.service import (
+    KEYS_CHANNEL,
     actor_for_api_key,
     actor_for_user,
     authenticate,
     cached_api_key_actor,
     create_api_key,
     create_user,
+    forget_api_keys,
+    forget_idempotency,
     get_user,
     idempotent_lookup,
     idempotent_store,
@@ -25,6 +28,7 @@ from klientura.auth.sessions import end_session, end_sessions_of, start_session,
 
 __all__ = [
     "CROSS_SITE",
+    "KEYS_CHANNEL",
     "KEY_LENGTH",
     "KEY_RACE_FAILED",
     "NOT_SIGNED_IN",
@@ -46,6 +50,8 @@ __all__ = [
     "create_user",
     "end_session",
     "end_sessions_of",
+    "forget_api_keys",
+    "forget_idempotency",
     "get_user",
     "idempotent_lookup",
     "idempotent_store",

@@ -9,7 +9,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
@@ -30,7 +30,7 @@ from klientura.auth.models import ApiKey, IdempotencyRecord, User
 from klientura.auth.passwords import hash_password, needs_rehash, verify_password, waste_time
 from klientura.auth.permissions import ROLES, SCOPES, require
 from klientura.auth.sessions import end_sessions_of
-from klientura.db import Session, memos_of
+from klientura.db import Session, memos_of, notify
 from klientura.kit.emails import normalize_email
 from klientura.kit.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from klientura.kit.memo import Memo, Memos
@@ -166,11 +166,20 @@ def revoke_api_key(session: Session, actor: Actor, key_id: int, at: datetime) ->
     key.revoked_at = at
     record(session, actor, "api_key.revoke", "api_key", key.id, {"name": key.name}, None)
     _keys(memos_of(session)).clear()
+    notify(session, KEYS_CHANNEL, str(key.id))  # every serving process forgets its keys when this commits
 
 
 # token digest -> (actor, valid until), in the memos of the app that checked it: a till sends hundreds of requests
-# a second with one key. A revoked key stops at once in this app and within KEY_CACHE_SECONDS in the others.
+# a second with one key, and its fast path (PostgreSQL) trusts a key checked within KEY_CACHE_SECONDS. Every
+# other check asks the store. A revocation is sent to every serving process as it commits (NOTIFY on KEYS_CHANNEL,
+# klientura.asyncdb.listen), which forgets its keys at once; the cache's age is only the backstop of a lost one.
 KEY_CACHE_SECONDS = 10.0
+KEYS_CHANNEL = "klientura_api_keys"
+
+
+def forget_api_keys(memos: Memos) -> None:
+    """Forget every key this process checked (a key was revoked somewhere)."""
+    _keys(memos).clear()
 
 
 def _keys(memos: Memos) -> Memo:
@@ -184,10 +193,9 @@ def cached_api_key_actor(memos: Memos, token: str) -> Actor | None:
 
 
 def actor_for_api_key(session: Session, token: str) -> Actor:
+    """The key's actor, asked of the store every time (a revoked key stops at once); remembered for the till's
+    fast path (see KEY_CACHE_SECONDS)."""
     memos = memos_of(session)
-    hit = cached_api_key_actor(memos, token)
-    if hit is not None:
-        return hit
     actor = _actor_for_api_key(session, token)
     _keys(memos).put(hashlib.sha256(token.encode()).hexdigest(), (actor, time.monotonic() + KEY_CACHE_SECONDS))
     return actor
@@ -237,3 +245,9 @@ def idempotent_store(
     except IntegrityError:
         return False
     return True
+
+
+def forget_idempotency(session: Session, before: datetime) -> int:
+    """Delete the stored answers of requests made before ``before`` (retention: a retry comes within minutes)."""
+    done = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < before))
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]

@@ -7,6 +7,11 @@ from klientura.campaigns.delivery_receipts import DeliveryReceipt
 from klientura.campaigns.delivery_receipts import apply as apply_receipts
 from klientura.campaigns.delivery_receipts import parse as parse_receipts
 from klientura.campaigns.errors import LINK_OTHER_PROVIDER, NO_PUBLIC_URL, RECEIPT_NOT_JSON
+from klientura.campaigns.hooks import addresses as hook_addresses
+from klientura.campaigns.hooks import admitted as admit_hook
+from klientura.campaigns.hooks import check_signature as check_hook_signature
+from klientura.campaigns.hooks import rotate as rotate_hook
+from klientura.campaigns.keeping import erase_messages, forget_message_bodies, messages_to
 from klientura.campaigns.launch import Decision, Sending, decide, launch, preview
 from klientura.campaigns.links import SAMPLE, Links
 from klientura.campaigns.models import (
@@ -43,6 +48,7 @@ from klientura.campaigns.scenarios import ScenarioIn, get_scenario, list_scenari
 from klientura.campaigns.scenarios import run as run_scenarios
 from klientura.campaigns.schemas import (
     CampaignIn,
+    CampaignPage,
     CampaignRead,
     GlobalControlIn,
     Preview,
@@ -79,6 +85,7 @@ __all__ = [
     "SCENARIOS",
     "Campaign",
     "CampaignIn",
+    "CampaignPage",
     "CampaignRead",
     "CampaignReport",
     "Choice",
@@ -105,9 +112,11 @@ __all__ = [
     "Sending",
     "TestSendIn",
     "Variant",
+    "admit_hook",
     "apply_receipts",
     "bucket",
     "cancel",
+    "check_hook_signature",
     "choose_channel",
     "claim",
     "clicked",
@@ -117,14 +126,18 @@ __all__ = [
     "due",
     "enqueue",
     "enqueue_many",
+    "erase_messages",
+    "forget_message_bodies",
     "get_campaign",
     "get_scenario",
     "global_control",
     "history",
+    "hook_addresses",
     "in_share",
     "launch",
     "list_campaigns",
     "list_scenarios",
+    "messages_to",
     "opened",
     "outgoing",
     "over_cap",
@@ -136,6 +149,7 @@ __all__ = [
     "report",
     "report_out",
     "require_write",
+    "rotate_hook",
     "run_scenarios",
     "scenario_report",
     "schedule",

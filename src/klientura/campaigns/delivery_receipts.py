@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
 
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from klientura import customers
@@ -66,30 +68,34 @@ def parse(provider: str, form: Mapping[str, Sequence[str]], body: object = None)
                     )
                 )
     elif provider == "generic":
-        items: list[object] = list(body) if isinstance(body, list) else [body]
-        for entry in items:
-            if not isinstance(entry, dict) or not entry.get("provider_id") or entry.get("status") not in RANK:
-                raise ValidationFailed(RECEIPT_SHAPE)
-            if entry["status"] is None:
-                raise ValidationFailed(RECEIPT_SHAPE)
-            out.append(
-                DeliveryReceipt(
-                    str(entry["provider_id"]),
-                    str(entry["status"]),
-                    entry.get("error"),
-                    entry.get("bounce") is True and entry["status"] == "failed",
-                )
-            )
+        try:
+            entries = _GENERIC.validate_python(body if isinstance(body, list) else [body])
+        except ValidationError as exc:  # a shape the format does not have ("status": ["a"], no provider_id ...)
+            raise ValidationFailed(RECEIPT_SHAPE) from exc
+        out += [DeliveryReceipt(e.provider_id, e.status, e.error, e.bounce and e.status == "failed") for e in entries]
     else:
         raise ValidationFailed(UNKNOWN_PROVIDER, value=provider)
     return out
 
 
-def apply(session: Session, receipts: Sequence[DeliveryReceipt], at: datetime) -> int:
-    """Record the receipts; how many messages they were about (unknown ids are ignored: another system's)."""
-    found = 0
+class _Generic(BaseModel):
+    provider_id: str = Field(min_length=1, max_length=200)
+    status: Literal["delivered", "failed", "read"]
+    error: str | None = Field(default=None, max_length=500)
+    bounce: bool = False
+
+
+_GENERIC = TypeAdapter(Annotated[list[_Generic], Field(min_length=1, max_length=1000)])
+
+
+def apply(session: Session, receipts: Sequence[DeliveryReceipt], at: datetime, *, window_days: int = 14) -> int:
+    """Record the receipts; how many messages they were about (unknown ids are ignored: another system's; so are
+    messages sent more than ``window_days`` ago: a receipt replayed later changes nothing)."""
+    found, since = 0, at - timedelta(days=window_days)
     for r in receipts:
-        message = session.scalars(select(OutboxMessage).where(OutboxMessage.provider_id == r.provider_id)).first()
+        message = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.provider_id == r.provider_id, OutboxMessage.created_at >= since)
+        ).first()
         if message is None:
             continue
         found += 1

@@ -34,6 +34,11 @@ LINK_FOREIGN = code("link.foreign", N_("this link is not ours"))
 LINK_OTHER_PROVIDER = code("link.other_provider", N_("this link is not for this provider"))
 RECEIPT_SHAPE = code("receipt.shape", N_('each receipt needs "provider_id" and "status": delivered, failed or read'))
 RECEIPT_NOT_JSON = code("receipt.not_json", N_("the body is not JSON"))
+HOOK_FOREIGN = code("hook.foreign", N_("this address is not one of the provider's live delivery addresses"))
+HOOK_SIGNATURE = code(
+    "hook.signature", N_("the request is not signed: X-Klientura-Timestamp and X-Klientura-Signature are needed")
+)
+HOOK_STALE = code("hook.stale", N_("the request was signed more than %(seconds)s seconds from now: a replay?"))
 UNKNOWN_PROVIDER = code("receipt.unknown_provider", N_("unknown provider '%(value)s': smsru, smsc or generic"))
 
 PARTS = {"subject": N_("subject"), "text": N_("text"), "html": N_("HTML")}  # a message's parts, as said to people

@@ -171,3 +171,15 @@ class ScenarioEntry(Base):
     grp: Mapped[str] = mapped_column(String(8))
     channel: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class DeliveryHook(Base):
+    """A provider's callback address: its token names the provider and a generation; rotating it makes a new
+    generation, the previous one still accepted until ``previous_until`` (the provider's settings are changed)."""
+
+    __tablename__ = "delivery_hooks"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    generation: Mapped[int] = mapped_column(default=1)
+    rotated_at: Mapped[datetime | None]
+    previous_until: Mapped[datetime | None]

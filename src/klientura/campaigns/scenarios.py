@@ -29,6 +29,7 @@ from klientura.campaigns.templates import person
 from klientura.campaigns.timing import over_cap, send_at, zone_of
 from klientura.campaigns.triggers import Trigger, find
 from klientura.db import Session, in_chunks, insert_columns
+from klientura.kit.bounds import Id
 from klientura.kit.errors import NotFound, ValidationFailed, invalid, refused
 
 DAILY = ("birthday", "win_back", "repeat_purchase")
@@ -43,11 +44,11 @@ class ScenarioIn(BaseModel):
     variants: list[Variant] = Field(min_length=1, max_length=5)
     holdout_share: float = Field(default=0.1, ge=0, le=0.5)
     delay_hours: int = Field(default=0, ge=0, le=24 * 30)
-    cap: int | None = Field(default=None, ge=1)
+    cap: int | None = Field(default=None, ge=1, le=1000)
     cap_days: int = Field(default=7, ge=1, le=90)
     quiet_from: Any = None
     quiet_until: Any = None
-    offer_id: int | None = None
+    offer_id: Id | None = None
     attribution_days: int = Field(default=7, ge=1, le=90)
 
     @model_validator(mode="after")

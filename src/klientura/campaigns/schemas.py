@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from klientura.campaigns.errors import NAIVE_SCHEDULE, QUIET_HOURS_EMPTY, QUIET_HOURS_HALF, SAME_VARIANT_NAMES
+from klientura.kit.bounds import Id
 from klientura.kit.channels import SendChannel
 from klientura.kit.errors import refused
 
@@ -27,16 +28,16 @@ class CampaignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    segment_id: int
+    segment_id: Id
     channel: Channel | None = Field(default=None, description="fixed, or none: the preferred channel, then fallbacks")
     variants: list[Variant] = Field(min_length=1, max_length=5, description="A/B variants, split evenly")
     holdout_share: float = Field(default=0.1, ge=0, le=0.5, description="share of the audience held out (control)")
     global_control: bool = Field(default=True, description="leave out the global control group")
-    cap: int | None = Field(default=2, ge=1, description="at most this many messages per customer in cap_days")
+    cap: int | None = Field(default=2, ge=1, le=1000, description="at most this many messages per customer in cap_days")
     cap_days: int = Field(default=7, ge=1, le=90)
     quiet_from: time | None = Field(default=time(21), description="quiet hours in the customer's own time zone")
     quiet_until: time | None = time(9)
-    offer_id: int | None = Field(default=None, description="issue each recipient a personal code of this offer")
+    offer_id: Id | None = Field(default=None, description="issue each recipient a personal code of this offer")
     attribution_days: int = Field(default=7, ge=1, le=90, description="orders this long after the send count")
     scheduled_at: datetime | None = None
 
@@ -101,10 +102,10 @@ class GlobalControlIn(BaseModel):
 class TestSendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    customer_id: int = Field(description="whose data the message is rendered with")
+    customer_id: Id = Field(description="whose data the message is rendered with")
     to: str = Field(min_length=1, max_length=320, description="where it goes: your own address")
     channel: Channel = "email"
-    variant: str | None = None
+    variant: str | None = Field(default=None, max_length=32)
 
 
 class ScheduleIn(BaseModel):
@@ -173,3 +174,8 @@ class ScenarioRead(BaseModel):
     seed: str
     checked_until: datetime | None
     updated_by: str
+
+
+class CampaignPage(BaseModel):
+    items: list[CampaignRead]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null at the end")

@@ -27,6 +27,7 @@ from klientura.campaigns.schemas import CampaignIn, GlobalControlIn, Variant
 from klientura.campaigns.templates import check
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed, invalid
+from klientura.kit.pagination import decode_cursor, encode_cursor
 
 
 def _validated(raw: dict[str, Any] | CampaignIn) -> CampaignIn:
@@ -149,12 +150,19 @@ def cancel(session: Session, actor: Actor, campaign_id: int, now: datetime) -> C
     return campaign
 
 
-def list_campaigns(session: Session, actor: Actor, status: str | None = None) -> list[Campaign]:
+def list_campaigns(
+    session: Session, actor: Actor, status: str | None = None, *, cursor: str | None = None, limit: int = 100
+) -> tuple[list[Campaign], str | None]:
+    """A page of campaigns, newest first, and the cursor of the next page (None at the end)."""
     require(actor, "campaigns:read")
-    query = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    query = select(Campaign).order_by(Campaign.id.desc())  # ids grow with creation: newest first
     if status is not None:
         query = query.where(Campaign.status == status)
-    return list(session.scalars(query))
+    if cursor:
+        (after,) = decode_cursor(cursor, (int,))
+        query = query.where(Campaign.id < after)
+    rows = list(session.scalars(query.limit(limit + 1)))
+    return rows[:limit], encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
 
 
 def due(session: Session, now: datetime) -> list[int]:

@@ -19,7 +19,7 @@ from klientura.audit import Actor
 from klientura.campaigns.errors import LINK_DAMAGED
 from klientura.campaigns.links import Links
 from klientura.campaigns.models import OutboxMessage
-from klientura.customers import set_consent
+from klientura.customers import Given, set_consent
 from klientura.db import Session
 from klientura.events import EventIn, record_known_event
 from klientura.kit.errors import ValidationFailed
@@ -86,7 +86,7 @@ def unsubscribe(session: Session, links: Links, token: str, at: datetime) -> tup
         customer_id,
         channel,
         False,
-        "unsubscribe",
+        Given("unsubscribe", at=at, explicit=True, place="the unsubscribe link of a message"),
     )
     record_known_event(
         session,

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from klientura.kit.bounds import Amount, Name
+
 
 class ProductIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -11,9 +13,9 @@ class ProductIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=300)
     category: str | None = Field(default=None, max_length=200, description="category code or name")
-    brand: str | None = None
-    price: Decimal | None = Field(default=None, ge=0)
-    cost: Decimal | None = Field(default=None, ge=0)
+    brand: Name | None = None
+    price: Amount | None = None
+    cost: Amount | None = None
 
 
 class ProductRead(BaseModel):
@@ -33,7 +35,7 @@ class OutletIn(BaseModel):
 
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
-    city: str | None = None
+    city: Name | None = None
     kind: str = Field(default="store", pattern="^(store|eshop|warehouse|kiosk)$")
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
+from klientura import privacy
 from klientura.config import Settings
 from klientura.kit.errors import KlienturaError
 from klientura.kit.i18n import LOCALES, translations
@@ -85,3 +86,13 @@ def shop_of(ctx: typer.Context) -> Shop:
     if not isinstance(shop, Shop):  # the settings checked the zone, the region and the currency
         shop = root.meta["klientura.shop"] = Shop.of(settings_of(ctx))
     return shop
+
+
+def retention_of(settings: Settings) -> privacy.Retention:
+    """The retention periods the settings name (KLIENTURA_RETENTION_*_DAYS)."""
+    return privacy.Retention(
+        audit_days=settings.retention_audit_days,
+        rejections_days=settings.retention_rejections_days,
+        message_days=settings.retention_message_days,
+        idempotency_days=settings.retention_idempotency_days,
+    )

@@ -34,6 +34,8 @@ def demo(
 ) -> None:
     """Build a realistic retail chain (customers, orders, returns, duplicates) and serve the UI."""
     settings = demo_secret(ctx, DEFAULT_DATA_DIR / "secret.key")
+    if not settings.public_url:  # the demo's messages link back to the demo itself
+        settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
     upgrade(settings.database_url)
     with factory_for(settings.database_url) as factory:
         _build(settings, shop_of(ctx), factory, customers, seed, host, port)
@@ -86,7 +88,7 @@ def _build(
             )
         console.print(f"segments computed for {report.customers:,} customers (klientura analytics recompute)")
         console.print(f"{valued.customers:,} customers valued with BG/NBD (klientura clv predict)")
-        links = campaigns.Links((settings.public_url or f"http://{host}:{port}").rstrip("/"), settings.key("links"))
+        links = campaigns.Links(settings.public_url.rstrip("/"), settings.key("links"))
         sending = campaigns.Sending(links, shop.timezone, settings.default_locale, shop.currency)
         with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:
             made = marketing_history(session, wh, sending, report.as_of, shop=shop, seed=seed)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import typer
 
-from klientura.cli import analytics, clv, demo, imports, serving, store, worker
+from klientura.cli import analytics, backups, clv, demo, imports, privacy, serving, store, worker
 from klientura.cli.common import load_settings
 
 app = typer.Typer(help="Klientura: one customer base, understood and kept.", no_args_is_help=True)
 app.callback()(load_settings)
-for commands in (store.app, serving.app, demo.app, analytics.app, worker.app):
+for commands in (store.app, backups.app, serving.app, demo.app, analytics.app, worker.app):
     app.add_typer(commands)
 app.add_typer(store.db_app, name="db")
 app.add_typer(store.user_app, name="user")
@@ -19,6 +19,7 @@ app.add_typer(imports.import_app, name="import")
 app.add_typer(imports.dedup_app, name="dedup")
 app.add_typer(analytics.analytics_app, name="analytics")
 app.add_typer(clv.clv_app, name="clv")
+app.add_typer(privacy.privacy_app, name="privacy")
 
 
 def main() -> None:

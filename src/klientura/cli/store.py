@@ -10,9 +10,11 @@ import typer
 from klientura import auth as auth_svc
 from klientura.audit import SYSTEM
 from klientura.cli.common import console, fail, settings_of, shop_of
+from klientura.config import DEFAULT_DATA_DIR
+from klientura.db import backup as backups
 from klientura.db import command_session
 from klientura.kit.errors import KlienturaError
-from klientura.migrations import upgrade
+from klientura.migrations import pending, upgrade
 
 app = typer.Typer()
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
@@ -22,8 +24,14 @@ key_app = typer.Typer(help="API keys for integrations.", no_args_is_help=True)
 
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
-    """Create or migrate the store to the latest schema."""
+    """Create or migrate the store to the latest schema (an SQLite store is backed up first)."""
     settings = settings_of(ctx)
+    if backups.kind_of(settings.database_url) == "sqlite" and pending(settings.database_url):
+        store = backups.sqlite_path(settings.database_url)
+        if store.exists() and store.stat().st_size > 0:
+            name = backups.backup_name(settings.database_url, shop_of(ctx).now(), "before-upgrade")
+            made = backups.backup(settings.database_url, DEFAULT_DATA_DIR / "backups" / name)
+            console.print(f"backed up to {made} before the upgrade")
     upgrade(settings.database_url)
     console.print(f"[green]store is up to date[/green] ({settings.database_url.split('@')[-1]})")
 

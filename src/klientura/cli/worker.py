@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from klientura import analytics, campaigns, channels, loyalty, segments
+from klientura import analytics, campaigns, channels, imports, loyalty, privacy, segments
 from klientura import worker as jobs
 from klientura.audit import SYSTEM
-from klientura.cli.common import console, fail, shop_of, strong_settings
+from klientura.cli.common import console, fail, retention_of, shop_of, strong_settings
 from klientura.config import Settings
 from klientura.db import command_session, make_session_factory
 from klientura.kit.errors import KlienturaError
@@ -30,6 +30,12 @@ def tick(settings: Settings, shop: Shop, now: datetime, last_recompute: str | No
         f"{now:%H:%M} sync: {sum(report.copied.get(n, 0) for n in ('orders', 'order_lines', 'events')):,} "
         f"new facts in {report.seconds:.1f} s"
     )
+    if gone := imports.clean_uploads(settings.upload_dir, now):
+        console.print(f"{now:%H:%M} uploads: {gone} left unimported for a day deleted")
+    with command_session(settings.database_url) as session:
+        kept = privacy.apply_retention(session, retention_of(settings), now)
+    if any(kept.values()):
+        console.print(f"{now:%H:%M} retention: " + ", ".join(f"{n.replace('_', ' ')} {c:,}" for n, c in kept.items()))
     local = now.astimezone(shop.zone)
     today = local.date().isoformat()
     if last_recompute == today or local.hour < recompute_at:
@@ -104,8 +110,10 @@ def send(
     # (with their keys); launches stay fully durable
     relaxed = make_session_factory(settings.database_url, relaxed=True, memos=memos)
     total = {"sent": 0, "retry": 0, "failed": 0}
+    if not settings.public_url:  # the links in messages point at it; a guessed address would send broken links
+        fail("KLIENTURA_PUBLIC_URL is not set: the links in messages (unsubscribe, clicks) need it")
     sending = campaigns.Sending(
-        campaigns.Links(settings.public_url or "http://127.0.0.1:8000", settings.key("links")),
+        campaigns.Links(settings.public_url, settings.key("links")),
         shop.timezone,
         settings.default_locale,
         shop.currency,

@@ -12,8 +12,10 @@ from klientura.customers.bulk import (
     refresh_card_statistics,
     write_new_cards,
 )
+from klientura.customers.consents import Given, consent_history, set_consent
 from klientura.customers.contacts import contact_rows
-from klientura.customers.errors import CUSTOMER_NOT_FOUND, IMPLAUSIBLE_BIRTH_DATE
+from klientura.customers.erasure import ERASED, Erased, cards_of_person, erase_cards, scrubbed
+from klientura.customers.errors import CUSTOMER_ERASED, CUSTOMER_NOT_FOUND, IMPLAUSIBLE_BIRTH_DATE
 from klientura.customers.lookups import (
     Profile,
     born_on,
@@ -21,12 +23,14 @@ from klientura.customers.lookups import (
     created_between,
     profiles_of,
     survivors_of,
+    unseen_cards,
     visible_cards,
     visible_clause,
 )
 from klientura.customers.merging import MergeHook, merge_cards, merges_of, recent_merges, unmerge_cards
 from klientura.customers.models import (
     Consent,
+    ConsentEvent,
     Customer,
     CustomerTag,
     FieldValue,
@@ -36,8 +40,9 @@ from klientura.customers.models import (
 )
 from klientura.customers.names import clean_name, normalize_gender, split_full_name
 from klientura.customers.people import CardFacts, cards_of, every_card, namesakes, visible_card
-from klientura.customers.resolve import PRIORITY, Prepared, prepare, profile_diff, resolve, set_consent
+from klientura.customers.resolve import PRIORITY, Prepared, prepare, profile_diff, resolve
 from klientura.customers.schemas import (
+    ConsentEventRead,
     ConsentIn,
     CustomerIn,
     CustomerRead,
@@ -67,20 +72,26 @@ from klientura.customers.tags import add_tags, all_tags, ensure_tags, remove_tag
 
 __all__ = [
     "CARD_COLUMNS",
+    "CUSTOMER_ERASED",
     "CUSTOMER_NOT_FOUND",
+    "ERASED",
     "IDENTITY_COLUMNS",
     "IMPLAUSIBLE_BIRTH_DATE",
     "KIND_OF_CHANNEL",
     "PRIORITY",
     "CardFacts",
     "Consent",
+    "ConsentEvent",
+    "ConsentEventRead",
     "ConsentIn",
     "Customer",
     "CustomerIn",
     "CustomerRead",
     "CustomerTag",
     "CustomerUpdate",
+    "Erased",
     "FieldValue",
+    "Given",
     "Identity",
     "IdentityIn",
     "IdentityRead",
@@ -100,13 +111,16 @@ __all__ = [
     "born_on",
     "card_of",
     "cards_of",
+    "cards_of_person",
     "clean_name",
     "clear_bounce",
+    "consent_history",
     "contact_rows",
     "count_customers",
     "created_between",
     "enrich_cards",
     "ensure_tags",
+    "erase_cards",
     "every_card",
     "field_values",
     "find_by_identity",
@@ -128,6 +142,7 @@ __all__ = [
     "remove_identity",
     "remove_tag",
     "resolve",
+    "scrubbed",
     "search_customers",
     "sees",
     "set_consent",
@@ -136,6 +151,7 @@ __all__ = [
     "tags_of",
     "to_read",
     "unmerge_cards",
+    "unseen_cards",
     "update_customer",
     "visible_card",
     "visible_cards",

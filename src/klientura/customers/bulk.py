@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from klientura.audit import Actor, record
+from klientura.customers.consents import Given, add_fresh_consents, set_consent
 from klientura.customers.models import Consent, Customer, CustomerTag, FieldValue, Identity
-from klientura.customers.resolve import Prepared, profile_diff, set_consent
+from klientura.customers.resolve import Prepared, profile_diff
 from klientura.customers.tags import ensure_tags
 from klientura.db import (
     Session,
@@ -174,34 +175,16 @@ def add_consents_and_tags(session: Session, actor: Actor, rows: list[tuple[int, 
         for chunk in in_chunks(session, ids):
             stmt = select(Consent.customer_id, Consent.channel, Consent.granted).where(chunk.of(Consent.customer_id))
             have.update({(cid, ch): g for cid, ch, g in session.execute(stmt)})
-        fresh = []
+        fresh: list[tuple[int, str, bool]] = []
         for cid, p in with_consents:
             for channel, granted in p.consents.items():
                 if (cid, channel) not in have:
-                    fresh.append(
-                        {
-                            "customer_id": cid,
-                            "channel": channel,
-                            "granted": granted,
-                            "source": source,
-                            "changed_at": utcnow(),
-                        }
-                    )
-                elif have[(cid, channel)] != granted:
-                    set_consent(session, actor, cid, channel, granted, source)
+                    fresh.append((cid, channel, granted))
+                elif have[(cid, channel)] != granted:  # a file's column: it withdraws, it never undoes a withdrawal
+                    set_consent(session, actor, cid, channel, granted, Given(source))
                 have[(cid, channel)] = granted
         if fresh:
-            bulk_insert(session, Consent, fresh)
-            for r in fresh:
-                record(
-                    session,
-                    actor,
-                    "consent.set",
-                    "customer",
-                    r["customer_id"],
-                    None,
-                    {"channel": r["channel"], "granted": r["granted"], "source": source},
-                )
+            add_fresh_consents(session, actor, fresh, Given(source))
     with_tags = [(cid, p) for cid, p in rows if p.tags]
     if with_tags:
         tag_ids = ensure_tags(session, [t for _, p in with_tags for t in p.tags])

@@ -10,6 +10,9 @@ CUSTOMER_MERGED = code("customer.merged", N_("customer %(id)s was merged into %(
 OWNER_CHANGE_FORBIDDEN = code(
     "customer.owner.manager_cannot_hand_over", N_("a manager cannot hand a customer to someone else")
 )
+NAME_TOO_LONG = code("customer.name.too_long", N_("%(value)s… is longer than %(limit)s characters"))
+CUSTOMER_ERASED = code("customer.erased", N_("the person of card %(id)s was erased: the card cannot change"))
+UNKNOWN_OWNER = code("customer.owner.unknown", N_("no active user %(id)s to own the card"))
 IDENTITY_ELSEWHERE = code("identity.taken_elsewhere", N_("%(kind)s %(value)s belongs to another customer"))
 IDENTITY_TAKEN = code("identity.taken", N_("%(kind)s %(value)s belongs to customer %(customer_id)s"))
 IDENTITY_NOT_FOUND = code("identity.not_found", N_("identity %(id)s not found on customer %(customer_id)s"))

@@ -143,6 +143,14 @@ def visible_cards(actor: Actor) -> Select[Any]:
     return select(Customer.id).where(visible_clause(actor))
 
 
+def unseen_cards(session: Session, actor: Actor, ids: Sequence[int]) -> list[int]:
+    """The ids among ``ids`` that are no card the actor sees (none, merged away, another manager's), in order."""
+    seen: set[int] = set()
+    for chunk in in_chunks(session, sorted(set(ids))):
+        seen.update(session.scalars(select(Customer.id).where(chunk.of(Customer.id), visible_clause(actor))))
+    return [i for i in ids if i not in seen]
+
+
 def created_between(session: Session, since: datetime, until: datetime) -> list[tuple[int, datetime]]:
     """(card, created at) of the active cards created after ``since`` up to ``until``."""
     rows = session.execute(

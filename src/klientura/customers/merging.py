@@ -17,7 +17,7 @@ from klientura.audit import Actor, record
 from klientura.auth import owner_scope, require
 from klientura.customers.errors import MERGE_INTO_ITSELF, MERGE_NOT_FOUND, MERGE_UNDONE, UNDO_LATER_FIRST
 from klientura.customers.lookups import visible_cards
-from klientura.customers.models import Consent, Customer, CustomerTag, FieldValue, Identity, MergeRecord
+from klientura.customers.models import Consent, ConsentEvent, Customer, CustomerTag, FieldValue, Identity, MergeRecord
 from klientura.customers.service import get_for_write
 from klientura.db import Session, utcnow
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
@@ -26,6 +26,7 @@ from klientura.kit.errors import Conflict, NotFound, ValidationFailed
 REFERENCES: list[tuple[str, Any, Any]] = [
     ("identities", Identity, Identity.customer_id),
     ("field_values", FieldValue, FieldValue.customer_id),
+    ("consent_events", ConsentEvent, ConsentEvent.customer_id),
 ]
 
 
@@ -124,7 +125,9 @@ def merge_cards(
 
 
 def _merge_consents(session: Session, survivor_id: int, merged_id: int) -> list[dict[str, Any]]:
-    """Consents of both cards, saved whole; the survivor keeps the most recent decision per channel."""
+    """Consents of both cards, saved whole; per channel the survivor keeps the decision that wins by the consents'
+    rule (klientura.customers.consents): a withdrawal, unless the other card's grant is explicit and newer; else the
+    most recent. (Their histories move with the cards' other rows.)"""
     snap = []
     mine = {c.channel: c for c in session.scalars(select(Consent).where(Consent.customer_id == survivor_id))}
     for c in list(session.scalars(select(Consent).where(Consent.customer_id == merged_id))):
@@ -133,22 +136,37 @@ def _merge_consents(session: Session, survivor_id: int, merged_id: int) -> list[
             "granted": c.granted,
             "source": c.source,
             "changed_at": c.changed_at.isoformat(),
+            "explicit": c.explicit,
         }
         own = mine.get(c.channel)
         entry["survivor"] = (
             None
             if own is None
-            else {"granted": own.granted, "source": own.source, "changed_at": own.changed_at.isoformat()}
+            else {
+                "granted": own.granted,
+                "source": own.source,
+                "changed_at": own.changed_at.isoformat(),
+                "explicit": own.explicit,
+            }
         )
         snap.append(entry)
         if own is None:
             c.customer_id = survivor_id
         else:
-            if c.changed_at > own.changed_at:
-                own.granted, own.source, own.changed_at = c.granted, c.source, c.changed_at
+            if _wins(c, own):
+                own.granted, own.source, own.changed_at, own.explicit = c.granted, c.source, c.changed_at, c.explicit
             session.delete(c)
     session.flush()
     return snap
+
+
+def _wins(theirs: Consent, own: Consent) -> bool:
+    """Whether the merged card's decision replaces the survivor's."""
+    if theirs.granted != own.granted:
+        grant, withdrawal = (theirs, own) if theirs.granted else (own, theirs)
+        keep_grant = grant.explicit and grant.changed_at > withdrawal.changed_at
+        return (theirs is grant) == keep_grant
+    return theirs.changed_at > own.changed_at
 
 
 def unmerge_cards(session: Session, actor: Actor, merge_id: int, *, hooks: Sequence[MergeHook]) -> MergeRecord:
@@ -201,10 +219,11 @@ def unmerge_cards(session: Session, actor: Actor, merge_id: int, *, hooks: Seque
                 select(Consent).where(Consent.customer_id == survivor.id, Consent.channel == entry["channel"])
             ).one()
             s = entry["survivor"]
-            own.granted, own.source, own.changed_at = (
+            own.granted, own.source, own.changed_at, own.explicit = (
                 s["granted"],
                 s["source"],
                 datetime.fromisoformat(s["changed_at"]),
+                s.get("explicit", False),
             )
             session.add(
                 Consent(
@@ -213,6 +232,7 @@ def unmerge_cards(session: Session, actor: Actor, merge_id: int, *, hooks: Seque
                     granted=entry["granted"],
                     source=entry["source"],
                     changed_at=at,
+                    explicit=entry.get("explicit", False),
                 )
             )
     _restore(survivor, moved["survivor_before"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from klientura.db import Base, key_string, utcnow
@@ -45,6 +45,7 @@ class Customer(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    erased_at: Mapped[datetime | None]  # the person's data erased (klientura.privacy): the card keeps its id only
 
     identities: Mapped[list[Identity]] = relationship(
         back_populates="customer", order_by="Identity.id", lazy="selectin"
@@ -77,7 +78,8 @@ class Identity(Base):
 
 
 class Consent(Base):
-    """Consent to be contacted over one channel (152-FZ / GDPR); history is in the audit log."""
+    """Consent to be contacted over one channel (152-FZ / GDPR), as it stands; every grant and withdrawal that led
+    here is a :class:`ConsentEvent`."""
 
     __tablename__ = "consents"
     __table_args__ = (UniqueConstraint("customer_id", "channel"),)
@@ -87,7 +89,30 @@ class Consent(Base):
     channel: Mapped[str] = mapped_column(String(16))
     granted: Mapped[bool]
     source: Mapped[str | None] = mapped_column(String(64))
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)  # when the decision in force was given
+    explicit: Mapped[bool] = mapped_column(default=False, server_default=false())  # that decision's (ConsentEvent)
+
+
+class ConsentEvent(Base):
+    """One grant or withdrawal as it was given: the proof 152-FZ and the advertising law ask for — when, through
+    what (source), under which wording of the consent text, where (a page, an outlet) and by whom it was recorded.
+    ``applied`` is false for a grant that did not undo an earlier withdrawal (not explicit, or not newer)."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_events_customer", "customer_id", "channel", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    granted: Mapped[bool]
+    explicit: Mapped[bool]  # the person's own act (a form's box, a request to a manager), not a file's column
+    applied: Mapped[bool]
+    at: Mapped[datetime]  # when it was given (as its source says), not when it was recorded
+    source: Mapped[str | None] = mapped_column(String(64))
+    wording: Mapped[str | None] = mapped_column(String(200))  # the consent text's version or its words
+    place: Mapped[str | None] = mapped_column(String(200))  # where: a page's address, an outlet, a call
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Tag(Base):

@@ -17,19 +17,22 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from klientura.audit import Actor, record
-from klientura.auth import owner_scope
+from klientura.auth import get_user, owner_scope
+from klientura.customers.consents import Given, set_consent
 from klientura.customers.errors import (
     CONCURRENT_CHANGES,
     CONTACT_OF_ANOTHER_MANAGER,
     IMPLAUSIBLE_BIRTH_DATE,
     NAME_OR_IDENTITY_NEEDED,
+    NAME_TOO_LONG,
     NO_CARD_FOR_IDENTITIES,
+    UNKNOWN_OWNER,
 )
-from klientura.customers.models import Consent, Customer, FieldValue, Identity
+from klientura.customers.models import Customer, FieldValue, Identity
 from klientura.customers.names import clean_name, normalize_gender, split_full_name
 from klientura.customers.schemas import CustomerIn, ResolveResult
 from klientura.customers.tags import add_tags
-from klientura.db import Session, utcnow
+from klientura.db import Session
 from klientura.kit.errors import Forbidden, ValidationFailed
 from klientura.kit.identifiers import normalize_identity
 from klientura.kit.shop import Shop
@@ -49,6 +52,15 @@ class Prepared:
     owner_id: int | None = None
 
 
+NAME_LIMIT = 100  # the name columns
+
+
+def check_owner(session: Session, user_id: int) -> None:
+    """A card's owner is an active user (a 422 naming the id, not the store's foreign-key error)."""
+    if get_user(session, user_id) is None:
+        raise ValidationFailed(UNKNOWN_OWNER, field="owner_id", id=user_id)
+
+
 def prepare(data: CustomerIn, *, shop: Shop, source: str | None = None) -> Prepared:
     """Canonical identities (a phone without its country code read in the shop's region) and cleaned profile values
     (a birth date after the shop's today refused); raises ValidationFailed naming the bad value."""
@@ -60,6 +72,9 @@ def prepare(data: CustomerIn, *, shop: Shop, source: str | None = None) -> Prepa
         value = clean_name(getattr(data, name))
         if value:
             profile[name] = value
+    for name in ("last_name", "first_name", "middle_name"):  # a long full name's part must fit its column too
+        if len(profile.get(name) or "") > NAME_LIMIT:
+            raise ValidationFailed(NAME_TOO_LONG, field=name, value=profile[name][:20], limit=NAME_LIMIT)
     for name in ("city", "timezone", "acquisition_source"):
         value = getattr(data, name)
         if value and value.strip():
@@ -148,6 +163,8 @@ def resolve(
     session: Session, actor: Actor, prepared: Prepared, *, source: str | None = None, create: bool = True
 ) -> ResolveResult:
     """Find or create the card for ``prepared`` and enrich it. Flushes, never commits."""
+    if prepared.owner_id is not None:
+        check_owner(session, prepared.owner_id)
     for _attempt in range(3):
         found = lookup(session, prepared.identities)
         target = choose(found, prepared.identities)
@@ -238,33 +255,6 @@ def _enrich(
 
 def _apply_extras(session: Session, actor: Actor, customer: Customer, prepared: Prepared, source: str | None) -> None:
     for channel, granted in prepared.consents.items():
-        set_consent(session, actor, customer.id, channel, granted, source)
+        set_consent(session, actor, customer.id, channel, granted, Given(source))
     if prepared.tags:
         add_tags(session, actor, customer.id, prepared.tags)
-
-
-def set_consent(
-    session: Session, actor: Actor, customer_id: int, channel: str, granted: bool, source: str | None
-) -> Consent:
-    consent = session.scalars(
-        select(Consent).where(Consent.customer_id == customer_id, Consent.channel == channel)
-    ).first()
-    if consent is not None and consent.granted == granted:
-        return consent
-    before = None if consent is None else {"channel": channel, "granted": consent.granted}
-    if consent is None:
-        consent = Consent(customer_id=customer_id, channel=channel, granted=granted, source=source)
-        session.add(consent)
-    else:
-        consent.granted, consent.source, consent.changed_at = granted, source, utcnow()
-    session.flush()
-    record(
-        session,
-        actor,
-        "consent.set",
-        "customer",
-        customer_id,
-        before,
-        {"channel": channel, "granted": granted},
-    )
-    return consent

@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from klientura.kit.bounds import Attributes, Code, Id, Identifier, Tag
 from klientura.kit.channels import ContactChannel
 
 Channel = ContactChannel
@@ -14,7 +15,7 @@ class ProfileFields(BaseModel):
     last_name: str | None = Field(default=None, max_length=100)
     first_name: str | None = Field(default=None, max_length=100)
     middle_name: str | None = Field(default=None, max_length=100)
-    gender: str | None = None
+    gender: str | None = Field(default=None, max_length=16)
     birth_date: date | None = None
     city: str | None = Field(default=None, max_length=100)
     timezone: str | None = Field(default=None, max_length=64)
@@ -28,32 +29,32 @@ class CustomerIn(ProfileFields):
     model_config = ConfigDict(extra="forbid")
 
     full_name: str | None = Field(default=None, max_length=300, description="'Фамилия Имя Отчество'")
-    phone: str | None = None
-    email: str | None = None
-    card: str | None = None
-    telegram: str | None = None
-    vk: str | None = None
-    external_id: str | None = Field(default=None, description="'source:id', e.g. '1c:000123'")
-    phones: list[str] = Field(default_factory=list)
-    emails: list[str] = Field(default_factory=list)
-    cards: list[str] = Field(default_factory=list)
-    external_ids: list[str] = Field(default_factory=list)
-    owner_id: int | None = None
-    attributes: dict[str, Any] = Field(default_factory=dict)
-    consents: dict[Channel, bool] = Field(default_factory=dict)
-    tags: list[str] = Field(default_factory=list)
+    phone: Identifier | None = None
+    email: Identifier | None = None
+    card: Identifier | None = None
+    telegram: Identifier | None = None
+    vk: Identifier | None = None
+    external_id: Identifier | None = Field(default=None, description="'source:id', e.g. '1c:000123'")
+    phones: list[Identifier] = Field(default_factory=list, max_length=20)
+    emails: list[Identifier] = Field(default_factory=list, max_length=20)
+    cards: list[Identifier] = Field(default_factory=list, max_length=20)
+    external_ids: list[Identifier] = Field(default_factory=list, max_length=20)
+    owner_id: Id | None = None
+    attributes: Attributes = Field(default_factory=dict)
+    consents: dict[Channel, bool] = Field(default_factory=dict, max_length=10)
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
 
 
 class CustomerUpdate(ProfileFields):
     model_config = ConfigDict(extra="forbid")
 
-    owner_id: int | None = None
-    attributes: dict[str, Any] | None = None
+    owner_id: Id | None = None
+    attributes: Attributes | None = None
 
 
 class IdentityIn(BaseModel):
     kind: Literal["phone", "email", "card", "telegram", "vk", "external"]
-    value: str
+    value: Identifier
 
 
 class IdentityRead(BaseModel):
@@ -72,7 +73,25 @@ class IdentityRead(BaseModel):
 class ConsentIn(BaseModel):
     channel: Channel
     granted: bool
-    source: str | None = None
+    source: Code | None = None
+    given_at: datetime | None = Field(default=None, description="when the person gave it (with a time zone); now")
+    wording: str | None = Field(default=None, max_length=200, description="the consent text's version or words")
+    place: str | None = Field(default=None, max_length=200, description="where: a page's address, an outlet")
+
+
+class ConsentEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    channel: str
+    granted: bool
+    explicit: bool
+    applied: bool = Field(description="false: a grant that did not undo an earlier withdrawal")
+    at: datetime
+    source: str | None
+    wording: str | None
+    place: str | None
+    recorded_by: str
+    recorded_at: datetime
 
 
 class ConsentRead(BaseModel):
@@ -103,6 +122,7 @@ class CustomerRead(ProfileFields):
     merged_into_id: int | None
     created_at: datetime
     updated_at: datetime
+    erased_at: datetime | None = Field(default=None, description="the person's data erased: the card keeps its id")
     identities: list[IdentityRead]
     tags: list[str] = Field(default_factory=list)
     consents: list[ConsentRead] = Field(default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, tuple_
@@ -12,6 +13,7 @@ from klientura.auth import owner_scope, require
 from klientura.customers.errors import (
     BAD_LIMIT,
     CURSOR_MISMATCH,
+    CUSTOMER_ERASED,
     CUSTOMER_MERGED,
     CUSTOMER_NOT_FOUND,
     IDENTITY_ELSEWHERE,
@@ -22,7 +24,7 @@ from klientura.customers.errors import (
 )
 from klientura.customers.lookups import survivors_of, visible_clause
 from klientura.customers.models import Consent, Customer, CustomerTag, FieldValue, Identity, Tag
-from klientura.customers.resolve import snapshot
+from klientura.customers.resolve import check_owner, snapshot
 from klientura.customers.schemas import ConsentRead, CustomerRead, CustomerUpdate, IdentityRead
 from klientura.customers.tags import tags_of
 from klientura.db import Session
@@ -73,6 +75,8 @@ def get_for_write(session: Session, actor: Actor, customer_id: int) -> Customer:
     customer = get_customer(session, actor, customer_id, follow_merge=False)
     if customer.merged_into_id is not None:
         raise Conflict(CUSTOMER_MERGED, id=customer_id, survivor=customer.merged_into_id)
+    if customer.erased_at is not None:
+        raise Conflict(CUSTOMER_ERASED, id=customer_id)
     return customer
 
 
@@ -107,6 +111,10 @@ def update_customer(session: Session, actor: Actor, customer_id: int, patch: Cus
             value = normalize_gender(value)
         elif name == "owner_id" and owner_scope(actor) is not None and value != actor.id:
             raise ValidationFailed(OWNER_CHANGE_FORBIDDEN)
+        elif name == "owner_id" and value is not None:
+            check_owner(session, value)
+        elif name == "attributes" and value is None:  # null: no attributes (the card always has an object)
+            value = {}
         setattr(customer, name, value)
     session.flush()
     after = snapshot(customer)
@@ -261,13 +269,12 @@ def search_customers(session: Session, actor: Actor, query: SearchQuery, region:
         for n in names
     ]
     if query.cursor:
-        values = decode_cursor(query.cursor)
-        if len(values) != len(cols):
-            raise ValidationFailed(CURSOR_MISMATCH)
+        values = decode_cursor(query.cursor, [int if n == "id" else str for n in names])
         if "created_at" in names:
-            from datetime import datetime
-
-            values[0] = datetime.fromisoformat(values[0])
+            try:
+                values[0] = datetime.fromisoformat(values[0])
+            except ValueError as exc:
+                raise ValidationFailed(CURSOR_MISMATCH) from exc
         key = tuple_(*cols)
         stmt = stmt.where(key < tuple_(*values) if desc else key > tuple_(*values))
     stmt = stmt.order_by(*[c.desc() if desc else c.asc() for c in cols]).limit(query.limit + 1)

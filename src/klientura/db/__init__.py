@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -32,8 +34,10 @@ from klientura.kit.memo import MEMOS, Memos, memos_in
 
 __all__ = [
     "Base",
+    "DataError",
     "Deferred",
     "InChunk",
+    "IntegrityError",
     "Session",
     "SessionFactory",
     "UTCDateTime",
@@ -48,11 +52,13 @@ __all__ = [
     "make_engine",
     "make_session_factory",
     "memos_of",
+    "notify",
     "refresh_statistics",
     "reserve_ids",
     "select_in",
     "session_scope",
     "utcnow",
+    "writing",
 ]
 
 NAMING = {
@@ -127,8 +133,32 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
 
+def notify(session: Session, channel: str, payload: str) -> None:
+    """Tell every process listening on ``channel`` when this transaction commits (PostgreSQL's NOTIFY; on SQLite,
+    which has no listeners, nothing)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": payload})
+
+
+_WRITING: ContextVar[bool] = ContextVar("klientura_writing", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside will write (a POST, a command's or a job's unit of work): on SQLite they take the
+    write lock when they begin."""
+    token = _WRITING.set(True)
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A writer takes SQLite's write lock when it begins: two writers that had both read first would each wait for
+    # the other to upgrade, and one gets "database is locked" at once whatever the busy timeout; begun immediately,
+    # the second waits (busy_timeout) for the first to commit. A reader begins deferred and never waits (WAL).
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _WRITING.get() else "BEGIN")
 
 
 def _lower(value: str | None) -> str | None:
@@ -157,11 +187,12 @@ SessionFactory = sessionmaker[Session]
 
 @contextmanager
 def session_scope(factory: SessionFactory) -> Iterator[Session]:
-    """A unit of work for CLI commands and jobs: commit on success, roll back on error."""
+    """A unit of work for CLI commands and jobs: commit on success, roll back on error (a writer: see writing)."""
     session = factory()
     try:
-        yield session
-        session.commit()
+        with writing():
+            yield session
+            session.commit()
     except BaseException:
         session.rollback()
         raise

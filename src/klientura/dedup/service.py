@@ -11,7 +11,7 @@ from klientura.auth import require
 from klientura.customers import cards_of, every_card, get_customer, namesakes, visible_card
 from klientura.db import Session, utcnow
 from klientura.dedup.blocking import find_duplicates
-from klientura.dedup.errors import BAD_THRESHOLD, CARDS_INACTIVE
+from klientura.dedup.errors import BAD_THRESHOLD, CARDS_INACTIVE, SAME_CARD
 from klientura.dedup.models import DismissedPair, DuplicateSuggestion
 from klientura.dedup.scoring import Person, Scored, score
 from klientura.kit.errors import ValidationFailed
@@ -93,6 +93,10 @@ def _namesakes(session: Session, p: Person) -> int:
 
 def dismiss(session: Session, actor: Actor, a_id: int, b_id: int) -> None:
     require(actor, "dedup:write")
+    if a_id == b_id:
+        raise ValidationFailed(SAME_CARD, id=a_id)
+    for card in (a_id, b_id):  # both cards exist and the actor sees them (a 404, not the store's foreign-key error)
+        get_customer(session, actor, card, follow_merge=False)
     lo, hi = sorted((a_id, b_id))
     if session.get(DismissedPair, (lo, hi)) is None:
         session.add(DismissedPair(low_id=lo, high_id=hi, actor_name=actor.name))

@@ -1,5 +1,6 @@
 """Events a customer performs: visits, carts, forms, calls, reviews, message opens and clicks."""
 
+from klientura.events.keeping import erase_payloads
 from klientura.events.merging import EventsMerge
 from klientura.events.models import Event
 from klientura.events.schemas import EVENT_TYPES, EventIn, EventRead
@@ -12,6 +13,7 @@ __all__ = [
     "EventRead",
     "EventsMerge",
     "count_events",
+    "erase_payloads",
     "events_between",
     "events_of",
     "record_event",

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from klientura.customers import CustomerIn
+from klientura.kit.bounds import Attributes, Id
 
 EVENT_TYPES = (
     "site_visit",
@@ -28,10 +29,10 @@ class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.]*$")
-    customer_id: int | None = None
+    customer_id: Id | None = None
     customer: CustomerIn | None = None
     channel: str | None = Field(default=None, max_length=32)
-    payload: dict[str, Any] = Field(default_factory=dict)
+    payload: Attributes = Field(default_factory=dict)
     occurred_at: datetime
     source: str = Field(default="api", max_length=64)
     external_id: str | None = Field(default=None, max_length=128)

@@ -16,6 +16,12 @@ FILE_NOT_FOUND = code("import.file.not_found", N_("file not found: %(path)s"))
 UNSUPPORTED_TYPE = code("import.file.type", N_("unsupported file type '%(suffix)s': use CSV or XLSX"))
 FILE_EMPTY = code("import.file.empty", N_("the file is empty"))
 NOT_XLSX = code("import.file.not_xlsx", N_("not a readable XLSX file: %(why)s"))
+XLSX_BOMB = code(
+    "import.file.xlsx_too_big",
+    N_(
+        "the XLSX file unpacks to %(size)s MB (at most %(limit)s MB, at most %(ratio)s times its packed size): split it"
+    ),
+)
 SHEET_EMPTY = code("import.file.sheet_empty", N_("the sheet is empty"))
 NO_SUCH_COLUMN = code("import.mapping.no_column", N_("no column '%(column)s' in the file; columns: %(columns)s"))
 UNKNOWN_FIELD = code("import.mapping.unknown_field", N_("unknown field '%(value)s'; fields: %(fields)s"))

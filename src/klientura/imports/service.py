@@ -18,7 +18,7 @@ from klientura.imports.mapping import CUSTOMER_FIELDS, ORDER_FIELDS, apply_overr
 from klientura.imports.models import ImportRejection, ImportRun
 from klientura.imports.orders import import_orders
 from klientura.imports.pipeline import auto_workers
-from klientura.imports.readers import open_table
+from klientura.imports.readers import check_xlsx, open_table
 from klientura.imports.report import Progress, Report, raw_of
 from klientura.imports.rows import IDENTITY_COLUMNS
 from klientura.kit.errors import NotFound, ValidationFailed
@@ -62,6 +62,7 @@ def count_rows(path: Path) -> int | None:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
+        check_xlsx(path)
         book = load_workbook(path, read_only=True)
         try:
             rows = book.worksheets[0].max_row

@@ -179,6 +179,16 @@ class Unauthorized(KlienturaError):
     type_slug = "unauthorized"
 
 
+class TooLarge(KlienturaError):
+    status = 413
+    title = "Content too large"
+    type_slug = "too-large"
+
+
+BODY_TOO_LARGE = code("request.too_large", N_("the request is larger than %(limit)s MB"))
+TEXT_NUL = code("request.nul", N_("a text holds the character U+0000 (NUL), which no field can keep"))
+
+
 class TooManyRequests(KlienturaError):
     """Too many tries in too short a time (``retry_after``: seconds until the next may succeed)."""
 

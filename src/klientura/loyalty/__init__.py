@@ -1,7 +1,7 @@
 """Loyalty: the points ledger (lots, spends, expiries, reversals, adjustments) and its proof."""
 
 from klientura.loyalty.accounts import find_account
-from klientura.loyalty.effectiveness import as_dict, effectiveness
+from klientura.loyalty.effectiveness import as_dict, daily_effectiveness, effectiveness
 from klientura.loyalty.errors import ADJUSTMENT_WITHOUT_REASON, NO_OFFER, QR_FORMAT
 from klientura.loyalty.expiry import NightReport, nightly
 from klientura.loyalty.giftcards import GiftCardIn, GiftCardRead
@@ -87,6 +87,7 @@ __all__ = [
     "check",
     "confirm",
     "create_offer",
+    "daily_effectiveness",
     "earn",
     "effectiveness",
     "enrol",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from klientura.analytics import Warehouse
 from klientura.audit import Actor
 from klientura.auth import require
-from klientura.db import Session
+from klientura.db import Session, memos_of
 from klientura.kit.errors import Notice, notice
 from klientura.loyalty.errors import ROI_EXPLAINED, TOO_FEW_JOINERS
 from klientura.loyalty.holdings import LOT_KINDS
@@ -380,6 +380,22 @@ def effectiveness(
         margin_rate=margin_rate,
         notes=notes,
     )
+
+
+def daily_effectiveness(
+    session: Session, actor: Actor, today: date, margin_rate: float = 0.35, wh: Warehouse | None = None
+) -> Effectiveness:
+    """:func:`effectiveness`, computed once a shop day per margin and source and kept in this process's memos: it
+    reads two years of purchases, and every reader of the dashboard asked for it anew."""
+    require(actor, "loyalty:read")
+    require(actor, "analytics:read")
+    memo = memos_of(session).of("loyalty.effectiveness", limit=32)
+    key = (today, round(margin_rate, 6), wh is not None)
+    found: Effectiveness | None = memo.get(key)
+    if found is None:
+        found = effectiveness(session, actor, margin_rate=margin_rate, wh=wh)
+        memo.put(key, found)
+    return found
 
 
 def as_dict(report: Effectiveness) -> dict[str, Any]:

@@ -101,3 +101,5 @@ ROI_EXPLAINED = code(
 TOO_FEW_JOINERS = code(
     "loyalty.note.too_few_joiners", N_("too few joiners with a purchase history for a matched comparison")
 )
+AMOUNT_TOO_LARGE = code("cart.amount.too_large", N_("an amount over %(limit)s: the store keeps amounts up to that"))
+NO_SUCH_CUSTOMERS = code("loyalty.coupons.no_customer", N_("no customer you can see with id %(ids)s"))

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
+from klientura.customers import visible_id
 from klientura.db import Session
+from klientura.kit.bounds import Id
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
 from klientura.loyalty.errors import GIFT_CARD_EXISTS, GIFT_CARD_EXPIRED, GIFT_CARD_IN_PAST, NO_GIFT_CARD
 from klientura.loyalty.offer_models import GiftCard, GiftCardEntry
@@ -19,9 +21,9 @@ from klientura.loyalty.offers import ALPHABET, normalise
 
 
 class GiftCardIn(BaseModel):
-    amount: Decimal = Field(gt=0, le=1_000_000)
+    amount: Decimal = Field(gt=0, le=1_000_000, decimal_places=2)
     number: str | None = Field(default=None, min_length=6, max_length=64, description="generated when absent")
-    customer_id: int | None = None
+    customer_id: Id | None = None
     expires_at: datetime | None = None
 
 
@@ -68,10 +70,11 @@ def issue(session: Session, actor: Actor, data: GiftCardIn, at: datetime) -> Gif
         raise Conflict(GIFT_CARD_EXISTS, value=number)
     if data.expires_at is not None and data.expires_at <= at:
         raise ValidationFailed(GIFT_CARD_IN_PAST)
+    customer_id = None if data.customer_id is None else visible_id(session, actor, data.customer_id)
     card = GiftCard(
         number=number,
         amount=data.amount,
-        customer_id=data.customer_id,
+        customer_id=customer_id,
         expires_at=data.expires_at,
         issued_at=at,
         issued_by=actor.name,

@@ -18,10 +18,12 @@ from sqlalchemy import func, select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
+from klientura.customers import unseen_cards
 from klientura.db import Session, insert_columns, select_in, utcnow
-from klientura.kit.errors import Conflict, NotFound, invalid, refused
+from klientura.kit.bounds import MAX_AMOUNT, MAX_COUNT, Amount, Id
+from klientura.kit.errors import Conflict, NotFound, ValidationFailed, invalid, refused
 from klientura.kit.money import spread
-from klientura.loyalty.errors import CODE_TAKEN, NO_OFFER, OFFER_ENDS_FIRST, ONE_DISCOUNT_KIND
+from klientura.loyalty.errors import CODE_TAKEN, NO_OFFER, NO_SUCH_CUSTOMERS, OFFER_ENDS_FIRST, ONE_DISCOUNT_KIND
 from klientura.loyalty.offer_models import Offer, PromoCode, Redemption
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a till
@@ -42,14 +44,14 @@ REASONS = {
 class OfferIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     discount_percent: Decimal | None = Field(default=None, gt=0, le=100)
-    discount_amount: Decimal | None = Field(default=None, gt=0)
-    min_total: Decimal = Field(default=Decimal(0), ge=0)
-    category_ids: list[int] = Field(default_factory=list, description="empty: every line")
+    discount_amount: Decimal | None = Field(default=None, gt=0, le=MAX_AMOUNT)
+    min_total: Amount = Decimal(0)
+    category_ids: list[Id] = Field(default_factory=list, max_length=1000, description="empty: every line")
     valid_from: datetime | None = None
     valid_until: datetime | None = None
-    per_customer: int | None = Field(default=None, ge=1, description="uses of the offer per customer")
+    per_customer: int | None = Field(default=None, ge=1, le=MAX_COUNT, description="uses of the offer per customer")
     code: str | None = Field(default=None, min_length=3, max_length=64, description="a shared code")
-    max_uses: int | None = Field(default=None, ge=1, description="uses of the shared code in all")
+    max_uses: int | None = Field(default=None, ge=1, le=MAX_COUNT, description="uses of the shared code in all")
     unique_codes: int = Field(default=0, ge=0, le=100_000, description="one-use codes to generate")
 
     @model_validator(mode="after")
@@ -182,6 +184,9 @@ def issue_coupons(session: Session, actor: Actor, offer_id: int, customer_ids: l
     require(actor, "loyalty:write")
     if session.get(Offer, offer_id) is None:
         raise NotFound(NO_OFFER, id=offer_id)
+    if unseen := unseen_cards(session, actor, customer_ids):
+        raise ValidationFailed(NO_SUCH_CUSTOMERS, field="customer_ids", ids=", ".join(map(str, unseen[:10])))
+    customer_ids = list(dict.fromkeys(customer_ids))  # one code per customer, however often named
     codes = _generate(session, offer_id, len(customer_ids), customer_ids)
     record(session, actor, "loyalty.coupons", "loyalty_offers", offer_id, None, {"customers": len(customer_ids)})
     return dict(zip(customer_ids, codes, strict=True))

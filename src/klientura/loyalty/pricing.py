@@ -15,27 +15,34 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from klientura.audit import Actor
 from klientura.auth import require
 from klientura.catalog import Product, products_by_sku
 from klientura.customers import find_by_identity, visible_id
 from klientura.db import Session
-from klientura.kit.errors import KlienturaError, ValidationFailed, located
+from klientura.kit.bounds import MAX_AMOUNT, MAX_POINTS, Amount, Id, Quantity
+from klientura.kit.errors import KlienturaError, ValidationFailed, located, refused
 from klientura.kit.money import spread
 from klientura.loyalty import giftcards, offers
 from klientura.loyalty.accounts import standing
-from klientura.loyalty.errors import CUSTOMER_REF_NEEDED, LINE_DISCOUNT_OVER_AMOUNT
+from klientura.loyalty.errors import AMOUNT_TOO_LARGE, CUSTOMER_REF_NEEDED, LINE_DISCOUNT_OVER_AMOUNT
 from klientura.loyalty.offer_models import GiftCard
 from klientura.loyalty.programme import Programme
 
 
 class CartLine(BaseModel):
     sku: str | None = Field(default=None, max_length=64)
-    qty: Decimal = Field(default=Decimal(1), gt=0)
-    price: Decimal = Field(ge=0)
-    discount: Decimal = Field(default=Decimal(0), ge=0, description="the till's own discount")
+    qty: Quantity = Decimal(1)
+    price: Amount
+    discount: Amount = Field(default=Decimal(0), description="the till's own discount")
+
+    @model_validator(mode="after")
+    def _within_the_store(self) -> CartLine:
+        if self.price * self.qty > MAX_AMOUNT:
+            raise refused(AMOUNT_TOO_LARGE, limit=MAX_AMOUNT)
+        return self
 
 
 class CustomerRef(BaseModel):
@@ -49,13 +56,15 @@ class CustomerRef(BaseModel):
 
 
 class Cart(BaseModel):
-    customer_id: int | None = None
+    customer_id: Id | None = None
     customer: CustomerRef | None = Field(default=None, description="instead of customer_id: card, phone or e-mail")
-    lines: list[CartLine] = Field(min_length=1)
-    points: int = Field(default=0, ge=0, description="points the customer asks to spend")
+    lines: list[CartLine] = Field(min_length=1, max_length=1000)
+    points: int = Field(default=0, ge=0, le=MAX_POINTS, description="points the customer asks to spend")
     code: str | None = Field(default=None, max_length=64, description="a promo code or a coupon")
     gift_card: str | None = Field(default=None, max_length=64)
-    gift_card_amount: Decimal | None = Field(default=None, gt=0, description="at most this from the gift card")
+    gift_card_amount: Decimal | None = Field(
+        default=None, gt=0, le=MAX_AMOUNT, description="at most this from the gift card"
+    )
     referral_code: str | None = Field(default=None, max_length=32, description="a friend's code (first purchase)")
 
 

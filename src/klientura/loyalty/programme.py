@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
+from annotated_types import MaxLen
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlalchemy import select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.db import Session, memos_of
+from klientura.kit.bounds import Amount, Id
 from klientura.kit.errors import invalid, refused
 from klientura.loyalty.errors import (
     FIRST_TIER_NOT_ZERO,
@@ -27,7 +29,7 @@ from klientura.loyalty.models import LoyaltyConfig
 
 class Tier(BaseModel):
     name: str = Field(min_length=1, max_length=32)
-    min_spend: Decimal = Field(default=Decimal(0), ge=0, description="spend over the tier window to reach the tier")
+    min_spend: Amount = Field(default=Decimal(0), description="spend over the tier window to reach the tier")
     earn_percent: Decimal = Field(ge=0, le=100, description="points earned, % of what was paid in money")
 
 
@@ -38,8 +40,8 @@ class Multiplier(BaseModel):
     factor: Decimal = Field(gt=1, le=10)
     starts: datetime
     ends: datetime
-    category_ids: list[int] = Field(default_factory=list)
-    tiers: list[str] = Field(default_factory=list)
+    category_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    tiers: list[Annotated[str, MaxLen(32)]] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
     def _dates(self) -> Multiplier:
@@ -58,14 +60,17 @@ class Multiplier(BaseModel):
 
 class Programme(BaseModel):
     tiers: list[Tier] = Field(
+        max_length=20,
         default_factory=lambda: [
             Tier(name="base", min_spend=Decimal(0), earn_percent=Decimal(3)),
             Tier(name="silver", min_spend=Decimal(30000), earn_percent=Decimal(5)),
             Tier(name="gold", min_spend=Decimal(100000), earn_percent=Decimal(7)),
-        ]
+        ],
     )
     tier_window_days: int = Field(default=365, ge=1, le=3650, description="days of spend that decide the tier")
-    excluded_categories: list[int] = Field(default_factory=list, description="no points earned or spent on these")
+    excluded_categories: list[Id] = Field(
+        default_factory=list, max_length=1000, description="no points earned or spent on these"
+    )
     max_redeem_share: Decimal = Field(
         default=Decimal("0.3"), ge=0, le=1, description="share of a check payable with points"
     )
@@ -77,7 +82,7 @@ class Programme(BaseModel):
     bonus_days: int = Field(default=30, ge=1, le=3650, description="welcome and birthday points expire after")
     referrer_bonus: int = Field(default=0, ge=0, le=1_000_000, description="points for bringing a friend")
     friend_bonus: int = Field(default=0, ge=0, le=1_000_000, description="points for the friend brought")
-    multipliers: list[Multiplier] = Field(default_factory=list)
+    multipliers: list[Multiplier] = Field(default_factory=list, max_length=100)
     referral_link: str = Field(
         default="",
         max_length=300,

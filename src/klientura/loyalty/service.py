@@ -12,6 +12,7 @@ from klientura.audit import Actor, record
 from klientura.auth import owner_scope, require
 from klientura.customers import get_customer, visible_card
 from klientura.db import Session
+from klientura.kit.bounds import Points
 from klientura.kit.errors import ValidationFailed
 from klientura.loyalty import holdings, ledger
 from klientura.loyalty.accounts import account_of, find_account
@@ -24,7 +25,7 @@ from klientura.orders import numbered, numbers_of
 
 
 class AdjustIn(BaseModel):
-    points: int = Field(description="positive: a new lot; negative: taken from the lots")
+    points: Points = Field(description="positive: a new lot; negative: taken from the lots")
     reason: str = Field(min_length=1, max_length=200)
     expires_at: datetime | None = None
 

@@ -17,3 +17,4 @@ ORDER_ELSEWHERE = code(
     "order.external_id.elsewhere",
     N_("order %(value)s from %(source)s is already recorded for a customer you do not see"),
 )
+AMOUNT_TOO_LARGE = code("order.amount.too_large", N_("an amount over %(limit)s: the store keeps amounts up to that"))

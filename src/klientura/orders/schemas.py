@@ -6,20 +6,23 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from klientura.customers import CustomerIn
+from klientura.kit.bounds import MAX_AMOUNT, Amount, Code, Id, Name, Quantity
 from klientura.kit.errors import refused
-from klientura.orders.errors import DISCOUNT_OVER_TOTAL, LINE_DISCOUNT_OVER_AMOUNT, NO_LINES_OR_TOTAL
+from klientura.orders.errors import AMOUNT_TOO_LARGE, DISCOUNT_OVER_TOTAL, LINE_DISCOUNT_OVER_AMOUNT, NO_LINES_OR_TOTAL
 
 
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: str | None = Field(default=None, max_length=64)
-    qty: Decimal = Field(default=Decimal("1"), gt=0)
-    price: Decimal = Field(ge=0)
-    discount: Decimal = Field(default=Decimal("0"), ge=0)
+    qty: Quantity = Decimal("1")
+    price: Amount
+    discount: Amount = Decimal("0")
 
     @model_validator(mode="after")
     def _discount_within_price(self) -> LineIn:
+        if self.price * self.qty > MAX_AMOUNT:
+            raise refused(AMOUNT_TOO_LARGE, limit=MAX_AMOUNT)
         if self.discount > self.price * self.qty:
             raise refused(LINE_DISCOUNT_OVER_AMOUNT)
         return self
@@ -30,21 +33,23 @@ class OrderIn(BaseModel):
 
     external_id: str = Field(min_length=1, max_length=128)
     source: str = Field(default="api", min_length=1, max_length=64)
-    customer_id: int | None = None
+    customer_id: Id | None = None
     customer: CustomerIn | None = Field(default=None, description="identities to find or create the card")
-    outlet: str | None = Field(default=None, description="outlet code or name")
-    channel: str | None = None
+    outlet: Name | None = Field(default=None, description="outlet code or name")
+    channel: Code | None = None
     placed_at: datetime
     status: str = Field(default="completed", pattern="^(completed|cancelled|pending)$")
-    lines: list[LineIn] = Field(default_factory=list)
-    total: Decimal | None = Field(default=None, ge=0, description="required when there are no lines")
-    discount: Decimal | None = Field(default=None, ge=0)
+    lines: list[LineIn] = Field(default_factory=list, max_length=1000)
+    total: Amount | None = Field(default=None, description="required when there are no lines")
+    discount: Amount | None = None
     promo_code: str | None = Field(default=None, max_length=64)
 
     @model_validator(mode="after")
     def _amounts(self) -> OrderIn:
         if not self.lines and self.total is None:
             raise refused(NO_LINES_OR_TOTAL)
+        if sum((ln.price * ln.qty for ln in self.lines), Decimal(0)) > MAX_AMOUNT:
+            raise refused(AMOUNT_TOO_LARGE, limit=MAX_AMOUNT)
         if self.total is not None and self.discount is not None and self.discount > self.total:
             raise refused(DISCOUNT_OVER_TOTAL)
         return self
@@ -88,18 +93,18 @@ class OrderResult(BaseModel):
 
 
 class ReturnLineIn(BaseModel):
-    line_no: int
-    qty: Decimal = Field(gt=0)
+    line_no: Id
+    qty: Quantity
 
 
 class ReturnIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     external_id: str = Field(min_length=1, max_length=128)
-    source: str = "api"
+    source: str = Field(default="api", min_length=1, max_length=64)
     returned_at: datetime
-    lines: list[ReturnLineIn] = Field(default_factory=list, description="empty: the whole order")
-    reason: str | None = None
+    lines: list[ReturnLineIn] = Field(default_factory=list, max_length=1000, description="empty: the whole order")
+    reason: Name | None = None
 
 
 class ReturnRead(BaseModel):

@@ -5,13 +5,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from klientura.kit.bounds import Rule
+
 
 class SegmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=1000)
-    rule: dict[str, Any] = Field(description="the rule tree (see klientura.analytics.rules)")
+    rule: Rule = Field(description="the rule tree (see klientura.analytics.rules)")
     kind: Literal["dynamic", "static"] = Field(
         default="dynamic", description="dynamic: members refreshed with every recompute; static: frozen now"
     )
@@ -22,13 +24,13 @@ class SegmentUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=1000)
-    rule: dict[str, Any] | None = None
+    rule: Rule | None = None
 
 
 class PreviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rule: dict[str, Any]
+    rule: Rule
 
 
 class PreviewOut(BaseModel):
@@ -63,3 +65,8 @@ class SegmentRead(BaseModel):
 class MemberPage(BaseModel):
     items: list[int]
     next_cursor: str | None
+
+
+class SegmentPage(BaseModel):
+    items: list[SegmentRead]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null at the end")

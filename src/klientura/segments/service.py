@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, literal, select, tuple_
 
 from klientura import analytics
 from klientura.analytics import NOT_SCORED, Warehouse, scored
@@ -145,9 +145,20 @@ def refresh_segments(session: Session, actor: Actor, wh: Warehouse, as_of: date)
     return sizes
 
 
-def list_segments(session: Session, actor: Actor, *, archived: bool = False) -> list[Segment]:
+def list_segments(
+    session: Session, actor: Actor, *, archived: bool = False, cursor: str | None = None, limit: int | None = None
+) -> tuple[list[Segment], str | None]:
+    """Saved segments by name, a page of ``limit`` (all without one), and the cursor of the next page."""
     require(actor, "segments:read")
-    return list(session.scalars(select(Segment).where(Segment.archived.is_(archived)).order_by(Segment.name)))
+    query = select(Segment).where(Segment.archived.is_(archived)).order_by(Segment.name, Segment.id)
+    if cursor:
+        name, after = decode_cursor(cursor, (str, int))
+        query = query.where(tuple_(Segment.name, Segment.id) > tuple_(literal(name), literal(after)))
+    if limit is None:
+        return list(session.scalars(query)), None
+    rows = list(session.scalars(query.limit(limit + 1)))
+    last = rows[limit - 1] if len(rows) > limit else None
+    return rows[:limit], encode_cursor([last.name, last.id]) if last is not None else None
 
 
 def history(session: Session, segment_id: int, days: int = 90) -> list[SizePoint]:
@@ -170,8 +181,8 @@ def member_page(session: Session, actor: Actor, segment_id: int, cursor: str | N
         SegmentMember.segment_id == segment_id, SegmentMember.customer_id.in_(visible_cards(actor))
     )
     if cursor:
-        (after,) = decode_cursor(cursor)
-        stmt = stmt.where(SegmentMember.customer_id > int(after))
+        (after,) = decode_cursor(cursor, (int,))
+        stmt = stmt.where(SegmentMember.customer_id > after)
     ids = list(session.scalars(stmt.order_by(SegmentMember.customer_id).limit(limit + 1)))
     nxt = encode_cursor([ids[limit - 1]]) if len(ids) > limit else None
     return MemberPage(items=ids[:limit], next_cursor=nxt)

@@ -23,6 +23,7 @@ from klientura.web import (
     loyalty,
     loyalty_offers,
     messages,
+    privacy,
     scenarios,
     segments,
 )
@@ -37,6 +38,7 @@ def mount(app: FastAPI) -> None:
     for module in (
         auth,
         customers,
+        privacy,
         dedup,
         imports,
         segments,

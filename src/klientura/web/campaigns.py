@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from klientura import campaigns, segments
 from klientura.audit import Actor
 from klientura.db import Session
-from klientura.deps import SessionDep, ShopDep, get_shop, sending_of
+from klientura.deps import SessionDep, ShopDep, get_shop, previewing_of, sending_of
+from klientura.kit.bounds import Cursor, Id
 from klientura.kit.channels import SEND_CHANNELS
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import list_offers
@@ -88,8 +89,10 @@ def _raw(form: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
-def list_page(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
-    rows = campaigns.list_campaigns(session, actor)
+def list_page(
+    request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep, cursor: Cursor | None = None
+) -> HTMLResponse:
+    rows, next_cursor = campaigns.list_campaigns(session, actor, cursor=cursor, limit=100)
     message, kind = flash.pop(request)
     period = campaigns.global_control(session, shop.now(), draw=False)
     return render(
@@ -99,7 +102,8 @@ def list_page(request: Request, session: SessionDep, actor: WebActorDep, shop: S
             "nav": "campaigns",
             "campaigns": rows,
             "progress": campaigns.progress(session, [c.id for c in rows]),
-            "segments": {s.id: s.name for s in segments.list_segments(session, actor)},
+            "next_cursor": next_cursor,
+            "segments": {s.id: s.name for s in segments.list_segments(session, actor)[0]},
             "period": period,
             "flash": message,
             "flash_kind": kind,
@@ -117,7 +121,7 @@ def _form_page(
         {
             "nav": "campaigns",
             "form": form,
-            "segments": segments.list_segments(session, actor),
+            "segments": segments.list_segments(session, actor)[0],
             "offers": [o for o in list_offers(session, actor) if o.active],
             "channels": CHANNELS,
             "flash": error,
@@ -172,7 +176,7 @@ def _chart(report: campaigns.CampaignReport, _: Any) -> Chart:
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
 def detail_page(
-    campaign_id: int, request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep
+    campaign_id: Id, request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep
 ) -> HTMLResponse:
     _ = gettext_for(request)
     try:
@@ -209,7 +213,7 @@ def detail_page(
 
 
 @router.get("/campaigns/{campaign_id}/progress", response_class=HTMLResponse)
-def progress_fragment(campaign_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
+def progress_fragment(campaign_id: Id, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     """The live counters (HTMX polls them while messages are on their way)."""
     c = campaigns.get_campaign(session, actor, campaign_id)
     return render(
@@ -224,7 +228,7 @@ def progress_fragment(campaign_id: int, request: Request, session: SessionDep, a
     "/campaigns/{campaign_id}/preview", response_class=HTMLResponse, openapi_extra={"x-permission": "campaigns:read"}
 )
 async def preview_fragment(
-    campaign_id: int, request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep
+    campaign_id: Id, request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep
 ) -> HTMLResponse:
     form = await request.form()
     try:
@@ -234,7 +238,7 @@ async def preview_fragment(
             campaign_id,
             int(str(form.get("customer_id") or "0")),
             shop.now(),
-            sending_of(request),
+            previewing_of(request),
             str(form.get("variant") or "") or None,
         )
         return render(request, "campaigns/_preview.html", {"p": shown}, actor=actor)
@@ -281,7 +285,7 @@ def _act(
 
 @router.post("/campaigns/{campaign_id}/{what}", response_model=None)
 async def action(
-    campaign_id: int, what: str, request: Request, session: SessionDep, actor: WebActorDep
+    campaign_id: Id, what: str, request: Request, session: SessionDep, actor: WebActorDep
 ) -> RedirectResponse:
     if what not in ("launch", "cancel", "unschedule", "test"):
         return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)

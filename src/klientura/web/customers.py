@@ -17,6 +17,7 @@ from klientura.customers import CustomerUpdate
 from klientura.db import Session
 from klientura.deps import SessionDep, ShopDep, get_shop
 from klientura.events import events_of
+from klientura.kit.bounds import Id
 from klientura.kit.channels import CONSENT_CHANNELS
 from klientura.kit.dates import NOT_A_DATE
 from klientura.kit.errors import KlienturaError, ValidationFailed
@@ -94,7 +95,7 @@ def customer_rows(request: Request, session: SessionDep, actor: WebActorDep) -> 
     return render(request, "customers/_rows.html", ctx, actor=actor)
 
 
-def _timeline(session: Session, actor: Any, customer_id: int) -> list[dict[str, Any]]:
+def _timeline(session: Session, actor: Any, customer_id: Id) -> list[dict[str, Any]]:
     orders = orders_of(session, actor, customer_id, limit=200)
     outlets = {o.id: o.name for o in list_outlets(session)}
     items: list[dict[str, Any]] = [
@@ -111,7 +112,7 @@ def _timeline(session: Session, actor: Any, customer_id: int) -> list[dict[str, 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse, response_model=None)
 def customer_card(
-    customer_id: int, request: Request, session: SessionDep, actor: WebActorDep
+    customer_id: Id, request: Request, session: SessionDep, actor: WebActorDep
 ) -> HTMLResponse | RedirectResponse:
     _ = gettext_for(request)
     try:
@@ -152,6 +153,7 @@ def customer_card(
             "other_values": customers.field_values(session, customer.id),
             "channels": CHANNELS,
             "consents": {x.channel: x for x in read.consents},
+            "consent_history": customers.consent_history(session, actor, customer.id),
             "suggestions": dedup.list_suggestions(session, actor, customer_id=customer.id, limit=10),
             "score": analytics.score_of(session, customer.id),
             "clv": analytics.clv.clv_of(session, customer.id),
@@ -164,7 +166,7 @@ def customer_card(
     )
 
 
-def _loyalty(request: Request, session: Session, actor: Any, customer_id: int) -> dict[str, Any]:
+def _loyalty(request: Request, session: Session, actor: Any, customer_id: Id) -> dict[str, Any]:
     """The card's points: balance, tier, every lot explained; the invitation code and its QR image."""
     if not can(actor, "loyalty:read"):
         return {"points": None}
@@ -172,7 +174,7 @@ def _loyalty(request: Request, session: Session, actor: Any, customer_id: int) -
     return {"points": view, "invitation": invitation_block(request, session, referral_of(session, actor, customer_id))}
 
 
-def _act(request: Request, session: Session, customer_id: int, fn: Any, ok: str) -> RedirectResponse:
+def _act(request: Request, session: Session, customer_id: Id, fn: Any, ok: str) -> RedirectResponse:
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
@@ -184,7 +186,7 @@ def _act(request: Request, session: Session, customer_id: int, fn: Any, ok: str)
 
 @router.post("/customers/{customer_id}/profile")
 def save_profile(
-    customer_id: int,
+    customer_id: Id,
     request: Request,
     session: SessionDep,
     actor: WebActorDep,
@@ -224,7 +226,7 @@ def save_profile(
 
 @router.post("/customers/{customer_id}/identities")
 def add_identity(
-    customer_id: int,
+    customer_id: Id,
     request: Request,
     session: SessionDep,
     actor: WebActorDep,
@@ -244,7 +246,7 @@ def add_identity(
 
 @router.post("/customers/{customer_id}/identities/{identity_id}/delete")
 def remove_identity(
-    customer_id: int, identity_id: int, request: Request, session: SessionDep, actor: WebActorDep
+    customer_id: Id, identity_id: Id, request: Request, session: SessionDep, actor: WebActorDep
 ) -> RedirectResponse:
     return _act(
         request,
@@ -257,7 +259,7 @@ def remove_identity(
 
 @router.post("/customers/{customer_id}/identities/{identity_id}/unbounce")
 def clear_bounce(
-    customer_id: int, identity_id: int, request: Request, session: SessionDep, actor: WebActorDep
+    customer_id: Id, identity_id: Id, request: Request, session: SessionDep, actor: WebActorDep
 ) -> RedirectResponse:
     return _act(
         request,
@@ -270,7 +272,7 @@ def clear_bounce(
 
 @router.post("/customers/{customer_id}/consents")
 def set_consent(
-    customer_id: int,
+    customer_id: Id,
     request: Request,
     session: SessionDep,
     actor: WebActorDep,
@@ -280,14 +282,15 @@ def set_consent(
 
     def run() -> None:
         customer = customers.get_for_write(session, actor, customer_id)
-        customers.set_consent(session, actor, customer.id, channel, granted == "1", f"ui:{actor.name}")
+        given = customers.Given(f"ui:{actor.name}"[:64], at=get_shop(request).now(), explicit=True, place="card page")
+        customers.set_consent(session, actor, customer.id, channel, granted == "1", given)
 
     return _act(request, session, customer_id, run, "Consent updated.")
 
 
 @router.post("/customers/{customer_id}/tags")
 def add_tag(
-    customer_id: int, request: Request, session: SessionDep, actor: WebActorDep, tag: str = Form(...)
+    customer_id: Id, request: Request, session: SessionDep, actor: WebActorDep, tag: str = Form(...)
 ) -> RedirectResponse:
 
     def run() -> None:
@@ -298,7 +301,7 @@ def add_tag(
 
 @router.post("/customers/{customer_id}/tags/delete")
 def remove_tag(
-    customer_id: int, request: Request, session: SessionDep, actor: WebActorDep, tag: str = Form(...)
+    customer_id: Id, request: Request, session: SessionDep, actor: WebActorDep, tag: str = Form(...)
 ) -> RedirectResponse:
 
     def run() -> None:

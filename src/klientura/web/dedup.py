@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from klientura import customers as cust
 from klientura import dedup
 from klientura.deps import MergeHooksDep, SessionDep
+from klientura.kit.bounds import Id
 from klientura.kit.errors import KlienturaError
 from klientura.orders import totals_for
 from klientura.web import flash
@@ -91,8 +92,8 @@ def merge(
     session: SessionDep,
     actor: WebActorDep,
     hooks: MergeHooksDep,
-    survivor_id: int = Form(...),
-    merged_id: int = Form(...),
+    survivor_id: Id = Form(...),
+    merged_id: Id = Form(...),
 ) -> RedirectResponse:
     _ = gettext_for(request)
 
@@ -105,7 +106,7 @@ def merge(
 
 @router.post("/duplicates/dismiss")
 def dismiss(
-    request: Request, session: SessionDep, actor: WebActorDep, a_id: int = Form(...), b_id: int = Form(...)
+    request: Request, session: SessionDep, actor: WebActorDep, a_id: Id = Form(...), b_id: Id = Form(...)
 ) -> RedirectResponse:
     _ = gettext_for(request)
 
@@ -118,7 +119,7 @@ def dismiss(
 
 @router.post("/merges/{merge_id}/undo")
 def undo(
-    merge_id: int, request: Request, session: SessionDep, actor: WebActorDep, hooks: MergeHooksDep
+    merge_id: Id, request: Request, session: SessionDep, actor: WebActorDep, hooks: MergeHooksDep
 ) -> RedirectResponse:
     _ = gettext_for(request)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
@@ -16,8 +15,8 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from klientura import imports
 from klientura.auth import require
 from klientura.deps import SessionDep, get_shop
-from klientura.imports import UNSUPPORTED_TYPE
 from klientura.kit import sheets
+from klientura.kit.bounds import Id
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.web import flash, jobs
 from klientura.web.errors import UNKNOWN_UPLOAD, UPLOAD_EXPIRED
@@ -76,13 +75,9 @@ def preview(request: Request, session: SessionDep, actor: WebActorDep, form: For
     try:
         require(actor, "import:write")
         if isinstance(upload, StarletteUpload) and upload.filename:
-            suffix = Path(upload.filename).suffix.lower()
-            if suffix not in (".csv", ".txt", ".tsv", ".xlsx"):
-                raise ValidationFailed(UNSUPPORTED_TYPE, suffix=suffix)
-            token, filename = secrets.token_hex(16) + suffix, upload.filename
             folder = Path(request.app.state.settings.upload_dir)
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / token).write_bytes(upload.file.read())
+            imports.clean_uploads(folder, get_shop(request).now())  # previews of a day ago never imported
+            token, filename = imports.save_upload(upload.file, upload.filename, folder).name, upload.filename
         path = _upload_path(request, token)
         overrides = _overrides(form)
         info = imports.inspect_file(path, kind, overrides)
@@ -163,7 +158,7 @@ def job_progress(job_id: str, request: Request, session: SessionDep, actor: WebA
 
 
 @router.get("/imports/{run_id}", response_class=HTMLResponse)
-def report(run_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
+def report(run_id: Id, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     _ = gettext_for(request)
     try:
         run_row, rejections = imports.get_run(session, run_id)
@@ -191,7 +186,7 @@ def report(run_id: int, request: Request, session: SessionDep, actor: WebActorDe
 
 
 @router.get("/imports/{run_id}/rejections.csv")
-def rejections_csv(run_id: int, session: SessionDep, _signed_in: WebActorDep) -> Response:
+def rejections_csv(run_id: Id, session: SessionDep, _signed_in: WebActorDep) -> Response:
     _run_row, rejections = imports.get_run(session, run_id)
     headers = list(rejections[0].raw) if rejections else []
     rows = ([r.row_no, r.reason, *[r.raw.get(h) for h in headers]] for r in rejections)

@@ -19,6 +19,7 @@ from typing import Any
 from klientura import imports
 from klientura.audit import Actor
 from klientura.db import SessionFactory, session_scope
+from klientura.kit.bounds import Id
 from klientura.kit.errors import KlienturaError
 from klientura.kit.shop import Shop
 
@@ -30,11 +31,11 @@ class Job:
     id: str
     kind: str
     filename: str
-    actor_id: int | None
+    actor_id: Id | None
     total: int | None
     done: int = 0
     status: str = "running"  # running | done | failed
-    run_id: int | None = None
+    run_id: Id | None = None
     error: str | None = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None

@@ -16,6 +16,7 @@ from klientura.auth import require
 from klientura.catalog import list_categories
 from klientura.db import Session
 from klientura.deps import SessionDep, get_shop
+from klientura.kit.bounds import Id
 from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.loyalty import (
     ADJUSTMENT_WITHOUT_REASON,
@@ -23,7 +24,7 @@ from klientura.loyalty import (
     AdjustIn,
     SimulationIn,
     adjust_points,
-    effectiveness,
+    daily_effectiveness,
     load_programme,
     save_programme,
     search_operations,
@@ -76,9 +77,9 @@ def dashboard(request: Request, session: SessionDep, actor: WebActorDep, margin:
         error, rate = _("The margin is a percentage between 0 and 100"), 0.35
     try:
         with open_warehouse(request) as wh:
-            report = effectiveness(session, actor, margin_rate=rate, wh=wh)
+            report = daily_effectiveness(session, actor, get_shop(request).today(), rate, wh)
     except KlienturaError:  # no warehouse yet, or being written: the store answers (slower on a large base)
-        report = effectiveness(session, actor, margin_rate=rate)
+        report = daily_effectiveness(session, actor, get_shop(request).today(), rate)
     ctx = {
         "nav": "loyalty",
         "r": report,
@@ -265,7 +266,7 @@ def operations(
 
 @router.post("/customers/{customer_id}/loyalty/adjust")
 def adjust(
-    customer_id: int,
+    customer_id: Id,
     request: Request,
     session: SessionDep,
     actor: WebActorDep,

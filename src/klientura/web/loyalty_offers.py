@@ -16,6 +16,7 @@ from klientura.auth import require
 from klientura.catalog import list_categories
 from klientura.db import Session
 from klientura.deps import SessionDep, ShopDep
+from klientura.kit.bounds import Id
 from klientura.kit.errors import KlienturaError
 from klientura.loyalty import (
     load_programme,
@@ -28,7 +29,7 @@ router = page_router(read="loyalty:read", write="loyalty:write")
 
 
 @router.post("/customers/{customer_id}/loyalty/invite")
-def invite(customer_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
+def invite(customer_id: Id, request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
@@ -162,7 +163,7 @@ async def create_offer(request: Request, session: SessionDep, actor: WebActorDep
 
 @router.post("/loyalty/offers/{offer_id}/active")
 def switch_offer(
-    offer_id: int, request: Request, session: SessionDep, actor: WebActorDep, active: Annotated[str, Form()] = ""
+    offer_id: Id, request: Request, session: SessionDep, actor: WebActorDep, active: Annotated[str, Form()] = ""
 ) -> RedirectResponse:
     _ = gettext_for(request)
 

@@ -11,8 +11,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from klientura import campaigns
-from klientura.campaigns import LINK_OTHER_PROVIDER, RECEIPT_NOT_JSON
-from klientura.deps import SendingDep, SessionDep, ShopDep, new_router
+from klientura.campaigns import RECEIPT_NOT_JSON
+from klientura.deps import HookSignerDep, LinkReaderDep, SessionDep, ShopDep, new_router
 from klientura.kit.errors import ValidationFailed
 from klientura.web.render import gettext_for, render
 
@@ -40,12 +40,12 @@ def _sample(request: Request) -> HTMLResponse:
 
 
 @router.get("/u/{token}", response_class=HTMLResponse)
-def unsubscribe_page(token: str, request: Request, sending: SendingDep) -> HTMLResponse:
+def unsubscribe_page(token: str, request: Request, links: LinkReaderDep) -> HTMLResponse:
     _ = gettext_for(request)
     if token == campaigns.SAMPLE:
         return _sample(request)
     try:
-        _cid, channel = sending.links.unsubscriber(token)
+        _cid, channel = links.unsubscriber(token)
     except ValidationFailed:
         return _page(request, _("Not found"), _("This link is not valid"), status=404)
     return _page(
@@ -57,13 +57,13 @@ def unsubscribe_page(token: str, request: Request, sending: SendingDep) -> HTMLR
 
 
 @router.post("/u/{token}", response_class=HTMLResponse)
-def unsubscribe(token: str, request: Request, session: SessionDep, sending: SendingDep, shop: ShopDep) -> HTMLResponse:
+def unsubscribe(token: str, request: Request, session: SessionDep, links: LinkReaderDep, shop: ShopDep) -> HTMLResponse:
     """The page's button and a mail client's one-click POST (``List-Unsubscribe=One-Click``) both land here."""
     _ = gettext_for(request)
     if token == campaigns.SAMPLE:
         return _sample(request)
     try:
-        _cid, channel = campaigns.unsubscribe(session, sending.links, token, shop.now())
+        _cid, channel = campaigns.unsubscribe(session, links, token, shop.now())
     except ValidationFailed:
         return _page(request, _("Not found"), _("This link is not valid"), status=404)
     return _page(
@@ -74,17 +74,17 @@ def unsubscribe(token: str, request: Request, session: SessionDep, sending: Send
 
 
 @router.get("/t/o/{token}")
-def opened(token: str, session: SessionDep, sending: SendingDep, shop: ShopDep) -> Response:
+def opened(token: str, session: SessionDep, links: LinkReaderDep, shop: ShopDep) -> Response:
     # a damaged pixel still gets its image: a mail client shows nothing either way
     with contextlib.suppress(ValidationFailed):
-        campaigns.opened(session, sending.links, token, shop.now())
+        campaigns.opened(session, links, token, shop.now())
     return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/t/c/{token}")
-def clicked(token: str, request: Request, session: SessionDep, sending: SendingDep, shop: ShopDep) -> Response:
+def clicked(token: str, request: Request, session: SessionDep, links: LinkReaderDep, shop: ShopDep) -> Response:
     try:
-        url = campaigns.clicked(session, sending.links, token, shop.now())
+        url = campaigns.clicked(session, links, token, shop.now())
     except ValidationFailed:
         _ = gettext_for(request)
         return _page(request, _("Not found"), _("This link is not valid"), status=404)
@@ -93,25 +93,33 @@ def clicked(token: str, request: Request, session: SessionDep, sending: SendingD
 
 @router.post("/hooks/{provider}/{token}")
 async def delivery_receipts(
-    provider: str, token: str, request: Request, session: SessionDep, sending: SendingDep, shop: ShopDep
+    provider: str, token: str, request: Request, session: SessionDep, signer: HookSignerDep, shop: ShopDep
 ) -> Response:
-    """A provider's delivery status callback (the address, with its signed token, from GET /api/v1/delivery-hooks).
-    SMS.ru wants ``100`` back; the others any 2xx."""
+    """A provider's delivery status callback (its live address from GET /api/v1/delivery-hooks; a generic request
+    signed and fresh: klientura.campaigns.hooks). SMS.ru wants ``100`` back; the others any 2xx."""
+    now = shop.now()
     try:
-        if sending.links.read(token) != f"hook:{provider}":
-            raise ValidationFailed(LINK_OTHER_PROVIDER)
-        form = await request.form()
-        fields = {k: [str(v) for v in form.getlist(k)] for k in form}
+        generation = campaigns.admit_hook(session, signer, provider, token, now)
+        fields: dict[str, list[str]] = {}
         body = None
         if provider == "generic":
+            raw = await request.body()
+            stamp, signature = (
+                request.headers.get("x-klientura-timestamp"),
+                request.headers.get("x-klientura-signature"),
+            )
+            campaigns.check_hook_signature(signer, provider, generation, raw, stamp, signature, now)
             try:
-                body = json.loads(await request.body())
+                body = json.loads(raw)
             except ValueError as exc:
                 raise ValidationFailed(RECEIPT_NOT_JSON) from exc
-        found = campaigns.apply_receipts(session, campaigns.parse_receipts(provider, fields, body), shop.now())
+        else:
+            form = await request.form()
+            fields = {k: [str(v) for v in form.getlist(k)] for k in form}
+        found = campaigns.apply_receipts(session, campaigns.parse_receipts(provider, fields, body), now)
     except ValidationFailed as exc:
         return JSONResponse(
-            {"title": "Bad receipt", "detail": exc.detail, "status": 422},
+            {"title": "Bad receipt", "detail": exc.detail, "status": 422, "code": exc.key},
             status_code=422,
             media_type="application/problem+json",
         )

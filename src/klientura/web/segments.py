@@ -15,6 +15,7 @@ from klientura.audit import Actor
 from klientura.customers import names_of
 from klientura.db import Session
 from klientura.deps import SessionDep, ShopDep, get_shop, streamed
+from klientura.kit.bounds import Cursor, Id
 from klientura.kit.errors import KlienturaError, ValidationFailed, invalid
 from klientura.web import flash
 from klientura.web import segment_form as sf
@@ -90,8 +91,8 @@ async def _posted(request: Request) -> tuple[dict[str, Any], sf.Form | None, dic
 
 
 @router.get("/segments", response_class=HTMLResponse)
-def list_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
-    rows = segments.list_segments(session, actor)
+def list_page(request: Request, session: SessionDep, actor: WebActorDep, cursor: Cursor | None = None) -> HTMLResponse:
+    rows, next_cursor = segments.list_segments(session, actor, cursor=cursor, limit=100)
     message, kind = flash.pop(request)
     return render(
         request,
@@ -99,6 +100,7 @@ def list_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTML
         {
             "nav": "segments",
             "segments": rows,
+            "next_cursor": next_cursor,
             "history": {s.id: segments.history(session, s.id, 30) for s in rows},
             "flash": message,
             "flash_kind": kind,
@@ -196,7 +198,7 @@ async def save(request: Request, session: SessionDep, actor: WebActorDep, shop: 
 
 
 @router.get("/segments/{segment_id}", response_class=HTMLResponse)
-def segment_page(segment_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
+def segment_page(segment_id: Id, request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
     _ = gettext_for(request)
     try:
         seg = segments.get_segment(session, actor, segment_id)
@@ -229,7 +231,7 @@ def segment_page(segment_id: int, request: Request, session: SessionDep, actor: 
 
 
 @router.post("/segments/{segment_id}/archive")
-def archive(segment_id: int, request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
+def archive(segment_id: Id, request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
@@ -241,7 +243,7 @@ def archive(segment_id: int, request: Request, session: SessionDep, actor: WebAc
 
 @router.get("/segments/{segment_id}/export")
 def export(
-    segment_id: int, request: Request, session: SessionDep, actor: WebActorDep, format: str = "csv"
+    segment_id: Id, request: Request, session: SessionDep, actor: WebActorDep, format: str = "csv"
 ) -> StreamingResponse:
     file = segments.export_members(session, actor, segment_id, format, gettext_for(request))
     disposition = f'attachment; filename="{file.filename}"'
