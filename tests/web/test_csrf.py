@@ -156,3 +156,4 @@ def test_the_card_page_exports_and_erases_the_person(signed_in: Any) -> None:
         f"/customers/{cid}/erase", data={"csrf_token": token, "confirm": str(cid)}, follow_redirects=True
     )
     assert name not in gone.text and "9161112233" not in gone.text and 'id="personal-data"' in gone.text
+    assert "?edit=1" not in gone.text and f"/customers/{cid}/consents" not in gone.text  # an erased card is read only
