@@ -41,8 +41,10 @@ def csv_stream(header: Sequence[str], rows: Iterable[Sequence[Any]], *, rows_per
     writer = csv.writer(buf, delimiter=";")
     buf.write("\ufeff")
     writer.writerow([neutral(h) for h in header])
+    first = frozenset("=+-@\t\r")
     for n, row in enumerate(rows, 1):
-        writer.writerow(["" if v is None else neutral(v) for v in row])
+        # a cell that cannot start a formula (nearly all) is passed as it is, without a call
+        writer.writerow(["" if v is None else neutral(v) if type(v) is str and v[:1] in first else v for v in row])
         if n % rows_per_chunk == 0:
             yield buf.getvalue().encode("utf-8")
             buf.seek(0)
