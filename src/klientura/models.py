@@ -21,6 +21,7 @@ from klientura.loyalty.offer_models import (
     ReferralCode,
 )
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
+from klientura.sales.models import Company, CompanyContact
 from klientura.segments.models import Segment, SegmentMember, SegmentSize
 
 metadata = Base.metadata
@@ -33,6 +34,8 @@ __all__ = [
     "Category",
     "ClvFit",
     "ClvRun",
+    "Company",
+    "CompanyContact",
     "Consent",
     "Customer",
     "CustomerClv",

@@ -18,6 +18,7 @@ from klientura.api import (
     loyalty_offers,
     orders,
     privacy,
+    sales,
     segments,
 )
 from klientura.api.problems import install as install_problem_handlers
@@ -40,6 +41,7 @@ def router() -> APIRouter:
         segments,
         loyalty_offers,
         campaigns,
+        sales,
     ):
         api.include_router(module.router)
     return api

@@ -29,6 +29,8 @@ Permission = Literal[
     "loyalty:process",
     "campaigns:read",
     "campaigns:write",
+    "sales:read",
+    "sales:write",
     "users:admin",
 ]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -47,6 +49,8 @@ _ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             "events:write",
             "catalog:read",
             "loyalty:read",
+            "sales:read",
+            "sales:write",
         }
     ),
 }

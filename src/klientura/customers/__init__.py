@@ -15,7 +15,12 @@ from klientura.customers.bulk import (
 from klientura.customers.consents import Given, consent_history, set_consent
 from klientura.customers.contacts import contact_rows
 from klientura.customers.erasure import ERASED, Erased, cards_of_person, erase_cards, scrubbed
-from klientura.customers.errors import CUSTOMER_ERASED, CUSTOMER_NOT_FOUND, IMPLAUSIBLE_BIRTH_DATE
+from klientura.customers.errors import (
+    CUSTOMER_ERASED,
+    CUSTOMER_NOT_FOUND,
+    IMPLAUSIBLE_BIRTH_DATE,
+    NAME_OR_IDENTITY_NEEDED,
+)
 from klientura.customers.lookups import (
     Profile,
     born_on,
@@ -40,7 +45,7 @@ from klientura.customers.models import (
 )
 from klientura.customers.names import clean_name, normalize_gender, split_full_name
 from klientura.customers.people import CardFacts, cards_of, every_card, namesakes, visible_card
-from klientura.customers.resolve import PRIORITY, Prepared, prepare, profile_diff, resolve
+from klientura.customers.resolve import PRIORITY, Prepared, check_owner, prepare, profile_diff, resolve
 from klientura.customers.schemas import (
     ConsentEventRead,
     ConsentIn,
@@ -78,6 +83,7 @@ __all__ = [
     "IDENTITY_COLUMNS",
     "IMPLAUSIBLE_BIRTH_DATE",
     "KIND_OF_CHANNEL",
+    "NAME_OR_IDENTITY_NEEDED",
     "PRIORITY",
     "CardFacts",
     "Consent",
@@ -112,6 +118,7 @@ __all__ = [
     "card_of",
     "cards_of",
     "cards_of_person",
+    "check_owner",
     "clean_name",
     "clear_bounce",
     "consent_history",

@@ -1,0 +1,45 @@
+"""The sales side's tables: companies and their contacts (pipelines, leads, deals and the rest follow)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from klientura.db import Base, key_string, utcnow
+
+
+class Company(Base):
+    """A client organisation (or an individual entrepreneur). Its INN is an identity: one company per INN."""
+
+    __tablename__ = "companies"
+    __table_args__ = (Index("ix_companies_owner", "owner_id"), Index("ix_companies_name", "name"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    inn: Mapped[str | None] = mapped_column(key_string(12), unique=True)
+    kpp: Mapped[str | None] = mapped_column(String(9))
+    ogrn: Mapped[str | None] = mapped_column(String(15))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(500))
+    city: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    site: Mapped[str | None] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None]  # soft: an administrator's, audited
+
+
+class CompanyContact(Base):
+    """A person (a customer card) at a company, with their position and role there; one person, several companies."""
+
+    __tablename__ = "company_contacts"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True, index=True)
+    position: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str | None] = mapped_column(String(64))  # decision maker, buyer, accountant ...
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,86 @@
+"""What a company is made of, as the API and the pages send it and read it back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from klientura.customers import CustomerIn
+from klientura.kit.bounds import Id, Identifier
+
+
+class CompanyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300)
+    inn: str | None = Field(default=None, max_length=40, description="10 digits (a company) or 12 (a person)")
+    kpp: str | None = Field(default=None, max_length=40)
+    ogrn: str | None = Field(default=None, max_length=40)
+    industry: str | None = Field(default=None, max_length=100)
+    size: str | None = Field(default=None, max_length=32, description="e.g. 11-50")
+    address: str | None = Field(default=None, max_length=500)
+    city: str | None = Field(default=None, max_length=100)
+    phone: Identifier | None = None
+    site: str | None = Field(default=None, max_length=200)
+    owner_id: Id | None = Field(default=None, description="a manager's own companies are theirs whatever is sent")
+
+
+class CompanyUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    kpp: str | None = Field(default=None, max_length=40)
+    ogrn: str | None = Field(default=None, max_length=40)
+    industry: str | None = Field(default=None, max_length=100)
+    size: str | None = Field(default=None, max_length=32)
+    address: str | None = Field(default=None, max_length=500)
+    city: str | None = Field(default=None, max_length=100)
+    phone: Identifier | None = None
+    site: str | None = Field(default=None, max_length=200)
+    owner_id: Id | None = None
+
+
+class CompanyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    inn: str | None
+    kpp: str | None
+    ogrn: str | None
+    industry: str | None
+    size: str | None
+    address: str | None
+    city: str | None
+    phone: str | None
+    site: str | None
+    owner_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CompanyCreated(BaseModel):
+    company: CompanyRead
+    created: bool = Field(description="false: a company with this INN was there already (it is the answer)")
+
+
+class CompanyPage(BaseModel):
+    items: list[CompanyRead]
+    next_cursor: str | None
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: Id | None = Field(default=None, description="the person's card, or their identities in customer")
+    customer: CustomerIn | None = None
+    position: str | None = Field(default=None, max_length=100)
+    role: str | None = Field(default=None, max_length=64)
+
+
+class ContactRead(BaseModel):
+    customer_id: int
+    name: str
+    position: str | None
+    role: str | None
