@@ -21,7 +21,7 @@ from klientura.loyalty.offer_models import (
     ReferralCode,
 )
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
-from klientura.sales.models import Company, CompanyContact
+from klientura.sales.models import Company, CompanyContact, Pipeline, Stage
 from klientura.segments.models import Segment, SegmentMember, SegmentSize
 
 metadata = Base.metadata
@@ -60,6 +60,7 @@ __all__ = [
     "OutboxEvent",
     "OutboxMessage",
     "Outlet",
+    "Pipeline",
     "Product",
     "PromoCode",
     "Redemption",
@@ -72,6 +73,7 @@ __all__ = [
     "Segment",
     "SegmentMember",
     "SegmentSize",
+    "Stage",
     "Tag",
     "User",
     "metadata",

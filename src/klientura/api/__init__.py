@@ -17,6 +17,7 @@ from klientura.api import (
     loyalty,
     loyalty_offers,
     orders,
+    pipelines,
     privacy,
     sales,
     segments,
@@ -42,6 +43,7 @@ def router() -> APIRouter:
         loyalty_offers,
         campaigns,
         sales,
+        pipelines,
     ):
         api.include_router(module.router)
     return api

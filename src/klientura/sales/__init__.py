@@ -10,7 +10,8 @@ from klientura.sales.companies import (
     update_company,
 )
 from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NOT_FOUND
-from klientura.sales.models import Company, CompanyContact
+from klientura.sales.models import Company, CompanyContact, Pipeline, Stage
+from klientura.sales.pipelines import create_pipeline, get_pipeline, list_pipelines, read_pipeline, update_pipeline
 from klientura.sales.schemas import (
     CompanyCreated,
     CompanyIn,
@@ -19,6 +20,10 @@ from klientura.sales.schemas import (
     CompanyUpdate,
     ContactIn,
     ContactRead,
+    PipelineIn,
+    PipelineRead,
+    StageIn,
+    StageRead,
 )
 
 __all__ = [
@@ -33,11 +38,22 @@ __all__ = [
     "CompanyUpdate",
     "ContactIn",
     "ContactRead",
+    "Pipeline",
+    "PipelineIn",
+    "PipelineRead",
+    "Stage",
+    "StageIn",
+    "StageRead",
     "add_contact",
     "contacts_of",
     "create_company",
+    "create_pipeline",
     "get_company",
+    "get_pipeline",
     "list_companies",
+    "list_pipelines",
+    "read_pipeline",
     "remove_contact",
     "update_company",
+    "update_pipeline",
 ]

@@ -43,3 +43,31 @@ class CompanyContact(Base):
     position: Mapped[str | None] = mapped_column(String(100))
     role: Mapped[str | None] = mapped_column(String(64))  # decision maker, buyer, accountant ...
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Pipeline(Base):
+    """A funnel deals go through: its stages in order. Never deleted (its deals' history names it), archived."""
+
+    __tablename__ = "pipelines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Stage(Base):
+    """A step of a pipeline: open, won or lost, with the probability a deal in it closes by default. Renamed or
+    reordered in place; a stage taken out is archived, never deleted (history points at it)."""
+
+    __tablename__ = "stages"
+    __table_args__ = (Index("ix_stages_pipeline", "pipeline_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(8))  # open | won | lost
+    probability: Mapped[int] = mapped_column(default=0)  # per cent
+    position: Mapped[int] = mapped_column(default=0)
+    archived: Mapped[bool] = mapped_column(default=False)

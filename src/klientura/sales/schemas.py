@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,3 +85,35 @@ class ContactRead(BaseModel):
     name: str
     position: str | None
     role: str | None
+
+
+class StageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Id | None = Field(default=None, description="an existing stage (renamed or moved in place); none: a new one")
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["open", "won", "lost"] = "open"
+    probability: int | None = Field(default=None, ge=0, le=100, description="per cent; by default 100 won, 0 lost")
+
+
+class PipelineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    stages: list[StageIn] = Field(min_length=3, max_length=30, description="in order; left out ones are archived")
+
+
+class StageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    kind: str
+    probability: int
+    position: int
+
+
+class PipelineRead(BaseModel):
+    id: int
+    name: str
+    stages: list[StageRead]
