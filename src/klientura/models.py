@@ -21,7 +21,7 @@ from klientura.loyalty.offer_models import (
     ReferralCode,
 )
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
-from klientura.sales.models import Company, CompanyContact, Pipeline, Stage
+from klientura.sales.models import Company, CompanyContact, Deal, DealHistory, Pipeline, Stage
 from klientura.segments.models import Segment, SegmentMember, SegmentSize
 
 metadata = Base.metadata
@@ -41,6 +41,8 @@ __all__ = [
     "CustomerClv",
     "CustomerScore",
     "CustomerTag",
+    "Deal",
+    "DealHistory",
     "DismissedPair",
     "DuplicateSuggestion",
     "Event",

@@ -8,8 +8,9 @@ from klientura.customers import MergeHook
 from klientura.events import EventsMerge
 from klientura.loyalty import LoyaltyMerge
 from klientura.orders import OrdersMerge
+from klientura.sales import DealsMerge
 
 
 def merge_hooks() -> tuple[MergeHook, ...]:
     """What a merge of two cards (and its undo) moves besides the customer domain's own rows, in order."""
-    return (OrdersMerge(), EventsMerge(), LoyaltyMerge())
+    return (OrdersMerge(), EventsMerge(), LoyaltyMerge(), DealsMerge())

@@ -11,6 +11,7 @@ from klientura.api import (
     catalog,
     clv,
     customers,
+    deals,
     dedup,
     events,
     imports,
@@ -44,6 +45,7 @@ def router() -> APIRouter:
         campaigns,
         sales,
         pipelines,
+        deals,
     ):
         api.include_router(module.router)
     return api

@@ -9,8 +9,10 @@ from klientura.sales.companies import (
     remove_contact,
     update_company,
 )
+from klientura.sales.deals import create_deal, deal_history, get_deal, list_deals, move_deal
 from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NOT_FOUND
-from klientura.sales.models import Company, CompanyContact, Pipeline, Stage
+from klientura.sales.merging import DealsMerge
+from klientura.sales.models import Company, CompanyContact, Deal, DealHistory, Pipeline, Stage
 from klientura.sales.pipelines import create_pipeline, get_pipeline, list_pipelines, read_pipeline, update_pipeline
 from klientura.sales.schemas import (
     CompanyCreated,
@@ -20,6 +22,11 @@ from klientura.sales.schemas import (
     CompanyUpdate,
     ContactIn,
     ContactRead,
+    DealIn,
+    DealPage,
+    DealRead,
+    HistoryRead,
+    MoveIn,
     PipelineIn,
     PipelineRead,
     StageIn,
@@ -38,6 +45,14 @@ __all__ = [
     "CompanyUpdate",
     "ContactIn",
     "ContactRead",
+    "Deal",
+    "DealHistory",
+    "DealIn",
+    "DealPage",
+    "DealRead",
+    "DealsMerge",
+    "HistoryRead",
+    "MoveIn",
     "Pipeline",
     "PipelineIn",
     "PipelineRead",
@@ -47,11 +62,16 @@ __all__ = [
     "add_contact",
     "contacts_of",
     "create_company",
+    "create_deal",
     "create_pipeline",
+    "deal_history",
     "get_company",
+    "get_deal",
     "get_pipeline",
     "list_companies",
+    "list_deals",
     "list_pipelines",
+    "move_deal",
     "read_pipeline",
     "remove_contact",
     "update_company",

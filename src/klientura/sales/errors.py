@@ -16,3 +16,8 @@ PIPELINE_NEEDS = code(
 )
 STAGE_FOREIGN = code("pipeline.stage.foreign", N_("stage %(id)s is not one of this pipeline's"))
 STAGE_NAMES_REPEAT = code("pipeline.stage.names_repeat", N_("two stages are named '%(value)s'"))
+DEAL_NOT_FOUND = code("deal.not_found", N_("deal %(id)s not found"))
+LOST_REASON_NEEDED = code("deal.lost_reason_needed", N_("a lost deal needs the reason it was lost"))
+STAGE_ELSEWHERE = code("deal.stage.elsewhere", N_("stage %(id)s is not a live stage of the deal's pipeline"))
+DEAL_NEEDS_PARTY = code("deal.party_needed", N_("a deal needs a customer or a company"))
+NO_OPEN_STAGE = code("deal.no_open_stage", N_("pipeline %(id)s has no open stage to start in"))

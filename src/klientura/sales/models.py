@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from klientura.db import Base, key_string, utcnow
@@ -71,3 +72,58 @@ class Stage(Base):
     probability: Mapped[int] = mapped_column(default=0)  # per cent
     position: Mapped[int] = mapped_column(default=0)
     archived: Mapped[bool] = mapped_column(default=False)
+
+
+class Deal(Base):
+    """A sale being worked: a pipeline's stage, a customer and/or a company, an amount, an owner. Its moves are
+    :class:`DealHistory`; ``status`` is its stage's kind, kept here for the lists."""
+
+    __tablename__ = "deals"
+    __table_args__ = (
+        Index("ix_deals_pipeline_stage", "pipeline_id", "stage_id"),
+        Index("ix_deals_owner_status", "owner_id", "status"),
+        Index("ix_deals_customer", "customer_id"),
+        Index("ix_deals_company", "company_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id"))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | won | lost
+    title: Mapped[str] = mapped_column(String(300))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal(0))
+    probability: Mapped[int | None]  # an override of the stage's (recorded in the history); none: the stage's
+    expected_close: Mapped[date | None]
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str | None] = mapped_column(String(64))
+    utm_source: Mapped[str | None] = mapped_column(String(100))
+    utm_medium: Mapped[str | None] = mapped_column(String(100))
+    utm_campaign: Mapped[str | None] = mapped_column(String(100))
+    lost_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+
+class DealHistory(Base):
+    """A deal's stage history, append-only: who moved it, when (the server's time: no backdating), from and to which
+    stage, its owner and amount at that moment. The store refuses UPDATE and DELETE on it (a trigger on both
+    SQLite and PostgreSQL); a correction is a new entry with its reason."""
+
+    __tablename__ = "deal_history"
+    __table_args__ = (Index("ix_deal_history_deal", "deal_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None]
+    actor_name: Mapped[str] = mapped_column(String(200))
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
+    to_stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    owner_id: Mapped[int | None]
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    probability: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(200))  # a lost reason, a correction's

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from klientura.customers import CustomerIn
-from klientura.kit.bounds import Id, Identifier
+from klientura.kit.bounds import Amount, Id, Identifier
 
 
 class CompanyIn(BaseModel):
@@ -117,3 +118,67 @@ class PipelineRead(BaseModel):
     id: int
     name: str
     stages: list[StageRead]
+
+
+class DealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pipeline_id: Id
+    stage_id: Id | None = Field(default=None, description="the pipeline's first open stage by default")
+    title: str = Field(min_length=1, max_length=300)
+    amount: Amount = Decimal(0)
+    customer_id: Id | None = None
+    customer: CustomerIn | None = Field(default=None, description="identities, as POST /customers: found or made")
+    company_id: Id | None = None
+    owner_id: Id | None = Field(default=None, description="a manager's deals are theirs whatever is sent")
+    expected_close: date | None = None
+    probability: int | None = Field(default=None, ge=0, le=100, description="overrides the stage's (recorded)")
+    source: str | None = Field(default=None, max_length=64)
+    utm_source: str | None = Field(default=None, max_length=100)
+    utm_medium: str | None = Field(default=None, max_length=100)
+    utm_campaign: str | None = Field(default=None, max_length=100)
+
+
+class MoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage_id: Id
+    lost_reason: str | None = Field(default=None, max_length=200, description="required to a lost stage")
+
+
+class DealRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    pipeline_id: int
+    stage_id: int
+    status: str
+    title: str
+    customer_id: int | None
+    company_id: int | None
+    amount: Decimal
+    probability: int | None
+    expected_close: date | None
+    owner_id: int | None
+    source: str | None
+    lost_reason: str | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class DealPage(BaseModel):
+    items: list[DealRead]
+    next_cursor: str | None
+
+
+class HistoryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    actor_name: str
+    from_stage_id: int | None
+    to_stage_id: int
+    owner_id: int | None
+    amount: Decimal
+    probability: int
+    reason: str | None

@@ -1,0 +1,60 @@
+"""Deals over HTTP: created, listed, moved between stages, their append-only history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Query
+
+from klientura import sales
+from klientura.deps import ActorDep, SessionDep, ShopDep, new_router
+from klientura.kit.bounds import Cursor, Id
+from klientura.sales import DealIn, DealPage, DealRead, HistoryRead, MoveIn
+
+router = new_router(read="sales:read", write="sales:write", prefix="/deals", tags=["deals"])
+
+
+@router.post(
+    "", status_code=201, response_model=DealRead, summary="A deal: a customer (or identities) and/or a company"
+)
+def create(data: DealIn, session: SessionDep, actor: ActorDep, shop: ShopDep) -> DealRead:
+    return DealRead.model_validate(sales.create_deal(session, actor, data, shop))
+
+
+@router.get("", response_model=DealPage, summary="Deals you see, newest first (cursor pagination)")
+def list_all(
+    session: SessionDep,
+    actor: ActorDep,
+    pipeline_id: Id | None = None,
+    stage_id: Id | None = None,
+    status: Literal["open", "won", "lost"] | None = None,
+    owner_id: Id | None = None,
+    cursor: Cursor | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> DealPage:
+    rows, nxt = sales.list_deals(
+        session,
+        actor,
+        pipeline_id=pipeline_id,
+        stage_id=stage_id,
+        status=status,
+        owner_id=owner_id,
+        cursor=cursor,
+        limit=limit,
+    )
+    return DealPage(items=[DealRead.model_validate(d) for d in rows], next_cursor=nxt)
+
+
+@router.get("/{deal_id}", response_model=DealRead)
+def get(deal_id: Id, session: SessionDep, actor: ActorDep) -> DealRead:
+    return DealRead.model_validate(sales.get_deal(session, actor, deal_id))
+
+
+@router.post("/{deal_id}/move", response_model=DealRead, summary="To another stage (lost needs its reason)")
+def move(deal_id: Id, data: MoveIn, session: SessionDep, actor: ActorDep) -> DealRead:
+    return DealRead.model_validate(sales.move_deal(session, actor, deal_id, data))
+
+
+@router.get("/{deal_id}/history", response_model=list[HistoryRead], summary="Every move, append-only")
+def history(deal_id: Id, session: SessionDep, actor: ActorDep) -> list[HistoryRead]:
+    return [HistoryRead.model_validate(h) for h in sales.deal_history(session, actor, deal_id)]

@@ -1,0 +1,173 @@
+"""Deals through a pipeline's stages, under rules no one can game: every move is appended to the deal's history
+with the server's time (no backdating), the owner and amount of that moment; a lost deal needs its reason, by any
+path; a manager creates, sees and moves only their own deals."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from klientura import customers
+from klientura.audit import Actor, record
+from klientura.auth import owner_scope, require
+from klientura.db import Session, utcnow
+from klientura.kit.errors import NotFound, ValidationFailed
+from klientura.kit.pagination import decode_cursor, encode_cursor
+from klientura.kit.shop import Shop
+from klientura.sales.companies import get_company
+from klientura.sales.errors import (
+    DEAL_NEEDS_PARTY,
+    DEAL_NOT_FOUND,
+    LOST_REASON_NEEDED,
+    NO_OPEN_STAGE,
+    OWNER_FORBIDDEN,
+    STAGE_ELSEWHERE,
+)
+from klientura.sales.models import Deal, DealHistory, Stage
+from klientura.sales.pipelines import get_pipeline
+from klientura.sales.schemas import DealIn, MoveIn
+
+
+def _stage(session: Session, pipeline_id: int, stage_id: int | None) -> Stage:
+    if stage_id is None:
+        first = session.scalars(
+            select(Stage)
+            .where(Stage.pipeline_id == pipeline_id, Stage.kind == "open", Stage.archived.is_(False))
+            .order_by(Stage.position)
+        ).first()
+        if first is None:
+            raise ValidationFailed(NO_OPEN_STAGE, id=pipeline_id)
+        return first
+    stage = session.get(Stage, stage_id)
+    if stage is None or stage.pipeline_id != pipeline_id or stage.archived:
+        raise ValidationFailed(STAGE_ELSEWHERE, field="stage_id", id=stage_id)
+    return stage
+
+
+def _append(
+    session: Session, actor: Actor, deal: Deal, from_stage: int | None, stage: Stage, reason: str | None
+) -> None:
+    session.add(
+        DealHistory(
+            deal_id=deal.id,
+            at=utcnow(),  # the server's time, whatever the client says
+            actor_id=actor.id,
+            actor_name=actor.name[:200],
+            from_stage_id=from_stage,
+            to_stage_id=stage.id,
+            owner_id=deal.owner_id,
+            amount=deal.amount,
+            probability=deal.probability if deal.probability is not None else stage.probability,
+            reason=reason,
+        )
+    )
+
+
+def create_deal(session: Session, actor: Actor, data: DealIn, shop: Shop) -> Deal:
+    require(actor, "sales:write")
+    pipeline = get_pipeline(session, actor, data.pipeline_id)
+    stage = _stage(session, pipeline.id, data.stage_id)
+    customer_id = None
+    if data.customer_id is not None:
+        customer_id = customers.get_customer(session, actor, data.customer_id).id
+    elif data.customer is not None:
+        customer_id = customers.resolve(session, actor, customers.prepare(data.customer, shop=shop)).customer_id
+    company_id = get_company(session, actor, data.company_id).id if data.company_id is not None else None
+    if customer_id is None and company_id is None:
+        raise ValidationFailed(DEAL_NEEDS_PARTY, field="customer")
+    own = owner_scope(actor)
+    if own is not None and data.owner_id not in (None, own):
+        raise ValidationFailed(OWNER_FORBIDDEN, field="owner_id")
+    if own is not None:
+        owner: int | None = own
+    elif data.owner_id is not None:
+        owner = data.owner_id
+        customers.check_owner(session, owner)
+    else:
+        owner = actor.id if actor.type == "user" else None  # a person's deal is theirs; an integration's nobody's
+    deal = Deal(
+        pipeline_id=pipeline.id,
+        stage_id=stage.id,
+        status=stage.kind,
+        title=" ".join(data.title.split()),
+        customer_id=customer_id,
+        company_id=company_id,
+        amount=data.amount,
+        probability=data.probability,
+        expected_close=data.expected_close,
+        owner_id=owner,
+        source=data.source,
+        utm_source=data.utm_source,
+        utm_medium=data.utm_medium,
+        utm_campaign=data.utm_campaign,
+        closed_at=utcnow() if stage.kind != "open" else None,
+    )
+    if stage.kind == "lost":
+        raise ValidationFailed(LOST_REASON_NEEDED, field="stage_id")
+    session.add(deal)
+    session.flush()
+    _append(session, actor, deal, None, stage, None)
+    record(session, actor, "deal.create", "deal", deal.id, None, {"title": deal.title, "amount": str(deal.amount)})
+    return deal
+
+
+def get_deal(session: Session, actor: Actor, deal_id: int) -> Deal:
+    require(actor, "sales:read")
+    deal = session.get(Deal, deal_id)
+    own = owner_scope(actor)
+    if deal is None or deal.deleted_at is not None or (own is not None and deal.owner_id != own):
+        raise NotFound(DEAL_NOT_FOUND, id=deal_id)
+    return deal
+
+
+def move_deal(session: Session, actor: Actor, deal_id: int, data: MoveIn) -> Deal:
+    """To another live stage of its pipeline (won, lost with its reason, or back open: a reopening), appended to
+    its history."""
+    require(actor, "sales:write")
+    deal = get_deal(session, actor, deal_id)
+    stage = _stage(session, deal.pipeline_id, data.stage_id)
+    reason = " ".join((data.lost_reason or "").split()) or None
+    if stage.kind == "lost" and reason is None:
+        raise ValidationFailed(LOST_REASON_NEEDED, field="lost_reason")
+    if stage.id == deal.stage_id:
+        return deal
+    before = {"stage_id": deal.stage_id, "status": deal.status}
+    from_stage = deal.stage_id
+    deal.stage_id, deal.status = stage.id, stage.kind
+    deal.lost_reason = reason if stage.kind == "lost" else None
+    deal.closed_at = utcnow() if stage.kind != "open" else None
+    session.flush()
+    _append(session, actor, deal, from_stage, stage, reason)
+    record(session, actor, "deal.move", "deal", deal.id, before, {"stage_id": stage.id, "status": stage.kind})
+    return deal
+
+
+def deal_history(session: Session, actor: Actor, deal_id: int) -> list[DealHistory]:
+    deal = get_deal(session, actor, deal_id)
+    return list(session.scalars(select(DealHistory).where(DealHistory.deal_id == deal.id).order_by(DealHistory.id)))
+
+
+def list_deals(
+    session: Session,
+    actor: Actor,
+    *,
+    pipeline_id: int | None = None,
+    stage_id: int | None = None,
+    status: str | None = None,
+    owner_id: int | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Deal], str | None]:
+    require(actor, "sales:read")
+    stmt = select(Deal).where(Deal.deleted_at.is_(None))
+    if (own := owner_scope(actor)) is not None:
+        stmt = stmt.where(Deal.owner_id == own)
+    for column, value in ((Deal.pipeline_id, pipeline_id), (Deal.stage_id, stage_id), (Deal.status, status)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if owner_id is not None:
+        stmt = stmt.where(Deal.owner_id == owner_id)
+    if cursor:
+        (after,) = decode_cursor(cursor, (int,))
+        stmt = stmt.where(Deal.id < after)
+    rows = list(session.scalars(stmt.order_by(Deal.id.desc()).limit(limit + 1)))
+    return rows[:limit], encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
