@@ -64,6 +64,8 @@ ACCESS: dict[str, str] = {
     "GET /api/v1/customers/{customer_id}/consents": "customers:read",
     "POST /api/v1/companies": "sales:write",
     "GET /api/v1/pipelines": "sales:read",
+    "GET /api/v1/lost-reasons": "sales:read",
+    "PUT /api/v1/lost-reasons": "users:admin",
     "POST /api/v1/deals": "sales:write",
     "GET /api/v1/deals": "sales:read",
     "GET /api/v1/deals/{deal_id}": "sales:read",

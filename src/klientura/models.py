@@ -21,7 +21,7 @@ from klientura.loyalty.offer_models import (
     ReferralCode,
 )
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
-from klientura.sales.models import Company, CompanyContact, Deal, DealHistory, Pipeline, Stage
+from klientura.sales.models import Company, CompanyContact, Deal, DealHistory, LostReason, Pipeline, Stage
 from klientura.segments.models import Segment, SegmentMember, SegmentSize
 
 metadata = Base.metadata
@@ -54,6 +54,7 @@ __all__ = [
     "ImportRejection",
     "ImportRun",
     "LedgerEntry",
+    "LostReason",
     "LoyaltyAccount",
     "MergeRecord",
     "Offer",

@@ -109,3 +109,20 @@ def test_a_merge_of_cards_moves_their_deals_and_its_undo_puts_them_back(api: Tes
     assert api.get(f"/api/v1/deals/{deal['id']}").json()["customer_id"] == a
     assert api.post(f"/api/v1/merges/{merged['id']}/undo").status_code == 200
     assert api.get(f"/api/v1/deals/{deal['id']}").json()["customer_id"] == b
+
+
+def test_a_lost_deal_takes_a_reason_from_the_list(api: TestClient) -> None:
+    """Lost needs a reason from a configurable list, whatever the path (OCA/crm#16: kanban drags skipped it)."""
+    p = _pipeline(api)
+    deal = api.post("/api/v1/deals", json={"pipeline_id": p["id"], "title": "Т", "customer": {"phone": "+79160000021"}})
+    assert api.put("/api/v1/lost-reasons", json={"reasons": ["Дорого", "Выбрали конкурента", " дорого "]}).json() == [
+        "Дорого",
+        "Выбрали конкурента",
+    ]
+    move = f"/api/v1/deals/{deal.json()['id']}/move"
+    free = api.post(move, json={"stage_id": p["Проиграна"], "lost_reason": "просто так"})
+    assert free.status_code == 422 and free.json()["code"] == "deal.lost_reason_unknown"
+    listed = api.post(move, json={"stage_id": p["Проиграна"], "lost_reason": "ДОРОГО"})
+    assert listed.status_code == 200 and listed.json()["lost_reason"] == "Дорого"  # as the list words it
+    assert api.put("/api/v1/lost-reasons", json={"reasons": ["Выбрали конкурента"]}).json() == ["Выбрали конкурента"]
+    assert api.get(f"/api/v1/deals/{deal.json()['id']}").json()["lost_reason"] == "Дорого"  # kept on the deal

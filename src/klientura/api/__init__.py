@@ -48,6 +48,7 @@ def router() -> APIRouter:
         deals,
     ):
         api.include_router(module.router)
+    api.include_router(pipelines.reasons_router)
     return api
 
 

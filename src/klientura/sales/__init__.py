@@ -12,8 +12,9 @@ from klientura.sales.companies import (
 from klientura.sales.deals import create_deal, deal_history, get_deal, list_deals, move_deal
 from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NOT_FOUND
 from klientura.sales.merging import DealsMerge
-from klientura.sales.models import Company, CompanyContact, Deal, DealHistory, Pipeline, Stage
+from klientura.sales.models import Company, CompanyContact, Deal, DealHistory, LostReason, Pipeline, Stage
 from klientura.sales.pipelines import create_pipeline, get_pipeline, list_pipelines, read_pipeline, update_pipeline
+from klientura.sales.reasons import lost_reasons, set_lost_reasons
 from klientura.sales.schemas import (
     CompanyCreated,
     CompanyIn,
@@ -52,6 +53,7 @@ __all__ = [
     "DealRead",
     "DealsMerge",
     "HistoryRead",
+    "LostReason",
     "MoveIn",
     "Pipeline",
     "PipelineIn",
@@ -71,9 +73,11 @@ __all__ = [
     "list_companies",
     "list_deals",
     "list_pipelines",
+    "lost_reasons",
     "move_deal",
     "read_pipeline",
     "remove_contact",
+    "set_lost_reasons",
     "update_company",
     "update_pipeline",
 ]

@@ -24,6 +24,7 @@ from klientura.sales.errors import (
 )
 from klientura.sales.models import Deal, DealHistory, Stage
 from klientura.sales.pipelines import get_pipeline
+from klientura.sales.reasons import checked_reason
 from klientura.sales.schemas import DealIn, MoveIn
 
 
@@ -128,6 +129,8 @@ def move_deal(session: Session, actor: Actor, deal_id: int, data: MoveIn) -> Dea
     reason = " ".join((data.lost_reason or "").split()) or None
     if stage.kind == "lost" and reason is None:
         raise ValidationFailed(LOST_REASON_NEEDED, field="lost_reason")
+    if stage.kind == "lost" and reason is not None:
+        reason = checked_reason(session, reason)
     if stage.id == deal.stage_id:
         return deal
     before = {"stage_id": deal.stage_id, "status": deal.status}

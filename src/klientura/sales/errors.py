@@ -21,3 +21,4 @@ LOST_REASON_NEEDED = code("deal.lost_reason_needed", N_("a lost deal needs the r
 STAGE_ELSEWHERE = code("deal.stage.elsewhere", N_("stage %(id)s is not a live stage of the deal's pipeline"))
 DEAL_NEEDS_PARTY = code("deal.party_needed", N_("a deal needs a customer or a company"))
 NO_OPEN_STAGE = code("deal.no_open_stage", N_("pipeline %(id)s has no open stage to start in"))
+LOST_REASON_UNKNOWN = code("deal.lost_reason_unknown", N_("'%(value)s' is not one of the lost reasons: %(allowed)s"))

@@ -127,3 +127,15 @@ class DealHistory(Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     probability: Mapped[int]
     reason: Mapped[str | None] = mapped_column(String(200))  # a lost reason, a correction's
+
+
+class LostReason(Base):
+    """One of the reasons a deal can be lost for, as the head of sales words them; taken out, it stays inactive
+    (the deals lost for it keep it)."""
+
+    __tablename__ = "lost_reasons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
