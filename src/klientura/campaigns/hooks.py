@@ -75,7 +75,7 @@ def rotate(session: Session, actor: Actor, signer: Links, provider: str, now: da
         actor,
         "hook.rotate",
         "delivery_hooks",
-        None,
+        provider,
         None,
         {"provider": provider, "generation": hook.generation},
     )

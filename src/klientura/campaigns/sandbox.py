@@ -51,11 +51,8 @@ _budget: contextvars.ContextVar[Budget] = contextvars.ContextVar("template_budge
 
 
 def _current() -> Budget:
-    budget = _budget.get(None)
-    if budget is None:  # rendered outside render(): a budget of its own
-        budget = Budget()
-        _budget.set(budget)
-    return budget
+    """The budget of the render under way (render_within sets it; every render goes through it)."""
+    return _budget.get(None) or Budget()
 
 
 def _sized(value: Any) -> Any:

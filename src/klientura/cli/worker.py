@@ -32,14 +32,13 @@ def tick(settings: Settings, shop: Shop, now: datetime, last_recompute: str | No
     )
     if gone := imports.clean_uploads(settings.upload_dir, now):
         console.print(f"{now:%H:%M} uploads: {gone} left unimported for a day deleted")
-    with command_session(settings.database_url) as session:
-        kept = privacy.apply_retention(session, retention_of(settings), now)
-    if any(kept.values()):
-        console.print(f"{now:%H:%M} retention: " + ", ".join(f"{n.replace('_', ' ')} {c:,}" for n, c in kept.items()))
     local = now.astimezone(shop.zone)
     today = local.date().isoformat()
     if last_recompute == today or local.hour < recompute_at:
         return last_recompute
+    with command_session(settings.database_url) as session:  # once a day: it reads the old rows of whole tables
+        kept = privacy.apply_retention(session, retention_of(settings), now)
+    console.print(f"{now:%H:%M} retention: " + ", ".join(f"{n.replace('_', ' ')} {c:,}" for n, c in kept.items()))
     with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
         done = analytics.recompute(session, SYSTEM, wh, as_of=local.date())
         valued = analytics.clv.refresh(session, SYSTEM, wh, done.as_of)  # before the segments that may use it

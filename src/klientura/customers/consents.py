@@ -46,8 +46,8 @@ def set_consent(
     same = consent is not None and consent.granted == granted
     if same and not given.explicit:
         return consent  # a file repeating what stands: nothing to prove anew (a re-import changes nothing)
-    withdrawn = consent is not None and not consent.granted
-    applied = not same and (not granted or not withdrawn or (given.explicit and at > consent.changed_at))  # type: ignore[union-attr]
+    withdrawn_at = consent.changed_at if consent is not None and not consent.granted else None
+    applied = not same and (not granted or withdrawn_at is None or (given.explicit and at > withdrawn_at))
     session.add(_event(customer_id, channel, granted, given, at, applied, actor))
     if applied:
         before = None if consent is None else {"channel": channel, "granted": consent.granted}

@@ -36,6 +36,7 @@ PERSONAL_KEYS = frozenset(
 class Erased:
     cards: list[int]  # the card and those merged into it
     texts: set[str] = field(default_factory=set)  # what identified the person: to be scrubbed wherever it is kept
+    identities: set[str] = field(default_factory=set)  # their phones, e-mails, cards: what singles them out
 
 
 def cards_of_person(session: Session, customer_id: int) -> list[int]:
@@ -56,12 +57,12 @@ def erase_cards(session: Session, actor: Actor, customer_id: int, at: datetime) 
     for card in cards:
         out.texts |= {str(v) for v in (card.last_name, card.first_name, card.middle_name, card.city) if v}
         out.texts |= {str(v) for v in card.attributes.values() if isinstance(v, str | int) and str(v).strip()}
-        for name in (*PROFILE_FIELDS, "attributes"):
-            if name not in ("preferred_channel",):
-                setattr(card, name, {} if name == "attributes" else None)
-        card.erased_at = at
+        for name in PROFILE_FIELDS:
+            if name != "preferred_channel":  # a channel says nothing of who they are
+                setattr(card, name, None)
+        card.attributes, card.erased_at = {}, at
     for identity in session.scalars(select(Identity).where(Identity.customer_id.in_(out.cards))):
-        out.texts |= {t for t in (identity.value, identity.raw) if t}
+        out.identities |= {t for t in (identity.value, identity.raw) if t}
         identity.value, identity.raw, identity.bounce_reason = f"erased:{identity.id}", None, None
         identity.is_primary = False
     values = list(session.scalars(select(FieldValue.value).where(FieldValue.customer_id.in_(out.cards))))
@@ -76,6 +77,7 @@ def erase_cards(session: Session, actor: Actor, customer_id: int, at: datetime) 
         select(MergeRecord).where(or_(MergeRecord.survivor_id.in_(out.cards), MergeRecord.merged_id.in_(out.cards)))
     ):
         rec.moved = scrubbed(rec.moved, out.texts)
+    out.texts |= out.identities
     out.texts = {t.strip() for t in out.texts if len(t.strip()) >= 3}  # a two-letter text is no one's name
     session.flush()
     return out

@@ -13,10 +13,12 @@ from klientura.db import Session
 from klientura.imports.models import ImportRejection, ImportRun
 
 
-def scrub_rejections(session: Session, scrub: Callable[[Any], Any]) -> int:
-    """Rewrite every kept rejected row (its values, its reason) through ``scrub``; how many changed."""
+def scrub_rejections(session: Session, concerns: Callable[[Any], bool], scrub: Callable[[Any], Any]) -> int:
+    """Rewrite the kept rejected rows that ``concerns`` (one person's) through ``scrub``; how many changed."""
     changed = 0
     for row in session.scalars(select(ImportRejection)).yield_per(1000):
+        if not concerns(row.raw):
+            continue
         raw, reason, params = scrub(row.raw), scrub(row.reason), scrub(row.params)
         if (raw, reason, params) != (row.raw, row.reason, row.params):
             row.raw, row.reason, row.params = raw, reason, params

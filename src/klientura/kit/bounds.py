@@ -31,7 +31,6 @@ Quantity = Annotated[Decimal, Gt(0), Le(MAX_QTY)]
 Code = Annotated[str, MaxLen(64)]  # a source, a channel, a kind, a key, a SKU-like code
 Name = Annotated[str, MaxLen(100)]  # a name, a brand, a city, an outlet (the shortest of their columns)
 Identifier = Annotated[str, MaxLen(200)]  # a phone, an e-mail, a card number, an external id (the identities column)
-Note = Annotated[str, MaxLen(1000)]  # a reason, a comment
 Cursor = Annotated[str, MaxLen(500)]  # an opaque page cursor
 Tag = Annotated[str, MaxLen(64)]  # a customer's tag
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_FIRST = frozenset(_TRIGGERS)
 _HARMLESS = re.compile(r"[+-]?\d+(?:[.,]\d+)?")  # a number, a phone in E.164
 _CHUNK = 64 * 1024
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -41,10 +42,9 @@ def csv_stream(header: Sequence[str], rows: Iterable[Sequence[Any]], *, rows_per
     writer = csv.writer(buf, delimiter=";")
     buf.write("\ufeff")
     writer.writerow([neutral(h) for h in header])
-    first = frozenset("=+-@\t\r")
     for n, row in enumerate(rows, 1):
         # a cell that cannot start a formula (nearly all) is passed as it is, without a call
-        writer.writerow(["" if v is None else neutral(v) if type(v) is str and v[:1] in first else v for v in row])
+        writer.writerow(["" if v is None else neutral(v) if type(v) is str and v[:1] in _FIRST else v for v in row])
         if n % rows_per_chunk == 0:
             yield buf.getvalue().encode("utf-8")
             buf.seek(0)

@@ -27,14 +27,27 @@ def erase_person(session: Session, actor: Actor, customer_id: int, at: datetime)
     def scrub(value: Any) -> Any:
         return customers.scrubbed(value, erased.texts)
 
+    # a rejected row is the person's when one of its cells is one of their identities (a phone however written,
+    # an e-mail): a name alone is anyone's, and other people's rows are not touched
+    mails = {t.lower() for t in erased.identities if "@" in t}
+    phones = {d[-10:] for d in (_digits(t) for t in erased.identities) if len(d) >= 10}
+
+    def concerns(raw: Any) -> bool:
+        cells = [str(v).strip() for v in (raw or {}).values() if v not in (None, "")]
+        return any(c.lower() in mails or (len(d := _digits(c)) >= 10 and d[-10:] in phones) for c in cells)
+
     for cid in erased.cards:
         dedup.forget_pairs_of(session, cid)
     done = {
         "cards": erased.cards,
         "messages": campaigns.erase_messages(session, erased.cards),
         "events": events.erase_payloads(session, erased.cards),
-        "import_rows": imports.scrub_rejections(session, scrub),
+        "import_rows": imports.scrub_rejections(session, concerns, scrub),
         "audit_entries": audit.scrub_entries(session, "customer", erased.cards, scrub),
     }
     record(session, actor, "customer.erase", "customer", card.id, None, done)
     return done
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())

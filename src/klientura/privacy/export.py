@@ -26,10 +26,8 @@ def export_person(session: Session, actor: Actor, customer_id: int, at: datetime
     out: dict[str, Any] = {
         "customer_id": card.id,
         "exported_at": at.isoformat(),
-        "cards": [
-            _json(customers.to_read(session, customers.get_customer(session, actor, c, follow_merge=False)))
-            for c in cards
-        ],
+        # the twins merged into the card are the same person's: theirs to read with it, whoever owned them
+        "cards": [_json(customers.to_read(session, customers.card_of(session, c) or card)) for c in cards],
         "values_seen": [
             {"field": v.field, "value": v.value, "source": v.source}
             for c in cards

@@ -14,7 +14,7 @@ from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NOT_FOUND
 from klientura.sales.merging import DealsMerge
 from klientura.sales.models import Company, CompanyContact, Deal, DealHistory, LostReason, Pipeline, Stage
 from klientura.sales.pipelines import create_pipeline, get_pipeline, list_pipelines, read_pipeline, update_pipeline
-from klientura.sales.reasons import lost_reasons, set_lost_reasons
+from klientura.sales.reasons import list_lost_reasons, set_lost_reasons
 from klientura.sales.schemas import (
     CompanyCreated,
     CompanyIn,
@@ -72,8 +72,8 @@ __all__ = [
     "get_pipeline",
     "list_companies",
     "list_deals",
+    "list_lost_reasons",
     "list_pipelines",
-    "lost_reasons",
     "move_deal",
     "read_pipeline",
     "remove_contact",

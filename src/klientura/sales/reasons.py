@@ -13,6 +13,12 @@ from klientura.sales.errors import LOST_REASON_UNKNOWN
 from klientura.sales.models import LostReason
 
 
+def list_lost_reasons(session: Session, actor: Actor) -> list[str]:
+    """The active reasons, in order, for whoever works the sales side."""
+    require(actor, "sales:read")
+    return lost_reasons(session)
+
+
 def lost_reasons(session: Session) -> list[str]:
     """The active reasons, in order."""
     rows = session.scalars(
@@ -37,7 +43,7 @@ def set_lost_reasons(session: Session, actor: Actor, names: list[str]) -> list[s
     for left in have.values():
         left.active = False
     session.flush()
-    record(session, actor, "sales.lost_reasons", "lost_reasons", None, {"reasons": before}, {"reasons": wanted})
+    record(session, actor, "sales.lost_reasons", "lost_reasons", "list", {"reasons": before}, {"reasons": wanted})
     return lost_reasons(session)
 
 
