@@ -71,6 +71,22 @@ ACCESS: dict[str, str] = {
     "GET /api/v1/deals/{deal_id}": "sales:read",
     "POST /api/v1/deals/{deal_id}/move": "sales:write",
     "GET /api/v1/deals/{deal_id}/history": "sales:read",
+    "POST /api/v1/leads": "sales:write",
+    "GET /api/v1/leads": "sales:read",
+    "GET /api/v1/leads/{lead_id}": "sales:read",
+    "POST /api/v1/leads/{lead_id}/convert": "sales:write",
+    "POST /api/v1/leads/{lead_id}/close": "sales:write",
+    "POST /api/v1/leads/{lead_id}/assign": "sales:write",
+    "POST /api/v1/tasks": "sales:write",
+    "GET /api/v1/tasks": "sales:read",
+    "GET /api/v1/tasks/{task_id}": "sales:read",
+    "PATCH /api/v1/tasks/{task_id}": "sales:write",
+    "POST /api/v1/tasks/{task_id}/done": "sales:write",
+    "POST /api/v1/tasks/{task_id}/reopen": "sales:write",
+    "GET /api/v1/tasks/{task_id}/events": "sales:read",
+    "GET /api/v1/teams": "sales:read",
+    "POST /api/v1/teams": "users:admin",
+    "PUT /api/v1/teams/{team_id}": "users:admin",
     "POST /api/v1/pipelines": "users:admin",
     "GET /api/v1/pipelines/{pipeline_id}": "sales:read",
     "PUT /api/v1/pipelines/{pipeline_id}": "users:admin",
@@ -385,7 +401,7 @@ def test_each_role_gets_what_the_matrix_says_and_a_manager_sees_only_their_own(
             r = _call(client, key, _path(template, world), token, {})
             if problem := _check(key, access, allowed, actor is not None, r, who):
                 wrong.append(problem)
-            elif who == "manager" and allowed and access != "public":
+            elif who in ("manager", "head") and allowed and access != "public":
                 if "{customer_id}" in template and key.startswith("GET") and r.status_code != 404:
                     wrong.append(f"manager {key}: {r.status_code} for another manager's card, expected 404")
                 if r.is_success and any(m in r.text for m in MARKERS):

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     # with several processes or servers, redis://host:6379 or memcached://host:11211 counts them together
     rate_limit_storage: str = "memory://"
     # how long personal data is kept where nothing needs it longer (the worker enforces it once a day)
+    sales_repeat_days: int = 180  # a request within this long of a won deal opens a repeat deal for its owner
     retention_audit_days: int = 1095  # the before/after of changes to cards in the audit log (the entry stays)
     retention_rejections_days: int = 90  # rows an import rejected, with what the file said
     retention_message_days: int = 180  # the text of sent messages and the recipient's fields frozen in them

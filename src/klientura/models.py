@@ -2,7 +2,7 @@
 
 from klientura.analytics.models import AnalyticsConfig, ClvFit, ClvRun, CustomerClv, CustomerScore, ScoreSnapshot
 from klientura.audit.models import AuditEntry
-from klientura.auth.models import ApiKey, IdempotencyRecord, User
+from klientura.auth.models import ApiKey, IdempotencyRecord, Team, User
 from klientura.campaigns.models import OutboxEvent, OutboxMessage
 from klientura.catalog.models import Category, Outlet, Product, SalesChannel
 from klientura.customers.models import Consent, Customer, CustomerTag, FieldValue, Identity, MergeRecord, Tag
@@ -21,7 +21,18 @@ from klientura.loyalty.offer_models import (
     ReferralCode,
 )
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
-from klientura.sales.models import Company, CompanyContact, Deal, DealHistory, LostReason, Pipeline, Stage
+from klientura.sales.models import (
+    Company,
+    CompanyContact,
+    Deal,
+    DealHistory,
+    Lead,
+    LostReason,
+    Pipeline,
+    Stage,
+    Task,
+    TaskEvent,
+)
 from klientura.segments.models import Segment, SegmentMember, SegmentSize
 
 metadata = Base.metadata
@@ -53,6 +64,7 @@ __all__ = [
     "Identity",
     "ImportRejection",
     "ImportRun",
+    "Lead",
     "LedgerEntry",
     "LostReason",
     "LoyaltyAccount",
@@ -78,6 +90,9 @@ __all__ = [
     "SegmentSize",
     "Stage",
     "Tag",
+    "Task",
+    "TaskEvent",
+    "Team",
     "User",
     "metadata",
 ]

@@ -25,10 +25,10 @@ def test_every_command_exists_on_import_alone_and_bad_settings_are_a_readable_er
         "from typer.testing import CliRunner; from klientura.cli import app; "
         "print(*(CliRunner().invoke(app, [c, '--help']).exit_code for c in "
         "('init', 'serve', 'demo', 'sync', 'worker', 'send', 'db', 'user', 'apikey', 'import', 'dedup', "
-        "'analytics', 'clv', 'backup', 'restore')))"
+        "'analytics', 'clv', 'backup', 'restore', 'team')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["0"] * 15, done.stdout + done.stderr
+    assert done.stdout.split() == ["0"] * 16, done.stdout + done.stderr
     monkeypatch.setenv("KLIENTURA_DEDUP_THRESHOLD", "a lot")
     r = CliRunner().invoke(app, ["dedup", "scan"])
     assert r.exit_code == 2 and "KLIENTURA_DEDUP_THRESHOLD" in r.output, r.output
@@ -170,3 +170,20 @@ def test_users_and_keys_are_managed_from_the_command_line(env: Path) -> None:
     assert runner.invoke(app, ["apikey", "revoke", "1"]).exit_code == 0
     assert "revoked" in runner.invoke(app, ["apikey", "list"]).output
     assert runner.invoke(app, ["apikey", "revoke", "99"]).exit_code == 2
+
+
+def test_teams_under_heads_are_managed_from_the_command_line(env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    for email, role in (("head@shop.ru", "head"), ("ann@shop.ru", "manager"), ("bob@shop.ru", "manager")):
+        made = runner.invoke(app, ["user", "create", email, "--role", role, "--password", "password123"])
+        assert made.exit_code == 0, made.output
+    not_head = runner.invoke(app, ["team", "create", "Опт", "--head", "ann@shop.ru"])
+    assert not_head.exit_code == 2 and "head" in not_head.output
+    assert runner.invoke(app, ["team", "create", "Опт", "--head", "head@shop.ru"]).exit_code == 0
+    assert runner.invoke(app, ["team", "create", "Опт"]).exit_code == 2  # the name is taken
+    staffed = runner.invoke(app, ["team", "set", "Опт", "-m", "ann@shop.ru", "-m", "bob@shop.ru"])
+    assert staffed.exit_code == 0 and "2 members" in staffed.output, staffed.output
+    listed = runner.invoke(app, ["team", "list"]).output
+    assert "Опт\thead@shop.ru\tann@shop.ru, bob@shop.ru" in listed, listed
+    assert runner.invoke(app, ["team", "set", "Нет такой", "-m", "ann@shop.ru"]).exit_code == 2

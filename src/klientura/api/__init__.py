@@ -15,6 +15,7 @@ from klientura.api import (
     dedup,
     events,
     imports,
+    leads,
     loyalty,
     loyalty_offers,
     orders,
@@ -22,6 +23,8 @@ from klientura.api import (
     privacy,
     sales,
     segments,
+    tasks,
+    teams,
 )
 from klientura.api.problems import install as install_problem_handlers
 
@@ -46,6 +49,9 @@ def router() -> APIRouter:
         sales,
         pipelines,
         deals,
+        leads,
+        tasks,
+        teams,
     ):
         api.include_router(module.router)
     api.include_router(pipelines.reasons_router)

@@ -19,6 +19,7 @@ class Actor:
     name: str
     role: str = "admin"
     scopes: frozenset[str] = field(default_factory=frozenset)
+    team: frozenset[int] = field(default_factory=frozenset)  # a head of sales': the members of the teams they head
 
     @property
     def is_user(self) -> bool:

@@ -2,8 +2,18 @@
 
 from klientura.auth.errors import CROSS_SITE, KEY_LENGTH, KEY_RACE_FAILED, NOT_SIGNED_IN
 from klientura.auth.guard import Guard
-from klientura.auth.models import ApiKey, IdempotencyRecord, User, UserSession
-from klientura.auth.permissions import ROLES, SCOPES, Permission, Role, can, owner_scope, permissions_of, require
+from klientura.auth.models import ApiKey, IdempotencyRecord, Team, User, UserSession
+from klientura.auth.permissions import (
+    ROLES,
+    SCOPES,
+    Permission,
+    Role,
+    can,
+    confined,
+    owner_scope,
+    permissions_of,
+    require,
+)
 from klientura.auth.service import (
     KEYS_CHANNEL,
     actor_for_api_key,
@@ -25,6 +35,7 @@ from klientura.auth.service import (
     user_by_email,
 )
 from klientura.auth.sessions import end_session, end_sessions_of, start_session, user_of_session
+from klientura.auth.teams import create_team, get_team, list_teams, set_team, team_by_name
 
 __all__ = [
     "CROSS_SITE",
@@ -39,6 +50,7 @@ __all__ = [
     "IdempotencyRecord",
     "Permission",
     "Role",
+    "Team",
     "User",
     "UserSession",
     "actor_for_api_key",
@@ -46,16 +58,20 @@ __all__ = [
     "authenticate",
     "cached_api_key_actor",
     "can",
+    "confined",
     "create_api_key",
+    "create_team",
     "create_user",
     "end_session",
     "end_sessions_of",
     "forget_api_keys",
     "forget_idempotency",
+    "get_team",
     "get_user",
     "idempotent_lookup",
     "idempotent_store",
     "list_api_keys",
+    "list_teams",
     "list_users",
     "owner_scope",
     "permissions_of",
@@ -63,7 +79,9 @@ __all__ = [
     "revoke_api_key",
     "set_active",
     "set_password",
+    "set_team",
     "start_session",
+    "team_by_name",
     "user_by_email",
     "user_of_session",
 ]

@@ -23,3 +23,6 @@ NOT_SIGNED_IN = code("auth.required", N_("log in or send an API key: 'Authorizat
 THROTTLED = code("auth.throttled", N_("too many failed attempts; try again in %(retry_after)s seconds"))
 USER_NOT_FOUND = code("user.not_found", N_("user %(id)s not found"))
 CROSS_SITE = code("auth.cross_site", N_("a request from another site was refused (no valid CSRF token)"))
+TEAM_NOT_FOUND = code("team.not_found", N_("team %(id)s not found"))
+TEAM_EXISTS = code("team.exists", N_("a team named %(name)s exists"))
+NOT_A_HEAD = code("team.head_role", N_("user %(id)s cannot head a team: give them the role 'head' first"))

@@ -8,7 +8,7 @@ from klientura.audit import Actor
 from klientura.auth.errors import NOT_PERMITTED
 from klientura.kit.errors import Forbidden
 
-Role = Literal["admin", "marketer", "manager", "analyst"]
+Role = Literal["admin", "marketer", "head", "manager", "analyst"]
 Permission = Literal[
     "customers:read",
     "customers:write",
@@ -35,24 +35,26 @@ Permission = Literal[
 ]
 ROLES: tuple[Role, ...] = get_args(Role)
 SCOPES: tuple[Permission, ...] = get_args(Permission)  # a permission is also an API key's scope
+_MANAGER = frozenset[Permission](
+    {
+        "customers:read",
+        "customers:write",
+        "orders:read",
+        "orders:write",
+        "events:read",
+        "events:write",
+        "catalog:read",
+        "loyalty:read",
+        "sales:read",
+        "sales:write",
+    }
+)
 _ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "admin": frozenset(SCOPES),
     "marketer": frozenset(s for s in SCOPES if s != "users:admin"),
     "analyst": frozenset(s for s in SCOPES if s.endswith(":read")),
-    "manager": frozenset[Permission](
-        {
-            "customers:read",
-            "customers:write",
-            "orders:read",
-            "orders:write",
-            "events:read",
-            "events:write",
-            "catalog:read",
-            "loyalty:read",
-            "sales:read",
-            "sales:write",
-        }
-    ),
+    "head": _MANAGER | {"analytics:read", "segments:read", "campaigns:read"},
+    "manager": _MANAGER,
 }
 
 
@@ -73,8 +75,16 @@ def require(actor: Actor, permission: Permission) -> None:
         raise Forbidden(NOT_PERMITTED, actor=actor.name, permission=permission)
 
 
-def owner_scope(actor: Actor) -> int | None:
-    """The user id a manager is confined to (their own customers), or None for everyone else."""
-    if actor.type == "user" and actor.role == "manager":
-        return actor.id
+def owner_scope(actor: Actor) -> frozenset[int] | None:
+    """The owners whose records the actor is confined to: a manager's own, a head of sales' own and their teams';
+    None for everyone else (they see all)."""
+    if actor.type == "user" and actor.role == "manager" and actor.id is not None:
+        return frozenset({actor.id})
+    if actor.type == "user" and actor.role == "head" and actor.id is not None:
+        return actor.team | {actor.id}
     return None
+
+
+def confined(actor: Actor) -> bool:
+    """Whether the actor sees only some owners' records (a manager, a head of sales)."""
+    return owner_scope(actor) is not None

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session
 
 from klientura.audit import Actor, record
 from klientura.auth.errors import (
@@ -26,7 +27,7 @@ from klientura.auth.errors import (
     WRONG_PASSWORD,
 )
 from klientura.auth.guard import Guard
-from klientura.auth.models import ApiKey, IdempotencyRecord, User
+from klientura.auth.models import ApiKey, IdempotencyRecord, Team, User
 from klientura.auth.passwords import hash_password, needs_rehash, verify_password, waste_time
 from klientura.auth.permissions import ROLES, SCOPES, require
 from klientura.auth.sessions import end_sessions_of
@@ -37,7 +38,14 @@ from klientura.kit.memo import Memo, Memos
 
 
 def actor_for_user(user: User) -> Actor:
-    return Actor(type="user", id=user.id, name=user.email, role=user.role)
+    """The user as an actor; a head of sales carries the members of the teams they head (asked of the session the
+    user was read in; a detached head sees only their own)."""
+    team: frozenset[int] = frozenset()
+    if user.role == "head" and (session := object_session(user)) is not None:
+        team = frozenset(
+            session.scalars(select(User.id).join(Team, User.team_id == Team.id).where(Team.head_id == user.id))
+        )
+    return Actor(type="user", id=user.id, name=user.email, role=user.role, team=team)
 
 
 def create_user(

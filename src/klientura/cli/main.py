@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from klientura.cli import analytics, backups, clv, demo, imports, privacy, serving, store, worker
+from klientura.cli import analytics, backups, clv, demo, imports, privacy, serving, store, teams, worker
 from klientura.cli.common import load_settings
 
 app = typer.Typer(help="Klientura: one customer base, understood and kept.", no_args_is_help=True)
@@ -15,6 +15,7 @@ for commands in (store.app, backups.app, serving.app, demo.app, analytics.app, w
 app.add_typer(store.db_app, name="db")
 app.add_typer(store.user_app, name="user")
 app.add_typer(store.key_app, name="apikey")
+app.add_typer(teams.team_app, name="team")
 app.add_typer(imports.import_app, name="import")
 app.add_typer(imports.dedup_app, name="dedup")
 app.add_typer(analytics.analytics_app, name="analytics")

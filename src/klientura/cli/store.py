@@ -58,7 +58,7 @@ def init(
 def user_create(
     ctx: typer.Context,
     email: str,
-    role: Annotated[str, typer.Option(help="admin | marketer | manager | analyst")] = "marketer",
+    role: Annotated[str, typer.Option(help="admin | marketer | head | manager | analyst")] = "marketer",
     name: Annotated[str, typer.Option()] = "",
     password: Annotated[str | None, typer.Option()] = None,
 ) -> None:

@@ -20,7 +20,7 @@ def visible_clause(actor: Actor) -> ColumnElement[bool]:
     """The cards the actor sees: active ones (not merged away), a manager's own only."""
     owner = owner_scope(actor)
     active = Customer.merged_into_id.is_(None)
-    return active if owner is None else and_(active, Customer.owner_id == owner)
+    return active if owner is None else and_(active, Customer.owner_id.in_(owner))
 
 
 def survivors_of(session: Session, cards: Sequence[int] | Select[Any]) -> dict[int, int]:

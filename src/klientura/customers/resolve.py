@@ -55,6 +55,14 @@ class Prepared:
 NAME_LIMIT = 100  # the name columns
 
 
+def owner_for(actor: Actor, scope: frozenset[int] | None, wanted: int | None) -> int | None:
+    """Whose a new card is: the one asked for, when a confined actor (a manager, a head) may give it to them;
+    otherwise a confined actor's own."""
+    if scope is None:
+        return wanted
+    return wanted if wanted is not None and wanted in scope else actor.id
+
+
 def check_owner(session: Session, user_id: int) -> None:
     """A card's owner is an active user (a 422 naming the id, not the store's foreign-key error)."""
     if get_user(session, user_id) is None:
@@ -171,7 +179,7 @@ def resolve(
         owner = owner_scope(actor)
         if target is not None:
             customer = session.get_one(Customer, target)
-            if owner is not None and customer.owner_id != owner:
+            if owner is not None and customer.owner_id not in owner:
                 raise Forbidden(CONTACT_OF_ANOTHER_MANAGER)
             return _enrich(session, actor, customer, prepared, found, source)
         if not create:
@@ -180,7 +188,7 @@ def resolve(
             raise ValidationFailed(NAME_OR_IDENTITY_NEEDED)
         try:
             with session.begin_nested():
-                customer = Customer(**prepared.profile, owner_id=owner if owner is not None else prepared.owner_id)
+                customer = Customer(**prepared.profile, owner_id=owner_for(actor, owner, prepared.owner_id))
                 customer.attributes = dict(prepared.attributes)
                 session.add(customer)
                 session.flush()

@@ -40,7 +40,7 @@ def get_customer(session: Session, actor: Actor, customer_id: int, *, follow_mer
     if follow_merge and customer is not None and customer.merged_into_id is not None:
         customer = session.get(Customer, survivors_of(session, [customer.id]).get(customer.id, customer.id))
     owner = owner_scope(actor)
-    if customer is None or (owner is not None and customer.owner_id != owner):
+    if customer is None or (owner is not None and customer.owner_id not in owner):
         raise NotFound(CUSTOMER_NOT_FOUND, id=customer_id)
     return customer
 
@@ -50,7 +50,7 @@ def sees(session: Session, actor: Actor, customer_id: int | None) -> bool:
     owner = owner_scope(actor)
     if owner is None or customer_id is None:
         return True
-    return session.scalar(select(Customer.owner_id).where(Customer.id == customer_id)) == owner
+    return session.scalar(select(Customer.owner_id).where(Customer.id == customer_id)) in owner
 
 
 def visible_id(session: Session, actor: Actor, customer_id: int) -> int:
@@ -63,11 +63,22 @@ def visible_id(session: Session, actor: Actor, customer_id: int) -> int:
         if row is None:
             break
         if row.merged_into_id is None:
-            if owner is not None and row.owner_id != owner:
+            if owner is not None and row.owner_id not in owner:
                 break
             return current
         current = row.merged_into_id
     raise NotFound(CUSTOMER_NOT_FOUND, id=customer_id)
+
+
+def owner_of(session: Session, customer_id: int) -> int | None:
+    """The card's manager (for routing what reaches the card; no visibility check: the caller has the card)."""
+    return session.scalar(select(Customer.owner_id).where(Customer.id == customer_id))
+
+
+def lock_card(session: Session, customer_id: int) -> None:
+    """Hold the card's row until the transaction ends (PostgreSQL; SQLite's writers are serialised already), so
+    that two requests deciding something about one person (the repeat-request rule) take turns."""
+    session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update())
 
 
 def get_for_write(session: Session, actor: Actor, customer_id: int) -> Customer:
@@ -109,7 +120,7 @@ def update_customer(session: Session, actor: Actor, customer_id: int, patch: Cus
             value = clean_name(value)
         elif name == "gender":
             value = normalize_gender(value)
-        elif name == "owner_id" and owner_scope(actor) is not None and value != actor.id:
+        elif name == "owner_id" and (own := owner_scope(actor)) is not None and value not in own:
             raise ValidationFailed(OWNER_CHANGE_FORBIDDEN)
         elif name == "owner_id" and value is not None:
             check_owner(session, value)
@@ -307,5 +318,5 @@ def names_of(session: Session, actor: Actor, ids: list[int]) -> dict[int, str]:
     stmt = select(Customer).where(Customer.id.in_(ids))
     owner = owner_scope(actor)
     if owner is not None:
-        stmt = stmt.where(Customer.owner_id == owner)
+        stmt = stmt.where(Customer.owner_id.in_(owner))
     return {c.id: c.full_name or f"#{c.id}" for c in session.scalars(stmt)}

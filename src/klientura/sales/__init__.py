@@ -1,4 +1,5 @@
-"""Sales: companies with their contacts (pipelines, leads, deals, stage history, tasks and quotes follow)."""
+"""Sales: companies with their contacts, pipelines, deals with their append-only history, leads routed by the
+repeat-request rule, tasks (quotes and documents follow)."""
 
 from klientura.sales.companies import (
     add_contact,
@@ -11,8 +12,21 @@ from klientura.sales.companies import (
 )
 from klientura.sales.deals import create_deal, deal_history, get_deal, list_deals, move_deal
 from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NOT_FOUND
+from klientura.sales.lead_access import get_lead
+from klientura.sales.leads import assign_lead, close_lead, convert_lead, list_leads, submit_request
 from klientura.sales.merging import DealsMerge
-from klientura.sales.models import Company, CompanyContact, Deal, DealHistory, LostReason, Pipeline, Stage
+from klientura.sales.models import (
+    Company,
+    CompanyContact,
+    Deal,
+    DealHistory,
+    Lead,
+    LostReason,
+    Pipeline,
+    Stage,
+    Task,
+    TaskEvent,
+)
 from klientura.sales.pipelines import create_pipeline, get_pipeline, list_pipelines, read_pipeline, update_pipeline
 from klientura.sales.reasons import list_lost_reasons, set_lost_reasons
 from klientura.sales.schemas import (
@@ -23,15 +37,38 @@ from klientura.sales.schemas import (
     CompanyUpdate,
     ContactIn,
     ContactRead,
+    ConvertIn,
     DealIn,
     DealPage,
     DealRead,
     HistoryRead,
+    LeadAssign,
+    LeadClose,
+    LeadIn,
+    LeadOutcome,
+    LeadPage,
+    LeadRead,
     MoveIn,
     PipelineIn,
     PipelineRead,
     StageIn,
     StageRead,
+    TaskDone,
+    TaskEventRead,
+    TaskIn,
+    TaskPage,
+    TaskRead,
+    TaskUpdate,
+)
+from klientura.sales.tasks import (
+    complete_task,
+    create_task,
+    get_task,
+    list_tasks,
+    reopen_task,
+    task_events,
+    tasks_query,
+    update_task,
 )
 
 __all__ = [
@@ -46,6 +83,7 @@ __all__ = [
     "CompanyUpdate",
     "ContactIn",
     "ContactRead",
+    "ConvertIn",
     "Deal",
     "DealHistory",
     "DealIn",
@@ -53,6 +91,13 @@ __all__ = [
     "DealRead",
     "DealsMerge",
     "HistoryRead",
+    "Lead",
+    "LeadAssign",
+    "LeadClose",
+    "LeadIn",
+    "LeadOutcome",
+    "LeadPage",
+    "LeadRead",
     "LostReason",
     "MoveIn",
     "Pipeline",
@@ -61,23 +106,45 @@ __all__ = [
     "Stage",
     "StageIn",
     "StageRead",
+    "Task",
+    "TaskDone",
+    "TaskEvent",
+    "TaskEventRead",
+    "TaskIn",
+    "TaskPage",
+    "TaskRead",
+    "TaskUpdate",
     "add_contact",
+    "assign_lead",
+    "close_lead",
+    "complete_task",
     "contacts_of",
+    "convert_lead",
     "create_company",
     "create_deal",
     "create_pipeline",
+    "create_task",
     "deal_history",
     "get_company",
     "get_deal",
+    "get_lead",
     "get_pipeline",
+    "get_task",
     "list_companies",
     "list_deals",
+    "list_leads",
     "list_lost_reasons",
     "list_pipelines",
+    "list_tasks",
     "move_deal",
     "read_pipeline",
     "remove_contact",
+    "reopen_task",
     "set_lost_reasons",
+    "submit_request",
+    "task_events",
+    "tasks_query",
     "update_company",
     "update_pipeline",
+    "update_task",
 ]

@@ -10,23 +10,23 @@ from sqlalchemy.exc import IntegrityError
 
 from klientura import customers
 from klientura.audit import Actor, record
-from klientura.auth import owner_scope, require
+from klientura.auth import require
 from klientura.db import Session
 from klientura.kit.errors import Conflict, NotFound, ValidationFailed
 from klientura.kit.pagination import decode_cursor, encode_cursor
 from klientura.kit.phones import normalize_phone
 from klientura.kit.requisites import normalize_inn, normalize_kpp, normalize_ogrn
 from klientura.kit.shop import Shop
-from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NAME_NEEDED, COMPANY_NOT_FOUND, OWNER_FORBIDDEN
+from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NAME_NEEDED, COMPANY_NOT_FOUND
 from klientura.sales.models import Company, CompanyContact
+from klientura.sales.owners import owner_for, sees, visible
 from klientura.sales.schemas import CompanyIn, CompanyUpdate, ContactIn, ContactRead
 
 _FIELDS = ("name", "kpp", "ogrn", "industry", "size", "address", "city", "phone", "site", "owner_id")
 
 
 def _sees(actor: Actor, company: Company) -> bool:
-    owner = owner_scope(actor)
-    return company.deleted_at is None and (owner is None or company.owner_id == owner)
+    return company.deleted_at is None and sees(actor, company.owner_id)
 
 
 def _clean(data: dict[str, Any], shop: Shop) -> dict[str, Any]:
@@ -45,14 +45,7 @@ def _clean(data: dict[str, Any], shop: Shop) -> dict[str, Any]:
 
 
 def _owner(session: Session, actor: Actor, wanted: int | None) -> int | None:
-    own = owner_scope(actor)
-    if own is not None:
-        if wanted is not None and wanted != own:
-            raise ValidationFailed(OWNER_FORBIDDEN, field="owner_id")
-        return own
-    if wanted is not None:
-        customers.check_owner(session, wanted)
-    return wanted
+    return owner_for(session, actor, wanted, default_self=False)
 
 
 def create_company(session: Session, actor: Actor, data: CompanyIn, shop: Shop) -> tuple[Company, bool]:
@@ -107,8 +100,7 @@ def list_companies(
     """A page of the companies the actor sees, newest first, by a part of the name or the exact INN."""
     require(actor, "sales:read")
     stmt = select(Company).where(Company.deleted_at.is_(None))
-    if (own := owner_scope(actor)) is not None:
-        stmt = stmt.where(Company.owner_id == own)
+    stmt = stmt.where(visible(actor, Company.owner_id))
     if q:
         stmt = stmt.where(Company.name.ilike(f"%{q.replace('%', '').replace('_', '')}%"))
     if inn:
@@ -168,6 +160,17 @@ def remove_contact(session: Session, actor: Actor, company_id: int, customer_id:
         delete(CompanyContact).where(CompanyContact.company_id == company.id, CompanyContact.customer_id == customer_id)
     )
     record(session, actor, "company.contact_removed", "company", company.id, {"customer_id": customer_id}, None)
+
+
+def companies_of(session: Session, customer_id: int) -> list[int]:
+    """The ids of the live companies the person is a contact of."""
+    return list(
+        session.scalars(
+            select(CompanyContact.company_id)
+            .join(Company, Company.id == CompanyContact.company_id)
+            .where(CompanyContact.customer_id == customer_id, Company.deleted_at.is_(None))
+        )
+    )
 
 
 def contacts_of(session: Session, actor: Actor, company_id: int) -> list[ContactRead]:

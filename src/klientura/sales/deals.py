@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from klientura import customers
 from klientura.audit import Actor, record
-from klientura.auth import owner_scope, require
+from klientura.auth import require
 from klientura.db import Session, utcnow
 from klientura.kit.errors import NotFound, ValidationFailed
 from klientura.kit.pagination import decode_cursor, encode_cursor
@@ -19,13 +19,18 @@ from klientura.sales.errors import (
     DEAL_NOT_FOUND,
     LOST_REASON_NEEDED,
     NO_OPEN_STAGE,
-    OWNER_FORBIDDEN,
     STAGE_ELSEWHERE,
 )
 from klientura.sales.models import Deal, DealHistory, Stage
+from klientura.sales.owners import owner_for, sees, visible
 from klientura.sales.pipelines import get_pipeline
 from klientura.sales.reasons import checked_reason
 from klientura.sales.schemas import DealIn, MoveIn
+
+
+def open_stage(session: Session, pipeline_id: int) -> Stage:
+    """The pipeline's first live open stage: where a deal starts."""
+    return _stage(session, pipeline_id, None)
 
 
 def _stage(session: Session, pipeline_id: int, stage_id: int | None) -> Stage:
@@ -45,7 +50,13 @@ def _stage(session: Session, pipeline_id: int, stage_id: int | None) -> Stage:
 
 
 def _append(
-    session: Session, actor: Actor, deal: Deal, from_stage: int | None, stage: Stage, reason: str | None
+    session: Session,
+    actor: Actor,
+    deal: Deal,
+    from_stage: int | None,
+    stage: Stage,
+    reason: str | None,
+    kind: str = "move",
 ) -> None:
     session.add(
         DealHistory(
@@ -59,6 +70,7 @@ def _append(
             amount=deal.amount,
             probability=deal.probability if deal.probability is not None else stage.probability,
             reason=reason,
+            kind=kind,
         )
     )
 
@@ -67,24 +79,18 @@ def create_deal(session: Session, actor: Actor, data: DealIn, shop: Shop) -> Dea
     require(actor, "sales:write")
     pipeline = get_pipeline(session, actor, data.pipeline_id)
     stage = _stage(session, pipeline.id, data.stage_id)
+    owner = owner_for(session, actor, data.owner_id)
     customer_id = None
     if data.customer_id is not None:
         customer_id = customers.get_customer(session, actor, data.customer_id).id
     elif data.customer is not None:
-        customer_id = customers.resolve(session, actor, customers.prepare(data.customer, shop=shop)).customer_id
+        prepared = customers.prepare(data.customer, shop=shop)
+        if prepared.owner_id is None:
+            prepared.owner_id = owner  # a new card is the deal owner's
+        customer_id = customers.resolve(session, actor, prepared).customer_id
     company_id = get_company(session, actor, data.company_id).id if data.company_id is not None else None
     if customer_id is None and company_id is None:
         raise ValidationFailed(DEAL_NEEDS_PARTY, field="customer")
-    own = owner_scope(actor)
-    if own is not None and data.owner_id not in (None, own):
-        raise ValidationFailed(OWNER_FORBIDDEN, field="owner_id")
-    if own is not None:
-        owner: int | None = own
-    elif data.owner_id is not None:
-        owner = data.owner_id
-        customers.check_owner(session, owner)
-    else:
-        owner = actor.id if actor.type == "user" else None  # a person's deal is theirs; an integration's nobody's
     deal = Deal(
         pipeline_id=pipeline.id,
         stage_id=stage.id,
@@ -104,9 +110,14 @@ def create_deal(session: Session, actor: Actor, data: DealIn, shop: Shop) -> Dea
     )
     if stage.kind == "lost":
         raise ValidationFailed(LOST_REASON_NEEDED, field="stage_id")
+    return insert_deal(session, actor, deal, stage)
+
+
+def insert_deal(session: Session, actor: Actor, deal: Deal, stage: Stage) -> Deal:
+    """Store a new deal (checked by the caller) with its first history entry and its audit record."""
     session.add(deal)
     session.flush()
-    _append(session, actor, deal, None, stage, None)
+    _append(session, actor, deal, None, stage, None, "create")
     record(session, actor, "deal.create", "deal", deal.id, None, {"title": deal.title, "amount": str(deal.amount)})
     return deal
 
@@ -114,8 +125,7 @@ def create_deal(session: Session, actor: Actor, data: DealIn, shop: Shop) -> Dea
 def get_deal(session: Session, actor: Actor, deal_id: int) -> Deal:
     require(actor, "sales:read")
     deal = session.get(Deal, deal_id)
-    own = owner_scope(actor)
-    if deal is None or deal.deleted_at is not None or (own is not None and deal.owner_id != own):
+    if deal is None or deal.deleted_at is not None or not sees(actor, deal.owner_id):
         raise NotFound(DEAL_NOT_FOUND, id=deal_id)
     return deal
 
@@ -162,8 +172,7 @@ def list_deals(
 ) -> tuple[list[Deal], str | None]:
     require(actor, "sales:read")
     stmt = select(Deal).where(Deal.deleted_at.is_(None))
-    if (own := owner_scope(actor)) is not None:
-        stmt = stmt.where(Deal.owner_id == own)
+    stmt = stmt.where(visible(actor, Deal.owner_id))
     for column, value in ((Deal.pipeline_id, pipeline_id), (Deal.stage_id, stage_id), (Deal.status, status)):
         if value is not None:
             stmt = stmt.where(column == value)

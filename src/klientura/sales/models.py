@@ -102,6 +102,7 @@ class Deal(Base):
     utm_medium: Mapped[str | None] = mapped_column(String(100))
     utm_campaign: Mapped[str | None] = mapped_column(String(100))
     lost_reason: Mapped[str | None] = mapped_column(String(200))
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))  # the won deal a repeat request followed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
@@ -127,6 +128,9 @@ class DealHistory(Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     probability: Mapped[int]
     reason: Mapped[str | None] = mapped_column(String(200))  # a lost reason, a correction's
+    kind: Mapped[str] = mapped_column(
+        String(12), default="move", server_default="move"
+    )  # create | move | reassign | probability
 
 
 class LostReason(Base):
@@ -139,3 +143,85 @@ class LostReason(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class Lead(Base):
+    """A request: interest someone showed (a call, a form, a message, an e-mail), always on their customer card.
+    The repeat-request rule decides where it goes (``outcome``): a new lead, joined to the person's open lead,
+    attached to their open deal, or a repeat deal for the owner of their recently won one."""
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        Index("ix_leads_customer", "customer_id", "status"),
+        Index("ix_leads_owner_status", "owner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    channel: Mapped[str] = mapped_column(String(16))  # call | form | message | email | chat | visit | other
+    text: Mapped[str | None] = mapped_column(String(4000))
+    source: Mapped[str | None] = mapped_column(String(64))
+    utm_source: Mapped[str | None] = mapped_column(String(100))
+    utm_medium: Mapped[str | None] = mapped_column(String(100))
+    utm_campaign: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | converted | closed | attached
+    outcome: Mapped[str] = mapped_column(String(12), default="lead")  # lead | joined | attached | repeat
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))  # joined: the open lead it joined
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    close_reason: Mapped[str | None] = mapped_column(String(16))  # junk | duplicate | no_need | other
+    close_note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+
+class Task(Base):
+    """Something to do by a time: a call, a meeting, an e-mail, a to-do; assigned to a user, about a deal, a lead,
+    a customer or a company; done with its result. Its delegations and reschedules are :class:`TaskEvent`."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_assignee_due", "assignee_id", "done_at", "due_at"),
+        Index("ix_tasks_deal", "deal_id"),
+        Index("ix_tasks_lead", "lead_id"),
+        Index("ix_tasks_customer", "customer_id"),
+        Index("ix_tasks_company", "company_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # call | meeting | email | todo
+    title: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(String(2000))
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    due_at: Mapped[datetime]
+    minutes: Mapped[int | None]  # a meeting's length, for the calendar
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    created_by_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+    result: Mapped[str | None] = mapped_column(String(2000))
+    reminded_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+
+class TaskEvent(Base):
+    """What happened to a task, in order: created, delegated (from whom to whom), rescheduled, done, reopened."""
+
+    __tablename__ = "task_events"
+    __table_args__ = (Index("ix_task_events_task", "task_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None]
+    actor_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(12))  # created | delegated | rescheduled | done | reopened
+    from_user_id: Mapped[int | None]
+    to_user_id: Mapped[int | None]
+    due_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(String(2000))

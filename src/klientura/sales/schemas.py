@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from klientura.customers import CustomerIn
 from klientura.kit.bounds import Amount, Id, Identifier
@@ -162,6 +162,7 @@ class DealRead(BaseModel):
     owner_id: int | None
     source: str | None
     lost_reason: str | None
+    repeat_of_id: int | None = Field(description="the won deal a repeat request followed")
     created_at: datetime
     closed_at: datetime | None
 
@@ -182,3 +183,160 @@ class HistoryRead(BaseModel):
     amount: Decimal
     probability: int
     reason: str | None
+    kind: str = Field(description="create | move | reassign | probability")
+
+
+Channel = Literal["call", "form", "message", "email", "chat", "visit", "other"]
+
+
+class LeadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: Id | None = Field(default=None, description="the person's card, or their identities in customer")
+    customer: CustomerIn | None = Field(default=None, description="identities, as POST /customers: found or made")
+    company_id: Id | None = None
+    channel: Channel
+    text: str | None = Field(default=None, max_length=4000, description="what they asked")
+    source: str | None = Field(default=None, max_length=64, description="by default the channel")
+    utm_source: str | None = Field(default=None, max_length=100)
+    utm_medium: str | None = Field(default=None, max_length=100)
+    utm_campaign: str | None = Field(default=None, max_length=100)
+
+
+class LeadOutcome(BaseModel):
+    outcome: Literal["lead", "joined", "attached", "repeat"] = Field(
+        description="lead: a new lead; joined: to the person's open lead; attached: to their open deal; "
+        "repeat: a repeat deal for the owner of their recently won one"
+    )
+    lead_id: int
+    parent_lead_id: int | None
+    deal_id: int | None
+    customer_id: int
+    customer_created: bool
+    owner_id: int | None
+    task_id: int | None = Field(description="the owner's task to answer the request")
+
+
+class LeadRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    customer_id: int
+    company_id: int | None
+    channel: str
+    text: str | None
+    source: str | None
+    utm_source: str | None
+    utm_medium: str | None
+    utm_campaign: str | None
+    status: str
+    outcome: str
+    parent_id: int | None
+    deal_id: int | None
+    owner_id: int | None
+    close_reason: str | None
+    close_note: str | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class LeadPage(BaseModel):
+    items: list[LeadRead]
+    next_cursor: str | None
+
+
+class ConvertIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pipeline_id: Id
+    stage_id: Id | None = None
+    title: str | None = Field(default=None, max_length=300, description="by default the request's text")
+    amount: Amount = Decimal(0)
+    company_id: Id | None = None
+    owner_id: Id | None = None
+    expected_close: date | None = None
+
+
+class LeadClose(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["junk", "duplicate", "no_need", "other"]
+    note: str | None = Field(default=None, max_length=500)
+
+
+class LeadAssign(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    owner_id: Id
+
+
+TaskKind = Literal["call", "meeting", "email", "todo"]
+
+
+class TaskIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: TaskKind = "todo"
+    title: str = Field(min_length=1, max_length=300)
+    note: str | None = Field(default=None, max_length=2000)
+    assignee_id: Id | None = Field(default=None, description="by default whoever creates it")
+    due_at: AwareDatetime
+    minutes: int | None = Field(default=None, ge=1, le=1440, description="a meeting's length")
+    deal_id: Id | None = None
+    lead_id: Id | None = None
+    customer_id: Id | None = None
+    company_id: Id | None = None
+
+
+class TaskUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: TaskKind | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    note: str | None = Field(default=None, max_length=2000)
+    assignee_id: Id | None = Field(default=None, description="a delegation, kept in the task's events")
+    due_at: AwareDatetime | None = Field(default=None, description="a reschedule, kept in the task's events")
+    minutes: int | None = Field(default=None, ge=1, le=1440)
+    note_for_change: str | None = Field(default=None, max_length=2000, description="why (a reschedule's reason)")
+
+
+class TaskDone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    result: str | None = Field(default=None, max_length=2000)
+
+
+class TaskRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    title: str
+    note: str | None
+    assignee_id: int
+    due_at: datetime
+    minutes: int | None
+    deal_id: int | None
+    lead_id: int | None
+    customer_id: int | None
+    company_id: int | None
+    created_at: datetime
+    done_at: datetime | None
+    result: str | None
+
+
+class TaskPage(BaseModel):
+    items: list[TaskRead]
+    next_cursor: str | None
+
+
+class TaskEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    actor_name: str
+    kind: str
+    from_user_id: int | None
+    to_user_id: int | None
+    due_at: datetime | None
+    note: str | None
