@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Query, Response
 
 from klientura import sales
 from klientura.deps import ActorDep, SessionDep, ShopDep, new_router
 from klientura.kit.bounds import Cursor, Id
-from klientura.sales import DealIn, DealPage, DealRead, HistoryRead, MoveIn
+from klientura.sales import DealIn, DealPage, DealRead, DealUpdate, HistoryRead, MoveIn, OrderLink
 
 router = new_router(read="sales:read", write="sales:write", prefix="/deals", tags=["deals"])
 
@@ -18,7 +18,7 @@ router = new_router(read="sales:read", write="sales:write", prefix="/deals", tag
     "", status_code=201, response_model=DealRead, summary="A deal: a customer (or identities) and/or a company"
 )
 def create(data: DealIn, session: SessionDep, actor: ActorDep, shop: ShopDep) -> DealRead:
-    return DealRead.model_validate(sales.create_deal(session, actor, data, shop))
+    return sales.deal_read(session, sales.create_deal(session, actor, data, shop))
 
 
 @router.get("", response_model=DealPage, summary="Deals you see, newest first (cursor pagination)")
@@ -42,19 +42,49 @@ def list_all(
         cursor=cursor,
         limit=limit,
     )
-    return DealPage(items=[DealRead.model_validate(d) for d in rows], next_cursor=nxt)
+    return DealPage(items=sales.deal_reads(session, rows), next_cursor=nxt)
 
 
 @router.get("/{deal_id}", response_model=DealRead)
 def get(deal_id: Id, session: SessionDep, actor: ActorDep) -> DealRead:
-    return DealRead.model_validate(sales.get_deal(session, actor, deal_id))
+    return sales.deal_read(session, sales.get_deal(session, actor, deal_id))
 
 
 @router.post("/{deal_id}/move", response_model=DealRead, summary="To another stage (lost needs its reason)")
 def move(deal_id: Id, data: MoveIn, session: SessionDep, actor: ActorDep) -> DealRead:
-    return DealRead.model_validate(sales.move_deal(session, actor, deal_id, data))
+    return sales.deal_read(session, sales.move_deal(session, actor, deal_id, data))
 
 
 @router.get("/{deal_id}/history", response_model=list[HistoryRead], summary="Every move, append-only")
 def history(deal_id: Id, session: SessionDep, actor: ActorDep) -> list[HistoryRead]:
     return [HistoryRead.model_validate(h) for h in sales.deal_history(session, actor, deal_id)]
+
+
+@router.patch(
+    "/{deal_id}",
+    response_model=DealRead,
+    summary="Title, amount, expected close, probability override, owner (each change of the last three in history)",
+)
+def update(deal_id: Id, data: DealUpdate, session: SessionDep, actor: ActorDep) -> DealRead:
+    return sales.deal_read(session, sales.update_deal(session, actor, deal_id, data))
+
+
+@router.delete(
+    "/{deal_id}",
+    status_code=204,
+    summary="Soft delete (administrators; audited, the history stays)",
+    openapi_extra={"x-permission": "users:admin"},
+)
+def delete(deal_id: Id, session: SessionDep, actor: ActorDep) -> Response:
+    sales.delete_deal(session, actor, deal_id)
+    return Response(status_code=204)
+
+
+@router.post("/{deal_id}/orders", response_model=DealRead, summary="Link an order that pays for the deal")
+def link(deal_id: Id, data: OrderLink, session: SessionDep, actor: ActorDep) -> DealRead:
+    return sales.deal_read(session, sales.link_order(session, actor, deal_id, data.order_id))
+
+
+@router.delete("/{deal_id}/orders/{order_id}", response_model=DealRead, summary="Unlink an order")
+def unlink(deal_id: Id, order_id: Id, session: SessionDep, actor: ActorDep) -> DealRead:
+    return sales.deal_read(session, sales.unlink_order(session, actor, deal_id, order_id))

@@ -68,7 +68,7 @@ def get(lead_id: Id, session: SessionDep, actor: ActorDep) -> LeadRead:
 
 @router.post("/{lead_id}/convert", status_code=201, response_model=DealRead, summary="Qualify into a deal")
 def convert(lead_id: Id, data: ConvertIn, session: SessionDep, actor: ActorDep, shop: ShopDep) -> DealRead:
-    return DealRead.model_validate(sales.convert_lead(session, actor, lead_id, data, shop))
+    return sales.deal_read(session, sales.convert_lead(session, actor, lead_id, data, shop))
 
 
 @router.post("/{lead_id}/close", response_model=LeadRead, summary="Close with a reason: junk, duplicate, no need")
@@ -79,3 +79,14 @@ def close(lead_id: Id, data: LeadClose, session: SessionDep, actor: ActorDep) ->
 @router.post("/{lead_id}/assign", response_model=LeadRead, summary="Hand to a manager (heads: within their team)")
 def assign(lead_id: Id, data: LeadAssign, session: SessionDep, actor: ActorDep) -> LeadRead:
     return LeadRead.model_validate(sales.assign_lead(session, actor, lead_id, data.owner_id))
+
+
+@router.delete(
+    "/{lead_id}",
+    status_code=204,
+    summary="Soft delete (administrators; audited)",
+    openapi_extra={"x-permission": "users:admin"},
+)
+def delete(lead_id: Id, session: SessionDep, actor: ActorDep) -> Response:
+    sales.delete_lead(session, actor, lead_id)
+    return Response(status_code=204)

@@ -34,6 +34,17 @@ def list_all(
     return CompanyPage(items=[CompanyRead.model_validate(c) for c in rows], next_cursor=nxt)
 
 
+@router.delete(
+    "/{company_id}",
+    status_code=204,
+    summary="Soft delete (administrators; audited)",
+    openapi_extra={"x-permission": "users:admin"},
+)
+def delete(company_id: Id, session: SessionDep, actor: ActorDep) -> Response:
+    sales.delete_company(session, actor, company_id)
+    return Response(status_code=204)
+
+
 @router.get("/{company_id}", response_model=CompanyRead)
 def get(company_id: Id, session: SessionDep, actor: ActorDep) -> CompanyRead:
     return CompanyRead.model_validate(sales.get_company(session, actor, company_id))

@@ -86,6 +86,14 @@ def order_by_id(session: Session, order_id: int) -> Order | None:
     return session.get(Order, order_id)
 
 
+def payments_of(session: Session, order_ids: list[int]) -> dict[int, tuple[int | None, str, Decimal]]:
+    """For each order: its customer, status and the money paid (for the deals the orders are linked to)."""
+    if not order_ids:
+        return {}
+    rows = session.execute(select(Order.id, Order.customer_id, Order.status, Order.paid).where(Order.id.in_(order_ids)))
+    return {r.id: (r.customer_id, r.status, r.paid) for r in rows}
+
+
 def last_purchase_at(session: Session) -> datetime | None:
     """When the store's latest order was placed (None before the first)."""
     last: datetime | None = session.scalar(select(func.max(Order.placed_at)))

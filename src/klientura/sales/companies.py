@@ -162,6 +162,11 @@ def remove_contact(session: Session, actor: Actor, company_id: int, customer_id:
     record(session, actor, "company.contact_removed", "company", company.id, {"customer_id": customer_id}, None)
 
 
+def contacts_ids(session: Session, company_id: int) -> list[int]:
+    """The ids of the company's people (no visibility check: the caller holds the company's deal)."""
+    return list(session.scalars(select(CompanyContact.customer_id).where(CompanyContact.company_id == company_id)))
+
+
 def companies_of(session: Session, customer_id: int) -> list[int]:
     """The ids of the live companies the person is a contact of."""
     return list(

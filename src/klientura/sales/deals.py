@@ -10,7 +10,7 @@ from klientura import customers
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.db import Session, utcnow
-from klientura.kit.errors import NotFound, ValidationFailed
+from klientura.kit.errors import Code, Forbidden, NotFound, ValidationFailed
 from klientura.kit.pagination import decode_cursor, encode_cursor
 from klientura.kit.shop import Shop
 from klientura.sales.companies import get_company
@@ -18,10 +18,12 @@ from klientura.sales.errors import (
     DEAL_NEEDS_PARTY,
     DEAL_NOT_FOUND,
     LOST_REASON_NEEDED,
+    CLOSE_FORBIDDEN,
+    REOPEN_FORBIDDEN,
     NO_OPEN_STAGE,
     STAGE_ELSEWHERE,
 )
-from klientura.sales.models import Deal, DealHistory, Stage
+from klientura.sales.models import Deal, DealHistory, Pipeline, Stage
 from klientura.sales.owners import owner_for, sees, visible
 from klientura.sales.pipelines import get_pipeline
 from klientura.sales.reasons import checked_reason
@@ -49,7 +51,7 @@ def _stage(session: Session, pipeline_id: int, stage_id: int | None) -> Stage:
     return stage
 
 
-def _append(
+def append_history(
     session: Session,
     actor: Actor,
     deal: Deal,
@@ -117,7 +119,7 @@ def insert_deal(session: Session, actor: Actor, deal: Deal, stage: Stage) -> Dea
     """Store a new deal (checked by the caller) with its first history entry and its audit record."""
     session.add(deal)
     session.flush()
-    _append(session, actor, deal, None, stage, None, "create")
+    append_history(session, actor, deal, None, stage, None, "create")
     record(session, actor, "deal.create", "deal", deal.id, None, {"title": deal.title, "amount": str(deal.amount)})
     return deal
 
@@ -128,6 +130,14 @@ def get_deal(session: Session, actor: Actor, deal_id: int) -> Deal:
     if deal is None or deal.deleted_at is not None or not sees(actor, deal.owner_id):
         raise NotFound(DEAL_NOT_FOUND, id=deal_id)
     return deal
+
+
+def _allowed(actor: Actor, roles: list[str] | None, refusal: Code) -> None:
+    """The pipeline's rule for closing or reopening deals: administrators always, the rest when their role is listed
+    (API keys as "integration"), everyone when nothing is listed."""
+    role = "integration" if actor.type == "api_key" else actor.role
+    if roles is not None and role != "admin" and actor.type != "system" and role not in roles:
+        raise Forbidden(refusal)
 
 
 def move_deal(session: Session, actor: Actor, deal_id: int, data: MoveIn) -> Deal:
@@ -143,13 +153,18 @@ def move_deal(session: Session, actor: Actor, deal_id: int, data: MoveIn) -> Dea
         reason = checked_reason(session, reason)
     if stage.id == deal.stage_id:
         return deal
+    pipeline = session.get_one(Pipeline, deal.pipeline_id)
+    if deal.status != "open":
+        _allowed(actor, pipeline.reopen_roles, REOPEN_FORBIDDEN)
+    if stage.kind != "open":
+        _allowed(actor, pipeline.close_roles, CLOSE_FORBIDDEN)
     before = {"stage_id": deal.stage_id, "status": deal.status}
     from_stage = deal.stage_id
     deal.stage_id, deal.status = stage.id, stage.kind
     deal.lost_reason = reason if stage.kind == "lost" else None
     deal.closed_at = utcnow() if stage.kind != "open" else None
     session.flush()
-    _append(session, actor, deal, from_stage, stage, reason)
+    append_history(session, actor, deal, from_stage, stage, reason)
     record(session, actor, "deal.move", "deal", deal.id, before, {"stage_id": stage.id, "status": stage.kind})
     return deal
 

@@ -29,3 +29,16 @@ TASK_NOT_FOUND = code("task.not_found", N_("task %(id)s not found"))
 TASK_DONE = code("task.done", N_("task %(id)s is done already"))
 TASK_NOT_DONE = code("task.not_done", N_("task %(id)s is not done"))
 ASSIGNEE_UNKNOWN = code("task.assignee_unknown", N_("user %(id)s cannot be given tasks (unknown or deactivated)"))
+DEAL_HANDOVER_FORBIDDEN = code("deal.owner.forbidden", N_("a manager cannot hand over or take a deal"))
+CLOSE_FORBIDDEN = code(
+    "deal.close.forbidden", N_("in this pipeline your role may not close deals (won or lost); ask a head of sales")
+)
+REOPEN_FORBIDDEN = code(
+    "deal.reopen.forbidden", N_("in this pipeline your role may not reopen or change closed deals; ask a head of sales")
+)
+ORDER_ELSEWHERE = code("deal.order.elsewhere", N_("order %(id)s is linked to deal %(deal)s already"))
+ORDER_NOT_THEIRS = code(
+    "deal.order.not_theirs", N_("order %(id)s is not the deal's customer's nor one of its company's contacts'")
+)
+ORDER_NOT_LINKED = code("deal.order.not_linked", N_("order %(id)s is not linked to this deal"))
+DEAL_LOST = code("deal.lost", N_("deal %(id)s is lost: reopen it first"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from klientura.db import Base, key_string, utcnow
@@ -55,6 +55,10 @@ class Pipeline(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     position: Mapped[int] = mapped_column(default=0)
     archived: Mapped[bool] = mapped_column(default=False)
+    # who may close a deal (won or lost) and who may reopen or change a closed one; none: anyone who sells
+    # (roles, "integration" for API keys; administrators always may)
+    close_roles: Mapped[list[str] | None] = mapped_column(JSON)
+    reopen_roles: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -107,6 +111,17 @@ class Deal(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+
+
+class DealOrder(Base):
+    """An order linked to a deal: its payment is the deal's revenue. An order counts for one deal only."""
+
+    __tablename__ = "deal_orders"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    linked_by: Mapped[str] = mapped_column(String(200))
 
 
 class DealHistory(Base):

@@ -38,7 +38,13 @@ def read_pipeline(session: Session, pipeline: Pipeline) -> PipelineRead:
     stages = session.scalars(
         select(Stage).where(Stage.pipeline_id == pipeline.id, Stage.archived.is_(False)).order_by(Stage.position)
     )
-    return PipelineRead(id=pipeline.id, name=pipeline.name, stages=[StageRead.model_validate(s) for s in stages])
+    return PipelineRead(
+        id=pipeline.id,
+        name=pipeline.name,
+        stages=[StageRead.model_validate(s) for s in stages],
+        close_roles=pipeline.close_roles,
+        reopen_roles=pipeline.reopen_roles,
+    )
 
 
 def list_pipelines(session: Session, actor: Actor) -> list[PipelineRead]:
@@ -62,7 +68,7 @@ def create_pipeline(session: Session, actor: Actor, data: PipelineIn) -> Pipelin
     _check(data)
     if any(s.id is not None for s in data.stages):
         raise ValidationFailed(STAGE_FOREIGN, field="stages", id=next(s.id for s in data.stages if s.id))
-    pipeline = Pipeline(name=" ".join(data.name.split()))
+    pipeline = Pipeline(name=" ".join(data.name.split()), close_roles=data.close_roles, reopen_roles=data.reopen_roles)
     try:
         with session.begin_nested():
             session.add(pipeline)
@@ -83,6 +89,8 @@ def update_pipeline(session: Session, actor: Actor, pipeline_id: int, data: Pipe
     _check(data)
     before = read_pipeline(session, pipeline).model_dump()
     pipeline.name = " ".join(data.name.split())
+    pipeline.close_roles = list(data.close_roles) if data.close_roles is not None else None
+    pipeline.reopen_roles = list(data.reopen_roles) if data.reopen_roles is not None else None
     try:
         with session.begin_nested():
             session.flush()

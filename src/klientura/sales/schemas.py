@@ -97,11 +97,20 @@ class StageIn(BaseModel):
     probability: int | None = Field(default=None, ge=0, le=100, description="per cent; by default 100 won, 0 lost")
 
 
+SalesRole = Literal["marketer", "head", "manager", "integration"]
+
+
 class PipelineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
     stages: list[StageIn] = Field(min_length=3, max_length=30, description="in order; left out ones are archived")
+    close_roles: list[SalesRole] | None = Field(
+        default=None, max_length=4, description="who may move a deal to won or lost (admins always); none: all"
+    )
+    reopen_roles: list[SalesRole] | None = Field(
+        default=None, max_length=4, description="who may reopen or change a closed deal (admins always); none: all"
+    )
 
 
 class StageRead(BaseModel):
@@ -118,6 +127,8 @@ class PipelineRead(BaseModel):
     id: int
     name: str
     stages: list[StageRead]
+    close_roles: list[str] | None = None
+    reopen_roles: list[str] | None = None
 
 
 class DealIn(BaseModel):
@@ -137,6 +148,25 @@ class DealIn(BaseModel):
     utm_source: str | None = Field(default=None, max_length=100)
     utm_medium: str | None = Field(default=None, max_length=100)
     utm_campaign: str | None = Field(default=None, max_length=100)
+
+
+class DealUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    amount: Amount | None = Field(default=None, description="a change is kept in the history")
+    expected_close: date | None = None
+    probability: int | None = Field(
+        default=None, ge=0, le=100, description="an override of the stage's, kept in the history; null: the stage's"
+    )
+    owner_id: Id | None = Field(default=None, description="a reassignment (heads within their team), in the history")
+    reason: str | None = Field(default=None, max_length=200, description="why: kept with the history entry")
+
+
+class OrderLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: Id
 
 
 class MoveIn(BaseModel):
@@ -165,6 +195,11 @@ class DealRead(BaseModel):
     repeat_of_id: int | None = Field(description="the won deal a repeat request followed")
     created_at: datetime
     closed_at: datetime | None
+    payment: Literal["awaiting", "paid"] | None = Field(
+        default=None, description="a won deal: paid once a linked order is paid, awaiting payment till then"
+    )
+    paid_amount: Decimal = Field(default=Decimal(0), description="what the linked completed orders paid")
+    order_ids: list[int] = Field(default_factory=list, description="the orders linked to the deal")
 
 
 class DealPage(BaseModel):
@@ -183,7 +218,7 @@ class HistoryRead(BaseModel):
     amount: Decimal
     probability: int
     reason: str | None
-    kind: str = Field(description="create | move | reassign | probability")
+    kind: str = Field(description="create | move | reassign | probability | amount")
 
 
 Channel = Literal["call", "form", "message", "email", "chat", "visit", "other"]
