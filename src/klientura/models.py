@@ -22,6 +22,7 @@ from klientura.loyalty.offer_models import (
 )
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
 from klientura.sales.models import (
+    CalendarFeed,
     Company,
     CompanyContact,
     Deal,
@@ -43,6 +44,7 @@ __all__ = [
     "AnalyticsConfig",
     "ApiKey",
     "AuditEntry",
+    "CalendarFeed",
     "Category",
     "ClvFit",
     "ClvRun",

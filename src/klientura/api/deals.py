@@ -8,7 +8,7 @@ from fastapi import Query, Response
 
 from klientura import sales
 from klientura.deps import ActorDep, SessionDep, ShopDep, new_router
-from klientura.kit.bounds import Cursor, Id
+from klientura.kit.bounds import Amount, Cursor, Id, Name
 from klientura.sales import DealIn, DealPage, DealRead, DealUpdate, HistoryRead, MoveIn, OrderLink
 
 router = new_router(read="sales:read", write="sales:write", prefix="/deals", tags=["deals"])
@@ -29,6 +29,10 @@ def list_all(
     stage_id: Id | None = None,
     status: Literal["open", "won", "lost"] | None = None,
     owner_id: Id | None = None,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    amount_min: Amount | None = None,
+    amount_max: Amount | None = None,
+    q: Name | None = None,
     cursor: Cursor | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> DealPage:
@@ -39,6 +43,10 @@ def list_all(
         stage_id=stage_id,
         status=status,
         owner_id=owner_id,
+        source=source,
+        amount_min=amount_min,
+        amount_max=amount_max,
+        q=q,
         cursor=cursor,
         limit=limit,
     )

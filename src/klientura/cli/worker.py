@@ -91,7 +91,7 @@ def send(
 ) -> None:
     """Deliver the outbox through the configured channels (KLIENTURA_SMTP_HOST, KLIENTURA_WEBHOOK_URL,
     KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_SMS_KEY), launching scheduled campaigns when their time comes and running
-    the switched-on scenarios every minute; links in the
+    the switched-on scenarios and reminding assignees of their tasks by e-mail every minute; links in the
     messages point at KLIENTURA_PUBLIC_URL. Safe to run several at once on PostgreSQL."""
     settings, shop = strong_settings(ctx), shop_of(ctx)
     try:
@@ -134,6 +134,9 @@ def send(
                         if any(counts.values()):
                             console.print(f"scenario {key}: " + ", ".join(f"{g} {n}" for g, n in counts.items()))
                     last_triggers = now
+                    reminded = jobs.remind(session, configured, now, public_url=settings.public_url, zone=shop.zone)
+                    if any(reminded.values()):
+                        console.print("task reminders: " + ", ".join(f"{g} {n}" for g, n in reminded.items()))
             with relaxed() as session:
                 counts = jobs.deliver(
                     session,

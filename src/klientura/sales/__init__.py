@@ -1,6 +1,8 @@
 """Sales: companies with their contacts, pipelines, deals with their append-only history, leads routed by the
 repeat-request rule, tasks (quotes and documents follow)."""
 
+from klientura.sales.board import Board, Column, Day, board, my_day
+from klientura.sales.calendar import calendar_tasks, feed_tasks, issue_feed
 from klientura.sales.changes import (
     deal_read,
     deal_reads,
@@ -13,6 +15,7 @@ from klientura.sales.changes import (
 )
 from klientura.sales.companies import (
     add_contact,
+    company_names,
     contacts_of,
     create_company,
     get_company,
@@ -38,8 +41,16 @@ from klientura.sales.models import (
     Task,
     TaskEvent,
 )
-from klientura.sales.pipelines import create_pipeline, get_pipeline, list_pipelines, read_pipeline, update_pipeline
+from klientura.sales.pipelines import (
+    create_pipeline,
+    get_pipeline,
+    list_pipelines,
+    read_pipeline,
+    stage_names,
+    update_pipeline,
+)
 from klientura.sales.reasons import list_lost_reasons, set_lost_reasons
+from klientura.sales.reminders import Reminder, due_reminders, mark_reminded
 from klientura.sales.schemas import (
     CompanyCreated,
     CompanyIn,
@@ -87,6 +98,8 @@ from klientura.sales.tasks import (
 __all__ = [
     "COMPANY_ELSEWHERE",
     "COMPANY_NOT_FOUND",
+    "Board",
+    "Column",
     "Company",
     "CompanyContact",
     "CompanyCreated",
@@ -97,6 +110,7 @@ __all__ = [
     "ContactIn",
     "ContactRead",
     "ConvertIn",
+    "Day",
     "Deal",
     "DealHistory",
     "DealIn",
@@ -119,6 +133,7 @@ __all__ = [
     "Pipeline",
     "PipelineIn",
     "PipelineRead",
+    "Reminder",
     "Stage",
     "StageIn",
     "StageRead",
@@ -132,7 +147,10 @@ __all__ = [
     "TaskUpdate",
     "add_contact",
     "assign_lead",
+    "board",
+    "calendar_tasks",
     "close_lead",
+    "company_names",
     "complete_task",
     "contacts_of",
     "convert_lead",
@@ -146,11 +164,14 @@ __all__ = [
     "delete_company",
     "delete_deal",
     "delete_lead",
+    "due_reminders",
+    "feed_tasks",
     "get_company",
     "get_deal",
     "get_lead",
     "get_pipeline",
     "get_task",
+    "issue_feed",
     "link_order",
     "list_companies",
     "list_deals",
@@ -158,11 +179,14 @@ __all__ = [
     "list_lost_reasons",
     "list_pipelines",
     "list_tasks",
+    "mark_reminded",
     "move_deal",
+    "my_day",
     "read_pipeline",
     "remove_contact",
     "reopen_task",
     "set_lost_reasons",
+    "stage_names",
     "submit_request",
     "task_events",
     "tasks_query",

@@ -162,6 +162,16 @@ def remove_contact(session: Session, actor: Actor, company_id: int, customer_id:
     record(session, actor, "company.contact_removed", "company", company.id, {"customer_id": customer_id}, None)
 
 
+def company_names(session: Session, actor: Actor, ids: list[int]) -> dict[int, str]:
+    """Names of the companies the actor sees, for lists and boards that show many."""
+    if not ids:
+        return {}
+    stmt = select(Company.id, Company.name).where(
+        Company.id.in_(sorted(set(ids))), Company.deleted_at.is_(None), visible(actor, Company.owner_id)
+    )
+    return {row.id: row.name for row in session.execute(stmt)}
+
+
 def contacts_ids(session: Session, company_id: int) -> list[int]:
     """The ids of the company's people (no visibility check: the caller holds the company's deal)."""
     return list(session.scalars(select(CompanyContact.customer_id).where(CompanyContact.company_id == company_id)))

@@ -4,6 +4,9 @@ path; a manager creates, sees and moves only their own deals."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from sqlalchemy import select
 
 from klientura import customers
@@ -15,12 +18,12 @@ from klientura.kit.pagination import decode_cursor, encode_cursor
 from klientura.kit.shop import Shop
 from klientura.sales.companies import get_company
 from klientura.sales.errors import (
+    CLOSE_FORBIDDEN,
     DEAL_NEEDS_PARTY,
     DEAL_NOT_FOUND,
     LOST_REASON_NEEDED,
-    CLOSE_FORBIDDEN,
-    REOPEN_FORBIDDEN,
     NO_OPEN_STAGE,
+    REOPEN_FORBIDDEN,
     STAGE_ELSEWHERE,
 )
 from klientura.sales.models import Deal, DealHistory, Pipeline, Stage
@@ -182,17 +185,34 @@ def list_deals(
     stage_id: int | None = None,
     status: str | None = None,
     owner_id: int | None = None,
+    source: str | None = None,
+    amount_min: Decimal | None = None,
+    amount_max: Decimal | None = None,
+    q: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[Deal], str | None]:
+    """A page of the deals the actor sees, newest first, by pipeline, stage, status, owner, source, amount range and
+    a part of the title."""
     require(actor, "sales:read")
     stmt = select(Deal).where(Deal.deleted_at.is_(None))
     stmt = stmt.where(visible(actor, Deal.owner_id))
-    for column, value in ((Deal.pipeline_id, pipeline_id), (Deal.stage_id, stage_id), (Deal.status, status)):
+    equal: list[tuple[Any, object]] = [
+        (Deal.pipeline_id, pipeline_id),
+        (Deal.stage_id, stage_id),
+        (Deal.status, status),
+        (Deal.owner_id, owner_id),
+        (Deal.source, source),
+    ]
+    for column, value in equal:
         if value is not None:
             stmt = stmt.where(column == value)
-    if owner_id is not None:
-        stmt = stmt.where(Deal.owner_id == owner_id)
+    if amount_min is not None:
+        stmt = stmt.where(Deal.amount >= amount_min)
+    if amount_max is not None:
+        stmt = stmt.where(Deal.amount <= amount_max)
+    if q and (words := q.replace("%", "").replace("_", "").strip()):
+        stmt = stmt.where(Deal.title.ilike(f"%{words}%"))
     if cursor:
         (after,) = decode_cursor(cursor, (int,))
         stmt = stmt.where(Deal.id < after)

@@ -42,3 +42,4 @@ ORDER_NOT_THEIRS = code(
 )
 ORDER_NOT_LINKED = code("deal.order.not_linked", N_("order %(id)s is not linked to this deal"))
 DEAL_LOST = code("deal.lost", N_("deal %(id)s is lost: reopen it first"))
+FEED_FOR_USERS = code("calendar.feed_for_users", N_("a calendar address belongs to a user, not to an API key"))

@@ -240,3 +240,13 @@ class TaskEvent(Base):
     to_user_id: Mapped[int | None]
     due_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(String(2000))
+
+
+class CalendarFeed(Base):
+    """A user's secret calendar address: the digest of its token (shown once; a new one replaces it)."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -139,3 +139,11 @@ def _place(session: Session, pipeline: Pipeline, data: PipelineIn) -> None:
 
 def stage_of(session: Session, stage_id: int) -> Stage | None:
     return session.get(Stage, stage_id)
+
+
+def stage_names(session: Session, pipeline_id: int) -> dict[int, str]:
+    """Every stage's name, archived ones too (a deal's history names them)."""
+    return {
+        row.id: row.name
+        for row in session.execute(select(Stage.id, Stage.name).where(Stage.pipeline_id == pipeline_id))
+    }

@@ -14,6 +14,7 @@ from klientura.web import (
     analytics,
     analytics_settings,
     auth,
+    calendar,
     campaigns,
     clv,
     customers,
@@ -24,6 +25,8 @@ from klientura.web import (
     loyalty_offers,
     messages,
     privacy,
+    sales,
+    sales_day,
     scenarios,
     segments,
 )
@@ -50,6 +53,9 @@ def mount(app: FastAPI) -> None:
         campaigns,
         scenarios,
         messages,
+        sales,
+        sales_day,
+        calendar,
     ):
         app.include_router(module.router, include_in_schema=False)
 

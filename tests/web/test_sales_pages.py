@@ -1,0 +1,191 @@
+"""The sales pages in Chromium: the kanban board (exact counts and sums, a drag to another stage moves the deal, a
+drop on "lost" asks the reason from the list and cancelling moves nothing), the deal's page (a probability override
+with its reason lands in the history, a task added), the manager's day and the leads (converted into a deal)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from klientura import sales
+from klientura.audit import SYSTEM
+from klientura.auth import actor_for_user
+from klientura.auth.service import create_user
+from klientura.config import Settings
+from klientura.customers import CustomerIn
+from klientura.db import make_session_factory, session_scope
+from klientura.kit.shop import Shop
+from klientura.migrations import upgrade
+from klientura.sales import Deal, DealHistory, DealIn, LeadIn, PipelineIn
+from tests.factories import SHOP
+from tests.web.conftest import PASSWORD, serving, shot, wait_until
+
+pytestmark = pytest.mark.browser
+FUNNEL = {
+    "name": "Опт",
+    "stages": [
+        {"name": "Контакт", "probability": 10},
+        {"name": "Переговоры", "probability": 30},
+        {"name": "КП отправлено", "probability": 50},
+        {"name": "Выиграна", "kind": "won"},
+        {"name": "Проиграна", "kind": "lost"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("sales")
+    url = f"sqlite:///{folder / 'sales.db'}"
+    upgrade(url)
+    with session_scope(make_session_factory(url)) as s:
+        manager = create_user(s, SYSTEM, "manager@test.local", "Мария Продажина", "manager", PASSWORD)
+        create_user(s, SYSTEM, "admin@test.local", "Админ", "admin", PASSWORD)
+        pipeline = sales.create_pipeline(s, SYSTEM, PipelineIn.model_validate(FUNNEL))
+        stages = {st.name: st.id for st in sales.read_pipeline(s, pipeline).stages}
+        sales.set_lost_reasons(s, SYSTEM, ["Дорого", "Выбрали конкурента"])
+        me = actor_for_user(manager)
+        for i in range(45):  # more than a column shows: the count and sum are still all of them
+            sales.create_deal(
+                s,
+                me,
+                DealIn(
+                    pipeline_id=pipeline.id,
+                    title=f"Поставка №{i + 1}",
+                    amount=Decimal(1000 + i),
+                    customer=CustomerIn(full_name=f"Закупщик {i + 1}", phone=f"+7916300{i:04d}"),
+                ),
+                SHOP,
+            )
+        sales.create_deal(
+            s,
+            me,
+            DealIn(
+                pipeline_id=pipeline.id,
+                stage_id=stages["Переговоры"],
+                title="Чай для сети кофеен",
+                amount=Decimal("250000"),
+                customer=CustomerIn(full_name="Кофейнова Ольга", phone="+79163100001"),
+            ),
+            SHOP,
+        )
+        sales.submit_request(
+            s,
+            SYSTEM,
+            LeadIn(
+                customer=CustomerIn(full_name="Новикова Ирина", phone="+79163200001"), channel="form", text="Прайс?"
+            ),
+            SHOP,
+            repeat_days=180,
+        )
+    settings = Settings(database_url=url, secret_key="sales-test", upload_dir=folder / "uploads")
+    with serving(settings) as base:
+        yield {"base": base, "url": url, "stages": stages, "manager": manager.id}
+
+
+def _login(page: Any, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/customers")
+
+
+def _deal(url: str, title: str) -> Deal:
+    with session_scope(make_session_factory(url)) as s:
+        deal = s.scalars(select(Deal).where(Deal.title == title)).one()
+        s.expunge(deal)
+        return deal
+
+
+def test_the_board_counts_and_a_drag_moves_a_deal_and_lost_asks_why(page: Any, live: dict[str, Any]) -> None:
+    base, stages = live["base"], live["stages"]
+    _login(page, base, "manager@test.local")
+    page.goto(f"{base}/sales")
+    first = page.locator(f"#stage-{stages['Контакт']}")
+    assert first.locator(".count").inner_text() == "45"
+    assert first.locator(".sum").inner_text().replace("\u00a0", " ").startswith("45 990")  # 1000+…+1044
+    assert first.locator("article.deal").count() == 30 and "15" in first.locator(".more").inner_text()
+    shot(page, "sales-board")
+    deal = _deal(live["url"], "Чай для сети кофеен")
+    page.drag_and_drop(f"#deal-{deal.id}", f"#stage-{stages['КП отправлено']}")
+    page.wait_for_selector(".flash.ok")
+    assert _deal(live["url"], "Чай для сети кофеен").stage_id == stages["КП отправлено"]
+    assert page.locator(f"#stage-{stages['КП отправлено']} .count").inner_text() == "1"
+    page.drag_and_drop(f"#deal-{deal.id}", f"#stage-{stages['Проиграна']}")
+    assert page.locator("#lost-dialog").is_visible()
+    shot(page, "sales-lost-dialog")
+    page.click("#lost-cancel")
+    assert not page.locator("#lost-dialog").is_visible()
+    assert _deal(live["url"], "Чай для сети кофеен").status == "open"  # cancelled: nothing moved
+    page.drag_and_drop(f"#deal-{deal.id}", f"#stage-{stages['Проиграна']}")
+    page.click("#lost-confirm")  # no reason chosen: the browser keeps the dialog open
+    assert page.locator("#lost-dialog").is_visible()
+    page.select_option("#lost-reason", "Выбрали конкурента")
+    page.click("#lost-confirm")
+    page.wait_for_selector(".flash.ok")
+    lost = _deal(live["url"], "Чай для сети кофеен")
+    assert lost.status == "lost" and lost.lost_reason == "Выбрали конкурента"
+    assert page.locator(f"#deal-{deal.id}").count() == 0
+
+
+def test_the_deal_page_the_day_and_the_leads(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    _login(page, base, "manager@test.local")
+    deal = _deal(live["url"], "Поставка №7")
+    page.goto(f"{base}/sales/deals/{deal.id}")
+    page.fill("#edit-form input[name=probability]", "75")
+    page.fill("#edit-form input[name=reason]", "бюджет согласован")
+    page.click("#edit-form button")
+    page.wait_for_selector(".flash.ok")
+    assert "75%" in page.locator("#deal-facts").inner_text()
+    assert "бюджет согласован" in page.locator("#history").inner_text()
+    shop = Shop.of(Settings())  # the server's shop and its real clock
+    now = shop.now().astimezone(shop.zone)
+    due = min(now + timedelta(hours=1), now.replace(hour=23, minute=59)).strftime("%Y-%m-%dT%H:%M")
+    page.fill("#task-form input[name=title]", "Позвонить закупщику")
+    page.fill("#task-form input[name=due]", due)
+    page.click("#task-form button")
+    page.wait_for_selector(".flash.ok")
+    assert "Позвонить закупщику" in page.locator("#tasks").inner_text()
+    shot(page, "sales-deal")
+    with session_scope(make_session_factory(live["url"])) as s:
+        kinds = [h.kind for h in s.scalars(select(DealHistory).where(DealHistory.deal_id == deal.id))]
+    assert kinds == ["create", "probability"]
+    page.goto(f"{base}/sales/day")
+    assert "Позвонить закупщику" in page.locator("#today").inner_text()
+    assert "Поставка №7" not in page.locator("#no-next-step").inner_text()  # it has its next step now
+    assert "Поставка №8" in page.locator("#no-next-step").inner_text()
+    with session_scope(make_session_factory(live["url"])) as s:
+        open_deals = len(s.scalars(select(Deal.id).where(Deal.status == "open")).all())
+    assert page.locator("#idle-count").inner_text() == str(open_deals - 1)  # all but the one with its task
+    shot(page, "sales-day")
+    page.goto(f"{base}/sales/calendar")
+    assert "Позвонить закупщику" in page.locator("#calendar").inner_text()
+    page.click("#feed-form button")
+    page.wait_for_selector(".flash.ok")
+    address = re.search(r"https?://\S+\.ics", page.locator(".flash.ok").inner_text())
+    assert address is not None
+    shot(page, "sales-calendar")
+    feed = page.request.get(address.group(0))
+    assert feed.status == 200 and "Позвонить закупщику" in feed.text()
+    page.goto(f"{base}/sales/day")
+    page.click("#today button")
+    page.wait_for_selector(".flash.ok")
+    page.goto(f"{base}/sales/leads")
+    assert "Прайс?" not in page.locator("#leads").inner_text()  # nobody's lead: not the manager's to see
+    _login(page, base, "admin@test.local")  # an administrator (or a head) hands it out or qualifies it
+    page.goto(f"{base}/sales/leads")
+    wait_until(page, "document.querySelectorAll('#leads tbody tr').length >= 1")
+    assert "Прайс?" in page.locator("#leads").inner_text()
+    shot(page, "sales-leads")
+    page.fill("#leads input[name=amount]", "12000")
+    page.locator("#leads form[action$='/convert'] button").click()
+    page.wait_for_url(f"{base}/sales/deals/*")
+    assert "Прайс?" in page.locator("#deal-title").inner_text()
