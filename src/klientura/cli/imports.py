@@ -13,14 +13,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from klientura import imports as imp
+from klientura import sales
 from klientura.audit import SYSTEM
 from klientura.cli.common import console, fail, settings_of, shop_of
 from klientura.config import Settings
-from klientura.db import command_session
-from klientura.kit.errors import KlienturaError
+from klientura.db import Session, command_session
+from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.kit.shop import Shop
 
-import_app = typer.Typer(help="Import customers or orders from CSV/XLSX.", no_args_is_help=True)
+import_app = typer.Typer(help="Import customers, orders, companies or deals from CSV/XLSX.", no_args_is_help=True)
 dedup_app = typer.Typer(help="Duplicate cards.", no_args_is_help=True)
 
 
@@ -30,7 +31,15 @@ def _count_lines(file: Path) -> int:
 
 
 def _import(
-    settings: Settings, shop: Shop, kind: str, file: Path, mapping: list[str], dry_run: bool, source: str, as_json: bool
+    settings: Settings,
+    shop: Shop,
+    kind: str,
+    file: Path,
+    mapping: list[str],
+    dry_run: bool,
+    source: str,
+    as_json: bool,
+    pipeline: str | None = None,
 ) -> None:
     size_hint = _count_lines(file) if file.suffix.lower() != ".xlsx" and file.exists() else None
     try:
@@ -47,17 +56,21 @@ def _import(
             ) as bar,
         ):
             task = bar.add_task(f"{kind} {file.name}", total=size_hint)
-            report = imp.run_import(
-                session,
-                SYSTEM,
-                file,
-                kind,
-                overrides=overrides,
-                dry_run=dry_run,
-                shop=shop,
-                source=source,
-                progress=lambda n: bar.advance(task, n),
-            )
+            step = lambda n: bar.advance(task, n)  # noqa: E731
+            if kind in ("companies", "deals"):
+                report = _sales_import(session, shop, kind, file, overrides, dry_run, pipeline, step)
+            else:
+                report = imp.run_import(
+                    session,
+                    SYSTEM,
+                    file,
+                    kind,
+                    overrides=overrides,
+                    dry_run=dry_run,
+                    shop=shop,
+                    source=source,
+                    progress=step,
+                )
             if dry_run:  # checked, nothing written
                 session.rollback()
     except KlienturaError as exc:
@@ -74,6 +87,31 @@ def _import(
         console.print(f"  row {r.row_no}: [yellow]{r.reason}[/yellow]")
     if report.rejected > 20:
         console.print(f"  … and {report.rejected - 20} more (see the import report in the UI or use --json)")
+
+
+def _sales_import(
+    session: Session,
+    shop: Shop,
+    kind: str,
+    file: Path,
+    overrides: dict[str, str],
+    dry_run: bool,
+    pipeline: str | None,
+    step: imp.Progress,
+) -> imp.Report:
+    if kind == "companies":
+        return sales.import_companies(
+            session, SYSTEM, file, shop=shop, overrides=overrides, dry_run=dry_run, progress=step
+        )
+    chosen = None
+    if pipeline:
+        named = [p.id for p in sales.list_pipelines(session, SYSTEM) if p.name.lower() == pipeline.strip().lower()]
+        if not named:
+            raise ValidationFailed(sales.IMPORT_PIPELINE_UNKNOWN, field="pipeline", value=pipeline)
+        chosen = named[0]
+    return sales.import_deals(
+        session, SYSTEM, file, shop=shop, pipeline_id=chosen, overrides=overrides, dry_run=dry_run, progress=step
+    )
 
 
 MapOpt = Annotated[
@@ -105,6 +143,34 @@ def import_orders(
 ) -> None:
     """Import receipts, matched to cards by external id, phone, e-mail or card."""
     _import(settings_of(ctx), shop_of(ctx), "orders", file, mapping, dry_run, source, as_json)
+
+
+@import_app.command("companies")
+def import_companies(
+    ctx: typer.Context,
+    file: Path,
+    mapping: MapOpt = [],  # noqa: B006
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check everything, write nothing")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Import companies (Bitrix24's and amoCRM's Russian headers recognised): one per INN, re-import changes
+    nothing."""
+    _import(settings_of(ctx), shop_of(ctx), "companies", file, mapping, dry_run, "import", as_json)
+
+
+@import_app.command("deals")
+def import_deals(
+    ctx: typer.Context,
+    file: Path,
+    mapping: MapOpt = [],  # noqa: B006
+    pipeline: Annotated[str | None, typer.Option(help="the pipeline when the file has no 'Воронка' column")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check everything, write nothing")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Import deals from a Bitrix24 or amoCRM export ("Название сделки", "Стадия сделки", "Бюджет", "Ответственный",
+    "Компания", "ИНН", "Причина отказа", ...): one card per person, one company per INN, a lost deal needs its
+    reason; re-import changes nothing."""
+    _import(settings_of(ctx), shop_of(ctx), "deals", file, mapping, dry_run, "import", as_json, pipeline)
 
 
 @dedup_app.command("scan")

@@ -143,48 +143,53 @@ def run_import(
             workers=workers,
         )
     if not dry_run:
-        run = ImportRun(
-            kind=kind,
-            filename=display_name or path.name,
-            file_sha256=sha256_of(path),
-            mapping=named,
-            dry_run=dry_run,
-            status="done",
-            rows_total=report.total,
-            rows_created=report.created,
-            rows_updated=report.updated,
-            rows_unchanged=report.unchanged,
-            rows_rejected=report.rejected,
-            actor_name=actor.name,
-            finished_at=utcnow(),
-        )
-        session.add(run)
-        session.flush()
-        report.run_id = run.id
-        if report.rejections:
-            rows = [
-                {
-                    "run_id": run.id,
-                    "row_no": r.row_no,
-                    "reason": r.reason[:500],
-                    "raw": r.raw,
-                    "code": r.code,
-                    "params": r.params,
-                    "field": r.field,
-                }
-                for r in report.rejections
-            ]
-            bulk_insert(session, ImportRejection, rows)
-        record(
-            session,
-            actor,
-            f"import.{kind}",
-            "import_run",
-            run.id,
-            None,
-            {k: v for k, v in report.as_dict().items() if k != "rejections"},
-        )
+        record_run(session, actor, report, path, display_name)
     return report
+
+
+def record_run(session: Session, actor: Actor, report: Report, path: Path, display_name: str | None = None) -> None:
+    """Keep a finished import (not a dry run): its counts, its rejected rows with what the file said, the audit."""
+    run = ImportRun(
+        kind=report.kind,
+        filename=display_name or path.name,
+        file_sha256=sha256_of(path),
+        mapping=report.mapping,
+        dry_run=False,
+        status="done",
+        rows_total=report.total,
+        rows_created=report.created,
+        rows_updated=report.updated,
+        rows_unchanged=report.unchanged,
+        rows_rejected=report.rejected,
+        actor_name=actor.name,
+        finished_at=utcnow(),
+    )
+    session.add(run)
+    session.flush()
+    report.run_id = run.id
+    if report.rejections:
+        rows = [
+            {
+                "run_id": run.id,
+                "row_no": r.row_no,
+                "reason": r.reason[:500],
+                "raw": r.raw,
+                "code": r.code,
+                "params": r.params,
+                "field": r.field,
+            }
+            for r in report.rejections
+        ]
+        bulk_insert(session, ImportRejection, rows)
+    record(
+        session,
+        actor,
+        f"import.{report.kind}",
+        "import_run",
+        run.id,
+        None,
+        {k: v for k, v in report.as_dict().items() if k != "rejections"},
+    )
 
 
 def list_runs(session: Session, limit: int = 50) -> list[ImportRun]:

@@ -24,7 +24,8 @@ from klientura.sales.companies import (
     update_company,
 )
 from klientura.sales.deals import create_deal, deal_history, get_deal, list_deals, move_deal
-from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NOT_FOUND
+from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NOT_FOUND, IMPORT_PIPELINE_UNKNOWN
+from klientura.sales.importing import COMPANY_FIELDS, DEAL_FIELDS, import_companies, import_deals
 from klientura.sales.lead_access import get_lead
 from klientura.sales.leads import assign_lead, close_lead, convert_lead, list_leads, submit_request
 from klientura.sales.merging import DealsMerge
@@ -97,7 +98,10 @@ from klientura.sales.tasks import (
 
 __all__ = [
     "COMPANY_ELSEWHERE",
+    "COMPANY_FIELDS",
     "COMPANY_NOT_FOUND",
+    "DEAL_FIELDS",
+    "IMPORT_PIPELINE_UNKNOWN",
     "Board",
     "Column",
     "Company",
@@ -171,6 +175,8 @@ __all__ = [
     "get_lead",
     "get_pipeline",
     "get_task",
+    "import_companies",
+    "import_deals",
     "issue_feed",
     "link_order",
     "list_companies",

@@ -4,6 +4,7 @@ path; a manager creates, sees and moves only their own deals."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -62,6 +63,8 @@ def append_history(
     stage: Stage,
     reason: str | None,
     kind: str = "move",
+    *,
+    occurred_at: datetime | None = None,
 ) -> None:
     session.add(
         DealHistory(
@@ -76,6 +79,7 @@ def append_history(
             probability=deal.probability if deal.probability is not None else stage.probability,
             reason=reason,
             kind=kind,
+            occurred_at=occurred_at,
         )
     )
 

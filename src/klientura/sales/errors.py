@@ -43,3 +43,11 @@ ORDER_NOT_THEIRS = code(
 ORDER_NOT_LINKED = code("deal.order.not_linked", N_("order %(id)s is not linked to this deal"))
 DEAL_LOST = code("deal.lost", N_("deal %(id)s is lost: reopen it first"))
 FEED_FOR_USERS = code("calendar.feed_for_users", N_("a calendar address belongs to a user, not to an API key"))
+IMPORT_OWNER_UNKNOWN = code(
+    "import.owner_unknown", N_("no active user is '%(value)s' (by e-mail or name): add them or map the column away")
+)
+IMPORT_PIPELINE_UNKNOWN = code("import.pipeline_unknown", N_("there is no pipeline named '%(value)s'"))
+IMPORT_STAGE_UNKNOWN = code(
+    "import.stage_unknown", N_("'%(value)s' is not a stage of the pipeline (its stages: %(allowed)s)")
+)
+NO_PIPELINE = code("import.no_pipeline", N_("there is no pipeline yet: an administrator creates one first"))

@@ -88,6 +88,7 @@ class Deal(Base):
         Index("ix_deals_owner_status", "owner_id", "status"),
         Index("ix_deals_customer", "customer_id"),
         Index("ix_deals_company", "company_id"),
+        Index("ix_deals_external_id", "external_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,6 +108,7 @@ class Deal(Base):
     utm_campaign: Mapped[str | None] = mapped_column(String(100))
     lost_reason: Mapped[str | None] = mapped_column(String(200))
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))  # the won deal a repeat request followed
+    external_id: Mapped[str | None] = mapped_column(key_string(160))  # an import's key: re-imported, it is found
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
@@ -143,9 +145,9 @@ class DealHistory(Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     probability: Mapped[int]
     reason: Mapped[str | None] = mapped_column(String(200))  # a lost reason, a correction's
-    kind: Mapped[str] = mapped_column(
-        String(12), default="move", server_default="move"
-    )  # create | move | reassign | probability
+    # create | move | reassign | probability | amount | import
+    kind: Mapped[str] = mapped_column(String(12), default="move", server_default="move")
+    occurred_at: Mapped[datetime | None]  # an imported entry: when the system it came from says it happened
 
 
 class LostReason(Base):
