@@ -70,9 +70,10 @@ def test_bad_input_is_a_readable_error_with_exit_code_2(env: Path, monkeypatch: 
 
 
 def test_demo_builds_a_small_chain(env: Path) -> None:
-    r = CliRunner().invoke(app, ["demo", "--customers", "400", "--no-serve"])
+    r = CliRunner().invoke(app, ["demo", "--customers", "400", "--deals", "1500", "--no-serve"])
     assert r.exit_code == 0, r.output
     assert "admin@klientura.local" in r.output and "built 400 customers" in r.output
+    assert "head@klientura.local" in r.output and "1,500 deals" in r.output
     assert "segments computed for" in r.output and "valued with BG/NBD" in r.output
     assert "a seasonal sale campaign" in r.output and "four scenarios" in r.output
     from sqlalchemy import func, select

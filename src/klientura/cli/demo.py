@@ -16,7 +16,7 @@ from klientura.cli.serving import serve
 from klientura.config import DEFAULT_DATA_DIR, Settings
 from klientura.customers import count_customers
 from klientura.db import SessionFactory, factory_for, session_scope
-from klientura.demo import DEMO_PASSWORD, USERS, build, marketing_history
+from klientura.demo import DEMO_PASSWORD, HEADS, USERS, build, marketing_history, wholesale
 from klientura.kit.shop import Shop
 from klientura.migrations import upgrade
 
@@ -27,6 +27,7 @@ app = typer.Typer()
 def demo(
     ctx: typer.Context,
     customers: Annotated[int, typer.Option(help="how many customer cards")] = 20_000,
+    deals: Annotated[int, typer.Option(help="how many deals the wholesale department made in 18 months")] = 25_000,
     seed: Annotated[int, typer.Option(help="random seed: the same seed builds the same chain")] = 42,
     serve_ui: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the UI when built")] = True,
     host: str = "127.0.0.1",
@@ -38,16 +39,24 @@ def demo(
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
     upgrade(settings.database_url)
     with factory_for(settings.database_url) as factory:
-        _build(settings, shop_of(ctx), factory, customers, seed, host, port)
+        _build(settings, shop_of(ctx), factory, customers, deals, seed, host, port)
     console.print(f"\nLog in at [bold]http://{host}:{port}/[/bold]")
     for email, _name, role in USERS:
         console.print(f"  {role:9} {email}  password: {DEMO_PASSWORD}")
+    console.print(f"  {'head':9} {HEADS[0][0]}  password: {DEMO_PASSWORD}  (head of sales, team {HEADS[0][2]})")
     if serve_ui:
         serve(settings, host=host, port=port)
 
 
 def _build(
-    settings: Settings, shop: Shop, factory: SessionFactory, customers: int, seed: int, host: str, port: int
+    settings: Settings,
+    shop: Shop,
+    factory: SessionFactory,
+    customers: int,
+    deals: int,
+    seed: int,
+    host: str,
+    port: int,
 ) -> None:
     """The chain, its duplicates, scores, lifetime values and marketing history (nothing when the store has customers)."""
     with session_scope(factory) as session:
@@ -71,6 +80,13 @@ def _build(
 
             with session_scope(factory) as session:
                 summary = build(session, end=shop.today(), customers=customers, seed=seed, progress=progress)
+        with session_scope(factory) as session:
+            sold = wholesale(session, end=shop.today(), seed=seed, deals=deals)
+        console.print(
+            f"wholesale department: 3 pipelines, 15 managers in 3 teams, {sold['companies']:,} companies, "
+            f"{sold['deals']:,} deals ({sold['history']:,} stage moves), {sold['orders']:,} paid invoices, "
+            f"{sold['tasks']:,} open tasks, {sold['leads']:,} requests"
+        )
         console.print(
             f"built {summary.customers:,} customers ({summary.duplicates:,} planted duplicates), "
             f"{summary.orders:,} orders with {summary.lines:,} lines ({summary.anonymous:,} anonymous), "

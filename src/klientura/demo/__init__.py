@@ -1,6 +1,34 @@
-"""The demo retail chain: a reproducible base for trying Klientura and for benchmarks."""
+"""The demo retail chain and its wholesale department: a reproducible base for trying Klientura and for benchmarks."""
 
+import random
+from datetime import date
+
+from klientura.auth import user_by_email
+from klientura.db import Session
 from klientura.demo.build import DEMO_PASSWORD, USERS, DemoSummary, build
 from klientura.demo.marketing import history as marketing_history
+from klientura.demo.wholesale import HEADS, build_department, fix_sequences
+from klientura.demo.wholesale_deals import simulate
 
-__all__ = ["DEMO_PASSWORD", "USERS", "DemoSummary", "build", "marketing_history"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "HEADS",
+    "USERS",
+    "DemoSummary",
+    "build",
+    "build_department",
+    "fix_sequences",
+    "marketing_history",
+    "simulate",
+    "wholesale",
+]
+
+
+def wholesale(session: Session, *, end: date, seed: int = 42, deals: int = 25_000) -> dict[str, int]:
+    """The demo's wholesale department into a store holding the demo chain (its manager joins the first team)."""
+    manager = user_by_email(session, "manager@klientura.local").id
+    rng = random.Random(seed + 18)
+    department = build_department(session, rng, end=end, password=DEMO_PASSWORD, manager_id=manager)
+    counts = simulate(session, rng, department, end=end, count=deals)
+    fix_sequences(session)
+    return {"companies": len(department.companies), **counts}
