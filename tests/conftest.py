@@ -117,6 +117,8 @@ def app_factory(engine: Engine, tmp_path: Path) -> Iterator[Any]:
             secret_key="test-secret",
             public_url="http://testserver",
             upload_dir=tmp_path / "uploads",
+            files_dir=tmp_path / "files",
+            max_attachment_mb=1,
             warehouse_path=tmp_path / "warehouse.duckdb",
         )
         return create_app(settings, session_factory=factory)

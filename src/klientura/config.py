@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     rate_limits: dict[str, float] = {}  # messages a second per channel and sender process, e.g. {"sms": 10}
     channel_costs: dict[str, float] = {"email": 0.05, "sms": 3.0, "telegram": 0.0, "webhook": 0.0}  # per message
     upload_dir: Path = DEFAULT_DATA_DIR / "uploads"
+    files_dir: Path = DEFAULT_DATA_DIR / "files"  # files attached to deals and companies, quotes' PDFs
+    max_attachment_mb: int = 20  # a file attached to a deal or a company, beyond it refused
+    pdf_font_dir: Path | None = None  # DejaVu Sans (regular and bold) for quotes; None: the system's font folders
     warehouse_path: Path | None = None  # the DuckDB file; by default beside an SQLite store, else under var/
 
     @field_validator("timezone")

@@ -43,6 +43,8 @@ from klientura.db import Session, commit
 from klientura.dedup import MergeHook
 from klientura.kit.errors import Forbidden, Unauthorized, ValidationFailed
 from klientura.kit.shop import Shop
+from klientura.kit.storage import DiskStore
+from klientura.sales import Documents
 
 T = TypeVar("T")
 _STATUS = "klientura_response_status"
@@ -149,6 +151,15 @@ def get_shop(request: Request) -> Shop:
 
 
 ShopDep = Annotated[Shop, Depends(get_shop)]
+
+
+def get_documents(request: Request) -> Documents:
+    """Where deals' files and quotes are kept and what renders the quotes (from the settings)."""
+    settings = get_settings(request)
+    return Documents(DiskStore(settings.files_dir), settings.pdf_font_dir, settings.public_url)
+
+
+DocumentsDep = Annotated[Documents, Depends(get_documents)]
 
 
 def current_actor(request: Request, session: SessionDep) -> Actor:

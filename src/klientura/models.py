@@ -21,6 +21,7 @@ from klientura.loyalty.offer_models import (
     ReferralCode,
 )
 from klientura.orders.models import Order, OrderLine, Return, ReturnLine
+from klientura.sales.doc_models import Attachment, DealLine, Note, Quote, QuoteTemplate
 from klientura.sales.models import (
     CalendarFeed,
     Company,
@@ -43,6 +44,7 @@ __all__ = [
     "Allocation",
     "AnalyticsConfig",
     "ApiKey",
+    "Attachment",
     "AuditEntry",
     "CalendarFeed",
     "Category",
@@ -57,6 +59,7 @@ __all__ = [
     "CustomerTag",
     "Deal",
     "DealHistory",
+    "DealLine",
     "DealOrder",
     "DismissedPair",
     "DuplicateSuggestion",
@@ -73,6 +76,7 @@ __all__ = [
     "LostReason",
     "LoyaltyAccount",
     "MergeRecord",
+    "Note",
     "Offer",
     "Order",
     "OrderLine",
@@ -82,6 +86,8 @@ __all__ = [
     "Pipeline",
     "Product",
     "PromoCode",
+    "Quote",
+    "QuoteTemplate",
     "Redemption",
     "Referral",
     "ReferralCode",

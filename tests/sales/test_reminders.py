@@ -4,12 +4,9 @@ a far one and a deactivated assignee's get none; a reschedule arms the reminder 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy.orm import Session
 
 from klientura.audit import SYSTEM
@@ -18,21 +15,9 @@ from klientura.channels import SmtpChannel, SmtpSettings
 from klientura.sales import TaskIn, TaskUpdate, complete_task, create_task, update_task
 from klientura.worker import remind
 from tests.channels.test_smtp import Sink
-from tests.conftest import free_port
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, int]]:
-    sink, port = Sink(), free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield sink, port
-    finally:
-        controller.stop()
 
 
 def test_one_reminder_per_task_in_the_assignees_language(app_session: Session, smtp: tuple[Sink, int]) -> None:

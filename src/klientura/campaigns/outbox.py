@@ -41,6 +41,7 @@ class Draft:
     html: str | None = None
     unsubscribe_url: str | None = None
     due: datetime | None = None  # not before (the end of the recipient's quiet hours); None: now
+    data: dict[str, Any] | None = None  # what the channel needs besides (an e-mail's attachments)
 
 
 def enqueue(session: Session, drafts: Iterable[Draft], now: datetime) -> list[OutboxMessage]:
@@ -58,6 +59,7 @@ def enqueue(session: Session, drafts: Iterable[Draft], now: datetime) -> list[Ou
             unsubscribe_url=d.unsubscribe_url,
             next_attempt_at=d.due or now,
             created_at=now,
+            data=d.data or {},
         )
         for d in drafts
     ]

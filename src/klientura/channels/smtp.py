@@ -17,7 +17,7 @@ import smtplib
 from dataclasses import dataclass
 from email.header import Header
 from email.message import EmailMessage
-from email.policy import SMTPUTF8
+from email.policy import SMTP, SMTPUTF8
 from email.utils import formataddr, formatdate
 
 from klientura.channels.base import DeliveryResult, OutgoingMessage, Status
@@ -71,7 +71,8 @@ class SmtpChannel:
             if _BREAK.search(value):
                 raise HeaderInjection(f"a line break in the {name} header")
         message_id = f"<{_id_part(message.key)}@{s.sender.rpartition('@')[2] or 'klientura.local'}>"
-        if not (message.to.isascii() and s.sender.isascii()):  # an internationalised address: the email package's way
+        if not (message.to.isascii() and s.sender.isascii()) or message.data.get("attachments"):
+            # an internationalised address, or files attached: the email package's way
             return message_id, _with_email_package(s, message, message_id)
         sender = formataddr((s.sender_name, s.sender)) if s.sender_name else s.sender
         head = [
@@ -188,7 +189,12 @@ def _with_email_package(s: SmtpSettings, message: OutgoingMessage, message_id: s
     mail.set_content(message.text or " ")
     if message.html:
         mail.add_alternative(message.html, subtype="html")
-    return mail.as_bytes(policy=SMTPUTF8)
+    for item in message.data.get("attachments") or ():  # {name, type, content: base64}
+        main, _, sub = str(item.get("type") or "application/octet-stream").partition("/")
+        content = base64.b64decode(item["content"])
+        mail.add_attachment(content, maintype=main, subtype=sub or "octet-stream", filename=str(item["name"]))
+    ascii_only = message.to.isascii() and s.sender.isascii()
+    return mail.as_bytes(policy=SMTP if ascii_only else SMTPUTF8)  # RFC 2047 headers unless SMTPUTF8 is needed
 
 
 def _id_part(key: str) -> str:

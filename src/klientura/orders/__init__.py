@@ -13,6 +13,7 @@ from klientura.orders.models import Order, OrderLine, Return, ReturnLine
 from klientura.orders.purchases import Ints, all_purchases, purchases_of, purchases_stamp
 from klientura.orders.sales import (
     MOMENT,
+    OrderFact,
     PaidOrder,
     Sale,
     amounts_in_categories,
@@ -22,6 +23,7 @@ from klientura.orders.sales import (
     numbered,
     numbers_of,
     order_by_id,
+    order_facts,
     payments_of,
     payments_since,
     placed_between,
@@ -60,6 +62,7 @@ __all__ = [
     "Ints",
     "LineIn",
     "Order",
+    "OrderFact",
     "OrderIn",
     "OrderLine",
     "OrderRead",
@@ -86,6 +89,7 @@ __all__ = [
     "numbered",
     "numbers_of",
     "order_by_id",
+    "order_facts",
     "orders_of",
     "payments_of",
     "payments_since",

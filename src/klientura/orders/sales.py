@@ -94,6 +94,28 @@ def payments_of(session: Session, order_ids: list[int]) -> dict[int, tuple[int |
     return {r.id: (r.customer_id, r.status, r.paid) for r in rows}
 
 
+class OrderFact(NamedTuple):
+    id: int
+    number: str
+    customer_id: int | None
+    placed_at: datetime
+    status: str
+    total: Decimal
+    paid: Decimal
+
+
+def order_facts(
+    session: Session, *, order_ids: Sequence[int] = (), customers: Sequence[int] = (), limit: int = 100
+) -> list[OrderFact]:
+    """The orders (by id, or the latest ``limit`` of these customers), newest first: for a timeline."""
+    if not order_ids and not customers:
+        return []
+    cols = (Order.id, Order.external_id, Order.customer_id, Order.placed_at, Order.status, Order.total, Order.paid)
+    query = select(*cols).order_by(Order.placed_at.desc(), Order.id.desc()).limit(limit)
+    query = query.where(Order.id.in_(order_ids)) if order_ids else query.where(Order.customer_id.in_(customers))
+    return [OrderFact(*row) for row in session.execute(query)]
+
+
 def last_purchase_at(session: Session) -> datetime | None:
     """When the store's latest order was placed (None before the first)."""
     last: datetime | None = session.scalar(select(func.max(Order.placed_at)))
