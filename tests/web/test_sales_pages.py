@@ -4,6 +4,7 @@ with its reason lands in the history, a task added), the manager's day and the l
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,16 +14,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from klientura import sales
+from klientura import catalog, sales
 from klientura.audit import SYSTEM
 from klientura.auth import actor_for_user
 from klientura.auth.service import create_user
+from klientura.catalog import ProductIn
 from klientura.config import Settings
 from klientura.customers import CustomerIn
 from klientura.db import make_session_factory, session_scope
 from klientura.kit.shop import Shop
 from klientura.migrations import upgrade
-from klientura.sales import Deal, DealHistory, DealIn, LeadIn, PipelineIn
+from klientura.sales import Deal, DealHistory, DealIn, LeadIn, PipelineIn, Quote
 from tests.factories import SHOP
 from tests.web.conftest import PASSWORD, serving, shot, wait_until
 
@@ -84,7 +86,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             SHOP,
             repeat_days=180,
         )
-    settings = Settings(database_url=url, secret_key="sales-test", upload_dir=folder / "uploads")
+        catalog.upsert_product(s, SYSTEM, ProductIn(sku="TEA-1", name="Чай «Улун», ящик", price=Decimal(12500)))
+    settings = Settings(
+        database_url=url, secret_key="sales-test", upload_dir=folder / "uploads", files_dir=folder / "files"
+    )
     with serving(settings) as base:
         yield {"base": base, "url": url, "stages": stages, "manager": manager.id}
 
@@ -189,3 +194,68 @@ def test_the_deal_page_the_day_and_the_leads(page: Any, live: dict[str, Any]) ->
     page.locator("#leads form[action$='/convert'] button").click()
     page.wait_for_url(f"{base}/sales/deals/*")
     assert "Прайс?" in page.locator("#deal-title").inner_text()
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (120, 40), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_products_a_quote_a_file_a_note_and_the_clients_answer(page: Any, live: dict[str, Any]) -> None:
+    base, stages = live["base"], live["stages"]
+    _login(page, base, "admin@test.local")
+    page.goto(f"{base}/sales/quote-template")
+    page.fill("#template-form input[name=seller]", "ООО «Ромашка»")
+    page.fill("#template-form input[name=inn]", "7707083893")
+    page.fill("#template-form input[name=bik]", "044525225")
+    page.set_input_files(
+        "#template-form input[name=logo]", files=[{"name": "logo.png", "mimeType": "image/png", "buffer": _png()}]
+    )
+    page.click("#template-form button")
+    page.wait_for_selector(".flash.ok")
+    shot(page, "sales-quote-template")
+    _login(page, base, "manager@test.local")
+    deal = _deal(live["url"], "Поставка №9")
+    page.goto(f"{base}/sales/deals/{deal.id}")
+    rows = page.locator("#lines-form tbody tr.blank")
+    rows.nth(0).locator("input[name=line_sku]").fill("TEA-1")
+    rows.nth(0).locator("input[name=line_qty]").fill("2")
+    rows.nth(1).locator("input[name=line_name]").fill("Монтаж")
+    rows.nth(1).locator("input[name=line_price]").fill("5000")
+    page.click("#lines-form button")
+    page.wait_for_selector(".flash.ok")
+    assert page.locator("#lines-total").inner_text().replace("\u00a0", " ").startswith("30 000")
+    assert "30 000" in page.locator("#deal-facts").inner_text().replace("\u00a0", " ")  # the amount follows
+    page.click("#quote-form button")
+    page.wait_for_selector(".flash.ok")
+    link = page.locator("#quotes a").first
+    assert link.inner_text() == f"КП-{deal.id}-1"
+    pdf = page.request.get(base + str(link.get_attribute("href")))
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    page.set_input_files(
+        "#file-form input[name=file]",
+        files=[{"name": "Реквизиты.txt", "mimeType": "text/plain", "buffer": "ИНН 7728168971".encode()}],
+    )
+    page.click("#file-form button")
+    page.wait_for_selector(".flash.ok")
+    assert "Реквизиты.txt" in page.locator("#files").inner_text()
+    page.fill("#note-form input[name=text]", "Клиент просит отсрочку")
+    page.click("#note-form button")
+    page.wait_for_selector(".flash.ok")
+    assert "Клиент просит отсрочку" in page.locator("#timeline").inner_text()
+    shot(page, "sales-deal-documents")
+    with session_scope(make_session_factory(live["url"])) as s:
+        token = s.scalars(select(Quote.token).where(Quote.deal_id == deal.id)).one()
+    page.context.clear_cookies()  # the client: nobody signed in
+    page.goto(f"{base}/q/{token}")
+    assert "30 000" in page.locator("#quote-link").inner_text().replace("\u00a0", " ")
+    page.click("#quote-link button[value=accepted]")
+    page.wait_for_selector("#answer")
+    shot(page, "sales-quote-link")
+    assert _deal(live["url"], "Поставка №9").stage_id == stages["Переговоры"]  # accepted: the next stage
+    page.goto(f"{base}/q/{token}")
+    assert page.locator("#quote-link button").count() == 0  # answered once: no buttons any more
+    assert page.request.get(f"{base}/q/not-a-token").status == 404

@@ -74,14 +74,15 @@ def _deal_entries(session: Session, deal_ids: Sequence[int], titles: dict[int, s
             kind = "stage"
             title = f"{prefix}{names.get(h.from_stage_id or 0, '—')} → {names.get(h.to_stage_id, '')}"
         else:
-            kind, title = "change", f"{prefix}{h.kind}: {h.amount} · {h.probability}%"
+            kind, title = "change", h.kind  # reassign | probability | amount | import: the page words it
+        detail = f"{prefix}{h.reason or ''}".strip(": ") if kind == "change" else h.reason
         yield TimelineEntry(
-            at=h.occurred_at or h.at, kind=kind, title=title, detail=h.reason, actor=h.actor_name, deal_id=h.deal_id
+            at=h.occurred_at or h.at, kind=kind, title=title, detail=detail, actor=h.actor_name, deal_id=h.deal_id
         )
     for q in session.scalars(select(Quote).where(Quote.deal_id.in_(deal_ids)).order_by(Quote.id.desc()).limit(LIMIT)):
         at = q.decided_at or q.sent_at or q.created_at
         yield TimelineEntry(
-            at=at, kind="quote", title=f"{q.number} · {q.total} {q.currency}", detail=q.status, actor=q.created_by,
+            at=at, kind="quote", title=q.number, detail=q.status, actor=q.created_by,
             deal_id=q.deal_id, ref_id=q.id,
         )  # fmt: skip
     linked = list(session.scalars(select(DealOrder.order_id).where(DealOrder.deal_id.in_(deal_ids))))

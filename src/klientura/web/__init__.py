@@ -25,8 +25,10 @@ from klientura.web import (
     loyalty_offers,
     messages,
     privacy,
+    quote_link,
     sales,
     sales_day,
+    sales_docs,
     scenarios,
     segments,
 )
@@ -55,6 +57,8 @@ def mount(app: FastAPI) -> None:
         messages,
         sales,
         sales_day,
+        sales_docs,
+        quote_link,
         calendar,
     ):
         app.include_router(module.router, include_in_schema=False)

@@ -11,7 +11,7 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ValidationError
 
-from klientura import auth, customers, sales
+from klientura import auth, catalog, customers, sales
 from klientura.audit import Actor
 from klientura.db import Session
 from klientura.deps import SessionDep, ShopDep
@@ -20,6 +20,7 @@ from klientura.kit.errors import KlienturaError, invalid
 from klientura.web import flash
 from klientura.web.forms import shop_zone
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
+from klientura.web.sales_view import documents_of
 
 router = page_router(read="sales:read", write="sales:write")
 M = TypeVar("M", bound=BaseModel)
@@ -214,6 +215,8 @@ def deal_page(deal_id: Id, request: Request, session: SessionDep, actor: WebActo
             "customer": customers.names_of(session, actor, [deal.customer_id] if deal.customer_id else []),
             "company": sales.company_names(session, actor, [deal.company_id] if deal.company_id else []),
             "reasons": sales.list_lost_reasons(session, actor),
+            "products": catalog.list_products(session, limit=500),
+            **documents_of(session, actor, deal.id),
             "flash": message,
             "flash_kind": kind,
         },
