@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import json
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from klientura.cli import app
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KLIENTURA_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("KLIENTURA_FILES_DIR", str(tmp_path / "files"))  # the demo's quotes
     return tmp_path
 
 
@@ -74,6 +77,8 @@ def test_demo_builds_a_small_chain(env: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "admin@klientura.local" in r.output and "built 400 customers" in r.output
     assert "head@klientura.local" in r.output and "1,500 deals" in r.output
+    quoted = re.search(r"(\d+) quotes", r.output)
+    assert quoted is not None and int(quoted.group(1)) >= 5  # the deals at the quote stage got their PDF
     assert "segments computed for" in r.output and "valued with BG/NBD" in r.output
     assert "a seasonal sale campaign" in r.output and "four scenarios" in r.output
     from sqlalchemy import func, select

@@ -18,7 +18,9 @@ from klientura.customers import count_customers
 from klientura.db import SessionFactory, factory_for, session_scope
 from klientura.demo import DEMO_PASSWORD, HEADS, USERS, build, marketing_history, wholesale
 from klientura.kit.shop import Shop
+from klientura.kit.storage import DiskStore
 from klientura.migrations import upgrade
+from klientura.sales import Documents
 
 app = typer.Typer()
 
@@ -81,11 +83,12 @@ def _build(
             with session_scope(factory) as session:
                 summary = build(session, end=shop.today(), customers=customers, seed=seed, progress=progress)
         with session_scope(factory) as session:
-            sold = wholesale(session, end=shop.today(), seed=seed, deals=deals)
+            docs = Documents(DiskStore(settings.files_dir), settings.pdf_font_dir, settings.public_url)
+            sold = wholesale(session, end=shop.today(), seed=seed, deals=deals, docs=docs, shop=shop)
         console.print(
             f"wholesale department: 3 pipelines, 15 managers in 3 teams, {sold['companies']:,} companies, "
             f"{sold['deals']:,} deals ({sold['history']:,} stage moves), {sold['orders']:,} paid invoices, "
-            f"{sold['tasks']:,} open tasks, {sold['leads']:,} requests"
+            f"{sold['tasks']:,} open tasks, {sold['quotes']:,} quotes, {sold['leads']:,} requests"
         )
         console.print(
             f"built {summary.customers:,} customers ({summary.duplicates:,} planted duplicates), "
