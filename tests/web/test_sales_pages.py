@@ -24,7 +24,7 @@ from klientura.customers import CustomerIn
 from klientura.db import make_session_factory, session_scope
 from klientura.kit.shop import Shop
 from klientura.migrations import upgrade
-from klientura.sales import Deal, DealHistory, DealIn, LeadIn, PipelineIn, Quote
+from klientura.sales import CompanyIn, Deal, DealHistory, DealIn, LeadIn, PipelineIn, Quote
 from tests.factories import SHOP
 from tests.web.conftest import PASSWORD, serving, shot, wait_until
 
@@ -87,6 +87,22 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             repeat_days=180,
         )
         catalog.upsert_product(s, SYSTEM, ProductIn(sku="TEA-1", name="Чай «Улун», ящик", price=Decimal(12500)))
+        romashka, _new = sales.create_company(
+            s, me, CompanyIn(name="ООО «Ромашка»", city="Москва", inn="7707083893"), SHOP
+        )
+        sales.create_company(s, me, CompanyIn(name="Ромашка ООО", city="москва"), SHOP)
+        sales.create_deal(
+            s,
+            me,
+            DealIn(
+                pipeline_id=pipeline.id,
+                stage_id=stages["Переговоры"],
+                title="Ромашке чай",
+                amount=Decimal(5000),
+                company_id=romashka.id,
+            ),
+            SHOP,
+        )
     settings = Settings(
         database_url=url, secret_key="sales-test", upload_dir=folder / "uploads", files_dir=folder / "files"
     )
@@ -259,3 +275,37 @@ def test_products_a_quote_a_file_a_note_and_the_clients_answer(page: Any, live: 
     page.goto(f"{base}/q/{token}")
     assert page.locator("#quote-link button").count() == 0  # answered once: no buttons any more
     assert page.request.get(f"{base}/q/not-a-token").status == 404
+
+
+def test_the_deal_list_a_saved_view_and_the_company_page(page: Any, live: dict[str, Any]) -> None:
+    base = live["base"]
+    _login(page, base, "manager@test.local")
+    page.goto(f"{base}/sales/deals")
+    page.fill("#deal-filters input[name=q]", "Поставка №4")
+    page.click("#deal-filters button")
+    titles = page.locator("#deal-list tbody td:first-child").all_inner_texts()
+    assert sorted(titles) == sorted(["Поставка №4", *(f"Поставка №{n}" for n in range(40, 46))])
+    page.fill("#view-form input[name=name]", "Четвёрки")
+    page.click("#view-form button")
+    page.wait_for_selector(".flash.ok")
+    page.goto(f"{base}/sales/deals")
+    with session_scope(make_session_factory(live["url"])) as s:
+        mine = len(s.scalars(select(Deal.id).where(Deal.owner_id == live["manager"])).all())
+    assert page.locator("#deal-list tbody tr").count() == min(mine, 50)  # the manager's own deals only
+    assert page.locator("#next-page").count() == (1 if mine > 50 else 0)
+    page.click("#views a:has-text('Четвёрки')")
+    page.wait_for_url("**q=*")
+    assert page.locator("#deal-list tbody tr").count() == 7
+    shot(page, "sales-deal-list")
+    page.goto(f"{base}/sales/companies")
+    page.click("#companies a:has-text('ООО «Ромашка»')")
+    assert "Ромашке чай" in page.locator("#deals").inner_text()
+    assert "Ромашка ООО" in page.locator("#similar").inner_text()  # the same name in the same city
+    page.fill("#note-form input[name=text]", "Головной офис в Москве")
+    page.click("#note-form button")
+    page.wait_for_selector(".flash.ok")
+    timeline = page.locator("#timeline").inner_text()
+    assert "Головной офис в Москве" in timeline and "Ромашке чай" in timeline
+    shot(page, "sales-company")
+    page.goto(f"{base}/sales/companies/duplicates")
+    assert "Ромашка ООО" in page.locator("#company-pairs").inner_text()

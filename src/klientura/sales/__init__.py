@@ -24,6 +24,7 @@ from klientura.sales.companies import (
     remove_contact,
     update_company,
 )
+from klientura.sales.company_dupes import Suggestion, company_duplicates, name_key, similar_companies
 from klientura.sales.deals import create_deal, deal_history, get_deal, list_deals, move_deal
 from klientura.sales.doc_models import Attachment, DealLine, Note, Quote, QuoteTemplate
 from klientura.sales.doc_schemas import (
@@ -56,6 +57,7 @@ from klientura.sales.models import (
     Lead,
     LostReason,
     Pipeline,
+    SavedView,
     Stage,
     Task,
     TaskEvent,
@@ -129,6 +131,7 @@ from klientura.sales.tasks import (
     update_task,
 )
 from klientura.sales.timeline import add_note, company_timeline, customer_timeline, deal_timeline
+from klientura.sales.views import DEAL_FILTERS, clean_query, delete_view, list_views, save_view
 
 __all__ = [
     "CLIENT",
@@ -136,6 +139,7 @@ __all__ = [
     "COMPANY_FIELDS",
     "COMPANY_NOT_FOUND",
     "DEAL_FIELDS",
+    "DEAL_FILTERS",
     "IMPORT_PIPELINE_UNKNOWN",
     "Attachment",
     "AttachmentRead",
@@ -189,9 +193,11 @@ __all__ = [
     "QuoteSend",
     "QuoteTemplate",
     "Reminder",
+    "SavedView",
     "Stage",
     "StageIn",
     "StageRead",
+    "Suggestion",
     "Task",
     "TaskDone",
     "TaskEvent",
@@ -211,7 +217,9 @@ __all__ = [
     "attachments_of",
     "board",
     "calendar_tasks",
+    "clean_query",
     "close_lead",
+    "company_duplicates",
     "company_names",
     "company_timeline",
     "complete_task",
@@ -233,6 +241,7 @@ __all__ = [
     "delete_company",
     "delete_deal",
     "delete_lead",
+    "delete_view",
     "due_reminders",
     "feed_tasks",
     "get_attachment",
@@ -255,9 +264,11 @@ __all__ = [
     "list_lost_reasons",
     "list_pipelines",
     "list_tasks",
+    "list_views",
     "mark_reminded",
     "move_deal",
     "my_day",
+    "name_key",
     "quote_by_token",
     "quote_file",
     "quotes_of",
@@ -265,10 +276,12 @@ __all__ = [
     "remove_attachment",
     "remove_contact",
     "reopen_task",
+    "save_view",
     "send_quote",
     "set_lines",
     "set_lost_reasons",
     "set_template",
+    "similar_companies",
     "stage_names",
     "submit_request",
     "task_events",

@@ -189,6 +189,7 @@ def list_deals(
     stage_id: int | None = None,
     status: str | None = None,
     owner_id: int | None = None,
+    company_id: int | None = None,
     source: str | None = None,
     amount_min: Decimal | None = None,
     amount_max: Decimal | None = None,
@@ -206,6 +207,7 @@ def list_deals(
         (Deal.stage_id, stage_id),
         (Deal.status, status),
         (Deal.owner_id, owner_id),
+        (Deal.company_id, company_id),
         (Deal.source, source),
     ]
     for column, value in equal:

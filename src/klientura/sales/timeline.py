@@ -59,7 +59,10 @@ def add_note(
     return note
 
 
-def _deal_entries(session: Session, deal_ids: Sequence[int], titles: dict[int, str]) -> Iterable[TimelineEntry]:
+def _deal_entries(
+    session: Session, deal_ids: Sequence[int], titles: dict[int, str], *, named: bool = True
+) -> Iterable[TimelineEntry]:
+    """The deals' history, quotes, orders and requests (``named``: each entry starts with its deal's title)."""
     if not deal_ids:
         return
     names = {row[0]: row[1] for row in session.execute(select(Stage.id, Stage.name))}
@@ -67,7 +70,7 @@ def _deal_entries(session: Session, deal_ids: Sequence[int], titles: dict[int, s
         select(DealHistory).where(DealHistory.deal_id.in_(deal_ids)).order_by(DealHistory.id.desc()).limit(LIMIT)
     )
     for h in rows:
-        prefix = f"{titles[h.deal_id]}: " if len(deal_ids) > 1 else ""
+        prefix = f"{titles[h.deal_id]}: " if named else ""
         if h.kind == "create":
             kind, title = "created", f"{prefix}{names.get(h.to_stage_id, '')}"
         elif h.kind in ("move", "import") and h.from_stage_id != h.to_stage_id:
@@ -128,7 +131,7 @@ def deal_timeline(session: Session, actor: Actor, deal_id: int) -> list[Timeline
     deal = get_deal(session, actor, deal_id)
     return _sorted(
         [
-            *_deal_entries(session, [deal.id], {deal.id: deal.title}),
+            *_deal_entries(session, [deal.id], {deal.id: deal.title}, named=False),
             *_tasks(session, Task.deal_id == deal.id),
             *_notes_and_files(session, Note.deal_id == deal.id, Attachment.deal_id == deal.id),
         ]

@@ -29,6 +29,7 @@ from klientura.web import (
     sales,
     sales_day,
     sales_docs,
+    sales_lists,
     scenarios,
     segments,
 )
@@ -57,6 +58,7 @@ def mount(app: FastAPI) -> None:
         messages,
         sales,
         sales_day,
+        sales_lists,
         sales_docs,
         quote_link,
         calendar,

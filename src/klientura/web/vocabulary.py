@@ -8,6 +8,11 @@ from klientura.kit.i18n import N_
 
 SHOWN = (
     N_("phone"),
+    N_("open"),
+    N_("won"),
+    N_("lost"),
+    N_("site"),
+    N_("name"),
     N_("email"),
     N_("card"),
     N_("telegram"),
