@@ -11,6 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile as FormFile
 
 from klientura import sales
+from klientura.audit import Actor
+from klientura.config import Settings
+from klientura.db import Session
 from klientura.deps import DocumentsDep, SessionDep, SettingsDep, ShopDep
 from klientura.kit.bounds import Id
 from klientura.web import flash
@@ -131,13 +134,26 @@ def upload(
     docs: DocumentsDep,
     file: Annotated[UploadFile, File()],
 ) -> RedirectResponse:
+    return attach_file(request, session, actor, settings, docs, file, f"/sales/deals/{deal_id}#files", deal_id=deal_id)
+
+
+def attach_file(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    docs: sales.Documents,
+    file: UploadFile,
+    url: str,
+    **target: int,
+) -> RedirectResponse:
+    """Attach the uploaded file to the deal or the company in ``target``; back to ``url`` with what happened."""
     _ = gettext_for(request)
-    url = f"/sales/deals/{deal_id}#files"
     limit = settings.max_attachment_mb
 
     def work() -> tuple[str, str]:
-        data = file.file.read(limit * 2**20 + 1)
-        sales.attach(session, actor, docs.store, file.filename or "file", data, limit_mb=limit, deal_id=deal_id)
+        data = file.file.read(limit * 2**20 + 1)  # a byte over the limit is enough to refuse it
+        sales.attach(session, actor, docs.store, file.filename or "file", data, limit_mb=limit, **target)
         return url, _("File attached")
 
     return perform(request, session, work, url)

@@ -17,6 +17,7 @@ from klientura.kit.errors import KlienturaError
 from klientura.web import flash
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 from klientura.web.sales import build, perform, user_names
+from klientura.web.sales_docs import attach_file
 from klientura.web.sales_view import QUOTE_STATUS, TIMELINE_KIND
 
 router = page_router(read="sales:read", write="sales:write")
@@ -215,13 +216,5 @@ def company_file(
     docs: DocumentsDep,
     file: Annotated[UploadFile, File()],
 ) -> RedirectResponse:
-    _ = gettext_for(request)
     url = f"/sales/companies/{company_id}#files"
-    limit = settings.max_attachment_mb
-
-    def work() -> tuple[str, str]:
-        data = file.file.read(limit * 2**20 + 1)
-        sales.attach(session, actor, docs.store, file.filename or "file", data, limit_mb=limit, company_id=company_id)
-        return url, _("File attached")
-
-    return perform(request, session, work, url)
+    return attach_file(request, session, actor, settings, docs, file, url, company_id=company_id)
