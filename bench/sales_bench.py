@@ -235,7 +235,7 @@ def _pgbench(url: str, script: str, connections: int, seconds: int, **variables:
     dsn = url.replace("+psycopg", "")
     sets = [f"-D{k}={v}" for k, v in variables.items()]
     out = subprocess.run(
-        ["pgbench", "-n", f"-c{connections}", "-j2", f"-T{seconds}", "-r", "-P", "0", *sets,
+        ["pgbench", "-n", f"-c{connections}", "-j2", f"-T{seconds}", *sets,
          "-f", str(ROOT / "bench/wrk" / script), "--log-prefix=/tmp/pgb", "-l", dsn],
         capture_output=True, text=True, check=True, cwd=tempfile.gettempdir(),
     ).stdout  # fmt: skip
@@ -249,6 +249,59 @@ def _pgbench(url: str, script: str, connections: int, seconds: int, **variables:
         "per_second": float(tps.group(1)) if tps else 0.0,
         "p50_ms": round(latencies[len(latencies) // 2], 2) if latencies else None,
         "p99_ms": round(latencies[int(len(latencies) * 0.99)], 2) if latencies else None,
+    }
+
+
+def _paced(
+    port: int, key: str, what: str, rate: float, clients: int, seconds: int, deals: int, stages: list[int]
+) -> dict[str, Any]:
+    """``clients`` clients sending ``rate`` requests a second between them (Poisson arrivals, each client waiting
+    for its answer before its next request): the latency a sales team sees, not the server's saturation."""
+    import asyncio
+
+    import httpx2 as httpx
+
+    errors: list[str] = []
+
+    async def run() -> list[float]:
+        rng = random.Random(3)
+        out: list[float] = []
+        stop = time.perf_counter() + seconds
+        headers = {"Authorization": f"Bearer {key}"}
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, limits=limits) as http:
+
+            async def client() -> None:
+                while time.perf_counter() < stop:
+                    await asyncio.sleep(rng.expovariate(rate / clients))
+                    t0 = time.perf_counter()
+                    try:
+                        if what == "move":
+                            body = {"stage_id": rng.choice(stages)}
+                            r = await http.post(f"/api/v1/deals/{rng.randint(1, deals)}/move", json=body)
+                        else:
+                            body = {"customer": {"phone": f"+7916{rng.randint(1, 20000):07d}"}, "channel": "form"}
+                            r = await http.post("/api/v1/leads", json=body)
+                    except httpx.HTTPError as exc:
+                        errors.append(type(exc).__name__)
+                        continue
+                    if r.status_code < 300:
+                        out.append((time.perf_counter() - t0) * 1000)
+                    else:
+                        errors.append(str(r.status_code))
+
+            await asyncio.gather(*(client() for _ in range(clients)))
+        return out
+
+    times = sorted(asyncio.run(run()))
+    return {
+        "rate": rate,
+        "clients": clients,
+        "done_per_second": round(len(times) / seconds, 1),
+        "p50_ms": round(times[len(times) // 2], 1),
+        "p99_ms": round(times[int(len(times) * 0.99)], 1),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:5],
     }
 
 
@@ -271,7 +324,13 @@ def load(admin_url: str, deals: int, connections: int, seconds: int, workers: in
         ):
             result = _wrk(port, ids["key"], script, connections, seconds, *args)
             _analyze(url)
-            out.append({"bench": name, "connections": connections, "workers": workers, "http": result})
+            paced = [
+                _paced(port, ids["key"], name, rate, connections, seconds, deals, ids["open_stages"])
+                for rate in (25, 50, 100)
+            ]
+            _analyze(url)
+            row = {"bench": name, "connections": connections, "workers": workers, "http": result, "paced": paced}
+            out.append(row)
     finally:
         server.stop()
     low, high = min(ids["open_stages"]), max(ids["open_stages"])

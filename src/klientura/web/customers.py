@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from klientura import analytics, customers, dedup, segments
+from klientura import analytics, customers, dedup, sales, segments
 from klientura.audit import Actor
 from klientura.auth import can
 from klientura.catalog import list_outlets
@@ -27,6 +27,7 @@ from klientura.orders import orders_of, returns_of, totals_for
 from klientura.web import flash
 from klientura.web.loyalty_offers import invitation_block
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
+from klientura.web.sales_view import QUOTE_STATUS, TIMELINE_KIND
 
 router = page_router(read="customers:read", write="customers:write")
 CHANNELS = CONSENT_CHANNELS
@@ -106,6 +107,9 @@ def _timeline(session: Session, actor: Any, customer_id: Id) -> list[dict[str, A
         {"kind": "event", "at": e.occurred_at, "obj": e} for e in events_of(session, actor, customer_id, limit=200)
     ]
     items += [{"kind": "merge", "at": m.merged_at, "obj": m} for m in dedup.merges_of(session, customer_id)]
+    if can(actor, "sales:read"):  # deals' moves, tasks, notes, quotes and requests (the orders are above)
+        entries = sales.customer_timeline(session, actor, customer_id)
+        items += [{"kind": "sales", "at": e.at, "obj": e} for e in entries if e.kind != "order"]
     items.sort(key=lambda x: x["at"], reverse=True)
     return items
 
@@ -150,6 +154,8 @@ def customer_card(
             "editing": request.query_params.get("edit") == "1",
             "totals": totals_for(session, [customer.id])[customer.id],
             "timeline": _timeline(session, actor, customer.id),
+            "timeline_kind": TIMELINE_KIND,
+            "quote_status": QUOTE_STATUS,
             "other_values": customers.field_values(session, customer.id),
             "channels": CHANNELS,
             "consents": {x.channel: x for x in read.consents},

@@ -206,6 +206,20 @@ def company_note(
     return perform(request, session, work, url)
 
 
+@router.post("/sales/customers/{customer_id}/notes")
+def customer_note(
+    customer_id: Id, request: Request, session: SessionDep, actor: WebActorDep, text: str = Form("")
+) -> RedirectResponse:
+    _ = gettext_for(request)
+    url = f"/customers/{customer_id}#timeline"
+
+    def work() -> tuple[str, str]:
+        sales.add_note(session, actor, build(sales.NoteIn, text=text), customer_id=customer_id)
+        return url, _("Note added")
+
+    return perform(request, session, work, url)
+
+
 @router.post("/sales/companies/{company_id}/files")
 def company_file(
     company_id: Id,
