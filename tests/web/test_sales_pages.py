@@ -206,6 +206,11 @@ def test_the_deal_page_the_day_and_the_leads(page: Any, live: dict[str, Any]) ->
     wait_until(page, "document.querySelectorAll('#leads tbody tr').length >= 1")
     assert "Прайс?" in page.locator("#leads").inner_text()
     shot(page, "sales-leads")
+    page.click("#leads a:has-text('Прайс?')")  # the lead's own page
+    assert "Новикова Ирина" in page.locator("#lead-facts").inner_text()
+    assert page.locator("#lead-actions form[action$='/convert']").count() == 1
+    shot(page, "sales-lead")
+    page.goto(f"{base}/sales/leads")
     page.fill("#leads input[name=amount]", "12000")
     page.locator("#leads form[action$='/convert'] button").click()
     page.wait_for_url(f"{base}/sales/deals/*")

@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from klientura import customers, sales
 from klientura.deps import SessionDep, ShopDep
 from klientura.kit.bounds import Id
+from klientura.kit.errors import KlienturaError
 from klientura.kit.i18n import N_
 from klientura.web import flash
-from klientura.web.render import WebActorDep, gettext_for, page_router, render
+from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 from klientura.web.sales import assignable, build, perform, user_names
 
 router = page_router(read="sales:read", write="sales:write")
@@ -64,6 +65,38 @@ def leads(
             "close_reasons": CLOSE_REASONS,
             "next_cursor": nxt,
             "names": customers.names_of(session, actor, [x.customer_id for x in rows]),
+            "users": user_names(session),
+            "owners": assignable(session, actor),
+            "pipelines": sales.list_pipelines(session, actor),
+            "flash": message,
+            "flash_kind": kind,
+        },
+        actor=actor,
+    )
+
+
+@router.get("/sales/leads/{lead_id}", response_class=HTMLResponse)
+def lead_page(lead_id: Id, request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
+    _ = gettext_for(request)
+    try:
+        lead = sales.get_lead(session, actor, lead_id)
+    except KlienturaError as exc:
+        context = {"title": _("Not found"), "message": explain(request, exc)}
+        return render(request, "message.html", context, actor=actor, status=404)
+    tasks, _next = sales.list_tasks(session, actor, state="all", links={"lead_id": lead.id}, limit=50)
+    message, kind = flash.pop(request)
+    return render(
+        request,
+        "sales/lead.html",
+        {
+            "nav": "sales",
+            "tab": "leads",
+            "x": lead,
+            "tasks": tasks,
+            "now": shop.now(),
+            "states": LEAD_STATES,
+            "close_reasons": CLOSE_REASONS,
+            "names": customers.names_of(session, actor, [lead.customer_id]),
             "users": user_names(session),
             "owners": assignable(session, actor),
             "pipelines": sales.list_pipelines(session, actor),
