@@ -112,6 +112,7 @@ ACCESS: dict[str, str] = {
     "POST /sales/deals/{deal_id}/tasks": "sales:write",
     "POST /sales/deals/{deal_id}/orders": "sales:write",
     "GET /sales/deals": "sales:read",
+    "POST /sales/calendar/telegram": "sales:read",
     "GET /sales/leads/{lead_id}": "sales:read",
     "POST /sales/views": "sales:read",
     "POST /sales/views/{view_id}/delete": "sales:read",

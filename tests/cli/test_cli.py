@@ -192,3 +192,8 @@ def test_teams_under_heads_are_managed_from_the_command_line(env: Path) -> None:
     listed = runner.invoke(app, ["team", "list"]).output
     assert "Опт\thead@shop.ru\tann@shop.ru, bob@shop.ru" in listed, listed
     assert runner.invoke(app, ["team", "set", "Нет такой", "-m", "ann@shop.ru"]).exit_code == 2
+    told = runner.invoke(app, ["user", "telegram", "ann@shop.ru", "123456789"])
+    assert told.exit_code == 0 and "Telegram chat 123456789" in told.output, told.output
+    wrong = runner.invoke(app, ["user", "telegram", "ann@shop.ru", "@ann"])
+    assert wrong.exit_code == 2 and "Telegram" in wrong.output, wrong.output
+    assert "e-mail" in runner.invoke(app, ["user", "telegram", "ann@shop.ru"]).output  # back to e-mail

@@ -4,6 +4,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.api.conftest import api, client, key, users  # noqa: F401  (the API fixtures)
+from tests.channels.conftest import peer  # noqa: F401  (a local server playing the Bot API)
 from tests.channels.test_smtp import Sink
 from tests.conftest import free_port
 

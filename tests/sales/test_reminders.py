@@ -1,19 +1,24 @@
 """Task reminders (issue 18): shortly before a task is due its assignee gets one e-mail in their language, through
 the e-mail channel against a real SMTP server on loopback; a busy server is tried again next round; a done task,
-a far one and a deactivated assignee's get none; a reschedule arms the reminder again."""
+a far one and a deactivated assignee's get none; a reschedule arms the reminder again; an assignee who gave their
+Telegram chat gets it there (a local server plays the Bot API)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy.orm import Session
 
-from klientura.audit import SYSTEM
-from klientura.auth import create_user
-from klientura.channels import SmtpChannel, SmtpSettings
+from klientura.audit import SYSTEM, Actor
+from klientura.auth import create_user, set_my_telegram, set_telegram
+from klientura.channels import SmtpChannel, SmtpSettings, TelegramChannel, TelegramSettings
+from klientura.kit.errors import Forbidden, ValidationFailed
 from klientura.sales import TaskIn, TaskUpdate, complete_task, create_task, update_task
 from klientura.worker import remind
+from tests.channels.conftest import Peer
 from tests.channels.test_smtp import Sink
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -59,3 +64,38 @@ def test_one_reminder_per_task_in_the_assignees_language(app_session: Session, s
     rearmed = remind(app_session, channels, NOW + timedelta(minutes=10), public_url="", zone=MOSCOW)
     assert rearmed["sent"] == 1 and str(sink.received[-1]["Subject"]).endswith("12:20")
     channels["email"].close()
+
+
+def test_a_user_who_gave_their_telegram_chat_is_reminded_there(
+    app_session: Session, smtp: tuple[Sink, int], peer: tuple[Peer, str]
+) -> None:
+    sink, port = smtp
+    state, url = peer
+    tg = create_user(app_session, SYSTEM, "tg@shop.ru", "Тимур", "manager", "password123")
+    mail = create_user(app_session, SYSTEM, "mail@shop.ru", "Мария", "manager", "password123")
+    set_telegram(app_session, SYSTEM, tg, " 123456789 ")
+    with pytest.raises(ValidationFailed) as bad:
+        set_telegram(app_session, SYSTEM, mail, "@maria")
+    assert bad.value.key == "user.telegram_chat"
+    for user, title in ((tg, "Встреча с «Лютиком»"), (mail, "Отправить КП")):
+        create_task(app_session, SYSTEM, TaskIn(title=title, due_at=NOW + timedelta(minutes=5), assignee_id=user.id))
+    app_session.commit()
+    channels = {
+        "email": SmtpChannel(SmtpSettings(port=port, sender="crm@shop.ru")),
+        "telegram": TelegramChannel(TelegramSettings(token="1:T", base_url=url)),
+    }
+    assert remind(app_session, channels, NOW, public_url="", zone=MOSCOW) == {"sent": 2, "retry": 0, "failed": 0}
+    (path, _headers, body), *_rest = state.requests
+    assert path == "/bot1:T/sendMessage"
+    sent = json.loads(body)
+    assert sent["chat_id"] == "123456789" and "Встреча с «Лютиком» в 12:05" in sent["text"]
+    assert [str(m["To"]) for m in sink.received] == ["mail@shop.ru"]  # the other one by e-mail
+    for channel in channels.values():
+        channel.close()
+
+
+def test_an_api_key_has_no_telegram(app_session: Session) -> None:
+    key = Actor(type="api_key", id=1, name="api-key:pos", role="integration", scopes=frozenset({"*"}))
+    with pytest.raises(Forbidden) as refused:
+        set_my_telegram(app_session, key, "1")
+    assert refused.value.key == "user.telegram_for_users"

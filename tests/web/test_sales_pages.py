@@ -196,6 +196,10 @@ def test_the_deal_page_the_day_and_the_leads(page: Any, live: dict[str, Any]) ->
     shot(page, "sales-calendar")
     feed = page.request.get(address.group(0))
     assert feed.status == 200 and "Позвонить закупщику" in feed.text()
+    page.fill("#telegram-form input[name=chat_id]", "123456789")
+    page.click("#telegram-form button")
+    page.wait_for_selector(".flash.ok")
+    assert page.locator("#telegram-form input[name=chat_id]").input_value() == "123456789"
     page.goto(f"{base}/sales/day")
     page.click("#today button")
     page.wait_for_selector(".flash.ok")

@@ -31,7 +31,9 @@ from klientura.auth.service import (
     list_users,
     revoke_api_key,
     set_active,
+    set_my_telegram,
     set_password,
+    set_telegram,
     user_by_email,
 )
 from klientura.auth.sessions import end_session, end_sessions_of, start_session, user_of_session
@@ -78,8 +80,10 @@ __all__ = [
     "require",
     "revoke_api_key",
     "set_active",
+    "set_my_telegram",
     "set_password",
     "set_team",
+    "set_telegram",
     "start_session",
     "team_by_name",
     "user_by_email",

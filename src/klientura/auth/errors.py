@@ -26,3 +26,5 @@ CROSS_SITE = code("auth.cross_site", N_("a request from another site was refused
 TEAM_NOT_FOUND = code("team.not_found", N_("team %(id)s not found"))
 TEAM_EXISTS = code("team.exists", N_("a team named %(name)s exists"))
 NOT_A_HEAD = code("team.head_role", N_("user %(id)s cannot head a team: give them the role 'head' first"))
+TELEGRAM_CHAT = code("user.telegram_chat", N_("'%(value)s' is not a Telegram chat id (digits, e.g. 123456789)"))
+TELEGRAM_FOR_USERS = code("user.telegram_for_users", N_("Telegram reminders are a user's: an API key has none"))

@@ -19,6 +19,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     locale: Mapped[str] = mapped_column(String(8), default="ru")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", use_alter=True), index=True)
+    telegram_chat_id: Mapped[str | None] = mapped_column(String(32))  # where their task reminders go, when set
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

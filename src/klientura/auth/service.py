@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from datetime import datetime
@@ -19,6 +20,8 @@ from klientura.auth.errors import (
     KEY_REUSED,
     MALFORMED_KEY,
     SHORT_PASSWORD,
+    TELEGRAM_CHAT,
+    TELEGRAM_FOR_USERS,
     UNKNOWN_KEY,
     UNKNOWN_ROLE,
     UNKNOWN_SCOPES,
@@ -33,7 +36,7 @@ from klientura.auth.permissions import ROLES, SCOPES, require
 from klientura.auth.sessions import end_sessions_of
 from klientura.db import Session, memos_of, notify
 from klientura.kit.emails import normalize_email
-from klientura.kit.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from klientura.kit.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from klientura.kit.memo import Memo, Memos
 
 
@@ -113,6 +116,29 @@ def set_password(session: Session, actor: Actor, user: User, password: str, now:
     user.password_hash = hash_password(password)
     record(session, actor, "user.password", "user", user.id, None, None)
     return end_sessions_of(session, user.id, now, "password")
+
+
+def set_telegram(session: Session, actor: Actor, user: User, chat_id: str | None) -> User:
+    """Where the user's task reminders go by Telegram (their chat with the shop's bot); None: by e-mail. A user sets
+    their own, an administrator anyone's."""
+    if not (actor.is_user and actor.id == user.id):
+        require(actor, "users:admin")
+    value = (chat_id or "").strip() or None
+    if value is not None and not re.fullmatch(r"-?\d{1,20}", value):
+        raise ValidationFailed(TELEGRAM_CHAT, field="chat_id", value=value[:40])
+    before = user.telegram_chat_id
+    user.telegram_chat_id = value
+    session.flush()
+    record(session, actor, "user.telegram", "user", user.id, {"chat_id": before}, {"chat_id": value})
+    return user
+
+
+def set_my_telegram(session: Session, actor: Actor, chat_id: str | None) -> User:
+    """The signed-in user's own Telegram chat for reminders (an API key has none)."""
+    user = session.get(User, actor.id) if actor.is_user and actor.id is not None else None
+    if user is None:
+        raise Forbidden(TELEGRAM_FOR_USERS)
+    return set_telegram(session, actor, user, chat_id)
 
 
 def set_active(session: Session, actor: Actor, user: User, active: bool, now: datetime) -> int:

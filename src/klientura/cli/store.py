@@ -1,4 +1,4 @@
-"""The store and who may use it: ``db upgrade``, ``init``, ``user create|list|password|deactivate|activate``,
+"""The store and who may use it: ``db upgrade``, ``init``, ``user create|list|password|telegram|deactivate|activate``,
 ``apikey create|list|revoke``."""
 
 from __future__ import annotations
@@ -112,6 +112,23 @@ def user_password(
     except KlienturaError as exc:
         fail(exc, settings)
     console.print(f"password of {email} set; {ended} session(s) ended")
+
+
+@user_app.command("telegram")
+def user_telegram(
+    ctx: typer.Context,
+    email: str,
+    chat_id: Annotated[str, typer.Argument(help="their chat with the shop's bot; empty: reminders by e-mail")] = "",
+) -> None:
+    """Send a user's task reminders to their Telegram chat (or, with no chat id, back to e-mail)."""
+    settings = settings_of(ctx)
+    try:
+        with command_session(settings.database_url) as session:
+            user = auth_svc.set_telegram(session, SYSTEM, auth_svc.user_by_email(session, email), chat_id or None)
+            where = f"Telegram chat {user.telegram_chat_id}" if user.telegram_chat_id else "e-mail"
+    except KlienturaError as exc:
+        fail(exc, settings)
+    console.print(f"{email}: task reminders go to {where}")
 
 
 @user_app.command("deactivate")

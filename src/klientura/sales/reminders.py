@@ -26,6 +26,7 @@ class Reminder:
     to: str
     name: str
     locale: str
+    telegram: str | None = None  # the assignee's chat with the bot: the reminder goes there when set
 
 
 def due_reminders(session: Session, now: datetime, *, ahead: timedelta = AHEAD, limit: int = 200) -> list[Reminder]:
@@ -48,7 +49,17 @@ def due_reminders(session: Session, now: datetime, *, ahead: timedelta = AHEAD, 
         if user is None:  # deactivated: their tasks wait to be delegated
             continue
         out.append(
-            Reminder(task.id, task.kind, task.title, task.due_at, task.deal_id, user.email, user.name, user.locale)
+            Reminder(
+                task.id,
+                task.kind,
+                task.title,
+                task.due_at,
+                task.deal_id,
+                user.email,
+                user.name,
+                user.locale,
+                user.telegram_chat_id,
+            )
         )
     return out
 

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import icalendar
-from fastapi import Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from klientura import sales
+from klientura import auth, sales
 from klientura.deps import SessionDep, ShopDep
 from klientura.kit.bounds import Id
 from klientura.web import flash
@@ -80,6 +80,7 @@ def calendar_page(
             "users": user_names(session),
             "zone": shop.zone,
             "now": shop.now(),
+            "telegram": me.telegram_chat_id if (me := auth.get_user(session, actor.id or 0)) else None,
             "flash": message,
             "flash_kind": kind,
         },
@@ -99,6 +100,20 @@ def new_feed(request: Request, session: SessionDep, actor: WebActorDep) -> Redir
         }
 
     return flash.perform(request, session, work, "/sales/calendar")
+
+
+@router.post("/sales/calendar/telegram")
+def set_telegram(
+    request: Request, session: SessionDep, actor: WebActorDep, chat_id: str = Form("")
+) -> RedirectResponse:
+    _ = gettext_for(request)
+
+    def work() -> tuple[str, str]:
+        user = auth.set_my_telegram(session, actor, chat_id)
+        said = _("Reminders go to your Telegram") if user.telegram_chat_id else _("Reminders go by e-mail")
+        return "/sales/calendar#telegram", said
+
+    return flash.perform(request, session, work, "/sales/calendar#telegram")
 
 
 @router.get("/calendar/{token}.ics", openapi_extra={"x-permission": "public"})
