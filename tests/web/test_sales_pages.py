@@ -248,12 +248,14 @@ def test_products_a_quote_a_file_a_note_and_the_clients_answer(page: Any, live: 
     rows = page.locator("#lines-form tbody tr.blank")
     rows.nth(0).locator("input[name=line_sku]").fill("TEA-1")
     rows.nth(0).locator("input[name=line_qty]").fill("2")
+    rows.nth(0).locator("input[name=line_discount]").fill("10")
     rows.nth(1).locator("input[name=line_name]").fill("Монтаж")
     rows.nth(1).locator("input[name=line_price]").fill("5000")
     page.click("#lines-form button")
     page.wait_for_selector(".flash.ok")
-    assert page.locator("#lines-total").inner_text().replace("\u00a0", " ").startswith("30 000")
-    assert "30 000" in page.locator("#deal-facts").inner_text().replace("\u00a0", " ")  # the amount follows
+    assert page.locator("#lines-total").inner_text().replace("\u00a0", " ").startswith("27 500")  # 22 500 + 5 000
+    assert "27 500" in page.locator("#deal-facts").inner_text().replace("\u00a0", " ")  # the amount follows
+    assert page.locator("#lines-form input[name=line_discount]").first.input_value() == "10"  # not 1E+1
     page.click("#quote-form button")
     page.wait_for_selector(".flash.ok")
     link = page.locator("#quotes a").first
@@ -276,7 +278,7 @@ def test_products_a_quote_a_file_a_note_and_the_clients_answer(page: Any, live: 
         token = s.scalars(select(Quote.token).where(Quote.deal_id == deal.id)).one()
     page.context.clear_cookies()  # the client: nobody signed in
     page.goto(f"{base}/q/{token}")
-    assert "30 000" in page.locator("#quote-link").inner_text().replace("\u00a0", " ")
+    assert "27 500" in page.locator("#quote-link").inner_text().replace("\u00a0", " ")
     page.click("#quote-link button[value=accepted]")
     page.wait_for_selector("#answer")
     shot(page, "sales-quote-link")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from klientura import sales
@@ -36,6 +37,11 @@ CHANGE_KIND = {
 }
 
 
+def plain(value: Decimal) -> str:
+    """A quantity or a per cent as a form shows it: 10, 2.5, 0.125 (never 1E+1)."""
+    return f"{value.normalize():f}"
+
+
 def documents_of(session: Any, actor: Any, deal_id: int) -> dict[str, Any]:
     """What the deal page shows of its documents."""
     return {
@@ -46,4 +52,5 @@ def documents_of(session: Any, actor: Any, deal_id: int) -> dict[str, Any]:
         "quote_status": QUOTE_STATUS,
         "timeline_kind": TIMELINE_KIND,
         "change_kind": CHANGE_KIND,
+        "plain": plain,
     }
