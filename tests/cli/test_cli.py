@@ -138,8 +138,22 @@ def test_the_sender_needs_the_public_address(env: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("KLIENTURA_SECRET_KEY", "a-test-key-long-enough-for-a-server-0123456789")
     monkeypatch.setenv("KLIENTURA_SMTP_HOST", "127.0.0.1")
     monkeypatch.delenv("KLIENTURA_PUBLIC_URL", raising=False)
+    assert CliRunner().invoke(app, ["db", "upgrade"]).exit_code == 0
     r = CliRunner().invoke(app, ["send", "--once"])
     assert r.exit_code == 2 and "KLIENTURA_PUBLIC_URL" in r.output, r.output
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["send", "--once"], ["worker", "--once"]])
+def test_servers_refuse_a_store_behind_the_code_or_out_of_reach(
+    command: list[str], env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rather than answering every request with an error about a missing column."""
+    monkeypatch.setenv("KLIENTURA_SECRET_KEY", "a-test-key-long-enough-for-a-server-0123456789")
+    r = CliRunner().invoke(app, command)
+    assert r.exit_code == 2 and "klientura db upgrade" in r.output, r.output
+    monkeypatch.setenv("KLIENTURA_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    r = CliRunner().invoke(app, command)
+    assert r.exit_code == 2 and "cannot be reached" in r.output, r.output
 
 
 def test_the_demo_makes_its_own_key_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

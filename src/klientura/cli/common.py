@@ -59,6 +59,12 @@ def strong_settings(ctx: typer.Context) -> Settings:
     weak = settings.weak_secret()
     if weak is not None:
         fail(weak)
+    from klientura.migrations import require_current
+
+    try:
+        require_current(settings.database_url)  # every request would fail on a missing column: refuse to start
+    except KlienturaError as exc:
+        fail(exc, settings)
     return settings
 
 

@@ -7,6 +7,15 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from klientura.kit.errors import Conflict, code
+from klientura.kit.i18n import N_
+
+SCHEMA_BEHIND = code(
+    "store.schema_behind",
+    N_("the store's schema is older than this version of Klientura: run `klientura db upgrade` first"),
+)
+STORE_UNREACHABLE = code("store.unreachable", N_("the store cannot be reached: %(reason)s"))
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -35,3 +44,16 @@ def pending(url: str) -> bool:
             return MigrationContext.configure(conn).get_current_revision() != head
     finally:
         engine.dispose()
+
+
+def require_current(url: str) -> None:
+    """Refuse (a coded error) a store that cannot be reached or is behind the latest schema."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        behind = pending(url)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        raise Conflict(STORE_UNREACHABLE, reason=reason) from None
+    if behind:
+        raise Conflict(SCHEMA_BEHIND)
