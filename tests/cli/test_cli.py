@@ -153,7 +153,7 @@ def test_servers_refuse_a_store_behind_the_code_or_out_of_reach(
     assert r.exit_code == 2 and "klientura db upgrade" in r.output, r.output
     monkeypatch.setenv("KLIENTURA_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     r = CliRunner().invoke(app, command)
-    assert r.exit_code == 2 and "cannot be reached" in r.output, r.output
+    assert r.exit_code == 2 and "хранилище недоступно" in r.output, r.output  # in the shop's language
 
 
 def test_the_demo_makes_its_own_key_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
