@@ -120,6 +120,7 @@ ACCESS: dict[str, str] = {
     "GET /sales/companies/duplicates": "sales:read",
     "GET /sales/companies/{company_id}": "sales:read",
     "POST /sales/companies/{company_id}/notes": "sales:write",
+    "POST /sales/companies/{company_id}/contacts": "sales:write",
     "POST /sales/customers/{customer_id}/notes": "sales:write",
     "POST /sales/companies/{company_id}/files": "sales:write",
     "POST /sales/deals/{deal_id}/lines": "sales:write",

@@ -312,6 +312,15 @@ def test_the_deal_list_a_saved_view_and_the_company_page(page: Any, live: dict[s
     page.click("#companies a:has-text('ООО «Ромашка»')")
     assert "Ромашке чай" in page.locator("#deals").inner_text()
     assert "Ромашка ООО" in page.locator("#similar").inner_text()  # the same name in the same city
+    page.fill("#contact-form input[name=full_name]", "Лютикова Анна")
+    page.fill("#contact-form input[name=phone]", "+7 916 555-44-33")
+    page.fill("#contact-form input[name=position]", "Закупщик")
+    page.click("#contact-form button")
+    page.wait_for_selector(".flash.ok")
+    assert (
+        "Лютикова Анна" in page.locator("#contacts").inner_text()
+        and "Закупщик" in page.locator("#contacts").inner_text()
+    )
     page.fill("#note-form input[name=text]", "Головной офис в Москве")
     page.click("#note-form button")
     page.wait_for_selector(".flash.ok")

@@ -11,7 +11,7 @@ from fastapi import File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from klientura import sales
-from klientura.deps import DocumentsDep, SessionDep, SettingsDep
+from klientura.deps import DocumentsDep, SessionDep, SettingsDep, ShopDep
 from klientura.kit.bounds import Id
 from klientura.kit.errors import KlienturaError
 from klientura.web import flash
@@ -202,6 +202,32 @@ def company_note(
     def work() -> tuple[str, str]:
         sales.add_note(session, actor, build(sales.NoteIn, text=text), company_id=company_id)
         return url, _("Note added")
+
+    return perform(request, session, work, url)
+
+
+@router.post("/sales/companies/{company_id}/contacts")
+def company_contact(
+    company_id: Id,
+    request: Request,
+    session: SessionDep,
+    actor: WebActorDep,
+    shop: ShopDep,
+    full_name: str = Form(""),
+    phone: str = Form(""),
+    email: str = Form(""),
+    position: str = Form(""),
+    role: str = Form(""),
+) -> RedirectResponse:
+    """A person of the company: their card found by phone or e-mail (or made), linked with a position and role."""
+    _ = gettext_for(request)
+    url = f"/sales/companies/{company_id}#contacts"
+
+    def work() -> tuple[str, str]:
+        person = {k: v.strip() for k, v in (("full_name", full_name), ("phone", phone), ("email", email)) if v.strip()}
+        data = build(sales.ContactIn, customer=person or None, position=position, role=role)
+        sales.add_contact(session, actor, company_id, data, shop)
+        return url, _("Contact added")
 
     return perform(request, session, work, url)
 
