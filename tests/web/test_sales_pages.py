@@ -286,6 +286,16 @@ def test_products_a_quote_a_file_a_note_and_the_clients_answer(page: Any, live: 
     page.goto(f"{base}/q/{token}")
     assert page.locator("#quote-link button").count() == 0  # answered once: no buttons any more
     assert page.request.get(f"{base}/q/not-a-token").status == 404
+    _login(page, base, "manager@test.local")  # the person's card shows the deal, its quote and a note
+    deal = _deal(live["url"], "Поставка №9")
+    page.goto(f"{base}/customers/{deal.customer_id}")
+    card = page.locator("#timeline").inner_text()
+    assert f"КП-{deal.id}-1" in card and "Поставка №9" in card  # the deal's history and quote on the card
+    page.fill("#note-form input[name=text]", "Предпочитает звонки после обеда")
+    page.click("#note-form button")
+    page.wait_for_selector(".flash.ok")
+    assert "Предпочитает звонки после обеда" in page.locator("#timeline").inner_text()
+    shot(page, "sales-customer-timeline")
 
 
 def test_the_deal_list_a_saved_view_and_the_company_page(page: Any, live: dict[str, Any]) -> None:
@@ -329,12 +339,3 @@ def test_the_deal_list_a_saved_view_and_the_company_page(page: Any, live: dict[s
     shot(page, "sales-company")
     page.goto(f"{base}/sales/companies/duplicates")
     assert "Ромашка ООО" in page.locator("#company-pairs").inner_text()
-    deal = _deal(live["url"], "Поставка №9")  # its quote was accepted by the client's link above
-    page.goto(f"{base}/customers/{deal.customer_id}")
-    card = page.locator("#timeline").inner_text()
-    assert f"КП-{deal.id}-1" in card and "Поставка №9" in card  # the deal's history and quote on the card
-    page.fill("#note-form input[name=text]", "Предпочитает звонки после обеда")
-    page.click("#note-form button")
-    page.wait_for_selector(".flash.ok")
-    assert "Предпочитает звонки после обеда" in page.locator("#timeline").inner_text()
-    shot(page, "sales-customer-timeline")

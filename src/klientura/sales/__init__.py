@@ -43,6 +43,7 @@ from klientura.sales.doc_schemas import (
     TimelineEntry,
 )
 from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NOT_FOUND, IMPORT_PIPELINE_UNKNOWN
+from klientura.sales.fast_move import Fallback, fast_move
 from klientura.sales.importing import COMPANY_FIELDS, DEAL_FIELDS, import_companies, import_deals
 from klientura.sales.lead_access import get_lead
 from klientura.sales.leads import assign_lead, close_lead, convert_lead, list_leads, submit_request
@@ -166,6 +167,7 @@ __all__ = [
     "DealUpdate",
     "DealsMerge",
     "Documents",
+    "Fallback",
     "HistoryRead",
     "Lead",
     "LeadAssign",
@@ -243,6 +245,7 @@ __all__ = [
     "delete_lead",
     "delete_view",
     "due_reminders",
+    "fast_move",
     "feed_tasks",
     "get_attachment",
     "get_company",
