@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ async def _fast(url: str, deal_id: int, stage_id: int, reason: str | None = None
     assert pool is not None
     try:
         async with asyncdb.connection(pool) as conn:
-            return await fast_move(conn, KEY, deal_id, MoveIn(stage_id=stage_id, lost_reason=reason))
+            return await fast_move(conn, KEY, deal_id, MoveIn(stage_id=stage_id, lost_reason=reason), datetime.now(UTC))
     finally:
         await pool.close()
 
@@ -139,7 +140,7 @@ def test_a_users_session_takes_the_orm_path(url: str) -> None:
         assert pool is not None
         try:
             async with asyncdb.connection(pool) as conn:
-                await fast_move(conn, user, 1, MoveIn(stage_id=1))
+                await fast_move(conn, user, 1, MoveIn(stage_id=1), datetime.now(UTC))
         finally:
             await pool.close()
 

@@ -76,7 +76,7 @@ async def move(deal_id: Id, data: MoveIn, request: Request) -> DealRead:
     if actor is not None:  # an integration's everyday move on PostgreSQL: one statement (sales.fast_move)
         try:
             async with asyncdb.connection(pool) as conn:
-                return await sales.fast_move(conn, actor, deal_id, data)
+                return await sales.fast_move(conn, actor, deal_id, data, request.app.state.shop.now())
         except (sales.Fallback, asyncdb.Duplicate):
             pass
 

@@ -10,7 +10,7 @@ a move to the stage the deal is in, an unknown, deleted or closed deal, a stage 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -59,14 +59,15 @@ FROM u
 """
 
 
-async def fast_move(conn: Connection, actor: Actor, deal_id: int, data: MoveIn) -> DealRead:
+async def fast_move(conn: Connection, actor: Actor, deal_id: int, data: MoveIn, now: datetime) -> DealRead:
+    """``now`` is the shop's clock (the server's time; no backdating)."""
     require(actor, "sales:write")
     if actor.type != "api_key" or owner_scope(actor) is not None or data.lost_reason:
         raise Fallback
     params: dict[str, Any] = {
         "deal": deal_id,
         "stage": data.stage_id,
-        "now": datetime.now(UTC),  # the server's time, as utcnow() in the ORM path
+        "now": now,
         "actor_type": actor.type,
         "actor_id": actor.id,
         "actor_name": actor.name[:200],
