@@ -381,7 +381,9 @@ def world(app_session: Session) -> dict[str, Any]:
 
 
 BODIES: dict[str, Any] = {
-    "POST /api/v1/deals/{deal_id}/move": {"stage_id": 1},  # checked in its handler: a valid body reaches the check
+    # checked in their handlers: a valid body reaches the check
+    "POST /api/v1/deals/{deal_id}/move": {"stage_id": 1},
+    "POST /api/v1/leads": {"customer": {"phone": "+79160000099"}, "channel": "form"},
     "POST /api/v1/loyalty/calculate": {"points": 0, "lines": [{"sku": "X-1", "qty": 1, "price": "10.00"}]},
     "POST /api/v1/loyalty/confirm": {
         "external_id": "M-1",

@@ -116,8 +116,12 @@ def test_the_fast_move_writes_what_the_orm_path_writes(url: str) -> None:
         a, b = s.get_one(Deal, fast), s.get_one(Deal, orm)
         assert (a.stage_id, a.status, a.amount, a.probability) == (b.stage_id, b.status, b.amount, b.probability)
         before = s.scalar(select(func.count()).select_from(DealHistory))
+        touched = s.get_one(Deal, fast).updated_at
+        same = asyncio.run(_fast(url, fast, stages["Контакт"]))  # the stage it is in: the deal, nothing written
+        assert same.model_dump(exclude=twin_fields) == deal_read(
+            s, move_deal(s, KEY, orm, MoveIn(stage_id=stages["Контакт"]))
+        ).model_dump(exclude=twin_fields)
         for stage, reason in (
-            (stages["Контакт"], None),  # the stage it is in
             (stages["Выиграна"], None),  # closing: the pipeline's roles
             (stages["Проиграна"], "Дорого"),  # lost: its reason
             (foreign, None),  # another pipeline's stage
@@ -129,6 +133,7 @@ def test_the_fast_move_writes_what_the_orm_path_writes(url: str) -> None:
         s.expire_all()
         assert s.scalar(select(func.count()).select_from(DealHistory)) == before  # nothing written
         assert s.get_one(Deal, fast).stage_id == stages["Контакт"]
+        assert s.get_one(Deal, fast).updated_at == touched
     factory.kw["bind"].dispose()
 
 

@@ -21,6 +21,7 @@ from klientura.customers.errors import (
     IMPLAUSIBLE_BIRTH_DATE,
     NAME_OR_IDENTITY_NEEDED,
 )
+from klientura.customers.fast_card import Card, card_for_request
 from klientura.customers.lookups import (
     Profile,
     born_on,
@@ -87,6 +88,7 @@ __all__ = [
     "KIND_OF_CHANNEL",
     "NAME_OR_IDENTITY_NEEDED",
     "PRIORITY",
+    "Card",
     "CardFacts",
     "Consent",
     "ConsentEvent",
@@ -117,6 +119,7 @@ __all__ = [
     "add_tags",
     "all_tags",
     "born_on",
+    "card_for_request",
     "card_of",
     "cards_of",
     "cards_of_person",

@@ -43,6 +43,7 @@ from klientura.sales.doc_schemas import (
     TimelineEntry,
 )
 from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NOT_FOUND, IMPORT_PIPELINE_UNKNOWN
+from klientura.sales.fast_lead import fast_lead
 from klientura.sales.fast_move import Fallback, fast_move
 from klientura.sales.importing import COMPANY_FIELDS, DEAL_FIELDS, import_companies, import_deals
 from klientura.sales.lead_access import get_lead
@@ -245,6 +246,7 @@ __all__ = [
     "delete_lead",
     "delete_view",
     "due_reminders",
+    "fast_lead",
     "fast_move",
     "feed_tasks",
     "get_attachment",

@@ -1,11 +1,12 @@
 """A deal's everyday move on PostgreSQL without the ORM: from an open stage to another open stage of its pipeline,
 by an integration's API key, in one statement on an async connection — the deal locked and changed, the history
 entry and the audit entry appended, the answer read back — written exactly as :func:`.deals.move_deal` writes them
-(``tests/sales/test_fast_move.py`` compares the rows).
+(``tests/sales/test_fast_move.py`` compares the rows); a move to the stage the deal is in writes nothing and
+answers the deal, as there.
 
 Anything else raises :class:`Fallback` before a row is written and the endpoint takes the ORM path, which is the
 reference: a user's session (their visibility), a closing or reopening move (the pipeline's roles, the lost reason),
-a move to the stage the deal is in, an unknown, deleted or closed deal, a stage of another pipeline or archived.
+an unknown, deleted or closed deal, a stage of another pipeline or archived.
 """
 
 from __future__ import annotations
@@ -30,13 +31,19 @@ MOVE = """
 WITH d AS (
     SELECT id, pipeline_id, stage_id, status FROM deals
     WHERE id = %(deal)s AND deleted_at IS NULL AND status = 'open' FOR UPDATE
+), t AS (
+    SELECT st.id, st.probability, st.id = d.stage_id AS same FROM stages st JOIN d ON st.pipeline_id = d.pipeline_id
+    WHERE st.id = %(stage)s AND st.kind = 'open' AND NOT st.archived
 ), s AS (
-    SELECT st.id, st.probability FROM stages st JOIN d ON st.pipeline_id = d.pipeline_id
-    WHERE st.id = %(stage)s AND st.kind = 'open' AND NOT st.archived AND st.id <> d.stage_id
+    SELECT id, probability FROM t WHERE NOT same
 ), u AS (
     UPDATE deals SET stage_id = s.id, lost_reason = NULL, closed_at = NULL, updated_at = %(now)s
     FROM d, s WHERE deals.id = d.id
     RETURNING deals.*
+), r AS (
+    SELECT * FROM u
+    UNION ALL
+    SELECT deals.* FROM deals JOIN d ON deals.id = d.id JOIN t ON t.same
 ), h AS (
     INSERT INTO deal_history (deal_id, at, actor_id, actor_name, from_stage_id, to_stage_id, owner_id, amount,
                               probability, reason, kind)
@@ -50,12 +57,12 @@ WITH d AS (
            jsonb_build_object('stage_id', u.stage_id, 'status', u.status)
     FROM u, d
 )
-SELECT u.*,
-       coalesce((SELECT array_agg(l.order_id ORDER BY l.order_id) FROM deal_orders l WHERE l.deal_id = u.id), '{}')
+SELECT r.*,
+       coalesce((SELECT array_agg(l.order_id ORDER BY l.order_id) FROM deal_orders l WHERE l.deal_id = r.id), '{}')
            AS order_ids,
        coalesce((SELECT sum(o.paid) FROM deal_orders l JOIN orders o ON o.id = l.order_id
-                 WHERE l.deal_id = u.id AND o.status = 'completed'), 0) AS paid_amount
-FROM u
+                 WHERE l.deal_id = r.id AND o.status = 'completed'), 0) AS paid_amount
+FROM r
 """
 
 

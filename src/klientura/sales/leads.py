@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 
 from klientura import auth, customers
 from klientura.audit import Actor, record
@@ -90,7 +90,7 @@ def _open_deal(session: Session, customer_id: int) -> Deal | None:
     return session.scalars(
         select(Deal)
         .where(or_(mine, theirs), Deal.status == "open", Deal.deleted_at.is_(None))
-        .order_by(mine.desc(), Deal.updated_at.desc(), Deal.id.desc())
+        .order_by(case((mine, 1), else_=0).desc(), Deal.updated_at.desc(), Deal.id.desc())  # NULL is no match
         .limit(1)
     ).first()
 
