@@ -26,12 +26,16 @@ from klientura.sales.schemas import LeadIn, LeadOutcome
 
 ROUTE = """
 WITH od AS (  -- the person's open deal: their own first, else one of a live company they are a contact of
-    SELECT d.id, d.owner_id FROM deals d
-    WHERE (d.customer_id = %(card)s OR d.company_id IN (
-              SELECT cc.company_id FROM company_contacts cc JOIN companies co ON co.id = cc.company_id
-              WHERE cc.customer_id = %(card)s AND co.deleted_at IS NULL))
-      AND d.status = 'open' AND d.deleted_at IS NULL
-    ORDER BY CASE WHEN d.customer_id = %(card)s THEN 1 ELSE 0 END DESC, d.updated_at DESC, d.id DESC LIMIT 1
+    SELECT id, owner_id FROM (
+        SELECT d.id, d.owner_id, 1 AS mine, d.updated_at FROM deals d
+        WHERE d.customer_id = %(card)s AND d.status = 'open' AND d.deleted_at IS NULL
+        UNION ALL  -- two index scans (an OR of the two would read every deal)
+        SELECT d.id, d.owner_id, 0 AS mine, d.updated_at FROM deals d
+        WHERE d.company_id IN (SELECT cc.company_id FROM company_contacts cc JOIN companies co ON co.id = cc.company_id
+                               WHERE cc.customer_id = %(card)s AND co.deleted_at IS NULL)
+          AND d.status = 'open' AND d.deleted_at IS NULL
+    ) AS both_kinds
+    ORDER BY mine DESC, updated_at DESC, id DESC LIMIT 1
 ), won AS (
     SELECT 1 AS x FROM deals
     WHERE customer_id = %(card)s AND status = 'won' AND deleted_at IS NULL AND closed_at >= %(since)s LIMIT 1
