@@ -240,6 +240,9 @@ def test_what_the_fast_path_does_not_take_falls_back_with_nothing_written(url: s
     before = counts()
     with pytest.raises(Fallback):  # answered already: the ORM path replays it
         _fast(url, _request("+79161111111"), idem=("k-1", "d" * 64))
+    with pytest.raises(Fallback):  # the same key for a new person: no card made either (the ORM path refuses it)
+        _fast(url, _request("+79166666666"), idem=("k-1", "e" * 64))
+    assert counts() == before
     with factory() as s:  # a deal won lately: the request opens a repeat deal, the ORM path's work
         deal = create_deal(
             s, SYSTEM, DealIn(pipeline_id=pipeline.id, title="Было", customer_id=known.customer_id), SHOP
