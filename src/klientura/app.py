@@ -88,6 +88,8 @@ def create_app(
         https_only=settings.cookies_secure,
         max_age=settings.session_idle_minutes * 60,
     )
+    # an integration's everyday move and request on PostgreSQL, answered before the routing (klientura.api.lane)
+    app.add_middleware(api.FastLane)
     app.add_middleware(BodyLimit, max_body_mb=settings.max_body_mb, max_upload_mb=settings.max_upload_mb)
     app.add_middleware(SecurityHeaders, https=settings.cookies_secure)
     app.add_middleware(WritingRequests)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -167,8 +167,13 @@ def current_actor(request: Request, session: SessionDep) -> Actor:
 
 
 def _token(request: Request) -> str:
-    auth = request.headers.get("authorization", "")
-    return auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("x-api-key", "").strip()
+    return token_in(request.headers)
+
+
+def token_in(headers: Mapping[str, str]) -> str:
+    """The API key a request carries (``Authorization: Bearer`` or ``X-API-Key``), or an empty string."""
+    auth = headers.get("authorization", "")
+    return auth[7:].strip() if auth.lower().startswith("bearer ") else headers.get("x-api-key", "").strip()
 
 
 def cached_actor(request: Request) -> Actor | None:

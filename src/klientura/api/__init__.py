@@ -27,6 +27,7 @@ from klientura.api import (
     tasks,
     teams,
 )
+from klientura.api.lane import FastLane
 from klientura.api.problems import install as install_problem_handlers
 
 
@@ -62,4 +63,4 @@ def router() -> APIRouter:
     return api
 
 
-__all__ = ["install_problem_handlers", "router"]
+__all__ = ["FastLane", "install_problem_handlers", "router"]

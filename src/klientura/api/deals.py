@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 import anyio
 from fastapi import Query, Request, Response
 
-from klientura import asyncdb, sales
+from klientura import sales
 from klientura.audit import Actor
 from klientura.db import Session
-from klientura.deps import ActorDep, SessionDep, ShopDep, cached_actor, in_one_thread, new_router
+from klientura.deps import ActorDep, SessionDep, ShopDep, in_one_thread, new_router
 from klientura.kit.bounds import Amount, Cursor, Id, Name
 from klientura.sales import DealIn, DealPage, DealRead, DealUpdate, HistoryRead, MoveIn, OrderLink
 
@@ -71,14 +71,7 @@ def get(deal_id: Id, session: SessionDep, actor: ActorDep) -> DealRead:
     openapi_extra={"x-permission": "sales:write", "x-checked-in-handler": True},
 )
 async def move(deal_id: Id, data: MoveIn, request: Request) -> DealRead:
-    pool = request.app.state.pg_pool
-    actor = cached_actor(request) if pool is not None else None
-    if actor is not None:  # an integration's everyday move on PostgreSQL: one statement (sales.fast_move)
-        try:
-            async with asyncdb.connection(pool) as conn:
-                return await sales.fast_move(conn, actor, deal_id, data, request.app.state.shop.now())
-        except (sales.Fallback, asyncdb.Duplicate):
-            pass
+    # an integration's everyday move on PostgreSQL was answered before the routing (klientura.api.lane)
 
     def work(session: Session, actor: Actor) -> DealRead:
         return sales.deal_read(session, sales.move_deal(session, actor, deal_id, data))

@@ -19,14 +19,16 @@ from klientura.kit.errors import Conflict, ValidationFailed
 
 def key_of(request: Request, payload: Any) -> tuple[str, str] | None:
     """The request's Idempotency-Key and the digest of what it asks, or None without a key."""
-    key = request.headers.get("idempotency-key")
+    return key_for(request.method, request.url.path, request.headers.get("idempotency-key"), payload)
+
+
+def key_for(method: str, path: str, key: str | None, payload: Any) -> tuple[str, str] | None:
+    """:func:`key_of` from the request's parts (the integrations' lane has no ``Request``)."""
     if key is None:
         return None
     if not 1 <= len(key) <= 200:
         raise ValidationFailed(KEY_LENGTH)
-    digest = hashlib.sha256(
-        json.dumps([request.method, request.url.path, jsonable_encoder(payload)], sort_keys=True).encode()
-    ).hexdigest()
+    digest = hashlib.sha256(json.dumps([method, path, jsonable_encoder(payload)], sort_keys=True).encode()).hexdigest()
     return key, digest
 
 

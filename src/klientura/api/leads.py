@@ -7,15 +7,13 @@ from typing import Annotated, Literal
 
 import anyio
 from fastapi import Query, Request, Response
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
 
-from klientura import asyncdb, sales
+from klientura import sales
 from klientura.api import idempotency
 from klientura.audit import Actor
 from klientura.auth import require
 from klientura.db import Session
-from klientura.deps import ActorDep, SessionDep, ShopDep, cached_actor, in_one_thread, new_router
+from klientura.deps import ActorDep, SessionDep, ShopDep, in_one_thread, new_router
 from klientura.kit.bounds import Cursor, Id
 from klientura.sales import ConvertIn, DealRead, LeadAssign, LeadClose, LeadIn, LeadOutcome, LeadPage, LeadRead
 
@@ -36,22 +34,7 @@ async def submit(data: LeadIn, request: Request) -> Response:
     joins that lead. Honours Idempotency-Key (a form re-sent is one request)."""
     settings = request.app.state.settings
     shop = request.app.state.shop
-    pool = request.app.state.pg_pool
-    actor = cached_actor(request) if pool is not None else None
-    if actor is not None:  # an integration's everyday request on PostgreSQL (sales.fast_lead)
-        try:
-            async with asyncdb.connection(pool) as conn:
-                result = await sales.fast_lead(
-                    conn,
-                    actor,
-                    data,
-                    shop=shop,
-                    repeat_days=settings.sales_repeat_days,
-                    idem=idempotency.key_of(request, data),
-                )
-            return JSONResponse(jsonable_encoder(result), status_code=201)
-        except (sales.Fallback, asyncdb.Duplicate):
-            pass
+    # an integration's everyday request on PostgreSQL was answered before the routing (klientura.api.lane)
 
     def work(session: Session, actor: Actor) -> Response:
         require(actor, "sales:write")

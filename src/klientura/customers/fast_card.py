@@ -17,9 +17,9 @@ from psycopg.types.json import Jsonb
 from klientura.asyncdb import Connection
 from klientura.audit import Actor, jsonable
 from klientura.auth import owner_scope
-from klientura.customers.resolve import _FIELDS, PRIORITY, Prepared, owner_for, profile_diff
+from klientura.customers.resolve import CARD_FIELDS, PRIORITY, Prepared, owner_for, profile_diff
 
-_FIELD_LIST = ", ".join(_FIELDS)
+_FIELD_LIST = ", ".join(CARD_FIELDS)
 
 LOCK = f"""
 WITH asked AS (
@@ -38,7 +38,7 @@ FOR UPDATE OF c
 CREATE = f"""
 WITH c AS (
     INSERT INTO customers ({_FIELD_LIST}, owner_id, attributes, created_at, updated_at)
-    VALUES ({", ".join(f"%({name})s" for name in _FIELDS)}, %(owner)s, '{{}}', %(now)s, %(now)s)
+    VALUES ({", ".join(f"%({name})s" for name in CARD_FIELDS)}, %(owner)s, '{{}}', %(now)s, %(now)s)
     RETURNING id
 ), i AS (
     INSERT INTO identities (customer_id, kind, value, raw, source, is_primary, created_at)
@@ -84,10 +84,10 @@ async def card_for_request(
         if row is not None:
             return _known(row, prepared)
         owner = owner_for(actor, None, None)
-        after: dict[str, Any] = {name: prepared.profile.get(name) for name in _FIELDS}
+        after: dict[str, Any] = {name: prepared.profile.get(name) for name in CARD_FIELDS}
         after |= {"owner_id": owner, "identities": [f"{k}:{v}" for k, v in zip(kinds, values, strict=True)]}
         params = {
-            **{name: prepared.profile.get(name) for name in _FIELDS},
+            **{name: prepared.profile.get(name) for name in CARD_FIELDS},
             "owner": owner,
             "now": now,
             "source": source,
@@ -109,7 +109,7 @@ def _known(row: Any, prepared: Prepared) -> Card | None:
     card_id, owner_id, gone, *fields, holders, known = row
     if gone or holders != [card_id] or known != len(prepared.identities):
         return None  # identities of other cards, or new ones to add: the ORM path
-    fills, conflicts = profile_diff(dict(zip(_FIELDS, fields, strict=True)), prepared.profile)
+    fills, conflicts = profile_diff(dict(zip(CARD_FIELDS, fields, strict=True)), prepared.profile)
     if fills or conflicts:
         return None
     return Card(id=card_id, owner_id=owner_id, created=False)

@@ -39,7 +39,7 @@ from klientura.kit.shop import Shop
 
 PRIORITY = ("external", "card", "phone", "email", "telegram", "vk")
 _TEXT_FIELDS = ("last_name", "first_name", "middle_name", "city", "timezone", "acquisition_source")
-_FIELDS = (*_TEXT_FIELDS, "gender", "birth_date", "preferred_channel")
+CARD_FIELDS = (*_TEXT_FIELDS, "gender", "birth_date", "preferred_channel")
 
 
 @dataclass
@@ -164,7 +164,7 @@ def _differs(a: Any, b: Any) -> bool:
 
 
 def snapshot(c: Customer) -> dict[str, Any]:
-    return {name: getattr(c, name) for name in (*_FIELDS, "owner_id")}
+    return {name: getattr(c, name) for name in (*CARD_FIELDS, "owner_id")}
 
 
 def resolve(

@@ -42,9 +42,9 @@ from klientura.sales.doc_schemas import (
     TemplateRead,
     TimelineEntry,
 )
-from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NOT_FOUND, IMPORT_PIPELINE_UNKNOWN
+from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NOT_FOUND, IMPORT_PIPELINE_UNKNOWN, Fallback
 from klientura.sales.fast_lead import fast_lead
-from klientura.sales.fast_move import Fallback, fast_move
+from klientura.sales.fast_move import fast_move
 from klientura.sales.importing import COMPANY_FIELDS, DEAL_FIELDS, import_companies, import_deals
 from klientura.sales.lead_access import get_lead
 from klientura.sales.leads import assign_lead, close_lead, convert_lead, list_leads, submit_request

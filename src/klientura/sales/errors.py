@@ -51,3 +51,8 @@ IMPORT_STAGE_UNKNOWN = code(
     "import.stage_unknown", N_("'%(value)s' is not a stage of the pipeline (its stages: %(allowed)s)")
 )
 NO_PIPELINE = code("import.no_pipeline", N_("there is no pipeline yet: an administrator creates one first"))
+
+
+class Fallback(Exception):
+    """A fast path (:mod:`.fast_move`, :mod:`.fast_lead`) does not take this request; nothing was written, and the
+    ORM path, the reference, answers it."""

@@ -21,7 +21,7 @@ from klientura.audit import Actor
 from klientura.auth import owner_scope, require
 from klientura.kit.errors import KlienturaError
 from klientura.kit.shop import Shop
-from klientura.sales.fast_move import Fallback
+from klientura.sales.errors import Fallback
 from klientura.sales.schemas import LeadIn, LeadOutcome
 
 ROUTE = """

@@ -20,12 +20,8 @@ from psycopg.rows import dict_row
 from klientura.asyncdb import Connection
 from klientura.audit import Actor
 from klientura.auth import owner_scope, require
+from klientura.sales.errors import Fallback
 from klientura.sales.schemas import DealRead, MoveIn
-
-
-class Fallback(Exception):
-    """This move needs the ORM path; nothing was written."""
-
 
 MOVE = """
 WITH d AS (
