@@ -300,6 +300,16 @@ ACCESS: dict[str, str] = {
     "GET /t/o/{token}": "public",
     "GET /t/c/{token}": "public",
     "POST /hooks/{provider}/{token}": "public",
+    "GET /api/v1/conversations": "sales:read",
+    "GET /api/v1/conversations/{conversation_id}": "sales:read",
+    "GET /api/v1/conversations/{conversation_id}/messages": "sales:read",
+    "POST /api/v1/conversations/{conversation_id}/messages": "sales:write",
+    "GET /api/v1/forms": "campaigns:read",
+    "POST /api/v1/forms": "campaigns:write",
+    "GET /f/{key}": "public",
+    "OPTIONS /f/{key}": "public",
+    "POST /f/{key}": "public",
+    "POST /hooks/telegram": "public",
 }
 OWN_SCOPED = "customer_id"  # a route naming a card: the other manager's card is hidden from a manager (404)
 FASTAPI_OWN = {"GET /api/v1/openapi.json", "GET /api/v1/docs", "GET /docs/oauth2-redirect"}

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_SECRET = "change-me-in-production"
 MIN_SECRET_BYTES = 32
-KeyPurpose = Literal["session", "links", "hooks"]
+KeyPurpose = Literal["session", "links", "hooks", "forms"]
 
 
 class Settings(BaseSettings):
@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     telegram_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"  # the Bot API (a local peer in tests)
+    telegram_webhook_secret: str | None = None  # X-Telegram-Bot-Api-Secret-Token of POST /hooks/telegram
+    form_rate: str = "10 per minute; 100 per day"  # submissions of one form from one address
     sms_provider: str = "smsru"  # smsru | smsc
     sms_key: str | None = None
     sms_login: str = ""

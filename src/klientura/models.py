@@ -5,6 +5,7 @@ from klientura.audit.models import AuditEntry
 from klientura.auth.models import ApiKey, IdempotencyRecord, Team, User
 from klientura.campaigns.models import OutboxEvent, OutboxMessage
 from klientura.catalog.models import Category, Outlet, Product, SalesChannel
+from klientura.conversations.models import Conversation, Form, Message
 from klientura.customers.models import Consent, Customer, CustomerTag, FieldValue, Identity, MergeRecord, Tag
 from klientura.db import Base
 from klientura.dedup.models import DismissedPair, DuplicateSuggestion
@@ -54,6 +55,7 @@ __all__ = [
     "Company",
     "CompanyContact",
     "Consent",
+    "Conversation",
     "Customer",
     "CustomerClv",
     "CustomerScore",
@@ -66,6 +68,7 @@ __all__ = [
     "DuplicateSuggestion",
     "Event",
     "FieldValue",
+    "Form",
     "GiftCard",
     "GiftCardEntry",
     "IdempotencyRecord",
@@ -77,6 +80,7 @@ __all__ = [
     "LostReason",
     "LoyaltyAccount",
     "MergeRecord",
+    "Message",
     "Note",
     "Offer",
     "Order",

@@ -10,11 +10,13 @@ from klientura.api import (
     campaigns,
     catalog,
     clv,
+    conversations,
     customers,
     deals,
     dedup,
     documents,
     events,
+    forms,
     imports,
     leads,
     loyalty,
@@ -57,6 +59,8 @@ def router() -> APIRouter:
         documents,
         tasks,
         teams,
+        conversations,
+        forms,
     ):
         api.include_router(module.router)
     api.include_router(pipelines.reasons_router)

@@ -20,6 +20,7 @@ KEY_RACE_FAILED = code(
 )
 NOT_PERMITTED = code("auth.forbidden", N_("%(actor)s lacks the permission '%(permission)s'"))
 NOT_SIGNED_IN = code("auth.required", N_("log in or send an API key: 'Authorization: Bearer kl_...'"))
+FORM_THROTTLED = code("form.throttled", N_("too many submissions; try again in %(retry_after)s seconds"))
 THROTTLED = code("auth.throttled", N_("too many failed attempts; try again in %(retry_after)s seconds"))
 USER_NOT_FOUND = code("user.not_found", N_("user %(id)s not found"))
 CROSS_SITE = code("auth.cross_site", N_("a request from another site was refused (no valid CSRF token)"))

@@ -5,19 +5,25 @@ an hour, ten for an hour, twenty for a day. A success clears the account's count
 
 from __future__ import annotations
 
+import functools
 import math
 
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from klientura.auth.errors import THROTTLED
+from klientura.auth.errors import FORM_THROTTLED, THROTTLED
 from klientura.kit.clock import epoch_seconds
 from klientura.kit.errors import TooManyRequests
 
 ACCOUNT = parse_many("5 per 15 minutes; 10 per hour; 20 per day")
 ADDRESS = parse_many("30 per 15 minutes; 200 per day")
 KEYS = parse_many("20 per minute; 300 per day")  # wrong API keys from one address
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(rate: str) -> list[RateLimitItem]:
+    return parse_many(rate)
 
 
 class Guard:
@@ -43,6 +49,14 @@ class Guard:
 
     def key_failed(self, address: str) -> None:
         self._hit(KEYS, ("key", address))
+
+    def form_sent(self, form_key: str, address: str, rate: str) -> None:
+        """One submission of a form from an address, counted; refused (429) beyond ``rate`` (limits' notation,
+        e.g. "10 per minute; 100 per day")."""
+        for limit in _parsed(rate):
+            if not self._limiter.hit(limit, "form", form_key, address):
+                reset, _left = self._limiter.get_window_stats(limit, "form", form_key, address)
+                raise TooManyRequests(FORM_THROTTLED, retry_after=max(1, math.ceil(reset - epoch_seconds())))
 
     def _hit(self, limits: list[RateLimitItem], ids: tuple[str, ...]) -> None:
         for limit in limits:

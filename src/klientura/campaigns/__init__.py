@@ -33,6 +33,7 @@ from klientura.campaigns.outbox import (
     history,
     outgoing,
     record_delivery,
+    statuses,
     stop,
 )
 from klientura.campaigns.report import (
@@ -155,6 +156,7 @@ __all__ = [
     "schedule",
     "send_at",
     "set_global_control",
+    "statuses",
     "stop",
     "stop_global_control",
     "test_send",

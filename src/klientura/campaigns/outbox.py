@@ -239,3 +239,14 @@ def history(session: Session, message_id: int) -> list[OutboxEvent]:
     message = session.get_one(OutboxMessage, message_id)
     steps = session.scalars(select(OutboxEvent).where(OutboxEvent.message_id == message_id).order_by(OutboxEvent.id))
     return [OutboxEvent(message_id=message_id, status="queued", at=message.created_at), *steps]
+
+
+def statuses(session: Session, keys: Collection[str]) -> dict[str, str]:
+    """The outbox's status of each of these messages (queued, sending, sent, failed; the provider's later report —
+    delivered, read — when it gave one), by idempotency key; keys never queued are absent."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(OutboxMessage.key, OutboxMessage.status, OutboxMessage.delivery).where(OutboxMessage.key.in_(keys))
+    )
+    return {key: delivery or status for key, status, delivery in rows}

@@ -29,7 +29,7 @@ def from_settings(settings: Settings) -> dict[str, Channel]:
     if s.webhook_url:
         found["webhook"] = WebhookChannel(WebhookSettings(url=s.webhook_url, secret=s.webhook_secret))
     if s.telegram_token:
-        found["telegram"] = TelegramChannel(TelegramSettings(token=s.telegram_token))
+        found["telegram"] = TelegramChannel(TelegramSettings(token=s.telegram_token, base_url=s.telegram_api_url))
     if s.sms_key:
         if s.sms_provider not in ("smsru", "smsc"):
             raise ValidationFailed(UNKNOWN_SMS_PROVIDER, value=s.sms_provider)

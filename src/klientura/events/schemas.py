@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from klientura.customers import CustomerIn
-from klientura.kit.bounds import Attributes, Id
+from klientura.kit.bounds import Attributes, Id, Moment
 
 EVENT_TYPES = (
     "site_visit",
@@ -33,7 +33,7 @@ class EventIn(BaseModel):
     customer: CustomerIn | None = None
     channel: str | None = Field(default=None, max_length=32)
     payload: Attributes = Field(default_factory=dict)
-    occurred_at: datetime
+    occurred_at: Moment
     source: str = Field(default="api", max_length=64)
     external_id: str | None = Field(default=None, max_length=128)
 

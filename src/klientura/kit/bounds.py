@@ -9,6 +9,7 @@ on any request field without its bounds.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -46,6 +47,15 @@ def _json_within(limit: int) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _moment(value: datetime) -> datetime:
+    """A moment the store can keep in every time zone (year 1 with +03:00 is year 0 in UTC: PostgreSQL refuses it)."""
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("a moment between the years 1900 and 2200")
+    return value
+
+
+# a moment a client says something happened (an order placed): within two centuries
+Moment = Annotated[datetime, AfterValidator(_moment)]
 # a free-form object (a card's attributes, an event's payload): at most 16 KB as JSON, keys of 64 characters
 Attributes = Annotated[dict[str, Any], MaxLen(100), _json_within(16_384)]
 # a request body read by its service (a programme, an offer, a scenario): 256 KB

@@ -18,7 +18,7 @@ from klientura.audit import Actor
 from klientura.auth import require
 from klientura.customers import CustomerIn
 from klientura.db import Session
-from klientura.kit.bounds import Code, Name
+from klientura.kit.bounds import Code, Moment, Name
 from klientura.kit.errors import Conflict, NotFound
 from klientura.kit.shop import Shop
 from klientura.loyalty import giftcards, holdings, ledger, offers, referrals
@@ -56,7 +56,7 @@ class Confirmation(BaseModel):
 class ConfirmIn(Cart):
     external_id: str = Field(min_length=1, max_length=128)
     source: str = Field(default="pos", min_length=1, max_length=64)
-    placed_at: datetime
+    placed_at: Moment
     outlet: Name | None = None
     channel: Code | None = None
 

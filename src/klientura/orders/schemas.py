@@ -6,7 +6,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from klientura.customers import CustomerIn
-from klientura.kit.bounds import MAX_AMOUNT, Amount, Code, Id, Name, Quantity
+from klientura.kit.bounds import MAX_AMOUNT, Amount, Code, Id, Moment, Name, Quantity
 from klientura.kit.errors import refused
 from klientura.orders.errors import AMOUNT_TOO_LARGE, DISCOUNT_OVER_TOTAL, LINE_DISCOUNT_OVER_AMOUNT, NO_LINES_OR_TOTAL
 
@@ -37,7 +37,7 @@ class OrderIn(BaseModel):
     customer: CustomerIn | None = Field(default=None, description="identities to find or create the card")
     outlet: Name | None = Field(default=None, description="outlet code or name")
     channel: Code | None = None
-    placed_at: datetime
+    placed_at: Moment
     status: str = Field(default="completed", pattern="^(completed|cancelled|pending)$")
     lines: list[LineIn] = Field(default_factory=list, max_length=1000)
     total: Amount | None = Field(default=None, description="required when there are no lines")
@@ -102,7 +102,7 @@ class ReturnIn(BaseModel):
 
     external_id: str = Field(min_length=1, max_length=128)
     source: str = Field(default="api", min_length=1, max_length=64)
-    returned_at: datetime
+    returned_at: Moment
     lines: list[ReturnLineIn] = Field(default_factory=list, max_length=1000, description="empty: the whole order")
     reason: Name | None = None
 

@@ -21,6 +21,7 @@ from klientura.web import (
     dashboard,
     dedup,
     imports,
+    inbound,
     loyalty,
     loyalty_offers,
     messages,
@@ -62,6 +63,7 @@ def mount(app: FastAPI) -> None:
         sales_docs,
         quote_link,
         calendar,
+        inbound,
     ):
         app.include_router(module.router, include_in_schema=False)
 

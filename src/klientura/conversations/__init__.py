@@ -1,0 +1,71 @@
+"""Conversations: every request from a form, a messenger, a mailbox or a call lands on the person's one card and in
+their conversation over that channel, reaches a manager, and is answered through the channel it came by."""
+
+from klientura.conversations.errors import HOOK_OFF, HOOK_SECRET
+from klientura.conversations.forms import (
+    CONSENT,
+    HONEYPOT,
+    TIMING,
+    Sent,
+    create_form,
+    form_by_key,
+    is_bot,
+    list_forms,
+    submit,
+    timing_token,
+)
+from klientura.conversations.models import Conversation, Form, Message
+from klientura.conversations.schemas import (
+    ConversationPage,
+    ConversationRead,
+    FormField,
+    FormIn,
+    FormRead,
+    Inbound,
+    MessageRead,
+    ReplyIn,
+    Submitted,
+)
+from klientura.conversations.service import (
+    get_conversation,
+    list_conversations,
+    messages_of,
+    receive,
+    reply,
+    reply_route,
+)
+from klientura.conversations.telegram import read_update
+
+__all__ = [
+    "CONSENT",
+    "HONEYPOT",
+    "HOOK_OFF",
+    "HOOK_SECRET",
+    "TIMING",
+    "Conversation",
+    "ConversationPage",
+    "ConversationRead",
+    "Form",
+    "FormField",
+    "FormIn",
+    "FormRead",
+    "Inbound",
+    "Message",
+    "MessageRead",
+    "ReplyIn",
+    "Sent",
+    "Submitted",
+    "create_form",
+    "form_by_key",
+    "get_conversation",
+    "is_bot",
+    "list_conversations",
+    "list_forms",
+    "messages_of",
+    "read_update",
+    "receive",
+    "reply",
+    "reply_route",
+    "submit",
+    "timing_token",
+]

@@ -1,0 +1,22 @@
+"""The conversations domain's codes of refusals."""
+
+from __future__ import annotations
+
+from klientura.kit.errors import code
+from klientura.kit.i18n import N_
+
+FORM_NOT_FOUND = code("form.not_found", N_("form %(id)s not found"))
+FORM_FIELD_REPEATS = code("form.field.repeats", N_("two fields are named '%(value)s'"))
+FORM_NO_IDENTITY = code("form.no_identity", N_("a form needs a phone or an e-mail field to know who wrote"))
+FORM_REQUIRED = code("form.required", N_("'%(field)s' is required"))
+FORM_INVALID = code("form.invalid", N_("'%(field)s': %(value)s is not valid"))
+FORM_CONSENT_NEEDED = code("form.consent_needed", N_("the consent box must be ticked to send this form"))
+FORM_TOO_FAST = code("form.too_fast", N_("the form was sent too fast; please try again"))
+FORM_STALE = code("form.stale", N_("the page was open too long; reload it and send again"))
+FORM_UNKNOWN_FIELD = code("form.field.unknown", N_("'%(field)s' is not a field of this form"))
+CONVERSATION_NOT_FOUND = code("conversation.not_found", N_("conversation %(id)s not found"))
+CONVERSATION_NO_CHANNEL = code(
+    "conversation.no_channel", N_("this conversation came by %(channel)s: there is no way to reply through it")
+)
+HOOK_SECRET = code("hook.secret", N_("the webhook's secret token is missing or wrong"))
+HOOK_OFF = code("hook.off", N_("this channel is not configured"))

@@ -1,0 +1,86 @@
+"""The conversations' tables: web forms, conversations with a person over one channel, and their messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from klientura.db import Base, key_string, utcnow
+
+
+class Form(Base):
+    """A web form embedded on the shop's sites: its fields (mapped to card fields or kept as custom ones), the
+    consent text with its version, where a visitor goes after sending, and the sites allowed to post it (CORS).
+    ``key`` is its public address, ``/f/<key>``."""
+
+    __tablename__ = "forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(key_string(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    consent_text: Mapped[str | None] = mapped_column(String(4000))
+    consent_version: Mapped[str | None] = mapped_column(String(64))
+    consent_channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    thanks: Mapped[str | None] = mapped_column(String(1000))
+    redirect_url: Mapped[str | None] = mapped_column(String(500))
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]
+
+
+class Conversation(Base):
+    """One person's exchange over one channel (a Telegram chat, a VK dialogue, an e-mail thread, a form's
+    submissions): replies go back through that channel to ``peer`` (the chat id, the address)."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_peer", "channel", "peer", "status"),
+        Index("ix_conversations_customer", "customer_id"),
+        Index("ix_conversations_assignee", "assignee_id", "status", "last_at"),
+        Index("ix_conversations_last", "status", "last_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # form | telegram | vk | email | call
+    peer: Mapped[str] = mapped_column(key_string(320))  # where replies go: chat id, user id, address
+    subject: Mapped[str | None] = mapped_column(String(300))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
+    unread: Mapped[int] = mapped_column(default=0)
+    waiting_since: Mapped[datetime | None]  # the person's first message not answered yet
+    first_reply_at: Mapped[datetime | None]
+    last_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class Message(Base):
+    """One message in or out. An inbound one carries the provider's own id (Telegram's update, VK's event,
+    Message-ID, a call's id): unique per channel, so a provider's retry is the same message. An outbound one is
+    delivered by the outbox (``outbox_key``)."""
+
+    __tablename__ = "conversation_messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "provider_id", name="uq_conversation_messages_provider"),
+        Index("ix_conversation_messages_conversation", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    provider_id: Mapped[str | None] = mapped_column(key_string(200))
+    text: Mapped[str] = mapped_column(String(8000), default="")
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # a form's fields, UTM, referrer, click ids
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who replied
+    outbox_key: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime]

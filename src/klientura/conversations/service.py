@@ -1,0 +1,228 @@
+"""Messages in and out: every inbound message lands on its person's one card and in their conversation over that
+channel (the first message of a conversation, and every form submission, routed by the repeat-request rule of
+:func:`klientura.sales.submit_request`); every reply goes back through the channel it came from, by the outbox.
+
+An inbound message carries the provider's own id, unique per channel: a provider retrying a webhook, or two
+deliveries of one update, store one message (a concurrent twin fails the unique index and its transaction writes
+nothing; the provider's next retry finds the first)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from klientura import campaigns, customers, sales
+from klientura.audit import Actor, record
+from klientura.auth import owner_scope, require
+from klientura.conversations.errors import CONVERSATION_NO_CHANNEL, CONVERSATION_NOT_FOUND
+from klientura.conversations.models import Conversation, Message
+from klientura.conversations.schemas import Inbound, MessageRead
+from klientura.db import Session
+from klientura.kit.errors import KlienturaError, NotFound, ValidationFailed
+from klientura.kit.pagination import decode_cursor, encode_cursor
+from klientura.kit.shop import Shop
+
+# how a reply reaches the person, by the conversation's channel (a form's: the address or number it gave)
+REPLY_CHANNELS = {"telegram": "telegram", "email": "email", "vk": "vk"}
+
+
+def inbound_actor(name: str) -> Actor:
+    """Who writes what a channel brings in: the system, named after the channel or form (the audit shows it)."""
+    return Actor(type="system", id=None, name=name, role="admin", scopes=frozenset({"*"}))
+
+
+def receive(
+    session: Session, shop: Shop, inbound: Inbound, *, repeat_days: int, route_every: bool = False
+) -> tuple[Conversation, Message, sales.LeadOutcome | None]:
+    """Store one inbound message (the one already stored when the provider's id was seen: then no outcome).
+    A message joins the person's open conversation over the channel; the first one of a conversation — and every
+    one when ``route_every`` (a form's submissions are requests each) — goes through the repeat-request rule."""
+    now = shop.now()
+    if inbound.provider_id is not None:
+        seen = session.scalars(
+            select(Message).where(Message.channel == inbound.channel, Message.provider_id == inbound.provider_id)
+        ).first()
+        if seen is not None:
+            return session.get_one(Conversation, seen.conversation_id), seen, None
+    actor = inbound_actor(f"inbound:{inbound.channel}")
+    talk = session.scalars(
+        select(Conversation)
+        .where(Conversation.channel == inbound.channel, Conversation.peer == inbound.peer)
+        .where(Conversation.status == "open")
+        .order_by(Conversation.id.desc())
+    ).first()
+    outcome = None
+    if talk is None or route_every:
+        outcome = sales.submit_request(
+            session,
+            actor,
+            sales.LeadIn(
+                customer=customers.CustomerIn.model_validate(inbound.identities),
+                channel=inbound.lead_channel,
+                text=(inbound.text or None) and inbound.text[:4000],
+                source=inbound.channel,
+                **{f"utm_{k}": v[:100] for k, v in inbound.utm.items() if k in ("source", "medium", "campaign")},
+            ),
+            shop,
+            repeat_days=repeat_days,
+        )
+    if talk is None:
+        assert outcome is not None
+        talk = Conversation(
+            channel=inbound.channel,
+            peer=inbound.peer,
+            subject=inbound.subject,
+            customer_id=outcome.customer_id,
+            last_at=now,
+            unread=0,
+        )
+        session.add(talk)
+    elif inbound.identities.get("phone"):  # a shared contact: the number joins the card when nobody else has it
+        _add_phone(session, actor, shop, talk.customer_id, inbound.identities["phone"])
+    if outcome is not None:
+        talk.lead_id, talk.deal_id = outcome.lead_id, outcome.deal_id
+        talk.assignee_id = talk.assignee_id or outcome.owner_id
+    talk.unread += 1
+    talk.last_at = now
+    talk.waiting_since = talk.waiting_since or now
+    session.flush()
+    message = Message(
+        conversation_id=talk.id,
+        channel=inbound.channel,
+        direction="in",
+        provider_id=inbound.provider_id,
+        text=inbound.text[:8000],
+        attachments=inbound.attachments,
+        data=inbound.data,
+        at=now,
+    )
+    session.add(message)
+    session.flush()
+    return talk, message, outcome
+
+
+def _add_phone(session: Session, actor: Actor, shop: Shop, customer_id: int, raw: str) -> None:
+    try:
+        if customers.find_by_identity(session, actor, "phone", raw, shop.region) is None:
+            customers.add_identity(session, actor, customer_id, "phone", raw, shop.region)
+    except KlienturaError:  # a number that is not one: the message is kept all the same
+        return
+
+
+def _scoped(actor: Actor) -> object | None:
+    if (scope := owner_scope(actor)) is None:
+        return None
+    mine = Conversation.assignee_id.in_(sorted(scope))
+    return or_(mine, Conversation.assignee_id.is_(None)) if actor.role == "head" else mine
+
+
+def get_conversation(session: Session, actor: Actor, conversation_id: int) -> Conversation:
+    """The conversation if the actor sees it: a manager their own, a head of sales their team's and the unassigned."""
+    require(actor, "sales:read")
+    stmt = select(Conversation).where(Conversation.id == conversation_id)
+    if (scoped := _scoped(actor)) is not None:
+        stmt = stmt.where(scoped)  # type: ignore[arg-type]
+    found = session.scalars(stmt).first()
+    if found is None:
+        raise NotFound(CONVERSATION_NOT_FOUND, id=conversation_id)
+    return found
+
+
+def list_conversations(
+    session: Session,
+    actor: Actor,
+    *,
+    customer_id: int | None = None,
+    status: str | None = None,
+    channel: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Conversation], str | None]:
+    """Newest activity first is the inbox's order; here, for pages by cursor, the newest conversation first."""
+    require(actor, "sales:read")
+    stmt = select(Conversation)
+    if (scoped := _scoped(actor)) is not None:
+        stmt = stmt.where(scoped)  # type: ignore[arg-type]
+    for column, value in (
+        (Conversation.customer_id, customer_id),
+        (Conversation.status, status),
+        (Conversation.channel, channel),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if cursor:
+        (after,) = decode_cursor(cursor, (int,))
+        stmt = stmt.where(Conversation.id < after)
+    rows = list(session.scalars(stmt.order_by(Conversation.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor([rows[-1].id]) if more and rows else None
+
+
+def messages_of(
+    session: Session, actor: Actor, conversation_id: int, *, after: int | None = None, limit: int = 200
+) -> list[MessageRead]:
+    """The conversation's messages, oldest first (``after``: only those after that message's id), each outbound
+    one with its delivery status."""
+    talk = get_conversation(session, actor, conversation_id)
+    stmt = select(Message).where(Message.conversation_id == talk.id)
+    if after is not None:
+        stmt = stmt.where(Message.id > after)
+    rows = list(session.scalars(stmt.order_by(Message.id).limit(limit)))
+    status = campaigns.statuses(session, [m.outbox_key for m in rows if m.outbox_key])
+    return [MessageRead.model_validate(m).model_copy(update={"delivery": status.get(m.outbox_key or "")}) for m in rows]
+
+
+def reply_route(talk: Conversation) -> tuple[str, str]:
+    """The outbox channel and address a reply to this conversation goes by."""
+    if talk.channel in REPLY_CHANNELS:
+        return REPLY_CHANNELS[talk.channel], talk.peer
+    if talk.channel == "form" and "@" in talk.peer:
+        return "email", talk.peer
+    if talk.channel in ("form", "call") and talk.peer.startswith("+"):
+        return "sms", talk.peer
+    raise ValidationFailed(CONVERSATION_NO_CHANNEL, channel=talk.channel)
+
+
+def reply(session: Session, actor: Actor, conversation_id: int, text: str, now: datetime) -> Message:
+    """A manager's answer, queued in the outbox in this transaction to go back the way the person came; the
+    conversation is no longer waiting and its first response time is kept."""
+    require(actor, "sales:write")
+    talk = get_conversation(session, actor, conversation_id)
+    channel, to = reply_route(talk)
+    message = Message(
+        conversation_id=talk.id,
+        channel=talk.channel,
+        direction="out",
+        text=text,
+        author_id=actor.id if actor.is_user else None,
+        at=now,
+    )
+    session.add(message)
+    session.flush()
+    message.outbox_key = f"conversation-message:{message.id}"
+    subject = f"Re: {talk.subject}" if talk.subject else ""
+    campaigns.enqueue(
+        session,
+        [
+            campaigns.Draft(
+                key=message.outbox_key,
+                channel=channel,
+                to=to,
+                source=f"conversation:{talk.id}",
+                customer_id=talk.customer_id,
+                subject=subject,
+                text=text,
+                data={"conversation_id": talk.id},
+            )
+        ],
+        now,
+    )
+    talk.first_reply_at = talk.first_reply_at or now
+    talk.waiting_since, talk.unread, talk.last_at = None, 0, now
+    if talk.status == "closed":
+        talk.status, talk.closed_at = "open", None
+    session.flush()
+    record(session, actor, "conversation.reply", "conversation", talk.id, None, {"message_id": message.id})
+    return message
