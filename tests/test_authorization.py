@@ -310,6 +310,7 @@ ACCESS: dict[str, str] = {
     "OPTIONS /f/{key}": "public",
     "POST /f/{key}": "public",
     "POST /hooks/telegram": "public",
+    "POST /hooks/vk": "public",
 }
 OWN_SCOPED = "customer_id"  # a route naming a card: the other manager's card is hidden from a manager (404)
 FASTAPI_OWN = {"GET /api/v1/openapi.json", "GET /api/v1/docs", "GET /docs/oauth2-redirect"}

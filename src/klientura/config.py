@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org"  # the Bot API (a local peer in tests)
     telegram_webhook_secret: str | None = None  # X-Telegram-Bot-Api-Secret-Token of POST /hooks/telegram
+    vk_token: str | None = None  # the community's access token: replies by messages.send
+    vk_api_url: str = "https://api.vk.com"
+    vk_secret: str | None = None  # the Callback API's secret key, in every event it posts to /hooks/vk
+    vk_confirmation: str | None = None  # the string /hooks/vk answers VK's confirmation request with
     form_rate: str = "10 per minute; 100 per day"  # submissions of one form from one address
     sms_provider: str = "smsru"  # smsru | smsc
     sms_key: str | None = None

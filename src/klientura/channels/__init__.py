@@ -2,7 +2,15 @@
 
 from klientura.channels.base import Channel, DeliveryResult, OutgoingMessage, Status
 from klientura.channels.configured import from_settings
-from klientura.channels.http import TelegramChannel, TelegramSettings, WebhookChannel, WebhookSettings
+from klientura.channels.http import (
+    TelegramChannel,
+    TelegramSettings,
+    VkChannel,
+    VkSettings,
+    WebhookChannel,
+    WebhookSettings,
+    vk_random_id,
+)
 from klientura.channels.sms import SmsChannel, SmsSettings
 from klientura.channels.smtp import SmtpChannel, SmtpSettings
 from klientura.channels.throttle import Throttle
@@ -19,7 +27,10 @@ __all__ = [
     "TelegramChannel",
     "TelegramSettings",
     "Throttle",
+    "VkChannel",
+    "VkSettings",
     "WebhookChannel",
     "WebhookSettings",
     "from_settings",
+    "vk_random_id",
 ]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from klientura.channels.base import Channel
 from klientura.channels.errors import UNKNOWN_SMS_PROVIDER
-from klientura.channels.http import TelegramChannel, TelegramSettings, WebhookChannel, WebhookSettings
+from klientura.channels.http import (
+    TelegramChannel,
+    TelegramSettings,
+    VkChannel,
+    VkSettings,
+    WebhookChannel,
+    WebhookSettings,
+)
 from klientura.channels.sms import SmsChannel, SmsSettings
 from klientura.channels.smtp import SmtpChannel, SmtpSettings
 from klientura.config import Settings
@@ -30,6 +37,8 @@ def from_settings(settings: Settings) -> dict[str, Channel]:
         found["webhook"] = WebhookChannel(WebhookSettings(url=s.webhook_url, secret=s.webhook_secret))
     if s.telegram_token:
         found["telegram"] = TelegramChannel(TelegramSettings(token=s.telegram_token, base_url=s.telegram_api_url))
+    if s.vk_token:
+        found["vk"] = VkChannel(VkSettings(token=s.vk_token, base_url=s.vk_api_url))
     if s.sms_key:
         if s.sms_provider not in ("smsru", "smsc"):
             raise ValidationFailed(UNKNOWN_SMS_PROVIDER, value=s.sms_provider)

@@ -140,3 +140,58 @@ class TelegramChannel:
 
     def close(self) -> None:
         self.client.close()
+
+
+@dataclass(frozen=True)
+class VkSettings:
+    token: str  # the community's access token (messages allowed)
+    base_url: str = "https://api.vk.com"
+    version: str = "5.199"
+    timeout: float = 10.0
+
+
+# VK API errors worth another try: too many requests, flood control, internal error
+VK_RETRY = {6, 9, 10}
+VK_GONE = {7, 900, 901, 902}  # no permission, blacklisted, messages not allowed, privacy settings
+
+
+def vk_random_id(key: str) -> int:
+    """``random_id`` of ``messages.send`` from the message's idempotency key: VK drops a second message with the
+    same one, so a message the worker sends again after a crash reaches the person once."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") & 0x7FFFFFFF
+
+
+class VkChannel:
+    """A community's message (``messages.send``) to a person's dialogue with it (``to`` is their peer id)."""
+
+    kind = "vk"
+
+    def __init__(self, settings: VkSettings, client: httpx.Client | None = None) -> None:
+        self.settings = settings
+        self.client = client or httpx.Client(timeout=settings.timeout)
+
+    def send(self, message: OutgoingMessage) -> DeliveryResult:
+        form = {
+            "peer_id": message.to,
+            "message": message.text,
+            "random_id": str(vk_random_id(message.key)),
+            "access_token": self.settings.token,
+            "v": self.settings.version,
+        }
+        url = f"{self.settings.base_url.rstrip('/')}/method/messages.send"
+        try:
+            response = self.client.post(url, data=form)
+        except httpx.HTTPError as exc:
+            return DeliveryResult("retry", error=f"VK: {type(exc).__name__}")
+        body = _json(response)
+        if response.status_code == 200 and "response" in body:
+            return DeliveryResult("sent", provider_id=str(body["response"]))
+        found = body.get("error")
+        error: dict[str, Any] = found if isinstance(found, dict) else {}
+        code, said = error.get("error_code"), str(error.get("error_msg", ""))[:300]
+        if response.status_code >= 500 or response.status_code == 429 or code in VK_RETRY:
+            return DeliveryResult("retry", error=f"VK {code}: {said}")
+        return DeliveryResult("failed", error=f"VK {code}: {said}", bounce=code in VK_GONE)
+
+    def close(self) -> None:
+        self.client.close()

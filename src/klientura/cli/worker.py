@@ -90,7 +90,7 @@ def send(
     lease: Annotated[float, typer.Option(min=1, help="seconds a claimed message stays with this sender")] = 300,
 ) -> None:
     """Deliver the outbox through the configured channels (KLIENTURA_SMTP_HOST, KLIENTURA_WEBHOOK_URL,
-    KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_SMS_KEY), launching scheduled campaigns when their time comes and running
+    KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_VK_TOKEN, KLIENTURA_SMS_KEY), launching scheduled campaigns when their time comes and running
     the switched-on scenarios and reminding assignees of their tasks by e-mail every minute; links in the
     messages point at KLIENTURA_PUBLIC_URL. Safe to run several at once on PostgreSQL."""
     settings, shop = strong_settings(ctx), shop_of(ctx)
@@ -100,7 +100,7 @@ def send(
         fail(exc, settings)
     if not configured:
         fail(
-            "no channel is configured: set KLIENTURA_SMTP_HOST, KLIENTURA_WEBHOOK_URL, KLIENTURA_TELEGRAM_TOKEN "
+            "no channel is configured: set KLIENTURA_SMTP_HOST, KLIENTURA_WEBHOOK_URL, KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_VK_TOKEN "
             "or KLIENTURA_SMS_KEY"
         )
     memos = Memos()  # the sender's caches, shared by its two factories

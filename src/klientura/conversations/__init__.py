@@ -35,6 +35,7 @@ from klientura.conversations.service import (
     reply_route,
 )
 from klientura.conversations.telegram import read_update
+from klientura.conversations.vk import read_event
 
 __all__ = [
     "CONSENT",
@@ -62,6 +63,7 @@ __all__ = [
     "list_conversations",
     "list_forms",
     "messages_of",
+    "read_event",
     "read_update",
     "receive",
     "reply",

@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from klientura import conversations
 from klientura.conversations import CONSENT, HONEYPOT, TIMING, FormField
@@ -185,3 +185,35 @@ async def telegram_hook(request: Request, session: SessionDep, shop: ShopDep) ->
         log.warning("telegram: update %s refused: %s", inbound.provider_id, exc.detail)
         return JSONResponse({"ok": True})
     return JSONResponse({"ok": True, "conversation_id": talk.id, "message_id": message.id})
+
+
+@router.post("/hooks/vk", response_model=None)
+async def vk_hook(request: Request, session: SessionDep, shop: ShopDep) -> Response:
+    """The community's Callback API: ``confirmation`` answered with KLIENTURA_VK_CONFIRMATION; every other event
+    must carry KLIENTURA_VK_SECRET and is answered ``ok`` (VK repeats whatever is not) — a person's message stored
+    once by its ``event_id``, anything else logged and dropped."""
+    settings = request.app.state.settings
+    if not settings.vk_secret and not settings.vk_confirmation:
+        return _problem(request, NotFound(conversations.HOOK_OFF))
+    try:
+        event = json.loads(await request.body())
+    except ValueError:
+        log.warning("vk: a body that is not JSON, dropped")
+        return PlainTextResponse("ok")
+    if not isinstance(event, dict):
+        return PlainTextResponse("ok")
+    if event.get("type") == "confirmation":
+        return PlainTextResponse(settings.vk_confirmation or "")
+    sent = str(event.get("secret") or "")
+    if not settings.vk_secret or not hmac.compare_digest(sent.encode(), settings.vk_secret.encode()):
+        return _problem(request, Unauthorized(conversations.HOOK_SECRET))
+    inbound = conversations.read_event(event)
+    if inbound is None:
+        log.info("vk: event %s of type %s dropped", event.get("event_id"), event.get("type"))
+        return PlainTextResponse("ok")
+    try:
+        with session.begin_nested():
+            conversations.receive(session, shop, inbound, repeat_days=settings.sales_repeat_days)
+    except KlienturaError as exc:
+        log.warning("vk: event %s refused: %s", inbound.provider_id, exc.detail)
+    return PlainTextResponse("ok")
