@@ -304,6 +304,8 @@ ACCESS: dict[str, str] = {
     "GET /api/v1/conversations/{conversation_id}": "sales:read",
     "GET /api/v1/conversations/{conversation_id}/messages": "sales:read",
     "POST /api/v1/conversations/{conversation_id}/messages": "sales:write",
+    "POST /api/v1/conversations/{conversation_id}/assign": "sales:write",
+    "POST /api/v1/conversations/{conversation_id}/close": "sales:write",
     "GET /api/v1/forms": "campaigns:read",
     "POST /api/v1/forms": "campaigns:write",
     "GET /f/{key}": "public",
@@ -311,6 +313,13 @@ ACCESS: dict[str, str] = {
     "POST /f/{key}": "public",
     "POST /hooks/telegram": "public",
     "POST /hooks/vk": "public",
+    "GET /inbox": "sales:read",
+    "GET /inbox/list": "sales:read",
+    "GET /inbox/{conversation_id}/thread": "sales:read",
+    "POST /inbox/{conversation_id}/read": "sales:read",
+    "POST /inbox/{conversation_id}/reply": "sales:write",
+    "POST /inbox/{conversation_id}/assign": "sales:write",
+    "POST /inbox/{conversation_id}/close": "sales:write",
 }
 OWN_SCOPED = "customer_id"  # a route naming a card: the other manager's card is hidden from a manager (404)
 FASTAPI_OWN = {"GET /api/v1/openapi.json", "GET /api/v1/docs", "GET /docs/oauth2-redirect"}

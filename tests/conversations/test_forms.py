@@ -166,7 +166,9 @@ def test_submissions_from_one_address_are_limited(
     assert int(refused.headers["retry-after"]) >= 1
 
 
-def test_a_reply_goes_back_by_e_mail_through_the_outbox(api: TestClient, app_session: Session, smtp: Any) -> None:
+def test_a_reply_goes_back_by_e_mail_through_the_outbox(
+    api: TestClient, app_session: Session, smtp: Any, request: pytest.FixtureRequest
+) -> None:
     sink, port = smtp
     form = _form(api)
     got = api.post(f"/f/{form['key']}", json={"email": "buyer@example.com", "comment": "Цена?"}, headers=JSON).json()
@@ -176,6 +178,7 @@ def test_a_reply_goes_back_by_e_mail_through_the_outbox(api: TestClient, app_ses
     talk = api.get(f"/api/v1/conversations/{got['conversation_id']}").json()
     assert talk["waiting_since"] is None and talk["first_reply_at"] and talk["unread"] == 0
     channel = SmtpChannel(SmtpSettings(host="127.0.0.1", port=port, sender="shop@example.com"))
+    request.addfinalizer(channel.close)
     assert worker.deliver(app_session, {"email": channel}, lambda: utcnow() + timedelta(seconds=1))["sent"] == 1
     app_session.commit()
     (mail,) = sink.received

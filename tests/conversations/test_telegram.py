@@ -99,13 +99,16 @@ def test_what_is_not_a_persons_message_is_answered_and_dropped(hooked: TestClien
     assert _count(app_session, Message) == 0 and _count(app_session, Conversation) == 0
 
 
-def test_a_reply_goes_back_to_the_chat_by_the_bot_api(hooked: TestClient, app_session: Session, peer: Any) -> None:
+def test_a_reply_goes_back_to_the_chat_by_the_bot_api(
+    hooked: TestClient, app_session: Session, peer: Any, request: pytest.FixtureRequest
+) -> None:
     state, url = peer
     talk_id = _post(hooked, _update(300, "Сколько стоит?")).json()["conversation_id"]
     r = hooked.post(f"/api/v1/conversations/{talk_id}/messages", json={"text": "1200 ₽ за коробку"})
     assert r.status_code == 201, r.text
     state.script.append((200, {"ok": True, "result": {"message_id": 9}}, {}))
     channel = TelegramChannel(TelegramSettings(token="123:abc", base_url=url))
+    request.addfinalizer(channel.close)
     assert worker.deliver(app_session, {"telegram": channel}, lambda: utcnow() + timedelta(seconds=1))["sent"] == 1
     app_session.commit()
     path, _headers, body = state.requests[-1]
@@ -135,3 +138,21 @@ def test_a_manager_sees_the_conversations_of_their_cards_only(
         assert theirs.get("/api/v1/conversations").json()["items"] == []
         refused = theirs.post(f"/api/v1/conversations/{talk_id}/messages", json={"text": "Моё!"})
         assert refused.status_code == 404 and refused.json()["code"] == "conversation.not_found"
+
+
+def test_taking_handing_over_and_closing(hooked: TestClient, users: dict[str, int], app_session: Session) -> None:
+    talk_id = _post(hooked, _update(500, "Нужна консультация", chat=600500)).json()["conversation_id"]
+    assert hooked.get(f"/api/v1/conversations/{talk_id}").json()["assignee_id"] is None  # nobody owns the card
+    given = hooked.post(f"/api/v1/conversations/{talk_id}/assign", json={"assignee_id": users["manager"]})
+    assert given.status_code == 200 and given.json()["assignee_id"] == users["manager"]
+    refused = hooked.post(f"/api/v1/conversations/{talk_id}/assign", json={"assignee_id": users["analyst"]})
+    assert refused.status_code == 422 and refused.json()["code"] == "conversation.assignee_unknown"
+    assert hooked.get(f"/api/v1/conversations/{talk_id}").json()["assignee_id"] == users["manager"]
+    closed = hooked.post(f"/api/v1/conversations/{talk_id}/close")
+    assert closed.json()["status"] == "closed" and closed.json()["waiting_since"] is None
+    again = _post(hooked, _update(501, "Ещё вопрос", chat=600500)).json()["conversation_id"]
+    assert again != talk_id  # a closed conversation stays closed: the next message opens a new one
+    assert _count(app_session, Lead) == 2  # and goes through the rule again (joined to the open request)
+    app_session.expire_all()
+    leads = list(app_session.scalars(select(Lead).order_by(Lead.id)))
+    assert [x.outcome for x in leads] == ["lead", "joined"]

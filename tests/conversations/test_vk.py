@@ -70,7 +70,7 @@ def test_a_hook_without_its_settings_is_off(api: TestClient) -> None:
 
 
 def test_a_reply_goes_back_by_messages_send_with_a_stable_random_id(
-    hooked: TestClient, app_session: Session, peer: Any
+    hooked: TestClient, app_session: Session, peer: Any, request: pytest.FixtureRequest
 ) -> None:
     state, url = peer
     hooked.post("/hooks/vk", json=_event("e10", "Сколько стоит доставка?"))
@@ -81,6 +81,7 @@ def test_a_reply_goes_back_by_messages_send_with_a_stable_random_id(
     state.script += [(200, {"error": {"error_code": 10, "error_msg": "Internal server error"}}, {}),
                      (200, {"response": 501}, {})]  # fmt: skip
     channel = VkChannel(VkSettings(token="vk-token", base_url=url))
+    request.addfinalizer(channel.close)
     assert worker.deliver(app_session, {"vk": channel}, lambda: utcnow() + timedelta(seconds=1))["retry"] == 1
     assert worker.deliver(app_session, {"vk": channel}, lambda: utcnow() + timedelta(hours=2))["sent"] == 1
     app_session.commit()
@@ -91,9 +92,10 @@ def test_a_reply_goes_back_by_messages_send_with_a_stable_random_id(
     assert [(m["direction"], m["delivery"]) for m in messages] == [("in", None), ("out", "sent")]
 
 
-def test_vk_refusals_are_read_as_retry_failed_or_gone(peer: Any) -> None:
+def test_vk_refusals_are_read_as_retry_failed_or_gone(peer: Any, request: pytest.FixtureRequest) -> None:
     state, url = peer
     channel = VkChannel(VkSettings(token="t", base_url=url))
+    request.addfinalizer(channel.close)
     message = OutgoingMessage(key="k-1", to="4242", text="hi")
     state.script += [(200, {"error": {"error_code": 901, "error_msg": "Can't send messages"}}, {}),
                      (200, {"error": {"error_code": 100, "error_msg": "bad param"}}, {}),

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import Query
 
 from klientura import conversations
-from klientura.conversations import ConversationPage, ConversationRead, MessageRead, ReplyIn
+from klientura.conversations import AssignIn, ConversationPage, ConversationRead, MessageRead, ReplyIn
 from klientura.deps import ActorDep, SessionDep, ShopDep, new_router
 from klientura.kit.bounds import Cursor, Id
 
@@ -56,3 +56,13 @@ def messages(
 def send(conversation_id: Id, data: ReplyIn, session: SessionDep, actor: ActorDep, shop: ShopDep) -> MessageRead:
     message = conversations.reply(session, actor, conversation_id, data.text, shop.now())
     return MessageRead.model_validate(message).model_copy(update={"delivery": "queued"})
+
+
+@router.post("/{conversation_id}/assign", response_model=ConversationRead, summary="Take it or hand it over")
+def assign(conversation_id: Id, data: AssignIn, session: SessionDep, actor: ActorDep) -> ConversationRead:
+    return ConversationRead.model_validate(conversations.assign(session, actor, conversation_id, data.assignee_id))
+
+
+@router.post("/{conversation_id}/close", response_model=ConversationRead, summary="Done: the next message opens anew")
+def close(conversation_id: Id, session: SessionDep, actor: ActorDep, shop: ShopDep) -> ConversationRead:
+    return ConversationRead.model_validate(conversations.close(session, actor, conversation_id, shop.now()))

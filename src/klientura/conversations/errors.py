@@ -20,3 +20,6 @@ CONVERSATION_NO_CHANNEL = code(
 )
 HOOK_SECRET = code("hook.secret", N_("the webhook's secret token is missing or wrong"))
 HOOK_OFF = code("hook.off", N_("this channel is not configured"))
+ASSIGNEE_UNKNOWN = code(
+    "conversation.assignee_unknown", N_("user %(id)s cannot take conversations (unknown, deactivated or not in sales)")
+)

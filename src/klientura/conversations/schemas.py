@@ -129,6 +129,12 @@ class MessageRead(BaseModel):
     delivery: str | None = Field(default=None, description="an outbound message's: queued, sent, failed, ...")
 
 
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignee_id: int | None = Field(ge=1, le=2**31 - 1, description="a user who sells; null: back to the unassigned")
+
+
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

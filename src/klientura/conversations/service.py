@@ -110,7 +110,8 @@ def _add_phone(session: Session, actor: Actor, shop: Shop, customer_id: int, raw
         return
 
 
-def _scoped(actor: Actor) -> object | None:
+def visible(actor: Actor) -> object | None:
+    """The condition on conversations a confined actor sees (None: all)."""
     if (scope := owner_scope(actor)) is None:
         return None
     mine = Conversation.assignee_id.in_(sorted(scope))
@@ -121,7 +122,7 @@ def get_conversation(session: Session, actor: Actor, conversation_id: int) -> Co
     """The conversation if the actor sees it: a manager their own, a head of sales their team's and the unassigned."""
     require(actor, "sales:read")
     stmt = select(Conversation).where(Conversation.id == conversation_id)
-    if (scoped := _scoped(actor)) is not None:
+    if (scoped := visible(actor)) is not None:
         stmt = stmt.where(scoped)  # type: ignore[arg-type]
     found = session.scalars(stmt).first()
     if found is None:
@@ -142,7 +143,7 @@ def list_conversations(
     """Newest activity first is the inbox's order; here, for pages by cursor, the newest conversation first."""
     require(actor, "sales:read")
     stmt = select(Conversation)
-    if (scoped := _scoped(actor)) is not None:
+    if (scoped := visible(actor)) is not None:
         stmt = stmt.where(scoped)  # type: ignore[arg-type]
     for column, value in (
         (Conversation.customer_id, customer_id),

@@ -22,6 +22,7 @@ from klientura.web import (
     dedup,
     imports,
     inbound,
+    inbox,
     loyalty,
     loyalty_offers,
     messages,
@@ -64,6 +65,7 @@ def mount(app: FastAPI) -> None:
         quote_link,
         calendar,
         inbound,
+        inbox,
     ):
         app.include_router(module.router, include_in_schema=False)
 
