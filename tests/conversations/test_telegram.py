@@ -156,3 +156,26 @@ def test_taking_handing_over_and_closing(hooked: TestClient, users: dict[str, in
     app_session.expire_all()
     leads = list(app_session.scalars(select(Lead).order_by(Lead.id)))
     assert [x.outcome for x in leads] == ["lead", "joined"]
+
+
+def test_a_message_from_a_person_with_an_open_deal_joins_it_and_its_timeline(
+    hooked: TestClient, users: dict[str, int], app_factory: Any
+) -> None:
+    from tests.sales.test_deals import _pipeline
+
+    pipeline = _pipeline(hooked)
+    deal = hooked.post(
+        "/api/v1/deals",
+        json={"pipeline_id": pipeline["id"], "title": "Опт улуна", "amount": "90000",
+              "customer": {"telegram": "700700", "full_name": "Сделкин Пётр"}, "owner_id": users["manager"]},
+    )  # fmt: skip
+    assert deal.status_code == 201, deal.text
+    talk_id = _post(hooked, _update(600, "Когда отгрузка по нашему заказу?", chat=700700)).json()["conversation_id"]
+    talk = hooked.get(f"/api/v1/conversations/{talk_id}").json()
+    assert (talk["deal_id"], talk["assignee_id"]) == (deal.json()["id"], users["manager"])  # the deal's owner
+    with TestClient(app_factory(), raise_server_exceptions=False) as pages:
+        login(pages, "manager@test.local")
+        deal_page = pages.get(f"/sales/deals/{deal.json()['id']}")
+        card_page = pages.get(f"/customers/{talk['customer_id']}")
+    for page in (deal_page, card_page):
+        assert page.status_code == 200 and "Когда отгрузка по нашему заказу?" in page.text

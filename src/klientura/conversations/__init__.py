@@ -37,6 +37,7 @@ from klientura.conversations.service import (
     reply_route,
 )
 from klientura.conversations.telegram import read_update
+from klientura.conversations.timeline import timeline_entries
 from klientura.conversations.vk import read_event
 
 __all__ = [
@@ -79,5 +80,6 @@ __all__ = [
     "reply",
     "reply_route",
     "submit",
+    "timeline_entries",
     "timing_token",
 ]

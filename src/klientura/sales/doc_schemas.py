@@ -152,9 +152,13 @@ class NoteIn(BaseModel):
 
 class TimelineEntry(BaseModel):
     at: datetime
-    kind: Literal["created", "stage", "change", "task", "task_done", "note", "quote", "file", "order", "lead"]
+    kind: Literal[
+        "created", "stage", "change", "task", "task_done", "note", "quote", "file", "order", "lead", "message"
+    ]
     title: str = Field(description="what happened, in the reader's words (the UI translates the kind)")
     detail: str | None = None
     actor: str | None = None
     deal_id: int | None = None
-    ref_id: int | None = Field(default=None, description="the task's, quote's, file's, order's or lead's id")
+    ref_id: int | None = Field(
+        default=None, description="the task's, quote's, file's, order's or lead's id; a message's conversation"
+    )

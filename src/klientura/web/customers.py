@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from klientura import analytics, customers, dedup, sales, segments
+from klientura import analytics, conversations, customers, dedup, sales, segments
 from klientura.audit import Actor
 from klientura.auth import can
 from klientura.catalog import list_outlets
@@ -109,6 +109,7 @@ def _timeline(session: Session, actor: Any, customer_id: Id) -> list[dict[str, A
     items += [{"kind": "merge", "at": m.merged_at, "obj": m} for m in dedup.merges_of(session, customer_id)]
     if can(actor, "sales:read"):  # deals' moves, tasks, notes, quotes and requests (the orders are above)
         entries = sales.customer_timeline(session, actor, customer_id)
+        entries += conversations.timeline_entries(session, actor, customer_id=customer_id)
         items += [{"kind": "sales", "at": e.at, "obj": e} for e in entries if e.kind != "order"]
     items.sort(key=lambda x: x["at"], reverse=True)
     return items

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from klientura import sales
+from klientura import conversations, sales
 from klientura.kit.i18n import N_
 
 QUOTE_STATUS = {
@@ -26,6 +26,7 @@ TIMELINE_KIND = {
     "file": N_("File"),
     "order": N_("Order"),
     "lead": N_("Request"),
+    "message": N_("Message"),
 }
 
 
@@ -48,7 +49,14 @@ def documents_of(session: Any, actor: Any, deal_id: int) -> dict[str, Any]:
         "lines": sales.lines_read(sales.deal_lines(session, actor, deal_id)),
         "quotes": sales.quotes_of(session, actor, deal_id),
         "files": sales.attachments_of(session, actor, deal_id=deal_id),
-        "timeline": sales.deal_timeline(session, actor, deal_id),
+        "timeline": sorted(
+            [
+                *sales.deal_timeline(session, actor, deal_id),
+                *conversations.timeline_entries(session, actor, deal_id=deal_id),
+            ],
+            key=lambda e: e.at,
+            reverse=True,
+        ),
         "quote_status": QUOTE_STATUS,
         "timeline_kind": TIMELINE_KIND,
         "change_kind": CHANGE_KIND,
