@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     vk_api_url: str = "https://api.vk.com"
     vk_secret: str | None = None  # the Callback API's secret key, in every event it posts to /hooks/vk
     vk_confirmation: str | None = None  # the string /hooks/vk answers VK's confirmation request with
+    calls_secret: str | None = None  # X-Klientura-Token of POST /hooks/calls (telephony's generic webhook)
+    zadarma_secret: str | None = None  # the API secret Zadarma signs its notifications to /hooks/zadarma with
     form_rate: str = "10 per minute; 100 per day"  # submissions of one form from one address
     sms_provider: str = "smsru"  # smsru | smsc
     sms_key: str | None = None

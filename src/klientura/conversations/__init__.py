@@ -1,6 +1,7 @@
 """Conversations: every request from a form, a messenger, a mailbox or a call lands on the person's one card and in
 their conversation over that channel, reaches a manager, and is answered through the channel it came by."""
 
+from klientura.conversations.calls import Call, read_generic, read_zadarma, record_call, zadarma_signature
 from klientura.conversations.errors import HOOK_OFF, HOOK_SECRET
 from klientura.conversations.forms import (
     CONSENT,
@@ -48,6 +49,7 @@ __all__ = [
     "TIMING",
     "AssignIn",
     "Box",
+    "Call",
     "Conversation",
     "ConversationPage",
     "ConversationRead",
@@ -75,11 +77,15 @@ __all__ = [
     "mark_read",
     "messages_of",
     "read_event",
+    "read_generic",
     "read_update",
+    "read_zadarma",
     "receive",
+    "record_call",
     "reply",
     "reply_route",
     "submit",
     "timeline_entries",
     "timing_token",
+    "zadarma_signature",
 ]

@@ -23,3 +23,4 @@ HOOK_OFF = code("hook.off", N_("this channel is not configured"))
 ASSIGNEE_UNKNOWN = code(
     "conversation.assignee_unknown", N_("user %(id)s cannot take conversations (unknown, deactivated or not in sales)")
 )
+CALL_INVALID = code("call.invalid", N_("the call's '%(field)s' is missing or not valid"))

@@ -34,6 +34,7 @@ from klientura.web import (
     sales_lists,
     scenarios,
     segments,
+    telephony,
 )
 from klientura.web.render import FormExpired, LoginRequired, PageForbidden, gettext_for, render
 
@@ -66,6 +67,7 @@ def mount(app: FastAPI) -> None:
         calendar,
         inbound,
         inbox,
+        telephony,
     ):
         app.include_router(module.router, include_in_schema=False)
 

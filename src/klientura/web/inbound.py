@@ -33,7 +33,7 @@ def _cors(request: Request, form: conversations.Form | None, response: Response)
     return response
 
 
-def _problem(request: Request, exc: KlienturaError) -> JSONResponse:
+def problem(request: Request, exc: KlienturaError) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"https://klientura.dev/problems/{exc.type_slug}",
         "title": exc.title,
@@ -69,7 +69,7 @@ def form_page(key: str, request: Request, session: SessionDep) -> Response:
         form = conversations.form_by_key(session, key)
     except NotFound as exc:
         if _wants_json(request):
-            return _problem(request, exc)
+            return problem(request, exc)
         _ = gettext_for(request)
         return render(request, "message.html", {"title": _("Not found"), "message": explain(request, exc)}, status=404)
     if not _wants_json(request):
@@ -139,7 +139,7 @@ async def form_submit(key: str, request: Request, session: SessionDep, shop: Sho
             )
     except KlienturaError as exc:
         if _wants_json(request) or form is None:
-            return _cors(request, form, _problem(request, exc))
+            return _cors(request, form, problem(request, exc))
         return _cors(
             request, form, _form_page(request, form, error=explain(request, exc), status=exc.status, values=values)
         )
@@ -163,10 +163,10 @@ async def telegram_hook(request: Request, session: SessionDep, shop: ShopDep) ->
     settings = request.app.state.settings
     expected = settings.telegram_webhook_secret
     if not expected:
-        return _problem(request, NotFound(conversations.HOOK_OFF))
+        return problem(request, NotFound(conversations.HOOK_OFF))
     sent = request.headers.get("x-telegram-bot-api-secret-token", "")
     if not hmac.compare_digest(sent.encode(), expected.encode()):
-        return _problem(request, Unauthorized(conversations.HOOK_SECRET))
+        return problem(request, Unauthorized(conversations.HOOK_SECRET))
     try:
         update = json.loads(await request.body())
     except ValueError:
@@ -194,7 +194,7 @@ async def vk_hook(request: Request, session: SessionDep, shop: ShopDep) -> Respo
     once by its ``event_id``, anything else logged and dropped."""
     settings = request.app.state.settings
     if not settings.vk_secret and not settings.vk_confirmation:
-        return _problem(request, NotFound(conversations.HOOK_OFF))
+        return problem(request, NotFound(conversations.HOOK_OFF))
     try:
         event = json.loads(await request.body())
     except ValueError:
@@ -206,7 +206,7 @@ async def vk_hook(request: Request, session: SessionDep, shop: ShopDep) -> Respo
         return PlainTextResponse(settings.vk_confirmation or "")
     sent = str(event.get("secret") or "")
     if not settings.vk_secret or not hmac.compare_digest(sent.encode(), settings.vk_secret.encode()):
-        return _problem(request, Unauthorized(conversations.HOOK_SECRET))
+        return problem(request, Unauthorized(conversations.HOOK_SECRET))
     inbound = conversations.read_event(event)
     if inbound is None:
         log.info("vk: event %s of type %s dropped", event.get("event_id"), event.get("type"))
