@@ -3,6 +3,7 @@ their conversation over that channel, reaches a manager, and is answered through
 
 from klientura.conversations.calls import Call, read_generic, read_zadarma, record_call, zadarma_signature
 from klientura.conversations.errors import HOOK_OFF, HOOK_SECRET
+from klientura.conversations.fast_receive import fast_receive
 from klientura.conversations.forms import (
     CONSENT,
     HONEYPOT,
@@ -40,6 +41,7 @@ from klientura.conversations.service import (
 from klientura.conversations.telegram import read_update
 from klientura.conversations.timeline import timeline_entries
 from klientura.conversations.vk import read_event
+from klientura.sales import Fallback
 
 __all__ = [
     "CONSENT",
@@ -54,6 +56,7 @@ __all__ = [
     "ConversationPage",
     "ConversationRead",
     "Counts",
+    "Fallback",
     "Form",
     "FormField",
     "FormIn",
@@ -68,6 +71,7 @@ __all__ = [
     "close",
     "counts",
     "create_form",
+    "fast_receive",
     "form_by_key",
     "get_conversation",
     "inbox",

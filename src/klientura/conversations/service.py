@@ -46,12 +46,7 @@ def receive(
         if seen is not None:
             return session.get_one(Conversation, seen.conversation_id), seen, None
     actor = inbound_actor(f"inbound:{inbound.channel}")
-    talk = session.scalars(
-        select(Conversation)
-        .where(Conversation.channel == inbound.channel, Conversation.peer == inbound.peer)
-        .where(Conversation.status == "open")
-        .order_by(Conversation.id.desc())
-    ).first()
+    talk = _open_talk(session, inbound)
     outcome = None
     if talk is None or route_every:
         outcome = sales.submit_request(
@@ -67,6 +62,8 @@ def receive(
             shop,
             repeat_days=repeat_days,
         )
+        # the card is locked now: a first message of the same person sent alongside has opened its conversation
+        talk = talk or _open_talk(session, inbound)
     if talk is None:
         assert outcome is not None
         talk = Conversation(
@@ -100,6 +97,15 @@ def receive(
     session.add(message)
     session.flush()
     return talk, message, outcome
+
+
+def _open_talk(session: Session, inbound: Inbound) -> Conversation | None:
+    return session.scalars(
+        select(Conversation)
+        .where(Conversation.channel == inbound.channel, Conversation.peer == inbound.peer)
+        .where(Conversation.status == "open")
+        .order_by(Conversation.id.desc())
+    ).first()
 
 
 def _add_phone(session: Session, actor: Actor, shop: Shop, customer_id: int, raw: str) -> None:

@@ -102,7 +102,7 @@ async def fast_lead(
 ) -> LeadOutcome:
     """``idem`` is the request's Idempotency-Key and digest (:func:`klientura.api.idempotency.key_of`)."""
     require(actor, "sales:write")
-    if actor.type != "api_key" or owner_scope(actor) is not None:
+    if actor.type not in ("api_key", "system") or owner_scope(actor) is not None:
         raise Fallback
     if data.customer is None or data.customer_id is not None or data.company_id is not None:
         raise Fallback

@@ -8,13 +8,16 @@ import json
 import logging
 from typing import Any
 
+import anyio
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from klientura import conversations
+from klientura import asyncdb, conversations
 from klientura.conversations import CONSENT, HONEYPOT, TIMING, FormField
+from klientura.db import Session
 from klientura.deps import SessionDep, ShopDep, address_of, new_router
 from klientura.kit.errors import KlienturaError, NotFound, Unauthorized
+from klientura.kit.shop import Shop
 from klientura.web.render import explain, gettext_for, render
 
 router = new_router(read="public", write="public")  # visitors and providers: no login; keys and secrets
@@ -176,15 +179,39 @@ async def telegram_hook(request: Request, session: SessionDep, shop: ShopDep) ->
     if inbound is None:
         log.info("telegram: update %s is not a person's message, dropped", str(update)[:200])
         return JSONResponse({"ok": True})
-    try:
-        with session.begin_nested():  # a refusal undoes the whole message, and the answer is still 200
-            talk, message, _outcome = conversations.receive(
-                session, shop, inbound, repeat_days=settings.sales_repeat_days
-            )
-    except KlienturaError as exc:  # e.g. a shared phone that is not one: kept out, said in the log, not retried
-        log.warning("telegram: update %s refused: %s", inbound.provider_id, exc.detail)
+    landed = await land(request, session, shop, inbound)
+    if landed is None:
         return JSONResponse({"ok": True})
-    return JSONResponse({"ok": True, "conversation_id": talk.id, "message_id": message.id})
+    return JSONResponse({"ok": True, "conversation_id": landed[0], "message_id": landed[1]})
+
+
+async def land(
+    request: Request, session: Session, shop: Shop, inbound: conversations.Inbound
+) -> tuple[int, int] | None:
+    """A messenger's message stored: on PostgreSQL by the fast path when it takes it, else by the ORM in a worker
+    thread (the event loop never waits for the store); the conversation's and message's ids, or None when the
+    message was refused (logged; the provider is answered all the same, since it would only send it again)."""
+    settings = request.app.state.settings
+    pool = request.app.state.pg_pool
+    if pool is not None:
+        try:
+            async with asyncdb.connection(pool) as conn:
+                return await conversations.fast_receive(conn, shop, inbound, repeat_days=settings.sales_repeat_days)
+        except (conversations.Fallback, KlienturaError):  # asyncdb.Duplicate too: nothing written
+            pass
+
+    def orm() -> tuple[int, int] | None:
+        try:
+            with session.begin_nested():  # a refusal undoes the whole message
+                talk, message, _outcome = conversations.receive(
+                    session, shop, inbound, repeat_days=settings.sales_repeat_days
+                )
+        except KlienturaError as exc:  # e.g. a shared phone that is not one: kept out, said in the log
+            log.warning("%s: message %s refused: %s", inbound.channel, inbound.provider_id, exc.detail)
+            return None
+        return talk.id, message.id
+
+    return await anyio.to_thread.run_sync(orm)
 
 
 @router.post("/hooks/vk", response_model=None)
@@ -211,9 +238,5 @@ async def vk_hook(request: Request, session: SessionDep, shop: ShopDep) -> Respo
     if inbound is None:
         log.info("vk: event %s of type %s dropped", event.get("event_id"), event.get("type"))
         return PlainTextResponse("ok")
-    try:
-        with session.begin_nested():
-            conversations.receive(session, shop, inbound, repeat_days=settings.sales_repeat_days)
-    except KlienturaError as exc:
-        log.warning("vk: event %s refused: %s", inbound.provider_id, exc.detail)
+    await land(request, session, shop, inbound)
     return PlainTextResponse("ok")

@@ -1,0 +1,133 @@
+"""The messengers' fast path on PostgreSQL (:mod:`klientura.conversations.fast_receive`): a served app with its
+pool; twin chats sent through the fast path and through the ORM (the reference) leave the same rows; a repeated
+update answers the stored message; a shared contact and a concurrent first message of one person are handled
+(by the ORM, and by the card's lock) with one conversation and no message twice."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from klientura import conversations
+from klientura.app import create_app
+from klientura.config import Settings
+from klientura.conversations import Conversation, Message
+from klientura.db import make_session_factory, session_scope
+from klientura.sales import Lead, Task
+from tests.conftest import fresh_store
+
+SECRET = "fast-hook-secret"
+
+
+@pytest.fixture
+def served(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    if request.config.getoption("--db") != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's (SQLite's messages take the ORM path)")
+    monkeypatch.setenv("KLIENTURA_TELEGRAM_WEBHOOK_SECRET", SECRET)
+    calls = {"fast": 0, "fell": 0}
+    fast = conversations.fast_receive
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        calls["fast"] += 1
+        try:
+            return await fast(*args, **kwargs)
+        except conversations.Fallback:
+            calls["fell"] += 1
+            raise
+
+    monkeypatch.setattr(conversations, "fast_receive", counted)
+    with fresh_store("postgresql", tmp_path) as url:
+        settings = Settings(
+            database_url=url, secret_key="k" * 40, warehouse_path=tmp_path / "w.duckdb", till_pool_size=2
+        )
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            yield {"client": client, "url": url, "calls": calls, "orm": lambda: monkeypatch.setattr(
+                conversations, "fast_receive", _refuse)}  # fmt: skip
+
+
+async def _refuse(*_args: Any, **_kwargs: Any) -> Any:
+    raise conversations.Fallback
+
+
+def _update(update_id: int, chat: int, text: str, **message: Any) -> dict[str, Any]:
+    sender = {"id": chat, "is_bot": False, "first_name": "Анна", "last_name": "Быстрова"}
+    body = {"message_id": update_id, "from": sender, "chat": {"id": chat, "type": "private"}, "date": 1, "text": text}
+    return {"update_id": update_id, "message": {**body, **message}}
+
+
+def _post(client: TestClient, update: dict[str, Any]) -> dict[str, Any]:
+    r = client.post("/hooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+@contextmanager
+def _store(url: str) -> Iterator[Any]:
+    factory = make_session_factory(url)
+    try:
+        with session_scope(factory) as s:
+            yield s
+    finally:
+        factory.kw["bind"].dispose()
+
+
+def _rows(url: str, chat: int) -> dict[str, Any]:
+    with _store(url) as s:
+        talks = list(s.scalars(select(Conversation).where(Conversation.peer == str(chat)).order_by(Conversation.id)))
+        ids = [t.id for t in talks]
+        messages = list(s.scalars(select(Message).where(Message.conversation_id.in_(ids)).order_by(Message.id)))
+        leads = list(
+            s.scalars(select(Lead).where(Lead.customer_id.in_([t.customer_id for t in talks])).order_by(Lead.id))
+        )
+        tasks = list(s.scalars(select(Task).where(Task.lead_id.in_([x.id for x in leads]))))
+        return {
+            "talks": [
+                (t.channel, t.status, t.unread, t.waiting_since is not None, t.lead_id is not None) for t in talks
+            ],
+            "messages": [(m.direction, m.text, m.attachments, sorted(m.data)) for m in messages],
+            "leads": [(x.channel, x.source, x.status, x.outcome, x.text) for x in leads],
+            "tasks": [(t.kind, t.title) for t in tasks],
+        }
+
+
+def test_the_fast_path_writes_what_the_orm_writes(served: dict[str, Any]) -> None:
+    client, url, calls = served["client"], served["url"], served["calls"]
+    script = [(1, "Здравствуйте! Нужен опт"), (2, "Ещё вопрос про доставку")]
+    first = [_post(client, _update(100 + n, 5001, text)) for n, text in script]
+    again = _post(client, _update(101, 5001, "Здравствуйте! Нужен опт"))  # Telegram's retry of the first
+    assert again == first[0] and calls == {"fast": 3, "fell": 0}
+    served["orm"]()
+    for n, text in script:
+        _post(client, _update(200 + n, 5002, text))
+    fast_rows, orm_rows = _rows(url, 5001), _rows(url, 5002)
+    assert fast_rows == orm_rows
+    assert fast_rows["talks"] == [("telegram", "open", 2, True, True)]
+    assert [m[1] for m in fast_rows["messages"]] == ["Здравствуйте! Нужен опт", "Ещё вопрос про доставку"]
+
+
+def test_a_shared_contact_falls_back_and_two_first_messages_make_one_conversation(served: dict[str, Any]) -> None:
+    client, url, calls = served["client"], served["url"], served["calls"]
+    _post(client, _update(300, 5003, "Привет"))
+    shared = {"contact": {"phone_number": "+79167770011", "user_id": 5003}}
+    _post(client, _update(301, 5003, "", **shared))
+    assert calls["fell"] == 1  # the phone joins the card by the ORM path
+    with _store(url) as s:
+        talk = s.scalars(select(Conversation).where(Conversation.peer == "5003")).one()
+        assert talk.unread == 2
+    results: list[dict[str, Any]] = []
+    threads = [threading.Thread(target=lambda n=n: results.append(_post(client, _update(400 + n, 5004, f"м{n}"))))
+               for n in range(4)]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = _rows(url, 5004)
+    assert len(rows["talks"]) == 1 and len(rows["messages"]) == 4
+    assert len({r["conversation_id"] for r in results}) == 1
