@@ -125,37 +125,48 @@ async def form_submit(key: str, request: Request, session: SessionDep, shop: Sho
     thank-you page or the form's redirect; a refusal as problem+json, or the form again with the reason."""
     values = await _sent_values(request)
     settings = request.app.state.settings
-    form: conversations.Form | None = None
-    try:
-        form = conversations.form_by_key(session, key)
-        sent = conversations.Sent(
-            values={k: v for k, v in values.items() if k not in (HONEYPOT, TIMING)},
-            timing=values.get(TIMING) or None,
-            honeypot=values.get(HONEYPOT, ""),
-            address=address_of(request),
-        )
-        request.app.state.guard.form_sent(form.key, sent.address, settings.form_rate)
-        done = None
-        if not conversations.is_bot(sent):  # a bot is thanked like a person, and nothing is kept
-            done = conversations.submit(
-                session, shop, form, sent, secret=settings.key("forms").encode(), repeat_days=settings.sales_repeat_days
+
+    def work() -> Response:  # the store's work in a worker thread: the event loop never waits for it
+        form: conversations.Form | None = None
+        try:
+            form = conversations.form_by_key(session, key)
+            sent = conversations.Sent(
+                values={k: v for k, v in values.items() if k not in (HONEYPOT, TIMING)},
+                timing=values.get(TIMING) or None,
+                honeypot=values.get(HONEYPOT, ""),
+                address=address_of(request),
             )
-    except KlienturaError as exc:
-        if _wants_json(request) or form is None:
-            return _cors(request, form, problem(request, exc))
-        return _cors(
-            request, form, _form_page(request, form, error=explain(request, exc), status=exc.status, values=values)
+            request.app.state.guard.form_sent(form.key, sent.address, settings.form_rate)
+            done = None
+            if not conversations.is_bot(sent):  # a bot is thanked like a person, and nothing is kept
+                done = conversations.submit(
+                    session,
+                    shop,
+                    form,
+                    sent,
+                    secret=settings.key("forms").encode(),
+                    repeat_days=settings.sales_repeat_days,
+                )
+        except KlienturaError as exc:
+            if _wants_json(request) or form is None:
+                return _cors(request, form, problem(request, exc))
+            return _cors(
+                request, form, _form_page(request, form, error=explain(request, exc), status=exc.status, values=values)
+            )
+        if _wants_json(request):
+            return _cors(
+                request, form, JSONResponse(done.model_dump() if done else {"accepted": True}, status_code=201)
+            )
+        if form.redirect_url:
+            return RedirectResponse(form.redirect_url, status_code=303)
+        _ = gettext_for(request)
+        return render(
+            request,
+            "conversations/thanks.html",
+            {"title": _("Thank you!"), "message": form.thanks or _("We will be in touch soon.")},
         )
-    if _wants_json(request):
-        return _cors(request, form, JSONResponse(done.model_dump() if done else {"accepted": True}, status_code=201))
-    if form.redirect_url:
-        return RedirectResponse(form.redirect_url, status_code=303)
-    _ = gettext_for(request)
-    return render(
-        request,
-        "conversations/thanks.html",
-        {"title": _("Thank you!"), "message": form.thanks or _("We will be in touch soon.")},
-    )
+
+    return await anyio.to_thread.run_sync(work)
 
 
 @router.post("/hooks/telegram")

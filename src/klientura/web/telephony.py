@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 
+import anyio
 from fastapi import Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
@@ -33,12 +34,16 @@ async def generic_call(request: Request, session: SessionDep, shop: ShopDep) -> 
         body = json.loads(await request.body())
     except ValueError:
         body = None
-    try:
-        call = conversations.read_generic(body)
-        message = conversations.record_call(session, shop, call, repeat_days=settings.sales_repeat_days)
-    except KlienturaError as exc:
-        return problem(request, exc)
-    return JSONResponse({"ok": True, "conversation_id": message.conversation_id, "message_id": message.id})
+
+    def work() -> Response:  # in a worker thread: the event loop never waits for the store
+        try:
+            call = conversations.read_generic(body)
+            message = conversations.record_call(session, shop, call, repeat_days=settings.sales_repeat_days)
+        except KlienturaError as exc:
+            return problem(request, exc)
+        return JSONResponse({"ok": True, "conversation_id": message.conversation_id, "message_id": message.id})
+
+    return await anyio.to_thread.run_sync(work)
 
 
 @router.get("/hooks/zadarma")
@@ -62,9 +67,14 @@ async def zadarma_event(request: Request, session: SessionDep, shop: ShopDep) ->
     call = conversations.read_zadarma(fields)
     if call is None:
         return PlainTextResponse("")
-    try:
-        with session.begin_nested():
-            conversations.record_call(session, shop, call, repeat_days=settings.sales_repeat_days)
-    except KlienturaError as exc:  # a number that is not one: logged, not retried
-        log.warning("zadarma: call %s refused: %s", call.call_id, exc.detail)
+
+    def work() -> None:
+        try:
+            with session.begin_nested():
+                conversations.record_call(session, shop, found, repeat_days=settings.sales_repeat_days)
+        except KlienturaError as exc:  # a number that is not one: logged, not retried
+            log.warning("zadarma: call %s refused: %s", found.call_id, exc.detail)
+
+    found = call
+    await anyio.to_thread.run_sync(work)
     return PlainTextResponse("")
