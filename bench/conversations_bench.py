@@ -91,8 +91,12 @@ def _paced(port: int, rate: float, clients: int, seconds: float, make: Any, path
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, limits=limits) as http:
 
             async def client() -> None:
-                while time.perf_counter() < stop:
-                    await asyncio.sleep(rng.expovariate(rate / clients))
+                due = time.perf_counter()
+                while True:  # arrivals at their own times (a Poisson process), not after the last answer
+                    due += rng.expovariate(rate / clients)
+                    if due >= stop:
+                        return
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
                     body = make(rng)
                     t0 = time.perf_counter()
                     try:
@@ -160,7 +164,6 @@ def hooks(admin_url: str, rate: float, seconds: int, people: int, workers: int) 
 def kill(admin_url: str, updates: int, workers: int) -> dict[str, Any]:
     """Posted by 16 threads, each update resent until a 2xx; the server SIGKILLed once mid-load, restarted."""
     import httpx2 as httpx
-
     from tests.conftest import free_port
 
     url = fresh_database(admin_url, "klientura_bench_hooks_kill")

@@ -24,10 +24,11 @@ def run(a: Any) -> dict[str, Any]:
 def forms(admin_url: str, rate: float, seconds: int, people: int, workers: int) -> dict[str, Any]:
     """Submissions of one form from a pool of people, each phone written one of two ways; a site's visitors come
     from many addresses, so the per-address limit is lifted here."""
+    from tests.conftest import free_port
+
     from klientura import conversations
     from klientura.audit import SYSTEM
     from klientura.db import make_session_factory, session_scope
-    from tests.conftest import free_port
 
     url = fresh_database(admin_url, "klientura_bench_forms")
     factory = make_session_factory(url)
