@@ -314,6 +314,8 @@ ACCESS: dict[str, str] = {
     "POST /hooks/telegram": "public",
     "POST /hooks/vk": "public",
     "POST /hooks/calls": "public",
+    "GET /forms": "campaigns:read",
+    "POST /forms": "campaigns:write",
     "GET /hooks/zadarma": "public",
     "POST /hooks/zadarma": "public",
     "GET /inbox": "sales:read",

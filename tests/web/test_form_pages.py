@@ -102,3 +102,27 @@ def test_the_form_embedded_on_another_site(page: Any, live: dict[str, Any], site
     lead = _lead_of(live["url"], "ivan@tea.example")
     assert (lead.channel, lead.utm_source, lead.utm_campaign) == ("form", "yandex", "puer")
     wait_until(page, "document.querySelector('form.klientura-form') === null")
+
+
+def test_a_marketer_makes_a_form_in_the_ui(page: Any, live: dict[str, Any]) -> None:
+    from tests.web.conftest import login
+
+    login(page, live["base"], "admin@test.local")
+    page.goto(f"{live['base']}/forms")
+    page.fill("#new-form input[name=name]", "Оптовый запрос")
+    page.check("input[name=req_phone]")
+    page.fill("input[name=custom_1]", "Компания")
+    page.fill("textarea[name=consent_text]", "Согласен на обработку персональных данных")
+    page.fill("input[name=consent_version]", "v7")
+    page.fill("textarea[name=origins]", "https://shop.example")
+    page.click("#new-form button.primary")
+    page.wait_for_selector("#flash")
+    shot(page, "forms")
+    card = page.locator(".card", has_text="Оптовый запрос").first
+    snippet = card.locator("textarea.snippet").input_value()
+    assert 'data-klientura-form="' in snippet and "/static/form-embed.js" in snippet
+    address = snippet.split('data-klientura-form="')[1].split('"')[0]
+    page.goto(address)
+    assert page.locator("input[name=extra_1]").count() == 1 and "Компания" in page.inner_text("#public-form")
+    assert page.locator("input[name=phone][required]").count() == 1
+    assert "Согласен на обработку персональных данных" in page.inner_text("#public-form")

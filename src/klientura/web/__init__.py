@@ -20,6 +20,7 @@ from klientura.web import (
     customers,
     dashboard,
     dedup,
+    form_builder,
     imports,
     inbound,
     inbox,
@@ -68,6 +69,7 @@ def mount(app: FastAPI) -> None:
         inbound,
         inbox,
         telephony,
+        form_builder,
     ):
         app.include_router(module.router, include_in_schema=False)
 
