@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -66,6 +67,10 @@ class Settings(BaseSettings):
     vk_confirmation: str | None = None  # the string /hooks/vk answers VK's confirmation request with
     calls_secret: str | None = None  # X-Klientura-Token of POST /hooks/calls (telephony's generic webhook)
     zadarma_secret: str | None = None  # the API secret Zadarma signs its notifications to /hooks/zadarma with
+    # the inbox's working time (kit.worktime): when a first response is due, per channel, in working minutes
+    work_hours: str = "mon-fri 09:00-18:00"
+    holidays: list[date] = []
+    sla_minutes: dict[str, int] = {"telegram": 15, "vk": 15, "call": 30, "form": 60, "email": 120}
     form_rate: str = "10 per minute; 100 per day"  # submissions of one form from one address
     sms_provider: str = "smsru"  # smsru | smsc
     sms_key: str | None = None
@@ -87,6 +92,14 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Moscow)") from None
+        return value
+
+    @field_validator("form_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        parse_many(value)  # a ValueError names what is wrong
         return value
 
     @field_validator("default_region")

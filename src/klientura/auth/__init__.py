@@ -37,7 +37,7 @@ from klientura.auth.service import (
     user_by_email,
 )
 from klientura.auth.sessions import end_session, end_sessions_of, start_session, user_of_session
-from klientura.auth.teams import create_team, get_team, list_teams, set_team, team_by_name
+from klientura.auth.teams import create_team, get_team, head_of, heads_of_sales, list_teams, set_team, team_by_name
 
 __all__ = [
     "CROSS_SITE",
@@ -70,6 +70,8 @@ __all__ = [
     "forget_idempotency",
     "get_team",
     "get_user",
+    "head_of",
+    "heads_of_sales",
     "idempotent_lookup",
     "idempotent_store",
     "list_api_keys",

@@ -81,3 +81,17 @@ def set_team(
     session.flush()
     record(session, actor, "team.update", "team", team.id, before, {"head_id": team.head_id, "members": wanted})
     return team, wanted
+
+
+def head_of(session: Session, user_id: int) -> int | None:
+    """The head of the user's team (None: no team, or a team without a head)."""
+    return session.scalar(select(Team.head_id).join(User, User.team_id == Team.id).where(User.id == user_id))
+
+
+def heads_of_sales(session: Session) -> list[int]:
+    """Every active head of sales; the administrators when there is none."""
+    for role in ("head", "admin"):
+        found = list(session.scalars(select(User.id).where(User.role == role, User.is_active).order_by(User.id)))
+        if found:
+            return found
+    return []

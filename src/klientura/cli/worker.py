@@ -137,6 +137,8 @@ def send(
                     reminded = jobs.remind(session, configured, now, public_url=settings.public_url, zone=shop.zone)
                     if any(reminded.values()):
                         console.print("task reminders: " + ", ".join(f"{g} {n}" for g, n in reminded.items()))
+                    if late := jobs.escalate_late(session, now, locale=settings.default_locale):
+                        console.print(f"conversations answered late, escalated to the heads of sales: {late}")
             with relaxed() as session:
                 counts = jobs.deliver(
                     session,

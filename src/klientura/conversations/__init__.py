@@ -38,6 +38,7 @@ from klientura.conversations.service import (
     reply,
     reply_route,
 )
+from klientura.conversations.sla import Sla, escalate, urgency
 from klientura.conversations.telegram import read_update
 from klientura.conversations.timeline import timeline_entries
 from klientura.conversations.vk import read_event
@@ -66,11 +67,13 @@ __all__ = [
     "MessageRead",
     "ReplyIn",
     "Sent",
+    "Sla",
     "Submitted",
     "assign",
     "close",
     "counts",
     "create_form",
+    "escalate",
     "fast_receive",
     "form_by_key",
     "get_conversation",
@@ -91,5 +94,6 @@ __all__ = [
     "submit",
     "timeline_entries",
     "timing_token",
+    "urgency",
     "zadarma_signature",
 ]

@@ -21,6 +21,7 @@ from klientura.conversations.errors import CALL_INVALID
 from klientura.conversations.models import Conversation, Message
 from klientura.conversations.schemas import Inbound
 from klientura.conversations.service import inbound_actor, receive
+from klientura.conversations.sla import Sla
 from klientura.db import Session
 from klientura.kit.errors import ValidationFailed
 from klientura.kit.phones import normalize_phone
@@ -105,7 +106,7 @@ def read_zadarma(fields: dict[str, str]) -> Call | None:
     )
 
 
-def record_call(session: Session, shop: Shop, call: Call, *, repeat_days: int) -> Message:
+def record_call(session: Session, shop: Shop, call: Call, *, repeat_days: int, sla: Sla | None = None) -> Message:
     """Keep the call on the person's card and conversation (see the module); the stored message."""
     data = {
         "call": call.direction,
@@ -127,7 +128,7 @@ def record_call(session: Session, shop: Shop, call: Call, *, repeat_days: int) -
             lead_channel="call",
             data=data,
         )
-        return receive(session, shop, inbound, repeat_days=repeat_days, route_every=not call.answered)[1]
+        return receive(session, shop, inbound, repeat_days=repeat_days, route_every=not call.answered, sla=sla)[1]
     return _outgoing(session, shop, call, provider_id, text, data)
 
 
@@ -151,7 +152,7 @@ def _outgoing(session: Session, shop: Shop, call: Call, provider_id: str, text: 
         session.add(talk)
     talk.last_at = now
     if call.answered:  # the person was reached: nothing waits for an answer any more
-        talk.waiting_since = None
+        talk.waiting_since, talk.sla_due_at, talk.escalated_at = None, None, None
         talk.first_reply_at = talk.first_reply_at or now
     session.flush()
     message = Message(conversation_id=talk.id, channel="call", direction="out", provider_id=provider_id, text=text,

@@ -19,6 +19,7 @@ from klientura import customers, sales
 from klientura.asyncdb import Connection
 from klientura.conversations.schemas import Inbound
 from klientura.conversations.service import inbound_actor
+from klientura.conversations.sla import Sla
 from klientura.kit.errors import KlienturaError
 from klientura.kit.shop import Shop
 
@@ -31,7 +32,8 @@ SELECT (SELECT conversation_id FROM conversation_messages WHERE channel = %(chan
 
 JOIN = """
 WITH talk AS (
-    UPDATE conversations SET unread = unread + 1, last_at = %(now)s, waiting_since = COALESCE(waiting_since, %(now)s)
+    UPDATE conversations SET unread = unread + 1, last_at = %(now)s, waiting_since = COALESCE(waiting_since, %(now)s),
+        sla_due_at = CASE WHEN waiting_since IS NULL THEN %(due)s ELSE sla_due_at END
     WHERE id = %(talk)s AND status = 'open' RETURNING id
 )
 INSERT INTO conversation_messages (conversation_id, channel, direction, provider_id, text, attachments, data, at)
@@ -46,13 +48,14 @@ WITH talk AS (  -- another first message of this person may have opened it while
 ), joined AS (
     UPDATE conversations c SET unread = c.unread + 1, last_at = %(now)s,
         waiting_since = COALESCE(c.waiting_since, %(now)s), lead_id = %(lead)s, deal_id = %(deal)s,
+        sla_due_at = CASE WHEN c.waiting_since IS NULL THEN %(due)s ELSE c.sla_due_at END,
         assignee_id = COALESCE(c.assignee_id, %(owner)s)
     FROM talk WHERE c.id = talk.id RETURNING c.id
 ), made AS (
     INSERT INTO conversations (channel, peer, subject, customer_id, lead_id, deal_id, assignee_id, status, unread,
-                               waiting_since, last_at, created_at)
-    SELECT %(channel)s, %(peer)s, %(subject)s, %(card)s, %(lead)s, %(deal)s, %(owner)s, 'open', 1, %(now)s, %(now)s,
-           %(now)s
+                               waiting_since, sla_due_at, last_at, created_at)
+    SELECT %(channel)s, %(peer)s, %(subject)s, %(card)s, %(lead)s, %(deal)s, %(owner)s, 'open', 1, %(now)s, %(due)s,
+           %(now)s, %(now)s
     WHERE NOT EXISTS (SELECT 1 FROM talk) RETURNING id
 )
 INSERT INTO conversation_messages (conversation_id, channel, direction, provider_id, text, attachments, data, at)
@@ -62,7 +65,9 @@ RETURNING conversation_id, id
 """
 
 
-async def fast_receive(conn: Connection, shop: Shop, inbound: Inbound, *, repeat_days: int) -> tuple[int, int]:
+async def fast_receive(
+    conn: Connection, shop: Shop, inbound: Inbound, *, repeat_days: int, sla: Sla | None = None
+) -> tuple[int, int]:
     """The conversation's and the message's ids (see the module)."""
     if inbound.provider_id is None or "phone" in inbound.identities:
         raise sales.Fallback
@@ -76,6 +81,7 @@ async def fast_receive(conn: Connection, shop: Shop, inbound: Inbound, *, repeat
         "data": Jsonb(inbound.data),
         "subject": inbound.subject,
         "now": now,
+        "due": sla.due(inbound.channel, now) if sla is not None else None,
     }
     async with conn.cursor() as cur:
         await cur.execute(SEEN, params, prepare=True)

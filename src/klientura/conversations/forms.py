@@ -35,6 +35,7 @@ from klientura.conversations.errors import (
 from klientura.conversations.models import Form
 from klientura.conversations.schemas import DEFAULT_FIELDS, FormField, FormIn, Inbound, Submitted
 from klientura.conversations.service import inbound_actor, receive
+from klientura.conversations.sla import Sla
 from klientura.db import Session
 from klientura.kit.errors import NotFound, ValidationFailed
 from klientura.kit.shop import Shop
@@ -122,7 +123,9 @@ def is_bot(sent: Sent) -> bool:
     return bool(sent.honeypot.strip())
 
 
-def submit(session: Session, shop: Shop, form: Form, sent: Sent, *, secret: bytes, repeat_days: int) -> Submitted:
+def submit(
+    session: Session, shop: Shop, form: Form, sent: Sent, *, secret: bytes, repeat_days: int, sla: Sla | None = None
+) -> Submitted:
     """One submission, checked field by field (a clear code for the first problem), then landed (see the module)."""
     now = shop.now()
     if sent.timing is not None:
@@ -178,7 +181,7 @@ def submit(session: Session, shop: Shop, form: Form, sent: Sent, *, secret: byte
         utm={k.removeprefix("utm_"): v for k, v in meta.items() if k.startswith("utm_")},
         subject=form.name,
     )
-    talk, _message, outcome = receive(session, shop, inbound, repeat_days=repeat_days, route_every=True)
+    talk, _message, outcome = receive(session, shop, inbound, repeat_days=repeat_days, route_every=True, sla=sla)
     assert outcome is not None
     if form.consent_text:
         given = customers.Given(

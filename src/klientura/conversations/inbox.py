@@ -27,6 +27,7 @@ class Counts:
     unread: int  # conversations with messages nobody has read
     waiting: int  # conversations whose person waits for an answer
     unassigned: int
+    late: int  # waiting past the first response's due time
 
 
 def inbox(
@@ -49,18 +50,19 @@ def inbox(
     return list(session.scalars(stmt.order_by(Conversation.last_at.desc(), Conversation.id.desc()).limit(limit)))
 
 
-def counts(session: Session, actor: Actor) -> Counts:
+def counts(session: Session, actor: Actor, now: datetime) -> Counts:
     """Over the open conversations the actor sees."""
     require(actor, "sales:read")
     stmt = select(
         func.count().filter(Conversation.unread > 0),
         func.count().filter(Conversation.waiting_since.is_not(None)),
         func.count().filter(Conversation.assignee_id.is_(None)),
+        func.count().filter(Conversation.waiting_since.is_not(None), Conversation.sla_due_at < now),
     ).where(Conversation.status == "open")
     if (scoped := visible(actor)) is not None:
         stmt = stmt.where(scoped)  # type: ignore[arg-type]
-    unread, waiting, unassigned = session.execute(stmt).one()
-    return Counts(unread=unread, waiting=waiting, unassigned=unassigned)
+    unread, waiting, unassigned, late = session.execute(stmt).one()
+    return Counts(unread=unread, waiting=waiting, unassigned=unassigned, late=late)
 
 
 def assign(session: Session, actor: Actor, conversation_id: int, user_id: int | None) -> Conversation:

@@ -43,6 +43,7 @@ class Conversation(Base):
         Index("ix_conversations_customer", "customer_id"),
         Index("ix_conversations_assignee", "assignee_id", "status", "last_at"),
         Index("ix_conversations_last", "status", "last_at"),
+        Index("ix_conversations_sla", "status", "sla_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +58,8 @@ class Conversation(Base):
     unread: Mapped[int] = mapped_column(default=0)
     waiting_since: Mapped[datetime | None]  # the person's first message not answered yet
     first_reply_at: Mapped[datetime | None]
+    sla_due_at: Mapped[datetime | None]  # when the first response to the waiting message is due (working time)
+    escalated_at: Mapped[datetime | None]  # the late answer reported to the head of sales
     last_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]

@@ -18,6 +18,7 @@ from klientura.auth import owner_scope, require
 from klientura.conversations.errors import CONVERSATION_NO_CHANNEL, CONVERSATION_NOT_FOUND
 from klientura.conversations.models import Conversation, Message
 from klientura.conversations.schemas import Inbound, MessageRead
+from klientura.conversations.sla import Sla
 from klientura.db import Session
 from klientura.kit.errors import KlienturaError, NotFound, ValidationFailed
 from klientura.kit.pagination import decode_cursor, encode_cursor
@@ -33,7 +34,13 @@ def inbound_actor(name: str) -> Actor:
 
 
 def receive(
-    session: Session, shop: Shop, inbound: Inbound, *, repeat_days: int, route_every: bool = False
+    session: Session,
+    shop: Shop,
+    inbound: Inbound,
+    *,
+    repeat_days: int,
+    route_every: bool = False,
+    sla: Sla | None = None,
 ) -> tuple[Conversation, Message, sales.LeadOutcome | None]:
     """Store one inbound message (the one already stored when the provider's id was seen: then no outcome).
     A message joins the person's open conversation over the channel; the first one of a conversation — and every
@@ -82,7 +89,9 @@ def receive(
         talk.assignee_id = talk.assignee_id or outcome.owner_id
     talk.unread += 1
     talk.last_at = now
-    talk.waiting_since = talk.waiting_since or now
+    if talk.waiting_since is None:  # the wait starts: its answer is due within the channel's working minutes
+        talk.waiting_since = now
+        talk.sla_due_at = sla.due(inbound.channel, now) if sla is not None else None
     session.flush()
     message = Message(
         conversation_id=talk.id,
@@ -227,7 +236,7 @@ def reply(session: Session, actor: Actor, conversation_id: int, text: str, now: 
         now,
     )
     talk.first_reply_at = talk.first_reply_at or now
-    talk.waiting_since, talk.unread, talk.last_at = None, 0, now
+    talk.waiting_since, talk.sla_due_at, talk.escalated_at, talk.unread, talk.last_at = None, None, None, 0, now
     if talk.status == "closed":
         talk.status, talk.closed_at = "open", None
     session.flush()

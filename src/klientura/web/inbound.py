@@ -146,6 +146,7 @@ async def form_submit(key: str, request: Request, session: SessionDep, shop: Sho
                     sent,
                     secret=settings.key("forms").encode(),
                     repeat_days=settings.sales_repeat_days,
+                    sla=request.app.state.sla,
                 )
         except KlienturaError as exc:
             if _wants_json(request) or form is None:
@@ -207,7 +208,9 @@ async def land(
     if pool is not None:
         try:
             async with asyncdb.connection(pool) as conn:
-                return await conversations.fast_receive(conn, shop, inbound, repeat_days=settings.sales_repeat_days)
+                return await conversations.fast_receive(
+                    conn, shop, inbound, repeat_days=settings.sales_repeat_days, sla=request.app.state.sla
+                )
         except (conversations.Fallback, KlienturaError):  # asyncdb.Duplicate too: nothing written
             pass
 
@@ -215,7 +218,7 @@ async def land(
         try:
             with session.begin_nested():  # a refusal undoes the whole message
                 talk, message, _outcome = conversations.receive(
-                    session, shop, inbound, repeat_days=settings.sales_repeat_days
+                    session, shop, inbound, repeat_days=settings.sales_repeat_days, sla=request.app.state.sla
                 )
         except KlienturaError as exc:  # e.g. a shared phone that is not one: kept out, said in the log
             log.warning("%s: message %s refused: %s", inbound.channel, inbound.provider_id, exc.detail)

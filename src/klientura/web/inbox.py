@@ -5,6 +5,7 @@ opening a conversation marks it read by a POST, never by the GET that shows it."
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import Form, Request
@@ -46,7 +47,9 @@ def _box(actor: Actor, box: str) -> conversations.Box:
     return "mine" if actor.role == "manager" else "all"
 
 
-def _listing(session: Session, actor: Actor, box: str, channel: str) -> dict[str, Any]:
+def _listing(
+    session: Session, actor: Actor, box: str, channel: str, now: datetime, sla: conversations.Sla
+) -> dict[str, Any]:
     chosen = _box(actor, box)
     rows = conversations.inbox(session, actor, chosen, channel=channel if channel in CHANNELS else None, limit=100)
     return {
@@ -55,7 +58,8 @@ def _listing(session: Session, actor: Actor, box: str, channel: str) -> dict[str
         "boxes": {k: v for k, v in BOXES.items() if k != "team" or actor.role == "head"},
         "channels": CHANNELS,
         "rows": rows,
-        "counts": conversations.counts(session, actor),
+        "counts": conversations.counts(session, actor, now),
+        "urgency": {c.id: conversations.urgency(c, now, sla) for c in rows},
         "names": customers.names_of(session, actor, [c.customer_id for c in rows]),
     }
 
@@ -88,9 +92,18 @@ def _replyable(talk: conversations.Conversation) -> bool:
 
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox_page(
-    request: Request, session: SessionDep, actor: WebActorDep, box: str = "", channel: str = "", c: Id | None = None
+    request: Request,
+    session: SessionDep,
+    actor: WebActorDep,
+    shop: ShopDep,
+    box: str = "",
+    channel: str = "",
+    c: Id | None = None,
 ) -> HTMLResponse:
-    context: dict[str, Any] = {"nav": "inbox", **_listing(session, actor, box, channel)}
+    context: dict[str, Any] = {
+        "nav": "inbox",
+        **_listing(session, actor, box, channel, shop.now(), request.app.state.sla),
+    }
     context |= {"users": user_names(session), "owners": assignable(session, actor)}
     message, kind = flash.pop(request)
     context |= {"flash": message, "flash_kind": kind, "selected": None}
@@ -104,9 +117,19 @@ def inbox_page(
 
 @router.get("/inbox/list", response_class=HTMLResponse)
 def inbox_list(
-    request: Request, session: SessionDep, actor: WebActorDep, box: str = "", channel: str = "", c: Id | None = None
+    request: Request,
+    session: SessionDep,
+    actor: WebActorDep,
+    shop: ShopDep,
+    box: str = "",
+    channel: str = "",
+    c: Id | None = None,
 ) -> HTMLResponse:
-    context = {**_listing(session, actor, box, channel), "selected": c, "users": user_names(session)}
+    context = {
+        **_listing(session, actor, box, channel, shop.now(), request.app.state.sla),
+        "selected": c,
+        "users": user_names(session),
+    }
     return render(request, "conversations/_list.html", context, actor=actor)
 
 

@@ -38,7 +38,9 @@ async def generic_call(request: Request, session: SessionDep, shop: ShopDep) -> 
     def work() -> Response:  # in a worker thread: the event loop never waits for the store
         try:
             call = conversations.read_generic(body)
-            message = conversations.record_call(session, shop, call, repeat_days=settings.sales_repeat_days)
+            message = conversations.record_call(
+                session, shop, call, repeat_days=settings.sales_repeat_days, sla=request.app.state.sla
+            )
         except KlienturaError as exc:
             return problem(request, exc)
         return JSONResponse({"ok": True, "conversation_id": message.conversation_id, "message_id": message.id})
@@ -71,7 +73,9 @@ async def zadarma_event(request: Request, session: SessionDep, shop: ShopDep) ->
     def work() -> None:
         try:
             with session.begin_nested():
-                conversations.record_call(session, shop, found, repeat_days=settings.sales_repeat_days)
+                conversations.record_call(
+                    session, shop, found, repeat_days=settings.sales_repeat_days, sla=request.app.state.sla
+                )
         except KlienturaError as exc:  # a number that is not one: logged, not retried
             log.warning("zadarma: call %s refused: %s", found.call_id, exc.detail)
 
