@@ -67,6 +67,7 @@ def _server(url: str, port: int, workers: int) -> Any:
     from tests.loyalty.load import Server
 
     os.environ["KLIENTURA_TELEGRAM_WEBHOOK_SECRET"] = SECRET
+    os.environ["KLIENTURA_AWAY_ANSWER"] = "false"  # the everyday path, whatever the hour the bench runs at
     server = Server(url, port, workers=workers)
     server.start()
     return server

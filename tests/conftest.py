@@ -21,6 +21,9 @@ from klientura.audit import SYSTEM, Actor
 from klientura.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
+# the apps under test do not answer out of hours by themselves, whatever the hour the tests run at (the automatic
+# answer is tested with a fixed clock in tests/conversations/test_sla.py)
+os.environ.setdefault("KLIENTURA_AWAY_ANSWER", "false")
 PG_ADMIN_URL = os.environ.get("KLIENTURA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

@@ -82,7 +82,9 @@ def create_app(
         calendar = WorkCalendar.parse(settings.work_hours, settings.timezone, settings.holidays)
     except ValueError as exc:
         raise ValueError(f"KLIENTURA_WORK_HOURS: {exc}") from None
-    app.state.sla = conversations.Sla(calendar, settings.sla_minutes)
+    app.state.sla = conversations.Sla(
+        calendar, settings.sla_minutes, locale=settings.default_locale, away=settings.away_answer
+    )
     app.state.guard = Guard(settings.rate_limit_storage)  # failed logins and key guesses (klientura.auth.guard)
     # the cookie holds the session's token (the session itself is in the store: klientura.auth.sessions); it is
     # re-signed on every answer, so its age is the time since the last request: the idle timeout

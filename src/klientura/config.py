@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     # the inbox's working time (kit.worktime): when a first response is due, per channel, in working minutes
     work_hours: str = "mon-fri 09:00-18:00"
     holidays: list[date] = []
+    away_answer: bool = True  # a message out of hours is answered with when the shop opens
     sla_minutes: dict[str, int] = {"telegram": 15, "vk": 15, "call": 30, "form": 60, "email": 120}
     form_rate: str = "10 per minute; 100 per day"  # submissions of one form from one address
     sms_provider: str = "smsru"  # smsru | smsc

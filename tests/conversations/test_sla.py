@@ -78,3 +78,27 @@ def test_a_late_answer_is_escalated_once_to_the_head_of_the_team(session: Sessio
         select(Task.title).where(Task.customer_id == mine.customer_id, Task.assignee_id == head.id)
     ).first()
     assert title is not None and f"№{mine.id}" in title and "telegram" in title  # in the shop's language
+
+
+def test_a_message_out_of_hours_is_answered_with_when_to_expect_an_answer(session: Session) -> None:
+    from klientura.campaigns.models import OutboxMessage
+    from klientura.conversations import Conversation, Message
+
+    away = Sla(SLA.calendar, SLA.minutes, locale="ru", away=True)
+    inbound = Inbound(channel="telegram", peer="77", provider_id="u-77", text="Вы работаете?",
+                      identities={"telegram": "77"}, lead_channel="message")  # fmt: skip
+    receive(session, _at(2026, 12, 5, 22, 0), inbound, repeat_days=180, sla=away)  # Saturday night
+    again = Inbound(**{**inbound.__dict__, "provider_id": "u-78", "text": "Алло?"})
+    receive(session, _at(2026, 12, 5, 22, 5), again, repeat_days=180, sla=away)  # the same wait: once
+    talk = session.scalars(select(Conversation).where(Conversation.peer == "77")).one()
+    texts = [(m.direction, m.text) for m in session.scalars(select(Message).where(Message.conversation_id == talk.id))]
+    assert [d for d, _t in texts] == ["in", "out", "in"]
+    assert "понедельник, 7 декабря, 09:00" in texts[1][1]
+    sent = session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"conversation:{talk.id}")).one()
+    assert (sent.channel, sent.to) == ("telegram", "77")
+    assert talk.waiting_since is not None and talk.first_reply_at is None  # an automatic answer is not the answer
+    receive(session, _at(2026, 12, 7, 10, 0), Inbound(**{**inbound.__dict__, "provider_id": "u-79"}), repeat_days=180,
+            sla=away)  # fmt: skip
+    assert session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"conversation:{talk.id}")).all() == [
+        sent
+    ]

@@ -72,6 +72,8 @@ async def fast_receive(
     if inbound.provider_id is None or "phone" in inbound.identities:
         raise sales.Fallback
     now: datetime = shop.now()
+    if sla is not None and sla.away_text(now) is not None:  # out of hours: the automatic answer is the ORM's
+        raise sales.Fallback
     params: dict[str, Any] = {
         "channel": inbound.channel,
         "pid": inbound.provider_id,

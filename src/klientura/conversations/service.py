@@ -89,9 +89,11 @@ def receive(
         talk.assignee_id = talk.assignee_id or outcome.owner_id
     talk.unread += 1
     talk.last_at = now
+    away = None
     if talk.waiting_since is None:  # the wait starts: its answer is due within the channel's working minutes
         talk.waiting_since = now
         talk.sla_due_at = sla.due(inbound.channel, now) if sla is not None else None
+        away = sla.away_text(now) if sla is not None else None
     session.flush()
     message = Message(
         conversation_id=talk.id,
@@ -105,7 +107,25 @@ def receive(
     )
     session.add(message)
     session.flush()
+    if away is not None:  # out of hours: the person is told when to expect an answer (the wait goes on)
+        _automatic(session, talk, away, now)
     return talk, message, outcome
+
+
+def _automatic(session: Session, talk: Conversation, text: str, now: datetime) -> None:
+    try:
+        channel, to = reply_route(talk)
+    except KlienturaError:
+        return  # a channel with no way back (a form that gave only a phone): nothing to say
+    message = Message(conversation_id=talk.id, channel=talk.channel, direction="out", text=text,
+                      attachments=[], data={"automatic": True}, at=now)  # fmt: skip
+    session.add(message)
+    session.flush()
+    message.outbox_key = f"conversation-message:{message.id}"
+    subject = f"Re: {talk.subject}" if talk.subject else ""
+    draft = campaigns.Draft(key=message.outbox_key, channel=channel, to=to, source=f"conversation:{talk.id}",
+                            customer_id=talk.customer_id, subject=subject, text=text)  # fmt: skip
+    campaigns.enqueue(session, [draft], now)
 
 
 def _open_talk(session: Session, inbound: Inbound) -> Conversation | None:

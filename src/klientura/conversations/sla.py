@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from babel.dates import format_datetime
 from sqlalchemy import select
 
 from klientura import auth, sales
@@ -19,10 +20,23 @@ from klientura.kit.worktime import WorkCalendar
 ABOUT_TO_MISS = 0.8  # a conversation is highlighted once this share of its minutes is gone
 
 
+AWAY = N_("Thank you for your message! We are not at work now and will answer %(when)s.")
+
+
 @dataclass(frozen=True)
 class Sla:
     calendar: WorkCalendar
     minutes: dict[str, int] = field(default_factory=dict)
+    locale: str = "ru"  # the automatic answer's language (the shop's)
+    away: bool = True  # answer a message that comes out of hours with when to expect an answer
+
+    def away_text(self, now: datetime) -> str | None:
+        """The automatic answer for a message at ``now`` when the shop is closed, else None."""
+        if not self.away or self.calendar.is_open(now):
+            return None
+        opening = self.calendar.next_open(now).astimezone(self.calendar.zone)
+        when = format_datetime(opening, "EEEE, d MMMM, HH:mm", locale=self.locale)
+        return translations(self.locale).gettext(AWAY) % {"when": when}
 
     def due(self, channel: str, since: datetime) -> datetime | None:
         minutes = self.minutes.get(channel)
