@@ -17,7 +17,6 @@ from klientura.config import Settings
 from klientura.db import SessionFactory, make_session_factory, writing
 from klientura.kit.memo import MEMOS, Memos
 from klientura.kit.shop import Shop
-from klientura.kit.worktime import WorkCalendar
 from klientura.web.bodies import BodyLimit
 from klientura.web.headers import SecurityHeaders
 
@@ -78,13 +77,7 @@ def create_app(
     app.state.pg_pool = None  # set while the app is served (lifespan)
     app.state.import_jobs = {}  # imports started from the browser, by job id (web.jobs)
     app.state.merge_hooks = wiring.merge_hooks()
-    try:  # the inbox's working time: when a first response is due (klientura.conversations.Sla)
-        calendar = WorkCalendar.parse(settings.work_hours, settings.timezone, settings.holidays)
-    except ValueError as exc:
-        raise ValueError(f"KLIENTURA_WORK_HOURS: {exc}") from None
-    app.state.sla = conversations.Sla(
-        calendar, settings.sla_minutes, locale=settings.default_locale, away=settings.away_answer
-    )
+    app.state.sla = conversations.sla_of(settings)  # the inbox's working time and first-response minutes
     app.state.guard = Guard(settings.rate_limit_storage)  # failed logins and key guesses (klientura.auth.guard)
     # the cookie holds the session's token (the session itself is in the store: klientura.auth.sessions); it is
     # re-signed on every answer, so its age is the time since the last request: the idle timeout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from datetime import timedelta
 from typing import Annotated
@@ -9,14 +10,14 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from klientura import analytics, campaigns, dedup
+from klientura import analytics, campaigns, conversations, dedup
 from klientura.audit import SYSTEM
 from klientura.cli.common import console, demo_secret, shop_of
 from klientura.cli.serving import serve
 from klientura.config import DEFAULT_DATA_DIR, Settings
 from klientura.customers import count_customers
 from klientura.db import SessionFactory, factory_for, session_scope
-from klientura.demo import DEMO_PASSWORD, HEADS, USERS, build, marketing_history, wholesale
+from klientura.demo import DEMO_PASSWORD, HEADS, USERS, build, inbox, marketing_history, wholesale
 from klientura.kit.shop import Shop
 from klientura.kit.storage import DiskStore
 from klientura.migrations import upgrade
@@ -85,6 +86,12 @@ def _build(
         with session_scope(factory) as session:
             docs = Documents(DiskStore(settings.files_dir), settings.pdf_font_dir, settings.public_url)
             sold = wholesale(session, end=shop.today(), seed=seed, deals=deals, docs=docs, shop=shop)
+        with session_scope(factory) as session:
+            talks = inbox(session, random.Random(seed + 19), shop, conversations.sla_of(settings))
+        console.print(
+            f"inbox: {talks['conversations']:,} requests by Telegram, VK, the site's form and phone, "
+            f"{talks['answered']:,} answered ({talks['closed']:,} closed), the rest waiting"
+        )
         console.print(
             f"wholesale department: 3 pipelines, 15 managers in 3 teams, {sold['companies']:,} companies, "
             f"{sold['deals']:,} deals ({sold['history']:,} stage moves), {sold['orders']:,} paid invoices, "

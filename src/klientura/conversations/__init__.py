@@ -38,7 +38,7 @@ from klientura.conversations.service import (
     reply,
     reply_route,
 )
-from klientura.conversations.sla import Sla, escalate, urgency
+from klientura.conversations.sla import Sla, escalate, sla_of, urgency
 from klientura.conversations.telegram import read_update
 from klientura.conversations.timeline import timeline_entries
 from klientura.conversations.vk import read_event
@@ -91,6 +91,7 @@ __all__ = [
     "record_call",
     "reply",
     "reply_route",
+    "sla_of",
     "submit",
     "timeline_entries",
     "timing_token",

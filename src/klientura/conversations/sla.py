@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from klientura import auth, sales
 from klientura.audit import SYSTEM, record
+from klientura.config import Settings
 from klientura.conversations.models import Conversation
 from klientura.db import Session
 from klientura.kit.i18n import N_, translations
@@ -41,6 +42,16 @@ class Sla:
     def due(self, channel: str, since: datetime) -> datetime | None:
         minutes = self.minutes.get(channel)
         return None if minutes is None else self.calendar.add(since, minutes)
+
+
+def sla_of(settings: Settings) -> Sla:
+    """The settings' working time and first-response minutes (KLIENTURA_WORK_HOURS, KLIENTURA_HOLIDAYS,
+    KLIENTURA_SLA_MINUTES, KLIENTURA_AWAY_ANSWER); a ValueError names a wrong KLIENTURA_WORK_HOURS."""
+    try:
+        calendar = WorkCalendar.parse(settings.work_hours, settings.timezone, settings.holidays)
+    except ValueError as exc:
+        raise ValueError(f"KLIENTURA_WORK_HOURS: {exc}") from None
+    return Sla(calendar, settings.sla_minutes, locale=settings.default_locale, away=settings.away_answer)
 
 
 def urgency(talk: Conversation, now: datetime, sla: Sla) -> str | None:
