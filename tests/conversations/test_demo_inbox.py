@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from klientura.auth import User
 from klientura.campaigns.models import OutboxMessage
 from klientura.config import Settings
 from klientura.conversations import Conversation, Message, sla_of
@@ -38,6 +39,8 @@ def test_the_demo_inbox(backend: str, tmp_path: Path) -> None:
             assert {t.channel for t in talks} == {"telegram", "vk", "form", "call"}
             waiting = [t for t in talks if t.waiting_since is not None and t.status == "open"]
             assert waiting and any(t.sla_due_at is not None and t.sla_due_at < SHOP.now() for t in waiting)
+            manager = s.scalar(select(User.id).where(User.email == "manager@klientura.local"))
+            assert any(t.assignee_id == manager for t in waiting)  # who logs in as the manager has requests to answer
             out = s.scalar(select(func.count()).select_from(Message).where(Message.direction == "out"))
             assert out == made["answered"]
             statuses = set(s.scalars(select(OutboxMessage.status).where(OutboxMessage.source.like("conversation:%"))))

@@ -145,6 +145,8 @@ def test_taking_handing_over_and_closing(hooked: TestClient, users: dict[str, in
     assert hooked.get(f"/api/v1/conversations/{talk_id}").json()["assignee_id"] is None  # nobody owns the card
     given = hooked.post(f"/api/v1/conversations/{talk_id}/assign", json={"assignee_id": users["manager"]})
     assert given.status_code == 200 and given.json()["assignee_id"] == users["manager"]
+    card = hooked.get(f"/api/v1/customers/{given.json()['customer_id']}").json()["customer"]
+    assert card["owner_id"] == users["manager"]  # someone new: the card is the manager's now, so they see whom
     refused = hooked.post(f"/api/v1/conversations/{talk_id}/assign", json={"assignee_id": users["analyst"]})
     assert refused.status_code == 422 and refused.json()["code"] == "conversation.assignee_unknown"
     assert hooked.get(f"/api/v1/conversations/{talk_id}").json()["assignee_id"] == users["manager"]

@@ -14,6 +14,7 @@ from klientura.audit import SYSTEM
 from klientura.auth import User, actor_for_user, get_user
 from klientura.campaigns.models import OutboxMessage
 from klientura.db import Session
+from klientura.demo.names import FEMALE, MALE, SURNAMES_M, female_surname
 from klientura.kit.clock import fixed_clock
 from klientura.kit.errors import KlienturaError
 from klientura.kit.shop import Shop
@@ -36,6 +37,13 @@ ANSWERS = [
 ]
 
 
+def _person(rng: random.Random) -> dict[str, str]:
+    female = rng.random() < 0.5
+    first = rng.choice(FEMALE if female else MALE)
+    last = rng.choice(SURNAMES_M)
+    return {"first_name": first, "last_name": female_surname(last) if female else last}
+
+
 def _shop(shop: Shop, at: datetime) -> Shop:
     return Shop(shop.region, shop.timezone, shop.currency, fixed_clock(at))
 
@@ -54,6 +62,7 @@ def inbox(
         )
     )
     managers = list(session.scalars(select(User.id).where(User.role == "manager", User.is_active).order_by(User.id)))
+    demo_manager = session.scalar(select(User.id).where(User.email == "manager@klientura.local"))
     made = {"conversations": 0, "answered": 0, "closed": 0}
     for n in range(count):
         at = (
@@ -63,14 +72,15 @@ def inbox(
         )
         channel = rng.choices(("telegram", "vk", "form", "call"), weights=(40, 20, 25, 15))[0]
         text = rng.choice(ASKS)
+        person = _person(rng)
         if channel == "telegram":
             chat = str(700_000_000 + rng.randint(1, count * 2))
             inbound = conversations.Inbound(channel="telegram", peer=chat, provider_id=f"demo-{n}", text=text,
-                                            identities={"telegram": chat}, lead_channel="message")  # fmt: skip
+                                            identities={"telegram": chat, **person}, lead_channel="message")  # fmt: skip
         elif channel == "vk":
             user = str(500_000 + rng.randint(1, count * 2))
             inbound = conversations.Inbound(channel="vk", peer=user, provider_id=f"demo-{n}", text=text,
-                                            identities={"vk": user}, lead_channel="message")  # fmt: skip
+                                            identities={"vk": user, **person}, lead_channel="message")  # fmt: skip
         else:
             kind, value = (
                 rng.choice(known)
@@ -93,6 +103,8 @@ def inbox(
         )
         made["conversations"] += 1
         fresh = now - at < timedelta(hours=2)
+        if fresh and talk.assignee_id is None and demo_manager is not None and rng.random() < 0.6:
+            conversations.assign(session, SYSTEM, talk.id, demo_manager)  # the demo's manager has requests waiting
         if fresh or rng.random() < 0.15:
             continue  # still waiting for an answer
         if talk.assignee_id is None and managers:  # someone new: the head hands the conversation out

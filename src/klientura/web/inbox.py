@@ -30,6 +30,7 @@ BOXES = {
     "all": N_("All"),
     "closed": N_("Closed"),
 }
+REPLY_BY = {"telegram": "Telegram", "vk": N_("VK"), "email": N_("E-mail"), "sms": N_("SMS")}
 DELIVERY = {
     "queued": N_("queued"),
     "sending": N_("sending"),
@@ -76,10 +77,18 @@ def _thread(session: Session, actor: Actor, conversation_id: int) -> dict[str, A
         "card": card,
         "identities": [(i.kind, i.raw or i.value) for i in card.identities] if card else [],
         "can_reply": _replyable(talk),
+        "reply_by": REPLY_BY.get(_reply_channel(talk), ""),
         "users": user_names(session),
         "channels": CHANNELS,
         "delivery": DELIVERY,
     }
+
+
+def _reply_channel(talk: conversations.Conversation) -> str:
+    try:
+        return conversations.reply_route(talk)[0]
+    except KlienturaError:
+        return ""
 
 
 def _replyable(talk: conversations.Conversation) -> bool:
