@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from klientura import campaigns, loyalty, privacy
+from klientura import campaigns, conversations, loyalty, privacy
 from klientura.audit import SYSTEM, AuditEntry
 from klientura.auth import IdempotencyRecord
 from klientura.campaigns import OutboxMessage
@@ -89,6 +89,12 @@ def test_erasure_leaves_no_trace_of_the_person_and_every_sum_holds(
     api: TestClient, app_session: Session, tmp_path: Path
 ) -> None:
     p = _person(app_session, tmp_path)
+    written = conversations.Inbound(channel="form", peer=EMAIL.lower(), provider_id=None, subject="Заявка",
+                                    text="Это Секретова, перезвоните на 5550011", identities={"email": EMAIL},
+                                    lead_channel="form", data={"fields": {"extra": "darya.secret"}})  # fmt: skip
+    talk, _m, _o = conversations.receive(app_session, SHOP, written, repeat_days=180)
+    assert talk.customer_id == p["card"]
+    app_session.commit()
     revenue = app_session.scalar(select(func.sum(Order.paid)))
     assert api.post(f"/api/v1/customers/{p['card']}/erase", json={"confirm": p["card"] + 1}).status_code == 422
     r = api.post(f"/api/v1/customers/{p['card']}/erase", json={"confirm": p["card"]})
@@ -102,6 +108,8 @@ def test_erasure_leaves_no_trace_of_the_person_and_every_sum_holds(
             "audit": [(e.before, e.after) for e in app_session.scalars(select(AuditEntry))],
             "rejections": [(r.raw, r.reason, r.params) for r in app_session.scalars(select(ImportRejection))],
             "outbox": [(m.to, m.subject, m.text, m.data) for m in app_session.scalars(select(OutboxMessage))],
+            "conversations": [(c.peer, c.subject) for c in app_session.scalars(select(conversations.Conversation))],
+            "said": [(m.text, m.data) for m in app_session.scalars(select(conversations.Message))],
         },
         ensure_ascii=False,
         default=str,

@@ -17,6 +17,7 @@ from klientura.conversations.forms import (
     timing_token,
 )
 from klientura.conversations.inbox import Box, Counts, assign, close, counts, inbox, mark_read
+from klientura.conversations.keeping import erase_conversations
 from klientura.conversations.models import Conversation, Form, Message
 from klientura.conversations.schemas import (
     AssignIn,
@@ -73,6 +74,7 @@ __all__ = [
     "close",
     "counts",
     "create_form",
+    "erase_conversations",
     "escalate",
     "fast_receive",
     "form_by_key",

@@ -1,6 +1,6 @@
 """Erasing a person (the right to erasure), irreversibly: their cards pseudonymised (klientura.customers.erasure),
 and what identified them scrubbed wherever else it was kept — the messages sent to them, their events' payloads,
-the rows of import files that named them, the audit log's before/after of their cards. Orders, the points ledger
+the conversations with them (where replies went, what was written), the rows of import files that named them, the audit log's before/after of their cards. Orders, the points ledger
 and the analytics keep their ids, so every sum, report and the ledger's proof still hold."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from klientura import audit, campaigns, customers, dedup, events, imports
+from klientura import audit, campaigns, conversations, customers, dedup, events, imports
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.customers import CUSTOMER_ERASED
@@ -41,6 +41,7 @@ def erase_person(session: Session, actor: Actor, customer_id: int, at: datetime)
     done = {
         "cards": erased.cards,
         "messages": campaigns.erase_messages(session, erased.cards),
+        "conversations": conversations.erase_conversations(session, erased.cards),
         "events": events.erase_payloads(session, erased.cards),
         "import_rows": imports.scrub_rejections(session, concerns, scrub),
         "audit_entries": audit.scrub_entries(session, "customer", erased.cards, scrub),

@@ -1,0 +1,29 @@
+"""What the conversations keep of a person, forgotten on erasure (klientura.privacy): where replies went, what they
+wrote and sent, and the form fields — the conversations and messages stay, as counts and times, for the reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+
+from klientura.conversations.models import Conversation, Message
+from klientura.db import Session
+
+
+def erase_conversations(session: Session, customer_ids: Sequence[int]) -> int:
+    """Wipe the address, the subject and every message's text, attachments and data of these cards'
+    conversations; how many conversations."""
+    ids = list(session.scalars(select(Conversation.id).where(Conversation.customer_id.in_(customer_ids))))
+    if not ids:
+        return 0
+    session.execute(
+        update(Conversation).where(Conversation.id.in_(ids)).values(peer="erased", subject=None),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(Message).where(Message.conversation_id.in_(ids)).values(text="", attachments=[], data={}),
+        execution_options={"synchronize_session": False},
+    )
+    session.expire_all()
+    return len(ids)
