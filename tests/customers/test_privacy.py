@@ -72,6 +72,10 @@ def _person(session: Session, tmp_path: Path) -> dict[str, Any]:
 
 def test_export_holds_everything_and_is_recorded(api: TestClient, app_session: Session, tmp_path: Path) -> None:
     p = _person(app_session, tmp_path)
+    written = conversations.Inbound(channel="form", peer=EMAIL.lower(), provider_id=None, text="Перезвоните мне",
+                                    identities={"email": EMAIL}, lead_channel="form")  # fmt: skip
+    conversations.receive(app_session, SHOP, written, repeat_days=180)
+    app_session.commit()
     r = api.post(f"/api/v1/customers/{p['card']}/personal-data")
     assert r.status_code == 200, r.text
     data = r.json()
@@ -81,6 +85,7 @@ def test_export_holds_everything_and_is_recorded(api: TestClient, app_session: S
     assert [o["id"] for o in data["orders"]] == [p["order"]] and data["loyalty"]["balance"]["total"] == 150
     assert data["events"][0]["payload"] == {"comment": f"я {NAME}"} and data["messages"][0]["to"] == EMAIL
     assert data["consent_history"] and data["merges"] and data["audit"]
+    assert [m["text"] for c in data["conversations"] for m in c["messages"]] == ["Перезвоните мне"]
     app_session.expire_all()
     assert app_session.scalars(select(AuditEntry).where(AuditEntry.action == "customer.export")).one()
 

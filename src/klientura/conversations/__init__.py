@@ -17,7 +17,7 @@ from klientura.conversations.forms import (
     timing_token,
 )
 from klientura.conversations.inbox import Box, Counts, assign, close, counts, inbox, mark_read
-from klientura.conversations.keeping import erase_conversations
+from klientura.conversations.keeping import conversations_of, erase_conversations
 from klientura.conversations.models import Conversation, Form, Message
 from klientura.conversations.schemas import (
     AssignIn,
@@ -72,6 +72,7 @@ __all__ = [
     "Submitted",
     "assign",
     "close",
+    "conversations_of",
     "counts",
     "create_form",
     "erase_conversations",

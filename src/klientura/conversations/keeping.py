@@ -27,3 +27,37 @@ def erase_conversations(session: Session, customer_ids: Sequence[int]) -> int:
     )
     session.expire_all()
     return len(ids)
+
+
+def conversations_of(session: Session, customer_ids: Sequence[int]) -> list[dict[str, object]]:
+    """Everything the conversations hold of these cards, for the person's data export (the right of access)."""
+    talks = list(
+        session.scalars(
+            select(Conversation).where(Conversation.customer_id.in_(customer_ids)).order_by(Conversation.id)
+        )
+    )
+    said: dict[int, list[Message]] = {}
+    for m in session.scalars(
+        select(Message).where(Message.conversation_id.in_([t.id for t in talks])).order_by(Message.id)
+    ):
+        said.setdefault(m.conversation_id, []).append(m)
+    return [
+        {
+            "id": t.id,
+            "channel": t.channel,
+            "address": t.peer,
+            "subject": t.subject,
+            "created_at": t.created_at.isoformat(),
+            "messages": [
+                {
+                    "at": m.at.isoformat(),
+                    "direction": m.direction,
+                    "text": m.text,
+                    "attachments": m.attachments,
+                    "fields": m.data,
+                }
+                for m in said.get(t.id, [])
+            ],
+        }
+        for t in talks
+    ]

@@ -1,5 +1,5 @@
 """Everything held on one person, in one JSON document: the card (and the cards merged into it), identities,
-consents with their history, values seen, tags, orders and returns, events, points, messages sent, segments, merges
+consents with their history, values seen, tags, orders and returns, events, points, messages sent, conversations, segments, merges
 and the audit log's entries about the card. The export is itself recorded (who exported whose data, when)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from klientura import audit, campaigns, customers, events, loyalty, orders, segments
+from klientura import audit, campaigns, conversations, customers, events, loyalty, orders, segments
 from klientura.audit import Actor, record
 from klientura.auth import can, require
 from klientura.db import Session
@@ -48,6 +48,7 @@ def export_person(session: Session, actor: Actor, customer_id: int, at: datetime
         ],
         "loyalty": loyalty.account_view(session, actor, card.id, at) if can(actor, "loyalty:read") else None,
         "messages": campaigns.messages_to(session, cards),
+        "conversations": conversations.conversations_of(session, cards),
         "segments": [{"id": s.id, "name": s.name} for s in segments.segments_of(session, card.id)],
         "merges": [
             {"id": m.id, "survivor_id": m.survivor_id, "merged_id": m.merged_id, "at": m.merged_at.isoformat()}
