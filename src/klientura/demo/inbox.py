@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from klientura import conversations, customers
 from klientura.audit import SYSTEM
 from klientura.auth import User, actor_for_user, get_user
-from klientura.campaigns.models import OutboxMessage
+from klientura.campaigns import OutboxMessage
 from klientura.db import Session
 from klientura.demo.names import FEMALE, MALE, SURNAMES_M, female_surname
 from klientura.kit.clock import fixed_clock
