@@ -161,3 +161,35 @@ def send(
         factory.kw["bind"].dispose()
         relaxed.kw["bind"].dispose()
     console.print(f"{total['sent']:,} sent, {total['retry']:,} to retry, {total['failed']:,} failed")
+
+
+@app.command("telegram-poll")
+def telegram_poll(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="one getUpdates round, then exit")] = False,
+) -> None:
+    """Take the Telegram bot's messages by long polling (KLIENTURA_TELEGRAM_TOKEN), for a server the Bot API cannot
+    reach: each lands on its card and conversation as by the webhook. The bot must have no webhook set."""
+    import httpx2 as httpx
+
+    from klientura import conversations
+
+    settings, shop = strong_settings(ctx), shop_of(ctx)
+    if not settings.telegram_token:
+        fail("KLIENTURA_TELEGRAM_TOKEN is not set: the bot's token from @BotFather")
+    factory = make_session_factory(settings.database_url)
+    sla = conversations.sla_of(settings)
+    offset: int | None = None
+    with httpx.Client() as client:
+        while True:
+            try:
+                offset, landed = jobs.poll_once(
+                    factory, client, base_url=settings.telegram_api_url, token=settings.telegram_token, offset=offset,
+                    shop=shop, repeat_days=settings.sales_repeat_days, sla=sla, wait=0 if once else 25,
+                )  # fmt: skip
+            except jobs.PollRefused as exc:
+                fail(f"{exc} (a bot with a webhook set gives no updates by polling: deleteWebhook first)")
+            if landed:
+                console.print(f"telegram: {landed} messages")
+            if once:
+                return
