@@ -181,3 +181,18 @@ def test_a_message_from_a_person_with_an_open_deal_joins_it_and_its_timeline(
         card_page = pages.get(f"/customers/{talk['customer_id']}")
     for page in (deal_page, card_page):
         assert page.status_code == 200 and "Когда отгрузка по нашему заказу?" in page.text
+
+
+def test_a_refused_answer_in_the_inbox_shows_its_reason_in_the_thread(
+    hooked: TestClient, users: dict[str, int], app_factory: Any, app_session: Session
+) -> None:
+    made = hooked.post("/api/v1/customers", json={"telegram": "880001", "owner_id": users["manager"]})
+    assert made.status_code == 201
+    talk_id = _post(hooked, _update(800, "Вопрос", chat=880001)).json()["conversation_id"]
+    with TestClient(app_factory(), raise_server_exceptions=False) as pages:
+        login(pages, "manager@test.local")
+        token = pages.get(f"/inbox?c={talk_id}").text.split('name="csrf_token" value="')[1].split('"')[0]
+        r = pages.post(f"/inbox/{talk_id}/reply", data={"text": "x" * 5000, "csrf_token": token},
+                       headers={"HX-Request": "true", "X-CSRF-Token": token})  # fmt: skip
+    assert r.status_code == 200 and 'id="reply-error"' in r.text and "<script" not in r.text
+    assert _count(app_session, Message) == 1  # only the person's: nothing written

@@ -182,12 +182,14 @@ def reply(
         return _back(conversation_id, box), _("The answer is on its way")
 
     if request.headers.get("hx-request") and text.strip():  # the thread again, with the answer in it
+        error = None
         try:
             work()
-        except KlienturaError as exc:
+        except KlienturaError as exc:  # the thread again with the reason (HTMX swaps only a 2xx), nothing written
             session.rollback()
-            return HTMLResponse(explain(request, exc), status_code=422)
-        return render(request, "conversations/_messages.html", _thread(session, actor, conversation_id), actor=actor)
+            error = explain(request, exc)
+        context = {**_thread(session, actor, conversation_id), "error": error}
+        return render(request, "conversations/_messages.html", context, actor=actor)
     return _perform(request, session, work, _back(conversation_id, box))
 
 
