@@ -86,7 +86,9 @@ def test_tier_goes_up_with_spend_and_down_as_the_window_rolls(session: Session) 
     assert confirm(session, SYSTEM, p, buy(2, ann, 1000, at=T0 + timedelta(days=1)), shop=SHOP).points_earned == 100
     night = loyalty.nightly(session, SYSTEM, T0 + timedelta(days=31), p)
     assert (night.upgrades, night.downgrades, acc.tier) == (0, 1, "base")
-    changes = session.scalars(select(AuditEntry).where(AuditEntry.action == "loyalty.tier")).all()
+    changes = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "loyalty.tier").order_by(AuditEntry.id)
+    ).all()
     assert [c.after["tier"] for c in changes] == ["gold", "base"]
 
 
