@@ -45,6 +45,9 @@ test: dev services lint types imports migrations migrations-postgresql pytest-sq
 
 services:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@# Dovecot: the mailbox tests' IMAP server (each test run starts its own on a loopback port; the package's own
+	@# service is not started: policy-rc.d, or nobody asks it to)
+	@test -x /usr/sbin/dovecot || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null && (service dovecot stop >/dev/null 2>&1 || true))
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 

@@ -321,6 +321,7 @@ ACCESS: dict[str, str] = {
     "GET /inbox": "sales:read",
     "GET /inbox/list": "sales:read",
     "GET /inbox/{conversation_id}/thread": "sales:read",
+    "GET /inbox/{conversation_id}/messages/{message_id}/files/{index}": "sales:read",
     "POST /inbox/{conversation_id}/read": "sales:read",
     "POST /inbox/{conversation_id}/reply": "sales:write",
     "POST /inbox/{conversation_id}/assign": "sales:write",

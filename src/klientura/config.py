@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     vk_confirmation: str | None = None  # the string /hooks/vk answers VK's confirmation request with
     calls_secret: str | None = None  # X-Klientura-Token of POST /hooks/calls (telephony's generic webhook)
     zadarma_secret: str | None = None  # the API secret Zadarma signs its notifications to /hooks/zadarma with
+    # a mailbox read over IMAP by `klientura mail-poll` (IDLE where the server offers it): its mail becomes requests
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_ssl: bool = True  # IMAPS (993); false: plain IMAP, for a server on loopback
+    imap_username: str | None = None
+    imap_password: str | None = None
+    imap_folder: str = "INBOX"
+    imap_address: str | None = None  # the mailbox's address (replies' Reply-To); by default the user name
+    imap_backfill_days: int = 3  # a mailbox read for the first time: the mail of these last days
     # the inbox's working time (kit.worktime): when a first response is due, per channel, in working minutes
     work_hours: str = "mon-fri 09:00-18:00"
     holidays: list[date] = []

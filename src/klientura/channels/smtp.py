@@ -62,15 +62,19 @@ class SmtpChannel:
         """(Message-ID, the message as bytes): text/plain, with text/html as its alternative when there is one.
         A header value with a line break (which would start a header of its own: ``Bcc:``) is refused."""
         s = self.settings
+        extra = _extra_headers(message)
         for name, value in (
             ("To", message.to),
             ("Subject", message.subject),
             ("List-Unsubscribe", message.unsubscribe_url or ""),
             ("From", s.sender_name + s.sender),
+            *extra,
         ):
             if _BREAK.search(value):
                 raise HeaderInjection(f"a line break in the {name} header")
-        message_id = f"<{_id_part(message.key)}@{s.sender.rpartition('@')[2] or 'klientura.local'}>"
+        message_id = str(message.data.get("message_id") or "")  # a conversation's reply: its own, for threading
+        if not _MESSAGE_ID.fullmatch(message_id):
+            message_id = f"<{_id_part(message.key)}@{s.sender.rpartition('@')[2] or 'klientura.local'}>"
         if not (message.to.isascii() and s.sender.isascii()) or message.data.get("attachments"):
             # an internationalised address, or files attached: the email package's way
             return message_id, _with_email_package(s, message, message_id)
@@ -82,6 +86,7 @@ class SmtpChannel:
             ("Date", formatdate(localtime=False, usegmt=True)),
             ("Message-ID", message_id),
             ("MIME-Version", "1.0"),
+            *((k, _encoded(k, v)) for k, v in extra),
         ]
         if message.unsubscribe_url:
             head += [
@@ -183,6 +188,8 @@ def _with_email_package(s: SmtpSettings, message: OutgoingMessage, message_id: s
     mail["Subject"] = message.subject
     mail["Date"] = formatdate(localtime=False, usegmt=True)
     mail["Message-ID"] = message_id
+    for name, value in _extra_headers(message):
+        mail[name] = value
     if message.unsubscribe_url:
         mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
         mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -195,6 +202,16 @@ def _with_email_package(s: SmtpSettings, message: OutgoingMessage, message_id: s
         mail.add_attachment(content, maintype=main, subtype=sub or "octet-stream", filename=str(item["name"]))
     ascii_only = message.to.isascii() and s.sender.isascii()
     return mail.as_bytes(policy=SMTP if ascii_only else SMTPUTF8)  # RFC 2047 headers unless SMTPUTF8 is needed
+
+
+# the headers a message may add (a conversation's reply threads the person's mail client; an automatic answer says so)
+_EXTRA = ("In-Reply-To", "References", "Reply-To", "Auto-Submitted")
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+
+
+def _extra_headers(message: OutgoingMessage) -> list[tuple[str, str]]:
+    headers = message.data.get("headers") or {}
+    return [(name, str(headers[name])) for name in _EXTRA if isinstance(headers, dict) and headers.get(name)]
 
 
 def _id_part(key: str) -> str:

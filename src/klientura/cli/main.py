@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import typer
 
-from klientura.cli import analytics, backups, clv, demo, imports, privacy, serving, store, teams, worker
+from klientura.cli import analytics, backups, clv, demo, imports, inbound, privacy, serving, store, teams, worker
 from klientura.cli.common import load_settings
 
 app = typer.Typer(help="Klientura: one customer base, understood and kept.", no_args_is_help=True)
 app.callback()(load_settings)
-for commands in (store.app, backups.app, serving.app, demo.app, analytics.app, worker.app):
+for commands in (store.app, backups.app, serving.app, demo.app, analytics.app, worker.app, inbound.app):
     app.add_typer(commands)
 app.add_typer(store.db_app, name="db")
 app.add_typer(store.user_app, name="user")

@@ -18,7 +18,9 @@ from klientura.conversations.forms import (
 )
 from klientura.conversations.inbox import Box, Counts, assign, close, counts, inbox, mark_read
 from klientura.conversations.keeping import conversations_of, erase_conversations
-from klientura.conversations.models import Conversation, Form, Message
+from klientura.conversations.mail import Bounce, Mail, read_mail
+from klientura.conversations.mailbox import Place, mailbox_moved, mailbox_place, mailbox_polled, message_file, take_mail
+from klientura.conversations.models import Conversation, Form, Mailbox, Message
 from klientura.conversations.schemas import (
     AssignIn,
     ConversationPage,
@@ -52,6 +54,7 @@ __all__ = [
     "HOOK_SECRET",
     "TIMING",
     "AssignIn",
+    "Bounce",
     "Box",
     "Call",
     "Conversation",
@@ -64,8 +67,11 @@ __all__ = [
     "FormIn",
     "FormRead",
     "Inbound",
+    "Mail",
+    "Mailbox",
     "Message",
     "MessageRead",
+    "Place",
     "ReplyIn",
     "Sent",
     "Sla",
@@ -84,10 +90,15 @@ __all__ = [
     "is_bot",
     "list_conversations",
     "list_forms",
+    "mailbox_moved",
+    "mailbox_place",
+    "mailbox_polled",
     "mark_read",
+    "message_file",
     "messages_of",
     "read_event",
     "read_generic",
+    "read_mail",
     "read_update",
     "read_zadarma",
     "receive",
@@ -96,6 +107,7 @@ __all__ = [
     "reply_route",
     "sla_of",
     "submit",
+    "take_mail",
     "timeline_entries",
     "timing_token",
     "urgency",

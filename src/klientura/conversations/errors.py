@@ -24,3 +24,4 @@ ASSIGNEE_UNKNOWN = code(
     "conversation.assignee_unknown", N_("user %(id)s cannot take conversations (unknown, deactivated or not in sales)")
 )
 CALL_INVALID = code("call.invalid", N_("the call's '%(field)s' is missing or not valid"))
+CONVERSATION_FILE_NOT_FOUND = code("conversation.file_not_found", N_("file %(id)s of this message not found"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from klientura.db import Base, key_string, utcnow
@@ -87,3 +87,20 @@ class Message(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who replied
     outbox_key: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime]
+
+
+class Mailbox(Base):
+    """A mailbox read over IMAP: where reading got to (the folder's UIDVALIDITY and the last UID taken), so a
+    restart goes on from there; a new UIDVALIDITY (the folder rebuilt) reads it again, which lands nothing twice."""
+
+    __tablename__ = "mailboxes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(key_string(320), unique=True)
+    folder: Mapped[str] = mapped_column(String(200), default="INBOX")
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)  # IMAP's are unsigned 32-bit
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    polled_at: Mapped[datetime | None]
+    taken: Mapped[int] = mapped_column(default=0)  # messages that became requests or joined a conversation
+    skipped: Mapped[int] = mapped_column(default=0)  # automatic answers, lists, bounces
+    last_error: Mapped[str | None] = mapped_column(String(500))

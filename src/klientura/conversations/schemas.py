@@ -156,3 +156,4 @@ class Inbound:
     data: dict[str, Any] = field(default_factory=dict)
     utm: dict[str, str] = field(default_factory=dict)
     subject: str | None = None
+    thread: tuple[str, ...] = ()  # an e-mail's: the Message-IDs it answers, the nearest first

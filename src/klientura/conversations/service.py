@@ -8,7 +8,9 @@ nothing; the provider's next retry finds the first)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 
@@ -114,21 +116,70 @@ def receive(
 
 def _automatic(session: Session, talk: Conversation, text: str, now: datetime) -> None:
     try:
-        channel, to = reply_route(talk)
+        _send(session, talk, text, now, author_id=None, data={"automatic": True})
     except KlienturaError:
         return  # a channel with no way back (a form that gave only a phone): nothing to say
+
+
+def _send(
+    session: Session, talk: Conversation, text: str, now: datetime, *, author_id: int | None, data: dict[str, Any]
+) -> Message:
+    """An outbound message of the conversation, queued in the outbox to the channel and address it came by. An
+    e-mail answers the thread: ``In-Reply-To`` and ``References`` name the person's last message, ``Reply-To``
+    the mailbox it came to, and our own ``Message-ID`` (kept as the message's) threads their answer to it."""
+    channel, to = reply_route(talk)
     message = Message(conversation_id=talk.id, channel=talk.channel, direction="out", text=text,
-                      attachments=[], data={"automatic": True}, at=now)  # fmt: skip
+                      attachments=[], data=data, author_id=author_id, at=now)  # fmt: skip
     session.add(message)
     session.flush()
     message.outbox_key = f"conversation-message:{message.id}"
-    subject = f"Re: {talk.subject}" if talk.subject else ""
+    extra: dict[str, Any] = {"conversation_id": talk.id}
+    subject = talk.subject or ""
+    if subject and not subject.lower().startswith(("re:", "на:")):
+        subject = f"Re: {subject}"
+    if talk.channel == "email":
+        extra.update(_mail_headers(session, talk, message, automatic=bool(data.get("automatic"))))
+        message.provider_id = extra["message_id"]
     draft = campaigns.Draft(key=message.outbox_key, channel=channel, to=to, source=f"conversation:{talk.id}",
-                            customer_id=talk.customer_id, subject=subject, text=text)  # fmt: skip
+                            customer_id=talk.customer_id, subject=subject, text=text, data=extra)  # fmt: skip
     campaigns.enqueue(session, [draft], now)
+    return message
+
+
+def _mail_headers(session: Session, talk: Conversation, message: Message, *, automatic: bool) -> dict[str, Any]:
+    last = session.scalars(
+        select(Message)
+        .where(Message.conversation_id == talk.id, Message.direction == "in", Message.provider_id.is_not(None))
+        .order_by(Message.id.desc())
+    ).first()
+    mailbox = str((last.data or {}).get("mailbox") or "") if last is not None else ""
+    domain = mailbox.rpartition("@")[2] or "klientura.local"
+    headers: dict[str, str] = {}
+    if last is not None and last.provider_id:
+        chain = [str(r) for r in (last.data or {}).get("references") or []][-9:]
+        headers["In-Reply-To"] = last.provider_id
+        headers["References"] = " ".join([*chain, last.provider_id])
+    if mailbox:
+        headers["Reply-To"] = mailbox
+    if automatic:
+        headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: their robot does not answer ours
+    token = hashlib.sha256(f"{talk.id}:{message.id}:{message.at.isoformat()}".encode()).hexdigest()[:12]
+    return {"message_id": f"<conversation.{talk.id}.{message.id}.{token}@{domain}>", "headers": headers}
 
 
 def _open_talk(session: Session, inbound: Inbound) -> Conversation | None:
+    """The open conversation a message joins: an e-mail's is its thread's (a message it answers, ours or the
+    person's; a new thread is a new conversation), any other channel's the person's over that channel."""
+    if inbound.channel == "email":
+        if not inbound.thread:
+            return None
+        earlier = session.scalars(
+            select(Message.conversation_id)
+            .where(Message.channel == "email", Message.provider_id.in_(inbound.thread))
+            .order_by(Message.id.desc())
+        ).first()
+        talk = session.get(Conversation, earlier) if earlier is not None else None
+        return talk if talk is not None and talk.status == "open" and talk.peer == inbound.peer else None
     return session.scalars(
         select(Conversation)
         .where(Conversation.channel == inbound.channel, Conversation.peer == inbound.peer)
@@ -226,35 +277,7 @@ def reply(session: Session, actor: Actor, conversation_id: int, text: str, now: 
     conversation is no longer waiting and its first response time is kept."""
     require(actor, "sales:write")
     talk = get_conversation(session, actor, conversation_id)
-    channel, to = reply_route(talk)
-    message = Message(
-        conversation_id=talk.id,
-        channel=talk.channel,
-        direction="out",
-        text=text,
-        author_id=actor.id if actor.is_user else None,
-        at=now,
-    )
-    session.add(message)
-    session.flush()
-    message.outbox_key = f"conversation-message:{message.id}"
-    subject = f"Re: {talk.subject}" if talk.subject else ""
-    campaigns.enqueue(
-        session,
-        [
-            campaigns.Draft(
-                key=message.outbox_key,
-                channel=channel,
-                to=to,
-                source=f"conversation:{talk.id}",
-                customer_id=talk.customer_id,
-                subject=subject,
-                text=text,
-                data={"conversation_id": talk.id},
-            )
-        ],
-        now,
-    )
+    message = _send(session, talk, text, now, author_id=actor.id if actor.is_user else None, data={})
     talk.first_reply_at = talk.first_reply_at or now
     talk.waiting_since, talk.sla_due_at, talk.escalated_at, talk.unread, talk.last_at = None, None, None, 0, now
     if talk.status == "closed":

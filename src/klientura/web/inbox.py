@@ -14,13 +14,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from klientura import auth, conversations, customers
 from klientura.audit import Actor
 from klientura.db import Session
-from klientura.deps import SessionDep, ShopDep
+from klientura.deps import DocumentsDep, SessionDep, ShopDep
 from klientura.kit.bounds import Id
 from klientura.kit.errors import KlienturaError
 from klientura.kit.i18n import N_
 from klientura.web import flash
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 from klientura.web.sales import assignable, build, user_names
+from klientura.web.sales_docs import download
 
 router = page_router(read="sales:read", write="sales:write")
 BOXES = {
@@ -149,6 +150,19 @@ def thread(conversation_id: Id, request: Request, session: SessionDep, actor: We
     except KlienturaError as exc:
         return render(request, "message.html", {"title": "", "message": explain(request, exc)}, actor=actor, status=404)
     return render(request, "conversations/_messages.html", context, actor=actor)
+
+
+# what a file a person sent may be served as; anything else (text/html from a stranger's mail) as bytes
+SAFE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"})
+
+
+@router.get("/inbox/{conversation_id}/messages/{message_id}/files/{index}")
+def message_file(
+    conversation_id: Id, message_id: Id, index: int, session: SessionDep, actor: WebActorDep, docs: DocumentsDep
+) -> Response:
+    """A file a message brought (an e-mail's attachment), as a download."""
+    name, mime, data = conversations.message_file(session, actor, docs.store, conversation_id, message_id, index)
+    return download(data, mime if mime in SAFE_TYPES else "application/octet-stream", name)
 
 
 @router.post("/inbox/{conversation_id}/read", openapi_extra={"x-permission": "sales:read"})  # reading is no change
