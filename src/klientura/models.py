@@ -38,6 +38,7 @@ from klientura.sales.models import (
     Task,
     TaskEvent,
 )
+from klientura.sales.routing_models import DayOff, Duty, RoutingRule
 from klientura.segments.models import Segment, SegmentMember, SegmentSize
 
 metadata = Base.metadata
@@ -60,12 +61,14 @@ __all__ = [
     "CustomerClv",
     "CustomerScore",
     "CustomerTag",
+    "DayOff",
     "Deal",
     "DealHistory",
     "DealLine",
     "DealOrder",
     "DismissedPair",
     "DuplicateSuggestion",
+    "Duty",
     "Event",
     "FieldValue",
     "Form",
@@ -98,6 +101,7 @@ __all__ = [
     "ReferralCode",
     "Return",
     "ReturnLine",
+    "RoutingRule",
     "SalesChannel",
     "SavedView",
     "ScoreSnapshot",

@@ -40,7 +40,8 @@ async def submit(data: LeadIn, request: Request) -> Response:
         require(actor, "sales:write")
 
         def action() -> tuple[int, LeadOutcome]:
-            return 201, sales.submit_request(session, actor, data, shop, repeat_days=settings.sales_repeat_days)
+            return 201, sales.submit_request(session, actor, data, shop, repeat_days=settings.sales_repeat_days,
+                                        roster=sales.roster_of(settings))  # fmt: skip
 
         return idempotency.run(request, session, actor, data, action)
 

@@ -70,6 +70,7 @@ def receive(
             ),
             shop,
             repeat_days=repeat_days,
+            roster=sales.Roster(sla.calendar) if sla is not None else None,
         )
         # the card is locked now: a first message of the same person sent alongside has opened its conversation
         talk = talk or _open_talk(session, inbound)

@@ -52,6 +52,15 @@ IMPORT_STAGE_UNKNOWN = code(
 )
 NO_PIPELINE = code("import.no_pipeline", N_("there is no pipeline yet: an administrator creates one first"))
 
+ROUTING_TEAM = code("routing.team_unknown", N_("team %(id)s does not exist"))
+DUTY_HOURS = code(
+    "duty.hours", N_("working hours are written like 'mon-fri 09:00-18:00; sat 10:00-15:00' (days: mon … sun)")
+)
+DUTY_FORBIDDEN = code(
+    "duty.forbidden", N_("a manager sets their own working time and days off, a head of sales their team's")
+)
+SELLER_NOT_FOUND = code("duty.seller_not_found", N_("user %(id)s does not sell (not a manager or a head of sales)"))
+
 
 class Fallback(Exception):
     """A fast path (:mod:`.fast_move`, :mod:`.fast_lead`) does not take this request; nothing was written, and the

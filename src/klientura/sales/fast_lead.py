@@ -24,6 +24,9 @@ from klientura.kit.shop import Shop
 from klientura.sales.errors import Fallback
 from klientura.sales.schemas import LeadIn, LeadOutcome
 
+# a routing rule in force: a new person's request is the ORM path's to route
+ROUTED = "SELECT 1 FROM lead_routing WHERE mode <> 'off' LIMIT 1"
+
 ROUTE = """
 WITH od AS (  -- the person's open deal: their own first, else one of a live company they are a contact of
     SELECT id, owner_id FROM (
@@ -115,6 +118,11 @@ async def fast_lead(
         card = await customers.card_for_request(conn, actor, prepared, source=data.channel, now=now)
         if card is None:
             raise Fallback
+        if card.owner_id is None:  # a new person's request may be routed to a manager on duty: the ORM's rule
+            async with conn.cursor() as cur:
+                await cur.execute(ROUTED, prepare=True)
+                if await cur.fetchone() is not None:
+                    raise Fallback
         params: dict[str, Any] = {
             "card": card.id,
             "card_owner": card.owner_id,

@@ -22,12 +22,16 @@ from klientura.sales.errors import LEAD_NEEDS_PERSON, LEAD_NOT_OPEN, OWNER_FORBI
 from klientura.sales.lead_access import get_lead
 from klientura.sales.models import Deal, Lead
 from klientura.sales.owners import owner_for
+from klientura.sales.routing import Roster, route
 from klientura.sales.schemas import ConvertIn, DealIn, LeadClose, LeadIn, LeadOutcome
 from klientura.sales.tasks import follow_up
 
 
-def submit_request(session: Session, actor: Actor, data: LeadIn, shop: Shop, *, repeat_days: int) -> LeadOutcome:
-    """Route one request by the repeat-request rule; what it became, with the ids."""
+def submit_request(
+    session: Session, actor: Actor, data: LeadIn, shop: Shop, *, repeat_days: int, roster: Roster | None = None
+) -> LeadOutcome:
+    """Route one request by the repeat-request rule; what it became, with the ids. A new person's request, nobody's
+    by that rule, goes to a manager on duty by the routing rule when ``roster`` (the shop's working time) is given."""
     require(actor, "sales:write")
     if data.customer_id is not None:
         customer_id, created = customers.get_customer(session, actor, data.customer_id).id, False
@@ -64,6 +68,16 @@ def submit_request(session: Session, actor: Actor, data: LeadIn, shop: Shop, *, 
     else:
         card_owner = customers.owner_of(session, customer_id)
         lead.owner_id = card_owner if card_owner is not None else owner_for(session, actor, None)
+        if (
+            lead.owner_id is None
+            and roster is not None
+            and (routed := route(session, roster, lead.source or data.channel, shop.now()))
+        ):
+            # a new person: the manager on duty whose turn it is takes the request and the card (to see whom
+            # they answer), as a head handing it over would
+            lead.owner_id = routed
+            router = Actor(type="system", id=None, name="routing", role="admin", scopes=frozenset({"*"}))
+            customers.update_customer(session, router, customer_id, customers.CustomerUpdate(owner_id=routed))
     session.add(lead)
     session.flush()
     task_id = None
