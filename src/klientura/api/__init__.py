@@ -26,6 +26,7 @@ from klientura.api import (
     privacy,
     sales,
     segments,
+    surveys,
     tasks,
     teams,
 )
@@ -61,6 +62,7 @@ def router() -> APIRouter:
         teams,
         conversations,
         forms,
+        surveys,
     ):
         api.include_router(module.router)
     api.include_router(pipelines.reasons_router)

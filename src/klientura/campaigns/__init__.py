@@ -13,7 +13,7 @@ from klientura.campaigns.hooks import check_signature as check_hook_signature
 from klientura.campaigns.hooks import rotate as rotate_hook
 from klientura.campaigns.keeping import erase_messages, forget_message_bodies, messages_to
 from klientura.campaigns.launch import Decision, Sending, decide, launch, preview
-from klientura.campaigns.links import SAMPLE, Links
+from klientura.campaigns.links import SAMPLE, SURVEYS, Links, survey_payload
 from klientura.campaigns.models import (
     SCENARIOS,
     Campaign,
@@ -84,6 +84,7 @@ __all__ = [
     "RECEIPT_NOT_JSON",
     "SAMPLE",
     "SCENARIOS",
+    "SURVEYS",
     "Campaign",
     "CampaignIn",
     "CampaignPage",
@@ -159,6 +160,7 @@ __all__ = [
     "statuses",
     "stop",
     "stop_global_control",
+    "survey_payload",
     "test_send",
     "tracked",
     "unsubscribe",

@@ -18,7 +18,7 @@ from klientura.campaigns.errors import NO_SCENARIO, NO_VARIANT, in_variant
 from klientura.campaigns.links import Links
 from klientura.campaigns.models import Campaign, OutboxMessage, Scenario
 from klientura.campaigns.outbox import outgoing
-from klientura.campaigns.templates import FIELDS, Compiled, Personal
+from klientura.campaigns.templates import FIELDS, LINKS, Compiled, Personal
 from klientura.campaigns.tracking import tracked
 from klientura.channels import OutgoingMessage
 from klientura.db import Session
@@ -55,7 +55,7 @@ class Content:
         """The fields the templates use, as JSON for the outbox row (the unsubscribe link is made when sent)."""
         out = {}
         for name in self.fields:
-            if name in FIELDS and name != "unsubscribe_url":
+            if name in FIELDS and name not in LINKS:
                 value = getattr(person, name)
                 out[name] = (
                     value.isoformat() if isinstance(value, date) else list(value) if isinstance(value, tuple) else value
@@ -69,7 +69,7 @@ class Content:
     ]:
         """:meth:`frozen` of :func:`~klientura.campaigns.templates.person`, made fast for a launch's million
         recipients: (first name, last name, full name, points standing, code) -> the fields the templates use."""
-        wanted = [n for n in FIELDS if n in self.fields and n != "unsubscribe_url"]
+        wanted = [n for n in FIELDS if n in self.fields and n not in LINKS]
         empty = Standing()
 
         def freeze(
@@ -106,11 +106,17 @@ class Content:
         channel: str,
         customer_id: int,
         links: Links,
+        about: str = "",
+        source: str = "",
     ) -> OutgoingMessage:
+        """``about`` and ``source``: what the survey links concern (an order) and what sent them."""
         if variant not in self.parts:
             raise ValidationFailed(NO_VARIANT, value=variant, allowed=", ".join(self.parts))
         unsubscribe = links.unsubscribe(customer_id, channel)
         values = {**Personal().__dict__, **fields, "unsubscribe_url": unsubscribe}
+        for kind in ("nps", "csat"):
+            if f"{kind}_url" in self.fields:
+                values[f"{kind}_url"] = links.survey(kind, customer_id, about, source)
         values["products"] = list(values.get("products") or ())
         if isinstance(values.get("points_expire_on"), str):
             values["points_expire_on"] = date.fromisoformat(values["points_expire_on"])
@@ -156,4 +162,6 @@ def compose(session: Session, message: OutboxMessage, links: Links, cache: dict[
         channel=message.channel,
         customer_id=message.customer_id,
         links=links,
+        about=str(data.get("trigger") or ""),
+        source=f"{source[0]}:{source[1]}",
     )

@@ -46,12 +46,31 @@ class Links:
     def unsubscribe(self, customer_id: int, channel: str) -> str:
         return f"{self.base_url.rstrip('/')}/u/{self.sign(f'{customer_id}:{channel}')}"
 
+    def survey(self, kind: str, customer_id: int, about: str = "", source: str = "") -> str:
+        """The personal link to a survey (``nps`` or ``csat``) about an order (``order:<id>``) or nothing, sent by
+        a scenario or a campaign (``source``): answered on a page without signing in."""
+        return f"{self.base_url.rstrip('/')}/survey/{self.sign(survey_payload(kind, customer_id, about, source))}"
+
+    def surveyed(self, token: str) -> tuple[str, int, str, str]:
+        """(kind, customer id, about, source) of a survey link's token."""
+        kind, cid, about, source = ([*self.read(token).split("|"), "", "", "", ""])[:4]
+        if kind not in SURVEYS or not cid.isdigit():
+            raise ValidationFailed(LINK_DAMAGED)
+        return kind, int(cid), about, source
+
     def unsubscriber(self, token: str) -> tuple[int, str]:
         """(customer id, channel) of an unsubscribe token."""
         cid, _, channel = self.read(token).partition(":")
         if not cid.isdigit() or not channel:
             raise ValidationFailed(LINK_DAMAGED)
         return int(cid), channel
+
+
+SURVEYS = ("nps", "csat")
+
+
+def survey_payload(kind: str, customer_id: int, about: str, source: str) -> str:
+    return f"{kind}|{customer_id}|{about}|{source}"
 
 
 SAMPLE = "sample"  # the unsubscribe token of a preview's or a test message's link: it unsubscribes nobody
@@ -64,3 +83,6 @@ class SampleLinks(Links):
 
     def unsubscribe(self, customer_id: int, channel: str) -> str:
         return f"{self.base_url.rstrip('/')}/u/{SAMPLE}"
+
+    def survey(self, kind: str, customer_id: int, about: str = "", source: str = "") -> str:
+        return f"{self.base_url.rstrip('/')}/survey/{SAMPLE}"

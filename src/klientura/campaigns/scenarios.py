@@ -228,6 +228,7 @@ def _fire_batch(
             due = send_at(due, zone_of(r.timezone, sending.timezone), scenario.quiet_from, scenario.quiet_until)
         data = {
             "scenario": scenario.key,
+            "trigger": t.key,  # what the message is about (an order to review: its survey links say so)
             "variant": d.variant,
             "locale": sending.locale,
             "currency": sending.currency,

@@ -7,7 +7,8 @@ to a million people). HTML templates escape what they insert; text and SMS templ
 Fields: ``first_name``, ``last_name``, ``name`` (first name, else the full name, else "клиент"), ``points``
 (usable now), ``points_expiring`` and ``points_expire_on`` (the soonest expiry date with points left and how many
 expire then), ``tier``, ``promo_code`` (the recipient's personal code, when the campaign issues one),
-``unsubscribe_url``, ``products`` (recommended from the customer's purchases: a list of ``sku``, ``name``,
+``unsubscribe_url``, ``nps_url`` and ``csat_url`` (the recipient's survey links: a review request's are about its
+order), ``products`` (recommended from the customer's purchases: a list of ``sku``, ``name``,
 ``price``). Filters: ``money``, ``number``, ``day`` (in the template's locale).
 """
 
@@ -51,10 +52,13 @@ class Personal:
     tier: str | None = None
     promo_code: str | None = None
     unsubscribe_url: str | None = None
+    nps_url: str | None = None  # the personal survey links (made when the message goes, like the unsubscribe link)
+    csat_url: str | None = None
     products: tuple[dict[str, Any], ...] = ()  # recommended: [{sku, name, price}], best first
 
 
 FIELDS = tuple(Personal.__dataclass_fields__)
+LINKS = frozenset({"unsubscribe_url", "nps_url", "csat_url"})  # made per message when it goes, never frozen
 
 
 def _money(value: Any, code: str | None, locale: str) -> str:
@@ -81,6 +85,8 @@ def check(source: str, *, html: bool = False) -> None:
             points_expire_on=date(2026, 1, 1),
             promo_code="CODE",
             unsubscribe_url="https://example.invalid/u",
+            nps_url="https://example.invalid/survey/nps",
+            csat_url="https://example.invalid/survey/csat",
             products=({"sku": "TEA-1", "name": "Чай", "price": "350.00"},),
         ),
         html=html,

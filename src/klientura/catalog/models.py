@@ -42,6 +42,7 @@ class Outlet(Base):
     name: Mapped[str] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(16), default="store")
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who answers for it (a detractor's task)
 
 
 class SalesChannel(Base):

@@ -37,6 +37,7 @@ class OutletIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     city: Name | None = None
     kind: str = Field(default="store", pattern="^(store|eshop|warehouse|kiosk)$")
+    manager_id: int | None = Field(default=None, ge=1, description="the user who answers for it (detractors' tasks)")
 
 
 class OutletRead(BaseModel):
@@ -47,3 +48,4 @@ class OutletRead(BaseModel):
     name: str
     city: str | None
     kind: str
+    manager_id: int | None = None

@@ -6,11 +6,16 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from klientura import auth
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.catalog.models import Category, Outlet, Product, SalesChannel
 from klientura.catalog.schemas import OutletIn, ProductIn
 from klientura.db import Session, in_chunks
+from klientura.kit.errors import ValidationFailed, code
+from klientura.kit.i18n import N_
+
+OUTLET_MANAGER = code("outlet.manager_unknown", N_("user %(id)s is not an active user"))
 
 
 def slug(text: str) -> str:
@@ -83,7 +88,9 @@ def upsert_outlet(session: Session, actor: Actor, data: OutletIn) -> Outlet:
     if outlet is None:
         outlet = Outlet(code=data.code)
         session.add(outlet)
-    outlet.name, outlet.city, outlet.kind = data.name, data.city, data.kind
+    if data.manager_id is not None and auth.get_user(session, data.manager_id) is None:
+        raise ValidationFailed(OUTLET_MANAGER, field="manager_id", id=data.manager_id)
+    outlet.name, outlet.city, outlet.kind, outlet.manager_id = data.name, data.city, data.kind, data.manager_id
     session.flush()
     record(session, actor, "outlet.upsert", "outlet", outlet.id, None, data.model_dump())
     return outlet
@@ -110,6 +117,20 @@ def ensure_channel(session: Session, code: str) -> SalesChannel:
         session.add(channel)
         session.flush()
     return channel
+
+
+def set_outlet_manager(session: Session, actor: Actor, outlet_id: int, user_id: int | None) -> Outlet:
+    """Who answers for the outlet (a detractor's answer about it becomes their task)."""
+    require(actor, "users:admin")
+    outlet = session.get(Outlet, outlet_id)
+    if outlet is None:
+        raise ValidationFailed(OUTLET_MANAGER, field="outlet_id", id=outlet_id)
+    if user_id is not None and auth.get_user(session, user_id) is None:
+        raise ValidationFailed(OUTLET_MANAGER, field="manager_id", id=user_id)
+    before, outlet.manager_id = outlet.manager_id, user_id
+    session.flush()
+    record(session, actor, "outlet.manager", "outlet", outlet.id, {"manager_id": before}, {"manager_id": user_id})
+    return outlet
 
 
 def list_outlets(session: Session) -> list[Outlet]:

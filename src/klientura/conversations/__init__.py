@@ -17,10 +17,10 @@ from klientura.conversations.forms import (
     timing_token,
 )
 from klientura.conversations.inbox import Box, Counts, assign, close, counts, inbox, mark_read
-from klientura.conversations.keeping import conversations_of, erase_conversations
+from klientura.conversations.keeping import conversations_of, erase_conversations, surveys_of
 from klientura.conversations.mail import Bounce, Mail, read_mail
 from klientura.conversations.mailbox import Place, mailbox_moved, mailbox_place, mailbox_polled, message_file, take_mail
-from klientura.conversations.models import Conversation, Form, Mailbox, Message
+from klientura.conversations.models import Conversation, Form, Mailbox, Message, SurveyAnswer
 from klientura.conversations.schemas import (
     AssignIn,
     ConversationPage,
@@ -42,6 +42,7 @@ from klientura.conversations.service import (
     reply_route,
 )
 from klientura.conversations.sla import Sla, escalate, sla_of, urgency
+from klientura.conversations.surveys import SCALE, Ask, ScoreRow, answer, ask, score_of, survey_report
 from klientura.conversations.telegram import read_update
 from klientura.conversations.timeline import timeline_entries
 from klientura.conversations.vk import read_event
@@ -52,7 +53,9 @@ __all__ = [
     "HONEYPOT",
     "HOOK_OFF",
     "HOOK_SECRET",
+    "SCALE",
     "TIMING",
+    "Ask",
     "AssignIn",
     "Bounce",
     "Box",
@@ -73,9 +76,13 @@ __all__ = [
     "MessageRead",
     "Place",
     "ReplyIn",
+    "ScoreRow",
     "Sent",
     "Sla",
     "Submitted",
+    "SurveyAnswer",
+    "answer",
+    "ask",
     "assign",
     "close",
     "conversations_of",
@@ -105,8 +112,11 @@ __all__ = [
     "record_call",
     "reply",
     "reply_route",
+    "score_of",
     "sla_of",
     "submit",
+    "survey_report",
+    "surveys_of",
     "take_mail",
     "timeline_entries",
     "timing_token",

@@ -25,3 +25,5 @@ ASSIGNEE_UNKNOWN = code(
 )
 CALL_INVALID = code("call.invalid", N_("the call's '%(field)s' is missing or not valid"))
 CONVERSATION_FILE_NOT_FOUND = code("conversation.file_not_found", N_("file %(id)s of this message not found"))
+SURVEY_SCORE = code("survey.score", N_("choose a score from %(low)s to %(high)s"))
+SURVEY_LINK = code("survey.link", N_("this survey link is not valid"))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select, update
 
-from klientura.conversations.models import Conversation, Message
+from klientura.conversations.models import Conversation, Message, SurveyAnswer
 from klientura.db import Session
 
 
@@ -15,14 +15,16 @@ def erase_conversations(session: Session, customer_ids: Sequence[int]) -> int:
     """Wipe the address, the subject and every message's text, attachments and data of these cards'
     conversations; how many conversations."""
     ids = list(session.scalars(select(Conversation.id).where(Conversation.customer_id.in_(customer_ids))))
-    if not ids:
-        return 0
     session.execute(
         update(Conversation).where(Conversation.id.in_(ids)).values(peer="erased", subject=None),
         execution_options={"synchronize_session": False},
     )
     session.execute(
         update(Message).where(Message.conversation_id.in_(ids)).values(text="", attachments=[], data={}),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(  # their survey comments go; the scores stay, as the outlet's figures
+        update(SurveyAnswer).where(SurveyAnswer.customer_id.in_(customer_ids)).values(comment=None),
         execution_options={"synchronize_session": False},
     )
     session.expire_all()
@@ -61,3 +63,15 @@ def conversations_of(session: Session, customer_ids: Sequence[int]) -> list[dict
         }
         for t in talks
     ]
+
+
+def surveys_of(session: Session, customer_ids: Sequence[int]) -> list[dict[str, object]]:
+    """The person's survey answers, for their data export."""
+    rows = session.scalars(
+        select(SurveyAnswer).where(SurveyAnswer.customer_id.in_(customer_ids)).order_by(SurveyAnswer.id)
+    )
+    return [
+        {"kind": a.kind, "score": a.score, "comment": a.comment, "order_id": a.order_id,
+         "answered_at": a.answered_at.isoformat()}
+        for a in rows
+    ]  # fmt: skip

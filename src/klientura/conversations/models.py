@@ -104,3 +104,27 @@ class Mailbox(Base):
     taken: Mapped[int] = mapped_column(default=0)  # messages that became requests or joined a conversation
     skipped: Mapped[int] = mapped_column(default=0)  # automatic answers, lists, bounces
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class SurveyAnswer(Base):
+    """A person's answer to a survey link (NPS 0–10 or CSAT 1–5, and a comment): one per link — answering again
+    changes it —, with the order, outlet and staff member it concerns, and the task a detractor's answer made."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (
+        Index("ix_survey_answers_at", "kind", "answered_at"),
+        Index("ix_survey_answers_customer", "customer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(key_string(200), unique=True)  # the link's: kind, person, order, sender
+    kind: Mapped[str] = mapped_column(String(8))  # nps | csat
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
+    staff: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(64), default="")  # scenario:feedback, campaign:12
+    score: Mapped[int]
+    comment: Mapped[str | None] = mapped_column(String(2000))
+    answered_at: Mapped[datetime]
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))

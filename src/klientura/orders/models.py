@@ -27,6 +27,7 @@ class Order(Base):
     external_id: Mapped[str] = mapped_column(key_string(128))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
+    staff: Mapped[str | None] = mapped_column(String(100))  # the seller or cashier, as the till names them
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("sales_channels.id"))
     placed_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="completed")

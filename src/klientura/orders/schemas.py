@@ -36,6 +36,7 @@ class OrderIn(BaseModel):
     customer_id: Id | None = None
     customer: CustomerIn | None = Field(default=None, description="identities to find or create the card")
     outlet: Name | None = Field(default=None, description="outlet code or name")
+    staff: str | None = Field(default=None, max_length=100, description="the seller or cashier (code or name)")
     channel: Code | None = None
     placed_at: Moment
     status: str = Field(default="completed", pattern="^(completed|cancelled|pending)$")
@@ -76,6 +77,7 @@ class OrderRead(BaseModel):
     external_id: str
     customer_id: int | None
     outlet_id: int | None
+    staff: str | None = None
     channel_id: int | None
     placed_at: datetime
     status: str

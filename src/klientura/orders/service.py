@@ -143,6 +143,7 @@ def _build(session: Session, data: OrderIn, customer_id: int | None, products: d
         external_id=data.external_id,
         customer_id=customer_id,
         outlet_id=ensure_outlet(session, data.outlet).id if data.outlet else None,
+        staff=" ".join(data.staff.split())[:100] or None if data.staff else None,
         channel_id=ensure_channel(session, data.channel).id if data.channel else None,
         placed_at=data.placed_at,
         status=data.status,

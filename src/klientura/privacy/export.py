@@ -49,6 +49,7 @@ def export_person(session: Session, actor: Actor, customer_id: int, at: datetime
         "loyalty": loyalty.account_view(session, actor, card.id, at) if can(actor, "loyalty:read") else None,
         "messages": campaigns.messages_to(session, cards),
         "conversations": conversations.conversations_of(session, cards),
+        "surveys": conversations.surveys_of(session, cards),
         "segments": [{"id": s.id, "name": s.name} for s in segments.segments_of(session, card.id)],
         "merges": [
             {"id": m.id, "survivor_id": m.survivor_id, "merged_id": m.merged_id, "at": m.merged_at.isoformat()}

@@ -36,6 +36,7 @@ from klientura.web import (
     sales_routing,
     scenarios,
     segments,
+    surveys,
     telephony,
 )
 from klientura.web.render import FormExpired, LoginRequired, PageForbidden, gettext_for, render
@@ -72,8 +73,10 @@ def mount(app: FastAPI) -> None:
         inbox,
         telephony,
         form_builder,
+        surveys,
     ):
         app.include_router(module.router, include_in_schema=False)
+    app.include_router(surveys.public, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> RedirectResponse:
