@@ -131,3 +131,24 @@ def test_a_shared_contact_falls_back_and_two_first_messages_make_one_conversatio
     rows = _rows(url, 5004)
     assert len(rows["talks"]) == 1 and len(rows["messages"]) == 4
     assert len({r["conversation_id"] for r in results}) == 1
+
+
+def test_with_the_bot_on_its_conversations_take_the_orm_path(served: dict[str, Any]) -> None:
+    from klientura.audit import SYSTEM
+    from klientura.conversations import bot as bots
+
+    client, url, calls = served["client"], served["url"], served["calls"]
+    _post(client, _update(500, 5005, "Старый разговор"))  # begun before the bot: people's, the fast path's
+    with _store(url) as s:
+        bots.set_bot(s, SYSTEM, "telegram", enabled=True, ask_phone=False, handover_words=[], handover_text="",
+                     phone_text="")  # fmt: skip
+        bots.add_rule(s, SYSTEM, "*", ["доставк"], "Доставляем за день")
+    _post(client, _update(501, 5005, "Про доставку"))
+    assert calls == {"fast": 2, "fell": 0}
+    _post(client, _update(502, 5006, "Про доставку"))  # a new conversation: the bot's
+    _post(client, _update(503, 5006, "А в выходные?"))  # no rule: handed over by the ORM path
+    _post(client, _update(504, 5006, "Жду ответа"))  # a person's now: the fast path again
+    assert calls == {"fast": 5, "fell": 2}
+    rows = _rows(url, 5006)
+    assert [m[:2] for m in rows["messages"]] == [("in", "Про доставку"), ("out", "Доставляем за день"),
+        ("in", "А в выходные?"), ("out", bots.HANDOVER_TEXT), ("in", "Жду ответа")]  # fmt: skip

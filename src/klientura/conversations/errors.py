@@ -27,3 +27,5 @@ CALL_INVALID = code("call.invalid", N_("the call's '%(field)s' is missing or not
 CONVERSATION_FILE_NOT_FOUND = code("conversation.file_not_found", N_("file %(id)s of this message not found"))
 SURVEY_SCORE = code("survey.score", N_("choose a score from %(low)s to %(high)s"))
 SURVEY_LINK = code("survey.link", N_("this survey link is not valid"))
+BOT_RULE_EMPTY = code("bot.rule_empty", N_("a rule needs at least one keyword and an answer"))
+BOT_RULE_NOT_FOUND = code("bot.rule_not_found", N_("bot rule %(id)s not found"))

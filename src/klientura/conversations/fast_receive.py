@@ -26,8 +26,10 @@ from klientura.kit.shop import Shop
 SEEN = """
 SELECT (SELECT conversation_id FROM conversation_messages WHERE channel = %(channel)s AND provider_id = %(pid)s),
        (SELECT id FROM conversation_messages WHERE channel = %(channel)s AND provider_id = %(pid)s),
-       (SELECT id FROM conversations WHERE channel = %(channel)s AND peer = %(peer)s AND status = 'open'
-        ORDER BY id DESC LIMIT 1)
+       t.id, t.bot_state, (SELECT enabled FROM bots WHERE channel = %(channel)s)
+FROM (SELECT 1) AS one
+LEFT JOIN LATERAL (SELECT id, bot_state FROM conversations WHERE channel = %(channel)s AND peer = %(peer)s
+                   AND status = 'open' ORDER BY id DESC LIMIT 1) AS t ON true
 """
 
 JOIN = """
@@ -89,9 +91,11 @@ async def fast_receive(
         await cur.execute(SEEN, params, prepare=True)
         found = await cur.fetchone()
         assert found is not None  # one row of three subqueries
-        seen_talk, seen_id, open_talk = found
+        seen_talk, seen_id, open_talk, bot_state, bot_on = found
         if seen_id is not None:
             return int(seen_talk), int(seen_id)
+        if bot_on and (open_talk is None or bot_state in ("bot", "asked")):  # the bot answers: the ORM path's
+            raise sales.Fallback
         if open_talk is not None:
             await cur.execute(JOIN, {**params, "talk": open_talk}, prepare=True)
             row = await cur.fetchone()

@@ -60,6 +60,7 @@ class Conversation(Base):
     first_reply_at: Mapped[datetime | None]
     sla_due_at: Mapped[datetime | None]  # when the first response to the waiting message is due (working time)
     escalated_at: Mapped[datetime | None]  # the late answer reported to the head of sales
+    bot_state: Mapped[str | None] = mapped_column(String(8))  # the bot talks: bot | human (handed over) | None
     last_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
@@ -128,3 +129,32 @@ class SurveyAnswer(Base):
     comment: Mapped[str | None] = mapped_column(String(2000))
     answered_at: Mapped[datetime]
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+
+
+class Bot(Base):
+    """The rule-based bot of a messenger channel: it answers by its rules' keywords, asks a person it does not know
+    by phone for their number, and hands the conversation over to a manager when asked or when it has no answer."""
+
+    __tablename__ = "bots"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)  # telegram | vk
+    enabled: Mapped[bool] = mapped_column(default=False)
+    ask_phone: Mapped[bool] = mapped_column(default=True)
+    handover_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    handover_text: Mapped[str] = mapped_column(String(1000), default="")
+    phone_text: Mapped[str] = mapped_column(String(1000), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200), default="system")
+
+
+class BotRule(Base):
+    """Keywords and the bot's answer to a message with any of them (a keyword matches the words it begins:
+    «доставк» matches «доставка», «доставку»); the first rule in order that matches answers."""
+
+    __tablename__ = "bot_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # telegram | vk | * (every bot)
+    position: Mapped[int] = mapped_column(default=0)
+    keywords: Mapped[list[str]] = mapped_column(JSON)
+    answer: Mapped[str] = mapped_column(String(4000))

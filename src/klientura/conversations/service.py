@@ -17,8 +17,9 @@ from sqlalchemy import or_, select
 from klientura import campaigns, customers, sales
 from klientura.audit import Actor, record
 from klientura.auth import owner_scope, require
+from klientura.conversations import bot as bots
 from klientura.conversations.errors import CONVERSATION_NO_CHANNEL, CONVERSATION_NOT_FOUND
-from klientura.conversations.models import Conversation, Message
+from klientura.conversations.models import Bot, Conversation, Message
 from klientura.conversations.schemas import Inbound, MessageRead
 from klientura.conversations.sla import Sla
 from klientura.db import Session
@@ -83,6 +84,7 @@ def receive(
             customer_id=outcome.customer_id,
             last_at=now,
             unread=0,
+            bot_state="bot" if bots.bot_of(session, inbound.channel) is not None else None,
         )
         session.add(talk)
     elif inbound.identities.get("phone"):  # a shared contact: the number joins the card when nobody else has it
@@ -110,9 +112,43 @@ def receive(
     )
     session.add(message)
     session.flush()
-    if away is not None:  # out of hours: the person is told when to expect an answer (the wait goes on)
+    if talk.bot_state in ("bot", "asked") and (bot := bots.bot_of(session, talk.channel)) is not None:
+        _bot_turn(session, shop, bot, talk, inbound, away, now, actor)
+    elif away is not None:  # out of hours: the person is told when to expect an answer (the wait goes on)
         _automatic(session, talk, away, now)
     return talk, message, outcome
+
+
+def _bot_turn(
+    session: Session,
+    shop: Shop,
+    bot: Bot,
+    talk: Conversation,
+    inbound: Inbound,
+    away: str | None,
+    now: datetime,
+    actor: Actor,
+) -> None:
+    """The bot answers: by a rule (nobody waits for a manager then), or hands over to a person (the wait starts;
+    out of hours its words say when the shop opens)."""
+    known = bots.has_phone(session, talk.customer_id)
+    step = bots.turn(session, bot, talk, inbound.text, region=shop.region, has_phone=known)
+    if step.phone is not None and not known:
+        _add_phone(session, actor, shop, talk.customer_id, step.phone)
+    if step.handover:
+        talk.bot_state = "human"
+        if talk.waiting_since is None:
+            talk.waiting_since = now
+        text = f"{step.text}\n\n{away}" if away else step.text
+    else:
+        talk.bot_state = "asked" if step.asked else talk.bot_state
+        talk.waiting_since, talk.sla_due_at = None, None
+        text = step.text
+    if text:
+        try:
+            _send(session, talk, text, now, author_id=None, data={"bot": True})
+        except KlienturaError:
+            return
 
 
 def _automatic(session: Session, talk: Conversation, text: str, now: datetime) -> None:

@@ -1,0 +1,40 @@
+"""The bot's page in Chromium (issue 19): an admin turns the Telegram bot on and adds a rule; a person's message
+about delivery is answered by it in the conversation, marked as the bot's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from klientura import conversations
+from klientura.conversations import Inbound
+from klientura.db import make_session_factory, session_scope
+from tests.factories import SHOP
+from tests.web.conftest import login, shot
+
+
+def test_an_admin_sets_up_the_bot(page: Any, live: dict[str, Any]) -> None:
+    base, url = live["base"], live["url"]
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/inbox")
+    page.click("#bot-settings")
+    page.check("#bot-telegram input[name=enabled]")
+    page.click("#bot-telegram button")
+    page.wait_for_selector("#bot-telegram .badge.launched")
+    page.fill("#rule-form input[name=keywords]", "доставк, привез")
+    page.fill("#rule-form textarea[name=answer]", "Доставляем за 1–2 дня")
+    page.click("#rule-form button")
+    page.wait_for_selector("#rules td:has-text('доставк, привез')")
+    page.fill("#rule-form input[name=keywords]", " , ")
+    page.fill("#rule-form textarea[name=answer]", "x")
+    page.click("#rule-form button")
+    page.wait_for_selector(".flash.error")
+    shot(page, "inbox-bot")
+    inbound = Inbound(channel="telegram", peer="9100", provider_id="bot-1", text="Когда привезёте?",
+                      identities={"telegram": "9100"}, lead_channel="message")  # fmt: skip
+    with session_scope(make_session_factory(url)) as s:
+        talk, _m, _o = conversations.receive(s, SHOP, inbound, repeat_days=180)
+        talk_id = talk.id
+    page.goto(f"{base}/inbox?box=all&c={talk_id}")
+    page.wait_for_selector("#messages li.out")
+    assert "Доставляем за 1–2 дня" in page.inner_text("#messages li.out")
+    assert "бот" in page.inner_text("#messages li.out") or "bot" in page.inner_text("#messages li.out")
