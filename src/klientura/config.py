@@ -88,7 +88,13 @@ class Settings(BaseSettings):
     sms_sender: str = ""
     public_url: str = ""  # how recipients and providers reach this server: required to send (links in messages)
     rate_limits: dict[str, float] = {}  # messages a second per channel and sender process, e.g. {"sms": 10}
-    channel_costs: dict[str, float] = {"email": 0.05, "sms": 3.0, "telegram": 0.0, "webhook": 0.0}  # per message
+    channel_costs: dict[str, float] = {
+        "email": 0.05,
+        "sms": 3.0,
+        "telegram": 0.0,
+        "webhook": 0.0,
+        "vk": 0.0,
+    }  # per message
     upload_dir: Path = DEFAULT_DATA_DIR / "uploads"
     files_dir: Path = DEFAULT_DATA_DIR / "files"  # files attached to deals and companies, quotes' PDFs
     max_attachment_mb: int = 20  # a file attached to a deal or a company, beyond it refused

@@ -24,11 +24,12 @@ def _audience(n: int, rng: random.Random) -> Audience:
         pick(0.8, lambda i: "Фамилия"),
         pick(0.2, lambda i: "Отч"),
         pick(0.3, lambda i: rng.choice(("Asia/Vladivostok", "Europe/Kaliningrad", "Mars/Base"))),
-        [rng.choice((None, None, "email", "sms", "telegram", "webhook", "pigeon")) for _ in range(n)],
+        [rng.choice((None, None, "email", "sms", "telegram", "webhook", "vk", "pigeon")) for _ in range(n)],
         {
             "email": pick(0.8, lambda i: f"c{i}@example.com"),
             "sms": pick(0.5, lambda i: f"+7916{i:07d}"),
             "telegram": pick(0.2, lambda i: str(1000 + i)),
+            "vk": pick(0.2, lambda i: str(50_000 + i)),
             "webhook": [str(c) for c in ids],
         },
         consent,
@@ -43,6 +44,7 @@ def _audience(n: int, rng: random.Random) -> Audience:
         ("email", 1, False),
         ("sms", 3, True),
         ("webhook", 2, False),
+        ("vk", 1, True),
         (None, 1, False),
     ],
 )

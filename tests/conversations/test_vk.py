@@ -105,3 +105,44 @@ def test_vk_refusals_are_read_as_retry_failed_or_gone(peer: Any, request: pytest
     assert (bad.status, bad.bounce) == ("failed", False)
     assert busy.status == "retry"
     assert state.forms[0]["random_id"] == str(vk_random_id("k-1"))
+
+
+def _permission(event_id: str, user: int, allowed: bool) -> dict[str, Any]:
+    kind = "message_allow" if allowed else "message_deny"
+    return {"type": kind, "event_id": event_id, "v": "5.199", "group_id": 1, "secret": SECRET,
+            "object": {"user_id": user, "key": "promo"}}  # fmt: skip
+
+
+def test_allowed_messages_are_a_consent_and_a_campaign_goes_by_vk(
+    hooked: TestClient, app_session: Session, peer: Any, request: pytest.FixtureRequest
+) -> None:
+    from klientura import campaigns
+    from klientura.audit import SYSTEM
+    from klientura.campaigns import OutboxMessage
+    from klientura.customers import Consent, Identity
+    from tests import factories
+
+    assert hooked.post("/hooks/vk", json=_permission("p1", 5151, True)).text == "ok"  # before ever writing
+    assert hooked.post("/hooks/vk", json=_permission("p2", 6161, False)).text == "ok"  # unknown and denies: nothing
+    app_session.expire_all()
+    (card,) = app_session.scalars(select(Identity.customer_id).where(Identity.kind == "vk")).all()
+    consent = app_session.scalars(select(Consent).where(Consent.customer_id == card)).one()
+    assert (consent.channel, consent.granted) == ("vk", True)
+    links = campaigns.Links("https://crm.example.ru", "s")
+    segment = factories.static_segment(app_session, [card], "VK")
+    c = campaigns.create_campaign(app_session, SYSTEM, {"name": "ВК", "channel": "vk", "segment_id": segment,
+                                  "holdout_share": 0, "variants": [{"name": "A", "text": "{{ name }}, новинки!"}]})  # fmt: skip
+    campaigns.launch(app_session, SYSTEM, c.id, utcnow(), campaigns.Sending(links, "Europe/Moscow", "ru", "RUB"))
+    app_session.commit()
+    (queued,) = app_session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{c.id}"))
+    assert (queued.channel, queued.to) == ("vk", "id5151")  # the card's VK identity
+    state, url = peer
+    state.script.append((200, {"response": 77}, {}))
+    channel = VkChannel(VkSettings(token="vk-token", base_url=url))
+    request.addfinalizer(channel.close)
+    assert worker.deliver(app_session, {"vk": channel}, lambda: utcnow() + timedelta(seconds=1),
+                          links=links)["sent"] == 1  # fmt: skip
+    assert state.forms[-1]["peer_id"] == "5151" and state.forms[-1]["message"] == "клиент, новинки!"
+    hooked.post("/hooks/vk", json=_permission("p3", 5151, False))  # they forbid it: withdrawn
+    app_session.expire_all()
+    assert app_session.scalars(select(Consent.granted).where(Consent.customer_id == card)).one() is False

@@ -269,7 +269,9 @@ def _plan(p: Plan, names: list[str], codes: int) -> dict[str, Any]:
     groups = np.bincount(p.grp, minlength=len(GROUPS))
     targets = p.grp == TARGET
     variants = np.bincount(p.variant[targets], minlength=len(names)) if targets.any() else np.zeros(len(names), int)
-    channels = np.bincount(p.channel[targets], minlength=len(CHANNELS)) if targets.any() else np.zeros(4, int)
+    channels = (
+        np.bincount(p.channel[targets], minlength=len(CHANNELS)) if targets.any() else np.zeros(len(CHANNELS), int)
+    )
     return {
         "audience": len(p.grp),
         **{g: int(groups[k]) for k, g in enumerate(GROUPS)},

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from klientura.kit.bounds import Amount, Name
+from klientura.kit.bounds import Amount, Id, Name
 
 
 class ProductIn(BaseModel):
@@ -37,7 +37,7 @@ class OutletIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     city: Name | None = None
     kind: str = Field(default="store", pattern="^(store|eshop|warehouse|kiosk)$")
-    manager_id: int | None = Field(default=None, ge=1, description="the user who answers for it (detractors' tasks)")
+    manager_id: Id | None = Field(default=None, description="the user who answers for it (detractors' tasks)")
 
 
 class OutletRead(BaseModel):

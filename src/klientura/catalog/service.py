@@ -84,12 +84,12 @@ def products_in(categories: Sequence[int]) -> Select[Any]:
 
 def upsert_outlet(session: Session, actor: Actor, data: OutletIn) -> Outlet:
     require(actor, "catalog:write")
+    if data.manager_id is not None and auth.get_user(session, data.manager_id) is None:
+        raise ValidationFailed(OUTLET_MANAGER, field="manager_id", id=data.manager_id)
     outlet = session.scalars(select(Outlet).where(Outlet.code == data.code)).first()
     if outlet is None:
         outlet = Outlet(code=data.code)
         session.add(outlet)
-    if data.manager_id is not None and auth.get_user(session, data.manager_id) is None:
-        raise ValidationFailed(OUTLET_MANAGER, field="manager_id", id=data.manager_id)
     outlet.name, outlet.city, outlet.kind, outlet.manager_id = data.name, data.city, data.kind, data.manager_id
     session.flush()
     record(session, actor, "outlet.upsert", "outlet", outlet.id, None, data.model_dump())

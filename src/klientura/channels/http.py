@@ -171,8 +171,10 @@ class VkChannel:
         self.client = client or httpx.Client(timeout=settings.timeout)
 
     def send(self, message: OutgoingMessage) -> DeliveryResult:
+        to = message.to[2:] if message.to.startswith("id") and message.to[2:].isdigit() else message.to
+        # a card's VK identity is kept as "id123" or a short name: a number is a dialogue, a name the person's page
         form = {
-            "peer_id": message.to,
+            **({"peer_id": to} if to.lstrip("-").isdigit() else {"domain": to}),
             "message": message.text,
             "random_id": str(vk_random_id(message.key)),
             "access_token": self.settings.token,

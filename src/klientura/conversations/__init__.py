@@ -45,7 +45,7 @@ from klientura.conversations.sla import Sla, escalate, sla_of, urgency
 from klientura.conversations.surveys import SCALE, Ask, ScoreRow, answer, ask, score_of, survey_report
 from klientura.conversations.telegram import read_update
 from klientura.conversations.timeline import timeline_entries
-from klientura.conversations.vk import read_event
+from klientura.conversations.vk import read_event, read_permission, vk_permission
 from klientura.sales import Fallback
 
 __all__ = [
@@ -106,6 +106,7 @@ __all__ = [
     "read_event",
     "read_generic",
     "read_mail",
+    "read_permission",
     "read_update",
     "read_zadarma",
     "receive",
@@ -121,5 +122,6 @@ __all__ = [
     "timeline_entries",
     "timing_token",
     "urgency",
+    "vk_permission",
     "zadarma_signature",
 ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from klientura import customers
 from klientura.conversations.schemas import Inbound
+from klientura.conversations.service import inbound_actor
+from klientura.db import Session
+from klientura.kit.shop import Shop
 
 
 def read_event(event: dict[str, Any]) -> Inbound | None:
@@ -49,3 +53,34 @@ def read_event(event: dict[str, Any]) -> Inbound | None:
         attachments=attachments,
         data={"message_id": message.get("id"), "group_id": event.get("group_id")},
     )
+
+
+def read_permission(event: dict[str, Any]) -> tuple[str, bool] | None:
+    """(the VK user id, allowed) of a ``message_allow`` (the person let the community write to them: consent to VK
+    messages, campaigns included) or ``message_deny`` event (withdrawn); None for any other event."""
+    kind, found = event.get("type"), event.get("object")
+    if kind not in ("message_allow", "message_deny") or not isinstance(found, dict):
+        return None
+    user = found.get("user_id")
+    if not isinstance(user, int) or user <= 0:
+        return None
+    return str(user), kind == "message_allow"
+
+
+def vk_permission(session: Session, shop: Shop, user_id: str, allowed: bool, event_id: str) -> int | None:
+    """Record the person's decision on their card — a new card for someone who allows messages before they ever
+    wrote (one card per person: their VK id) — as an explicit consent or withdrawal of the ``vk`` channel; the card."""
+    actor = inbound_actor("inbound:vk")
+    card = customers.find_by_identity(session, actor, "vk", user_id, shop.region)
+    if card is None:
+        if not allowed:
+            return None  # nobody we know withdrew: nothing to record
+        found = customers.resolve(session, actor, customers.prepare(customers.CustomerIn(vk=user_id), shop=shop,
+                                                                     source="vk"))  # fmt: skip
+        card_id = found.customer_id
+    else:
+        card_id = card.id
+    given = customers.Given(source=f"vk:{'message_allow' if allowed else 'message_deny'}:{event_id}"[:64],
+                            at=shop.now(), explicit=True, place="vk")  # fmt: skip
+    customers.set_consent(session, actor, card_id, "vk", allowed, given)
+    return card_id

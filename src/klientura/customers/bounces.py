@@ -15,7 +15,7 @@ from klientura.customers.models import Identity
 from klientura.customers.service import identity_for_write
 from klientura.db import Session
 
-KIND_OF_CHANNEL = {"email": "email", "sms": "phone", "telegram": "telegram"}
+KIND_OF_CHANNEL = {"email": "email", "sms": "phone", "telegram": "telegram", "vk": "vk"}
 
 
 def mark_bounced(session: Session, channel: str, address: str, reason: str, at: datetime) -> bool:

@@ -248,6 +248,15 @@ async def vk_hook(request: Request, session: SessionDep, shop: ShopDep) -> Respo
     sent = str(event.get("secret") or "")
     if not settings.vk_secret or not hmac.compare_digest(sent.encode(), settings.vk_secret.encode()):
         return problem(request, Unauthorized(conversations.HOOK_SECRET))
+    permission = conversations.read_permission(event)
+    if permission is not None:  # allowed or denied the community's messages: the card's consent to VK
+
+        def decide() -> None:
+            with session.begin_nested():
+                conversations.vk_permission(session, shop, *permission, str(event.get("event_id") or ""))
+
+        await anyio.to_thread.run_sync(decide)
+        return PlainTextResponse("ok")
     inbound = conversations.read_event(event)
     if inbound is None:
         log.info("vk: event %s of type %s dropped", event.get("event_id"), event.get("type"))
