@@ -327,6 +327,8 @@ ACCESS: dict[str, str] = {
     "GET /inbox/bot": "sales:read",
     "POST /inbox/bot/{channel}": "users:admin",
     "POST /inbox/bot-rules": "users:admin",
+    "POST /inbox/quick-replies": "users:admin",
+    "POST /inbox/quick-replies/{quick_id}/remove": "users:admin",
     "POST /inbox/bot-rules/{rule_id}/remove": "users:admin",
     "GET /survey/{token}": "public",
     "GET /api/v1/surveys/report": "analytics:read",

@@ -158,3 +158,27 @@ def test_a_header_with_a_line_break_is_never_sent(smtp: tuple[Sink, int], messag
     assert result.status == "failed" and "line break" in (result.error or "") and not result.bounce
     assert fine.ok and len(sink.received) == 1 and sink.envelopes[0].rcpt_tos == ["anna@example.com"]
     assert "Bcc" not in sink.received[0]
+
+
+def test_a_conversations_reply_threads_the_persons_mail_with_or_without_files() -> None:
+    """Its own Message-ID, In-Reply-To, References, Reply-To and Auto-Submitted, on both ways of building a message
+    (ours, and the email package's for attachments); a header with a line break is refused, never sent."""
+    channel = SmtpChannel(SmtpSettings(sender="noreply@shop.example"))
+    headers = {"In-Reply-To": "<q1@example.ru>", "References": "<q0@example.ru> <q1@example.ru>",
+               "Reply-To": "shop@example.test", "Auto-Submitted": "auto-replied", "Bcc": "spy@example.ru"}  # fmt: skip
+    plain = OutgoingMessage(key="conversation-message:1", to="a@example.ru", subject="Re: Счёт", text="Да",
+                            data={"message_id": "<conversation.1.1.x@example.test>", "headers": headers})  # fmt: skip
+    files = [{"name": "a.pdf", "type": "application/pdf", "content": "JVBERg=="}]
+    attached = OutgoingMessage(key="conversation-message:2", to="a@example.ru", subject="Re: Счёт", text="Да",
+                               data={"message_id": "<conversation.1.2.x@example.test>", "headers": headers,
+                                     "attachments": files})  # fmt: skip
+    for message in (plain, attached):
+        message_id, raw = channel.build(message)
+        mail = email.message_from_bytes(raw, policy=policy.default)
+        assert mail["Message-ID"] == message_id == message.data["message_id"]
+        assert (mail["In-Reply-To"], mail["References"]) == ("<q1@example.ru>", "<q0@example.ru> <q1@example.ru>")
+        assert (mail["Reply-To"], mail["Auto-Submitted"], mail["Bcc"]) == ("shop@example.test", "auto-replied", None)
+    assert [p.get_filename() for p in email.message_from_bytes(channel.build(attached)[1], policy=policy.default)
+            .iter_attachments()] == ["a.pdf"]  # fmt: skip
+    broken = OutgoingMessage(key="k", to="a@example.ru", text="x", data={"headers": {"References": "<a>\r\nBcc: x"}})
+    assert channel.send(broken).status == "failed"

@@ -38,3 +38,29 @@ def test_an_admin_sets_up_the_bot(page: Any, live: dict[str, Any]) -> None:
     page.wait_for_selector("#messages li.out")
     assert "Доставляем за 1–2 дня" in page.inner_text("#messages li.out")
     assert "бот" in page.inner_text("#messages li.out") or "bot" in page.inner_text("#messages li.out")
+
+
+def test_a_quick_reply_and_a_file_in_the_answer(page: Any, live: dict[str, Any], tmp_path: Any) -> None:
+    base, url = live["base"], live["url"]
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/inbox/bot")
+    page.fill("#quick-form input[name=title]", "Доставка")
+    page.fill("#quick-form textarea[name=text]", "{{ name }}, доставим завтра с 10 до 18.")
+    page.click("#quick-form button")
+    page.wait_for_selector("#quick td:has-text('Доставка')")
+    inbound = Inbound(channel="telegram", peer="9200", provider_id="quick-1", text="Когда доставка?",
+                      identities={"telegram": "9200", "first_name": "Вера"}, lead_channel="message")  # fmt: skip
+    with session_scope(make_session_factory(url)) as s:
+        talk, _m, _o = conversations.receive(s, SHOP, inbound, repeat_days=180)
+        talk_id = talk.id
+    page.goto(f"{base}/inbox?box=all&c={talk_id}")
+    page.wait_for_selector("select.quick-replies")
+    page.select_option("select.quick-replies", label="Доставка")
+    assert page.input_value("#reply-text") == "Вера, доставим завтра с 10 до 18."
+    sheet = tmp_path / "прайс.pdf"
+    sheet.write_bytes(b"%PDF-1.4 price")
+    page.set_input_files("#reply-form input[type=file]", str(sheet))
+    page.click("#reply-form button")
+    page.wait_for_selector("#messages li.out a[download]")  # (the bot, still on from the test before, spoke first)
+    assert "прайс.pdf" in page.inner_text("#messages li.out:has(a[download])")
+    shot(page, "inbox-quick-reply")

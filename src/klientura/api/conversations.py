@@ -9,7 +9,7 @@ from fastapi import Query
 
 from klientura import conversations
 from klientura.conversations import AssignIn, ConversationPage, ConversationRead, MessageRead, ReplyIn
-from klientura.deps import ActorDep, SessionDep, ShopDep, new_router
+from klientura.deps import ActorDep, DocumentsDep, SessionDep, ShopDep, new_router
 from klientura.kit.bounds import Cursor, Id
 
 router = new_router(read="sales:read", write="sales:write", prefix="/conversations", tags=["conversations"])
@@ -53,8 +53,12 @@ def messages(
     response_model=MessageRead,
     summary="Reply: through the channel the conversation came by, via the outbox",
 )
-def send(conversation_id: Id, data: ReplyIn, session: SessionDep, actor: ActorDep, shop: ShopDep) -> MessageRead:
-    message = conversations.reply(session, actor, conversation_id, data.text, shop.now())
+def send(
+    conversation_id: Id, data: ReplyIn, session: SessionDep, actor: ActorDep, shop: ShopDep, docs: DocumentsDep
+) -> MessageRead:
+    files = [(f.name, f.type, conversations.decoded(f.content)) for f in data.attachments]
+    message = conversations.reply(session, actor, conversation_id, data.text, shop.now(), files=files,
+                                  store=docs.store)  # fmt: skip
     return MessageRead.model_validate(message).model_copy(update={"delivery": "queued"})
 
 

@@ -11,6 +11,7 @@ the moment between the provider's answer and the commit of its status).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -115,12 +116,33 @@ class TelegramChannel:
         self.client = client or httpx.Client(timeout=settings.timeout)
 
     def send(self, message: OutgoingMessage) -> DeliveryResult:
-        payload: dict[str, Any] = {"chat_id": message.to, "text": message.html or message.text}
-        if message.html:
-            payload["parse_mode"] = "HTML"
-        url = f"{self.settings.base_url.rstrip('/')}/bot{self.settings.token}/sendMessage"
+        """The text, then each attached file by ``sendDocument`` (its caption the text when that is short: then one
+        message in all)."""
+        files = [f for f in message.data.get("attachments") or () if isinstance(f, dict)]
+        text = message.html or message.text
+        captioned = bool(files) and len(text) <= 1024
+        if not captioned:
+            payload: dict[str, Any] = {"chat_id": message.to, "text": text}
+            if message.html:
+                payload["parse_mode"] = "HTML"
+            result = self._call("sendMessage", json=payload)
+            if result.status != "sent" or not files:
+                return result
+        for n, item in enumerate(files):
+            form = {"chat_id": message.to}
+            if captioned and n == 0:
+                form |= {"caption": text, **({"parse_mode": "HTML"} if message.html else {})}
+            document = (str(item.get("name") or "file"), base64.b64decode(str(item.get("content") or "")),
+                        str(item.get("type") or "application/octet-stream"))  # fmt: skip
+            result = self._call("sendDocument", data=form, files={"document": document})
+            if result.status != "sent":
+                return result
+        return result
+
+    def _call(self, method: str, **request: Any) -> DeliveryResult:
+        url = f"{self.settings.base_url.rstrip('/')}/bot{self.settings.token}/{method}"
         try:
-            response = self.client.post(url, json=payload)
+            response = self.client.post(url, **request)
         except httpx.HTTPError as exc:
             return DeliveryResult("retry", error=f"Telegram: {type(exc).__name__}")  # the URL holds the token
         body = _json(response)
@@ -173,27 +195,64 @@ class VkChannel:
     def send(self, message: OutgoingMessage) -> DeliveryResult:
         to = message.to[2:] if message.to.startswith("id") and message.to[2:].isdigit() else message.to
         # a card's VK identity is kept as "id123" or a short name: a number is a dialogue, a name the person's page
+        whom = {"peer_id": to} if to.lstrip("-").isdigit() else {"domain": to}
+        attached = []
+        for item in message.data.get("attachments") or ():  # each file uploaded as the dialogue's document first
+            done = self._document(to, item) if isinstance(item, dict) and "peer_id" in whom else None
+            if isinstance(done, DeliveryResult):
+                return done
+            if done:
+                attached.append(done)
         form = {
-            **({"peer_id": to} if to.lstrip("-").isdigit() else {"domain": to}),
+            **whom,
             "message": message.text,
             "random_id": str(vk_random_id(message.key)),
-            "access_token": self.settings.token,
-            "v": self.settings.version,
+            **({"attachment": ",".join(attached)} if attached else {}),
         }
-        url = f"{self.settings.base_url.rstrip('/')}/method/messages.send"
+        result, body = self._method("messages.send", form)
+        return result or DeliveryResult("sent", provider_id=str(body["response"]))
+
+    def _method(self, name: str, form: dict[str, str]) -> tuple[DeliveryResult | None, dict[str, Any]]:
+        """A VK API method's answer (None and the body when it worked; else what to do)."""
+        url = f"{self.settings.base_url.rstrip('/')}/method/{name}"
         try:
-            response = self.client.post(url, data=form)
+            response = self.client.post(url, data={**form, "access_token": self.settings.token,
+                                                   "v": self.settings.version})  # fmt: skip
         except httpx.HTTPError as exc:
-            return DeliveryResult("retry", error=f"VK: {type(exc).__name__}")
+            return DeliveryResult("retry", error=f"VK: {type(exc).__name__}"), {}
         body = _json(response)
         if response.status_code == 200 and "response" in body:
-            return DeliveryResult("sent", provider_id=str(body["response"]))
+            return None, body
         found = body.get("error")
         error: dict[str, Any] = found if isinstance(found, dict) else {}
         code, said = error.get("error_code"), str(error.get("error_msg", ""))[:300]
         if response.status_code >= 500 or response.status_code == 429 or code in VK_RETRY:
-            return DeliveryResult("retry", error=f"VK {code}: {said}")
-        return DeliveryResult("failed", error=f"VK {code}: {said}", bounce=code in VK_GONE)
+            return DeliveryResult("retry", error=f"VK {code}: {said}"), body
+        return DeliveryResult("failed", error=f"VK {code}: {said}", bounce=code in VK_GONE), body
+
+    def _document(self, peer: str, item: dict[str, Any]) -> str | DeliveryResult:
+        """A file uploaded for the dialogue (docs.getMessagesUploadServer, the upload, docs.save): its
+        ``doc<owner>_<id>`` for messages.send, or what went wrong."""
+        failed, server = self._method("docs.getMessagesUploadServer", {"type": "doc", "peer_id": peer})
+        if failed:
+            return failed
+        upload = str((server.get("response") or {}).get("upload_url") or "")
+        name = str(item.get("name") or "file")
+        content = base64.b64decode(str(item.get("content") or ""))
+        try:
+            sent = self.client.post(
+                upload, files={"file": (name, content, str(item.get("type") or "application/octet-stream"))}
+            )
+        except httpx.HTTPError as exc:
+            return DeliveryResult("retry", error=f"VK upload: {type(exc).__name__}")
+        token = _json(sent).get("file")
+        if sent.status_code != 200 or not token:
+            return DeliveryResult("retry", error=f"VK upload {sent.status_code}")
+        failed, saved = self._method("docs.save", {"file": str(token), "title": name[:128]})
+        if failed:
+            return failed
+        doc = (saved.get("response") or {}).get("doc") or {}
+        return f"doc{doc.get('owner_id')}_{doc.get('id')}"
 
     def close(self) -> None:
         self.client.close()

@@ -1,6 +1,7 @@
 """Conversations: every request from a form, a messenger, a mailbox or a call lands on the person's one card and in
 their conversation over that channel, reaches a manager, and is answered through the channel it came by."""
 
+from klientura.conversations.bot import quick_replies
 from klientura.conversations.calls import Call, read_generic, read_zadarma, record_call, zadarma_signature
 from klientura.conversations.errors import HOOK_OFF, HOOK_SECRET
 from klientura.conversations.fast_receive import fast_receive
@@ -34,6 +35,8 @@ from klientura.conversations.schemas import (
     Submitted,
 )
 from klientura.conversations.service import (
+    MAX_FILES_MB,
+    decoded,
     get_conversation,
     list_conversations,
     messages_of,
@@ -53,6 +56,7 @@ __all__ = [
     "HONEYPOT",
     "HOOK_OFF",
     "HOOK_SECRET",
+    "MAX_FILES_MB",
     "SCALE",
     "TIMING",
     "Ask",
@@ -88,6 +92,7 @@ __all__ = [
     "conversations_of",
     "counts",
     "create_form",
+    "decoded",
     "erase_conversations",
     "escalate",
     "fast_receive",
@@ -103,6 +108,7 @@ __all__ = [
     "mark_read",
     "message_file",
     "messages_of",
+    "quick_replies",
     "read_event",
     "read_generic",
     "read_mail",

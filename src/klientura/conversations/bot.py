@@ -16,8 +16,8 @@ from sqlalchemy import delete, select
 from klientura import customers
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.conversations.errors import BOT_RULE_EMPTY, BOT_RULE_NOT_FOUND
-from klientura.conversations.models import Bot, BotRule, Conversation
+from klientura.conversations.errors import BOT_RULE_EMPTY, BOT_RULE_NOT_FOUND, QUICK_EMPTY, QUICK_NOT_FOUND
+from klientura.conversations.models import Bot, BotRule, Conversation, QuickReply
 from klientura.db import Session, utcnow
 from klientura.kit.errors import NotFound, ValidationFailed
 
@@ -145,3 +145,37 @@ def remove_rule(session: Session, actor: Actor, rule_id: int) -> None:
         raise NotFound(BOT_RULE_NOT_FOUND, id=rule_id)
     session.execute(delete(BotRule).where(BotRule.id == rule_id))
     record(session, actor, "bot.rule_remove", "bot_rule", rule_id, None, None)
+
+
+# quick replies: ready answers for the reply box
+
+
+def quick_replies(session: Session, actor: Actor, first_name: str | None = None) -> list[tuple[int, str, str]]:
+    """(id, title, text) of the ready answers, ``{{ name }}`` filled with ``first_name`` (or left out)."""
+    require(actor, "sales:read")
+    rows = session.scalars(select(QuickReply).order_by(QuickReply.title, QuickReply.id))
+    return [(q.id, q.title, _named(q.text, first_name)) for q in rows]
+
+
+def _named(text: str, first_name: str | None) -> str:
+    filled = re.sub(r"\{\{\s*name\s*\}\}", first_name or "", text)
+    return re.sub(r"^\s*,\s*", "", filled) if not first_name else filled  # "{{ name }}, добрый день" → "добрый день"
+
+
+def add_quick_reply(session: Session, actor: Actor, title: str, text: str) -> QuickReply:
+    require(actor, "users:admin")
+    if not title.strip() or not text.strip():
+        raise ValidationFailed(QUICK_EMPTY, field="title" if not title.strip() else "text")
+    row = QuickReply(title=" ".join(title.split())[:100], text=text.strip()[:4000], created_by=actor.name[:200])
+    session.add(row)
+    session.flush()
+    record(session, actor, "quick_reply.add", "quick_reply", row.id, None, {"title": row.title})
+    return row
+
+
+def remove_quick_reply(session: Session, actor: Actor, quick_id: int) -> None:
+    require(actor, "users:admin")
+    if session.get(QuickReply, quick_id) is None:
+        raise NotFound(QUICK_NOT_FOUND, id=quick_id)
+    session.execute(delete(QuickReply).where(QuickReply.id == quick_id))
+    record(session, actor, "quick_reply.remove", "quick_reply", quick_id, None, None)

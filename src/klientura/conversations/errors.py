@@ -29,3 +29,7 @@ SURVEY_SCORE = code("survey.score", N_("choose a score from %(low)s to %(high)s"
 SURVEY_LINK = code("survey.link", N_("this survey link is not valid"))
 BOT_RULE_EMPTY = code("bot.rule_empty", N_("a rule needs at least one keyword and an answer"))
 BOT_RULE_NOT_FOUND = code("bot.rule_not_found", N_("bot rule %(id)s not found"))
+REPLY_FILES = code("conversation.files", N_("an answer takes at most %(files)s files and %(limit)s MB in all"))
+QUICK_EMPTY = code("quick_reply.empty", N_("a quick reply needs a title and a text"))
+QUICK_NOT_FOUND = code("quick_reply.not_found", N_("quick reply %(id)s not found"))
+REPLY_FILE_BASE64 = code("conversation.file_base64", N_("a file's content must be base64"))

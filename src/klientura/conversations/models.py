@@ -158,3 +158,15 @@ class BotRule(Base):
     position: Mapped[int] = mapped_column(default=0)
     keywords: Mapped[list[str]] = mapped_column(JSON)
     answer: Mapped[str] = mapped_column(String(4000))
+
+
+class QuickReply(Base):
+    """A ready answer managers pick in the reply box (``{{ name }}`` becomes the person's first name)."""
+
+    __tablename__ = "quick_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(String(4000))
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

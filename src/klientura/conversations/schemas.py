@@ -135,10 +135,19 @@ class AssignIn(BaseModel):
     assignee_id: int | None = Field(ge=1, le=2**31 - 1, description="a user who sells; null: back to the unassigned")
 
 
+class FileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    type: str = Field(default="application/octet-stream", max_length=100, pattern=r"^[\w.+-]+/[\w.+-]+$")
+    content: str = Field(min_length=1, max_length=14_000_000, description="the file's bytes, base64")
+
+
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=4000)
+    attachments: list[FileIn] = Field(default_factory=list, max_length=5, description="at most 10 MB in all")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ nothing; the provider's next retry finds the first)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,17 +20,39 @@ from klientura import campaigns, customers, sales
 from klientura.audit import Actor, record
 from klientura.auth import owner_scope, require
 from klientura.conversations import bot as bots
-from klientura.conversations.errors import CONVERSATION_NO_CHANNEL, CONVERSATION_NOT_FOUND
+from klientura.conversations.errors import (
+    CONVERSATION_NO_CHANNEL,
+    CONVERSATION_NOT_FOUND,
+    REPLY_FILE_BASE64,
+    REPLY_FILES,
+)
 from klientura.conversations.models import Bot, Conversation, Message
 from klientura.conversations.schemas import Inbound, MessageRead
 from klientura.conversations.sla import Sla
 from klientura.db import Session
-from klientura.kit.errors import KlienturaError, NotFound, ValidationFailed
+from klientura.kit.errors import KlienturaError, NotFound, TooLarge, ValidationFailed
 from klientura.kit.pagination import decode_cursor, encode_cursor
 from klientura.kit.shop import Shop
+from klientura.kit.storage import FileStore
 
 # how a reply reaches the person, by the conversation's channel (a form's: the address or number it gave)
 REPLY_CHANNELS = {"telegram": "telegram", "email": "email", "vk": "vk"}
+
+
+MAX_FILES, MAX_FILES_MB = 5, 10
+
+
+def decoded(content: str) -> bytes:
+    """A file's base64 as the API sends it; a refusal naming the field when it is not base64."""
+    try:
+        return base64.b64decode(content, validate=True)
+    except ValueError:
+        raise ValidationFailed(REPLY_FILE_BASE64, field="attachments") from None
+
+
+def _file_name(name: str) -> str:
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(c for c in base if c.isprintable()).strip()[:200] or "file"
 
 
 def inbound_actor(name: str) -> Actor:
@@ -159,18 +183,33 @@ def _automatic(session: Session, talk: Conversation, text: str, now: datetime) -
 
 
 def _send(
-    session: Session, talk: Conversation, text: str, now: datetime, *, author_id: int | None, data: dict[str, Any]
+    session: Session,
+    talk: Conversation,
+    text: str,
+    now: datetime,
+    *,
+    author_id: int | None,
+    data: dict[str, Any],
+    files: Sequence[tuple[str, str, bytes]] = (),
+    store: FileStore | None = None,
 ) -> Message:
     """An outbound message of the conversation, queued in the outbox to the channel and address it came by. An
     e-mail answers the thread: ``In-Reply-To`` and ``References`` name the person's last message, ``Reply-To``
     the mailbox it came to, and our own ``Message-ID`` (kept as the message's) threads their answer to it."""
     channel, to = reply_route(talk)
+    kept = [
+        {"kind": "file", "name": name, "mime": mime, "size": len(blob),
+         **({"file_key": store.put(blob)} if store is not None else {})}
+        for name, mime, blob in files
+    ]  # fmt: skip
     message = Message(conversation_id=talk.id, channel=talk.channel, direction="out", text=text,
-                      attachments=[], data=data, author_id=author_id, at=now)  # fmt: skip
+                      attachments=kept, data=data, author_id=author_id, at=now)  # fmt: skip
     session.add(message)
     session.flush()
     message.outbox_key = f"conversation-message:{message.id}"
     extra: dict[str, Any] = {"conversation_id": talk.id}
+    if files:  # what the channel sends along (an e-mail's attachments, a Telegram or VK document)
+        extra["attachments"] = [{"name": n, "type": m, "content": base64.b64encode(b).decode()} for n, m, b in files]
     subject = talk.subject or ""
     if subject and not subject.lower().startswith(("re:", "на:")):
         subject = f"Re: {subject}"
@@ -309,12 +348,26 @@ def reply_route(talk: Conversation) -> tuple[str, str]:
     raise ValidationFailed(CONVERSATION_NO_CHANNEL, channel=talk.channel)
 
 
-def reply(session: Session, actor: Actor, conversation_id: int, text: str, now: datetime) -> Message:
-    """A manager's answer, queued in the outbox in this transaction to go back the way the person came; the
+def reply(
+    session: Session,
+    actor: Actor,
+    conversation_id: int,
+    text: str,
+    now: datetime,
+    *,
+    files: Sequence[tuple[str, str, bytes]] = (),
+    store: FileStore | None = None,
+) -> Message:
+    """A manager's answer, queued in the outbox in this transaction to go back the way the person came (with
+    ``files``: (name, type, bytes), at most 5 and 10 MB in all, kept in ``store`` for the thread); the
     conversation is no longer waiting and its first response time is kept."""
     require(actor, "sales:write")
     talk = get_conversation(session, actor, conversation_id)
-    message = _send(session, talk, text, now, author_id=actor.id if actor.is_user else None, data={})
+    files = [(_file_name(n), m or "application/octet-stream", b) for n, m, b in files if b]
+    if len(files) > MAX_FILES or sum(len(b) for _n, _m, b in files) > MAX_FILES_MB * 2**20:
+        raise TooLarge(REPLY_FILES, field="files", files=MAX_FILES, limit=MAX_FILES_MB)
+    message = _send(session, talk, text, now, author_id=actor.id if actor.is_user else None, data={}, files=files,
+                    store=store)  # fmt: skip
     talk.first_reply_at = talk.first_reply_at or now
     talk.waiting_since, talk.sla_due_at, talk.escalated_at, talk.unread, talk.last_at = None, None, None, 0, now
     if talk.status == "closed":

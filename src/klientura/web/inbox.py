@@ -6,9 +6,9 @@ opening a conversation marks it read by a POST, never by the GET that shows it."
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from klientura import auth, conversations, customers
@@ -78,6 +78,7 @@ def _thread(session: Session, actor: Actor, conversation_id: int) -> dict[str, A
         "card": card,
         "identities": [(i.kind, i.raw or i.value) for i in card.identities] if card else [],
         "can_reply": _replyable(talk),
+        "quick": conversations.quick_replies(session, actor, card.first_name if card else None),
         "reply_by": REPLY_BY.get(_reply_channel(talk), ""),
         "users": user_names(session),
         "channels": CHANNELS,
@@ -185,14 +186,18 @@ def reply(
     session: SessionDep,
     actor: WebActorDep,
     shop: ShopDep,
+    docs: DocumentsDep,
     text: str = Form(""),
     box: str = Form(""),
+    files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     _ = gettext_for(request)
+    limit = conversations.MAX_FILES_MB * 2**20
 
     def work() -> tuple[str, str]:
         data = build(conversations.ReplyIn, text=text.strip())
-        conversations.reply(session, actor, conversation_id, data.text, shop.now())
+        sent = [(f.filename or "file", f.content_type or "", f.file.read(limit + 1)) for f in files or () if f.filename]
+        conversations.reply(session, actor, conversation_id, data.text, shop.now(), files=sent, store=docs.store)
         return _back(conversation_id, box), _("The answer is on its way")
 
     if request.headers.get("hx-request") and text.strip():  # the thread again, with the answer in it

@@ -29,6 +29,7 @@ def bot_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLR
         "nav": "inbox",
         "bots": bots.bots(session, actor),
         "rules": bots.bot_rules(session, actor),
+        "quick": bots.quick_replies(session, actor, "{{ name }}"),
         "defaults": {"words": ", ".join(bots.HANDOVER_WORDS), "handover": bots.HANDOVER_TEXT, "phone": bots.PHONE_TEXT},
         "flash": message,
         "flash_kind": kind,
@@ -88,3 +89,31 @@ def remove_rule(rule_id: Id, request: Request, session: SessionDep, actor: WebAc
         return "/inbox/bot#rules", _("Rule removed")
 
     return perform(request, session, work, "/inbox/bot#rules")
+
+
+@router.post("/inbox/quick-replies")
+def add_quick(
+    request: Request,
+    session: SessionDep,
+    actor: WebActorDep,
+    title: Annotated[str, Form(max_length=100)],
+    text: Annotated[str, Form(max_length=4000)],
+) -> RedirectResponse:
+    _ = gettext_for(request)
+
+    def work() -> tuple[str, str]:
+        bots.add_quick_reply(session, actor, title, text)
+        return "/inbox/bot#quick", _("Quick reply added")
+
+    return perform(request, session, work, "/inbox/bot#quick")
+
+
+@router.post("/inbox/quick-replies/{quick_id}/remove")
+def remove_quick(quick_id: Id, request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
+    _ = gettext_for(request)
+
+    def work() -> tuple[str, str]:
+        bots.remove_quick_reply(session, actor, quick_id)
+        return "/inbox/bot#quick", _("Quick reply removed")
+
+    return perform(request, session, work, "/inbox/bot#quick")

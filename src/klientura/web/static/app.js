@@ -10,3 +10,18 @@
     true
   );
 })();
+
+(function () {
+  // a quick reply picked in the reply box fills the answer (its text, never markup), ready to edit and send
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select.quick-replies")) return;
+    var option = select.options[select.selectedIndex];
+    var area = document.getElementById(select.getAttribute("data-fills"));
+    if (area && option && option.value) {
+      area.value = option.getAttribute("data-text") || "";
+      area.focus();
+    }
+    select.selectedIndex = 0;
+  });
+})();
