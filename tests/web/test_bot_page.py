@@ -28,6 +28,11 @@ def test_an_admin_sets_up_the_bot(page: Any, live: dict[str, Any]) -> None:
     page.fill("#rule-form textarea[name=answer]", "x")
     page.click("#rule-form button")
     page.wait_for_selector(".flash.error")
+    page.fill("#account-form input[name=name]", "Казань")
+    page.fill("#account-form input[name=token]", "777:kazan")
+    page.click("#account-form button")
+    page.wait_for_selector("#accounts td:has-text('Казань')")
+    assert "/hooks/bots/telegram/" in page.inner_text("#accounts")
     shot(page, "inbox-bot")
     inbound = Inbound(channel="telegram", peer="9100", provider_id="bot-1", text="Когда привезёте?",
                       identities={"telegram": "9100"}, lead_channel="message")  # fmt: skip

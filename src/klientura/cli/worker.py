@@ -98,6 +98,10 @@ def send(
         configured = channels.from_settings(settings)
     except KlienturaError as exc:
         fail(exc, settings)
+    factory = make_session_factory(settings.database_url)
+    with factory() as session:  # the bots and communities configured in the UI answer their own conversations
+        configured |= jobs.account_channels(session, settings)
+    factory.kw["bind"].dispose()
     if not configured:
         fail(
             "no channel is configured: set KLIENTURA_SMTP_HOST, KLIENTURA_WEBHOOK_URL, KLIENTURA_TELEGRAM_TOKEN, KLIENTURA_VK_TOKEN "
@@ -134,6 +138,11 @@ def send(
                         if any(counts.values()):
                             console.print(f"scenario {key}: " + ", ".join(f"{g} {n}" for g, n in counts.items()))
                     last_triggers = now
+                    for key, added in jobs.account_channels(session, settings).items():  # added in the UI since
+                        if key not in configured:
+                            configured[key] = added
+                        else:
+                            added.close()
                     reminded = jobs.remind(session, configured, now, public_url=settings.public_url, zone=shop.zone)
                     if any(reminded.values()):
                         console.print("task reminders: " + ", ".join(f"{g} {n}" for g, n in reminded.items()))

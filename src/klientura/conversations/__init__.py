@@ -1,6 +1,15 @@
 """Conversations: every request from a form, a messenger, a mailbox or a call lands on the person's one card and in
 their conversation over that channel, reaches a manager, and is answered through the channel it came by."""
 
+from klientura.conversations.accounts import (
+    account_channels,
+    accounts,
+    add_account,
+    hook_account,
+    hook_confirmation,
+    of_account,
+    set_account_enabled,
+)
 from klientura.conversations.bot import quick_replies
 from klientura.conversations.calls import Call, read_generic, read_zadarma, record_call, zadarma_signature
 from klientura.conversations.errors import HOOK_OFF, HOOK_SECRET
@@ -21,7 +30,7 @@ from klientura.conversations.inbox import Box, Counts, assign, close, counts, in
 from klientura.conversations.keeping import conversations_of, erase_conversations, surveys_of
 from klientura.conversations.mail import Bounce, Mail, read_mail
 from klientura.conversations.mailbox import Place, mailbox_moved, mailbox_place, mailbox_polled, message_file, take_mail
-from klientura.conversations.models import Conversation, Form, Mailbox, Message, SurveyAnswer
+from klientura.conversations.models import ChannelAccount, Conversation, Form, Mailbox, Message, SurveyAnswer
 from klientura.conversations.schemas import (
     AssignIn,
     ConversationPage,
@@ -64,6 +73,7 @@ __all__ = [
     "Bounce",
     "Box",
     "Call",
+    "ChannelAccount",
     "Conversation",
     "ConversationPage",
     "ConversationRead",
@@ -85,6 +95,9 @@ __all__ = [
     "Sla",
     "Submitted",
     "SurveyAnswer",
+    "account_channels",
+    "accounts",
+    "add_account",
     "answer",
     "ask",
     "assign",
@@ -98,6 +111,8 @@ __all__ = [
     "fast_receive",
     "form_by_key",
     "get_conversation",
+    "hook_account",
+    "hook_confirmation",
     "inbox",
     "is_bot",
     "list_conversations",
@@ -108,6 +123,7 @@ __all__ = [
     "mark_read",
     "message_file",
     "messages_of",
+    "of_account",
     "quick_replies",
     "read_event",
     "read_generic",
@@ -120,6 +136,7 @@ __all__ = [
     "reply",
     "reply_route",
     "score_of",
+    "set_account_enabled",
     "sla_of",
     "submit",
     "survey_report",

@@ -33,3 +33,8 @@ REPLY_FILES = code("conversation.files", N_("an answer takes at most %(files)s f
 QUICK_EMPTY = code("quick_reply.empty", N_("a quick reply needs a title and a text"))
 QUICK_NOT_FOUND = code("quick_reply.not_found", N_("quick reply %(id)s not found"))
 REPLY_FILE_BASE64 = code("conversation.file_base64", N_("a file's content must be base64"))
+ACCOUNT_FIELDS = code(
+    "channel_account.fields",
+    N_("a bot needs a name and its token; a VK community also its secret key and confirmation"),
+)
+ACCOUNT_NOT_FOUND = code("channel_account.not_found", N_("bot or community %(id)s not found"))

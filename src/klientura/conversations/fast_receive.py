@@ -111,7 +111,7 @@ async def fast_receive(
     actor = inbound_actor(f"inbound:{inbound.channel}")
     try:
         async with conn.transaction():
-            outcome = await sales.fast_lead(conn, actor, data, shop=shop, repeat_days=repeat_days)
+            outcome = await sales.fast_lead(conn, actor, data, shop=shop, repeat_days=repeat_days, within=True)
             async with conn.cursor() as cur:
                 more = {"lead": outcome.lead_id, "deal": outcome.deal_id, "owner": outcome.owner_id}
                 await cur.execute(OPEN, {**params, **more, "card": outcome.customer_id}, prepare=True)

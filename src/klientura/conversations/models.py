@@ -170,3 +170,22 @@ class QuickReply(Base):
     text: Mapped[str] = mapped_column(String(4000))
     created_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChannelAccount(Base):
+    """Another Telegram bot or VK community of the shop (the settings give the first of each): its token, the
+    secret its webhook (``/hooks/bots/telegram/<id>``, ``/hooks/bots/vk/<id>``) must carry, VK's confirmation string.
+    Its conversations' ``peer`` is ``<id>:<chat>``, so a person writing to two bots has two conversations on one
+    card, each answered by the bot it came to."""
+
+    __tablename__ = "channel_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # telegram | vk
+    name: Mapped[str] = mapped_column(String(200))
+    token: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(200))
+    confirmation: Mapped[str | None] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

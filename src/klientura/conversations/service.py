@@ -20,6 +20,7 @@ from klientura import campaigns, customers, sales
 from klientura.audit import Actor, record
 from klientura.auth import owner_scope, require
 from klientura.conversations import bot as bots
+from klientura.conversations.accounts import account_route
 from klientura.conversations.errors import (
     CONVERSATION_NO_CHANNEL,
     CONVERSATION_NOT_FOUND,
@@ -338,7 +339,9 @@ def messages_of(
 
 
 def reply_route(talk: Conversation) -> tuple[str, str]:
-    """The outbox channel and address a reply to this conversation goes by."""
+    """The outbox channel and address a reply to this conversation goes by (a configured bot's own)."""
+    if (own := account_route(talk.channel, talk.peer)) is not None:
+        return own
     if talk.channel in REPLY_CHANNELS:
         return REPLY_CHANNELS[talk.channel], talk.peer
     if talk.channel == "form" and "@" in talk.peer:

@@ -12,6 +12,7 @@ answered.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
 
@@ -102,8 +103,11 @@ async def fast_lead(
     shop: Shop,
     repeat_days: int,
     idem: tuple[str, str] | None = None,
+    within: bool = False,
 ) -> LeadOutcome:
-    """``idem`` is the request's Idempotency-Key and digest (:func:`klientura.api.idempotency.key_of`)."""
+    """``idem`` is the request's Idempotency-Key and digest (:func:`klientura.api.idempotency.key_of`).
+    ``within``: the caller's transaction is open and holds this work (no savepoint: two round trips fewer); a
+    Fallback then leaves the caller to roll it back."""
     require(actor, "sales:write")
     if actor.type not in ("api_key", "system") or owner_scope(actor) is not None:
         raise Fallback
@@ -114,7 +118,7 @@ async def fast_lead(
     except KlienturaError as exc:  # the ORM path words the refusal
         raise Fallback from exc
     now = shop.now()
-    async with conn.transaction():
+    async with contextlib.nullcontext() if within else conn.transaction():
         card = await customers.card_for_request(conn, actor, prepared, source=data.channel, now=now)
         if card is None:
             raise Fallback

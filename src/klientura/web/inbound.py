@@ -182,6 +182,11 @@ async def telegram_hook(request: Request, session: SessionDep, shop: ShopDep) ->
     sent = request.headers.get("x-telegram-bot-api-secret-token", "")
     if not hmac.compare_digest(sent.encode(), expected.encode()):
         return problem(request, Unauthorized(conversations.HOOK_SECRET))
+    return await telegram_update(request, session, shop, None)
+
+
+async def telegram_update(request: Request, session: Session, shop: Shop, account: int | None) -> Response:
+    """A Telegram update whose secret was checked: to the first bot's conversations, or ``account``'s."""
     try:
         update = json.loads(await request.body())
     except ValueError:
@@ -191,6 +196,8 @@ async def telegram_hook(request: Request, session: SessionDep, shop: ShopDep) ->
     if inbound is None:
         log.info("telegram: update %s is not a person's message, dropped", str(update)[:200])
         return JSONResponse({"ok": True})
+    if account is not None:
+        inbound = conversations.of_account(inbound, account)
     landed = await land(request, session, shop, inbound)
     if landed is None:
         return JSONResponse({"ok": True})
@@ -248,6 +255,13 @@ async def vk_hook(request: Request, session: SessionDep, shop: ShopDep) -> Respo
     sent = str(event.get("secret") or "")
     if not settings.vk_secret or not hmac.compare_digest(sent.encode(), settings.vk_secret.encode()):
         return problem(request, Unauthorized(conversations.HOOK_SECRET))
+    return await vk_event(request, session, shop, event, None)
+
+
+async def vk_event(
+    request: Request, session: Session, shop: Shop, event: dict[str, Any], account: int | None
+) -> Response:
+    """A VK event whose secret was checked: to the first community's conversations, or ``account``'s."""
     permission = conversations.read_permission(event)
     if permission is not None:  # allowed or denied the community's messages: the card's consent to VK
 
@@ -261,5 +275,5 @@ async def vk_hook(request: Request, session: SessionDep, shop: ShopDep) -> Respo
     if inbound is None:
         log.info("vk: event %s of type %s dropped", event.get("event_id"), event.get("type"))
         return PlainTextResponse("ok")
-    await land(request, session, shop, inbound)
+    await land(request, session, shop, inbound if account is None else conversations.of_account(inbound, account))
     return PlainTextResponse("ok")

@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from klientura import conversations
+from klientura.auth import can
 from klientura.conversations import bot as bots
-from klientura.deps import SessionDep
+from klientura.deps import SessionDep, SettingsDep
 from klientura.kit.bounds import Id
 from klientura.web import flash
 from klientura.web.render import WebActorDep, gettext_for, page_router, render
@@ -23,9 +25,11 @@ def _list(text: str) -> list[str]:
 
 
 @router.get("/inbox/bot", response_class=HTMLResponse)
-def bot_page(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
+def bot_page(request: Request, session: SessionDep, actor: WebActorDep, settings: SettingsDep) -> HTMLResponse:
     message, kind = flash.pop(request)
     context = {
+        "accounts": conversations.accounts(session, actor) if can(actor, "users:admin") else [],
+        "public_url": (settings.public_url or str(request.base_url)).rstrip("/"),
         "nav": "inbox",
         "bots": bots.bots(session, actor),
         "rules": bots.bot_rules(session, actor),
@@ -117,3 +121,41 @@ def remove_quick(quick_id: Id, request: Request, session: SessionDep, actor: Web
         return "/inbox/bot#quick", _("Quick reply removed")
 
     return perform(request, session, work, "/inbox/bot#quick")
+
+
+@router.post("/inbox/accounts")
+def add_account(
+    request: Request,
+    session: SessionDep,
+    actor: WebActorDep,
+    kind: Annotated[str, Form(max_length=16)],
+    name: Annotated[str, Form(max_length=200)],
+    token: Annotated[str, Form(max_length=500)],
+    secret: Annotated[str, Form(max_length=200)] = "",
+    confirmation: Annotated[str, Form(max_length=100)] = "",
+) -> RedirectResponse:
+    _ = gettext_for(request)
+
+    def work() -> tuple[str, str]:
+        conversations.add_account(session, actor, kind, name, token, secret=secret or None,
+                                  confirmation=confirmation or None)  # fmt: skip
+        return "/inbox/bot#accounts", _("Added: now point its webhook at the address shown")
+
+    return perform(request, session, work, "/inbox/bot#accounts")
+
+
+@router.post("/inbox/accounts/{account_id}/enabled")
+def account_enabled(
+    account_id: Id,
+    request: Request,
+    session: SessionDep,
+    actor: WebActorDep,
+    enabled: Annotated[str, Form(max_length=4)] = "",
+) -> RedirectResponse:
+    _ = gettext_for(request)
+
+    def work() -> tuple[str, str]:
+        conversations.set_account_enabled(session, actor, account_id, bool(enabled))
+        return "/inbox/bot#accounts", _("Saved")
+
+    return perform(request, session, work, "/inbox/bot#accounts")
