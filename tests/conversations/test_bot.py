@@ -91,3 +91,20 @@ def test_keywords_and_settings(session: Session) -> None:
     with pytest.raises(KlienturaError) as empty:
         bots.add_rule(session, SYSTEM, "*", ["  ", "!!"], "Ответ")
     assert empty.value.code.key == "bot.rule_empty"
+
+
+def test_a_head_sees_who_wrote_in_an_unassigned_conversation(session: Session) -> None:
+    from klientura import customers
+    from klientura.auth import create_user
+    from klientura.conversations import inbox, people_of
+
+    head = create_user(session, SYSTEM, "head@t.local", "Head", "head", "password123")
+    inbound = Inbound(channel="telegram", peer="8101", provider_id="h1", text="Здравствуйте",
+                      identities={"telegram": "8101", "first_name": "Нина", "last_name": "Белова"},
+                      lead_channel="message")  # fmt: skip
+    receive(session, SHOP, inbound, repeat_days=180, sla=None)
+    actor = Actor(type="user", id=head.id, name="head", role="head", scopes=frozenset(SCOPES))
+    talks = inbox(session, actor, "unassigned")
+    assert len(talks) == 1 and talks[0].assignee_id is None
+    assert customers.names_of(session, actor, [talks[0].customer_id]) == {}  # the card is nobody's yet
+    assert people_of(session, actor, talks) == {talks[0].customer_id: "Белова Нина"}

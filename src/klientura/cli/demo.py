@@ -17,7 +17,7 @@ from klientura.cli.serving import serve
 from klientura.config import DEFAULT_DATA_DIR, Settings
 from klientura.customers import count_customers
 from klientura.db import SessionFactory, factory_for, session_scope
-from klientura.demo import DEMO_PASSWORD, HEADS, USERS, build, inbox, marketing_history, wholesale
+from klientura.demo import DEMO_PASSWORD, HEADS, USERS, build, feedback, inbox, marketing_history, wholesale
 from klientura.kit.shop import Shop
 from klientura.kit.storage import DiskStore
 from klientura.migrations import upgrade
@@ -88,9 +88,13 @@ def _build(
             sold = wholesale(session, end=shop.today(), seed=seed, deals=deals, docs=docs, shop=shop)
         with session_scope(factory) as session:
             talks = inbox(session, random.Random(seed + 19), shop, conversations.sla_of(settings))
+        with session_scope(factory) as session:
+            links = campaigns.Links((settings.public_url or "http://127.0.0.1:8000").rstrip("/"), settings.key("links"))
+            surveyed = feedback(session, random.Random(seed + 23), shop, links)
         console.print(
-            f"inbox: {talks['conversations']:,} requests by Telegram, VK, the site's form and phone, "
-            f"{talks['answered']:,} answered ({talks['closed']:,} closed), the rest waiting"
+            f"inbox: {talks['conversations']:,} requests by Telegram, VK, the site's form, e-mail and phone, "
+            f"{talks['answered']:,} answered ({talks['closed']:,} closed), the rest waiting; "
+            f"{surveyed:,} NPS answers after purchases (/surveys)"
         )
         console.print(
             f"wholesale department: 3 pipelines, 15 managers in 3 teams, {sold['companies']:,} companies, "

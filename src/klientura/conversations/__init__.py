@@ -26,7 +26,7 @@ from klientura.conversations.forms import (
     submit,
     timing_token,
 )
-from klientura.conversations.inbox import Box, Counts, assign, close, counts, inbox, mark_read
+from klientura.conversations.inbox import Box, Counts, assign, close, counts, inbox, mark_read, people_of
 from klientura.conversations.keeping import conversations_of, erase_conversations, surveys_of
 from klientura.conversations.mail import Bounce, Mail, read_mail
 from klientura.conversations.mailbox import Place, mailbox_moved, mailbox_place, mailbox_polled, message_file, take_mail
@@ -124,6 +124,7 @@ __all__ = [
     "message_file",
     "messages_of",
     "of_account",
+    "people_of",
     "quick_replies",
     "read_event",
     "read_generic",

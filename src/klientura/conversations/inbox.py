@@ -103,3 +103,15 @@ def mark_read(session: Session, actor: Actor, conversation_id: int) -> Conversat
     talk.unread = 0
     session.flush()
     return talk
+
+
+def people_of(session: Session, actor: Actor, talks: list[Conversation]) -> dict[int, str]:
+    """The names of the people in these conversations (which the actor sees): a head handing out the unassigned
+    sees who wrote, though the card is nobody's yet (its contacts stay on the card, for its owner)."""
+    require(actor, "sales:read")
+    names: dict[int, str] = {}
+    for cid in sorted({t.customer_id for t in talks}):
+        card = customers.card_of(session, cid)
+        if card is not None and card.full_name:
+            names[cid] = card.full_name
+    return names

@@ -6,6 +6,7 @@ from datetime import date
 from klientura.auth import user_by_email
 from klientura.db import Session
 from klientura.demo.build import DEMO_PASSWORD, USERS, DemoSummary, build
+from klientura.demo.feedback import feedback
 from klientura.demo.inbox import inbox
 from klientura.demo.marketing import history as marketing_history
 from klientura.demo.wholesale import HEADS, build_department, fix_sequences
@@ -21,6 +22,7 @@ __all__ = [
     "DemoSummary",
     "build",
     "build_department",
+    "feedback",
     "fix_sequences",
     "inbox",
     "marketing_history",

@@ -1,6 +1,7 @@
-"""The demo's inbox: two weeks of requests by Telegram, VK, the site's form and the phone — from people already in
-the base (they land on their cards) and from new ones — routed by the repeat-request rule, most answered by the
-managers through the channel they came by, some closed, the latest still waiting (a few past their time)."""
+"""The demo's inbox: two weeks of requests by Telegram, VK, the site's form, e-mail and the phone — from people
+already in the base (they land on their cards) and from new ones — routed by the repeat-request rule, most answered
+by the managers through the channel they came by, some closed, the latest still waiting (a few past their time);
+the Telegram bot on with a few rules (it answers what they cover and hands the rest over), quick replies ready."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from klientura import conversations, customers
 from klientura.audit import SYSTEM
 from klientura.auth import User, actor_for_user, get_user
 from klientura.campaigns import OutboxMessage
+from klientura.conversations import bot as bots
 from klientura.db import Session
 from klientura.demo.names import FEMALE, MALE, SURNAMES_M, female_surname
 from klientura.kit.clock import fixed_clock
@@ -44,6 +46,40 @@ def _person(rng: random.Random) -> dict[str, str]:
     return {"first_name": first, "last_name": female_surname(last) if female else last}
 
 
+_LATIN = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", ("a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k",
+                 "l", "m", "n", "o", "p", "r", "s", "t", "u", "f", "h", "c", "ch", "sh", "sch", "", "y", "", "e", "yu",
+                 "ya"), strict=True))  # fmt: skip
+
+
+def _latin(name: str) -> str:
+    return "".join(_LATIN.get(c, c) for c in name.lower()) or "client"
+
+
+RULES = [
+    (
+        ["доставк", "привез"],
+        "Доставляем по всей России за 3–5 дней, по Москве — на следующий день. Бесплатно от 3 000 ₽.",
+    ),
+    (["часы работы", "когда открыт", "до скольки"], "Магазины открыты каждый день с 10:00 до 21:00."),
+    (["оплат", "счёт", "счет"], "Можно оплатить картой на сайте, по СБП или по счёту для юрлиц."),
+]
+QUICK = [
+    ("Приветствие", "{{ name }}, здравствуйте! Спасибо, что написали — сейчас всё узнаю."),
+    ("Прайс", "{{ name }}, отправил прайс — посмотрите, пожалуйста, и напишите, что заинтересовало."),
+    ("Доставка", "Доставим завтра с 10 до 18; курьер позвонит за час."),
+]
+
+
+def _bot(session: Session) -> None:
+    """The Telegram bot on, with a few rules; the managers' quick replies."""
+    bots.set_bot(session, SYSTEM, "telegram", enabled=True, ask_phone=True, handover_words=[], handover_text="",
+                 phone_text="")  # fmt: skip
+    for keywords, answer in RULES:
+        bots.add_rule(session, SYSTEM, "*", keywords, answer)
+    for title, text in QUICK:
+        bots.add_quick_reply(session, SYSTEM, title, text)
+
+
 def _shop(shop: Shop, at: datetime) -> Shop:
     return Shop(shop.region, shop.timezone, shop.currency, fixed_clock(at))
 
@@ -64,13 +100,14 @@ def inbox(
     managers = list(session.scalars(select(User.id).where(User.role == "manager", User.is_active).order_by(User.id)))
     demo_manager = session.scalar(select(User.id).where(User.email == "manager@klientura.local"))
     made = {"conversations": 0, "answered": 0, "closed": 0}
+    _bot(session)
     for n in range(count):
         at = (
             now - timedelta(minutes=rng.randint(5, 14 * 24 * 60))
             if n < count - 12
             else now - timedelta(minutes=rng.randint(2, 90))
         )
-        channel = rng.choices(("telegram", "vk", "form", "call"), weights=(40, 20, 25, 15))[0]
+        channel = rng.choices(("telegram", "vk", "form", "call", "email"), weights=(36, 18, 22, 14, 10))[0]
         text = rng.choice(ASKS)
         person = _person(rng)
         if channel == "telegram":
@@ -81,6 +118,12 @@ def inbox(
             user = str(500_000 + rng.randint(1, count * 2))
             inbound = conversations.Inbound(channel="vk", peer=user, provider_id=f"demo-{n}", text=text,
                                             identities={"vk": user, **person}, lead_channel="message")  # fmt: skip
+        elif channel == "email":
+            address = f"{_latin(person['first_name'])}.{n}@example.ru"
+            inbound = conversations.Inbound(channel="email", peer=address, provider_id=f"<demo-{n}@example.ru>",
+                                            text=text, identities={"email": address, **person}, lead_channel="email",
+                                            subject=text[:60], data={"mailbox": "shop@klientura.local",
+                                                                     "message_id": f"<demo-{n}@example.ru>"})  # fmt: skip
         else:
             kind, value = (
                 rng.choice(known)

@@ -62,7 +62,7 @@ def _listing(
         "rows": rows,
         "counts": conversations.counts(session, actor, now),
         "urgency": {c.id: conversations.urgency(c, now, sla) for c in rows},
-        "names": customers.names_of(session, actor, [c.customer_id for c in rows]),
+        "names": conversations.people_of(session, actor, rows),
     }
 
 
@@ -76,6 +76,7 @@ def _thread(session: Session, actor: Actor, conversation_id: int) -> dict[str, A
         "talk": talk,
         "messages": conversations.messages_of(session, actor, talk.id, limit=500),
         "card": card,
+        "person": conversations.people_of(session, actor, [talk]).get(talk.customer_id),
         "identities": [(i.kind, i.raw or i.value) for i in card.identities] if card else [],
         "can_reply": _replyable(talk),
         "quick": conversations.quick_replies(session, actor, card.first_name if card else None),
