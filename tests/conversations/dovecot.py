@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,13 +98,12 @@ service anvil {{
 """
 
 
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[Dovecot]:
+@contextmanager
+def running_dovecot() -> Iterator[Dovecot]:
+    """Dovecot started on a free loopback port with a folder of its own, stopped and removed after."""
     binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
     if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("dovecot is not installed: `make services` installs Debian's dovecot-imapd")
-        pytest.skip("dovecot is not installed (make services installs it)")
+        raise FileNotFoundError("dovecot is not installed: `make services` installs Debian's dovecot-imapd")
     # not under pytest's own temporary folder: it is private to its user, and Dovecot's processes run as Dovecot's
     root = Path(tempfile.mkdtemp(prefix="klientura-dovecot-"))
     root.chmod(0o755)
@@ -125,7 +125,7 @@ def dovecot() -> Iterator[Dovecot]:
             except (OSError, imaplib.IMAP4.error):
                 time.sleep(0.05)
         else:
-            pytest.fail(f"Dovecot did not start: {(root / 'dovecot.log').read_text()[-2000:]}")
+            raise RuntimeError(f"Dovecot did not start: {(root / 'dovecot.log').read_text()[-2000:]}")
         yield Dovecot(port=port, root=root)
     finally:
         pid = int((root / "run" / "master.pid").read_text().strip())
@@ -137,3 +137,13 @@ def dovecot() -> Iterator[Dovecot]:
                 break
             time.sleep(0.05)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
+        if os.environ.get("CI"):
+            pytest.fail("dovecot is not installed: `make services` installs Debian's dovecot-imapd")
+        pytest.skip("dovecot is not installed (make services installs it)")
+    with running_dovecot() as server:
+        yield server

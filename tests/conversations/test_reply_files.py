@@ -118,3 +118,12 @@ def test_too_many_or_broken_files_are_refused(hooked: TestClient, app_session: S
     assert broken.status_code == 422 and broken.json()["code"] == "conversation.file_base64"
     app_session.expire_all()
     assert app_session.scalar(select(func.count()).select_from(Message)) == before
+
+
+def test_files_cannot_go_by_sms(hooked: TestClient) -> None:
+    form = hooked.post("/api/v1/forms", json={"name": "Звонок"}).json()
+    got = hooked.post(f"/f/{form['key']}", json={"phone": "+79160001122", "comment": "Перезвоните"},
+                      headers={"Accept": "application/json"}).json()  # fmt: skip
+    refused = hooked.post(f"/api/v1/conversations/{got['conversation_id']}/messages",
+                          json={"text": "Прайс", "attachments": [PDF]})  # fmt: skip
+    assert refused.status_code == 422 and refused.json()["code"] == "conversation.no_files"

@@ -38,3 +38,4 @@ ACCOUNT_FIELDS = code(
     N_("a bot needs a name and its token; a VK community also its secret key and confirmation"),
 )
 ACCOUNT_NOT_FOUND = code("channel_account.not_found", N_("bot or community %(id)s not found"))
+REPLY_NO_FILES = code("conversation.no_files", N_("files cannot be sent by %(channel)s: answer in words or by e-mail"))

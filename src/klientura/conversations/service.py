@@ -26,6 +26,7 @@ from klientura.conversations.errors import (
     CONVERSATION_NOT_FOUND,
     REPLY_FILE_BASE64,
     REPLY_FILES,
+    REPLY_NO_FILES,
 )
 from klientura.conversations.models import Bot, Conversation, Message
 from klientura.conversations.schemas import Inbound, MessageRead
@@ -369,6 +370,8 @@ def reply(
     files = [(_file_name(n), m or "application/octet-stream", b) for n, m, b in files if b]
     if len(files) > MAX_FILES or sum(len(b) for _n, _m, b in files) > MAX_FILES_MB * 2**20:
         raise TooLarge(REPLY_FILES, field="files", files=MAX_FILES, limit=MAX_FILES_MB)
+    if files and reply_route(talk)[0] == "sms":  # a text message carries no file: said, not dropped
+        raise ValidationFailed(REPLY_NO_FILES, field="files", channel="SMS")
     message = _send(session, talk, text, now, author_id=actor.id if actor.is_user else None, data={}, files=files,
                     store=store)  # fmt: skip
     talk.first_reply_at = talk.first_reply_at or now

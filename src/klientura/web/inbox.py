@@ -81,6 +81,7 @@ def _thread(session: Session, actor: Actor, conversation_id: int) -> dict[str, A
         "can_reply": _replyable(talk),
         "quick": conversations.quick_replies(session, actor, card.first_name if card else None),
         "reply_by": REPLY_BY.get(_reply_channel(talk), ""),
+        "files_ok": _reply_channel(talk) not in ("", "sms"),
         "users": user_names(session),
         "channels": CHANNELS,
         "delivery": DELIVERY,
