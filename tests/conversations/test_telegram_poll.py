@@ -44,3 +44,25 @@ def test_updates_by_long_polling(app_factory: Any, app_session: Session, peer: A
     paths = [(p, json.loads(b)) for p, _h, b in state.requests]
     assert paths[0] == ("/bot1:t/getUpdates", {"timeout": 0, "allowed_updates": ["message"]})
     assert paths[1][1]["offset"] == 12
+
+
+def test_a_bot_added_in_the_ui_polled_into_its_own_conversations(
+    app_factory: Any, app_session: Session, peer: Any
+) -> None:
+    from klientura import conversations
+    from klientura.audit import SYSTEM
+    from klientura.conversations import Conversation
+
+    state, url = peer
+    kazan = conversations.add_account(app_session, SYSTEM, "telegram", "Казань", "777:kazan")
+    app_session.commit()
+    assert conversations.hook_token(app_session, kazan.id) == "777:kazan"
+    state.script.append((200, {"ok": True, "result": [_update(20, "Привет")]}, {}))
+    with httpx.Client() as client:
+        poll_once(app_factory.session_factory, client, base_url=url, token="777:kazan", offset=None, shop=SHOP,
+                  repeat_days=180, sla=None, wait=0, account=kazan.id)  # fmt: skip
+    assert state.requests[-1][0] == "/bot777:kazan/getUpdates"
+    app_session.expire_all()
+    assert app_session.scalars(select(Conversation.peer)).all() == [f"{kazan.id}:42"]
+    conversations.set_account_enabled(app_session, SYSTEM, kazan.id, False)
+    assert conversations.hook_token(app_session, kazan.id) is None

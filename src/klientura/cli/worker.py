@@ -176,24 +176,32 @@ def send(
 def telegram_poll(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="one getUpdates round, then exit")] = False,
+    bot: Annotated[int | None, typer.Option("--bot", help="a bot added on the bot page (its number there)")] = None,
 ) -> None:
-    """Take the Telegram bot's messages by long polling (KLIENTURA_TELEGRAM_TOKEN), for a server the Bot API cannot
-    reach: each lands on its card and conversation as by the webhook. The bot must have no webhook set."""
+    """Take the Telegram bot's messages by long polling (KLIENTURA_TELEGRAM_TOKEN, or --bot for one added in the UI),
+    for a server the Bot API cannot reach: each lands on its card and conversation as by the webhook. The bot must
+    have no webhook set."""
     import httpx2 as httpx
 
     from klientura import conversations
 
     settings, shop = strong_settings(ctx), shop_of(ctx)
-    if not settings.telegram_token:
-        fail("KLIENTURA_TELEGRAM_TOKEN is not set: the bot's token from @BotFather")
     factory = make_session_factory(settings.database_url)
+    token = settings.telegram_token
+    if bot is not None:
+        with factory() as session:
+            token = jobs.bot_token(session, bot)
+        if token is None:
+            fail(f"no Telegram bot {bot} is on: see the bot page (/inbox/bot)")
+    if not token:
+        fail("KLIENTURA_TELEGRAM_TOKEN is not set: the bot's token from @BotFather")
     sla = conversations.sla_of(settings)
     offset: int | None = None
     with httpx.Client() as client:
         while True:
             try:
                 offset, landed = jobs.poll_once(
-                    factory, client, base_url=settings.telegram_api_url, token=settings.telegram_token, offset=offset,
+                    factory, client, base_url=settings.telegram_api_url, token=token, offset=offset, account=bot,
                     shop=shop, repeat_days=settings.sales_repeat_days, sla=sla, wait=0 if once else 25,
                 )  # fmt: skip
             except jobs.PollRefused as exc:

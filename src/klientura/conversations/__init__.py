@@ -7,6 +7,7 @@ from klientura.conversations.accounts import (
     add_account,
     hook_account,
     hook_confirmation,
+    hook_token,
     of_account,
     set_account_enabled,
 )
@@ -113,6 +114,7 @@ __all__ = [
     "get_conversation",
     "hook_account",
     "hook_confirmation",
+    "hook_token",
     "inbox",
     "is_bot",
     "list_conversations",

@@ -72,6 +72,12 @@ def hook_account(session: Session, kind: str, account_id: int, secret: str) -> C
     return row if hmac.compare_digest(secret.encode(), row.secret.encode()) else None
 
 
+def hook_token(session: Session, account_id: int) -> str | None:
+    """An enabled Telegram bot's token (for long polling), else None."""
+    row = session.get(ChannelAccount, account_id)
+    return row.token if row is not None and row.kind == "telegram" and row.enabled else None
+
+
 def hook_confirmation(session: Session, account_id: int) -> str | None:
     """A VK community's confirmation string (VK's first request carries no secret)."""
     row = session.get(ChannelAccount, account_id)

@@ -1,6 +1,6 @@
 """The worker's jobs: each owns its transactions (services only flush)."""
 
-from klientura.worker.inbox import account_channels, escalate_late
+from klientura.worker.inbox import account_channels, bot_token, escalate_late
 from klientura.worker.mail_poll import MailboxSettings, Round, connect, follow, read_round
 from klientura.worker.outbox import deliver, launch_due, trigger_scenarios
 from klientura.worker.reminders import remind
@@ -11,6 +11,7 @@ __all__ = [
     "PollRefused",
     "Round",
     "account_channels",
+    "bot_token",
     "connect",
     "deliver",
     "escalate_late",

@@ -22,3 +22,10 @@ def account_channels(session: Session, settings: Settings) -> dict[str, Channel]
     found = conversations.account_channels(session, settings.telegram_api_url, settings.vk_api_url)
     session.rollback()
     return found
+
+
+def bot_token(session: Session, account_id: int) -> str | None:
+    """The token of an enabled Telegram bot configured in the UI (None: no such bot on)."""
+    found = conversations.hook_token(session, account_id)
+    session.rollback()
+    return found

@@ -32,8 +32,10 @@ def poll_once(
     repeat_days: int,
     sla: conversations.Sla | None,
     wait: int = 25,
+    account: int | None = None,
 ) -> tuple[int | None, int]:
-    """One ``getUpdates`` (waiting up to ``wait`` seconds for one); the next offset and how many messages landed."""
+    """One ``getUpdates`` (waiting up to ``wait`` seconds for one); the next offset and how many messages landed.
+    ``account``: a bot configured in the UI (its messages land in its own conversations)."""
     body: dict[str, Any] = {"timeout": wait, "allowed_updates": ["message"]}
     if offset is not None:
         body["offset"] = offset
@@ -50,6 +52,8 @@ def poll_once(
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             continue
         inbound = conversations.read_update(update)
+        if inbound is not None and account is not None:
+            inbound = conversations.of_account(inbound, account)
         if inbound is not None:
             with factory() as session:
                 try:
