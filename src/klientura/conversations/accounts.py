@@ -14,11 +14,11 @@ from sqlalchemy import select
 from klientura import channels
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.conversations.errors import ACCOUNT_FIELDS, ACCOUNT_NOT_FOUND
+from klientura.conversations.errors import ACCOUNT_FIELDS, ACCOUNT_NOT_FOUND, HOOK_OFF, HOOK_SECRET
 from klientura.conversations.models import ChannelAccount
 from klientura.conversations.schemas import Inbound
 from klientura.db import Session
-from klientura.kit.errors import NotFound, ValidationFailed
+from klientura.kit.errors import NotFound, Unauthorized, ValidationFailed
 
 KINDS = ("telegram", "vk")
 
@@ -64,12 +64,15 @@ def accounts(session: Session, actor: Actor) -> list[ChannelAccount]:
     return list(session.scalars(select(ChannelAccount).order_by(ChannelAccount.id)))
 
 
-def hook_account(session: Session, kind: str, account_id: int, secret: str) -> ChannelAccount | None:
-    """The enabled account a webhook names, when the secret it carries is the account's (else None)."""
+def hook_account(session: Session, kind: str, account_id: int, secret: str) -> ChannelAccount:
+    """The enabled account a webhook names, when the secret it carries is the account's: else NotFound (no such
+    bot, or turned off) or Unauthorized (not its secret)."""
     row = session.get(ChannelAccount, account_id)
     if row is None or row.kind != kind or not row.enabled:
-        return None
-    return row if hmac.compare_digest(secret.encode(), row.secret.encode()) else None
+        raise NotFound(HOOK_OFF)
+    if not hmac.compare_digest(secret.encode(), row.secret.encode()):
+        raise Unauthorized(HOOK_SECRET)
+    return row
 
 
 def hook_token(session: Session, account_id: int) -> str | None:

@@ -13,7 +13,7 @@ from fastapi.responses import PlainTextResponse, Response
 from klientura import conversations
 from klientura.deps import SessionDep, ShopDep, new_router
 from klientura.kit.bounds import Id
-from klientura.kit.errors import Unauthorized
+from klientura.kit.errors import KlienturaError, NotFound
 from klientura.web.inbound import log, problem, telegram_update, vk_event
 
 router = new_router(read="public", write="public")  # providers: the secret is the key
@@ -22,9 +22,10 @@ router = new_router(read="public", write="public")  # providers: the secret is t
 @router.post("/hooks/bots/telegram/{account_id}")
 async def telegram_account_hook(account_id: Id, request: Request, session: SessionDep, shop: ShopDep) -> Response:
     sent = request.headers.get("x-telegram-bot-api-secret-token", "")
-    found = await anyio.to_thread.run_sync(conversations.hook_account, session, "telegram", account_id, sent)
-    if found is None:  # no such bot, turned off, or not its secret
-        return problem(request, Unauthorized(conversations.HOOK_SECRET))
+    try:
+        await anyio.to_thread.run_sync(conversations.hook_account, session, "telegram", account_id, sent)
+    except KlienturaError as exc:  # no such bot or turned off (404), not its secret (401)
+        return problem(request, exc)
     return await telegram_update(request, session, shop, account_id)
 
 
@@ -39,9 +40,10 @@ async def vk_account_hook(account_id: Id, request: Request, session: SessionDep,
         return PlainTextResponse("ok")
     if event.get("type") == "confirmation":
         said = await anyio.to_thread.run_sync(conversations.hook_confirmation, session, account_id)
-        return PlainTextResponse(said or "") if said else problem(request, Unauthorized(conversations.HOOK_SECRET))
+        return PlainTextResponse(said) if said else problem(request, NotFound(conversations.HOOK_OFF))
     sent = str(event.get("secret") or "")
-    found = await anyio.to_thread.run_sync(conversations.hook_account, session, "vk", account_id, sent)
-    if found is None:
-        return problem(request, Unauthorized(conversations.HOOK_SECRET))
+    try:
+        await anyio.to_thread.run_sync(conversations.hook_account, session, "vk", account_id, sent)
+    except KlienturaError as exc:
+        return problem(request, exc)
     return await vk_event(request, session, shop, event, account_id)
