@@ -152,3 +152,22 @@ def test_with_the_bot_on_its_conversations_take_the_orm_path(served: dict[str, A
     rows = _rows(url, 5006)
     assert [m[:2] for m in rows["messages"]] == [("in", "Про доставку"), ("out", "Доставляем за день"),
         ("in", "А в выходные?"), ("out", bots.HANDOVER_TEXT), ("in", "Жду ответа")]  # fmt: skip
+
+
+def test_with_a_routing_rule_a_new_persons_first_message_takes_the_orm_path(served: dict[str, Any]) -> None:
+    from klientura import sales
+    from klientura.audit import SYSTEM
+    from klientura.auth import create_user
+
+    client, url, calls = served["client"], served["url"], served["calls"]
+    with _store(url) as s:
+        seller = create_user(s, SYSTEM, "duty@t.local", "Duty", "manager", "password123").id
+        sales.set_duty(s, SYSTEM, sales.Roster(conversations.sla_of(Settings()).calendar), seller,
+                       hours="mon-sun 00:00-24:00", takes_requests=True)  # fmt: skip
+        sales.set_rule(s, SYSTEM, "*", "round_robin", None)
+    _post(client, _update(600, 5007, "Здравствуйте"))
+    assert calls == {"fast": 1, "fell": 1}  # routed by the ORM path
+    _post(client, _update(601, 5007, "Ещё вопрос"))  # a follow-up: the fast path's
+    assert calls == {"fast": 2, "fell": 1}
+    with _store(url) as s:
+        assert s.scalars(select(Conversation.assignee_id).where(Conversation.peer == "5007")).one() == seller

@@ -26,7 +26,8 @@ from klientura.kit.shop import Shop
 SEEN = """
 SELECT (SELECT conversation_id FROM conversation_messages WHERE channel = %(channel)s AND provider_id = %(pid)s),
        (SELECT id FROM conversation_messages WHERE channel = %(channel)s AND provider_id = %(pid)s),
-       t.id, t.bot_state, (SELECT enabled FROM bots WHERE channel = %(channel)s)
+       t.id, t.bot_state, (SELECT enabled FROM bots WHERE channel = %(channel)s),
+       EXISTS (SELECT 1 FROM lead_routing WHERE mode <> 'off')
 FROM (SELECT 1) AS one
 LEFT JOIN LATERAL (SELECT id, bot_state FROM conversations WHERE channel = %(channel)s AND peer = %(peer)s
                    AND status = 'open' ORDER BY id DESC LIMIT 1) AS t ON true
@@ -91,7 +92,7 @@ async def fast_receive(
         await cur.execute(SEEN, params, prepare=True)
         found = await cur.fetchone()
         assert found is not None  # one row of three subqueries
-        seen_talk, seen_id, open_talk, bot_state, bot_on = found
+        seen_talk, seen_id, open_talk, bot_state, bot_on, routing = found
         if seen_id is not None:
             return int(seen_talk), int(seen_id)
         if bot_on and (open_talk is None or bot_state in ("bot", "asked")):  # the bot answers: the ORM path's
@@ -114,7 +115,8 @@ async def fast_receive(
         # round trips fewer for a first message
         async with conn.pipeline(), conn.cursor() as cur:
             async with conn.transaction():
-                outcome = await sales.fast_lead(conn, actor, data, shop=shop, repeat_days=repeat_days, within=True)
+                outcome = await sales.fast_lead(conn, actor, data, shop=shop, repeat_days=repeat_days, within=True,
+                                                routing=bool(routing))  # fmt: skip
                 more = {"lead": outcome.lead_id, "deal": outcome.deal_id, "owner": outcome.owner_id}
                 await cur.execute(OPEN, {**params, **more, "card": outcome.customer_id}, prepare=True)
             row = await cur.fetchone()

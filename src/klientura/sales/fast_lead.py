@@ -104,10 +104,12 @@ async def fast_lead(
     repeat_days: int,
     idem: tuple[str, str] | None = None,
     within: bool = False,
+    routing: bool | None = None,
 ) -> LeadOutcome:
     """``idem`` is the request's Idempotency-Key and digest (:func:`klientura.api.idempotency.key_of`).
     ``within``: the caller's transaction is open and holds this work (no savepoint: two round trips fewer); a
-    Fallback then leaves the caller to roll it back."""
+    Fallback then leaves the caller to roll it back. ``routing``: whether a routing rule is on, when the caller has
+    read it already (:data:`ROUTED`; None: read here when a new person's request needs it)."""
     require(actor, "sales:write")
     if actor.type not in ("api_key", "system") or owner_scope(actor) is not None:
         raise Fallback
@@ -123,10 +125,12 @@ async def fast_lead(
         if card is None:
             raise Fallback
         if card.owner_id is None:  # a new person's request may be routed to a manager on duty: the ORM's rule
-            async with conn.cursor() as cur:
-                await cur.execute(ROUTED, prepare=True)
-                if await cur.fetchone() is not None:
-                    raise Fallback
+            if routing is None:
+                async with conn.cursor() as cur:
+                    await cur.execute(ROUTED, prepare=True)
+                    routing = await cur.fetchone() is not None
+            if routing:
+                raise Fallback
         params: dict[str, Any] = {
             "card": card.id,
             "card_owner": card.owner_id,
