@@ -171,3 +171,17 @@ def test_with_a_routing_rule_a_new_persons_first_message_takes_the_orm_path(serv
     assert calls == {"fast": 2, "fell": 1}
     with _store(url) as s:
         assert s.scalars(select(Conversation.assignee_id).where(Conversation.peer == "5007")).one() == seller
+
+
+def test_the_lane_leaves_a_wrong_secret_and_a_non_message_to_the_route(served: dict[str, Any]) -> None:
+    client, calls = served["client"], served["calls"]
+    wrong = client.post(
+        "/hooks/telegram", json=_update(700, 5008, "x"), headers={"X-Telegram-Bot-Api-Secret-Token": "no"}
+    )
+    assert wrong.status_code == 401 and wrong.json()["code"] == "hook.secret"
+    edit = {"update_id": 701, "edited_message": {"message_id": 1, "text": "правка"}}
+    assert _post(client, edit) == {"ok": True}  # not a person's new message: answered, dropped
+    answered = client.post("/hooks/telegram", json=_update(702, 5008, "Привет"),
+                           headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})  # fmt: skip
+    assert answered.status_code == 200 and answered.headers["x-content-type-options"] == "nosniff"  # the lane's
+    assert calls == {"fast": 1, "fell": 0}

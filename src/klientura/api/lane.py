@@ -1,5 +1,6 @@
 """The integrations' lane: the requests outside systems send hundreds of times a second on PostgreSQL — a deal's
-move (``POST /api/v1/deals/{id}/move``) and a request (``POST /api/v1/leads``) by an API key this process knows —
+move (``POST /api/v1/deals/{id}/move``) and a request (``POST /api/v1/leads``) by an API key this process knows,
+and the Telegram bot's updates (``POST /hooks/telegram`` with its secret) —
 answered by a plain ASGI middleware, before FastAPI's routing, dependencies and the session middleware, which cost
 about as much CPU as the work itself (docs/benchmarks.md, "Moves and requests under load").
 
@@ -13,6 +14,8 @@ as everywhere."""
 
 from __future__ import annotations
 
+import hmac
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -23,7 +26,7 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from klientura import asyncdb, sales
+from klientura import asyncdb, conversations, sales
 from klientura.api import idempotency
 from klientura.api.problems import problem
 from klientura.audit import Actor
@@ -34,6 +37,8 @@ from klientura.kit.errors import KlienturaError
 from klientura.sales import LeadIn, MoveIn
 
 LEADS = "/api/v1/leads"
+TELEGRAM = "/hooks/telegram"  # the first bot's webhook: no key, its secret header
+HOOK = Actor(type="system", id=None, name="inbound:telegram", role="admin", scopes=frozenset({"*"}))
 MOVE = re.compile(r"/api/v1/deals/([1-9][0-9]{0,9})/move")
 log = logging.getLogger("klientura.api")
 
@@ -52,7 +57,7 @@ class FastLane:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        actor = cached_api_key_actor(state.memos, token_in(headers))
+        actor = cached_api_key_actor(state.memos, token_in(headers)) if work[0] is not _telegram else HOOK
         if actor is None or not headers.get("content-type", "").startswith("application/json"):
             await self.app(scope, receive, send)
             return
@@ -70,6 +75,8 @@ class FastLane:
             await failed(scope, receive, send)
             return
         if answer is None:
+            if work[0] is _telegram:  # tried already: the route goes straight to the ORM path
+                scope.setdefault("state", {})["fast_tried"] = True
             await self.app(scope, _replay(body, receive), send)
             return
         status, content = answer
@@ -82,6 +89,8 @@ def _work_for(scope: Scope) -> tuple[Work, int] | None:
     path: str = scope["path"]
     if path == LEADS:
         return _lead, 0
+    if path == TELEGRAM:
+        return _telegram, 0
     found = MOVE.fullmatch(path)
     if found is not None and int(found[1]) <= MAX_ID:
         return _move, int(found[1])
@@ -102,6 +111,29 @@ async def _lead(state: Any, actor: Actor, headers: Headers, body: bytes, _: int)
     except (sales.Fallback, KlienturaError):  # asyncdb.Duplicate is a Conflict: rolled back, nothing written
         return None
     return 201, result.model_dump_json().encode()
+
+
+async def _telegram(state: Any, _actor: Actor, headers: Headers, body: bytes, _: int) -> Answer:
+    """The first bot's webhook: an update with the right secret that the messengers' fast path takes."""
+    expected = state.settings.telegram_webhook_secret
+    sent = headers.get("x-telegram-bot-api-secret-token", "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        return None  # the route says why
+    try:
+        update = json.loads(body)
+    except ValueError:
+        return None
+    inbound = conversations.read_update(update) if isinstance(update, dict) else None
+    if inbound is None:
+        return None  # not a person's message: the route logs it and answers
+    try:
+        async with asyncdb.connection(state.pg_pool) as conn:
+            talk, message = await conversations.fast_receive(
+                conn, state.shop, inbound, repeat_days=state.settings.sales_repeat_days, sla=state.sla
+            )
+    except (sales.Fallback, KlienturaError):  # nothing written: the route's ORM path takes it
+        return None
+    return 200, json.dumps({"ok": True, "conversation_id": talk, "message_id": message}).encode()
 
 
 async def _move(state: Any, actor: Actor, _headers: Headers, body: bytes, deal_id: int) -> Answer:

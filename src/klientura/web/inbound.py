@@ -212,7 +212,7 @@ async def land(
     message was refused (logged; the provider is answered all the same, since it would only send it again)."""
     settings = request.app.state.settings
     pool = request.app.state.pg_pool
-    if pool is not None:
+    if pool is not None and not getattr(request.state, "fast_tried", False):  # the lane may have tried it
         try:
             async with asyncdb.connection(pool) as conn:
                 return await conversations.fast_receive(
