@@ -185,3 +185,31 @@ def test_the_lane_leaves_a_wrong_secret_and_a_non_message_to_the_route(served: d
                            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})  # fmt: skip
     assert answered.status_code == 200 and answered.headers["x-content-type-options"] == "nosniff"  # the lane's
     assert calls == {"fast": 1, "fell": 0}
+
+
+def test_a_vk_message_in_the_lane(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: Any) -> None:
+    if request.config.getoption("--db") != "postgresql":
+        pytest.skip("the lane is PostgreSQL's")
+    calls = {"fast": 0}
+    fast = conversations.fast_receive
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        calls["fast"] += 1
+        return await fast(*args, **kwargs)
+
+    monkeypatch.setattr(conversations, "fast_receive", counted)
+    event = {"type": "message_new", "event_id": "lane-1", "group_id": 1, "secret": "vk-lane",
+             "object": {"message": {"id": 3, "date": 1, "from_id": 4343, "peer_id": 4343, "text": "Привет"}}}  # fmt: skip
+    with fresh_store("postgresql", tmp_path) as url:
+        settings = Settings(database_url=url, secret_key="k" * 40, warehouse_path=tmp_path / "w.duckdb",
+                            vk_secret="vk-lane", vk_confirmation="conf", till_pool_size=2)  # fmt: skip
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            first = client.post("/hooks/vk", json=event)
+            again = client.post("/hooks/vk", json=event)  # VK's retry
+            confirmed = client.post("/hooks/vk", json={"type": "confirmation", "group_id": 1})
+            wrong = client.post("/hooks/vk", json={**event, "event_id": "lane-2", "secret": "no"})
+        assert (first.status_code, first.text, first.headers["content-type"].split(";")[0]) == (200, "ok", "text/plain")
+        assert again.text == "ok" and confirmed.text == "conf" and wrong.status_code == 401
+        assert calls["fast"] == 2  # the two message_new with the right secret, by the lane
+        with _store(url) as s:
+            assert [m.text for m in s.scalars(select(Message))] == ["Привет"]  # once

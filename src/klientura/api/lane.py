@@ -1,6 +1,7 @@
 """The integrations' lane: the requests outside systems send hundreds of times a second on PostgreSQL — a deal's
 move (``POST /api/v1/deals/{id}/move``) and a request (``POST /api/v1/leads``) by an API key this process knows,
-and the Telegram bot's updates (``POST /hooks/telegram`` with its secret) —
+and the first Telegram bot's and VK community's messages (``POST /hooks/telegram``, ``/hooks/vk``, with their
+secrets) —
 answered by a plain ASGI middleware, before FastAPI's routing, dependencies and the session middleware, which cost
 about as much CPU as the work itself (docs/benchmarks.md, "Moves and requests under load").
 
@@ -38,6 +39,7 @@ from klientura.sales import LeadIn, MoveIn
 
 LEADS = "/api/v1/leads"
 TELEGRAM = "/hooks/telegram"  # the first bot's webhook: no key, its secret header
+VK = "/hooks/vk"  # the first community's Callback API: its secret key in the body
 HOOK = Actor(type="system", id=None, name="inbound:telegram", role="admin", scopes=frozenset({"*"}))
 MOVE = re.compile(r"/api/v1/deals/([1-9][0-9]{0,9})/move")
 log = logging.getLogger("klientura.api")
@@ -57,7 +59,8 @@ class FastLane:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        actor = cached_api_key_actor(state.memos, token_in(headers)) if work[0] is not _telegram else HOOK
+        hook = work[0] in (_telegram, _vk)  # a provider's webhook: no key, its secret
+        actor = HOOK if hook else cached_api_key_actor(state.memos, token_in(headers))
         if actor is None or not headers.get("content-type", "").startswith("application/json"):
             await self.app(scope, receive, send)
             return
@@ -75,12 +78,13 @@ class FastLane:
             await failed(scope, receive, send)
             return
         if answer is None:
-            if work[0] is _telegram:  # tried already: the route goes straight to the ORM path
+            if hook:  # tried already: the route goes straight to the ORM path
                 scope.setdefault("state", {})["fast_tried"] = True
             await self.app(scope, _replay(body, receive), send)
             return
         status, content = answer
-        await Response(content, status_code=status, media_type="application/json")(scope, receive, send)
+        media = "text/plain" if work[0] is _vk else "application/json"  # VK reads the bare word "ok"
+        await Response(content, status_code=status, media_type=media)(scope, receive, send)
 
 
 def _work_for(scope: Scope) -> tuple[Work, int] | None:
@@ -91,6 +95,8 @@ def _work_for(scope: Scope) -> tuple[Work, int] | None:
         return _lead, 0
     if path == TELEGRAM:
         return _telegram, 0
+    if path == VK:
+        return _vk, 0
     found = MOVE.fullmatch(path)
     if found is not None and int(found[1]) <= MAX_ID:
         return _move, int(found[1])
@@ -134,6 +140,31 @@ async def _telegram(state: Any, _actor: Actor, headers: Headers, body: bytes, _:
     except (sales.Fallback, KlienturaError):  # nothing written: the route's ORM path takes it
         return None
     return 200, json.dumps({"ok": True, "conversation_id": talk, "message_id": message}).encode()
+
+
+async def _vk(state: Any, _actor: Actor, _headers: Headers, body: bytes, _: int) -> Answer:
+    """The first community's ``message_new`` with the right secret key that the messengers' fast path takes (a
+    confirmation, a permission, anything else: the route)."""
+    expected = state.settings.vk_secret
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    if not expected or not isinstance(event, dict) or event.get("type") != "message_new":
+        return None
+    if not hmac.compare_digest(str(event.get("secret") or "").encode(), expected.encode()):
+        return None
+    inbound = conversations.read_event(event)
+    if inbound is None:
+        return None
+    try:
+        async with asyncdb.connection(state.pg_pool) as conn:
+            await conversations.fast_receive(
+                conn, state.shop, inbound, repeat_days=state.settings.sales_repeat_days, sla=state.sla
+            )
+    except (sales.Fallback, KlienturaError):
+        return None
+    return 200, b"ok"
 
 
 async def _move(state: Any, actor: Actor, _headers: Headers, body: bytes, deal_id: int) -> Answer:
