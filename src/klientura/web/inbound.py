@@ -243,12 +243,8 @@ async def vk_hook(request: Request, session: SessionDep, shop: ShopDep) -> Respo
     settings = request.app.state.settings
     if not settings.vk_secret and not settings.vk_confirmation:
         return problem(request, NotFound(conversations.HOOK_OFF))
-    try:
-        event = json.loads(await request.body())
-    except ValueError:
-        log.warning("vk: a body that is not JSON, dropped")
-        return PlainTextResponse("ok")
-    if not isinstance(event, dict):
+    event = await vk_json(request)
+    if event is None:
         return PlainTextResponse("ok")
     if event.get("type") == "confirmation":
         return PlainTextResponse(settings.vk_confirmation or "")
@@ -256,6 +252,16 @@ async def vk_hook(request: Request, session: SessionDep, shop: ShopDep) -> Respo
     if not settings.vk_secret or not hmac.compare_digest(sent.encode(), settings.vk_secret.encode()):
         return problem(request, Unauthorized(conversations.HOOK_SECRET))
     return await vk_event(request, session, shop, event, None)
+
+
+async def vk_json(request: Request) -> dict[str, Any] | None:
+    """A Callback API event, or None for a body that is not one (logged; VK is answered "ok" all the same)."""
+    try:
+        event = json.loads(await request.body())
+    except ValueError:
+        log.warning("vk: a body that is not JSON, dropped")
+        return None
+    return event if isinstance(event, dict) else None
 
 
 async def vk_event(

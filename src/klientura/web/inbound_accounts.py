@@ -4,8 +4,6 @@ event); each message lands in that bot's conversations, as the first bot's do by
 
 from __future__ import annotations
 
-import json
-
 import anyio
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
@@ -14,7 +12,7 @@ from klientura import conversations
 from klientura.deps import SessionDep, ShopDep, new_router
 from klientura.kit.bounds import Id
 from klientura.kit.errors import KlienturaError, NotFound
-from klientura.web.inbound import log, problem, telegram_update, vk_event
+from klientura.web.inbound import problem, telegram_update, vk_event, vk_json
 
 router = new_router(read="public", write="public")  # providers: the secret is the key
 
@@ -31,12 +29,8 @@ async def telegram_account_hook(account_id: Id, request: Request, session: Sessi
 
 @router.post("/hooks/bots/vk/{account_id}", response_model=None)
 async def vk_account_hook(account_id: Id, request: Request, session: SessionDep, shop: ShopDep) -> Response:
-    try:
-        event = json.loads(await request.body())
-    except ValueError:
-        log.warning("vk: a body that is not JSON, dropped")
-        return PlainTextResponse("ok")
-    if not isinstance(event, dict):
+    event = await vk_json(request)
+    if event is None:
         return PlainTextResponse("ok")
     if event.get("type") == "confirmation":
         said = await anyio.to_thread.run_sync(conversations.hook_confirmation, session, account_id)
