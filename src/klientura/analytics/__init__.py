@@ -2,12 +2,16 @@
 
 from klientura.analytics import clv
 from klientura.analytics.errors import NOT_VALUED_YET, UNKNOWN_FAMILY
+from klientura.analytics.funnel import MODES as FUNNEL_MODES
 from klientura.analytics.kpis import Period
 from klientura.analytics.labels import FAMILY_NAMES, LABELS, label
 from klientura.analytics.models import AnalyticsConfig, ClvFit, ClvRun, CustomerClv, CustomerScore, ScoreSnapshot
 from klientura.analytics.rules import PROFILE_FIELDS, SCORE_FIELDS, parse_rule
 from klientura.analytics.schemas import ClvRead, GroupRead, ScoreRead
 from klientura.analytics.scored import NOT_SCORED, Scored, in_lifecycle, scored
+from klientura.analytics.selling import choices as sales_choices
+from klientura.analytics.selling import pipelines as sales_pipelines
+from klientura.analytics.selling import sales_funnel, sales_managers
 from klientura.analytics.service import (
     FAMILIES,
     RecomputeReport,
@@ -39,6 +43,7 @@ from klientura.analytics.warehouse import Warehouse, default_path, path_of
 __all__ = [
     "FAMILIES",
     "FAMILY_NAMES",
+    "FUNNEL_MODES",
     "LABELS",
     "NOT_SCORED",
     "NOT_VALUED_YET",
@@ -79,6 +84,10 @@ __all__ = [
     "recompute",
     "rfm_grid",
     "rfm_migration",
+    "sales_choices",
+    "sales_funnel",
+    "sales_managers",
+    "sales_pipelines",
     "save_settings",
     "score_of",
     "scored",

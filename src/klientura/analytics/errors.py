@@ -112,3 +112,8 @@ POOR_HOLDOUT = code(
 )
 NOT_CHECKED = code("clv.note.not_checked", N_("not checked on a holdout of %(weeks)s weeks: too little data before it"))
 UNCOSTED_LINES = code("clv.note.uncosted", N_("%(lines)s order lines have no product cost and count at full margin"))
+# sales analytics
+NO_SALES_YET = code("analytics.sales.missing", N_("the warehouse holds no deals yet: run `klientura sync` first"))
+UNKNOWN_PIPELINE = code("analytics.pipeline.unknown", N_("no pipeline %(id)s in the warehouse"))
+UNKNOWN_MODE = code("analytics.funnel.mode", N_("unknown funnel view '%(value)s'; use one of %(allowed)s"))
+PERIOD_TOO_LONG = code("analytics.period.too_long", N_("a period is at most %(max)s days"))

@@ -38,11 +38,14 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from klientura.analytics import sales_tables
 from klientura.analytics.warehouse import Warehouse
 from klientura.db import make_engine
 from klientura.kit.errors import KlienturaError, portable, restored
 
-FACTS = ("orders", "order_lines", "returns", "events")
+SOURCES = {"orders": "orders", "order_lines": "order_lines", "returns": "returns", "events": "events"}
+SOURCES.update(sales_tables.FACTS)  # warehouse table: the store's table it copies
+FACTS = tuple(SOURCES)
 
 
 @dataclass
@@ -93,7 +96,7 @@ def _fact_select(wh: Warehouse, name: str) -> str:
         )
     if name == "events":
         return f"SELECT s.id, s.customer_id, s.type, CAST({_local(wh, 's.occurred_at')} AS DATE) FROM oltp.events s"
-    raise KeyError(name)
+    return sales_tables.fact_select(name, lambda c: _local(wh, c), lambda c: _utc(wh, c))
 
 
 _DIMENSIONS: dict[str, Callable[[Warehouse], str]] = {
@@ -123,6 +126,12 @@ _DIMENSIONS: dict[str, Callable[[Warehouse], str]] = {
 }
 
 
+def _dimensions(wh: Warehouse) -> dict[str, str]:
+    out = {name: select(wh) for name, select in _DIMENSIONS.items()}
+    out.update(sales_tables.dimensions(lambda c: _local(wh, c), lambda c: _utc(wh, c)))
+    return out
+
+
 _P = 2147483647  # sums of large values taken modulo a prime: no overflow, still moved by any change
 
 
@@ -146,6 +155,7 @@ def _fingerprints(dialect: str) -> dict[str, str]:
         "products": "SELECT count(*), sum(id), sum(price), sum(coalesce(cost, 0)), sum(coalesce(category_id, 0)) "
         "FROM products",
         "categories": "SELECT count(*), sum(id), sum(coalesce(parent_id, 0)), sum(length(name) * id) FROM categories",
+        **sales_tables.fingerprints(lambda c: _ms(dialect, c), _P),
     }
 
 
@@ -155,7 +165,7 @@ def _fingerprint(conn: Connection) -> dict[str, str]:
 
 def _probe(conn: Connection) -> tuple[bool, dict[str, int]]:
     """Whether another transaction is writing, and the highest id of each fact table — one snapshot."""
-    maxes = ", ".join(f"(SELECT coalesce(max(id), 0) FROM {t})" for t in FACTS)
+    maxes = ", ".join(f"(SELECT coalesce(max(id), 0) FROM {SOURCES[t]})" for t in FACTS)
     if conn.dialect.name == "postgresql":
         quiet_sql = (
             "NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_xid IS NOT NULL "
@@ -231,7 +241,7 @@ def copy(wh: Warehouse) -> SyncReport:
             before = _count(wh, name)
             # which ids are missing, reading the id column only; then the rows of that id range
             span = c.execute(
-                f"SELECT min(id), max(id) FROM (SELECT s.id FROM oltp.{name} s WHERE s.id > ? "
+                f"SELECT min(id), max(id) FROM (SELECT s.id FROM oltp.{SOURCES[name]} s WHERE s.id > ? "
                 f"EXCEPT SELECT id FROM {name} WHERE id > ?)",
                 [low, low],
             ).fetchone()
@@ -252,7 +262,7 @@ def copy(wh: Warehouse) -> SyncReport:
             c.execute("ROLLBACK")
             raise
         report.copied[name] = copied
-    for name, select in _DIMENSIONS.items():
+    for name, select in _dimensions(wh).items():
         state = c.execute("SELECT fingerprint FROM sync_state WHERE name = ?", [name]).fetchone()
         if name in prints and state is not None and state[0] == prints[name]:
             report.unchanged.append(name)
@@ -260,7 +270,7 @@ def copy(wh: Warehouse) -> SyncReport:
         c.execute("BEGIN")
         try:
             c.execute(f"DELETE FROM {name}")
-            c.execute(f"INSERT INTO {name} {select(wh)}")
+            c.execute(f"INSERT INTO {name} {select}")
             rows = _count(wh, name)
             c.execute(
                 "INSERT OR REPLACE INTO sync_state VALUES (?, 0, 0, ?, now()::TIMESTAMP, ?)",
@@ -271,16 +281,21 @@ def copy(wh: Warehouse) -> SyncReport:
             c.execute("ROLLBACK")
             raise
         report.copied[name] = rows
-    changed = any(report.copied.get(n) for n in FACTS) or any(n in report.copied for n in ("customers", "products"))
-    if changed or "sales" not in set(wh.ibis.list_tables()):
+    facts = ("orders", "order_lines", "returns", "events")
+    changed = any(report.copied.get(n) for n in facts) or any(n in report.copied for n in ("customers", "products"))
+    present = set(wh.ibis.list_tables())
+    if changed or "sales" not in present:
         build_sales(wh)
+    derived = sales_tables.SOURCES_OF_DERIVED
+    if any(report.copied.get(n) if n in SOURCES else n in report.copied for n in derived) or "ownership" not in present:
+        sales_tables.build(c)
     report.seconds = time.perf_counter() - started
     return report
 
 
 SALES = """
 CREATE OR REPLACE TABLE sales AS
-SELECT o.id AS oid, c.root_id AS cid, o.day, CAST(o.paid_k - coalesce(r.returned_k, 0) AS BIGINT) AS net_k,
+SELECT o.id AS oid, c.root_id AS cid, o.day, o.ts, CAST(o.paid_k - coalesce(r.returned_k, 0) AS BIGINT) AS net_k,
        o.outlet_id, o.channel_id, coalesce(l.items, 0) AS items, CAST(round(coalesce(l.cost_k, 0)) AS BIGINT) AS cost_k,
        CAST(coalesce(l.uncosted, 0) AS INTEGER) AS uncosted
 FROM orders o

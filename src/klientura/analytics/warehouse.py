@@ -23,10 +23,11 @@ from klientura.analytics.errors import (
     WAREHOUSE_EMPTY,
     WAREHOUSE_UPDATING,
 )
+from klientura.analytics.sales_tables import TABLES as SALES_TABLES
 from klientura.config import Settings
 from klientura.kit.errors import Conflict, ValidationFailed
 
-SCHEMA_VERSION = 3  # bump when the tables below change: the warehouse is derived data, rebuilt from the store
+SCHEMA_VERSION = 4  # bump when the tables below change: the warehouse is derived data, rebuilt from the store
 
 TABLES = {
     "customers": "id BIGINT PRIMARY KEY, root_id BIGINT NOT NULL, created_day DATE, gender VARCHAR, "
@@ -46,6 +47,7 @@ TABLES = {
     "sync_state": "name VARCHAR PRIMARY KEY, low BIGINT NOT NULL, seen BIGINT NOT NULL, rows BIGINT NOT NULL, "
     "synced_at TIMESTAMP NOT NULL, fingerprint VARCHAR",
     "meta": "key VARCHAR PRIMARY KEY, value VARCHAR",
+    **SALES_TABLES,
 }
 
 

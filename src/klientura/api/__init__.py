@@ -25,6 +25,7 @@ from klientura.api import (
     pipelines,
     privacy,
     sales,
+    sales_analytics,
     segments,
     surveys,
     tasks,
@@ -63,6 +64,7 @@ def router() -> APIRouter:
         conversations,
         forms,
         surveys,
+        sales_analytics,
     ):
         api.include_router(module.router)
     api.include_router(pipelines.reasons_router)

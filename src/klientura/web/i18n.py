@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -18,6 +19,14 @@ def money(value: Decimal | int | float | None, locale: str, currency: str) -> st
     if value is None:
         return "—"
     return str(format_currency(value, currency, locale=locale))
+
+
+def whole_money(value: Decimal | int | float | None, locale: str, currency: str) -> str:
+    """Money rounded to whole units (a report's large sums): the locale's pattern without its fraction."""
+    if value is None:
+        return "—"
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
+    return str(format_currency(round(value), currency, format=pattern, locale=locale, currency_digits=False))
 
 
 def number(value: Decimal | int | float | None, locale: str) -> str:

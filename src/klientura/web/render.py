@@ -119,6 +119,7 @@ def render(
         gettext=trans.gettext,
         ngettext=trans.ngettext,
         money=lambda v: i18n.money(v, locale, shop.currency),
+        money0=lambda v: i18n.whole_money(v, locale, shop.currency),
         number=lambda v: i18n.number(v, locale),
         percent=lambda v, digits=0: i18n.percent(v, locale, digits),
         p_value=i18n.p_value,

@@ -1,0 +1,136 @@
+"""Use cases of the sales analytics: the funnel and the managers' figures, confined to what the actor may see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from klientura.analytics.errors import (
+    DATES_REVERSED,
+    NO_SALES_YET,
+    PERIOD_TOO_LONG,
+    UNKNOWN_MODE,
+    UNKNOWN_PIPELINE,
+)
+from klientura.analytics.funnel import MODES, Slice, funnel
+from klientura.analytics.kpis import Period
+from klientura.analytics.managers import Scope, managers
+from klientura.analytics.warehouse import Warehouse
+from klientura.audit import Actor
+from klientura.auth import owner_scope, require
+from klientura.kit.errors import ValidationFailed
+
+SALES_TABLES = (
+    "deal_facts",
+    "stage_moves",
+    "deal_spans",
+    "ownership",
+    "stages",
+    "pipelines",
+    "sales",
+    "deal_orders",
+    "deals",
+    "leads",
+    "conversations",
+    "tasks",
+    "users",
+    "teams",
+    "customers",
+)
+MAX_DAYS = 3 * 366
+
+
+def tables(wh: Warehouse) -> dict[str, Any]:
+    present = set(wh.ibis.list_tables())
+    if not {"deal_facts", "stage_moves", "sales"} <= present:
+        raise ValidationFailed(NO_SALES_YET)
+    out = {name: wh.table(name) for name in SALES_TABLES}
+    if "scores" in present:
+        out["scores"] = wh.table("scores")
+    return out
+
+
+def checked(period: Period) -> Period:
+    if period.end < period.start:
+        raise ValidationFailed(DATES_REVERSED, field="date_to")
+    if period.days > MAX_DAYS:
+        raise ValidationFailed(PERIOD_TOO_LONG, max=MAX_DAYS, field="date_from")
+    return period
+
+
+def pipelines(wh: Warehouse) -> list[dict[str, Any]]:
+    """The pipelines the warehouse knows, in their order."""
+    rows: list[dict[str, Any]] = wh.table("pipelines").order_by(["position", "id"]).to_pyarrow().to_pylist()
+    return rows
+
+
+def _owners(actor: Actor, owners: frozenset[int] | None) -> frozenset[int] | None:
+    """The owners asked for, within those the actor may see (a head of sales: their teams and themselves)."""
+    scope = owner_scope(actor)
+    if scope is None:
+        return owners
+    return scope if owners is None else owners & scope
+
+
+def sales_funnel(
+    wh: Warehouse,
+    actor: Actor,
+    *,
+    pipeline_id: int,
+    period: Period,
+    mode: str = "cohort",
+    source: str | None = None,
+    owners: frozenset[int] | None = None,
+) -> dict[str, Any]:
+    """The funnel of the period and the summary of the one before it (see :mod:`~klientura.analytics.funnel`)."""
+    require(actor, "analytics:read")
+    if mode not in MODES:
+        raise ValidationFailed(UNKNOWN_MODE, value=mode, allowed=", ".join(MODES), field="mode")
+    checked(period)
+    t = tables(wh)
+    if not any(p["id"] == pipeline_id for p in pipelines(wh)):
+        raise ValidationFailed(UNKNOWN_PIPELINE, id=pipeline_id, field="pipeline_id")
+    piece = Slice(pipeline_id, source=source or None, owners=_owners(actor, owners))
+    now = funnel(t, piece, period, mode)
+    before = funnel(t, piece, period.previous(), mode)
+    now["previous"] = {k: v for k, v in before.items() if k not in ("stages", "links")}
+    now["period"], now["previous_period"], now["pipeline_id"] = period, period.previous(), pipeline_id
+    return now
+
+
+def sales_managers(
+    wh: Warehouse,
+    actor: Actor,
+    *,
+    period: Period,
+    now: datetime,
+    akb_days: int,
+    pipeline_id: int | None = None,
+) -> dict[str, Any]:
+    """Each manager's figures of the period and the one before (see :mod:`~klientura.analytics.managers`)."""
+    require(actor, "analytics:read")
+    checked(period)
+    t = tables(wh)
+    if pipeline_id is not None and not any(p["id"] == pipeline_id for p in pipelines(wh)):
+        raise ValidationFailed(UNKNOWN_PIPELINE, id=pipeline_id, field="pipeline_id")
+    return managers(t, Scope(pipeline_id, _owners(actor, None)), period, now=now, akb_days=akb_days)
+
+
+def choices(wh: Warehouse, actor: Actor) -> dict[str, Any]:
+    """What a report page offers to filter by: pipelines, sources, the sellers and teams the actor may see."""
+    require(actor, "analytics:read")
+    t = tables(wh)
+    scope = owner_scope(actor)
+    users = t["users"].filter(t["users"].role.isin(["manager", "head", "admin"]))
+    people = [u for u in users.order_by("name").to_pyarrow().to_pylist() if scope is None or u["id"] in scope]
+    teams = [r for r in t["teams"].order_by("name").to_pyarrow().to_pylist()]
+    if scope is not None:
+        teams = [r for r in teams if any(u["team_id"] == r["id"] for u in people)]
+    facts = t["deal_facts"]
+    sources = facts.filter(facts.source.notnull()).select("source").distinct().order_by("source")
+    return {
+        "pipelines": pipelines(wh),
+        "sources": [r["source"] for r in sources.to_pyarrow().to_pylist()],
+        "people": people,
+        "teams": teams,
+    }

@@ -1,0 +1,143 @@
+"""The sales analytics over HTTP: the funnel, the managers' figures (computed in the warehouse)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Literal
+
+from fastapi import Query
+from pydantic import BaseModel
+
+from klientura import analytics
+from klientura.deps import ActorDep, SessionDep, ShopDep, WarehouseDep, new_router
+from klientura.kit.bounds import Id, Name
+
+router = new_router(read="analytics:read", write="analytics:write", prefix="/sales", tags=["sales analytics"])
+
+
+class FunnelStage(BaseModel):
+    stage_id: int
+    name: str
+    kind: str
+    entered: int
+    moved_on: int
+    lost: int
+    lost_reasons: dict[str, int]
+    skipped: int
+    returned: int
+    here: int | None
+    conversion: float | None
+    median_hours: float | None
+    p90_hours: float | None
+
+
+class FunnelLink(BaseModel):
+    source_id: int | None
+    to_stage_id: int
+    moves: int
+
+
+class FunnelSummary(BaseModel):
+    deals: int
+    won: int
+    lost: int
+    open: int | None
+    won_amount: float
+    reopened: int
+    conversion: float | None
+
+
+class Funnel(FunnelSummary):
+    mode: str
+    pipeline_id: int
+    date_from: date
+    date_to: date
+    stages: list[FunnelStage]
+    links: list[FunnelLink]
+    previous: FunnelSummary
+
+
+def _period(shop: ShopDep, date_from: date | None, date_to: date | None) -> analytics.Period:
+    end = date_to or shop.today()
+    return analytics.Period(date_from or end - timedelta(days=29), end)
+
+
+@router.get(
+    "/funnel", response_model=Funnel, summary="The funnel of a pipeline: cohort or flow (see docs/sales-analytics.md)"
+)
+def funnel(
+    pipeline_id: Id,
+    actor: ActorDep,
+    wh: WarehouseDep,
+    shop: ShopDep,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    mode: Literal["cohort", "flow"] = "cohort",
+    source: Name | None = None,
+    owner_id: Id | None = None,
+) -> Funnel:
+    period = _period(shop, date_from, date_to)
+    data = analytics.sales_funnel(
+        wh,
+        actor,
+        pipeline_id=pipeline_id,
+        period=period,
+        mode=mode,
+        source=source,
+        owners=frozenset({owner_id}) if owner_id is not None else None,
+    )
+    return Funnel(**data, date_from=period.start, date_to=period.end)
+
+
+class ManagerFigures(BaseModel):
+    won: int
+    lost: int
+    won_amount: float
+    paid: float
+    paid_orders: int
+    conversion: float | None
+    average_deal: float | None
+    cycle_days: float | None
+    in_work: int
+    in_work_amount: float
+    leads: int
+    answered: int
+    first_response_minutes: float | None
+    tasks: int
+    overdue: int
+    akb: int
+
+
+class Manager(ManagerFigures):
+    user_id: int
+    name: str
+    team_id: int | None
+    team_name: str | None
+    contribution: float | None
+    temperature: dict[str, float]
+    base: int
+    before: ManagerFigures
+
+
+class Managers(BaseModel):
+    date_from: date
+    date_to: date
+    akb_days: int
+    managers: list[Manager]
+
+
+@router.get("/managers", response_model=Managers, summary="Each manager's figures, credited to the owner at the time")
+def managers(
+    actor: ActorDep,
+    wh: WarehouseDep,
+    shop: ShopDep,
+    session: SessionDep,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    pipeline_id: Id | None = None,
+    akb_days: Annotated[int | None, Query(ge=1, le=730)] = None,
+) -> Managers:
+    period = _period(shop, date_from, date_to)
+    days = akb_days or analytics.load_settings(session).active_days
+    data = analytics.sales_managers(wh, actor, period=period, now=shop.now(), akb_days=days, pipeline_id=pipeline_id)
+    return Managers(date_from=period.start, date_to=period.end, akb_days=days, managers=data["managers"])

@@ -1,0 +1,134 @@
+"""The sales analytics pages: the funnel of a pipeline (cohort or flow, with its Sankey of moves) and the managers'
+figures credited to the owner at the time. Computed in the warehouse; nothing is written."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import plotly.graph_objects as go
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from klientura import analytics
+from klientura.deps import SessionDep, ShopDep
+from klientura.kit.errors import KlienturaError
+from klientura.web.charts import Chart, chart
+from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render
+
+router = page_router(read="analytics:read", write="analytics:write")
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() and len(value.strip()) < 12 else None
+
+
+def _period(request: Request, shop: ShopDep) -> analytics.Period:
+    q = request.query_params
+    today = shop.today()
+    try:
+        end = date.fromisoformat(q["date_to"]) if q.get("date_to") else today
+        start = date.fromisoformat(q["date_from"]) if q.get("date_from") else end - timedelta(days=89)
+    except ValueError:
+        end, start = today, today - timedelta(days=89)
+    if start > end:
+        start, end = end, start
+    return analytics.Period(start, end)
+
+
+def _charts(data: dict[str, Any], _: Any) -> tuple[Chart, Chart]:
+    steps = [s for s in data["stages"] if s["kind"] != "lost" and (not s["archived"] or s["entered"])]
+    funnel = go.Figure(
+        go.Funnel(y=[s["name"] for s in steps], x=[s["entered"] for s in steps], textinfo="value+percent initial")
+    )
+    funnel.update_layout(height=80 + 48 * len(steps), margin={"l": 140, "r": 20, "t": 10, "b": 10})
+    names = {s["stage_id"]: s["name"] for s in data["stages"]}
+    nodes = [_("Created"), *names.values()]
+    index = {None: 0, **{sid: i + 1 for i, sid in enumerate(names)}}
+    kinds = {s["stage_id"]: s["kind"] for s in data["stages"]}
+    rank = {s["stage_id"]: i for i, s in enumerate(data["stages"])}
+    # forward only: returns and reopenings would draw loops (they are in the table)
+    links = [
+        x
+        for x in data["links"]
+        if x["to_stage_id"] in index
+        and x["source_id"] in index
+        and (
+            x["source_id"] is None
+            or (kinds[x["source_id"]] == "open" and rank[x["to_stage_id"]] > rank[x["source_id"]])
+        )
+    ]
+    sankey = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={"label": nodes, "pad": 14, "thickness": 14},
+            link={
+                "source": [index[x["source_id"]] for x in links],
+                "target": [index[x["to_stage_id"]] for x in links],
+                "value": [x["moves"] for x in links],
+            },
+        )
+    )
+    sankey.update_layout(height=80 + 48 * len(steps), margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    return chart(funnel, "funnel-chart"), chart(sankey, "sankey-chart")
+
+
+def _owners(request: Request, options: dict[str, Any]) -> tuple[frozenset[int] | None, int | None, int | None]:
+    manager, team = _int(request.query_params.get("manager")), _int(request.query_params.get("team"))
+    if manager is not None:
+        return frozenset({manager}), manager, None
+    if team is not None:
+        return frozenset(u["id"] for u in options["people"] if u["team_id"] == team), None, team
+    return None, None, None
+
+
+@router.get("/sales/analytics", response_class=HTMLResponse)
+def funnel_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
+    _ = gettext_for(request)
+    q = request.query_params
+    period = _period(request, shop)
+    mode = str(q.get("mode")) if q.get("mode") in analytics.FUNNEL_MODES else "cohort"
+    ctx: dict[str, Any] = {
+        "nav": "sales",
+        "tab": "analytics",
+        "period": period,
+        "mode": mode,
+        "source": q.get("source"),
+    }
+    try:
+        with open_warehouse(request) as wh:
+            options = analytics.sales_choices(wh, actor)
+            ctx.update(options)
+            pipeline = _int(q.get("pipeline_id")) or (options["pipelines"][0]["id"] if options["pipelines"] else None)
+            owners, ctx["manager"], ctx["team"] = _owners(request, options)
+            ctx["pipeline_id"] = pipeline
+            if pipeline is not None:
+                data = analytics.sales_funnel(
+                    wh, actor, pipeline_id=pipeline, period=period, mode=mode, source=q.get("source") or None,
+                    owners=owners,
+                )  # fmt: skip
+                ctx["data"] = data
+                ctx["funnel_chart"], ctx["sankey_chart"] = _charts(data, _)
+    except KlienturaError as exc:
+        ctx["error"] = explain(request, exc)
+    return render(request, "sales/funnel.html", ctx, actor=actor)
+
+
+@router.get("/sales/analytics/managers", response_class=HTMLResponse)
+def managers_page(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
+    q = request.query_params
+    period = _period(request, shop)
+    akb = _int(q.get("akb_days"))
+    days = akb if akb is not None and 1 <= akb <= 730 else analytics.load_settings(session).active_days
+    ctx: dict[str, Any] = {"nav": "sales", "tab": "managers", "period": period, "akb_days": days}
+    try:
+        with open_warehouse(request) as wh:
+            options = analytics.sales_choices(wh, actor)
+            ctx.update(options)
+            ctx["pipeline_id"] = pipeline = _int(q.get("pipeline_id"))
+            ctx["data"] = analytics.sales_managers(
+                wh, actor, period=period, now=shop.now(), akb_days=days, pipeline_id=pipeline
+            )
+    except KlienturaError as exc:
+        ctx["error"] = explain(request, exc)
+    return render(request, "sales/managers.html", ctx, actor=actor)

@@ -1,0 +1,144 @@
+"""The funnel and the managers' figures against a history counted by hand (tests/analytics/sales_base.py), on the
+store of the pass (SQLite or PostgreSQL) synced to the warehouse, and against the hand-written SQL of the bench."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from klientura import analytics
+from klientura.analytics import Period
+from klientura.audit import SYSTEM, Actor
+from klientura.kit.errors import Forbidden, ValidationFailed
+from tests.analytics.sales_base import Base, build
+
+MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
+NOW = datetime(2026, 4, 5, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def synced(store: Session, store_url: str, tmp_path: Path) -> tuple[Base, analytics.Warehouse]:
+    base = build(store)
+    store.commit()
+    path = tmp_path / "w.duckdb"
+    analytics.sync(store_url, path, timezone="Europe/Moscow")
+    wh = analytics.Warehouse(path, store_url, timezone="Europe/Moscow", read_only=True)
+    return base, wh
+
+
+def _stages(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["name"]: s for s in result["stages"]}
+
+
+def test_cohort_funnel_counts_what_happened(synced: tuple[Base, analytics.Warehouse]) -> None:
+    b, wh = synced
+    with wh:
+        r = analytics.sales_funnel(wh, SYSTEM, pipeline_id=b.pipeline, period=MARCH, mode="cohort")
+    # born in March: d1 d2 d3 d5 d6 (d4 was born in February); now d1 d3 d6 won, d2 lost, d5 open
+    assert (r["deals"], r["won"], r["lost"], r["open"], r["reopened"]) == (5, 3, 1, 1, 1)
+    assert r["won_amount"] == 1800.0 and r["conversion"] == pytest.approx(3 / 5)
+    st = _stages(r)
+    a, bb, c, won, lost = st["A"], st["B"], st["C"], st["Won"], st["Lost"]
+    assert (a["entered"], a["moved_on"], a["lost"], a["skipped"], a["returned"], a["here"]) == (5, 4, 0, 0, 0, 1)
+    # stays in A: 72 h (d1), 24 h (d2), 120 h (d3: the reassignment is no move), 24 h (d6)
+    assert a["median_hours"] == pytest.approx(48.0) and a["p90_hours"] == pytest.approx(105.6)
+    # B: d1, and d6 reopened into it; jumped over by d2 (A->C), d3 and d6 (A->Won)
+    assert (bb["entered"], bb["moved_on"], bb["skipped"], bb["returned"], bb["here"]) == (2, 2, 3, 0, 0)
+    assert bb["median_hours"] == pytest.approx(108.0)
+    assert (c["entered"], c["moved_on"], c["lost"], c["skipped"]) == (2, 1, 1, 2)
+    assert c["lost_reasons"] == {"Дорого": 1} and c["median_hours"] == pytest.approx(216.0)
+    assert (won["entered"], won["here"], lost["entered"], lost["here"]) == (3, 3, 1, 1)
+    assert won["median_hours"] is None and won["conversion"] is None
+    links = {(x["source_id"], x["to_stage_id"]): x["moves"] for x in r["links"]}
+    s = b.stages
+    assert links == {
+        (None, s["A"]): 5, (s["A"], s["B"]): 1, (s["A"], s["C"]): 1, (s["A"], s["Won"]): 2, (s["B"], s["C"]): 1,
+        (s["C"], s["Won"]): 1, (s["C"], s["Lost"]): 1, (s["Won"], s["B"]): 1, (s["B"], s["Won"]): 1,
+    }  # fmt: skip
+    # the period before (29 January - 28 February): d4 alone, lost since
+    assert (r["previous"]["deals"], r["previous"]["lost"], r["previous"]["won"]) == (1, 1, 0)
+
+
+def test_flow_funnel_counts_the_moves_of_the_period(synced: tuple[Base, analytics.Warehouse]) -> None:
+    b, wh = synced
+    with wh:
+        r = analytics.sales_funnel(wh, SYSTEM, pipeline_id=b.pipeline, period=MARCH, mode="flow")
+    assert (r["deals"], r["won"], r["lost"], r["open"]) == (6, 4, 2, None)  # d6 was won twice in March
+    assert r["won_amount"] == 2000.0 and r["conversion"] == pytest.approx(4 / 6)
+    st = _stages(r)
+    a, bb, c = st["A"], st["B"], st["C"]
+    # A: five creations and d4 back from B; left forward by d1 d2 d3 d6 and d4 (to B); d4 lost from it
+    assert (a["entered"], a["moved_on"], a["lost"], a["returned"], a["here"]) == (6, 5, 1, 1, 1)
+    assert a["lost_reasons"] == {"Нет бюджета": 1}
+    # stays in A that ended in March: 24 24 72 120, d4's 216 (from February) and 552
+    assert a["median_hours"] == pytest.approx(96.0) and a["stays"] == 6
+    assert (bb["entered"], bb["moved_on"], bb["skipped"], bb["returned"]) == (3, 2, 3, 0)
+    assert (c["entered"], c["moved_on"], c["lost"], c["skipped"]) == (2, 1, 1, 2)
+    assert st["Won"]["here"] is None  # every deal ever won would be "there"
+
+
+def test_funnel_by_owner_and_source(synced: tuple[Base, analytics.Warehouse]) -> None:
+    b, wh = synced
+    with wh:
+        mine = analytics.sales_funnel(
+            wh, SYSTEM, pipeline_id=b.pipeline, period=MARCH, owners=frozenset({b.users["m2"]})
+        )
+        assert (mine["deals"], mine["won"]) == (2, 2)  # born under m2: d3 (won by m1 later, still born m2's), d6
+        none = analytics.sales_funnel(wh, SYSTEM, pipeline_id=b.pipeline, period=MARCH, source="нет такого")
+        assert none["deals"] == 0 and _stages(none)["A"]["entered"] == 0
+
+
+def test_managers_are_credited_at_the_time(synced: tuple[Base, analytics.Warehouse]) -> None:
+    _, wh = synced
+    with wh:
+        r = analytics.sales_managers(wh, SYSTEM, period=MARCH, now=NOW, akb_days=90)
+    by = {m["name"]: m for m in r["managers"]}
+    m1, m2, m3 = by["m1"], by["m2"], by["m3"]
+    # m1: d1 won, d3 won (reassigned to m1 before winning), d2 lost; m2: d6 won for good on 18 March, d4 lost
+    assert (m1["won"], m1["lost"], m1["won_amount"], m1["average_deal"]) == (2, 1, 1500.0, 750.0)
+    assert m1["conversion"] == pytest.approx(2 / 3) and m1["cycle_days"] == pytest.approx(7.5)
+    assert (m2["won"], m2["lost"], m2["won_amount"], m2["cycle_days"]) == (1, 1, 300.0, pytest.approx(7.0))
+    assert (m3["won"], m3["lost"], m3["in_work"]) == (0, 0, 1)
+    # paid orders of March linked to won deals: o1 1000 (d1, m1), o2 300 (d6, m2); o3 is April's
+    assert (m1["paid"], m2["paid"], m3["paid"]) == (1000.0, 300.0, 0.0)
+    assert m1["contribution"] == pytest.approx(1000 / 1300) and m3["contribution"] is None
+    # L1 came to m2 (given to m1 the next day); L2 m1's, answered in 30 minutes; L3 joined L2
+    assert (m1["leads"], m1["answered"], m1["first_response_minutes"]) == (1, 1, pytest.approx(30.0))
+    assert (m2["leads"], m2["answered"]) == (1, 0)
+    assert (m1["tasks"], m1["overdue"], m3["tasks"], m3["overdue"]) == (2, 1, 1, 1)
+    # clients with an order in the 90 days to 31 March: m1 the company (o1) and c3 (o4, o5); c2 (o2) was m3's then
+    assert (m1["akb"], m2["akb"], m3["akb"]) == (2, 0, 1)
+    assert m1["before"]["won"] == 0 and m2["before"]["won"] == 0
+
+
+def test_a_head_sees_their_teams_only_and_a_manager_nothing(synced: tuple[Base, analytics.Warehouse]) -> None:
+    b, wh = synced
+    head = Actor(type="user", id=9999, name="head", role="head", team=frozenset({b.users["m3"]}))
+    with wh:
+        r = analytics.sales_managers(wh, head, period=MARCH, now=NOW, akb_days=90)
+        assert {m["name"] for m in r["managers"]} == {"m3"}
+        f = analytics.sales_funnel(wh, head, pipeline_id=b.pipeline, period=MARCH)
+        assert f["deals"] == 1  # d5, born m3's
+        manager = Actor(type="user", id=b.users["m1"], name="m1", role="manager")
+        with pytest.raises(Forbidden):
+            analytics.sales_funnel(wh, manager, pipeline_id=b.pipeline, period=MARCH)
+
+
+def test_refusals_are_readable(synced: tuple[Base, analytics.Warehouse]) -> None:
+    b, wh = synced
+    with wh:
+        with pytest.raises(ValidationFailed) as e:
+            analytics.sales_funnel(wh, SYSTEM, pipeline_id=b.pipeline + 100, period=MARCH)
+        assert e.value.code.key == "analytics.pipeline.unknown"
+        with pytest.raises(ValidationFailed) as e:
+            analytics.sales_funnel(wh, SYSTEM, pipeline_id=b.pipeline, period=MARCH, mode="sideways")
+        assert e.value.code.key == "analytics.funnel.mode"
+        with pytest.raises(ValidationFailed) as e:
+            analytics.sales_funnel(
+                wh, SYSTEM, pipeline_id=b.pipeline, period=Period(date(2026, 3, 2), date(2026, 3, 1))
+            )
+        assert e.value.code.key == "analytics.dates.reversed"

@@ -1,0 +1,72 @@
+"""The sales analytics pages in Chromium (issue 20): the head reads the funnel of March as a cohort and as a flow, with
+its charts, and the managers' figures credited at the time; a manager is refused; English works."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from klientura import analytics
+from klientura.db import make_session_factory, session_scope
+from tests.analytics.sales_base import Base, build
+from tests.web.conftest import login, shot, wait_until
+
+
+@pytest.fixture(scope="module")
+def history(live: dict[str, Any]) -> Base:
+    url = live["url"]
+    with session_scope(make_session_factory(url)) as s:
+        base = build(s)
+    analytics.sync(url, analytics.default_path(url), timezone="Europe/Moscow")
+    return base
+
+
+def _cell(page: Any, selector: str) -> str:
+    return str(page.inner_text(selector)).strip()
+
+
+def test_the_funnel_as_a_cohort_and_as_a_flow(page: Any, live: dict[str, Any], history: Base) -> None:
+    base = live["base"]
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/sales/analytics?pipeline_id={history.pipeline}&date_from=2026-03-01&date_to=2026-03-31")
+    assert _cell(page, "[data-kpi=deals] b") == "5" and _cell(page, "[data-kpi=won] b") == "3"
+    row = f"#funnel-stages tr[data-stage='{history.stages['B']}'] td"
+    assert [c.strip() for c in page.locator(row).all_inner_texts()[:7]] == ["B", "2", "2", "100.0%", "0", "3", "0"]
+    wait_until(
+        page, "document.querySelector('#funnel-chart .main-svg') && document.querySelector('#sankey-chart .main-svg')"
+    )
+    assert "Когорта" in page.inner_text("#funnel-explained")
+    shot(page, "sales-funnel-cohort")
+    page.select_option("#funnel-filters select[name=mode]", "flow")
+    page.click("#funnel-filters button")
+    page.wait_for_url("**mode=flow**")
+    assert _cell(page, "[data-kpi=deals] b") == "6" and _cell(page, "[data-kpi=won] b") == "4"
+    lost_a = f"#funnel-stages tr[data-stage='{history.stages['A']}'] details"
+    page.click(f"{lost_a} summary")
+    assert "Нет бюджета: 1" in page.inner_text(lost_a)
+    shot(page, "sales-funnel-flow")
+
+
+def test_managers_credited_at_the_time(page: Any, live: dict[str, Any], history: Base) -> None:
+    base = live["base"]
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/sales/analytics/managers?date_from=2026-03-01&date_to=2026-03-31&akb_days=90")
+    m1 = f"#managers tr[data-user='{history.users['m1']}']"
+    assert page.inner_text(f"{m1} td[data-col=won]").split()[0] == "2"
+    assert "1 000" in page.inner_text(f"{m1} td[data-col=paid]").replace("\xa0", " ")
+    assert page.inner_text(f"{m1} td[data-col=akb]").split()[0] == "2"
+    m3 = f"#managers tr[data-user='{history.users['m3']}']"
+    assert page.inner_text(f"{m3} td[data-col=akb]").split()[0] == "1"
+    shot(page, "sales-managers")
+
+
+def test_a_manager_is_refused_and_english_reads(page: Any, live: dict[str, Any], history: Base) -> None:
+    base = live["base"]
+    login(page, base, "manager@test.local")
+    assert page.goto(f"{base}/sales/analytics").status == 403
+    login(page, base, "analyst@test.local")
+    page.goto(
+        f"{base}/sales/analytics?pipeline_id={history.pipeline}&date_from=2026-03-01&date_to=2026-03-31&mode=flow&lang=en"
+    )
+    assert "Flow: what happened in the period" in page.inner_text("#funnel-explained")
