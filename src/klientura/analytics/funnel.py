@@ -17,11 +17,13 @@ Stage ranks: open stages by position, won above them all, lost below (``stage_mo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import ibis
 from ibis import _
 
+from klientura.analytics import prepared
 from klientura.analytics.kpis import Period
 
 Expr = Any
@@ -68,10 +70,32 @@ def _distinct_count(expr: Expr, key: str, out: str) -> Expr:
     return expr.select(key, "deal_id").distinct().group_by(key).aggregate(**{out: _.count()})
 
 
+_STAND_INS: dict[str, prepared.Value] = {
+    "pipeline_id": 770_001_301,
+    "source": "\u2063stand-in source\u2063",
+    "owners": frozenset({770_001_302}),
+    "start": date(1111, 11, 11),
+    "end": date(1112, 12, 12),
+}
+
+
 def funnel(t: dict[str, Expr], s: Slice, period: Period, mode: str) -> dict[str, Any]:
     """The funnel of one pipeline (executed: a dict of numbers; hours for the times in stage)."""
+    values: dict[str, prepared.Value] = {"pipeline_id": s.pipeline_id, "source": s.source, "owners": s.owners, "start": period.start,
+              "end": period.end}  # fmt: skip
+    stand_ins: dict[str, prepared.Value] = {k: (v if values[k] is not None else None) for k, v in _STAND_INS.items()}
+
+    def build(v: Any) -> dict[str, Expr]:
+        piece = Slice(v["pipeline_id"], source=v["source"], owners=v["owners"])
+        return _expressions(t, piece, Period(v["start"], v["end"]), mode)
+
+    key = ("funnel", mode, s.source is None, s.owners is None, tuple(sorted(t)))
+    got = prepared.run(ibis.get_backend(t["stages"]), key, build, values, stand_ins)
+    return _assemble(got, mode)
+
+
+def _expressions(t: dict[str, Expr], s: Slice, period: Period, mode: str) -> dict[str, Expr]:
     stages = t["stages"].filter(_.pipeline_id == s.pipeline_id)
-    stage_rows = _rows(stages.order_by(["position", "id"]))
     moves, deals = _moves(t, s, period, mode)
     forward = moves.filter((_.from_kind == "open") & (_.to_rank > _.from_rank))
     entered = _distinct_count(moves.mutate(stage_id=_.to_stage_id), "stage_id", "entered")
@@ -118,19 +142,34 @@ def funnel(t: dict[str, Expr], s: Slice, period: Period, mode: str) -> dict[str,
         .group_by("stage_id")
         .aggregate(median_hours=_.hours.quantile(0.5), p90_hours=_.hours.quantile(0.9), stays=_.count())
     )
-    per: dict[int, dict[str, Any]] = {r["id"]: {} for r in stage_rows}
-    for part in (entered, moved_on, lost_by, returned, skipped, here, times):
-        for row in _rows(part):
-            if row["stage_id"] in per:
-                per[row["stage_id"]].update({k: v for k, v in row.items() if k != "stage_id"})
+    # one query, as one would write it by hand: the stages with every count joined on (a query each cost 2.7 times)
+    table = stages.select("id", "name", "kind", "archived", "probability", "position")
+    for i, part in enumerate((entered, moved_on, lost_by, returned, skipped, here, times)):
+        keyed = part.rename({f"k{i}": "stage_id"})
+        table = table.left_join(keyed, table.id == keyed[f"k{i}"]).drop(f"k{i}")
+    links = (
+        moves.mutate(source_id=_.from_stage_id)
+        .group_by(["source_id", "to_stage_id"])
+        .aggregate(moves=_.count())
+        .order_by(["source_id", "to_stage_id"])
+    )
+    return {
+        "stages": table.order_by(["position", "id"]),
+        "reasons": reasons,
+        "links": links,
+        "summary": _summary(deals, moves, reopened, mode),
+    }
+
+
+def _assemble(got: dict[str, list[dict[str, Any]]], mode: str) -> dict[str, Any]:
+    stage_rows = got["stages"]
     why: dict[int, dict[str, int]] = {}
-    for row in _rows(reasons):
+    for row in got["reasons"]:
         why.setdefault(row["stage_id"], {})[row["reason"]] = row["deals"]
     out_stages = []
     for st in stage_rows:
-        got = per[st["id"]]
-        n = int(got.get("entered") or 0)
-        on = int(got.get("moved_on") or 0)
+        n = int(st.get("entered") or 0)
+        on = int(st.get("moved_on") or 0)
         is_open = st["kind"] == "open"
         out_stages.append(
             {
@@ -141,56 +180,48 @@ def funnel(t: dict[str, Expr], s: Slice, period: Period, mode: str) -> dict[str,
                 "probability": st["probability"],
                 "entered": n,
                 "moved_on": on,
-                "lost": int(got.get("lost") or 0),
+                "lost": int(st.get("lost") or 0),
                 "lost_reasons": dict(sorted(why.get(st["id"], {}).items(), key=lambda kv: (-kv[1], kv[0]))),
-                "skipped": int(got.get("skipped") or 0),
-                "returned": int(got.get("returned") or 0),
+                "skipped": int(st.get("skipped") or 0),
+                "returned": int(st.get("returned") or 0),
                 # closed stages: in a flow, every deal ever closed is "there"; nobody's stay in them is a step
-                "here": int(got.get("here") or 0) if is_open or mode == "cohort" else None,
+                "here": int(st.get("here") or 0) if is_open or mode == "cohort" else None,
                 "conversion": on / n if n and is_open else None,
-                "median_hours": got.get("median_hours") if is_open else None,
-                "p90_hours": got.get("p90_hours") if is_open else None,
-                "stays": int(got.get("stays") or 0) if is_open else 0,
+                "median_hours": st.get("median_hours") if is_open else None,
+                "p90_hours": st.get("p90_hours") if is_open else None,
+                "stays": int(st.get("stays") or 0) if is_open else 0,
             }
         )
-    links = (
-        moves.mutate(source_id=_.from_stage_id)
-        .group_by(["source_id", "to_stage_id"])
-        .aggregate(moves=_.count())
-        .order_by(["source_id", "to_stage_id"])
-    )
-    summary = _summary(deals, moves, reopened, mode)
-    return {"mode": mode, "stages": out_stages, "links": _rows(links), **summary}
+    return {"mode": mode, "stages": out_stages, "links": got["links"], **_totals(got["summary"][0], mode)}
 
 
-def _summary(deals: Expr, moves: Expr, reopened: Expr, mode: str) -> dict[str, Any]:
+def _summary(deals: Expr, moves: Expr, reopened: Expr, mode: str) -> Expr:
+    again = reopened.aggregate(reopened=_.count())
     if mode == "cohort":
-        row = _rows(
-            deals.aggregate(
-                deals=_.count(),
-                won=(_.status == "won").ifelse(1, 0).sum(),
-                lost=(_.status == "lost").ifelse(1, 0).sum(),
-                open=(_.status == "open").ifelse(1, 0).sum(),
-                won_amount_k=(_.status == "won").ifelse(_.amount_k, 0).sum(),
-            )
-        )[0]
+        totals = deals.aggregate(
+            deals=_.count(),
+            won=(_.status == "won").ifelse(1, 0).sum(),
+            lost=(_.status == "lost").ifelse(1, 0).sum(),
+            open=(_.status == "open").ifelse(1, 0).sum(),
+            won_amount_k=(_.status == "won").ifelse(_.amount_k, 0).sum(),
+        )
     else:
-        row = _rows(
-            moves.aggregate(
-                won=(_.to_kind == "won").ifelse(1, 0).sum(),
-                lost=(_.to_kind == "lost").ifelse(1, 0).sum(),
-                won_amount_k=(_.to_kind == "won").ifelse(_.amount_k, 0).sum(),
-            )
-        )[0]
-        row["open"] = None
-        row["deals"] = moves.select("deal_id").distinct().count().to_pyarrow().as_py()  # not nunique (DESIGN §5)
+        totals = moves.aggregate(
+            won=(_.to_kind == "won").ifelse(1, 0).sum(),
+            lost=(_.to_kind == "lost").ifelse(1, 0).sum(),
+            won_amount_k=(_.to_kind == "won").ifelse(_.amount_k, 0).sum(),
+        ).cross_join(moves.select("deal_id").distinct().aggregate(deals=_.count()))  # not nunique (DESIGN.md §5)
+    return totals.cross_join(again)
+
+
+def _totals(row: dict[str, Any], mode: str) -> dict[str, Any]:
     won, lost, n = int(row["won"] or 0), int(row["lost"] or 0), int(row["deals"] or 0)
     return {
         "deals": n,
         "won": won,
         "lost": lost,
-        "open": None if row["open"] is None else int(row["open"]),
+        "open": int(row["open"] or 0) if mode == "cohort" else None,
         "won_amount": int(row["won_amount_k"] or 0) / 100,
-        "reopened": int(_rows(reopened.aggregate(n=_.count()))[0]["n"] or 0),
+        "reopened": int(row["reopened"] or 0),
         "conversion": won / n if n and mode == "cohort" else (won / (won + lost) if won + lost else None),
     }

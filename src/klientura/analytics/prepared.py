@@ -1,0 +1,79 @@
+"""Ibis expressions compiled once per shape on DuckDB.
+
+Compiling a report's expression to SQL costs more than running it on a warehouse of a million deals (0.12 s of a
+funnel's 0.25 s went to Ibis and sqlglot). A report's expressions differ from one call to the next only in their
+literals — the pipeline, the dates, the source, the owners — so they are compiled once with stand-in values, and
+each call puts its own values in the stand-ins' places in the SQL text and runs it. Other engines (Spark) run the
+expressions as they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Hashable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import ibis
+
+Value = int | str | date | datetime | frozenset[int] | None
+_CACHE: dict[Hashable, dict[str, str]] = {}
+_LIMIT = 256
+
+
+@functools.lru_cache(maxsize=256)
+def _literal_sql(value: Any) -> str:
+    """How Ibis writes ``value`` in DuckDB SQL (so the stand-in can be found)."""
+    if isinstance(value, frozenset):
+        (only,) = value
+        return f"IN ({_literal_sql(only)})"
+    sql = ibis.to_sql(ibis.literal(value).name("v").as_table(), dialect="duckdb")
+    found = re.search(r"SELECT\s+(.*?)\s+AS\s+\"v\"", sql, re.S)
+    if found is None:  # pragma: no cover - Ibis changed how it writes a literal
+        raise RuntimeError(f"cannot find the literal in {sql!r}")
+    return found.group(1)
+
+
+def _value_sql(value: Value) -> str:
+    """``value`` as a DuckDB literal."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, datetime):
+        return f"TIMESTAMP '{value.replace(tzinfo=None).isoformat(sep=' ')}'"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, frozenset):
+        return "IN (" + (", ".join(str(int(v)) for v in sorted(value)) or "NULL") + ")"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def run(
+    backend: Any,
+    key: Hashable,
+    build: Callable[[Mapping[str, Any]], dict[str, Any]],
+    values: Mapping[str, Value],
+    stand_ins: Mapping[str, Value],
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of each expression ``build(values)`` makes, on ``backend`` (the Ibis backend of its tables). On DuckDB
+    the SQL of ``build(stand_ins)`` is kept under ``key`` (which must tell apart every shape ``build`` can take) and run
+    with the stand-ins replaced by ``values``; each stand-in must be a value of its kind that appears nowhere else."""
+    if backend.name != "duckdb":
+        return {name: e.to_pyarrow().to_pylist() for name, e in build(values).items()}
+    sqls = _CACHE.get(key)
+    if sqls is None:
+        sqls = {name: ibis.to_sql(e, dialect="duckdb") for name, e in build(stand_ins).items()}
+        if len(_CACHE) >= _LIMIT:
+            _CACHE.clear()
+        _CACHE[key] = sqls
+    out = {}
+    for name, sql in sqls.items():
+        for field, stand_in in stand_ins.items():
+            if stand_in is not None:
+                sql = sql.replace(_literal_sql(stand_in), _value_sql(values[field]))
+        out[name] = backend.con.execute(sql).fetch_arrow_table().to_pylist()
+    return out
