@@ -65,7 +65,7 @@ def generate(con: Any, deals: int, *, managers: int = MANAGERS) -> dict[str, int
               CASE WHEN skips AND k >= 2 THEN 1 + hash(id, 'sp') % (k - 1) END AS skip_pos
     FROM g""")
     # the stage entries (pos: 0-4 open, 5 won, 6 lost) in order (ord), then the entries that change no stage
-    con.execute(f"""
+    con.execute("""
     CREATE OR REPLACE TEMP TABLE steps AS
     SELECT id, p AS pos, p * 10 AS ord, 'move' AS kind FROM g2, range(0, k + 1) r(p) WHERE p IS DISTINCT FROM skip_pos
     UNION ALL SELECT id, k - 1, k * 10 + 1, 'move' FROM g2 WHERE returns AND k >= 2
@@ -74,7 +74,7 @@ def generate(con: Any, deals: int, *, managers: int = MANAGERS) -> dict[str, int
     UNION ALL SELECT id, k, 101, 'move' FROM g2 WHERE reopens AND outcome <> 'open'
     UNION ALL SELECT id, CASE outcome WHEN 'won' THEN 5 ELSE 6 END, 102, 'move' FROM g2 WHERE reopens AND outcome <> 'open'
     UNION ALL SELECT id, NULL, (hash(id, e) % (k + 1)) * 10 + 5, 'amount' FROM g2, range(0, extra) r(e)""")
-    con.execute(f"""
+    con.execute("""
     CREATE OR REPLACE TEMP TABLE entries AS
     WITH ordered AS (
         SELECT s.*, g2.pipeline, g2.born, g2.owner, g2.new_owner, g2.reassigned, g2.amount_k, g2.k,

@@ -180,7 +180,6 @@ def test_the_reports_agree_with_the_hand_written_sql(tmp_path: Path) -> None:
     reports equals the bench's hand-written DuckDB SQL, for several periods, both views, and slices."""
     import duckdb
     import ibis
-
     from bench import sales_sql
     from bench.sales_warehouse import generate
 
