@@ -79,3 +79,60 @@ def test_duckdb_and_spark_agree_on_every_customer(spark: Any, tmp_path: Path, me
     assert diff == []
     segments = {r["rfm_segment"] for r in duck.to_pylist()}
     assert len(segments) >= 8  # the comparison covers most named cells, not one
+
+
+def test_duckdb_and_spark_agree_on_the_sales_reports(spark: Any, tmp_path: Path) -> None:
+    """The funnel (both views, a slice) and the managers' figures on a generated department: the same Ibis code on
+    both engines, every figure equal."""
+    from datetime import UTC, date, datetime
+
+    import duckdb
+    import ibis
+
+    from bench.sales_warehouse import generate
+    from klientura.analytics.funnel import Slice, funnel
+    from klientura.analytics.kpis import Period
+    from klientura.analytics.managers import Scope, managers
+    from klientura.analytics.selling import SALES_TABLES
+
+    con = duckdb.connect(str(tmp_path / "g.duckdb"))
+    con.execute("SET TimeZone = 'UTC'")
+    generate(con, 1500, managers=12)
+    folder = tmp_path / "sales"
+    folder.mkdir()
+    names = [n for n in SALES_TABLES]
+    for name in names:
+        con.execute(f"COPY {name} TO '{folder / name}.parquet' (FORMAT parquet)")
+    duck = ibis.duckdb.from_connection(con)
+    on_duck = {n: duck.table(n) for n in names}
+    sp = ibis.pyspark.connect(session=spark)
+    on_spark_ = {n: sp.read_parquet(str(folder / f"{n}.parquet"), table_name=f"klientura_sales_{n}") for n in names}
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    for period in (Period(date(2026, 3, 1), date(2026, 5, 31)), Period(date(2025, 1, 1), date(2026, 11, 30))):
+        for mode in ("cohort", "flow"):
+            for piece in (Slice(1), Slice(2, source="src1", owners=frozenset({1, 2, 3}))):
+                a, b = funnel(on_duck, piece, period, mode), funnel(on_spark_, piece, period, mode)
+                _agree({k: v for k, v in a.items() if k != "links"}, {k: v for k, v in b.items() if k != "links"}, mode)
+                key = lambda x: (x["source_id"] or 0, x["to_stage_id"])  # noqa: E731
+                assert sorted(a["links"], key=key) == sorted(b["links"], key=key)
+        m_duck = managers(on_duck, Scope(), period, now=now, akb_days=90)["managers"]
+        m_spark = managers(on_spark_, Scope(), period, now=now, akb_days=90)["managers"]
+        assert len(m_duck) == 12 and sum(m["won"] for m in m_duck) > 0
+        _agree(m_duck, m_spark, "managers")
+    con.close()
+
+
+def _agree(a: Any, b: Any, where: str) -> None:
+    """Equal, floats to 1e-9."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), where
+        for k in a:
+            _agree(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _agree(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) or isinstance(b, float):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-9), where
+    else:
+        assert a == b, where

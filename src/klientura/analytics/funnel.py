@@ -136,7 +136,8 @@ def _expressions(t: dict[str, Expr], s: Slice, period: Period, mode: str) -> dic
         if s.source is not None:
             at_end = at_end.semi_join(deals.select("deal_id"), "deal_id")
         here = at_end.group_by(_.to_stage_id.name("stage_id")).aggregate(here=_.count())
-    hours = (stays.left_ts.epoch_seconds() - stays.ts.epoch_seconds()) / 3600.0
+    # a float before dividing: Spark reads 3600.0 as a decimal and rounds the quotient to six places (DESIGN.md §5)
+    hours = (stays.left_ts.epoch_seconds() - stays.ts.epoch_seconds()).cast("float64") / 3600.0
     times = (
         stays.mutate(stage_id=_.to_stage_id, hours=hours)
         .group_by("stage_id")

@@ -85,7 +85,7 @@ def _per_owner(
     )
     facts = t["deal_facts"].select("deal_id", "born_ts")
     won_now = closed.filter(_.to_kind == "won").join(facts, "deal_id")
-    cycle = (won_now.ts.epoch_seconds() - won_now.born_ts.epoch_seconds()) / 86400.0
+    cycle = (won_now.ts.epoch_seconds() - won_now.born_ts.epoch_seconds()).cast("float64") / 86400.0
     put(won_now.mutate(days=cycle).group_by("owner_id").aggregate(cycle_days=_.days.quantile(0.5)))
     # paid revenue of the period from orders of deals won (whenever), credited to who won them
     winners = closings.filter(_.to_kind == "won").select("deal_id", "owner_id")
@@ -109,7 +109,7 @@ def _per_owner(
         .aggregate(first_reply=_.first_reply_ts.min())
     )
     leads = leads.left_join(replies, leads.id == replies.lead_id)
-    waited = (leads.first_reply.epoch_seconds() - leads.ts.epoch_seconds()) / 60.0
+    waited = (leads.first_reply.epoch_seconds() - leads.ts.epoch_seconds()).cast("float64") / 60.0
     put(
         leads.mutate(owner_id=_.owner_at, waited=waited)
         .group_by("owner_id")
