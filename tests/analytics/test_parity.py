@@ -88,8 +88,8 @@ def test_duckdb_and_spark_agree_on_the_sales_reports(spark: Any, tmp_path: Path)
 
     import duckdb
     import ibis
-
     from bench.sales_warehouse import generate
+
     from klientura.analytics.funnel import Slice, funnel
     from klientura.analytics.kpis import Period
     from klientura.analytics.managers import Scope, managers
