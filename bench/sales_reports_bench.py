@@ -27,6 +27,8 @@ from bench.sales_warehouse import generate
 from klientura.analytics.funnel import Slice, funnel
 from klientura.analytics.kpis import Period
 from klientura.analytics.managers import Scope, managers
+from klientura.analytics.sources import sources
+from klientura.kit.memo import Memo
 
 OUT = Path(__file__).parent / "out"
 PERIOD = Period(date(2026, 9, 1), date(2026, 11, 30))
@@ -66,9 +68,10 @@ def main() -> None:
         n: con.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in ("deals", "deal_history", "stage_moves")
     }
     db = ibis.duckdb.from_connection(con)
+    memo = Memo(256)  # the app keeps the reports' compiled SQL in such a memo
     t = {name: db.table(name) for name in db.list_tables()}
     for mode in ("cohort", "flow"):
-        ibis_s, got = _median(lambda m=mode: funnel(t, Slice(1), PERIOD, m), args.runs)
+        ibis_s, got = _median(lambda m=mode: funnel(t, Slice(1), PERIOD, m, memo=memo), args.runs)
         sql_s, ref = _median(lambda m=mode: sales_sql.funnel(con, 1, PERIOD.start, PERIOD.end, m), args.runs)
         same = [s["entered"] for s in got["stages"]] == [s["entered"] for s in ref["stages"]] and got["won"] == ref[
             "summary"
@@ -85,6 +88,11 @@ def main() -> None:
     mine = {m["user_id"]: (m["won"], m["paid"], m["akb"], m["in_work"]) for m in got["managers"]}
     same = all(mine.get(k) == (v["won"], v["paid"], v["akb"], v["in_work"]) for k, v in ref.items())
     _print("managers (this period and the one before)", ibis_s, sql_s, same, sizes)
+    ibis_s, got_rows = _median(lambda: sources(t, PERIOD, model="last", window_days=30, memo=memo), args.runs)
+    sql_s, ref_rows = _median(lambda: sales_sql.sources(con, PERIOD.start, PERIOD.end, "last", 30), args.runs)
+    mine = {(r["source"], r["campaign"] or ""): round(r["revenue"] * 100) for r in got_rows}
+    same = all(mine.get(k) == int(v["revenue_k"] or 0) for k, v in ref_rows.items() if k in mine)
+    _print("sources (last touch, 30 days)", ibis_s, sql_s, same, sizes)
 
 
 def _print(report: str, ibis_s: float, sql_s: float, same: bool, sizes: dict[str, Any], note: str = "") -> None:

@@ -143,9 +143,9 @@ def managers(
         SELECT owner_id, count(*) AS in_work, sum(amount_k) AS in_work_k FROM deal_spans
         WHERE day <= $e AND (next_day IS NULL OR next_day > $e) AND stage_kind = 'open' {p} GROUP BY 1),
     lead_owner AS (
-        SELECT l.id, l.ts, w.owner_id FROM leads l
-        LEFT JOIN ownership w ON w.entity = 'lead' AND w.entity_id = l.id AND l.ts >= w.from_ts AND l.ts < w.to_ts
-        WHERE NOT l.deleted AND l.outcome = 'lead' AND l.day BETWEEN $s AND $e),
+        SELECT l.id, l.ts, (SELECT w.owner_id FROM ownership w WHERE w.entity = 'lead' AND w.entity_id = l.id
+                            AND w.owner_id IS NOT NULL AND w.to_ts > l.ts ORDER BY w.from_ts LIMIT 1) AS owner_id
+        FROM leads l WHERE NOT l.deleted AND l.outcome = 'lead' AND l.day BETWEEN $s AND $e),
     reply AS (SELECT lead_id, min(first_reply_ts) AS r FROM conversations
               WHERE lead_id IS NOT NULL AND first_reply_ts IS NOT NULL GROUP BY 1),
     taken AS (
@@ -198,3 +198,55 @@ def managers(
             "akb": int(r["akb"] or 0),
         }
     return out
+
+
+def sources(con: Any, start: date, end: date, model: str = "last", window_days: int = 30) -> dict[tuple[str, str], Any]:
+    """Per (source, campaign): the sums klientura.analytics.sources adds up (one period)."""
+    pick = "ASC" if model == "first" else "DESC"
+    params = {"s": start, "e": end, "w": window_days}
+    key = "lower(nullif(trim({u}), '')), lower(nullif(trim({s}), ''))"
+    sql = f"""
+    WITH roots AS (SELECT id, root_id FROM customers),
+    needed AS (
+        SELECT deal_id FROM deal_facts WHERE born_day BETWEEN $s AND $e
+        UNION SELECT deal_id FROM stage_moves WHERE left_ts IS NULL AND to_kind = 'won' AND day BETWEEN $s AND $e
+        UNION SELECT l.deal_id FROM deal_orders l JOIN sales s ON s.oid = l.order_id WHERE s.day BETWEEN $s AND $e),
+    deal_own AS (
+        SELECT deal_id, src, camp, customer_id, born_ts FROM deal_facts WHERE deal_id IN (SELECT deal_id FROM needed)),
+    deal_keys AS (
+        SELECT deal_id, src, camp FROM deal_own WHERE src IS NOT NULL
+        UNION ALL
+        SELECT d.deal_id, coalesce(t.src, '(none)'), coalesce(t.camp, '') FROM deal_own d
+        LEFT JOIN roots r ON r.id = d.customer_id
+        LEFT JOIN LATERAL (
+            SELECT src, camp FROM touches t WHERE t.cid = r.root_id AND t.ts <= d.born_ts
+              AND t.ts >= d.born_ts - to_days(CAST($w AS BIGINT))
+            ORDER BY t.ts {pick}, src, camp LIMIT 1) t ON true
+        WHERE d.src IS NULL),
+    born AS (SELECT k.src, k.camp, count(*) AS deals FROM deal_facts f JOIN deal_keys k USING (deal_id)
+             WHERE f.born_day BETWEEN $s AND $e GROUP BY ALL),
+    won AS (SELECT k.src, k.camp, count(*) AS won, sum(m.amount_k) AS won_k FROM stage_moves m JOIN deal_keys k USING (deal_id)
+            WHERE m.left_ts IS NULL AND m.to_kind = 'won' AND m.day BETWEEN $s AND $e GROUP BY ALL),
+    lead_rows AS (SELECT coalesce(coalesce({key.format(u="utm_source", s="source")}), '(none)') AS src,
+                         coalesce(lower(trim(utm_campaign)), '') AS camp, count(*) AS leads
+                  FROM leads WHERE NOT deleted AND outcome = 'lead' AND day BETWEEN $s AND $e GROUP BY ALL),
+    o AS (SELECT s.oid, s.cid, s.ts, s.net_k, s.cost_k, k.src AS d_src, k.camp AS d_camp FROM sales s
+          LEFT JOIN deal_orders l ON l.order_id = s.oid LEFT JOIN deal_keys k ON k.deal_id = l.deal_id
+          WHERE s.day BETWEEN $s AND $e),
+    o_keys AS (
+        SELECT o.net_k, o.cost_k, coalesce(o.d_src, t.src, '(none)') AS src,
+               CASE WHEN o.d_src IS NOT NULL THEN o.d_camp ELSE coalesce(t.camp, '') END AS camp FROM o
+        LEFT JOIN LATERAL (
+            SELECT src, camp FROM touches t WHERE o.d_src IS NULL AND t.cid = o.cid AND t.ts <= o.ts
+              AND t.ts >= o.ts - to_days(CAST($w AS BIGINT))
+            ORDER BY t.ts {pick}, src, camp LIMIT 1) t ON true),
+    paid AS (SELECT src, camp, count(*) AS orders, sum(net_k) AS revenue_k, sum(net_k - cost_k) AS margin_k
+             FROM o_keys GROUP BY ALL),
+    spend AS (SELECT source AS src, campaign AS camp, sum(cost_k) AS spend_k FROM ad_costs
+              WHERE day BETWEEN $s AND $e GROUP BY ALL),
+    keys AS (SELECT src, camp FROM spend UNION SELECT src, camp FROM lead_rows UNION SELECT src, camp FROM born
+             UNION SELECT src, camp FROM won UNION SELECT src, camp FROM paid)
+    SELECT keys.src, keys.camp, spend_k, leads, deals, won, won_k, orders, revenue_k, margin_k FROM keys
+    LEFT JOIN spend USING (src, camp) LEFT JOIN lead_rows USING (src, camp) LEFT JOIN born USING (src, camp)
+    LEFT JOIN won USING (src, camp) LEFT JOIN paid USING (src, camp)"""
+    return {(r["src"], r["camp"]): r for r in _fetch(con, sql, params)}

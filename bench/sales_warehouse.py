@@ -99,8 +99,11 @@ def generate(con: Any, deals: int, *, managers: int = MANAGERS) -> dict[str, int
     FROM entries""")
     con.execute("""
     INSERT INTO deals
-    SELECT e.deal_id, e.pipeline, e.to_stage, s.kind, g2.customer, g2.company, e.amount_k, e.owner_id, g2.source,
-           g2.source, NULL, 'camp' || (hash(g2.id) % 20), NULL, g2.born, false
+    SELECT e.deal_id, e.pipeline, e.to_stage, s.kind, g2.customer, g2.company, e.amount_k, e.owner_id,
+           CASE WHEN g2.id % 5 > 0 THEN g2.source END,
+           CASE WHEN g2.id % 4 > 0 THEN g2.source END, NULL,
+           CASE WHEN g2.id % 4 = 1 THEN 'camp' || (8 * (hash(g2.id, 'cmp') % 25) + CAST(substr(g2.source, 4) AS INTEGER)) END,
+           NULL, g2.born, false
     FROM entries e JOIN g2 ON g2.id = e.deal_id JOIN stages s ON s.id = e.to_stage
     QUALIFY row_number() OVER (PARTITION BY e.deal_id ORDER BY e.n DESC) = 1""")
     _around(con, deals, managers)
@@ -117,8 +120,11 @@ def _around(con: Any, deals: int, managers: int) -> None:
     INSERT INTO customers SELECT i, i, 1 + hash(i, 'co') % {managers} FROM range(1, {people + 1}) t(i);
     INSERT INTO companies SELECT i, 1 + hash(i, 'fo') % {managers}, false FROM range(1, {firms + 1}) t(i);
     INSERT INTO leads
-    SELECT i, 1 + hash(i, 'lc') % {people}, NULL, 'form', 'src' || (hash(i, 'ls') % 8), NULL, NULL, NULL, 'open',
-           CASE WHEN hash(i, 'lo') % 10 = 0 THEN 'joined' ELSE 'lead' END, NULL, 1 + hash(i, 'lw') % {managers}, ts,
+    SELECT i, 1 + hash(i, 'lc') % {people}, NULL, 'form', 'src' || (hash(i, 'ls') % 8),
+           CASE WHEN i % 3 > 0 THEN 'src' || (hash(i, 'lu') % 8) END, NULL,
+           CASE WHEN i % 3 = 1 THEN 'camp' || (hash(i, 'lk') % 200) END, 'open',
+           CASE WHEN hash(i, 'lo') % 10 = 0 THEN 'joined' ELSE 'lead' END, NULL,
+           CASE WHEN i % 11 = 0 THEN NULL ELSE 1 + hash(i, 'lw') % {managers} END, ts,
            CAST(timezone('Europe/Moscow', timezone('UTC', ts)) AS DATE), NULL, hash(i, 'ld') % 50 = 0
     FROM (SELECT i, TIMESTAMP '{END}' - to_seconds(CAST(hash(i, 'lt') % ({SPAN_DAYS} * 86400) AS BIGINT)) AS ts
           FROM range(1, {leads + 1}) t(i));
@@ -129,7 +135,9 @@ def _around(con: Any, deals: int, managers: int) -> None:
     INSERT INTO owner_changes
     SELECT row_number() OVER (), e, x, ts, b, a FROM (
         SELECT 'lead' AS e, id AS x, ts + INTERVAL 1 HOUR AS ts, owner_id AS b, 1 + hash(id, 'nw') % {managers} AS a
-        FROM leads WHERE id % 7 = 0
+        FROM leads WHERE id % 7 = 0 AND id % 11 <> 0
+        UNION ALL
+        SELECT 'lead', id, ts + INTERVAL 2 HOUR, NULL, 1 + hash(id, 'gv') % {managers} FROM leads WHERE id % 11 = 0
         UNION ALL
         SELECT 'customer', id, TIMESTAMP '{END}' - to_seconds(CAST(hash(id, 'ct') % ({SPAN_DAYS} * 86400) AS BIGINT)),
                1 + hash(id, 'cb') % {managers}, owner_id FROM customers WHERE id % 9 = 0);
@@ -155,7 +163,13 @@ def _around(con: Any, deals: int, managers: int) -> None:
         FROM range(1, {deals + 1}) t(i)),
     everything AS (SELECT deal_id, cid, ts, net_k FROM paying UNION ALL SELECT NULL, cid, ts, net_k FROM retail)
     SELECT row_number() OVER (ORDER BY ts) AS oid, cid, CAST(timezone('Europe/Moscow', timezone('UTC', ts)) AS DATE) AS day,
-           ts, CAST(net_k AS BIGINT) AS net_k, deal_id
+           ts, CAST(net_k AS BIGINT) AS net_k, CAST(net_k * 0.6 AS BIGINT) AS cost_k, deal_id
     FROM everything ORDER BY day, oid""")
     con.execute("INSERT INTO deal_orders SELECT oid, deal_id FROM sales WHERE deal_id IS NOT NULL")
+    # a year of daily spend for 200 campaigns, campaign c run on source c % 8
+    con.execute(f"""
+    INSERT INTO ad_costs
+    SELECT DATE '{END}' - CAST(d AS INTEGER), 'src' || (c % 8), 'camp' || c, 100 * (500 + hash(c, d) % 5000),
+           10 + hash(c, d, 'k') % 300, 1000 + hash(c, d, 'i') % 20000
+    FROM range(0, 365) a(d), range(0, 200) b(c)""")
     con.execute("ALTER TABLE sales DROP COLUMN deal_id")

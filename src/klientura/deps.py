@@ -334,7 +334,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def open_warehouse(request: Request) -> Iterator[Warehouse]:
     """The warehouse, read-only for this request (DuckDB lets many processes read, one write)."""
-    wh = Warehouse.of(request.app.state.settings, read_only=True)
+    wh = Warehouse.of(request.app.state.settings, read_only=True, memos=request.app.state.memos)
     try:
         yield wh
     finally:

@@ -39,11 +39,13 @@ from klientura.sales.models import (
     TaskEvent,
 )
 from klientura.sales.routing_models import DayOff, Duty, RoutingRule
+from klientura.sales.spend_models import AdCost, SalesPlan
 from klientura.segments.models import Segment, SegmentMember, SegmentSize
 
 metadata = Base.metadata
 
 __all__ = [
+    "AdCost",
     "Allocation",
     "AnalyticsConfig",
     "ApiKey",
@@ -103,6 +105,7 @@ __all__ = [
     "ReturnLine",
     "RoutingRule",
     "SalesChannel",
+    "SalesPlan",
     "SavedView",
     "ScoreSnapshot",
     "Segment",

@@ -14,7 +14,7 @@ from klientura.audit import AuditEntry
 from klientura.auth import Team, User
 from klientura.conversations import Conversation
 from klientura.customers import Customer
-from klientura.sales import Company, Deal, DealHistory, DealOrder, Lead, Pipeline, Stage, Task
+from klientura.sales import AdCost, Company, Deal, DealHistory, DealOrder, Lead, Pipeline, Stage, Task
 from tests import factories
 
 
@@ -80,7 +80,8 @@ def build(s: Session) -> Base:
         kind = {"Won": "won", "Lost": "lost"}.get(last[2], "open")
         deal = Deal(pipeline_id=p.id, stage_id=b.stages[last[2]], status=kind, title=key, customer_id=b.customers[cust],
                     company_id=firm.id if with_firm else None, amount=Decimal(last[4]), owner_id=u[last[3]],
-                    lost_reason=last[6], created_at=moves[0][0])  # fmt: skip
+                    lost_reason=last[6], created_at=moves[0][0],
+                    utm_source="Yandex" if key == "d1" else None, utm_campaign="A" if key == "d1" else None)  # fmt: skip
         s.add(deal)
         s.flush()
         b.deals[key] = deal.id
@@ -107,9 +108,11 @@ def build(s: Session) -> Base:
                      entity="customer", entity_id=str(b.customers["c2"]), before={"owner_id": u["m3"], "city": None},
                      after={"owner_id": u["m2"], "city": None}))  # fmt: skip
     # requests: L1 came to m2 and went to m1 the next day; L2 m1's, answered in 30 minutes; L3 joined L2
-    l1 = Lead(customer_id=b.customers["c4"], channel="form", owner_id=u["m1"], created_at=at(3, 5))
+    l1 = Lead(customer_id=b.customers["c4"], channel="form", owner_id=u["m1"], created_at=at(3, 5),
+              utm_source="yandex", utm_campaign="a")  # fmt: skip
     l2 = Lead(customer_id=b.customers["c3"], channel="message", owner_id=u["m1"], created_at=at(3, 7))
-    s.add_all([l1, l2])
+    l4 = Lead(customer_id=b.customers["c2"], channel="message", owner_id=u["m2"], created_at=at(3, 10), utm_source="vk")
+    s.add_all([l1, l2, l4])
     s.flush()
     s.add(Lead(customer_id=b.customers["c3"], channel="message", owner_id=u["m1"], created_at=at(3, 7, 10),
                outcome="joined", status="attached", parent_id=l2.id))  # fmt: skip
@@ -117,6 +120,11 @@ def build(s: Session) -> Base:
                      entity="lead", entity_id=str(l1.id), before={"owner_id": u["m2"]}, after={"owner_id": u["m1"]}))  # fmt: skip
     s.add(Conversation(channel="telegram", peer="42", customer_id=b.customers["c3"], lead_id=l2.id, assignee_id=u["m1"],
                        last_at=at(3, 7, 9, 30), created_at=at(3, 7), first_reply_at=at(3, 7, 9, 30)))  # fmt: skip
+    # advertising spend: Yandex's campaign "a" in March, VK's in March, Google's in February only
+    for day, source, campaign, cost in ((at(3, 1), "yandex", "a", "300"), (at(3, 2), "yandex", "a", "200"),
+                                        (at(3, 3), "vk", "", "100"), (at(2, 1), "google", "", "50")):  # fmt: skip
+        s.add(AdCost(day=day.date(), source=source, campaign=campaign, cost=Decimal(cost), clicks=10, origin="test",
+                     changed_by="test"))  # fmt: skip
     # tasks: m1's first done a day late, the second on time; m3's not done by now (5 April)
     s.add_all(
         [

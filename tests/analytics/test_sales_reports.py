@@ -110,13 +110,41 @@ def test_managers_are_credited_at_the_time(synced: tuple[Base, analytics.Warehou
     # paid orders of March linked to won deals: o1 1000 (d1, m1), o2 300 (d6, m2); o3 is April's
     assert (m1["paid"], m2["paid"], m3["paid"]) == (1000.0, 300.0, 0.0)
     assert m1["contribution"] == pytest.approx(1000 / 1300) and m3["contribution"] is None
-    # L1 came to m2 (given to m1 the next day); L2 m1's, answered in 30 minutes; L3 joined L2
+    # L1 came to m2 (given to m1 the next day), L4 is m2's; L2 m1's, answered in 30 minutes; L3 joined L2
     assert (m1["leads"], m1["answered"], m1["first_response_minutes"]) == (1, 1, pytest.approx(30.0))
-    assert (m2["leads"], m2["answered"]) == (1, 0)
+    assert (m2["leads"], m2["answered"]) == (2, 0)
     assert (m1["tasks"], m1["overdue"], m3["tasks"], m3["overdue"]) == (2, 1, 1, 1)
     # clients with an order in the 90 days to 31 March: m1 the company (o1) and c3 (o4, o5); c2 (o2) was m3's then
     assert (m1["akb"], m2["akb"], m3["akb"]) == (2, 0, 1)
     assert m1["before"]["won"] == 0 and m2["before"]["won"] == 0
+
+
+def test_sources_spend_and_what_it_brought(synced: tuple[Base, analytics.Warehouse]) -> None:
+    _, wh = synced
+    with wh:
+        r = analytics.sales_sources(wh, SYSTEM, period=MARCH, model="last", window_days=30)
+    rows = {(x["source"], x["campaign"]): x for x in r["sources"]}
+    # Yandex: 500 spent on campaign "a"; L1 came from it; d1 (its own tags) and d5 (c4's touch L1 five days before)
+    # were born of it; d1 won and paid 1000 (o1)
+    ya = rows["yandex", None]
+    assert (ya["spend"], ya["leads"], ya["deals"], ya["won"], ya["won_amount"]) == (500.0, 1, 2, 1, 1000.0)
+    assert (ya["orders"], ya["revenue"], ya["margin"], ya["cpl"], ya["cost_per_order"]) == (1, 1000.0, 1000.0, 500, 500)
+    assert ya["romi"] == pytest.approx(1.0) and ya["drr"] == pytest.approx(0.5)
+    assert ya["verdict"] == "unclear"  # one order: ROMI +100 %, but the interval spans a loss
+    assert rows["yandex", "a"]["spend"] == 500.0 and rows["yandex", "a"]["revenue"] == 1000.0
+    # VK: 100 spent; L4 (c2) came from it, d6 (c2, no tags) the day after, won, and paid 300 (o2)
+    vk = rows["vk", None]
+    assert (vk["spend"], vk["leads"], vk["deals"], vk["won"], vk["orders"], vk["revenue"]) == (100.0, 1, 1, 1, 1, 300.0)
+    assert vk["romi"] == pytest.approx(2.0) and ("vk", "") not in rows  # no campaign rows when none is named
+    # nothing before: d2 and d3 (born before L1), d3 won; c3's two orders; L2
+    none = rows["(none)", None]
+    assert (none["leads"], none["deals"], none["won"], none["won_amount"], none["orders"], none["revenue"]) == (
+        1, 2, 1, 500.0, 2, 110.0)  # fmt: skip
+    assert ("google", None) not in rows  # February's spend only
+    assert {(x["source"], x["spend"]) for x in r["previous"] if x["campaign"] is None} >= {("google", 50.0)}
+    with wh, pytest.raises(ValidationFailed) as e:
+        analytics.sales_sources(wh, SYSTEM, period=MARCH, model="middle")
+    assert e.value.code.key == "analytics.attribution.model"
 
 
 def test_a_head_sees_their_teams_only_and_a_manager_nothing(synced: tuple[Base, analytics.Warehouse]) -> None:
@@ -204,4 +232,31 @@ def test_the_reports_agree_with_the_hand_written_sql(tmp_path: Path) -> None:
             for owner, figures in ref.items():
                 for key, value in figures.items():
                     _same(rows[owner][key], value, f"manager {owner} {key} {period} {pipeline}")
+        for model in ("first", "last"):
+            _compare_sources(t, con, period, model)
     con.close()
+
+
+def _compare_sources(t: dict[str, Any], con: Any, period: Period, model: str) -> None:
+    from bench import sales_sql
+
+    from klientura.analytics.sources import sources
+
+    got = {(r["source"], r["campaign"]): r for r in sources(t, period, model=model, window_days=45)}
+    ref = sales_sql.sources(con, period.start, period.end, model, 45)
+    assert len(ref) > 50 and any(k[0] == "(none)" for k in ref)
+    totals: dict[str, dict[str, int]] = {}
+    for (src, camp), r in ref.items():
+        mine = got.get((src, camp)) or (got[src, None] if not camp else None)
+        assert mine is not None, (src, camp)
+        for key, mine_key, scale in (("spend_k", "spend", 100), ("leads", "leads", 1), ("deals", "deals", 1),
+                                     ("won", "won", 1), ("won_k", "won_amount", 100), ("orders", "orders", 1),
+                                     ("revenue_k", "revenue", 100), ("margin_k", "margin", 100)):  # fmt: skip
+            totals.setdefault(src, {}).setdefault(mine_key, 0)
+            totals[src][mine_key] += int(r[key] or 0)
+            if (src, camp) in got:
+                _same(round(mine[mine_key] * scale), int(r[key] or 0), f"{model} {src}/{camp} {key}")
+    for src, sums in totals.items():
+        for key, value in sums.items():
+            scale = 100 if key in ("spend", "won_amount", "revenue", "margin") else 1
+            _same(round(got[src, None][key] * scale), value, f"{model} {src} total {key}")

@@ -70,3 +70,45 @@ def test_a_manager_is_refused_and_english_reads(page: Any, live: dict[str, Any],
         f"{base}/sales/analytics?pipeline_id={history.pipeline}&date_from=2026-03-01&date_to=2026-03-31&mode=flow&lang=en"
     )
     assert "Flow: what happened in the period" in page.inner_text("#funnel-explained")
+
+
+def test_sources_and_the_spend_behind_them(page: Any, live: dict[str, Any], history: Base, tmp_path: Any) -> None:
+    base = live["base"]
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/sales/analytics/sources?date_from=2026-03-01&date_to=2026-03-31&model=last&window_days=30")
+    yandex = "#sources tr[data-source='yandex'][data-campaign='*']"
+    assert "500" in page.inner_text(f"{yandex} td:nth-child(2)").replace("\xa0", " ")
+    romi = page.inner_text(f"{yandex} td[data-col=romi]")
+    assert "100.0%" in romi and "не ясно" in romi  # one order: not enough to judge
+    wait_until(page, "document.querySelector('#sources-chart .main-svg') !== null")
+    shot(page, "sales-sources")
+    file = tmp_path / "direct.csv"
+    file.write_text(
+        "Отчёт Яндекс Директ\nДень;Кампания;Показы;Клики;Расход (руб.)\n"
+        "01.03.2026;a;1000;10;150,00\n02.03.2026;b;500;5;oops\nИтого;;1500;15;150,00\n",
+        encoding="utf-8",
+    )
+    page.set_input_files("#costs-upload input[type=file]", str(file))
+    page.click("#costs-upload button")
+    page.wait_for_selector("#flash")
+    flash = page.inner_text("#flash")
+    assert ("direct.csv" in flash and "строка 4" in flash.lower()) or "row 4" in flash.lower(), flash
+    assert page.url.endswith("date_from=2026-03-01&date_to=2026-03-31")
+    rows = page.locator("#cost-rows tr[data-cost]")
+    assert rows.count() == 3  # the history's three March days (the file's 1 March replaced Yandex's "a" that day)
+    assert "150,00" in page.inner_text("#cost-rows").replace("\xa0", " ")
+    page.fill("#cost-form input[name=day]", "2026-03-05")
+    page.fill("#cost-form input[name=source]", "VK")
+    page.fill("#cost-form input[name=cost]", "abc")
+    page.click("#cost-form button")
+    page.wait_for_selector("#flash.error")
+    page.fill("#cost-form input[name=day]", "2026-03-05")
+    page.fill("#cost-form input[name=source]", "VK")
+    page.fill("#cost-form input[name=cost]", "75,50")
+    page.click("#cost-form button")
+    page.wait_for_selector("#flash:not(.error)")
+    assert rows.count() == 4
+    page.locator("#cost-rows tr[data-cost]").first.locator("button").click()
+    page.wait_for_selector("#flash")
+    assert page.locator("#cost-rows tr[data-cost]").count() == 3
+    shot(page, "sales-spend")

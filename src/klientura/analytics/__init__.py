@@ -11,7 +11,7 @@ from klientura.analytics.schemas import ClvRead, GroupRead, ScoreRead
 from klientura.analytics.scored import NOT_SCORED, Scored, in_lifecycle, scored
 from klientura.analytics.selling import choices as sales_choices
 from klientura.analytics.selling import pipelines as sales_pipelines
-from klientura.analytics.selling import sales_funnel, sales_managers
+from klientura.analytics.selling import sales_funnel, sales_managers, sales_sources
 from klientura.analytics.service import (
     FAMILIES,
     RecomputeReport,
@@ -37,10 +37,12 @@ from klientura.analytics.settings import (
     LifecycleSettings,
     RfmSettings,
 )
+from klientura.analytics.sources import MODELS as ATTRIBUTION_MODELS
 from klientura.analytics.sync import SyncReport, sync
 from klientura.analytics.warehouse import Warehouse, default_path, path_of
 
 __all__ = [
+    "ATTRIBUTION_MODELS",
     "FAMILIES",
     "FAMILY_NAMES",
     "FUNNEL_MODES",
@@ -88,6 +90,7 @@ __all__ = [
     "sales_funnel",
     "sales_managers",
     "sales_pipelines",
+    "sales_sources",
     "save_settings",
     "score_of",
     "scored",

@@ -117,3 +117,5 @@ NO_SALES_YET = code("analytics.sales.missing", N_("the warehouse holds no deals 
 UNKNOWN_PIPELINE = code("analytics.pipeline.unknown", N_("no pipeline %(id)s in the warehouse"))
 UNKNOWN_MODE = code("analytics.funnel.mode", N_("unknown funnel view '%(value)s'; use one of %(allowed)s"))
 PERIOD_TOO_LONG = code("analytics.period.too_long", N_("a period is at most %(max)s days"))
+UNKNOWN_ATTRIBUTION = code("analytics.attribution.model", N_("unknown attribution '%(value)s'; use one of %(allowed)s"))
+BAD_WINDOW = code("analytics.attribution.window", N_("the attribution window is 1 to 365 days"))

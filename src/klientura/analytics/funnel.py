@@ -25,6 +25,7 @@ from ibis import _
 
 from klientura.analytics import prepared
 from klientura.analytics.kpis import Period
+from klientura.kit.memo import Memo
 
 Expr = Any
 MODES = ("cohort", "flow")
@@ -79,7 +80,7 @@ _STAND_INS: dict[str, prepared.Value] = {
 }
 
 
-def funnel(t: dict[str, Expr], s: Slice, period: Period, mode: str) -> dict[str, Any]:
+def funnel(t: dict[str, Expr], s: Slice, period: Period, mode: str, *, memo: Memo | None = None) -> dict[str, Any]:
     """The funnel of one pipeline (executed: a dict of numbers; hours for the times in stage)."""
     values: dict[str, prepared.Value] = {"pipeline_id": s.pipeline_id, "source": s.source, "owners": s.owners, "start": period.start,
               "end": period.end}  # fmt: skip
@@ -90,7 +91,7 @@ def funnel(t: dict[str, Expr], s: Slice, period: Period, mode: str) -> dict[str,
         return _expressions(t, piece, Period(v["start"], v["end"]), mode)
 
     key = ("funnel", mode, s.source is None, s.owners is None, tuple(sorted(t)))
-    got = prepared.run(ibis.get_backend(t["stages"]), key, build, values, stand_ins)
+    got = prepared.run(ibis.get_backend(t["stages"]), memo, key, build, values, stand_ins)
     return _assemble(got, mode)
 
 

@@ -7,8 +7,8 @@ engine.
 - Paid revenue: completed orders of the period (net of their returns) linked to deals that are won, credited to the
   owner who won the deal. Contribution: that revenue's share of the manager's team's.
 - Leads taken: new requests of the period (not joined to an open one or attached to a deal), credited to who owned
-  them when they came (the audited owner changes say who that was); first response: from the request to the first
-  answer in its conversation.
+  them when they came, or, if nobody did, to whom they were first given (the audited owner changes say who that
+  was); first response: from the request to the first answer in its conversation.
 - Deals in work: open deals at the period's end, credited to who owned them then.
 - Overdue tasks: the manager's tasks due in the period done late or not at all by ``now``.
 - АКБ (active client base): distinct clients with a completed order in the ``akb_days`` up to the period's end, owned
@@ -64,6 +64,17 @@ def _owned_at(rows: Expr, t: dict[str, Expr], entity: str, key: str, ts: str) ->
     return joined.drop("o_id", "o_from", "o_to")
 
 
+def _taker(leads: Expr, t: dict[str, Expr]) -> Expr:
+    """``leads`` with ``owner_at``: the first owner each request had — when it came, or, unowned then, whoever it was
+    first given to."""
+    spans = t["ownership"].filter((_.entity == "lead") & _.owner_id.notnull())
+    spans = spans.select(o_id=_.entity_id, o_from=_.from_ts, o_to=_.to_ts, o_owner=_.owner_id)
+    held = leads.join(spans, [leads.id == spans.o_id, spans.o_to > leads.ts])
+    first = held.mutate(n=ibis.row_number().over(group_by=held.id, order_by=held.o_from)).filter(_.n == 0)
+    first = first.select(f_id=_.id, owner_at=_.o_owner)
+    return leads.left_join(first, leads.id == first.f_id).drop("f_id")
+
+
 def _per_owner(
     t: dict[str, Expr], scope: Scope, period: Period, now: datetime, akb_days: int
 ) -> dict[int, dict[str, Any]]:
@@ -101,7 +112,7 @@ def _per_owner(
     put(at_end.group_by("owner_id").aggregate(in_work=_.count(), in_work_k=_.amount_k.sum()))
     # new requests, owned by whom when they came, and the first answer to each
     leads = t["leads"].filter(~_.deleted & (_.outcome == "lead") & _between(_.day, period))
-    leads = _owned_at(leads.select("id", "ts"), t, "lead", "id", "ts")
+    leads = _taker(leads.select("id", "ts"), t)
     replies = (
         t["conversations"]
         .filter(_.lead_id.notnull() & _.first_reply_ts.notnull())

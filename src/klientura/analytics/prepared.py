@@ -17,9 +17,10 @@ from typing import Any
 
 import ibis
 
+from klientura.kit.memo import Memo
+
 Value = int | str | date | datetime | frozenset[int] | None
-_CACHE: dict[Hashable, dict[str, str]] = {}
-_LIMIT = 256
+MEMO = "warehouse sql"  # the name of the memo (kit.memo) the compiled SQL is kept in
 
 
 @functools.lru_cache(maxsize=256)
@@ -54,22 +55,23 @@ def _value_sql(value: Value) -> str:
 
 def run(
     backend: Any,
+    memo: Memo | None,
     key: Hashable,
     build: Callable[[Mapping[str, Any]], dict[str, Any]],
     values: Mapping[str, Value],
     stand_ins: Mapping[str, Value],
 ) -> dict[str, list[dict[str, Any]]]:
     """The rows of each expression ``build(values)`` makes, on ``backend`` (the Ibis backend of its tables). On DuckDB
-    the SQL of ``build(stand_ins)`` is kept under ``key`` (which must tell apart every shape ``build`` can take) and run
-    with the stand-ins replaced by ``values``; each stand-in must be a value of its kind that appears nowhere else."""
+    the SQL of ``build(stand_ins)`` is kept in ``memo`` under ``key`` (which must tell apart every shape ``build`` can
+    take) and run with the stand-ins replaced by ``values``; each stand-in must be a value of its kind that appears
+    nowhere else. Without a memo the SQL is compiled for this call alone."""
     if backend.name != "duckdb":
         return {name: e.to_pyarrow().to_pylist() for name, e in build(values).items()}
-    sqls = _CACHE.get(key)
+    sqls = memo.get(key) if memo is not None else None
     if sqls is None:
         sqls = {name: ibis.to_sql(e, dialect="duckdb") for name, e in build(stand_ins).items()}
-        if len(_CACHE) >= _LIMIT:
-            _CACHE.clear()
-        _CACHE[key] = sqls
+        if memo is not None:
+            memo.put(key, sqls)
     out = {}
     for name, sql in sqls.items():
         for field, stand_in in stand_ins.items():

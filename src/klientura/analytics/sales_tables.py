@@ -38,6 +38,8 @@ TABLES = {
     "conversations": "id BIGINT PRIMARY KEY, lead_id BIGINT, deal_id BIGINT, customer_id BIGINT, assignee_id BIGINT, "
     "channel VARCHAR, created_ts TIMESTAMP NOT NULL, first_reply_ts TIMESTAMP",
     "companies": "id BIGINT PRIMARY KEY, owner_id BIGINT, deleted BOOLEAN NOT NULL",
+    "ad_costs": "day DATE NOT NULL, source VARCHAR NOT NULL, campaign VARCHAR NOT NULL, cost_k BIGINT NOT NULL, "
+    "clicks BIGINT, impressions BIGINT",
 }
 
 FACTS = {"deal_history": "deal_history", "owner_changes": "audit_log"}  # warehouse table: the store's
@@ -96,6 +98,7 @@ def dimensions(local: Local, utc: Utc) -> dict[str, str]:
             f"{utc('first_reply_at')} FROM oltp.conversations"
         ),
         "companies": "SELECT id, owner_id, deleted_at IS NOT NULL FROM oltp.companies",
+        "ad_costs": f"SELECT day, lower(source), lower(campaign), {_k('cost')}, clicks, impressions FROM oltp.ad_costs",
     }
 
 
@@ -124,6 +127,8 @@ def fingerprints(ms: Callable[[str], str], p: int) -> dict[str, str]:
         "FROM conversations",
         "companies": f"SELECT count(*), {n('id')}, {n('owner_id')}, "
         f"sum(CASE WHEN deleted_at IS NULL THEN 0 ELSE id % {p} END) FROM companies",
+        "ad_costs": f"SELECT count(*), {n('id')}, sum(cost * (id % 1000)), sum(coalesce(clicks, 0) * (id % 1000)), "
+        f"sum({ms('changed_at')}) FROM ad_costs",
     }
 
 
@@ -135,7 +140,9 @@ WITH first AS (
     QUALIFY row_number() OVER (PARTITION BY deal_id ORDER BY ts, id) = 1
 )
 SELECT d.id AS deal_id, d.pipeline_id, d.stage_id, d.status, d.customer_id, d.company_id, d.amount_k, d.owner_id,
-       d.source, d.utm_source, d.utm_campaign, f.born_ts, f.born_day, f.born_owner
+       d.source, d.utm_source, d.utm_campaign, f.born_ts, f.born_day, f.born_owner,
+       coalesce(lower(nullif(trim(d.utm_source), '')), lower(nullif(trim(d.source), ''))) AS src,
+       coalesce(lower(trim(d.utm_campaign)), '') AS camp
 FROM deals d JOIN first f ON f.deal_id = d.id
 WHERE NOT d.deleted
 ORDER BY f.born_day, d.id
@@ -203,6 +210,21 @@ ORDER BY 1, 2, 3
 # Who owned a card, a company or a lead over time, from the audited changes of its owner: before the first change
 # the owner it replaced, from each change the owner it set; never changed, its owner now. [from_ts, to_ts) in UTC.
 
+TOUCHES = """
+CREATE OR REPLACE TABLE touches AS
+SELECT c.root_id AS cid, x.ts, x.src, x.camp FROM (
+    SELECT customer_id, ts, coalesce(lower(nullif(trim(utm_source), '')), lower(nullif(trim(source), ''))) AS src,
+           coalesce(lower(trim(utm_campaign)), '') AS camp
+    FROM leads WHERE NOT deleted
+    UNION ALL
+    SELECT customer_id, born_ts, src, camp FROM deal_facts
+) x JOIN customers c ON c.id = x.customer_id
+WHERE x.src IS NOT NULL
+ORDER BY 1, 2
+"""
+# Every touch of a person (their surviving card) with a source: their requests and their deals, with the source they
+# came with (the UTM source and campaign, else the source recorded) — what orders and untagged deals are attributed to.
+
 SOURCES_OF_DERIVED = frozenset(
     {"deal_history", "owner_changes", "deals", "stages", "leads", "companies", "customers"}
 )  # a copy of any of them rebuilds the tables above
@@ -213,3 +235,4 @@ def build(con: Any) -> None:
     con.execute(STAGE_MOVES)
     con.execute(DEAL_SPANS)
     con.execute(OWNERSHIP)
+    con.execute(TOUCHES)

@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from klientura.analytics import prepared
 from klientura.analytics.errors import (
+    BAD_WINDOW,
     DATES_REVERSED,
     NO_SALES_YET,
     PERIOD_TOO_LONG,
+    UNKNOWN_ATTRIBUTION,
     UNKNOWN_MODE,
     UNKNOWN_PIPELINE,
 )
 from klientura.analytics.funnel import MODES, Slice, funnel
 from klientura.analytics.kpis import Period
 from klientura.analytics.managers import Scope, managers
+from klientura.analytics.sources import MODELS, sources
 from klientura.analytics.warehouse import Warehouse
 from klientura.audit import Actor
 from klientura.auth import owner_scope, require
@@ -36,6 +40,8 @@ SALES_TABLES = (
     "users",
     "teams",
     "customers",
+    "ad_costs",
+    "touches",
 )
 MAX_DAYS = 3 * 366
 
@@ -91,8 +97,9 @@ def sales_funnel(
     if not any(p["id"] == pipeline_id for p in pipelines(wh)):
         raise ValidationFailed(UNKNOWN_PIPELINE, id=pipeline_id, field="pipeline_id")
     piece = Slice(pipeline_id, source=source or None, owners=_owners(actor, owners))
-    now = funnel(t, piece, period, mode)
-    before = funnel(t, piece, period.previous(), mode)
+    memo = wh.memos.of(prepared.MEMO, 256)
+    now = funnel(t, piece, period, mode, memo=memo)
+    before = funnel(t, piece, period.previous(), mode, memo=memo)
     now["previous"] = {k: v for k, v in before.items() if k not in ("stages", "links")}
     now["period"], now["previous_period"], now["pipeline_id"] = period, period.previous(), pipeline_id
     return now
@@ -133,4 +140,28 @@ def choices(wh: Warehouse, actor: Actor) -> dict[str, Any]:
         "sources": [r["source"] for r in sources.to_pyarrow().to_pylist()],
         "people": people,
         "teams": teams,
+    }
+
+
+def sales_sources(
+    wh: Warehouse, actor: Actor, *, period: Period, model: str = "last", window_days: int = 30
+) -> dict[str, Any]:
+    """Spend and what it brought per source and campaign, this period and the one before (see
+    :mod:`~klientura.analytics.sources`). The whole department's: a head of sales sees it too."""
+    require(actor, "analytics:read")
+    if model not in MODELS:
+        raise ValidationFailed(UNKNOWN_ATTRIBUTION, value=model, allowed=", ".join(MODELS), field="model")
+    if not 1 <= window_days <= 365:
+        raise ValidationFailed(BAD_WINDOW, field="window_days")
+    checked(period)
+    t = tables(wh)
+    return {
+        "period": period,
+        "previous_period": period.previous(),
+        "model": model,
+        "window_days": window_days,
+        "sources": sources(t, period, model=model, window_days=window_days, memo=wh.memos.of(prepared.MEMO, 256)),
+        "previous": sources(
+            t, period.previous(), model=model, window_days=window_days, memo=wh.memos.of(prepared.MEMO, 256)
+        ),
     }

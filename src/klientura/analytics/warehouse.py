@@ -26,8 +26,9 @@ from klientura.analytics.errors import (
 from klientura.analytics.sales_tables import TABLES as SALES_TABLES
 from klientura.config import Settings
 from klientura.kit.errors import Conflict, ValidationFailed
+from klientura.kit.memo import Memos
 
-SCHEMA_VERSION = 4  # bump when the tables below change: the warehouse is derived data, rebuilt from the store
+SCHEMA_VERSION = 5  # bump when the tables below change: the warehouse is derived data, rebuilt from the store
 
 TABLES = {
     "customers": "id BIGINT PRIMARY KEY, root_id BIGINT NOT NULL, created_day DATE, gender VARCHAR, "
@@ -102,8 +103,11 @@ def _quote(text: str) -> str:
 class Warehouse:
     """An open warehouse. ``con`` is the DuckDB connection, ``ibis`` the same through Ibis."""
 
-    def __init__(self, path: Path | str, store_url: str, *, timezone: str, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | str, store_url: str, *, timezone: str, read_only: bool = False, memos: Memos | None = None
+    ) -> None:
         self.path, self.store_url, self.timezone = Path(path), store_url, timezone
+        self.memos = memos if memos is not None else Memos()  # the process's caches (the reports' compiled SQL)
         if read_only:
             if not self.path.exists():
                 raise ValidationFailed(WAREHOUSE_EMPTY)
@@ -124,9 +128,12 @@ class Warehouse:
         self._attached = False
 
     @classmethod
-    def of(cls, settings: Settings, *, read_only: bool = False) -> Warehouse:
-        """The warehouse of these settings: its file, the store, the shop's time zone."""
-        return cls(path_of(settings), settings.database_url, timezone=settings.timezone, read_only=read_only)
+    def of(cls, settings: Settings, *, read_only: bool = False, memos: Memos | None = None) -> Warehouse:
+        """The warehouse of these settings: its file, the store, the shop's time zone; ``memos``: the caches of the
+        app (or command) opening it."""
+        return cls(
+            path_of(settings), settings.database_url, timezone=settings.timezone, read_only=read_only, memos=memos
+        )
 
     def close(self) -> None:
         self.con.close()

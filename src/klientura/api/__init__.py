@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from klientura.api import (
+    ad_costs,
     analytics,
     auth,
     campaigns,
@@ -65,6 +66,7 @@ def router() -> APIRouter:
         forms,
         surveys,
         sales_analytics,
+        ad_costs,
     ):
         api.include_router(module.router)
     api.include_router(pipelines.reasons_router)

@@ -141,3 +141,60 @@ def managers(
     days = akb_days or analytics.load_settings(session).active_days
     data = analytics.sales_managers(wh, actor, period=period, now=shop.now(), akb_days=days, pipeline_id=pipeline_id)
     return Managers(date_from=period.start, date_to=period.end, akb_days=days, managers=data["managers"])
+
+
+class SourceRow(BaseModel):
+    source: str
+    campaign: str | None
+    spend: float
+    clicks: int
+    impressions: int
+    leads: int
+    deals: int
+    won: int
+    won_amount: float
+    orders: int
+    revenue: float
+    margin: float
+    cpl: float | None
+    cost_per_order: float | None
+    romi: float | None
+    romi_low: float | None
+    romi_high: float | None
+    drr: float | None
+    verdict: Literal["pays", "loses", "unclear"] | None
+
+
+class Sources(BaseModel):
+    date_from: date
+    date_to: date
+    model: str
+    window_days: int
+    sources: list[SourceRow]
+    previous: list[SourceRow]
+
+
+@router.get(
+    "/sources",
+    response_model=Sources,
+    summary="Per advertising source and campaign: spend, leads, deals, won, revenue, CPL, ROMI with its interval",
+)
+def sources(
+    actor: ActorDep,
+    wh: WarehouseDep,
+    shop: ShopDep,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    model: Literal["first", "last"] = "last",
+    window_days: Annotated[int, Query(ge=1, le=365)] = 30,
+) -> Sources:
+    period = _period(shop, date_from, date_to)
+    data = analytics.sales_sources(wh, actor, period=period, model=model, window_days=window_days)
+    return Sources(
+        date_from=period.start,
+        date_to=period.end,
+        model=model,
+        window_days=window_days,
+        sources=data["sources"],
+        previous=data["previous"],
+    )

@@ -17,7 +17,7 @@ from klientura.cli.serving import serve
 from klientura.config import DEFAULT_DATA_DIR, Settings
 from klientura.customers import count_customers
 from klientura.db import SessionFactory, factory_for, session_scope
-from klientura.demo import DEMO_PASSWORD, HEADS, USERS, build, feedback, inbox, marketing_history, wholesale
+from klientura.demo import DEMO_PASSWORD, HEADS, USERS, ad_spend, build, feedback, inbox, marketing_history, wholesale
 from klientura.kit.shop import Shop
 from klientura.kit.storage import DiskStore
 from klientura.migrations import upgrade
@@ -86,6 +86,7 @@ def _build(
         with session_scope(factory) as session:
             docs = Documents(DiskStore(settings.files_dir), settings.pdf_font_dir, settings.public_url)
             sold = wholesale(session, end=shop.today(), seed=seed, deals=deals, docs=docs, shop=shop)
+            spent = ad_spend(session, random.Random(seed + 29), end=shop.today())
         with session_scope(factory) as session:
             talks = inbox(session, random.Random(seed + 19), shop, conversations.sla_of(settings))
         with session_scope(factory) as session:
@@ -99,7 +100,8 @@ def _build(
         console.print(
             f"wholesale department: 3 pipelines, 15 managers in 3 teams, {sold['companies']:,} companies, "
             f"{sold['deals']:,} deals ({sold['history']:,} stage moves), {sold['orders']:,} paid invoices, "
-            f"{sold['tasks']:,} open tasks, {sold['quotes']:,} quotes, {sold['leads']:,} requests"
+            f"{sold['tasks']:,} open tasks, {sold['quotes']:,} quotes, {sold['leads']:,} requests; "
+            f"{spent:,} days of advertising spend by source and campaign (/sales/analytics/sources)"
         )
         console.print(
             f"built {summary.customers:,} customers ({summary.duplicates:,} planted duplicates), "

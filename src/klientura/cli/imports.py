@@ -57,7 +57,9 @@ def _import(
         ):
             task = bar.add_task(f"{kind} {file.name}", total=size_hint)
             step = lambda n: bar.advance(task, n)  # noqa: E731
-            if kind in ("companies", "deals"):
+            if kind == "ad_costs":
+                report = sales.import_costs(session, SYSTEM, file, source=pipeline, dry_run=dry_run)
+            elif kind in ("companies", "deals"):
                 report = _sales_import(session, shop, kind, file, overrides, dry_run, pipeline, step)
             else:
                 report = imp.run_import(
@@ -156,6 +158,22 @@ def import_companies(
     """Import companies (Bitrix24's and amoCRM's Russian headers recognised): one per INN, re-import changes
     nothing."""
     _import(settings_of(ctx), shop_of(ctx), "companies", file, mapping, dry_run, "import", as_json)
+
+
+@import_app.command("ad-costs")
+def import_ad_costs(
+    ctx: typer.Context,
+    file: Path,
+    source: Annotated[
+        str | None, typer.Option(help="the ad system (yandex, vk ...) when the file neither says nor is recognised")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check everything, write nothing")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Import advertising spend per day, source and campaign: Yandex Direct's and VK Ads' exports recognised ("День",
+    "Кампания", "Показы", "Клики", "Расход"), or any file with a date, a source, a campaign and a cost. Importing
+    again changes nothing; a corrected export replaces the figures."""
+    _import(settings_of(ctx), shop_of(ctx), "ad_costs", file, [], dry_run, "import", as_json, source)
 
 
 @import_app.command("deals")

@@ -9,7 +9,7 @@ from typing import Literal
 
 from sqlalchemy import func, select
 
-from klientura import auth, customers
+from klientura import auth, customers, sales
 from klientura.audit import Actor, record
 from klientura.auth import owner_scope, require
 from klientura.conversations.errors import ASSIGNEE_UNKNOWN
@@ -76,10 +76,14 @@ def assign(session: Session, actor: Actor, conversation_id: int, user_id: int | 
             raise ValidationFailed(ASSIGNEE_UNKNOWN, field="assignee_id", id=user_id)
     before = talk.assignee_id
     talk.assignee_id = user_id
+    who = Actor(type="system", id=None, name=f"inbox: {actor.name}", role="admin", scopes=frozenset({"*"}))
     if user_id is not None and customers.owner_of(session, talk.customer_id) is None:
         # someone new: the person's card becomes the manager's, as their request did (they see whom they answer)
-        who = Actor(type="system", id=None, name=f"inbox: {actor.name}", role="admin", scopes=frozenset({"*"}))
         customers.update_customer(session, who, talk.customer_id, customers.CustomerUpdate(owner_id=user_id))
+    if user_id is not None and talk.lead_id is not None:
+        lead = sales.get_lead(session, who, talk.lead_id)
+        if lead.owner_id is None and lead.status == "open":  # the request nobody had goes with its conversation
+            sales.assign_lead(session, who, lead.id, user_id)
     session.flush()
     record(session, actor, "conversation.assign", "conversation", talk.id, {"assignee_id": before},
            {"assignee_id": user_id})  # fmt: skip

@@ -109,6 +109,7 @@ def receive(
             subject=inbound.subject,
             customer_id=outcome.customer_id,
             last_at=now,
+            created_at=now,
             unread=0,
             bot_state="bot" if bots.bot_of(session, inbound.channel) is not None else None,
         )

@@ -5,6 +5,7 @@ from datetime import date
 
 from klientura.auth import user_by_email
 from klientura.db import Session
+from klientura.demo.ad_spend import ad_spend
 from klientura.demo.build import DEMO_PASSWORD, USERS, DemoSummary, build
 from klientura.demo.feedback import feedback
 from klientura.demo.inbox import inbox
@@ -20,6 +21,7 @@ __all__ = [
     "HEADS",
     "USERS",
     "DemoSummary",
+    "ad_spend",
     "build",
     "build_department",
     "feedback",

@@ -152,7 +152,7 @@ def _deal(
             if status == "open"
             else None,
             "owner_id": owner,
-            "source": rng.choice(("Сайт", "Звонок", "Выставка", "Рекомендация", "Яндекс.Директ")),
+            **_source(rng, name),
             "lost_reason": reason if status == "lost" else None,
             "created_at": history[0][0],
             "updated_at": history[-1][0],
@@ -167,6 +167,17 @@ def _deal(
         _paid(rng, dept, rows, ids, deal_id, card, amount, closed, now, owner)
     if status == "open":
         _next_step(rng, rows, ids, deal_id, card, owner, now)
+
+
+CAMPAIGNS = {"Опт": ("опт-поиск", "опт-рся"), "Монтаж и сервис": ("монтаж-поиск",), "Тендеры": ("опт-поиск",)}
+
+
+def _source(rng: random.Random, pipeline: str) -> dict[str, str | None]:
+    """Where the deal came from: Yandex Direct's deals carry the campaign's UTM tags (the ad spend is per campaign)."""
+    source = rng.choice(("Сайт", "Звонок", "Выставка", "Рекомендация", "Яндекс.Директ"))
+    if source != "Яндекс.Директ":
+        return {"source": source, "utm_source": None, "utm_campaign": None}
+    return {"source": source, "utm_source": "yandex", "utm_campaign": rng.choice(CAMPAIGNS[pipeline])}
 
 
 def _history(

@@ -1,6 +1,7 @@
 """Sales: companies with their contacts, pipelines, deals with their append-only history, leads routed by the
 repeat-request rule, tasks (quotes and documents follow)."""
 
+from klientura.sales.ad_costs import delete_cost, import_costs, list_costs, set_cost
 from klientura.sales.attachments import attach, attachment_bytes, attachments_of, get_attachment, remove_attachment
 from klientura.sales.board import Board, Column, Day, board, my_day
 from klientura.sales.calendar import calendar_tasks, feed_tasks, issue_feed
@@ -42,7 +43,13 @@ from klientura.sales.doc_schemas import (
     TemplateRead,
     TimelineEntry,
 )
-from klientura.sales.errors import COMPANY_ELSEWHERE, COMPANY_NOT_FOUND, IMPORT_PIPELINE_UNKNOWN, Fallback
+from klientura.sales.errors import (
+    AD_COST_NO_FILE,
+    COMPANY_ELSEWHERE,
+    COMPANY_NOT_FOUND,
+    IMPORT_PIPELINE_UNKNOWN,
+    Fallback,
+)
 from klientura.sales.fast_lead import fast_lead
 from klientura.sales.fast_move import fast_move
 from klientura.sales.importing import COMPANY_FIELDS, DEAL_FIELDS, import_companies, import_deals
@@ -137,6 +144,8 @@ from klientura.sales.schemas import (
     TaskRead,
     TaskUpdate,
 )
+from klientura.sales.spend_models import AdCost, SalesPlan
+from klientura.sales.spend_schemas import AdCostIn, AdCostRead, PlanIn, PlanRead
 from klientura.sales.tasks import (
     complete_task,
     create_task,
@@ -151,6 +160,7 @@ from klientura.sales.timeline import add_note, company_timeline, customer_timeli
 from klientura.sales.views import DEAL_FILTERS, clean_query, delete_view, list_views, save_view
 
 __all__ = [
+    "AD_COST_NO_FILE",
     "CLIENT",
     "COMPANY_ELSEWHERE",
     "COMPANY_FIELDS",
@@ -158,6 +168,9 @@ __all__ = [
     "DEAL_FIELDS",
     "DEAL_FILTERS",
     "IMPORT_PIPELINE_UNKNOWN",
+    "AdCost",
+    "AdCostIn",
+    "AdCostRead",
     "Attachment",
     "AttachmentRead",
     "Board",
@@ -208,6 +221,8 @@ __all__ = [
     "Pipeline",
     "PipelineIn",
     "PipelineRead",
+    "PlanIn",
+    "PlanRead",
     "Quote",
     "QuoteDecision",
     "QuoteIn",
@@ -217,6 +232,7 @@ __all__ = [
     "Reminder",
     "Roster",
     "RoutingRule",
+    "SalesPlan",
     "SavedView",
     "Stage",
     "StageIn",
@@ -263,6 +279,7 @@ __all__ = [
     "decide",
     "decide_quote",
     "delete_company",
+    "delete_cost",
     "delete_deal",
     "delete_lead",
     "delete_view",
@@ -279,6 +296,7 @@ __all__ = [
     "get_quote",
     "get_task",
     "import_companies",
+    "import_costs",
     "import_deals",
     "in_words",
     "issue_feed",
@@ -286,6 +304,7 @@ __all__ = [
     "lines_read",
     "link_order",
     "list_companies",
+    "list_costs",
     "list_deals",
     "list_leads",
     "list_lost_reasons",
@@ -310,6 +329,7 @@ __all__ = [
     "rules",
     "save_view",
     "send_quote",
+    "set_cost",
     "set_days_off",
     "set_duty",
     "set_lines",

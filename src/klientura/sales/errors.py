@@ -65,3 +65,15 @@ SELLER_NOT_FOUND = code("duty.seller_not_found", N_("user %(id)s does not sell (
 class Fallback(Exception):
     """A fast path (:mod:`.fast_move`, :mod:`.fast_lead`) does not take this request; nothing was written, and the
     ORM path, the reference, answers it."""
+
+
+AD_COST_SOURCE_NEEDED = code(
+    "ad_costs.source_needed",
+    N_("the file does not say which advertising system it comes from: add a 'Source' column or give the source"),
+)
+AD_COST_COLUMNS = code(
+    "ad_costs.columns", N_("no date and cost columns found (a date like 'Дата' or 'День', a cost like 'Расход')")
+)
+AD_COST_NOT_FOUND = code("ad_costs.not_found", N_("no advertising cost %(id)s"))
+AD_COST_NOT_A_NUMBER = code("ad_costs.not_a_number", N_("'%(value)s' is not a whole number"))
+AD_COST_NO_FILE = code("ad_costs.no_file", N_("choose the export file to upload"))

@@ -54,7 +54,8 @@ def submit_request(
         utm_medium=data.utm_medium,
         utm_campaign=data.utm_campaign,
     )
-    now = utcnow()
+    now = shop.now()  # the shop's clock: a request landed by a backfill or a replay keeps its own time
+    lead.created_at = now
     if (deal := _open_deal(session, customer_id)) is not None:
         lead.status, lead.outcome, lead.deal_id, lead.owner_id = "attached", "attached", deal.id, deal.owner_id
         lead.closed_at = now

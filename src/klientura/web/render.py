@@ -159,4 +159,4 @@ def gettext_for(request: Request) -> Any:
 
 def open_warehouse(request: Request) -> analytics.Warehouse:
     """The warehouse, read-only, for one page (DuckDB lets many read while none writes)."""
-    return analytics.Warehouse.of(request.app.state.settings, read_only=True)
+    return analytics.Warehouse.of(request.app.state.settings, read_only=True, memos=request.app.state.memos)
