@@ -103,7 +103,7 @@ def generate(con: Any, deals: int, *, managers: int = MANAGERS) -> dict[str, int
            CASE WHEN g2.id % 5 > 0 THEN g2.source END,
            CASE WHEN g2.id % 4 > 0 THEN g2.source END, NULL,
            CASE WHEN g2.id % 4 = 1 THEN 'camp' || (8 * (hash(g2.id, 'cmp') % 25) + CAST(substr(g2.source, 4) AS INTEGER)) END,
-           NULL, g2.born, false
+           NULL, g2.born, false, 'Deal ' || g2.id
     FROM entries e JOIN g2 ON g2.id = e.deal_id JOIN stages s ON s.id = e.to_stage
     QUALIFY row_number() OVER (PARTITION BY e.deal_id ORDER BY e.n DESC) = 1""")
     _around(con, deals, managers)

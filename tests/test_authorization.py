@@ -339,6 +339,8 @@ ACCESS: dict[str, str] = {
     "GET /api/v1/sales/funnel": "analytics:read",
     "GET /api/v1/sales/managers": "analytics:read",
     "GET /api/v1/sales/sources": "analytics:read",
+    "GET /api/v1/sales/signals": "analytics:read",
+    "GET /sales/analytics/signals": "analytics:read",
     "PUT /api/v1/ad-costs": "analytics:write",
     "GET /api/v1/ad-costs": "analytics:read",
     "DELETE /api/v1/ad-costs/{cost_id}": "analytics:write",

@@ -90,6 +90,25 @@ def build(s: Session) -> Base:
                               from_stage_id=b.stages[src] if src else None, to_stage_id=b.stages[dst],
                               owner_id=u[owner], amount=Decimal(amount), probability=0, reason=reason, kind=how))  # fmt: skip
         s.flush()
+    # another pipeline: d7, m3's, lost five minutes after it was made, for "other" reasons
+    q = Pipeline(name="Q")
+    s.add(q)
+    s.flush()
+    q_new = Stage(pipeline_id=q.id, name="Q new", kind="open", probability=10, position=0)
+    q_lost = Stage(pipeline_id=q.id, name="Q lost", kind="lost", probability=0, position=1)
+    s.add_all([q_new, q_lost])
+    s.flush()
+    d7 = Deal(pipeline_id=q.id, stage_id=q_lost.id, status="lost", title="d7", customer_id=b.customers["c3"],
+              amount=Decimal(50), owner_id=u["m3"], lost_reason="Другое", created_at=at(3, 15, 10))  # fmt: skip
+    s.add(d7)
+    s.flush()
+    b.deals["d7"] = d7.id
+    for when, src, dst, how, reason in ((at(3, 15, 10), None, q_new, "create", None),
+                                        (at(3, 15, 10, 5), q_new, q_lost, "move", "Другое")):  # fmt: skip
+        s.add(DealHistory(deal_id=d7.id, at=when, actor_id=u["m3"], actor_name="m3", from_stage_id=src.id if src else None,
+                          to_stage_id=dst.id, owner_id=u["m3"], amount=Decimal(50), probability=0, reason=reason,
+                          kind=how))  # fmt: skip
+    s.flush()
     orders = {
         "o1": ("c1", "1000.00", at(3, 15), "d1"),
         "o2": ("c2", "300.00", at(3, 20), "d6"),

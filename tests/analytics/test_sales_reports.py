@@ -106,7 +106,7 @@ def test_managers_are_credited_at_the_time(synced: tuple[Base, analytics.Warehou
     assert (m1["won"], m1["lost"], m1["won_amount"], m1["average_deal"]) == (2, 1, 1500.0, 750.0)
     assert m1["conversion"] == pytest.approx(2 / 3) and m1["cycle_days"] == pytest.approx(7.5)
     assert (m2["won"], m2["lost"], m2["won_amount"], m2["cycle_days"]) == (1, 1, 300.0, pytest.approx(7.0))
-    assert (m3["won"], m3["lost"], m3["in_work"]) == (0, 0, 1)
+    assert (m3["won"], m3["lost"], m3["in_work"]) == (0, 1, 1)  # d7 lost in pipeline Q
     # paid orders of March linked to won deals: o1 1000 (d1, m1), o2 300 (d6, m2); o3 is April's
     assert (m1["paid"], m2["paid"], m3["paid"]) == (1000.0, 300.0, 0.0)
     assert m1["contribution"] == pytest.approx(1000 / 1300) and m3["contribution"] is None
@@ -139,7 +139,13 @@ def test_sources_spend_and_what_it_brought(synced: tuple[Base, analytics.Warehou
     # nothing before: d2 and d3 (born before L1), d3 won; c3's two orders; L2
     none = rows["(none)", None]
     assert (none["leads"], none["deals"], none["won"], none["won_amount"], none["orders"], none["revenue"]) == (
-        1, 2, 1, 500.0, 2, 110.0)  # fmt: skip
+        1,
+        3,
+        1,
+        500.0,
+        2,
+        110.0,
+    )  # fmt: skip  (d7 in the other pipeline too)
     assert ("google", None) not in rows  # February's spend only
     assert {(x["source"], x["spend"]) for x in r["previous"] if x["campaign"] is None} >= {("google", 50.0)}
     with wh, pytest.raises(ValidationFailed) as e:
@@ -260,3 +266,27 @@ def _compare_sources(t: dict[str, Any], con: Any, period: Period, model: str) ->
         for key, value in sums.items():
             scale = 100 if key in ("spend", "won_amount", "revenue", "margin") else 1
             _same(round(got[src, None][key] * scale), value, f"{model} {src} total {key}")
+
+
+def test_signals_of_gamed_numbers(synced: tuple[Base, analytics.Warehouse]) -> None:
+    b, wh = synced
+    with wh:
+        r = analytics.sales_signals(wh, SYSTEM, period=MARCH, now=NOW)
+    deals = {kind: {d["deal_id"] for d in r[kind]["deals"]} for kind in analytics.SIGNAL_KINDS}
+    d = b.deals
+    # d3 went from its first stage straight to won; so did d6 the first time (12 March), then won again (18 March)
+    assert deals["straight_to_won"] == {d["d3"], d["d6"]} and r["straight_to_won"]["by_owner"] == {
+        b.users["m1"]: 1, b.users["m2"]: 1}  # fmt: skip
+    assert deals["won_again"] == {d["d6"]} and r["won_again"]["total"] == 1  # its second win only
+    assert {k: r[k]["total"] for k in analytics.SIGNAL_KINDS} == {
+        "straight_to_won": 2, "won_again": 1, "lost_at_once": 1, "other_reason": 1, "rotting": 1, "won_not_paid": 1}  # fmt: skip
+    # d7: lost five minutes after it was made, for "Другое"
+    assert deals["lost_at_once"] == {d["d7"]} and deals["other_reason"] == {d["d7"]}
+    assert r["other_share"] == {b.users["m1"]: (0, 1), b.users["m2"]: (0, 1), b.users["m3"]: (1, 1)}
+    # d5 open and untouched since 10 March (5 April now); d3 won on 8 March and never paid
+    assert deals["rotting"] == {d["d5"]} and r["rotting"]["by_owner"] == {b.users["m3"]: 1}
+    assert deals["won_not_paid"] == {d["d3"]}
+    later = analytics.SignalThresholds(rot_days=40, unpaid_days=40)
+    with analytics.Warehouse(wh.path, wh.store_url, timezone="Europe/Moscow", read_only=True) as again:
+        r = analytics.sales_signals(again, SYSTEM, period=MARCH, now=NOW, limits=later)
+    assert r["rotting"]["total"] == 0 and r["won_not_paid"]["total"] == 0

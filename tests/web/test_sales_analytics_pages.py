@@ -112,3 +112,16 @@ def test_sources_and_the_spend_behind_them(page: Any, live: dict[str, Any], hist
     page.wait_for_selector("#flash")
     assert page.locator("#cost-rows tr[data-cost]").count() == 3
     shot(page, "sales-spend")
+
+
+def test_signals_list_the_deals_behind_them(page: Any, live: dict[str, Any], history: Base) -> None:
+    base = live["base"]
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/sales/analytics/signals?date_from=2026-03-01&date_to=2026-03-31&rot_days=14&unpaid_days=14")
+    assert page.inner_text("#signal-straight_to_won h2 .badge") == "2"
+    assert page.inner_text("#signal-lost_at_once h2 .badge") == "1"
+    assert page.inner_text("#signal-won_again h2 .badge") == "1"
+    page.click("#signal-won_not_paid summary")
+    assert "d3" in page.inner_text("#signal-won_not_paid table")
+    assert "m3: 100%" in page.inner_text("#signal-other_reason")
+    shot(page, "sales-signals")

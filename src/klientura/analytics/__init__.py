@@ -11,7 +11,7 @@ from klientura.analytics.schemas import ClvRead, GroupRead, ScoreRead
 from klientura.analytics.scored import NOT_SCORED, Scored, in_lifecycle, scored
 from klientura.analytics.selling import choices as sales_choices
 from klientura.analytics.selling import pipelines as sales_pipelines
-from klientura.analytics.selling import sales_funnel, sales_managers, sales_sources
+from klientura.analytics.selling import sales_funnel, sales_managers, sales_signals, sales_sources
 from klientura.analytics.service import (
     FAMILIES,
     RecomputeReport,
@@ -37,6 +37,8 @@ from klientura.analytics.settings import (
     LifecycleSettings,
     RfmSettings,
 )
+from klientura.analytics.signals import KINDS as SIGNAL_KINDS
+from klientura.analytics.signals import Thresholds as SignalThresholds
 from klientura.analytics.sources import MODELS as ATTRIBUTION_MODELS
 from klientura.analytics.sync import SyncReport, sync
 from klientura.analytics.warehouse import Warehouse, default_path, path_of
@@ -52,6 +54,7 @@ __all__ = [
     "PROFILE_FIELDS",
     "RFM_SEGMENTS",
     "SCORE_FIELDS",
+    "SIGNAL_KINDS",
     "UNKNOWN_FAMILY",
     "AnalyticsConfig",
     "AnalyticsSettings",
@@ -69,6 +72,7 @@ __all__ = [
     "ScoreRead",
     "ScoreSnapshot",
     "Scored",
+    "SignalThresholds",
     "SyncReport",
     "Warehouse",
     "backfill_snapshots",
@@ -90,6 +94,7 @@ __all__ = [
     "sales_funnel",
     "sales_managers",
     "sales_pipelines",
+    "sales_signals",
     "sales_sources",
     "save_settings",
     "score_of",

@@ -23,7 +23,7 @@ TABLES = {
     "deals": "id BIGINT PRIMARY KEY, pipeline_id BIGINT NOT NULL, stage_id BIGINT NOT NULL, status VARCHAR NOT NULL, "
     "customer_id BIGINT, company_id BIGINT, amount_k BIGINT NOT NULL, owner_id BIGINT, source VARCHAR, "
     "utm_source VARCHAR, utm_medium VARCHAR, utm_campaign VARCHAR, lost_reason VARCHAR, created_ts TIMESTAMP NOT NULL, "
-    "deleted BOOLEAN NOT NULL",
+    "deleted BOOLEAN NOT NULL, title VARCHAR",
     "pipelines": "id BIGINT PRIMARY KEY, name VARCHAR, position INTEGER, archived BOOLEAN",
     "stages": "id BIGINT PRIMARY KEY, pipeline_id BIGINT, name VARCHAR, kind VARCHAR, probability INTEGER, "
     "position INTEGER, archived BOOLEAN",
@@ -75,7 +75,7 @@ def dimensions(local: Local, utc: Utc) -> dict[str, str]:
     return {
         "deals": (
             f"SELECT id, pipeline_id, stage_id, status, customer_id, company_id, {_k('amount')}, owner_id, source, "
-            f"utm_source, utm_medium, utm_campaign, lost_reason, {utc('created_at')}, deleted_at IS NOT NULL "
+            f"utm_source, utm_medium, utm_campaign, lost_reason, {utc('created_at')}, deleted_at IS NOT NULL, title "
             "FROM oltp.deals"
         ),
         "pipelines": "SELECT id, name, position, archived FROM oltp.pipelines",
@@ -140,7 +140,7 @@ WITH first AS (
     QUALIFY row_number() OVER (PARTITION BY deal_id ORDER BY ts, id) = 1
 )
 SELECT d.id AS deal_id, d.pipeline_id, d.stage_id, d.status, d.customer_id, d.company_id, d.amount_k, d.owner_id,
-       d.source, d.utm_source, d.utm_campaign, f.born_ts, f.born_day, f.born_owner,
+       d.source, d.utm_source, d.utm_campaign, f.born_ts, f.born_day, f.born_owner, d.title,
        coalesce(lower(nullif(trim(d.utm_source), '')), lower(nullif(trim(d.source), ''))) AS src,
        coalesce(lower(trim(d.utm_campaign)), '') AS camp
 FROM deals d JOIN first f ON f.deal_id = d.id

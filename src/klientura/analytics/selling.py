@@ -18,6 +18,7 @@ from klientura.analytics.errors import (
 from klientura.analytics.funnel import MODES, Slice, funnel
 from klientura.analytics.kpis import Period
 from klientura.analytics.managers import Scope, managers
+from klientura.analytics.signals import Thresholds, signals
 from klientura.analytics.sources import MODELS, sources
 from klientura.analytics.warehouse import Warehouse
 from klientura.audit import Actor
@@ -165,3 +166,25 @@ def sales_sources(
             t, period.previous(), model=model, window_days=window_days, memo=wh.memos.of(prepared.MEMO, 256)
         ),
     }
+
+
+def sales_signals(
+    wh: Warehouse,
+    actor: Actor,
+    *,
+    period: Period,
+    now: datetime,
+    pipeline_id: int | None = None,
+    limits: Thresholds | None = None,
+) -> dict[str, Any]:
+    """The signs of gamed numbers with the deals behind them (see :mod:`~klientura.analytics.signals`), confined to
+    the managers the actor may see."""
+    require(actor, "analytics:read")
+    checked(period)
+    t = tables(wh)
+    if pipeline_id is not None and not any(p["id"] == pipeline_id for p in pipelines(wh)):
+        raise ValidationFailed(UNKNOWN_PIPELINE, id=pipeline_id, field="pipeline_id")
+    found = signals(t, period, now=now, pipeline_id=pipeline_id, owners=_owners(actor, None),
+                    limits=limits or Thresholds())  # fmt: skip
+    found["period"] = period
+    return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import Query
@@ -198,3 +198,49 @@ def sources(
         sources=data["sources"],
         previous=data["previous"],
     )
+
+
+class SignalDeal(BaseModel):
+    deal_id: int
+    owner_id: int | None
+    ts: datetime
+    amount: float
+    title: str | None
+
+
+class Signal(BaseModel):
+    total: int
+    by_owner: dict[int, int]
+    deals: list[SignalDeal]
+
+
+class Signals(BaseModel):
+    date_from: date
+    date_to: date
+    straight_to_won: Signal
+    won_again: Signal
+    lost_at_once: Signal
+    other_reason: Signal
+    rotting: Signal
+    won_not_paid: Signal
+    other_share: dict[int, tuple[int, int]]
+
+
+@router.get("/signals", response_model=Signals, summary="Signs of gamed numbers, each with the deals behind it")
+def signals(
+    actor: ActorDep,
+    wh: WarehouseDep,
+    shop: ShopDep,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    pipeline_id: Id | None = None,
+    quick_minutes: Annotated[int, Query(ge=1, le=1440)] = 10,
+    rot_days: Annotated[int, Query(ge=1, le=365)] = 14,
+    unpaid_days: Annotated[int, Query(ge=0, le=365)] = 14,
+) -> Signals:
+    period = _period(shop, date_from, date_to)
+    limits = analytics.SignalThresholds(quick_minutes=quick_minutes, rot_days=rot_days, unpaid_days=unpaid_days)
+    data = analytics.sales_signals(wh, actor, period=period, now=shop.now(), pipeline_id=pipeline_id, limits=limits)
+    out = {k: {**data[k], "deals": [{**d, "amount": d["amount_k"] / 100} for d in data[k]["deals"]]}
+           for k in analytics.SIGNAL_KINDS}  # fmt: skip
+    return Signals(date_from=period.start, date_to=period.end, other_share=data["other_share"], **out)

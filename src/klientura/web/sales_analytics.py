@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from klientura import analytics
 from klientura.deps import SessionDep, ShopDep
 from klientura.kit.errors import KlienturaError
+from klientura.kit.i18n import N_
 from klientura.web.charts import Chart, chart
 from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render
 
@@ -132,3 +133,42 @@ def managers_page(request: Request, session: SessionDep, actor: WebActorDep, sho
     except KlienturaError as exc:
         ctx["error"] = explain(request, exc)
     return render(request, "sales/managers.html", ctx, actor=actor)
+
+
+SIGNALS = {
+    "straight_to_won": N_("Straight to won: won without passing any stage — a sale nobody worked, or a win typed in"),
+    "won_again": N_("Won again: won, reopened and won once more — the same sale counted twice"),
+    "lost_at_once": N_("Lost at once: lost within minutes of being made — a request thrown away, not worked"),
+    "other_reason": N_('"Other" reason: lost for a reason that says nothing — it hides why deals are lost'),
+    "rotting": N_("Rotting: open, and nothing done on it (no move, no change, no task done) for days"),
+    "won_not_paid": N_("Won, not paid: won long enough ago, and no paid order linked"),
+}
+
+
+@router.get("/sales/analytics/signals", response_class=HTMLResponse)
+def signals_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
+    q = request.query_params
+    period = _period(request, shop)
+    limits = analytics.SignalThresholds(
+        quick_minutes=_bounded(q.get("quick_minutes"), 1, 1440, 10),
+        rot_days=_bounded(q.get("rot_days"), 1, 365, 14),
+        unpaid_days=_bounded(q.get("unpaid_days"), 0, 365, 14),
+    )
+    ctx: dict[str, Any] = {"nav": "sales", "tab": "signals", "period": period, "limits": limits, "signals": SIGNALS}
+    try:
+        with open_warehouse(request) as wh:
+            options = analytics.sales_choices(wh, actor)
+            ctx.update(options)
+            ctx["pipeline_id"] = pipeline = _int(q.get("pipeline_id"))
+            ctx["data"] = analytics.sales_signals(
+                wh, actor, period=period, now=shop.now(), pipeline_id=pipeline, limits=limits
+            )
+            ctx["names"] = {u["id"]: u["name"] for u in options["people"]}
+    except KlienturaError as exc:
+        ctx["error"] = explain(request, exc)
+    return render(request, "sales/signals.html", ctx, actor=actor)
+
+
+def _bounded(value: str | None, low: int, high: int, default: int) -> int:
+    got = _int(value)
+    return got if got is not None and low <= got <= high else default

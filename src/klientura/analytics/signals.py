@@ -1,0 +1,131 @@
+"""Signs that a manager's numbers are being gamed, each with the deals behind it — Ibis, for every engine.
+
+- **straight to won**: a deal won in the period that never went through a stage between its creation and the win
+  (created as won, or moved from its first stage straight to won): a sale nobody worked, or a win typed in to hit a
+  plan.
+- **won again**: a deal won in the period that had been won before (won, reopened, won again): the same sale counted
+  twice.
+- **lost at once**: a deal lost in the period within ``quick_minutes`` of its creation: a request thrown away instead
+  of worked.
+- **"other" reason**: a manager's losses in the period whose reason says nothing ("Другое", "Прочее", "Other" ...):
+  a high share hides why deals are lost.
+- **rotting**: an open deal nobody has touched for ``rot_days`` (no move, change, or task done on it).
+- **won, not paid**: a deal won in the period, ``unpaid_days`` ago or more, with no completed order linked to it.
+
+Each deal is listed under the owner at the time of its event (the win, the loss) or, for rotting deals, its owner now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import ibis
+from ibis import _
+
+from klientura.analytics.kpis import Period
+
+Expr = Any
+OTHER_WORDS = ("друг", "проч", "ино", "other", "без причин", "не указ")
+KINDS = ("straight_to_won", "won_again", "lost_at_once", "other_reason", "rotting", "won_not_paid")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    quick_minutes: int = 10
+    rot_days: int = 14
+    unpaid_days: int = 14
+    listed: int = 200  # deals listed per signal
+
+
+def _between(col: Expr, period: Period) -> Expr:
+    return (col >= ibis.date(period.start)) & (col <= ibis.date(period.end))
+
+
+def _rows(expr: Expr) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
+    return out
+
+
+def _naive(now: datetime) -> datetime:
+    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+
+
+def signals(
+    t: dict[str, Expr],
+    period: Period,
+    *,
+    now: datetime,
+    pipeline_id: int | None = None,
+    owners: frozenset[int] | None = None,
+    limits: Thresholds = Thresholds(),
+) -> dict[str, Any]:
+    """Per signal: the deals behind it (deal, owner, when, amount) and the count per owner; the losses' "other"
+    shares per owner."""
+    moves = t["stage_moves"]
+    if pipeline_id is not None:
+        moves = moves.filter(_.pipeline_id == pipeline_id)
+    ordered = moves.mutate(
+        n=ibis.row_number().over(group_by=moves.deal_id, order_by=[moves.ts, moves.id]),
+        wins=(moves.to_kind == "won")
+        .ifelse(1, 0)
+        .sum()
+        .over(ibis.cumulative_window(group_by=moves.deal_id, order_by=[moves.ts, moves.id])),
+    )
+    in_period = ordered.filter(_between(_.day, period))
+    facts = t["deal_facts"].select("deal_id", "born_ts", "title")
+    won = in_period.filter(_.to_kind == "won")
+    straight = won.filter(_.n <= 1)  # the creation (n 0) or the first move after it (n 1)
+    again = won.filter(_.wins >= 2)
+    lost = in_period.filter(_.to_kind == "lost").join(facts, "deal_id")
+    quick = lost.filter((lost.ts.epoch_seconds() - lost.born_ts.epoch_seconds()) < limits.quick_minutes * 60)
+    stamp = ibis.timestamp(_naive(now))
+    # still won (the closing the deal is in), long enough ago, with no completed order linked
+    kept = moves.filter(_.left_ts.isnull() & (_.to_kind == "won") & _between(_.day, period))
+    kept = kept.filter(kept.ts < stamp - ibis.interval(days=limits.unpaid_days))
+    orders = t["sales"].select(s_oid=_.oid)
+    paid = t["deal_orders"].join(orders, t["deal_orders"].order_id == orders.s_oid).select(p_deal=_.deal_id)
+    unpaid = kept.anti_join(paid, kept.deal_id == paid.p_deal)
+    # open now, and nothing happened to it for rot_days: no history entry, no task done on it
+    spans = t["deal_spans"]
+    if pipeline_id is not None:
+        spans = spans.filter(_.pipeline_id == pipeline_id)
+    last_entry = spans.group_by("deal_id").aggregate(last=_.ts.max())
+    done = t["tasks"].filter(~_.deleted & _.deal_id.notnull() & _.done_ts.notnull())
+    last_task = done.group_by(t_deal=_.deal_id).aggregate(last_done=_.done_ts.max())
+    open_now = t["deal_facts"].filter(_.status == "open")
+    if pipeline_id is not None:
+        open_now = open_now.filter(_.pipeline_id == pipeline_id)
+    open_now = open_now.join(last_entry, "deal_id")
+    open_now = open_now.left_join(last_task, open_now.deal_id == last_task.t_deal)
+    touched = ibis.greatest(open_now["last"], open_now.last_done.fill_null(open_now["last"]))
+    rotting = open_now.mutate(touched=touched).filter(_.touched < stamp - ibis.interval(days=limits.rot_days))
+    lists = {
+        "straight_to_won": straight.join(facts, "deal_id").select("deal_id", "owner_id", "ts", "amount_k", "title"),
+        "won_again": again.join(facts, "deal_id").select("deal_id", "owner_id", "ts", "amount_k", "title"),
+        "lost_at_once": quick.select("deal_id", "owner_id", "ts", "amount_k", "title"),
+        "other_reason": lost.filter(_other(lost.reason)).select("deal_id", "owner_id", "ts", "amount_k", "title"),
+        "rotting": rotting.select("deal_id", "owner_id", ts=_.touched, amount_k=_.amount_k, title=_.title),
+        "won_not_paid": unpaid.join(facts, "deal_id").select("deal_id", "owner_id", "ts", "amount_k", "title"),
+    }
+    out: dict[str, Any] = {}
+    for kind, expr in lists.items():
+        if owners is not None:
+            expr = expr.filter(_.owner_id.isin(sorted(owners)))
+        counts = {r["owner_id"]: r["n"] for r in _rows(expr.group_by("owner_id").aggregate(n=_.count()))}
+        deals = _rows(expr.order_by([ibis.desc("ts"), "deal_id"]).limit(limits.listed))
+        out[kind] = {"total": sum(counts.values()), "by_owner": counts, "deals": deals}
+    shares = lost.group_by("owner_id").aggregate(lost=_.count(), other=_other(_.reason).ifelse(1, 0).sum())
+    if owners is not None:
+        shares = shares.filter(_.owner_id.isin(sorted(owners)))
+    out["other_share"] = {r["owner_id"]: (r["other"], r["lost"]) for r in _rows(shares)}
+    return out
+
+
+def _other(reason: Expr) -> Expr:
+    low = reason.fill_null("").lower()
+    test = low == ""
+    for word in OTHER_WORDS:
+        test = test | low.startswith(word)
+    return test
