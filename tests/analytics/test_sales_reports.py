@@ -4,6 +4,7 @@ store of the pass (SQLite or PostgreSQL) synced to the warehouse, and against th
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -290,3 +291,27 @@ def test_signals_of_gamed_numbers(synced: tuple[Base, analytics.Warehouse]) -> N
     with analytics.Warehouse(wh.path, wh.store_url, timezone="Europe/Moscow", read_only=True) as again:
         r = analytics.sales_signals(again, SYSTEM, period=MARCH, now=NOW, limits=later)
     assert r["rotting"]["total"] == 0 and r["won_not_paid"]["total"] == 0
+
+
+def test_plans_against_actual(synced: tuple[Base, analytics.Warehouse]) -> None:
+    b, wh = synced
+    u = b.users
+    plans = [
+        {"id": 1, "period_start": date(2026, 3, 1), "months": 1, "scope": "manager", "scope_id": u["m1"],
+         "measure": "revenue", "target": Decimal("3000")},
+        {"id": 2, "period_start": date(2026, 3, 1), "months": 1, "scope": "team", "scope_id": b.teams["T1"],
+         "measure": "deals", "target": Decimal("4")},
+        {"id": 3, "period_start": date(2026, 1, 1), "months": 3, "scope": "all", "scope_id": 0,
+         "measure": "deals", "target": Decimal("6")},
+        {"id": 4, "period_start": date(2026, 3, 1), "months": 1, "scope": "pipeline", "scope_id": b.pipeline,
+         "measure": "revenue", "target": Decimal("1000")},
+    ]  # fmt: skip
+    with wh:
+        got = {p["id"]: p for p in analytics.plan_actuals(wh, SYSTEM, plans, date(2026, 3, 16))}
+    # m1 won d1 (1000) and d3 (500) in March; on the 16th, 16 of 31 days gone: 1500 / 16 * 31 = 2906.25
+    assert (got[1]["actual"], got[1]["done"]) == (1500.0, 0.5) and got[1]["projection"] == pytest.approx(2906.25)
+    # team T1 (m1, m2): d1, d3, d6 won for good in March
+    assert got[2]["actual"] == 3.0 and got[2]["period_end"] == date(2026, 3, 31)
+    # the first quarter: the same three; 75 of 90 days gone
+    assert got[3]["actual"] == 3.0 and got[3]["projection"] == pytest.approx(3 / 75 * 90)
+    assert got[4]["actual"] == 1800.0 and got[4]["projected"] == pytest.approx(1800 / 16 * 31 / 1000)

@@ -125,3 +125,24 @@ def test_signals_list_the_deals_behind_them(page: Any, live: dict[str, Any], his
     assert "d3" in page.inner_text("#signal-won_not_paid table")
     assert "m3: 100%" in page.inner_text("#signal-other_reason")
     shot(page, "sales-signals")
+
+
+def test_a_plan_set_on_the_managers_page(page: Any, live: dict[str, Any], history: Base) -> None:
+    base = live["base"]
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/sales/analytics/managers?date_from=2026-03-01&date_to=2026-03-31")
+    page.select_option("#plan-form select[name=whom]", f"manager:{history.users['m1']}")
+    page.fill("#plan-form input[name=month]", "2026-03")
+    page.fill("#plan-form input[name=target]", "3 000")
+    page.click("#plan-form button")
+    page.wait_for_selector("#flash")
+    assert "error" not in (page.get_attribute("#flash", "class") or ""), page.inner_text("#flash")
+    row = page.locator("#plan-rows tr[data-plan]")
+    assert row.count() == 1
+    done = row.locator("td[data-col=done]").inner_text().replace("\xa0", " ")
+    assert "1 500" in done and "50.0%" in done  # d1 and d3, won by m1 in March
+    page.fill("#plan-form input[name=target]", "lots")
+    page.click("#plan-form button")
+    page.wait_for_selector("#flash.error")
+    page.locator("#plans").scroll_into_view_if_needed()
+    shot(page, "sales-plan")

@@ -11,7 +11,7 @@ from klientura.analytics.schemas import ClvRead, GroupRead, ScoreRead
 from klientura.analytics.scored import NOT_SCORED, Scored, in_lifecycle, scored
 from klientura.analytics.selling import choices as sales_choices
 from klientura.analytics.selling import pipelines as sales_pipelines
-from klientura.analytics.selling import sales_funnel, sales_managers, sales_signals, sales_sources
+from klientura.analytics.selling import plan_actuals, sales_funnel, sales_managers, sales_signals, sales_sources
 from klientura.analytics.service import (
     FAMILIES,
     RecomputeReport,
@@ -87,6 +87,7 @@ __all__ = [
     "load_settings",
     "parse_rule",
     "path_of",
+    "plan_actuals",
     "recompute",
     "rfm_grid",
     "rfm_migration",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from klientura.analytics import prepared
@@ -20,6 +20,7 @@ from klientura.analytics.kpis import Period
 from klientura.analytics.managers import Scope, managers
 from klientura.analytics.signals import Thresholds, signals
 from klientura.analytics.sources import MODELS, sources
+from klientura.analytics.targets import actuals
 from klientura.analytics.warehouse import Warehouse
 from klientura.audit import Actor
 from klientura.auth import owner_scope, require
@@ -188,3 +189,10 @@ def sales_signals(
                     limits=limits or Thresholds())  # fmt: skip
     found["period"] = period
     return found
+
+
+def plan_actuals(wh: Warehouse, actor: Actor, plans: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """The plans (as the sales domain keeps them) against the won deals of their periods (see
+    :mod:`~klientura.analytics.targets`)."""
+    require(actor, "analytics:read")
+    return actuals(tables(wh), plans, today)

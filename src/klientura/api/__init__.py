@@ -70,6 +70,7 @@ def router() -> APIRouter:
     ):
         api.include_router(module.router)
     api.include_router(pipelines.reasons_router)
+    api.include_router(sales_analytics.plans_router)
     return api
 
 

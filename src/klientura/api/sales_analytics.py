@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Query, Response
 from pydantic import BaseModel
 
-from klientura import analytics
+from klientura import analytics, sales
 from klientura.deps import ActorDep, SessionDep, ShopDep, WarehouseDep, new_router
 from klientura.kit.bounds import Id, Name
+from klientura.sales import PlanIn, PlanRead
 
 router = new_router(read="analytics:read", write="analytics:write", prefix="/sales", tags=["sales analytics"])
 
@@ -244,3 +245,34 @@ def signals(
     out = {k: {**data[k], "deals": [{**d, "amount": d["amount_k"] / 100} for d in data[k]["deals"]]}
            for k in analytics.SIGNAL_KINDS}  # fmt: skip
     return Signals(date_from=period.start, date_to=period.end, other_share=data["other_share"], **out)
+
+
+plans_router = new_router(read="analytics:read", write="sales:write", prefix="/sales/plans", tags=["sales analytics"])
+
+
+class PlanFigures(PlanRead):
+    period_end: date
+    actual: float
+    done: float | None
+    projection: float | None
+    projected: float | None
+
+
+@plans_router.get("", response_model=list[PlanFigures], summary="Plans starting in a period, against what was won")
+def list_plans(
+    session: SessionDep, actor: ActorDep, wh: WarehouseDep, shop: ShopDep, date_from: date, date_to: date
+) -> list[PlanFigures]:
+    rows = [PlanRead.model_validate(p).model_dump() for p in sales.list_plans(session, actor, date_from=date_from,
+                                                                              date_to=date_to)]  # fmt: skip
+    return [PlanFigures(**r) for r in analytics.plan_actuals(wh, actor, rows, shop.today())]
+
+
+@plans_router.put("", response_model=PlanRead, summary="Set a target (heads of sales for their teams, administrators)")
+def put_plan(data: PlanIn, session: SessionDep, actor: ActorDep) -> PlanRead:
+    return PlanRead.model_validate(sales.set_plan(session, actor, data))
+
+
+@plans_router.delete("/{plan_id}", status_code=204, summary="Remove a target")
+def delete_plan(plan_id: Id, session: SessionDep, actor: ActorDep) -> Response:
+    sales.delete_plan(session, actor, plan_id)
+    return Response(status_code=204)

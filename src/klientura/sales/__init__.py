@@ -79,6 +79,7 @@ from klientura.sales.pipelines import (
     stage_names,
     update_pipeline,
 )
+from klientura.sales.plans import delete_plan, list_plans, set_plan
 from klientura.sales.quote_pdf import in_words
 from klientura.sales.quotes import (
     CLIENT,
@@ -282,6 +283,7 @@ __all__ = [
     "delete_cost",
     "delete_deal",
     "delete_lead",
+    "delete_plan",
     "delete_view",
     "due_reminders",
     "duty_board",
@@ -309,6 +311,7 @@ __all__ = [
     "list_leads",
     "list_lost_reasons",
     "list_pipelines",
+    "list_plans",
     "list_tasks",
     "list_views",
     "mark_reminded",
@@ -334,6 +337,7 @@ __all__ = [
     "set_duty",
     "set_lines",
     "set_lost_reasons",
+    "set_plan",
     "set_rule",
     "set_template",
     "similar_companies",

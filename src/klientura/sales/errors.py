@@ -77,3 +77,9 @@ AD_COST_COLUMNS = code(
 AD_COST_NOT_FOUND = code("ad_costs.not_found", N_("no advertising cost %(id)s"))
 AD_COST_NOT_A_NUMBER = code("ad_costs.not_a_number", N_("'%(value)s' is not a whole number"))
 AD_COST_NO_FILE = code("ad_costs.no_file", N_("choose the export file to upload"))
+PLAN_PERIOD = code(
+    "plan.period", N_("a plan starts on the first day of a month, a quarter's on 1 January, April, July or October")
+)
+PLAN_SCOPE = code("plan.scope", N_("there is no %(scope)s %(id)s to plan for"))
+PLAN_FORBIDDEN = code("plan.forbidden", N_("plans are set by heads of sales (for their teams) and administrators"))
+PLAN_NOT_FOUND = code("plan.not_found", N_("no plan %(id)s"))

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 
-from klientura import analytics
+from klientura import analytics, sales
+from klientura.analytics.targets import quarter_start
 from klientura.deps import SessionDep, ShopDep
-from klientura.kit.errors import KlienturaError
+from klientura.kit.errors import KlienturaError, invalid
 from klientura.kit.i18n import N_
+from klientura.kit.money import parse_money
+from klientura.web import flash
 from klientura.web.charts import Chart, chart
+from klientura.web.imports import FormDep
 from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render
 
 router = page_router(read="analytics:read", write="analytics:write")
@@ -121,7 +127,9 @@ def managers_page(request: Request, session: SessionDep, actor: WebActorDep, sho
     period = _period(request, shop)
     akb = _int(q.get("akb_days"))
     days = akb if akb is not None and 1 <= akb <= 730 else analytics.load_settings(session).active_days
-    ctx: dict[str, Any] = {"nav": "sales", "tab": "managers", "period": period, "akb_days": days}
+    message, kind = flash.pop(request)
+    ctx: dict[str, Any] = {"nav": "sales", "tab": "managers", "period": period, "akb_days": days, "flash": message,
+                           "flash_kind": kind}  # fmt: skip
     try:
         with open_warehouse(request) as wh:
             options = analytics.sales_choices(wh, actor)
@@ -130,6 +138,12 @@ def managers_page(request: Request, session: SessionDep, actor: WebActorDep, sho
             ctx["data"] = analytics.sales_managers(
                 wh, actor, period=period, now=shop.now(), akb_days=days, pipeline_id=pipeline
             )
+            # the targets of the month and the quarter the period ends in
+            end = period.end
+            plans = sales.list_plans(session, actor, date_from=quarter_start(end), date_to=end.replace(day=1))
+            rows = [sales.PlanRead.model_validate(p).model_dump() for p in plans]
+            ctx["plans"] = [p for p in analytics.plan_actuals(wh, actor, rows, shop.today()) if p["period_end"] >= end]
+            ctx["teams_all"] = options["teams"]
     except KlienturaError as exc:
         ctx["error"] = explain(request, exc)
     return render(request, "sales/managers.html", ctx, actor=actor)
@@ -172,3 +186,30 @@ def signals_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLRes
 def _bounded(value: str | None, low: int, high: int, default: int) -> int:
     got = _int(value)
     return got if got is not None and low <= got <= high else default
+
+
+@router.post("/sales/analytics/plans")
+def set_plan(request: Request, session: SessionDep, actor: WebActorDep, form: FormDep) -> RedirectResponse:
+    _ = gettext_for(request)
+    back = "/sales/analytics/managers?" + urlencode({k: str(form.get(k) or "") for k in ("date_from", "date_to")})
+
+    def work() -> tuple[str, str]:
+        scope, _sep, ident = str(form.get("whom") or "").partition(":")
+        month = str(form.get("month") or "")
+        try:
+            data = sales.PlanIn.model_validate(
+                {
+                    "period_start": f"{month}-01" if len(month) == 7 else month,
+                    "months": _int(str(form.get("months") or "1")),
+                    "scope": scope,
+                    "scope_id": ident or "0",
+                    "measure": str(form.get("measure") or ""),
+                    "target": parse_money(str(form.get("target") or "")),
+                }
+            )
+        except ValidationError as exc:
+            raise invalid(exc) from None
+        sales.set_plan(session, actor, data)
+        return back, _("Plan saved")
+
+    return flash.perform(request, session, work, back)
