@@ -315,3 +315,24 @@ def test_plans_against_actual(synced: tuple[Base, analytics.Warehouse]) -> None:
     # the first quarter: the same three; 75 of 90 days gone
     assert got[3]["actual"] == 3.0 and got[3]["projection"] == pytest.approx(3 / 75 * 90)
     assert got[4]["actual"] == 1800.0 and got[4]["projected"] == pytest.approx(1800 / 16 * 31 / 1000)
+
+
+def test_forecast_with_learned_probabilities_and_its_backtest(synced: tuple[Base, analytics.Warehouse]) -> None:
+    b, wh = synced
+    learning = analytics.ForecastLearning(min_closed=1, by_source_from=1000)
+    with wh:
+        r = analytics.sales_forecast(wh, SYSTEM, pipeline_id=b.pipeline, today=date(2026, 3, 31), learning=learning)
+        later = analytics.sales_forecast(wh, SYSTEM, pipeline_id=b.pipeline, today=date(2026, 5, 10), learning=learning)
+    now = r["now"]  # as of 1 April: d5 alone is open (stage A, 100)
+    stages = {s["name"]: s for s in now["stages"]}
+    # entered A and closed by then: d1 d3 d6 won, d2 d4 lost; B: d1 d6 won, d4 lost; C: d1 won, d2 lost
+    assert stages["A"]["learned_probability"] == pytest.approx(3 / 5) and stages["A"]["closed"] == 5
+    assert stages["B"]["learned_probability"] == pytest.approx(2 / 3)
+    assert stages["C"]["learned_probability"] == pytest.approx(1 / 2)
+    assert (now["deals"], now["amount"], now["learned"], now["static"]) == (1, 100.0, pytest.approx(60.0), 0.0)
+    months = {m["as_of"]: m for m in later["backtest"]["months"]}
+    # made on 1 March: d4 alone was open (A, 900), nothing had closed yet (the stage's own 0 %); it was lost
+    march = months[date(2026, 3, 1)]
+    assert (march["deals"], march["amount"], march["learned"], march["won_amount"]) == (1, 900.0, 0.0, 0.0)
+    april = months[date(2026, 4, 1)]
+    assert (april["deals"], april["learned"], april["still_open"], april["settled"]) == (1, 60.0, 1.0, False)

@@ -146,3 +146,14 @@ def test_a_plan_set_on_the_managers_page(page: Any, live: dict[str, Any], histor
     page.wait_for_selector("#flash.error")
     page.locator("#plans").scroll_into_view_if_needed()
     shot(page, "sales-plan")
+
+
+def test_the_forecast_and_its_backtest(page: Any, live: dict[str, Any], history: Base) -> None:
+    base = live["base"]
+    login(page, base, "analyst@test.local")
+    page.goto(f"{base}/sales/analytics/forecast?pipeline_id={history.pipeline}")
+    assert page.locator("#forecast-stages tr[data-stage]").count() == 3  # the open stages A, B, C
+    assert page.inner_text("[data-kpi=deals] b") == "1"  # d5, open since 10 March
+    wait_until(page, "document.querySelector('#backtest-chart .main-svg') !== null")
+    assert page.locator("#backtest-rows tbody tr").count() == 12
+    shot(page, "sales-forecast")

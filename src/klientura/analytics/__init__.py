@@ -2,6 +2,7 @@
 
 from klientura.analytics import clv
 from klientura.analytics.errors import NOT_VALUED_YET, UNKNOWN_FAMILY
+from klientura.analytics.forecast import Learning as ForecastLearning
 from klientura.analytics.funnel import MODES as FUNNEL_MODES
 from klientura.analytics.kpis import Period
 from klientura.analytics.labels import FAMILY_NAMES, LABELS, label
@@ -11,7 +12,14 @@ from klientura.analytics.schemas import ClvRead, GroupRead, ScoreRead
 from klientura.analytics.scored import NOT_SCORED, Scored, in_lifecycle, scored
 from klientura.analytics.selling import choices as sales_choices
 from klientura.analytics.selling import pipelines as sales_pipelines
-from klientura.analytics.selling import plan_actuals, sales_funnel, sales_managers, sales_signals, sales_sources
+from klientura.analytics.selling import (
+    plan_actuals,
+    sales_forecast,
+    sales_funnel,
+    sales_managers,
+    sales_signals,
+    sales_sources,
+)
 from klientura.analytics.service import (
     FAMILIES,
     RecomputeReport,
@@ -64,6 +72,7 @@ __all__ = [
     "ClvRun",
     "CustomerClv",
     "CustomerScore",
+    "ForecastLearning",
     "GroupRead",
     "LifecycleSettings",
     "Period",
@@ -92,6 +101,7 @@ __all__ = [
     "rfm_grid",
     "rfm_migration",
     "sales_choices",
+    "sales_forecast",
     "sales_funnel",
     "sales_managers",
     "sales_pipelines",

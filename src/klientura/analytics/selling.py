@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from klientura.analytics import prepared
@@ -15,6 +15,7 @@ from klientura.analytics.errors import (
     UNKNOWN_MODE,
     UNKNOWN_PIPELINE,
 )
+from klientura.analytics.forecast import Learning, backtest, forecast
 from klientura.analytics.funnel import MODES, Slice, funnel
 from klientura.analytics.kpis import Period
 from klientura.analytics.managers import Scope, managers
@@ -196,3 +197,19 @@ def plan_actuals(wh: Warehouse, actor: Actor, plans: list[dict[str, Any]], today
     :mod:`~klientura.analytics.targets`)."""
     require(actor, "analytics:read")
     return actuals(tables(wh), plans, today)
+
+
+def sales_forecast(
+    wh: Warehouse, actor: Actor, *, pipeline_id: int, today: date, months: int = 12, learning: Learning | None = None
+) -> dict[str, Any]:
+    """The weighted pipeline now (learned and static probabilities) and the backtest of the last ``months``
+    months' forecasts (see :mod:`~klientura.analytics.forecast`). The department's pipeline, whoever looks."""
+    require(actor, "analytics:read")
+    t = tables(wh)
+    if not any(p["id"] == pipeline_id for p in pipelines(wh)):
+        raise ValidationFailed(UNKNOWN_PIPELINE, id=pipeline_id, field="pipeline_id")
+    how = learning or Learning()
+    return {
+        "now": forecast(t, pipeline_id, today + timedelta(days=1), learning=how),
+        "backtest": backtest(t, pipeline_id, today, months=months, learning=how),
+    }

@@ -276,3 +276,53 @@ def put_plan(data: PlanIn, session: SessionDep, actor: ActorDep) -> PlanRead:
 def delete_plan(plan_id: Id, session: SessionDep, actor: ActorDep) -> Response:
     sales.delete_plan(session, actor, plan_id)
     return Response(status_code=204)
+
+
+class ForecastStage(BaseModel):
+    stage_id: int
+    name: str
+    static_probability: float
+    learned_probability: float | None
+    closed: int
+    deals: int
+    amount: float
+    learned: float
+    static: float
+
+
+class ForecastNow(BaseModel):
+    as_of: date
+    deals: int
+    amount: float
+    learned: float
+    static: float
+    stages: list[ForecastStage]
+
+
+class BacktestMonth(BaseModel):
+    as_of: date
+    deals: int
+    amount: float
+    learned: float
+    static: float
+    won_amount: float
+    still_open: float | None
+    settled: bool
+
+
+class Backtest(BaseModel):
+    months: list[BacktestMonth]
+    errors: dict[str, float | None]
+    better: Literal["learned", "static"] | None
+    settled_months: int
+
+
+class Forecast(BaseModel):
+    now: ForecastNow
+    backtest: Backtest
+
+
+@router.get("/forecast", response_model=Forecast, summary="The weighted pipeline (learned and static) and its backtest")
+def forecast(pipeline_id: Id, actor: ActorDep, wh: WarehouseDep, shop: ShopDep) -> Forecast:
+    data = analytics.sales_forecast(wh, actor, pipeline_id=pipeline_id, today=shop.today())
+    return Forecast.model_validate(data)

@@ -213,3 +213,34 @@ def set_plan(request: Request, session: SessionDep, actor: WebActorDep, form: Fo
         return back, _("Plan saved")
 
     return flash.perform(request, session, work, back)
+
+
+@router.get("/sales/analytics/forecast", response_class=HTMLResponse)
+def forecast_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
+    _ = gettext_for(request)
+    ctx: dict[str, Any] = {"nav": "sales", "tab": "forecast"}
+    try:
+        with open_warehouse(request) as wh:
+            options = analytics.sales_choices(wh, actor)
+            ctx.update(options)
+            chosen = _int(request.query_params.get("pipeline_id"))
+            pipeline = chosen or (options["pipelines"][0]["id"] if options["pipelines"] else None)
+            ctx["pipeline_id"] = pipeline
+            if pipeline is not None:
+                data = analytics.sales_forecast(wh, actor, pipeline_id=pipeline, today=shop.today())
+                ctx["data"] = data
+                ctx["backtest_chart"] = _backtest_chart(data["backtest"]["months"], _)
+    except KlienturaError as exc:
+        ctx["error"] = explain(request, exc)
+    return render(request, "sales/forecast.html", ctx, actor=actor)
+
+
+def _backtest_chart(months: list[dict[str, Any]], _: Any) -> Chart:
+    x = [m["as_of"] for m in months]
+    fig = go.Figure()
+    fig.add_bar(x=x, y=[m["won_amount"] for m in months], name=_("Won from those deals"))
+    fig.add_scatter(x=x, y=[m["learned"] for m in months], name=_("Forecast, learned"), mode="lines+markers")
+    fig.add_scatter(x=x, y=[m["static"] for m in months], name=_("Forecast, stages' own"), mode="lines+markers",
+                    line={"dash": "dot"})  # fmt: skip
+    fig.update_layout(height=320, margin={"l": 60, "r": 10, "t": 10, "b": 40}, legend={"orientation": "h"})
+    return chart(fig, "backtest-chart")
