@@ -17,7 +17,7 @@ class AdCostIn(BaseModel):
     day: date
     source: str = Field(min_length=1, max_length=100)
     campaign: str = Field(default="", max_length=200)
-    cost: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    cost: Decimal = Field(ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)
     clicks: int | None = Field(default=None, ge=0, le=2_000_000_000)
     impressions: int | None = Field(default=None, ge=0, le=2_000_000_000)
 
@@ -56,11 +56,19 @@ class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     period_start: date
-    months: Literal[1, 3] = 1
+    months: int = Field(default=1, ge=1, le=3)  # 1: a month, 3: a quarter
     scope: Literal["manager", "team", "pipeline", "all"]
     scope_id: int = Field(default=0, ge=0, le=2_147_483_647)
     measure: Literal["revenue", "deals"]
-    target: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    target: Decimal = Field(ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)
+
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, v: int) -> int:
+        if v not in (1, 3):
+            raise ValueError("a plan is for a month (1) or a quarter (3)")
+        return v
 
 
 class PlanRead(PlanIn):
