@@ -343,6 +343,7 @@ ACCESS: dict[str, str] = {
     "GET /api/v1/sales/plans": "analytics:read",
     "GET /api/v1/sales/forecast": "analytics:read",
     "GET /sales/analytics/forecast": "analytics:read",
+    "GET /sales/analytics/staff": "analytics:read",
     "PUT /api/v1/sales/plans": "sales:write",
     "DELETE /api/v1/sales/plans/{plan_id}": "sales:write",
     "POST /sales/analytics/plans": "sales:write",

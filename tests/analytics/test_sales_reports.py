@@ -336,3 +336,40 @@ def test_forecast_with_learned_probabilities_and_its_backtest(synced: tuple[Base
     assert (march["deals"], march["amount"], march["learned"], march["won_amount"]) == (1, 900.0, 0.0, 0.0)
     april = months[date(2026, 4, 1)]
     assert (april["deals"], april["learned"], april["still_open"], april["settled"]) == (1, 60.0, 1.0, False)
+
+
+def test_the_shop_floor_by_outlet_and_staff(store: Session, store_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from klientura.loyalty import LoyaltyAccount
+    from klientura.orders import LineIn, Order, OrderIn, ingest_order
+    from tests import factories
+    from tests.analytics.sales_base import at
+
+    c1, c2, c3 = (factories.customer(store) for _ in range(3))
+    ids = {}
+    for key, cid, when, staff in (("a1", c1, at(3, 2, 10), "Анна"), ("a2", c1, at(3, 20), "Анна"),
+                                  ("a3", None, at(3, 5), "Анна"), ("b1", c2, at(3, 3, 10), "Борис"),
+                                  ("b2", c3, at(3, 4), "Борис")):  # fmt: skip
+        data = OrderIn(external_id=key, customer_id=cid, placed_at=when, outlet="Тверская", staff=staff,
+                       lines=[LineIn(sku=None, qty=Decimal(1), price=Decimal(500))])  # fmt: skip
+        ids[key] = ingest_order(store, SYSTEM, data, shop=factories.SHOP).order.id
+    store.execute(update(Order).where(Order.id == ids["a2"]).values(points_redeemed=100))
+    store.add_all([LoyaltyAccount(customer_id=c1, created_at=at(3, 2, 9)),
+                   LoyaltyAccount(customer_id=c2, created_at=at(3, 3, 9))])  # fmt: skip
+    store.commit()
+    path = tmp_path / "w.duckdb"
+    analytics.sync(store_url, path, timezone="Europe/Moscow")
+    with analytics.Warehouse(path, store_url, timezone="Europe/Moscow", read_only=True) as wh:
+        people = {r["key"]: r for r in analytics.staff_figures(wh, SYSTEM, period=MARCH, by="staff")}
+        outlets = analytics.staff_figures(wh, SYSTEM, period=MARCH, by="outlet")
+    anna, boris = people["Анна"], people["Борис"]
+    # Анна: c1 joined with her (2 March) and came back on the 20th with points; one anonymous receipt
+    assert (anna["receipts"], anna["identified_share"], anna["points_share"]) == (3, 2 / 3, 1 / 3)
+    assert (anna["cards_issued"], anna["came_back_share"]) == (1, 1.0)
+    # Борис: c2 joined with him and has not come back; c3 identified, no card
+    assert (boris["receipts"], boris["identified_share"], boris["cards_issued"], boris["came_back_share"]) == (
+        2, 1.0, 1, 0.0)  # fmt: skip
+    (shop,) = outlets
+    assert (shop["receipts"], shop["identified_share"], shop["points_share"], shop["cards_issued"]) == (5, 0.8, 0.2, 2)
+    assert shop["came_back_share"] == 0.5

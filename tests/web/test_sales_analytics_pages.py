@@ -157,3 +157,15 @@ def test_the_forecast_and_its_backtest(page: Any, live: dict[str, Any], history:
     wait_until(page, "document.querySelector('#backtest-chart .main-svg') !== null")
     assert page.locator("#backtest-rows tbody tr").count() == 12
     shot(page, "sales-forecast")
+
+
+def test_the_shop_floor_page(page: Any, live: dict[str, Any], history: Base) -> None:
+    base = live["base"]
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/sales/analytics/staff?by=outlet&date_from=2026-03-01&date_to=2026-04-30")
+    rows = page.locator("#staff-rows tbody tr")
+    assert rows.count() >= 1 and "Москва, Тверская" in page.inner_text("#staff-rows")  # the live base's receipt
+    page.select_option("#staff-filters select[name=by]", "staff")
+    page.click("#staff-filters button")
+    page.wait_for_url("**by=staff**")
+    shot(page, "sales-shop-floor")

@@ -19,6 +19,7 @@ from klientura.analytics.selling import (
     sales_managers,
     sales_signals,
     sales_sources,
+    staff_figures,
 )
 from klientura.analytics.service import (
     FAMILIES,
@@ -49,6 +50,7 @@ from klientura.analytics.signals import KINDS as SIGNAL_KINDS
 from klientura.analytics.signals import Thresholds as SignalThresholds
 from klientura.analytics.sources import MODELS as ATTRIBUTION_MODELS
 from klientura.analytics.sync import SyncReport, sync
+from klientura.analytics.targets import quarter_start
 from klientura.analytics.warehouse import Warehouse, default_path, path_of
 
 __all__ = [
@@ -97,6 +99,7 @@ __all__ = [
     "parse_rule",
     "path_of",
     "plan_actuals",
+    "quarter_start",
     "recompute",
     "rfm_grid",
     "rfm_migration",
@@ -112,6 +115,7 @@ __all__ = [
     "scored",
     "segment_members",
     "segment_size",
+    "staff_figures",
     "sync",
     "trend",
 ]

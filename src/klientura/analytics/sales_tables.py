@@ -38,11 +38,14 @@ TABLES = {
     "conversations": "id BIGINT PRIMARY KEY, lead_id BIGINT, deal_id BIGINT, customer_id BIGINT, assignee_id BIGINT, "
     "channel VARCHAR, created_ts TIMESTAMP NOT NULL, first_reply_ts TIMESTAMP",
     "companies": "id BIGINT PRIMARY KEY, owner_id BIGINT, deleted BOOLEAN NOT NULL",
+    "receipts": "id BIGINT PRIMARY KEY, customer_id BIGINT, outlet_id BIGINT, staff VARCHAR, day DATE NOT NULL, "
+    "ts TIMESTAMP NOT NULL, completed BOOLEAN NOT NULL, points_redeemed BIGINT NOT NULL",
+    "loyalty_accounts": "customer_id BIGINT PRIMARY KEY, created_ts TIMESTAMP NOT NULL, created_day DATE NOT NULL",
     "ad_costs": "day DATE NOT NULL, source VARCHAR NOT NULL, campaign VARCHAR NOT NULL, cost_k BIGINT NOT NULL, "
     "clicks BIGINT, impressions BIGINT",
 }
 
-FACTS = {"deal_history": "deal_history", "owner_changes": "audit_log"}  # warehouse table: the store's
+FACTS = {"deal_history": "deal_history", "owner_changes": "audit_log", "receipts": "orders"}  # warehouse: store
 
 Local = Callable[[str], str]  # a UTC column -> the shop's local timestamp
 Utc = Callable[[str], str]  # a UTC column -> a naive UTC timestamp
@@ -58,6 +61,11 @@ def fact_select(name: str, local: Local, utc: Utc) -> str:
         return (
             f"SELECT s.id, s.deal_id, {utc(at)}, CAST({local(at)} AS DATE), s.actor_id, s.from_stage_id, "
             f"s.to_stage_id, s.owner_id, {_k('s.amount')}, s.reason, s.kind FROM oltp.deal_history s"
+        )
+    if name == "receipts":  # who sold: the retail staff's figures
+        return (
+            f"SELECT s.id, s.customer_id, s.outlet_id, nullif(trim(s.staff), ''), CAST({local('s.placed_at')} AS DATE), "
+            f"{utc('s.placed_at')}, s.status = 'completed', s.points_redeemed FROM oltp.orders s"
         )
     if name == "owner_changes":
         before = "json_extract_string(CAST(s.before AS VARCHAR), '$.owner_id')"
@@ -98,6 +106,8 @@ def dimensions(local: Local, utc: Utc) -> dict[str, str]:
             f"{utc('first_reply_at')} FROM oltp.conversations"
         ),
         "companies": "SELECT id, owner_id, deleted_at IS NOT NULL FROM oltp.companies",
+        "loyalty_accounts": f"SELECT customer_id, {utc('created_at')}, CAST({local('created_at')} AS DATE) "
+        "FROM oltp.loyalty_accounts",
         "ad_costs": f"SELECT day, lower(source), lower(campaign), {_k('cost')}, clicks, impressions FROM oltp.ad_costs",
     }
 
@@ -127,6 +137,8 @@ def fingerprints(ms: Callable[[str], str], p: int) -> dict[str, str]:
         "FROM conversations",
         "companies": f"SELECT count(*), {n('id')}, {n('owner_id')}, "
         f"sum(CASE WHEN deleted_at IS NULL THEN 0 ELSE id % {p} END) FROM companies",
+        "loyalty_accounts": f"SELECT count(*), {n('id')}, {n('customer_id')}, sum({ms('created_at')}) "
+        "FROM loyalty_accounts",
         "ad_costs": f"SELECT count(*), {n('id')}, sum(cost * (id % 1000)), sum(coalesce(clicks, 0) * (id % 1000)), "
         f"sum({ms('changed_at')}) FROM ad_costs",
     }

@@ -21,6 +21,8 @@ from klientura.analytics.kpis import Period
 from klientura.analytics.managers import Scope, managers
 from klientura.analytics.signals import Thresholds, signals
 from klientura.analytics.sources import MODELS, sources
+from klientura.analytics.staff import BY as STAFF_BY
+from klientura.analytics.staff import staff_report
 from klientura.analytics.targets import actuals
 from klientura.analytics.warehouse import Warehouse
 from klientura.audit import Actor
@@ -45,6 +47,8 @@ SALES_TABLES = (
     "customers",
     "ad_costs",
     "touches",
+    "receipts",
+    "loyalty_accounts",
 )
 MAX_DAYS = 3 * 366
 
@@ -213,3 +217,13 @@ def sales_forecast(
         "now": forecast(t, pipeline_id, today + timedelta(days=1), learning=how),
         "backtest": backtest(t, pipeline_id, today, months=months, learning=how),
     }
+
+
+def staff_figures(wh: Warehouse, actor: Actor, *, period: Period, by: str) -> list[dict[str, Any]]:
+    """Per outlet or staff member: receipts, identified, with points, cards issued, came back (see
+    :mod:`~klientura.analytics.staff`)."""
+    require(actor, "analytics:read")
+    if by not in STAFF_BY:
+        raise ValidationFailed(UNKNOWN_MODE, value=by, allowed=", ".join(STAFF_BY), field="by")
+    checked(period)
+    return staff_report(tables(wh), period, by)

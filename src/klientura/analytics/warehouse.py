@@ -28,7 +28,7 @@ from klientura.config import Settings
 from klientura.kit.errors import Conflict, ValidationFailed
 from klientura.kit.memo import Memos
 
-SCHEMA_VERSION = 6  # bump when the tables below change: the warehouse is derived data, rebuilt from the store
+SCHEMA_VERSION = 7  # bump when the tables below change: the warehouse is derived data, rebuilt from the store
 
 TABLES = {
     "customers": "id BIGINT PRIMARY KEY, root_id BIGINT NOT NULL, created_day DATE, gender VARCHAR, "

@@ -62,7 +62,6 @@ class PlanIn(BaseModel):
     measure: Literal["revenue", "deals"]
     target: Decimal = Field(ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)
 
-
     @field_validator("months")
     @classmethod
     def _months(cls, v: int) -> int:

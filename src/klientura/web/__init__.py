@@ -85,6 +85,7 @@ def mount(app: FastAPI) -> None:
     ):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(surveys.public, include_in_schema=False)
+    app.include_router(sales_analytics.plans_router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> RedirectResponse:

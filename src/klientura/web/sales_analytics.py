@@ -4,7 +4,7 @@ figures credited to the owner at the time. Computed in the warehouse; nothing is
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
@@ -12,8 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from klientura import analytics, sales
-from klientura.analytics.targets import quarter_start
+from klientura import analytics, catalog, conversations, sales
 from klientura.deps import SessionDep, ShopDep
 from klientura.kit.errors import KlienturaError, invalid
 from klientura.kit.i18n import N_
@@ -140,7 +139,7 @@ def managers_page(request: Request, session: SessionDep, actor: WebActorDep, sho
             )
             # the targets of the month and the quarter the period ends in
             end = period.end
-            plans = sales.list_plans(session, actor, date_from=quarter_start(end), date_to=end.replace(day=1))
+            plans = sales.list_plans(session, actor, date_from=analytics.quarter_start(end), date_to=end.replace(day=1))
             rows = [sales.PlanRead.model_validate(p).model_dump() for p in plans]
             ctx["plans"] = [p for p in analytics.plan_actuals(wh, actor, rows, shop.today()) if p["period_end"] >= end]
             ctx["teams_all"] = options["teams"]
@@ -188,7 +187,10 @@ def _bounded(value: str | None, low: int, high: int, default: int) -> int:
     return got if got is not None and low <= got <= high else default
 
 
-@router.post("/sales/analytics/plans")
+plans_router = page_router(read="analytics:read", write="sales:write")  # heads set plans (the service checks whom for)
+
+
+@plans_router.post("/sales/analytics/plans")
 def set_plan(request: Request, session: SessionDep, actor: WebActorDep, form: FormDep) -> RedirectResponse:
     _ = gettext_for(request)
     back = "/sales/analytics/managers?" + urlencode({k: str(form.get(k) or "") for k in ("date_from", "date_to")})
@@ -244,3 +246,24 @@ def _backtest_chart(months: list[dict[str, Any]], _: Any) -> Chart:
                     line={"dash": "dot"})  # fmt: skip
     fig.update_layout(height=320, margin={"l": 60, "r": 10, "t": 10, "b": 40}, legend={"orientation": "h"})
     return chart(fig, "backtest-chart")
+
+
+@router.get("/sales/analytics/staff", response_class=HTMLResponse)
+def staff_page(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
+    by: Literal["outlet", "staff"] = "staff" if request.query_params.get("by") == "staff" else "outlet"
+    period = _period(request, shop)
+    ctx: dict[str, Any] = {"nav": "sales", "tab": "staff", "period": period, "by": by}
+    try:
+        with open_warehouse(request) as wh:
+            rows = analytics.staff_figures(wh, actor, period=period, by=by)
+        names = {o.id: o.name for o in catalog.list_outlets(session)}
+        start, end = shop.start_of(period.start), shop.start_of(period.end + timedelta(days=1))
+        _total, nps = conversations.survey_report(session, actor, "nps", by, start=start, end=end, zone=shop.zone)
+        scores = {r.key: r for r in nps}
+        for r in rows:
+            r["name"] = names.get(r["key"], r["key"]) if by == "outlet" else r["key"]
+            r["nps"] = scores.get(str(r["name"])) if r["name"] is not None else None
+        ctx["rows"] = rows
+    except KlienturaError as exc:
+        ctx["error"] = explain(request, exc)
+    return render(request, "sales/staff.html", ctx, actor=actor)
