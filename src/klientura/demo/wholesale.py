@@ -39,6 +39,7 @@ LOST_REASONS = [
     "Не вышли на связь",
     "Сроки не устроили",
     "Нет потребности",
+    "Другое",
 ]
 FORMS = (("ООО", 0.72), ("АО", 0.08), ("ИП", 0.2))
 WORDS = [
@@ -168,7 +169,7 @@ def build_department(
     session.flush()
     teams = {"Опт": members[0] + members[1], "Монтаж и сервис": members[2], "Тендеры": members[0][:3]}
     made = _companies(session, rng, end, [m for team in members for m in team], companies, contacts)
-    suspicious = {"unpaid": members[0][2], "reopens": members[1][1], "optimist": members[1][3]}
+    suspicious = {"unpaid": members[0][2], "reopens": members[1][1], "optimist": members[1][3], "dumps": members[2][1]}
     return Department(teams, heads, pipelines, probabilities, made, channel.id, suspicious)
 
 

@@ -108,6 +108,13 @@ def _deal(
     at, status, lost_from, reason = 0, "open", 0, None
     reopened = False
     pace = rng.lognormvariate(1.6, 0.9)  # days a stage takes: most a few, some deals stall for weeks
+    if owner == dept.suspicious["dumps"] and rng.random() < 0.25:  # thrown away minutes after it came, "other"
+        status, reason = "lost", "Другое"
+        history.append((t + timedelta(minutes=rng.randint(1, 8)), open_ids[0], stages["lost"], reason, "move"))
+        pace = 10_000.0  # and never looked at again
+    elif owner == dept.suspicious["unpaid"] and rng.random() < 0.15:  # a win typed in: no stage passed, never paid
+        status = "won"
+        history.append((t + timedelta(hours=rng.uniform(1, 30)), open_ids[0], stages["won"], None, "move"))
     while True:
         step = t + timedelta(days=rng.expovariate(1 / pace), hours=rng.uniform(0, 6))
         if step >= now:
