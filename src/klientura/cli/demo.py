@@ -101,7 +101,7 @@ def _build(
             f"wholesale department: 3 pipelines, 15 managers in 3 teams, {sold['companies']:,} companies, "
             f"{sold['deals']:,} deals ({sold['history']:,} stage moves), {sold['orders']:,} paid invoices, "
             f"{sold['tasks']:,} open tasks, {sold['quotes']:,} quotes, {sold['leads']:,} requests; "
-            f"{spent:,} days of advertising spend by source and campaign (/sales/analytics/sources)"
+            f"{spent:,} days × campaigns of advertising spend (/sales/analytics/sources)"
         )
         console.print(
             f"built {summary.customers:,} customers ({summary.duplicates:,} planted duplicates), "

@@ -26,6 +26,7 @@ from klientura.web.sales_analytics import _int, _period
 
 router = page_router(read="analytics:read", write="analytics:write")
 PAGE = "/sales/analytics/sources"
+LATEST = 20  # days of spend listed one by one
 
 
 def _chart(rows: list[dict[str, Any]], _: Any) -> Chart:
@@ -50,7 +51,16 @@ def sources_page(request: Request, session: SessionDep, actor: WebActorDep, shop
     message, kind = flash.pop(request)
     ctx: dict[str, Any] = {"nav": "sales", "tab": "sources", "period": period, "model": model, "window_days": window,
                            "flash": message, "flash_kind": kind, "today": shop.today()}  # fmt: skip
-    ctx["costs"] = sales.list_costs(session, actor, date_from=period.start, date_to=period.end, limit=500)
+    costs = sales.list_costs(session, actor, date_from=period.start, date_to=period.end, limit=5000)
+    ctx["costs"] = costs[:LATEST]  # the latest days, each removable; the rest summed per source and campaign
+    ctx["more_costs"] = len(costs) - len(ctx["costs"])
+    sums: dict[tuple[str, str], dict[str, Any]] = {}
+    for c in costs:
+        got = sums.setdefault((c.source, c.campaign), {"cost": 0, "clicks": 0, "days": 0})
+        got["cost"] += c.cost
+        got["clicks"] += c.clicks or 0
+        got["days"] += 1
+    ctx["cost_sums"] = sorted(sums.items(), key=lambda kv: -kv[1]["cost"])
     try:
         with open_warehouse(request) as wh:
             data = analytics.sales_sources(wh, actor, period=period, model=model, window_days=window)
