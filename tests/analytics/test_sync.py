@@ -10,12 +10,14 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from klientura import analytics, dedup
 from klientura.audit import SYSTEM
 from klientura.customers import CustomerUpdate, update_customer
+from klientura.db import make_session_factory
 from klientura.events import EventIn, record_event
 from klientura.orders import Order, ReturnIn, create_return
 from klientura.wiring import merge_hooks
@@ -117,3 +119,28 @@ def test_a_sync_leaves_the_stores_open_connections_working(store: Session, store
     factories.order(store, a)
     store.commit()
     assert analytics.sync(store_url, tmp_path / "w.duckdb", timezone="Europe/Moscow").copied["orders"] == 1
+
+
+def test_a_store_made_anew_is_copied_afresh(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A warehouse left beside a store that was built again (a demo rebuilt, a backup restored) holds rows of ids the
+    new store gives to other rows: the sync sees fewer rows than it had seen and copies everything again."""
+    from tests.conftest import fresh_store
+
+    path = tmp_path / "w.duckdb"
+    backend = request.config.getoption("--db")
+    with fresh_store(backend, tmp_path / "a") as url_a:
+        with make_session_factory(url_a)() as s:
+            for amount in ("100.00", "200.00", "300.00"):
+                factories.order(s, factories.customer(s), amount=amount)
+            s.commit()
+            s.get_bind().dispose()  # type: ignore[union-attr]
+        assert analytics.sync(url_a, path, timezone="Europe/Moscow").rebuilt is False
+    with fresh_store(backend, tmp_path / "b") as url_b:
+        with make_session_factory(url_b)() as s:
+            factories.order(s, factories.customer(s), amount="999.00")
+            s.commit()
+            s.get_bind().dispose()  # type: ignore[union-attr]
+        again = analytics.sync(url_b, path, timezone="Europe/Moscow")
+        assert again.rebuilt is True and again.copied["orders"] == 1
+        with analytics.Warehouse(path, url_b, timezone="Europe/Moscow") as wh:
+            assert _rows(wh, "SELECT paid_k FROM orders") == [(99900,)]

@@ -53,9 +53,11 @@ class SyncReport:
     copied: dict[str, int] = field(default_factory=dict)  # facts: new rows; dimensions: rows now held
     unchanged: list[str] = field(default_factory=list)  # dimensions not copied: the store's did not change
     seconds: float = 0.0
+    rebuilt: bool = False  # the store was not the one the warehouse had copied: everything copied afresh
 
     def as_dict(self) -> dict[str, Any]:
-        return {"copied": self.copied, "unchanged": self.unchanged, "seconds": round(self.seconds, 2)}
+        return {"copied": self.copied, "unchanged": self.unchanged, "seconds": round(self.seconds, 2),
+                "rebuilt": self.rebuilt}  # fmt: skip
 
 
 def _local(wh: Warehouse, column: str) -> str:
@@ -194,7 +196,7 @@ def sync(store_url: str, path: Path | str, *, timezone: str) -> SyncReport:
     finally:
         child.join()
     if result[0] == "ok":
-        return SyncReport(copied=result[1], unchanged=result[2], seconds=result[3])
+        return SyncReport(copied=result[1], unchanged=result[2], seconds=result[3], rebuilt=result[4])
     if result[0] == "invalid":  # a refusal with its code: translated where it is shown
         raise restored(result[1])
     raise RuntimeError(f"the warehouse sync failed: {result[1]}")
@@ -206,7 +208,7 @@ def _child(store_url: str, path: str, timezone: str, send: Any) -> None:
     try:
         with Warehouse(path, store_url, timezone=timezone) as wh:
             report = copy(wh)
-        send.send(("ok", report.copied, report.unchanged, report.seconds))
+        send.send(("ok", report.copied, report.unchanged, report.seconds, report.rebuilt))
     except KlienturaError as exc:
         send.send(("invalid", portable(exc)))
     except Exception as exc:
@@ -230,6 +232,12 @@ def copy(wh: Warehouse) -> SyncReport:
     wh.attach_store()
     report = SyncReport()
     c = wh.con
+    marks = dict(c.execute("SELECT name, seen FROM sync_state").fetchall())
+    if any(int(marks.get(name, 0)) > maxes[name] for name in FACTS):
+        # fewer rows than the warehouse saw: a store made anew (a demo rebuilt) or restored from an older copy —
+        # its ids mean other rows now, so nothing of the copy can stand
+        wh.reset()
+        report.rebuilt = True
     for name in FACTS:
         state = c.execute("SELECT low, seen FROM sync_state WHERE name = ?", [name]).fetchone()
         low, seen = (int(state[0]), int(state[1])) if state else (0, 0)

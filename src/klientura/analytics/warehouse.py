@@ -161,6 +161,14 @@ class Warehouse:
             c.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
         c.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
+    def reset(self) -> None:
+        """Empty the warehouse whole — every table, the derived ones and the last recompute's too — and make its
+        tables afresh: for a store that is no longer the one it was copied from."""
+        for (name,) in self.con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+                                        " AND table_catalog = current_database()").fetchall():  # fmt: skip
+            self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+        self._ensure_schema()
+
     def attach_store(self) -> None:
         """The store as the read-only catalogue ``oltp`` (not ``store``: DuckDB names its own catalogue after the
         warehouse file, and ``store.duckdb`` beside ``store.db`` would collide)."""

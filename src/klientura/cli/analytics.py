@@ -49,6 +49,11 @@ def sync(
     for name in report.unchanged:
         table.add_row(name, "unchanged")
     Console().print(table)
+    if report.rebuilt:
+        console.print(
+            "[yellow]the store holds fewer rows than the warehouse had copied (made anew or restored from an older "
+            "copy): the warehouse was copied afresh; run `klientura analytics recompute` for the scores[/yellow]"
+        )
 
 
 @analytics_app.command("recompute")
