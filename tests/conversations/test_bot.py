@@ -108,3 +108,25 @@ def test_a_head_sees_who_wrote_in_an_unassigned_conversation(session: Session) -
     assert len(talks) == 1 and talks[0].assignee_id is None
     assert customers.names_of(session, actor, [talks[0].customer_id]) == {}  # the card is nobody's yet
     assert people_of(session, actor, talks) == {talks[0].customer_id: "Белова Нина"}
+
+
+def test_handing_a_conversation_out_hands_its_request_with_it(session: Session) -> None:
+    """Issue 20: a request nobody had goes to whom its conversation is given (the managers' figures credit it to
+    them); a request deleted meanwhile does not stop the conversation being handed out."""
+    from klientura.auth import create_user
+    from klientura.conversations import assign
+    from klientura.sales import Lead, delete_lead
+
+    seller = create_user(session, SYSTEM, "seller@t.local", "Seller", "manager", "password123")
+    first = receive(session, SHOP, Inbound(channel="telegram", peer="8201", provider_id="a1", text="Есть доставка?",
+                                           identities={"telegram": "8201"}, lead_channel="message"),
+                    repeat_days=180, sla=None)[0]  # fmt: skip
+    assert first.lead_id is not None and session.get_one(Lead, first.lead_id).owner_id is None
+    assign(session, SYSTEM, first.id, seller.id)
+    assert session.get_one(Lead, first.lead_id).owner_id == seller.id
+    second = receive(session, SHOP, Inbound(channel="telegram", peer="8202", provider_id="a2", text="Цена?",
+                                            identities={"telegram": "8202"}, lead_channel="message"),
+                     repeat_days=180, sla=None)[0]  # fmt: skip
+    assert second.lead_id is not None
+    delete_lead(session, SYSTEM, second.lead_id)
+    assert assign(session, SYSTEM, second.id, seller.id).assignee_id == seller.id

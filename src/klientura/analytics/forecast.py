@@ -19,6 +19,8 @@ from typing import Any
 import ibis
 from ibis import _
 
+from klientura.analytics.kpis import rows_of
+
 Expr = Any
 
 
@@ -27,11 +29,6 @@ class Learning:
     min_closed: int = 10  # closed deals a stage needs before its own rate is trusted
     by_source_from: int = 30  # ... and a source within it
     settled: float = 0.2  # a backtest month counts when at most this share of its deals is still open
-
-
-def _rows(expr: Expr) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
-    return out
 
 
 def _rates(t: dict[str, Expr], pipeline_id: int, as_of: date) -> list[dict[str, Any]]:
@@ -44,7 +41,7 @@ def _rates(t: dict[str, Expr], pipeline_id: int, as_of: date) -> list[dict[str, 
     closed = entered.join(state, entered.deal_id == state.s_deal)
     src = t["deal_facts"].select(f_deal=_.deal_id, src=_.src)
     closed = closed.join(src, closed.deal_id == src.f_deal)
-    return _rows(
+    return rows_of(
         closed.group_by(["stage_id", "src"]).aggregate(closed=_.count(), won=(_.kind == "won").ifelse(1, 0).sum())
     )
 
@@ -60,7 +57,7 @@ def _open(t: dict[str, Expr], pipeline_id: int, as_of: date) -> list[dict[str, A
     final = t["stage_moves"].filter(_.left_ts.isnull()).select(e_deal=_.deal_id, e_kind=_.to_kind, e_k=_.amount_k)
     src = t["deal_facts"].select(f_deal=_.deal_id, src=_.src)
     both = spans.join(final, spans.deal_id == final.e_deal).join(src, spans.deal_id == src.f_deal)
-    return _rows(
+    return rows_of(
         both.group_by(["stage_id", "src"]).aggregate(
             deals=_.count(),
             amount_k=_.amount_k.sum(),
@@ -74,7 +71,9 @@ def _open(t: dict[str, Expr], pipeline_id: int, as_of: date) -> list[dict[str, A
 def forecast(t: dict[str, Expr], pipeline_id: int, as_of: date, *, learning: Learning = Learning()) -> dict[str, Any]:
     """The forecast as of the start of ``as_of``: per stage the open deals, their amount, both probabilities and
     weighted amounts; the totals; and what the deals brought since (for a past day)."""
-    static = {r["id"]: r for r in _rows(t["stages"].filter(_.pipeline_id == pipeline_id).order_by(["position", "id"]))}
+    static = {
+        r["id"]: r for r in rows_of(t["stages"].filter(_.pipeline_id == pipeline_id).order_by(["position", "id"]))
+    }
     rates = _rates(t, pipeline_id, as_of)
     per_stage: dict[int, list[int]] = {}
     per_source: dict[tuple[int, str | None], list[int]] = {}

@@ -41,11 +41,6 @@ class Slice:
     owners: frozenset[int] | None = None
 
 
-def _rows(expr: Expr) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
-    return out
-
-
 def _moves(t: dict[str, Expr], s: Slice, period: Period, mode: str) -> tuple[Expr, Expr]:
     """The moves the view counts and the deals it is about."""
     deals = t["deal_facts"].filter(_.pipeline_id == s.pipeline_id)

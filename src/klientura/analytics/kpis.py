@@ -31,6 +31,17 @@ class Period:
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
 
+def rows_of(expr: Expr) -> list[dict[str, Any]]:
+    """An expression executed: its rows as dictionaries."""
+    out: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
+    return out
+
+
+def within(col: Expr, period: Period) -> Expr:
+    """``col`` (a date) in the period, both ends included."""
+    return (col >= ibis.date(period.start)) & (col <= ibis.date(period.end))
+
+
 def _orders(t: dict[str, Expr], outlets: list[int], channels: list[int]) -> Expr:
     """The warehouse's ``sales`` (completed orders with their surviving card, net revenue, items and cost;
     built by the sync), filtered by outlet and channel."""

@@ -25,7 +25,7 @@ from typing import Any
 import ibis
 from ibis import _
 
-from klientura.analytics.kpis import Period
+from klientura.analytics.kpis import Period, rows_of, within
 
 Expr = Any
 
@@ -34,15 +34,6 @@ Expr = Any
 class Scope:
     pipeline_id: int | None = None
     owners: frozenset[int] | None = None  # the managers a head of sales may see; None: everyone
-
-
-def _rows(expr: Expr) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
-    return out
-
-
-def _between(col: Expr, period: Period) -> Expr:
-    return (col >= ibis.date(period.start)) & (col <= ibis.date(period.end))
 
 
 def _closings(t: dict[str, Expr], scope: Scope) -> Expr:
@@ -81,12 +72,12 @@ def _per_owner(
     out: dict[int, dict[str, Any]] = {}
 
     def put(expr: Expr) -> None:
-        for row in _rows(expr):
+        for row in rows_of(expr):
             if row["owner_id"] is not None:
                 out.setdefault(row["owner_id"], {}).update({k: v for k, v in row.items() if k != "owner_id"})
 
     closings = _closings(t, scope)
-    closed = closings.filter(_between(_.day, period))
+    closed = closings.filter(within(_.day, period))
     put(
         closed.group_by("owner_id").aggregate(
             won=(_.to_kind == "won").ifelse(1, 0).sum(),
@@ -100,7 +91,7 @@ def _per_owner(
     put(won_now.mutate(days=cycle).group_by("owner_id").aggregate(cycle_days=_.days.quantile(0.5)))
     # paid revenue of the period from orders of deals won (whenever), credited to who won them
     winners = closings.filter(_.to_kind == "won").select("deal_id", "owner_id")
-    paid = t["sales"].filter(_between(_.day, period)).select("oid", "net_k")
+    paid = t["sales"].filter(within(_.day, period)).select("oid", "net_k")
     linked = t["deal_orders"].join(paid, t["deal_orders"].order_id == paid.oid).join(winners, "deal_id")
     put(linked.group_by("owner_id").aggregate(paid_k=_.net_k.sum(), paid_orders=_.count()))
     # open deals at the period's end, owned by whom then
@@ -111,7 +102,7 @@ def _per_owner(
     at_end = spans.filter((_.day <= end) & (_.next_day.isnull() | (_.next_day > end)) & (_.stage_kind == "open"))
     put(at_end.group_by("owner_id").aggregate(in_work=_.count(), in_work_k=_.amount_k.sum()))
     # new requests, owned by whom when they came, and the first answer to each
-    leads = t["leads"].filter(~_.deleted & (_.outcome == "lead") & _between(_.day, period))
+    leads = t["leads"].filter(~_.deleted & (_.outcome == "lead") & within(_.day, period))
     leads = _taker(leads.select("id", "ts"), t)
     replies = (
         t["conversations"]
@@ -132,7 +123,7 @@ def _per_owner(
     )
     # tasks due in the period, done late or not yet done
     stamp = ibis.timestamp(now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now)
-    tasks = t["tasks"].filter(~_.deleted & _between(_.due_day, period))
+    tasks = t["tasks"].filter(~_.deleted & within(_.due_day, period))
     late = (_.done_ts.isnull() & (_.due_ts < stamp)) | (_.done_ts > _.due_ts)
     put(tasks.group_by(_.assignee_id.name("owner_id")).aggregate(tasks=_.count(), overdue=late.ifelse(1, 0).sum()))
     put(_akb(t, period.end, akb_days))
@@ -162,21 +153,18 @@ def temperature(t: dict[str, Expr], owners: list[int]) -> dict[int, dict[str, in
         return {}
     cards = t["customers"].filter((_.id == _.root_id) & _.owner_id.isin(owners)).select(cid=_.id, owner_id=_.owner_id)
     joined = cards.join(t["scores"].select(cid=_.customer_id, temperature=_.temperature), "cid")
-    rows = _rows(joined.group_by(["owner_id", "temperature"]).aggregate(n=_.count()))
+    rows = rows_of(joined.group_by(["owner_id", "temperature"]).aggregate(n=_.count()))
     out: dict[int, dict[str, int]] = {}
     for r in rows:
         out.setdefault(r["owner_id"], {})[r["temperature"] or "none"] = r["n"]
     return out
 
 
-MEASURES = ("won", "lost", "won_amount", "paid", "conversion", "average_deal", "leads", "in_work", "akb")
-
-
 def managers(t: dict[str, Expr], scope: Scope, period: Period, *, now: datetime, akb_days: int = 90) -> dict[str, Any]:
     """Per manager (everyone who owned something in the period, and every active seller), this period and the one
     before, with their team's totals."""
-    users = {u["id"]: u for u in _rows(t["users"])}
-    teams = {r["id"]: r["name"] for r in _rows(t["teams"])}
+    users = {u["id"]: u for u in rows_of(t["users"])}
+    teams = {r["id"]: r["name"] for r in rows_of(t["teams"])}
     now_rows = _per_owner(t, scope, period, now, akb_days)
     before = _per_owner(t, scope, period.previous(), now, akb_days)
     ids = {i for i in (*now_rows, *before) if i in users}

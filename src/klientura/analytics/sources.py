@@ -26,7 +26,7 @@ from ibis import _
 from scipy.stats import chi2
 
 from klientura.analytics import prepared
-from klientura.analytics.kpis import Period
+from klientura.analytics.kpis import Period, within
 from klientura.kit.memo import Memo
 
 Expr = Any
@@ -43,15 +43,6 @@ def _key(utm_source: Expr, source: Expr, utm_campaign: Expr) -> dict[str, Expr]:
 def _plain(table: Expr) -> Expr:
     """Every column nullable, as a union asks both sides to be."""
     return table.select(**{name: table[name].cast(str(kind).lstrip("!")) for name, kind in table.schema().items()})
-
-
-def _rows(expr: Expr) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
-    return out
-
-
-def _between(col: Expr, period: Period) -> Expr:
-    return (col >= ibis.date(period.start)) & (col <= ibis.date(period.end))
 
 
 def _attributed(conversions: Expr, touches: Expr, model: str, window_days: int) -> Expr:
@@ -92,27 +83,27 @@ def _expressions(t: dict[str, Expr], period: Period, model: str, window_days: in
     roots = t["customers"].select(c_id=_.id, root=_.root_id)
     # deals: their own source, else their person's touch before they were born — only the deals the period needs:
     # born in it, won in it, or paid by its orders
-    won_now = t["stage_moves"].filter(_.left_ts.isnull() & (_.to_kind == "won") & _between(_.day, period))
-    in_period = t["sales"].filter(_between(_.day, period)).select(p_oid=_.oid)
+    won_now = t["stage_moves"].filter(_.left_ts.isnull() & (_.to_kind == "won") & within(_.day, period))
+    in_period = t["sales"].filter(within(_.day, period)).select(p_oid=_.oid)
     paid_ids = t["deal_orders"].semi_join(in_period, t["deal_orders"].order_id == in_period.p_oid)
     deals = t["deal_facts"]
     deals = deals.filter(
-        _between(deals.born_day, period) | deals.deal_id.isin(won_now.deal_id) | deals.deal_id.isin(paid_ids.deal_id)
+        within(deals.born_day, period) | deals.deal_id.isin(won_now.deal_id) | deals.deal_id.isin(paid_ids.deal_id)
     )
     own = deals.filter(_.src.notnull()).select("deal_id", "src", "camp")
     bare = deals.filter(_.src.isnull()).left_join(roots, deals.customer_id == roots.c_id)
     bare = bare.select(conv=_.deal_id, cid=_.root, ts=_.born_ts)
     guessed = _attributed(bare, touches, model, window_days).select(deal_id=_.conv, src=_.src, camp=_.camp)
     deal_keys = _plain(own).union(_plain(guessed))
-    facts = t["deal_facts"].filter(_between(_.born_day, period)).select("deal_id")
+    facts = t["deal_facts"].filter(within(_.born_day, period)).select("deal_id")
     born = facts.join(deal_keys, "deal_id").group_by(["src", "camp"]).aggregate(deals=_.count())
     won = won_now.select("deal_id", "amount_k").join(deal_keys, "deal_id")
     won = won.group_by(["src", "camp"]).aggregate(won=_.count(), won_k=_.amount_k.sum())
-    leads = t["leads"].filter(~_.deleted & (_.outcome == "lead") & _between(_.day, period))
+    leads = t["leads"].filter(~_.deleted & (_.outcome == "lead") & within(_.day, period))
     leads = leads.mutate(**_key(leads.utm_source, leads.source, leads.utm_campaign))
     leads = leads.mutate(src=_.src.coalesce(NONE)).group_by(["src", "camp"]).aggregate(leads=_.count())
     # orders: their deal's source, else their person's touch before them
-    orders = t["sales"].filter(_between(_.day, period)).select("oid", "cid", "ts", "net_k", "cost_k")
+    orders = t["sales"].filter(within(_.day, period)).select("oid", "cid", "ts", "net_k", "cost_k")
     links = t["deal_orders"].join(deal_keys, "deal_id").select(l_oid=_.order_id, l_src=_.src, l_camp=_.camp)
     orders = orders.left_join(links, orders.oid == links.l_oid).drop("l_oid")
     of_deals = orders.filter(_.l_src.notnull()).select("oid", "net_k", "cost_k", src=_.l_src, camp=_.l_camp)
@@ -128,7 +119,7 @@ def _expressions(t: dict[str, Expr], period: Period, model: str, window_days: in
         margin_k=_.margin_k.sum(),
         margin_sq=(_.margin_k.cast("float64") * _.margin_k.cast("float64")).sum(),
     )
-    spend = t["ad_costs"].filter(_between(_.day, period))
+    spend = t["ad_costs"].filter(within(_.day, period))
     spend = spend.group_by([_.source.name("src"), _.campaign.name("camp")]).aggregate(
         spend_k=_.cost_k.sum(), clicks=_.clicks.sum(), impressions=_.impressions.sum()
     )

@@ -17,15 +17,11 @@ from typing import Any
 import ibis
 from ibis import _
 
-from klientura.analytics.kpis import Period
+from klientura.analytics.kpis import Period, within
 
 Expr = Any
 BY = ("outlet", "staff")
 RETURN_DAYS = 30
-
-
-def _between(col: Expr, period: Period) -> Expr:
-    return (col >= ibis.date(period.start)) & (col <= ibis.date(period.end))
 
 
 def staff_report(t: dict[str, Expr], period: Period, by: str) -> list[dict[str, Any]]:
@@ -34,14 +30,14 @@ def staff_report(t: dict[str, Expr], period: Period, by: str) -> list[dict[str, 
     key = "outlet_id" if by == "outlet" else "staff"
     receipts = t["receipts"].filter(_.completed)
     roots = t["customers"].select(c_id=_.id, cid=_.root_id)
-    inside = receipts.filter(_between(_.day, period))
+    inside = receipts.filter(within(_.day, period))
     counts = inside.group_by(key).aggregate(
         receipts=_.count(),
         identified=_.customer_id.notnull().ifelse(1, 0).sum(),
         with_points=(_.points_redeemed > 0).ifelse(1, 0).sum(),
     )
     # members who joined in the period, and the purchases of each from a day before joining on
-    members = t["loyalty_accounts"].filter(_between(_.created_day, period))
+    members = t["loyalty_accounts"].filter(within(_.created_day, period))
     members = members.join(roots, members.customer_id == roots.c_id).select(m_cid=_.cid, joined=_.created_ts)
     bought = receipts.filter(_.customer_id.notnull()).join(roots, receipts.customer_id == roots.c_id)
     bought = bought.select("id", "ts", key, b_cid=_.cid)

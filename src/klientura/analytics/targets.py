@@ -78,12 +78,8 @@ def actuals(t: dict[str, Expr], plans: list[dict[str, Any]], today: date) -> lis
     return out
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 def quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
-__all__ = ["actuals", "month_start", "period_end", "quarter_start"]
+__all__ = ["actuals", "period_end", "quarter_start"]

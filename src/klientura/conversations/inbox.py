@@ -16,7 +16,7 @@ from klientura.conversations.errors import ASSIGNEE_UNKNOWN
 from klientura.conversations.models import Conversation
 from klientura.conversations.service import get_conversation, visible
 from klientura.db import Session
-from klientura.kit.errors import ValidationFailed
+from klientura.kit.errors import NotFound, ValidationFailed
 
 SELLERS = ("admin", "marketer", "head", "manager")
 Box = Literal["mine", "unassigned", "team", "all", "closed"]
@@ -81,8 +81,11 @@ def assign(session: Session, actor: Actor, conversation_id: int, user_id: int | 
         # someone new: the person's card becomes the manager's, as their request did (they see whom they answer)
         customers.update_customer(session, who, talk.customer_id, customers.CustomerUpdate(owner_id=user_id))
     if user_id is not None and talk.lead_id is not None:
-        lead = sales.get_lead(session, who, talk.lead_id)
-        if lead.owner_id is None and lead.status == "open":  # the request nobody had goes with its conversation
+        try:
+            lead = sales.get_lead(session, who, talk.lead_id)
+        except NotFound:  # the request was deleted since: the conversation goes alone
+            lead = None
+        if lead is not None and lead.owner_id is None and lead.status == "open":  # nobody's request goes with it
             sales.assign_lead(session, who, lead.id, user_id)
     session.flush()
     record(session, actor, "conversation.assign", "conversation", talk.id, {"assignee_id": before},

@@ -25,11 +25,11 @@ from klientura.web.render import WebActorDep, explain, gettext_for, open_warehou
 router = page_router(read="analytics:read", write="analytics:write")
 
 
-def _int(value: str | None) -> int | None:
+def int_of(value: str | None) -> int | None:
     return int(value) if value and value.strip().isdigit() and len(value.strip()) < 12 else None
 
 
-def _period(request: Request, shop: ShopDep) -> analytics.Period:
+def period_of(request: Request, shop: ShopDep) -> analytics.Period:
     q = request.query_params
     today = shop.today()
     try:
@@ -80,7 +80,7 @@ def _charts(data: dict[str, Any], _: Any) -> tuple[Chart, Chart]:
 
 
 def _owners(request: Request, options: dict[str, Any]) -> tuple[frozenset[int] | None, int | None, int | None]:
-    manager, team = _int(request.query_params.get("manager")), _int(request.query_params.get("team"))
+    manager, team = int_of(request.query_params.get("manager")), int_of(request.query_params.get("team"))
     if manager is not None:
         return frozenset({manager}), manager, None
     if team is not None:
@@ -92,7 +92,7 @@ def _owners(request: Request, options: dict[str, Any]) -> tuple[frozenset[int] |
 def funnel_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
     _ = gettext_for(request)
     q = request.query_params
-    period = _period(request, shop)
+    period = period_of(request, shop)
     mode = str(q.get("mode")) if q.get("mode") in analytics.FUNNEL_MODES else "cohort"
     ctx: dict[str, Any] = {
         "nav": "sales",
@@ -105,7 +105,7 @@ def funnel_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLResp
         with open_warehouse(request) as wh:
             options = analytics.sales_choices(wh, actor)
             ctx.update(options)
-            pipeline = _int(q.get("pipeline_id")) or (options["pipelines"][0]["id"] if options["pipelines"] else None)
+            pipeline = int_of(q.get("pipeline_id")) or (options["pipelines"][0]["id"] if options["pipelines"] else None)
             owners, ctx["manager"], ctx["team"] = _owners(request, options)
             ctx["pipeline_id"] = pipeline
             if pipeline is not None:
@@ -123,8 +123,8 @@ def funnel_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLResp
 @router.get("/sales/analytics/managers", response_class=HTMLResponse)
 def managers_page(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
     q = request.query_params
-    period = _period(request, shop)
-    akb = _int(q.get("akb_days"))
+    period = period_of(request, shop)
+    akb = int_of(q.get("akb_days"))
     days = akb if akb is not None and 1 <= akb <= 730 else analytics.load_settings(session).active_days
     message, kind = flash.pop(request)
     ctx: dict[str, Any] = {"nav": "sales", "tab": "managers", "period": period, "akb_days": days, "flash": message,
@@ -133,7 +133,7 @@ def managers_page(request: Request, session: SessionDep, actor: WebActorDep, sho
         with open_warehouse(request) as wh:
             options = analytics.sales_choices(wh, actor)
             ctx.update(options)
-            ctx["pipeline_id"] = pipeline = _int(q.get("pipeline_id"))
+            ctx["pipeline_id"] = pipeline = int_of(q.get("pipeline_id"))
             ctx["data"] = analytics.sales_managers(
                 wh, actor, period=period, now=shop.now(), akb_days=days, pipeline_id=pipeline
             )
@@ -161,7 +161,7 @@ SIGNALS = {
 @router.get("/sales/analytics/signals", response_class=HTMLResponse)
 def signals_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
     q = request.query_params
-    period = _period(request, shop)
+    period = period_of(request, shop)
     limits = analytics.SignalThresholds(
         quick_minutes=_bounded(q.get("quick_minutes"), 1, 1440, 10),
         rot_days=_bounded(q.get("rot_days"), 1, 365, 14),
@@ -172,7 +172,7 @@ def signals_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLRes
         with open_warehouse(request) as wh:
             options = analytics.sales_choices(wh, actor)
             ctx.update(options)
-            ctx["pipeline_id"] = pipeline = _int(q.get("pipeline_id"))
+            ctx["pipeline_id"] = pipeline = int_of(q.get("pipeline_id"))
             ctx["data"] = analytics.sales_signals(
                 wh, actor, period=period, now=shop.now(), pipeline_id=pipeline, limits=limits
             )
@@ -183,7 +183,7 @@ def signals_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLRes
 
 
 def _bounded(value: str | None, low: int, high: int, default: int) -> int:
-    got = _int(value)
+    got = int_of(value)
     return got if got is not None and low <= got <= high else default
 
 
@@ -202,7 +202,7 @@ def set_plan(request: Request, session: SessionDep, actor: WebActorDep, form: Fo
             data = sales.PlanIn.model_validate(
                 {
                     "period_start": f"{month}-01" if len(month) == 7 else month,
-                    "months": _int(str(form.get("months") or "1")),
+                    "months": int_of(str(form.get("months") or "1")),
                     "scope": scope,
                     "scope_id": ident or "0",
                     "measure": str(form.get("measure") or ""),
@@ -225,7 +225,7 @@ def forecast_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLRe
         with open_warehouse(request) as wh:
             options = analytics.sales_choices(wh, actor)
             ctx.update(options)
-            chosen = _int(request.query_params.get("pipeline_id"))
+            chosen = int_of(request.query_params.get("pipeline_id"))
             pipeline = chosen or (options["pipelines"][0]["id"] if options["pipelines"] else None)
             ctx["pipeline_id"] = pipeline
             if pipeline is not None:
@@ -251,7 +251,7 @@ def _backtest_chart(months: list[dict[str, Any]], _: Any) -> Chart:
 @router.get("/sales/analytics/staff", response_class=HTMLResponse)
 def staff_page(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
     by: Literal["outlet", "staff"] = "staff" if request.query_params.get("by") == "staff" else "outlet"
-    period = _period(request, shop)
+    period = period_of(request, shop)
     ctx: dict[str, Any] = {"nav": "sales", "tab": "staff", "period": period, "by": by}
     try:
         with open_warehouse(request) as wh:

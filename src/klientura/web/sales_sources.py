@@ -22,7 +22,7 @@ from klientura.web import flash
 from klientura.web.charts import Chart, chart
 from klientura.web.imports import FormDep
 from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render, why
-from klientura.web.sales_analytics import _int, _period
+from klientura.web.sales_analytics import int_of, period_of
 
 router = page_router(read="analytics:read", write="analytics:write")
 PAGE = "/sales/analytics/sources"
@@ -44,9 +44,9 @@ def _chart(rows: list[dict[str, Any]], _: Any) -> Chart:
 def sources_page(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep) -> HTMLResponse:
     _ = gettext_for(request)
     q = request.query_params
-    period = _period(request, shop)
+    period = period_of(request, shop)
     model = str(q.get("model")) if q.get("model") in analytics.ATTRIBUTION_MODELS else "last"
-    window = _int(q.get("window_days"))
+    window = int_of(q.get("window_days"))
     window = window if window is not None and 1 <= window <= 365 else 30
     message, kind = flash.pop(request)
     ctx: dict[str, Any] = {"nav": "sales", "tab": "sources", "period": period, "model": model, "window_days": window,
@@ -92,8 +92,8 @@ def add_cost(request: Request, session: SessionDep, actor: WebActorDep, form: Fo
                     "source": str(form.get("source") or ""),
                     "campaign": str(form.get("campaign") or ""),
                     "cost": parse_money(str(form.get("cost") or "")),
-                    "clicks": _int(str(form.get("clicks") or "")),
-                    "impressions": _int(str(form.get("impressions") or "")),
+                    "clicks": int_of(str(form.get("clicks") or "")),
+                    "impressions": int_of(str(form.get("impressions") or "")),
                 }
             )
         except ValidationError as exc:
