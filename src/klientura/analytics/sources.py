@@ -45,16 +45,15 @@ def _plain(table: Expr) -> Expr:
     return table.select(**{name: table[name].cast(str(kind).lstrip("!")) for name, kind in table.schema().items()})
 
 
-def _attributed(conversions: Expr, touches: Expr, model: str, window_days: int) -> Expr:
-    """``conversions`` (conv, cid, ts) with the (src, camp) of the chosen touch; (none) when there is none."""
-    tt = touches.rename(t_cid="cid", t_ts="ts")
-    since = conversions.ts - ibis.interval(days=window_days)
-    near = conversions.join(tt, [conversions.cid == tt.t_cid, tt.t_ts <= conversions.ts, tt.t_ts >= since])
-    order = [near.t_ts, near.src, near.camp] if model == "first" else [near.t_ts.desc(), near.src, near.camp]
-    chosen = near.mutate(n=ibis.row_number().over(group_by=near.conv, order_by=order)).filter(_.n == 0)
-    chosen = chosen.select(c_conv=_.conv, c_src=_.src, c_camp=_.camp)
-    out = conversions.left_join(chosen, conversions.conv == chosen.c_conv)
-    return out.mutate(src=_.c_src.coalesce(NONE), camp=_.c_camp.coalesce("")).drop("c_conv", "c_src", "c_camp")
+def _touch_of(rows: Expr, key: str, touches: Expr, model: str, window_days: int) -> Expr:
+    """For each of ``rows`` (``key``, ``cid``, ``ts``) whose person had a touch in the window before it: ``key`` as
+    ``a_key`` and the chosen touch's source and campaign (``a_src``, ``a_camp``)."""
+    tt = touches.select(t_cid=_.cid, t_ts=_.ts, t_src=_.src, t_camp=_.camp)
+    since = rows.ts - ibis.interval(days=window_days)
+    near = rows.join(tt, [rows.cid == tt.t_cid, tt.t_ts <= rows.ts, tt.t_ts >= since])
+    order = [near.t_ts, near.t_src, near.t_camp] if model == "first" else [near.t_ts.desc(), near.t_src, near.t_camp]
+    chosen = near.mutate(n=ibis.row_number().over(group_by=near[key], order_by=order)).filter(_.n == 0)
+    return chosen.select(a_key=chosen[key], a_src=chosen.t_src, a_camp=chosen.t_camp)
 
 
 _STAND_INS: dict[str, prepared.Value] = {"start": date(1111, 11, 11), "end": date(1112, 12, 12), "window": 770_001_401}
@@ -86,39 +85,61 @@ def _expressions(t: dict[str, Expr], period: Period, model: str, window_days: in
     won_now = t["stage_moves"].filter(_.left_ts.isnull() & (_.to_kind == "won") & within(_.day, period))
     in_period = t["sales"].filter(within(_.day, period)).select(p_oid=_.oid)
     paid_ids = t["deal_orders"].semi_join(in_period, t["deal_orders"].order_id == in_period.p_oid)
-    deals = t["deal_facts"]
+    deals = t["deal_facts"].select("deal_id", "born_day", "born_ts", "customer_id", "src", "camp")
     deals = deals.filter(
         within(deals.born_day, period) | deals.deal_id.isin(won_now.deal_id) | deals.deal_id.isin(paid_ids.deal_id)
     )
-    own = deals.filter(_.src.notnull()).select("deal_id", "src", "camp")
-    bare = deals.filter(_.src.isnull()).left_join(roots, deals.customer_id == roots.c_id)
-    bare = bare.select(conv=_.deal_id, cid=_.root, ts=_.born_ts)
-    guessed = _attributed(bare, touches, model, window_days).select(deal_id=_.conv, src=_.src, camp=_.camp)
-    deal_keys = _plain(own).union(_plain(guessed))
-    facts = t["deal_facts"].filter(within(_.born_day, period)).select("deal_id")
-    born = facts.join(deal_keys, "deal_id").group_by(["src", "camp"]).aggregate(deals=_.count())
-    won = won_now.select("deal_id", "amount_k").join(deal_keys, "deal_id")
-    won = won.group_by(["src", "camp"]).aggregate(won=_.count(), won_k=_.amount_k.sum())
+    deals = deals.left_join(roots, deals.customer_id == roots.c_id)
+    deals = deals.select("deal_id", "src", "camp", cid=_.root, ts=_.born_ts)
+    guessed = _touch_of(deals.filter(_.src.isnull()), "deal_id", touches, model, window_days)
+    deal_keys = deals.left_join(guessed, deals.deal_id == guessed.a_key).select(
+        k_deal=_.deal_id,
+        k_src=_.src.coalesce(_.a_src).coalesce(NONE),
+        k_camp=_.src.notnull().ifelse(_.camp.coalesce(""), _.a_camp.coalesce("")),
+    )
+    # the period's events — deals born, deals won, orders paid — with the deal each belongs to (an order: its live
+    # deal, if it has one; those are all among the deals above) and the source of that deal; an order of no deal goes
+    # to its person's touch before it
+    int_ = ibis.null().cast("int64")
+    born = t["deal_facts"].filter(within(_.born_day, period))
+    born = born.select(kind=ibis.literal("born"), e_id=_.deal_id, e_deal=_.deal_id, amount_k=int_, net_k=int_,
+                       cost_k=int_)  # fmt: skip
+    won = won_now.select(kind=ibis.literal("won"), e_id=_.deal_id, e_deal=_.deal_id, amount_k=_.amount_k,
+                         net_k=int_, cost_k=int_)  # fmt: skip
+    orders = t["sales"].filter(within(_.day, period)).select("oid", "cid", "ts", "net_k", "cost_k")
+    live = deals.select(l_deal=_.deal_id)
+    links = (
+        t["deal_orders"].join(live, t["deal_orders"].deal_id == live.l_deal).select(l_oid=_.order_id, l_deal=_.l_deal)
+    )
+    orders = orders.left_join(links, orders.oid == links.l_oid)
+    loose = orders.filter(_.l_deal.isnull() & _.cid.notnull()).select("oid", "cid", "ts")
+    guessed = _touch_of(loose, "oid", touches, model, window_days)
+    orders = orders.left_join(guessed, orders.oid == guessed.a_key)
+    orders = orders.select(kind=ibis.literal("order"), e_id=_.oid, e_deal=_.l_deal, amount_k=int_, net_k=_.net_k,
+                           cost_k=_.cost_k, a_src=_.a_src, a_camp=_.a_camp)  # fmt: skip
+    none = ibis.null().cast("string")
+    events = _plain(born.mutate(a_src=none, a_camp=none)).union(
+        _plain(won.mutate(a_src=none, a_camp=none)), _plain(orders)
+    )
+    events = events.left_join(deal_keys, events.e_deal == deal_keys.k_deal)
+    events = events.mutate(
+        src=_.k_src.coalesce(_.a_src).coalesce(NONE),
+        camp=_.k_src.notnull().ifelse(_.k_camp, _.a_camp.coalesce("")),
+        margin_k=_.net_k - _.cost_k,
+    )
+    is_born, is_won, is_order = events.kind == "born", events.kind == "won", events.kind == "order"
+    counted = events.group_by(["src", "camp"]).aggregate(
+        deals=is_born.ifelse(1, 0).sum(),
+        won=is_won.ifelse(1, 0).sum(),
+        won_k=is_won.ifelse(events.amount_k, 0).sum(),
+        orders=is_order.ifelse(1, 0).sum(),
+        revenue_k=events.net_k.sum(),
+        margin_k=events.margin_k.sum(),
+        margin_sq=(events.margin_k.cast("float64") * events.margin_k.cast("float64")).sum(),
+    )
     leads = t["leads"].filter(~_.deleted & (_.outcome == "lead") & within(_.day, period))
     leads = leads.mutate(**_key(leads.utm_source, leads.source, leads.utm_campaign))
     leads = leads.mutate(src=_.src.coalesce(NONE)).group_by(["src", "camp"]).aggregate(leads=_.count())
-    # orders: their deal's source, else their person's touch before them
-    orders = t["sales"].filter(within(_.day, period)).select("oid", "cid", "ts", "net_k", "cost_k")
-    links = t["deal_orders"].join(deal_keys, "deal_id").select(l_oid=_.order_id, l_src=_.src, l_camp=_.camp)
-    orders = orders.left_join(links, orders.oid == links.l_oid).drop("l_oid")
-    of_deals = orders.filter(_.l_src.notnull()).select("oid", "net_k", "cost_k", src=_.l_src, camp=_.l_camp)
-    loose = orders.filter(_.l_src.isnull())
-    known = _attributed(loose.filter(_.cid.notnull()).select(conv=_.oid, cid=_.cid, ts=_.ts), touches, model,
-                        window_days).select(a_oid=_.conv, src=_.src, camp=_.camp)  # fmt: skip
-    loose = loose.left_join(known, loose.oid == known.a_oid)
-    loose = loose.select("oid", "net_k", "cost_k", src=_.src.coalesce(NONE), camp=_.camp.coalesce(""))
-    paid = _plain(of_deals).union(_plain(loose)).mutate(margin_k=_.net_k - _.cost_k)
-    paid = paid.group_by(["src", "camp"]).aggregate(
-        orders=_.count(),
-        revenue_k=_.net_k.sum(),
-        margin_k=_.margin_k.sum(),
-        margin_sq=(_.margin_k.cast("float64") * _.margin_k.cast("float64")).sum(),
-    )
     spend = t["ad_costs"].filter(within(_.day, period))
     spend = spend.group_by([_.source.name("src"), _.campaign.name("camp")]).aggregate(
         spend_k=_.cost_k.sum(), clicks=_.clicks.sum(), impressions=_.impressions.sum()
@@ -128,7 +149,7 @@ def _expressions(t: dict[str, Expr], period: Period, model: str, window_days: in
                 "won": "int64", "won_k": "int64", "orders": "int64", "revenue_k": "int64", "margin_k": "int64",
                 "margin_sq": "float64"}  # fmt: skip
     parts = []
-    for part in (spend, leads, born, won, paid):
+    for part in (spend, leads, counted):
         have = set(part.columns)
         parts.append(part.select(
             src=part.src.cast("string"), camp=part.camp.cast("string"),
