@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import ibis
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from klientura.kit.memo import Memo
 
@@ -77,5 +78,14 @@ def run(
         for field, stand_in in stand_ins.items():
             if stand_in is not None:
                 sql = sql.replace(_literal_sql(stand_in), _value_sql(values[field]))
-        out[name] = backend.con.execute(sql).fetch_arrow_table().to_pylist()
+        out[name] = _whole(backend.con.execute(sql).fetch_arrow_table()).to_pylist()
     return out
+
+
+def _whole(table: pa.Table) -> pa.Table:
+    """``table`` with its whole-number decimals (DuckDB sums BIGINTs into HUGEINTs) as the 64-bit integers Ibis
+    declares them to be."""
+    fields = [
+        pa.field(f.name, pa.int64()) if pa.types.is_decimal(f.type) and f.type.scale == 0 else f for f in table.schema
+    ]
+    return table.cast(pa.schema(fields))

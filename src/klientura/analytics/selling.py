@@ -191,7 +191,7 @@ def sales_signals(
     if pipeline_id is not None and not any(p["id"] == pipeline_id for p in pipelines(wh)):
         raise ValidationFailed(UNKNOWN_PIPELINE, id=pipeline_id, field="pipeline_id")
     found = signals(t, period, now=now, pipeline_id=pipeline_id, owners=_owners(actor, None),
-                    limits=limits or Thresholds())  # fmt: skip
+                    limits=limits or Thresholds(), memo=wh.memos.of(prepared.MEMO, 256))  # fmt: skip
     found["period"] = period
     return found
 
@@ -213,9 +213,10 @@ def sales_forecast(
     if not any(p["id"] == pipeline_id for p in pipelines(wh)):
         raise ValidationFailed(UNKNOWN_PIPELINE, id=pipeline_id, field="pipeline_id")
     how = learning or Learning()
+    memo = wh.memos.of(prepared.MEMO, 256)
     return {
-        "now": forecast(t, pipeline_id, today + timedelta(days=1), learning=how),
-        "backtest": backtest(t, pipeline_id, today, months=months, learning=how),
+        "now": forecast(t, pipeline_id, today + timedelta(days=1), learning=how, memo=memo),
+        "backtest": backtest(t, pipeline_id, today, months=months, learning=how, memo=memo),
     }
 
 
