@@ -1,5 +1,6 @@
-"""Sales reports benchmark: the funnel (cohort, flow) and the managers' figures through Ibis on DuckDB, beside the
-hand-written DuckDB SQL of the same reports (bench/sales_sql.py), on a generated department.
+"""Sales reports benchmark: the funnel (cohort, flow), the managers' figures, sources, signals, the forecast and its
+backtest, the shop floor — through Ibis on DuckDB, beside the hand-written DuckDB SQL of the same reports
+(bench/sales_sql.py, bench/sales_sql_more.py), on a generated department.
 
     python -m bench.sales_reports_bench [--deals 1000000] [--runs 5] [--threads N]
 
@@ -22,14 +23,16 @@ from typing import Any
 import duckdb
 import ibis
 
-from bench import sales_sql
+from bench import sales_sql, sales_sql_more
 from bench.sales_warehouse import generate
 from klientura.analytics.forecast import backtest, forecast
 from klientura.analytics.funnel import Slice, funnel
 from klientura.analytics.kpis import Period
 from klientura.analytics.managers import Scope, managers
+from klientura.analytics.signals import KINDS as SIGNAL_KINDS
 from klientura.analytics.signals import signals
 from klientura.analytics.sources import sources
+from klientura.analytics.staff import staff_report
 from klientura.kit.memo import Memo
 
 OUT = Path(__file__).parent / "out"
@@ -95,14 +98,27 @@ def main() -> None:
     mine = {(r["source"], r["campaign"] or ""): round(r["revenue"] * 100) for r in got_rows}
     same = all(mine.get(k) == int(v["revenue_k"] or 0) for k, v in ref_rows.items() if k in mine)
     _print("sources (last touch, 30 days)", ibis_s, sql_s, same, sizes)
-    # no hand-written SQL beside these yet: their own time only
-    for name, fn, runs in (
-        ("signals", lambda: signals(t, PERIOD, now=NOW), args.runs),
-        ("forecast now", lambda: forecast(t, 1, NOW.date()), args.runs),
-        ("backtest, 12 months", lambda: backtest(t, 1, NOW.date()), 1),
-    ):
-        seconds, _result = _median(fn, runs)
-        print(json.dumps({"report": name, "ibis_duckdb_s": round(seconds, 3)}), flush=True)
+    ibis_s, sig = _median(lambda: signals(t, PERIOD, now=NOW, memo=memo), args.runs)
+    sql_s, sig_ref = _median(lambda: sales_sql_more.signals(con, PERIOD.start, PERIOD.end, NOW), args.runs)
+    same = all(sig[k]["by_owner"] == sig_ref.get(k, {"by_owner": {}})["by_owner"] for k in SIGNAL_KINDS)
+    _print("signals", ibis_s, sql_s, same, sizes)
+    ibis_s, fc = _median(lambda: forecast(t, 1, NOW.date(), memo=memo), args.runs)
+    sql_s, fc_ref = _median(lambda: sales_sql_more.forecast(con, 1, NOW.date()), args.runs)
+    _print("forecast now", ibis_s, sql_s, _close(fc, fc_ref), sizes)
+    days = sales_sql_more.backtest_days(NOW.date())
+    ibis_s, bt = _median(lambda: backtest(t, 1, NOW.date(), memo=memo), args.runs)
+    sql_s, bt_ref = _median(lambda: [sales_sql_more.forecast(con, 1, d) for d in days], max(args.runs // 2, 1))
+    same = all(_close(m, r) for m, r in zip(bt["months"], bt_ref, strict=True))
+    _print("backtest, 12 months", ibis_s, sql_s, same, sizes)
+    for by in ("outlet", "staff"):
+        ibis_s, floor = _median(lambda b=by: staff_report(t, PERIOD, b, memo=memo), args.runs)
+        sql_s, floor_ref = _median(lambda b=by: sales_sql_more.staff(con, PERIOD.start, PERIOD.end, b), args.runs)
+        same = {r["key"]: r["cards_issued"] for r in floor} == {k: v["cards_issued"] for k, v in floor_ref.items()}
+        _print(f"shop floor by {by}", ibis_s, sql_s, same, sizes)
+
+
+def _close(mine: dict[str, Any], ref: dict[str, Any]) -> bool:
+    return all(abs(mine[k] - ref[k]) <= 1e-6 * max(1.0, abs(ref[k])) for k in ("deals", "learned", "won_amount"))
 
 
 def _print(report: str, ibis_s: float, sql_s: float, same: bool, sizes: dict[str, Any], note: str = "") -> None:

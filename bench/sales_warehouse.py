@@ -1,6 +1,7 @@
 """A sales department's history at any scale, written straight into a warehouse's tables (what the sync would hold):
 deals stepping through three pipelines with skips, returns, reassignments, losses with reasons and reopenings, about
-ten history entries a deal; requests with their first answers, tasks, companies, owner changes, paying orders.
+ten history entries a deal; requests with their first answers, tasks, companies, owner changes, paying orders,
+the orders' receipts (outlet, seller, points) and loyalty cards.
 
 Deterministic (hashes, not random()): the same size gives the same base on every run and every thread count.
 Used by bench/sales_reports_bench.py (a million deals, ten million entries) and by the randomised comparison of the
@@ -61,6 +62,7 @@ def generate(con: Any, deals: int, *, managers: int = MANAGERS) -> dict[str, int
     con.execute("""
     CREATE OR REPLACE TEMP TABLE g2 AS
     SELECT *, CASE WHEN k = 4 THEN (CASE WHEN w < 0.6 THEN 'won' WHEN w < 0.9 THEN 'lost' ELSE 'open' END)
+                   WHEN k = 0 AND w < 0.03 THEN 'won'
                    ELSE (CASE WHEN w < 0.85 THEN 'lost' ELSE 'open' END) END AS outcome,
               CASE WHEN skips AND k >= 2 THEN 1 + hash(id, 'sp') % (k - 1) END AS skip_pos
     FROM g""")
@@ -90,7 +92,8 @@ def generate(con: Any, deals: int, *, managers: int = MANAGERS) -> dict[str, int
            (pipeline - 1) * 7 + stage_pos + 1 AS to_stage,
            CASE WHEN reassigned AND n > 1 + (hash(id, 'ra') % 3) THEN new_owner ELSE owner END AS owner_id,
            amount_k, CASE WHEN n = 1 THEN 'create' WHEN kind = 'amount' THEN 'amount' ELSE 'move' END AS kind,
-           CASE WHEN stage_pos = 6 AND kind = 'move' THEN 'Reason ' || (hash(id, n, 'why') % 6) END AS reason
+           CASE WHEN stage_pos = 6 AND kind = 'move' THEN (CASE WHEN hash(id, n, 'why') % 7 = 6 THEN 'Другое'
+                ELSE 'Reason ' || (hash(id, n, 'why') % 7) END) END AS reason
     FROM placed""")
     con.execute("""
     INSERT INTO deal_history
@@ -142,7 +145,7 @@ def _around(con: Any, deals: int, managers: int) -> None:
         SELECT 'customer', id, TIMESTAMP '{END}' - to_seconds(CAST(hash(id, 'ct') % ({SPAN_DAYS} * 86400) AS BIGINT)),
                1 + hash(id, 'cb') % {managers}, owner_id FROM customers WHERE id % 9 = 0);
     INSERT INTO tasks
-    SELECT i, 1 + hash(i, 'ta') % {managers}, NULL, NULL, due, CAST(timezone('Europe/Moscow', timezone('UTC', due)) AS DATE),
+    SELECT i, 1 + hash(i, 'ta') % {managers}, CASE WHEN i % 3 = 0 THEN 1 + hash(i, 'tk') % {deals} END, NULL, due, CAST(timezone('Europe/Moscow', timezone('UTC', due)) AS DATE),
            CASE WHEN hash(i, 'td') % 5 > 0 THEN due + to_hours(CAST(hash(i, 'tl') % 72 AS BIGINT) - 48) END,
            due - INTERVAL 3 DAY, false
     FROM (SELECT i, TIMESTAMP '{END}' - to_seconds(CAST(hash(i, 'tt') % ({SPAN_DAYS} * 86400) AS BIGINT)) AS due
@@ -173,3 +176,18 @@ def _around(con: Any, deals: int, managers: int) -> None:
            10 + hash(c, d, 'k') % 300, 1000 + hash(c, d, 'i') % 20000
     FROM range(0, 365) a(d), range(0, 200) b(c)""")
     con.execute("ALTER TABLE sales DROP COLUMN deal_id")
+    # the orders' receipts: 20 outlets, 80 sellers (a receipt in twelve names none), some paid partly with points, a
+    # few not completed; loyalty cards: most people joined an hour or a day before a purchase, the rest at any time
+    con.execute(f"""
+    INSERT INTO receipts
+    SELECT oid, CASE WHEN hash(oid, 'anon') % 7 = 0 THEN NULL ELSE cid END, 1 + hash(oid, 'out') % 20,
+           CASE WHEN hash(oid, 'st') % 12 > 0 THEN 'Seller ' || (hash(oid, 'sn') % 80) END, day, ts,
+           hash(oid, 'ok') % 40 > 0, CASE WHEN hash(oid, 'pt') % 6 = 0 THEN 100 * (1 + hash(oid, 'pv') % 300) ELSE 0 END
+    FROM sales;
+    INSERT INTO loyalty_accounts
+    SELECT cid, joined, CAST(timezone('Europe/Moscow', timezone('UTC', joined)) AS DATE) FROM (
+        SELECT cid, CASE WHEN hash(cid, 'lj') % 4 > 0 THEN first - to_hours(CAST(hash(cid, 'lh') % 30 AS BIGINT))
+                         ELSE TIMESTAMP '{END}' - to_seconds(CAST(hash(cid, 'la') % ({SPAN_DAYS} * 86400) AS BIGINT))
+                    END AS joined
+        FROM (SELECT cid, min(ts) AS first FROM sales WHERE cid IS NOT NULL GROUP BY cid)
+        WHERE hash(cid, 'lm') % 10 < 7)""")

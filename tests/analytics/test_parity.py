@@ -82,18 +82,24 @@ def test_duckdb_and_spark_agree_on_every_customer(spark: Any, tmp_path: Path, me
 
 
 def test_duckdb_and_spark_agree_on_the_sales_reports(spark: Any, tmp_path: Path) -> None:
-    """The funnel (both views, a slice) and the managers' figures on a generated department: the same Ibis code on
-    both engines, every figure equal."""
+    """Every sales report on a generated department — the funnel (both views, a slice), the managers' figures,
+    sources (both models), signals, the shop floor, a year of forecasts: the same Ibis code on both engines, every
+    figure equal."""
     from datetime import UTC, date, datetime
 
     import duckdb
     import ibis
     from bench.sales_warehouse import generate
 
+    from klientura.analytics.forecast import forecasts
     from klientura.analytics.funnel import Slice, funnel
     from klientura.analytics.kpis import Period
     from klientura.analytics.managers import Scope, managers
     from klientura.analytics.selling import SALES_TABLES
+    from klientura.analytics.signals import KINDS as SIGNAL_KINDS
+    from klientura.analytics.signals import signals
+    from klientura.analytics.sources import sources
+    from klientura.analytics.staff import staff_report
 
     con = duckdb.connect(str(tmp_path / "g.duckdb"))
     con.execute("SET TimeZone = 'UTC'")
@@ -119,6 +125,23 @@ def test_duckdb_and_spark_agree_on_the_sales_reports(spark: Any, tmp_path: Path)
         m_spark = managers(on_spark_, Scope(), period, now=now, akb_days=90)["managers"]
         assert len(m_duck) == 12 and sum(m["won"] for m in m_duck) > 0
         _agree(m_duck, m_spark, "managers")
+        for model in ("first", "last"):
+            key = lambda r: (r["source"], r["campaign"] or "")  # noqa: E731
+            s_duck = sorted(sources(on_duck, period, model=model, window_days=30), key=key)
+            assert any(r["orders"] and r["spend"] for r in s_duck)
+            _agree(s_duck, sorted(sources(on_spark_, period, model=model, window_days=30), key=key), f"sources {model}")
+        for kw in ({}, {"pipeline_id": 2, "owners": frozenset({1, 2, 3, 4})}):
+            g_duck, g_spark = signals(on_duck, period, now=now, **kw), signals(on_spark_, period, now=now, **kw)
+            assert sum(g_duck[k]["total"] for k in SIGNAL_KINDS) > 0
+            _agree(g_duck, g_spark, f"signals {kw}")
+        for by in ("outlet", "staff"):
+            key = lambda r: str(r["key"])  # noqa: E731
+            _agree(sorted(staff_report(on_duck, period, by), key=key), sorted(staff_report(on_spark_, period, by),
+                   key=key), f"staff {by}")  # fmt: skip
+    days = [date(2026, m, 1) for m in range(1, 13)]
+    f_duck, f_spark = forecasts(on_duck, 1, days), forecasts(on_spark_, 1, days)
+    assert f_duck[-1]["deals"] > 0
+    _agree(f_duck, f_spark, "forecasts")
     con.close()
 
 

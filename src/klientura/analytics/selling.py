@@ -227,4 +227,4 @@ def staff_figures(wh: Warehouse, actor: Actor, *, period: Period, by: str) -> li
     if by not in STAFF_BY:
         raise ValidationFailed(UNKNOWN_MODE, value=by, allowed=", ".join(STAFF_BY), field="by")
     checked(period)
-    return staff_report(tables(wh), period, by)
+    return staff_report(tables(wh), period, by, memo=wh.memos.of(prepared.MEMO, 256))

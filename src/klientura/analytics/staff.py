@@ -12,22 +12,43 @@ NPS by outlet and staff member comes from the surveys (the conversations domain)
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import ibis
 from ibis import _
 
+from klientura.analytics import prepared
 from klientura.analytics.kpis import Period, within
+from klientura.kit.memo import Memo
 
 Expr = Any
 BY = ("outlet", "staff")
 RETURN_DAYS = 30
 
 
-def staff_report(t: dict[str, Expr], period: Period, by: str) -> list[dict[str, Any]]:
+_STAND_INS: dict[str, prepared.Value] = {"start": date(1111, 11, 11), "end": date(1112, 12, 12)}
+
+
+def staff_report(t: dict[str, Expr], period: Period, by: str, *, memo: Memo | None = None) -> list[dict[str, Any]]:
     """One row per outlet (``outlet_id``) or staff member (``staff``): receipts, identified, with points, cards issued,
     came back; most receipts first."""
     key = "outlet_id" if by == "outlet" else "staff"
+
+    def build(v: Any) -> dict[str, Expr]:
+        return _expressions(t, Period(v["start"], v["end"]), key)
+
+    values: dict[str, prepared.Value] = {"start": period.start, "end": period.end}
+    got = prepared.run(ibis.get_backend(t["receipts"]), memo, ("staff", key, tuple(sorted(t))), build, values,
+                       _STAND_INS)  # fmt: skip
+    rows: dict[Any, dict[str, Any]] = {}
+    for part in got.values():
+        for r in part:
+            rows.setdefault(r[key], {}).update({k: v for k, v in r.items() if k != key})
+    return _assemble(rows)
+
+
+def _expressions(t: dict[str, Expr], period: Period, key: str) -> dict[str, Expr]:
     receipts = t["receipts"].filter(_.completed)
     roots = t["customers"].select(c_id=_.id, cid=_.root_id)
     inside = receipts.filter(within(_.day, period))
@@ -49,10 +70,10 @@ def staff_report(t: dict[str, Expr], period: Period, by: str) -> list[dict[str, 
     issued = first.left_join(second, first.f_cid == second.s_cid)
     back = issued.s_ts.notnull() & (issued.s_ts <= issued.f_ts + ibis.interval(days=RETURN_DAYS))
     cards = issued.group_by(issued.f_key.name(key)).aggregate(cards=_.count(), came_back=back.ifelse(1, 0).sum())
-    rows: dict[Any, dict[str, Any]] = {}
-    for part in (counts, cards):
-        for r in part.to_pyarrow().to_pylist():
-            rows.setdefault(r[key], {}).update({k: v for k, v in r.items() if k != key})
+    return {"counts": counts, "cards": cards}
+
+
+def _assemble(rows: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for k, got in rows.items():
         n, cards_n = int(got.get("receipts") or 0), int(got.get("cards") or 0)
