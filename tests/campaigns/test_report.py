@@ -167,3 +167,29 @@ def test_a_recipient_whose_card_is_merged_keeps_its_orders(session: Session, lau
     r = campaigns.report(session, SYSTEM, c.id, LAUNCH + 10 * day, {}, timezone="Europe/Moscow")
     assert (r.overall.target.buyers, r.overall.target.orders, r.overall.target.revenue) == (3, 5, 5000.0)
     assert (r.control.customers, r.control.buyers, r.control.orders) == (len(control), 1, 1)
+
+
+def test_the_campaigns_of_a_period_credited_and_added(session: Session, launched: dict[str, Any]) -> None:
+    """What the end-to-end analytics sets beside the sources: per campaign launched in the period with a control
+    group, everything its recipients bought in the window (credited) and what they bought over the control group
+    (added), with the interval; none held out, or launched outside the period: not listed."""
+    c, target, control = launched["campaign"], launched["target"], launched["control"]
+    day = timedelta(days=1)
+    for cid in target[:6]:
+        buy(session, cid, LAUNCH + day, qty=3)
+    buy(session, control[0], LAUNCH + day)
+    ids = [factories.customer(session, email=f"n{i}@example.com", consents={"email": True}) for i in range(10)]
+    bare = campaigns.create_campaign(session, SYSTEM, {"name": "Без контроля", "segment_id": segment(session, ids, "Другие"),
+                                                       "holdout_share": 0, "variants": [{"text": "x"}]})  # fmt: skip
+    campaigns.launch(session, SYSTEM, bare.id, LAUNCH + day, SENDING)
+    now = LAUNCH + 10 * day
+    found = campaigns.earned_between(session, SYSTEM, LAUNCH - day, LAUNCH + 5 * day, now=now, costs={},
+                                     timezone="Europe/Moscow")  # fmt: skip
+    assert [e.campaign_id for e in found] == [c.id]
+    (e,) = found
+    assert (e.target, e.control, e.attributed, e.complete) == (len(target), len(control), 18_000.0, True)
+    assert e.incremental.diff == pytest.approx((18_000 / len(target) - 1000 / len(control)) * len(target))
+    assert e.bounds is not None and e.bounds[0] < e.incremental.diff < e.bounds[1]
+    assert e.verdict == ("added" if e.bounds[0] > 0 else "unclear")
+    assert campaigns.earned_between(session, SYSTEM, LAUNCH + day, LAUNCH + 5 * day, now=now, costs={},
+                                    timezone="Europe/Moscow") == []  # fmt: skip

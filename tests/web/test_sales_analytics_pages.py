@@ -114,6 +114,52 @@ def test_sources_and_the_spend_behind_them(page: Any, live: dict[str, Any], hist
     shot(page, "sales-spend")
 
 
+def test_our_campaigns_credited_and_added_beside_the_sources(page: Any, live: dict[str, Any], history: Base) -> None:
+    """A campaign launched in June with a control group: the sources page of June sets what its recipients bought in
+    the window (credited) beside what they bought over the control group (added)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from klientura import campaigns
+    from klientura.audit import SYSTEM
+    from tests import factories
+    from tests.campaigns.test_campaigns import SENDING, segment
+    from tests.campaigns.test_report import buy
+
+    launch = datetime(2026, 6, 10, 9, tzinfo=UTC)
+    with session_scope(make_session_factory(live["url"])) as s:
+        from decimal import Decimal
+
+        from klientura.catalog import ProductIn, upsert_product
+
+        upsert_product(s, SYSTEM, ProductIn(sku="TEA", name="Чай", price=Decimal(1000), cost=Decimal(600)))
+        ids = [factories.customer(s, email=f"june{i}@example.com", consents={"email": True}) for i in range(30)]
+        c = campaigns.create_campaign(s, SYSTEM, {"name": "Июньская рассылка", "segment_id": segment(s, ids, "Июнь"),
+                                                  "holdout_share": 0.5, "variants": [{"text": "x"}]})  # fmt: skip
+        campaigns.launch(s, SYSTEM, c.id, launch, SENDING)
+        rows = s.scalars(select(campaigns.Recipient).where(campaigns.Recipient.campaign_id == c.id)).all()
+        groups = {g: [r.customer_id for r in rows if r.grp == g] for g in ("target", "control")}
+        for cid in groups["target"][:5]:
+            buy(s, cid, launch + timedelta(days=1), qty=2)
+        buy(s, groups["control"][0], launch + timedelta(days=2))
+        campaign_id = c.id
+    base = live["base"]
+    login(page, base, "admin@test.local")
+    page.goto(f"{base}/sales/analytics/sources?date_from=2026-06-01&date_to=2026-06-30")
+    row = f"#earned tr[data-campaign-id='{campaign_id}']"
+    assert "10 000" in page.inner_text(f"{row} td[data-col=credited]").replace("\xa0", " ")
+    added = page.inner_text(f"{row} td[data-col=added]").replace("\xa0", " ")
+    n_t, n_c = len(groups["target"]), len(groups["control"])
+    expected = round((10_000 / n_t - 1000 / n_c) * n_t)
+    assert f"{expected:,}".replace(",", " ") in added, added
+    page.locator("#earned").scroll_into_view_if_needed()
+    shot(page, "sales-sources-campaigns")
+    page.goto(f"{base}/sales/analytics/sources?date_from=2020-01-01&date_to=2020-01-31")
+    assert "Ни одной кампании" in page.inner_text("#earned")
+    assert page.locator("#sources-chart").count() == 0  # nothing to plot: no bare axes
+
+
 def test_signals_list_the_deals_behind_them(page: Any, live: dict[str, Any], history: Base) -> None:
     base = live["base"]
     login(page, base, "admin@test.local")

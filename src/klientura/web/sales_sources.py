@@ -4,7 +4,7 @@ uploaded, a day entered by hand, a wrong day removed."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from klientura import analytics, imports, sales
+from klientura import analytics, campaigns, imports, sales
+from klientura.auth import can
 from klientura.deps import SessionDep, ShopDep
 from klientura.kit.errors import KlienturaError, ValidationFailed, invalid
 from klientura.kit.money import parse_money
@@ -29,8 +30,10 @@ PAGE = "/sales/analytics/sources"
 LATEST = 20  # days of spend listed one by one
 
 
-def _chart(rows: list[dict[str, Any]], _: Any) -> Chart:
+def _chart(rows: list[dict[str, Any]], _: Any) -> Chart | None:
     top = [r for r in rows if r["campaign"] is None and (r["spend"] or r["margin"])][:12]
+    if not top:
+        return None  # an empty plot's bare axes say nothing
     names = [_("no source") if r["source"] == "(none)" else r["source"] for r in top]
     fig = go.Figure()
     fig.add_bar(x=names, y=[r["spend"] for r in top], name=_("Spend"))
@@ -69,6 +72,11 @@ def sources_page(request: Request, session: SessionDep, actor: WebActorDep, shop
         ctx["sources_chart"] = _chart(data["sources"], _)
     except KlienturaError as exc:
         ctx["error"] = explain(request, exc)
+    if can(actor, "campaigns:read"):  # our own campaigns: what attribution credits them beside what they added
+        ctx["earned"] = campaigns.earned_between(
+            session, actor, shop.start_of(period.start), shop.start_of(period.end + timedelta(days=1)),
+            now=shop.now(), costs=request.app.state.settings.channel_costs, timezone=shop.timezone,
+        )  # fmt: skip
     return render(request, "sales/sources.html", ctx, actor=actor)
 
 

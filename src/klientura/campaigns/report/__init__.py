@@ -7,13 +7,16 @@ from klientura.campaigns.report.campaign import report
 from klientura.campaigns.report.delivery import delivery_of, progress
 from klientura.campaigns.report.figures import CampaignReport, Comparison, Figures
 from klientura.campaigns.report.out import report_out
+from klientura.campaigns.report.period import Earned, earned_between
 from klientura.campaigns.report.scenario import scenario_report
 
 __all__ = [
     "CampaignReport",
     "Comparison",
+    "Earned",
     "Figures",
     "delivery_of",
+    "earned_between",
     "progress",
     "report",
     "report_out",
