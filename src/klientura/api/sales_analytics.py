@@ -1,4 +1,5 @@
-"""The sales analytics over HTTP: the funnel, the managers' figures (computed in the warehouse)."""
+"""The sales analytics over HTTP: the funnel, the managers' figures, sources (and our campaigns beside them), signals,
+the forecast, plans — computed in the warehouse."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Annotated, Literal
 from fastapi import Query, Response
 from pydantic import BaseModel
 
-from klientura import analytics, sales
-from klientura.deps import ActorDep, SessionDep, ShopDep, WarehouseDep, new_router
+from klientura import analytics, campaigns, sales
+from klientura.auth import can
+from klientura.deps import ActorDep, SessionDep, SettingsDep, ShopDep, WarehouseDep, new_router
 from klientura.kit.bounds import Id, Name
 from klientura.sales import PlanIn, PlanRead
 
@@ -166,6 +168,25 @@ class SourceRow(BaseModel):
     verdict: Literal["pays", "loses", "unclear"] | None
 
 
+class CampaignEarned(BaseModel):
+    """One of our campaigns launched in the period with a control group: what its recipients bought in the window
+    (credited) and what they bought over the control group (added, with its 95 % interval)."""
+
+    campaign_id: int
+    name: str
+    launched_at: datetime
+    complete: bool
+    target: int
+    control: int
+    credited: float
+    added: float
+    added_low: float | None
+    added_high: float | None
+    verdict: Literal["added", "took", "unclear"]
+    cost: float
+    roi: float | None
+
+
 class Sources(BaseModel):
     date_from: date
     date_to: date
@@ -173,6 +194,7 @@ class Sources(BaseModel):
     window_days: int
     sources: list[SourceRow]
     previous: list[SourceRow]
+    campaigns: list[CampaignEarned] | None  # None: the caller may not read the campaigns
 
 
 @router.get(
@@ -184,6 +206,8 @@ def sources(
     actor: ActorDep,
     wh: WarehouseDep,
     shop: ShopDep,
+    session: SessionDep,
+    settings: SettingsDep,
     date_from: date | None = None,
     date_to: date | None = None,
     model: Literal["first", "last"] = "last",
@@ -191,6 +215,19 @@ def sources(
 ) -> Sources:
     period = _period(shop, date_from, date_to)
     data = analytics.sales_sources(wh, actor, period=period, model=model, window_days=window_days)
+    earned = None
+    if can(actor, "campaigns:read"):
+        found = campaigns.earned_between(
+            session, actor, shop.start_of(period.start), shop.start_of(period.end + timedelta(days=1)),
+            now=shop.now(), costs=settings.channel_costs, timezone=shop.timezone,
+        )  # fmt: skip
+        earned = [
+            CampaignEarned(campaign_id=e.campaign_id, name=e.name, launched_at=e.launched_at, complete=e.complete,
+                           target=e.target, control=e.control, credited=e.attributed, added=e.incremental.diff,
+                           added_low=e.bounds[0] if e.bounds else None, added_high=e.bounds[1] if e.bounds else None,
+                           verdict=e.verdict, cost=e.cost, roi=e.roi)
+            for e in found
+        ]  # fmt: skip
     return Sources(
         date_from=period.start,
         date_to=period.end,
@@ -198,6 +235,7 @@ def sources(
         window_days=window_days,
         sources=data["sources"],
         previous=data["previous"],
+        campaigns=earned,
     )
 
 
