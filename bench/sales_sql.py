@@ -230,23 +230,25 @@ def sources(con: Any, start: date, end: date, model: str = "last", window_days: 
     lead_rows AS (SELECT coalesce(coalesce({key.format(u="utm_source", s="source")}), '(none)') AS src,
                          coalesce(lower(trim(utm_campaign)), '') AS camp, count(*) AS leads
                   FROM leads WHERE NOT deleted AND outcome = 'lead' AND day BETWEEN $s AND $e GROUP BY ALL),
-    o AS (SELECT s.oid, s.cid, s.ts, s.net_k, s.cost_k, k.src AS d_src, k.camp AS d_camp FROM sales s
+    o AS (SELECT s.oid, s.cid, s.ts, s.net_k, s.cost_k, s.items = 0 OR s.uncosted > 0 AS bare, k.src AS d_src,
+                 k.camp AS d_camp FROM sales s
           LEFT JOIN deal_orders l ON l.order_id = s.oid LEFT JOIN deal_keys k ON k.deal_id = l.deal_id
           WHERE s.day BETWEEN $s AND $e),
     o_keys AS (
-        SELECT o.net_k, o.cost_k, coalesce(o.d_src, t.src, '(none)') AS src,
+        SELECT o.net_k, o.cost_k, o.bare, coalesce(o.d_src, t.src, '(none)') AS src,
                CASE WHEN o.d_src IS NOT NULL THEN o.d_camp ELSE coalesce(t.camp, '') END AS camp FROM o
         LEFT JOIN LATERAL (
             SELECT src, camp FROM touches t WHERE o.d_src IS NULL AND t.cid = o.cid AND t.ts <= o.ts
               AND t.ts >= o.ts - to_days(CAST($w AS BIGINT))
             ORDER BY t.ts {pick}, src, camp LIMIT 1) t ON true),
-    paid AS (SELECT src, camp, count(*) AS orders, sum(net_k) AS revenue_k, sum(net_k - cost_k) AS margin_k
+    paid AS (SELECT src, camp, count(*) AS orders, sum(net_k) AS revenue_k, sum(net_k - cost_k) AS margin_k,
+                    count(*) FILTER (bare) AS uncosted
              FROM o_keys GROUP BY ALL),
     spend AS (SELECT source AS src, campaign AS camp, sum(cost_k) AS spend_k FROM ad_costs
               WHERE day BETWEEN $s AND $e GROUP BY ALL),
     keys AS (SELECT src, camp FROM spend UNION SELECT src, camp FROM lead_rows UNION SELECT src, camp FROM born
              UNION SELECT src, camp FROM won UNION SELECT src, camp FROM paid)
-    SELECT keys.src, keys.camp, spend_k, leads, deals, won, won_k, orders, revenue_k, margin_k FROM keys
+    SELECT keys.src, keys.camp, spend_k, leads, deals, won, won_k, orders, revenue_k, margin_k, uncosted FROM keys
     LEFT JOIN spend USING (src, camp) LEFT JOIN lead_rows USING (src, camp) LEFT JOIN born USING (src, camp)
     LEFT JOIN won USING (src, camp) LEFT JOIN paid USING (src, camp)"""
     return {(r["src"], r["camp"]): r for r in _fetch(con, sql, params)}

@@ -166,7 +166,8 @@ def _around(con: Any, deals: int, managers: int) -> None:
         FROM range(1, {deals + 1}) t(i)),
     everything AS (SELECT deal_id, cid, ts, net_k FROM paying UNION ALL SELECT NULL, cid, ts, net_k FROM retail)
     SELECT row_number() OVER (ORDER BY ts) AS oid, cid, CAST(timezone('Europe/Moscow', timezone('UTC', ts)) AS DATE) AS day,
-           ts, CAST(net_k AS BIGINT) AS net_k, CAST(net_k * 0.6 AS BIGINT) AS cost_k, deal_id
+           ts, CAST(net_k AS BIGINT) AS net_k, CAST(net_k * 0.6 AS BIGINT) AS cost_k, deal_id,
+           CAST(1 + hash(ts, 'it') % 4 AS DOUBLE) AS items, CAST(hash(ts, 'uc') % 50 = 0 AS INTEGER) AS uncosted
     FROM everything ORDER BY day, oid""")
     con.execute("INSERT INTO deal_orders SELECT oid, deal_id FROM sales WHERE deal_id IS NOT NULL")
     # a year of daily spend for 200 campaigns, campaign c run on source c % 8

@@ -132,6 +132,8 @@ def test_sources_spend_and_what_it_brought(synced: tuple[Base, analytics.Warehou
     assert (ya["orders"], ya["revenue"], ya["margin"], ya["cpl"], ya["cost_per_order"]) == (1, 1000.0, 1000.0, 500, 500)
     assert ya["romi"] == pytest.approx(1.0) and ya["drr"] == pytest.approx(0.5)
     assert ya["verdict"] == "unclear"  # one order: ROMI +100 %, but the interval spans a loss
+    # o1's line names no product: its cost is not known, its margin is its revenue — and the report says so
+    assert (ya["uncosted_orders"], ya["uncosted_revenue"]) == (1, 1000.0)
     assert rows["yandex", "a"]["spend"] == 500.0 and rows["yandex", "a"]["revenue"] == 1000.0
     # VK: 100 spent; L4 (c2) came from it, d6 (c2, no tags) the day after, won, and paid 300 (o2)
     vk = rows["vk", None]
@@ -258,7 +260,8 @@ def _compare_sources(t: dict[str, Any], con: Any, period: Period, model: str) ->
         assert mine is not None, (src, camp)
         for key, mine_key, scale in (("spend_k", "spend", 100), ("leads", "leads", 1), ("deals", "deals", 1),
                                      ("won", "won", 1), ("won_k", "won_amount", 100), ("orders", "orders", 1),
-                                     ("revenue_k", "revenue", 100), ("margin_k", "margin", 100)):  # fmt: skip
+                                     ("revenue_k", "revenue", 100), ("margin_k", "margin", 100),
+                                     ("uncosted", "uncosted_orders", 1)):  # fmt: skip
             totals.setdefault(src, {}).setdefault(mine_key, 0)
             totals[src][mine_key] += int(r[key] or 0)
             if (src, camp) in got:

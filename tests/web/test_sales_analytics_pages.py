@@ -81,6 +81,7 @@ def test_sources_and_the_spend_behind_them(page: Any, live: dict[str, Any], hist
     romi = page.inner_text(f"{yandex} td[data-col=romi]")
     assert "100.0%" in romi and "не ясно" in romi  # one order: not enough to judge
     wait_until(page, "document.querySelector('#sources-chart .main-svg') !== null")
+    assert "без себестоимости" in page.inner_text("#uncosted")  # the history's receipts name no goods
     shot(page, "sales-sources")
     file = tmp_path / "direct.csv"
     file.write_text(

@@ -6,7 +6,8 @@ and what each rouble returned — Ibis, for every engine.
 - A person's touches are their requests and their deals' sources. An order (and a deal without a source of its own)
   goes to the first or the last touch of its person in the ``window_days`` before it (``model``); an order of a deal
   goes where its deal went. Nothing within the window: "(none)".
-- Revenue is what completed orders of the period paid, net of returns; margin takes off the goods' cost. ROMI is
+- Revenue is what completed orders of the period paid, net of returns; margin takes off the goods' cost (an order with
+  goods of no known cost, or with no lines, counts at its whole revenue: ``uncosted_orders`` says how many). ROMI is
   (margin − spend) / spend; ДРР is spend / revenue. A source is called unprofitable only when the 95 % interval of
   its ROMI lies below zero, profitable only when it lies above. The margin's spread is read from its orders (a
   compound-Poisson sum: the variance of the total is the sum of the squared margins); and since a handful of orders
@@ -103,10 +104,14 @@ def _expressions(t: dict[str, Expr], period: Period, model: str, window_days: in
     int_ = ibis.null().cast("int64")
     born = t["deal_facts"].filter(within(_.born_day, period))
     born = born.select(kind=ibis.literal("born"), e_id=_.deal_id, e_deal=_.deal_id, amount_k=int_, net_k=int_,
-                       cost_k=int_)  # fmt: skip
+                       cost_k=int_, bare=int_)  # fmt: skip
     won = won_now.select(kind=ibis.literal("won"), e_id=_.deal_id, e_deal=_.deal_id, amount_k=_.amount_k,
-                         net_k=int_, cost_k=int_)  # fmt: skip
-    orders = t["sales"].filter(within(_.day, period)).select("oid", "cid", "ts", "net_k", "cost_k")
+                         net_k=int_, cost_k=int_, bare=int_)  # fmt: skip
+    orders = t["sales"].filter(within(_.day, period))
+    # an order whose goods have no cost price (or that has no lines): its margin is its whole revenue
+    orders = orders.select(
+        "oid", "cid", "ts", "net_k", "cost_k", bare=((_.items == 0) | (_.uncosted > 0)).ifelse(1, 0).cast("int64")
+    )
     live = deals.select(l_deal=_.deal_id)
     links = (
         t["deal_orders"].join(live, t["deal_orders"].deal_id == live.l_deal).select(l_oid=_.order_id, l_deal=_.l_deal)
@@ -116,7 +121,7 @@ def _expressions(t: dict[str, Expr], period: Period, model: str, window_days: in
     guessed = _touch_of(loose, "oid", touches, model, window_days)
     orders = orders.left_join(guessed, orders.oid == guessed.a_key)
     orders = orders.select(kind=ibis.literal("order"), e_id=_.oid, e_deal=_.l_deal, amount_k=int_, net_k=_.net_k,
-                           cost_k=_.cost_k, a_src=_.a_src, a_camp=_.a_camp)  # fmt: skip
+                           cost_k=_.cost_k, bare=_.bare, a_src=_.a_src, a_camp=_.a_camp)  # fmt: skip
     none = ibis.null().cast("string")
     events = _plain(born.mutate(a_src=none, a_camp=none)).union(
         _plain(won.mutate(a_src=none, a_camp=none)), _plain(orders)
@@ -134,6 +139,8 @@ def _expressions(t: dict[str, Expr], period: Period, model: str, window_days: in
         won_k=is_won.ifelse(events.amount_k, 0).sum(),
         orders=is_order.ifelse(1, 0).sum(),
         revenue_k=events.net_k.sum(),
+        uncosted=events.bare.sum(),
+        uncosted_k=(events.bare == 1).ifelse(events.net_k, 0).sum(),
         margin_k=events.margin_k.sum(),
         margin_sq=(events.margin_k.cast("float64") * events.margin_k.cast("float64")).sum(),
     )
@@ -147,7 +154,7 @@ def _expressions(t: dict[str, Expr], period: Period, model: str, window_days: in
     # one query, the parts side by side (the deals' attribution is shared, not worked out once per part)
     measures = {"spend_k": "int64", "clicks": "int64", "impressions": "int64", "leads": "int64", "deals": "int64",
                 "won": "int64", "won_k": "int64", "orders": "int64", "revenue_k": "int64", "margin_k": "int64",
-                "margin_sq": "float64"}  # fmt: skip
+                "margin_sq": "float64", "uncosted": "int64", "uncosted_k": "int64"}  # fmt: skip
     parts = []
     for part in (spend, leads, counted):
         have = set(part.columns)
@@ -213,6 +220,8 @@ def _figures(src: str, camp: str | None, got: dict[str, Any], mean_margin: float
         "orders": orders,
         "revenue": revenue,
         "margin": margin,
+        "uncosted_orders": int(got.get("uncosted") or 0),
+        "uncosted_revenue": int(got.get("uncosted_k") or 0) / 100,
         "cpl": spend / leads if spend and leads else None,
         "cost_per_order": spend / orders if spend and orders else None,
         "romi": romi,

@@ -159,6 +159,8 @@ class SourceRow(BaseModel):
     orders: int
     revenue: float
     margin: float
+    uncosted_orders: int  # orders with goods of no known cost (or no lines): counted at their whole revenue
+    uncosted_revenue: float
     cpl: float | None
     cost_per_order: float | None
     romi: float | None

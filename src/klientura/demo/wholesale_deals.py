@@ -10,14 +10,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
+from klientura.catalog import Product
 from klientura.db import Session, bulk_insert
 from klientura.demo.wholesale import LOST_REASONS, SPAN_DAYS, Department
-from klientura.orders import Order
+from klientura.orders import Order, OrderLine
 from klientura.sales import Deal, DealHistory, DealOrder, Lead, Task
 
 MEDIAN = {"Опт": 180_000, "Монтаж и сервис": 60_000, "Тендеры": 900_000}
@@ -39,6 +40,8 @@ class _Rows:
     orders: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     leads: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    lots: list[tuple[int, str, Decimal]] = field(default_factory=list)  # the goods invoiced: product, sku, price
 
 
 def _at(day: date, rng: random.Random) -> datetime:
@@ -54,9 +57,15 @@ def simulate(
         "history": _next(session, DealHistory),
         "task": _next(session, Task),
         "order": _next(session, Order),
+        "line": _next(session, OrderLine),
         "lead": _next(session, Lead),
     }
     rows = _Rows()
+    # the catalogue's dearer goods, sold by the lot: an invoice's line carries the goods' cost, so its margin is not
+    # its whole revenue
+    lots = select(Product.id, Product.sku, Product.price).where(Product.cost.is_not(None), Product.price > 0)
+    found = session.execute(lots.order_by(Product.price.desc()).limit(40))
+    rows.lots = [(pid, sku, price) for pid, sku, price in found if price is not None]
     start = end - timedelta(days=SPAN_DAYS)
     now = datetime.combine(end, time(15), tzinfo=UTC)
     names = list(SHARE)
@@ -73,6 +82,7 @@ def simulate(
         (DealHistory, rows.history),
         (Task, rows.tasks),
         (Order, rows.orders),
+        (OrderLine, rows.lines),
         (DealOrder, rows.links),
     ):
         for lo in range(0, len(batch), 5000):
@@ -127,6 +137,12 @@ def _deal(
             reopened, status, at = True, "open", lost_from
             history.append((t, stages["lost"], open_ids[at], None, "move"))
             continue
+        if status == "won" and owner == dept.suspicious["reopens"] and rng.random() < 0.25:
+            again = t + timedelta(days=rng.uniform(1, 5))  # the same sale counted twice: reopened, won again
+            if again < now:
+                history.append((t, stages["won"], open_ids[at], None, "move"))
+                history.append((again, open_ids[at], stages["won"], None, "move"))
+            break
         if status != "open":
             break
         last = at == len(open_ids) - 1
@@ -254,6 +270,13 @@ def _paid(
         }
     )
     rows.links.append({"order_id": order_id, "deal_id": deal_id, "linked_at": placed, "linked_by": "demo"})
+    if rows.lots:
+        product, sku, price = rng.choice(rows.lots)
+        qty = max(1, round(amount / price))
+        each = (amount / qty).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+        rows.lines.append({"id": ids["line"] + len(rows.lines), "order_id": order_id, "line_no": 1, "product_id": product,
+                           "sku": sku, "qty": Decimal(qty), "price": each, "discount": each * qty - amount,
+                           "amount": amount})  # fmt: skip
 
 
 def _next_step(

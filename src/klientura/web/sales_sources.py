@@ -70,6 +70,8 @@ def sources_page(request: Request, session: SessionDep, actor: WebActorDep, shop
         ctx["data"] = data
         ctx["before"] = {(r["source"], r["campaign"]): r for r in data["previous"]}
         ctx["sources_chart"] = _chart(data["sources"], _)
+        totals = [r for r in data["sources"] if r["campaign"] is None]
+        ctx["uncosted"] = (sum(r["uncosted_orders"] for r in totals), sum(r["uncosted_revenue"] for r in totals))
     except KlienturaError as exc:
         ctx["error"] = explain(request, exc)
     if can(actor, "campaigns:read"):  # our own campaigns: what attribution credits them beside what they added
