@@ -61,6 +61,21 @@ def test_managers_credited_at_the_time(page: Any, live: dict[str, Any], history:
     shot(page, "sales-managers")
 
 
+def test_an_unreadable_date_is_said(page: Any, live: dict[str, Any], history: Base) -> None:
+    base = live["base"]
+    login(page, base, "admin@test.local")
+    for path in ("/sales/analytics", "/sales/analytics/managers", "/sales/analytics/sources",
+                 "/sales/analytics/signals", "/sales/analytics/staff"):  # fmt: skip
+        errors: list[str] = []
+        page.on("pageerror", lambda e, seen=errors: seen.append(str(e)))
+        page.goto(f"{base}{path}?date_from=01.03.2026&date_to=2026-03-31")
+        page.wait_for_timeout(500)
+        assert "не удалось прочитать" in page.inner_text("#flash.warn"), path
+        assert not errors, (path, errors)
+    page.goto(f"{base}/sales/analytics?date_from=2026-03-01&date_to=2026-03-31")
+    assert page.locator("#flash").count() == 0
+
+
 def test_a_manager_is_refused_and_english_reads(page: Any, live: dict[str, Any], history: Base) -> None:
     base = live["base"]
     login(page, base, "manager@test.local")

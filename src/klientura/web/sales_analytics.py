@@ -37,9 +37,18 @@ def period_of(request: Request, shop: ShopDep) -> analytics.Period:
         start = date.fromisoformat(q["date_from"]) if q.get("date_from") else end - timedelta(days=89)
     except ValueError:
         end, start = today, today - timedelta(days=89)
+        request.state.period_unread = True
     if start > end:
         start, end = end, start
     return analytics.Period(start, end)
+
+
+def warn_period(request: Request, ctx: dict[str, Any]) -> None:
+    """A date the page could not read is said, not passed over: the page shows the last 90 days instead."""
+    if getattr(request.state, "period_unread", False) and not ctx.get("flash"):
+        _ = gettext_for(request)
+        ctx["flash"] = _("The dates could not be read (a date is YYYY-MM-DD): the page shows the last 90 days.")
+        ctx["flash_kind"] = "warn"
 
 
 def _charts(data: dict[str, Any], _: Any) -> tuple[Chart, Chart]:
@@ -114,9 +123,13 @@ def funnel_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLResp
                     owners=owners,
                 )  # fmt: skip
                 ctx["data"] = data
-                ctx["funnel_chart"], ctx["sankey_chart"] = _charts(data, _)
+                if any(
+                    s["entered"] for s in data["stages"]
+                ):  # empty charts draw bare axes (and Plotly's Sankey throws)
+                    ctx["funnel_chart"], ctx["sankey_chart"] = _charts(data, _)
     except KlienturaError as exc:
         ctx["error"] = explain(request, exc)
+    warn_period(request, ctx)
     return render(request, "sales/funnel.html", ctx, actor=actor)
 
 
@@ -145,6 +158,7 @@ def managers_page(request: Request, session: SessionDep, actor: WebActorDep, sho
             ctx["teams_all"] = options["teams"]
     except KlienturaError as exc:
         ctx["error"] = explain(request, exc)
+    warn_period(request, ctx)
     return render(request, "sales/managers.html", ctx, actor=actor)
 
 
@@ -179,6 +193,7 @@ def signals_page(request: Request, actor: WebActorDep, shop: ShopDep) -> HTMLRes
             ctx["names"] = {u["id"]: u["name"] for u in options["people"]}
     except KlienturaError as exc:
         ctx["error"] = explain(request, exc)
+    warn_period(request, ctx)
     return render(request, "sales/signals.html", ctx, actor=actor)
 
 
@@ -266,4 +281,5 @@ def staff_page(request: Request, session: SessionDep, actor: WebActorDep, shop: 
         ctx["rows"] = rows
     except KlienturaError as exc:
         ctx["error"] = explain(request, exc)
+    warn_period(request, ctx)
     return render(request, "sales/staff.html", ctx, actor=actor)

@@ -23,7 +23,7 @@ from klientura.web import flash
 from klientura.web.charts import Chart, chart
 from klientura.web.imports import FormDep
 from klientura.web.render import WebActorDep, explain, gettext_for, open_warehouse, page_router, render, why
-from klientura.web.sales_analytics import int_of, period_of
+from klientura.web.sales_analytics import int_of, period_of, warn_period
 
 router = page_router(read="analytics:read", write="analytics:write")
 PAGE = "/sales/analytics/sources"
@@ -79,6 +79,7 @@ def sources_page(request: Request, session: SessionDep, actor: WebActorDep, shop
             session, actor, shop.start_of(period.start), shop.start_of(period.end + timedelta(days=1)),
             now=shop.now(), costs=request.app.state.settings.channel_costs, timezone=shop.timezone,
         )  # fmt: skip
+    warn_period(request, ctx)
     return render(request, "sales/sources.html", ctx, actor=actor)
 
 
