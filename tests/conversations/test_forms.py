@@ -76,6 +76,11 @@ def test_a_form_by_the_contract_and_its_submissions_land_on_one_card(api: TestCl
     assert again.status_code == 201, again.text
     assert again.json()["customer_id"] == got["customer_id"] and again.json()["outcome"] == "joined"
     assert _counts(app_session)[0] == 1
+    # an ad's link without tags: the click id says where the visitor came from
+    untagged = api.post(f"/f/{form['key']}", json={"phone": "+7 903 111 22 33", "gclid": "Cj0K", "_ts": body["_ts"]},
+                        headers=JSON)  # fmt: skip
+    assert untagged.status_code == 201, untagged.text
+    assert api.get(f"/api/v1/leads/{untagged.json()['lead_id']}").json()["utm_source"] == "google"
     talk = api.get(f"/api/v1/conversations?customer_id={got['customer_id']}").json()["items"]
     assert [(c["channel"], c["peer"], c["unread"]) for c in talk] == [("form", "+79165554433", 2)]
 

@@ -43,7 +43,8 @@ from klientura.kit.shop import Shop
 HONEYPOT = "_hp"  # a field hidden from people: whatever fills it is a bot
 TIMING = "_ts"  # the token the form was shown with
 CONSENT = "_consent"
-META = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "referrer", "page", "yclid", "gclid")
+CLICK_IDS = {"yclid": "yandex", "gclid": "google", "rb_clickid": "vk", "fbclid": "facebook"}  # the ad system's click
+META = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "referrer", "page", *CLICK_IDS)
 MIN_SECONDS, MAX_SECONDS = 2, 86_400
 YES = {"on", "1", "true", "yes", "да"}
 
@@ -178,7 +179,7 @@ def submit(
         identities=card,
         lead_channel="form",
         data={"form_id": form.id, "form": form.name, "fields": custom, **meta},
-        utm={k.removeprefix("utm_"): v for k, v in meta.items() if k.startswith("utm_")},
+        utm=_utm(meta),
         subject=form.name,
     )
     talk, _message, outcome = receive(session, shop, inbound, repeat_days=repeat_days, route_every=True, sla=sla)
@@ -200,3 +201,15 @@ def submit(
         outcome=outcome.outcome,
         conversation_id=talk.id,
     )
+
+
+def _utm(meta: dict[str, str]) -> dict[str, str]:
+    """The request's UTM tags; without a source tag, the ad system whose click id the page was opened with (Yandex
+    Direct's yclid, Google Ads' gclid, VK Ads' rb_clickid): the click is attributed even where the ad's link was not
+    tagged."""
+    utm = {k.removeprefix("utm_"): v for k, v in meta.items() if k.startswith("utm_")}
+    if "source" not in utm:
+        clicked = next((source for key, source in CLICK_IDS.items() if meta.get(key)), None)
+        if clicked is not None:
+            utm["source"] = clicked
+    return utm
