@@ -1,0 +1,205 @@
+"""A Fellegi–Sunter model whose weights are learned from the base it is given, the way Splink learns them (issue 21).
+
+A pair of cards is compared field by field; each comparison puts the pair on one of its **levels** (exact, near,
+initials …, the last one "else"), or on none when either card lacks the field (``NULL``: no evidence either way).
+For each level the model holds
+
+- **m**: how often a true pair (one person) lands on it, and
+- **u**: how often two different people do.
+
+A level's weight is log2(m / u) bits; a pair's match weight is the prior's log-odds plus its levels' weights, and its
+probability follows. **u** is read from random pairs of the base (nearly all of them different people); **m** is
+estimated by expectation–maximisation over the candidate pairs the blocking rules bring: each rule's pairs train every
+comparison but the ones the rule blocked on (those agree by construction there), and the rules' estimates are
+averaged. The pairs are reduced to their distinct patterns of levels with counts, so EM over millions of pairs costs
+what a few thousand patterns cost.
+
+Everything here is numbers: building the patterns from cards is the scan's job.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+NULL = -1  # the level of a comparison when a card lacks the field
+FLOOR = 1e-6  # no probability is taken as 0 or 1: a level never seen is rare, not impossible
+
+Patterns = npt.NDArray[np.int8]  # pairs x comparisons: the level of each, NULL where a side is empty
+Counts = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    levels: tuple[str, ...]  # from the closest ("exact") to the last, "else"
+
+
+@dataclass
+class Model:
+    comparisons: tuple[Comparison, ...]
+    m: list[npt.NDArray[np.float64]]  # per comparison, per level
+    u: list[npt.NDArray[np.float64]]
+    prior: float  # the share of true pairs among the pairs scored (the candidates)
+
+    def weights(self) -> list[npt.NDArray[np.float64]]:
+        """Each level's weight in bits: log2(m / u)."""
+        return [np.log2(m / u) for m, u in zip(self.m, self.u, strict=True)]
+
+    def match_weight(self, patterns: Patterns) -> npt.NDArray[np.float64]:
+        """Each pair's match weight in bits: the prior's log-odds and its levels' weights (a NULL adds nothing)."""
+        total = np.full(len(patterns), math.log2(self.prior / (1 - self.prior)))
+        for j, w in enumerate(self.weights()):
+            levels = patterns[:, j]
+            seen = levels != NULL
+            total[seen] += w[levels[seen]]
+        return total
+
+    def probability(self, patterns: Patterns) -> npt.NDArray[np.float64]:
+        return _probability(self.match_weight(patterns))
+
+
+def _probability(bits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    return 1.0 / (1.0 + np.exp2(-np.clip(bits, -60, 60)))
+
+
+def distinct(patterns: Patterns, counts: Counts | None = None) -> tuple[Patterns, Counts]:
+    """The distinct patterns of ``patterns`` and how many pairs each stands for."""
+    found, inverse = np.unique(patterns, axis=0, return_inverse=True)
+    weights = np.ones(len(patterns), dtype=np.int64) if counts is None else counts
+    return found.astype(np.int8), np.bincount(inverse.ravel(), weights=weights, minlength=len(found)).astype(np.int64)
+
+
+def level_shares(
+    comparisons: Sequence[Comparison], patterns: Patterns, weights: npt.NDArray[np.float64]
+) -> list[npt.NDArray[np.float64]]:
+    """Per comparison, the weighted share of pairs on each level, NULLs left out, floored away from 0 and 1."""
+    out = []
+    for j, c in enumerate(comparisons):
+        levels = patterns[:, j]
+        seen = levels != NULL
+        sums = np.bincount(levels[seen], weights=weights[seen], minlength=len(c.levels))[: len(c.levels)]
+        total = sums.sum()
+        shares = sums / total if total > 0 else np.full(len(c.levels), 1 / len(c.levels))
+        shares = np.clip(shares, FLOOR, 1 - FLOOR)
+        out.append(shares / shares.sum())
+    return out
+
+
+def u_from_random(comparisons: Sequence[Comparison], patterns: Patterns) -> list[npt.NDArray[np.float64]]:
+    """u: the levels' shares among random pairs of the base (different people but for one in millions)."""
+    return level_shares(comparisons, patterns, np.ones(len(patterns)))
+
+
+def em(
+    comparisons: Sequence[Comparison],
+    patterns: Patterns,
+    counts: Counts,
+    u: list[npt.NDArray[np.float64]],
+    *,
+    start_m: list[npt.NDArray[np.float64]] | None = None,
+    blocked_on: Iterable[int] = (),
+    hold_m: bool = False,
+    prior: float = 0.1,
+    iterations: int = 200,
+    tolerance: float = 1e-6,
+) -> tuple[list[npt.NDArray[np.float64]], float]:
+    """m (and the prior among these pairs) by expectation–maximisation over distinct ``patterns`` weighted by
+    ``counts``, u held. The comparisons in ``blocked_on`` (every pair agrees on them by construction) are no evidence
+    here and keep their starting m; with ``hold_m`` only the prior is estimated."""
+    held = set(blocked_on)
+    if held:
+        patterns = patterns.copy()
+        patterns[:, sorted(held)] = NULL
+    if hold_m:
+        held = set(range(len(comparisons)))
+    m = [a.copy() for a in start_m] if start_m is not None else [_start(c) for c in comparisons]
+    n = counts.astype(np.float64)
+    for _ in range(iterations):
+        model = Model(tuple(comparisons), m, u, min(max(prior, FLOOR), 1 - FLOOR))
+        p = model.probability(patterns)
+        new_prior = float((p * n).sum() / n.sum())
+        shares = level_shares(comparisons, patterns, p * n)
+        moved = abs(new_prior - prior)
+        for j in range(len(comparisons)):
+            if j in held:
+                continue
+            moved = max(moved, float(np.abs(shares[j] - m[j]).max()))
+            m[j] = shares[j]
+        prior = new_prior
+        if moved < tolerance:
+            break
+    return m, min(max(prior, FLOOR), 1 - FLOOR)
+
+
+def _start(c: Comparison) -> npt.NDArray[np.float64]:
+    """A starting m: true pairs mostly on the closest level, fewer on each further one."""
+    raw = np.array([0.5**i for i in range(len(c.levels))])
+    raw[-1] = min(float(raw[-1]), 0.05)
+    out: npt.NDArray[np.float64] = raw / raw.sum()
+    return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The candidate pairs one blocking rule brought, as distinct patterns with counts, and the comparisons it
+    blocked on (indices)."""
+
+    patterns: Patterns
+    counts: Counts
+    blocked_on: tuple[int, ...]
+
+
+def train(comparisons: Sequence[Comparison], random_patterns: Patterns, rules: Sequence[Rule]) -> Model:
+    """u from the random pairs; m by EM over each rule's pairs (the comparisons it blocked on left to the other
+    rules), averaged over the rules that trained it; then the prior among all the candidates, m and u held."""
+    u = u_from_random(comparisons, random_patterns)
+    sums = [np.zeros(len(c.levels)) for c in comparisons]
+    trained = [0] * len(comparisons)
+    for rule in rules:
+        m, _prior = em(comparisons, rule.patterns, rule.counts, u, blocked_on=rule.blocked_on)
+        for j in range(len(comparisons)):
+            if j not in rule.blocked_on:
+                sums[j] += m[j]
+                trained[j] += 1
+    m = [s / k if k else _start(c) for s, k, c in zip(sums, trained, comparisons, strict=True)]
+    together = np.concatenate([r.patterns for r in rules]) if rules else random_patterns[:0]
+    weights = np.concatenate([r.counts for r in rules]) if rules else np.zeros(0, dtype=np.int64)
+    if len(together) == 0:
+        return Model(tuple(comparisons), m, u, 0.5)
+    patterns, counts = distinct(together, weights)
+    _m, prior = em(comparisons, patterns, counts, u, start_m=m, hold_m=True)
+    return Model(tuple(comparisons), m, u, prior)
+
+
+@dataclass(frozen=True)
+class Quality:
+    threshold: float  # a pair's probability at least this is suggested
+    pairs: int  # how many would be suggested
+    precision: float  # expected: the share of them that are one person
+    recall: float  # expected: the share of all true pairs among the candidates they catch
+
+
+def expected_quality(probabilities: npt.NDArray[np.float64], thresholds: Sequence[float]) -> list[Quality]:
+    """What each threshold would suggest, by the fitted model's own probabilities: a pair at p is one person with
+    probability p, so the expected true pairs above a threshold are the sum of their p."""
+    p = np.sort(probabilities)[::-1]
+    caught = np.cumsum(p)
+    everyone = float(caught[-1]) if len(p) else 0.0
+    out = []
+    for t in thresholds:
+        k = int(np.searchsorted(-p, -t, side="right"))  # how many are >= t
+        true = float(caught[k - 1]) if k else 0.0
+        out.append(Quality(t, k, true / k if k else 1.0, true / everyone if everyone else 0.0))
+    return out
+
+
+def threshold_for(quality: Sequence[Quality], precision: float) -> Quality:
+    """The threshold suggesting the most pairs at an expected precision of at least ``precision`` (the strictest
+    one offered when none reaches it)."""
+    good = [q for q in quality if q.precision >= precision and q.pairs]
+    return max(good, key=lambda q: q.pairs) if good else max(quality, key=lambda q: q.threshold)
