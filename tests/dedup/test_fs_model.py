@@ -75,7 +75,7 @@ def test_blocking_rules_train_the_other_comparisons() -> None:
         kept = patterns[patterns[:, blocked] == 0]
         found, counts = distinct(kept)
         rules.append(Rule(found, counts, (blocked,)))
-    model = train(COMPARISONS, random_pairs, rules)
+    model = train(COMPARISONS, random_pairs, rules, total_pairs=10**8)
     assert model.m[3] == pytest.approx(M[3], abs=0.03)  # learned from the surname rule's pairs
     assert model.m[0] == pytest.approx(M[0], abs=0.03)  # learned from the postcode rule's pairs
     w = model.weights()

@@ -44,7 +44,7 @@ class Model:
     comparisons: tuple[Comparison, ...]
     m: list[npt.NDArray[np.float64]]  # per comparison, per level
     u: list[npt.NDArray[np.float64]]
-    prior: float  # the share of true pairs among the pairs scored (the candidates)
+    prior: float  # the chance that two cards of the base drawn at random are one person
 
     def weights(self) -> list[npt.NDArray[np.float64]]:
         """Each level's weight in bits: log2(m / u)."""
@@ -154,9 +154,12 @@ class Rule:
     blocked_on: tuple[int, ...]
 
 
-def train(comparisons: Sequence[Comparison], random_patterns: Patterns, rules: Sequence[Rule]) -> Model:
+def train(
+    comparisons: Sequence[Comparison], random_patterns: Patterns, rules: Sequence[Rule], total_pairs: int
+) -> Model:
     """u from the random pairs; m by EM over each rule's pairs (the comparisons it blocked on left to the other
-    rules), averaged over the rules that trained it; then the prior among all the candidates, m and u held."""
+    rules), averaged over the rules that trained it; then the prior — the chance that two cards drawn at random are
+    one person — from all the candidates among the ``total_pairs`` pairs of the base (see :func:`prior_of`)."""
     u = u_from_random(comparisons, random_patterns)
     sums = [np.zeros(len(c.levels)) for c in comparisons]
     trained = [0] * len(comparisons)
@@ -167,13 +170,35 @@ def train(comparisons: Sequence[Comparison], random_patterns: Patterns, rules: S
                 sums[j] += m[j]
                 trained[j] += 1
     m = [s / k if k else _start(c) for s, k, c in zip(sums, trained, comparisons, strict=True)]
-    together = np.concatenate([r.patterns for r in rules]) if rules else random_patterns[:0]
-    weights = np.concatenate([r.counts for r in rules]) if rules else np.zeros(0, dtype=np.int64)
-    if len(together) == 0:
-        return Model(tuple(comparisons), m, u, 0.5)
-    patterns, counts = distinct(together, weights)
-    _m, prior = em(comparisons, patterns, counts, u, start_m=m, hold_m=True)
-    return Model(tuple(comparisons), m, u, prior)
+    model = Model(tuple(comparisons), m, u, 0.5)
+    if rules:
+        patterns, counts = distinct(
+            np.concatenate([r.patterns for r in rules]), np.concatenate([r.counts for r in rules])
+        )
+        model.prior = prior_of(model, patterns, counts, total_pairs)
+    return model
+
+
+def prior_of(model: Model, patterns: Patterns, counts: Counts, total_pairs: int, iterations: int = 200) -> float:
+    """The share of one-person pairs among all ``total_pairs`` pairs of the base, m and u held: the expected number
+    of true pairs (the candidates' probabilities summed) over all pairs, to a fixed point. The pairs no rule brought
+    share no key and are taken to be different people (their probability is negligible)."""
+    bits = model.match_weight(patterns) - math.log2(model.prior / (1 - model.prior))  # the evidence alone
+    return prior_from(bits, counts.astype(np.float64), total_pairs, iterations)
+
+
+def prior_from(
+    bits: npt.NDArray[np.float64], n: npt.NDArray[np.float64], total_pairs: int, iterations: int = 200
+) -> float:
+    """The fixed point of :func:`prior_of` from each candidate's evidence in bits (``n`` pairs each)."""
+    prior = min(float(n.sum()) / max(total_pairs, 1), 0.5)
+    for _ in range(iterations):
+        expected = float((_probability(bits + math.log2(prior / (1 - prior))) * n).sum())
+        new = min(max(expected / max(total_pairs, 1), 1e-15), 0.5)
+        if abs(new - prior) <= 1e-9 * prior:
+            break
+        prior = new
+    return prior
 
 
 @dataclass(frozen=True)

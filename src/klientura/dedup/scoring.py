@@ -55,6 +55,7 @@ class Person:
     city: str | None = None
     phones: list[str] = field(default_factory=list)  # E.164
     emails: list[str] = field(default_factory=list)
+    postcode: str | None = None
     last_key: str = ""
     first_key: str = ""
     middle_key: str = ""

@@ -1,0 +1,177 @@
+"""The comparisons the learned model (:mod:`klientura.dedup.fs_model`) weighs: each puts a pair of cards on one of its
+levels, or on none (``NULL``) when a card lacks the field.
+
+Names are compared on their folded transliteration keys (``kit.translit``: Cyrillic and Latin spellings meet):
+the same as typed, the same key (a transliteration, a case), near by Jaro–Winkler, an initial against a name — in
+the alignment that fits better, as written or with one card's surname and given name swapped. The birth date: the same, day and month swapped,
+one digit off, the same year. Phones and e-mails: shared, one character off (a typo), the same mailbox name. The
+place: the same postcode, its first three digits, else the same city. Gender: the same or not.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+from klientura.dedup.fs_model import NULL, Comparison, Patterns
+from klientura.dedup.scoring import Person
+
+SURNAME = Comparison("surname", ("exact", "same key", "near", "rather near", "else"))
+GIVEN = Comparison("given name", ("exact", "same key", "near", "initial", "else"))
+PATRONYMIC = Comparison("patronymic", ("same key", "near", "else"))
+BIRTH = Comparison("birth date", ("exact", "day and month swapped", "one digit off", "same year", "else"))
+GENDER = Comparison("gender", ("same", "else"))
+PHONE = Comparison("phone", ("shared", "one digit off", "else"))
+EMAIL = Comparison("e-mail", ("shared", "one character off", "same mailbox name", "else"))
+# one comparison for where a person lives: a postcode agreeing implies the city does, and the model takes its
+# comparisons as independent given the pair — two of them would count one fact twice (and, in EM, pull the "same
+# person" class towards "same town")
+PLACE = Comparison("place", ("same postcode", "postcode's first three digits", "same city", "else"))
+COMPARISONS = (SURNAME, GIVEN, PATRONYMIC, BIRTH, GENDER, PHONE, EMAIL, PLACE)
+NAMES = (0, 1)  # the comparisons whose exact levels are adjusted for the name's frequency
+
+
+def _word(x_name: str | None, x_key: str, y_name: str | None, y_key: str, near: float, rather: float) -> int:
+    """exact / same key / near / rather near / else (a surname's levels; a given name's have "initial" for
+    "rather near")."""
+    x, y = (x_name or "").casefold().strip(" ."), (y_name or "").casefold().strip(" .")
+    if x == y:
+        return 0
+    if x_key == y_key:
+        return 1
+    # near as typed or as folded (the folding makes "John" and "Jonh" further apart than their letters are)
+    similarity = max(JaroWinkler.similarity(x_key, y_key), JaroWinkler.similarity(x, y))
+    if similarity >= near:
+        return 2
+    if rather > 0:
+        return 3 if similarity >= rather else 4
+    short, long_ = sorted((x, y), key=len)
+    return 3 if len(short) == 1 and long_.startswith(short) else 4
+
+
+def _names(a: Person, b: Person) -> tuple[int, int]:
+    """The surname's and the given name's levels, in the alignment that fits better: as written, or with one card's
+    words swapped (a surname typed into the given name's field)."""
+    if not (a.last_key and b.last_key and a.first_key and b.first_key):
+        surname = (
+            _word(a.last_name, a.last_key, b.last_name, b.last_key, 0.92, 0.8) if a.last_key and b.last_key else NULL
+        )
+        given = (
+            _word(a.first_name, a.first_key, b.first_name, b.first_key, 0.9, 0) if a.first_key and b.first_key else NULL
+        )
+        return surname, given
+    straight = (_word(a.last_name, a.last_key, b.last_name, b.last_key, 0.92, 0.8),
+                _word(a.first_name, a.first_key, b.first_name, b.first_key, 0.9, 0))  # fmt: skip
+    if sum(straight) <= 1:
+        return straight
+    swapped = (_word(a.last_name, a.last_key, b.first_name, b.first_key, 0.92, 0.8),
+               _word(a.first_name, a.first_key, b.last_name, b.last_key, 0.9, 0))  # fmt: skip
+    return swapped if sum(swapped) < sum(straight) else straight
+
+
+def _patronymic(a: Person, b: Person) -> int:
+    if not (a.middle_key and b.middle_key):
+        return NULL
+    if a.middle_key == b.middle_key:
+        return 0
+    return 1 if JaroWinkler.similarity(a.middle_key, b.middle_key) >= 0.9 else 2
+
+
+def _birth(a: date | None, b: date | None) -> int:
+    if a is None or b is None:
+        return NULL
+    if a == b:
+        return 0
+    if a.year == b.year and a.day == b.month and a.month == b.day:
+        return 1
+    if DamerauLevenshtein.distance(a.strftime("%Y%m%d"), b.strftime("%Y%m%d")) <= 1:
+        return 2
+    return 3 if a.year == b.year else 4
+
+
+def _phone(a: Person, b: Person) -> int:
+    if not (a.phones and b.phones):
+        return NULL
+    if set(a.phones) & set(b.phones):
+        return 0
+    near = any(DamerauLevenshtein.distance(p[-10:], q[-10:]) <= 1 for p in a.phones for q in b.phones)
+    return 1 if near else 2
+
+
+def _email(a: Person, b: Person) -> int:
+    if not (a.emails and b.emails):
+        return NULL
+    if set(a.emails) & set(b.emails):
+        return 0
+    best = 3
+    for x in a.emails:
+        lx, _, dx = x.partition("@")
+        for y in b.emails:
+            ly, _, dy = y.partition("@")
+            if dx == dy and DamerauLevenshtein.distance(lx, ly) == 1:
+                best = min(best, 1)
+            elif lx == ly and len(lx) >= 4:
+                best = min(best, 2)
+    return best
+
+
+def _same(x: str | None, y: str | None) -> int:
+    if not x or not y:
+        return NULL
+    return 0 if x.casefold() == y.casefold() else 1
+
+
+def _place(a: Person, b: Person) -> int:
+    if a.postcode and b.postcode:
+        if a.postcode == b.postcode:
+            return 0
+        if a.postcode[:3] == b.postcode[:3]:
+            return 1
+    if a.city and b.city:
+        return 2 if a.city.casefold() == b.city.casefold() else 3
+    return 3 if a.postcode and b.postcode else NULL
+
+
+def levels(a: Person, b: Person) -> tuple[int, ...]:
+    """The pair's level on each of :data:`COMPARISONS`."""
+    surname, given = _names(a, b)
+    return (
+        surname,
+        given,
+        _patronymic(a, b),
+        _birth(a.birth_date, b.birth_date),
+        _same(a.gender, b.gender),
+        _phone(a, b),
+        _email(a, b),
+        _place(a, b),
+    )
+
+
+def patterns(pairs: Iterable[tuple[Person, Person]]) -> Patterns:
+    """The levels of each pair, one row a pair."""
+    rows = [levels(a, b) for a, b in pairs]
+    return np.array(rows, dtype=np.int8).reshape(len(rows), len(COMPARISONS))
+
+
+class Frequencies:
+    """How common each surname and given name (by key) is among the cards: an agreeing common name says less."""
+
+    def __init__(self, people: Sequence[Person]) -> None:
+        self.cards = max(len(people), 1)
+        self.surnames = Counter(p.last_key for p in people if p.last_key)
+        self.given = Counter(p.first_key for p in people if p.first_key)
+
+    def adjustment(self, a: Person, b: Person, u: Sequence[npt.NDArray[np.float64]], found: tuple[int, ...]) -> float:
+        """Bits to add to the pair's match weight for the names it agrees on: the level's u replaced by the share of
+        cards carrying that very name (a rare name agreeing weighs more than the average, a common one less)."""
+        bits = 0.0
+        for j, key, counts in ((0, a.last_key, self.surnames), (1, a.first_key, self.given)):
+            if found[j] in (0, 1) and key:
+                share = counts.get(key, 1) / self.cards
+                bits += float(np.log2(u[j][found[j]] / max(share, 1 / self.cards)))
+        return bits

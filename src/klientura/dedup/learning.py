@@ -1,0 +1,146 @@
+"""Learning the duplicate model from a base (issue 21): random pairs give u, blocking rules give candidate pairs,
+EM gives m (:mod:`klientura.dedup.fs_model`); the candidates are then scored, the names' frequencies adjusting the
+weight of agreeing names.
+
+The blocking rules — keys two cards must share to be compared; the comparisons a key decides or leans on (an
+initial shared makes near names likelier among different people too) are not trained on its pairs:
+
+- the birth date;
+- a name word and the other word's initial, as written and swapped (a typo in the other word still meets);
+- both name words, in either order, and the place (postcode, else city): a common name's namesakes split by town;
+- the postcode and a name's initial;
+- the birth year and month with a name's first two letters (a typo in the day still meets).
+
+A key shared by more than ``max_block`` cards is left out (a thousand "John Smith" say nothing pairwise).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from klientura.dedup.comparisons import COMPARISONS, Frequencies, levels, patterns
+from klientura.dedup.fs_model import Model, Rule, distinct, prior_from, train
+from klientura.dedup.scoring import Person, name_key_of
+
+MAX_BLOCK = 60
+RANDOM_PAIRS = 200_000
+
+Key = Callable[[Person], Iterable[str]]
+
+
+def _birth(p: Person) -> Iterable[str]:
+    return (p.birth_date.isoformat(),) if p.birth_date else ()
+
+
+def _word_and_initial(p: Person) -> Iterable[str]:
+    """Each name word with the other's initial — as written and swapped, so a surname typed as the given name
+    still meets."""
+    if not (p.last_key and p.first_key):
+        return ()
+    return {f"{p.last_key}|{p.first_key[:1]}", f"{p.first_key}|{p.last_key[:1]}"}
+
+
+def _place(p: Person) -> str | None:
+    return p.postcode or (p.city.casefold() if p.city else None)
+
+
+def _names_and_place(p: Person) -> Iterable[str]:
+    """Both name words (in either order) and the place: a common name's namesakes split by where they live."""
+    place = _place(p)
+    return (f"{name_key_of(p)}|{place}",) if name_key_of(p) and place else ()
+
+
+def _postcode(p: Person) -> Iterable[str]:
+    if not (p.postcode and p.last_key and p.first_key):
+        return ()
+    return {f"{p.postcode}|{p.first_key[:1]}", f"{p.postcode}|{p.last_key[:1]}"}
+
+
+def _month(p: Person) -> Iterable[str]:
+    if not (p.birth_date and p.last_key and p.first_key):
+        return ()
+    return {f"{p.birth_date:%Y-%m}|{p.last_key[:2]}", f"{p.birth_date:%Y-%m}|{p.first_key[:2]}"}
+
+
+# (name, keys, the comparisons the keys decide or lean on: they are no evidence among the rule's pairs)
+RULES: tuple[tuple[str, Key, tuple[int, ...]], ...] = (
+    ("birth date", _birth, (3,)),
+    ("a name word and the other's initial", _word_and_initial, (0, 1)),
+    ("the name and the place", _names_and_place, (0, 1, 7)),
+    ("postcode and an initial", _postcode, (7, 0, 1)),
+    ("birth month and a name's first letters", _month, (3, 0, 1)),
+)
+
+
+def blocked_pairs(people: Sequence[Person], key: Key, max_block: int = MAX_BLOCK) -> Iterator[tuple[int, int]]:
+    """(i, j), i < j, indices of the cards sharing a key (each pair once)."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(people):
+        for k in key(p):
+            blocks[k].append(i)
+    given: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        if 1 < len(members) <= max_block:
+            for x in range(len(members)):
+                for y in range(x + 1, len(members)):
+                    pair = (members[x], members[y])
+                    if pair not in given:
+                        given.add(pair)
+                        yield pair
+
+
+@dataclass
+class Learned:
+    model: Model
+    pairs_seen: int  # candidate pairs the rules brought (once each)
+    candidates: list[tuple[int, int]]  # indices into the people, i < j
+    probabilities: npt.NDArray[np.float64]  # of each candidate, names' frequencies adjusted
+
+
+def learn(people: Sequence[Person], *, seed: int = 1, random_pairs: int = RANDOM_PAIRS) -> Learned:
+    """Fit the model to ``people`` and score every candidate pair."""
+    rng = random.Random(seed)
+    n = len(people)
+    sample = [(rng.randrange(n), rng.randrange(n)) for _ in range(random_pairs if n > 1 else 0)]
+    sampled = patterns((people[i], people[j]) for i, j in sample if i != j)
+    rules, seen, rows = [], dict[tuple[int, int], int](), list[tuple[int, ...]]()
+    for _name, key, blocked_on in RULES:  # each rule trains on all its pairs; a pair is compared once
+        mine = []
+        for pair in blocked_pairs(people, key):
+            if pair not in seen:
+                seen[pair] = len(rows)
+                rows.append(levels(people[pair[0]], people[pair[1]]))
+            mine.append(rows[seen[pair]])
+        if mine:
+            rule_patterns, counts = distinct(np.array(mine, dtype=np.int8))
+            rules.append(Rule(rule_patterns, counts, blocked_on))
+    model = train(COMPARISONS, sampled, rules, n * (n - 1) // 2)
+    candidates = list(seen)
+    every = np.array(rows, dtype=np.int8).reshape(len(rows), len(COMPARISONS))
+    evidence = model.match_weight(every) - math.log2(model.prior / (1 - model.prior))
+    names = Frequencies(people)
+    for k, (i, j) in enumerate(candidates):
+        evidence[k] += names.adjustment(people[i], people[j], model.u, tuple(int(x) for x in every[k]))
+    if len(candidates):  # the prior again, the names' frequencies counted: most namesakes are common names
+        model.prior = prior_from(evidence, np.ones(len(candidates)), n * (n - 1) // 2)
+    bits = evidence + math.log2(model.prior / (1 - model.prior))
+    probabilities = 1.0 / (1.0 + np.exp2(-np.clip(bits, -60, 60)))
+    return Learned(model, len(candidates), candidates, probabilities)
+
+
+def explain(model: Model, a: Person, b: Person) -> list[tuple[str, str, float]]:
+    """(comparison, level, weight in bits) of a pair, for the page."""
+    found = levels(a, b)
+    weights = model.weights()
+    return [
+        (c.name, c.levels[level], float(weights[j][level]))
+        for j, (c, level) in enumerate(zip(model.comparisons, found, strict=True))
+        if level >= 0
+    ]

@@ -1,0 +1,69 @@
+"""The comparisons put a pair on the level a person would, and the model learned from a base unlike the demo (Latin
+names, no contacts, typos in birth dates, several records per person: bench/dedup_general.py) finds its duplicates —
+its prior and its expected precision as the truth has them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from klientura.dedup.comparisons import COMPARISONS, levels
+from klientura.dedup.fs_model import NULL, expected_quality, threshold_for
+from klientura.dedup.learning import learn
+from klientura.dedup.scoring import Person
+
+
+def _p(last: str | None, first: str | None, born: date | None = None, **kw: object) -> Person:
+    return Person(1, last, first, kw.pop("middle", None), born, kw.pop("gender", None), kw.pop("city", None),  # type: ignore[arg-type]
+                  list(kw.pop("phones", [])), list(kw.pop("emails", [])), postcode=kw.pop("postcode", None))  # type: ignore[arg-type]  # fmt: skip
+
+
+def _level(a: Person, b: Person, name: str) -> str | None:
+    j = [c.name for c in COMPARISONS].index(name)
+    found = levels(a, b)[j]
+    return None if found == NULL else COMPARISONS[j].levels[found]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "comparison", "expected"),
+    [
+        (_p("Иванова", "Анна"), _p("иванова", "анна"), "surname", "exact"),
+        (_p("Иванова", "Анна"), _p("Ivanova", "Anna"), "surname", "same key"),
+        (_p("Иванова", "Анна"), _p("Иваонва", "Анна"), "surname", "near"),
+        (_p("Smith", "John"), _p("Smyth", "J"), "given name", "initial"),
+        (_p("Smith", "John"), _p("John", "Smith"), "surname", "exact"),  # the words swapped: compared swapped
+        (_p("Smith", "John"), _p("Jonh", "Smith"), "given name", "near"),
+        (_p("Smith", "John"), _p("Brown", "Mary"), "given name", "else"),
+        (_p("Smith", None), _p("Smith", "John"), "given name", None),  # a missing field is no evidence
+        (_p("A", "B", date(1980, 3, 7)), _p("A", "B", date(1980, 7, 3)), "birth date", "day and month swapped"),
+        (_p("A", "B", date(1980, 3, 7)), _p("A", "B", date(1986, 3, 7)), "birth date", "one digit off"),
+        (_p("A", "B", date(1980, 3, 7)), _p("A", "B", date(1980, 11, 28)), "birth date", "same year"),
+        (_p("A", "B", postcode="12345"), _p("A", "B", postcode="12399"), "place", "postcode's first three digits"),
+        (_p("A", "B", city="Тверь"), _p("A", "B", city="тверь"), "place", "same city"),
+        (_p("A", "B", postcode="12345", city="X"), _p("A", "B", postcode="54321", city="X"), "place", "same city"),
+        (_p("A", "B", phones=["+79161112233"]), _p("A", "B", phones=["+79161112234"]), "phone", "one digit off"),
+        (_p("A", "B", emails=["anna@x.ru"]), _p("A", "B", emails=["anna@y.ru"]), "e-mail", "same mailbox name"),
+        (_p("A", "B", emails=["anna@x.ru"]), _p("A", "B", emails=["anan@x.ru"]), "e-mail", "one character off"),
+    ],
+)
+def test_a_pair_lands_on_the_level_a_person_would_say(a: Person, b: Person, comparison: str, expected: str) -> None:
+    assert _level(a, b, comparison) == expected
+
+
+def test_learned_from_a_base_unlike_the_demo() -> None:
+    from bench.dedup_general import generate, true_pairs
+
+    records, owner = generate(3000)
+    truth = true_pairs(owner)
+    got = learn(records)
+    n = len(records)
+    assert got.model.prior == pytest.approx(len(truth) / (n * (n - 1) / 2), rel=0.25)  # learned, not told
+    quality = expected_quality(got.probabilities, [x / 100 for x in range(50, 100)])
+    chosen = threshold_for(quality, 0.98)
+    said = {pair for pair, p in zip(got.candidates, got.probabilities, strict=True) if p >= chosen.threshold}
+    precision, recall = len(said & truth) / len(said), len(said & truth) / len(truth)
+    assert precision >= 0.975 and recall >= 0.85, (precision, recall, chosen)
+    assert chosen.precision == pytest.approx(precision, abs=0.015)  # the page's expected precision is what happens
+    weights = {c.name: w for c, w in zip(got.model.comparisons, got.model.weights(), strict=True)}
+    assert weights["birth date"][0] > 8 and weights["birth date"][-1] < -3  # learned: a date agreeing is strong
