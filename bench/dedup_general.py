@@ -1,6 +1,6 @@
 """A base unlike the demo, for checking that the duplicate model learns from what it is given (issue 21): Latin
 names (namesakes common: surnames and given names drawn by a Zipf law), no phones or e-mails, birth dates with typos
-and swapped day and month, towns with their postcodes, one to five records per person, each duplicate mistyped in its
+and swapped day and month, towns with their postcodes and street addresses, one to five records per person, each duplicate mistyped in its
 own way (a letter dropped, doubled, swapped or replaced; an initial; the name's words swapped; a field left empty; a
 person moved to another town).
 
@@ -50,6 +50,11 @@ SURNAME_PARTS = _words(
     "gonzales fisher vasquez simmons romero jordan patterson alexander hamilton graham reynolds griffin wallace "
     "moreno west cole hayes bryant herrera gibson ellis tran medina aguilar stevens murray ford castro marshall owens"
 )
+STREETS = _words(
+    "oak maple high church station park mill school main bridge king queen victoria green hill forest "
+    "lake river spring garden north south west east"
+)
+KINDS = ("street", "road", "lane", "avenue", "close", "drive")
 TOWNS = [f"{a}{b}" for a in ("north", "south", "east", "west", "new", "old", "great", "little") for b in
          ("field", "bridge", "ton", "ham", "ford", "bury", "wick", "port", "mouth", "stead", "worth", "ley")]  # fmt: skip
 
@@ -101,9 +106,10 @@ def generate(people: int, seed: int = 5) -> tuple[list[Person], list[int]]:
         born = date(1940, 1, 1) + timedelta(days=rng.randrange(65 * 365))
         town = _zipf(rng, TOWNS, 0.6)
         code = rng.choice(postcodes[town])
+        home = f"{rng.randint(1, 120)} {rng.choice(STREETS)} {rng.choice(KINDS)}"
         copies = min(1 + int(rng.expovariate(1.1)), 5)
         for k in range(copies):
-            surname, given, day, city, post = last, first, born, town, code
+            surname, given, day, city, post, street = last, first, born, town, code, home
             if k:  # a duplicate, mistyped in its own way
                 if rng.random() < 0.35:
                     surname = _typo(rng, surname)
@@ -116,9 +122,13 @@ def generate(people: int, seed: int = 5) -> tuple[list[Person], list[int]]:
                     surname, given = given, surname
                 if rng.random() < 0.2:
                     day = _date_typo(rng, day)
-                if rng.random() < 0.06:
+                if rng.random() < 0.06:  # moved
                     city = rng.choice(TOWNS)
                     post = rng.choice(postcodes[city])
+                    street = f"{rng.randint(1, 120)} {rng.choice(STREETS)} {rng.choice(KINDS)}"
+                elif rng.random() < 0.15:
+                    number, rest = street.split(" ", 1)
+                    street = f"{number} {_typo(rng, rest)}" if rng.random() < 0.7 else f"{int(number) + 1} {rest}"
                 if rng.random() < 0.08 and post:
                     post = post[:4] + str(rng.randrange(10))
             out.append(
@@ -131,6 +141,7 @@ def generate(people: int, seed: int = 5) -> tuple[list[Person], list[int]]:
                     None,
                     None if rng.random() < 0.15 else city.title(),
                     postcode=None if rng.random() < 0.25 else post,
+                    address=None if rng.random() < 0.3 else street.title(),
                 )
             )
             owner.append(who)

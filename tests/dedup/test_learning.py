@@ -16,7 +16,8 @@ from klientura.dedup.scoring import Person
 
 def _p(last: str | None, first: str | None, born: date | None = None, **kw: object) -> Person:
     return Person(1, last, first, kw.pop("middle", None), born, kw.pop("gender", None), kw.pop("city", None),  # type: ignore[arg-type]
-                  list(kw.pop("phones", [])), list(kw.pop("emails", [])), postcode=kw.pop("postcode", None))  # type: ignore[arg-type]  # fmt: skip
+                  list(kw.pop("phones", [])), list(kw.pop("emails", [])), postcode=kw.pop("postcode", None),
+                  address=kw.pop("address", None))  # type: ignore[arg-type]  # fmt: skip
 
 
 def _level(a: Person, b: Person, name: str) -> str | None:
@@ -40,6 +41,14 @@ def _level(a: Person, b: Person, name: str) -> str | None:
         (_p("A", "B", date(1980, 3, 7)), _p("A", "B", date(1986, 3, 7)), "birth date", "one digit off"),
         (_p("A", "B", date(1980, 3, 7)), _p("A", "B", date(1980, 11, 28)), "birth date", "same year"),
         (_p("A", "B", postcode="12345"), _p("A", "B", postcode="12399"), "place", "postcode's first three digits"),
+        (_p("A", "B", address="ул. Ленина, 5"), _p("A", "B", address="ул Ленина 5"), "place", "same address"),
+        (_p("A", "B", address="12 Oak Street"), _p("A", "B", address="12 Oak Stret"), "place", "near address"),
+        (
+            _p("A", "B", address="12 Oak St", postcode="1"),
+            _p("A", "B", address="3 Elm St", postcode="1"),
+            "place",
+            "same postcode",
+        ),
         (_p("A", "B", city="Тверь"), _p("A", "B", city="тверь"), "place", "same city"),
         (_p("A", "B", postcode="12345", city="X"), _p("A", "B", postcode="54321", city="X"), "place", "same city"),
         (_p("A", "B", phones=["+79161112233"]), _p("A", "B", phones=["+79161112234"]), "phone", "one digit off"),

@@ -5,7 +5,8 @@ Names are compared on their folded transliteration keys (``kit.translit``: Cyril
 the same as typed, the same key (a transliteration, a case), near by Jaro–Winkler, an initial against a name — in
 the alignment that fits better, as written or with one card's surname and given name swapped. The birth date: the same, day and month swapped,
 one digit off, the same year. Phones and e-mails: shared, one character off (a typo), the same mailbox name. The
-place: the same postcode, its first three digits, else the same city. Gender: the same or not.
+place: the same street address, a near one (a typo, the words in another order), the same postcode, its first three
+digits, else the same city. Gender: the same or not.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from klientura.dedup.fs_model import NULL, Comparison, Patterns
@@ -31,7 +33,10 @@ EMAIL = Comparison("e-mail", ("shared", "one character off", "same mailbox name"
 # one comparison for where a person lives: a postcode agreeing implies the city does, and the model takes its
 # comparisons as independent given the pair — two of them would count one fact twice (and, in EM, pull the "same
 # person" class towards "same town")
-PLACE = Comparison("place", ("same postcode", "postcode's first three digits", "same city", "else"))
+PLACE = Comparison(
+    "place",
+    ("same address", "near address", "same postcode", "postcode's first three digits", "same city", "else"),
+)
 COMPARISONS = (SURNAME, GIVEN, PATRONYMIC, BIRTH, GENDER, PHONE, EMAIL, PLACE)
 NAMES = (0, 1)  # the comparisons whose exact levels are adjusted for the name's frequency
 
@@ -126,15 +131,26 @@ def _same(x: str | None, y: str | None) -> int:
     return 0 if x.casefold() == y.casefold() else 1
 
 
+def _street(address: str) -> str:
+    return " ".join(address.casefold().replace(",", " ").replace(".", " ").split())
+
+
 def _place(a: Person, b: Person) -> int:
+    """Where they live, the closest that both cards say: the street address, the postcode, the city."""
+    if a.address and b.address:
+        x, y = _street(a.address), _street(b.address)
+        if x == y:
+            return 0
+        if fuzz.token_sort_ratio(x, y) >= 90:
+            return 1
     if a.postcode and b.postcode:
         if a.postcode == b.postcode:
-            return 0
+            return 2
         if a.postcode[:3] == b.postcode[:3]:
-            return 1
+            return 3
     if a.city and b.city:
-        return 2 if a.city.casefold() == b.city.casefold() else 3
-    return 3 if a.postcode and b.postcode else NULL
+        return 4 if a.city.casefold() == b.city.casefold() else 5
+    return 5 if (a.postcode and b.postcode) or (a.address and b.address) else NULL
 
 
 def levels(a: Person, b: Person) -> tuple[int, ...]:

@@ -56,6 +56,7 @@ class Person:
     phones: list[str] = field(default_factory=list)  # E.164
     emails: list[str] = field(default_factory=list)
     postcode: str | None = None
+    address: str | None = None  # the street address: street, house, flat
     last_key: str = ""
     first_key: str = ""
     middle_key: str = ""
