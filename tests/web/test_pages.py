@@ -63,9 +63,17 @@ def test_card_shows_totals_timeline_and_takes_edits(page: Any, live: dict[str, A
     assert "постоянный" in page.locator("#tags").inner_text()
     page.goto(f"{base}/customers/{anna}?edit=1")
     page.fill("#f-city", "Санкт-Петербург")
+    page.fill("#f-postcode", "190 000")
+    page.fill("#f-address", "Невский пр., 28")
     page.click("#profile button[type=submit]")
     assert page.locator(".flash.ok").inner_text() == "Сохранено."
-    assert "Санкт-Петербург" in page.locator("#profile").inner_text()
+    profile = page.locator("#profile").inner_text()
+    assert "Санкт-Петербург" in profile and "190000" in profile and "Невский пр., 28" in profile
+    page.goto(f"{base}/customers/{anna}?edit=1")
+    page.fill("#f-postcode", "у реки")
+    page.click("#profile button[type=submit]")
+    assert "не почтовый индекс" in page.locator(".flash.error").inner_text()
+    shot(page, "customer-postal-address")
 
 
 def test_a_bounced_address_is_shown_and_can_be_tried_again(page: Any, live: dict[str, Any]) -> None:

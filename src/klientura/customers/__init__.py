@@ -46,7 +46,15 @@ from klientura.customers.models import (
 )
 from klientura.customers.names import clean_name, normalize_gender, split_full_name
 from klientura.customers.people import CardFacts, cards_of, every_card, namesakes, visible_card
-from klientura.customers.resolve import PRIORITY, Prepared, check_owner, prepare, profile_diff, resolve
+from klientura.customers.resolve import (
+    PRIORITY,
+    Prepared,
+    check_owner,
+    clean_postcode,
+    prepare,
+    profile_diff,
+    resolve,
+)
 from klientura.customers.schemas import (
     ConsentEventRead,
     ConsentIn,
@@ -125,6 +133,7 @@ __all__ = [
     "cards_of_person",
     "check_owner",
     "clean_name",
+    "clean_postcode",
     "clear_bounce",
     "consent_history",
     "contact_rows",

@@ -47,6 +47,9 @@ CARD_COLUMNS = (
     "gender",
     "birth_date",
     "city",
+    "postcode",
+    "region",
+    "address",
     "acquisition_source",
     "attributes",
     "created_at",
@@ -72,6 +75,9 @@ def new_card_rows(
             p.get("gender"),
             p.get("birth_date"),
             p.get("city"),
+            p.get("postcode"),
+            p.get("region"),
+            p.get("address"),
             p.get("acquisition_source"),
             attrs,
             now,
@@ -104,7 +110,8 @@ def enrich_cards(
         return 0, 0
     updated = unchanged = 0
     ids = sorted({cid for cid, _ in rows})
-    cols = ("last_name", "first_name", "middle_name", "gender", "birth_date", "city", "acquisition_source")
+    cols = ("last_name", "first_name", "middle_name", "gender", "birth_date", "city", "postcode", "region", "address",
+            "acquisition_source")  # fmt: skip
     current: dict[int, dict[str, Any]] = {}
     for chunk in in_chunks(session, ids):
         stmt = select(Customer.id, *[getattr(Customer, c) for c in cols]).where(chunk.of(Customer.id))

@@ -49,13 +49,14 @@ def cards_of_person(session: Session, customer_id: int) -> list[int]:
 
 
 def erase_cards(session: Session, actor: Actor, customer_id: int, at: datetime) -> Erased:
-    """Pseudonymise the person's cards (the caller has checked the actor may): names, birth date, city, attributes,
+    """Pseudonymise the person's cards (the caller has checked the actor may): names, birth date, address, attributes,
     identities (their values become ``erased:<id>``), differing values, tags gone; every consent withdrawn (with a
     record of why); merge records' snapshots scrubbed."""
     out = Erased(cards_of_person(session, customer_id))
     cards = list(session.scalars(select(Customer).where(Customer.id.in_(out.cards))))
     for card in cards:
-        out.texts |= {str(v) for v in (card.last_name, card.first_name, card.middle_name, card.city) if v}
+        named = (card.last_name, card.first_name, card.middle_name, card.city, card.region, card.address, card.postcode)
+        out.texts |= {str(v) for v in named if v}
         out.texts |= {str(v) for v in card.attributes.values() if isinstance(v, str | int) and str(v).strip()}
         for name in PROFILE_FIELDS:
             if name != "preferred_channel":  # a channel says nothing of who they are

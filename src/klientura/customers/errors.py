@@ -20,6 +20,7 @@ UNKNOWN_SORT = code("customer.search.unknown_sort", N_("unknown sort '%(value)s'
 BAD_LIMIT = code("customer.search.limit", N_("limit must be between 1 and 500"))
 CURSOR_MISMATCH = code("customer.search.cursor_mismatch", N_("cursor does not match the sort order"))
 UNKNOWN_GENDER = code("customer.gender.unknown", N_("unknown gender: '%(value)s' (use m/f, м/ж)"))
+BAD_POSTCODE = code("customer.postcode.unreadable", N_("not a postal code: '%(value)s'"))
 IMPLAUSIBLE_BIRTH_DATE = code("customer.birth_date.implausible", N_("implausible birth date: %(value)s"))
 CONTACT_OF_ANOTHER_MANAGER = code(
     "customer.contact_of_another_manager", N_("a customer with this contact exists and belongs to another manager")

@@ -15,6 +15,9 @@ PROFILE_FIELDS = (
     "gender",
     "birth_date",
     "city",
+    "postcode",
+    "region",
+    "address",
     "timezone",
     "preferred_channel",
     "acquisition_source",
@@ -37,6 +40,9 @@ class Customer(Base):
     gender: Mapped[str | None] = mapped_column(String(1))
     birth_date: Mapped[date | None]
     city: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(12))  # the postal address: e-shops deliver
+    region: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(300))  # street, house, flat
     timezone: Mapped[str | None] = mapped_column(String(64))
     preferred_channel: Mapped[str | None] = mapped_column(String(16))
     acquisition_source: Mapped[str | None] = mapped_column(String(64))

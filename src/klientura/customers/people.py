@@ -1,5 +1,5 @@
-"""The cards as a duplicate finder reads them: names, birth date, gender, city, phones and e-mails, every active
-card a chunk at a time or those of a list of ids; and how many cards carry a name."""
+"""The cards as a duplicate finder reads them: names, birth date, gender, city, postal address, phones and e-mails,
+every active card a chunk at a time or those of a list of ids; and how many cards carry a name."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ class CardFacts(NamedTuple):
     city: str | None
     phones: list[str]  # E.164
     emails: list[str]
+    postcode: str | None = None
+    address: str | None = None
 
 
 _COLS = (
@@ -36,6 +38,8 @@ _COLS = (
     Customer.birth_date,
     Customer.gender,
     Customer.city,
+    Customer.postcode,
+    Customer.address,
 )
 
 
@@ -52,9 +56,9 @@ def _with_contacts(session: Session, rows: list[Any], ids: list[int] | None) -> 
         if kind == "phone" or kind == "email":
             contacts[cid][0 if kind == "phone" else 1].append(value)
     out = []
-    for cid, last, first, middle, bd, gender, city in rows:
+    for cid, last, first, middle, bd, gender, city, postcode, address in rows:
         phones, emails = contacts.get(cid, ([], []))
-        out.append(CardFacts(cid, last, first, middle, bd, gender, city, list(phones), list(emails)))
+        out.append(CardFacts(cid, last, first, middle, bd, gender, city, list(phones), list(emails), postcode, address))
     return out
 
 

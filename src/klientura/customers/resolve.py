@@ -20,6 +20,7 @@ from klientura.audit import Actor, record
 from klientura.auth import get_user, owner_scope
 from klientura.customers.consents import Given, set_consent
 from klientura.customers.errors import (
+    BAD_POSTCODE,
     CONCURRENT_CHANGES,
     CONTACT_OF_ANOTHER_MANAGER,
     IMPLAUSIBLE_BIRTH_DATE,
@@ -38,7 +39,17 @@ from klientura.kit.identifiers import normalize_identity
 from klientura.kit.shop import Shop
 
 PRIORITY = ("external", "card", "phone", "email", "telegram", "vk")
-_TEXT_FIELDS = ("last_name", "first_name", "middle_name", "city", "timezone", "acquisition_source")
+_TEXT_FIELDS = (
+    "last_name",
+    "first_name",
+    "middle_name",
+    "city",
+    "postcode",
+    "region",
+    "address",
+    "timezone",
+    "acquisition_source",
+)
 CARD_FIELDS = (*_TEXT_FIELDS, "gender", "birth_date", "preferred_channel")
 
 
@@ -83,10 +94,12 @@ def prepare(data: CustomerIn, *, shop: Shop, source: str | None = None) -> Prepa
     for name in ("last_name", "first_name", "middle_name"):  # a long full name's part must fit its column too
         if len(profile.get(name) or "") > NAME_LIMIT:
             raise ValidationFailed(NAME_TOO_LONG, field=name, value=profile[name][:20], limit=NAME_LIMIT)
-    for name in ("city", "timezone", "acquisition_source"):
+    for name in ("city", "region", "address", "timezone", "acquisition_source"):
         value = getattr(data, name)
         if value and value.strip():
-            profile[name] = clean_name(value) if name == "city" else value.strip()
+            profile[name] = clean_name(value) if name in ("city", "region") else " ".join(value.split())
+    if data.postcode and data.postcode.strip():
+        profile["postcode"] = clean_postcode(data.postcode)
     profile["gender"] = normalize_gender(data.gender)
     profile["birth_date"] = _check_birth_date(data.birth_date, shop.today())
     profile["preferred_channel"] = data.preferred_channel
@@ -266,3 +279,12 @@ def _apply_extras(session: Session, actor: Actor, customer: Customer, prepared: 
         set_consent(session, actor, customer.id, channel, granted, Given(source))
     if prepared.tags:
         add_tags(session, actor, customer.id, prepared.tags)
+
+
+def clean_postcode(raw: str) -> str:
+    """A postal code as written on an envelope: digits (and a Latin letter or two, abroad) without spaces; a value
+    with nothing of the kind is refused, naming it."""
+    code = "".join(ch for ch in raw.upper() if ch.isalnum())
+    if not code or not any(ch.isdigit() for ch in code) or len(code) > 10:
+        raise ValidationFailed(BAD_POSTCODE, field="postcode", value=raw[:20])
+    return code

@@ -18,6 +18,9 @@ class ProfileFields(BaseModel):
     gender: str | None = Field(default=None, max_length=16)
     birth_date: date | None = None
     city: str | None = Field(default=None, max_length=100)
+    postcode: str | None = Field(default=None, max_length=12, description="the postal code, '123456'")
+    region: str | None = Field(default=None, max_length=100)
+    address: str | None = Field(default=None, max_length=300, description="street, house, flat")
     timezone: str | None = Field(default=None, max_length=64)
     preferred_channel: Channel | None = None
     acquisition_source: str | None = Field(default=None, max_length=64)

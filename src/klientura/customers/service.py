@@ -111,13 +111,18 @@ def field_values(session: Session, customer_id: int) -> list[FieldValue]:
 def update_customer(session: Session, actor: Actor, customer_id: int, patch: CustomerUpdate) -> Customer:
     """An explicit edit by a person overwrites; the old values go to the audit log."""
     from klientura.customers.names import clean_name, normalize_gender
+    from klientura.customers.resolve import clean_postcode
 
     customer = get_for_write(session, actor, customer_id)
     before = snapshot(customer)
     changes = patch.model_dump(exclude_unset=True)
     for name, value in changes.items():
-        if name in ("last_name", "first_name", "middle_name", "city"):
+        if name in ("last_name", "first_name", "middle_name", "city", "region"):
             value = clean_name(value)
+        elif name == "postcode" and value is not None:
+            value = clean_postcode(value) if value.strip() else None
+        elif name == "address" and value is not None:
+            value = " ".join(value.split()) or None
         elif name == "gender":
             value = normalize_gender(value)
         elif name == "owner_id" and (own := owner_scope(actor)) is not None and value not in own:

@@ -15,6 +15,7 @@ from klientura.customers import (
     IMPLAUSIBLE_BIRTH_DATE,
     PRIORITY,
     clean_name,
+    clean_postcode,
     normalize_gender,
     profile_diff,
     split_full_name,
@@ -36,7 +37,7 @@ IDENTITY_COLUMNS = {
 }
 _YES = {"1", "да", "yes", "y", "true", "+", "согласен", "подписан", "д"}
 _NO = {"0", "нет", "no", "n", "false", "-", "не согласен", "отписан", "н", ""}
-_NAMES = ("last_name", "first_name", "middle_name", "city")
+_NAMES = ("last_name", "first_name", "middle_name", "city", "region")
 
 
 # one good row: (row number, profile, identities as (kind, canonical value, raw), consents, tags) — a plain
@@ -157,6 +158,12 @@ class CustomerRows:
         src = text_of(row, m.get("acquisition_source"))
         if src:
             profile["acquisition_source"] = src[:64]
+        postcode = text_of(row, m.get("postcode"))
+        if postcode:
+            profile["postcode"] = clean_postcode(postcode)
+        address = text_of(row, m.get("address"))
+        if address:
+            profile["address"] = " ".join(address.split())[:300]
         gender = text_of(row, m.get("gender"))
         if gender:
             profile["gender"] = normalize_gender(gender)
