@@ -72,8 +72,8 @@ def _month(p: Person) -> Iterable[str]:
 # (name, keys, the comparisons the keys decide or lean on: they are no evidence among the rule's pairs)
 RULES: tuple[tuple[str, Key, tuple[int, ...]], ...] = (
     ("birth date", _birth, (3,)),
-    ("a name word and the other's initial", _word_and_initial, (0, 1)),
-    ("the name and the place", _names_and_place, (0, 1, 7)),
+    ("a name word and the other's initial", _word_and_initial, (0, 1, 4)),  # a given name implies the gender
+    ("the name and the place", _names_and_place, (0, 1, 4, 7)),
     ("postcode and an initial", _postcode, (7, 0, 1)),
     ("birth month and a name's first letters", _month, (3, 0, 1)),
 )
