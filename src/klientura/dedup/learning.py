@@ -5,10 +5,11 @@ weight of agreeing names.
 The blocking rules — keys two cards must share to be compared; the comparisons a key decides or leans on (an
 initial shared makes near names likelier among different people too) are not trained on its pairs:
 
-- the birth date;
+- the birth date, its day and month in either order;
 - a name word and the other word's initial, as written and swapped (a typo in the other word still meets);
 - both name words, in either order, and the place (postcode, else city): a common name's namesakes split by town;
 - the postcode and a name's initial;
+- the house number and the street's first letters with a name's initial;
 - the birth year and month with a name's first two letters (a typo in the day still meets).
 
 A key shared by more than ``max_block`` cards is left out (a thousand "John Smith" say nothing pairwise).
@@ -36,7 +37,11 @@ Key = Callable[[Person], Iterable[str]]
 
 
 def _birth(p: Person) -> Iterable[str]:
-    return (p.birth_date.isoformat(),) if p.birth_date else ()
+    """The birth date, its day and month in either order (a swap still meets)."""
+    if not p.birth_date:
+        return ()
+    d = p.birth_date
+    return (f"{d.year}|{min(d.day, d.month)}|{max(d.day, d.month)}",)
 
 
 def _word_and_initial(p: Person) -> Iterable[str]:
@@ -63,6 +68,18 @@ def _postcode(p: Person) -> Iterable[str]:
     return {f"{p.postcode}|{p.first_key[:1]}", f"{p.postcode}|{p.last_key[:1]}"}
 
 
+def _address(p: Person) -> Iterable[str]:
+    """The street address's house number and the street's first letters, with a name's initial."""
+    if not (p.address and p.last_key and p.first_key):
+        return ()
+    words = p.address.casefold().replace(",", " ").replace(".", " ").split()
+    number = next((w for w in words if any(ch.isdigit() for ch in w)), None)
+    street = next((w for w in words if w.isalpha() and len(w) > 2), None)
+    if number is None or street is None:
+        return ()
+    return {f"{number}|{street[:3]}|{p.last_key[:1]}", f"{number}|{street[:3]}|{p.first_key[:1]}"}
+
+
 def _month(p: Person) -> Iterable[str]:
     if not (p.birth_date and p.last_key and p.first_key):
         return ()
@@ -75,6 +92,7 @@ RULES: tuple[tuple[str, Key, tuple[int, ...]], ...] = (
     ("a name word and the other's initial", _word_and_initial, (0, 1, 4)),  # a given name implies the gender
     ("the name and the place", _names_and_place, (0, 1, 4, 7)),
     ("postcode and an initial", _postcode, (7, 0, 1)),
+    ("house, street and an initial", _address, (7, 0, 1)),
     ("birth month and a name's first letters", _month, (3, 0, 1)),
 )
 
