@@ -12,7 +12,7 @@ digits, else the same city. Gender: the same or not.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
@@ -20,7 +20,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from klientura.dedup.fs_model import NULL, Comparison, Patterns
+from klientura.dedup.fs_model import NULL, Comparison
 from klientura.dedup.scoring import Person
 
 SURNAME = Comparison("surname", ("exact", "same key", "near", "rather near", "else"))
@@ -175,12 +175,6 @@ def levels(a: Person, b: Person) -> tuple[int, ...]:
         _email(a, b),
         _place(a, b),
     )
-
-
-def patterns(pairs: Iterable[tuple[Person, Person]]) -> Patterns:
-    """The levels of each pair, one row a pair."""
-    rows = [levels(a, b) for a, b in pairs]
-    return np.array(rows, dtype=np.int8).reshape(len(rows), len(COMPARISONS))
 
 
 class Frequencies:

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from klientura.dedup.comparisons import COMPARISONS, Frequencies, levels, patterns
+from klientura.dedup.batch import patterns_for
+from klientura.dedup.comparisons import COMPARISONS, Frequencies, levels
 from klientura.dedup.fs_model import Model, Rule, distinct, prior_from, train
 from klientura.dedup.scoring import Person, name_key_of
 
@@ -126,25 +127,29 @@ def learn(people: Sequence[Person], *, seed: int = 1, random_pairs: int = RANDOM
     """Fit the model to ``people`` and score every candidate pair."""
     rng = random.Random(seed)
     n = len(people)
-    sample = [(rng.randrange(n), rng.randrange(n)) for _ in range(random_pairs if n > 1 else 0)]
-    sampled = patterns((people[i], people[j]) for i, j in sample if i != j)
-    rules, seen, rows = [], dict[tuple[int, int], int](), list[tuple[int, ...]]()
+    sample = np.array([(i, j) for i, j in ((rng.randrange(n), rng.randrange(n)) for _ in range(random_pairs if n > 1
+                       else 0)) if i != j], dtype=np.int64).reshape(-1, 2)  # fmt: skip
+    sampled = patterns_for(people, sample[:, 0], sample[:, 1])
+    seen: dict[tuple[int, int], int] = {}
+    per_rule: list[tuple[list[int], tuple[int, ...]]] = []
     for _name, key, blocked_on in RULES:  # each rule trains on all its pairs; a pair is compared once
         mine = []
         for pair in blocked_pairs(people, key):
-            if pair not in seen:
-                seen[pair] = len(rows)
-                rows.append(levels(people[pair[0]], people[pair[1]]))
-            mine.append(rows[seen[pair]])
+            mine.append(seen.setdefault(pair, len(seen)))
+        per_rule.append((mine, blocked_on))
+    candidates = list(seen)
+    pairs = np.array(candidates, dtype=np.int64).reshape(-1, 2)
+    every = patterns_for(people, pairs[:, 0], pairs[:, 1])
+    rules = []
+    for mine, blocked_on in per_rule:
         if mine:
-            rule_patterns, counts = distinct(np.array(mine, dtype=np.int8))
+            rule_patterns, counts = distinct(every[np.array(mine, dtype=np.int64)])
             rules.append(Rule(rule_patterns, counts, blocked_on))
     model = train(COMPARISONS, sampled, rules, n * (n - 1) // 2)
-    candidates = list(seen)
-    every = np.array(rows, dtype=np.int8).reshape(len(rows), len(COMPARISONS))
     evidence = model.match_weight(every) - math.log2(model.prior / (1 - model.prior))
     names = Frequencies(people)
-    for k, (i, j) in enumerate(candidates):
+    for k in np.flatnonzero((every[:, 0] == 0) | (every[:, 0] == 1) | (every[:, 1] == 0) | (every[:, 1] == 1)):
+        i, j = candidates[k]
         evidence[k] += names.adjustment(people[i], people[j], model.u, tuple(int(x) for x in every[k]))
     if len(candidates):  # the prior again, the names' frequencies counted: most namesakes are common names
         model.prior = prior_from(evidence, np.ones(len(candidates)), n * (n - 1) // 2)
