@@ -111,3 +111,15 @@ def test_a_null_is_no_evidence() -> None:
     assert bits[0] == pytest.approx(np.log2(0.2 / 0.8))
     assert bits[1] == pytest.approx(np.log2(0.2 / 0.8) + np.log2(90))
     assert bits[2] == pytest.approx(np.log2(0.2 / 0.8) + np.log2(0.1 / 0.99))
+
+
+def test_distinct_patterns_packed_equal_the_rows_sorted() -> None:
+    rng = np.random.default_rng(1)
+    patterns = rng.integers(-1, 6, size=(5000, 8)).astype(np.int8)
+    weights = rng.integers(1, 4, size=5000).astype(np.int64)
+    found, counts = distinct(patterns, weights)
+    rows, inverse = np.unique(patterns, axis=0, return_inverse=True)
+    expected = dict(zip(map(tuple, rows.tolist()), np.bincount(inverse.ravel(), weights=weights).tolist(), strict=True))
+    assert dict(zip(map(tuple, found.tolist()), counts.tolist(), strict=True)) == expected
+    wide = rng.integers(-1, 3, size=(50, 17)).astype(np.int8)  # too wide to pack: rows sorted as they are
+    assert distinct(wide)[1].sum() == 50

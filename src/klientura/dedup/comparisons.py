@@ -11,6 +11,7 @@ digits, else the same city. Gender: the same or not.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
@@ -185,12 +186,15 @@ class Frequencies:
         self.surnames = Counter(p.last_key for p in people if p.last_key)
         self.given = Counter(p.first_key for p in people if p.first_key)
 
-    def adjustment(self, a: Person, b: Person, u: Sequence[npt.NDArray[np.float64]], found: tuple[int, ...]) -> float:
+    def adjustment(
+        self, a: Person, b: Person, u: Sequence[npt.NDArray[np.float64]], found: Sequence[int] | npt.NDArray[np.int8]
+    ) -> float:
         """Bits to add to the pair's match weight for the names it agrees on: the level's u replaced by the share of
         cards carrying that very name (a rare name agreeing weighs more than the average, a common one less)."""
         bits = 0.0
         for j, key, counts in ((0, a.last_key, self.surnames), (1, a.first_key, self.given)):
-            if found[j] in (0, 1) and key:
+            level = int(found[j])
+            if level in (0, 1) and key:
                 share = counts.get(key, 1) / self.cards
-                bits += float(np.log2(u[j][found[j]] / max(share, 1 / self.cards)))
+                bits += math.log2(float(u[j][level]) / max(share, 1 / self.cards))
         return bits

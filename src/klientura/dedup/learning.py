@@ -150,7 +150,7 @@ def learn(people: Sequence[Person], *, seed: int = 1, random_pairs: int = RANDOM
     names = Frequencies(people)
     for k in np.flatnonzero((every[:, 0] == 0) | (every[:, 0] == 1) | (every[:, 1] == 0) | (every[:, 1] == 1)):
         i, j = candidates[k]
-        evidence[k] += names.adjustment(people[i], people[j], model.u, tuple(int(x) for x in every[k]))
+        evidence[k] += names.adjustment(people[i], people[j], model.u, every[k])
     if len(candidates):  # the prior again, the names' frequencies counted: most namesakes are common names
         model.prior = prior_from(evidence, np.ones(len(candidates)), n * (n - 1) // 2)
     bits = evidence + math.log2(model.prior / (1 - model.prior))
