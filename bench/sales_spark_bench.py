@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import duckdb
 import ibis
 
-from bench.sales_reports_bench import NOW, OUT, PERIOD
+from bench.sales_reports_bench import NOW, OUT, PERIOD, _median
 from klientura.analytics import spark as on_spark
 from klientura.analytics.forecast import backtest, forecast
 from klientura.analytics.funnel import Slice, funnel
@@ -28,16 +26,6 @@ from klientura.analytics.selling import SALES_TABLES
 from klientura.analytics.signals import signals
 from klientura.analytics.sources import sources
 from klientura.analytics.staff import staff_report
-
-
-def _timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    result = fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
 
 
 def main() -> None:
@@ -71,7 +59,7 @@ def main() -> None:
         ("shop floor by staff", lambda x: sorted(staff_report(x, PERIOD, "staff"), key=lambda r: str(r["key"]))),
     ]
     for name, fn in reports:
-        seconds, got = _timed(lambda f=fn: f(t), args.runs)
+        seconds, got = _median(lambda f=fn: f(t), args.runs)
         same = _same(got, fn(on_duck))
         print(json.dumps({"report": name, "spark_s": round(seconds, 1), "same_numbers": same}), flush=True)
     session.stop()
