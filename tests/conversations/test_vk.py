@@ -130,8 +130,10 @@ def test_allowed_messages_are_a_consent_and_a_campaign_goes_by_vk(
     assert (consent.channel, consent.granted) == ("vk", True)
     links = campaigns.Links("https://crm.example.ru", "s")
     segment = factories.static_segment(app_session, [card], "VK")
+    # no quiet hours: launched now, it must leave now at any hour of the day (it failed at night in Moscow)
     c = campaigns.create_campaign(app_session, SYSTEM, {"name": "ВК", "channel": "vk", "segment_id": segment,
-                                  "holdout_share": 0, "variants": [{"name": "A", "text": "{{ name }}, новинки!"}]})  # fmt: skip
+                                  "holdout_share": 0, "variants": [{"name": "A", "text": "{{ name }}, новинки!"}],
+                                  "quiet_from": None, "quiet_until": None})  # fmt: skip
     campaigns.launch(app_session, SYSTEM, c.id, utcnow(), campaigns.Sending(links, "Europe/Moscow", "ru", "RUB"))
     app_session.commit()
     (queued,) = app_session.scalars(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{c.id}"))
