@@ -61,7 +61,7 @@ def main() -> None:
         got = learn(people)
         found = {
             (min(people[i].id, people[j].id), max(people[i].id, people[j].id))
-            for (i, j), p in zip(got.candidates, got.probabilities, strict=True)
+            for (i, j), p in zip(got.pairs(), got.probabilities, strict=True)
             if p >= a.threshold
         }
     else:

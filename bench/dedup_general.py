@@ -168,7 +168,7 @@ def main() -> None:
     got = learn(records)
     seconds = time.perf_counter() - started
     chosen = threshold_for(expected_quality(got.probabilities, [x / 100 for x in range(50, 100)]), 0.98)
-    said = {pair for pair, p in zip(got.candidates, got.probabilities, strict=True) if p >= chosen.threshold}
+    said = {pair for pair, p in zip(got.pairs(), got.probabilities, strict=True) if p >= chosen.threshold}
     hits = len(said & truth)
     print(json.dumps({"records": len(records), "true_pairs": len(truth), "candidates": got.pairs_seen,
                       "threshold": chosen.threshold, "expected_precision": round(chosen.precision, 4),

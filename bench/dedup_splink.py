@@ -91,9 +91,7 @@ def ours(path: str) -> None:
     started = time.perf_counter()
     got = learn(people)
     seconds = time.perf_counter() - started
-    pairs = [
-        (people[i].id, people[j].id, float(p)) for (i, j), p in zip(got.candidates, got.probabilities, strict=True)
-    ]
+    pairs = [(people[i].id, people[j].id, float(p)) for (i, j), p in zip(got.pairs(), got.probabilities, strict=True)]
     print(json.dumps({"engine": "klientura", "records": len(rows), **_score(pairs, _truth(rows)),
                       "seconds": round(seconds, 1), "peak_mb": _peak_mb()}))  # fmt: skip
 

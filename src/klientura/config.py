@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from babel.numbers import get_currency_name
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     default_locale: str = "ru"
     currency: str = "RUB"
     timezone: str = "Europe/Moscow"
-    dedup_threshold: float = 0.80
+    # the duplicate model suggests pairs from the loosest threshold expected to reach this precision
+    dedup_precision: float = Field(default=0.98, ge=0.5, lt=1)
     # connections per server process for the till's fast path on PostgreSQL (klientura.loyalty.till); 0: off
     till_pool_size: int = 4
     session_cookie_secure: bool = False  # also on whenever public_url is https

@@ -31,10 +31,10 @@ def test_every_command_exists_on_import_alone_and_bad_settings_are_a_readable_er
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["0"] * 16, done.stdout + done.stderr
-    monkeypatch.setenv("KLIENTURA_DEDUP_THRESHOLD", "a lot")
+    monkeypatch.setenv("KLIENTURA_DEDUP_PRECISION", "a lot")
     r = CliRunner().invoke(app, ["dedup", "scan"])
-    assert r.exit_code == 2 and "KLIENTURA_DEDUP_THRESHOLD" in r.output, r.output
-    monkeypatch.delenv("KLIENTURA_DEDUP_THRESHOLD")
+    assert r.exit_code == 2 and "KLIENTURA_DEDUP_PRECISION" in r.output, r.output
+    monkeypatch.delenv("KLIENTURA_DEDUP_PRECISION")
     for name, bad in (("TIMEZONE", "Mars/Phobos"), ("DEFAULT_REGION", "ZZ"), ("CURRENCY", "XYZ")):
         monkeypatch.setenv(f"KLIENTURA_{name}", bad)  # the shop's context: refused before anything runs
         r = CliRunner().invoke(app, ["serve", "--port", "1"])

@@ -70,7 +70,7 @@ def test_learned_from_a_base_unlike_the_demo() -> None:
     assert got.model.prior == pytest.approx(len(truth) / (n * (n - 1) / 2), rel=0.25)  # learned, not told
     quality = expected_quality(got.probabilities, [x / 100 for x in range(50, 100)])
     chosen = threshold_for(quality, 0.98)
-    said = {pair for pair, p in zip(got.candidates, got.probabilities, strict=True) if p >= chosen.threshold}
+    said = {pair for pair, p in zip(got.pairs(), got.probabilities, strict=True) if p >= chosen.threshold}
     precision, recall = len(said & truth) / len(said), len(said & truth) / len(truth)
     assert precision >= 0.975 and recall >= 0.85, (precision, recall, chosen)
     assert chosen.precision == pytest.approx(precision, abs=0.015)  # the page's expected precision is what happens

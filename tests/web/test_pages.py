@@ -107,9 +107,27 @@ def test_duplicates_merge_and_unmerge(page: Any, live: dict[str, Any]) -> None:
     page.click("text=Искать дубли заново")
     assert "Найдено возможных дублей: 1." in page.locator(".flash.ok").inner_text()
     shot(page, "duplicates")
+    assert "встроенными весами" in page.locator("#model-line").inner_text()  # two cards: too few to learn from
     page.click("text=Сравнить")
-    assert "одна дата рождения 1990-05-17" in page.content()  # the reasons speak the page's language
+    evidence = page.locator("#evidence").inner_text()
+    assert "одна и та же дата рождения\t+14" in evidence and "разные телефоны\t-" in evidence  # the page's language
     shot(page, "duplicates-compare")
+    page.click("text=Модель →")
+    page.wait_for_url(f"{base}/duplicates/model")
+    assert "слишком мала" in page.locator("#model-summary").inner_text()
+    weights = page.locator("#weights").inner_text()
+    assert "Фамилия" in weights and "та же фамилия" in weights and "индексы одного района" in weights
+    shot(page, "duplicates-model")
+    page.locator("#thresholds input[value='0.999']").check()  # the strictest: the pair (weaker) drops out
+    page.click("text=Взять этот порог и найти дубли заново")
+    page.wait_for_url(f"{base}/duplicates/model")
+    assert "Порог 0.999" in page.locator(".flash.ok").inner_text()
+    assert "выбрал" in page.locator("#model-summary").inner_text()
+    page.click("text=Вернуть порог по умолчанию")
+    page.wait_for_url(f"{base}/duplicates/model")
+    assert "самый мягкий" in page.locator("#model-summary").inner_text()
+    page.goto(f"{base}/duplicates")
+    page.click("text=Сравнить")
     page.locator("form[action='/duplicates/merge']").first.locator("button").click()
     page.wait_for_url(f"{base}/customers/{anna}")
     timeline = page.locator("#timeline").inner_text()

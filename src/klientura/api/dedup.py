@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -7,9 +8,19 @@ from fastapi.responses import Response
 
 from klientura import dedup
 from klientura.api import idempotency
-from klientura.api.schemas import MergeIn, MergeOut, PairIn, SuggestionOut
-from klientura.deps import ActorDep, MergeHooksDep, SessionDep, SettingsDep, new_router
+from klientura.api.schemas import (
+    ComparisonOut,
+    DedupModelOut,
+    LevelOut,
+    MergeIn,
+    MergeOut,
+    PairIn,
+    SuggestionOut,
+    ThresholdIn,
+)
+from klientura.deps import ActorDep, MergeHooksDep, SessionDep, SettingsDep, ShopDep, new_router
 from klientura.kit.bounds import Id
+from klientura.kit.errors import NotFound
 
 router = new_router(read="customers:read", write="dedup:write", tags=["duplicates"])
 
@@ -26,9 +37,49 @@ def list_duplicates(
 
 
 @router.post("/duplicates/scan", summary="Rescan the whole base for duplicate suggestions")
-def scan(session: SessionDep, actor: ActorDep, settings: SettingsDep) -> dict[str, int]:
-    found = dedup.scan(session, actor, settings.dedup_threshold)
+def scan(
+    session: SessionDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+    shop: ShopDep,
+    learn: Annotated[bool | None, Query(description="true: learn the model again; false: the stored one")] = None,
+) -> dict[str, int]:
+    """With the model learned from this base: learned first when there is none, or a tenth of the cards is new or
+    changed since (or ``learn=true``)."""
+    found = dedup.scan(session, actor, shop.now(), precision=settings.dedup_precision, learn=learn)
     return {"suggestions": found}
+
+
+@router.get(
+    "/duplicates/model",
+    response_model=DedupModelOut,
+    summary="The duplicate model learned from this base: levels, weights, expected quality per threshold",
+)
+def model(session: SessionDep, actor: ActorDep) -> DedupModelOut:
+    row = dedup.current_model(session)
+    if row is None:
+        raise NotFound(dedup.NO_MODEL)
+    comparisons = [
+        ComparisonOut(
+            name=c["name"],
+            levels=[LevelOut(**lv, weight=math.log2(lv["m"] / lv["u"])) for lv in c["levels"]],
+        )
+        for c in row.comparisons
+    ]
+    return DedupModelOut.model_validate(
+        {**{k: getattr(row, k) for k in DedupModelOut.model_fields if k != "comparisons"}, "comparisons": comparisons}
+    )
+
+
+@router.put(
+    "/duplicates/threshold",
+    summary="Choose the threshold (null: back to the default) and rescan with the stored model",
+    openapi_extra={"x-permission": "dedup:write"},
+)
+def threshold(data: ThresholdIn, session: SessionDep, actor: ActorDep, shop: ShopDep) -> dict[str, float | int]:
+    row = dedup.choose_threshold(session, actor, data.threshold)
+    found = dedup.scan(session, actor, shop.now(), learn=False)
+    return {"threshold": row.threshold, "suggestions": found}
 
 
 @router.post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
@@ -95,3 +96,40 @@ class ApiKeyIn(BaseModel):
 
 class BulkOrdersIn(BaseModel):
     orders: list[Any] = Field(min_length=1, max_length=1000)
+
+
+class LevelOut(BaseModel):
+    name: str
+    m: float  # the share of one person's pairs of cards on this level
+    u: float  # the share of different people's pairs
+    weight: float  # log2(m / u), bits
+
+
+class ComparisonOut(BaseModel):
+    name: str
+    levels: list[LevelOut]
+
+
+class ThresholdQualityOut(BaseModel):
+    threshold: float
+    pairs: int  # suggested at this threshold
+    precision: float  # expected, by the model's own probabilities
+    recall: float
+
+
+class DedupModelOut(BaseModel):
+    trained_at: datetime
+    trained_by: str
+    cards: int
+    learned: bool  # False: the base was too small to learn from, the built-in weights are used
+    pairs_seen: int
+    prior: float  # the chance that two cards drawn at random are one person
+    precision_wanted: float
+    threshold: float
+    threshold_by: str | None  # None: the default, the loosest expected to reach precision_wanted
+    quality: list[ThresholdQualityOut]
+    comparisons: list[ComparisonOut]
+
+
+class ThresholdIn(BaseModel):
+    threshold: float | None = Field(default=None, ge=0.5, lt=1)  # None: back to the default

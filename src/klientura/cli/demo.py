@@ -110,7 +110,7 @@ def _build(
             f"bought), {summary.members:,} loyalty members in {time.perf_counter() - started:.0f} s"
         )
         with session_scope(factory) as session:
-            found = dedup.scan(session, SYSTEM, settings.dedup_threshold)
+            found = dedup.scan(session, SYSTEM, shop.now(), precision=settings.dedup_precision)
         console.print(f"duplicate suggestions: {found:,}")
         analytics.sync(settings.database_url, analytics.path_of(settings), timezone=shop.timezone)
         with session_scope(factory) as session, analytics.Warehouse.of(settings) as wh:

@@ -1,4 +1,4 @@
-"""Data in: ``import customers|orders`` (a row-by-row report), ``dedup scan``."""
+"""Data in: ``import customers|orders|companies|deals`` (a row-by-row report)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.kit.shop import Shop
 
 import_app = typer.Typer(help="Import customers, orders, companies or deals from CSV/XLSX.", no_args_is_help=True)
-dedup_app = typer.Typer(help="Duplicate cards.", no_args_is_help=True)
 
 
 def _count_lines(file: Path) -> int:
@@ -189,17 +188,3 @@ def import_deals(
     "Компания", "ИНН", "Причина отказа", ...): one card per person, one company per INN, a lost deal needs its
     reason; re-import changes nothing."""
     _import(settings_of(ctx), shop_of(ctx), "deals", file, mapping, dry_run, "import", as_json, pipeline)
-
-
-@dedup_app.command("scan")
-def dedup_scan(ctx: typer.Context, threshold: Annotated[float | None, typer.Option()] = None) -> None:
-    """Find cards that look like one person."""
-    from klientura import dedup
-
-    settings = settings_of(ctx)
-    try:
-        with command_session(settings.database_url) as session:
-            n = dedup.scan(session, SYSTEM, threshold or settings.dedup_threshold)
-    except KlienturaError as exc:
-        fail(exc, settings)
-    console.print(f"{n} duplicate suggestions")

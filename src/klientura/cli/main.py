@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from klientura.cli import analytics, backups, clv, demo, imports, inbound, privacy, serving, store, teams, worker
+from klientura.cli import analytics, backups, clv, dedup, demo, imports, inbound, privacy, serving, store, teams, worker
 from klientura.cli.common import load_settings
 
 app = typer.Typer(help="Klientura: one customer base, understood and kept.", no_args_is_help=True)
@@ -17,7 +17,7 @@ app.add_typer(store.user_app, name="user")
 app.add_typer(store.key_app, name="apikey")
 app.add_typer(teams.team_app, name="team")
 app.add_typer(imports.import_app, name="import")
-app.add_typer(imports.dedup_app, name="dedup")
+app.add_typer(dedup.dedup_app, name="dedup")
 app.add_typer(analytics.analytics_app, name="analytics")
 app.add_typer(clv.clv_app, name="clv")
 app.add_typer(privacy.privacy_app, name="privacy")

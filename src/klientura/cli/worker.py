@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from klientura import analytics, campaigns, channels, imports, loyalty, privacy, segments
+from klientura import analytics, campaigns, channels, dedup, imports, loyalty, privacy, segments
 from klientura import worker as jobs
 from klientura.audit import SYSTEM
 from klientura.cli.common import console, fail, retention_of, shop_of, strong_settings
@@ -44,6 +44,12 @@ def tick(settings: Settings, shop: Shop, now: datetime, last_recompute: str | No
         valued = analytics.clv.refresh(session, SYSTEM, wh, done.as_of)  # before the segments that may use it
         sizes = segments.refresh_segments(session, SYSTEM, wh, done.as_of)
         night = loyalty.nightly(session, SYSTEM, now, loyalty.load_programme(session))
+    with command_session(settings.database_url) as session:  # learned again when a tenth of the base is new
+        before = dedup.current_model(session)
+        found = dedup.scan(session, SYSTEM, now, precision=settings.dedup_precision)
+        after = dedup.current_model(session)
+    learned = after is not None and (before is None or after.id != before.id)
+    console.print(f"{now:%H:%M} duplicates: {found:,} suggestions" + (" (the model learned again)" if learned else ""))
     console.print(
         f"{now:%H:%M} loyalty: {night.upgrades:,} tier upgrades, {night.downgrades:,} downgrades, "
         f"{night.birthdays:,} birthday bonuses, {night.reminded:,} reminded of expiring points, {night.expired_points:,} "

@@ -45,7 +45,15 @@ from klientura.customers.models import (
     Tag,
 )
 from klientura.customers.names import clean_name, normalize_gender, split_full_name
-from klientura.customers.people import CardFacts, cards_of, every_card, namesakes, visible_card
+from klientura.customers.people import (
+    CardFacts,
+    cards_changed_since,
+    cards_of,
+    every_card,
+    name_counts,
+    namesakes,
+    visible_card,
+)
 from klientura.customers.resolve import (
     PRIORITY,
     Prepared,
@@ -129,6 +137,7 @@ __all__ = [
     "born_on",
     "card_for_request",
     "card_of",
+    "cards_changed_since",
     "cards_of",
     "cards_of_person",
     "check_owner",
@@ -152,6 +161,7 @@ __all__ = [
     "mark_bounced",
     "merge_cards",
     "merges_of",
+    "name_counts",
     "names_of",
     "namesakes",
     "new_card_rows",

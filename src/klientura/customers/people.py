@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, or_, select
@@ -92,6 +92,24 @@ def namesakes(session: Session, last_name: str, first_name: str) -> int:
     )
     stmt = select(func.count()).select_from(Customer).where(Customer.merged_into_id.is_(None), same)
     return int(session.scalar(stmt) or 0)
+
+
+def cards_changed_since(session: Session, when: datetime) -> int:
+    """Active cards created or changed after ``when`` (the duplicate model's staleness)."""
+    stmt = (
+        select(func.count()).select_from(Customer).where(Customer.merged_into_id.is_(None), Customer.updated_at > when)
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def name_counts(session: Session, last_name: str | None, first_name: str | None) -> tuple[int, int, int]:
+    """Active cards in all, with this surname, with this given name (as written)."""
+    active = select(func.count()).select_from(Customer).where(Customer.merged_into_id.is_(None))
+    return (
+        int(session.scalar(active) or 0),
+        int(session.scalar(active.where(Customer.last_name == last_name)) or 0) if last_name else 0,
+        int(session.scalar(active.where(Customer.first_name == first_name)) or 0) if first_name else 0,
+    )
 
 
 def visible_card(actor: Actor, card: Any) -> Any:

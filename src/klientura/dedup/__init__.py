@@ -2,8 +2,10 @@
 
 from klientura.customers import MergeHook, merges_of, recent_merges
 from klientura.dedup.blocking import find_duplicates
+from klientura.dedup.errors import BAD_THRESHOLD, NO_MODEL
+from klientura.dedup.explained import describe
 from klientura.dedup.merge import merge, unmerge
-from klientura.dedup.models import DismissedPair, DuplicateSuggestion
+from klientura.dedup.models import DedupModel, DismissedPair, DuplicateSuggestion
 from klientura.dedup.scoring import Person, Scored, score
 from klientura.dedup.service import (
     dismiss,
@@ -15,15 +17,25 @@ from klientura.dedup.service import (
     scan,
     suggested,
 )
+from klientura.dedup.trained import MIN_CARDS, THRESHOLDS, choose_threshold
+from klientura.dedup.trained import current as current_model
 from klientura.dedup.vocabulary import SURNAMES
 
 __all__ = [
+    "BAD_THRESHOLD",
+    "MIN_CARDS",
+    "NO_MODEL",
     "SURNAMES",
+    "THRESHOLDS",
+    "DedupModel",
     "DismissedPair",
     "DuplicateSuggestion",
     "MergeHook",
     "Person",
     "Scored",
+    "choose_threshold",
+    "current_model",
+    "describe",
     "dismiss",
     "explain_pair",
     "find_duplicates",

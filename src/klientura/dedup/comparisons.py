@@ -186,6 +186,13 @@ class Frequencies:
         self.surnames = Counter(p.last_key for p in people if p.last_key)
         self.given = Counter(p.first_key for p in people if p.first_key)
 
+    @classmethod
+    def counted(cls, cards: int, surnames: dict[str, int], given: dict[str, int]) -> Frequencies:
+        """From counts made elsewhere (the store's, for one pair)."""
+        made = cls([])
+        made.cards, made.surnames, made.given = max(cards, 1), Counter(surnames), Counter(given)
+        return made
+
     def adjustment(
         self, a: Person, b: Person, u: Sequence[npt.NDArray[np.float64]], found: Sequence[int] | npt.NDArray[np.int8]
     ) -> float:

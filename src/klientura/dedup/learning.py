@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from klientura.dedup.batch import patterns_for
 from klientura.dedup.comparisons import COMPARISONS, Frequencies, levels
-from klientura.dedup.fs_model import Model, Rule, distinct, prior_from, train
+from klientura.dedup.fs_model import Model, Patterns, Rule, distinct, prior_from, train
 from klientura.dedup.scoring import Person, name_key_of
 
 MAX_BLOCK = 60
@@ -116,11 +116,38 @@ def blocked_pairs(people: Sequence[Person], key: Key, max_block: int = MAX_BLOCK
 
 
 @dataclass
+class Candidates:
+    """The pairs the blocking rules brought (indices into the cards, i < j, each pair once), their levels, and which
+    of them each rule brought."""
+
+    pairs: npt.NDArray[np.int64]  # pairs x 2
+    patterns: Patterns
+    per_rule: list[tuple[npt.NDArray[np.int64], tuple[int, ...]]]  # (rows of pairs, the comparisons it blocked on)
+
+
+def candidates(people: Sequence[Person]) -> Candidates:
+    seen: dict[tuple[int, int], int] = {}
+    per_rule = []
+    for _name, key, blocked_on in RULES:  # each rule trains on all its pairs; a pair is compared once
+        mine = [seen.setdefault(pair, len(seen)) for pair in blocked_pairs(people, key)]
+        per_rule.append((np.array(mine, dtype=np.int64), blocked_on))
+    pairs = np.array(list(seen), dtype=np.int64).reshape(-1, 2)
+    return Candidates(pairs, patterns_for(people, pairs[:, 0], pairs[:, 1]), per_rule)
+
+
+@dataclass
 class Learned:
     model: Model
-    pairs_seen: int  # candidate pairs the rules brought (once each)
-    candidates: list[tuple[int, int]]  # indices into the people, i < j
+    candidates: Candidates
     probabilities: npt.NDArray[np.float64]  # of each candidate, names' frequencies adjusted
+
+    @property
+    def pairs_seen(self) -> int:  # candidate pairs the rules brought (once each)
+        return len(self.candidates.pairs)
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """The candidates as (i, j) indices into the cards."""
+        return [(i, j) for i, j in self.candidates.pairs.tolist()]
 
 
 def learn(people: Sequence[Person], *, seed: int = 1, random_pairs: int = RANDOM_PAIRS) -> Learned:
@@ -130,32 +157,48 @@ def learn(people: Sequence[Person], *, seed: int = 1, random_pairs: int = RANDOM
     sample = np.array([(i, j) for i, j in ((rng.randrange(n), rng.randrange(n)) for _ in range(random_pairs if n > 1
                        else 0)) if i != j], dtype=np.int64).reshape(-1, 2)  # fmt: skip
     sampled = patterns_for(people, sample[:, 0], sample[:, 1])
-    seen: dict[tuple[int, int], int] = {}
-    per_rule: list[tuple[list[int], tuple[int, ...]]] = []
-    for _name, key, blocked_on in RULES:  # each rule trains on all its pairs; a pair is compared once
-        mine = []
-        for pair in blocked_pairs(people, key):
-            mine.append(seen.setdefault(pair, len(seen)))
-        per_rule.append((mine, blocked_on))
-    candidates = list(seen)
-    pairs = np.array(candidates, dtype=np.int64).reshape(-1, 2)
-    every = patterns_for(people, pairs[:, 0], pairs[:, 1])
-    rules = []
-    for mine, blocked_on in per_rule:
-        if mine:
-            rule_patterns, counts = distinct(every[np.array(mine, dtype=np.int64)])
-            rules.append(Rule(rule_patterns, counts, blocked_on))
+    found = candidates(people)
+    rules = [Rule(*distinct(found.patterns[mine]), blocked_on) for mine, blocked_on in found.per_rule if len(mine)]
     model = train(COMPARISONS, sampled, rules, n * (n - 1) // 2)
+    evidence = _evidence(model, people, found)
+    if len(evidence):  # the prior again, the names' frequencies counted: most namesakes are common names
+        model.prior = prior_from(evidence, np.ones(len(evidence)), n * (n - 1) // 2)
+    return Learned(model, found, _probability(evidence, model.prior))
+
+
+def score(model: Model, people: Sequence[Person], *, trained_on: int, frequencies: bool = True) -> Learned:
+    """Score the candidate pairs of ``people`` with a model learned before on ``trained_on`` cards (without
+    ``frequencies``, no name weighs more or less for being rare or common: a small base cannot tell)."""
+    found = candidates(people)
+    evidence = _evidence(model, people, found, frequencies)
+    return Learned(model, found, _probability(evidence, scaled_prior(model.prior, trained_on, len(people))))
+
+
+def scaled_prior(prior: float, trained_on: int, cards: int) -> float:
+    """The prior — the chance that two cards drawn at random are one person — of a base of ``cards`` from one
+    learned on ``trained_on``: the duplicates grow with the cards, the pairs with their square."""
+    return min(max(prior * max(trained_on - 1, 1) / max(cards - 1, 1), 1e-15), 0.5)
+
+
+def _evidence(
+    model: Model, people: Sequence[Person], found: Candidates, frequencies: bool = True
+) -> npt.NDArray[np.float64]:
+    """Each candidate's evidence in bits (its levels' weights, the names' frequencies adjusted), the prior left out."""
+    every = found.patterns
     evidence = model.match_weight(every) - math.log2(model.prior / (1 - model.prior))
+    if not frequencies:
+        return evidence
     names = Frequencies(people)
     for k in np.flatnonzero((every[:, 0] == 0) | (every[:, 0] == 1) | (every[:, 1] == 0) | (every[:, 1] == 1)):
-        i, j = candidates[k]
+        i, j = found.pairs[k]
         evidence[k] += names.adjustment(people[i], people[j], model.u, every[k])
-    if len(candidates):  # the prior again, the names' frequencies counted: most namesakes are common names
-        model.prior = prior_from(evidence, np.ones(len(candidates)), n * (n - 1) // 2)
-    bits = evidence + math.log2(model.prior / (1 - model.prior))
-    probabilities = 1.0 / (1.0 + np.exp2(-np.clip(bits, -60, 60)))
-    return Learned(model, len(candidates), candidates, probabilities)
+    return evidence
+
+
+def _probability(evidence: npt.NDArray[np.float64], prior: float) -> npt.NDArray[np.float64]:
+    bits = evidence + math.log2(prior / (1 - prior))
+    out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp2(-np.clip(bits, -60, 60)))
+    return out
 
 
 def explain(model: Model, a: Person, b: Person) -> list[tuple[str, str, float]]:

@@ -31,3 +31,27 @@ class DismissedPair(Base):
     high_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
     actor_name: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DedupModel(Base):
+    """The duplicate model learned from the base (issue 21): when, from how many cards and candidate pairs, each
+    comparison's levels with their m and u, the prior, what each threshold is expected to give, and the threshold
+    in use. The newest is the current one; the older stay as the history of the base."""
+
+    __tablename__ = "dedup_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trained_at: Mapped[datetime]
+    trained_by: Mapped[str] = mapped_column(String(200))
+    cards: Mapped[int]  # active cards it learned from (or scored)
+    # False: the base was too small to learn from, the built-in weights were used (dedup/builtin.json)
+    learned: Mapped[bool]
+    pairs_seen: Mapped[int]  # candidate pairs the blocking rules brought
+    prior: Mapped[float]  # the chance that two cards drawn at random are one person
+    # [{"name": "surname", "levels": [{"name": "exact", "m": 0.8, "u": 0.001}, ...]}, ...]
+    comparisons: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    # [{"threshold": 0.9, "pairs": 1200, "precision": 0.97, "recall": 0.95}, ...] by the model's own probabilities
+    quality: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    precision_wanted: Mapped[float]  # the default threshold is the loosest expected to reach it
+    threshold: Mapped[float]  # in use
+    threshold_by: Mapped[str | None] = mapped_column(String(200))  # who chose it; None: the default

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, or_, select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.customers import cards_of, every_card, get_customer, namesakes, visible_card
-from klientura.db import Session, utcnow
-from klientura.dedup.blocking import find_duplicates
-from klientura.dedup.errors import BAD_THRESHOLD, CARDS_INACTIVE, SAME_CARD
+from klientura.customers import cards_of, every_card, get_customer, visible_card
+from klientura.db import Session
+from klientura.dedup import trained
+from klientura.dedup.errors import CARDS_INACTIVE, SAME_CARD
 from klientura.dedup.models import DismissedPair, DuplicateSuggestion
-from klientura.dedup.scoring import Person, Scored, score
+from klientura.dedup.scoring import Person, Scored
 from klientura.kit.errors import ValidationFailed
 
 
@@ -29,30 +30,21 @@ def iter_people(session: Session, chunk: int = 20_000) -> Iterator[Person]:
     return (Person(*card) for card in every_card(session, chunk))
 
 
-def scan(session: Session, actor: Actor, threshold: float) -> int:
-    """Recompute every suggestion; dismissed pairs stay dismissed. Returns the number found."""
+def scan(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    *,
+    threshold: float | None = None,
+    precision: float = 0.98,
+    learn: bool | None = None,
+) -> int:
+    """Recompute every suggestion with the model of this base (learned when there is none, it is stale, or
+    ``learn``); dismissed pairs stay dismissed. Returns the number found."""
     require(actor, "dedup:write")
-    if not 0.5 <= threshold < 1:
-        raise ValidationFailed(BAD_THRESHOLD)
-    found = find_duplicates(iter_people(session), threshold, load=lambda ids: load_people(session, ids))
-    dismissed = {(a, b) for a, b in session.execute(select(DismissedPair.low_id, DismissedPair.high_id))}
-    rows = [
-        {
-            "low_id": s.low_id,
-            "high_id": s.high_id,
-            "probability": round(s.probability, 4),
-            "reasons": s.reasons,
-            "found_at": utcnow(),
-        }
-        for s in found
-        if (s.low_id, s.high_id) not in dismissed
-    ]
-    session.execute(delete(DuplicateSuggestion))
-    for i in range(0, len(rows), 5000):
-        session.execute(insert(DuplicateSuggestion), rows[i : i + 5000])
-    session.flush()
-    record(session, actor, "dedup.scan", "dedup", "all", None, {"suggestions": len(rows), "threshold": threshold})
-    return len(rows)
+    return trained.scan(
+        session, actor, load_people(session), now, threshold=threshold, precision=precision, learn=learn
+    )
 
 
 def list_suggestions(
@@ -72,6 +64,7 @@ def list_suggestions(
 
 
 def explain_pair(session: Session, actor: Actor, a_id: int, b_id: int) -> Scored:
+    """The pair's probability by the model of this base and its levels with their weights."""
     require(actor, "customers:read")
     # both cards as the actor may see them (a manager: their own; another's is not found)
     a_id = get_customer(session, actor, a_id, follow_merge=False).id
@@ -79,16 +72,9 @@ def explain_pair(session: Session, actor: Actor, a_id: int, b_id: int) -> Scored
     people = {p.id: p for p in load_people(session, [a_id, b_id])}
     if len(people) != 2:
         raise ValidationFailed(CARDS_INACTIVE)
-    a, b = people[a_id], people[b_id]
-    return score(a, b, max(_namesakes(session, a), _namesakes(session, b)))
-
-
-def _namesakes(session: Session, p: Person) -> int:
-    """Active cards with this surname and given name (either order), through the name index; the scan counts
-    folded spellings too, so this may count a few less."""
-    if not (p.last_name and p.first_name):
-        return 1
-    return max(1, namesakes(session, p.last_name, p.first_name))
+    said = trained.explain(session, people[a_id], people[b_id])
+    low, high = sorted((a_id, b_id))
+    return Scored(low, high, said[0], said[1])
 
 
 def dismiss(session: Session, actor: Actor, a_id: int, b_id: int) -> None:

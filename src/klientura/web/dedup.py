@@ -7,9 +7,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from klientura import customers as cust
 from klientura import dedup
-from klientura.deps import MergeHooksDep, SessionDep
+from klientura.deps import MergeHooksDep, SessionDep, ShopDep
 from klientura.kit.bounds import Id
-from klientura.kit.errors import KlienturaError
+from klientura.kit.errors import KlienturaError, ValidationFailed
 from klientura.orders import totals_for
 from klientura.web import flash
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
@@ -32,6 +32,7 @@ def suggestions(request: Request, session: SessionDep, actor: WebActorDep, offse
             "names": names,
             "offset": offset,
             "merges": dedup.recent_merges(session, actor, limit=20),
+            "model": dedup.current_model(session),
             "flash": message,
             "flash_kind": kind,
         },
@@ -42,9 +43,13 @@ def suggestions(request: Request, session: SessionDep, actor: WebActorDep, offse
 @router.get("/duplicates/compare", response_class=HTMLResponse)
 def compare(request: Request, session: SessionDep, actor: WebActorDep, a: int, b: int) -> HTMLResponse:
     _ = gettext_for(request)
+    score, no_model = None, ""
     try:
         cards = [cust.to_read(session, cust.get_customer(session, actor, i, follow_merge=False)) for i in (a, b)]
-        score = dedup.explain_pair(session, actor, a, b)
+        try:
+            score = dedup.explain_pair(session, actor, a, b)
+        except ValidationFailed as exc:  # no model learned yet (or a card merged meanwhile): the cards still shown
+            no_model = explain(request, exc)
     except KlienturaError as exc:
         return render(
             request,
@@ -60,6 +65,8 @@ def compare(request: Request, session: SessionDep, actor: WebActorDep, a: int, b
         ("gender", _("Gender")),
         ("birth_date", _("Birth date")),
         ("city", _("City")),
+        ("postcode", _("Postcode")),
+        ("address", _("Address")),
     ]
     return render(
         request,
@@ -68,6 +75,7 @@ def compare(request: Request, session: SessionDep, actor: WebActorDep, a: int, b
             "nav": "duplicates",
             "cards": cards,
             "score": score,
+            "no_model": no_model,
             "fields": fields,
             "totals": totals_for(session, [a, b]),
         },
@@ -76,14 +84,68 @@ def compare(request: Request, session: SessionDep, actor: WebActorDep, a: int, b
 
 
 @router.post("/duplicates/scan")
-def scan(request: Request, session: SessionDep, actor: WebActorDep) -> RedirectResponse:
+def scan(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep) -> RedirectResponse:
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
-        found = dedup.scan(session, actor, request.app.state.settings.dedup_threshold)
+        found = dedup.scan(session, actor, shop.now(), precision=request.app.state.settings.dedup_precision)
         return "/duplicates", _("Found %(n)s possible duplicates.") % {"n": found}
 
     return flash.perform(request, session, work, "/duplicates")
+
+
+@router.get("/duplicates/model", response_class=HTMLResponse)
+def model(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
+    row = dedup.current_model(session)
+    message, kind = flash.pop(request)
+    return render(
+        request,
+        "dedup/model.html",
+        {
+            "nav": "duplicates",
+            "row": row,
+            "fields": dedup.describe(row.comparisons) if row is not None else [],
+            "least": dedup.MIN_CARDS,
+            "flash": message,
+            "flash_kind": kind,
+        },
+        actor=actor,
+    )
+
+
+@router.post("/duplicates/train")
+def train(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep) -> RedirectResponse:
+    _ = gettext_for(request)
+
+    def work() -> tuple[str, str]:
+        found = dedup.scan(session, actor, shop.now(), precision=request.app.state.settings.dedup_precision, learn=True)
+        return "/duplicates/model", _("The model is learned again; %(n)s possible duplicates found.") % {"n": found}
+
+    return flash.perform(request, session, work, "/duplicates/model")
+
+
+@router.post("/duplicates/threshold")
+def threshold(
+    request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDep, value: str = Form(...)
+) -> RedirectResponse:
+    _ = gettext_for(request)
+
+    def work() -> tuple[str, str]:
+        chosen = dedup.choose_threshold(session, actor, None if value == "default" else _threshold(value))
+        found = dedup.scan(session, actor, shop.now(), learn=False)
+        return "/duplicates/model", _("Threshold %(t)s: %(n)s possible duplicates.") % {
+            "t": chosen.threshold,
+            "n": found,
+        }
+
+    return flash.perform(request, session, work, "/duplicates/model")
+
+
+def _threshold(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise ValidationFailed(dedup.BAD_THRESHOLD) from None
 
 
 @router.post("/duplicates/merge")
