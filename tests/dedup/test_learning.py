@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from klientura.dedup.comparisons import COMPARISONS, levels
@@ -54,6 +55,19 @@ def _level(a: Person, b: Person, name: str) -> str | None:
         (_p("A", "B", phones=["+79161112233"]), _p("A", "B", phones=["+79161112234"]), "phone", "one digit off"),
         (_p("A", "B", emails=["anna@x.ru"]), _p("A", "B", emails=["anna@y.ru"]), "e-mail", "same mailbox name"),
         (_p("A", "B", emails=["anna@x.ru"]), _p("A", "B", emails=["anan@x.ru"]), "e-mail", "one character off"),
+        # two people's mailboxes made of their own surnames are not one person's typo
+        (
+            _p("Фёдорова", "Инна", emails=["ifedorova90@mail.ru"]),
+            _p("Федотова", "Инна", emails=["ifedotova90@mail.ru"]),
+            "e-mail",
+            "else",
+        ),
+        (
+            _p("Фёдорова", "Инна", emails=["ifedorova90@mail.ru"]),
+            _p("Федорова", "Инна", emails=["ifedorvoa90@mail.ru"]),
+            "e-mail",
+            "one character off",
+        ),
     ],
 )
 def test_a_pair_lands_on_the_level_a_person_would_say(a: Person, b: Person, comparison: str, expected: str) -> None:
@@ -76,3 +90,18 @@ def test_learned_from_a_base_unlike_the_demo() -> None:
     assert chosen.precision == pytest.approx(precision, abs=0.015)  # the page's expected precision is what happens
     weights = {c.name: w for c, w in zip(got.model.comparisons, got.model.weights(), strict=True)}
     assert weights["birth date"][0] > 8 and weights["birth date"][-1] < -3  # learned: a date agreeing is strong
+
+
+def test_a_name_is_as_common_as_it_is_in_either_field_and_a_rare_one_adds_little() -> None:
+    from klientura.dedup.comparisons import RARE_CAP, Frequencies
+
+    base = [_p("Кириллов", "Павел") for _ in range(3)] + [_p("Смирнов", "Павел") for _ in range(400)]
+    base += [_p(f"Фамилия{k}", "Иван") for k in range(600)]
+    names = Frequencies(base)
+    u = [np.full(5, 0.01), np.full(5, 0.01)]
+    swapped = _p("Павел", "Кириллов")  # the words typed into each other's fields
+    # "Павел" as a surname is rare only by mistake: counted as the given name it is
+    assert names.adjustment(swapped, base[0], u, (0, 0)) == names.adjustment(base[0], base[1], u, (0, 0)) < 0
+    assert names.adjustment(base[0], base[1], u, (0, NULL)) == pytest.approx(np.log2(0.01 / (3 / 1003)))
+    u = [np.full(5, 0.1), np.full(5, 0.1)]  # agreeing surnames are common here: Кириллов's 3 in 1,003 is rare
+    assert names.adjustment(base[0], base[1], u, (0, NULL)) == RARE_CAP  # log2(0.1 / 0.003) = 5.1, capped

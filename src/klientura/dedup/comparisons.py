@@ -15,6 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +24,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from klientura.dedup.fs_model import NULL, Comparison
 from klientura.dedup.scoring import Person
+from klientura.kit.translit import transliterate
 
 SURNAME = Comparison("surname", ("exact", "same key", "near", "rather near", "else"))
 GIVEN = Comparison("given name", ("exact", "same key", "near", "initial", "else"))
@@ -39,6 +41,7 @@ PLACE = Comparison(
     ("same address", "near address", "same postcode", "postcode's first three digits", "same city", "else"),
 )
 COMPARISONS = (SURNAME, GIVEN, PATRONYMIC, BIRTH, GENDER, PHONE, EMAIL, PLACE)
+RARE_CAP = 3.0  # bits a rare name adds at most (see Frequencies.adjustment)
 NAMES = (0, 1)  # the comparisons whose exact levels are adjusted for the name's frequency
 
 
@@ -119,11 +122,27 @@ def _email(a: Person, b: Person) -> int:
         lx, _, dx = x.partition("@")
         for y in b.emails:
             ly, _, dy = y.partition("@")
-            if dx == dy and _letter_apart(lx, ly):
+            if dx == dy and _letter_apart(lx, ly) and not _mirrors_names(lx, ly, a, b):
                 best = min(best, 1)
             elif lx == ly and len(lx) >= 4:
                 best = min(best, 2)
     return best
+
+
+def _mirrors_names(x: str, y: str, a: Person, b: Person) -> bool:
+    """Whether two mailbox names differ just where the cards' names do (ifedorova90 and ifedotova90 of Фёдорова and
+    Федотова): two people's addresses made of their own names, not one person's typo."""
+    for one, other in ((a.last_name, b.last_name), (a.first_name, b.first_name)):
+        if one and other:
+            p, q = _latin(one), _latin(other)
+            if p != q and p in x and q in y and x.replace(p, "", 1) == y.replace(q, "", 1):
+                return True
+    return False
+
+
+@lru_cache(maxsize=1 << 16)
+def _latin(name: str) -> str:
+    return "".join(ch for ch in transliterate(name) if ch.isalpha())
 
 
 def _letter_apart(x: str, y: str) -> bool:
@@ -197,11 +216,15 @@ class Frequencies:
         self, a: Person, b: Person, u: Sequence[npt.NDArray[np.float64]], found: Sequence[int] | npt.NDArray[np.int8]
     ) -> float:
         """Bits to add to the pair's match weight for the names it agrees on: the level's u replaced by the share of
-        cards carrying that very name (a rare name agreeing weighs more than the average, a common one less)."""
+        cards carrying that very name (a rare name agreeing weighs more than the average, a common one less). A word
+        counts as often as it is found in either field (a card with its words swapped must not make "Павел" a rare
+        surname), and a rare name adds at most :data:`RARE_CAP` bits: the names of a base are not independent of
+        its other fields."""
         bits = 0.0
-        for j, key, counts in ((0, a.last_key, self.surnames), (1, a.first_key, self.given)):
+        for j, key in ((0, a.last_key), (1, a.first_key)):
             level = int(found[j])
             if level in (0, 1) and key:
-                share = counts.get(key, 1) / self.cards
-                bits += math.log2(float(u[j][level]) / max(share, 1 / self.cards))
+                seen = max(self.surnames.get(key, 1), self.given.get(key, 1))
+                share = seen / self.cards
+                bits += min(math.log2(float(u[j][level]) / max(share, 1 / self.cards)), RARE_CAP)
         return bits
