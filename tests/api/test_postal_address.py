@@ -48,8 +48,10 @@ def test_imported_from_russian_headers_with_a_row_report(session: Session, tmp_p
         encoding="utf-8",
     )
     report = run_import(session, SYSTEM, path, "customers", shop=SHOP)
-    assert (report.created, report.rejected) == (1, 1)
-    assert report.rejections[0].row_no == 3 and "не помню" in report.rejections[0].reason
+    assert (report.created, report.rejected, report.noted) == (2, 0, 1)  # the person kept, the postcode left out
+    assert report.notes[0].row_no == 3 and "не помню" in report.notes[0].reason
+    other = find_by_identity(session, SYSTEM, "phone", "+79031112234", "RU")
+    assert other is not None and other.postcode is None
     petr = find_by_identity(session, SYSTEM, "phone", "+79031112233", "RU")
     assert petr is not None
     assert (petr.postcode, petr.region, petr.city, petr.address) == ("630099", "Новосибирская обл", "Новосибирск",

@@ -46,15 +46,20 @@ def _count(session: Session, model: type) -> int:
 def test_cp1251_semicolon_russian_headers_with_row_report(session: Session, tmp_path: Path) -> None:
     path = _write(tmp_path, "clients.csv", RU_CSV, "cp1251")
     report = run_import(session, SYSTEM, path, "customers", shop=SHOP)
-    assert (report.total, report.created, report.updated, report.rejected) == (6, 2, 1, 3)
+    assert (report.total, report.created, report.updated, report.rejected, report.noted) == (6, 3, 1, 2, 1)
     reasons = {r.row_no: r.reason for r in report.rejections}
-    assert "phone" in reasons[4] and "date" in reasons[5] and "no phone" in reasons[6]
+    assert "phone" in reasons[4] and "no phone" in reasons[6]
+    # a birth date that cannot be read does not cost the person their card: imported without it, and said so
+    (note,) = report.notes
+    assert (note.row_no, note.field, note.code) == (5, "birth_date", "date.invalid") and "31.02.1990" in note.reason
+    spoilt = find_by_identity(session, SYSTEM, "phone", "+79161112244", "RU")
+    assert spoilt is not None and spoilt.last_name == "Плохая" and spoilt.birth_date is None
     ivan = find_by_identity(session, SYSTEM, "phone", "+79123456789", "RU")
     assert ivan is not None and ivan.middle_name == "Иванович" and ivan.birth_date == date(1985, 2, 1)
     assert {i.kind for i in ivan.identities} == {"phone", "email", "card"}
     run, rejections = get_run(session, report.run_id or 0)
-    assert run.rows_rejected == 3 and [r.row_no for r in rejections] == [4, 5, 6]
-    assert rejections[0].raw["Телефон"] == "12-34"
+    assert run.rows_rejected == 2 and [(r.row_no, r.kept) for r in rejections] == [(4, False), (5, True), (6, False)]
+    assert rejections[0].raw["Телефон"] == "12-34" and rejections[1].raw["Дата рождения"] == "31.02.1990"
 
 
 def test_reimporting_the_same_file_changes_nothing(session: Session, tmp_path: Path) -> None:
@@ -62,7 +67,7 @@ def test_reimporting_the_same_file_changes_nothing(session: Session, tmp_path: P
     run_import(session, SYSTEM, path, "customers", shop=SHOP)
     counts = [_count(session, m) for m in (Customer, Identity, FieldValue)]
     again = run_import(session, SYSTEM, path, "customers", shop=SHOP)
-    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 3, 3)
+    assert (again.created, again.updated, again.unchanged, again.rejected, again.noted) == (0, 0, 4, 2, 1)
     assert [_count(session, m) for m in (Customer, Identity, FieldValue)] == counts
 
 
@@ -99,7 +104,7 @@ def test_dry_run_writes_nothing(session: Session, tmp_path: Path) -> None:
     with session.begin_nested() as sp:
         report = run_import(session, SYSTEM, path, "customers", dry_run=True, shop=SHOP)
         sp.rollback()
-    assert report.created == 2 and report.run_id is None
+    assert report.created == 3 and report.run_id is None
     assert _count(session, Customer) == 0
 
 

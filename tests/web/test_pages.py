@@ -146,7 +146,7 @@ def test_import_preview_and_report(page: Any, live: dict[str, Any]) -> None:
         "ФИО;Телефон;E-mail;Дата рождения\n"
         "Кузнецов Олег;8 912 000-11-22;oleg@example.com;01.02.1980\n"
         '=HYPERLINK("http://evil.example/");12-34;;\n'
-        "Смирнова Анна;+7 916 111 22 33;;\n".encode("cp1251")
+        "Смирнова Анна;+7 916 111 22 33;;30.02.1985\n".encode("cp1251")
     )
     login(page, base, "admin@test.local")
     page.goto(f"{base}/imports")
@@ -155,6 +155,7 @@ def test_import_preview_and_report(page: Any, live: dict[str, Any]) -> None:
     trial = page.locator("#trial").inner_text()
     assert "будет создано" in trial and "будет отклонено" in trial
     assert "12-34" in page.locator("#rejections").inner_text()
+    assert "30.02.1985" in page.locator("#notes").inner_text()  # Anna is kept, without the impossible date
     assert page.locator("select[name='map:Телефон']").input_value() == "phone"
     shot(page, "import-preview")
     page.click("#run-import")
@@ -163,6 +164,7 @@ def test_import_preview_and_report(page: Any, live: dict[str, Any]) -> None:
     assert "Импорт завершён." in page.locator(".flash.ok").inner_text()
     assert summary.split()[:2] == ["3", "строк"]
     assert "телефон: недействительный номер телефона: '12-34'" in page.locator("#rejections").inner_text()
+    assert "дата рождения: не дата: '30.02.1985'" in page.locator("#notes").inner_text()
     shot(page, "import-report")
     rejected = page.request.get(page.url + "/rejections.csv").text()  # the rejected rows, with no live formula
     assert '\'=HYPERLINK(""http://evil.example/"")' in rejected and ";=" not in rejected

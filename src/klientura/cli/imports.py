@@ -88,6 +88,10 @@ def _import(
         console.print(f"  row {r.row_no}: [yellow]{r.reason}[/yellow]")
     if report.rejected > 20:
         console.print(f"  … and {report.rejected - 20} more (see the import report in the UI or use --json)")
+    for r in report.notes[:20]:
+        console.print(f"  row {r.row_no}: imported without it — {r.reason}")
+    if report.noted > 20:
+        console.print(f"  … and {report.noted - 20} more rows imported without a value (the import report, --json)")
 
 
 def _sales_import(

@@ -27,8 +27,13 @@ FIELDS: dict[str, Code] = {
 }
 
 
+def _slug(name: str) -> str:
+    """A code's part from a comparison's or level's name: "e-mail" -> "email", "same key" -> "same_key"."""
+    return "".join(ch if ch.isalnum() else "_" if ch == " " else "" for ch in name)
+
+
 def _level(field: str, level: str, text: str) -> tuple[tuple[str, str], Code]:
-    return (field, level), code(f"dedup.level.{field.replace(' ', '_')}.{level.replace(' ', '_')}", text)
+    return (field, level), code(f"dedup.level.{_slug(field)}.{_slug(level)}", text)
 
 
 LEVELS: dict[tuple[str, str], Code] = dict(

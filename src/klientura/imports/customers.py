@@ -55,6 +55,8 @@ def import_customers(
         for flushed, batch in enumerate(parse_batches(table, parse, batch_size=batch_size, workers=workers), 1):
             for rej in batch.result.rejected:
                 report.reject(rej)
+            for kept in batch.result.noted:
+                report.note(kept)
             report.total += batch.rows
             if batch.result.rows:
                 writer.flush(batch.result)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from klientura.db import Base, utcnow
@@ -42,3 +42,5 @@ class ImportRejection(Base):
     code: Mapped[str | None] = mapped_column(String(80))  # the reason's code and parameters: the page translates them
     params: Mapped[dict[str, Any] | None]
     field: Mapped[str | None] = mapped_column(String(64))
+    # True: the row was imported, only the value the reason names was left out
+    kept: Mapped[bool] = mapped_column(default=False, server_default=false())

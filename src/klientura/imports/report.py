@@ -31,6 +31,8 @@ class Report:
     unchanged: int = 0
     rejected: int = 0
     rejections: list[Rejection] = field(default_factory=list)
+    noted: int = 0  # rows imported without a value that could not be read
+    notes: list[Rejection] = field(default_factory=list)
     run_id: int | None = None
     preview: list[dict[str, Any]] = field(default_factory=list)
 
@@ -40,6 +42,12 @@ class Report:
         self.rejected += rows
         if len(self.rejections) < MAX_KEPT_REJECTIONS:
             self.rejections.append(Rejection(row.row_no, row.reason, row.raw, row.code, row.params, row.field))
+
+    def note(self, row: Any) -> None:
+        """A row imported without one of its values (a :class:`~klientura.imports.rows.Rejected` saying which)."""
+        self.noted += 1
+        if len(self.notes) < MAX_KEPT_REJECTIONS:
+            self.notes.append(Rejection(row.row_no, row.reason, row.raw, row.code, row.params, row.field))
 
     def reject_because(self, row_no: int, exc: KlienturaError, raw: dict[str, Any], rows: int = 1) -> None:
         """A row refused while writing, for ``exc``'s reason."""
@@ -59,18 +67,14 @@ class Report:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": self.rejected,
-            "rejections": [
-                {
-                    "row": r.row_no,
-                    "reason": r.reason,
-                    "code": r.code,
-                    "params": r.params,
-                    "field": r.field,
-                    "data": r.raw,
-                }
-                for r in self.rejections[:1000]
-            ],
+            "noted": self.noted,  # rows imported without a value that could not be read
+            "rejections": [_row(r) for r in self.rejections[:1000]],
+            "notes": [_row(r) for r in self.notes[:1000]],
         }
+
+
+def _row(r: Rejection) -> dict[str, Any]:
+    return {"row": r.row_no, "reason": r.reason, "code": r.code, "params": r.params, "field": r.field, "data": r.raw}
 
 
 def raw_of(headers: list[str], row: list[Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ processes). The rules are those of one card at a time (``customers.prepare``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -74,6 +75,8 @@ class CustomerBatch:
     rejected: list[Rejected]
     rows: list[Row]
     plan: Plan  # as if no identity of the batch were known yet; redone when the store knows some
+    # rows imported without a value that could not be read (a birth year typed 7003): the report names them
+    noted: list[Rejected] = field(default_factory=list)
 
 
 def plan_cards(rows: list[Row], found: dict[tuple[str, str], int]) -> Plan:
@@ -135,15 +138,33 @@ class CustomerRows:
     def __call__(self, chunk: list[tuple[int, list[Cell]]]) -> CustomerBatch:
         rows: list[Row] = []
         rejected: list[Rejected] = []
+        noted: list[Rejected] = []
         for row_no, row in chunk:
+            skipped: list[ValidationFailed] = []
             try:
-                rows.append(self.parse(row_no, row))
+                rows.append(self.parse(row_no, row, skipped))
             except ValidationFailed as exc:
                 rejected.append(Rejected.of(row_no, exc, raw_of(self.headers, row)))
-        return CustomerBatch(rejected, rows, plan_cards(rows, {}))
+            else:
+                noted += [Rejected.of(row_no, exc, raw_of(self.headers, row)) for exc in skipped]
+        return CustomerBatch(rejected, rows, plan_cards(rows, {}), noted)
 
-    def parse(self, row_no: int, row: list[Cell]) -> Row:
+    def parse(self, row_no: int, row: list[Cell], skipped: list[ValidationFailed] | None = None) -> Row:
+        """The row's card; a profile value that cannot be read (a birth date, a postcode, a gender) is left out and
+        its error added to ``skipped`` — the person is not refused for it (without ``skipped``, it refuses the row)."""
         m = self.m
+
+        def optional(name: str, read: Callable[[], Any]) -> None:
+            try:
+                value = read()
+            except ValidationFailed as exc:
+                if skipped is None:
+                    raise
+                skipped.append(exc if exc.field else located(exc, name))
+            else:
+                if value is not None:
+                    profile[name] = value
+
         profile: dict[str, Any] = {}
         full = text_of(row, m.get("full_name"))
         if full:
@@ -160,21 +181,18 @@ class CustomerRows:
             profile["acquisition_source"] = src[:64]
         postcode = text_of(row, m.get("postcode"))
         if postcode:
-            profile["postcode"] = clean_postcode(postcode)
-        address = text_of(row, m.get("address"))
+            optional("postcode", lambda: clean_postcode(postcode))
+        address = " ".join(part for f in ("house", "address", "address_2") if (part := text_of(row, m.get(f))))
         if address:
             profile["address"] = " ".join(address.split())[:300]
         gender = text_of(row, m.get("gender"))
         if gender:
-            profile["gender"] = normalize_gender(gender)
+            optional("gender", lambda: normalize_gender(gender))
         bd_idx = m.get("birth_date")
         if bd_idx is not None and bd_idx < len(row):
             cell = row[bd_idx]
             if cell is not None and cell != "" and (not isinstance(cell, str) or cell.strip()):
-                bd = parse_date(cell)
-                if bd.year < 1900 or bd > self.today:
-                    raise ValidationFailed(IMPLAUSIBLE_BIRTH_DATE, field="birth_date", value=bd.isoformat())
-                profile["birth_date"] = bd
+                optional("birth_date", lambda: self._birth_date(cell))
         identities: list[tuple[str, str, str]] = []
         for kind, idx in self.ids:
             raw = text_of(row, idx)
@@ -205,3 +223,13 @@ class CustomerRows:
         if not identities:
             raise ValidationFailed(NO_IDENTITY)
         return (row_no, profile, identities, consents, tags)
+
+    def _birth_date(self, cell: Cell) -> date:
+        assert cell is not None  # the caller skips empty cells
+        try:
+            bd = parse_date(cell)
+        except ValidationFailed as exc:
+            raise located(exc, "birth_date") from exc
+        if bd.year < 1900 or bd > self.today:
+            raise ValidationFailed(IMPLAUSIBLE_BIRTH_DATE, field="birth_date", value=bd.isoformat())
+        return bd

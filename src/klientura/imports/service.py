@@ -167,7 +167,7 @@ def record_run(session: Session, actor: Actor, report: Report, path: Path, displ
     session.add(run)
     session.flush()
     report.run_id = run.id
-    if report.rejections:
+    if report.rejections or report.notes:
         rows = [
             {
                 "run_id": run.id,
@@ -177,8 +177,10 @@ def record_run(session: Session, actor: Actor, report: Report, path: Path, displ
                 "code": r.code,
                 "params": r.params,
                 "field": r.field,
+                "kept": kept,
             }
-            for r in report.rejections
+            for kept, found in ((False, report.rejections), (True, report.notes))
+            for r in found
         ]
         bulk_insert(session, ImportRejection, rows)
     record(
@@ -188,7 +190,7 @@ def record_run(session: Session, actor: Actor, report: Report, path: Path, displ
         "import_run",
         run.id,
         None,
-        {k: v for k, v in report.as_dict().items() if k != "rejections"},
+        {k: v for k, v in report.as_dict().items() if k not in ("rejections", "notes")},
     )
 
 

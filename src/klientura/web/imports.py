@@ -177,7 +177,8 @@ def report(run_id: Id, request: Request, session: SessionDep, actor: WebActorDep
         {
             "nav": "imports",
             "run": run_row,
-            "rejections": rejections[:500],
+            "rejections": [r for r in rejections if not r.kept][:500],
+            "notes": [r for r in rejections if r.kept][:500],
             "flash": message,
             "flash_kind": kind,
         },
@@ -187,7 +188,8 @@ def report(run_id: Id, request: Request, session: SessionDep, actor: WebActorDep
 
 @router.get("/imports/{run_id}/rejections.csv")
 def rejections_csv(run_id: Id, session: SessionDep, _signed_in: WebActorDep) -> Response:
-    _run_row, rejections = imports.get_run(session, run_id)
+    _run_row, found = imports.get_run(session, run_id)
+    rejections = [r for r in found if not r.kept]  # the rows to mend and import again
     headers = list(rejections[0].raw) if rejections else []
     rows = ([r.row_no, r.reason, *[r.raw.get(h) for h in headers]] for r in rejections)
     return Response(
