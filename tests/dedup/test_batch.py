@@ -43,11 +43,23 @@ cards = st.builds(
     middle_name=st.sampled_from(["Петровна", "Петрвна", "", "Ивановна"]),
     birth_date=st.one_of(
         st.none(),
-        st.sampled_from([date(1980, 3, 7), date(1980, 7, 3), date(1986, 3, 7), date(1980, 11, 28), date(1979, 3, 7)]),
+        st.sampled_from(
+            [
+                date(1980, 3, 7),
+                date(1980, 7, 3),
+                date(1986, 3, 7),
+                date(1980, 11, 28),
+                date(1979, 3, 7),
+                date(1908, 3, 7),
+                date(980, 3, 7),
+                date(1980, 3, 17),
+                date(1980, 3, 8),
+            ]
+        ),
     ),
     gender=st.sampled_from([None, "f", "m", "F"]),
     city=st.sampled_from([None, "Тверь", "тверь", "Москва"]),
-    phones=st.lists(st.sampled_from(["+79161112233", "+79161112234", "+79990000000"]), max_size=2),
+    phones=st.lists(st.sampled_from(["+79161112233", "+79161112234", "+79161112323", "+79990000000"]), max_size=2),
     emails=st.lists(
         st.sampled_from(["anna@x.ru", "anna@y.ru", "anan@x.ru", "anna1990@x.ru", "anna1991@x.ru"]), max_size=2
     ),

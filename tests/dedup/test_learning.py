@@ -105,3 +105,20 @@ def test_a_name_is_as_common_as_it_is_in_either_field_and_a_rare_one_adds_little
     assert names.adjustment(base[0], base[1], u, (0, NULL)) == pytest.approx(np.log2(0.01 / (3 / 1003)))
     u = [np.full(5, 0.1), np.full(5, 0.1)]  # agreeing surnames are common here: Кириллов's 3 in 1,003 is rare
     assert names.adjustment(base[0], base[1], u, (0, NULL)) == RARE_CAP  # log2(0.1 / 0.003) = 5.1, capped
+
+
+def test_the_names_adjustment_of_many_pairs_is_each_pair_s() -> None:
+    from bench.dedup_general import generate
+
+    from klientura.dedup.comparisons import Frequencies
+    from klientura.dedup.learning import candidates
+
+    records, _owner = generate(400, seed=3)
+    found = candidates(records)
+    names = Frequencies(records)
+    u = [np.linspace(0.001, 0.5, len(c.levels)) for c in COMPARISONS]
+    many = names.adjustments(records, found.pairs[:, 0], found.patterns, u)
+    one = [
+        names.adjustment(records[i], records[j], u, found.patterns[k]) for k, (i, j) in enumerate(found.pairs.tolist())
+    ]
+    assert len(one) > 100 and np.allclose(many, one)

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+from rapidfuzz.distance import JaroWinkler
 
+from klientura.dedup import comparisons
 from klientura.dedup.comparisons import COMPARISONS, _email, _phone, _street
 from klientura.dedup.fs_model import NULL, Patterns
 from klientura.dedup.scoring import Person
@@ -32,25 +33,42 @@ def _similarity(x: Strings, y: Strings) -> npt.NDArray[np.float64]:
     return got
 
 
-def _word_levels(
-    x_raw: Strings, x_key: Strings, y_raw: Strings, y_key: Strings, near: float, rather: float
-) -> npt.NDArray[np.int8]:
-    """``comparisons._word`` for arrays (both sides present)."""
-    similarity = np.maximum(_similarity(x_key, y_key), _similarity(x_raw, y_raw))
-    out = np.full(len(x_raw), 4, dtype=np.int8)
+class Vocabulary:
+    """Strings as numbers: each distinct string once (``words``), each value its index there; comparisons of two
+    code arrays are made once per distinct pair of strings, not once per pair of cards."""
+
+    def __init__(self, values: list[str]) -> None:
+        index: dict[str, int] = {}
+        self.codes = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
+        self.words = _column(list(index))
+        self.lengths = np.array([len(w) for w in index], dtype=np.int64)
+        self.first = np.array([ord(w[0]) if w else 0 for w in index], dtype=np.int64)
+
+
+def _distinct_pairs(x: Ints, y: Ints) -> tuple[Ints, Ints, Ints]:
+    """The distinct (x, y) code pairs and, for each pair, the index of its distinct one."""
+    found, inverse = np.unique(x << 32 | y, return_inverse=True)
+    return found >> 32, found & 0xFFFFFFFF, inverse.ravel()
+
+
+def _pair_similarity(words: Strings, x: Ints, y: Ints) -> npt.NDArray[np.float64]:
+    ux, uy, inverse = _distinct_pairs(x, y)
+    return _similarity(words[ux], words[uy])[inverse]
+
+
+def _word_levels(raw: Vocabulary, keys: Vocabulary, xr: Ints, xk: Ints, yr: Ints, yk: Ints, near: float,
+                 rather: float) -> npt.NDArray[np.int8]:  # fmt: skip
+    """``comparisons._word`` for arrays of codes (both sides present): raw spellings and folded keys."""
+    similarity = np.maximum(_pair_similarity(keys.words, xk, yk), _pair_similarity(raw.words, xr, yr))
+    out = np.full(len(xr), 4, dtype=np.int8)
     if rather > 0:
         out[similarity >= rather] = 3
-    else:
-        lengths_x = np.fromiter((len(v) for v in x_raw), dtype=np.int64, count=len(x_raw))
-        lengths_y = np.fromiter((len(v) for v in y_raw), dtype=np.int64, count=len(y_raw))
-        initial = np.fromiter(
-            ((a.startswith(b) if len(b) == 1 else b.startswith(a) if len(a) == 1 else False)
-             for a, b in zip(x_raw, y_raw, strict=True)), dtype=bool, count=len(x_raw)
-        )  # fmt: skip
-        out[initial & ((lengths_x == 1) | (lengths_y == 1))] = 3
+    else:  # a one-letter word and a word it begins
+        one_x, one_y = raw.lengths[xr] == 1, raw.lengths[yr] == 1
+        out[(one_x | one_y) & (raw.first[xr] == raw.first[yr])] = 3
     out[similarity >= near] = 2
-    out[x_key == y_key] = 1
-    out[x_raw == y_raw] = 0
+    out[xk == yk] = 1
+    out[xr == yr] = 0
     return out
 
 
@@ -60,37 +78,39 @@ def patterns_for(people: Sequence[Person], left: Ints, right: Ints) -> Patterns:
     out = np.full((n, len(COMPARISONS)), NULL, dtype=np.int8)
     if n == 0:
         return out
-    raw_last = _column([(p.last_name or "").casefold().strip(" .") for p in people])
-    raw_first = _column([(p.first_name or "").casefold().strip(" .") for p in people])
-    key_last = _column([p.last_key for p in people])
-    key_first = _column([p.first_key for p in people])
-    _names(out, left, right, raw_last, raw_first, key_last, key_first)
+    raw = Vocabulary([(p.last_name or "").casefold().strip(" .") for p in people]
+                     + [(p.first_name or "").casefold().strip(" .") for p in people])  # fmt: skip
+    keys = Vocabulary([p.last_key for p in people] + [p.first_key for p in people])
+    m = len(people)
+    _names(out, left, right, raw, keys, m)
     _middle(out, people, left, right)
     _birth(out, people, left, right)
     _rest(out, people, left, right)
     return out
 
 
-def _names(out: Patterns, left: Ints, right: Ints, raw_last: Strings, raw_first: Strings, key_last: Strings,
-           key_first: Strings) -> None:  # fmt: skip
-    has_last = key_last != ""
-    has_first = key_first != ""
+def _names(out: Patterns, left: Ints, right: Ints, raw: Vocabulary, keys: Vocabulary, m: int) -> None:
+    """Codes of card i: surname at i, given name at m + i."""
+    raw_last, raw_first = raw.codes[:m], raw.codes[m:]
+    key_last, key_first = keys.codes[:m], keys.codes[m:]
+    empty = keys.words == ""
+    has_last, has_first = ~empty[key_last], ~empty[key_first]
     both_last = has_last[left] & has_last[right]
     both_first = has_first[left] & has_first[right]
-    full = both_last & both_first & has_first[left] & has_last[left] & has_first[right] & has_last[right]
+    full = both_last & both_first
     # one of the words missing: compared as written, each on its own
     idx = np.flatnonzero(both_last & ~full)
-    out[idx, 0] = _word_levels(raw_last[left[idx]], key_last[left[idx]], raw_last[right[idx]], key_last[right[idx]],
-                               0.92, 0.8)  # fmt: skip
+    a, b = left[idx], right[idx]
+    out[idx, 0] = _word_levels(raw, keys, raw_last[a], key_last[a], raw_last[b], key_last[b], 0.92, 0.8)
     idx = np.flatnonzero(both_first & ~full)
-    out[idx, 1] = _word_levels(raw_first[left[idx]], key_first[left[idx]], raw_first[right[idx]],
-                               key_first[right[idx]], 0.9, 0)  # fmt: skip
+    a, b = left[idx], right[idx]
+    out[idx, 1] = _word_levels(raw, keys, raw_first[a], key_first[a], raw_first[b], key_first[b], 0.9, 0)
     idx = np.flatnonzero(full)
     a, b = left[idx], right[idx]
-    s_last = _word_levels(raw_last[a], key_last[a], raw_last[b], key_last[b], 0.92, 0.8)
-    s_first = _word_levels(raw_first[a], key_first[a], raw_first[b], key_first[b], 0.9, 0)
-    w_last = _word_levels(raw_last[a], key_last[a], raw_first[b], key_first[b], 0.92, 0.8)
-    w_first = _word_levels(raw_first[a], key_first[a], raw_last[b], key_last[b], 0.9, 0)
+    s_last = _word_levels(raw, keys, raw_last[a], key_last[a], raw_last[b], key_last[b], 0.92, 0.8)
+    s_first = _word_levels(raw, keys, raw_first[a], key_first[a], raw_first[b], key_first[b], 0.9, 0)
+    w_last = _word_levels(raw, keys, raw_last[a], key_last[a], raw_first[b], key_first[b], 0.92, 0.8)
+    w_first = _word_levels(raw, keys, raw_first[a], key_first[a], raw_last[b], key_last[b], 0.9, 0)
     straight = s_last.astype(np.int64) + s_first
     swapped = w_last.astype(np.int64) + w_first
     take = (straight > 1) & (swapped < straight)
@@ -99,71 +119,135 @@ def _names(out: Patterns, left: Ints, right: Ints, raw_last: Strings, raw_first:
 
 
 def _middle(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> None:
-    keys = _column([p.middle_key for p in people])
-    has = keys != ""
+    keys = Vocabulary([p.middle_key for p in people])
+    has = keys.words[keys.codes] != ""
     idx = np.flatnonzero(has[left] & has[right])
-    x, y = keys[left[idx]], keys[right[idx]]
-    levels = np.where(_similarity(x, y) >= 0.9, 1, 2).astype(np.int8)
+    x, y = keys.codes[left[idx]], keys.codes[right[idx]]
+    levels = np.where(_pair_similarity(keys.words, x, y) >= 0.9, 1, 2).astype(np.int8)
     levels[x == y] = 0
     out[idx, 2] = levels
 
 
+def _digits(people: Sequence[Person]) -> npt.NDArray[np.int8]:
+    """Each card's birth date as its eight digits YYYYMMDD (-1 without one)."""
+    out = np.full((len(people), 8), -1, dtype=np.int8)
+    for i, p in enumerate(people):
+        if p.birth_date:
+            out[i] = [int(c) for c in comparisons.date_digits(p.birth_date)]
+    return out
+
+
+def one_edit(x: npt.NDArray[np.int8], y: npt.NDArray[np.int8]) -> npt.NDArray[np.bool_]:
+    """Damerau–Levenshtein distance of at most one between rows of equal-length digit strings: one digit replaced,
+    or two neighbours swapped (an insertion and a deletion make two)."""
+    differ = x != y
+    count = differ.sum(axis=1)
+    swapped = np.zeros(len(x), dtype=bool)
+    for i in range(x.shape[1] - 1):
+        swapped |= differ[:, i] & differ[:, i + 1] & (x[:, i] == y[:, i + 1]) & (x[:, i + 1] == y[:, i])
+    return (count <= 1) | ((count == 2) & swapped)  # type: ignore[no-any-return]
+
+
 def _birth(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> None:
-    texts = _column([p.birth_date.strftime("%Y%m%d") if p.birth_date else "" for p in people])
-    has = texts != ""
+    digits = _digits(people)
+    has = digits[:, 0] >= 0
     idx = np.flatnonzero(has[left] & has[right])
-    x, y = texts[left[idx]], texts[right[idx]]
+    x, y = digits[left[idx]], digits[right[idx]]
+    year = (x[:, :4] == y[:, :4]).all(axis=1)
+    same = year & (x[:, 4:] == y[:, 4:]).all(axis=1)
+    swapped = year & (x[:, 4:6] == y[:, 6:]).all(axis=1) & (x[:, 6:] == y[:, 4:6]).all(axis=1) & ~same
     levels = np.full(len(idx), 4, dtype=np.int8)
-    year = np.fromiter((a[:4] == b[:4] for a, b in zip(x, y, strict=True)), dtype=bool, count=len(idx))
     levels[year] = 3
-    if len(idx):
-        close = process.cpdist(x, y, scorer=DamerauLevenshtein.distance, workers=-1) <= 1
-        levels[close] = 2
-    swapped = np.fromiter((a[:4] == b[:4] and a[4:6] == b[6:] and a[6:] == b[4:6] and a != b
-                           for a, b in zip(x, y, strict=True)), dtype=bool, count=len(idx))  # fmt: skip
+    levels[one_edit(x, y)] = 2
     levels[swapped] = 1
-    levels[x == y] = 0
+    levels[same] = 0
     out[idx, 3] = levels
 
 
 def _rest(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> None:
-    gender = _column([(p.gender or "").casefold() for p in people])
-    has = gender != ""
+    gender = Vocabulary([(p.gender or "").casefold() for p in people])
+    has = gender.words[gender.codes] != ""
     idx = np.flatnonzero(has[left] & has[right])
-    out[idx, 4] = np.where(gender[left[idx]] == gender[right[idx]], 0, 1)
-    contacts = np.fromiter((bool(p.phones or p.emails) for p in people), dtype=bool, count=len(people))
-    for k in np.flatnonzero(contacts[left] & contacts[right]):  # few cards have contacts in common: per pair
-        a, b = people[left[k]], people[right[k]]
-        out[k, 5], out[k, 6] = _phone(a, b), _email(a, b)
+    out[idx, 4] = np.where(gender.codes[left[idx]] == gender.codes[right[idx]], 0, 1)
+    _phones(out, people, left, right)
+    _emails(out, people, left, right)
     _place(out, people, left, right)
 
 
+def _phones(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> None:
+    """Cards of one phone (the most) as arrays of its last ten digits; the others pair by pair."""
+    has = np.fromiter((bool(p.phones) for p in people), dtype=bool, count=len(people))
+    simple = np.fromiter((len(p.phones) == 1 and len(p.phones[0]) > 10 and p.phones[0][-10:].isdigit()
+                          for p in people), dtype=bool, count=len(people))  # fmt: skip
+    digits = np.full((len(people), 10), -1, dtype=np.int8)
+    for i in np.flatnonzero(simple).tolist():
+        digits[i] = [int(c) for c in people[i].phones[0][-10:]]
+    whole = Vocabulary([p.phones[0] if len(p.phones) == 1 else "" for p in people])
+    both = has[left] & has[right]
+    fast = np.flatnonzero(both & simple[left] & simple[right])
+    a, b = left[fast], right[fast]
+    levels = np.where(one_edit(digits[a], digits[b]), 1, 2).astype(np.int8)
+    levels[whole.codes[a] == whole.codes[b]] = 0
+    out[fast, 5] = levels
+    for k in np.flatnonzero(both & ~(simple[left] & simple[right])).tolist():
+        out[k, 5] = _phone(people[left[k]], people[right[k]])
+
+
+def _emails(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> None:
+    """Cards of one e-mail as codes of the address, its mailbox name and its domain; only a pair at one domain with
+    mailbox names of near lengths is looked at closer (a letter apart?), and cards of several e-mails pair by pair."""
+    has = np.fromiter((bool(p.emails) for p in people), dtype=bool, count=len(people))
+    single = np.fromiter((len(p.emails) == 1 for p in people), dtype=bool, count=len(people))
+    parts = [p.emails[0].partition("@") if len(p.emails) == 1 else ("", "", "") for p in people]
+    whole = Vocabulary([p.emails[0] if len(p.emails) == 1 else "" for p in people])
+    local = Vocabulary([x for x, _, _ in parts])
+    domain = Vocabulary([d for _, _, d in parts])
+    both = has[left] & has[right]
+    fast = np.flatnonzero(both & single[left] & single[right])
+    a, b = left[fast], right[fast]
+    la, lb = local.codes[a], local.codes[b]
+    levels = np.full(len(fast), 3, dtype=np.int8)
+    levels[(la == lb) & (local.lengths[la] >= 4)] = 2
+    levels[whole.codes[a] == whole.codes[b]] = 0
+    closer = (levels == 3) & (domain.codes[a] == domain.codes[b])
+    closer &= np.abs(local.lengths[la] - local.lengths[lb]) <= 1
+    out[fast, 6] = levels
+    for k in np.concatenate([fast[closer], np.flatnonzero(both & ~(single[left] & single[right]))]).tolist():
+        out[k, 6] = _email(people[left[k]], people[right[k]])
+
+
 def _place(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> None:
-    street = _column([_street(p.address) if p.address else "" for p in people])
+    street = Vocabulary([_street(p.address) if p.address else "" for p in people])
     has_street = np.fromiter((bool(p.address) for p in people), dtype=bool, count=len(people))
-    post = _column([p.postcode or "" for p in people])
-    city = _column([p.city.casefold() if p.city else "" for p in people])
+    post = Vocabulary([p.postcode or "" for p in people])
+    area = Vocabulary([(p.postcode or "")[:3] for p in people])
+    city = Vocabulary([p.city.casefold() if p.city else "" for p in people])
     n = len(left)
     levels = np.full(n, NULL, dtype=np.int8)
     decided = np.zeros(n, dtype=bool)
     both_street = has_street[left] & has_street[right]
     idx = np.flatnonzero(both_street)
     if len(idx):
-        x, y = street[left[idx]], street[right[idx]]
-        near = process.cpdist(x, y, scorer=fuzz.token_sort_ratio, workers=-1, dtype=np.float64) >= 90
+        x, y = street.codes[left[idx]], street.codes[right[idx]]
+        ux, uy, inverse = _distinct_pairs(x, y)
+        ratio = process.cpdist(street.words[ux], street.words[uy], scorer=fuzz.token_sort_ratio, workers=-1,
+                               dtype=np.float64)  # fmt: skip
+        near = ratio[inverse] >= 90
         same = x == y
         levels[idx[near]] = 1
         levels[idx[same]] = 0
         decided[idx[near | same]] = True
-    both_post = (post[left] != "") & (post[right] != "")
-    px, py = post[left], post[right]
-    first3 = np.fromiter((a[:3] == b[:3] for a, b in zip(px, py, strict=True)), dtype=bool, count=n)
+    has_post = post.words[post.codes] != ""
+    px, py = post.codes[left], post.codes[right]
+    both_post = has_post[left] & has_post[right]
     same_post = both_post & (px == py) & ~decided
-    near_post = both_post & first3 & (px != py) & ~decided
+    near_post = both_post & (area.codes[left] == area.codes[right]) & (px != py) & ~decided
     levels[same_post], levels[near_post] = 2, 3
     decided |= same_post | near_post
-    both_city = (city[left] != "") & (city[right] != "") & ~decided
-    levels[both_city] = np.where(city[left][both_city] == city[right][both_city], 4, 5)
+    has_city = city.words[city.codes] != ""
+    cx, cy = city.codes[left], city.codes[right]
+    both_city = has_city[left] & has_city[right] & ~decided
+    levels[both_city] = np.where(cx[both_city] == cy[both_city], 4, 5)
     decided |= both_city
     rest = ~decided & (both_post | both_street)
     levels[rest] = 5

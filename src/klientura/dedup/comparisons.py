@@ -98,9 +98,14 @@ def _birth(a: date | None, b: date | None) -> int:
         return 0
     if a.year == b.year and a.day == b.month and a.month == b.day:
         return 1
-    if DamerauLevenshtein.distance(a.strftime("%Y%m%d"), b.strftime("%Y%m%d")) <= 1:
+    if DamerauLevenshtein.distance(date_digits(a), date_digits(b)) <= 1:
         return 2
     return 3 if a.year == b.year else 4
+
+
+def date_digits(d: date) -> str:
+    """YYYYMMDD, the year zero-padded (strftime leaves a typed year 991 three digits long)."""
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
 
 
 def _phone(a: Person, b: Person) -> int:
@@ -227,4 +232,23 @@ class Frequencies:
                 seen = max(self.surnames.get(key, 1), self.given.get(key, 1))
                 share = seen / self.cards
                 bits += min(math.log2(float(u[j][level]) / max(share, 1 / self.cards)), RARE_CAP)
+        return bits
+
+    def adjustments(
+        self,
+        people: Sequence[Person],
+        left: npt.NDArray[np.int64],
+        patterns: npt.NDArray[np.int8],
+        u: Sequence[npt.NDArray[np.float64]],
+    ) -> npt.NDArray[np.float64]:
+        """:meth:`adjustment` of many pairs at once (``left``: each pair's first card; ``patterns``: their levels)."""
+        bits = np.zeros(len(left))
+        for j, attribute in ((0, "last_key"), (1, "first_key")):
+            keys = [getattr(p, attribute) for p in people]
+            seen = np.array([max(self.surnames.get(k, 1), self.given.get(k, 1)) for k in keys], dtype=np.float64)
+            has = np.array([bool(k) for k in keys], dtype=bool)
+            level = patterns[:, j]
+            agree = ((level == 0) | (level == 1)) & has[left]
+            share = np.maximum(seen[left[agree]] / self.cards, 1 / self.cards)
+            bits[agree] += np.minimum(np.log2(u[j][level[agree]] / share), RARE_CAP)
         return bits
