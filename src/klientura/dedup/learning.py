@@ -37,11 +37,13 @@ Key = Callable[[Person], Iterable[str]]
 
 
 def _birth(p: Person) -> Iterable[str]:
-    """The birth date, its day and month in either order (a swap still meets)."""
+    """The birth date, its day and month in either order (a swap still meets), with the initial of either name word
+    (a base of a million holds fifty cards a day: the date alone would pair them all)."""
     if not p.birth_date:
         return ()
     d = p.birth_date
-    return (f"{d.year}|{min(d.day, d.month)}|{max(d.day, d.month)}",)
+    day = f"{d.year}|{min(d.day, d.month)}|{max(d.day, d.month)}"
+    return {f"{day}|{w[:1]}" for w in (p.last_key, p.first_key) if w} or {day}
 
 
 def _word_and_initial(p: Person) -> Iterable[str]:
