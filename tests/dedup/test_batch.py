@@ -78,3 +78,15 @@ def test_on_random_cards(people: list[Person]) -> None:
 def test_no_pairs() -> None:
     people = [Person(1, "A", "B", None, date(2000, 1, 1) + timedelta(days=1))]
     assert patterns_for(people, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)).shape == (0, 8)
+
+
+def test_pairs_compared_in_chunks_are_compared_alike() -> None:
+    from bench.dedup_general import generate
+
+    from klientura.dedup.batch import Cards
+
+    people, _owner = generate(300, seed=4)
+    rng = np.random.default_rng(1)
+    left, right = rng.integers(0, len(people), 2000), rng.integers(0, len(people), 2000)
+    whole = patterns_for(people, left, right)
+    assert (Cards(people).patterns(left, right, chunk=7) == whole).all() and (whole != -1).any()

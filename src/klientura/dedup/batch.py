@@ -5,6 +5,7 @@ The per-pair functions stay the definition; a test holds the two equal."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -74,19 +75,81 @@ def _word_levels(raw: Vocabulary, keys: Vocabulary, xr: Ints, xk: Ints, yr: Ints
 
 def patterns_for(people: Sequence[Person], left: Ints, right: Ints) -> Patterns:
     """The levels of the pairs (people[left[k]], people[right[k]]), one row a pair."""
-    n = len(left)
-    out = np.full((n, len(COMPARISONS)), NULL, dtype=np.int8)
-    if n == 0:
+    return Cards(people).patterns(left, right)
+
+
+class Cards:
+    """The cards as arrays, made once and compared in chunks of pairs (the intermediate arrays of a chunk are all
+    the memory a comparison of millions of pairs takes beyond its result)."""
+
+    def __init__(self, people: Sequence[Person]) -> None:
+        self.people = people
+
+    def patterns(self, left: Ints, right: Ints, chunk: int = 1 << 20) -> Patterns:
+        out = np.full((len(left), len(COMPARISONS)), NULL, dtype=np.int8)
+        for start in range(0, len(left), chunk):
+            part, a, b = out[start : start + chunk], left[start : start + chunk], right[start : start + chunk]
+            _names(part, a, b, self.raw, self.keys, len(self.people))
+            _middle(part, self, a, b)
+            _birth(part, self, a, b)
+            _rest(part, self, a, b)
         return out
-    raw = Vocabulary([(p.last_name or "").casefold().strip(" .") for p in people]
-                     + [(p.first_name or "").casefold().strip(" .") for p in people])  # fmt: skip
-    keys = Vocabulary([p.last_key for p in people] + [p.first_key for p in people])
-    m = len(people)
-    _names(out, left, right, raw, keys, m)
-    _middle(out, people, left, right)
-    _birth(out, people, left, right)
-    _rest(out, people, left, right)
-    return out
+
+    @cached_property
+    def raw(self) -> Vocabulary:  # surnames at i, given names at m + i, as written
+        people = self.people
+        return Vocabulary([(p.last_name or "").casefold().strip(" .") for p in people]
+                          + [(p.first_name or "").casefold().strip(" .") for p in people])  # fmt: skip
+
+    @cached_property
+    def keys(self) -> Vocabulary:  # folded, in the same places
+        return Vocabulary([p.last_key for p in self.people] + [p.first_key for p in self.people])
+
+    @cached_property
+    def middle(self) -> Vocabulary:
+        return Vocabulary([p.middle_key for p in self.people])
+
+    @cached_property
+    def digits(self) -> npt.NDArray[np.int8]:
+        return _digits(self.people)
+
+    @cached_property
+    def gender(self) -> Vocabulary:
+        return Vocabulary([(p.gender or "").casefold() for p in self.people])
+
+    @cached_property
+    def phones(self) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.int8], Vocabulary]:
+        """Whether a card has phones, whether just one of ten digits or more, its last ten digits, its codes."""
+        people = self.people
+        has = np.fromiter((bool(p.phones) for p in people), dtype=bool, count=len(people))
+        simple = np.fromiter((len(p.phones) == 1 and len(p.phones[0]) > 10 and p.phones[0][-10:].isdigit()
+                              for p in people), dtype=bool, count=len(people))  # fmt: skip
+        digits = np.full((len(people), 10), -1, dtype=np.int8)
+        for i in np.flatnonzero(simple).tolist():
+            digits[i] = [int(c) for c in people[i].phones[0][-10:]]
+        return has, simple, digits, Vocabulary([p.phones[0] if len(p.phones) == 1 else "" for p in people])
+
+    @cached_property
+    def emails(self) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], Vocabulary, Vocabulary, Vocabulary]:
+        """Whether a card has e-mails, whether just one, and its address, mailbox name and domain as codes."""
+        people = self.people
+        has = np.fromiter((bool(p.emails) for p in people), dtype=bool, count=len(people))
+        single = np.fromiter((len(p.emails) == 1 for p in people), dtype=bool, count=len(people))
+        parts = [p.emails[0].partition("@") if len(p.emails) == 1 else ("", "", "") for p in people]
+        whole = Vocabulary([p.emails[0] if len(p.emails) == 1 else "" for p in people])
+        return has, single, whole, Vocabulary([x for x, _, _ in parts]), Vocabulary([d for _, _, d in parts])
+
+    @cached_property
+    def place(self) -> tuple[Vocabulary, npt.NDArray[np.bool_], Vocabulary, Vocabulary, Vocabulary]:
+        """The street address, whether there is one, the postcode, its first three digits, the city."""
+        people = self.people
+        return (
+            Vocabulary([_street(p.address) if p.address else "" for p in people]),
+            np.fromiter((bool(p.address) for p in people), dtype=bool, count=len(people)),
+            Vocabulary([p.postcode or "" for p in people]),
+            Vocabulary([(p.postcode or "")[:3] for p in people]),
+            Vocabulary([p.city.casefold() if p.city else "" for p in people]),
+        )
 
 
 def _names(out: Patterns, left: Ints, right: Ints, raw: Vocabulary, keys: Vocabulary, m: int) -> None:
@@ -118,8 +181,8 @@ def _names(out: Patterns, left: Ints, right: Ints, raw: Vocabulary, keys: Vocabu
     out[idx, 1] = np.where(take, w_first, s_first)
 
 
-def _middle(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> None:
-    keys = Vocabulary([p.middle_key for p in people])
+def _middle(out: Patterns, cards: Cards, left: Ints, right: Ints) -> None:
+    keys = cards.middle
     has = keys.words[keys.codes] != ""
     idx = np.flatnonzero(has[left] & has[right])
     x, y = keys.codes[left[idx]], keys.codes[right[idx]]
@@ -148,8 +211,8 @@ def one_edit(x: npt.NDArray[np.int8], y: npt.NDArray[np.int8]) -> npt.NDArray[np
     return (count <= 1) | ((count == 2) & swapped)  # type: ignore[no-any-return]
 
 
-def _birth(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> None:
-    digits = _digits(people)
+def _birth(out: Patterns, cards: Cards, left: Ints, right: Ints) -> None:
+    digits = cards.digits
     has = digits[:, 0] >= 0
     idx = np.flatnonzero(has[left] & has[right])
     x, y = digits[left[idx]], digits[right[idx]]
@@ -164,25 +227,20 @@ def _birth(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> 
     out[idx, 3] = levels
 
 
-def _rest(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> None:
-    gender = Vocabulary([(p.gender or "").casefold() for p in people])
+def _rest(out: Patterns, cards: Cards, left: Ints, right: Ints) -> None:
+    gender = cards.gender
     has = gender.words[gender.codes] != ""
     idx = np.flatnonzero(has[left] & has[right])
     out[idx, 4] = np.where(gender.codes[left[idx]] == gender.codes[right[idx]], 0, 1)
-    _phones(out, people, left, right)
-    _emails(out, people, left, right)
-    _place(out, people, left, right)
+    _phones(out, cards, left, right)
+    _emails(out, cards, left, right)
+    _place(out, cards, left, right)
 
 
-def _phones(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> None:
+def _phones(out: Patterns, cards: Cards, left: Ints, right: Ints) -> None:
     """Cards of one phone (the most) as arrays of its last ten digits; the others pair by pair."""
-    has = np.fromiter((bool(p.phones) for p in people), dtype=bool, count=len(people))
-    simple = np.fromiter((len(p.phones) == 1 and len(p.phones[0]) > 10 and p.phones[0][-10:].isdigit()
-                          for p in people), dtype=bool, count=len(people))  # fmt: skip
-    digits = np.full((len(people), 10), -1, dtype=np.int8)
-    for i in np.flatnonzero(simple).tolist():
-        digits[i] = [int(c) for c in people[i].phones[0][-10:]]
-    whole = Vocabulary([p.phones[0] if len(p.phones) == 1 else "" for p in people])
+    people = cards.people
+    has, simple, digits, whole = cards.phones
     both = has[left] & has[right]
     fast = np.flatnonzero(both & simple[left] & simple[right])
     a, b = left[fast], right[fast]
@@ -193,15 +251,11 @@ def _phones(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) ->
         out[k, 5] = _phone(people[left[k]], people[right[k]])
 
 
-def _emails(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> None:
+def _emails(out: Patterns, cards: Cards, left: Ints, right: Ints) -> None:
     """Cards of one e-mail as codes of the address, its mailbox name and its domain; only a pair at one domain with
     mailbox names of near lengths is looked at closer (a letter apart?), and cards of several e-mails pair by pair."""
-    has = np.fromiter((bool(p.emails) for p in people), dtype=bool, count=len(people))
-    single = np.fromiter((len(p.emails) == 1 for p in people), dtype=bool, count=len(people))
-    parts = [p.emails[0].partition("@") if len(p.emails) == 1 else ("", "", "") for p in people]
-    whole = Vocabulary([p.emails[0] if len(p.emails) == 1 else "" for p in people])
-    local = Vocabulary([x for x, _, _ in parts])
-    domain = Vocabulary([d for _, _, d in parts])
+    people = cards.people
+    has, single, whole, local, domain = cards.emails
     both = has[left] & has[right]
     fast = np.flatnonzero(both & single[left] & single[right])
     a, b = left[fast], right[fast]
@@ -216,12 +270,8 @@ def _emails(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) ->
         out[k, 6] = _email(people[left[k]], people[right[k]])
 
 
-def _place(out: Patterns, people: Sequence[Person], left: Ints, right: Ints) -> None:
-    street = Vocabulary([_street(p.address) if p.address else "" for p in people])
-    has_street = np.fromiter((bool(p.address) for p in people), dtype=bool, count=len(people))
-    post = Vocabulary([p.postcode or "" for p in people])
-    area = Vocabulary([(p.postcode or "")[:3] for p in people])
-    city = Vocabulary([p.city.casefold() if p.city else "" for p in people])
+def _place(out: Patterns, cards: Cards, left: Ints, right: Ints) -> None:
+    street, has_street, post, area, city = cards.place
     n = len(left)
     levels = np.full(n, NULL, dtype=np.int8)
     decided = np.zeros(n, dtype=bool)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from klientura.dedup.batch import patterns_for
+from klientura.dedup.batch import Cards
 from klientura.dedup.comparisons import COMPARISONS, Frequencies, levels
 from klientura.dedup.fs_model import Model, Patterns, Rule, distinct, prior_from, train
 from klientura.dedup.scoring import Person, name_key_of
@@ -143,12 +143,12 @@ class Candidates:
     per_rule: list[tuple[npt.NDArray[np.int64], tuple[int, ...]]]  # (rows of pairs, the comparisons it blocked on)
 
 
-def candidates(people: Sequence[Person]) -> Candidates:
+def candidates(people: Sequence[Person], cards: Cards | None = None) -> Candidates:
     mine = [(blocked_pairs(people, key), blocked_on) for _name, key, blocked_on in RULES]
     every = sorted_unique(np.concatenate([packed for packed, _ in mine])) if mine else np.zeros(0, dtype=np.int64)
     per_rule = [(np.searchsorted(every, packed), blocked_on) for packed, blocked_on in mine]  # each rule's rows
     pairs = np.stack([every >> 32, every & 0xFFFFFFFF], axis=1)
-    return Candidates(pairs, patterns_for(people, pairs[:, 0], pairs[:, 1]), per_rule)
+    return Candidates(pairs, (cards or Cards(people)).patterns(pairs[:, 0], pairs[:, 1]), per_rule)
 
 
 @dataclass
@@ -172,8 +172,9 @@ def learn(people: Sequence[Person], *, seed: int = 1, random_pairs: int = RANDOM
     n = len(people)
     sample = np.array([(i, j) for i, j in ((rng.randrange(n), rng.randrange(n)) for _ in range(random_pairs if n > 1
                        else 0)) if i != j], dtype=np.int64).reshape(-1, 2)  # fmt: skip
-    sampled = patterns_for(people, sample[:, 0], sample[:, 1])
-    found = candidates(people)
+    cards = Cards(people)  # the cards as arrays, once for the random pairs and the candidates
+    sampled = cards.patterns(sample[:, 0], sample[:, 1])
+    found = candidates(people, cards)
     rules = [Rule(*distinct(found.patterns[mine]), blocked_on) for mine, blocked_on in found.per_rule if len(mine)]
     model = train(COMPARISONS, sampled, rules, n * (n - 1) // 2)
     evidence = _evidence(model, people, found)
