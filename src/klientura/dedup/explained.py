@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from klientura.dedup.comparisons import COMPARISONS
-from klientura.dedup.fs_model import NULL, Model, Quality
+from klientura.dedup.fs_model import FLOOR, NULL, Model, Quality
 from klientura.kit.errors import Code, Notice, code, notice
 from klientura.kit.i18n import N_
 
@@ -131,6 +131,8 @@ def describe(comparisons: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "m": level["m"],
                 "u": level["u"],
                 "bits": math.log2(level["m"] / level["u"]),
+                # neither one person's pairs nor different people's land on it here: its weight says nothing
+                "seen": level["m"] > 2 * FLOOR or level["u"] > 2 * FLOOR,
             }
             for level in c["levels"]
             if (c["name"], level["name"]) in LEVELS
