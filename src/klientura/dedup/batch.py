@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from klientura.dedup import comparisons
 from klientura.dedup.comparisons import COMPARISONS, _email, _phone, _street
@@ -57,6 +57,14 @@ def _pair_similarity(words: Strings, x: Ints, y: Ints) -> npt.NDArray[np.float64
     return _similarity(words[ux], words[uy])[inverse]
 
 
+def _pair_distance(words: Strings, x: Ints, y: Ints) -> Ints:
+    ux, uy, inverse = _distinct_pairs(x, y)
+    if not len(ux):
+        return np.zeros(0, dtype=np.int64)
+    found: Ints = process.cpdist(words[ux], words[uy], scorer=DamerauLevenshtein.distance, workers=-1)[inverse]
+    return found
+
+
 def _word_levels(raw: Vocabulary, keys: Vocabulary, xr: Ints, xk: Ints, yr: Ints, yk: Ints, near: float,
                  rather: float) -> npt.NDArray[np.int8]:  # fmt: skip
     """``comparisons._word`` for arrays of codes (both sides present): raw spellings and folded keys."""
@@ -67,7 +75,8 @@ def _word_levels(raw: Vocabulary, keys: Vocabulary, xr: Ints, xk: Ints, yr: Ints
     else:  # a one-letter word and a word it begins
         one_x, one_y = raw.lengths[xr] == 1, raw.lengths[yr] == 1
         out[(one_x | one_y) & (raw.first[xr] == raw.first[yr])] = 3
-    out[similarity >= near] = 2
+    typo = (np.minimum(raw.lengths[xr], raw.lengths[yr]) >= 4) & (_pair_distance(raw.words, xr, yr) <= 1)
+    out[(similarity >= near) | typo] = 2
     out[xk == yk] = 1
     out[xr == yr] = 0
     return out

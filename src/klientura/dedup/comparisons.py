@@ -55,8 +55,8 @@ def _word(x_name: str | None, x_key: str, y_name: str | None, y_key: str, near: 
         return 1
     # near as typed or as folded (the folding makes "John" and "Jonh" further apart than their letters are)
     similarity = max(JaroWinkler.similarity(x_key, y_key), JaroWinkler.similarity(x, y))
-    if similarity >= near:
-        return 2
+    if similarity >= near or (min(len(x), len(y)) >= 4 and DamerauLevenshtein.distance(x, y) <= 1):
+        return 2  # a typo: Jaro–Winkler finds "Ruth" and "Runh" far apart
     if rather > 0:
         return 3 if similarity >= rather else 4
     short, long_ = sorted((x, y), key=len)
