@@ -141,3 +141,14 @@ def test_a_small_base_takes_the_built_in_weights(session: Session) -> None:
     hits = len(set(suggested) & truth)
     assert hits / max(len(suggested), 1) >= 0.9 and hits / len(truth) >= 0.6, (len(suggested), hits, len(truth))
     assert all("names_frequency" not in r["code"] for s in suggested.values() for r in s.reasons)
+
+
+def test_a_card_with_its_name_words_swapped_does_not_make_a_common_name_rare(session: Session) -> None:
+    rows = [{"last_name": f"Фамилия{k}", "first_name": "Даниил"} for k in range(300)]
+    rows += [{"last_name": "Панов", "first_name": f"Имя{k}"} for k in range(300)]
+    rows += [{"last_name": f"Другая{k}", "first_name": f"Иной{k}"} for k in range(500)]
+    rows += [{"last_name": "Даниил", "first_name": "Панов"}, {"last_name": "Панов", "first_name": "Даниил"}]
+    ids = list(session.scalars(insert(Customer).returning(Customer.id, sort_by_parameter_order=True), rows))
+    said = dedup.explain_pair(session, SYSTEM, ids[-2], ids[-1])  # the built-in weights: no model learned yet
+    frequency = [r for r in said.reasons if "names_frequency" in r["code"]]
+    assert frequency and all(r["code"].endswith("common") for r in frequency), said.reasons

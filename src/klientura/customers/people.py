@@ -103,13 +103,17 @@ def cards_changed_since(session: Session, when: datetime) -> int:
 
 
 def name_counts(session: Session, last_name: str | None, first_name: str | None) -> tuple[int, int, int]:
-    """Active cards in all, with this surname, with this given name (as written)."""
+    """Active cards in all, and how many carry the surname and the given name (as written) — each word counted in the
+    field where it is commoner, so a card with its words swapped does not make a given name a rare surname."""
     active = select(func.count()).select_from(Customer).where(Customer.merged_into_id.is_(None))
-    return (
-        int(session.scalar(active) or 0),
-        int(session.scalar(active.where(Customer.last_name == last_name)) or 0) if last_name else 0,
-        int(session.scalar(active.where(Customer.first_name == first_name)) or 0) if first_name else 0,
-    )
+
+    def seen(word: str | None) -> int:
+        if not word:
+            return 0
+        return max(int(session.scalar(active.where(column == word)) or 0)
+                   for column in (Customer.last_name, Customer.first_name))  # fmt: skip
+
+    return int(session.scalar(active) or 0), seen(last_name), seen(first_name)
 
 
 def visible_card(actor: Actor, card: Any) -> Any:
