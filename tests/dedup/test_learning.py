@@ -124,3 +124,18 @@ def test_the_names_adjustment_of_many_pairs_is_each_pair_s() -> None:
         names.adjustment(records[i], records[j], u, found.patterns[k]) for k, (i, j) in enumerate(found.pairs.tolist())
     ]
     assert len(one) > 100 and np.allclose(many, one)
+
+
+def test_a_crowded_key_meets_its_sorted_neighbours_only() -> None:
+    from datetime import timedelta
+
+    from klientura.dedup.learning import MAX_BLOCK, WINDOW, _word_and_initial, blocked_pairs
+
+    crowd = [_p("Smith", "John", date(1950, 1, 1) + timedelta(days=400 * k)) for k in range(3 * MAX_BLOCK)]
+    people = [*crowd, _p("Smith", "John", crowd[7].birth_date)]  # one person twice, among namesakes
+    assert len(blocked_pairs(people, _word_and_initial)) == 0  # without an order, a crowded key says nothing
+    rank = np.array([2 * k for k in range(len(crowd))] + [15])  # by name and birth date: the twin beside #7
+    found = {(int(x) >> 32, int(x) & 0xFFFFFFFF) for x in blocked_pairs(people, _word_and_initial, rank=rank)}
+    assert (7, len(crowd)) in found and (0, len(crowd) - 1) not in found
+    per_card = np.bincount(np.array(sorted(found)).ravel(), minlength=len(people))
+    assert per_card.max() <= 2 * WINDOW and len(found) <= WINDOW * len(people)

@@ -12,7 +12,9 @@ initial shared makes near names likelier among different people too) are not tra
 - the house number and the street's first letters with a name's initial;
 - the birth year and month with a name's first two letters (a typo in the day still meets).
 
-A key shared by more than ``max_block`` cards is left out (a thousand "John Smith" say nothing pairwise).
+A key shared by more than ``MAX_BLOCK`` cards (a thousand "John Smith", a crowded postcode) is not paired whole: its
+cards, sorted by name and birth date, meet only their next ``WINDOW`` neighbours (a sorted neighbourhood), so the
+candidates grow with the cards, not with their square.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from klientura.dedup.comparisons import COMPARISONS, Frequencies, levels
 from klientura.dedup.fs_model import Model, Patterns, Rule, distinct, prior_from, train
 from klientura.dedup.scoring import Person, name_key_of
 
-MAX_BLOCK = 60
+MAX_BLOCK = 20
+WINDOW = 8  # in a block larger than MAX_BLOCK, each card meets its next WINDOW neighbours by name and birth date
 RANDOM_PAIRS = 200_000
 
 Key = Callable[[Person], Iterable[str]]
@@ -107,10 +110,14 @@ def sorted_unique(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return kept
 
 
-def blocked_pairs(people: Sequence[Person], key: Key, max_block: int = MAX_BLOCK) -> npt.NDArray[np.int64]:
+def blocked_pairs(
+    people: Sequence[Person], key: Key, max_block: int = MAX_BLOCK, rank: npt.NDArray[np.int64] | None = None
+) -> npt.NDArray[np.int64]:
     """The pairs of cards sharing a key, each once, packed ``i << 32 | j`` (indices, i < j) and sorted. Each key is
     hashed to a number (a collision can only add a candidate), the numbers sorted, and each run of equal ones — a
-    block of at most ``max_block`` cards — paired as arrays, all blocks of one size at a time."""
+    block of at most ``max_block`` cards — paired as arrays, all blocks of one size at a time. A larger block (a
+    common name, a crowded postcode) is not paired whole: its cards, in the order of ``rank`` (their names and birth
+    dates sorted), are paired with their next :data:`WINDOW` neighbours only — or, without ``rank``, left out."""
     hashes: list[int] = []
     owners: list[int] = []
     for i, p in enumerate(people):
@@ -118,7 +125,7 @@ def blocked_pairs(people: Sequence[Person], key: Key, max_block: int = MAX_BLOCK
             hashes.append(hash(k))
             owners.append(i)
     keys, ids = np.array(hashes, dtype=np.int64), np.array(owners, dtype=np.int64)
-    order = np.lexsort((ids, keys))
+    order = np.lexsort((ids if rank is None else rank[ids], keys))
     keys, ids = keys[order], ids[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
     sizes = np.diff(np.r_[starts, len(keys)])
@@ -128,6 +135,13 @@ def blocked_pairs(people: Sequence[Person], key: Key, max_block: int = MAX_BLOCK
         x, y = np.triu_indices(size, 1)
         a, b = ids[first[:, None] + x[None, :]].ravel(), ids[first[:, None] + y[None, :]].ravel()
         found.append(np.minimum(a, b) << 32 | np.maximum(a, b))
+    if rank is not None and (sizes > max_block).any():  # the sorted neighbourhood of each large block
+        block = np.repeat(np.arange(len(starts)), sizes)
+        large = np.repeat(sizes > max_block, sizes)
+        for step in range(1, WINDOW + 1):
+            at = np.flatnonzero(large[:-step] & (block[:-step] == block[step:]))
+            a, b = ids[at], ids[at + step]
+            found.append(np.minimum(a, b) << 32 | np.maximum(a, b))
     packed = sorted_unique(np.concatenate(found))
     apart: npt.NDArray[np.int64] = packed[(packed >> 32) != (packed & 0xFFFFFFFF)]
     return apart
@@ -144,7 +158,10 @@ class Candidates:
 
 
 def candidates(people: Sequence[Person], cards: Cards | None = None) -> Candidates:
-    mine = [(blocked_pairs(people, key), blocked_on) for _name, key, blocked_on in RULES]
+    names = [f"{name_key_of(p) or p.last_key or p.first_key}|{p.birth_date or ''}" for p in people]
+    rank = np.empty(len(people), dtype=np.int64)
+    rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(len(people))
+    mine = [(blocked_pairs(people, key, rank=rank), blocked_on) for _name, key, blocked_on in RULES]
     every = sorted_unique(np.concatenate([packed for packed, _ in mine])) if mine else np.zeros(0, dtype=np.int64)
     per_rule = [(np.searchsorted(every, packed), blocked_on) for packed, blocked_on in mine]  # each rule's rows
     pairs = np.stack([every >> 32, every & 0xFFFFFFFF], axis=1)
