@@ -25,7 +25,7 @@ from klientura.dedup import learning
 from klientura.dedup.comparisons import Frequencies, levels
 from klientura.dedup.errors import BAD_THRESHOLD, NO_MODEL
 from klientura.dedup.explained import from_json, quality_json, reasons, to_json
-from klientura.dedup.fs_model import Model, expected_quality, threshold_for
+from klientura.dedup.fs_model import Model, Quality, expected_quality, threshold_for
 from klientura.dedup.models import DedupModel, DismissedPair, DuplicateSuggestion
 from klientura.dedup.scoring import Person
 from klientura.kit.errors import Notice, ValidationFailed
@@ -37,21 +37,25 @@ MIN_CARDS = 1000
 
 
 @functools.cache
-def builtin() -> tuple[Model, int]:
-    """The built-in model (``builtin.json``, made by ``python -m bench.dedup_builtin``: learned from the demo chain's
-    and the generality bench's bases together) and the number of cards its prior belongs to. (A small base's few
-    candidates cannot choose a threshold: its default is the one chosen on those bases, :func:`builtin_threshold`.)"""
+def _builtin() -> tuple[Model, int, float]:
+    """``builtin.json`` (made by ``python -m bench.dedup_builtin``: learned from the demo chain's and the generality
+    bench's bases together), read once: the model, the number of cards its prior belongs to, and its threshold (a small
+    base's few candidates cannot choose one: its default is the one chosen on those bases)."""
     data = json.loads(resources.files("klientura.dedup").joinpath("builtin.json").read_text(encoding="utf-8"))
     model = from_json(data["comparisons"], data["prior"])
     if model is None:
         raise RuntimeError("dedup/builtin.json is not of this version's comparisons: run python -m bench.dedup_builtin")
-    return model, int(data["cards"])
+    return model, int(data["cards"]), float(data["threshold"])
 
 
-@functools.cache
+def builtin() -> tuple[Model, int]:
+    """The built-in model and the number of cards its prior belongs to."""
+    model, cards, _threshold = _builtin()
+    return model, cards
+
+
 def builtin_threshold() -> float:
-    data = json.loads(resources.files("klientura.dedup").joinpath("builtin.json").read_text(encoding="utf-8"))
-    return float(data["threshold"])
+    return _builtin()[2]
 
 
 def current(session: Session) -> DedupModel | None:
@@ -183,10 +187,7 @@ def choose_threshold(session: Session, actor: Actor, threshold: float | None) ->
 def _default(row: DedupModel) -> float:
     if not row.learned:
         return builtin_threshold()
-    good = [q for q in row.quality if q["precision"] >= row.precision_wanted and q["pairs"]]
-    if good:
-        return float(max(good, key=lambda q: q["pairs"])["threshold"])
-    return float(max(q["threshold"] for q in row.quality))
+    return threshold_for([Quality(**q) for q in row.quality], row.precision_wanted).threshold
 
 
 def explain(session: Session, a: Person, b: Person) -> tuple[float, list[Notice]]:
