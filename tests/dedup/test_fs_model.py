@@ -123,3 +123,21 @@ def test_distinct_patterns_packed_equal_the_rows_sorted() -> None:
     assert dict(zip(map(tuple, found.tolist()), counts.tolist(), strict=True)) == expected
     wide = rng.integers(-1, 3, size=(50, 17)).astype(np.int8)  # too wide to pack: rows sorted as they are
     assert distinct(wide)[1].sum() == 50
+
+
+def test_a_gendered_names_u_is_read_among_pairs_of_one_gender() -> None:
+    """Two women share a given name twice as often as two people drawn from both sexes: the name's u is read among
+    the random pairs whose genders do not differ, so the gender's agreement is not counted again in the name's."""
+    comparisons = (Comparison("given name", ("exact", "else"), given=1), Comparison("gender", ("same", "else")))
+    rng = np.random.default_rng(3)
+    women = rng.random(100_000) < 0.5
+    names = np.where(women, rng.integers(0, 10, 100_000), rng.integers(10, 20, 100_000))  # ten names for each
+    left, right = rng.integers(0, 100_000, 200_000), rng.integers(0, 100_000, 200_000)
+    patterns = np.stack([np.where(names[left] == names[right], 0, 1), np.where(women[left] == women[right], 0, 1)],
+                        axis=1).astype(np.int8)  # fmt: skip
+    patterns[:1000, 1] = NULL  # a card without a gender: its pairs still count
+    u = u_from_random(comparisons, patterns)
+    assert u[0][0] == pytest.approx(0.1, abs=0.005)  # one in ten among pairs of one gender (0.05 among all)
+    assert u[1][0] == pytest.approx(0.5, abs=0.005)
+    model = train(comparisons, patterns, [], 10**9)
+    assert model.scale is not None and model.scale[0] == pytest.approx(2.0, abs=0.1) and model.scale[1] == 1.0

@@ -139,3 +139,43 @@ def test_a_crowded_key_meets_its_sorted_neighbours_only() -> None:
     assert (7, len(crowd)) in found and (0, len(crowd) - 1) not in found
     per_card = np.bincount(np.array(sorted(found)).ravel(), minlength=len(people))
     assert per_card.max() <= 2 * WINDOW and len(found) <= WINDOW * len(people)
+
+
+def test_m_is_learned_from_pairs_sharing_a_birth_date_or_a_name_not_from_the_candidates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The training pairs share the birth date (everything else trained on them) or both name words (the date,
+    the contacts and the place trained); a crowded date or name gives a sample, at most TRAINING_PAIRS a rule."""
+    from datetime import timedelta
+
+    from klientura.dedup import learning
+    from klientura.dedup.batch import Cards
+
+    day = date(1980, 5, 17)
+    letters = "бвгдклмнпрст"
+    surnames = [f"{a.upper()}а{b}о{c}ин" for a in letters for b in letters for c in letters][:300]
+    people = [_p(surnames[k], "Иван", day if k % 2 else day + timedelta(days=k)) for k in range(300)]
+    people += [_p("Петрова", "Анна", day + timedelta(days=3 * k)) for k in range(40)]
+    monkeypatch.setattr(learning, "TRAINING_PAIRS", 500)
+    rules = learning.training(people, Cards(people))
+    by_date, by_name = rules
+    assert by_date.blocked_on == (3,) and by_name.blocked_on == (0, 1, 4)
+    assert 0 < by_date.counts.sum() <= 500 and 0 < by_name.counts.sum() <= 500
+    birth = [c.name for c in COMPARISONS].index("birth date")
+    assert set(by_date.patterns[:, birth].tolist()) == {0}  # every date pair was born the same day
+    assert set(by_name.patterns[:, 0].tolist()) == {0}  # every name pair: the same surname
+
+
+def test_phones_one_digit_apart_meet_and_others_do_not() -> None:
+    from klientura.dedup.batch import Cards
+    from klientura.dedup.learning import paired, phone_keys
+
+    people = [
+        _p("Иванова", "Анна", phones=["+79161112233"]),
+        _p("Ивнова", "Анна", phones=["+79161115233"]),  # the same phone, one digit mistyped
+        _p("Петров", "Олег", phones=["+79161112299"]),  # two digits apart
+        _p("Сидоров", "Иван", phones=["+74951112233"]),  # another operator
+        _p("Орлов", "Пётр"),  # no phone
+    ]
+    found = {(int(x) >> 32, int(x) & 0xFFFFFFFF) for x in paired(*phone_keys(Cards(people)))}
+    assert found == {(0, 1)}

@@ -53,33 +53,61 @@ def _distinct_pairs(x: Ints, y: Ints) -> tuple[Ints, Ints, Ints]:
 
 
 def _pair_similarity(words: Strings, x: Ints, y: Ints) -> npt.NDArray[np.float64]:
-    ux, uy, inverse = _distinct_pairs(x, y)
-    return _similarity(words[ux], words[uy])[inverse]
-
-
-def _pair_distance(words: Strings, x: Ints, y: Ints) -> Ints:
-    ux, uy, inverse = _distinct_pairs(x, y)
-    if not len(ux):
-        return np.zeros(0, dtype=np.int64)
-    found: Ints = process.cpdist(words[ux], words[uy], scorer=DamerauLevenshtein.distance, workers=-1)[inverse]
-    return found
-
-
-def _word_levels(raw: Vocabulary, keys: Vocabulary, xr: Ints, xk: Ints, yr: Ints, yk: Ints, near: float,
-                 rather: float) -> npt.NDArray[np.int8]:  # fmt: skip
-    """``comparisons._word`` for arrays of codes (both sides present): raw spellings and folded keys."""
-    similarity = np.maximum(_pair_similarity(keys.words, xk, yk), _pair_similarity(raw.words, xr, yr))
-    out = np.full(len(xr), 4, dtype=np.int8)
-    if rather > 0:
-        out[similarity >= rather] = 3
-    else:  # a one-letter word and a word it begins
-        one_x, one_y = raw.lengths[xr] == 1, raw.lengths[yr] == 1
-        out[(one_x | one_y) & (raw.first[xr] == raw.first[yr])] = 3
-    typo = (np.minimum(raw.lengths[xr], raw.lengths[yr]) >= 4) & (_pair_distance(raw.words, xr, yr) <= 1)
-    out[(similarity >= near) | typo] = 2
-    out[xk == yk] = 1
-    out[xr == yr] = 0
+    """Jaro–Winkler of words[x] and words[y] (1 where the codes are equal, not compared)."""
+    out = np.ones(len(x))
+    apart = np.flatnonzero(x != y)
+    out[apart] = _similarity(words[x[apart]], words[y[apart]])
     return out
+
+
+class Names:
+    """The name words of the cards — surnames at i, given names at m + i — as codes of (as written, folded) pairs:
+    two words are compared once per distinct pair of codes, whichever cards and fields they come from."""
+
+    def __init__(self, people: Sequence[Person]) -> None:
+        written = [(p.last_name or "").casefold().strip(" .") for p in people]
+        written += [(p.first_name or "").casefold().strip(" .") for p in people]
+        folded = [p.last_key for p in people] + [p.first_key for p in people]
+        index: dict[tuple[str, str], int] = {}
+        self.codes = np.array([index.setdefault(w, len(index)) for w in zip(written, folded, strict=True)],
+                              dtype=np.int64)  # fmt: skip
+        both = list(index)
+        raw, keys = Vocabulary([w for w, _ in both]), Vocabulary([k for _, k in both])
+        self.raw, self.key = raw.codes, keys.codes  # of each code: its word as written, folded
+        self.raw_words, self.key_words = raw.words[raw.codes], keys.words[keys.codes]
+        self.lengths, self.first = raw.lengths[raw.codes], raw.first[raw.codes]
+        self.empty = self.key_words == ""
+
+    def levels(
+        self, x: Ints, y: Ints, near: npt.NDArray[np.float64], rather: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.int8]:
+        """``comparisons._word`` of the codes x and y (both words present), with each pair's ``near`` and ``rather``
+        (0: a given name's "initial" instead of "rather near")."""
+        out = np.full(len(x), 4, dtype=np.int8)
+        same_key, same = self.key[x] == self.key[y], self.raw[x] == self.raw[y]
+        out[same_key] = 1
+        out[same] = 0
+        d = np.flatnonzero(~(same_key | same))
+        found, inverse = np.unique(x[d] << 32 | y[d], return_inverse=True)
+        ux, uy = found >> 32, found & 0xFFFFFFFF
+        similarity = np.maximum(_similarity(self.key_words[ux], self.key_words[uy]),
+                                _similarity(self.raw_words[ux], self.raw_words[uy]))  # fmt: skip
+        short = np.minimum(self.lengths[ux], self.lengths[uy])
+        typo = np.zeros(len(ux), dtype=bool)
+        maybe = np.flatnonzero(short >= 4)
+        if len(maybe):  # one typo apart: Jaro–Winkler finds "Ruth" and "Runh" far apart
+            distance = process.cpdist(self.raw_words[ux[maybe]], self.raw_words[uy[maybe]],
+                                      scorer=DamerauLevenshtein.distance, workers=-1)  # fmt: skip
+            typo[maybe] = distance <= 1
+        inverse = inverse.ravel()
+        similarity, typo, xd, yd = similarity[inverse], typo[inverse], x[d], y[d]
+        near, rather = near[d], rather[d]
+        initial = ((self.lengths[xd] == 1) | (self.lengths[yd] == 1)) & (self.first[xd] == self.first[yd])
+        got = np.full(len(d), 4, dtype=np.int8)
+        got[np.where(rather > 0, similarity >= rather, initial)] = 3
+        got[(similarity >= near) | typo] = 2
+        out[d] = got
+        return out
 
 
 def patterns_for(people: Sequence[Person], left: Ints, right: Ints) -> Patterns:
@@ -94,25 +122,19 @@ class Cards:
     def __init__(self, people: Sequence[Person]) -> None:
         self.people = people
 
-    def patterns(self, left: Ints, right: Ints, chunk: int = 1 << 20) -> Patterns:
+    def patterns(self, left: Ints, right: Ints, chunk: int = 1 << 19) -> Patterns:
         out = np.full((len(left), len(COMPARISONS)), NULL, dtype=np.int8)
         for start in range(0, len(left), chunk):
             part, a, b = out[start : start + chunk], left[start : start + chunk], right[start : start + chunk]
-            _names(part, a, b, self.raw, self.keys, len(self.people))
+            _names(part, a, b, self.names, len(self.people))
             _middle(part, self, a, b)
             _birth(part, self, a, b)
             _rest(part, self, a, b)
         return out
 
     @cached_property
-    def raw(self) -> Vocabulary:  # surnames at i, given names at m + i, as written
-        people = self.people
-        return Vocabulary([(p.last_name or "").casefold().strip(" .") for p in people]
-                          + [(p.first_name or "").casefold().strip(" .") for p in people])  # fmt: skip
-
-    @cached_property
-    def keys(self) -> Vocabulary:  # folded, in the same places
-        return Vocabulary([p.last_key for p in self.people] + [p.first_key for p in self.people])
+    def names(self) -> Names:
+        return Names(self.people)
 
     @cached_property
     def middle(self) -> Vocabulary:
@@ -161,28 +183,29 @@ class Cards:
         )
 
 
-def _names(out: Patterns, left: Ints, right: Ints, raw: Vocabulary, keys: Vocabulary, m: int) -> None:
-    """Codes of card i: surname at i, given name at m + i."""
-    raw_last, raw_first = raw.codes[:m], raw.codes[m:]
-    key_last, key_first = keys.codes[:m], keys.codes[m:]
-    empty = keys.words == ""
-    has_last, has_first = ~empty[key_last], ~empty[key_first]
+SURNAME, GIVEN = (0.92, 0.8), (0.9, 0.0)  # near and rather near (0: "initial")
+
+
+def _names(out: Patterns, left: Ints, right: Ints, names: Names, m: int) -> None:
+    """Codes of card i: surname at i, given name at m + i. All the word pairs of a chunk are compared in one go."""
+    last, first = names.codes[:m], names.codes[m:]
+    has_last, has_first = ~names.empty[last], ~names.empty[first]
     both_last = has_last[left] & has_last[right]
     both_first = has_first[left] & has_first[right]
     full = both_last & both_first
-    # one of the words missing: compared as written, each on its own
-    idx = np.flatnonzero(both_last & ~full)
+    only_last, only_first, idx = (np.flatnonzero(both_last & ~full), np.flatnonzero(both_first & ~full),
+                                  np.flatnonzero(full))  # fmt: skip
     a, b = left[idx], right[idx]
-    out[idx, 0] = _word_levels(raw, keys, raw_last[a], key_last[a], raw_last[b], key_last[b], 0.92, 0.8)
-    idx = np.flatnonzero(both_first & ~full)
-    a, b = left[idx], right[idx]
-    out[idx, 1] = _word_levels(raw, keys, raw_first[a], key_first[a], raw_first[b], key_first[b], 0.9, 0)
-    idx = np.flatnonzero(full)
-    a, b = left[idx], right[idx]
-    s_last = _word_levels(raw, keys, raw_last[a], key_last[a], raw_last[b], key_last[b], 0.92, 0.8)
-    s_first = _word_levels(raw, keys, raw_first[a], key_first[a], raw_first[b], key_first[b], 0.9, 0)
-    w_last = _word_levels(raw, keys, raw_last[a], key_last[a], raw_first[b], key_first[b], 0.92, 0.8)
-    w_first = _word_levels(raw, keys, raw_first[a], key_first[a], raw_last[b], key_last[b], 0.9, 0)
+    # one of the words missing: compared as written, each on its own; both there: as written and swapped
+    parts = [(last[left[only_last]], last[right[only_last]], SURNAME), (first[left[only_first]], first[right[only_first]], GIVEN),
+             (last[a], last[b], SURNAME), (first[a], first[b], GIVEN), (last[a], first[b], SURNAME), (first[a], last[b], GIVEN)]  # fmt: skip
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    near = np.concatenate([np.full(len(p[0]), p[2][0]) for p in parts])
+    rather = np.concatenate([np.full(len(p[0]), p[2][1]) for p in parts])
+    got = np.split(names.levels(x, y, near, rather), np.cumsum([len(p[0]) for p in parts])[:-1])
+    out[only_last, 0], out[only_first, 1] = got[0], got[1]
+    s_last, s_first, w_last, w_first = got[2:]
     straight = s_last.astype(np.int64) + s_first
     swapped = w_last.astype(np.int64) + w_first
     take = (straight > 1) & (swapped < straight)

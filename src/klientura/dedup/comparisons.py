@@ -26,9 +26,10 @@ from klientura.dedup.fs_model import NULL, Comparison
 from klientura.dedup.scoring import Person
 from klientura.kit.translit import transliterate
 
-SURNAME = Comparison("surname", ("exact", "same key", "near", "rather near", "else"))
-GIVEN = Comparison("given name", ("exact", "same key", "near", "initial", "else"))
-PATRONYMIC = Comparison("patronymic", ("same key", "near", "else"))
+GENDERED = 4  # the names' u is read among pairs whose genders do not differ (Фролова, Тамара, Петровна: all "she")
+SURNAME = Comparison("surname", ("exact", "same key", "near", "rather near", "else"), GENDERED)
+GIVEN = Comparison("given name", ("exact", "same key", "near", "initial", "else"), GENDERED)
+PATRONYMIC = Comparison("patronymic", ("same key", "near", "else"), GENDERED)
 BIRTH = Comparison("birth date", ("exact", "day and month swapped", "one digit off", "same year", "else"))
 GENDER = Comparison("gender", ("same", "else"))
 PHONE = Comparison("phone", ("shared", "one digit off", "else"))
@@ -218,20 +219,26 @@ class Frequencies:
         return made
 
     def adjustment(
-        self, a: Person, b: Person, u: Sequence[npt.NDArray[np.float64]], found: Sequence[int] | npt.NDArray[np.int8]
+        self,
+        a: Person,
+        b: Person,
+        u: Sequence[npt.NDArray[np.float64]],
+        found: Sequence[int] | npt.NDArray[np.int8],
+        scale: Sequence[float] = (1.0, 1.0),
     ) -> float:
         """Bits to add to the pair's match weight for the names it agrees on: the level's u replaced by the share of
         cards carrying that very name (a rare name agreeing weighs more than the average, a common one less). A word
         counts as often as it is found in either field (a card with its words swapped must not make "Павел" a rare
         surname), and a rare name adds at most :data:`RARE_CAP` bits: the names of a base are not independent of
-        its other fields."""
+        its other fields. ``scale``: the model's :attr:`~klientura.dedup.fs_model.Model.scale` of the surname and
+        the given name (their u is read among pairs of one gender, so is the name's share)."""
         bits = 0.0
         for j, key in ((0, a.last_key), (1, a.first_key)):
             level = int(found[j])
             if level in (0, 1) and key:
                 seen = max(self.surnames.get(key, 1), self.given.get(key, 1))
-                share = seen / self.cards
-                bits += min(math.log2(float(u[j][level]) / max(share, 1 / self.cards)), RARE_CAP)
+                share = max(seen / self.cards, 1 / self.cards) * scale[j]
+                bits += min(math.log2(float(u[j][level]) / share), RARE_CAP)
         return bits
 
     def adjustments(
@@ -240,6 +247,7 @@ class Frequencies:
         left: npt.NDArray[np.int64],
         patterns: npt.NDArray[np.int8],
         u: Sequence[npt.NDArray[np.float64]],
+        scale: Sequence[float] = (1.0, 1.0),
     ) -> npt.NDArray[np.float64]:
         """:meth:`adjustment` of many pairs at once (``left``: each pair's first card; ``patterns``: their levels)."""
         bits = np.zeros(len(left))
@@ -249,6 +257,6 @@ class Frequencies:
             has = np.array([bool(k) for k in keys], dtype=bool)
             level = patterns[:, j]
             agree = ((level == 0) | (level == 1)) & has[left]
-            share = np.maximum(seen[left[agree]] / self.cards, 1 / self.cards)
+            share = np.maximum(seen[left[agree]] / self.cards, 1 / self.cards) * scale[j]
             bits[agree] += np.minimum(np.log2(u[j][level[agree]] / share), RARE_CAP)
         return bits

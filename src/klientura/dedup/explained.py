@@ -97,8 +97,9 @@ def to_json(model: Model) -> list[dict[str, Any]]:
             "levels": [
                 {"name": level, "m": float(m), "u": float(u)} for level, m, u in zip(c.levels, mm, uu, strict=True)
             ],
+            "scale": model.scale_of(j),
         }
-        for c, mm, uu in zip(model.comparisons, model.m, model.u, strict=True)
+        for j, (c, mm, uu) in enumerate(zip(model.comparisons, model.m, model.u, strict=True))
     ]
 
 
@@ -109,7 +110,7 @@ def from_json(comparisons: list[dict[str, Any]], prior: float) -> Model | None:
         return None
     m = [np.array([level["m"] for level in c["levels"]], dtype=np.float64) for c in comparisons]
     u = [np.array([level["u"] for level in c["levels"]], dtype=np.float64) for c in comparisons]
-    return Model(COMPARISONS, m, u, prior)
+    return Model(COMPARISONS, m, u, prior, [float(c.get("scale", 1.0)) for c in comparisons])
 
 
 def quality_json(quality: list[Quality]) -> list[dict[str, Any]]:

@@ -37,6 +37,9 @@ Counts = npt.NDArray[np.int64]
 class Comparison:
     name: str
     levels: tuple[str, ...]  # from the closest ("exact") to the last, "else"
+    # u read among the random pairs that do not differ on this comparison (its index): a given name agreeing implies
+    # the gender does, so its u among all pairs would count the gender's evidence twice
+    given: int | None = None
 
 
 @dataclass
@@ -45,6 +48,12 @@ class Model:
     m: list[npt.NDArray[np.float64]]  # per comparison, per level
     u: list[npt.NDArray[np.float64]]
     prior: float  # the chance that two cards of the base drawn at random are one person
+    # per comparison, u of its first level given the other comparison (``Comparison.given``) over its u among all
+    # pairs: a name's share among the cards is scaled by it where the name's frequency replaces u
+    scale: list[float] | None = None
+
+    def scale_of(self, j: int) -> float:
+        return self.scale[j] if self.scale is not None else 1.0
 
     def weights(self) -> list[npt.NDArray[np.float64]]:
         """Each level's weight in bits: log2(m / u)."""
@@ -101,8 +110,28 @@ def level_shares(
 
 
 def u_from_random(comparisons: Sequence[Comparison], patterns: Patterns) -> list[npt.NDArray[np.float64]]:
-    """u: the levels' shares among random pairs of the base (different people but for one in millions)."""
-    return level_shares(comparisons, patterns, np.ones(len(patterns)))
+    """u: the levels' shares among random pairs of the base (different people but for one in millions); a
+    comparison with ``given`` among the pairs that do not differ on that one (see :func:`conditional_scale`)."""
+    plain = level_shares(comparisons, patterns, np.ones(len(patterns)))
+    out = []
+    for j, c in enumerate(comparisons):
+        if c.given is None:
+            out.append(plain[j])
+            continue
+        other = comparisons[c.given]
+        kept = patterns[patterns[:, c.given] != len(other.levels) - 1]
+        out.append(level_shares(comparisons, kept, np.ones(len(kept)))[j] if len(kept) else plain[j])
+    return out
+
+
+def conditional_scale(comparisons: Sequence[Comparison], patterns: Patterns) -> list[float]:
+    """Per comparison, how much likelier its first level is among random pairs that do not differ on its ``given``
+    than among all (1 without one): two women are twice as likely to share a given name as two people."""
+    plain = level_shares(comparisons, patterns, np.ones(len(patterns)))
+    given = u_from_random(comparisons, patterns)
+    return [
+        float(g[0] / p[0]) if c.given is not None else 1.0 for c, g, p in zip(comparisons, given, plain, strict=True)
+    ]
 
 
 def em(
@@ -171,6 +200,7 @@ def train(
     rules), averaged over the rules that trained it; then the prior — the chance that two cards drawn at random are
     one person — from all the candidates among the ``total_pairs`` pairs of the base (see :func:`prior_of`)."""
     u = u_from_random(comparisons, random_patterns)
+    scale = conditional_scale(comparisons, random_patterns)
     sums = [np.zeros(len(c.levels)) for c in comparisons]
     trained = [0] * len(comparisons)
     for rule in rules:
@@ -180,7 +210,7 @@ def train(
                 sums[j] += m[j]
                 trained[j] += 1
     m = [s / k if k else _start(c) for s, k, c in zip(sums, trained, comparisons, strict=True)]
-    model = Model(tuple(comparisons), m, u, 0.5)
+    model = Model(tuple(comparisons), m, u, 0.5, scale)
     if rules:
         patterns, counts = distinct(
             np.concatenate([r.patterns for r in rules]), np.concatenate([r.counts for r in rules])

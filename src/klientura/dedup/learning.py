@@ -1,16 +1,25 @@
-"""Learning the duplicate model from a base (issue 21): random pairs give u, blocking rules give candidate pairs,
-EM gives m (:mod:`klientura.dedup.fs_model`); the candidates are then scored, the names' frequencies adjusting the
-weight of agreeing names.
+"""Learning the duplicate model from a base (issue 21): random pairs give u, EM over training pairs gives m
+(:mod:`klientura.dedup.fs_model`), blocking rules give the candidate pairs, which are then scored, the names'
+frequencies adjusting the weight of agreeing names.
 
-The blocking rules — keys two cards must share to be compared; the comparisons a key decides or leans on (an
-initial shared makes near names likelier among different people too) are not trained on its pairs:
+The training pairs are not the candidates. EM needs pairs in which the different people look like random pairs on
+every comparison it trains — the u it holds is read from random pairs. The candidates are not such pairs: their rules
+key on names' initials and sort crowded blocks by name, so their different people have nearer names than random ones
+do, and at a million cards EM took that for the "same person" class (a third of the pairs, names mostly "else").
+So m is learned, as Splink's guide does it, from pairs sharing the birth date (everything but the date trained) and
+pairs sharing both name words (the rest trained), a random sample of at most :data:`TRAINING_PAIRS` each; a crowded
+date or name pairs each card with a few others drawn at random.
 
-- the birth date, its day and month in either order;
+The blocking rules — keys two cards must share to be compared:
+
+- the birth date, its day and month in either order, with a name's initial;
 - a name word and the other word's initial, as written and swapped (a typo in the other word still meets);
 - both name words, in either order, and the place (postcode, else city): a common name's namesakes split by town;
 - the postcode and a name's initial;
 - the house number and the street's first letters with a name's initial;
-- the birth year and month with a name's first two letters (a typo in the day still meets).
+- the birth year and month with a name's first two letters (a typo in the day still meets);
+- the phone with one digit masked (:func:`phone_keys`: a phone one digit off meets);
+- the e-mail's mailbox name (the same one on another domain).
 
 A key shared by more than ``MAX_BLOCK`` cards (a thousand "John Smith", a crowded postcode) is not paired whole: its
 cards, sorted by name and birth date, meet only their next ``WINDOW`` neighbours (a sorted neighbourhood), so the
@@ -29,12 +38,13 @@ import numpy.typing as npt
 
 from klientura.dedup.batch import Cards
 from klientura.dedup.comparisons import COMPARISONS, Frequencies, levels
-from klientura.dedup.fs_model import Model, Patterns, Rule, distinct, prior_from, train
+from klientura.dedup.fs_model import Model, Patterns, Rule, distinct, prior_from, prior_of, train
 from klientura.dedup.scoring import Person, name_key_of
 
 MAX_BLOCK = 20
 WINDOW = 8  # in a block larger than MAX_BLOCK, each card meets its next WINDOW neighbours by name and birth date
 RANDOM_PAIRS = 200_000
+TRAINING_PAIRS = 1_000_000  # per training rule, at most
 
 Key = Callable[[Person], Iterable[str]]
 
@@ -92,15 +102,43 @@ def _month(p: Person) -> Iterable[str]:
     return {f"{month}|{p.last_key[:2]}", f"{month}|{p.first_key[:2]}"}
 
 
-# (name, keys, the comparisons the keys decide or lean on: they are no evidence among the rule's pairs)
-RULES: tuple[tuple[str, Key, tuple[int, ...]], ...] = (
-    ("birth date", _birth, (3,)),
-    ("a name word and the other's initial", _word_and_initial, (0, 1, 4)),  # a given name implies the gender
-    ("the name and the place", _names_and_place, (0, 1, 4, 7)),
-    ("postcode and an initial", _postcode, (7, 0, 1)),
-    ("house, street and an initial", _address, (7, 0, 1)),
-    ("birth month and a name's first letters", _month, (3, 0, 1)),
+def phone_keys(cards: Cards) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The phone's last ten digits with each digit in turn masked (ten keys a card): two phones one digit apart share
+    exactly one of them, and different people's phones almost never do. Keys and their cards, as arrays."""
+    _has, simple, digits, _codes = cards.phones
+    ids = np.flatnonzero(simple)
+    powers = 10 ** np.arange(9, -1, -1, dtype=np.int64)
+    number = digits[ids].astype(np.int64) @ powers
+    keys = [(number - digits[ids, i].astype(np.int64) * powers[i]) * 10 + i for i in range(10)]
+    return np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64), np.tile(ids, 10)
+
+
+def _mailbox(p: Person) -> Iterable[str]:
+    """The e-mail's mailbox name (the same person on another domain)."""
+    return {e.partition("@")[0] for e in p.emails if len(e.partition("@")[0]) >= 4}
+
+
+RULES: tuple[tuple[str, Key], ...] = (
+    ("birth date", _birth),
+    ("a name word and the other's initial", _word_and_initial),
+    ("the name and the place", _names_and_place),
+    ("postcode and an initial", _postcode),
+    ("house, street and an initial", _address),
+    ("birth month and a name's first letters", _month),
+    ("the mailbox name", _mailbox),
 )
+
+
+def _same_birth_date(p: Person) -> Iterable[str]:
+    return (p.birth_date.isoformat(),) if p.birth_date else ()
+
+
+def _same_name(p: Person) -> Iterable[str]:
+    return (f"{min(p.last_key, p.first_key)}|{max(p.last_key, p.first_key)}",) if p.last_key and p.first_key else ()
+
+
+# (keys, the comparisons they decide: not trained on their pairs) — a given name implies the gender
+TRAINING: tuple[tuple[Key, tuple[int, ...]], ...] = ((_same_birth_date, (3,)), (_same_name, (0, 1, 4)))
 
 
 def sorted_unique(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -111,20 +149,35 @@ def sorted_unique(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 
 
 def blocked_pairs(
-    people: Sequence[Person], key: Key, max_block: int = MAX_BLOCK, rank: npt.NDArray[np.int64] | None = None
+    people: Sequence[Person],
+    key: Key,
+    max_block: int = MAX_BLOCK,
+    rank: npt.NDArray[np.int64] | None = None,
+    window: int = WINDOW,
 ) -> npt.NDArray[np.int64]:
     """The pairs of cards sharing a key, each once, packed ``i << 32 | j`` (indices, i < j) and sorted. Each key is
     hashed to a number (a collision can only add a candidate), the numbers sorted, and each run of equal ones — a
     block of at most ``max_block`` cards — paired as arrays, all blocks of one size at a time. A larger block (a
     common name, a crowded postcode) is not paired whole: its cards, in the order of ``rank`` (their names and birth
-    dates sorted), are paired with their next :data:`WINDOW` neighbours only — or, without ``rank``, left out."""
+    dates sorted, or drawn at random), are paired with their next ``window`` neighbours only — or, without ``rank``,
+    left out."""
     hashes: list[int] = []
     owners: list[int] = []
     for i, p in enumerate(people):
         for k in key(p):
             hashes.append(hash(k))
             owners.append(i)
-    keys, ids = np.array(hashes, dtype=np.int64), np.array(owners, dtype=np.int64)
+    return paired(np.array(hashes, dtype=np.int64), np.array(owners, dtype=np.int64), max_block, rank, window)
+
+
+def paired(
+    keys: npt.NDArray[np.int64],
+    ids: npt.NDArray[np.int64],
+    max_block: int = MAX_BLOCK,
+    rank: npt.NDArray[np.int64] | None = None,
+    window: int = WINDOW,
+) -> npt.NDArray[np.int64]:
+    """:func:`blocked_pairs` of keys already made: ``keys[k]`` is a key of card ``ids[k]``."""
     order = np.lexsort((ids if rank is None else rank[ids], keys))
     keys, ids = keys[order], ids[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
@@ -138,7 +191,7 @@ def blocked_pairs(
     if rank is not None and (sizes > max_block).any():  # the sorted neighbourhood of each large block
         block = np.repeat(np.arange(len(starts)), sizes)
         large = np.repeat(sizes > max_block, sizes)
-        for step in range(1, WINDOW + 1):
+        for step in range(1, window + 1):
             at = np.flatnonzero(large[:-step] & (block[:-step] == block[step:]))
             a, b = ids[at], ids[at + step]
             found.append(np.minimum(a, b) << 32 | np.maximum(a, b))
@@ -149,23 +202,35 @@ def blocked_pairs(
 
 @dataclass
 class Candidates:
-    """The pairs the blocking rules brought (indices into the cards, i < j, each pair once), their levels, and which
-    of them each rule brought."""
+    """The pairs the blocking rules brought (indices into the cards, i < j, each pair once) and their levels."""
 
     pairs: npt.NDArray[np.int64]  # pairs x 2
     patterns: Patterns
-    per_rule: list[tuple[npt.NDArray[np.int64], tuple[int, ...]]]  # (rows of pairs, the comparisons it blocked on)
 
 
 def candidates(people: Sequence[Person], cards: Cards | None = None) -> Candidates:
     names = [f"{name_key_of(p) or p.last_key or p.first_key}|{p.birth_date or ''}" for p in people]
     rank = np.empty(len(people), dtype=np.int64)
     rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(len(people))
-    mine = [(blocked_pairs(people, key, rank=rank), blocked_on) for _name, key, blocked_on in RULES]
-    every = sorted_unique(np.concatenate([packed for packed, _ in mine])) if mine else np.zeros(0, dtype=np.int64)
-    per_rule = [(np.searchsorted(every, packed), blocked_on) for packed, blocked_on in mine]  # each rule's rows
+    cards = cards or Cards(people)
+    found = [blocked_pairs(people, key, rank=rank) for _name, key in RULES]
+    every = sorted_unique(np.concatenate([*found, paired(*phone_keys(cards), rank=rank)]))
     pairs = np.stack([every >> 32, every & 0xFFFFFFFF], axis=1)
-    return Candidates(pairs, (cards or Cards(people)).patterns(pairs[:, 0], pairs[:, 1]), per_rule)
+    return Candidates(pairs, cards.patterns(pairs[:, 0], pairs[:, 1]))
+
+
+def training(people: Sequence[Person], cards: Cards, seed: int = 1) -> list[Rule]:
+    """The pairs EM learns m from (see the module's doc): per :data:`TRAINING` rule, its distinct patterns."""
+    rng = np.random.default_rng(seed)
+    rank = rng.permutation(len(people)).astype(np.int64)  # a crowded block's cards meet others drawn at random
+    out = []
+    for key, blocked_on in TRAINING:
+        packed = blocked_pairs(people, key, rank=rank)
+        if len(packed) > TRAINING_PAIRS:
+            packed = np.sort(rng.choice(packed, TRAINING_PAIRS, replace=False))
+        if len(packed):
+            out.append(Rule(*distinct(cards.patterns(packed >> 32, packed & 0xFFFFFFFF)), blocked_on))
+    return out
 
 
 @dataclass
@@ -191,9 +256,10 @@ def learn(people: Sequence[Person], *, seed: int = 1, random_pairs: int = RANDOM
                        else 0)) if i != j], dtype=np.int64).reshape(-1, 2)  # fmt: skip
     cards = Cards(people)  # the cards as arrays, once for the random pairs and the candidates
     sampled = cards.patterns(sample[:, 0], sample[:, 1])
+    model = train(COMPARISONS, sampled, training(people, cards, seed), n * (n - 1) // 2)
     found = candidates(people, cards)
-    rules = [Rule(*distinct(found.patterns[mine]), blocked_on) for mine, blocked_on in found.per_rule if len(mine)]
-    model = train(COMPARISONS, sampled, rules, n * (n - 1) // 2)
+    if len(found.pairs):  # the prior among all the pairs of the base, from the candidates' evidence
+        model.prior = prior_of(model, *distinct(found.patterns), n * (n - 1) // 2)
     evidence = _evidence(model, people, found)
     if len(evidence):  # the prior again, the names' frequencies counted: most namesakes are common names
         model.prior = prior_from(evidence, np.ones(len(evidence)), n * (n - 1) // 2)
@@ -222,8 +288,13 @@ def _evidence(
     evidence = model.match_weight(every) - math.log2(model.prior / (1 - model.prior))
     if not frequencies:
         return evidence
-    evidence += Frequencies(people).adjustments(people, found.pairs[:, 0], every, model.u)
+    evidence += Frequencies(people).adjustments(people, found.pairs[:, 0], every, model.u, names_scale(model))
     return evidence
+
+
+def names_scale(model: Model) -> tuple[float, float]:
+    """The surname's and the given name's :attr:`Model.scale`, for :class:`Frequencies`."""
+    return model.scale_of(0), model.scale_of(1)
 
 
 def _probability(evidence: npt.NDArray[np.float64], prior: float) -> npt.NDArray[np.float64]:

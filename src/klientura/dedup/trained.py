@@ -155,7 +155,11 @@ def _suggest(
         if (low, high) in dismissed:
             continue
         found = got.candidates.patterns[k]
-        bits = names.adjustment(people[i], people[j], got.model.u, found) if names else 0.0
+        bits = (
+            names.adjustment(people[i], people[j], got.model.u, found, learning.names_scale(got.model))
+            if names
+            else 0.0
+        )
         why = reasons(got.model, found, bits)
         probability = round(float(got.probabilities[k]), 4)
         rows.append({"low_id": low, "high_id": high, "probability": probability, "reasons": why, "found_at": now})
@@ -199,7 +203,9 @@ def explain(session: Session, a: Person, b: Person) -> tuple[float, list[Notice]
     found = levels(a, b)
     cards, surnames, given = name_counts(session, a.last_name, a.first_name)
     names = Frequencies.counted(cards, {a.last_key: surnames}, {a.first_key: given})
-    bits = names.adjustment(a, b, model.u, found) if cards >= MIN_CARDS else 0.0  # a small base cannot tell
+    bits = (
+        names.adjustment(a, b, model.u, found, learning.names_scale(model)) if cards >= MIN_CARDS else 0.0
+    )  # a small base cannot tell
     prior = learning.scaled_prior(model.prior, trained_on, cards)
     weight = float(model.match_weight(np.array([found], dtype=np.int8))[0]) + bits
     weight += math.log2(prior / (1 - prior)) - math.log2(model.prior / (1 - model.prior))
