@@ -119,9 +119,10 @@ def test_the_names_adjustment_of_many_pairs_is_each_pair_s() -> None:
     found = candidates(records)
     names = Frequencies(records)
     u = [np.linspace(0.001, 0.5, len(c.levels)) for c in COMPARISONS]
-    many = names.adjustments(records, found.pairs[:, 0], found.patterns, u)
+    many = names.adjustments(records, found.left, found.patterns, u)
     one = [
-        names.adjustment(records[i], records[j], u, found.patterns[k]) for k, (i, j) in enumerate(found.pairs.tolist())
+        names.adjustment(records[i], records[j], u, found.patterns[k])
+        for k, (i, j) in enumerate(map(found.pair, range(len(found))))
     ]
     assert len(one) > 100 and np.allclose(many, one)
 

@@ -123,9 +123,17 @@ class Cards:
         self.people = people
 
     def patterns(self, left: Ints, right: Ints, chunk: int = 1 << 19) -> Patterns:
-        out = np.full((len(left), len(COMPARISONS)), NULL, dtype=np.int8)
-        for start in range(0, len(left), chunk):
-            part, a, b = out[start : start + chunk], left[start : start + chunk], right[start : start + chunk]
+        return self.packed_patterns(left << 32 | right, chunk)
+
+    def packed_patterns(self, packed: Ints, chunk: int = 1 << 19) -> Patterns:
+        """The levels of the pairs ``i << 32 | j``, one row a pair."""
+        out = np.full((len(packed), len(COMPARISONS)), NULL, dtype=np.int8)
+        for start in range(0, len(packed), chunk):
+            part, a, b = (
+                out[start : start + chunk],
+                packed[start : start + chunk] >> 32,
+                packed[start : start + chunk] & 0xFFFFFFFF,
+            )
             _names(part, a, b, self.names, len(self.people))
             _middle(part, self, a, b)
             _birth(part, self, a, b)

@@ -248,15 +248,23 @@ class Frequencies:
         patterns: npt.NDArray[np.int8],
         u: Sequence[npt.NDArray[np.float64]],
         scale: Sequence[float] = (1.0, 1.0),
+        chunk: int = 1 << 22,
     ) -> npt.NDArray[np.float64]:
-        """:meth:`adjustment` of many pairs at once (``left``: each pair's first card; ``patterns``: their levels)."""
-        bits = np.zeros(len(left))
-        for j, attribute in ((0, "last_key"), (1, "first_key")):
+        """:meth:`adjustment` of many pairs at once (``left``: each pair's first card; ``patterns``: their levels),
+        a chunk of pairs at a time."""
+        shares, named = [], []
+        for attribute in ("last_key", "first_key"):
             keys = [getattr(p, attribute) for p in people]
-            seen = np.array([max(self.surnames.get(k, 1), self.given.get(k, 1)) for k in keys], dtype=np.float64)
-            has = np.array([bool(k) for k in keys], dtype=bool)
-            level = patterns[:, j]
-            agree = ((level == 0) | (level == 1)) & has[left]
-            share = np.maximum(seen[left[agree]] / self.cards, 1 / self.cards) * scale[j]
-            bits[agree] += np.minimum(np.log2(u[j][level[agree]] / share), RARE_CAP)
+            counted = np.array([max(self.surnames.get(k, 1), self.given.get(k, 1)) if k else 0 for k in keys],
+                               dtype=np.float64)  # fmt: skip
+            shares.append(np.maximum(counted / self.cards, 1 / self.cards))
+            named.append(counted > 0)
+        bits = np.zeros(len(left))
+        for start in range(0, len(left), chunk):
+            part, cards = patterns[start : start + chunk], left[start : start + chunk]
+            for j in (0, 1):
+                level = part[:, j]
+                agree = np.flatnonzero(((level == 0) | (level == 1)) & named[j][cards])
+                share = shares[j][cards[agree]] * scale[j]
+                bits[start + agree] += np.minimum(np.log2(u[j][level[agree]] / share), RARE_CAP)
         return bits

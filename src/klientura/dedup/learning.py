@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 from klientura.dedup.batch import Cards
 from klientura.dedup.comparisons import COMPARISONS, Frequencies, levels
-from klientura.dedup.fs_model import Model, Patterns, Rule, distinct, prior_from, prior_of, train
+from klientura.dedup.fs_model import Model, Patterns, Rule, distinct, prior_from, prior_of, probability_of, train
 from klientura.dedup.scoring import Person, name_key_of
 
 MAX_BLOCK = 20
@@ -204,19 +204,31 @@ def paired(
 class Candidates:
     """The pairs the blocking rules brought (indices into the cards, i < j, each pair once) and their levels."""
 
-    pairs: npt.NDArray[np.int64]  # pairs x 2
+    packed: npt.NDArray[np.int64]  # i << 32 | j, sorted
     patterns: Patterns
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    @property
+    def left(self) -> npt.NDArray[np.int64]:  # each pair's first card
+        return self.packed >> 32
+
+    def pair(self, k: int) -> tuple[int, int]:
+        x = int(self.packed[k])
+        return x >> 32, x & 0xFFFFFFFF
 
 
 def candidates(people: Sequence[Person], cards: Cards | None = None) -> Candidates:
     names = [f"{name_key_of(p) or p.last_key or p.first_key}|{p.birth_date or ''}" for p in people]
     rank = np.empty(len(people), dtype=np.int64)
     rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(len(people))
+    del names
     cards = cards or Cards(people)
-    found = [blocked_pairs(people, key, rank=rank) for _name, key in RULES]
-    every = sorted_unique(np.concatenate([*found, paired(*phone_keys(cards), rank=rank)]))
-    pairs = np.stack([every >> 32, every & 0xFFFFFFFF], axis=1)
-    return Candidates(pairs, cards.patterns(pairs[:, 0], pairs[:, 1]))
+    every = paired(*phone_keys(cards), rank=rank)
+    for _name, key in RULES:  # merged rule by rule: the rules' pairs are never all held twice
+        every = sorted_unique(np.concatenate([every, blocked_pairs(people, key, rank=rank)]))
+    return Candidates(every, cards.packed_patterns(every))
 
 
 def training(people: Sequence[Person], cards: Cards, seed: int = 1) -> list[Rule]:
@@ -229,7 +241,7 @@ def training(people: Sequence[Person], cards: Cards, seed: int = 1) -> list[Rule
         if len(packed) > TRAINING_PAIRS:
             packed = np.sort(rng.choice(packed, TRAINING_PAIRS, replace=False))
         if len(packed):
-            out.append(Rule(*distinct(cards.patterns(packed >> 32, packed & 0xFFFFFFFF)), blocked_on))
+            out.append(Rule(*distinct(cards.packed_patterns(packed)), blocked_on))
     return out
 
 
@@ -241,11 +253,11 @@ class Learned:
 
     @property
     def pairs_seen(self) -> int:  # candidate pairs the rules brought (once each)
-        return len(self.candidates.pairs)
+        return len(self.candidates)
 
     def pairs(self) -> list[tuple[int, int]]:
         """The candidates as (i, j) indices into the cards."""
-        return [(i, j) for i, j in self.candidates.pairs.tolist()]
+        return [(int(x) >> 32, int(x) & 0xFFFFFFFF) for x in self.candidates.packed.tolist()]
 
 
 def learn(people: Sequence[Person], *, seed: int = 1, random_pairs: int = RANDOM_PAIRS) -> Learned:
@@ -258,7 +270,7 @@ def learn(people: Sequence[Person], *, seed: int = 1, random_pairs: int = RANDOM
     sampled = cards.patterns(sample[:, 0], sample[:, 1])
     model = train(COMPARISONS, sampled, training(people, cards, seed), n * (n - 1) // 2)
     found = candidates(people, cards)
-    if len(found.pairs):  # the prior among all the pairs of the base, from the candidates' evidence
+    if len(found):  # the prior among all the pairs of the base, from the candidates' evidence
         model.prior = prior_of(model, *distinct(found.patterns), n * (n - 1) // 2)
     evidence = _evidence(model, people, found)
     if len(evidence):  # the prior again, the names' frequencies counted: most namesakes are common names
@@ -288,7 +300,7 @@ def _evidence(
     evidence = model.match_weight(every) - math.log2(model.prior / (1 - model.prior))
     if not frequencies:
         return evidence
-    evidence += Frequencies(people).adjustments(people, found.pairs[:, 0], every, model.u, names_scale(model))
+    evidence += Frequencies(people).adjustments(people, found.left, every, model.u, names_scale(model))
     return evidence
 
 
@@ -298,9 +310,7 @@ def names_scale(model: Model) -> tuple[float, float]:
 
 
 def _probability(evidence: npt.NDArray[np.float64], prior: float) -> npt.NDArray[np.float64]:
-    bits = evidence + math.log2(prior / (1 - prior))
-    out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp2(-np.clip(bits, -60, 60)))
-    return out
+    return probability_of(evidence + math.log2(prior / (1 - prior)))
 
 
 def explain(model: Model, a: Person, b: Person) -> list[tuple[str, str, float]]:

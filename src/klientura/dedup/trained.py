@@ -150,7 +150,7 @@ def _suggest(
     names = Frequencies(people) if len(people) >= MIN_CARDS else None
     rows = []
     for k in np.flatnonzero(got.probabilities >= threshold).tolist():
-        i, j = got.candidates.pairs[k].tolist()
+        i, j = got.candidates.pair(k)
         low, high = sorted((people[i].id, people[j].id))
         if (low, high) in dismissed:
             continue
