@@ -95,7 +95,10 @@ def distinct(patterns: Patterns, counts: Counts | None = None) -> tuple[Patterns
             np.int64
         )
     shifts = np.arange(width, dtype=np.int64) * 4
-    packed = ((patterns.astype(np.int64) + 1) << shifts).sum(axis=1)
+    packed = np.empty(len(patterns), dtype=np.int64)
+    for start in range(0, len(patterns), 1 << 20):  # a chunk at a time: the rows as 64-bit numbers are 8x the rows
+        part = patterns[start : start + (1 << 20)].astype(np.int64) + 1
+        packed[start : start + len(part)] = (part << shifts).sum(axis=1)
     keys, inverse = np.unique(packed, return_inverse=True)
     rows = (((keys[:, None] >> shifts) & 15) - 1).astype(np.int8)
     return rows, np.bincount(inverse.ravel(), weights=weights, minlength=len(keys)).astype(np.int64)
@@ -240,8 +243,13 @@ def prior_from(
 ) -> float:
     """The fixed point of :func:`prior_of` from each candidate's evidence in bits (``n`` pairs each). The evidence
     is rounded to a hundredth of a bit and counted once per value: millions of pairs, a few thousand values."""
-    values, inverse = np.unique(np.round(bits, 2), return_inverse=True)
-    bits, n = values, np.bincount(inverse.ravel(), weights=n, minlength=len(values)).astype(np.float64)
+    if len(bits):
+        hundredths = np.rint(bits * 100).astype(np.int64)
+        low = int(hundredths.min())
+        hundredths -= low
+        n = np.bincount(hundredths, weights=n).astype(np.float64)
+        bits = (np.flatnonzero(n) + low) / 100
+        n = n[n > 0]
     prior = min(float(n.sum()) / max(total_pairs, 1), 0.5)
     for _ in range(iterations):
         expected = float((probability_of(bits + math.log2(prior / (1 - prior))) * n).sum())
@@ -263,13 +271,11 @@ class Quality:
 def expected_quality(probabilities: npt.NDArray[np.float64], thresholds: Sequence[float]) -> list[Quality]:
     """What each threshold would suggest, by the fitted model's own probabilities: a pair at p is one person with
     probability p, so the expected true pairs above a threshold are the sum of their p."""
-    p = np.sort(probabilities)[::-1]
-    caught = np.cumsum(p)
-    everyone = float(caught[-1]) if len(p) else 0.0
+    everyone = float(probabilities.sum())
     out = []
     for t in thresholds:
-        k = int(np.searchsorted(-p, -t, side="right"))  # how many are >= t
-        true = float(caught[k - 1]) if k else 0.0
+        said = probabilities[probabilities >= t]
+        k, true = len(said), float(said.sum())
         out.append(Quality(t, k, true / k if k else 1.0, true / everyone if everyone else 0.0))
     return out
 
