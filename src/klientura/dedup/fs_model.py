@@ -9,9 +9,9 @@ For each level the model holds
 
 A level's weight is log2(m / u) bits; a pair's match weight is the prior's log-odds plus its levels' weights, and its
 probability follows. **u** is read from random pairs of the base (nearly all of them different people); **m** is
-estimated by expectation–maximisation over the candidate pairs the blocking rules bring: each rule's pairs train every
-comparison but the ones the rule blocked on (those agree by construction there), and the rules' estimates are
-averaged. The pairs are reduced to their distinct patterns of levels with counts, so EM over millions of pairs costs
+estimated by expectation–maximisation over training pairs (:func:`klientura.dedup.learning.training`: pairs sharing
+a birth date, pairs sharing the name): each rule's pairs train every comparison but the ones the rule blocked on (those
+agree by construction there), and the rules' estimates are averaged. The pairs are reduced to their distinct patterns of levels with counts, so EM over millions of pairs costs
 what a few thousand patterns cost.
 
 Everything here is numbers: building the patterns from cards is the scan's job.
