@@ -22,6 +22,7 @@ from pathlib import Path
 
 from klientura import dedup
 from klientura.audit import SYSTEM
+from klientura.config import Settings
 from klientura.db import make_session_factory, session_scope
 from klientura.demo import build
 from klientura.migrations import upgrade
@@ -33,6 +34,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--customers", type=int, default=20_000)
     ap.add_argument("--threshold", type=float, default=None, help="instead of the model's default")
+    ap.add_argument("--precision", type=float, default=Settings.model_fields["dedup_precision"].default,
+                    help="the wanted precision the default threshold is chosen for (KLIENTURA_DEDUP_PRECISION's default)")  # fmt: skip
     ap.add_argument("--reuse", action="store_true", help="scan the base an earlier run built")
     ap.add_argument("--hand-tuned", action="store_true", help="the weights the scan had before issue 21 instead")
     a = ap.parse_args()
@@ -64,7 +67,7 @@ def main() -> None:
         found = {(x.low_id, x.high_id) for x in scored}
     else:  # the app's scan, as `klientura dedup train` runs it: learned from this base, its default threshold
         with session_scope(factory) as s:
-            dedup.scan(s, SYSTEM, datetime.now(UTC), threshold=a.threshold, learn=True)
+            dedup.scan(s, SYSTEM, datetime.now(UTC), precision=a.precision, threshold=a.threshold, learn=True)
             found = {(x.low_id, x.high_id) for x in dedup.list_suggestions(s, SYSTEM, limit=10**9)}
             row = dedup.current_model(s)
             assert row is not None

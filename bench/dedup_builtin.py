@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench.dedup_general import generate
 from klientura import dedup
+from klientura.config import Settings
 from klientura.db import make_session_factory, session_scope
 from klientura.dedup.explained import to_json
 from klientura.dedup.fs_model import expected_quality, threshold_for
@@ -33,7 +34,9 @@ def main() -> None:
     general, _owner = generate(10_000)
     got = learn(people + general)
     # a small base's candidates are too few to choose a threshold by: the one chosen here is its default
-    chosen = threshold_for(expected_quality(got.probabilities, THRESHOLDS), 0.98)
+    chosen = threshold_for(
+        expected_quality(got.probabilities, THRESHOLDS), Settings.model_fields["dedup_precision"].default
+    )
     made = {
         "made_by": "python -m bench.dedup_builtin (the demo chain's 20,000 cards and the generality bench's 10,000 people)",
         "cards": len(people) + len(general),

@@ -156,6 +156,7 @@ def true_pairs(owner: list[int]) -> set[tuple[int, int]]:
 
 
 def main() -> None:
+    from klientura.config import Settings
     from klientura.dedup.fs_model import expected_quality, threshold_for
     from klientura.dedup.learning import learn
 
@@ -167,7 +168,8 @@ def main() -> None:
     started = time.perf_counter()
     got = learn(records)
     seconds = time.perf_counter() - started
-    chosen = threshold_for(expected_quality(got.probabilities, [x / 100 for x in range(50, 100)]), 0.98)
+    wanted = Settings.model_fields["dedup_precision"].default  # the app's default
+    chosen = threshold_for(expected_quality(got.probabilities, [x / 100 for x in range(50, 100)]), wanted)
     said = {pair for pair, p in zip(got.pairs(), got.probabilities, strict=True) if p >= chosen.threshold}
     hits = len(said & truth)
     print(json.dumps({"records": len(records), "true_pairs": len(truth), "candidates": got.pairs_seen,

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     currency: str = "RUB"
     timezone: str = "Europe/Moscow"
     # the duplicate model suggests pairs from the loosest threshold expected to reach this precision
-    dedup_precision: float = Field(default=0.98, ge=0.5, lt=1)
+    dedup_precision: float = Field(default=0.97, ge=0.5, lt=1)
     # connections per server process for the till's fast path on PostgreSQL (klientura.loyalty.till); 0: off
     till_pool_size: int = 4
     session_cookie_secure: bool = False  # also on whenever public_url is https

@@ -42,7 +42,7 @@ def _suggested(session: Session) -> dict[tuple[int, int], DuplicateSuggestion]:
 def test_the_scan_learns_stores_and_finds_what_it_expected(session: Session) -> None:
     _ids, truth = _store(session, 1500)
     now = utcnow()
-    found = dedup.scan(session, SYSTEM, now)
+    found = dedup.scan(session, SYSTEM, now, precision=0.98)
     row = dedup.current_model(session)
     assert row is not None and row.learned and row.cards == len(_ids) and row.pairs_seen > len(truth)
     assert row.trained_by == SYSTEM.name and row.threshold_by is None and row.precision_wanted == 0.98
@@ -81,26 +81,26 @@ def test_the_scan_learns_stores_and_finds_what_it_expected(session: Session) -> 
 
 def test_it_learns_again_only_when_the_base_has_changed_enough(session: Session) -> None:
     _store(session, 800)
-    dedup.scan(session, SYSTEM, utcnow())
+    dedup.scan(session, SYSTEM, utcnow(), precision=0.98)
     first = dedup.current_model(session)
     assert first is not None
-    dedup.scan(session, SYSTEM, utcnow())  # nothing changed: the stored model scores
+    dedup.scan(session, SYSTEM, utcnow(), precision=0.98)  # nothing changed: the stored model scores
     assert dedup.current_model(session) is first
     ids = list(session.scalars(select(Customer.id).order_by(Customer.id).limit(int(first.cards * 0.05))))
     session.execute(update(Customer).where(Customer.id.in_(ids)).values(updated_at=utcnow() + timedelta(seconds=1)))
-    dedup.scan(session, SYSTEM, utcnow())  # a twentieth changed: still the same
+    dedup.scan(session, SYSTEM, utcnow(), precision=0.98)  # a twentieth changed: still the same
     assert dedup.current_model(session) is first
     _store(session, 100, seed=9)  # and more than a tenth new: learned again
-    dedup.scan(session, SYSTEM, utcnow() + timedelta(seconds=2))
+    dedup.scan(session, SYSTEM, utcnow() + timedelta(seconds=2), precision=0.98)
     second = dedup.current_model(session)
     assert second is not None and second.id != first.id and second.cards > first.cards
-    dedup.scan(session, SYSTEM, utcnow(), learn=True)  # asked for
+    dedup.scan(session, SYSTEM, utcnow(), precision=0.98, learn=True)  # asked for
     third = dedup.current_model(session)
     assert third is not None and third.id != second.id
     # a model of another version's comparisons is not used: learned again
     third.comparisons = [{**c, "levels": c["levels"][:-1]} if c["name"] == "place" else c for c in third.comparisons]
     session.flush()
-    dedup.scan(session, SYSTEM, utcnow())
+    dedup.scan(session, SYSTEM, utcnow(), precision=0.98)
     fourth = dedup.current_model(session)
     assert fourth is not None and fourth.id != third.id and dedup.describe(fourth.comparisons)
 
@@ -110,18 +110,18 @@ def test_a_chosen_threshold_is_kept_and_scanned_with(session: Session) -> None:
         dedup.choose_threshold(session, SYSTEM, 0.9)
     assert refused.value.code is dedup.NO_MODEL
     with pytest.raises(ValidationFailed):
-        dedup.scan(session, SYSTEM, utcnow(), learn=False)
+        dedup.scan(session, SYSTEM, utcnow(), precision=0.98, learn=False)
     _store(session, 900)
-    dedup.scan(session, SYSTEM, utcnow())
+    dedup.scan(session, SYSTEM, utcnow(), precision=0.98)
     row = dedup.current_model(session)
     assert row is not None
     default = row.threshold
     strict = dedup.choose_threshold(session, SYSTEM, 0.999)
     assert (strict.threshold, strict.threshold_by) == (0.999, SYSTEM.name)
-    n = dedup.scan(session, SYSTEM, utcnow(), learn=False)
+    n = dedup.scan(session, SYSTEM, utcnow(), precision=0.98, learn=False)
     assert n == {x["threshold"]: x["pairs"] for x in row.quality}[0.999]
     assert all(s.probability >= 0.999 for s in _suggested(session).values())
-    dedup.scan(session, SYSTEM, utcnow(), learn=True)  # learned again: the person's choice stays
+    dedup.scan(session, SYSTEM, utcnow(), precision=0.98, learn=True)  # learned again: the person's choice stays
     again = dedup.current_model(session)
     assert again is not None and again.id != row.id and (again.threshold, again.threshold_by) == (0.999, SYSTEM.name)
     back = dedup.choose_threshold(session, SYSTEM, None)
@@ -134,7 +134,7 @@ def test_a_chosen_threshold_is_kept_and_scanned_with(session: Session) -> None:
 def test_a_small_base_takes_the_built_in_weights(session: Session) -> None:
     ids, truth = _store(session, 200)
     assert len(ids) < dedup.MIN_CARDS
-    dedup.scan(session, SYSTEM, utcnow())
+    dedup.scan(session, SYSTEM, utcnow(), precision=0.98)
     row = dedup.current_model(session)
     assert row is not None and not row.learned and row.cards == len(ids)
     suggested = _suggested(session)

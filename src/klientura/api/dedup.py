@@ -76,9 +76,11 @@ def model(session: SessionDep, actor: ActorDep) -> DedupModelOut:
     summary="Choose the threshold (null: back to the default) and rescan with the stored model",
     openapi_extra={"x-permission": "dedup:write"},
 )
-def threshold(data: ThresholdIn, session: SessionDep, actor: ActorDep, shop: ShopDep) -> dict[str, float | int]:
+def threshold(
+    data: ThresholdIn, session: SessionDep, actor: ActorDep, shop: ShopDep, settings: SettingsDep
+) -> dict[str, float | int]:
     row = dedup.choose_threshold(session, actor, data.threshold)
-    found = dedup.scan(session, actor, shop.now(), learn=False)
+    found = dedup.scan(session, actor, shop.now(), precision=settings.dedup_precision, learn=False)
     return {"threshold": row.threshold, "suggestions": found}
 
 

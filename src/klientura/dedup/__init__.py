@@ -1,6 +1,7 @@
 """Duplicate cards: scored suggestions with reasons, merge and exact unmerge."""
 
 from klientura.customers import MergeHook, merges_of, recent_merges
+from klientura.dedup import fs_model as engine  # the Fellegi–Sunter engine, for other kinds of cards (companies)
 from klientura.dedup.blocking import find_duplicates
 from klientura.dedup.errors import BAD_THRESHOLD, NO_MODEL
 from klientura.dedup.explained import describe
@@ -37,6 +38,7 @@ __all__ = [
     "current_model",
     "describe",
     "dismiss",
+    "engine",
     "explain_pair",
     "find_duplicates",
     "forget_pairs_of",

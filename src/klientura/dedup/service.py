@@ -35,8 +35,8 @@ def scan(
     actor: Actor,
     now: datetime,
     *,
+    precision: float,
     threshold: float | None = None,
-    precision: float = 0.98,
     learn: bool | None = None,
 ) -> int:
     """Recompute every suggestion with the model of this base (learned when there is none, it is stale, or

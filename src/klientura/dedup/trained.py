@@ -84,8 +84,8 @@ def scan(
     people: list[Person],
     now: datetime,
     *,
+    precision: float,
     threshold: float | None = None,
-    precision: float = 0.98,
     learn: bool | None = None,
 ) -> int:
     """Recompute every suggestion. ``learn``: True learns the model again, False uses the stored one (an error

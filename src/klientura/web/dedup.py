@@ -132,7 +132,9 @@ def threshold(
 
     def work() -> tuple[str, str]:
         chosen = dedup.choose_threshold(session, actor, None if value == "default" else _threshold(value))
-        found = dedup.scan(session, actor, shop.now(), learn=False)
+        found = dedup.scan(
+            session, actor, shop.now(), precision=request.app.state.settings.dedup_precision, learn=False
+        )
         return "/duplicates/model", _("Threshold %(t)s: %(n)s possible duplicates.") % {
             "t": chosen.threshold,
             "n": found,

@@ -147,7 +147,7 @@ def company_list(
 
 @router.get("/sales/companies/duplicates", response_class=HTMLResponse)
 def duplicates(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResponse:
-    pairs = sales.company_duplicates(session, actor, limit=200)
+    pairs = sales.company_duplicates(session, actor, precision=request.app.state.settings.dedup_precision, limit=200)
     ids = {i for p in pairs for i in (p.left, p.right)}
     return render(
         request,
@@ -166,7 +166,7 @@ def company_page(company_id: Id, request: Request, session: SessionDep, actor: W
         context = {"title": _("Not found"), "message": explain(request, exc)}
         return render(request, "message.html", context, actor=actor, status=404)
     deals, _next = sales.list_deals(session, actor, company_id=company.id, limit=100)
-    similar = sales.similar_companies(session, actor, company.id)
+    similar = sales.similar_companies(session, actor, company.id, precision=request.app.state.settings.dedup_precision)
     ids = [s.left if s.right == company.id else s.right for s in similar]
     message, kind = flash.pop(request)
     return render(
