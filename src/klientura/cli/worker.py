@@ -32,6 +32,11 @@ def tick(settings: Settings, shop: Shop, now: datetime, last_recompute: str | No
     )
     if gone := imports.clean_uploads(settings.upload_dir, now):
         console.print(f"{now:%H:%M} uploads: {gone} left unimported for a day deleted")
+    with command_session(settings.database_url) as session:  # a scan of a large base asked for on the web
+        asked = dedup.run_asked(session, SYSTEM, now, precision=settings.dedup_precision)
+        said = f"asked for by {asked.requested_by}: {asked.found or 0:,} suggestions" if asked else None
+    if said:
+        console.print(f"{now:%H:%M} duplicates {said}")
     local = now.astimezone(shop.zone)
     today = local.date().isoformat()
     if last_recompute == today or local.hour < recompute_at:

@@ -47,6 +47,7 @@ from klientura.customers.models import (
 from klientura.customers.names import clean_name, normalize_gender, split_full_name
 from klientura.customers.people import (
     CardFacts,
+    active_cards,
     cards_changed_since,
     cards_of,
     every_card,
@@ -129,6 +130,7 @@ __all__ = [
     "ResolveResult",
     "SearchQuery",
     "Tag",
+    "active_cards",
     "add_consents_and_tags",
     "add_field_values",
     "add_identity",

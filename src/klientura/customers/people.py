@@ -72,6 +72,11 @@ def cards_of(session: Session, ids: Sequence[int]) -> list[CardFacts]:
     return out
 
 
+def active_cards(session: Session) -> int:
+    """How many cards :func:`every_card` gives."""
+    return int(session.scalar(select(func.count()).select_from(Customer).where(Customer.merged_into_id.is_(None))) or 0)
+
+
 def every_card(session: Session, chunk: int = 20_000) -> Iterator[CardFacts]:
     """Every active card, a chunk of ids at a time: the base is never held in memory at once."""
     last = 0

@@ -6,7 +6,8 @@ from klientura.dedup.blocking import find_duplicates
 from klientura.dedup.errors import BAD_THRESHOLD, NO_MODEL
 from klientura.dedup.explained import describe
 from klientura.dedup.merge import merge, unmerge
-from klientura.dedup.models import DedupModel, DismissedPair, DuplicateSuggestion
+from klientura.dedup.models import DedupModel, DedupScanRequest, DismissedPair, DuplicateSuggestion
+from klientura.dedup.requested import INLINE_CARDS, ask, inline, run_asked, waiting
 from klientura.dedup.scoring import Person, Scored, score
 from klientura.dedup.service import (
     dismiss,
@@ -24,16 +25,19 @@ from klientura.dedup.vocabulary import SURNAMES
 
 __all__ = [
     "BAD_THRESHOLD",
+    "INLINE_CARDS",
     "MIN_CARDS",
     "NO_MODEL",
     "SURNAMES",
     "THRESHOLDS",
     "DedupModel",
+    "DedupScanRequest",
     "DismissedPair",
     "DuplicateSuggestion",
     "MergeHook",
     "Person",
     "Scored",
+    "ask",
     "choose_threshold",
     "current_model",
     "describe",
@@ -42,14 +46,17 @@ __all__ = [
     "explain_pair",
     "find_duplicates",
     "forget_pairs_of",
+    "inline",
     "iter_people",
     "list_suggestions",
     "load_people",
     "merge",
     "merges_of",
     "recent_merges",
+    "run_asked",
     "scan",
     "score",
     "suggested",
     "unmerge",
+    "waiting",
 ]

@@ -55,3 +55,18 @@ class DedupModel(Base):
     precision_wanted: Mapped[float]  # the default threshold is the loosest expected to reach it
     threshold: Mapped[float]  # in use
     threshold_by: Mapped[str | None] = mapped_column(String(200))  # who chose it; None: the default
+
+
+class DedupScanRequest(Base):
+    """A scan asked for from the web on a base too large to scan within the request: the worker runs it on its next
+    round and notes when and what it found."""
+
+    __tablename__ = "dedup_scan_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_at: Mapped[datetime]
+    requested_by: Mapped[str] = mapped_column(String(200))
+    learn: Mapped[bool]  # learn the model again (the model page's button), else only when it is stale
+    cards: Mapped[int]  # active cards when asked
+    done_at: Mapped[datetime | None]
+    found: Mapped[int | None]  # suggestions the scan made

@@ -10,11 +10,17 @@ from klientura import dedup
 from klientura.deps import MergeHooksDep, SessionDep, ShopDep
 from klientura.kit.bounds import Id
 from klientura.kit.errors import KlienturaError, ValidationFailed
+from klientura.kit.i18n import N_
 from klientura.orders import totals_for
 from klientura.web import flash
 from klientura.web.render import WebActorDep, explain, gettext_for, page_router, render
 
 router = page_router(read="customers:read", write="dedup:write")
+# a base larger than dedup.INLINE_CARDS is scanned by the worker: the page would wait minutes
+BACKGROUND = N_(
+    "The base holds %(n)s cards: the worker scans it in the background on its next round, and this page shows the "
+    "new suggestions once it is done."
+)
 
 
 @router.get("/duplicates", response_class=HTMLResponse)
@@ -33,6 +39,7 @@ def suggestions(request: Request, session: SessionDep, actor: WebActorDep, offse
             "offset": offset,
             "merges": dedup.recent_merges(session, actor, limit=20),
             "model": dedup.current_model(session),
+            "asked": dedup.waiting(session),
             "flash": message,
             "flash_kind": kind,
         },
@@ -88,6 +95,9 @@ def scan(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopDe
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
+        if not dedup.inline(session):
+            asked = dedup.ask(session, actor, shop.now(), learn=False)
+            return "/duplicates", _(BACKGROUND) % {"n": asked.cards}
         found = dedup.scan(session, actor, shop.now(), precision=request.app.state.settings.dedup_precision)
         return "/duplicates", _("Found %(n)s possible duplicates.") % {"n": found}
 
@@ -106,6 +116,7 @@ def model(request: Request, session: SessionDep, actor: WebActorDep) -> HTMLResp
             "row": row,
             "fields": dedup.describe(row.comparisons) if row is not None else [],
             "least": dedup.MIN_CARDS,
+            "asked": dedup.waiting(session),
             "flash": message,
             "flash_kind": kind,
         },
@@ -118,6 +129,9 @@ def train(request: Request, session: SessionDep, actor: WebActorDep, shop: ShopD
     _ = gettext_for(request)
 
     def work() -> tuple[str, str]:
+        if not dedup.inline(session):
+            asked = dedup.ask(session, actor, shop.now(), learn=True)
+            return "/duplicates/model", _(BACKGROUND) % {"n": asked.cards}
         found = dedup.scan(session, actor, shop.now(), precision=request.app.state.settings.dedup_precision, learn=True)
         return "/duplicates/model", _("The model is learned again; %(n)s possible duplicates found.") % {"n": found}
 
