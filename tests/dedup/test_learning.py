@@ -70,6 +70,21 @@ def _level(a: Person, b: Person, name: str) -> str | None:
             "e-mail",
             "one character off",
         ),
+        # sisters' mailboxes made of their own initials: vmorozova91 is Варвара's, nmorozova91 Наталья's
+        (
+            _p("Морозова", "Варвара", emails=["vmorozova91@inbox.ru"]),
+            _p("Морозова", "Наталья", emails=["nmorozova91@inbox.ru"]),
+            "e-mail",
+            "else",
+        ),
+        # a digit dropped is a typo; a digit for a digit is another birth year
+        (
+            _p("A", "B", emails=["liubov197545@mail.ru"]),
+            _p("A", "B", emails=["liubov19545@mail.ru"]),
+            "e-mail",
+            "one character off",
+        ),
+        (_p("A", "B", emails=["anna1990@mail.ru"]), _p("A", "B", emails=["anna1991@mail.ru"]), "e-mail", "else"),
     ],
 )
 def test_a_pair_lands_on_the_level_a_person_would_say(a: Person, b: Person, comparison: str, expected: str) -> None:

@@ -141,7 +141,12 @@ def _mirrors_names(x: str, y: str, a: Person, b: Person) -> bool:
     for one, other in ((a.last_name, b.last_name), (a.first_name, b.first_name)):
         if one and other:
             p, q = _latin(one), _latin(other)
-            if p != q and p in x and q in y and x.replace(p, "", 1) == y.replace(q, "", 1):
+            if p == q:
+                continue
+            if p in x and q in y and x.replace(p, "", 1) == y.replace(q, "", 1):
+                return True
+            # or just where their initials do: vmorozova91 and nmorozova91 of Варвара and Наталья Морозова
+            if p[:1] != q[:1] and x[:1] == p[:1] and y[:1] == q[:1] and x[1:] == y[1:]:
                 return True
     return False
 
@@ -152,12 +157,13 @@ def _latin(name: str) -> str:
 
 
 def _letter_apart(x: str, y: str) -> bool:
-    """One edit apart, and not merely in digits: anna1990 and anna1991 are usually two people (the digits are a
-    birth year), anna1990 and anan1990 one person who mistyped."""
+    """One edit apart, and not merely a digit for a digit: anna1990 and anna1991 are usually two people (the digits
+    are a birth year), anna1990 and anan1990 one person who mistyped — and so is liubov19545 for liubov197545 (a digit
+    dropped, not another one)."""
     if DamerauLevenshtein.distance(x, y) != 1:
         return False
     strip = str.maketrans("", "", "0123456789")
-    return x.translate(strip) != y.translate(strip)
+    return x.translate(strip) != y.translate(strip) or len(x) != len(y)
 
 
 def _same(x: str | None, y: str | None) -> int:
