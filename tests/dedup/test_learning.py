@@ -77,13 +77,16 @@ def _level(a: Person, b: Person, name: str) -> str | None:
             "e-mail",
             "else",
         ),
-        # a digit dropped is a typo; a digit for a digit is another birth year
+        # digits apart are another birth year or another counter the mail service added: two people
         (
-            _p("A", "B", emails=["liubov197545@mail.ru"]),
-            _p("A", "B", emails=["liubov19545@mail.ru"]),
+            _p("A", "B", emails=["petrov.ivan12@mail.ru"]),
+            _p("A", "B", emails=["petrov.ivan122@mail.ru"]),
             "e-mail",
-            "one character off",
+            "else",
         ),
+        # two different common names are two names, however few letters apart
+        (_p("Смирнова", "Анна"), _p("Смирнова", "Инна"), "given name", "else"),
+        (_p("Федотова", "Анна"), _p("Федорова", "Анна"), "surname", "else"),
         (_p("A", "B", emails=["anna1990@mail.ru"]), _p("A", "B", emails=["anna1991@mail.ru"]), "e-mail", "else"),
     ],
 )

@@ -77,6 +77,8 @@ class Names:
         self.raw_words, self.key_words = raw.words[raw.codes], keys.words[keys.codes]
         self.lengths, self.first = raw.lengths[raw.codes], raw.first[raw.codes]
         self.empty = self.key_words == ""
+        known = comparisons.known_names()
+        self.known = np.array([k in known for k in self.key_words], dtype=bool)  # a common name (vocabulary)
 
     def levels(
         self, x: Ints, y: Ints, near: npt.NDArray[np.float64], rather: npt.NDArray[np.float64]
@@ -106,6 +108,7 @@ class Names:
         got = np.full(len(d), 4, dtype=np.int8)
         got[np.where(rather > 0, similarity >= rather, initial)] = 3
         got[(similarity >= near) | typo] = 2
+        got[self.known[xd] & self.known[yd]] = 4  # Инна and Нина: two names, not a typo
         out[d] = got
         return out
 

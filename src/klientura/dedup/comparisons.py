@@ -24,6 +24,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from klientura.dedup.fs_model import NULL, Comparison
 from klientura.dedup.scoring import Person
+from klientura.dedup.vocabulary import given_keys, surname_keys
 from klientura.kit.translit import transliterate
 
 GENDERED = 4  # the names' u is read among pairs whose genders do not differ (Фролова, Тамара, Петровна: all "she")
@@ -54,6 +55,8 @@ def _word(x_name: str | None, x_key: str, y_name: str | None, y_key: str, near: 
         return 0
     if x_key == y_key:
         return 1
+    if x_key in known_names() and y_key in known_names():  # Инна and Нина, Федотова and Федорова: two names
+        return 4
     # near as typed or as folded (the folding makes "John" and "Jonh" further apart than their letters are)
     similarity = max(JaroWinkler.similarity(x_key, y_key), JaroWinkler.similarity(x, y))
     if similarity >= near or (min(len(x), len(y)) >= 4 and DamerauLevenshtein.distance(x, y) <= 1):
@@ -62,6 +65,13 @@ def _word(x_name: str | None, x_key: str, y_name: str | None, y_key: str, near: 
         return 3 if similarity >= rather else 4
     short, long_ = sorted((x, y), key=len)
     return 3 if len(short) == 1 and long_.startswith(short) else 4
+
+
+@lru_cache(maxsize=1)
+def known_names() -> frozenset[str]:
+    """The keys of common Russian given names and surnames (:mod:`klientura.dedup.vocabulary`): two different ones
+    are two names, however few letters apart."""
+    return given_keys() | surname_keys()
 
 
 def _names(a: Person, b: Person) -> tuple[int, int]:
@@ -157,13 +167,13 @@ def _latin(name: str) -> str:
 
 
 def _letter_apart(x: str, y: str) -> bool:
-    """One edit apart, and not merely a digit for a digit: anna1990 and anna1991 are usually two people (the digits
-    are a birth year), anna1990 and anan1990 one person who mistyped — and so is liubov19545 for liubov197545 (a digit
-    dropped, not another one)."""
+    """One edit apart, and not merely in digits: anna1990 and anna1991 are usually two people (the digits are a
+    birth year), petrov.ivan12 and petrov.ivan122 too (a counter the mail service added), anna1990 and anan1990 one
+    person who mistyped."""
     if DamerauLevenshtein.distance(x, y) != 1:
         return False
     strip = str.maketrans("", "", "0123456789")
-    return x.translate(strip) != y.translate(strip) or len(x) != len(y)
+    return x.translate(strip) != y.translate(strip)
 
 
 def _same(x: str | None, y: str | None) -> int:
