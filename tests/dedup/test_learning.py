@@ -198,3 +198,17 @@ def test_phones_one_digit_apart_meet_and_others_do_not() -> None:
     ]
     found = {(int(x) >> 32, int(x) & 0xFFFFFFFF) for x in paired(*phone_keys(Cards(people)))}
     assert found == {(0, 1)}
+
+
+def test_mailboxes_a_letter_apart_meet() -> None:
+    from klientura.dedup.learning import _mailbox, blocked_pairs
+
+    people = [
+        _p("Малышев", "Михаил", emails=["malyshev.mikhail841@mail.ru"]),
+        _p("Малышев", "Михал", emails=["mlyshev.mikhail841@mail.ru"]),  # a letter dropped
+        _p("Малышев", "Михаил", emails=["malyshev.mikhail841@gmail.com"]),  # another domain
+        _p("Орлов", "Пётр", emails=["orlov.petr@mail.ru"]),
+        _p("Орлов", "Пётр", emails=["orlov@mail.ru"]),  # too short to be looked at a letter short
+    ]
+    found = {(int(x) >> 32, int(x) & 0xFFFFFFFF) for x in blocked_pairs(people, _mailbox)}
+    assert found == {(0, 1), (0, 2), (1, 2)}

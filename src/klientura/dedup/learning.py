@@ -19,7 +19,7 @@ The blocking rules — keys two cards must share to be compared:
 - the house number and the street's first letters with a name's initial;
 - the birth year and month with a name's first two letters (a typo in the day still meets);
 - the phone with one digit masked (:func:`phone_keys`: a phone one digit off meets);
-- the e-mail's mailbox name (the same one on another domain).
+- the e-mail's mailbox name (the same one on another domain), and it with each letter left out (a letter apart).
 
 A key shared by more than ``MAX_BLOCK`` cards (a thousand "John Smith", a crowded postcode) is not paired whole: its
 cards, sorted by name and birth date, meet only their next ``WINDOW`` neighbours (a sorted neighbourhood), so the
@@ -114,8 +114,16 @@ def phone_keys(cards: Cards) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int6
 
 
 def _mailbox(p: Person) -> Iterable[str]:
-    """The e-mail's mailbox name (the same person on another domain)."""
-    return {e.partition("@")[0] for e in p.emails if len(e.partition("@")[0]) >= 4}
+    """The e-mail's mailbox name (the same one on another domain) and, from six letters, the name with each letter
+    left out in turn: two names a letter apart (one dropped, doubled or mistyped) share one of them."""
+    out = set()
+    for e in p.emails:
+        local = e.partition("@")[0]
+        if len(local) >= 4:
+            out.add(local)
+        if len(local) >= 6:
+            out.update(local[:i] + local[i + 1 :] for i in range(len(local)))
+    return out
 
 
 RULES: tuple[tuple[str, Key], ...] = (
@@ -125,7 +133,7 @@ RULES: tuple[tuple[str, Key], ...] = (
     ("postcode and an initial", _postcode),
     ("house, street and an initial", _address),
     ("birth month and a name's first letters", _month),
-    ("the mailbox name", _mailbox),
+    ("the mailbox name, or it a letter short", _mailbox),
 )
 
 
