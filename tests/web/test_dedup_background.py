@@ -48,3 +48,11 @@ def test_a_large_base_is_scanned_in_the_background(
         assert done is not None and done.found == 1
         page = client.get("/duplicates")
         assert 'id="scan-asked"' not in page.text and "Смирнова" in page.text
+        # a threshold chosen on the model page is kept at once; the rescan with it is the worker's too
+        token = _token(client.get("/duplicates/model").text)
+        chosen = client.post("/duplicates/threshold", data={"csrf_token": token, "value": "0.9"})
+        assert chosen.status_code == 200 and "в фоне" in chosen.text and 'id="scan-asked"' in chosen.text
+        app_session.expire_all()
+        model = dedup.current_model(app_session)
+        assert model is not None and model.threshold == 0.9 and model.threshold_by == "admin@test.local"
+        assert dedup.waiting(app_session) is not None

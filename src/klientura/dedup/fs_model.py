@@ -10,9 +10,9 @@ For each level the model holds
 A level's weight is log2(m / u) bits; a pair's match weight is the prior's log-odds plus its levels' weights, and its
 probability follows. **u** is read from random pairs of the base (nearly all of them different people); **m** is
 estimated by expectation–maximisation over training pairs (:func:`klientura.dedup.learning.training`: pairs sharing
-a birth date, pairs sharing the name): each rule's pairs train every comparison but the ones the rule blocked on (those
-agree by construction there), and the rules' estimates are averaged. The pairs are reduced to their distinct patterns of levels with counts, so EM over millions of pairs costs
-what a few thousand patterns cost.
+a birth date, pairs sharing the name): each rule's pairs train every comparison but the ones the rule blocked on
+(those agree by construction there), and the rules' estimates are averaged. The pairs are reduced to their distinct
+patterns of levels with counts, so EM over millions of pairs costs what a few thousand patterns cost.
 
 Everything here is numbers: building the patterns from cards is the scan's job.
 """
@@ -135,14 +135,14 @@ def u_from_random(comparisons: Sequence[Comparison], patterns: Patterns) -> list
     return out
 
 
-def conditional_scale(comparisons: Sequence[Comparison], patterns: Patterns) -> list[float]:
+def conditional_scale(
+    comparisons: Sequence[Comparison], patterns: Patterns, u: Sequence[npt.NDArray[np.float64]]
+) -> list[float]:
     """Per comparison, how much likelier its first level is among random pairs that do not differ on its ``given``
-    than among all (1 without one): two women are twice as likely to share a given name as two people."""
+    (``u``, from :func:`u_from_random`) than among all (1 without one): two women are twice as likely to share a
+    given name as two people."""
     plain = level_shares(comparisons, patterns, np.ones(len(patterns)))
-    given = u_from_random(comparisons, patterns)
-    return [
-        float(g[0] / p[0]) if c.given is not None else 1.0 for c, g, p in zip(comparisons, given, plain, strict=True)
-    ]
+    return [float(g[0] / p[0]) if c.given is not None else 1.0 for c, g, p in zip(comparisons, u, plain, strict=True)]
 
 
 def em(
@@ -208,10 +208,11 @@ def train(
     comparisons: Sequence[Comparison], random_patterns: Patterns, rules: Sequence[Rule], total_pairs: int
 ) -> Model:
     """u from the random pairs; m by EM over each rule's pairs (the comparisons it blocked on left to the other
-    rules), averaged over the rules that trained it; then the prior — the chance that two cards drawn at random are
-    one person — from all the candidates among the ``total_pairs`` pairs of the base (see :func:`prior_of`)."""
+    rules), averaged over the rules that trained it; then a first prior — the chance that two cards drawn at random
+    are one person — from the rules' pairs among the ``total_pairs`` pairs of the base (see :func:`prior_of`; the
+    scan finds it again from its candidates)."""
     u = u_from_random(comparisons, random_patterns)
-    scale = conditional_scale(comparisons, random_patterns)
+    scale = conditional_scale(comparisons, random_patterns, u)
     sums = [np.zeros(len(c.levels)) for c in comparisons]
     trained = [0] * len(comparisons)
     for rule in rules:

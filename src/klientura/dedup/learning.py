@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 from klientura.dedup.batch import Cards
 from klientura.dedup.comparisons import COMPARISONS, Frequencies, levels
-from klientura.dedup.fs_model import Model, Patterns, Rule, distinct, prior_from, prior_of, probability_of, train
+from klientura.dedup.fs_model import Model, Patterns, Rule, distinct, prior_from, probability_of, train
 from klientura.dedup.scoring import Person, name_key_of
 
 MAX_BLOCK = 20
@@ -278,9 +278,7 @@ def learn(people: Sequence[Person], *, seed: int = 1, random_pairs: int = RANDOM
     sampled = cards.patterns(sample[:, 0], sample[:, 1])
     model = train(COMPARISONS, sampled, training(people, cards, seed), n * (n - 1) // 2)
     found = candidates(people, cards)
-    if len(found):  # the prior among all the pairs of the base, from the candidates' evidence
-        model.prior = prior_of(model, *distinct(found.patterns), n * (n - 1) // 2)
-    evidence = _evidence(model, people, found)
+    evidence = _evidence(model, people, found)  # the prior left out: it is found from this evidence next
     if len(evidence):  # the prior again, the names' frequencies counted: most namesakes are common names
         model.prior = prior_from(evidence, np.ones(len(evidence)), n * (n - 1) // 2)
     return Learned(model, found, _probability(evidence, model.prior))

@@ -146,6 +146,9 @@ def threshold(
 
     def work() -> tuple[str, str]:
         chosen = dedup.choose_threshold(session, actor, None if value == "default" else _threshold(value))
+        if not dedup.inline(session):  # the threshold is kept; the rescan with it is the worker's
+            asked = dedup.ask(session, actor, shop.now(), learn=False)
+            return "/duplicates/model", _(BACKGROUND) % {"n": asked.cards}
         found = dedup.scan(
             session, actor, shop.now(), precision=request.app.state.settings.dedup_precision, learn=False
         )
