@@ -18,8 +18,8 @@ from klientura import dedup
 from klientura.config import Settings
 from klientura.db import make_session_factory, session_scope
 from klientura.dedup.explained import to_json
-from klientura.dedup.fs_model import expected_quality, threshold_for
-from klientura.dedup.learning import learn
+from klientura.dedup.fs_model import threshold_for
+from klientura.dedup.learning import learn_people
 from klientura.dedup.trained import THRESHOLDS
 
 OUT = Path("src/klientura/dedup/builtin.json")
@@ -32,11 +32,9 @@ def main() -> None:
     with session_scope(make_session_factory(f"sqlite:///{demo}")) as s:
         people = list(dedup.iter_people(s))
     general, _owner = generate(10_000)
-    got = learn(people + general)
+    _cards, got = learn_people(people + general)
     # a small base's candidates are too few to choose a threshold by: the one chosen here is its default
-    chosen = threshold_for(
-        expected_quality(got.probabilities, THRESHOLDS), Settings.model_fields["dedup_precision"].default
-    )
+    chosen = threshold_for(got.quality(THRESHOLDS), Settings.model_fields["dedup_precision"].default)
     made = {
         "made_by": "python -m bench.dedup_builtin (the demo chain's 20,000 cards and the generality bench's 10,000 people)",
         "cards": len(people) + len(general),

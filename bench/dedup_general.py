@@ -157,8 +157,8 @@ def true_pairs(owner: list[int]) -> set[tuple[int, int]]:
 
 def main() -> None:
     from klientura.config import Settings
-    from klientura.dedup.fs_model import expected_quality, threshold_for
-    from klientura.dedup.learning import learn
+    from klientura.dedup.fs_model import threshold_for
+    from klientura.dedup.learning import learn_people
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--people", type=int, default=20_000)
@@ -166,10 +166,10 @@ def main() -> None:
     records, owner = generate(args.people)
     truth = true_pairs(owner)
     started = time.perf_counter()
-    got = learn(records)
+    _cards, got = learn_people(records)
     seconds = time.perf_counter() - started
     wanted = Settings.model_fields["dedup_precision"].default  # the app's default
-    chosen = threshold_for(expected_quality(got.probabilities, [x / 100 for x in range(50, 100)]), wanted)
+    chosen = threshold_for(got.quality([x / 100 for x in range(50, 100)]), wanted)
     said = {pair for pair, p in zip(got.pairs(), got.probabilities, strict=True) if p >= chosen.threshold}
     hits = len(said & truth)
     print(json.dumps({"records": len(records), "true_pairs": len(truth), "candidates": got.pairs_seen,

@@ -109,7 +109,7 @@ def _read(path: str) -> list[dict[str, str]]:
 def ours(path: str) -> None:
     from datetime import date
 
-    from klientura.dedup.learning import learn
+    from klientura.dedup.learning import learn_people
     from klientura.dedup.scoring import Person
 
     rows = _read(path)
@@ -118,7 +118,7 @@ def ours(path: str) -> None:
                      r["city"] or None, [r["phone"]] if r.get("phone") else [], [r["email"]] if r.get("email") else [],
                      postcode=r["postcode"] or None, address=r["address"] or None) for r in rows]  # fmt: skip
     started = time.perf_counter()
-    got = learn(people)
+    _cards, got = learn_people(people)
     seconds = time.perf_counter() - started
     pairs = [(people[i].id, people[j].id, float(p)) for (i, j), p in zip(got.pairs(), got.probabilities, strict=True)]
     print(json.dumps({"engine": "klientura", "records": len(rows), **_score(pairs, _truth(rows)),

@@ -83,10 +83,11 @@ def test_no_pairs() -> None:
 def test_pairs_compared_in_chunks_are_compared_alike() -> None:
     from bench.dedup_general import generate
 
-    from klientura.dedup.batch import Cards
+    from klientura.dedup.batch import patterns
+    from klientura.dedup.cards import Cards
 
     people, _owner = generate(300, seed=4)
     rng = np.random.default_rng(1)
     left, right = rng.integers(0, len(people), 2000), rng.integers(0, len(people), 2000)
     whole = patterns_for(people, left, right)
-    assert (Cards(people).patterns(left, right, chunk=7) == whole).all() and (whole != -1).any()
+    assert (patterns(Cards.of(people), left << 32 | right, chunk=7) == whole).all() and (whole != -1).any()

@@ -9,9 +9,12 @@ from datetime import date
 import numpy as np
 import pytest
 
+from klientura.dedup import keys
+from klientura.dedup.cards import Cards
 from klientura.dedup.comparisons import COMPARISONS, levels
-from klientura.dedup.fs_model import NULL, expected_quality, threshold_for
-from klientura.dedup.learning import learn
+from klientura.dedup.fs_model import NULL, threshold_for
+from klientura.dedup.keys import MAX_BLOCK, WINDOW
+from klientura.dedup.learning import learn_people
 from klientura.dedup.scoring import Person
 
 
@@ -99,10 +102,10 @@ def test_learned_from_a_base_unlike_the_demo() -> None:
 
     records, owner = generate(3000)
     truth = true_pairs(owner)
-    got = learn(records)
+    _cards, got = learn_people(records)
     n = len(records)
     assert got.model.prior == pytest.approx(len(truth) / (n * (n - 1) / 2), rel=0.25)  # learned, not told
-    quality = expected_quality(got.probabilities, [x / 100 for x in range(50, 100)])
+    quality = got.quality([x / 100 for x in range(50, 100)])
     chosen = threshold_for(quality, 0.98)
     said = {pair for pair, p in zip(got.pairs(), got.probabilities, strict=True) if p >= chosen.threshold}
     precision, recall = len(said & truth) / len(said), len(said & truth) / len(truth)
@@ -130,31 +133,37 @@ def test_a_name_is_as_common_as_it_is_in_either_field_and_a_rare_one_adds_little
 def test_the_names_adjustment_of_many_pairs_is_each_pair_s() -> None:
     from bench.dedup_general import generate
 
+    from klientura.dedup.batch import patterns
     from klientura.dedup.comparisons import Frequencies
-    from klientura.dedup.learning import candidates
+    from klientura.dedup.learning import NameShares, candidates
 
     records, _owner = generate(400, seed=3)
-    found = candidates(records)
-    names = Frequencies(records)
+    cards = Cards.of(records)
+    found = candidates(cards)
+    levels_ = patterns(cards, found)
     u = [np.linspace(0.001, 0.5, len(c.levels)) for c in COMPARISONS]
-    many = names.adjustments(records, found.left, found.patterns, u)
+    many = NameShares(cards).adjustments(found >> 32, levels_, u, (1.0, 1.0))
+    names = Frequencies(records)
     one = [
-        names.adjustment(records[i], records[j], u, found.patterns[k])
-        for k, (i, j) in enumerate(map(found.pair, range(len(found))))
+        names.adjustment(records[x >> 32], records[x & 0xFFFFFFFF], u, levels_[k]) for k, x in enumerate(found.tolist())
     ]
     assert len(one) > 100 and np.allclose(many, one)
+
+
+def _pairs(packed: np.ndarray) -> set[tuple[int, int]]:
+    return {(int(x) >> 32, int(x) & 0xFFFFFFFF) for x in packed}
 
 
 def test_a_crowded_key_meets_its_sorted_neighbours_only() -> None:
     from datetime import timedelta
 
-    from klientura.dedup.learning import MAX_BLOCK, WINDOW, _word_and_initial, blocked_pairs
-
     crowd = [_p("Smith", "John", date(1950, 1, 1) + timedelta(days=400 * k)) for k in range(3 * MAX_BLOCK)]
     people = [*crowd, _p("Smith", "John", crowd[7].birth_date)]  # one person twice, among namesakes
-    assert len(blocked_pairs(people, _word_and_initial)) == 0  # without an order, a crowded key says nothing
+    cards = Cards.of(people)
+    made = keys.word_and_initial(cards, keys.Columns(cards))
+    assert len(keys.paired(*made)) == 0  # without an order, a crowded key says nothing
     rank = np.array([2 * k for k in range(len(crowd))] + [15])  # by name and birth date: the twin beside #7
-    found = {(int(x) >> 32, int(x) & 0xFFFFFFFF) for x in blocked_pairs(people, _word_and_initial, rank=rank)}
+    found = _pairs(keys.paired(*made, rank=rank))
     assert (7, len(crowd)) in found and (0, len(crowd) - 1) not in found
     per_card = np.bincount(np.array(sorted(found)).ravel(), minlength=len(people))
     assert per_card.max() <= 2 * WINDOW and len(found) <= WINDOW * len(people)
@@ -168,7 +177,6 @@ def test_m_is_learned_from_pairs_sharing_a_birth_date_or_a_name_not_from_the_can
     from datetime import timedelta
 
     from klientura.dedup import learning
-    from klientura.dedup.batch import Cards
 
     day = date(1980, 5, 17)
     letters = "бвгдклмнпрст"
@@ -176,7 +184,7 @@ def test_m_is_learned_from_pairs_sharing_a_birth_date_or_a_name_not_from_the_can
     people = [_p(surnames[k], "Иван", day if k % 2 else day + timedelta(days=k)) for k in range(300)]
     people += [_p("Петрова", "Анна", day + timedelta(days=3 * k)) for k in range(40)]
     monkeypatch.setattr(learning, "TRAINING_PAIRS", 500)
-    rules = learning.training(people, Cards(people))
+    rules = learning.training(Cards.of(people))
     by_date, by_name = rules
     assert by_date.blocked_on == (3,) and by_name.blocked_on == (0, 1, 4)
     assert 0 < by_date.counts.sum() <= 500 and 0 < by_name.counts.sum() <= 500
@@ -186,9 +194,6 @@ def test_m_is_learned_from_pairs_sharing_a_birth_date_or_a_name_not_from_the_can
 
 
 def test_phones_one_digit_apart_meet_and_others_do_not() -> None:
-    from klientura.dedup.batch import Cards
-    from klientura.dedup.learning import paired, phone_keys
-
     people = [
         _p("Иванова", "Анна", phones=["+79161112233"]),
         _p("Ивнова", "Анна", phones=["+79161115233"]),  # the same phone, one digit mistyped
@@ -196,13 +201,11 @@ def test_phones_one_digit_apart_meet_and_others_do_not() -> None:
         _p("Сидоров", "Иван", phones=["+74951112233"]),  # another operator
         _p("Орлов", "Пётр"),  # no phone
     ]
-    found = {(int(x) >> 32, int(x) & 0xFFFFFFFF) for x in paired(*phone_keys(Cards(people)))}
-    assert found == {(0, 1)}
+    cards = Cards.of(people)
+    assert _pairs(keys.paired(*keys.phones(cards, keys.Columns(cards)))) == {(0, 1)}
 
 
 def test_mailboxes_a_letter_apart_meet() -> None:
-    from klientura.dedup.learning import _mailbox, blocked_pairs
-
     people = [
         _p("Малышев", "Михаил", emails=["malyshev.mikhail841@mail.ru"]),
         _p("Малышев", "Михал", emails=["mlyshev.mikhail841@mail.ru"]),  # a letter dropped
@@ -210,5 +213,5 @@ def test_mailboxes_a_letter_apart_meet() -> None:
         _p("Орлов", "Пётр", emails=["orlov.petr@mail.ru"]),
         _p("Орлов", "Пётр", emails=["orlov@mail.ru"]),  # too short to be looked at a letter short
     ]
-    found = {(int(x) >> 32, int(x) & 0xFFFFFFFF) for x in blocked_pairs(people, _mailbox)}
-    assert found == {(0, 1), (0, 2), (1, 2)}
+    cards = Cards.of(people)
+    assert _pairs(keys.paired(*keys.mailbox(cards, keys.Columns(cards)))) == {(0, 1), (0, 2), (1, 2)}

@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from klientura.audit import Actor
 from klientura.customers.lookups import visible_clause
 from klientura.customers.models import Customer, Identity
-from klientura.db import Session, in_chunks
+from klientura.db import Session, in_chunks, stream_rows
 
 
 class CardFacts(NamedTuple):
@@ -87,6 +87,20 @@ def every_card(session: Session, chunk: int = 20_000) -> Iterator[CardFacts]:
             return
         yield from _with_contacts(session, rows, None)
         last = rows[-1][0]
+
+
+def card_rows(session: Session) -> Iterator[list[tuple[Any, ...]]]:
+    """Every active card as the driver reads it, in the order of ids, a chunk at a time: (id, surname, given name,
+    patronymic, birth date — ISO text or a date —, gender, city, postcode, street address). For a scan of the
+    whole base: no row object per card."""
+    return stream_rows(session, select(*_COLS).where(Customer.merged_into_id.is_(None)).order_by(Customer.id))
+
+
+def identity_rows(session: Session) -> Iterator[list[tuple[Any, ...]]]:
+    """Every identity as (card id, kind, value), in the store's order, a chunk at a time — merged cards' too: the
+    caller keeps the kinds and cards it wants (read whole, the table is read in its order; by card, or by kind,
+    through an index, it took three times as long)."""
+    return stream_rows(session, select(Identity.customer_id, Identity.kind, Identity.value))
 
 
 def namesakes(session: Session, last_name: str, first_name: str) -> int:

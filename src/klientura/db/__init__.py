@@ -30,6 +30,7 @@ from klientura.db.bulk import (
     reserve_ids,
     select_in,
 )
+from klientura.db.reading import stream_rows
 from klientura.kit.memo import MEMOS, Memos, memos_in
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "reserve_ids",
     "select_in",
     "session_scope",
+    "stream_rows",
     "utcnow",
     "writing",
 ]

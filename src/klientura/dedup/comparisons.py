@@ -256,31 +256,3 @@ class Frequencies:
                 share = max(seen / self.cards, 1 / self.cards) * scale[j]
                 bits += min(math.log2(float(u[j][level]) / share), RARE_CAP)
         return bits
-
-    def adjustments(
-        self,
-        people: Sequence[Person],
-        left: npt.NDArray[np.int64],
-        patterns: npt.NDArray[np.int8],
-        u: Sequence[npt.NDArray[np.float64]],
-        scale: Sequence[float] = (1.0, 1.0),
-        chunk: int = 1 << 22,
-    ) -> npt.NDArray[np.float64]:
-        """:meth:`adjustment` of many pairs at once (``left``: each pair's first card; ``patterns``: their levels),
-        a chunk of pairs at a time."""
-        shares, named = [], []
-        for attribute in ("last_key", "first_key"):
-            keys = [getattr(p, attribute) for p in people]
-            counted = np.array([max(self.surnames.get(k, 1), self.given.get(k, 1)) if k else 0 for k in keys],
-                               dtype=np.float64)  # fmt: skip
-            shares.append(np.maximum(counted / self.cards, 1 / self.cards))
-            named.append(counted > 0)
-        bits = np.zeros(len(left))
-        for start in range(0, len(left), chunk):
-            part, cards = patterns[start : start + chunk], left[start : start + chunk]
-            for j in (0, 1):
-                level = part[:, j]
-                agree = np.flatnonzero(((level == 0) | (level == 1)) & named[j][cards])
-                share = shares[j][cards[agree]] * scale[j]
-                bits[start + agree] += np.minimum(np.log2(u[j][level[agree]] / share), RARE_CAP)
-        return bits

@@ -244,14 +244,27 @@ def prior_from(
 ) -> float:
     """The fixed point of :func:`prior_of` from each candidate's evidence in bits (``n`` pairs each). The evidence
     is rounded to a hundredth of a bit and counted once per value: millions of pairs, a few thousand values."""
-    if len(bits):
-        hundredths = np.rint(bits * 100).astype(np.int64)
-        low = int(hundredths.min())
-        hundredths -= low
-        n = np.bincount(hundredths, weights=n).astype(np.float64)
-        bits = (np.flatnonzero(n) + low) / 100
-        n = n[n > 0]
-    prior = min(float(n.sum()) / max(total_pairs, 1), 0.5)
+    if not len(bits):
+        return prior_from_histogram(np.zeros(0), 0, total_pairs, iterations)
+    hundredths = np.rint(bits * 100).astype(np.int64)
+    low = int(hundredths.min())
+    return prior_from_histogram(np.bincount(hundredths - low, weights=n).astype(np.float64), low / 100, total_pairs,
+                                iterations)  # fmt: skip
+
+
+def _bins(histogram: npt.NDArray[np.float64], low: float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The evidence (bits) of the histogram's non-empty bins — a hundredth of a bit each, the first at ``low`` —
+    and their counts."""
+    at = np.flatnonzero(histogram)
+    return low + at / 100, histogram[at]
+
+
+def prior_from_histogram(
+    histogram: npt.NDArray[np.float64], low: float, total_pairs: int, iterations: int = 200
+) -> float:
+    """:func:`prior_from` of a histogram of the candidates' evidence (see :func:`_bins`)."""
+    bits, n = _bins(histogram, low)
+    prior = min(max(float(n.sum()) / max(total_pairs, 1), 1e-15), 0.5)
     for _ in range(iterations):
         expected = float((probability_of(bits + math.log2(prior / (1 - prior))) * n).sum())
         new = min(max(expected / max(total_pairs, 1), 1e-15), 0.5)
@@ -269,16 +282,33 @@ class Quality:
     recall: float  # expected: the share of all true pairs among the candidates they catch
 
 
-def expected_quality(probabilities: npt.NDArray[np.float64], thresholds: Sequence[float]) -> list[Quality]:
+def expected_quality(
+    probabilities: npt.NDArray[np.float64], thresholds: Sequence[float], everyone: float | None = None
+) -> list[Quality]:
     """What each threshold would suggest, by the fitted model's own probabilities: a pair at p is one person with
-    probability p, so the expected true pairs above a threshold are the sum of their p."""
-    everyone = float(probabilities.sum())
+    probability p, so the expected true pairs above a threshold are the sum of their p. ``everyone``: the expected
+    true pairs among all candidates, when ``probabilities`` are only some of them (every one over the thresholds)."""
+    everyone = float(probabilities.sum()) if everyone is None else everyone
     out = []
     for t in thresholds:
         said = probabilities[probabilities >= t]
         k, true = len(said), float(said.sum())
         out.append(Quality(t, k, true / k if k else 1.0, true / everyone if everyone else 0.0))
     return out
+
+
+def histogram_quality(
+    kept: npt.NDArray[np.float64],
+    histogram: npt.NDArray[np.float64],
+    low: float,
+    prior: float,
+    thresholds: Sequence[float],
+) -> list[Quality]:
+    """:func:`expected_quality` of the candidates whose evidence is counted in ``histogram`` (see :func:`_bins`), of
+    which ``kept`` are the probabilities of every one at the lowest threshold or over."""
+    bits, n = _bins(histogram, low)
+    everyone = float((probability_of(bits + math.log2(prior / (1 - prior))) * n).sum())
+    return expected_quality(kept, thresholds, max(everyone, float(kept.sum())))
 
 
 def threshold_for(quality: Sequence[Quality], precision: float) -> Quality:

@@ -9,9 +9,10 @@ from sqlalchemy import delete, or_, select
 
 from klientura.audit import Actor, record
 from klientura.auth import require
-from klientura.customers import cards_of, every_card, get_customer, visible_card
+from klientura.customers import card_rows, cards_of, every_card, get_customer, identity_rows, visible_card
 from klientura.db import Session
 from klientura.dedup import trained
+from klientura.dedup.cards import Cards, CardsBuilder
 from klientura.dedup.errors import CARDS_INACTIVE, SAME_CARD
 from klientura.dedup.models import DismissedPair, DuplicateSuggestion
 from klientura.dedup.scoring import Person, Scored
@@ -30,6 +31,16 @@ def iter_people(session: Session, chunk: int = 20_000) -> Iterator[Person]:
     return (Person(*card) for card in every_card(session, chunk))
 
 
+def load_cards(session: Session) -> Cards:
+    """Every active card as columns (:mod:`klientura.dedup.cards`), read from the store a chunk of rows at a time."""
+    built = CardsBuilder()
+    for rows in card_rows(session):
+        built.rows(rows)
+    for contacts in identity_rows(session):
+        built.contact_rows(contacts)
+    return built.cards()
+
+
 def scan(
     session: Session,
     actor: Actor,
@@ -42,9 +53,7 @@ def scan(
     """Recompute every suggestion with the model of this base (learned when there is none, it is stale, or
     ``learn``); dismissed pairs stay dismissed. Returns the number found."""
     require(actor, "dedup:write")
-    return trained.scan(
-        session, actor, load_people(session), now, threshold=threshold, precision=precision, learn=learn
-    )
+    return trained.scan(session, actor, load_cards(session), now, threshold=threshold, precision=precision, learn=learn)
 
 
 def list_suggestions(

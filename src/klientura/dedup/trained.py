@@ -22,10 +22,11 @@ from klientura.auth import require
 from klientura.customers import cards_changed_since, name_counts
 from klientura.db import Session
 from klientura.dedup import learning
+from klientura.dedup.cards import Cards
 from klientura.dedup.comparisons import Frequencies, levels
 from klientura.dedup.errors import BAD_THRESHOLD, NO_MODEL
 from klientura.dedup.explained import from_json, quality_json, reasons, to_json
-from klientura.dedup.fs_model import Model, Quality, expected_quality, threshold_for
+from klientura.dedup.fs_model import Model, Quality, threshold_for
 from klientura.dedup.models import DedupModel, DismissedPair, DuplicateSuggestion
 from klientura.dedup.scoring import Person
 from klientura.kit.errors import Notice, ValidationFailed
@@ -81,7 +82,7 @@ def stale(session: Session, row: DedupModel | None, cards: int) -> bool:
 def scan(
     session: Session,
     actor: Actor,
-    people: list[Person],
+    cards: Cards,
     now: datetime,
     *,
     precision: float,
@@ -97,18 +98,18 @@ def scan(
     row = current(session)
     if learn is False and (row is None or model_of(row) is None):
         raise ValidationFailed(NO_MODEL)
-    if learn or (learn is None and stale(session, row, len(people))):
-        if len(people) >= MIN_CARDS:
-            got = learning.learn(people)
+    if learn or (learn is None and stale(session, row, len(cards))):
+        if len(cards) >= MIN_CARDS:
+            got = learning.learn(cards)
         else:
-            got = learning.score(builtin()[0], people, trained_on=builtin()[1], frequencies=False)
-        row = _store(session, actor, got, len(people), now, precision, row)
+            got = learning.score(builtin()[0], cards, trained_on=builtin()[1], frequencies=False)
+        row = _store(session, actor, got, len(cards), now, precision, row)
     else:
         assert row is not None
         stored = model_of(row)
         assert stored is not None
-        got = learning.score(stored, people, trained_on=row.cards, frequencies=row.learned)
-    return _suggest(session, actor, people, got, threshold if threshold is not None else row.threshold, now)
+        got = learning.score(stored, cards, trained_on=row.cards, frequencies=row.learned)
+    return _suggest(session, actor, cards, got, threshold if threshold is not None else row.threshold, now)
 
 
 def _store(
@@ -120,7 +121,7 @@ def _store(
     precision: float,
     previous: DedupModel | None,
 ) -> DedupModel:
-    quality = expected_quality(got.probabilities, THRESHOLDS)
+    quality = got.quality(THRESHOLDS)
     chosen = threshold_for(quality, precision).threshold if cards >= MIN_CARDS else builtin_threshold()
     kept = previous is not None and previous.threshold_by is not None  # a person's choice outlives re-learning
     row = DedupModel(
@@ -144,24 +145,18 @@ def _store(
 
 
 def _suggest(
-    session: Session, actor: Actor, people: list[Person], got: learning.Learned, threshold: float, now: datetime
+    session: Session, actor: Actor, cards: Cards, got: learning.Learned, threshold: float, now: datetime
 ) -> int:
     dismissed = {(a, b) for a, b in session.execute(select(DismissedPair.low_id, DismissedPair.high_id))}
-    names = Frequencies(people) if len(people) >= MIN_CARDS else None
+    probabilities = got.probabilities
     rows = []
-    for k in np.flatnonzero(got.probabilities >= threshold).tolist():
-        i, j = got.candidates.pair(k)
-        low, high = sorted((people[i].id, people[j].id))
+    for k in np.flatnonzero(probabilities >= threshold).tolist():
+        packed = int(got.packed[k])
+        low, high = sorted((int(cards.ids[packed >> 32]), int(cards.ids[packed & 0xFFFFFFFF])))
         if (low, high) in dismissed:
             continue
-        found = got.candidates.patterns[k]
-        bits = (
-            names.adjustment(people[i], people[j], got.model.u, found, learning.names_scale(got.model))
-            if names
-            else 0.0
-        )
-        why = reasons(got.model, found, bits)
-        probability = round(float(got.probabilities[k]), 4)
+        why = reasons(got.model, got.patterns[k], float(got.names[k]))
+        probability = round(float(probabilities[k]), 4)
         rows.append({"low_id": low, "high_id": high, "probability": probability, "reasons": why, "found_at": now})
     session.execute(delete(DuplicateSuggestion))
     for start in range(0, len(rows), 5000):

@@ -1,0 +1,257 @@
+"""Blocking keys as 64-bit numbers made from the cards' columns (:mod:`klientura.dedup.cards`) with numpy: no string
+per card and key. Each key mixes its parts (a rule's number first) into one number; two different keys sharing a
+number can only add a candidate pair, which the model then judges like any other. The rules themselves are described
+in :mod:`klientura.dedup.learning`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from klientura.dedup.cards import Cards, Vocabulary
+
+Ints = npt.NDArray[np.int64]
+Keys = tuple[Ints, Ints]  # (key, card index) rows
+MAX_BLOCK = 20
+WINDOW = 8  # in a block larger than MAX_BLOCK, each card meets its next WINDOW neighbours by name and birth date
+_MUL = np.uint64(0x9E3779B97F4A7C15)
+_BASE = 1_000_003  # the mailbox names' polynomial hash
+_LONG = 40  # mailbox names longer than this (hardly a person's) are keyed whole only
+
+
+def mix(*parts: Ints | int) -> Ints:
+    """One 64-bit number of the parts (arrays of one length, or numbers)."""
+    size = max(len(p) for p in parts if isinstance(p, np.ndarray))
+    h = np.full(size, 0x632BE59BD9B4E019, dtype=np.uint64)
+    for part in parts:
+        value = part.astype(np.uint64) if isinstance(part, np.ndarray) else np.uint64(part % (1 << 64))
+        h ^= value
+        h *= _MUL
+        h ^= h >> np.uint64(29)
+    return h.view(np.int64)
+
+
+class Columns:
+    """What the keys read of each card, once: its names' key codes (in the keys' order), their first letters and
+    first two letters, and its birth date's year, month and day."""
+
+    def __init__(self, cards: Cards) -> None:
+        self.last, self.first = cards.key_codes()
+        keys = cards.names.keys
+        self.has_last, self.has_first = keys.lengths[self.last] > 0, keys.lengths[self.first] > 0
+        self.both = self.has_last & self.has_first
+        self.initial_last, self.initial_first = keys.first[self.last], keys.first[self.first]
+        prefix = Vocabulary(str(w)[:2] for w in keys.words).codes
+        self.two_last, self.two_first = prefix[self.last], prefix[self.first]
+        self.low, self.high = np.minimum(self.last, self.first), np.maximum(self.last, self.first)
+        day = cards.birth_day
+        self.born = day >= 0
+        self.year, self.month, self.day = day // 10000, day // 100 % 100, day % 100
+
+
+def _rows(*parts: tuple[npt.NDArray[np.bool_], Ints]) -> Keys:
+    """(key, card) rows of the cards each mask keeps."""
+    keys = [key[mask] for mask, key in parts]
+    ids = [np.flatnonzero(mask) for mask, _key in parts]
+    return np.concatenate(keys or [np.zeros(0, dtype=np.int64)]), np.concatenate(ids or [np.zeros(0, dtype=np.int64)])
+
+
+def birth(cards: Cards, c: Columns) -> Keys:
+    """The birth date, its day and month in either order (a swap still meets), with the initial of either name word
+    (a base of a million holds fifty cards a day: the date alone would pair them all)."""
+    low, high = np.minimum(c.month, c.day), np.maximum(c.month, c.day)
+    return _rows((c.born & c.has_last, mix(1, c.year, low, high, c.initial_last)),
+                 (c.born & c.has_first, mix(1, c.year, low, high, c.initial_first)),
+                 (c.born & ~c.has_last & ~c.has_first, mix(1, c.year, low, high, 0)))  # fmt: skip
+
+
+def word_and_initial(cards: Cards, c: Columns) -> Keys:
+    """Each name word with the other's initial — as written and swapped, so a surname typed as the given name
+    still meets."""
+    return _rows((c.both, mix(2, c.last, c.initial_first)), (c.both, mix(2, c.first, c.initial_last)))
+
+
+def names_and_place(cards: Cards, c: Columns) -> Keys:
+    """Both name words (in either order) and the place — the postcode, else the city: a common name's namesakes
+    split by where they live."""
+    post, city = ~cards.post.empty, ~cards.city.empty
+    return _rows((c.both & post, mix(3, c.low, c.high, 0, cards.post.codes)),
+                 (c.both & ~post & city, mix(3, c.low, c.high, 1, cards.city.codes)))  # fmt: skip
+
+
+def postcode(cards: Cards, c: Columns) -> Keys:
+    post = c.both & ~cards.post.empty
+    return _rows((post, mix(4, cards.post.codes, c.initial_last)), (post, mix(4, cards.post.codes, c.initial_first)))
+
+
+def address(cards: Cards, c: Columns) -> Keys:
+    """The street address's house number and the street's first letters, with a name's initial."""
+    house = c.both & ~cards.house.empty
+    return _rows((house, mix(5, cards.house.codes, c.initial_last)),
+                 (house, mix(5, cards.house.codes, c.initial_first)))  # fmt: skip
+
+
+def month(cards: Cards, c: Columns) -> Keys:
+    """The birth year and month with a name word's first two letters and the other's initial (a typo in the day
+    still meets)."""
+    known = c.both & c.born
+    ym = c.year * 100 + c.month
+    return _rows((known, mix(6, ym, c.two_last, c.initial_first)), (known, mix(6, ym, c.two_first, c.initial_last)))
+
+
+def phones(cards: Cards, c: Columns) -> Keys:
+    """The phone's last ten digits with each digit in turn masked (ten keys a card): two phones one digit apart share
+    exactly one of them, and different people's phones almost never do."""
+    simple, digits = cards.phone_digits
+    ids = np.flatnonzero(simple)
+    powers = 10 ** np.arange(9, -1, -1, dtype=np.int64)
+    number = digits[ids].astype(np.int64) @ powers
+    keys = [(number - digits[ids, i].astype(np.int64) * powers[i]) * 10 + i for i in range(10)]
+    return np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64), np.tile(ids, 10)
+
+
+def mailbox(cards: Cards, c: Columns) -> Keys:
+    """The e-mail's mailbox name (the same one on another domain) and, from six letters, the name with each letter
+    left out in turn: two names a letter apart (one dropped, doubled or mistyped) share one of them."""
+    words = cards.emails.words
+    locals_ = [str(w).partition("@")[0] for w in words]
+    email, key = _mailbox_keys(locals_)
+    order = np.argsort(email, kind="stable")
+    email, key = email[order], key[order]
+    count = np.bincount(email, minlength=len(words))
+    start = np.cumsum(count) - count
+    owner, code = cards.emails.cards, cards.emails.codes
+    per = count[code]
+    before = np.cumsum(per) - per
+    at = np.repeat(start[code] - before, per) + np.arange(int(per.sum()))
+    return key[at], np.repeat(owner, per)
+
+
+def _mailbox_keys(names: list[str], chunk: int = 65_536) -> Keys:
+    """(the e-mail's index, key) for each mailbox name of four letters or more and, from six, each of its one-letter
+    deletions: a polynomial hash of the letters, Σ c_t·B^t, so the deletion at i is the prefix's sum plus the rest's
+    shifted down a power — every deletion of every name from a few array operations."""
+    lengths = np.array([len(w) for w in names], dtype=np.int64)
+    out_email, out_key = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    long_ = np.flatnonzero(lengths > _LONG)
+    out_email.append(long_)
+    out_key.append(mix(7, np.array([hash(names[k]) for k in long_.tolist()], dtype=np.int64), lengths[long_] + 1000))
+    short = np.flatnonzero((lengths >= 4) & (lengths <= _LONG))
+    width = int(lengths[short].max()) if len(short) else 0
+    powers = np.array([pow(_BASE, t, 1 << 64) for t in range(width + 1)], dtype=np.uint64)
+    for begin in range(0, len(short), chunk):
+        rows = short[begin : begin + chunk]
+        letters = np.array([names[k] for k in rows.tolist()], dtype=f"U{width}").view(np.uint32)
+        letters = letters.reshape(len(rows), width).astype(np.uint64)
+        prefix = np.zeros((len(rows), width + 1), dtype=np.uint64)  # prefix[:, i]: Σ_{t<i} c_t B^t
+        np.cumsum(letters * powers[:width], axis=1, out=prefix[:, 1:])
+        shifted = np.zeros((len(rows), width + 1), dtype=np.uint64)  # shifted[:, k]: Σ_{t≥k} c_t B^(t-1)
+        if width > 1:
+            tail = letters[:, 1:] * powers[: width - 1]
+            shifted[:, 1:width] = np.cumsum(tail[:, ::-1], axis=1)[:, ::-1]
+        n = lengths[rows]
+        out_email.append(rows)
+        out_key.append(mix(7, prefix[np.arange(len(rows)), n].view(np.int64), n))
+        for i in range(width):
+            keep = (n >= 6) & (i < n)
+            if keep.any():
+                h = (prefix[keep, i] + shifted[keep, i + 1]).view(np.int64)
+                out_email.append(rows[keep])
+                out_key.append(mix(7, h, n[keep] - 1))
+    return np.concatenate(out_email), np.concatenate(out_key)
+
+
+def same_birth_date(cards: Cards, c: Columns) -> Keys:
+    return _rows(
+        (c.born, mix(8, cards.birth_day)),
+    )
+
+
+def same_name(cards: Cards, c: Columns) -> Keys:
+    return _rows(
+        (c.both, mix(9, c.low, c.high)),
+    )
+
+
+Rule = Callable[[Cards, Columns], Keys]
+
+
+def rank_by_name(cards: Cards, c: Columns) -> Ints:
+    """Each card's place when the cards are sorted by their name words (in either order) and their birth date: a
+    crowded block's neighbours."""
+    single = np.where(c.has_last, c.last, np.where(c.has_first, c.first, -1))
+    low, high = np.where(c.both, c.low, single), np.where(c.both, c.high, -1)
+    order = np.lexsort((cards.birth_day, high, low))
+    rank = np.empty(len(cards), dtype=np.int64)
+    rank[order] = np.arange(len(cards))
+    return rank
+
+
+def sorted_unique(values: Ints) -> Ints:
+    """``np.unique`` by sorting (numpy 2's hashing unique took 0.9 s a call on a few million numbers, sorting 0.2)."""
+    ordered = np.sort(values)
+    kept: Ints = ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+    return kept
+
+
+PART = 1 << 21  # keys paired at a time: more are split by their value (a block never spans two parts)
+
+
+def paired(keys: Ints, ids: Ints, max_block: int = MAX_BLOCK, rank: Ints | None = None, window: int = WINDOW) -> Ints:
+    """:func:`paired_part` of the keys, a part of at most about :data:`PART` of them at a time (by the key's value:
+    a block is never split), the parts' pairs merged: the sorting of ten million keys at once took a gigabyte."""
+    parts = -(-len(keys) // PART)
+    if parts <= 1:
+        return paired_part(keys, ids, max_block, rank, window)
+    which = keys.view(np.uint64) % np.uint64(parts)
+    every = np.zeros(0, dtype=np.int64)
+    for part in range(parts):
+        at = np.flatnonzero(which == part)
+        every = merge(every, paired_part(keys[at], ids[at], max_block, rank, window))
+    return every
+
+
+def merge(every: Ints, more: Ints) -> Ints:
+    """Two sorted arrays of distinct pairs as one: the new pairs appended and the two sorted runs merged."""
+    if not len(every):
+        return more
+    at = np.minimum(np.searchsorted(every, more), len(every) - 1)
+    new = more[every[at] != more]
+    out = np.concatenate([every, new])
+    out.sort(kind="stable")  # two sorted runs: timsort merges them
+    return out
+
+
+def paired_part(
+    keys: Ints, ids: Ints, max_block: int = MAX_BLOCK, rank: Ints | None = None, window: int = WINDOW
+) -> Ints:
+    """The pairs of cards sharing a key, each once, packed ``i << 32 | j`` (indices, i < j) and sorted: ``keys[k]``
+    is a key of card ``ids[k]``. The keys are sorted and each run of equal ones — a block of at most ``max_block``
+    cards — paired as arrays, all blocks of one size at a time. A larger block (a common name, a crowded postcode) is
+    not paired whole: its cards, in the order of ``rank`` (their names and birth dates sorted, or drawn at random),
+    are paired with their next ``window`` neighbours only — or, without ``rank``, left out."""
+    order = np.lexsort((ids, ids if rank is None else rank[ids], keys))
+    keys, ids = keys[order], ids[order]
+    if len(keys):  # a card keyed twice alike (both initials the same letter) counts once
+        fresh = np.r_[True, (keys[1:] != keys[:-1]) | (ids[1:] != ids[:-1])]
+        keys, ids = keys[fresh], ids[fresh]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    found = [np.zeros(0, dtype=np.int64)]
+    for size in np.unique(sizes[(sizes > 1) & (sizes <= max_block)]).tolist():
+        first = starts[sizes == size]
+        x, y = np.triu_indices(size, 1)
+        a, b = ids[first[:, None] + x[None, :]].ravel(), ids[first[:, None] + y[None, :]].ravel()
+        found.append(np.minimum(a, b) << 32 | np.maximum(a, b))
+    if rank is not None and (sizes > max_block).any():  # the sorted neighbourhood of each large block
+        block = np.repeat(np.arange(len(starts)), sizes)
+        large = np.repeat(sizes > max_block, sizes)
+        for step in range(1, window + 1):
+            at = np.flatnonzero(large[:-step] & (block[:-step] == block[step:]))
+            a, b = ids[at], ids[at + step]
+            found.append(np.minimum(a, b) << 32 | np.maximum(a, b))
+    packed = sorted_unique(np.concatenate(found))
+    apart: Ints = packed[(packed >> 32) != (packed & 0xFFFFFFFF)]
+    return apart
