@@ -146,3 +146,22 @@ def test_keys_split_into_parts_pair_as_they_do_whole(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(keys, "PART", 100)
     parted = keys.paired(*keys.mailbox(cards, columns))
     assert len(whole) > 50 and np.array_equal(whole, parted)
+
+
+def test_two_sorted_sets_of_pairs_merge_into_their_union() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        a = np.unique(rng.integers(0, 60, rng.integers(0, 30)))
+        b = np.unique(rng.integers(0, 60, rng.integers(0, 30)))
+        assert np.array_equal(keys.merge(a, b), np.union1d(a, b))
+
+
+def test_an_e_mail_of_several_cards_keys_each_of_them() -> None:
+    people = [Person(1, "A", "B", emails=["malyshev@mail.ru"]), Person(2, "C", "D", emails=["malyshev@mail.ru"]),
+              Person(3, "E", "F", emails=["malyhev@mail.ru"])]  # fmt: skip
+    cards = Cards.of(people)
+    assert _pairs(keys.paired(*keys.mailbox(cards, keys.Columns(cards)))) == {(0, 1), (0, 2), (1, 2)}
+
+
+def _pairs(packed: np.ndarray) -> set[tuple[int, int]]:
+    return {(int(x) >> 32, int(x) & 0xFFFFFFFF) for x in packed}

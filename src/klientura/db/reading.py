@@ -14,7 +14,7 @@ _cursors = itertools.count()
 SCAN_CACHE = -8192  # KiB of SQLite's page cache while a result is streamed
 
 
-def stream_rows(session: Session, stmt: ClauseElement, size: int = 50_000) -> Iterator[list[tuple[Any, ...]]]:
+def stream_rows(session: Session, stmt: ClauseElement, size: int = 5_000) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of ``stmt`` in the session's transaction, ``size`` at a time, as the driver's tuples: values in the
     driver's own terms (SQLite gives dates as ISO text, PostgreSQL as dates) — for statements whose parameters need
     no conversion. On PostgreSQL through a server-side cursor, so the result is never held whole."""

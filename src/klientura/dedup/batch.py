@@ -5,6 +5,7 @@ The per-pair functions stay the definition; a test holds the two equal."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,7 +17,7 @@ from klientura.dedup.comparisons import COMPARISONS, _email, _phone
 from klientura.dedup.fs_model import NULL, Patterns
 from klientura.dedup.scoring import Person
 
-Ints = npt.NDArray[np.int64]
+Ints = npt.NDArray[np.signedinteger[Any]]  # int64, or a column's int32 codes
 
 
 def _similarity(x: Strings, y: Strings) -> npt.NDArray[np.float64]:
@@ -28,7 +29,7 @@ def _similarity(x: Strings, y: Strings) -> npt.NDArray[np.float64]:
 
 def _distinct_pairs(x: Ints, y: Ints) -> tuple[Ints, Ints, Ints]:
     """The distinct (x, y) code pairs and, for each pair, the index of its distinct one."""
-    found, inverse = np.unique(x << 32 | y, return_inverse=True)
+    found, inverse = np.unique(x.astype(np.int64) << 32 | y, return_inverse=True)
     return found >> 32, found & 0xFFFFFFFF, inverse.ravel()
 
 
@@ -49,7 +50,7 @@ def word_levels(names: Names, x: Ints, y: Ints, near: npt.NDArray[np.float64], r
     out[same_key] = 1
     out[same] = 0
     d = np.flatnonzero(~(same_key | same))
-    found, inverse = np.unique(x[d] << 32 | y[d], return_inverse=True)
+    found, inverse = np.unique(x[d].astype(np.int64) << 32 | y[d], return_inverse=True)
     ux, uy = found >> 32, found & 0xFFFFFFFF
     similarity = np.maximum(_similarity(names.key_words[ux], names.key_words[uy]),
                             _similarity(names.raw_words[ux], names.raw_words[uy]))  # fmt: skip

@@ -26,6 +26,7 @@ from klientura.dedup.scoring import Person, _key
 Ints = npt.NDArray[np.int64]
 Strings = npt.NDArray[np.object_]
 Flags = npt.NDArray[np.bool_]
+Codes = npt.NDArray[np.int32]  # per card: a million of them are 4 MB a column
 
 
 def column(values: Sequence[object]) -> Strings:
@@ -45,12 +46,12 @@ class Vocabulary:
         words = list(index)
         if sort:
             order = sorted(range(len(words)), key=words.__getitem__)
-            rank = np.empty(len(words), dtype=np.int64)
+            rank = np.empty(len(words), dtype=np.int32)
             rank[order] = np.arange(len(words))
             words = [words[k] for k in order]
-            self.codes: Ints = rank[np.array(codes, dtype=np.int64)] if codes else np.zeros(0, dtype=np.int64)
+            self.codes: Codes = rank[np.array(codes, dtype=np.int64)] if codes else np.zeros(0, dtype=np.int32)
         else:
-            self.codes = np.array(codes, dtype=np.int64)
+            self.codes = np.array(codes, dtype=np.int32)
         self.words = column(words)
         self.lengths = np.array([len(w) for w in words], dtype=np.int64)
         self.first = np.array([ord(w[0]) if w else 0 for w in words], dtype=np.int64)
@@ -120,7 +121,7 @@ class Contacts:
     """One kind of contact of the cards: how many each has, the code of the one where there is one (see
     :meth:`text`), and the cards of several as lists."""
 
-    count: Ints
+    count: Codes
     single: Ints  # the code of a card's contact, where it has one
     words: Strings  # the texts the codes stand for: an e-mail's code is its index here, a phone's (below)
     several: dict[int, list[str]]
@@ -159,7 +160,7 @@ def _contacts(ids: Ints, built: tuple[array[int], dict[str, int], array[int]], b
         at = np.minimum(np.searchsorted(ids, owner), max(n - 1, 0))
         known = ids[at] == owner if n else np.zeros(len(owner), dtype=bool)
     at, code = at[known], code[known]
-    count = np.bincount(at, minlength=n).astype(np.int64)
+    count = np.bincount(at, minlength=n).astype(np.int32)
     single = np.zeros(n, dtype=np.int64)
     one = count[at] == 1
     single[at[one]] = code[one]
@@ -178,11 +179,11 @@ class Names:
     two words are compared once per distinct pair of codes, whichever cards and fields they come from. ``keys``: the
     folded words in their order (a code's ``key`` compares as its word does)."""
 
-    def __init__(self, raw: Sequence[str | None], last: Ints, first: Ints) -> None:
+    def __init__(self, raw: Sequence[str | None], last: Codes, first: Codes) -> None:
         pairs = [((r or "").casefold().strip(" ."), _key(r or "")) for r in raw]
         index: dict[tuple[str, str], int] = {}
-        of_raw = np.array(_encode(index, pairs), dtype=np.int64)
-        self.codes = np.concatenate([of_raw[last], of_raw[first]]) if len(raw) else np.zeros(0, dtype=np.int64)
+        of_raw = np.array(_encode(index, pairs), dtype=np.int32)
+        self.codes = np.concatenate([of_raw[last], of_raw[first]]) if len(raw) else np.zeros(0, dtype=np.int32)
         both = list(index)
         written, self.keys = Vocabulary([w for w, _ in both]), Vocabulary([k for _, k in both], sort=True)
         self.raw, self.key = written.codes, self.keys.codes  # of each code: its word as written, folded
@@ -198,7 +199,7 @@ class Cards:
 
     def __init__(self, built: CardsBuilder) -> None:
         self.ids = np.frombuffer(built.ids, dtype=np.int64).copy() if len(built.ids) else np.zeros(0, dtype=np.int64)
-        codes = {k: np.frombuffer(v, dtype=np.int32).astype(np.int64) if len(v) else np.zeros(0, dtype=np.int64)
+        codes = {k: np.frombuffer(v, dtype=np.int32).copy() if len(v) else np.zeros(0, dtype=np.int32)
                  for k, v in built.codes.items()}  # fmt: skip
         self.raw_names: list[str | None] = _values(built.index["name"])
         self.names = Names(self.raw_names, codes["last"], codes["first"])
@@ -263,20 +264,21 @@ class Cards:
     @cached_property
     def mail(self) -> tuple[Vocabulary, Vocabulary]:
         """Of the cards with one e-mail: its mailbox name and its domain as codes ("" for the others)."""
-        parts = [w.partition("@") for w in self.emails.words]
-        local = Vocabulary([x for x, _, _ in parts] + [""])
-        domain = Vocabulary([d for _, _, d in parts] + [""])
-        at = np.where(self.emails.one, self.emails.single, len(parts))
+        words = self.emails.words
+        local = Vocabulary([str(w).partition("@")[0] for w in words] + [""])
+        local.words = column([])  # the lengths and codes are what is read: the names themselves are the e-mails'
+        domain = Vocabulary([str(w).partition("@")[2] for w in words] + [""])
+        at = np.where(self.emails.one, self.emails.single, len(words))
         local.codes, domain.codes = local.codes[at], domain.codes[at]
         return local, domain
 
-    def key_codes(self) -> tuple[Ints, Ints]:
+    def key_codes(self) -> tuple[Codes, Codes]:
         """Each card's surname and given name as codes of their folded keys (in the keys' order)."""
         m = len(self)
         return self.names.key[self.names.codes[:m]], self.names.key[self.names.codes[m:]]
 
 
-def _dates(values: list[Any], codes: Ints) -> tuple[npt.NDArray[np.int8], Ints]:
+def _dates(values: list[Any], codes: Codes) -> tuple[npt.NDArray[np.int8], Codes]:
     """Each card's birth date as its eight digits YYYYMMDD (-1 without one) and as the number YYYYMMDD (-1)."""
     table = np.full((len(values) + 1, 8), -1, dtype=np.int8)
     for k, v in enumerate(values):
@@ -284,8 +286,8 @@ def _dates(values: list[Any], codes: Ints) -> tuple[npt.NDArray[np.int8], Ints]:
         if d is not None:
             table[k] = [int(c) for c in date_digits(d)]
     digits = table[codes] if len(codes) else np.zeros((0, 8), dtype=np.int8)
-    number = digits.astype(np.int64) @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
-    return digits, np.where(digits[:, 0] >= 0, number, -1)
+    number = digits.astype(np.int32) @ (10 ** np.arange(7, -1, -1, dtype=np.int32))
+    return digits, np.where(digits[:, 0] >= 0, number, -1).astype(np.int32)
 
 
 def _date(value: Hashable) -> date | None:

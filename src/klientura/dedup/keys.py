@@ -6,13 +6,14 @@ in :mod:`klientura.dedup.learning`."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from klientura.dedup.cards import Cards, Vocabulary
 
-Ints = npt.NDArray[np.int64]
+Ints = npt.NDArray[np.signedinteger[Any]]  # int64, or a column's int32 codes
 Keys = tuple[Ints, Ints]  # (key, card index) rows
 MAX_BLOCK = 20
 WINDOW = 8  # in a block larger than MAX_BLOCK, each card meets its next WINDOW neighbours by name and birth date
@@ -118,11 +119,18 @@ def mailbox(cards: Cards, c: Columns) -> Keys:
     words = cards.emails.words
     locals_ = [str(w).partition("@")[0] for w in words]
     email, key = _mailbox_keys(locals_)
+    owner, code = cards.emails.cards, cards.emails.codes
+    if len(np.unique(code)) == len(code):  # an e-mail is one card's (the store's identities): its owner by its code
+        owner_of = np.full(len(words), -1, dtype=np.int64)
+        owner_of[code] = owner
+        ids = owner_of[email]
+        del email
+        kept = ids >= 0
+        return key[kept], ids[kept]
     order = np.argsort(email, kind="stable")
     email, key = email[order], key[order]
     count = np.bincount(email, minlength=len(words))
     start = np.cumsum(count) - count
-    owner, code = cards.emails.cards, cards.emails.codes
     per = count[code]
     before = np.cumsum(per) - per
     at = np.repeat(start[code] - before, per) + np.arange(int(per.sum()))
@@ -217,10 +225,15 @@ def merge(every: Ints, more: Ints) -> Ints:
     """Two sorted arrays of distinct pairs as one: the new pairs appended and the two sorted runs merged."""
     if not len(every):
         return more
-    at = np.minimum(np.searchsorted(every, more), len(every) - 1)
-    new = more[every[at] != more]
-    out = np.concatenate([every, new])
-    out.sort(kind="stable")  # two sorted runs: timsort merges them
+    at = np.searchsorted(every, more)
+    fresh = every[np.minimum(at, len(every) - 1)] != more
+    at += np.arange(len(more))  # each new pair's place among both: before it, its own pairs and the old ones
+    place = at[fresh] - np.cumsum(~fresh)[fresh]
+    out = np.empty(len(every) + len(place), dtype=np.int64)
+    old = np.ones(len(out), dtype=bool)
+    old[place] = False
+    out[place] = more[fresh]
+    out[old] = every
     return out
 
 
@@ -241,10 +254,13 @@ def paired_part(
     sizes = np.diff(np.r_[starts, len(keys)])
     found = [np.zeros(0, dtype=np.int64)]
     for size in np.unique(sizes[(sizes > 1) & (sizes <= max_block)]).tolist():
-        first = starts[sizes == size]
         x, y = np.triu_indices(size, 1)
-        a, b = ids[first[:, None] + x[None, :]].ravel(), ids[first[:, None] + y[None, :]].ravel()
-        found.append(np.minimum(a, b) << 32 | np.maximum(a, b))
+        every = starts[sizes == size]
+        step = max(1, (1 << 20) // len(x))  # blocks expanded at a time: a million pairs' index arrays
+        for begin in range(0, len(every), step):
+            first = every[begin : begin + step, None]
+            a, b = ids[first + x].ravel(), ids[first + y].ravel()
+            found.append(np.minimum(a, b) << 32 | np.maximum(a, b))
     if rank is not None and (sizes > max_block).any():  # the sorted neighbourhood of each large block
         block = np.repeat(np.arange(len(starts)), sizes)
         large = np.repeat(sizes > max_block, sizes)
@@ -252,6 +268,10 @@ def paired_part(
             at = np.flatnonzero(large[:-step] & (block[:-step] == block[step:]))
             a, b = ids[at], ids[at + step]
             found.append(np.minimum(a, b) << 32 | np.maximum(a, b))
-    packed = sorted_unique(np.concatenate(found))
-    apart: Ints = packed[(packed >> 32) != (packed & 0xFFFFFFFF)]
+    packed = np.concatenate(found)
+    del found
+    packed.sort()
+    keep = np.r_[True, packed[1:] != packed[:-1]] if len(packed) else np.zeros(0, dtype=bool)
+    keep &= (packed >> 32) != (packed & 0xFFFFFFFF)
+    apart: Ints = packed[keep]
     return apart

@@ -64,7 +64,7 @@ from klientura.dedup.scoring import Person
 Ints = npt.NDArray[np.int64]
 RANDOM_PAIRS = 200_000
 TRAINING_PAIRS = 1_000_000  # per training rule, at most
-CHUNK = 1 << 19  # candidates scored at a time
+CHUNK = 1 << 18  # candidates scored at a time
 SPAN = 400  # the histogram's reach, in bits either side of 0 (evidence beyond is counted at its edge)
 MARGIN = 12.0  # bits under the even odds of the first prior down to which a candidate is kept whole
 
