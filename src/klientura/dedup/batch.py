@@ -29,6 +29,8 @@ def _similarity(x: Strings, y: Strings) -> npt.NDArray[np.float64]:
 
 def _distinct_pairs(x: Ints, y: Ints) -> tuple[Ints, Ints, Ints]:
     """The distinct (x, y) code pairs and, for each pair, the index of its distinct one."""
+    if not len(x):
+        return x, y, np.zeros(0, dtype=np.int64)
     found, inverse = np.unique(x.astype(np.int64) << 32 | y, return_inverse=True)
     return found >> 32, found & 0xFFFFFFFF, inverse.ravel()
 
@@ -49,7 +51,8 @@ def word_levels(names: Names, x: Ints, y: Ints, near: npt.NDArray[np.float64], r
     same_key, same = names.key[x] == names.key[y], names.raw[x] == names.raw[y]
     out[same_key] = 1
     out[same] = 0
-    d = np.flatnonzero(~(same_key | same))
+    # two different common names are "else" (Инна and Нина: two names, not a typo): compared no further
+    d = np.flatnonzero(~(same_key | same | (names.known[x] & names.known[y])))
     found, inverse = np.unique(x[d].astype(np.int64) << 32 | y[d], return_inverse=True)
     ux, uy = found >> 32, found & 0xFFFFFFFF
     similarity = np.maximum(_similarity(names.key_words[ux], names.key_words[uy]),
@@ -68,7 +71,6 @@ def word_levels(names: Names, x: Ints, y: Ints, near: npt.NDArray[np.float64], r
     got = np.full(len(d), 4, dtype=np.int8)
     got[np.where(rather > 0, similarity >= rather, initial)] = 3
     got[(similarity >= near) | typo] = 2
-    got[names.known[xd] & names.known[yd]] = 4  # Инна and Нина: two names, not a typo
     out[d] = got
     return out
 
@@ -203,7 +205,11 @@ def _emails(out: Patterns, cards: Cards, left: Ints, right: Ints) -> None:
     closer = (levels == 3) & (domain.codes[a] == domain.codes[b])
     closer &= np.abs(local.lengths[la] - local.lengths[lb]) <= 1
     out[fast, 6] = levels
-    for k in np.concatenate([fast[closer], np.flatnonzero(both & ~(single[left] & single[right]))]).tolist():
+    near = fast[closer]  # one edit apart? (at one domain the addresses are as far apart as their mailbox names)
+    ux, uy, inverse = _distinct_pairs(whole[left[near]], whole[right[near]])
+    words = cards.emails.words
+    apart = process.cpdist(words[ux], words[uy], scorer=DamerauLevenshtein.distance, workers=-1)[inverse]
+    for k in np.concatenate([near[apart == 1], np.flatnonzero(both & ~(single[left] & single[right]))]).tolist():
         out[k, 6] = _email(cards.contacts_of(int(left[k])), cards.contacts_of(int(right[k])))
 
 
