@@ -132,7 +132,7 @@ def test_each_rule_pairs_what_its_words_say(which: str) -> None:
     rank = keys.rank_by_name(cards, columns)
     brought = 0
     for numbers, words in RULES:
-        made = keys.paired(*numbers(cards, columns), rank=rank)
+        made = keys.pairs(numbers(cards, columns), rank=rank)
         assert set(made.tolist()) == set(_by_strings(people, words, rank).tolist()), words.__name__
         brought += len(made)
     assert brought > 1000
@@ -142,9 +142,9 @@ def test_keys_split_into_parts_pair_as_they_do_whole(monkeypatch: pytest.MonkeyP
     people = _contacts(800, seed=3)
     cards = Cards.of(people)
     columns = keys.Columns(cards)
-    whole = keys.paired(*keys.mailbox(cards, columns))
+    whole = keys.pairs(keys.mailbox(cards, columns))
     monkeypatch.setattr(keys, "PART", 100)
-    parted = keys.paired(*keys.mailbox(cards, columns))
+    parted = keys.pairs(keys.mailbox(cards, columns))
     assert len(whole) > 50 and np.array_equal(whole, parted)
 
 
@@ -160,8 +160,21 @@ def test_an_e_mail_of_several_cards_keys_each_of_them() -> None:
     people = [Person(1, "A", "B", emails=["malyshev@mail.ru"]), Person(2, "C", "D", emails=["malyshev@mail.ru"]),
               Person(3, "E", "F", emails=["malyhev@mail.ru"])]  # fmt: skip
     cards = Cards.of(people)
-    assert _pairs(keys.paired(*keys.mailbox(cards, keys.Columns(cards)))) == {(0, 1), (0, 2), (1, 2)}
+    assert _pairs(keys.pairs(keys.mailbox(cards, keys.Columns(cards)))) == {(0, 1), (0, 2), (1, 2)}
 
 
 def _pairs(packed: np.ndarray) -> set[tuple[int, int]]:
     return {(int(x) >> 32, int(x) & 0xFFFFFFFF) for x in packed}
+
+
+def test_the_candidates_made_a_range_of_cards_at_a_time_are_every_rule_s_pairs_once() -> None:
+    from bench.dedup_general import generate
+
+    from klientura.dedup.learning import Candidates
+
+    cards = Cards.of(generate(400, seed=2)[0] + _contacts(300))
+    whole = Candidates(cards, parts=1).every()
+    parted = Candidates(cards, parts=7)
+    assert np.array_equal(parted.every(), whole) and len(whole) == len(np.unique(whole)) > 1000
+    union = set().union(*(set(rule.tolist()) for rule in parted.rules))
+    assert set(whole.tolist()) == union

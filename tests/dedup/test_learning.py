@@ -161,9 +161,9 @@ def test_a_crowded_key_meets_its_sorted_neighbours_only() -> None:
     people = [*crowd, _p("Smith", "John", crowd[7].birth_date)]  # one person twice, among namesakes
     cards = Cards.of(people)
     made = keys.word_and_initial(cards, keys.Columns(cards))
-    assert len(keys.paired(*made)) == 0  # without an order, a crowded key says nothing
+    assert len(keys.pairs(made)) == 0  # without an order, a crowded key says nothing
     rank = np.array([2 * k for k in range(len(crowd))] + [15])  # by name and birth date: the twin beside #7
-    found = _pairs(keys.paired(*made, rank=rank))
+    found = _pairs(keys.pairs(made, rank=rank))
     assert (7, len(crowd)) in found and (0, len(crowd) - 1) not in found
     per_card = np.bincount(np.array(sorted(found)).ravel(), minlength=len(people))
     assert per_card.max() <= 2 * WINDOW and len(found) <= WINDOW * len(people)
@@ -202,7 +202,7 @@ def test_phones_one_digit_apart_meet_and_others_do_not() -> None:
         _p("Орлов", "Пётр"),  # no phone
     ]
     cards = Cards.of(people)
-    assert _pairs(keys.paired(*keys.phones(cards, keys.Columns(cards)))) == {(0, 1)}
+    assert _pairs(keys.pairs(keys.phones(cards, keys.Columns(cards)))) == {(0, 1)}
 
 
 def test_mailboxes_a_letter_apart_meet() -> None:
@@ -214,4 +214,4 @@ def test_mailboxes_a_letter_apart_meet() -> None:
         _p("Орлов", "Пётр", emails=["orlov@mail.ru"]),  # too short to be looked at a letter short
     ]
     cards = Cards.of(people)
-    assert _pairs(keys.paired(*keys.mailbox(cards, keys.Columns(cards)))) == {(0, 1), (0, 2), (1, 2)}
+    assert _pairs(keys.pairs(keys.mailbox(cards, keys.Columns(cards)))) == {(0, 1), (0, 2), (1, 2)}

@@ -5,7 +5,7 @@ in :mod:`klientura.dedup.learning`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ from klientura.dedup.cards import Cards, Vocabulary
 
 Ints = npt.NDArray[np.signedinteger[Any]]  # int64, or a column's int32 codes
 Keys = tuple[Ints, Ints]  # (key, card index) rows
+Parts = list[Keys] | Iterator[Keys]  # a rule's keys in parts no key spans
 MAX_BLOCK = 20
 WINDOW = 8  # in a block larger than MAX_BLOCK, each card meets its next WINDOW neighbours by name and birth date
 _MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -52,14 +53,16 @@ class Columns:
         self.year, self.month, self.day = day // 10000, day // 100 % 100, day % 100
 
 
-def _rows(*parts: tuple[npt.NDArray[np.bool_], Ints]) -> Keys:
-    """(key, card) rows of the cards each mask keeps."""
+def _rows(*parts: tuple[npt.NDArray[np.bool_], Ints]) -> Parts:
+    """(key, card) rows of the cards each mask keeps, as one part."""
     keys = [key[mask] for mask, key in parts]
     ids = [np.flatnonzero(mask) for mask, _key in parts]
-    return np.concatenate(keys or [np.zeros(0, dtype=np.int64)]), np.concatenate(ids or [np.zeros(0, dtype=np.int64)])
+    return [
+        (np.concatenate(keys or [np.zeros(0, dtype=np.int64)]), np.concatenate(ids or [np.zeros(0, dtype=np.int64)]))
+    ]
 
 
-def birth(cards: Cards, c: Columns) -> Keys:
+def birth(cards: Cards, c: Columns) -> Parts:
     """The birth date, its day and month in either order (a swap still meets), with the initial of either name word
     (a base of a million holds fifty cards a day: the date alone would pair them all)."""
     low, high = np.minimum(c.month, c.day), np.maximum(c.month, c.day)
@@ -68,13 +71,13 @@ def birth(cards: Cards, c: Columns) -> Keys:
                  (c.born & ~c.has_last & ~c.has_first, mix(1, c.year, low, high, 0)))  # fmt: skip
 
 
-def word_and_initial(cards: Cards, c: Columns) -> Keys:
+def word_and_initial(cards: Cards, c: Columns) -> Parts:
     """Each name word with the other's initial — as written and swapped, so a surname typed as the given name
     still meets."""
     return _rows((c.both, mix(2, c.last, c.initial_first)), (c.both, mix(2, c.first, c.initial_last)))
 
 
-def names_and_place(cards: Cards, c: Columns) -> Keys:
+def names_and_place(cards: Cards, c: Columns) -> Parts:
     """Both name words (in either order) and the place — the postcode, else the city: a common name's namesakes
     split by where they live."""
     post, city = ~cards.post.empty, ~cards.city.empty
@@ -82,19 +85,19 @@ def names_and_place(cards: Cards, c: Columns) -> Keys:
                  (c.both & ~post & city, mix(3, c.low, c.high, 1, cards.city.codes)))  # fmt: skip
 
 
-def postcode(cards: Cards, c: Columns) -> Keys:
+def postcode(cards: Cards, c: Columns) -> Parts:
     post = c.both & ~cards.post.empty
     return _rows((post, mix(4, cards.post.codes, c.initial_last)), (post, mix(4, cards.post.codes, c.initial_first)))
 
 
-def address(cards: Cards, c: Columns) -> Keys:
+def address(cards: Cards, c: Columns) -> Parts:
     """The street address's house number and the street's first letters, with a name's initial."""
     house = c.both & ~cards.house.empty
     return _rows((house, mix(5, cards.house.codes, c.initial_last)),
                  (house, mix(5, cards.house.codes, c.initial_first)))  # fmt: skip
 
 
-def month(cards: Cards, c: Columns) -> Keys:
+def month(cards: Cards, c: Columns) -> Parts:
     """The birth year and month with a name word's first two letters and the other's initial (a typo in the day
     still meets)."""
     known = c.both & c.born
@@ -102,18 +105,18 @@ def month(cards: Cards, c: Columns) -> Keys:
     return _rows((known, mix(6, ym, c.two_last, c.initial_first)), (known, mix(6, ym, c.two_first, c.initial_last)))
 
 
-def phones(cards: Cards, c: Columns) -> Keys:
+def phones(cards: Cards, c: Columns) -> Parts:
     """The phone's last ten digits with each digit in turn masked (ten keys a card): two phones one digit apart share
-    exactly one of them, and different people's phones almost never do."""
+    exactly one of them, and different people's phones almost never do. A part per masked digit (their keys differ
+    in the last digit): ten million keys are never held at once."""
     simple, digits = cards.phone_digits
     ids = np.flatnonzero(simple)
     powers = 10 ** np.arange(9, -1, -1, dtype=np.int64)
     number = digits[ids].astype(np.int64) @ powers
-    keys = [(number - digits[ids, i].astype(np.int64) * powers[i]) * 10 + i for i in range(10)]
-    return np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64), np.tile(ids, 10)
+    return (((number - digits[ids, i].astype(np.int64) * powers[i]) * 10 + i, ids) for i in range(10))
 
 
-def mailbox(cards: Cards, c: Columns) -> Keys:
+def mailbox(cards: Cards, c: Columns) -> Parts:
     """The e-mail's mailbox name (the same one on another domain) and, from six letters, the name with each letter
     left out in turn: two names a letter apart (one dropped, doubled or mistyped) share one of them."""
     words = cards.emails.words
@@ -126,7 +129,7 @@ def mailbox(cards: Cards, c: Columns) -> Keys:
         ids = owner_of[email]
         del email
         kept = ids >= 0
-        return key[kept], ids[kept]
+        return [(key, ids) if kept.all() else (key[kept], ids[kept])]
     order = np.argsort(email, kind="stable")
     email, key = email[order], key[order]
     count = np.bincount(email, minlength=len(words))
@@ -134,19 +137,24 @@ def mailbox(cards: Cards, c: Columns) -> Keys:
     per = count[code]
     before = np.cumsum(per) - per
     at = np.repeat(start[code] - before, per) + np.arange(int(per.sum()))
-    return key[at], np.repeat(owner, per)
+    return [(key[at], np.repeat(owner, per))]
 
 
 def _mailbox_keys(names: list[str], chunk: int = 65_536) -> Keys:
     """(the e-mail's index, key) for each mailbox name of four letters or more and, from six, each of its one-letter
     deletions: a polynomial hash of the letters, Σ c_t·B^t, so the deletion at i is the prefix's sum plus the rest's
-    shifted down a power — every deletion of every name from a few array operations."""
+    shifted down a power — every deletion of every name from a few array operations, written into arrays made once
+    (ten million keys at a million e-mails: never held twice)."""
     lengths = np.array([len(w) for w in names], dtype=np.int64)
-    out_email, out_key = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    long_ = np.flatnonzero(lengths > _LONG)
-    out_email.append(long_)
-    out_key.append(mix(7, np.array([hash(names[k]) for k in long_.tolist()], dtype=np.int64), lengths[long_] + 1000))
     short = np.flatnonzero((lengths >= 4) & (lengths <= _LONG))
+    long_ = np.flatnonzero(lengths > _LONG)
+    size = len(short) + len(long_) + int(np.where(lengths[short] >= 6, lengths[short], 0).sum())
+    email, key = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    email[: len(long_)] = long_
+    key[: len(long_)] = mix(
+        7, np.array([hash(names[k]) for k in long_.tolist()], dtype=np.int64), lengths[long_] + 1000
+    )
+    filled = len(long_)
     width = int(lengths[short].max()) if len(short) else 0
     powers = np.array([pow(_BASE, t, 1 << 64) for t in range(width + 1)], dtype=np.uint64)
     for begin in range(0, len(short), chunk):
@@ -160,30 +168,38 @@ def _mailbox_keys(names: list[str], chunk: int = 65_536) -> Keys:
             tail = letters[:, 1:] * powers[: width - 1]
             shifted[:, 1:width] = np.cumsum(tail[:, ::-1], axis=1)[:, ::-1]
         n = lengths[rows]
-        out_email.append(rows)
-        out_key.append(mix(7, prefix[np.arange(len(rows)), n].view(np.int64), n))
+        parts = [(rows, mix(7, prefix[np.arange(len(rows)), n].view(np.int64), n))]
         for i in range(width):
             keep = (n >= 6) & (i < n)
             if keep.any():
-                h = (prefix[keep, i] + shifted[keep, i + 1]).view(np.int64)
-                out_email.append(rows[keep])
-                out_key.append(mix(7, h, n[keep] - 1))
-    return np.concatenate(out_email), np.concatenate(out_key)
+                parts.append((rows[keep], mix(7, (prefix[keep, i] + shifted[keep, i + 1]).view(np.int64), n[keep] - 1)))
+        for which, made in parts:
+            email[filled : filled + len(which)], key[filled : filled + len(which)] = which, made
+            filled += len(which)
+    return email, key
 
 
-def same_birth_date(cards: Cards, c: Columns) -> Keys:
+def same_birth_date(cards: Cards, c: Columns) -> Parts:
     return _rows(
         (c.born, mix(8, cards.birth_day)),
     )
 
 
-def same_name(cards: Cards, c: Columns) -> Keys:
+def same_name(cards: Cards, c: Columns) -> Parts:
     return _rows(
         (c.both, mix(9, c.low, c.high)),
     )
 
 
-Rule = Callable[[Cards, Columns], Keys]
+Rule = Callable[[Cards, Columns], Parts]
+
+
+def pairs(made: Parts, rank: Ints | None = None) -> Ints:
+    """:func:`paired` of each part of a rule's keys, merged."""
+    every = np.zeros(0, dtype=np.int64)
+    for keys, ids in made:
+        every = merge(every, paired(keys, ids, rank=rank))
+    return every
 
 
 def rank_by_name(cards: Cards, c: Columns) -> Ints:
@@ -204,7 +220,7 @@ def sorted_unique(values: Ints) -> Ints:
     return kept
 
 
-PART = 1 << 21  # keys paired at a time: more are split by their value (a block never spans two parts)
+PART = 1 << 19  # keys paired at a time: more are split by their value (a block never spans two parts)
 
 
 def paired(keys: Ints, ids: Ints, max_block: int = MAX_BLOCK, rank: Ints | None = None, window: int = WINDOW) -> Ints:
@@ -213,7 +229,9 @@ def paired(keys: Ints, ids: Ints, max_block: int = MAX_BLOCK, rank: Ints | None 
     parts = -(-len(keys) // PART)
     if parts <= 1:
         return paired_part(keys, ids, max_block, rank, window)
-    which = keys.view(np.uint64) % np.uint64(parts)
+    which = np.empty(len(keys), dtype=np.uint16)
+    for begin in range(0, len(keys), PART):  # a part's number for each key, a slice at a time (no copy of the keys)
+        which[begin : begin + PART] = keys[begin : begin + PART].view(np.uint64) % np.uint64(parts)
     every = np.zeros(0, dtype=np.int64)
     for part in range(parts):
         at = np.flatnonzero(which == part)

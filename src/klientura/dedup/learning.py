@@ -35,8 +35,11 @@ few tens of thousands of those.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,13 +61,14 @@ from klientura.dedup.fs_model import (
     probability_of,
     train,
 )
-from klientura.dedup.keys import Columns, merge, paired, rank_by_name
+from klientura.dedup.keys import Columns, merge, pairs, rank_by_name
 from klientura.dedup.scoring import Person
 
 Ints = npt.NDArray[np.int64]
 RANDOM_PAIRS = 200_000
 TRAINING_PAIRS = 1_000_000  # per training rule, at most
 CHUNK = 1 << 18  # candidates scored at a time
+PARTS = 8  # ranges of first cards the candidates' union is made in
 SPAN = 400  # the histogram's reach, in bits either side of 0 (evidence beyond is counted at its edge)
 MARGIN = 12.0  # bits under the even odds of the first prior down to which a candidate is kept whole
 
@@ -82,15 +86,32 @@ RULES: tuple[tuple[str, keys.Rule], ...] = (
 TRAINING: tuple[tuple[keys.Rule, tuple[int, ...]], ...] = ((keys.same_birth_date, (3,)), (keys.same_name, (0, 1, 4)))
 
 
+class Candidates:
+    """Every pair some rule brings, once: each rule's pairs (packed ``i << 32 | j``, sorted) are kept as the rule
+    made them, and the union is made a range of first cards at a time (:meth:`parts`) — the rules' pairs are never
+    held twice, nor merged whole (the merge of 22M pairs held two copies of them)."""
+
+    def __init__(self, cards: Cards, parts: int = PARTS) -> None:
+        columns = Columns(cards)
+        rank = rank_by_name(cards, columns)
+        self.rules = [pairs(rule(cards, columns), rank=rank) for _name, rule in RULES]
+        self.bounds = np.linspace(0, len(cards), parts + 1).astype(np.int64) << 32
+
+    def parts(self) -> Iterator[Ints]:
+        """The union, a range of first cards at a time, sorted."""
+        for low, high in itertools.pairwise(self.bounds.tolist()):
+            union = np.zeros(0, dtype=np.int64)
+            for made in self.rules:
+                union = merge(union, made[np.searchsorted(made, low) : np.searchsorted(made, high)])
+            yield union
+
+    def every(self) -> Ints:
+        return np.concatenate(list(self.parts()))
+
+
 def candidates(cards: Cards) -> Ints:
-    """Every pair some rule brings, once, packed ``i << 32 | j`` and sorted (merged rule by rule: the rules' pairs
-    are never all held twice)."""
-    columns = Columns(cards)
-    rank = rank_by_name(cards, columns)
-    every = np.zeros(0, dtype=np.int64)
-    for _name, rule in RULES:
-        every = merge(every, paired(*rule(cards, columns), rank=rank))
-    return every
+    """Every pair some rule brings, once, packed ``i << 32 | j`` and sorted."""
+    return Candidates(cards).every()
 
 
 def training(cards: Cards, seed: int = 1) -> list[Rule]:
@@ -100,7 +121,7 @@ def training(cards: Cards, seed: int = 1) -> list[Rule]:
     columns = Columns(cards)
     out = []
     for rule, blocked_on in TRAINING:
-        packed = paired(*rule(cards, columns), rank=rank)
+        packed = pairs(rule(cards, columns), rank=rank)
         if len(packed) > TRAINING_PAIRS:
             packed = np.sort(rng.choice(packed, TRAINING_PAIRS, replace=False))
         if len(packed):
@@ -161,8 +182,14 @@ class Learned:
         return histogram_quality(self.probabilities, self.histogram, -SPAN, self.prior, thresholds)
 
 
+def _chunks(found: Candidates) -> Iterator[Ints]:
+    for part in found.parts():
+        for start in range(0, len(part), CHUNK):
+            yield part[start : start + CHUNK]
+
+
 def _scan(
-    model: Model, cards: Cards, found: Ints, floor: float, frequencies: bool
+    model: Model, cards: Cards, found: Candidates, floor: float, frequencies: bool
 ) -> tuple[npt.NDArray[np.float64], list[tuple[Ints, Patterns, npt.NDArray[np.float64], npt.NDArray[np.float64]]]]:
     """Score the candidates a chunk at a time: the histogram of every one's evidence, and the pairs at ``floor``
     bits or more with their levels, evidence and the names' share of it."""
@@ -172,8 +199,7 @@ def _scan(
     logit = math.log2(model.prior / (1 - model.prior))
     kept = []
     out = np.empty((CHUNK, len(COMPARISONS)), dtype=np.int8)
-    for start in range(0, len(found), CHUNK):
-        part = found[start : start + CHUNK]
+    for part in _chunks(found):
         left, right = part >> 32, part & 0xFFFFFFFF
         levels_ = out[: len(part)]
         levels_.fill(NULL)
@@ -188,7 +214,7 @@ def _scan(
     return histogram, kept
 
 
-def _scored(model: Model, cards: Cards, found: Ints, prior: float | None, frequencies: bool) -> Learned:
+def _scored(model: Model, cards: Cards, found: Candidates, prior: float | None, frequencies: bool) -> Learned:
     """The candidates scored; the prior of this base found from their evidence when ``prior`` is None."""
     floor = -math.log2((prior or model.prior) / (1 - (prior or model.prior))) - MARGIN
     while True:
@@ -204,18 +230,19 @@ def _scored(model: Model, cards: Cards, found: Ints, prior: float | None, freque
     packed, found_levels, evidence, names = (np.concatenate(x) for x in join)
     if not len(found_levels):
         found_levels = np.zeros((0, len(COMPARISONS)), dtype=np.int8)
-    return Learned(model, final, len(found), histogram, packed, found_levels, evidence, names)
+    return Learned(model, final, int(histogram.sum()), histogram, packed, found_levels, evidence, names)
 
 
 def learn(cards: Cards, *, seed: int = 1, random_pairs: int = RANDOM_PAIRS) -> Learned:
     """Fit the model to the cards and score every candidate pair."""
     rng = random.Random(seed)
     n = len(cards)
-    sample = np.array([(i, j) for i, j in ((rng.randrange(n), rng.randrange(n)) for _ in range(random_pairs if n > 1
-                       else 0)) if i != j], dtype=np.int64).reshape(-1, 2)  # fmt: skip
+    drawn = array("q", (rng.randrange(n) for _ in range(2 * random_pairs if n > 1 else 0)))  # (i, j), (i, j), ...
+    sample = np.frombuffer(drawn, dtype=np.int64).reshape(-1, 2) if drawn else np.zeros((0, 2), dtype=np.int64)
+    sample = sample[sample[:, 0] != sample[:, 1]]
     sampled = patterns(cards, sample[:, 0] << 32 | sample[:, 1])
     model = train(COMPARISONS, sampled, training(cards, seed), n * (n - 1) // 2)
-    got = _scored(model, cards, candidates(cards), None, True)
+    got = _scored(model, cards, Candidates(cards), None, True)
     model.prior = got.prior  # the prior again, the names' frequencies counted: most namesakes are common names
     return got
 
@@ -230,7 +257,7 @@ def score(model: Model, cards: Cards, *, trained_on: int, frequencies: bool = Tr
     """Score the candidate pairs of the cards with a model learned before on ``trained_on`` cards (without
     ``frequencies``, no name weighs more or less for being rare or common: a small base cannot tell)."""
     prior = scaled_prior(model.prior, trained_on, len(cards))
-    return _scored(model, cards, candidates(cards), prior, frequencies)
+    return _scored(model, cards, Candidates(cards), prior, frequencies)
 
 
 def scaled_prior(prior: float, trained_on: int, cards: int) -> float:
