@@ -3,6 +3,7 @@
     python -m bench.dedup_bench --customers 20000
     python -m bench.dedup_bench --customers 1000000 --reuse   # scan a base built by an earlier run again
     python -m bench.dedup_bench --customers 20000 --reuse --hand-tuned   # the weights before issue 21
+    python -m bench.dedup_bench --customers 1000000 --reuse --stored     # the scan with the stored model, no learning
 
 Builds the demo chain into a fresh SQLite file (the generator records which card each planted
 duplicate copies; kept beside the file for --reuse), runs the scan as `klientura dedup train` does —
@@ -38,6 +39,7 @@ def main() -> None:
                     help="the wanted precision the default threshold is chosen for (KLIENTURA_DEDUP_PRECISION's default)")  # fmt: skip
     ap.add_argument("--reuse", action="store_true", help="scan the base an earlier run built")
     ap.add_argument("--hand-tuned", action="store_true", help="the weights the scan had before issue 21 instead")
+    ap.add_argument("--stored", action="store_true", help="scan with the model an earlier run stored (no learning)")
     a = ap.parse_args()
     path = Path("bench/out") / f"dedup-{a.customers}.db"
     truth_file = path.with_suffix(".truth.json")
@@ -68,7 +70,8 @@ def main() -> None:
         found = {(x.low_id, x.high_id) for x in scored}
     else:  # the app's scan, as `klientura dedup train` runs it: learned from this base, its default threshold
         with session_scope(factory) as s:
-            dedup.scan(s, SYSTEM, datetime.now(UTC), precision=a.precision, threshold=a.threshold, learn=True)
+            dedup.scan(s, SYSTEM, datetime.now(UTC), precision=a.precision, threshold=a.threshold,
+                       learn=not a.stored)  # fmt: skip
             found = {(x.low_id, x.high_id) for x in dedup.list_suggestions(s, SYSTEM, limit=10**9)}
             row = dedup.current_model(s)
             assert row is not None
