@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from klientura.dedup.cards import Cards, Vocabulary
+from klientura.dedup.cards import Cards, Strings, Vocabulary
 
 Ints = npt.NDArray[np.signedinteger[Any]]  # int64, or a column's int32 codes
 Keys = tuple[Ints, Ints]  # (key, card index) rows
@@ -120,11 +120,10 @@ def mailbox(cards: Cards, c: Columns) -> Parts:
     """The e-mail's mailbox name (the same one on another domain) and, from six letters, the name with each letter
     left out in turn: two names a letter apart (one dropped, doubled or mistyped) share one of them."""
     words = cards.emails.words
-    locals_ = [str(w).partition("@")[0] for w in words]
-    email, key = _mailbox_keys(locals_)
+    email, key = _mailbox_keys(words)
     owner, code = cards.emails.cards, cards.emails.codes
     if len(np.unique(code)) == len(code):  # an e-mail is one card's (the store's identities): its owner by its code
-        owner_of = np.full(len(words), -1, dtype=np.int64)
+        owner_of = np.full(len(words), -1, dtype=np.int32)
         owner_of[code] = owner
         ids = owner_of[email]
         del email
@@ -140,26 +139,25 @@ def mailbox(cards: Cards, c: Columns) -> Parts:
     return [(key[at], np.repeat(owner, per))]
 
 
-def _mailbox_keys(names: list[str], chunk: int = 65_536) -> Keys:
+def _mailbox_keys(emails: Strings, chunk: int = 65_536) -> Keys:
     """(the e-mail's index, key) for each mailbox name of four letters or more and, from six, each of its one-letter
     deletions: a polynomial hash of the letters, Σ c_t·B^t, so the deletion at i is the prefix's sum plus the rest's
     shifted down a power — every deletion of every name from a few array operations, written into arrays made once
-    (ten million keys at a million e-mails: never held twice)."""
-    lengths = np.array([len(w) for w in names], dtype=np.int64)
+    (ten million keys at a million e-mails: never held twice). The e-mails' indices as int32."""
+    lengths = np.fromiter((str(w).find("@") % (len(str(w)) + 1) for w in emails), dtype=np.int64, count=len(emails))
     short = np.flatnonzero((lengths >= 4) & (lengths <= _LONG))
     long_ = np.flatnonzero(lengths > _LONG)
     size = len(short) + len(long_) + int(np.where(lengths[short] >= 6, lengths[short], 0).sum())
-    email, key = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    email, key = np.empty(size, dtype=np.int32), np.empty(size, dtype=np.int64)
     email[: len(long_)] = long_
-    key[: len(long_)] = mix(
-        7, np.array([hash(names[k]) for k in long_.tolist()], dtype=np.int64), lengths[long_] + 1000
-    )
+    names = [str(emails[k]).partition("@")[0] for k in long_.tolist()]
+    key[: len(long_)] = mix(7, np.array([hash(w) for w in names], dtype=np.int64), lengths[long_] + 1000)
     filled = len(long_)
     width = int(lengths[short].max()) if len(short) else 0
     powers = np.array([pow(_BASE, t, 1 << 64) for t in range(width + 1)], dtype=np.uint64)
     for begin in range(0, len(short), chunk):
         rows = short[begin : begin + chunk]
-        letters = np.array([names[k] for k in rows.tolist()], dtype=f"U{width}").view(np.uint32)
+        letters = np.array([str(emails[k]).partition("@")[0] for k in rows.tolist()], dtype=f"U{width}").view(np.uint32)
         letters = letters.reshape(len(rows), width).astype(np.uint64)
         prefix = np.zeros((len(rows), width + 1), dtype=np.uint64)  # prefix[:, i]: Σ_{t<i} c_t B^t
         np.cumsum(letters * powers[:width], axis=1, out=prefix[:, 1:])
@@ -264,7 +262,7 @@ def paired_part(
     not paired whole: its cards, in the order of ``rank`` (their names and birth dates sorted, or drawn at random),
     are paired with their next ``window`` neighbours only — or, without ``rank``, left out."""
     order = np.lexsort((ids, ids if rank is None else rank[ids], keys))
-    keys, ids = keys[order], ids[order]
+    keys, ids = keys[order], ids[order].astype(np.int64)  # (the cards' indices may come as int32)
     if len(keys):  # a card keyed twice alike (both initials the same letter) counts once
         fresh = np.r_[True, (keys[1:] != keys[:-1]) | (ids[1:] != ids[:-1])]
         keys, ids = keys[fresh], ids[fresh]

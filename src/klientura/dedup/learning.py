@@ -72,15 +72,16 @@ PARTS = 8  # ranges of first cards the candidates' union is made in
 SPAN = 400  # the histogram's reach, in bits either side of 0 (evidence beyond is counted at its edge)
 MARGIN = 12.0  # bits under the even odds of the first prior down to which a candidate is kept whole
 
+# the rules with the most keys first, while the other rules' pairs are not yet held (the peak of a million cards')
 RULES: tuple[tuple[str, keys.Rule], ...] = (
+    ("the mailbox name, or it a letter short", keys.mailbox),
+    ("the phone with a digit masked", keys.phones),
     ("birth date", keys.birth),
     ("a name word and the other's initial", keys.word_and_initial),
     ("the name and the place", keys.names_and_place),
     ("postcode and an initial", keys.postcode),
     ("house, street and an initial", keys.address),
     ("birth month, a name's first letters and the other's initial", keys.month),
-    ("the phone with a digit masked", keys.phones),
-    ("the mailbox name, or it a letter short", keys.mailbox),
 )
 # (keys, the comparisons they decide: not trained on their pairs) — a given name implies the gender
 TRAINING: tuple[tuple[keys.Rule, tuple[int, ...]], ...] = ((keys.same_birth_date, (3,)), (keys.same_name, (0, 1, 4)))
