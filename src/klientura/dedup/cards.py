@@ -170,10 +170,6 @@ def _contacts(ids: Ints, built: tuple[array[int], dict[str, int], array[int]], b
     return made
 
 
-def _values(index: dict[Any, int]) -> list[Any]:
-    return list(index)
-
-
 class Names:
     """The name words of the cards — surnames at i, given names at m + i — as codes of (as written, folded) pairs:
     two words are compared once per distinct pair of codes, whichever cards and fields they come from. ``keys``: the
@@ -201,21 +197,21 @@ class Cards:
         self.ids = np.frombuffer(built.ids, dtype=np.int64).copy() if len(built.ids) else np.zeros(0, dtype=np.int64)
         codes = {k: np.frombuffer(v, dtype=np.int32).copy() if len(v) else np.zeros(0, dtype=np.int32)
                  for k, v in built.codes.items()}  # fmt: skip
-        self.raw_names: list[str | None] = _values(built.index["name"])
+        self.raw_names: list[str | None] = list(built.index["name"])
         self.names = Names(self.raw_names, codes["last"], codes["first"])
         self.raw_last, self.raw_first = codes["last"], codes["first"]
-        self.middle = Vocabulary(_key(v or "") for v in _values(built.index["middle"]))
+        self.middle = Vocabulary(_key(v or "") for v in list(built.index["middle"]))
         self.middle.codes = self.middle.codes[codes["middle"]]
-        self.birth_digits, self.birth_day = _dates(_values(built.index["birth"]), codes["birth"])
-        self.gender = Vocabulary((v or "").casefold() for v in _values(built.index["gender"]))
+        self.birth_digits, self.birth_day = _dates(list(built.index["birth"]), codes["birth"])
+        self.gender = Vocabulary((v or "").casefold() for v in list(built.index["gender"]))
         self.gender.codes = self.gender.codes[codes["gender"]]
-        cities = _values(built.index["city"])
+        cities = list(built.index["city"])
         self.city = Vocabulary(v.casefold() if v else "" for v in cities)
         self.city.codes = self.city.codes[codes["city"]]
-        posts = [p or "" for p in _values(built.index["postcode"])]
+        posts = [p or "" for p in list(built.index["postcode"])]
         self.post, self.area = Vocabulary(posts), Vocabulary(p[:3] for p in posts)
         self.post.codes, self.area.codes = self.post.codes[codes["postcode"]], self.area.codes[codes["postcode"]]
-        addresses = _values(built.index["address"])
+        addresses = list(built.index["address"])
         self.street = Vocabulary(_street(a) if a else "" for a in addresses)
         self.street.codes = self.street.codes[codes["address"]]
         self.house = Vocabulary(_house_and_street(a) for a in addresses)  # the blocking key's part: "5|лен"

@@ -19,7 +19,7 @@ The blocking rules — keys two cards must share to be compared:
 - the house number and the street's first letters with a name's initial;
 - the birth year and month with a name word's first two letters and the other's initial (a typo in the day still
   meets);
-- the phone with one digit masked (:func:`phone_keys`: a phone one digit off meets);
+- the phone with one digit masked (:func:`klientura.dedup.keys.phones`: a phone one digit off meets);
 - the e-mail's mailbox name (the same one on another domain), and it with each letter left out (a letter apart).
 
 A key shared by more than ``MAX_BLOCK`` cards (a thousand "John Smith", a crowded postcode) is not paired whole: its
