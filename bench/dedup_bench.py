@@ -25,7 +25,6 @@ from klientura import dedup
 from klientura.audit import SYSTEM
 from klientura.config import Settings
 from klientura.db import make_session_factory, session_scope
-from klientura.demo import build
 from klientura.migrations import upgrade
 
 DEMO_END = date(2026, 11, 15)  # the day the demo's history ends (it is built on that day)
@@ -50,6 +49,8 @@ def main() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         upgrade(url)
+        from klientura.demo import build  # only to build: the scan's process should not carry the demo's imports
+
         with session_scope(factory) as s:
             summary = build(s, end=DEMO_END, customers=a.customers)
         truth_file.write_text(json.dumps(summary.duplicate_pairs))

@@ -213,3 +213,29 @@ def test_one_shop_context() -> None:
     module reads the time, and what is remembered between requests lives in the app's memos, not in a module."""
     offences = [o for path in sorted(SRC.rglob("*.py")) if "migrations" not in path.parts for o in _shop_offences(path)]
     assert not offences, "\n".join(offences)
+
+
+HEAVY = ("ibis", "duckdb", "pyarrow", "scipy.stats", "scipy.sparse", "fpdf", "pandas", "plotly")
+
+
+def test_the_command_line_loads_the_warehouse_only_when_it_computes() -> None:
+    """``klientura`` (the CLI, the worker's entry) imports every domain; the warehouse's engines, the PDF and the
+    charts — ~200 MB and seconds — load with the first command that uses them, so the duplicate scan of a million
+    cards, a backup or ``--help`` does not carry them (klientura.analytics' lazy names)."""
+    import subprocess
+    import sys
+
+    probe = f"import sys, klientura.cli; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    got = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert got == []
+    used = "from klientura import analytics; analytics.Warehouse; import sys; print('ibis' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", used], capture_output=True, text=True, check=True).stdout == "True\n"
+
+
+def test_every_name_the_warehouse_package_offers_resolves() -> None:
+    from klientura import analytics
+
+    missing = [name for name in analytics.__all__ if getattr(analytics, name, None) is None]
+    assert missing == []
+    with pytest.raises(AttributeError):
+        analytics.no_such_name  # noqa: B018

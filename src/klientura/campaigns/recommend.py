@@ -16,15 +16,17 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from klientura.catalog import products_by_id
 from klientura.db import Session, memos_of
 from klientura.orders import Ints, all_purchases, purchases_of, purchases_stamp
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 NEIGHBOURS = 100
 CELLS = 4_000_000  # scores held at a time (customers x products): 32 MB
@@ -48,6 +50,8 @@ class _Built:
 
 
 def _fit(cids: Ints, pids: Ints) -> Model:
+    from scipy import sparse  # on first use: scipy.sparse is ~45 MB that most processes never need
+
     products, col = np.unique(pids, return_inverse=True)
     _, row = np.unique(cids, return_inverse=True)
     bought = sparse.csr_matrix(
@@ -108,6 +112,8 @@ def recommend(session: Session, customer_ids: Sequence[int], k: int = 3) -> dict
 
 def pick(m: Model, cids: Ints, pids: Ints, asked: Ints, k: int) -> list[list[int]]:
     """Up to ``k`` product ids for each of ``asked`` (ascending), whose purchases are the pairs (``cids``, ``pids``)."""
+    from scipy import sparse
+
     known = np.isin(cids, asked) & np.isin(pids, m.products)
     row = np.searchsorted(asked, cids[known])
     own = sparse.csr_matrix(

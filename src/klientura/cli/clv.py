@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 
 from klientura import analytics
-from klientura.analytics import clv
 from klientura.audit import SYSTEM
 from klientura.cli.analytics import sync_now
 from klientura.cli.common import console, fail, settings_of, shop_of
@@ -59,13 +58,13 @@ def fit(
         if not no_sync:
             sync_now(settings, shop)
         with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
-            last = clv.data_end(wh, shop.today())
+            last = analytics.clv.data_end(wh, shop.today())
             end = chosen_end or last
             check = chosen_check or (last if end < last else None)
-            row = clv.fit(
+            row = analytics.clv.fit(
                 session, SYSTEM, wh, model_name=model, time_unit=time_unit, calibration_end=end, holdout_end=check
             )
-            summary = clv.fit_summary(row)
+            summary = analytics.clv.fit_summary(row)
     except KlienturaError as exc:
         fail(exc, settings)
         return
@@ -97,11 +96,11 @@ def predict(
         if not no_sync:
             sync_now(settings, shop)
         with command_session(settings.database_url) as session, analytics.Warehouse.of(settings) as wh:
-            day = chosen or clv.data_end(wh, shop.today())
-            if fit_id is None and clv.latest_fit(session) is None:
+            day = chosen or analytics.clv.data_end(wh, shop.today())
+            if fit_id is None and analytics.clv.latest_fit(session) is None:
                 console.print("no fitted model yet: fitting BG/NBD on all purchases first")
-                clv.fit(session, SYSTEM, wh, calibration_end=day)
-            run = clv.run_predictions(
+                analytics.clv.fit(session, SYSTEM, wh, calibration_end=day)
+            run = analytics.clv.run_predictions(
                 session, SYSTEM, wh, as_of=day, fit_id=fit_id, horizon_months=horizon, discount=discount, basis=basis
             )
             out = {

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from klientura import campaigns, customers, segments
-from klientura.analytics import Warehouse
 from klientura.audit import SYSTEM
 from klientura.campaigns import OutboxEvent, OutboxMessage, Recipient, ScenarioEntry
 from klientura.catalog import Product
@@ -28,6 +27,9 @@ from klientura.kit.errors import KlienturaError
 from klientura.kit.shop import Shop
 from klientura.loyalty import create_offer
 from klientura.orders import LineIn, OrderIn, ingest_order
+
+if TYPE_CHECKING:
+    from klientura.analytics import Warehouse
 
 
 def launch_time(as_of: date) -> datetime:

@@ -16,13 +16,11 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import numpy as np
 from sqlalchemy import func, select
 
-from klientura.analytics import Warehouse
 from klientura.audit import Actor
 from klientura.auth import require
 from klientura.db import Session, memos_of
@@ -31,6 +29,9 @@ from klientura.loyalty.errors import ROI_EXPLAINED, TOO_FEW_JOINERS
 from klientura.loyalty.holdings import LOT_KINDS
 from klientura.loyalty.models import Allocation, LedgerEntry, LoyaltyAccount
 from klientura.orders import last_purchase_at, payments_since
+
+if TYPE_CHECKING:
+    from klientura.analytics import Warehouse
 
 DAY = 86400.0
 
@@ -171,6 +172,8 @@ def _orders(session: Session, since: datetime) -> tuple[np.ndarray, np.ndarray, 
 def _orders_from_warehouse(wh: Warehouse, since: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The same arrays from the warehouse's ``sales`` (surviving cards, revenue net of returns, by day — noon
     stands for the time): one columnar scan instead of a row per order through the store. None when it is empty."""
+    import duckdb  # the warehouse's engine, loaded with the warehouse (see klientura.analytics)
+
     try:
         got = wh.con.execute(
             "SELECT cid, CAST(epoch(CAST(day AS TIMESTAMP)) AS DOUBLE) / 86400 + 0.5 AS t, net_k / 100.0 AS paid "

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fpdf import FPDF
-from fpdf.fonts import FontFace
 from num2words import num2words
 
 from klientura.kit.errors import Conflict, code
 from klientura.kit.i18n import N_
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT_MISSING = code(
     "quote.font_missing",
@@ -59,17 +61,25 @@ def quantity(value: Decimal | str) -> str:
     return f"{number:f}".replace(".", ",")
 
 
-class _Document(FPDF):
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("DejaVu", size=7)
-        self.cell(0, 5, f"{self.page_no()} / {{nb}}", align="R")
+@cache
+def _document() -> type[FPDF]:
+    """The page with its footer; fpdf2 (and Pillow under it, ~55 MB) is imported when a PDF is first made, not by
+    every process that imports the sales domain."""
+    from fpdf import FPDF
+
+    class Document(FPDF):
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("DejaVu", size=7)
+            self.cell(0, 5, f"{self.page_no()} / {{nb}}", align="R")
+
+    return Document
 
 
 def render(content: dict[str, Any], logo: bytes | None, font_dir: Path | None) -> bytes:
     """The proposal's PDF from what the quote froze (see :func:`klientura.sales.quotes.freeze`)."""
     regular, bold = fonts(font_dir)
-    pdf = _Document(format="A4")
+    pdf = _document()(format="A4")
     pdf.set_title(f"Коммерческое предложение № {content['number']}")
     pdf.set_author(content["seller"].get("seller") or "")
     pdf.set_creator("Klientura")
@@ -177,6 +187,8 @@ def _bank_lines(seller: dict[str, Any]) -> list[str]:
 
 
 def _table(pdf: FPDF, content: dict[str, Any]) -> None:
+    from fpdf.fonts import FontFace
+
     pdf.set_font("DejaVu", size=8)
     head = ("№", "Наименование", "Кол-во", "Ед.", "Цена", "Скидка", "НДС", "Сумма")
     with pdf.table(

@@ -6,12 +6,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, delete, func, literal, select, tuple_
 
 from klientura import analytics
-from klientura.analytics import NOT_SCORED, Warehouse, scored
+from klientura.analytics import NOT_SCORED, scored
 from klientura.audit import Actor, record
 from klientura.auth import require
 from klientura.customers import profiles_of, visible_cards
@@ -23,6 +23,9 @@ from klientura.kit.pagination import decode_cursor, encode_cursor
 from klientura.segments.errors import BAD_LIMIT, NAME_TAKEN, SEGMENT_NOT_FOUND, STATIC_FROZEN, UNKNOWN_FORMAT
 from klientura.segments.models import Segment, SegmentMember, SegmentSize
 from klientura.segments.schemas import MemberPage, PreviewOut, SegmentIn, SegmentUpdate, SizePoint
+
+if TYPE_CHECKING:
+    from klientura.analytics import Warehouse
 
 
 def preview(wh: Warehouse, actor: Actor, rule: dict[str, Any], as_of: date) -> PreviewOut:
