@@ -18,6 +18,7 @@ from klientura.db import command_session, make_session_factory
 from klientura.kit.errors import KlienturaError
 from klientura.kit.memo import Memos
 from klientura.kit.shop import Shop
+from klientura.worker import duplicates
 
 app = typer.Typer()
 
@@ -33,10 +34,9 @@ def tick(settings: Settings, shop: Shop, now: datetime, last_recompute: str | No
     if gone := imports.clean_uploads(settings.upload_dir, now):
         console.print(f"{now:%H:%M} uploads: {gone} left unimported for a day deleted")
     with command_session(settings.database_url) as session:  # a scan of a large base asked for on the web
-        asked = dedup.run_asked(session, SYSTEM, now, precision=settings.dedup_precision)
-        said = f"asked for by {asked.requested_by}: {asked.found or 0:,} suggestions" if asked else None
-    if said:
-        console.print(f"{now:%H:%M} duplicates {said}")
+        waiting = dedup.waiting(session) is not None
+    if waiting and (asked := duplicates.apart(duplicates.asked, settings.database_url, now, settings.dedup_precision)):
+        console.print(f"{now:%H:%M} duplicates asked for by {asked.asked_by}: {asked.found:,} suggestions")
     local = now.astimezone(shop.zone)
     today = local.date().isoformat()
     if last_recompute == today or local.hour < recompute_at:
@@ -49,12 +49,11 @@ def tick(settings: Settings, shop: Shop, now: datetime, last_recompute: str | No
         valued = analytics.clv.refresh(session, SYSTEM, wh, done.as_of)  # before the segments that may use it
         sizes = segments.refresh_segments(session, SYSTEM, wh, done.as_of)
         night = loyalty.nightly(session, SYSTEM, now, loyalty.load_programme(session))
-    with command_session(settings.database_url) as session:  # learned again when a tenth of the base is new
-        before = dedup.current_model(session)
-        found = dedup.scan(session, SYSTEM, now, precision=settings.dedup_precision)
-        after = dedup.current_model(session)
-    learned = after is not None and (before is None or after.id != before.id)
-    console.print(f"{now:%H:%M} duplicates: {found:,} suggestions" + (" (the model learned again)" if learned else ""))
+    scanned = duplicates.apart(duplicates.nightly, settings.database_url, now, settings.dedup_precision)
+    console.print(
+        f"{now:%H:%M} duplicates: {scanned.found:,} suggestions"
+        + (" (the model learned again)" if scanned.learned else "")
+    )
     console.print(
         f"{now:%H:%M} loyalty: {night.upgrades:,} tier upgrades, {night.downgrades:,} downgrades, "
         f"{night.birthdays:,} birthday bonuses, {night.reminded:,} reminded of expiring points, {night.expired_points:,} "
