@@ -176,5 +176,18 @@ def test_the_candidates_made_a_range_of_cards_at_a_time_are_every_rule_s_pairs_o
     whole = Candidates(cards, parts=1).every()
     parted = Candidates(cards, parts=7)
     assert np.array_equal(parted.every(), whole) and len(whole) == len(np.unique(whole)) > 1000
-    union = set().union(*(set(rule.tolist()) for rule in parted.rules))
+    union = set().union(*(set(rule.between(0, len(cards)).tolist()) for rule in parted.rules))
     assert set(whole.tolist()) == union
+
+
+def test_a_rule_s_pairs_kept_as_rows_give_back_any_range_of_first_cards() -> None:
+    from klientura.dedup.keys import Rows
+
+    packed = np.array(sorted({(i << 32) | j for i, j in [(0, 3), (0, 7), (2, 5), (2, 9), (5, 6), (8, 9), (2, 3)]}))
+    rows = Rows(packed, 10)
+    assert len(rows) == 7 and rows.partners.dtype == np.uint32
+    assert np.array_equal(rows.between(0, 10), packed)
+    for low in range(11):
+        for high in range(low, 11):
+            assert np.array_equal(rows.between(low, high), packed[(packed >> 32 >= low) & (packed >> 32 < high)])
+    assert len(Rows(np.zeros(0, dtype=np.int64), 5).between(0, 5)) == 0

@@ -200,6 +200,29 @@ def pairs(made: Parts, rank: Ints | None = None) -> Ints:
     return every
 
 
+class Rows:
+    """Sorted packed pairs (``i << 32 | j``) kept as each first card's row of partners: ``partners[starts[i] :
+    starts[i + 1]]`` are the ``j`` card ``i`` meets, ascending — four bytes a pair instead of eight (a million demo
+    cards' rules hold 24M pairs: 0.19 GB packed)."""
+
+    def __init__(self, packed: Ints, cards: int) -> None:
+        self.starts = np.searchsorted(packed, np.arange(cards + 1, dtype=np.int64) << 32)
+        self.starts = self.starts.astype(np.int32 if len(packed) < 1 << 31 else np.int64)
+        self.partners = np.empty(len(packed), dtype=np.uint32)
+        for begin in range(0, len(packed), PART):  # no int64 copy of them all
+            self.partners[begin : begin + PART] = packed[begin : begin + PART] & 0xFFFFFFFF
+
+    def __len__(self) -> int:
+        return len(self.partners)
+
+    def between(self, low: int, high: int) -> Ints:
+        """The pairs whose first card is in ``[low, high)``, packed and sorted."""
+        counts = np.diff(self.starts[low : high + 1])
+        first = np.repeat(np.arange(low, high, dtype=np.int64), counts)
+        partners = self.partners[int(self.starts[low]) : int(self.starts[high])]
+        return first << 32 | partners.astype(np.int64)
+
+
 def rank_by_name(cards: Cards, c: Columns) -> Ints:
     """Each card's place when the cards are sorted by their name words (in either order) and their birth date: a
     crowded block's neighbours."""

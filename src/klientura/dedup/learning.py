@@ -61,7 +61,7 @@ from klientura.dedup.fs_model import (
     probability_of,
     train,
 )
-from klientura.dedup.keys import Columns, merge, pairs, rank_by_name
+from klientura.dedup.keys import Columns, Rows, merge, pairs, rank_by_name
 from klientura.dedup.scoring import Person
 
 Ints = npt.NDArray[np.int64]
@@ -88,22 +88,22 @@ TRAINING: tuple[tuple[keys.Rule, tuple[int, ...]], ...] = ((keys.same_birth_date
 
 
 class Candidates:
-    """Every pair some rule brings, once: each rule's pairs (packed ``i << 32 | j``, sorted) are kept as the rule
-    made them, and the union is made a range of first cards at a time (:meth:`parts`) — the rules' pairs are never
+    """Every pair some rule brings, once: each rule's pairs are kept as the rule made them (as :class:`Rows`), and the
+    union is made a range of first cards at a time (:meth:`parts`) — the rules' pairs are never
     held twice, nor merged whole (the merge of 22M pairs held two copies of them)."""
 
     def __init__(self, cards: Cards, parts: int = PARTS) -> None:
         columns = Columns(cards)
         rank = rank_by_name(cards, columns)
-        self.rules = [pairs(rule(cards, columns), rank=rank) for _name, rule in RULES]
-        self.bounds = np.linspace(0, len(cards), parts + 1).astype(np.int64) << 32
+        self.rules = [Rows(pairs(rule(cards, columns), rank=rank), len(cards)) for _name, rule in RULES]
+        self.bounds = np.linspace(0, len(cards), parts + 1).astype(np.int64)
 
     def parts(self) -> Iterator[Ints]:
         """The union, a range of first cards at a time, sorted."""
         for low, high in itertools.pairwise(self.bounds.tolist()):
             union = np.zeros(0, dtype=np.int64)
             for made in self.rules:
-                union = merge(union, made[np.searchsorted(made, low) : np.searchsorted(made, high)])
+                union = merge(union, made.between(low, high))
             yield union
 
     def every(self) -> Ints:
