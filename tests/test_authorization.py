@@ -184,6 +184,7 @@ ACCESS: dict[str, str] = {
     "POST /api/v1/duplicates/scan": "dedup:write",
     "GET /api/v1/duplicates/model": "customers:read",
     "PUT /api/v1/duplicates/threshold": "dedup:write",
+    "GET /api/v1/duplicates/scans/{request_id}": "customers:read",
     "POST /api/v1/duplicates/explain": "customers:read",
     "POST /api/v1/duplicates/dismiss": "dedup:write",
     "POST /api/v1/merges": "dedup:write",

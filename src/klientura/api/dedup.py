@@ -4,7 +4,7 @@ import math
 from typing import Annotated
 
 from fastapi import Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from klientura import dedup
 from klientura.api import idempotency
@@ -15,8 +15,11 @@ from klientura.api.schemas import (
     MergeIn,
     MergeOut,
     PairIn,
+    ScanOut,
+    ScanRequestOut,
     SuggestionOut,
     ThresholdIn,
+    ThresholdOut,
 )
 from klientura.deps import ActorDep, MergeHooksDep, SessionDep, SettingsDep, ShopDep, new_router
 from klientura.kit.bounds import Id
@@ -36,18 +39,46 @@ def list_duplicates(
     return [SuggestionOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.post("/duplicates/scan", summary="Rescan the whole base for duplicate suggestions")
+@router.post(
+    "/duplicates/scan",
+    summary="Rescan the whole base for duplicate suggestions (a base over 100,000 cards: queued for the worker, 202)",
+    response_model=ScanOut,
+    responses={202: {"model": ScanRequestOut, "description": "queued: follow the Location"}},
+)
 def scan(
     session: SessionDep,
     actor: ActorDep,
     settings: SettingsDep,
     shop: ShopDep,
     learn: Annotated[bool | None, Query(description="true: learn the model again; false: the stored one")] = None,
-) -> dict[str, int]:
+) -> ScanOut | JSONResponse:
     """With the model learned from this base: learned first when there is none, or a tenth of the cards is new or
-    changed since (or ``learn=true``)."""
+    changed since (or ``learn=true``). A base over 100,000 cards takes minutes: the scan is handed to the worker's
+    next round and the answer is 202 with the request, to be followed at ``GET /duplicates/scans/{id}``."""
+    if not dedup.inline(session):
+        return _queued(dedup.ask(session, actor, shop.now(), learn=bool(learn)))
     found = dedup.scan(session, actor, shop.now(), precision=settings.dedup_precision, learn=learn)
-    return {"suggestions": found}
+    return ScanOut(suggestions=found)
+
+
+@router.get(
+    "/duplicates/scans/{request_id}",
+    response_model=ScanRequestOut,
+    summary="A scan handed to the worker: queued, or done with what it found",
+)
+def scan_request(request_id: Id, session: SessionDep, actor: ActorDep) -> ScanRequestOut:
+    return _request_out(dedup.scan_request(session, actor, request_id))
+
+
+def _request_out(row: dedup.DedupScanRequest) -> ScanRequestOut:
+    status = "done" if row.done_at is not None else "queued"
+    return ScanRequestOut.model_validate({**{k: getattr(row, k) for k in ScanRequestOut.model_fields if k != "status"},
+                                          "status": status})  # fmt: skip
+
+
+def _queued(row: dedup.DedupScanRequest, **more: object) -> JSONResponse:
+    body = {**_request_out(row).model_dump(mode="json"), **more}
+    return JSONResponse(body, status_code=202, headers={"Location": f"/api/v1/duplicates/scans/{row.id}"})
 
 
 @router.get(
@@ -74,14 +105,19 @@ def model(session: SessionDep, actor: ActorDep) -> DedupModelOut:
 @router.put(
     "/duplicates/threshold",
     summary="Choose the threshold (null: back to the default) and rescan with the stored model",
+    response_model=ThresholdOut,
+    responses={202: {"model": ScanRequestOut, "description": "kept; the rescan queued for the worker"}},
     openapi_extra={"x-permission": "dedup:write"},
 )
 def threshold(
     data: ThresholdIn, session: SessionDep, actor: ActorDep, shop: ShopDep, settings: SettingsDep
-) -> dict[str, float | int]:
+) -> ThresholdOut | JSONResponse:
+    """The threshold is kept at once; on a base over 100,000 cards the rescan with it is the worker's (202)."""
     row = dedup.choose_threshold(session, actor, data.threshold)
+    if not dedup.inline(session):
+        return _queued(dedup.ask(session, actor, shop.now(), learn=False), threshold=row.threshold)
     found = dedup.scan(session, actor, shop.now(), precision=settings.dedup_precision, learn=False)
-    return {"threshold": row.threshold, "suggestions": found}
+    return ThresholdOut(threshold=row.threshold, suggestions=found)
 
 
 @router.post(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -129,6 +129,28 @@ class DedupModelOut(BaseModel):
     threshold_by: str | None  # None: the default, the loosest expected to reach precision_wanted
     quality: list[ThresholdQualityOut]
     comparisons: list[ComparisonOut]
+
+
+class ScanOut(BaseModel):
+    suggestions: int  # made by the scan
+
+
+class ThresholdOut(BaseModel):
+    threshold: float  # in use
+    suggestions: int  # made by the rescan with it
+
+
+class ScanRequestOut(BaseModel):
+    """A scan handed to the worker (a base over 100,000 cards): ``done_at`` and ``found`` once its round ran it."""
+
+    id: int
+    status: Literal["queued", "done"]
+    requested_at: datetime
+    requested_by: str
+    cards: int  # active cards when asked
+    learn: bool
+    done_at: datetime | None
+    found: int | None  # suggestions the scan made
 
 
 class ThresholdIn(BaseModel):

@@ -3,11 +3,11 @@
 from klientura.customers import MergeHook, merges_of, recent_merges
 from klientura.dedup import fs_model as engine  # the Fellegi–Sunter engine, for other kinds of cards (companies)
 from klientura.dedup.blocking import find_duplicates
-from klientura.dedup.errors import BAD_THRESHOLD, NO_MODEL
+from klientura.dedup.errors import BAD_THRESHOLD, NO_MODEL, NO_SCAN_REQUEST
 from klientura.dedup.explained import describe
 from klientura.dedup.merge import merge, unmerge
 from klientura.dedup.models import DedupModel, DedupScanRequest, DismissedPair, DuplicateSuggestion
-from klientura.dedup.requested import INLINE_CARDS, ask, inline, run_asked, waiting
+from klientura.dedup.requested import INLINE_CARDS, ask, inline, run_asked, scan_request, waiting
 from klientura.dedup.scoring import Person, Scored, score
 from klientura.dedup.service import (
     dismiss,
@@ -28,6 +28,7 @@ __all__ = [
     "INLINE_CARDS",
     "MIN_CARDS",
     "NO_MODEL",
+    "NO_SCAN_REQUEST",
     "SURNAMES",
     "THRESHOLDS",
     "DedupModel",
@@ -55,6 +56,7 @@ __all__ = [
     "recent_merges",
     "run_asked",
     "scan",
+    "scan_request",
     "score",
     "suggested",
     "unmerge",

@@ -8,6 +8,7 @@ from klientura.kit.i18n import N_
 BAD_THRESHOLD = code("dedup.threshold", N_("threshold must be in [0.5, 1)"))
 SAME_CARD = code("dedup.pair.same_card", N_("a pair needs two different cards, not %(id)s twice"))
 NO_MODEL = code("dedup.no_model", N_("no duplicate model has been learned from this base yet: scan the base first"))
+NO_SCAN_REQUEST = code("dedup.scan_request.not_found", N_("no duplicate scan %(id)s was asked for"))
 CARDS_INACTIVE = code("dedup.cards_inactive", N_("both cards must exist and be active"))
 
 # why two cards look like one person (notices: the pages translate them, the API shows the English text)

@@ -13,7 +13,9 @@ from klientura.auth import require
 from klientura.customers import active_cards
 from klientura.db import Session
 from klientura.dedup import service
+from klientura.dedup.errors import NO_SCAN_REQUEST
 from klientura.dedup.models import DedupScanRequest
+from klientura.kit.errors import NotFound
 
 INLINE_CARDS = 100_000  # a base larger than this is scanned by the worker when the web asks
 
@@ -27,6 +29,15 @@ def waiting(session: Session) -> DedupScanRequest | None:
     """The oldest scan asked for and not run yet."""
     query = select(DedupScanRequest).where(DedupScanRequest.done_at.is_(None)).order_by(DedupScanRequest.id)
     return session.scalars(query.limit(1)).first()
+
+
+def scan_request(session: Session, actor: Actor, request_id: int) -> DedupScanRequest:
+    """A scan asked for, waiting or done (what it found)."""
+    require(actor, "customers:read")
+    row = session.get(DedupScanRequest, request_id)
+    if row is None:
+        raise NotFound(NO_SCAN_REQUEST, id=request_id)
+    return row
 
 
 def ask(session: Session, actor: Actor, now: datetime, *, learn: bool) -> DedupScanRequest:
