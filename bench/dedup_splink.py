@@ -146,6 +146,7 @@ def splink(path: str) -> None:  # pragma: no cover - runs in Splink's own virtua
     ).df()
     db = DuckDBAPI(connection=con)
     con.execute("SET memory_limit = '12GB'")  # the machine has 23 GB; DuckDB would take 80 % of it
+    con.execute("SET temp_directory = 'bench/out/duckdb-tmp'")  # what it spills (GBs at a million): not in .tmp/
     settings, prior_rules, training = _demo_settings(len(rows)) if demo else _general_settings()
     started = time.perf_counter()
     linker = Linker(db.register(table), settings)
