@@ -4,7 +4,7 @@ names, phones, e-mails, cities — built by ``python -m bench.dedup_bench --cust
 bench's 10,000 people (Latin names, no contacts, postcodes and street addresses) together, so every comparison has
 weights from a base that holds it.
 
-    python -m bench.dedup_bench --customers 20000 --learned   # builds bench/out/dedup-20000.db once
+    python -m bench.dedup_bench --customers 20000             # builds bench/out/dedup-20000.db once
     python -m bench.dedup_builtin
 """
 
