@@ -16,6 +16,7 @@ from klientura.audit import SYSTEM
 from klientura.auth import actor_for_user, create_user
 from klientura.sales import Company, CompanyIn, company_duplicates, company_model, create_company, similar_companies
 from klientura.sales.company_dupes import _facts, candidates, name_key, site_key
+from klientura.sales.company_model import Facts
 from tests.factories import SHOP
 
 
@@ -109,3 +110,29 @@ def test_a_large_base_learns_its_own_weights() -> None:
     p = company_model.probabilities(model, company_model.patterns(facts, found))
     said = {pair for pair, x in zip(found, p, strict=True) if x >= threshold}
     assert len(said & truth) / len(said) >= 0.9 and len(said & truth) / len(truth) >= 0.4
+
+
+def test_a_common_name_shared_says_less_than_a_rare_one() -> None:
+    """Term frequencies, as for people's names: in a base where 150 companies are called "Вектор", two of them in one
+    town are less likely one company than the only two called "Эльбрус Гидравлика" there; a small base cannot tell."""
+    rng = random.Random(3)
+    towns = ["москва", "тула", "казань", "омск", "пермь"]
+    facts = [Facts(i, "Вектор", rng.choice(towns), "вектор", None, None) for i in range(150)]
+    facts += [Facts(150 + i, f"Компания {i}", rng.choice(towns), f"компания {i}", f"49512{i:05d}", None)
+              for i in range(1050)]  # fmt: skip
+    facts += [Facts(2000, "Эльбрус Гидравлика", "тула", "эльбрус гидравлика", None, None),
+              Facts(2001, "ООО «Эльбрус Гидравлика»", "тула", "эльбрус гидравлика", None, None)]  # fmt: skip
+    common = next((i, j) for i, j in combinations(range(150), 2) if facts[i].city == facts[j].city)
+    rare = (len(facts) - 2, len(facts) - 1)
+    model, _threshold = company_model.learn(facts, candidates(facts), 0.97)
+    shares = company_model.name_shares(facts)
+    assert shares is not None and shares["вектор"] == 150 / len(facts)
+    found = company_model.patterns(facts, [common, rare])
+    assert found[:, :2].tolist() == [[0, 0], [0, 0]]  # the same levels: the same name, the same town
+    bits = company_model.name_bits(model, facts, [common, rare], found, shares)
+    assert bits[0] < -2 and 0 < bits[1] <= company_model.RARE_CAP
+    with_names = company_model.probabilities(model, found, bits)
+    without = company_model.probabilities(model, found)
+    assert without[0] == without[1] and with_names[0] < without[0] < with_names[1]
+    assert company_model.name_shares(facts[:999]) is None  # under MIN_COMPANIES: the built-in weights, no frequencies
+    assert not company_model.name_bits(model, facts, [common], found[:1], None).any()

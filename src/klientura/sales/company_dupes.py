@@ -93,22 +93,25 @@ def candidates(facts: list[Facts]) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=2)
-def _learned(facts: tuple[Facts, ...], precision: float) -> tuple[engine.Model, float, list[tuple[int, int]]]:
-    """The model of these companies, its threshold and their candidate pairs — kept while the companies are the same
-    (a company page asks again on every view)."""
+def _learned(
+    facts: tuple[Facts, ...], precision: float
+) -> tuple[engine.Model, float, list[tuple[int, int]], dict[str, float] | None]:
+    """The model of these companies, its threshold, their candidate pairs and their names' shares — kept while the
+    companies are the same (a company page asks again on every view)."""
     found = candidates(list(facts))
     model, threshold = company_model.learn(facts, found, precision)
-    return model, threshold, found
+    return model, threshold, found, company_model.name_shares(facts)
 
 
 def _suggestions(facts: list[Facts], pairs: list[tuple[int, int]], precision: float) -> list[Suggestion]:
     """The pairs of ``pairs`` over the threshold of the model of these companies."""
     if not pairs:
         return []
-    model, threshold, _found = _learned(tuple(facts), precision)
+    model, threshold, _found, shares = _learned(tuple(facts), precision)
     found = company_model.patterns(facts, pairs)
+    bits = company_model.name_bits(model, facts, pairs, found, shares)
     out = []
-    for (i, j), row, p in zip(pairs, found, company_model.probabilities(model, found), strict=True):
+    for (i, j), row, p in zip(pairs, found, company_model.probabilities(model, found, bits), strict=True):
         if p >= threshold and not company_model.apart(facts[i], facts[j]):
             left, right = sorted((facts[i].id, facts[j].id))
             out.append(Suggestion(left, right, round(float(p) * 100), company_model.reasons(row)))

@@ -6,12 +6,15 @@ typed with different INNs are two legal entities whatever else they share: never
 A base under :data:`MIN_COMPANIES` takes the built-in weights (``company_builtin.json``, learned by
 ``python -m bench.company_builtin`` from a generated base of companies with planted duplicates). A larger one learns
 its own: u from random pairs of its companies, m by EM from pairs sharing a phone (the name, city and site trained)
-and pairs sharing the name (the rest), the prior from the candidate pairs."""
+and pairs sharing the name (the rest), the prior from the candidate pairs — and the names' frequencies
+(:func:`name_bits`): two companies called "Вектор" where a hundred are say less than two called "Эльбрус-Гидравлика"."""
 
 from __future__ import annotations
 
 import json
+import math
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +29,7 @@ from klientura.dedup import THRESHOLDS, engine
 NAME_LIKE = 90  # rapidfuzz's token-set ratio of the cleaned names: "alike" from here
 MIN_COMPANIES = 1000  # fewer: the built-in weights (random pairs of a few hundred companies say little)
 RANDOM_PAIRS = 100_000
+RARE_CAP = 3.0  # bits a rare name may add over the level's average (as for people's names)
 TRAINING_PAIRS = 200_000  # per training rule, at most
 COMPARISONS = (
     engine.Comparison("name", ("same", "alike", "else")),
@@ -142,12 +146,48 @@ def learn(
     found, counts = engine.distinct(patterns(facts, drawn))
     scaled = np.rint(counts * (len(candidates) / len(drawn))).astype(np.int64)
     model.prior = engine.prior_of(model, found, scaled, total)
-    quality = engine.expected_quality(probabilities(model, patterns(facts, drawn)), THRESHOLDS)
+    sampled = patterns(facts, drawn)
+    bits = name_bits(model, facts, drawn, sampled, name_shares(facts))
+    quality = engine.expected_quality(probabilities(model, sampled, bits), THRESHOLDS)
     return model, engine.threshold_for(quality, precision).threshold
 
 
-def probabilities(model: engine.Model, found: engine.Patterns) -> npt.NDArray[np.float64]:
-    return engine.probability_of(model.match_weight(found))
+def name_shares(facts: Sequence[Facts]) -> dict[str, float] | None:
+    """Each name key's share of the companies — None under :data:`MIN_COMPANIES` (a small base cannot tell a common
+    name from a rare one, and the built-in weights were learned elsewhere)."""
+    if len(facts) < MIN_COMPANIES:
+        return None
+    counts = Counter(f.key for f in facts if f.key)
+    return {key: count / len(facts) for key, count in counts.items()}
+
+
+def name_bits(
+    model: engine.Model,
+    facts: Sequence[Facts],
+    pairs: Sequence[tuple[int, int]],
+    found: engine.Patterns,
+    shares: dict[str, float] | None,
+) -> npt.NDArray[np.float64]:
+    """Bits to add to each pair's weight for how common its name is, where the names are the same: the "same" level's
+    u is the chance two companies drawn at random share a name, on average; for this name it is about its share
+    (Splink's term-frequency adjustment), so log2(u / share) — negative for a common name, at most :data:`RARE_CAP`
+    for a rare one."""
+    bits = np.zeros(len(pairs))
+    if shares is None:
+        return bits
+    u_same = float(model.u[0][0])
+    for k in np.flatnonzero(found[:, 0] == 0).tolist():
+        share = shares.get(facts[pairs[k][0]].key, 1 / len(facts))
+        bits[k] = min(math.log2(u_same / share), RARE_CAP)
+    return bits
+
+
+def probabilities(
+    model: engine.Model, found: engine.Patterns, bits: npt.NDArray[np.float64] | None = None
+) -> npt.NDArray[np.float64]:
+    """Each pair's probability from its levels (and the names' frequencies' ``bits``, where given)."""
+    weight = model.match_weight(found)
+    return engine.probability_of(weight if bits is None else weight + bits)
 
 
 def reasons(found: Sequence[int] | npt.NDArray[np.int8]) -> list[str]:
