@@ -239,3 +239,19 @@ def test_every_name_the_warehouse_package_offers_resolves() -> None:
     assert missing == []
     with pytest.raises(AttributeError):
         analytics.no_such_name  # noqa: B018
+
+
+def test_no_name_the_warehouse_package_offers_is_shadowed_by_a_module_of_it() -> None:
+    """Importing a submodule binds its name on the package: a lazy name like a module's (``sync`` beside sync.py)
+    would turn into the module once anything imported it, and ``analytics.sync(...)`` would call a module."""
+    import importlib
+    import pkgutil
+    import types
+
+    from klientura import analytics
+
+    for info in pkgutil.walk_packages(analytics.__path__, "klientura.analytics."):
+        if not info.name.endswith(".spark"):  # needs pyspark
+            importlib.import_module(info.name)
+    modules = [n for n in analytics.__all__ if isinstance(getattr(analytics, n), types.ModuleType)]
+    assert modules == ["clv"]  # the one name meant to be a package

@@ -10,7 +10,7 @@ import pytest
 
 from klientura.analytics import Warehouse
 from klientura.analytics.kpis import Period, cohorts, daily_revenue, period_kpis
-from klientura.analytics.sync import build_sales
+from klientura.analytics.syncing import build_sales
 
 TABLES = ("sales", "first_purchases")
 

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from klientura.analytics.signals import KINDS as SIGNAL_KINDS
     from klientura.analytics.signals import Thresholds as SignalThresholds
     from klientura.analytics.sources import MODELS as ATTRIBUTION_MODELS
-    from klientura.analytics.sync import SyncReport, sync
+    from klientura.analytics.syncing import SyncReport, sync
     from klientura.analytics.targets import quarter_start
     from klientura.analytics.warehouse import Warehouse, default_path, path_of
 
@@ -73,7 +73,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {  # name -> (module, its name there;
     "RecomputeReport": ("klientura.analytics.service", "RecomputeReport"),
     "SIGNAL_KINDS": ("klientura.analytics.signals", "KINDS"),
     "SignalThresholds": ("klientura.analytics.signals", "Thresholds"),
-    "SyncReport": ("klientura.analytics.sync", "SyncReport"),
+    "SyncReport": ("klientura.analytics.syncing", "SyncReport"),
     "Warehouse": ("klientura.analytics.warehouse", "Warehouse"),
     "backfill_snapshots": ("klientura.analytics.service", "backfill_snapshots"),
     "clv": ("klientura.analytics.clv", None),
@@ -101,7 +101,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {  # name -> (module, its name there;
     "segment_members": ("klientura.analytics.service", "segment_members"),
     "segment_size": ("klientura.analytics.service", "segment_size"),
     "staff_figures": ("klientura.analytics.selling", "staff_figures"),
-    "sync": ("klientura.analytics.sync", "sync"),
+    "sync": ("klientura.analytics.syncing", "sync"),
     "trend": ("klientura.analytics.service", "trend"),
 }
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from klientura import analytics
 from klientura.analytics import clv
-from klientura.analytics.sync import build_sales
+from klientura.analytics.syncing import build_sales
 from klientura.audit import SYSTEM, AuditEntry
 from klientura.cli import app
 from klientura.kit.errors import NotFound, ValidationFailed
