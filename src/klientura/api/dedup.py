@@ -54,7 +54,8 @@ def scan(
 ) -> ScanOut | JSONResponse:
     """With the model learned from this base: learned first when there is none, or a tenth of the cards is new or
     changed since (or ``learn=true``). A base over 100,000 cards takes minutes: the scan is handed to the worker's
-    next round and the answer is 202 with the request, to be followed at ``GET /duplicates/scans/{id}``."""
+    next round and the answer is 202 with the request, to be followed at ``GET /duplicates/scans/{id}``; there
+    ``learn=true`` is kept, otherwise the worker learns only when the model is stale (as the page's rescan)."""
     if not dedup.inline(session):
         return _queued(dedup.ask(session, actor, shop.now(), learn=bool(learn)))
     found = dedup.scan(session, actor, shop.now(), precision=settings.dedup_precision, learn=learn)
